@@ -1,0 +1,100 @@
+# balp - secure gateway for a Caf's shared partner mailbox (BALP).
+#
+#   make          build build/balpd and build/balpctl
+#   make run      install what is missing, build, triage the demo Maildir
+#   make check    install what is missing, build, run every test
+#
+# Every module under src/<layer>/ is picked up by wildcard: adding a .c needs
+# no edit here.  Unit tests are tests/unit/test_*.c, one cmocka binary each.
+
+CC	?= cc
+FUZZCC	?= clang
+PKGS	 = libsodium sqlite3 libconfig
+
+STD	 = -std=c17 -D_GNU_SOURCE
+WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wpointer-arith -Wvla
+# libetpan's .pc leaks a -specs= flag (see libetpan-notes): link it by name.
+PKG_CFLAGS := $(shell pkg-config --cflags libetpan $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = $(STD) $(WARN) -Iinclude $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+SAN	 = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=undefined
+
+TEST_DEFS = -DBALP_SRCDIR='"$(CURDIR)"'
+
+MAINS	 = src/cli/balpd.c src/cli/balpctl.c
+LIB_SRC	 = $(filter-out $(MAINS),$(wildcard src/*/*.c))
+LIB_OBJ	 = $(LIB_SRC:%.c=build/obj/%.o)
+SAN_OBJ	 = $(LIB_SRC:%.c=build/asan/obj/%.o)
+TEST_SRC = $(wildcard tests/unit/test_*.c)
+TESTS	 = $(TEST_SRC:tests/unit/%.c=build/tests/%)
+SAN_TESTS = $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS	 = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+.PHONY: all run check deps deps-check tests san-tests fuzzers clean
+
+all: build/balpd build/balpctl
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+build/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -Iinclude $(PKG_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+build/libbalp.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+build/asan/libbalp.a: $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+build/balpd: build/obj/src/cli/balpd.o build/libbalp.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/balpctl: build/obj/src/cli/balpctl.o build/libbalp.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/tests/%: tests/unit/%.c build/libbalp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) -o $@ $< build/libbalp.a $(PKG_LIBS) -lcmocka
+
+build/asan/tests/%: tests/unit/%.c build/asan/libbalp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -Iinclude $(PKG_CFLAGS) $(SAN) $(TEST_DEFS) -o $@ $< \
+	    build/asan/libbalp.a $(PKG_LIBS) -lcmocka
+
+# libFuzzer needs clang; the library is rebuilt with clang's coverage flags.
+FUZZ_FLAGS = $(STD) $(WARN) -Iinclude $(PKG_CFLAGS) -O1 -g \
+	     -fsanitize=fuzzer,address,undefined $(TEST_DEFS)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+tests: $(TESTS)
+san-tests: $(SAN_TESTS)
+fuzzers: $(FUZZERS)
+
+deps:
+	@sh tests/tools/deps.sh run
+
+deps-check:
+	@sh tests/tools/deps.sh check
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/tools/demo.sh
+
+check: deps-check
+	@$(MAKE) --no-print-directory all tests san-tests fuzzers
+	@sh tests/tools/check.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

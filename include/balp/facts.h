@@ -1,0 +1,76 @@
+/*
+ * facts - what the parser learnt about one message, as plain values.
+ *
+ * The mime module fills a struct msg_facts from raw bytes; decide() reads
+ * it.  Strings are UTF-8, cleaned of controls, NUL-terminated.  Because a
+ * parse may run in a child process (libetpan has a known crash on hostile
+ * boundaries), facts can be serialized to bytes and back.
+ *
+ * Ownership: the struct owns every pointer in it; facts_free() releases
+ * them and leaves the struct zeroed.
+ */
+#ifndef BALP_FACTS_H
+#define BALP_FACTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct part_facts {
+	char		*content_type;	/* "application/pdf", lower case, never NULL */
+	char		*filename;	/* decoded (RFC 2047/2231), NULL if none */
+	uint64_t	 size;		/* decoded bytes */
+	int		 is_attachment;	/* not the message's own text */
+	int		 depth;		/* 0 = top-level body */
+};
+
+struct msg_facts {
+	/* NULL when the message could be parsed well enough to decide;
+	 * otherwise a short, static, non-personal explanation. */
+	const char	*malformed;
+
+	uint64_t	 raw_size;	/* bytes of the whole message */
+
+	int		 from_count;	/* From header fields seen */
+	char		*from_addr;	/* lower-case addr-spec, NULL if none */
+	char		*from_name;	/* decoded display name, NULL if none */
+	char		*subject;	/* decoded; NULL if no Subject field */
+	char		*message_id;	/* without <>, NULL if none */
+
+	char		**auth_results;	/* unfolded Authentication-Results values */
+	size_t		  n_auth_results;
+
+	/* RFC 3834 and list-mail signs; NULL when absent. */
+	char		*auto_submitted;
+	char		*precedence;
+	char		*return_path;	/* raw value; "<>" is the null path */
+	int		 has_return_path;
+	int		 has_list_id;
+	int		 has_autoreply_header;	/* X-Autoreply, X-Autorespond */
+	int		 has_notice_marker;	/* X-BALP-Notice: one of ours */
+	char		*top_content_type;	/* "multipart/report"..., lower case */
+
+	struct part_facts *parts;	/* every leaf part, in order */
+	size_t		  n_parts;
+	int		  truncated_parts;	/* more parts than the limit */
+
+	char		*first_text;	/* first text part, UTF-8, bounded */
+};
+
+void	 facts_init(struct msg_facts *);
+void	 facts_free(struct msg_facts *);
+
+/* Adds a part; the strings are copied.  0 or -1 on ENOMEM. */
+int	 facts_add_part(struct msg_facts *, const char *content_type,
+	    const char *filename, uint64_t size, int is_attachment, int depth);
+int	 facts_add_auth_result(struct msg_facts *, const char *value);
+
+/*
+ * Serialization for the parse child's pipe.  facts_serialize() returns a
+ * malloc'd buffer (caller frees) and its length in *len, NULL on ENOMEM.
+ * facts_deserialize() fills an initialised struct; 0, or -1 on any
+ * inconsistency (the struct is then freed and zeroed).
+ */
+char	*facts_serialize(const struct msg_facts *, size_t *len);
+int	 facts_deserialize(const char *data, size_t len, struct msg_facts *);
+
+#endif

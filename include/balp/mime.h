@@ -1,0 +1,41 @@
+/*
+ * mime - raw message bytes -> struct msg_facts, with libetpan.
+ *
+ * Headers are unfolded; RFC 2047 encoded words decoded (UTF-8, ISO-8859-1,
+ * windows-1252, adjacent words joined); raw 8-bit UTF-8 headers accepted
+ * (invalid UTF-8 read as windows-1252); the multipart tree walked to
+ * max_depth; attachments' types, names (RFC 2047 and RFC 2231) and decoded
+ * sizes recorded; the first text part decoded to UTF-8, up to max_text
+ * bytes.  A message that cannot be parsed well enough to decide gets
+ * facts.malformed set; nothing here ever aborts on input.
+ *
+ * libetpan 1.9.4 overflows the heap on a boundary that unquotes to a lone
+ * '"': such messages are refused as malformed before libetpan sees them.
+ * The daemon still parses in a child (mime_parse_isolated) in case of the
+ * next such bug.
+ */
+#ifndef BALP_MIME_H
+#define BALP_MIME_H
+
+#include <stddef.h>
+
+#include "balp/facts.h"
+
+struct mime_limits {
+	size_t	max_depth;	/* multipart nesting; deeper = malformed */
+	size_t	max_parts;	/* leaf parts recorded */
+	size_t	max_text;	/* bytes of first text kept */
+	size_t	max_header;	/* bytes of one header field's value */
+};
+
+#define MIME_LIMITS_DEFAULT { 32, 256, 65536, 65536 }
+
+/*
+ * Fills out (which must be facts_init'ed).  Returns 0, or -1 only on
+ * allocation failure.  A malformed message is a 0 return with
+ * out->malformed set.
+ */
+int	 mime_parse(const char *msg, size_t len, const struct mime_limits *,
+	    struct msg_facts *out);
+
+#endif

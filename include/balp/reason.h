@@ -1,0 +1,54 @@
+/*
+ * reason - the stable reason codes and outcomes of DESIGN.md.
+ *
+ * Tests, logs, the store and `balpctl test --json` depend on these strings:
+ * never rename one.  Order here is the order reasons are listed in output.
+ */
+#ifndef BALP_REASON_H
+#define BALP_REASON_H
+
+#include <stdint.h>
+
+enum reason {
+	REASON_MALFORMED,
+	REASON_AUTH_FAILED,
+	REASON_ATTACHMENT_FORBIDDEN,
+	REASON_AUTO_REPLY,
+	REASON_SENDER_UNKNOWN,
+	REASON_SENDER_NOT_YET_HABILITATED,
+	REASON_SENDER_HABILITATION_ENDED,
+	REASON_PARTNER_INACTIVE,
+	REASON_TYPE_UNKNOWN,
+	REASON_TOO_RECENT,
+	REASON_NIR_MISSING,
+	REASON_NIR_KEY_MISSING,
+	REASON_NIR_INVALID,
+	REASON_NIR_AMBIGUOUS,
+	REASON_NAME_MISSING,
+	REASON_ATTACHMENT_MISSING,
+	REASON_TOO_LARGE,
+	REASON_COUNT
+};
+
+enum outcome {
+	OUTCOME_ACCEPTED,
+	OUTCOME_REJECTED,
+	OUTCOME_QUARANTINED,
+};
+
+typedef uint32_t reason_set;
+
+#define REASON_BIT(r)	((reason_set)1 << (r))
+
+/* "nir_invalid"...; NULL for an out-of-range value. */
+const char	*reason_code(enum reason);
+/* The enum for a code, or -1. */
+int		 reason_from_code(const char *);
+/* 1 if this reason alone sends the message to quarantine. */
+int		 reason_quarantines(enum reason);
+/* The outcome rule of DESIGN.md: quarantine > reject > accept. */
+enum outcome	 reason_outcome(reason_set);
+/* "accepted", "rejected", "quarantined". */
+const char	*outcome_name(enum outcome);
+
+#endif

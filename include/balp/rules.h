@@ -1,0 +1,67 @@
+/*
+ * rules - the Caf's policy as plain values: request types and their
+ * queues, subject stop words, attachment policy, notice templates.
+ *
+ * Loaded from rules/ by the conf module (libconfig); the core only reads
+ * it.  Adding a request type is an edit of rules/, never a rebuild.
+ *
+ * Ownership: everything inside a struct rules belongs to it and is freed by
+ * rules_free().
+ */
+#ifndef BALP_RULES_H
+#define BALP_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "balp/wordlist.h"
+
+struct request_type {
+	char		*id;		/* "rib": stable, in JSON and the store */
+	char		*label;		/* "transmission d'un RIB", for notices */
+	char		*queue;		/* "BALP/RIB" */
+	struct wordlist	 keywords;	/* folded; Subject then first text part */
+	/*
+	 * Attachment the type needs ("a RIB needs a PDF or an image"): MIME
+	 * types ("application/pdf", "image/*") and extensions ("pdf").  Both
+	 * empty = nothing needed.
+	 */
+	struct wordlist	 needs_types;
+	struct wordlist	 needs_extensions;
+	/* "More than a month": the date the partner gives must be at least
+	 * this many months before the day of processing; 0 = no such rule. */
+	int		 min_age_months;
+};
+
+struct notice_templates {
+	char	*subject;		/* notice Subject */
+	char	*intro;			/* before the list of reasons */
+	char	*outro;			/* after it: the convention's prerequisites */
+	char	*reason[32];		/* per enum reason; NULL = generic line */
+};
+
+struct rules {
+	struct request_type	*types;
+	size_t			 n_types;
+	char			*queue_rejects;		/* "BALP/Rejets" */
+	char			*queue_quarantine;	/* "BALP/Quarantaine" */
+
+	struct wordlist		 stop_words;	/* never a beneficiary's name */
+	struct wordlist		 date_markers;	/* "depuis", "a compter du"... */
+
+	struct wordlist		 forbidden_types;	/* MIME types, "x/*" allowed */
+	struct wordlist		 forbidden_extensions;
+	struct wordlist		 archive_types;
+	struct wordlist		 archive_extensions;
+	int			 archives_forbidden;
+	uint64_t		 max_message_size;	/* bytes; too_large above */
+
+	struct notice_templates	 notices;
+};
+
+void	 rules_init(struct rules *);
+void	 rules_free(struct rules *);
+/* The type with that id, or NULL. */
+const struct request_type *rules_type(const struct rules *, const char *id);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * text - pure UTF-8 helpers shared by the core: validation, control
+ * stripping and "folding" (lower case, accents removed) so that keywords,
+ * stop words and CSV column names compare the way a French reader expects:
+ * "Relevé", "RELEVE" and "releve" are the same word.
+ *
+ * Every function returning char * allocates; the caller frees with free().
+ * They return NULL only on allocation failure.
+ */
+#ifndef BALP_TEXT_H
+#define BALP_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+int	 text_utf8_valid(const char *s, size_t len);
+
+/*
+ * Decodes one code point at s[*i], advancing *i.  Malformed bytes yield
+ * U+FFFD and advance by one byte.  Requires *i < len.
+ */
+uint32_t text_utf8_next(const char *s, size_t len, size_t *i);
+
+/* Appends cp as UTF-8 to out (out must have room for 4 bytes). Returns bytes. */
+size_t	 text_utf8_put(uint32_t cp, char *out);
+
+/*
+ * Lower case, accents stripped (é->e, œ->oe, ß->ss), typographic apostrophes
+ * and dashes mapped to ASCII ' and -, every Unicode space to ' '.  Other
+ * code points are kept.  Invalid UTF-8 bytes become '?'.
+ */
+char	*text_fold(const char *s, size_t len);
+
+/*
+ * Copy with C0/C1 controls (but not TAB) and DEL replaced by a space,
+ * invalid UTF-8 replaced by U+FFFD, runs of white space collapsed to one
+ * space and the ends trimmed.  For decoded header values.
+ */
+char	*text_clean(const char *s, size_t len);
+
+/* windows-1252 (a superset of ISO-8859-1 printable range) to UTF-8. */
+char	*text_cp1252_to_utf8(const char *s, size_t len);
+
+/* ASCII case-insensitive compare helpers that do not depend on locale. */
+int	 text_ascii_casecmp(const char *, const char *);
+int	 text_ascii_ncasecmp(const char *, const char *, size_t);
+char	 text_ascii_lower(char);
+/* Lower-cases ASCII letters in place; returns s. */
+char	*text_ascii_lower_inplace(char *s);
+
+#endif

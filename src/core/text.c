@@ -1,0 +1,244 @@
+/*
+ * text - UTF-8 validation, folding and cleaning (see include/balp/text.h).
+ *
+ * Folding only knows Latin-1 Supplement and Latin Extended-A: that covers
+ * French and the names partners write; anything else passes through.
+ */
+#include "balp/text.h"
+#include "balp/buf.h"
+
+#include <string.h>
+
+/* Folded forms of U+00C0..U+017F, "" for "keep the code point". */
+static const char *const latin_fold[] = {
+	/* C0 */ "a", "a", "a", "a", "a", "a", "ae", "c",
+	/* C8 */ "e", "e", "e", "e", "i", "i", "i", "i",
+	/* D0 */ "d", "n", "o", "o", "o", "o", "o", "",
+	/* D8 */ "o", "u", "u", "u", "u", "y", "th", "ss",
+	/* E0 */ "a", "a", "a", "a", "a", "a", "ae", "c",
+	/* E8 */ "e", "e", "e", "e", "i", "i", "i", "i",
+	/* F0 */ "d", "n", "o", "o", "o", "o", "o", "",
+	/* F8 */ "o", "u", "u", "u", "u", "y", "th", "y",
+	/* 100 */ "a", "a", "a", "a", "a", "a", "c", "c",
+	/* 108 */ "c", "c", "c", "c", "c", "c", "d", "d",
+	/* 110 */ "d", "d", "e", "e", "e", "e", "e", "e",
+	/* 118 */ "e", "e", "e", "e", "g", "g", "g", "g",
+	/* 120 */ "g", "g", "g", "g", "h", "h", "h", "h",
+	/* 128 */ "i", "i", "i", "i", "i", "i", "i", "i",
+	/* 130 */ "i", "i", "ij", "ij", "j", "j", "k", "k",
+	/* 138 */ "k", "l", "l", "l", "l", "l", "l", "l",
+	/* 140 */ "l", "l", "l", "n", "n", "n", "n", "n",
+	/* 148 */ "n", "n", "n", "n", "o", "o", "o", "o",
+	/* 150 */ "o", "o", "oe", "oe", "r", "r", "r", "r",
+	/* 158 */ "r", "r", "s", "s", "s", "s", "s", "s",
+	/* 160 */ "s", "s", "t", "t", "t", "t", "t", "t",
+	/* 168 */ "u", "u", "u", "u", "u", "u", "u", "u",
+	/* 170 */ "u", "u", "u", "u", "w", "w", "y", "y",
+	/* 178 */ "y", "z", "z", "z", "z", "z", "z", "s",
+};
+
+/* windows-1252 0x80..0x9F; 0 = undefined there (kept as the C1 control). */
+static const uint16_t cp1252_high[32] = {
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+uint32_t
+text_utf8_next(const char *s, size_t len, size_t *i)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k = *i, n, j;
+	uint32_t cp, min;
+
+	if (p[k] < 0x80) {
+		*i = k + 1;
+		return p[k];
+	}
+	if (p[k] >= 0xC2 && p[k] <= 0xDF) {
+		n = 1; cp = p[k] & 0x1F; min = 0x80;
+	} else if (p[k] >= 0xE0 && p[k] <= 0xEF) {
+		n = 2; cp = p[k] & 0x0F; min = 0x800;
+	} else if (p[k] >= 0xF0 && p[k] <= 0xF4) {
+		n = 3; cp = p[k] & 0x07; min = 0x10000;
+	} else
+		goto bad;
+	if (len - k <= n)
+		goto bad;
+	for (j = 1; j <= n; j++) {
+		if ((p[k + j] & 0xC0) != 0x80)
+			goto bad;
+		cp = (cp << 6) | (p[k + j] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		goto bad;
+	*i = k + n + 1;
+	return cp;
+bad:
+	*i = k + 1;
+	return 0xFFFD;
+}
+
+size_t
+text_utf8_put(uint32_t cp, char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+int
+text_utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0, before;
+
+	while (i < len) {
+		before = i;
+		if (text_utf8_next(s, len, &i) == 0xFFFD &&
+		    !(i - before == 3 && (unsigned char)s[before] == 0xEF &&
+		    (unsigned char)s[before + 1] == 0xBF &&
+		    (unsigned char)s[before + 2] == 0xBD))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+is_unicode_space(uint32_t cp)
+{
+	return cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+	    cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+char *
+text_fold(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0, before;
+	uint32_t cp;
+	char tmp[4];
+
+	buf_add(&b, "", 0);
+	while (i < len) {
+		before = i;
+		cp = text_utf8_next(s, len, &i);
+		if (cp == 0xFFFD && i - before == 1) {
+			buf_putc(&b, '?');
+		} else if (cp < 0x80) {
+			buf_putc(&b, text_ascii_lower((char)cp));
+		} else if (cp >= 0xC0 && cp <= 0x17F && latin_fold[cp - 0xC0][0]) {
+			buf_puts(&b, latin_fold[cp - 0xC0]);
+		} else if (cp == 0x2018 || cp == 0x2019 || cp == 0x02BC ||
+		    cp == 0x2032 || cp == 0x00B4 || cp == 0x0060) {
+			buf_putc(&b, '\'');
+		} else if (cp >= 0x2010 && cp <= 0x2015) {
+			buf_putc(&b, '-');
+		} else if (is_unicode_space(cp)) {
+			buf_putc(&b, ' ');
+		} else {
+			buf_add(&b, tmp, text_utf8_put(cp, tmp));
+		}
+	}
+	return buf_detach(&b);
+}
+
+char *
+text_clean(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0;
+	uint32_t cp;
+	int space = 0;
+	char tmp[4];
+
+	buf_add(&b, "", 0);
+	while (i < len) {
+		cp = text_utf8_next(s, len, &i);
+		if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
+		    cp == ' ') {
+			space = 1;
+			continue;
+		}
+		if (space && b.len > 0)
+			buf_putc(&b, ' ');
+		space = 0;
+		buf_add(&b, tmp, text_utf8_put(cp, tmp));
+	}
+	return buf_detach(&b);
+}
+
+char *
+text_cp1252_to_utf8(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	uint32_t cp;
+	char tmp[4];
+	unsigned char c;
+
+	buf_add(&b, "", 0);
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		cp = c;
+		if (c >= 0x80 && c <= 0x9F && cp1252_high[c - 0x80] != 0)
+			cp = cp1252_high[c - 0x80];
+		buf_add(&b, tmp, text_utf8_put(cp, tmp));
+	}
+	return buf_detach(&b);
+}
+
+char
+text_ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+char *
+text_ascii_lower_inplace(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++)
+		*p = text_ascii_lower(*p);
+	return s;
+}
+
+int
+text_ascii_ncasecmp(const char *a, const char *b, size_t n)
+{
+	unsigned char ca, cb;
+
+	for (; n > 0; n--, a++, b++) {
+		ca = (unsigned char)text_ascii_lower(*a);
+		cb = (unsigned char)text_ascii_lower(*b);
+		if (ca != cb)
+			return ca - cb;
+		if (ca == '\0')
+			return 0;
+	}
+	return 0;
+}
+
+int
+text_ascii_casecmp(const char *a, const char *b)
+{
+	return text_ascii_ncasecmp(a, b, (size_t)-1);
+}
