@@ -29,7 +29,7 @@ int32_t	 classify_since(const struct rules *, const char *subject,
 
 /*
  * The first date written in text[0..len) at or after its start, as a day
- * number, or DATE_NONE; *at/*end receive its byte span in text when found.
+ * number, or DATE_NONE; *at and *end receive its byte span in text when found.
  * Exposed for tests.
  */
 int32_t	 classify_find_date(const char *text, size_t len, size_t *at,

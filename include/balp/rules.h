@@ -23,7 +23,7 @@ struct request_type {
 	struct wordlist	 keywords;	/* folded; Subject then first text part */
 	/*
 	 * Attachment the type needs ("a RIB needs a PDF or an image"): MIME
-	 * types ("application/pdf", "image/*") and extensions ("pdf").  Both
+	 * types ("application/pdf", "image/" + "*") and extensions ("pdf").  Both
 	 * empty = nothing needed.
 	 */
 	struct wordlist	 needs_types;
@@ -49,7 +49,7 @@ struct rules {
 	struct wordlist		 stop_words;	/* never a beneficiary's name */
 	struct wordlist		 date_markers;	/* "depuis", "a compter du"... */
 
-	struct wordlist		 forbidden_types;	/* MIME types, "x/*" allowed */
+	struct wordlist		 forbidden_types;	/* MIME types; a trailing "/" + "*" = any subtype */
 	struct wordlist		 forbidden_extensions;
 	struct wordlist		 archive_types;
 	struct wordlist		 archive_extensions;
