@@ -6,9 +6,18 @@
  * judged by the last one); archives too when the rules say so.  Needed:
  * a request type may require an attachment of given types/extensions
  * (a RIB needs a PDF or an image).
+ *
+ * Names are judged as Windows would open them: trailing dots and spaces
+ * are ignored ("virus.exe." and "virus.exe  " are .exe), only the last
+ * path component counts, and extensions and types compare ASCII
+ * case-insensitively ("RIB.EXE").  List entries are whole strings; a type
+ * entry ending in "/" "*" matches any subtype.  A part without a file name
+ * is judged by its type alone.
  */
 #ifndef BALP_ATTACHMENT_H
 #define BALP_ATTACHMENT_H
+
+#include <stddef.h>
 
 #include "balp/facts.h"
 #include "balp/rules.h"
@@ -16,11 +25,29 @@
 /* 1 if this part may not enter the BALP. */
 int	 attachment_forbidden(const struct rules *, const struct part_facts *);
 
-/* 1 if this part satisfies the type's attachment requirement. */
+/*
+ * 1 if this part satisfies the type's attachment requirement: its MIME
+ * type is in needs_types or its extension in needs_extensions.  Also 1
+ * when the type needs nothing (both lists empty); 0 for a NULL type.
+ * Whether the part is an attachment at all is the caller's to check.
+ */
 int	 attachment_fulfils(const struct request_type *,
 	    const struct part_facts *);
 
-/* The lower-case extension after the last '.', or "" (points into name). */
+/*
+ * The extension after the last '.' of the name's last path component,
+ * trailing dots and spaces ignored: a pointer into filename (case kept)
+ * and its length in *len.  The extension is NOT terminated there ("exe."
+ * for "virus.exe."): compare *len bytes.  "" and 0 when there is none or
+ * filename is NULL.
+ */
+const char *attachment_extension_span(const char *filename, size_t *len);
+
+/*
+ * Where the extension starts in filename (see above), or "".  Case is
+ * kept and trailing dots or spaces may follow it: to compare, use
+ * attachment_extension_span() and its length.
+ */
 const char *attachment_extension(const char *filename);
 
 #endif

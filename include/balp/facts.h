@@ -56,6 +56,31 @@ struct msg_facts {
 	char		*first_text;	/* first text part, UTF-8, bounded */
 };
 
+/*
+ * The short, static explanations that may appear in facts.malformed.  A
+ * deserialized message maps its text back to one of these (or to
+ * FACTS_MALFORMED_GENERIC) so that malformed always points to static
+ * storage, whatever a parse child wrote.
+ */
+#define FACTS_MALFORMED_GENERIC		"malformed"
+#define FACTS_MALFORMED_EMPTY		"empty message"
+#define FACTS_MALFORMED_NO_HEADER	"no header"
+#define FACTS_MALFORMED_BAD_HEADER	"unparseable header"
+#define FACTS_MALFORMED_NUL_HEADER	"NUL byte in header"
+#define FACTS_MALFORMED_LONG_HEADER	"header field too long"
+#define FACTS_MALFORMED_NO_FROM		"no From field"
+#define FACTS_MALFORMED_MANY_FROM	"several From fields"
+#define FACTS_MALFORMED_MANY_AUTHORS	"several From mailboxes"
+#define FACTS_MALFORMED_FROM_ADDR	"From without usable address"
+#define FACTS_MALFORMED_DEPTH		"multipart nesting too deep"
+#define FACTS_MALFORMED_CONTAINERS	"too many multiparts"
+#define FACTS_MALFORMED_BOUNDARY	"hostile multipart boundary"
+#define FACTS_MALFORMED_MIME		"MIME structure unparseable"
+#define FACTS_MALFORMED_PARSER		"parser failed"
+
+/* The static string equal to s among the above, else FACTS_MALFORMED_GENERIC. */
+const char *facts_malformed_static(const char *s);
+
 void	 facts_init(struct msg_facts *);
 void	 facts_free(struct msg_facts *);
 

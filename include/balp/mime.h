@@ -38,4 +38,24 @@ struct mime_limits {
 int	 mime_parse(const char *msg, size_t len, const struct mime_limits *,
 	    struct msg_facts *out);
 
+/*
+ * Same contract as mime_parse(), but the parse runs in a forked child
+ * with rlimits (10 s of CPU, 1 GiB of address space, no core file) and
+ * the facts come back serialized over a pipe (at most 64 MiB).  If the
+ * child dies by a signal, exits non-zero or sends anything that does not
+ * deserialize, the result is 0 with out->malformed = "parser failed"
+ * (FACTS_MALFORMED_PARSER) and raw_size set.  Returns -1 only when pipe,
+ * fork or an allocation in the parent fails.  The caller must reap no
+ * child: this function waits for its own.
+ */
+int	 mime_parse_isolated(const char *msg, size_t len,
+	    const struct mime_limits *, struct msg_facts *out);
+
+/* The parser run in the child; mime_parse by default, a stub in tests. */
+typedef int mime_parse_fn(const char *, size_t, const struct mime_limits *,
+    struct msg_facts *);
+
+int	 mime_parse_isolated_with(mime_parse_fn *, const char *msg, size_t len,
+	    const struct mime_limits *, struct msg_facts *out);
+
 #endif

@@ -45,8 +45,13 @@ int	 nir_valid(const char *s15);
 int	 nir_shape_valid(const char *s13);
 
 /*
- * Looks for NIRs in text[0..len).  On NIR_FOUND, out holds the 15
- * characters, upper case, NUL-terminated; otherwise out is "".
+ * Looks for NIRs in text[0..len) (any bytes, NULs included; never reads
+ * past len; linear time; allocates nothing, cannot fail).  On NIR_FOUND,
+ * out holds the 15 characters, upper case, NUL-terminated; otherwise out
+ * is "".  The first that applies: AMBIGUOUS, FOUND, KEY_MISSING, INVALID,
+ * MISSING.  A valid NIR beside a date or a phone number is FOUND; a date,
+ * phone number or postcode alone is MISSING; a number right after "NIR",
+ * "NSS", "N° SS", "sécu"... that is no valid NIR is INVALID.
  */
 enum nir_status nir_find(const char *text, size_t len, char out[NIR_LEN + 1]);
 

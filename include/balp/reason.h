@@ -48,6 +48,12 @@ int		 reason_from_code(const char *);
 int		 reason_quarantines(enum reason);
 /* The outcome rule of DESIGN.md: quarantine > reject > accept. */
 enum outcome	 reason_outcome(reason_set);
+/*
+ * Appends the codes of set, in table order, separated by sep (","; or
+ * "\",\"" to build JSON array items) to b.
+ */
+struct buf;
+void		 reason_join(struct buf *b, reason_set, const char *sep);
 /* "accepted", "rejected", "quarantined". */
 const char	*outcome_name(enum outcome);
 

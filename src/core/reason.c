@@ -2,6 +2,7 @@
  * reason - stable reason codes and the outcome rule (see reason.h).
  */
 #include "balp/reason.h"
+#include "balp/buf.h"
 
 #include <string.h>
 
@@ -74,4 +75,19 @@ outcome_name(enum outcome o)
 		return "quarantined";
 	}
 	return "unknown";
+}
+
+void
+reason_join(struct buf *b, reason_set set, const char *sep)
+{
+	int r, first = 1;
+
+	for (r = 0; r < REASON_COUNT; r++) {
+		if (!(set & REASON_BIT(r)))
+			continue;
+		if (!first)
+			buf_puts(b, sep);
+		buf_puts(b, codes[r]);
+		first = 0;
+	}
 }

@@ -1,0 +1,151 @@
+/*
+ * annex - the annex of habilitated persons as a CSV file: parse and check
+ * it, compare it with the store, import it (all or nothing), export it.
+ *
+ * The contract (DESIGN.md, `balpctl annex import`): a header row naming
+ * the columns nom;prenom;email;fonction;date_habilitation;date_fin in any
+ * order (case, accents, spaces, '-' and '\'' do not matter; obvious aliases
+ * such as "prénom", "e-mail", "courriel", "date de fin" are accepted), ';'
+ * or ',' separated (told by the header line), UTF-8 with or without BOM,
+ * CRLF or LF, RFC 4180 quotes.  Dates DD/MM/YYYY or YYYY-MM-DD.  The file
+ * is the partner's EXHAUSTIVE list: persons missing from it are ended at
+ * the import day, never deleted.
+ *
+ * Usage:
+ *	annex_parse(data, len, &rows, &errors)      -> rows, or every error
+ *	annex_import(st, partner, &rows, today, dry_run, actor, now, &plan)
+ *	annex_plan_render(&plan, &text)             -> the diff, for --dry-run
+ *	annex_plan_free(&plan); annex_rows_free(&rows);
+ *
+ * Ownership: rows and plans own their strings; free them with
+ * annex_rows_free / annex_plan_free (both accept a zeroed struct).
+ */
+#ifndef BALP_ANNEX_H
+#define BALP_ANNEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "balp/buf.h"
+#include "balp/store.h"
+
+/* One valid row of the file, values cleaned as the store keeps them. */
+struct annex_row {
+	unsigned	 line;		/* 1-based line where the row starts */
+	char		*last_name;	/* nom */
+	char		*first_name;	/* prenom */
+	char		*email;		/* canonical: trimmed, lower case */
+	char		*job_title;	/* fonction; "" if empty */
+	int32_t		 start;		/* date_habilitation */
+	int32_t		 end;		/* date_fin; DATE_NONE if empty */
+};
+
+struct annex_rows {
+	struct annex_row	*v;
+	size_t			 n;
+	/* crypto_generichash-256 of the file's bytes, hex: for the audit. */
+	char			 digest[STORE_HASH_HEX_LEN + 1];
+};
+
+/*
+ * Parses and checks a whole file (no store needed).  Returns 0 with every
+ * row in out, or -1 with out empty and errors holding one line per error,
+ * "line N: <what is wrong, naming the column and the value>\n", in line
+ * order: every error of the file, not only the first.  Empty lines (and
+ * lines of empty cells) are skipped.  Errors echo staff data from the file
+ * (bounded, controls removed), never anything else.
+ */
+int	 annex_parse(const char *data, size_t len, struct annex_rows *out,
+	    struct buf *errors);
+void	 annex_rows_free(struct annex_rows *);
+
+enum annex_change_kind {
+	ANNEX_ADD,		/* a new person for this partner */
+	ANNEX_UPDATE,		/* in the file, some field differs */
+	ANNEX_END,		/* missing from the file: ended at `today` */
+	ANNEX_UNCHANGED,	/* in the file, nothing differs */
+};
+
+/* Bits of annex_change.changed, named after the CSV columns. */
+#define ANNEX_F_NOM			0x01
+#define ANNEX_F_PRENOM			0x02
+#define ANNEX_F_FONCTION		0x04
+#define ANNEX_F_DATE_HABILITATION	0x08
+#define ANNEX_F_DATE_FIN		0x10
+
+struct annex_change {
+	enum annex_change_kind	 kind;
+	int64_t			 person_id;	/* 0 for ANNEX_ADD */
+	unsigned		 line;		/* file line; 0 for ANNEX_END */
+	unsigned		 changed;	/* ANNEX_F_* (ANNEX_UPDATE) */
+	char			*email;
+	/* Values after the import. */
+	char			*last_name;
+	char			*first_name;
+	char			*job_title;
+	int32_t			 start;
+	int32_t			 end;		/* DATE_NONE = open */
+	/* Values before it (ANNEX_UPDATE, ANNEX_END, ANNEX_UNCHANGED). */
+	char			*old_last_name;
+	char			*old_first_name;
+	char			*old_job_title;
+	int32_t			 old_start;
+	int32_t			 old_end;
+};
+
+struct annex_plan {
+	char			*partner_id;
+	int32_t			 today;		/* the import day */
+	/* File rows in file order, then ANNEX_END entries by email. */
+	struct annex_change	*v;
+	size_t			 n;
+	size_t			 n_added, n_updated, n_ended, n_unchanged;
+	int			 applied;	/* 1 once written to the store */
+};
+
+/*
+ * Compares rows with the partner's annex as of `today` and, unless
+ * dry_run, applies the difference in ONE transaction: adds, updates
+ * (names, job title, dates; a person ended before and present again takes
+ * the file's dates), ends the persons missing from the file at `today`
+ * (unless they already ended on or before it), never deletes; suspensions
+ * are left as they are.  Every change writes an audit row (person.add,
+ * person.update, person.end) and the import one more (annex.import, with
+ * the file digest and the counts).  The partner's convention dates are
+ * not checked (an annex may come before the convention starts).
+ *
+ * Returns STORE_OK (plan filled; applied unless dry_run); STORE_NOTFOUND
+ * if the partner does not exist; STORE_REFUSED if the file habilitates
+ * more persons on `today` or later (rows with no date_fin or one on or
+ * after today) than the partner's max_persons (plan still filled, nothing
+ * written, store_errmsg gives both numbers); STORE_ERROR.  Nothing is
+ * written unless STORE_OK and !dry_run.
+ */
+int	 annex_import(struct store *, const char *partner_id,
+	    const struct annex_rows *, int32_t today, int dry_run,
+	    const char *actor, time_t now, struct annex_plan *plan);
+void	 annex_plan_free(struct annex_plan *);
+
+/*
+ * Appends the plan as text, one line per change, then the counts:
+ *	+ add a.martin@apeai34.fr (MARTIN Anne, from 2026-01-05)
+ *	~ update b.durand@apeai34.fr: date_fin (none) -> 2026-12-31
+ *	- end c.petit@apeai34.fr (PETIT Claire) at 2026-11-23
+ *	3 added, 1 updated, 2 ended, 10 unchanged
+ * 0, or -1 if out ran out of memory.
+ */
+int	 annex_plan_render(const struct annex_plan *, struct buf *out);
+
+/*
+ * Appends the partner's annex as a CSV file annex_parse reads back to the
+ * same rows: header nom;prenom;email;fonction;date_habilitation;date_fin,
+ * ';' separated, CRLF, DD/MM/YYYY dates, quotes where needed; every person
+ * ever habilitated (ended ones too), ordered by name.  A person ended
+ * before their start (an arrival cancelled, never habilitated a day) is
+ * left out: the format cannot say it, and re-importing the export leaves
+ * them as they are.  STORE_OK, STORE_NOTFOUND (partner) or STORE_ERROR.
+ */
+int	 annex_export(struct store *, const char *partner_id, struct buf *out);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * ctl - what every balpctl command shares: the configuration named by -c,
+ * the store, the day, the actor for the audit trail, and a few output
+ * helpers.  Commands print their results and their errors here (they are
+ * the CLI); each returns an exit status: 0 done, 1 refused or failed,
+ * 2 usage or configuration error.
+ */
+#ifndef BALP_CTL_H
+#define BALP_CTL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "balp/conf.h"
+#include "balp/store.h"
+
+#define CTL_OK		0
+#define CTL_FAILED	1
+#define CTL_USAGE	2
+
+struct ctl {
+	const char		*conf_path;
+	struct balp_conf	 conf;
+	int			 conf_loaded;
+	struct store		*store;
+	int32_t			 today;
+	time_t			 now;
+	char			*actor;		/* "admin:<login>" */
+};
+
+void	 ctl_init(struct ctl *, const char *conf_path);
+void	 ctl_free(struct ctl *);
+
+/* Loads the configuration; on error prints every line and returns -1. */
+int	 ctl_load_conf(struct ctl *);
+/*
+ * Opens the store named by the configuration.  Unless create is set the
+ * database must exist already (a missing one means `init` was not run).
+ * Prints the error and returns -1.
+ */
+int	 ctl_open_store(struct ctl *, int create);
+
+/* Parses YYYY-MM-DD or DD/MM/YYYY; prints "OPTION: bad date" and -1. */
+int	 ctl_date(const char *option, const char *s, int32_t *out);
+
+/* Prints "balpctl: " + message on stderr. */
+void	 ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes s left-aligned in width columns (counting UTF-8 characters). */
+void	 ctl_pad(FILE *, const char *s, int width);
+
+/* "2026-11-23", or "-" for DATE_NONE, into out (11 bytes). */
+const char *ctl_day(int32_t day, char out[11]);
+
+#endif

@@ -1,0 +1,15 @@
+/*
+ * log - the daemon's log lines, on stderr (journald or a redirect keeps
+ * them), one line each: "2026-11-23T14:02:11Z balpd[812]: warning: ...".
+ *
+ * Never log a NIR, a beneficiary's name, a Subject, a body, a password or
+ * a key: callers log file names, outcomes, types, reason codes, partner ids.
+ */
+#ifndef BALP_LOG_H
+#define BALP_LOG_H
+
+void	 log_init(const char *prog);
+void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * source - where messages come from, behind one table of operations.
+ *
+ * The pipeline lists, fetches and moves messages without knowing whether
+ * they live in a local Maildir or (later) on an IMAP server, the way
+ * OpenSMTPD's queue backends hide behind queue_backend.c.
+ *
+ * A message is named by `ref`, a string stable for the life of the message
+ * in the inbox (the Maildir unique name; an IMAP UIDVALIDITY:UID).  The
+ * store keys decisions on (source name, ref), which is what makes a second
+ * run a no-op.
+ *
+ * Ownership: source_list() results are freed with source_msgs_free(); a
+ * fetched buffer is the caller's (free()).  Errors go to struct buf *err as
+ * one line, never naming anything from a message's content.
+ */
+#ifndef BALP_SOURCE_H
+#define BALP_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "balp/buf.h"
+
+struct source_msg {
+	char		*ref;		/* stable name of the message */
+	char		*label;		/* what a human sees (file name) */
+	char		*loc;		/* where the source finds it */
+	uint64_t	 size;		/* bytes, as the source knows them */
+};
+
+struct source_ops {
+	const char *name;	/* "maildir", "imap": part of the store key */
+	/* Messages waiting in the inbox, oldest first. */
+	int	(*list)(void *, struct source_msg **, size_t *, struct buf *err);
+	/* Up to max bytes of the message into *data (caller frees). */
+	int	(*fetch)(void *, const struct source_msg *, size_t max,
+		    char **data, size_t *len, struct buf *err);
+	/* Moves the message into folder ("BALP/RIB"), creating it if needed. */
+	int	(*move)(void *, const struct source_msg *, const char *folder,
+		    struct buf *err);
+	/* Creates folder if missing (init, and before the first move). */
+	int	(*ensure_folder)(void *, const char *folder, struct buf *err);
+	/* A descriptor that becomes readable when mail may have arrived, or
+	 * -1 if the source can only be polled. */
+	int	(*watch_fd)(void *);
+	/* Consumes what made watch_fd readable. */
+	void	(*watch_drain)(void *);
+	void	(*close)(void *);
+};
+
+struct source {
+	const struct source_ops	*ops;
+	void			*state;
+};
+
+void	 source_msgs_free(struct source_msg *, size_t);
+
+#endif

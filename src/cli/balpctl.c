@@ -1,0 +1,101 @@
+/*
+ * balpctl - the admin tool of balp.
+ *
+ *   balpctl [-c CONF] COMMAND [ARGS]
+ *
+ * -c is global and comes before the command, as with `git -C`; without it
+ * conf/balp.conf.  Exit status: 0 done, 1 refused or failed, 2 usage or
+ * configuration error.
+ */
+#include "balp/ctl.h"
+#include "balp/ctl_admin.h"
+#include "balp/ctl_annex.h"
+#include "balp/ctl_test.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DEFAULT_CONF	"conf/balp.conf"
+
+static const char usage_text[] =
+"usage: balpctl [-c CONF] COMMAND [ARGS]\n"
+"\n"
+"  init                                   create the store, key, Maildir and queues\n"
+"  partner add --id ID --name NAME [--siret N] [--start DATE] [--end DATE]\n"
+"              [--max-persons N]\n"
+"  partner list | show ID\n"
+"  partner end ID [--date DATE] | suspend ID --reason TEXT | resume ID\n"
+"  person add --partner ID --last-name NOM --first-name PRENOM --email EMAIL\n"
+"             [--job-title FONCTION] [--start DATE] [--end DATE]\n"
+"  person end EMAIL [--partner ID] [--date DATE]\n"
+"  person suspend EMAIL [--partner ID] --reason TEXT | resume EMAIL [--partner ID]\n"
+"  person list [--partner ID] [--at DATE]\n"
+"  annex import --partner ID [--dry-run] FILE.csv\n"
+"  annex export --partner ID [FILE.csv]\n"
+"  test [--json] [--now YYYY-MM-DD] FILE.eml...\n"
+"  rules check\n"
+"  log [--partner ID] [--sender EMAIL] [--limit N]\n"
+"  audit verify\n"
+"\n"
+"Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n";
+
+int
+main(int argc, char **argv)
+{
+	const char *conf_path = DEFAULT_CONF, *cmd;
+	struct ctl c;
+	int i = 1, rc;
+
+	while (i < argc && argv[i][0] == '-') {
+		if ((strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+			conf_path = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			conf_path = argv[i] + 9;
+			i++;
+		} else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "balpctl: unknown option '%s'\n%s",
+			    argv[i], usage_text);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	cmd = argv[i];
+	argc -= i;
+	argv += i;
+	ctl_init(&c, conf_path);
+	if (strcmp(cmd, "init") == 0)
+		rc = ctl_admin_init(&c, argc, argv);
+	else if (strcmp(cmd, "partner") == 0)
+		rc = ctl_admin_partner(&c, argc, argv);
+	else if (strcmp(cmd, "person") == 0)
+		rc = ctl_admin_person(&c, argc, argv);
+	else if (strcmp(cmd, "annex") == 0)
+		rc = ctl_annex(&c, argc, argv);
+	else if (strcmp(cmd, "test") == 0)
+		rc = ctl_test(&c, argc, argv);
+	else if (strcmp(cmd, "rules") == 0)
+		rc = ctl_admin_rules(&c, argc, argv);
+	else if (strcmp(cmd, "log") == 0)
+		rc = ctl_admin_log(&c, argc, argv);
+	else if (strcmp(cmd, "audit") == 0)
+		rc = ctl_admin_audit(&c, argc, argv);
+	else if (strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		rc = 0;
+	} else {
+		fprintf(stderr, "balpctl: unknown command '%s'\n%s", cmd,
+		    usage_text);
+		rc = 2;
+	}
+	ctl_free(&c);
+	return rc;
+}

@@ -1,0 +1,705 @@
+/*
+ * conf - configuration and rules loading (see conf.h).
+ *
+ * libconfig does the syntax; this file does the meaning: types, ranges,
+ * unknown settings, and file:line for every complaint.  Loading never stops
+ * at the first error so that `balpctl rules check` lists them all.
+ */
+#include "balp/conf.h"
+#include "balp/reason.h"
+#include "balp/text.h"
+
+#include <ctype.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct loader {
+	struct buf	*err;
+	int		 errors;
+	const char	*file;	/* fallback when libconfig knows none */
+};
+
+static void
+lerr(struct loader *l, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+lerr(struct loader *l, const config_setting_t *s, const char *fmt, ...)
+{
+	const char *file = NULL;
+	unsigned line = 0;
+	va_list ap;
+
+	if (s != NULL) {
+		file = config_setting_source_file(s);
+		line = config_setting_source_line(s);
+	}
+	if (file == NULL)
+		file = l->file;
+	if (line > 0)
+		buf_printf(l->err, "%s:%u: ", file, line);
+	else
+		buf_printf(l->err, "%s: ", file);
+	va_start(ap, fmt);
+	buf_vprintf(l->err, fmt, ap);
+	va_end(ap);
+	buf_putc(l->err, '\n');
+	l->errors++;
+}
+
+/* Reports every member of group whose name is not in allowed (NULL-ended). */
+static void
+check_keys(struct loader *l, const config_setting_t *group,
+    const char *const *allowed, const char *what)
+{
+	const config_setting_t *m;
+	const char *name;
+	int i, k, ok;
+
+	if (group == NULL || !config_setting_is_group(group))
+		return;
+	for (i = 0; (m = config_setting_get_elem(group, (unsigned)i)) != NULL;
+	    i++) {
+		name = config_setting_name(m);
+		ok = 0;
+		for (k = 0; allowed[k] != NULL; k++)
+			if (name != NULL && strcmp(name, allowed[k]) == 0)
+				ok = 1;
+		if (!ok)
+			lerr(l, m, "unknown setting '%s' in %s", name ? name : "?",
+			    what);
+	}
+}
+
+static const config_setting_t *
+member(const config_setting_t *g, const char *name)
+{
+	return g != NULL ? config_setting_get_member(g, name) : NULL;
+}
+
+/*
+ * A string member, duplicated into *out.  Missing: an error if required,
+ * else *out is left alone (callers preset defaults).
+ */
+static void
+get_string(struct loader *l, const config_setting_t *g, const char *name,
+    int required, char **out)
+{
+	const config_setting_t *s = member(g, name);
+	const char *v;
+
+	if (s == NULL) {
+		if (required)
+			lerr(l, g, "missing setting '%s'", name);
+		return;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+	    (v = config_setting_get_string(s)) == NULL) {
+		lerr(l, s, "'%s' must be a string", name);
+		return;
+	}
+	free(*out);
+	*out = buf_strdup(v);
+}
+
+static void
+get_int(struct loader *l, const config_setting_t *g, const char *name,
+    long long lo, long long hi, long long *out)
+{
+	const config_setting_t *s = member(g, name);
+	long long v;
+
+	if (s == NULL)
+		return;
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+		v = config_setting_get_int(s);
+		break;
+	case CONFIG_TYPE_INT64:
+		v = config_setting_get_int64(s);
+		break;
+	default:
+		lerr(l, s, "'%s' must be an integer", name);
+		return;
+	}
+	if (v < lo || v > hi) {
+		lerr(l, s, "'%s' must be between %lld and %lld, not %lld", name,
+		    lo, hi, v);
+		return;
+	}
+	*out = v;
+}
+
+static void
+get_bool(struct loader *l, const config_setting_t *g, const char *name,
+    int *out)
+{
+	const config_setting_t *s = member(g, name);
+
+	if (s == NULL)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		lerr(l, s, "'%s' must be true or false", name);
+		return;
+	}
+	*out = config_setting_get_bool(s);
+}
+
+/*
+ * A size in bytes: an integer, or a string "15M", "15 Mo", "512K", "1G".
+ */
+static void
+get_size(struct loader *l, const config_setting_t *g, const char *name,
+    uint64_t *out)
+{
+	const config_setting_t *s = member(g, name);
+	const char *v;
+	char *end;
+	unsigned long long n, mult = 1;
+
+	if (s == NULL)
+		return;
+	if (config_setting_type(s) == CONFIG_TYPE_INT ||
+	    config_setting_type(s) == CONFIG_TYPE_INT64) {
+		long long ll = config_setting_get_int64(s);
+
+		if (config_setting_type(s) == CONFIG_TYPE_INT)
+			ll = config_setting_get_int(s);
+		if (ll <= 0) {
+			lerr(l, s, "'%s' must be a positive size", name);
+			return;
+		}
+		*out = (uint64_t)ll;
+		return;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		lerr(l, s, "'%s' must be a size such as \"15M\"", name);
+		return;
+	}
+	v = config_setting_get_string(s);
+	n = strtoull(v, &end, 10);
+	while (*end == ' ')
+		end++;
+	switch (toupper((unsigned char)*end)) {
+	case 'K':
+		mult = 1024;
+		end++;
+		break;
+	case 'M':
+		mult = 1024 * 1024;
+		end++;
+		break;
+	case 'G':
+		mult = 1024ULL * 1024 * 1024;
+		end++;
+		break;
+	}
+	if (*end == 'o' || *end == 'B' || *end == 'b')
+		end++;
+	if (end == v || *end != '\0' || n == 0 || n > (1ULL << 40) / mult) {
+		lerr(l, s, "'%s': \"%s\" is not a size such as \"15M\"", name, v);
+		return;
+	}
+	*out = n * mult;
+}
+
+/* A list or array of strings into a wordlist (folded). */
+static void
+get_words(struct loader *l, const config_setting_t *g, const char *name,
+    int required, struct wordlist *w)
+{
+	const config_setting_t *s = member(g, name), *e;
+	const char *v;
+	int i;
+
+	if (s == NULL) {
+		if (required)
+			lerr(l, g, "missing setting '%s'", name);
+		return;
+	}
+	if (!config_setting_is_aggregate(s) || config_setting_is_group(s)) {
+		lerr(l, s, "'%s' must be a list of strings [\"a\", \"b\"]", name);
+		return;
+	}
+	for (i = 0; (e = config_setting_get_elem(s, (unsigned)i)) != NULL; i++) {
+		if (config_setting_type(e) != CONFIG_TYPE_STRING ||
+		    (v = config_setting_get_string(e)) == NULL) {
+			lerr(l, e, "'%s': element %d must be a string", name,
+			    i + 1);
+			continue;
+		}
+		if (*v == '\0') {
+			lerr(l, e, "'%s': element %d is empty", name, i + 1);
+			continue;
+		}
+		if (wordlist_add(w, v) == -1)
+			lerr(l, e, "out of memory");
+	}
+	if (required && w->n == 0)
+		lerr(l, s, "'%s' must not be empty", name);
+}
+
+char *
+conf_resolve(const char *dir, const char *p)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	const char *seg, *s;
+	size_t len, cut;
+
+	if (p[0] != '/') {
+		buf_puts(&in, dir);
+		buf_putc(&in, '/');
+	}
+	buf_puts(&in, p);
+	if (in.failed) {
+		buf_free(&in);
+		return NULL;
+	}
+	s = buf_str(&in);
+	while (*s != '\0') {
+		while (*s == '/')
+			s++;
+		seg = s;
+		while (*s != '\0' && *s != '/')
+			s++;
+		len = (size_t)(s - seg);
+		if (len == 0 || (len == 1 && seg[0] == '.'))
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			cut = out.len;
+			while (cut > 0 && out.data[cut - 1] != '/')
+				cut--;
+			out.len = cut > 0 ? cut - 1 : 0;
+			if (out.data != NULL)
+				out.data[out.len] = '\0';
+			continue;
+		}
+		buf_putc(&out, '/');
+		buf_add(&out, seg, len);
+	}
+	if (out.len == 0)
+		buf_putc(&out, '/');
+	buf_free(&in);
+	return buf_detach(&out);
+}
+
+int
+conf_valid_folder(const char *name)
+{
+	const char *p;
+	int seg = 0;
+
+	if (name == NULL || *name == '\0' || *name == '/' ||
+	    strlen(name) > 200)
+		return 0;
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '/') {
+			if (seg == 0 || p[1] == '\0')
+				return 0;
+			seg = 0;
+			continue;
+		}
+		/* Maildir++ maps '/' to '.': a '.' would create a level. */
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
+		    *p != ' ')
+			return 0;
+		seg++;
+	}
+	return 1;
+}
+
+static int
+valid_type_id(const char *id)
+{
+	const char *p;
+
+	if (*id == '\0' || strlen(id) > 40)
+		return 0;
+	for (p = id; *p != '\0'; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+		    *p == '_' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+static void
+load_types(struct loader *l, const config_setting_t *list, struct rules *r)
+{
+	static const char *const keys[] = { "id", "label", "queue", "keywords",
+	    "needs_attachment", "min_age_months", NULL };
+	static const char *const needs_keys[] = { "types", "extensions", NULL };
+	const config_setting_t *e, *needs;
+	struct request_type *t;
+	long long months;
+	size_t i, k, n;
+
+	if (list == NULL) {
+		lerr(l, NULL, "missing 'request_types'");
+		return;
+	}
+	if (!config_setting_is_list(list)) {
+		lerr(l, list, "'request_types' must be a list ( {...}, {...} )");
+		return;
+	}
+	n = (size_t)config_setting_length(list);
+	if (n == 0) {
+		lerr(l, list, "'request_types' is empty: nothing could be accepted");
+		return;
+	}
+	if ((r->types = calloc(n, sizeof(*r->types))) == NULL) {
+		lerr(l, list, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, (unsigned)i);
+		t = &r->types[r->n_types++];
+		wordlist_init(&t->keywords);
+		wordlist_init(&t->needs_types);
+		wordlist_init(&t->needs_extensions);
+		if (!config_setting_is_group(e)) {
+			lerr(l, e, "request type %zu must be a group { ... }",
+			    i + 1);
+			continue;
+		}
+		check_keys(l, e, keys, "a request type");
+		get_string(l, e, "id", 1, &t->id);
+		get_string(l, e, "label", 1, &t->label);
+		get_string(l, e, "queue", 1, &t->queue);
+		get_words(l, e, "keywords", 1, &t->keywords);
+		if (t->id != NULL && !valid_type_id(t->id))
+			lerr(l, e, "type id '%s': use lower-case letters, digits,"
+			    " '-' or '_'", t->id);
+		for (k = 0; t->id != NULL && k + 1 < r->n_types; k++)
+			if (r->types[k].id != NULL &&
+			    strcmp(r->types[k].id, t->id) == 0)
+				lerr(l, e, "type id '%s' is defined twice", t->id);
+		if (t->queue != NULL && !conf_valid_folder(t->queue))
+			lerr(l, e, "queue '%s' is not a valid folder name"
+			    " (letters, digits, space, '-', '_', '/')", t->queue);
+		if ((needs = member(e, "needs_attachment")) != NULL) {
+			if (!config_setting_is_group(needs))
+				lerr(l, needs, "'needs_attachment' must be a group"
+				    " { types = [...]; extensions = [...]; }");
+			check_keys(l, needs, needs_keys, "needs_attachment");
+			get_words(l, needs, "types", 0, &t->needs_types);
+			get_words(l, needs, "extensions", 0, &t->needs_extensions);
+		}
+		months = 0;
+		get_int(l, e, "min_age_months", 0, 120, &months);
+		t->min_age_months = (int)months;
+	}
+}
+
+static void
+load_notices(struct loader *l, const config_setting_t *g, struct rules *r)
+{
+	static const char *const keys[] = { "subject", "intro", "outro",
+	    "reasons", NULL };
+	const config_setting_t *reasons, *m;
+	const char *name;
+	int i, code;
+
+	if (g == NULL) {
+		lerr(l, NULL, "missing 'notices' (the French notice templates)");
+		return;
+	}
+	check_keys(l, g, keys, "notices");
+	get_string(l, g, "subject", 1, &r->notices.subject);
+	get_string(l, g, "intro", 1, &r->notices.intro);
+	get_string(l, g, "outro", 1, &r->notices.outro);
+	if ((reasons = member(g, "reasons")) == NULL) {
+		lerr(l, g, "missing 'reasons' in notices");
+		return;
+	}
+	for (i = 0; (m = config_setting_get_elem(reasons, (unsigned)i)) != NULL;
+	    i++) {
+		name = config_setting_name(m);
+		if (name == NULL || (code = reason_from_code(name)) < 0) {
+			lerr(l, m, "'%s' is not a reason code", name ? name : "?");
+			continue;
+		}
+		get_string(l, reasons, name, 1, &r->notices.reason[code]);
+	}
+	/* Every reason that can reach a partner needs its own sentence. */
+	for (code = 0; code < REASON_COUNT; code++) {
+		if (reason_quarantines(code) || code == REASON_AUTO_REPLY)
+			continue;
+		if (r->notices.reason[code] == NULL)
+			lerr(l, reasons, "no notice text for reason '%s'",
+			    reason_code(code));
+	}
+}
+
+static int
+load_rules(struct loader *l, const char *path, struct rules *r)
+{
+	static const char *const top[] = { "queues", "request_types", "subject",
+	    "attachments", "notices", NULL };
+	static const char *const queue_keys[] = { "rejects", "quarantine",
+	    NULL };
+	static const char *const subject_keys[] = { "stop_words",
+	    "date_markers", NULL };
+	static const char *const att_keys[] = { "max_message_size",
+	    "forbidden_types", "forbidden_extensions", "archives_forbidden",
+	    "archive_types", "archive_extensions", NULL };
+	const config_setting_t *root, *q, *s, *a;
+	char *dir, *slash;
+	config_t cfg;
+	int before = l->errors;
+	const char *saved = l->file;
+
+	l->file = path;
+	config_init(&cfg);
+	if ((dir = buf_strdup(path)) != NULL &&
+	    (slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		config_set_include_dir(&cfg, dir);
+	}
+	free(dir);
+	if (access(path, R_OK) == -1) {
+		lerr(l, NULL, "cannot read the rules file");
+		goto out;
+	}
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		buf_printf(l->err, "%s:%d: %s\n",
+		    config_error_file(&cfg) ? config_error_file(&cfg) : path,
+		    config_error_line(&cfg), config_error_text(&cfg));
+		l->errors++;
+		goto out;
+	}
+	root = config_root_setting(&cfg);
+	check_keys(l, root, top, "the rules");
+
+	r->queue_rejects = buf_strdup("BALP/Rejets");
+	r->queue_quarantine = buf_strdup("BALP/Quarantaine");
+	if ((q = member(root, "queues")) != NULL) {
+		check_keys(l, q, queue_keys, "queues");
+		get_string(l, q, "rejects", 0, &r->queue_rejects);
+		get_string(l, q, "quarantine", 0, &r->queue_quarantine);
+	}
+	if (!conf_valid_folder(r->queue_rejects))
+		lerr(l, q, "rejects queue '%s' is not a valid folder name",
+		    r->queue_rejects);
+	if (!conf_valid_folder(r->queue_quarantine))
+		lerr(l, q, "quarantine queue '%s' is not a valid folder name",
+		    r->queue_quarantine);
+
+	load_types(l, member(root, "request_types"), r);
+
+	if ((s = member(root, "subject")) != NULL) {
+		check_keys(l, s, subject_keys, "subject");
+		get_words(l, s, "stop_words", 0, &r->stop_words);
+		get_words(l, s, "date_markers", 0, &r->date_markers);
+	}
+
+	r->max_message_size = 15ULL * 1024 * 1024;
+	if ((a = member(root, "attachments")) != NULL) {
+		check_keys(l, a, att_keys, "attachments");
+		get_size(l, a, "max_message_size", &r->max_message_size);
+		get_words(l, a, "forbidden_types", 0, &r->forbidden_types);
+		get_words(l, a, "forbidden_extensions", 0,
+		    &r->forbidden_extensions);
+		get_bool(l, a, "archives_forbidden", &r->archives_forbidden);
+		get_words(l, a, "archive_types", 0, &r->archive_types);
+		get_words(l, a, "archive_extensions", 0, &r->archive_extensions);
+	}
+	load_notices(l, member(root, "notices"), r);
+out:
+	config_destroy(&cfg);
+	l->file = saved;
+	return l->errors == before ? 0 : -1;
+}
+
+void
+conf_free(struct balp_conf *c)
+{
+	size_t i;
+
+	free(c->file);
+	free(c->dir);
+	free(c->rules_file);
+	free(c->store_path);
+	free(c->key_file);
+	free(c->maildir_path);
+	for (i = 0; i < c->n_trusted_authserv_ids; i++)
+		free(c->trusted_authserv_ids[i]);
+	free(c->trusted_authserv_ids);
+	wordlist_free(&c->public_suffixes);
+	free(c->notice_from);
+	rules_free(&c->rules);
+	memset(c, 0, sizeof(*c));
+}
+
+/* A path setting, resolved against the config's folder. */
+static void
+get_path(struct loader *l, const config_setting_t *g, const char *name,
+    const char *dir, char **out)
+{
+	char *raw = NULL;
+
+	get_string(l, g, name, 1, &raw);
+	if (raw == NULL)
+		return;
+	if (*raw == '\0')
+		lerr(l, member(g, name), "'%s' is empty", name);
+	else
+		*out = conf_resolve(dir, raw);
+	free(raw);
+}
+
+static char *
+absolute_dir_of(const char *path)
+{
+	char cwd[PATH_MAX], *dir, *slash, *abs;
+
+	if ((dir = buf_strdup(path)) == NULL)
+		return NULL;
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else {
+		free(dir);
+		dir = buf_strdup(".");
+	}
+	if (dir != NULL && dir[0] != '/') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL) {
+			free(dir);
+			return NULL;
+		}
+		abs = conf_resolve(cwd, dir);
+		free(dir);
+		return abs;
+	}
+	abs = dir != NULL ? conf_resolve("/", dir) : NULL;
+	free(dir);
+	return abs;
+}
+
+int
+conf_load(const char *path, struct balp_conf *c, struct buf *err)
+{
+	static const char *const top[] = { "rules", "store", "source",
+	    "trusted_authserv_ids", "public_suffixes", "limits", "notices",
+	    "daemon", NULL };
+	static const char *const store_keys[] = { "path", "key_file", NULL };
+	static const char *const source_keys[] = { "kind", "path", NULL };
+	static const char *const limit_keys[] = { "max_mime_depth",
+	    "max_parts", "max_text_bytes", "max_header_bytes",
+	    "parse_in_child", NULL };
+	static const char *const notice_keys[] = { "from", NULL };
+	static const char *const daemon_keys[] = { "rescan_seconds", NULL };
+	struct loader l = { err, 0, path };
+	struct mime_limits defaults = MIME_LIMITS_DEFAULT;
+	const config_setting_t *root, *g, *e;
+	struct wordlist trusted;
+	char *kind = NULL;
+	long long v;
+	config_t cfg;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	rules_init(&c->rules);
+	wordlist_init(&c->public_suffixes);
+	c->limits = defaults;
+	c->parse_in_child = 1;
+	c->rescan_seconds = 60;
+	c->file = buf_strdup(path);
+	c->dir = absolute_dir_of(path);
+	config_init(&cfg);
+	if (c->file == NULL || c->dir == NULL) {
+		lerr(&l, NULL, "out of memory");
+		goto out;
+	}
+	if (access(path, R_OK) == -1) {
+		lerr(&l, NULL, "cannot read the configuration file");
+		goto out;
+	}
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		buf_printf(err, "%s:%d: %s\n",
+		    config_error_file(&cfg) ? config_error_file(&cfg) : path,
+		    config_error_line(&cfg), config_error_text(&cfg));
+		l.errors++;
+		goto out;
+	}
+	root = config_root_setting(&cfg);
+	check_keys(&l, root, top, "the configuration");
+
+	get_path(&l, root, "rules", c->dir, &c->rules_file);
+
+	if ((g = member(root, "store")) == NULL)
+		lerr(&l, NULL, "missing group 'store' { path; key_file; }");
+	check_keys(&l, g, store_keys, "store");
+	get_path(&l, g, "path", c->dir, &c->store_path);
+	get_path(&l, g, "key_file", c->dir, &c->key_file);
+
+	if ((g = member(root, "source")) == NULL)
+		lerr(&l, NULL, "missing group 'source' { kind; path; }");
+	check_keys(&l, g, source_keys, "source");
+	get_string(&l, g, "kind", 1, &kind);
+	if (kind != NULL && strcmp(kind, "maildir") == 0) {
+		c->source_kind = SOURCE_MAILDIR;
+		get_path(&l, g, "path", c->dir, &c->maildir_path);
+	} else if (kind != NULL && strcmp(kind, "imap") == 0) {
+		lerr(&l, member(g, "kind"), "source kind 'imap' is not"
+		    " available in this version; use \"maildir\"");
+	} else if (kind != NULL)
+		lerr(&l, member(g, "kind"), "unknown source kind '%s'"
+		    " (expected \"maildir\")", kind);
+	free(kind);
+
+	wordlist_init(&trusted);
+	get_words(&l, root, "trusted_authserv_ids", 1, &trusted);
+	if (trusted.n > 0) {
+		c->trusted_authserv_ids = trusted.v;
+		c->n_trusted_authserv_ids = trusted.n;
+	} else
+		wordlist_free(&trusted);
+	get_words(&l, root, "public_suffixes", 0, &c->public_suffixes);
+
+	if ((g = member(root, "limits")) != NULL) {
+		check_keys(&l, g, limit_keys, "limits");
+		v = (long long)c->limits.max_depth;
+		get_int(&l, g, "max_mime_depth", 1, 1000, &v);
+		c->limits.max_depth = (size_t)v;
+		v = (long long)c->limits.max_parts;
+		get_int(&l, g, "max_parts", 1, 100000, &v);
+		c->limits.max_parts = (size_t)v;
+		v = (long long)c->limits.max_text;
+		get_int(&l, g, "max_text_bytes", 1024, 16 << 20, &v);
+		c->limits.max_text = (size_t)v;
+		v = (long long)c->limits.max_header;
+		get_int(&l, g, "max_header_bytes", 1024, 16 << 20, &v);
+		c->limits.max_header = (size_t)v;
+		get_bool(&l, g, "parse_in_child", &c->parse_in_child);
+	}
+	if ((g = member(root, "notices")) != NULL) {
+		check_keys(&l, g, notice_keys, "notices");
+		get_string(&l, g, "from", 0, &c->notice_from);
+	}
+	if (c->notice_from == NULL)
+		c->notice_from = buf_strdup("balp@caf.test");
+	if ((g = member(root, "daemon")) != NULL) {
+		check_keys(&l, g, daemon_keys, "daemon");
+		v = c->rescan_seconds;
+		get_int(&l, g, "rescan_seconds", 1, 86400, &v);
+		c->rescan_seconds = (int)v;
+	}
+	for (i = 0; i < c->n_trusted_authserv_ids; i++)
+		if ((e = member(root, "trusted_authserv_ids")) != NULL &&
+		    strchr(c->trusted_authserv_ids[i], ' ') != NULL)
+			lerr(&l, e, "authserv-id '%s' contains a space",
+			    c->trusted_authserv_ids[i]);
+	if (c->rules_file != NULL)
+		load_rules(&l, c->rules_file, &c->rules);
+out:
+	config_destroy(&cfg);
+	if (l.errors > 0) {
+		conf_free(c);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,132 @@
+/*
+ * ctl - shared context of balpctl commands (see ctl.h).
+ */
+#include "balp/ctl.h"
+#include "balp/date.h"
+#include "balp/text.h"
+#include "balp/triage.h"
+
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void
+ctl_init(struct ctl *c, const char *conf_path)
+{
+	struct passwd *pw;
+	struct buf b = BUF_INIT;
+
+	memset(c, 0, sizeof(*c));
+	c->conf_path = conf_path;
+	c->now = time(NULL);
+	c->today = triage_today(c->now);
+	pw = getpwuid(getuid());
+	buf_printf(&b, "admin:%s", pw != NULL ? pw->pw_name : "unknown");
+	c->actor = buf_detach(&b);
+}
+
+void
+ctl_free(struct ctl *c)
+{
+	if (c->store != NULL)
+		store_close(c->store);
+	if (c->conf_loaded)
+		conf_free(&c->conf);
+	free(c->actor);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+ctl_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("balpctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+ctl_load_conf(struct ctl *c)
+{
+	struct buf err = BUF_INIT;
+
+	if (c->conf_loaded)
+		return 0;
+	if (conf_load(c->conf_path, &c->conf, &err) == -1) {
+		fputs(buf_str(&err), stderr);
+		buf_free(&err);
+		return -1;
+	}
+	c->conf_loaded = 1;
+	return 0;
+}
+
+int
+ctl_open_store(struct ctl *c, int create)
+{
+	struct buf err = BUF_INIT;
+	struct stat st;
+
+	if (c->store != NULL)
+		return 0;
+	if (ctl_load_conf(c) == -1)
+		return -1;
+	if (!create && stat(c->conf.store_path, &st) == -1) {
+		ctl_error("no store at %s: run `balpctl -c %s init` first",
+		    c->conf.store_path, c->conf_path);
+		return -1;
+	}
+	if (store_open(c->conf.store_path, &c->store, &err) != STORE_OK) {
+		ctl_error("%s: %s", c->conf.store_path, buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
+	buf_free(&err);
+	return 0;
+}
+
+int
+ctl_date(const char *option, const char *s, int32_t *out)
+{
+	if (s == NULL || date_parse_any(s, out) == -1) {
+		ctl_error("%s: '%s' is not a date (YYYY-MM-DD or DD/MM/YYYY)",
+		    option, s ? s : "");
+		return -1;
+	}
+	return 0;
+}
+
+void
+ctl_pad(FILE *fp, const char *s, int width)
+{
+	size_t i = 0, len;
+	int cols = 0;
+
+	if (s == NULL)
+		s = "-";
+	len = strlen(s);
+	while (i < len) {
+		text_utf8_next(s, len, &i);
+		cols++;
+	}
+	fputs(s, fp);
+	for (; cols < width; cols++)
+		fputc(' ', fp);
+}
+
+const char *
+ctl_day(int32_t day, char out[11])
+{
+	if (day == DATE_NONE) {
+		strcpy(out, "-");
+		return out;
+	}
+	date_format_iso(day, out);
+	return out;
+}

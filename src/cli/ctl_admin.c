@@ -1,0 +1,698 @@
+/*
+ * ctl_admin - partners, persons, init, rules check, log, audit (see
+ * ctl_admin.h).
+ *
+ * Options are parsed with getopt_long, re-initialised per command
+ * (optind = 0).  Every refusal is one line naming the value at fault.
+ */
+#include "balp/ctl_admin.h"
+#include "balp/date.h"
+#include "balp/keyfile.h"
+#include "balp/maildir.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Reports a store failure and maps it to an exit status. */
+static int
+store_fail(struct ctl *c, int r)
+{
+	ctl_error("%s", store_errmsg(c->store));
+	(void)r;
+	return CTL_FAILED;
+}
+
+static int
+usage(const char *text)
+{
+	fprintf(stderr, "usage: balpctl [-c CONF] %s\n", text);
+	return CTL_USAGE;
+}
+
+static int
+valid_partner_id(const char *id)
+{
+	const char *p;
+
+	if (id == NULL || !(islower((unsigned char)*id) ||
+	    isdigit((unsigned char)*id)) || strlen(id) > 64)
+		return 0;
+	for (p = id; *p != '\0'; p++)
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
+		    *p != '-')
+			return 0;
+	return 1;
+}
+
+static int
+parse_count(const char *option, const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > INT_MAX) {
+		ctl_error("%s: '%s' is not a number", option, s);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* ---- init -------------------------------------------------------------- */
+
+static int
+mkdir_parents(const char *file)
+{
+	char *dir, *s;
+
+	if ((dir = strdup(file)) == NULL)
+		return -1;
+	for (s = dir + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+			ctl_error("cannot create %s: %s", dir, strerror(errno));
+			free(dir);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(dir);
+	return 0;
+}
+
+int
+ctl_admin_init(struct ctl *c, int argc, char **argv)
+{
+	struct buf err = BUF_INIT;
+	struct source src;
+	unsigned char key[32];
+	const struct rules *r;
+	struct stat st;
+	size_t i;
+	int rc = CTL_FAILED;
+
+	(void)argv;
+	if (argc != 1)
+		return usage("init");
+	if (ctl_load_conf(c) == -1)
+		return CTL_USAGE;
+	if (mkdir_parents(c->conf.store_path) == -1 ||
+	    mkdir_parents(c->conf.key_file) == -1)
+		return CTL_FAILED;
+	if (ctl_open_store(c, 1) == -1)
+		return CTL_FAILED;
+	printf("store     %s (schema %d)\n", c->conf.store_path,
+	    store_schema_version(c->store));
+	if (stat(c->conf.key_file, &st) == 0) {
+		if (keyfile_load(c->conf.key_file, key, &err) == -1) {
+			ctl_error("%s", buf_str(&err));
+			goto out;
+		}
+		printf("key       %s (kept)\n", c->conf.key_file);
+	} else {
+		if (keyfile_create(c->conf.key_file, &err) == -1) {
+			ctl_error("%s", buf_str(&err));
+			goto out;
+		}
+		printf("key       %s (new, mode 0600: back it up)\n",
+		    c->conf.key_file);
+	}
+	if (c->conf.source_kind == SOURCE_MAILDIR) {
+		if (maildir_create(c->conf.maildir_path, &err) == -1 ||
+		    maildir_source_open(c->conf.maildir_path, 0, &src, &err) ==
+		    -1) {
+			ctl_error("%s", buf_str(&err));
+			goto out;
+		}
+		r = &c->conf.rules;
+		for (i = 0; i <= r->n_types + 1; i++) {
+			const char *q = i < r->n_types ? r->types[i].queue :
+			    i == r->n_types ? r->queue_rejects :
+			    r->queue_quarantine;
+
+			if (src.ops->ensure_folder(src.state, q, &err) == -1) {
+				ctl_error("%s", buf_str(&err));
+				src.ops->close(src.state);
+				goto out;
+			}
+		}
+		src.ops->close(src.state);
+		printf("maildir   %s (%zu queues)\n", c->conf.maildir_path,
+		    r->n_types + 2);
+	}
+	rc = CTL_OK;
+out:
+	memset(key, 0, sizeof(key));
+	buf_free(&err);
+	return rc;
+}
+
+/* ---- partner ----------------------------------------------------------- */
+
+static const char *
+partner_state(const struct store_partner *p, int32_t today)
+{
+	if (p->suspended)
+		return "suspended";
+	if (p->start != DATE_NONE && today < p->start)
+		return "not started";
+	if (p->end != DATE_NONE && today > p->end)
+		return "ended";
+	return "in force";
+}
+
+static int
+count_persons(struct ctl *c, const char *partner, int32_t at, size_t *n)
+{
+	struct store_person_list l = { NULL, 0 };
+
+	if (store_person_list(c->store, partner, at, &l) != STORE_OK)
+		return -1;
+	*n = l.n;
+	store_person_list_free(&l);
+	return 0;
+}
+
+static int
+partner_add(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "siret", required_argument, NULL, 's' },
+		{ "start", required_argument, NULL, 'S' },
+		{ "end", required_argument, NULL, 'E' },
+		{ "max-persons", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *u = "partner add --id ID --name NAME [--siret N]"
+	    " [--start DATE] [--end DATE] [--max-persons N]";
+	struct store_partner_spec s = { NULL, NULL, NULL, DATE_NONE, DATE_NONE,
+	    STORE_NO_QUOTA };
+	int ch, r;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			s.id = optarg;
+			break;
+		case 'n':
+			s.name = optarg;
+			break;
+		case 's':
+			s.siret = optarg;
+			break;
+		case 'S':
+			if (ctl_date("--start", optarg, &s.start) == -1)
+				return CTL_USAGE;
+			break;
+		case 'E':
+			if (ctl_date("--end", optarg, &s.end) == -1)
+				return CTL_USAGE;
+			break;
+		case 'm':
+			if (parse_count("--max-persons", optarg,
+			    &s.max_persons) == -1)
+				return CTL_USAGE;
+			break;
+		default:
+			return usage(u);
+		}
+	}
+	if (optind != argc || s.id == NULL || s.name == NULL)
+		return usage(u);
+	if (!valid_partner_id(s.id)) {
+		ctl_error("--id: '%s' must be lower-case letters, digits and"
+		    " '-' (e.g. apeai-ouest-herault)", s.id);
+		return CTL_USAGE;
+	}
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	if ((r = store_partner_add(c->store, &s, c->actor, c->now)) != STORE_OK)
+		return store_fail(c, r);
+	printf("partner %s added\n", s.id);
+	return CTL_OK;
+}
+
+static int
+partner_list(struct ctl *c, int argc, char **argv)
+{
+	struct store_partner_list l = { NULL, 0 };
+	char a[11], b[11], q[16];
+	size_t i, n;
+
+	(void)argv;
+	if (argc != 1)
+		return usage("partner list");
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	if (store_partner_list(c->store, &l) != STORE_OK)
+		return store_fail(c, STORE_ERROR);
+	printf("%-24s %-32s %-10s %-10s %-11s %s\n", "ID", "NAME", "START",
+	    "END", "STATE", "PERSONS");
+	for (i = 0; i < l.n; i++) {
+		const struct store_partner *p = &l.v[i];
+
+		if (count_persons(c, p->id, c->today, &n) == -1) {
+			store_partner_list_free(&l);
+			return store_fail(c, STORE_ERROR);
+		}
+		if (p->max_persons == STORE_NO_QUOTA)
+			snprintf(q, sizeof(q), "%zu", n);
+		else
+			snprintf(q, sizeof(q), "%zu/%d", n, p->max_persons);
+		ctl_pad(stdout, p->id, 24);
+		putchar(' ');
+		ctl_pad(stdout, p->name, 32);
+		printf(" %-10s %-10s %-11s %s\n", ctl_day(p->start, a),
+		    ctl_day(p->end, b), partner_state(p, c->today), q);
+	}
+	store_partner_list_free(&l);
+	return CTL_OK;
+}
+
+static void
+print_persons(const struct store_person_list *l, int with_partner)
+{
+	char a[11], b[11];
+	size_t i;
+
+	if (with_partner)
+		printf("%-24s ", "PARTNER");
+	printf("%-20s %-16s %-32s %-24s %-10s %-10s %s\n", "NOM", "PRENOM",
+	    "EMAIL", "FONCTION", "DEBUT", "FIN", "STATE");
+	for (i = 0; i < l->n; i++) {
+		const struct store_person *p = &l->v[i];
+
+		if (with_partner) {
+			ctl_pad(stdout, p->partner_id, 24);
+			putchar(' ');
+		}
+		ctl_pad(stdout, p->last_name, 20);
+		putchar(' ');
+		ctl_pad(stdout, p->first_name, 16);
+		putchar(' ');
+		ctl_pad(stdout, p->email, 32);
+		putchar(' ');
+		ctl_pad(stdout, p->job_title[0] ? p->job_title : "-", 24);
+		printf(" %-10s %-10s %s\n", ctl_day(p->start, a),
+		    ctl_day(p->end, b), p->suspended ? "suspended" : "");
+	}
+}
+
+static int
+partner_show(struct ctl *c, int argc, char **argv)
+{
+	struct store_partner p;
+	struct store_person_list l = { NULL, 0 };
+	char a[11], b[11];
+	size_t active;
+	int r;
+
+	if (argc != 2)
+		return usage("partner show ID");
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	memset(&p, 0, sizeof(p));
+	if ((r = store_partner_get(c->store, argv[1], &p)) != STORE_OK)
+		return store_fail(c, r);
+	if (count_persons(c, p.id, c->today, &active) == -1 ||
+	    store_person_list(c->store, p.id, DATE_NONE, &l) != STORE_OK) {
+		store_partner_free(&p);
+		return store_fail(c, STORE_ERROR);
+	}
+	printf("id          %s\n", p.id);
+	printf("name        %s\n", p.name);
+	printf("siret       %s\n", p.siret ? p.siret : "-");
+	printf("convention  %s to %s\n", ctl_day(p.start, a), ctl_day(p.end, b));
+	printf("state       %s%s%s\n", partner_state(&p, c->today),
+	    p.suspend_reason ? ": " : "",
+	    p.suspend_reason ? p.suspend_reason : "");
+	if (p.max_persons == STORE_NO_QUOTA)
+		printf("persons     %zu habilitated today (no quota)\n", active);
+	else
+		printf("persons     %zu habilitated today, quota %d\n", active,
+		    p.max_persons);
+	printf("created     %s\n\n", p.created_at);
+	print_persons(&l, 0);
+	store_person_list_free(&l);
+	store_partner_free(&p);
+	return CTL_OK;
+}
+
+/* partner end|suspend|resume ID [--date D] [--reason R] */
+static int
+partner_change(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "date", required_argument, NULL, 'd' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *what = argv[0], *reason = NULL;
+	int32_t when;
+	int ch, r;
+
+	when = c->today;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'd' && strcmp(what, "end") == 0) {
+			if (ctl_date("--date", optarg, &when) == -1)
+				return CTL_USAGE;
+		} else if (ch == 'r' && strcmp(what, "suspend") == 0)
+			reason = optarg;
+		else
+			goto bad;
+	}
+	if (optind + 1 != argc)
+		goto bad;
+	if (strcmp(what, "suspend") == 0 && (reason == NULL || *reason == '\0'))
+		goto bad;
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	if (strcmp(what, "end") == 0)
+		r = store_partner_end(c->store, argv[optind], when, c->actor,
+		    c->now);
+	else if (strcmp(what, "suspend") == 0)
+		r = store_partner_suspend(c->store, argv[optind], reason,
+		    c->actor, c->now);
+	else
+		r = store_partner_resume(c->store, argv[optind], c->actor,
+		    c->now);
+	if (r != STORE_OK)
+		return store_fail(c, r);
+	printf("partner %s: %s\n", argv[optind], strcmp(what, "end") == 0 ?
+	    "convention ends" : strcmp(what, "suspend") == 0 ? "suspended" :
+	    "resumed");
+	return CTL_OK;
+bad:
+	if (strcmp(what, "end") == 0)
+		return usage("partner end ID [--date DATE]");
+	if (strcmp(what, "suspend") == 0)
+		return usage("partner suspend ID --reason TEXT");
+	return usage("partner resume ID");
+}
+
+int
+ctl_admin_partner(struct ctl *c, int argc, char **argv)
+{
+	const char *u = "partner add|list|show|end|suspend|resume ...";
+
+	if (argc < 2)
+		return usage(u);
+	argc--;
+	argv++;
+	if (strcmp(argv[0], "add") == 0)
+		return partner_add(c, argc, argv);
+	if (strcmp(argv[0], "list") == 0)
+		return partner_list(c, argc, argv);
+	if (strcmp(argv[0], "show") == 0)
+		return partner_show(c, argc, argv);
+	if (strcmp(argv[0], "end") == 0 || strcmp(argv[0], "suspend") == 0 ||
+	    strcmp(argv[0], "resume") == 0)
+		return partner_change(c, argc, argv);
+	return usage(u);
+}
+
+/* ---- person ------------------------------------------------------------ */
+
+static int
+person_add(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "partner", required_argument, NULL, 'p' },
+		{ "last-name", required_argument, NULL, 'l' },
+		{ "first-name", required_argument, NULL, 'f' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "job-title", required_argument, NULL, 'j' },
+		{ "start", required_argument, NULL, 'S' },
+		{ "end", required_argument, NULL, 'E' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *u = "person add --partner ID --last-name NOM --first-name"
+	    " PRENOM --email EMAIL [--job-title FONCTION] [--start DATE]"
+	    " [--end DATE]";
+	struct store_person_spec s;
+	int ch, r;
+
+	memset(&s, 0, sizeof(s));
+	s.start = c->today;
+	s.end = DATE_NONE;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			s.partner_id = optarg;
+			break;
+		case 'l':
+			s.last_name = optarg;
+			break;
+		case 'f':
+			s.first_name = optarg;
+			break;
+		case 'e':
+			s.email = optarg;
+			break;
+		case 'j':
+			s.job_title = optarg;
+			break;
+		case 'S':
+			if (ctl_date("--start", optarg, &s.start) == -1)
+				return CTL_USAGE;
+			break;
+		case 'E':
+			if (ctl_date("--end", optarg, &s.end) == -1)
+				return CTL_USAGE;
+			break;
+		default:
+			return usage(u);
+		}
+	}
+	if (optind != argc || s.partner_id == NULL || s.last_name == NULL ||
+	    s.first_name == NULL || s.email == NULL)
+		return usage(u);
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	r = store_person_add(c->store, &s, c->today, c->actor, c->now, NULL);
+	if (r != STORE_OK)
+		return store_fail(c, r);
+	printf("person %s added to %s\n", s.email, s.partner_id);
+	return CTL_OK;
+}
+
+/* person end|suspend|resume EMAIL [--partner ID] [--date D] [--reason R] */
+static int
+person_change(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "partner", required_argument, NULL, 'p' },
+		{ "date", required_argument, NULL, 'd' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *what = argv[0], *partner = NULL, *reason = NULL;
+	int32_t when = c->today;
+	int ch, r;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'p')
+			partner = optarg;
+		else if (ch == 'd' && strcmp(what, "end") == 0) {
+			if (ctl_date("--date", optarg, &when) == -1)
+				return CTL_USAGE;
+		} else if (ch == 'r' && strcmp(what, "suspend") == 0)
+			reason = optarg;
+		else
+			goto bad;
+	}
+	if (optind + 1 != argc)
+		goto bad;
+	if (strcmp(what, "suspend") == 0 && (reason == NULL || *reason == '\0'))
+		goto bad;
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	if (strcmp(what, "end") == 0)
+		r = store_person_end(c->store, partner, argv[optind], when,
+		    c->actor, c->now);
+	else if (strcmp(what, "suspend") == 0)
+		r = store_person_suspend(c->store, partner, argv[optind],
+		    reason, c->actor, c->now);
+	else
+		r = store_person_resume(c->store, partner, argv[optind],
+		    c->today, c->actor, c->now);
+	if (r != STORE_OK)
+		return store_fail(c, r);
+	printf("person %s: %s\n", argv[optind], strcmp(what, "end") == 0 ?
+	    "habilitation ends" : strcmp(what, "suspend") == 0 ?
+	    "suspended" : "resumed");
+	return CTL_OK;
+bad:
+	if (strcmp(what, "end") == 0)
+		return usage("person end EMAIL [--partner ID] [--date DATE]");
+	if (strcmp(what, "suspend") == 0)
+		return usage("person suspend EMAIL [--partner ID] --reason TEXT");
+	return usage("person resume EMAIL [--partner ID]");
+}
+
+static int
+person_list(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "partner", required_argument, NULL, 'p' },
+		{ "at", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store_person_list l = { NULL, 0 };
+	const char *partner = NULL;
+	int32_t at = DATE_NONE;
+	int ch;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'p')
+			partner = optarg;
+		else if (ch == 'a') {
+			if (ctl_date("--at", optarg, &at) == -1)
+				return CTL_USAGE;
+		} else
+			return usage("person list [--partner ID] [--at DATE]");
+	}
+	if (optind != argc)
+		return usage("person list [--partner ID] [--at DATE]");
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	if (store_person_list(c->store, partner, at, &l) != STORE_OK)
+		return store_fail(c, STORE_ERROR);
+	print_persons(&l, 1);
+	store_person_list_free(&l);
+	return CTL_OK;
+}
+
+int
+ctl_admin_person(struct ctl *c, int argc, char **argv)
+{
+	const char *u = "person add|end|suspend|resume|list ...";
+
+	if (argc < 2)
+		return usage(u);
+	argc--;
+	argv++;
+	if (strcmp(argv[0], "add") == 0)
+		return person_add(c, argc, argv);
+	if (strcmp(argv[0], "list") == 0)
+		return person_list(c, argc, argv);
+	if (strcmp(argv[0], "end") == 0 || strcmp(argv[0], "suspend") == 0 ||
+	    strcmp(argv[0], "resume") == 0)
+		return person_change(c, argc, argv);
+	return usage(u);
+}
+
+/* ---- rules check ------------------------------------------------------- */
+
+int
+ctl_admin_rules(struct ctl *c, int argc, char **argv)
+{
+	const struct rules *r;
+	size_t i;
+
+	if (argc != 2 || strcmp(argv[1], "check") != 0)
+		return usage("rules check");
+	if (ctl_load_conf(c) == -1)
+		return CTL_USAGE;
+	r = &c->conf.rules;
+	printf("%s: ok\n%s: ok, %zu request types:\n", c->conf_path,
+	    c->conf.rules_file, r->n_types);
+	for (i = 0; i < r->n_types; i++)
+		printf("  %-12s -> %-20s %zu keywords%s\n", r->types[i].id,
+		    r->types[i].queue, r->types[i].keywords.n,
+		    r->types[i].min_age_months > 0 ? ", date rule" : "");
+	printf("  rejects    -> %s\n  quarantine -> %s\n", r->queue_rejects,
+	    r->queue_quarantine);
+	return CTL_OK;
+}
+
+/* ---- log, audit -------------------------------------------------------- */
+
+int
+ctl_admin_log(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "partner", required_argument, NULL, 'p' },
+		{ "sender", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *u = "log [--partner ID] [--sender EMAIL] [--limit N]";
+	struct store_decision_filter f = { NULL, NULL, 50 };
+	struct store_decision_list l = { NULL, 0 };
+	size_t i;
+	int ch, n;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'p')
+			f.partner_id = optarg;
+		else if (ch == 's')
+			f.sender = optarg;
+		else if (ch == 'n') {
+			if (parse_count("--limit", optarg, &n) == -1)
+				return CTL_USAGE;
+			f.limit = (size_t)n;
+		} else
+			return usage(u);
+	}
+	if (optind != argc)
+		return usage(u);
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	if (store_decision_list(c->store, &f, &l) != STORE_OK)
+		return store_fail(c, STORE_ERROR);
+	printf("%-20s %-11s %-10s %-22s %-32s %s\n", "DECIDED (UTC)", "OUTCOME",
+	    "TYPE", "PARTNER", "SENDER", "REASONS");
+	for (i = 0; i < l.n; i++) {
+		const struct store_decision *d = &l.v[i];
+
+		printf("%-20s %-11s %-10s ", d->decided_at, d->outcome,
+		    d->type ? d->type : "-");
+		ctl_pad(stdout, d->partner_id ? d->partner_id : "-", 22);
+		putchar(' ');
+		ctl_pad(stdout, d->sender ? d->sender : "-", 32);
+		printf(" %s\n", d->reasons[0] ? d->reasons : "-");
+	}
+	store_decision_list_free(&l);
+	return CTL_OK;
+}
+
+int
+ctl_admin_audit(struct ctl *c, int argc, char **argv)
+{
+	int64_t bad = 0;
+	int r;
+
+	if (argc != 2 || strcmp(argv[1], "verify") != 0)
+		return usage("audit verify");
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	r = store_audit_verify(c->store, &bad);
+	if (r == -1)
+		return store_fail(c, STORE_ERROR);
+	if (r == 1) {
+		printf("audit chain BROKEN at row %lld: rows were changed or"
+		    " removed\n", (long long)bad);
+		return CTL_FAILED;
+	}
+	printf("audit chain intact\n");
+	return CTL_OK;
+}

@@ -1,0 +1,392 @@
+/*
+ * classify - request type and "since" date from the Subject and first text
+ * part (see classify.h).
+ *
+ * The type is a keyword search over folded text: wordlist_find() does the
+ * whole-word, accent- and case-insensitive matching, this file only picks
+ * the earliest keyword across types, the Subject first.
+ *
+ * Dates are read by hand rather than with sscanf so that every read is
+ * bounded by the length given (the text may be a slice) and so that digits
+ * belonging to something longer - a NIR, a phone number "06.12.05.10.20",
+ * a reference - are never taken for a date: a date must start and end at
+ * the edge of its digit runs and may not be glued, by its own separator,
+ * to further digits.
+ *
+ * Ownership: nothing returned is allocated.  Failure: on allocation
+ * failure (text_fold) classify_type() answers NULL and classify_since()
+ * DATE_NONE, i.e. "not recognised", which rejects rather than accepts.
+ */
+#include "balp/classify.h"
+#include "balp/date.h"
+#include "balp/text.h"
+#include "balp/wordlist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Words the marker may leave between itself and the date ("depuis le"). */
+#define SINCE_MAX_SKIPPED	3
+#define SINCE_SHORT_WORD	3	/* "le", "du", "au", "the" */
+#define MONTH_NAME_MAX		9	/* "septembre" */
+
+static const struct {
+	const char	*name;
+	int		 month;
+} months[] = {
+	{ "janvier", 1 }, { "janv", 1 },
+	{ "fevrier", 2 }, { "fev", 2 }, { "fevr", 2 },
+	{ "mars", 3 },
+	{ "avril", 4 }, { "avr", 4 },
+	{ "mai", 5 },
+	{ "juin", 6 },
+	{ "juillet", 7 }, { "juil", 7 },
+	{ "aout", 8 },
+	{ "septembre", 9 }, { "sept", 9 },
+	{ "octobre", 10 }, { "oct", 10 },
+	{ "novembre", 11 }, { "nov", 11 },
+	{ "decembre", 12 }, { "dec", 12 },
+};
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int
+is_date_sep(char c)
+{
+	return c == '/' || c == '-' || c == '.';
+}
+
+/* The same notion of word as wordlist.c, so marker ends line up. */
+static int
+is_word_byte(char c)
+{
+	return is_digit(c) || is_alpha(c) || (unsigned char)c >= 0x80;
+}
+
+/* Length of the run of digits at s[i..len). */
+static size_t
+digit_run(const char *s, size_t len, size_t i)
+{
+	size_t k = i;
+
+	while (k < len && is_digit(s[k]))
+		k++;
+	return k - i;
+}
+
+static int
+digits_value(const char *s, size_t n)
+{
+	int v = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		v = v * 10 + (s[k] - '0');
+	return v;
+}
+
+/* 1 if s[i] is sep followed by a digit: the number goes on. */
+static int
+continues_after(const char *s, size_t len, size_t i, char sep)
+{
+	return i + 1 < len && s[i] == sep && is_digit(s[i + 1]);
+}
+
+/* 1 if the number starting at i is the tail of "digits sep". */
+static int
+continues_before(const char *s, size_t i, char sep)
+{
+	return i >= 2 && s[i - 1] == sep && is_digit(s[i - 2]);
+}
+
+/* YYYY-MM-DD at i (the 4-digit run is known to start there). */
+static int32_t
+date_iso_at(const char *s, size_t len, size_t i, size_t *end)
+{
+	int32_t day;
+	size_t k = i + 4;
+
+	if (k >= len || s[k] != '-' || continues_before(s, i, '-'))
+		return DATE_NONE;
+	if (digit_run(s, len, k + 1) != 2 || k + 3 >= len || s[k + 3] != '-' ||
+	    digit_run(s, len, k + 4) != 2 || continues_after(s, len, k + 6, '-'))
+		return DATE_NONE;
+	if (date_from_ymd(digits_value(s + i, 4), digits_value(s + k + 1, 2),
+	    digits_value(s + k + 4, 2), &day) == -1)
+		return DATE_NONE;
+	*end = k + 6;
+	return day;
+}
+
+/* D/M/YYYY, D-M-YY, DD.MM.YYYY... at i (day run of n digits). */
+static int32_t
+date_numeric_at(const char *s, size_t len, size_t i, size_t n, size_t *end)
+{
+	int32_t day;
+	size_t k = i + n, mn, yn;
+	char sep = s[k];
+	int y;
+
+	if (continues_before(s, i, sep))
+		return DATE_NONE;
+	k++;
+	mn = digit_run(s, len, k);
+	if (mn < 1 || mn > 2 || k + mn >= len || s[k + mn] != sep)
+		return DATE_NONE;
+	yn = digit_run(s, len, k + mn + 1);
+	if (yn != 2 && yn != 4)
+		return DATE_NONE;
+	if (continues_after(s, len, k + mn + 1 + yn, sep))
+		return DATE_NONE;
+	y = digits_value(s + k + mn + 1, yn);
+	if (yn == 2)
+		y += 2000;
+	if (date_from_ymd(y, digits_value(s + k, mn), digits_value(s + i, n),
+	    &day) == -1)
+		return DATE_NONE;
+	*end = k + mn + 1 + yn;
+	return day;
+}
+
+/* The month named by the letters s[0..n), or 0. */
+static int
+month_number(const char *s, size_t n)
+{
+	size_t m;
+
+	for (m = 0; m < sizeof(months) / sizeof(months[0]); m++)
+		if (strlen(months[m].name) == n &&
+		    text_ascii_ncasecmp(months[m].name, s, n) == 0)
+			return months[m].month;
+	return 0;
+}
+
+/* "3 nov. 2026", "1er octobre 2026" at i (day run of n digits). */
+static int32_t
+date_words_at(const char *s, size_t len, size_t i, size_t n, size_t *end)
+{
+	int32_t day;
+	size_t k = i + n, w;
+	int d, m, spaced;
+
+	if (i >= 2 && is_date_sep(s[i - 1]) && is_digit(s[i - 2]))
+		return DATE_NONE;
+	d = digits_value(s + i, n);
+	if (d == 1 && k + 1 < len && text_ascii_lower(s[k]) == 'e' &&
+	    text_ascii_lower(s[k + 1]) == 'r')
+		k += 2;
+	if (k >= len || !is_space(s[k]))
+		return DATE_NONE;
+	while (k < len && is_space(s[k]))
+		k++;
+	for (w = 0; k + w < len && is_alpha(s[k + w]); w++)
+		if (w >= MONTH_NAME_MAX)
+			return DATE_NONE;	/* longer than any month name */
+	/* "mars" followed by an accented or other word byte is another word */
+	if (k + w < len && is_word_byte(s[k + w]))
+		return DATE_NONE;
+	if ((m = month_number(s + k, w)) == 0)
+		return DATE_NONE;
+	k += w;
+	spaced = 0;
+	if (k < len && s[k] == '.') {
+		k++;
+		spaced = 1;
+	}
+	while (k < len && is_space(s[k])) {
+		k++;
+		spaced = 1;
+	}
+	if (!spaced || digit_run(s, len, k) != 4)
+		return DATE_NONE;
+	if (date_from_ymd(digits_value(s + k, 4), m, d, &day) == -1)
+		return DATE_NONE;
+	*end = k + 4;
+	return day;
+}
+
+/*
+ * A date starting exactly at i, or DATE_NONE.  i must be the start of a
+ * digit run.
+ */
+static int32_t
+date_at(const char *s, size_t len, size_t i, size_t *end)
+{
+	size_t n;
+
+	if (i >= len || !is_digit(s[i]) || (i > 0 && is_digit(s[i - 1])))
+		return DATE_NONE;
+	n = digit_run(s, len, i);
+	if (n == 4)
+		return date_iso_at(s, len, i, end);
+	if (n > 2 || i + n >= len)
+		return DATE_NONE;
+	if (is_date_sep(s[i + n]))
+		return date_numeric_at(s, len, i, n, end);
+	return date_words_at(s, len, i, n, end);
+}
+
+int32_t
+classify_find_date(const char *text, size_t len, size_t *at, size_t *end)
+{
+	int32_t day;
+	size_t i, e;
+
+	if (text == NULL)
+		return DATE_NONE;
+	for (i = 0; i < len; i++) {
+		if (!is_digit(text[i]) || (i > 0 && is_digit(text[i - 1])))
+			continue;
+		if ((day = date_at(text, len, i, &e)) == DATE_NONE)
+			continue;
+		if (at != NULL)
+			*at = i;
+		if (end != NULL)
+			*end = e;
+		return day;
+	}
+	return DATE_NONE;
+}
+
+const struct request_type *
+classify_type(const struct rules *r, const char *subject, const char *text)
+{
+	const char *src[2] = { subject, text };
+	const struct request_type *best;
+	long pos, best_pos;
+	size_t s, t;
+	char *f;
+
+	for (s = 0; s < 2; s++) {
+		if (src[s] == NULL)
+			continue;
+		if ((f = text_fold(src[s], strlen(src[s]))) == NULL)
+			return NULL;
+		best = NULL;
+		best_pos = -1;
+		for (t = 0; t < r->n_types; t++) {
+			pos = wordlist_find(&r->types[t].keywords, f, NULL);
+			/* strictly earlier: on a tie the type listed first wins */
+			if (pos >= 0 && (best_pos < 0 || pos < best_pos)) {
+				best = &r->types[t];
+				best_pos = pos;
+			}
+		}
+		free(f);
+		if (best != NULL)
+			return best;
+	}
+	return NULL;
+}
+
+static int
+count_word(const char *w, size_t len, size_t off, void *arg)
+{
+	(void)w;
+	(void)len;
+	(void)off;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* Offset just after the nth word of s at or after i. */
+static size_t
+skip_words(const char *s, size_t len, size_t i, size_t nwords)
+{
+	while (nwords-- > 0) {
+		while (i < len && !is_word_byte(s[i]))
+			i++;
+		while (i < len && is_word_byte(s[i]))
+			i++;
+	}
+	return i;
+}
+
+/*
+ * The date right after a marker ending at i: a few short words ("le",
+ * "du") may sit between them, nothing longer, so that "depuis plus d'un
+ * an, ne le 12/09/1980" does not turn a birth date into the start date.
+ */
+static int32_t
+date_after_marker(const char *s, size_t len, size_t i)
+{
+	size_t skipped, w, e;
+
+	for (skipped = 0; ; skipped++) {
+		while (i < len && !is_word_byte(s[i]))
+			i++;
+		if (i >= len)
+			return DATE_NONE;
+		if (is_digit(s[i]))
+			return date_at(s, len, i, &e);
+		for (w = 0; i + w < len && is_word_byte(s[i + w]); w++)
+			if (!is_alpha(s[i + w]))
+				return DATE_NONE;
+		if (w > SINCE_SHORT_WORD || skipped >= SINCE_MAX_SKIPPED)
+			return DATE_NONE;
+		i += w;
+	}
+}
+
+/* The first date introduced by a marker in folded text, or DATE_NONE. */
+static int32_t
+marked_date(const struct wordlist *markers, const char *f)
+{
+	size_t len = strlen(f), pos = 0, which, nwords, at;
+	int32_t day;
+	long off;
+
+	while (pos < len && (off = wordlist_find(markers, f + pos, &which)) >= 0) {
+		at = pos + (size_t)off;
+		nwords = 0;
+		wordlist_split(markers->v[which], count_word, &nwords);
+		day = date_after_marker(f, len, skip_words(f, len, at, nwords));
+		if (day != DATE_NONE)
+			return day;
+		/* go on after the marker's first word: markers may overlap */
+		pos = skip_words(f, len, at, 1);
+	}
+	return DATE_NONE;
+}
+
+int32_t
+classify_since(const struct rules *r, const char *subject, const char *text)
+{
+	const char *src[2] = { subject, text };
+	int32_t day = DATE_NONE;
+	char *f[2] = { NULL, NULL };
+	size_t s;
+
+	for (s = 0; s < 2; s++) {
+		if (src[s] == NULL)
+			continue;
+		if ((f[s] = text_fold(src[s], strlen(src[s]))) == NULL)
+			goto done;
+		if ((day = marked_date(&r->date_markers, f[s])) != DATE_NONE)
+			goto done;
+	}
+	/* A bare date in the text may be a birth date or the letter's date:
+	 * only the Subject's is taken without a marker. */
+	if (f[0] != NULL)
+		day = classify_find_date(f[0], strlen(f[0]), NULL, NULL);
+done:
+	free(f[0]);
+	free(f[1]);
+	return day;
+}

@@ -1,0 +1,230 @@
+/*
+ * decide - the pure decision (see decide.h).
+ *
+ * Order of thought: a message we cannot read is only "malformed"; anything
+ * else is judged on every rule and all reasons are kept.  The outcome then
+ * follows from the reasons alone (reason_outcome), so the rule of DESIGN.md
+ * lives in one place.
+ */
+#include "balp/decide.h"
+#include "balp/attachment.h"
+#include "balp/auth.h"
+#include "balp/classify.h"
+#include "balp/date.h"
+#include "balp/subject.h"
+#include "balp/text.h"
+
+#include <string.h>
+
+/* Value of a structured header up to its first ';' or comment, trimmed. */
+static int
+header_token_is(const char *v, const char *word)
+{
+	size_t n = strlen(word);
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (text_ascii_ncasecmp(v, word, n) != 0)
+		return 0;
+	v += n;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	return *v == '\0' || *v == ';' || *v == '(';
+}
+
+/* RFC 3834: never answer an automatic message, nor a notice of ours. */
+static int
+is_auto_reply(const struct msg_facts *f)
+{
+	const char *p;
+
+	if (f->auto_submitted != NULL && !header_token_is(f->auto_submitted, "no"))
+		return 1;
+	if (f->precedence != NULL && (header_token_is(f->precedence, "bulk") ||
+	    header_token_is(f->precedence, "list") ||
+	    header_token_is(f->precedence, "junk")))
+		return 1;
+	if (f->has_return_path && f->return_path != NULL) {
+		for (p = f->return_path; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '<') {
+			for (p++; *p == ' ' || *p == '\t'; p++)
+				;
+			if (*p == '>')
+				return 1;
+		}
+	}
+	if (f->has_notice_marker || f->has_autoreply_header)
+		return 1;
+	if (f->top_content_type != NULL &&
+	    strcmp(f->top_content_type, "multipart/report") == 0)
+		return 1;
+	return 0;
+}
+
+static int
+in_force(int32_t start, int32_t end, int32_t today)
+{
+	return (start == DATE_NONE || start <= today) &&
+	    (end == DATE_NONE || today <= end);
+}
+
+/*
+ * Ranks an annex entry: 0 person and partner in force, 1 person in force
+ * but not the partner, 2 not yet habilitated, 3 ended or suspended.  The
+ * best-ranked entry speaks for the sender (a person may be listed by two
+ * partners, or twice over time).
+ */
+static int
+entry_rank(const struct habilitation *h, int32_t today, reason_set *why)
+{
+	int person_ok, partner_ok, rank;
+
+	*why = 0;
+	person_ok = !h->person_suspended && h->start != DATE_NONE &&
+	    h->start <= today && (h->end == DATE_NONE ||
+	    (today <= h->end && h->start <= h->end));
+	partner_ok = !h->partner_suspended &&
+	    in_force(h->convention_start, h->convention_end, today);
+	if (person_ok)
+		rank = partner_ok ? 0 : 1;
+	else if (!h->person_suspended && h->start != DATE_NONE &&
+	    h->start > today && (h->end == DATE_NONE || h->end >= h->start)) {
+		rank = 2;
+		*why |= REASON_BIT(REASON_SENDER_NOT_YET_HABILITATED);
+	} else {
+		rank = 3;
+		*why |= REASON_BIT(REASON_SENDER_HABILITATION_ENDED);
+	}
+	if (!partner_ok)
+		*why |= REASON_BIT(REASON_PARTNER_INACTIVE);
+	return rank;
+}
+
+static reason_set
+judge_sender(const struct annex_view *annex, int32_t today,
+    const char **partner_id)
+{
+	reason_set best_why = REASON_BIT(REASON_SENDER_UNKNOWN), why;
+	int best = 99, rank;
+	size_t i;
+
+	*partner_id = NULL;
+	for (i = 0; annex != NULL && i < annex->n; i++) {
+		rank = entry_rank(&annex->v[i], today, &why);
+		if (rank < best) {
+			best = rank;
+			best_why = why;
+			*partner_id = annex->v[i].partner_id;
+		}
+	}
+	return best_why;
+}
+
+static reason_set
+judge_nir(const char *subject, char nir[NIR_LEN + 1])
+{
+	nir[0] = '\0';
+	if (subject == NULL)
+		return REASON_BIT(REASON_NIR_MISSING);
+	switch (nir_find(subject, strlen(subject), nir)) {
+	case NIR_FOUND:
+		return 0;
+	case NIR_MISSING:
+		return REASON_BIT(REASON_NIR_MISSING);
+	case NIR_KEY_MISSING:
+		return REASON_BIT(REASON_NIR_KEY_MISSING);
+	case NIR_INVALID:
+		return REASON_BIT(REASON_NIR_INVALID);
+	case NIR_AMBIGUOUS:
+		return REASON_BIT(REASON_NIR_AMBIGUOUS);
+	}
+	return REASON_BIT(REASON_NIR_INVALID);
+}
+
+static reason_set
+judge_attachments(const struct msg_facts *f, const struct rules *r,
+    const struct request_type *type)
+{
+	reason_set why = 0;
+	int needed, found = 0;
+	size_t i;
+
+	needed = type != NULL &&
+	    (type->needs_types.n > 0 || type->needs_extensions.n > 0);
+	for (i = 0; i < f->n_parts; i++) {
+		if (attachment_forbidden(r, &f->parts[i]))
+			why |= REASON_BIT(REASON_ATTACHMENT_FORBIDDEN);
+		if (needed && attachment_fulfils(type, &f->parts[i]))
+			found = 1;
+	}
+	if (needed && !found)
+		why |= REASON_BIT(REASON_ATTACHMENT_MISSING);
+	return why;
+}
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+
+	return at != NULL ? at + 1 : "";
+}
+
+void
+decide(const struct msg_facts *f, const struct annex_view *annex,
+    const struct decide_ctx *ctx, struct decision *out)
+{
+	const struct rules *r = ctx->rules;
+	const struct request_type *type = NULL;
+	reason_set why = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->since = DATE_NONE;
+
+	/* The type is reported whatever the outcome, even for a bad message. */
+	type = classify_type(r, f->subject, f->first_text);
+	if (f->malformed != NULL || f->from_count != 1 || f->from_addr == NULL)
+		why = REASON_BIT(REASON_MALFORMED);
+	else {
+		if (r->max_message_size > 0 && f->raw_size > r->max_message_size)
+			why |= REASON_BIT(REASON_TOO_LARGE);
+		if (!auth_sender_verified(f->auth_results, f->n_auth_results,
+		    domain_of(f->from_addr), ctx->trusted_authserv_ids,
+		    ctx->n_trusted_authserv_ids, ctx->public_suffixes))
+			why |= REASON_BIT(REASON_AUTH_FAILED);
+		if (is_auto_reply(f))
+			why |= REASON_BIT(REASON_AUTO_REPLY);
+		why |= judge_sender(annex, ctx->today, &out->partner_id);
+
+		if (type == NULL)
+			why |= REASON_BIT(REASON_TYPE_UNKNOWN);
+		else if (type->min_age_months > 0) {
+			out->since = classify_since(r, f->subject, f->first_text);
+			if (out->since != DATE_NONE && out->since >
+			    date_add_months(ctx->today, -type->min_age_months))
+				why |= REASON_BIT(REASON_TOO_RECENT);
+		}
+		why |= judge_nir(f->subject, out->nir);
+		if (f->subject == NULL || !subject_has_name(f->subject, r))
+			why |= REASON_BIT(REASON_NAME_MISSING);
+		why |= judge_attachments(f, r, type);
+	}
+
+	out->reasons = why;
+	out->type = type;
+	out->outcome = reason_outcome(why);
+	switch (out->outcome) {
+	case OUTCOME_ACCEPTED:
+		out->queue = type->queue;
+		break;
+	case OUTCOME_REJECTED:
+		out->queue = r->queue_rejects;
+		break;
+	case OUTCOME_QUARANTINED:
+		out->queue = r->queue_quarantine;
+		break;
+	}
+	out->notify = out->outcome == OUTCOME_REJECTED &&
+	    !(why & REASON_BIT(REASON_AUTO_REPLY));
+}

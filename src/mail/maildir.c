@@ -1,0 +1,388 @@
+/*
+ * maildir - a local Maildir++ inbox as a source (see maildir.h).
+ *
+ * Only new/ and cur/ of the root are the inbox; tmp/ belongs to the
+ * delivery agent and folders (".X") to the agents.  A move is one
+ * rename(2) that never replaces an existing file, followed by fsync of both
+ * directories, so a crash leaves the message in exactly one place.
+ */
+#include "balp/maildir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct maildir {
+	char	*root;
+	int	 inotify_fd;
+};
+
+static int
+mkdir_p(const char *path, struct buf *err)
+{
+	char *p, *s;
+
+	if ((p = buf_strdup(path)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
+			buf_printf(err, "cannot create %s: %s", p,
+			    strerror(errno));
+			free(p);
+			return -1;
+		}
+		if (c == '\0')
+			break;
+		*s = c;
+	}
+	free(p);
+	return 0;
+}
+
+int
+maildir_create(const char *root, struct buf *err)
+{
+	static const char *const subs[] = { "cur", "new", "tmp" };
+	struct buf p = BUF_INIT;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < 3 && r == 0; i++) {
+		buf_reset(&p);
+		buf_printf(&p, "%s/%s", root, subs[i]);
+		r = mkdir_p(buf_str(&p), err);
+	}
+	buf_free(&p);
+	return r;
+}
+
+char *
+maildir_folder_path(const char *root, const char *folder)
+{
+	struct buf b = BUF_INIT;
+	const char *f;
+
+	buf_printf(&b, "%s/.", root);
+	for (f = folder; *f != '\0'; f++)
+		buf_putc(&b, *f == '/' ? '.' : *f);
+	return buf_detach(&b);
+}
+
+static int
+md_ensure_folder(void *arg, const char *folder, struct buf *err)
+{
+	struct maildir *md = arg;
+	struct buf marker = BUF_INIT;
+	char *dir;
+	int fd, r;
+
+	if ((dir = maildir_folder_path(md->root, folder)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	r = maildir_create(dir, err);
+	if (r == 0) {
+		/* Maildir++ marks sub-folders with an empty maildirfolder. */
+		buf_printf(&marker, "%s/maildirfolder", dir);
+		fd = open(buf_str(&marker), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
+	buf_free(&marker);
+	free(dir);
+	return r;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct source_msg *x = a, *y = b;
+
+	return strcmp(x->label, y->label);
+}
+
+static int
+scan(struct maildir *md, const char *sub, struct source_msg **v, size_t *n,
+    size_t *cap, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	struct source_msg *m, *nv;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int dfd, r = 0;
+	const char *colon;
+
+	buf_printf(&path, "%s/%s", md->root, sub);
+	if ((d = opendir(buf_str(&path))) == NULL) {
+		buf_printf(err, "cannot read %s: %s", buf_str(&path),
+		    strerror(errno));
+		buf_free(&path);
+		return -1;
+	}
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			if ((nv = realloc(*v, *cap * sizeof(**v))) == NULL) {
+				buf_puts(err, "out of memory");
+				r = -1;
+				break;
+			}
+			*v = nv;
+		}
+		m = &(*v)[*n];
+		colon = strchr(de->d_name, ':');
+		m->ref = colon ? buf_strndup(de->d_name,
+		    (size_t)(colon - de->d_name)) : buf_strdup(de->d_name);
+		m->label = buf_strdup(de->d_name);
+		m->loc = NULL;
+		m->size = (uint64_t)st.st_size;
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", sub, de->d_name);
+		m->loc = buf_strdup(buf_str(&path));
+		(*n)++;
+		if (m->ref == NULL || m->label == NULL || m->loc == NULL) {
+			buf_puts(err, "out of memory");
+			r = -1;
+			break;
+		}
+	}
+	closedir(d);
+	buf_free(&path);
+	return r;
+}
+
+static int
+md_list(void *arg, struct source_msg **out, size_t *nout, struct buf *err)
+{
+	struct maildir *md = arg;
+	struct source_msg *v = NULL;
+	size_t n = 0, cap = 0;
+
+	if (scan(md, "new", &v, &n, &cap, err) == -1 ||
+	    scan(md, "cur", &v, &n, &cap, err) == -1) {
+		source_msgs_free(v, n);
+		return -1;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_name);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+static int
+md_fetch(void *arg, const struct source_msg *m, size_t max, char **data,
+    size_t *len, struct buf *err)
+{
+	struct maildir *md = arg;
+	struct buf path = BUF_INIT;
+	char *p = NULL;
+	size_t got = 0, want;
+	ssize_t r;
+	struct stat st;
+	int fd;
+
+	buf_printf(&path, "%s/%s", md->root, m->loc);
+	fd = open(buf_str(&path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	buf_free(&path);
+	if (fd == -1) {
+		buf_printf(err, "cannot open %s: %s", m->label, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		buf_printf(err, "cannot stat %s: %s", m->label, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	want = (uint64_t)st.st_size < max ? (size_t)st.st_size : max;
+	if ((p = malloc(want + 1)) == NULL) {
+		buf_puts(err, "out of memory");
+		close(fd);
+		return -1;
+	}
+	while (got < want) {
+		r = read(fd, p + got, want - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	p[got] = '\0';
+	*data = p;
+	*len = got;
+	return 0;
+}
+
+static void
+sync_dir(const char *path)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static int
+md_move(void *arg, const struct source_msg *m, const char *folder,
+    struct buf *err)
+{
+	struct maildir *md = arg;
+	struct buf from = BUF_INIT, to = BUF_INIT, dir = BUF_INIT;
+	char *fdir;
+	int r = -1, k;
+
+	if (md_ensure_folder(md, folder, err) == -1)
+		return -1;
+	if ((fdir = maildir_folder_path(md->root, folder)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	buf_printf(&from, "%s/%s", md->root, m->loc);
+	buf_printf(&dir, "%s/new", fdir);
+	/* Never replace a file: a clash gets a suffix, nothing is lost. */
+	for (k = 0; k < 100; k++) {
+		buf_reset(&to);
+		if (k == 0)
+			buf_printf(&to, "%s/%s", buf_str(&dir), m->ref);
+		else
+			buf_printf(&to, "%s/%s.%d", buf_str(&dir), m->ref, k);
+		if (renameat2(AT_FDCWD, buf_str(&from), AT_FDCWD, buf_str(&to),
+		    RENAME_NOREPLACE) == 0) {
+			r = 0;
+			break;
+		}
+		if (errno != EEXIST) {
+			buf_printf(err, "cannot move %s to %s: %s", m->label,
+			    folder, strerror(errno));
+			break;
+		}
+	}
+	if (r == 0) {
+		sync_dir(buf_str(&dir));
+		buf_reset(&dir);
+		buf_printf(&dir, "%s/%.3s", md->root, m->loc);
+		sync_dir(buf_str(&dir));
+	} else if (k == 100)
+		buf_printf(err, "cannot move %s to %s: too many name clashes",
+		    m->label, folder);
+	buf_free(&from);
+	buf_free(&to);
+	buf_free(&dir);
+	free(fdir);
+	return r;
+}
+
+static int
+md_watch_fd(void *arg)
+{
+	return ((struct maildir *)arg)->inotify_fd;
+}
+
+static void
+md_watch_drain(void *arg)
+{
+	struct maildir *md = arg;
+	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	if (md->inotify_fd < 0)
+		return;
+	while (read(md->inotify_fd, ev, sizeof(ev)) > 0)
+		;
+}
+
+static void
+md_close(void *arg)
+{
+	struct maildir *md = arg;
+
+	if (md == NULL)
+		return;
+	if (md->inotify_fd >= 0)
+		close(md->inotify_fd);
+	free(md->root);
+	free(md);
+}
+
+static const struct source_ops maildir_ops = {
+	"maildir", md_list, md_fetch, md_move, md_ensure_folder, md_watch_fd,
+	md_watch_drain, md_close,
+};
+
+int
+maildir_source_open(const char *root, int watch, struct source *src,
+    struct buf *err)
+{
+	static const char *const subs[] = { "new", "cur" };
+	struct maildir *md;
+	struct buf p = BUF_INIT;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		buf_reset(&p);
+		buf_printf(&p, "%s/%s", root, subs[i]);
+		if (stat(buf_str(&p), &st) == -1 || !S_ISDIR(st.st_mode)) {
+			buf_printf(err, "%s is not a Maildir (no %s/); run"
+			    " `balpctl init`", root, subs[i]);
+			buf_free(&p);
+			return -1;
+		}
+	}
+	if ((md = calloc(1, sizeof(*md))) == NULL ||
+	    (md->root = buf_strdup(root)) == NULL) {
+		free(md);
+		buf_free(&p);
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	md->inotify_fd = -1;
+	if (watch) {
+		md->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		for (i = 0; md->inotify_fd >= 0 && i < 2; i++) {
+			buf_reset(&p);
+			buf_printf(&p, "%s/%s", root, subs[i]);
+			if (inotify_add_watch(md->inotify_fd, buf_str(&p),
+			    IN_MOVED_TO | IN_CLOSE_WRITE) == -1) {
+				buf_printf(err, "cannot watch %s: %s",
+				    buf_str(&p), strerror(errno));
+				buf_free(&p);
+				md_close(md);
+				return -1;
+			}
+		}
+		if (md->inotify_fd < 0) {
+			buf_printf(err, "inotify: %s", strerror(errno));
+			buf_free(&p);
+			md_close(md);
+			return -1;
+		}
+	}
+	buf_free(&p);
+	src->ops = &maildir_ops;
+	src->state = md;
+	return 0;
+}

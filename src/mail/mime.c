@@ -1,0 +1,1599 @@
+/*
+ * mime - raw message bytes -> struct msg_facts, with libetpan (see
+ * include/balp/mime.h and libetpan-notes.md section 4).
+ *
+ * Order of work, and why:
+ *  1. Our own scans of the raw bytes come first, because libetpan 1.9.4
+ *     must never see some inputs: a boundary that unquotes to a lone '"'
+ *     overflows its heap; thousands of nested multiparts or comments
+ *     recurse without bound.  The same pass finds the end of the header
+ *     section, NUL bytes in it and over-long fields.
+ *  2. mailmime_parse() on the whole message.  It does not copy: the tree
+ *     points into the buffer, which therefore outlives the tree.
+ *  3. Header facts from the root's mailimf fields.  libetpan silently
+ *     turns a From it cannot parse into an optional field named "From",
+ *     and silently stops at a header line it cannot parse (the rest
+ *     becomes body): both are caught here, as "several From" / "From
+ *     without usable address" and "unparseable header".
+ *  4. A walk of the MIME tree, bounded by max_depth, recording leaves.
+ *  5. The first text part decoded and converted to UTF-8.
+ *
+ * libetpan is lenient (bad encoded words become '?', unknown charsets are
+ * read as ISO-8859-1), so every decoded string is checked for UTF-8 and
+ * cleaned of controls here.  RFC 2231 parameters are decoded here too:
+ * libetpan leaves them raw.
+ *
+ * Ownership: everything put in the facts is a fresh copy; every libetpan
+ * object is freed with its own *_free before return.
+ * Failures: -1 only on allocation failure; a message we cannot read well
+ * enough gets out->malformed (a FACTS_MALFORMED_* string) and 0.
+ */
+#include "balp/mime.h"
+#include "balp/buf.h"
+#include "balp/text.h"
+
+#include <libetpan/libetpan.h>
+
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * More multipart boundaries or message/rfc822 types than this in one
+ * message, and libetpan is not even asked: it recurses once per level and
+ * the stack is the limit.  Real mail has a handful.
+ */
+#define MIME_MAX_CONTAINERS	2048
+/* Nested '(' in one header field; libetpan recurses once per level. */
+#define MIME_MAX_COMMENT_DEPTH	128
+/* RFC 2231 continuations followed (filename*0 .. filename*N). */
+#define MIME_MAX_SEGMENTS	64
+/* What the parent accepts from a parse child. */
+#define MIME_CHILD_MAX_OUTPUT	(64UL * 1024 * 1024)
+#define MIME_CHILD_CPU_SECONDS	10
+#define MIME_CHILD_AS_BYTES	(1024UL * 1024 * 1024)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MIME_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MIME_UNDER_ASAN 1
+#endif
+#endif
+
+struct walk {
+	const struct mime_limits *lim;
+	struct msg_facts	*out;
+	const char		*malformed;	/* first reason found */
+	int			 nomem;
+	int			 seen_text;	/* the message's own text */
+	int			 several_authors; /* a From with >1 mailbox */
+	struct mailmime		*plain;		/* first_text candidates */
+	struct mailmime		*html;
+};
+
+static void
+set_malformed(struct walk *w, const char *why)
+{
+	if (w->malformed == NULL)
+		w->malformed = why;
+}
+
+static int
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* ------------------------------------------------------------------ */
+/* 1. Raw scans                                                        */
+
+/*
+ * Skips white space, line ends and (nested) comments, as libetpan's CFWS
+ * does.  Comment depth is bounded by the length only: this is a loop.
+ */
+static void
+skip_cfws(const char *s, size_t len, size_t *i)
+{
+	size_t k = *i, depth = 0;
+
+	while (k < len) {
+		if (depth == 0 && (is_wsp(s[k]) || s[k] == '\r' ||
+		    s[k] == '\n')) {
+			k++;
+		} else if (s[k] == '(') {
+			depth++;
+			k++;
+		} else if (depth > 0 && s[k] == ')') {
+			depth--;
+			k++;
+		} else if (depth > 0 && s[k] == '\\') {
+			k += (k + 1 < len) ? 2 : 1;
+		} else if (depth > 0) {
+			k++;
+		} else
+			break;
+	}
+	*i = k;
+}
+
+/*
+ * libetpan 1.9.4's mailmime_extract_boundary() copies len - 2 bytes of a
+ * boundary whose first byte is '"'; a boundary that unquotes to a lone
+ * '"' wraps that to SIZE_MAX.  A '"' can only enter a quoted value as the
+ * quoted-pair \" and never belongs in a boundary (RFC 2046 bchars), so any
+ * boundary parameter with \" in its quoted value is refused, anywhere in
+ * the bytes: a superset of what libetpan would reach.  Also counts
+ * containers (boundary parameters, message/rfc822 types).
+ */
+static int
+scan_containers(const char *s, size_t len, size_t *containers)
+{
+	size_t i, k;
+
+	*containers = 0;
+	for (i = 0; i + 6 <= len; i++) {
+		if ((s[i] | 0x20) == 'r' && i + 6 <= len &&
+		    text_ascii_ncasecmp(s + i, "rfc822", 6) == 0) {
+			(*containers)++;
+			continue;
+		}
+		if ((s[i] | 0x20) != 'b' || len - i < 8 ||
+		    text_ascii_ncasecmp(s + i, "boundary", 8) != 0)
+			continue;
+		k = i + 8;
+		skip_cfws(s, len, &k);
+		if (k >= len || s[k] != '=')
+			continue;
+		(*containers)++;
+		k++;
+		skip_cfws(s, len, &k);
+		if (k >= len || s[k] != '"')
+			continue;
+		for (k++; k < len && s[k] != '"'; k++) {
+			if (s[k] == '\\') {
+				if (k + 1 < len && s[k + 1] == '"')
+					return 1;
+				k++;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Deepest '(' nesting within one (folded) line group: libetpan parses
+ * comments recursively, so a header of a million '(' would exhaust the
+ * stack.  A line that starts without white space begins a new field.
+ */
+static size_t
+scan_comment_depth(const char *s, size_t len)
+{
+	size_t i, depth = 0, max = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\n') {
+			if (i + 1 < len && !is_wsp(s[i + 1]))
+				depth = 0;
+		} else if (s[i] == '(') {
+			if (++depth > max)
+				max = depth;
+		} else if (s[i] == ')' && depth > 0)
+			depth--;
+	}
+	return max;
+}
+
+/*
+ * Finds the header section: *hdr_end is where the blank line starts,
+ * *body is just after it (both len if there is none).  Checks NUL bytes
+ * and the length of each field (folded lines included).
+ */
+static const char *
+scan_header(const char *s, size_t len, size_t max_field, size_t *hdr_end,
+    size_t *body)
+{
+	size_t i = 0, eol, field_start = 0, content;
+	const char *nl;
+
+	*hdr_end = *body = len;
+	while (i < len) {
+		nl = memchr(s + i, '\n', len - i);
+		eol = nl != NULL ? (size_t)(nl - s) + 1 : len;
+		content = eol - i;
+		if (nl != NULL)
+			content--;
+		if (content > 0 && s[i + content - 1] == '\r')
+			content--;
+		if (content == 0 && nl != NULL) {
+			*hdr_end = i;
+			*body = eol;
+			return NULL;
+		}
+		if (memchr(s + i, '\0', eol - i) != NULL)
+			return FACTS_MALFORMED_NUL_HEADER;
+		if (!is_wsp(s[i]))
+			field_start = i;
+		if (eol - field_start > max_field)
+			return FACTS_MALFORMED_LONG_HEADER;
+		i = eol;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Strings                                                             */
+
+static int
+is_utf8_name(const char *cs)
+{
+	return cs == NULL || *cs == '\0' ||
+	    text_ascii_casecmp(cs, "utf-8") == 0 ||
+	    text_ascii_casecmp(cs, "utf8") == 0 ||
+	    text_ascii_casecmp(cs, "us-ascii") == 0 ||
+	    text_ascii_casecmp(cs, "ascii") == 0;
+}
+
+static int
+is_latin1_name(const char *cs)
+{
+	return text_ascii_casecmp(cs, "iso-8859-1") == 0 ||
+	    text_ascii_casecmp(cs, "iso8859-1") == 0 ||
+	    text_ascii_casecmp(cs, "iso_8859-1") == 0 ||
+	    text_ascii_casecmp(cs, "latin1") == 0 ||
+	    text_ascii_casecmp(cs, "windows-1252") == 0 ||
+	    text_ascii_casecmp(cs, "cp1252") == 0;
+}
+
+/*
+ * Bytes in a byte-oriented charset -> malloc'd UTF-8: kept if valid UTF-8
+ * (unless cp1252 is forced), else read as windows-1252.  NUL bytes become
+ * spaces so that the result is one C string.  NULL on ENOMEM.
+ */
+static char *
+bytes_to_utf8(const char *s, size_t len, int cp1252)
+{
+	char *c, *u;
+	size_t i;
+
+	if ((c = buf_strndup(s, len)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		if (c[i] == '\0')
+			c[i] = ' ';
+	if (!cp1252 && text_utf8_valid(c, len))
+		return c;
+	u = text_cp1252_to_utf8(c, len);
+	free(c);
+	return u;
+}
+
+/* Bytes that claim no charset: UTF-8 if they are, else windows-1252. */
+static char *
+guess_to_utf8(const char *s, size_t len)
+{
+	return bytes_to_utf8(s, len, 0);
+}
+
+/*
+ * s[0..len) in charset cs -> malloc'd valid UTF-8 without NUL, NULL on
+ * ENOMEM.  ISO-8859-1 labels are read as windows-1252 (its superset that
+ * senders actually use, € and ’ included).  An unknown charset or a
+ * conversion failure falls back to guess_to_utf8().  A multibyte sequence
+ * cut at the end (bounded input) makes iconv fail: retry a few bytes
+ * shorter.
+ */
+static char *
+to_utf8(const char *s, size_t len, const char *cs)
+{
+	char *res, *u;
+	size_t n, rlen, i;
+	int r, tries;
+
+	if (is_utf8_name(cs))
+		return guess_to_utf8(s, len);
+	if (is_latin1_name(cs))
+		return bytes_to_utf8(s, len, 1);
+	for (tries = 0, n = len; tries < 4 && n > 0; tries++, n--) {
+		res = NULL;
+		rlen = 0;
+		r = charconv_buffer("utf-8", cs, s, n, &res, &rlen);
+		if (r == MAIL_CHARCONV_ERROR_MEMORY)
+			return NULL;
+		if (r == MAIL_CHARCONV_NO_ERROR && res != NULL) {
+			u = NULL;
+			if (text_utf8_valid(res, rlen)) {
+				if ((u = buf_strndup(res, rlen)) == NULL) {
+					charconv_buffer_free(res);
+					return NULL;
+				}
+				for (i = 0; i < rlen; i++)
+					if (u[i] == '\0')
+						u[i] = ' ';
+			}
+			charconv_buffer_free(res);
+			if (u != NULL)
+				return u;
+			break;
+		}
+		if (r == MAIL_CHARCONV_ERROR_UNKNOWN_CHARSET)
+			break;
+	}
+	return guess_to_utf8(s, len);
+}
+
+/* Copy without CR and LF: RFC 5322 unfolding keeps the white space. */
+static char *
+unfold(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i, start = 0;
+
+	buf_add(&b, "", 0);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\r' || s[i] == '\n') {
+			buf_add(&b, s + start, i - start);
+			start = i + 1;
+		}
+	}
+	buf_add(&b, s + start, len - start);
+	return buf_detach(&b);
+}
+
+/*
+ * A header value (or parameter) as a reader sees it: unfolded, RFC 2047
+ * words decoded, raw 8-bit read as UTF-8 or else windows-1252, controls
+ * gone, white space collapsed.  NULL only on ENOMEM.
+ */
+static char *
+decode_header(const char *raw)
+{
+	char *u, *dec = NULL, *conv, *out;
+	size_t ulen, idx = 0;
+	int r;
+
+	if ((u = unfold(raw, strlen(raw))) == NULL)
+		return NULL;
+	ulen = strlen(u);
+	r = mailmime_encoded_phrase_parse(text_utf8_valid(u, ulen) ?
+	    "utf-8" : "windows-1252", u, ulen, &idx, "utf-8", &dec);
+	if (r == MAILIMF_ERROR_MEMORY) {
+		free(u);
+		return NULL;
+	}
+	if (r != MAILIMF_NO_ERROR || dec == NULL) {
+		free(dec);
+		if ((conv = guess_to_utf8(u, ulen)) == NULL) {
+			free(u);
+			return NULL;
+		}
+	} else
+		conv = dec;
+	free(u);
+	out = text_clean(conv, strlen(conv));
+	free(conv);
+	return out;
+}
+
+/* A raw value unfolded and cleaned, not decoded (Authentication-Results). */
+static char *
+clean_raw(const char *raw)
+{
+	char *u, *conv, *out;
+
+	if ((u = unfold(raw, strlen(raw))) == NULL)
+		return NULL;
+	conv = guess_to_utf8(u, strlen(u));
+	free(u);
+	if (conv == NULL)
+		return NULL;
+	out = text_clean(conv, strlen(conv));
+	free(conv);
+	return out;
+}
+
+/* Cuts s at most at max bytes, on a UTF-8 sequence boundary. */
+static void
+utf8_truncate(char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	s[max] = '\0';
+}
+
+/* Stores s (taking it) into *dst unless *dst is set; s NULL = ENOMEM. */
+static void
+store_first(struct walk *w, char **dst, char *s)
+{
+	if (s == NULL) {
+		w->nomem = 1;
+		return;
+	}
+	if (*dst != NULL) {
+		free(s);
+		return;
+	}
+	*dst = s;
+}
+
+/* ------------------------------------------------------------------ */
+/* 3. Header facts                                                     */
+
+/* A usable addr-spec: local@domain, no space or control, valid UTF-8. */
+static int
+addr_usable(const char *a)
+{
+	const char *at = strrchr(a, '@');
+	const unsigned char *p;
+
+	if (at == NULL || at == a || at[1] == '\0')
+		return 0;
+	for (p = (const unsigned char *)a; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == 0x7F || *p == '<' || *p == '>')
+			return 0;
+	return text_utf8_valid(a, strlen(a));
+}
+
+static void
+take_from(struct walk *w, struct mailimf_from *from)
+{
+	struct msg_facts *f = w->out;
+	struct mailimf_mailbox *mb;
+	clistiter *it;
+	int n = 0;
+	char *a;
+
+	if (from->frm_mb_list != NULL && from->frm_mb_list->mb_list != NULL)
+		n = clist_count(from->frm_mb_list->mb_list);
+	/* Several authors in one field count as two From: never decidable. */
+	f->from_count += n > 1 ? 2 : 1;
+	if (n > 1)
+		w->several_authors = 1;
+	if (f->from_count > 1 || n < 1)
+		return;
+	it = clist_begin(from->frm_mb_list->mb_list);
+	mb = clist_content(it);
+	if (mb->mb_addr_spec != NULL && addr_usable(mb->mb_addr_spec)) {
+		if ((a = buf_strdup(mb->mb_addr_spec)) == NULL) {
+			w->nomem = 1;
+			return;
+		}
+		f->from_addr = text_ascii_lower_inplace(a);
+	}
+	if (mb->mb_display_name != NULL) {
+		store_first(w, &f->from_name, decode_header(mb->mb_display_name));
+		if (f->from_name != NULL && f->from_name[0] == '\0') {
+			free(f->from_name);
+			f->from_name = NULL;
+		}
+	}
+}
+
+/* Message-ID from a field libetpan could not type: strip CFWS and <>. */
+static char *
+bare_message_id(const char *raw)
+{
+	char *c, *p, *e;
+
+	if ((c = clean_raw(raw)) == NULL)
+		return NULL;
+	p = c;
+	if (*p == '<')
+		p++;
+	if ((e = strchr(p, '>')) != NULL)
+		*e = '\0';
+	memmove(c, p, strlen(p) + 1);
+	return c;
+}
+
+static void
+take_optional(struct walk *w, struct mailimf_optional_field *of)
+{
+	struct msg_facts *f = w->out;
+	const char *n = of->fld_name, *v = of->fld_value;
+	char *s;
+
+	if (n == NULL || v == NULL)
+		return;
+	if (text_ascii_casecmp(n, "From") == 0) {
+		/* libetpan could not parse it: a From, but no address. */
+		f->from_count++;
+	} else if (text_ascii_casecmp(n, "Subject") == 0) {
+		store_first(w, &f->subject, decode_header(v));
+	} else if (text_ascii_casecmp(n, "Message-ID") == 0) {
+		store_first(w, &f->message_id, bare_message_id(v));
+	} else if (text_ascii_casecmp(n, "Authentication-Results") == 0) {
+		if ((s = clean_raw(v)) == NULL ||
+		    facts_add_auth_result(f, s) == -1)
+			w->nomem = 1;
+		free(s);
+	} else if (text_ascii_casecmp(n, "Auto-Submitted") == 0) {
+		store_first(w, &f->auto_submitted, clean_raw(v));
+	} else if (text_ascii_casecmp(n, "Precedence") == 0) {
+		store_first(w, &f->precedence, clean_raw(v));
+	} else if (text_ascii_casecmp(n, "Return-Path") == 0) {
+		f->has_return_path = 1;
+		store_first(w, &f->return_path, clean_raw(v));
+	} else if (text_ascii_casecmp(n, "List-Id") == 0) {
+		f->has_list_id = 1;
+	} else if (text_ascii_casecmp(n, "X-Autoreply") == 0 ||
+	    text_ascii_casecmp(n, "X-Autorespond") == 0) {
+		f->has_autoreply_header = 1;
+	} else if (text_ascii_casecmp(n, "X-BALP-Notice") == 0) {
+		f->has_notice_marker = 1;
+	}
+}
+
+static void
+take_headers(struct walk *w, struct mailimf_fields *fields)
+{
+	struct msg_facts *f = w->out;
+	struct mailimf_field *fld;
+	clistiter *it;
+	int unusable_from = 0;
+
+	for (it = clist_begin(fields->fld_list); it != NULL;
+	    it = clist_next(it)) {
+		fld = clist_content(it);
+		switch (fld->fld_type) {
+		case MAILIMF_FIELD_FROM:
+			take_from(w, fld->fld_data.fld_from);
+			break;
+		case MAILIMF_FIELD_SUBJECT:
+			store_first(w, &f->subject,
+			    decode_header(fld->fld_data.fld_subject->sbj_value));
+			break;
+		case MAILIMF_FIELD_MESSAGE_ID:
+			store_first(w, &f->message_id, clean_raw(
+			    fld->fld_data.fld_message_id->mid_value));
+			break;
+		case MAILIMF_FIELD_OPTIONAL_FIELD:
+			if (text_ascii_casecmp(fld->fld_data.fld_optional_field->
+			    fld_name, "From") == 0)
+				unusable_from = 1;
+			take_optional(w, fld->fld_data.fld_optional_field);
+			break;
+		default:
+			break;
+		}
+	}
+	if (f->from_count == 0)
+		set_malformed(w, FACTS_MALFORMED_NO_FROM);
+	else if (w->several_authors)
+		set_malformed(w, FACTS_MALFORMED_MANY_AUTHORS);
+	else if (f->from_count > 1)
+		set_malformed(w, FACTS_MALFORMED_MANY_FROM);
+	else if (f->from_addr == NULL || unusable_from)
+		set_malformed(w, FACTS_MALFORMED_FROM_ADDR);
+}
+
+/* ------------------------------------------------------------------ */
+/* 4. The MIME tree                                                    */
+
+/* "type/subtype", lower case, for a content type (NULL = text/plain). */
+static char *
+type_string(struct mailmime_content *ct)
+{
+	struct buf b = BUF_INIT;
+	const char *t = "application";
+	char *s, *c;
+
+	if (ct == NULL || ct->ct_type == NULL)
+		return buf_strdup("text/plain");
+	if (ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
+	    ct->ct_type->tp_data.tp_discrete_type != NULL) {
+		switch (ct->ct_type->tp_data.tp_discrete_type->dt_type) {
+		case MAILMIME_DISCRETE_TYPE_TEXT:	t = "text"; break;
+		case MAILMIME_DISCRETE_TYPE_IMAGE:	t = "image"; break;
+		case MAILMIME_DISCRETE_TYPE_AUDIO:	t = "audio"; break;
+		case MAILMIME_DISCRETE_TYPE_VIDEO:	t = "video"; break;
+		case MAILMIME_DISCRETE_TYPE_APPLICATION: t = "application";
+			break;
+		case MAILMIME_DISCRETE_TYPE_EXTENSION:
+			if (ct->ct_type->tp_data.tp_discrete_type->
+			    dt_extension != NULL)
+				t = ct->ct_type->tp_data.tp_discrete_type->
+				    dt_extension;
+			break;
+		}
+	} else if (ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE &&
+	    ct->ct_type->tp_data.tp_composite_type != NULL) {
+		switch (ct->ct_type->tp_data.tp_composite_type->ct_type) {
+		case MAILMIME_COMPOSITE_TYPE_MESSAGE:	t = "message"; break;
+		case MAILMIME_COMPOSITE_TYPE_MULTIPART:	t = "multipart"; break;
+		case MAILMIME_COMPOSITE_TYPE_EXTENSION:
+			if (ct->ct_type->tp_data.tp_composite_type->
+			    ct_token != NULL)
+				t = ct->ct_type->tp_data.tp_composite_type->
+				    ct_token;
+			break;
+		}
+	}
+	buf_printf(&b, "%s/%s", t, ct->ct_subtype != NULL ?
+	    ct->ct_subtype : "octet-stream");
+	if ((s = buf_detach(&b)) == NULL)
+		return NULL;
+	c = text_clean(s, strlen(s));
+	free(s);
+	return c != NULL ? text_ascii_lower_inplace(c) : NULL;
+}
+
+static int
+has_subtype(struct mailmime_content *ct, const char *sub)
+{
+	return ct != NULL && ct->ct_subtype != NULL &&
+	    text_ascii_casecmp(ct->ct_subtype, sub) == 0;
+}
+
+/* Parameters of a Content-Type or Content-Disposition, as one list. */
+struct params {
+	struct mailmime_parameter	**v;
+	size_t				  n;
+};
+
+static int
+params_collect(struct params *p, clist *ct_params, clist *dsp_params)
+{
+	struct mailmime_disposition_parm *dp;
+	struct mailmime_parameter **nv;
+	clistiter *it;
+	size_t cap;
+
+	p->v = NULL;
+	p->n = 0;
+	cap = (ct_params != NULL ? (size_t)clist_count(ct_params) : 0) +
+	    (dsp_params != NULL ? (size_t)clist_count(dsp_params) : 0);
+	if (cap == 0)
+		return 0;
+	if ((nv = calloc(cap, sizeof(*nv))) == NULL)
+		return -1;
+	p->v = nv;
+	if (ct_params != NULL)
+		for (it = clist_begin(ct_params); it != NULL;
+		    it = clist_next(it))
+			p->v[p->n++] = clist_content(it);
+	if (dsp_params != NULL)
+		for (it = clist_begin(dsp_params); it != NULL;
+		    it = clist_next(it)) {
+			dp = clist_content(it);
+			if (dp->pa_type == MAILMIME_DISPOSITION_PARM_PARAMETER &&
+			    dp->pa_data.pa_parameter != NULL)
+				p->v[p->n++] = dp->pa_data.pa_parameter;
+		}
+	return 0;
+}
+
+/*
+ * Which RFC 2231 piece a parameter name is, for a base name: -2 not one
+ * of ours, -1 "base*" (whole extended value), else the segment number;
+ * *ext says whether that segment is percent-encoded (trailing '*').
+ */
+static int
+rfc2231_piece(const char *name, const char *base, int *ext)
+{
+	size_t bl = strlen(base);
+	const char *p;
+	int n = 0;
+
+	*ext = 0;
+	if (name == NULL || text_ascii_ncasecmp(name, base, bl) != 0 ||
+	    name[bl] != '*')
+		return -2;
+	p = name + bl + 1;
+	if (*p == '\0') {
+		*ext = 1;
+		return -1;
+	}
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9'))
+		return -2;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (*p - '0');
+		if (n > MIME_MAX_SEGMENTS)
+			return -2;
+	}
+	if (*p == '*') {
+		*ext = 1;
+		p++;
+	}
+	return *p == '\0' ? n : -2;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = text_ascii_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Appends value v, percent-decoded if ext. */
+static void
+pct_append(struct buf *b, const char *v, int ext)
+{
+	int h, l;
+
+	if (!ext) {
+		buf_puts(b, v);
+		return;
+	}
+	for (; *v != '\0'; v++) {
+		if (*v == '%' && (h = hexval(v[1])) >= 0 &&
+		    (l = hexval(v[2])) >= 0) {
+			buf_putc(b, (char)(h * 16 + l));
+			v += 2;
+		} else
+			buf_putc(b, *v);
+	}
+}
+
+/*
+ * An extended value "charset'language'text": copies the charset into
+ * cs (bounded) and returns the text.  Without two quotes, all is text.
+ */
+static const char *
+rfc2231_split(const char *v, char *cs, size_t cssz)
+{
+	const char *q1, *q2;
+	size_t n;
+
+	cs[0] = '\0';
+	if ((q1 = strchr(v, '\'')) == NULL ||
+	    (q2 = strchr(q1 + 1, '\'')) == NULL)
+		return v;
+	n = (size_t)(q1 - v);
+	if (n < cssz) {
+		memcpy(cs, v, n);
+		cs[n] = '\0';
+	}
+	return q2 + 1;
+}
+
+/*
+ * The RFC 2231 value of parameter base ("filename", "name"), decoded to
+ * UTF-8 and cleaned; NULL if absent (*nomem set on ENOMEM).
+ */
+static char *
+rfc2231_value(const struct params *p, const char *base, int *nomem)
+{
+	struct buf b = BUF_INIT;
+	const char *v;
+	char cs[64], *raw, *u, *out;
+	size_t i, len;
+	int seg, ext, want, found;
+
+	cs[0] = '\0';
+	buf_add(&b, "", 0);
+	found = 0;
+	for (i = 0; i < p->n; i++) {
+		if (rfc2231_piece(p->v[i]->pa_name, base, &ext) == -1 &&
+		    p->v[i]->pa_value != NULL) {
+			v = rfc2231_split(p->v[i]->pa_value, cs, sizeof(cs));
+			pct_append(&b, v, 1);
+			found = 1;
+			break;
+		}
+	}
+	for (want = 0; !found && want <= MIME_MAX_SEGMENTS; want++) {
+		for (i = 0; i < p->n; i++) {
+			seg = rfc2231_piece(p->v[i]->pa_name, base, &ext);
+			if (seg == want && p->v[i]->pa_value != NULL)
+				break;
+		}
+		if (i == p->n)
+			break;
+		v = p->v[i]->pa_value;
+		if (want == 0 && ext)
+			v = rfc2231_split(v, cs, sizeof(cs));
+		pct_append(&b, v, ext);
+	}
+	if (!found && want == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	len = b.len;
+	if ((raw = buf_detach(&b)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	u = to_utf8(raw, len, cs[0] != '\0' ? cs : NULL);
+	free(raw);
+	if (u == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	out = text_clean(u, strlen(u));
+	free(u);
+	if (out == NULL)
+		*nomem = 1;
+	return out;
+}
+
+/*
+ * Lenient fallback on the raw part header: the value of parameter name
+ * in field field ("Content-Disposition"), quoted or not, up to ';' or the
+ * end of the field.  libetpan drops a filename it cannot parse (an
+ * unterminated quote, a missing ';', spaces in a token) or keeps its
+ * first word only; a mail client may still show the whole name, and the
+ * attachment policy must judge that one.
+ */
+static char *
+raw_param(const char *h, size_t hlen, const char *field, const char *name)
+{
+	size_t i = 0, eol, fl = strlen(field), nl = strlen(name), k, end;
+	struct buf val = BUF_INIT;
+	char *v, *u, *out;
+
+	while (i < hlen) {
+		for (eol = i; eol < hlen && h[eol] != '\n'; eol++)
+			;
+		/* extend over folded lines */
+		while (eol + 1 < hlen && is_wsp(h[eol + 1]))
+			for (eol++; eol < hlen && h[eol] != '\n'; eol++)
+				;
+		if (eol - i > fl && text_ascii_ncasecmp(h + i, field, fl) == 0 &&
+		    h[i + fl] == ':')
+			break;
+		i = eol + 1;
+	}
+	if (i >= hlen)
+		return NULL;
+	if ((v = unfold(h + i + fl + 1, eol - i - fl - 1)) == NULL)
+		return NULL;
+	end = strlen(v);
+	for (k = 0; k + nl < end; k++) {
+		if ((k > 0 && v[k - 1] != ';' && !is_wsp(v[k - 1])) ||
+		    text_ascii_ncasecmp(v + k, name, nl) != 0)
+			continue;
+		i = k + nl;
+		while (i < end && is_wsp(v[i]))
+			i++;
+		if (i >= end || v[i] != '=')
+			continue;
+		for (i++; i < end && is_wsp(v[i]); i++)
+			;
+		buf_add(&val, "", 0);
+		if (i < end && v[i] == '"') {
+			for (i++; i < end && v[i] != '"'; i++) {
+				if (v[i] == '\\' && i + 1 < end)
+					i++;
+				buf_putc(&val, v[i]);
+			}
+		} else {
+			for (; i < end && v[i] != ';'; i++)
+				buf_putc(&val, v[i]);
+		}
+		break;
+	}
+	free(v);
+	if (val.data == NULL)
+		return NULL;
+	if ((u = buf_detach(&val)) == NULL)
+		return NULL;
+	out = decode_header(u);
+	free(u);
+	return out;
+}
+
+/* Returns a decoded, cleaned filename or NULL (w->nomem on ENOMEM). */
+static char *
+part_filename(struct walk *w, struct mailmime *m,
+    struct mailmime_single_fields *sf)
+{
+	struct params p;
+	const char *hstart = m->mm_mime_start, *hend;
+	char *name = NULL, *raw;
+	size_t hlen = 0;
+	int nomem = 0, i;
+
+	if (m->mm_body != NULL && m->mm_body->dt_type == MAILMIME_DATA_TEXT &&
+	    hstart != NULL) {
+		hend = m->mm_body->dt_data.dt_text.dt_data;
+		if (hend != NULL && hend >= hstart)
+			hlen = (size_t)(hend - hstart);
+	}
+
+	/* Disposition first, then the Content-Type name; 2231 before 2047. */
+	for (i = 0; i < 2 && name == NULL && !nomem; i++) {
+		const char *base = i == 0 ? "filename" : "name";
+		const char *plain = i == 0 ? sf->fld_disposition_filename :
+		    sf->fld_content_name;
+		const char *field = i == 0 ? "Content-Disposition" :
+		    "Content-Type";
+
+		if (params_collect(&p, i == 0 ? NULL :
+		    (m->mm_content_type != NULL ?
+		    m->mm_content_type->ct_parameters : NULL),
+		    i == 0 && sf->fld_disposition != NULL ?
+		    sf->fld_disposition->dsp_parms : NULL) == -1) {
+			nomem = 1;
+			break;
+		}
+		name = rfc2231_value(&p, base, &nomem);
+		free(p.v);
+		if (name != NULL || nomem)
+			break;
+		if (plain != NULL && (name = decode_header(plain)) == NULL) {
+			nomem = 1;
+			break;
+		}
+		if (hlen == 0)
+			continue;
+		raw = raw_param(hstart, hlen, field, base);
+		if (raw != NULL && (name == NULL ||
+		    (strlen(raw) > strlen(name) &&
+		    strncmp(raw, name, strlen(name)) == 0))) {
+			free(name);
+			name = raw;
+		} else
+			free(raw);
+	}
+	if (nomem) {
+		w->nomem = 1;
+		free(name);
+		return NULL;
+	}
+	if (name != NULL && name[0] == '\0') {
+		free(name);
+		return NULL;
+	}
+	if (name != NULL)
+		utf8_truncate(name, w->lim->max_header);
+	return name;
+}
+
+static int
+is_b64(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* Decoded size without decoding: base64 counted, QP walked. */
+static uint64_t
+decoded_size(const struct mailmime_data *d)
+{
+	const char *s;
+	size_t n, i;
+	uint64_t count = 0;
+
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
+		return 0;
+	s = d->dt_data.dt_text.dt_data;
+	n = d->dt_data.dt_text.dt_length;
+	if (s == NULL)
+		return 0;
+	if (!d->dt_encoded)
+		return n;
+	switch (d->dt_encoding) {
+	case MAILMIME_MECHANISM_BASE64:
+		for (i = 0; i < n; i++)
+			if (is_b64(s[i]))
+				count++;
+		return count * 3 / 4;
+	case MAILMIME_MECHANISM_QUOTED_PRINTABLE:
+		for (i = 0; i < n; i++) {
+			if (s[i] != '=') {
+				count++;
+			} else if (i + 1 < n && s[i + 1] == '\n') {
+				i++;
+			} else if (i + 2 < n && s[i + 1] == '\r' &&
+			    s[i + 2] == '\n') {
+				i += 2;
+			} else if (i + 2 < n && hexval(s[i + 1]) >= 0 &&
+			    hexval(s[i + 2]) >= 0) {
+				count++;
+				i += 2;
+			} else
+				count++;
+		}
+		return count;
+	default:
+		return n;
+	}
+}
+
+static void
+leaf(struct walk *w, struct mailmime *m, size_t depth, int in_message,
+    int in_alternative)
+{
+	struct mailmime_single_fields sf;
+	char *ct, *fn;
+	int disp_att, plain, html, own_text;
+
+	mailmime_single_fields_init(&sf, m->mm_mime_fields, m->mm_content_type);
+	if ((ct = type_string(m->mm_content_type)) == NULL) {
+		w->nomem = 1;
+		return;
+	}
+	utf8_truncate(ct, w->lim->max_header);
+	fn = part_filename(w, m, &sf);
+	if (w->nomem) {
+		free(ct);
+		return;
+	}
+	disp_att = sf.fld_disposition != NULL &&
+	    sf.fld_disposition->dsp_type != NULL &&
+	    sf.fld_disposition->dsp_type->dsp_type ==
+	    MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
+	plain = strcmp(ct, "text/plain") == 0;
+	html = strcmp(ct, "text/html") == 0;
+
+	/*
+	 * The message's own text: the first text/plain or text/html without
+	 * a name, and its alternatives.  A forwarded message (inside
+	 * message/rfc822) is an attachment through and through.
+	 */
+	own_text = fn == NULL && !disp_att && !in_message &&
+	    strncmp(ct, "text/", 5) == 0 &&
+	    (((plain || html) && !w->seen_text) || in_alternative);
+	if (own_text && (plain || html))
+		w->seen_text = 1;
+	if (own_text && plain && w->plain == NULL)
+		w->plain = m;
+	if (own_text && html && w->html == NULL)
+		w->html = m;
+
+	if (w->out->n_parts >= w->lim->max_parts)
+		w->out->truncated_parts = 1;
+	else if (facts_add_part(w->out, ct, fn, decoded_size(m->mm_body),
+	    !own_text, (int)depth) == -1)
+		w->nomem = 1;
+	free(ct);
+	free(fn);
+}
+
+static void
+walk_node(struct walk *w, struct mailmime *m, size_t depth, int in_message,
+    int in_alternative)
+{
+	clistiter *it;
+	int alt;
+
+	if (w->nomem || m == NULL)
+		return;
+	if (depth > w->lim->max_depth) {
+		set_malformed(w, FACTS_MALFORMED_DEPTH);
+		return;
+	}
+	switch (m->mm_type) {
+	case MAILMIME_MULTIPLE:
+		/*
+		 * No part at all: libetpan found no boundary line.  A mail
+		 * client might still find parts we cannot see.
+		 */
+		if (m->mm_data.mm_multipart.mm_mp_list == NULL ||
+		    clist_isempty(m->mm_data.mm_multipart.mm_mp_list)) {
+			set_malformed(w, FACTS_MALFORMED_MIME);
+			return;
+		}
+		alt = has_subtype(m->mm_content_type, "alternative") ||
+		    has_subtype(m->mm_content_type, "related");
+		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
+		    it != NULL && !w->nomem; it = clist_next(it))
+			walk_node(w, clist_content(it), depth + 1, in_message,
+			    alt);
+		break;
+	case MAILMIME_MESSAGE:
+		if (m->mm_data.mm_message.mm_msg_mime != NULL)
+			walk_node(w, m->mm_data.mm_message.mm_msg_mime,
+			    depth + 1, 1, 0);
+		else
+			leaf(w, m, depth, in_message, in_alternative);
+		break;
+	default:
+		leaf(w, m, depth, in_message, in_alternative);
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* 5. First text                                                       */
+
+struct entity {
+	const char	*name;
+	uint32_t	 cp;
+};
+
+static const struct entity entities[] = {
+	{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
+	{ "apos", '\'' }, { "nbsp", ' ' }, { "eacute", 0xE9 },
+	{ "egrave", 0xE8 }, { "ecirc", 0xEA }, { "euml", 0xEB },
+	{ "agrave", 0xE0 }, { "acirc", 0xE2 }, { "ccedil", 0xE7 },
+	{ "icirc", 0xEE }, { "iuml", 0xEF }, { "ocirc", 0xF4 },
+	{ "ugrave", 0xF9 }, { "ucirc", 0xFB }, { "Eacute", 0xC9 },
+	{ "Egrave", 0xC8 }, { "Agrave", 0xC0 }, { "Ccedil", 0xC7 },
+	{ "oelig", 0x153 }, { "euro", 0x20AC }, { "rsquo", 0x2019 },
+	{ "laquo", 0xAB }, { "raquo", 0xBB },
+};
+
+/* Decodes an entity at s[*i] == '&'; returns the code point or 0. */
+static uint32_t
+html_entity(const char *s, size_t len, size_t *i)
+{
+	size_t k = *i + 1, start, n, e;
+	uint32_t cp = 0;
+	int base = 10, d;
+
+	if (k < len && s[k] == '#') {
+		k++;
+		if (k < len && (s[k] == 'x' || s[k] == 'X')) {
+			base = 16;
+			k++;
+		}
+		start = k;
+		while (k < len && k - start < 8 &&
+		    (d = hexval(s[k])) >= 0 && d < base) {
+			cp = cp * (uint32_t)base + (uint32_t)d;
+			k++;
+		}
+		if (k == start || k >= len || s[k] != ';')
+			return 0;
+		*i = k + 1;
+		if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0xFFFD;
+		return cp;
+	}
+	start = k;
+	while (k < len && k - start < 8 &&
+	    ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z')))
+		k++;
+	if (k >= len || s[k] != ';')
+		return 0;
+	n = k - start;
+	for (e = 0; e < sizeof(entities) / sizeof(entities[0]); e++)
+		if (strlen(entities[e].name) == n &&
+		    memcmp(entities[e].name, s + start, n) == 0) {
+			*i = k + 1;
+			return entities[e].cp;
+		}
+	return 0;
+}
+
+/* Tag name at s[i] (after '<' and an optional '/'), lower-cased, bounded. */
+static void
+tag_name(const char *s, size_t len, size_t i, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	if (i < len && s[i] == '/')
+		i++;
+	while (i < len && n + 1 < outsz &&
+	    ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+	    (s[i] >= '0' && s[i] <= '9')))
+		out[n++] = text_ascii_lower(s[i++]);
+	out[n] = '\0';
+}
+
+static int
+is_block_tag(const char *t)
+{
+	static const char *const block[] = { "br", "p", "div", "li", "tr",
+	    "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
+	    "ul", "ol", "title" };
+	size_t i;
+
+	for (i = 0; i < sizeof(block) / sizeof(block[0]); i++)
+		if (strcmp(t, block[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Finds needle (lower case) from s[i], case-insensitively; len if none. */
+static size_t
+find_ci(const char *s, size_t len, size_t i, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; i + n <= len; i++)
+		if (text_ascii_ncasecmp(s + i, needle, n) == 0)
+			return i;
+	return len;
+}
+
+/*
+ * HTML to plain text: tags dropped (script, style and comments with
+ * their content), block tags as line ends, source white space collapsed,
+ * a few entities decoded.  Input and output UTF-8.
+ */
+static char *
+html_to_text(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0, k;
+	uint32_t cp;
+	char tag[16], tmp[4];
+	int space = 0;
+
+	buf_add(&b, "", 0);
+	while (i < len) {
+		if (s[i] == '<') {
+			if (len - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+				k = find_ci(s, len, i + 4, "-->");
+				i = k < len ? k + 3 : len;
+				continue;
+			}
+			tag_name(s, len, i + 1, tag, sizeof(tag));
+			if (s[i + 1 < len ? i + 1 : i] != '/' &&
+			    (strcmp(tag, "script") == 0 ||
+			    strcmp(tag, "style") == 0)) {
+				k = find_ci(s, len, i + 1, strcmp(tag,
+				    "script") == 0 ? "</script" : "</style");
+				i = k;
+			}
+			k = i < len ? i : len;
+			while (k < len && s[k] != '>')
+				k++;
+			i = k < len ? k + 1 : len;
+			if (is_block_tag(tag)) {
+				while (b.len > 0 && b.data[b.len - 1] == ' ')
+					b.data[--b.len] = '\0';
+				if (!(b.len >= 2 && b.data[b.len - 1] == '\n' &&
+				    b.data[b.len - 2] == '\n') && b.len > 0)
+					buf_putc(&b, '\n');
+				space = 0;
+			} else if (strcmp(tag, "td") == 0 ||
+			    strcmp(tag, "th") == 0)
+				space = 1;
+			continue;
+		}
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+		    s[i] == '\n') {
+			space = 1;
+			i++;
+			continue;
+		}
+		if (space && b.len > 0 && b.data[b.len - 1] != '\n')
+			buf_putc(&b, ' ');
+		space = 0;
+		if (s[i] == '&' && (cp = html_entity(s, len, &i)) != 0) {
+			buf_add(&b, tmp, text_utf8_put(cp, tmp));
+			continue;
+		}
+		buf_putc(&b, s[i]);
+		i++;
+	}
+	return buf_detach(&b);
+}
+
+/*
+ * Body text cleaned for matching: line ends made LF, other controls
+ * (NUL included) turned into spaces, invalid UTF-8 into U+FFFD.
+ */
+static char *
+clean_body(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0;
+	uint32_t cp;
+	char tmp[4];
+
+	buf_add(&b, "", 0);
+	while (i < len) {
+		if (s[i] == '\r') {
+			buf_putc(&b, '\n');
+			i += (i + 1 < len && s[i + 1] == '\n') ? 2 : 1;
+			continue;
+		}
+		cp = text_utf8_next(s, len, &i);
+		if (cp == '\n' || cp == '\t')
+			buf_putc(&b, (char)cp);
+		else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+			buf_putc(&b, ' ');
+		else
+			buf_add(&b, tmp, text_utf8_put(cp, tmp));
+	}
+	return buf_detach(&b);
+}
+
+static void
+take_first_text(struct walk *w)
+{
+	struct mailmime *m = w->plain != NULL ? w->plain : w->html;
+	struct mailmime_data *d;
+	const char *cs;
+	char *dec = NULL, *u, *t, *c;
+	size_t idx = 0, declen = 0, cap, max = w->lim->max_text;
+	int r, is_html = w->plain == NULL;
+
+	if (m == NULL || (d = m->mm_body) == NULL ||
+	    d->dt_type != MAILMIME_DATA_TEXT || d->dt_data.dt_text.dt_data == NULL)
+		return;
+	r = mailmime_part_parse(d->dt_data.dt_text.dt_data,
+	    d->dt_data.dt_text.dt_length, &idx,
+	    d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT,
+	    &dec, &declen);
+	if (r == MAILIMF_ERROR_MEMORY) {
+		w->nomem = 1;
+		return;
+	}
+	if (r != MAILIMF_NO_ERROR || dec == NULL)
+		return;
+	/*
+	 * Convert no more than can yield max bytes: 4 input bytes give at
+	 * least one output byte in any charset; HTML markup shrinks more.
+	 */
+	cap = max > SIZE_MAX / 64 ? SIZE_MAX : (is_html ? max * 64 : max * 4);
+	cs = mailmime_content_param_get(m->mm_content_type, "charset");
+	u = to_utf8(dec, declen < cap ? declen : cap, cs);
+	mailmime_decoded_part_free(dec);
+	if (u == NULL) {
+		w->nomem = 1;
+		return;
+	}
+	if (is_html) {
+		t = html_to_text(u, strlen(u));
+		free(u);
+		if ((u = t) == NULL) {
+			w->nomem = 1;
+			return;
+		}
+	}
+	c = clean_body(u, strlen(u));
+	free(u);
+	if (c == NULL) {
+		w->nomem = 1;
+		return;
+	}
+	utf8_truncate(c, max);
+	w->out->first_text = c;
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry points                                                        */
+
+/* The parse proper, on a buffer ending with a line end if needed. */
+static int
+parse_buffer(struct walk *w, const char *msg, size_t len, size_t body_start)
+{
+	struct msg_facts *f = w->out;
+	struct mailmime *root = NULL, *top;
+	struct mailimf_fields *fields;
+	size_t idx = 0;
+	const char *bstart;
+	int r;
+
+	r = mailmime_parse(msg, len, &idx, &root);
+	if (r == MAILIMF_ERROR_MEMORY)
+		return -1;
+	if (r != MAILIMF_NO_ERROR || root == NULL) {
+		set_malformed(w, FACTS_MALFORMED_MIME);
+		return 0;
+	}
+	if (root->mm_type != MAILMIME_MESSAGE ||
+	    (fields = root->mm_data.mm_message.mm_fields) == NULL ||
+	    fields->fld_list == NULL || clist_isempty(fields->fld_list)) {
+		set_malformed(w, FACTS_MALFORMED_NO_HEADER);
+		goto done;
+	}
+	top = root->mm_data.mm_message.mm_msg_mime;
+	if (top == NULL || top->mm_body == NULL ||
+	    top->mm_body->dt_type != MAILMIME_DATA_TEXT) {
+		set_malformed(w, FACTS_MALFORMED_MIME);
+		goto done;
+	}
+	/* libetpan stops silently at a header line it cannot parse. */
+	bstart = top->mm_body->dt_data.dt_text.dt_data;
+	if (bstart < msg || (size_t)(bstart - msg) != body_start)
+		set_malformed(w, FACTS_MALFORMED_BAD_HEADER);
+
+	take_headers(w, fields);
+	if (!w->nomem && (f->top_content_type =
+	    type_string(top->mm_content_type)) == NULL)
+		w->nomem = 1;
+	walk_node(w, top, 0, 0, 0);
+	if (!w->nomem)
+		take_first_text(w);
+done:
+	mailmime_free(root);
+	return w->nomem ? -1 : 0;
+}
+
+int
+mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
+    struct msg_facts *out)
+{
+	struct walk w;
+	const char *why;
+	size_t hdr_end, body, containers;
+	char *copy = NULL;
+	int r;
+
+	memset(&w, 0, sizeof(w));
+	w.lim = lim;
+	w.out = out;
+	out->raw_size = len;
+	if (msg == NULL || len == 0) {
+		out->malformed = FACTS_MALFORMED_EMPTY;
+		return 0;
+	}
+	if ((why = scan_header(msg, len, lim->max_header, &hdr_end,
+	    &body)) != NULL) {
+		out->malformed = why;
+		return 0;
+	}
+	if (hdr_end == 0) {
+		out->malformed = FACTS_MALFORMED_NO_HEADER;
+		return 0;
+	}
+	if (scan_containers(msg, len, &containers)) {
+		out->malformed = FACTS_MALFORMED_BOUNDARY;
+		return 0;
+	}
+	if (containers > MIME_MAX_CONTAINERS) {
+		out->malformed = FACTS_MALFORMED_CONTAINERS;
+		return 0;
+	}
+	if (scan_comment_depth(msg, len) > MIME_MAX_COMMENT_DEPTH) {
+		out->malformed = FACTS_MALFORMED_BAD_HEADER;
+		return 0;
+	}
+	/*
+	 * libetpan cannot parse a last header line without its line end;
+	 * a message of headers only may lack it.  Parse a copy that has it.
+	 */
+	if (body == len && msg[len - 1] != '\n') {
+		if ((copy = malloc(len + 1)) == NULL)
+			return -1;
+		memcpy(copy, msg, len);
+		copy[len] = '\n';
+		r = parse_buffer(&w, copy, len + 1, len + 1);
+		free(copy);
+	} else
+		r = parse_buffer(&w, msg, len, body);
+	if (r == -1) {
+		facts_free(out);
+		out->raw_size = len;
+		return -1;
+	}
+	out->malformed = w.malformed;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The isolated parse                                                  */
+
+/* Lowers a limit; never tries to raise a hard limit (EPERM). */
+static void
+lower_limit(int resource, rlim_t soft, rlim_t hard)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl) == -1)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < hard)
+		hard = rl.rlim_max;
+	if (soft > hard)
+		soft = hard;
+	rl.rlim_cur = soft;
+	rl.rlim_max = hard;
+	(void)setrlimit(resource, &rl);
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void __attribute__((noreturn))
+child_run(mime_parse_fn *fn, int fd, const char *msg, size_t len,
+    const struct mime_limits *lim)
+{
+	struct msg_facts f;
+	char *data;
+	size_t n;
+
+	lower_limit(RLIMIT_CORE, 0, 0);
+	lower_limit(RLIMIT_CPU, MIME_CHILD_CPU_SECONDS,
+	    MIME_CHILD_CPU_SECONDS + 1);
+#ifndef MIME_UNDER_ASAN
+	/* ASan reserves terabytes of shadow: an AS limit would kill it. */
+	lower_limit(RLIMIT_AS, MIME_CHILD_AS_BYTES, MIME_CHILD_AS_BYTES);
+#endif
+	facts_init(&f);
+	if (fn(msg, len, lim, &f) == -1)
+		_exit(2);
+	if ((data = facts_serialize(&f, &n)) == NULL)
+		_exit(2);
+	facts_free(&f);
+	if (write_all(fd, data, n) == -1)
+		_exit(3);
+	free(data);
+	_exit(0);
+}
+
+int
+mime_parse_isolated_with(mime_parse_fn *fn, const char *msg, size_t len,
+    const struct mime_limits *lim, struct msg_facts *out)
+{
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	ssize_t n;
+	pid_t pid;
+	int fds[2], status = 0, failed = 0, nomem = 0;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_run(fn, fds[1], msg, len, lim);
+	}
+	close(fds[1]);
+	for (;;) {
+		n = read(fds[0], chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == -1)
+				failed = 1;
+			break;
+		}
+		if (b.len + (size_t)n > MIME_CHILD_MAX_OUTPUT) {
+			failed = 1;
+			break;
+		}
+		if (buf_add(&b, chunk, (size_t)n) == -1) {
+			nomem = 1;
+			break;
+		}
+	}
+	close(fds[0]);
+	if (failed || nomem)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			failed = 1;
+			break;
+		}
+	}
+	if (nomem) {
+		buf_free(&b);
+		return -1;
+	}
+	if (failed || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    facts_deserialize(b.data, b.len, out) == -1) {
+		facts_free(out);
+		out->malformed = FACTS_MALFORMED_PARSER;
+		out->raw_size = len;
+	}
+	buf_free(&b);
+	return 0;
+}
+
+int
+mime_parse_isolated(const char *msg, size_t len,
+    const struct mime_limits *lim, struct msg_facts *out)
+{
+	return mime_parse_isolated_with(mime_parse, msg, len, lim, out);
+}

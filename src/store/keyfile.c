@@ -1,0 +1,203 @@
+/*
+ * keyfile - the pseudonym key file (see include/balp/keyfile.h).
+ *
+ * Why so strict on reading: the key is what keeps pseudonyms from being
+ * reversed by hashing every possible NIR, so a key file others can read
+ * is a leak we refuse to run with, and a truncated or edited file must not
+ * silently become another key (every pseudonym would change).
+ *
+ * Ownership: nothing allocated is returned.  Failure: -1 with a message
+ * naming the file in err; the key never appears in a message.
+ */
+#include "balp/keyfile.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "balp/nir.h"
+
+#define HEX_LEN	(KEYFILE_KEY_LEN * 2)
+
+static int
+fail(struct buf *err, const char *path, const char *what, int errnum)
+{
+	if (err == NULL)
+		return -1;
+	if (errnum != 0)
+		buf_printf(err, "%s: %s: %s", path, what, strerror(errnum));
+	else
+		buf_printf(err, "%s: %s", path, what);
+	return -1;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* fsync the folder holding path, so the new name survives a crash. */
+static int
+sync_dir(const char *path)
+{
+	char copy[4096];
+	int fd, r;
+
+	if (strlen(path) >= sizeof(copy)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(copy, path, strlen(path) + 1);
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+int
+keyfile_create(const char *path, struct buf *err)
+{
+	unsigned char key[KEYFILE_KEY_LEN];
+	char hex[HEX_LEN + 2];
+	int fd, e;
+
+	if (sodium_init() < 0)
+		return fail(err, path, "libsodium init failed", 0);
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return fail(err, path, errno == EEXIST ? "refusing to "
+		    "overwrite an existing key file" : "cannot create", errno ==
+		    EEXIST ? 0 : errno);
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
+	hex[HEX_LEN] = '\n';
+	hex[HEX_LEN + 1] = '\0';
+	/* The umask may have removed bits, never added: force exactly 0600. */
+	if (fchmod(fd, 0600) == -1 || write_all(fd, hex, HEX_LEN + 1) == -1 ||
+	    fsync(fd) == -1) {
+		e = errno;
+		sodium_memzero(hex, sizeof(hex));
+		close(fd);
+		unlink(path);
+		return fail(err, path, "cannot write", e);
+	}
+	sodium_memzero(hex, sizeof(hex));
+	if (close(fd) == -1) {
+		e = errno;
+		unlink(path);
+		return fail(err, path, "cannot write", e);
+	}
+	if (sync_dir(path) == -1)
+		return fail(err, path, "cannot sync its folder", errno);
+	return 0;
+}
+
+int
+keyfile_load(const char *path, unsigned char key[KEYFILE_KEY_LEN],
+    struct buf *err)
+{
+	struct stat sb;
+	char data[HEX_LEN + 3];
+	size_t n = 0, bin_len = 0;
+	ssize_t r;
+	int fd, rc = -1;
+
+	memset(key, 0, KEYFILE_KEY_LEN);
+	if (sodium_init() < 0)
+		return fail(err, path, "libsodium init failed", 0);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return fail(err, path, "cannot open the key file", errno);
+	if (fstat(fd, &sb) == -1) {
+		fail(err, path, "cannot stat", errno);
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		fail(err, path, "the key file is not a regular file", 0);
+		goto out;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		if (err != NULL)
+			buf_printf(err, "%s: key file mode %04o lets group or "
+			    "others read or write it (chmod 600)", path,
+			    (unsigned)(sb.st_mode & 07777));
+		goto out;
+	}
+	/* Read one byte more than a valid file holds, to see it is longer. */
+	while (n < sizeof(data)) {
+		if ((r = read(fd, data + n, sizeof(data) - n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fail(err, path, "cannot read", errno);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n == HEX_LEN + 1 && data[HEX_LEN] == '\n')
+		n = HEX_LEN;
+	if (n != HEX_LEN) {
+		fail(err, path, "the key file must hold exactly 64 hex digits "
+		    "and a newline", 0);
+		goto out;
+	}
+	if (sodium_hex2bin(key, KEYFILE_KEY_LEN, data, HEX_LEN, NULL, &bin_len,
+	    NULL) != 0 || bin_len != KEYFILE_KEY_LEN) {
+		sodium_memzero(key, KEYFILE_KEY_LEN);
+		fail(err, path, "the key file holds something other than hex "
+		    "digits", 0);
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_memzero(data, sizeof(data));
+	close(fd);
+	return rc;
+}
+
+void
+keyfile_pseudonym(const unsigned char key[KEYFILE_KEY_LEN], const char *nir,
+    char out[KEYFILE_PSEUDONYM_LEN + 1])
+{
+	unsigned char md[32];
+	char norm[NIR_LEN];
+	size_t n, i;
+
+	/*
+	 * Idempotent and cheap once done.  If it ever failed, generichash
+	 * would still run its portable code: nothing to report.
+	 */
+	if (sodium_init() < 0) {
+		/* see above */
+	}
+	n = strnlen(nir, NIR_LEN);
+	for (i = 0; i < n; i++)
+		norm[i] = (nir[i] == 'a' || nir[i] == 'b') ?
+		    (char)(nir[i] - 'a' + 'A') : nir[i];
+	crypto_generichash(md, sizeof(md), (const unsigned char *)norm, n,
+	    key, KEYFILE_KEY_LEN);
+	sodium_bin2hex(out, KEYFILE_PSEUDONYM_LEN + 1, md, sizeof(md));
+	sodium_memzero(norm, sizeof(norm));
+	sodium_memzero(md, sizeof(md));
+}

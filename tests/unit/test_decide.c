@@ -1,0 +1,533 @@
+/*
+ * test_decide - the decision table: every reason code alone and combined,
+ * the outcome rule, the queue, the partner and the notice flag, with the
+ * shipped conf/ and rules/ (so the French keywords are tested too).
+ *
+ * Each row is one cmocka test named after the behaviour it pins down.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "balp/conf.h"
+#include "balp/date.h"
+#include "balp/decide.h"
+
+static struct balp_conf conf;
+static int32_t today;
+
+#define AR_PASS	"mx.caf.test; dkim=pass header.d=apeai34.fr; spf=pass " \
+		"smtp.mailfrom=a.martin@apeai34.fr; dmarc=pass header.from=apeai34.fr"
+#define NIR_OK	"1 85 05 78 006 084 91"
+#define SUBJ_RIB "RIB - DUPONT Jean - " NIR_OK
+
+enum annex_fixture {
+	ANNEX_OK,		/* habilitated, convention in force */
+	ANNEX_NONE,		/* unknown sender */
+	ANNEX_NOT_YET,		/* habilitation starts next week */
+	ANNEX_ENDED,		/* habilitation ended last month */
+	ANNEX_SUSPENDED,	/* habilitation suspended by the Caf */
+	ANNEX_STARTS_TODAY,
+	ANNEX_ENDS_TODAY,
+	ANNEX_CONV_ENDED,	/* partner's convention terminated */
+	ANNEX_CONV_NOT_STARTED,
+	ANNEX_CONV_SUSPENDED,
+	ANNEX_CONV_STARTS_TODAY,
+	ANNEX_MOVED,		/* ended at one partner, active at another */
+	ANNEX_ENDED_AND_CONV_ENDED,
+};
+
+struct dcase {
+	const char	*name;
+	const char	*subject;
+	const char	*text;
+	const char	*ar;		/* NULL: AR_PASS; "": none */
+	const char	*att_type;	/* one attachment, or NULL */
+	const char	*att_name;
+	enum annex_fixture annex;
+	const char	*from;		/* NULL: a.martin@apeai34.fr */
+	int		 from_count;	/* 0: 1 */
+	const char	*auto_submitted;
+	const char	*precedence;
+	const char	*return_path;
+	int		 notice_marker;
+	uint64_t	 size;		/* 0: 20 KB */
+	const char	*malformed;
+	const char	*att2_type;
+	const char	*att2_name;
+	/* expectations */
+	const char	*outcome;
+	const char	*type;		/* NULL: unknown */
+	const char	*reasons;	/* "a,b" in code order, "" none */
+	const char	*partner;	/* NULL: none */
+};
+
+#define P "apeai-ouest-herault"
+#define PDF "application/pdf", "rib.pdf"
+
+static const struct dcase cases[] = {
+	/* accepted */
+	{ "rib_with_pdf_is_accepted", SUBJ_RIB, NULL, NULL, PDF,
+	  .outcome = "accepted", .type = "rib", .reasons = "", .partner = P },
+	{ "rib_with_jpeg_is_accepted", SUBJ_RIB, NULL, NULL, "image/jpeg",
+	  "scan.jpg", .outcome = "accepted", .type = "rib", .reasons = "",
+	  .partner = P },
+	{ "rib_octet_stream_named_pdf_is_accepted", SUBJ_RIB, NULL, NULL,
+	  "application/octet-stream", "RIB.PDF", .outcome = "accepted",
+	  .type = "rib", .reasons = "", .partner = P },
+	{ "rib_spelled_out_with_accents", "Relevé d'identité bancaire : "
+	  "MARTIN Léa 2870634172058 73", NULL, NULL, PDF,
+	  .outcome = "accepted", .type = "rib", .reasons = "", .partner = P },
+	{ "rib_reply_prefixes_are_ignored", "RE: TR: RIB DUPONT Jean "
+	  "185057800608491", NULL, NULL, PDF, .outcome = "accepted",
+	  .type = "rib", .reasons = "", .partner = P },
+	{ "suspension_old_enough_is_accepted", "Dossier suspendu depuis le "
+	  "01/09/2026 - MARTIN Léa 2870634172058 73", NULL, NULL, NULL, NULL,
+	  .outcome = "accepted", .type = "suspension", .reasons = "",
+	  .partner = P },
+	{ "suspension_without_date_is_accepted", "Suspension des droits "
+	  "DUPONT Jean " NIR_OK, NULL, NULL, NULL, NULL, .outcome = "accepted",
+	  .type = "suspension", .reasons = "", .partner = P },
+	{ "blocage_corsican_nir_is_accepted", "Blocage administratif - "
+	  "N'DIAYE Awa - 1 85 08 2A 004 012 21", NULL, NULL, NULL, NULL,
+	  .outcome = "accepted", .type = "blocage", .reasons = "",
+	  .partner = P },
+	{ "blocage_exactly_one_month_is_accepted", "Dossier bloqué depuis le "
+	  "23/10/2026 DUPONT Jean " NIR_OK, NULL, NULL, NULL, NULL,
+	  .outcome = "accepted", .type = "blocage", .reasons = "",
+	  .partner = P },
+	{ "type_found_in_body_only", "DUPONT Jean 1850578006084 91",
+	  "Bonjour,\nle dossier est bloqué depuis le 3 septembre 2026.\n",
+	  NULL, NULL, NULL, .outcome = "accepted", .type = "blocage",
+	  .reasons = "", .partner = P },
+	{ "dkim_aligned_subdomain_authenticates", SUBJ_RIB, NULL,
+	  "mx.caf.test; dkim=pass header.d=mail.apeai34.fr", PDF,
+	  .outcome = "accepted", .type = "rib", .reasons = "", .partner = P },
+	{ "spf_alone_authenticates", SUBJ_RIB, NULL,
+	  "mx.caf.test; spf=pass smtp.mailfrom=apeai34.fr", PDF,
+	  .outcome = "accepted", .type = "rib", .reasons = "", .partner = P },
+	{ "habilitation_starting_today_is_valid", SUBJ_RIB, NULL, NULL, PDF,
+	  ANNEX_STARTS_TODAY, .outcome = "accepted", .type = "rib",
+	  .reasons = "", .partner = P },
+	{ "habilitation_ending_today_is_valid", SUBJ_RIB, NULL, NULL, PDF,
+	  ANNEX_ENDS_TODAY, .outcome = "accepted", .type = "rib",
+	  .reasons = "", .partner = P },
+	{ "convention_starting_today_is_in_force", SUBJ_RIB, NULL, NULL, PDF,
+	  ANNEX_CONV_STARTS_TODAY, .outcome = "accepted", .type = "rib",
+	  .reasons = "", .partner = P },
+	{ "person_moved_to_another_partner_speaks_for_it", SUBJ_RIB, NULL,
+	  NULL, PDF, ANNEX_MOVED, .outcome = "accepted", .type = "rib",
+	  .reasons = "", .partner = "ccas-beziers" },
+	{ "auto_submitted_no_is_not_automatic", SUBJ_RIB, NULL, NULL, PDF,
+	  .auto_submitted = "no", .outcome = "accepted", .type = "rib",
+	  .reasons = "", .partner = P },
+
+	/* rejected, one reason */
+	{ "unknown_sender", SUBJ_RIB, NULL, NULL, PDF, ANNEX_NONE,
+	  .outcome = "rejected", .type = "rib", .reasons = "sender_unknown" },
+	{ "habilitation_not_started", SUBJ_RIB, NULL, NULL, PDF, ANNEX_NOT_YET,
+	  .outcome = "rejected", .type = "rib",
+	  .reasons = "sender_not_yet_habilitated", .partner = P },
+	{ "habilitation_ended", SUBJ_RIB, NULL, NULL, PDF, ANNEX_ENDED,
+	  .outcome = "rejected", .type = "rib",
+	  .reasons = "sender_habilitation_ended", .partner = P },
+	{ "habilitation_suspended_counts_as_ended", SUBJ_RIB, NULL, NULL, PDF,
+	  ANNEX_SUSPENDED, .outcome = "rejected", .type = "rib",
+	  .reasons = "sender_habilitation_ended", .partner = P },
+	{ "convention_terminated", SUBJ_RIB, NULL, NULL, PDF, ANNEX_CONV_ENDED,
+	  .outcome = "rejected", .type = "rib", .reasons = "partner_inactive",
+	  .partner = P },
+	{ "convention_not_started", SUBJ_RIB, NULL, NULL, PDF,
+	  ANNEX_CONV_NOT_STARTED, .outcome = "rejected", .type = "rib",
+	  .reasons = "partner_inactive", .partner = P },
+	{ "convention_suspended", SUBJ_RIB, NULL, NULL, PDF,
+	  ANNEX_CONV_SUSPENDED, .outcome = "rejected", .type = "rib",
+	  .reasons = "partner_inactive", .partner = P },
+	{ "type_unknown", "Question DUPONT Jean " NIR_OK, "Bonjour, une "
+	  "question sur ce dossier.", NULL, NULL, NULL, .outcome = "rejected",
+	  .type = NULL, .reasons = "type_unknown", .partner = P },
+	{ "rib_not_matched_inside_attribution", "Attribution DUPONT Jean "
+	  NIR_OK, NULL, NULL, NULL, NULL, .outcome = "rejected", .type = NULL,
+	  .reasons = "type_unknown", .partner = P },
+	{ "suspension_too_recent", "Dossier suspendu depuis le 01/11/2026 "
+	  "DUPONT Jean " NIR_OK, NULL, NULL, NULL, NULL, .outcome = "rejected",
+	  .type = "suspension", .reasons = "too_recent", .partner = P },
+	{ "blocage_too_recent_french_date", "Blocage dossier DUPONT Jean "
+	  NIR_OK, "Le dossier est bloqué depuis le 15 novembre 2026.", NULL,
+	  NULL, NULL, .outcome = "rejected", .type = "blocage",
+	  .reasons = "too_recent", .partner = P },
+	{ "one_month_minus_a_day_is_too_recent", "Dossier suspendu depuis le "
+	  "24/10/2026 DUPONT Jean " NIR_OK, NULL, NULL, NULL, NULL,
+	  .outcome = "rejected", .type = "suspension", .reasons = "too_recent",
+	  .partner = P },
+	{ "rib_has_no_age_rule", "RIB DUPONT Jean " NIR_OK " depuis le "
+	  "20/11/2026", NULL, NULL, PDF, .outcome = "accepted", .type = "rib",
+	  .reasons = "", .partner = P },
+	{ "nir_missing", "RIB DUPONT Jean", NULL, NULL, PDF,
+	  .outcome = "rejected", .type = "rib", .reasons = "nir_missing",
+	  .partner = P },
+	{ "nir_key_missing", "RIB DUPONT Jean 1850578006084", NULL, NULL, PDF,
+	  .outcome = "rejected", .type = "rib", .reasons = "nir_key_missing",
+	  .partner = P },
+	{ "nir_key_missing_grouped", "RIB DUPONT Jean 1 85 05 78 006 084",
+	  NULL, NULL, PDF, .outcome = "rejected", .type = "rib",
+	  .reasons = "nir_key_missing", .partner = P },
+	{ "nir_wrong_key", "RIB DUPONT Jean 1850578006084 92", NULL, NULL, PDF,
+	  .outcome = "rejected", .type = "rib", .reasons = "nir_invalid",
+	  .partner = P },
+	{ "nir_wrong_shape", "RIB DUPONT Jean 0850578006084 91", NULL, NULL,
+	  PDF, .outcome = "rejected", .type = "rib", .reasons = "nir_invalid",
+	  .partner = P },
+	{ "nir_two_different", "RIB DUPONT Jean " NIR_OK " et 2870634172058 "
+	  "73", NULL, NULL, PDF, .outcome = "rejected", .type = "rib",
+	  .reasons = "nir_ambiguous", .partner = P },
+	{ "nir_same_twice_is_fine", "RIB DUPONT Jean " NIR_OK " ("
+	  "185057800608491)", NULL, NULL, PDF, .outcome = "accepted",
+	  .type = "rib", .reasons = "", .partner = P },
+	{ "name_missing", "RIB " NIR_OK, NULL, NULL, PDF, .outcome = "rejected",
+	  .type = "rib", .reasons = "name_missing", .partner = P },
+	{ "name_missing_only_stop_words", "Demande de RIB pour le dossier NIR "
+	  NIR_OK, NULL, NULL, PDF, .outcome = "rejected", .type = "rib",
+	  .reasons = "name_missing", .partner = P },
+	{ "attachment_missing", SUBJ_RIB, NULL, NULL, NULL, NULL,
+	  .outcome = "rejected", .type = "rib", .reasons = "attachment_missing",
+	  .partner = P },
+	{ "attachment_of_wrong_kind_is_missing", SUBJ_RIB, NULL, NULL,
+	  "application/vnd.openxmlformats-officedocument.wordprocessingml."
+	  "document", "rib.docx", .outcome = "rejected", .type = "rib",
+	  .reasons = "attachment_missing", .partner = P },
+	{ "too_large", SUBJ_RIB, NULL, NULL, PDF, .size = 16 * 1024 * 1024,
+	  .outcome = "rejected", .type = "rib", .reasons = "too_large",
+	  .partner = P },
+	{ "auto_replied", SUBJ_RIB, NULL, NULL, PDF,
+	  .auto_submitted = "auto-replied", .outcome = "rejected",
+	  .type = "rib", .reasons = "auto_reply", .partner = P },
+	{ "auto_generated_with_comment", SUBJ_RIB, NULL, NULL, PDF,
+	  .auto_submitted = "auto-generated (vacation)", .outcome = "rejected",
+	  .type = "rib", .reasons = "auto_reply", .partner = P },
+	{ "precedence_bulk", SUBJ_RIB, NULL, NULL, PDF, .precedence = "bulk",
+	  .outcome = "rejected", .type = "rib", .reasons = "auto_reply",
+	  .partner = P },
+	{ "precedence_junk", SUBJ_RIB, NULL, NULL, PDF, .precedence = "Junk",
+	  .outcome = "rejected", .type = "rib", .reasons = "auto_reply",
+	  .partner = P },
+	{ "null_return_path", SUBJ_RIB, NULL, NULL, PDF, .return_path = "<>",
+	  .outcome = "rejected", .type = "rib", .reasons = "auto_reply",
+	  .partner = P },
+	{ "our_notice_coming_back", SUBJ_RIB, NULL, NULL, PDF,
+	  .notice_marker = 1, .outcome = "rejected", .type = "rib",
+	  .reasons = "auto_reply", .partner = P },
+
+	/* rejected, combined */
+	{ "design_example_invalid_nir_and_no_name", "RIB 1850578006084 92",
+	  NULL, NULL, PDF, .outcome = "rejected", .type = "rib",
+	  .reasons = "nir_invalid,name_missing", .partner = P },
+	{ "everything_missing", "Bonjour", NULL, NULL, NULL, NULL, ANNEX_NONE,
+	  .outcome = "rejected", .type = NULL,
+	  .reasons = "sender_unknown,type_unknown,nir_missing,name_missing" },
+	{ "too_recent_and_key_missing", "Dossier suspendu depuis le "
+	  "10/11/2026 DUPONT Jean 1850578006084", NULL, NULL, NULL, NULL,
+	  .outcome = "rejected", .type = "suspension",
+	  .reasons = "too_recent,nir_key_missing", .partner = P },
+	{ "auto_reply_from_unknown_sender", "Réponse automatique : absent",
+	  NULL, NULL, NULL, NULL, ANNEX_NONE, .auto_submitted = "auto-replied",
+	  .outcome = "rejected", .type = NULL, .reasons = "auto_reply,"
+	  "sender_unknown,type_unknown,nir_missing,name_missing" },
+	{ "no_attachment_and_no_name", "RIB " NIR_OK, NULL, NULL, NULL, NULL,
+	  .outcome = "rejected", .type = "rib",
+	  .reasons = "name_missing,attachment_missing", .partner = P },
+	{ "ended_person_and_ended_convention", SUBJ_RIB, NULL, NULL, PDF,
+	  ANNEX_ENDED_AND_CONV_ENDED, .outcome = "rejected", .type = "rib",
+	  .reasons = "sender_habilitation_ended,partner_inactive",
+	  .partner = P },
+	{ "not_yet_and_too_large", SUBJ_RIB, NULL, NULL, PDF, ANNEX_NOT_YET,
+	  .size = 20 * 1024 * 1024, .outcome = "rejected", .type = "rib",
+	  .reasons = "sender_not_yet_habilitated,too_large", .partner = P },
+	{ "no_subject_at_all", NULL, NULL, NULL, NULL, NULL,
+	  .outcome = "rejected", .type = NULL,
+	  .reasons = "type_unknown,nir_missing,name_missing", .partner = P },
+
+	/* quarantined */
+	{ "malformed_alone", SUBJ_RIB, NULL, NULL, PDF,
+	  .malformed = "unparseable header", .outcome = "quarantined",
+	  .type = "rib", .reasons = "malformed" },
+	{ "two_from_is_malformed", SUBJ_RIB, NULL, NULL, PDF, .from_count = 2,
+	  .outcome = "quarantined", .type = "rib", .reasons = "malformed" },
+	{ "no_from_is_malformed", SUBJ_RIB, NULL, NULL, PDF, .from = "",
+	  .from_count = -1, .outcome = "quarantined", .type = "rib",
+	  .reasons = "malformed" },
+	{ "no_authentication_results", SUBJ_RIB, NULL, "", PDF,
+	  .outcome = "quarantined", .type = "rib", .reasons = "auth_failed",
+	  .partner = P },
+	{ "untrusted_authserv_id", SUBJ_RIB, NULL, "mx.evil.test; dmarc=pass "
+	  "header.from=apeai34.fr", PDF, .outcome = "quarantined",
+	  .type = "rib", .reasons = "auth_failed", .partner = P },
+	{ "pass_for_another_domain", SUBJ_RIB, NULL, "mx.caf.test; dmarc=pass "
+	  "header.from=evil.test; dkim=pass header.d=evil.test", PDF,
+	  .outcome = "quarantined", .type = "rib", .reasons = "auth_failed",
+	  .partner = P },
+	{ "dkim_fail_spf_softfail", SUBJ_RIB, NULL, "mx.caf.test; dkim=fail "
+	  "header.d=apeai34.fr; spf=softfail smtp.mailfrom=apeai34.fr; "
+	  "dmarc=fail header.from=apeai34.fr", PDF, .outcome = "quarantined",
+	  .type = "rib", .reasons = "auth_failed", .partner = P },
+	{ "executable_attachment", SUBJ_RIB, NULL, NULL, PDF,
+	  .att2_type = "application/octet-stream", .att2_name = "facture.exe",
+	  .outcome = "quarantined", .type = "rib",
+	  .reasons = "attachment_forbidden", .partner = P },
+	{ "double_extension", SUBJ_RIB, NULL, NULL, PDF,
+	  .att2_type = "application/pdf", .att2_name = "rib.pdf.exe",
+	  .outcome = "quarantined", .type = "rib",
+	  .reasons = "attachment_forbidden", .partner = P },
+	{ "macro_document", SUBJ_RIB, NULL, NULL, PDF,
+	  .att2_type = "application/vnd.ms-word.document.macroEnabled.12",
+	  .att2_name = "courrier.docm", .outcome = "quarantined",
+	  .type = "rib", .reasons = "attachment_forbidden", .partner = P },
+	{ "archive_is_forbidden_by_shipped_rules", SUBJ_RIB, NULL, NULL, PDF,
+	  .att2_type = "application/zip", .att2_name = "pieces.zip",
+	  .outcome = "quarantined", .type = "rib",
+	  .reasons = "attachment_forbidden", .partner = P },
+	{ "script_by_type_without_name", SUBJ_RIB, NULL, NULL, PDF,
+	  .att2_type = "application/javascript", .outcome = "quarantined",
+	  .type = "rib", .reasons = "attachment_forbidden", .partner = P },
+	{ "only_an_executable_for_a_rib", SUBJ_RIB, NULL, NULL,
+	  "application/x-msdownload", "rib.exe", .outcome = "quarantined",
+	  .type = "rib", .reasons = "attachment_forbidden,attachment_missing",
+	  .partner = P },
+	{ "spoofed_unknown_sender", SUBJ_RIB, NULL, "", PDF, ANNEX_NONE,
+	  .outcome = "quarantined", .type = "rib",
+	  .reasons = "auth_failed,sender_unknown" },
+	{ "spoofed_with_exe_and_no_nir", "RIB DUPONT Jean", NULL, "", NULL,
+	  NULL, .att2_type = "application/octet-stream", .att2_name = "x.scr",
+	  .outcome = "quarantined", .type = "rib", .reasons = "auth_failed,"
+	  "attachment_forbidden,nir_missing,attachment_missing", .partner = P },
+	{ "malformed_hides_other_reasons", "Bonjour", NULL, "", NULL, NULL,
+	  ANNEX_NONE, .malformed = "no From", .outcome = "quarantined",
+	  .type = NULL, .reasons = "malformed" },
+};
+
+static int32_t
+day(const char *iso)
+{
+	int32_t d;
+
+	assert_int_equal(date_parse_iso(iso, &d), 0);
+	return d;
+}
+
+static size_t
+fixture(enum annex_fixture a, struct habilitation *h)
+{
+	struct habilitation base = { P, day("2024-01-01"), DATE_NONE, 0,
+	    day("2025-03-01"), DATE_NONE, 0 };
+
+	h[0] = base;
+	switch (a) {
+	case ANNEX_OK:
+		return 1;
+	case ANNEX_NONE:
+		return 0;
+	case ANNEX_NOT_YET:
+		h[0].start = today + 7;
+		return 1;
+	case ANNEX_ENDED:
+		h[0].end = day("2026-10-31");
+		return 1;
+	case ANNEX_SUSPENDED:
+		h[0].person_suspended = 1;
+		return 1;
+	case ANNEX_STARTS_TODAY:
+		h[0].start = today;
+		return 1;
+	case ANNEX_ENDS_TODAY:
+		h[0].end = today;
+		return 1;
+	case ANNEX_CONV_ENDED:
+		h[0].convention_end = today - 1;
+		return 1;
+	case ANNEX_CONV_NOT_STARTED:
+		h[0].convention_start = today + 1;
+		return 1;
+	case ANNEX_CONV_SUSPENDED:
+		h[0].partner_suspended = 1;
+		return 1;
+	case ANNEX_CONV_STARTS_TODAY:
+		h[0].convention_start = today;
+		return 1;
+	case ANNEX_MOVED:
+		h[0].end = day("2026-06-30");
+		h[1] = base;
+		h[1].partner_id = "ccas-beziers";
+		h[1].start = day("2026-07-01");
+		return 2;
+	case ANNEX_ENDED_AND_CONV_ENDED:
+		h[0].end = day("2026-10-31");
+		h[0].convention_end = day("2026-10-31");
+		return 1;
+	}
+	return 0;
+}
+
+static void
+reasons_string(reason_set set, char *out, size_t size)
+{
+	int r;
+
+	out[0] = '\0';
+	for (r = 0; r < REASON_COUNT; r++) {
+		if (!(set & REASON_BIT(r)))
+			continue;
+		if (out[0] != '\0')
+			strncat(out, ",", size - strlen(out) - 1);
+		strncat(out, reason_code(r), size - strlen(out) - 1);
+	}
+}
+
+static void
+test_case(void **state)
+{
+	const struct dcase *c = *state;
+	const char *const *trusted =
+	    (const char *const *)conf.trusted_authserv_ids;
+	struct decide_ctx ctx = { &conf.rules, trusted,
+	    conf.n_trusted_authserv_ids, &conf.public_suffixes, today };
+	struct habilitation h[2];
+	struct annex_view annex;
+	struct msg_facts f;
+	struct decision d;
+	char got[512];
+
+	facts_init(&f);
+	f.raw_size = c->size ? c->size : 20 * 1024;
+	f.from_count = c->from_count == 0 ? 1 :
+	    c->from_count < 0 ? 0 : c->from_count;
+	if (c->from == NULL || c->from[0] != '\0')
+		f.from_addr = strdup(c->from ? c->from : "a.martin@apeai34.fr");
+	f.from_name = strdup("Anne Martin");
+	if (c->subject != NULL)
+		f.subject = strdup(c->subject);
+	if (c->text != NULL)
+		f.first_text = strdup(c->text);
+	if (c->ar == NULL)
+		facts_add_auth_result(&f, AR_PASS);
+	else if (c->ar[0] != '\0')
+		facts_add_auth_result(&f, c->ar);
+	if (c->auto_submitted != NULL)
+		f.auto_submitted = strdup(c->auto_submitted);
+	if (c->precedence != NULL)
+		f.precedence = strdup(c->precedence);
+	if (c->return_path != NULL) {
+		f.has_return_path = 1;
+		f.return_path = strdup(c->return_path);
+	}
+	f.has_notice_marker = c->notice_marker;
+	f.malformed = c->malformed;
+	f.top_content_type = strdup("multipart/mixed");
+	facts_add_part(&f, "text/plain", NULL, 200, 0, 1);
+	if (c->att_type != NULL)
+		facts_add_part(&f, c->att_type, c->att_name, 50000, 1, 1);
+	if (c->att2_type != NULL)
+		facts_add_part(&f, c->att2_type, c->att2_name, 50000, 1, 1);
+
+	annex.v = h;
+	annex.n = fixture(c->annex, h);
+	decide(&f, &annex, &ctx, &d);
+
+	reasons_string(d.reasons, got, sizeof(got));
+	if (strcmp(got, c->reasons) != 0)
+		fail_msg("%s: reasons [%s], expected [%s]", c->name, got,
+		    c->reasons);
+	assert_string_equal(outcome_name(d.outcome), c->outcome);
+	if (c->type == NULL)
+		assert_null(d.type);
+	else {
+		assert_non_null(d.type);
+		assert_string_equal(d.type->id, c->type);
+	}
+	if (c->partner == NULL)
+		assert_null(d.partner_id);
+	else {
+		assert_non_null(d.partner_id);
+		assert_string_equal(d.partner_id, c->partner);
+	}
+	/* The queue follows the outcome; a notice only for a plain reject. */
+	if (d.outcome == OUTCOME_ACCEPTED)
+		assert_string_equal(d.queue, d.type->queue);
+	else if (d.outcome == OUTCOME_REJECTED)
+		assert_string_equal(d.queue, "BALP/Rejets");
+	else
+		assert_string_equal(d.queue, "BALP/Quarantaine");
+	assert_int_equal(d.notify, d.outcome == OUTCOME_REJECTED &&
+	    !(d.reasons & REASON_BIT(REASON_AUTO_REPLY)));
+	/* The NIR is kept (for its pseudonym) exactly when one was found. */
+	if (d.reasons & (REASON_BIT(REASON_NIR_MISSING) |
+	    REASON_BIT(REASON_NIR_INVALID) | REASON_BIT(REASON_NIR_KEY_MISSING) |
+	    REASON_BIT(REASON_NIR_AMBIGUOUS) | REASON_BIT(REASON_MALFORMED)))
+		assert_string_equal(d.nir, "");
+	else
+		assert_int_equal(strlen(d.nir), 15);
+	facts_free(&f);
+}
+
+static void
+test_outcome_rule(void **state)
+{
+	(void)state;
+	assert_int_equal(reason_outcome(0), OUTCOME_ACCEPTED);
+	assert_int_equal(reason_outcome(REASON_BIT(REASON_NIR_MISSING)),
+	    OUTCOME_REJECTED);
+	assert_int_equal(reason_outcome(REASON_BIT(REASON_NIR_MISSING) |
+	    REASON_BIT(REASON_AUTH_FAILED)), OUTCOME_QUARANTINED);
+	assert_int_equal(reason_outcome(REASON_BIT(REASON_AUTO_REPLY)),
+	    OUTCOME_REJECTED);
+	assert_int_equal(reason_from_code("too_large"), REASON_TOO_LARGE);
+	assert_int_equal(reason_from_code("nope"), -1);
+}
+
+static int
+setup(void **state)
+{
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	if (conf_load(BALP_SRCDIR "/conf/balp.conf", &conf, &err) != 0) {
+		fprintf(stderr, "%s", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
+	today = day("2026-11-23");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	conf_free(&conf);
+	return 0;
+}
+
+int
+main(void)
+{
+	size_t n = sizeof(cases) / sizeof(cases[0]), i;
+	struct CMUnitTest *tests;
+	int r;
+
+	if ((tests = calloc(n + 1, sizeof(*tests))) == NULL)
+		return 1;
+	for (i = 0; i < n; i++) {
+		tests[i].name = cases[i].name;
+		tests[i].test_func = test_case;
+		tests[i].initial_state = (void *)&cases[i];
+	}
+	tests[n].name = "outcome_rule";
+	tests[n].test_func = test_outcome_rule;
+	r = _cmocka_run_group_tests("decide", tests, n + 1, setup, teardown);
+	free(tests);
+	return r;
+}
