@@ -70,11 +70,20 @@ build/asan/tests/%: tests/unit/%.c build/asan/libbalp.a
 	    build/asan/libbalp.a $(PKG_LIBS) -lcmocka
 
 # libFuzzer needs clang; the library is rebuilt with clang's coverage flags.
-FUZZ_FLAGS = $(STD) $(WARN) -Iinclude $(PKG_CFLAGS) -O1 -g \
-	     -fsanitize=fuzzer,address,undefined $(TEST_DEFS)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+FUZZ_OBJ  = $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_BASE = $(STD) $(WARN) -Iinclude $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer
+
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZCC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+	$(FUZZCC) $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP \
+	    -c $< -o $@
+
+build/fuzz/libbalp.a: $(FUZZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libbalp.a
+	$(FUZZCC) $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined $(TEST_DEFS) \
+	    -o $@ $< build/fuzz/libbalp.a $(PKG_LIBS)
 
 tests: $(TESTS)
 san-tests: $(SAN_TESTS)

@@ -6,10 +6,18 @@
  * Keywords match whole words, case- and accent-insensitively.
  *
  * The "since" date backs the "more than a month" rule: a date introduced by
- * a marker of rules/ ("depuis le 12/09/2026", "depuis le 3 novembre 2026")
- * in the Subject or the text, else the first date written in the Subject.
- * Forms: DD/MM/YYYY (also with '-' or '.'), D month YYYY in French
- * ("1er mars 2026", "3 nov. 2026"), and YYYY-MM-DD.
+ * a marker of rules/ ("depuis le 12/09/2026", "à compter du 3 novembre
+ * 2026") in the Subject, else in the text, else the first date written in
+ * the Subject.  "Introduced" means the date starts right after the marker
+ * or after at most three short words ("le", "du", "the").  A date in the
+ * text without a marker is ignored: it may be a birth date or the date of
+ * a letter.
+ * Forms: DD/MM/YYYY and D/M/YYYY (also with '-' or '.'), DD/MM/YY read as
+ * 20YY, YYYY-MM-DD, and D month YYYY in French ("1er mars 2026", "3 nov.
+ * 2026", "15 févr. 2026").  Impossible dates (31/02) are skipped, and digits
+ * that belong to a longer number (a NIR, "06.12.05.10.20") are no date.
+ *
+ * On allocation failure the answers are "unknown" (NULL, DATE_NONE).
  */
 #ifndef BALP_CLASSIFY_H
 #define BALP_CLASSIFY_H
@@ -29,8 +37,9 @@ int32_t	 classify_since(const struct rules *, const char *subject,
 
 /*
  * The first date written in text[0..len) at or after its start, as a day
- * number, or DATE_NONE; *at and *end receive its byte span in text when found.
- * Exposed for tests.
+ * number, or DATE_NONE; *at and *end (each may be NULL) receive its byte
+ * span in text when found.  Reads nothing at or past text[len]; month names
+ * are matched without accents, so pass folded text (text_fold).
  */
 int32_t	 classify_find_date(const char *text, size_t len, size_t *at,
 	    size_t *end);

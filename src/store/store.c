@@ -138,6 +138,9 @@ static const char genesis_hash[] =
 
 /* ---- errors and small helpers ----------------------------------------- */
 
+static int vseterr(struct store *, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static int
 vseterr(struct store *st, int status, const char *fmt, va_list ap)
 {

@@ -1,0 +1,1181 @@
+/*
+ * annex - CSV annex of habilitated persons: parse, plan, import, export
+ * (see include/balp/annex.h for the contract).
+ *
+ * Why in two steps: a partner's file is checked completely before the
+ * store is touched, and every error is reported with its line, so the
+ * referent fixes the whole file at once; then the comparison with the
+ * store and the writes run inside ONE write transaction, so the plan shown
+ * is the plan applied and a failure leaves the annex as it was.
+ *
+ * The parser reads bytes and a length (fuzzable, no NUL terminator
+ * needed).  It never fails half-way: it either returns every row or every
+ * error.  Values echoed in errors are bounded and stripped of controls.
+ *
+ * Ownership: rows and plans own their strings (annex_rows_free,
+ * annex_plan_free).  Failures of annex_import / annex_export are reported
+ * through store_errmsg().
+ */
+#include "balp/annex.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "balp/date.h"
+#include "balp/text.h"
+#include "store_priv.h"
+
+#define ECHO_MAX	60	/* bytes of a bad value quoted in an error */
+
+enum col {
+	COL_NOM,
+	COL_PRENOM,
+	COL_EMAIL,
+	COL_FONCTION,
+	COL_DEBUT,
+	COL_FIN,
+	NCOLS
+};
+
+static const char *const col_names[NCOLS] = {
+	"nom", "prenom", "email", "fonction", "date_habilitation", "date_fin",
+};
+
+/* fonction and date_fin may be left out of the header: empty cells. */
+static const int col_required[NCOLS] = { 1, 1, 1, 0, 1, 0 };
+
+/*
+ * Header names after normalisation (folded, every run of characters other
+ * than a-z0-9 made one '_', trimmed).  The annex of the BALP convention
+ * itself says "Adresse mail professionnelle", "Intitulé du poste/Fonction",
+ * "Date d'habilitation", "Date de fin (si applicable)".
+ */
+static const struct {
+	const char	*name;
+	enum col	 col;
+} aliases[] = {
+	{ "nom", COL_NOM },
+	{ "nom_de_famille", COL_NOM },
+	{ "nom_d_usage", COL_NOM },
+	{ "nom_usage", COL_NOM },
+	{ "last_name", COL_NOM },
+	{ "lastname", COL_NOM },
+	{ "prenom", COL_PRENOM },
+	{ "prenoms", COL_PRENOM },
+	{ "first_name", COL_PRENOM },
+	{ "firstname", COL_PRENOM },
+	{ "email", COL_EMAIL },
+	{ "e_mail", COL_EMAIL },
+	{ "mail", COL_EMAIL },
+	{ "mel", COL_EMAIL },
+	{ "courriel", COL_EMAIL },
+	{ "adresse_mail", COL_EMAIL },
+	{ "adresse_email", COL_EMAIL },
+	{ "adresse_e_mail", COL_EMAIL },
+	{ "adresse_courriel", COL_EMAIL },
+	{ "adresse_electronique", COL_EMAIL },
+	{ "adresse_mail_professionnelle", COL_EMAIL },
+	{ "adresse_email_professionnelle", COL_EMAIL },
+	{ "adresse_e_mail_professionnelle", COL_EMAIL },
+	{ "mail_professionnel", COL_EMAIL },
+	{ "email_professionnel", COL_EMAIL },
+	{ "courriel_professionnel", COL_EMAIL },
+	{ "fonction", COL_FONCTION },
+	{ "poste", COL_FONCTION },
+	{ "intitule_du_poste", COL_FONCTION },
+	{ "intitule_de_poste", COL_FONCTION },
+	{ "intitule_du_poste_fonction", COL_FONCTION },
+	{ "metier", COL_FONCTION },
+	{ "job_title", COL_FONCTION },
+	{ "date_habilitation", COL_DEBUT },
+	{ "date_d_habilitation", COL_DEBUT },
+	{ "date_de_habilitation", COL_DEBUT },
+	{ "date_debut", COL_DEBUT },
+	{ "date_de_debut", COL_DEBUT },
+	{ "date_debut_habilitation", COL_DEBUT },
+	{ "date_de_debut_d_habilitation", COL_DEBUT },
+	{ "debut_habilitation", COL_DEBUT },
+	{ "debut", COL_DEBUT },
+	{ "habilitation", COL_DEBUT },
+	{ "date_fin", COL_FIN },
+	{ "date_de_fin", COL_FIN },
+	{ "date_fin_habilitation", COL_FIN },
+	{ "date_fin_d_habilitation", COL_FIN },
+	{ "date_de_fin_habilitation", COL_FIN },
+	{ "date_de_fin_d_habilitation", COL_FIN },
+	{ "date_de_fin_si_applicable", COL_FIN },
+	{ "date_fin_si_applicable", COL_FIN },
+	{ "fin_habilitation", COL_FIN },
+	{ "fin", COL_FIN },
+};
+
+/* ---- errors ------------------------------------------------------------ */
+
+struct err {
+	unsigned	 line;
+	size_t		 seq;	/* keeps errors of one line in found order */
+	char		*msg;
+};
+
+struct errlist {
+	struct err	*v;
+	size_t		 n, cap;
+	int		 oom;
+};
+
+static void
+err_add(struct errlist *el, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+err_add(struct errlist *el, unsigned line, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	struct err *v;
+	va_list ap;
+
+	if (el->n == el->cap) {
+		el->cap = el->cap ? el->cap * 2 : 16;
+		if ((v = realloc(el->v, el->cap * sizeof(*v))) == NULL) {
+			el->cap = el->n;
+			el->oom = 1;
+			return;
+		}
+		el->v = v;
+	}
+	buf_printf(&b, "line %u: ", line);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if ((el->v[el->n].msg = buf_detach(&b)) == NULL) {
+		el->oom = 1;
+		return;
+	}
+	el->v[el->n].line = line;
+	el->v[el->n].seq = el->n;
+	el->n++;
+}
+
+static int
+err_cmp(const void *a, const void *b)
+{
+	const struct err *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+err_free(struct errlist *el)
+{
+	size_t i;
+
+	for (i = 0; i < el->n; i++)
+		free(el->v[i].msg);
+	free(el->v);
+	memset(el, 0, sizeof(*el));
+}
+
+/*
+ * A value from the file made safe to quote in a message: controls become
+ * spaces, at most ECHO_MAX bytes cut on a character boundary, then "...".
+ */
+static void
+echo(const char *s, char out[ECHO_MAX + 4])
+{
+	size_t n = 0, i = 0, len = strlen(s), start;
+
+	while (i < len) {
+		start = i;
+		(void)text_utf8_next(s, len, &i);
+		if (n + (i - start) > ECHO_MAX) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		for (; start < i; start++)
+			out[n++] = ((unsigned char)s[start] < 0x20 ||
+			    s[start] == 0x7f) ? ' ' : s[start];
+	}
+	out[n] = '\0';
+}
+
+/* ---- CSV records -------------------------------------------------------- */
+
+struct record {
+	unsigned	 line;		/* where it starts */
+	unsigned	 last_line;	/* where it ends */
+	struct buf	*cells;
+	size_t		 n, cap;
+	int		 bad;		/* a syntax error was reported */
+};
+
+static void
+record_free(struct record *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->cap; i++)
+		buf_free(&r->cells[i]);
+	free(r->cells);
+	memset(r, 0, sizeof(*r));
+}
+
+static struct buf *
+record_cell(struct record *r)
+{
+	struct buf *v;
+	size_t i, ncap;
+
+	if (r->n == r->cap) {
+		ncap = r->cap ? r->cap * 2 : 8;
+		if ((v = realloc(r->cells, ncap * sizeof(*v))) == NULL)
+			return NULL;
+		for (i = r->cap; i < ncap; i++)
+			buf_init(&v[i]);
+		r->cells = v;
+		r->cap = ncap;
+	}
+	buf_reset(&r->cells[r->n]);
+	/* An empty cell is "" too, never a NULL data pointer. */
+	buf_add(&r->cells[r->n], "", 0);
+	return &r->cells[r->n++];
+}
+
+/*
+ * Reads the record at *pos (RFC 4180: quoted cells may hold the separator,
+ * "" and newlines).  Returns 1 if a record was read, 0 at the end, -1 on
+ * allocation failure.  Syntax errors are reported and set r->bad; the
+ * reading goes on at the next line.
+ */
+static int
+next_record(const char *d, size_t len, size_t *pos, unsigned *line, char sep,
+    struct record *r, struct errlist *el)
+{
+	struct buf *c;
+	size_t i = *pos, j;
+
+	r->n = 0;
+	r->bad = 0;
+	r->line = r->last_line = *line;
+	if (i >= len)
+		return 0;
+	for (;;) {
+		if ((c = record_cell(r)) == NULL)
+			return -1;
+		for (j = i; j < len && (d[j] == ' ' || d[j] == '\t'); j++)
+			;
+		if (j < len && d[j] == '"') {
+			for (i = j + 1;; i++) {
+				if (i >= len) {
+					err_add(el, r->line, "a quoted cell "
+					    "(cell %zu) is never closed", r->n);
+					r->bad = 1;
+					r->last_line = *line;
+					*pos = len;
+					return 1;
+				}
+				if (d[i] == '"') {
+					if (i + 1 < len && d[i + 1] == '"') {
+						buf_putc(c, '"');
+						i++;
+						continue;
+					}
+					i++;
+					break;
+				}
+				if (d[i] == '\n')
+					(*line)++;
+				buf_putc(c, d[i]);
+			}
+			while (i < len && (d[i] == ' ' || d[i] == '\t'))
+				i++;
+			if (i < len && d[i] != sep && d[i] != '\n' &&
+			    !(d[i] == '\r' && (i + 1 == len || d[i + 1] == '\n'))) {
+				err_add(el, *line, "text after the closing quote "
+				    "of cell %zu", r->n);
+				r->bad = 1;
+				while (i < len && d[i] != '\n')
+					i++;
+			}
+			if (i < len && d[i] == '\r')
+				i++;
+		} else {
+			while (i < len && d[i] != sep && d[i] != '\n')
+				buf_putc(c, d[i++]);
+			/* CRLF: the CR belongs to the line end, not the cell. */
+			if (c->len > 0 && c->data[c->len - 1] == '\r' &&
+			    (i >= len || d[i] == '\n'))
+				c->data[--c->len] = '\0';
+		}
+		if (c->failed)
+			return -1;
+		if (i < len && d[i] == sep) {
+			i++;
+			continue;
+		}
+		r->last_line = *line;
+		if (i < len) {		/* d[i] == '\n' */
+			i++;
+			(*line)++;
+		}
+		*pos = i;
+		return 1;
+	}
+}
+
+/* Cell bytes trimmed of spaces and tabs, as a new string; NULL on ENOMEM. */
+static char *
+trimmed(const struct buf *c)
+{
+	const char *s = buf_str(c);
+	size_t a = 0, b = c->len;
+
+	while (a < b && (s[a] == ' ' || s[a] == '\t'))
+		a++;
+	while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+		b--;
+	return buf_strndup(s + a, b - a);
+}
+
+static int
+record_blank(const struct record *r)
+{
+	const char *s;
+	size_t i, k;
+
+	for (i = 0; i < r->n; i++) {
+		s = buf_str(&r->cells[i]);
+		for (k = 0; k < r->cells[i].len; k++)
+			if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r')
+				return 0;
+	}
+	return 1;
+}
+
+/* ---- header ------------------------------------------------------------- */
+
+/* "Date d'habilitation" -> "date_d_habilitation"; caller frees. */
+static char *
+norm_colname(const struct buf *c)
+{
+	char *f, *p, *q;
+
+	if ((f = text_fold(buf_str(c), c->len)) == NULL)
+		return NULL;
+	for (p = q = f; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+			*q++ = *p;
+		else if (q > f && q[-1] != '_')
+			*q++ = '_';
+	}
+	if (q > f && q[-1] == '_')
+		q--;
+	*q = '\0';
+	return f;
+}
+
+/*
+ * Maps header cells to columns: pos[col] = cell index or -1.  Returns 0,
+ * or -1 after reporting errors (or on ENOMEM: el->oom).
+ */
+static int
+header_map(const struct record *h, long pos[NCOLS], struct errlist *el)
+{
+	char *name, e[ECHO_MAX + 4];
+	size_t i, k;
+	int c, bad = 0;
+
+	for (c = 0; c < NCOLS; c++)
+		pos[c] = -1;
+	for (i = 0; i < h->n; i++) {
+		if ((name = norm_colname(&h->cells[i])) == NULL) {
+			el->oom = 1;
+			return -1;
+		}
+		for (k = 0; k < sizeof(aliases) / sizeof(aliases[0]); k++)
+			if (strcmp(name, aliases[k].name) == 0)
+				break;
+		free(name);
+		if (k == sizeof(aliases) / sizeof(aliases[0])) {
+			echo(buf_str(&h->cells[i]), e);
+			if (strspn(e, " \t") == strlen(e))
+				err_add(el, h->line, "column %zu has no name",
+				    i + 1);
+			else
+				err_add(el, h->line, "unknown column '%s' "
+				    "(expected nom, prenom, email, fonction, "
+				    "date_habilitation, date_fin)", e);
+			bad = 1;
+			continue;
+		}
+		c = (int)aliases[k].col;
+		if (pos[c] != -1) {
+			err_add(el, h->line, "column %s appears twice (cells "
+			    "%ld and %zu)", col_names[c], pos[c] + 1, i + 1);
+			bad = 1;
+			continue;
+		}
+		pos[c] = (long)i;
+	}
+	for (c = 0; c < NCOLS; c++) {
+		if (pos[c] == -1 && col_required[c]) {
+			err_add(el, h->line, "missing column %s", col_names[c]);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+/* ';' or ',' as the header line uses more (';' on a tie or none). */
+static char
+detect_sep(const char *d, size_t len, size_t from)
+{
+	size_t i, semi = 0, comma = 0;
+	int quoted = 0;
+
+	for (i = from; i < len && (quoted || d[i] != '\n'); i++) {
+		if (d[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && d[i] == ';')
+			semi++;
+		else if (!quoted && d[i] == ',')
+			comma++;
+	}
+	return comma > semi ? ',' : ';';
+}
+
+/* ---- rows --------------------------------------------------------------- */
+
+struct seen {
+	const char	*email;
+	unsigned	 line;
+};
+
+static int
+seen_cmp(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->email, y->email)) != 0)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+void
+annex_rows_free(struct annex_rows *rows)
+{
+	struct annex_row *r;
+	size_t i;
+
+	for (i = 0; i < rows->n; i++) {
+		r = &rows->v[i];
+		free(r->last_name);
+		free(r->first_name);
+		free(r->email);
+		free(r->job_title);
+	}
+	free(rows->v);
+	rows->v = NULL;
+	rows->n = 0;
+}
+
+/* Cleans a name-like cell; reports it empty when required.  ENOMEM: -1. */
+static int
+cell_text(const struct record *r, const long pos[NCOLS], enum col c,
+    char **out, struct errlist *el)
+{
+	const struct buf *cell;
+	char *s;
+
+	*out = NULL;
+	if (pos[c] == -1)
+		return (*out = buf_strdup("")) == NULL ? -1 : 0;
+	cell = &r->cells[pos[c]];
+	if ((s = text_clean(buf_str(cell), cell->len)) == NULL)
+		return -1;
+	if (*s == '\0' && col_required[c])
+		err_add(el, r->line, "%s is empty (required)", col_names[c]);
+	*out = s;
+	return 0;
+}
+
+/* Parses a date cell; DATE_NONE when empty.  0 ok, 1 bad, -1 ENOMEM. */
+static int
+cell_date(const struct record *r, const long pos[NCOLS], enum col c,
+    int32_t *out, char **text, struct errlist *el)
+{
+	char e[ECHO_MAX + 4], *s;
+
+	*out = DATE_NONE;
+	*text = NULL;
+	if (pos[c] == -1) {
+		*text = buf_strdup("");
+		return *text == NULL ? -1 : 0;
+	}
+	if ((s = trimmed(&r->cells[pos[c]])) == NULL)
+		return -1;
+	*text = s;
+	if (*s == '\0') {
+		if (col_required[c]) {
+			err_add(el, r->line, "%s is empty (required)",
+			    col_names[c]);
+			return 1;
+		}
+		return 0;
+	}
+	if (date_parse_any(s, out) == -1) {
+		*out = DATE_NONE;
+		echo(s, e);
+		err_add(el, r->line, "%s '%s' is not a date (DD/MM/YYYY or "
+		    "YYYY-MM-DD)", col_names[c], e);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Checks one data record and appends it to out, valid or not: when any
+ * error was found the caller throws every row away, and until then the
+ * rows with a valid email serve to find duplicates.  -1 on ENOMEM.
+ */
+static int
+check_row(const struct record *r, const long pos[NCOLS], size_t ncols,
+    struct annex_rows *out, size_t *cap, struct errlist *el)
+{
+	struct annex_row row;
+	char e[ECHO_MAX + 4], *raw = NULL, *ts = NULL, *te = NULL;
+	void *p;
+	int rc, bad = 0, ret = -1;
+
+	memset(&row, 0, sizeof(row));
+	row.line = r->line;
+	if (r->n != ncols) {
+		err_add(el, r->line, "%zu cells, expected %zu as in the header",
+		    r->n, ncols);
+		return 0;
+	}
+	if (cell_text(r, pos, COL_NOM, &row.last_name, el) == -1 ||
+	    cell_text(r, pos, COL_PRENOM, &row.first_name, el) == -1 ||
+	    (raw = trimmed(&r->cells[pos[COL_EMAIL]])) == NULL)
+		goto out;
+	if (*raw == '\0') {
+		err_add(el, r->line, "email is empty (required)");
+	} else if ((rc = store_email_canon(raw, &row.email)) == STORE_ERROR) {
+		goto out;
+	} else if (rc != STORE_OK) {
+		echo(raw, e);
+		err_add(el, r->line, "email '%s' is not an email address "
+		    "(local@domain.tld)", e);
+	}
+	if (cell_text(r, pos, COL_FONCTION, &row.job_title, el) == -1 ||
+	    (rc = cell_date(r, pos, COL_DEBUT, &row.start, &ts, el)) == -1)
+		goto out;
+	bad |= rc;
+	if ((rc = cell_date(r, pos, COL_FIN, &row.end, &te, el)) == -1)
+		goto out;
+	bad |= rc;
+	if (!bad && row.end != DATE_NONE && row.end < row.start)
+		err_add(el, r->line, "date_fin '%s' is before "
+		    "date_habilitation '%s'", te, ts);
+	if (out->n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		if ((p = realloc(out->v, *cap * sizeof(*out->v))) == NULL)
+			goto out;
+		out->v = p;
+	}
+	out->v[out->n++] = row;
+	memset(&row, 0, sizeof(row));
+	ret = 0;
+out:
+	free(raw);
+	free(ts);
+	free(te);
+	free(row.last_name);
+	free(row.first_name);
+	free(row.email);
+	free(row.job_title);
+	return ret;
+}
+
+/* Reports every line that is not UTF-8 or holds a NUL; marks them. */
+static int
+check_lines(const char *d, size_t len, unsigned char **badp, unsigned *nlines,
+    struct errlist *el)
+{
+	unsigned char *bad;
+	unsigned line = 1;
+	size_t i, start = 0, n = 1;
+
+	for (i = 0; i < len; i++)
+		if (d[i] == '\n')
+			n++;
+	if ((bad = calloc(n + 1, 1)) == NULL)
+		return -1;
+	for (i = 0; i <= len; i++) {
+		if (i < len && d[i] != '\n')
+			continue;
+		if (memchr(d + start, '\0', i - start) != NULL) {
+			err_add(el, line, "contains a NUL byte");
+			bad[line] = 1;
+		} else if (!text_utf8_valid(d + start, i - start)) {
+			err_add(el, line, "not valid UTF-8 (save the file as "
+			    "UTF-8)");
+			bad[line] = 1;
+		}
+		start = i + 1;
+		line++;
+	}
+	*badp = bad;
+	*nlines = (unsigned)n;
+	return 0;
+}
+
+static int
+record_touches_bad(const struct record *r, const unsigned char *bad,
+    unsigned nlines)
+{
+	unsigned l;
+
+	for (l = r->line; l <= r->last_line && l <= nlines; l++)
+		if (bad[l])
+			return 1;
+	return 0;
+}
+
+/* Only spaces, tabs, CR and separators: a line to skip. */
+static int
+blank_line(const char *d, size_t len, size_t i)
+{
+	for (; i < len && d[i] != '\n'; i++)
+		if (strchr(" \t\r;,", d[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Same email on several rows: report each repeat, naming both lines. */
+static int
+find_duplicates(const struct annex_rows *rows, struct errlist *el)
+{
+	struct seen *seen;
+	size_t i, k, n = 0;
+
+	if (rows->n == 0)
+		return 0;
+	if ((seen = calloc(rows->n, sizeof(*seen))) == NULL)
+		return -1;
+	for (i = 0; i < rows->n; i++) {
+		if (rows->v[i].email == NULL)
+			continue;
+		seen[n].email = rows->v[i].email;
+		seen[n++].line = rows->v[i].line;
+	}
+	qsort(seen, n, sizeof(*seen), seen_cmp);
+	for (i = 0; i < n; i = k)
+		for (k = i + 1; k < n && strcmp(seen[k].email,
+		    seen[i].email) == 0; k++)
+			err_add(el, seen[k].line, "email '%s' appears twice "
+			    "(lines %u and %u)", seen[k].email, seen[i].line,
+			    seen[k].line);
+	free(seen);
+	return 0;
+}
+
+int
+annex_parse(const char *data, size_t len, struct annex_rows *out,
+    struct buf *errors)
+{
+	struct errlist el;
+	struct record r;
+	unsigned char *bad = NULL, md[32];
+	unsigned line = 1, nlines = 0;
+	size_t pos = 0, cap = 0, ncols, i;
+	long colpos[NCOLS];
+	int rc, ret = -1;
+	char sep;
+
+	memset(out, 0, sizeof(*out));
+	memset(&el, 0, sizeof(el));
+	memset(&r, 0, sizeof(r));
+	if (sodium_init() < 0) {
+		buf_puts(errors, "libsodium init failed\n");
+		return -1;
+	}
+	crypto_generichash(md, sizeof(md), (const unsigned char *)data, len,
+	    NULL, 0);
+	sodium_bin2hex(out->digest, sizeof(out->digest), md, sizeof(md));
+
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		pos = 3;
+	if (check_lines(data, len, &bad, &nlines, &el) == -1)
+		goto oom;
+	/* The header is the first line that is not blank. */
+	while (pos < len && blank_line(data, len, pos)) {
+		while (pos < len && data[pos] != '\n')
+			pos++;
+		if (pos < len) {
+			pos++;
+			line++;
+		}
+	}
+	if (pos >= len) {
+		err_add(&el, line, "no header row: the first line must name "
+		    "the columns nom;prenom;email;fonction;date_habilitation;"
+		    "date_fin");
+		goto done;
+	}
+	sep = detect_sep(data, len, pos);
+	if ((rc = next_record(data, len, &pos, &line, sep, &r, &el)) == -1)
+		goto oom;
+	if (r.bad || record_touches_bad(&r, bad, nlines))
+		goto done;
+	if (header_map(&r, colpos, &el) == -1) {
+		if (el.oom)
+			goto oom;
+		goto done;
+	}
+	ncols = r.n;
+	while ((rc = next_record(data, len, &pos, &line, sep, &r, &el)) == 1) {
+		if (r.bad || record_touches_bad(&r, bad, nlines) ||
+		    record_blank(&r))
+			continue;
+		if (check_row(&r, colpos, ncols, out, &cap, &el) == -1)
+			goto oom;
+	}
+	if (rc == -1 || find_duplicates(out, &el) == -1)
+		goto oom;
+done:
+	if (el.oom)
+		goto oom;
+	if (el.n == 0) {
+		ret = 0;
+		goto out;
+	}
+	qsort(el.v, el.n, sizeof(*el.v), err_cmp);
+	for (i = 0; i < el.n; i++) {
+		buf_puts(errors, el.v[i].msg);
+		buf_putc(errors, '\n');
+	}
+	annex_rows_free(out);
+	goto out;
+oom:
+	buf_puts(errors, "out of memory\n");
+	annex_rows_free(out);
+	ret = -1;
+out:
+	free(bad);
+	record_free(&r);
+	err_free(&el);
+	return ret;
+}
+
+/* ---- plan and import ---------------------------------------------------- */
+
+void
+annex_plan_free(struct annex_plan *plan)
+{
+	struct annex_change *c;
+	size_t i;
+
+	for (i = 0; i < plan->n; i++) {
+		c = &plan->v[i];
+		free(c->email);
+		free(c->last_name);
+		free(c->first_name);
+		free(c->job_title);
+		free(c->old_last_name);
+		free(c->old_first_name);
+		free(c->old_job_title);
+	}
+	free(plan->v);
+	free(plan->partner_id);
+	memset(plan, 0, sizeof(*plan));
+}
+
+static int
+person_ptr_cmp(const void *a, const void *b)
+{
+	const struct store_person *const *x = a, *const *y = b;
+
+	return strcmp((*x)->email, (*y)->email);
+}
+
+/* Fills the "old" side of c from the stored person; -1 on ENOMEM. */
+static int
+change_old(struct annex_change *c, const struct store_person *p)
+{
+	c->person_id = p->id;
+	c->old_start = p->start;
+	c->old_end = p->end;
+	return (c->old_last_name = buf_strdup(p->last_name)) == NULL ||
+	    (c->old_first_name = buf_strdup(p->first_name)) == NULL ||
+	    (c->old_job_title = buf_strdup(p->job_title)) == NULL ? -1 : 0;
+}
+
+/* Fills the "new" side of c; -1 on ENOMEM. */
+static int
+change_new(struct annex_change *c, const char *email, const char *last,
+    const char *first, const char *job, int32_t start, int32_t end)
+{
+	c->start = start;
+	c->end = end;
+	return (c->email = buf_strdup(email)) == NULL ||
+	    (c->last_name = buf_strdup(last)) == NULL ||
+	    (c->first_name = buf_strdup(first)) == NULL ||
+	    (c->job_title = buf_strdup(job)) == NULL ? -1 : 0;
+}
+
+/* Compares the store with the file: fills plan (no write). */
+static int
+build_plan(struct store *st, const struct annex_rows *rows,
+    struct store_person_list *cur, struct annex_plan *plan)
+{
+	const struct store_person **idx = NULL, **hit, *kp;
+	struct store_person key;
+	struct annex_change *c;
+	const struct annex_row *r;
+	unsigned char *matched = NULL;
+	size_t i;
+	int rc = STORE_ERROR;
+
+	if ((plan->v = calloc(rows->n + cur->n + 1, sizeof(*plan->v))) == NULL ||
+	    (idx = calloc(cur->n + 1, sizeof(*idx))) == NULL ||
+	    (matched = calloc(cur->n + 1, 1)) == NULL)
+		goto out;
+	for (i = 0; i < cur->n; i++)
+		idx[i] = &cur->v[i];
+	qsort(idx, cur->n, sizeof(*idx), person_ptr_cmp);
+	memset(&key, 0, sizeof(key));
+	kp = &key;
+	for (i = 0; i < rows->n; i++) {
+		r = &rows->v[i];
+		c = &plan->v[plan->n++];
+		c->line = r->line;
+		if (change_new(c, r->email, r->last_name, r->first_name,
+		    r->job_title, r->start, r->end) == -1)
+			goto out;
+		key.email = r->email;
+		hit = bsearch(&kp, idx, cur->n, sizeof(*idx), person_ptr_cmp);
+		if (hit == NULL) {
+			c->kind = ANNEX_ADD;
+			plan->n_added++;
+			continue;
+		}
+		matched[*hit - cur->v] = 1;
+		if (change_old(c, *hit) == -1)
+			goto out;
+		if (strcmp(c->last_name, c->old_last_name) != 0)
+			c->changed |= ANNEX_F_NOM;
+		if (strcmp(c->first_name, c->old_first_name) != 0)
+			c->changed |= ANNEX_F_PRENOM;
+		if (strcmp(c->job_title, c->old_job_title) != 0)
+			c->changed |= ANNEX_F_FONCTION;
+		if (c->start != c->old_start)
+			c->changed |= ANNEX_F_DATE_HABILITATION;
+		if (c->end != c->old_end)
+			c->changed |= ANNEX_F_DATE_FIN;
+		c->kind = c->changed ? ANNEX_UPDATE : ANNEX_UNCHANGED;
+		if (c->changed)
+			plan->n_updated++;
+		else
+			plan->n_unchanged++;
+	}
+	/* Missing from the exhaustive list: ended today, unless already. */
+	for (i = 0; i < cur->n; i++) {
+		const struct store_person *p = idx[i];
+
+		if (matched[p - cur->v] ||
+		    (p->end != DATE_NONE && p->end <= plan->today))
+			continue;
+		c = &plan->v[plan->n++];
+		c->kind = ANNEX_END;
+		c->changed = ANNEX_F_DATE_FIN;
+		if (change_old(c, p) == -1 || change_new(c, p->email,
+		    p->last_name, p->first_name, p->job_title, p->start,
+		    plan->today) == -1)
+			goto out;
+		plan->n_ended++;
+	}
+	rc = STORE_OK;
+out:
+	if (rc != STORE_OK)
+		store_seterr(st, STORE_ERROR, "out of memory");
+	free(idx);
+	free(matched);
+	return rc;
+}
+
+/* "'a' -> 'b'" or "(none) -> 2026-12-31" for each changed field. */
+static void
+describe_update(struct buf *b, const struct annex_change *c)
+{
+	char d0[11], d1[11];
+	const char *sep = "";
+
+	if (c->changed & ANNEX_F_NOM) {
+		buf_printf(b, "%snom '%s' -> '%s'", sep, c->old_last_name,
+		    c->last_name);
+		sep = ", ";
+	}
+	if (c->changed & ANNEX_F_PRENOM) {
+		buf_printf(b, "%sprenom '%s' -> '%s'", sep, c->old_first_name,
+		    c->first_name);
+		sep = ", ";
+	}
+	if (c->changed & ANNEX_F_FONCTION) {
+		buf_printf(b, "%sfonction '%s' -> '%s'", sep, c->old_job_title,
+		    c->job_title);
+		sep = ", ";
+	}
+	if (c->changed & ANNEX_F_DATE_HABILITATION) {
+		store_date_text(c->old_start, d0);
+		store_date_text(c->start, d1);
+		buf_printf(b, "%sdate_habilitation %s -> %s", sep, d0, d1);
+		sep = ", ";
+	}
+	if (c->changed & ANNEX_F_DATE_FIN) {
+		store_date_text(c->old_end, d0);
+		store_date_text(c->end, d1);
+		buf_printf(b, "%sdate_fin %s -> %s", sep, d0, d1);
+	}
+}
+
+static int
+apply_plan(struct store *st, const struct annex_plan *plan,
+    const struct annex_rows *rows, const char *actor, time_t now)
+{
+	const struct annex_change *c;
+	struct store_person_spec spec;
+	struct buf obj = BUF_INIT, detail = BUF_INIT;
+	const char *action;
+	char d1[11], d2[11];
+	size_t i;
+	int rc = STORE_OK;
+
+	for (i = 0; i < plan->n && rc == STORE_OK; i++) {
+		c = &plan->v[i];
+		buf_reset(&obj);
+		buf_reset(&detail);
+		buf_printf(&obj, "%s/%s", plan->partner_id, c->email);
+		switch (c->kind) {
+		case ANNEX_ADD:
+			memset(&spec, 0, sizeof(spec));
+			spec.partner_id = plan->partner_id;
+			spec.last_name = c->last_name;
+			spec.first_name = c->first_name;
+			spec.email = c->email;
+			spec.job_title = c->job_title;
+			spec.start = c->start;
+			spec.end = c->end;
+			rc = store_person_insert(st, &spec, now, NULL);
+			store_date_text(c->start, d1);
+			store_date_text(c->end, d2);
+			buf_printf(&detail, "annex import line %u: last_name=%s; "
+			    "first_name=%s; job_title=%s; start=%s; end=%s",
+			    c->line, c->last_name, c->first_name, c->job_title,
+			    d1, d2);
+			action = "person.add";
+			break;
+		case ANNEX_UPDATE:
+			rc = store_person_update(st, c->person_id, c->last_name,
+			    c->first_name, c->job_title, c->start, c->end, now);
+			buf_printf(&detail, "annex import line %u: ", c->line);
+			describe_update(&detail, c);
+			action = "person.update";
+			break;
+		case ANNEX_END:
+			rc = store_person_set_end(st, c->person_id, c->end, now);
+			store_date_text(c->old_end, d1);
+			store_date_text(c->end, d2);
+			buf_printf(&detail, "annex import: missing from the "
+			    "list; end: %s -> %s", d1, d2);
+			action = "person.end";
+			break;
+		default:
+			continue;
+		}
+		if (rc != STORE_OK)
+			break;
+		if (obj.failed || detail.failed)
+			rc = store_seterr(st, STORE_ERROR, "out of memory");
+		else
+			rc = store_audit_append(st, "admin", actor, action,
+			    buf_str(&obj), buf_str(&detail), now);
+	}
+	if (rc == STORE_OK) {
+		buf_reset(&detail);
+		store_date_text(plan->today, d1);
+		buf_printf(&detail, "file=%s; day=%s; rows=%zu; %zu added, "
+		    "%zu updated, %zu ended, %zu unchanged", rows->digest, d1,
+		    rows->n, plan->n_added, plan->n_updated, plan->n_ended,
+		    plan->n_unchanged);
+		rc = detail.failed ? store_seterr(st, STORE_ERROR,
+		    "out of memory") : store_audit_append(st, "admin", actor,
+		    "annex.import", plan->partner_id, buf_str(&detail), now);
+	}
+	buf_free(&obj);
+	buf_free(&detail);
+	return rc;
+}
+
+int
+annex_import(struct store *st, const char *partner_id,
+    const struct annex_rows *rows, int32_t today, int dry_run,
+    const char *actor, time_t now, struct annex_plan *plan)
+{
+	struct store_partner pa;
+	struct store_person_list cur;
+	char d[11];
+	size_t i, active = 0;
+	int rc;
+
+	memset(plan, 0, sizeof(*plan));
+	memset(&pa, 0, sizeof(pa));
+	memset(&cur, 0, sizeof(cur));
+	plan->today = today;
+	if (today == DATE_NONE)
+		return store_seterr(st, STORE_REFUSED, "annex import: no "
+		    "import day");
+	if ((plan->partner_id = buf_strdup(partner_id != NULL ? partner_id :
+	    "")) == NULL)
+		return store_seterr(st, STORE_ERROR, "out of memory");
+	/* Read and write under one write lock: the plan shown is applied. */
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = store_partner_get(st, plan->partner_id, &pa)) != STORE_OK ||
+	    (rc = store_person_list(st, plan->partner_id, DATE_NONE, &cur))
+	    != STORE_OK || (rc = build_plan(st, rows, &cur, plan)) != STORE_OK)
+		goto out;
+	for (i = 0; i < rows->n; i++)
+		if (rows->v[i].end == DATE_NONE || rows->v[i].end >= today)
+			active++;
+	if (pa.max_persons != STORE_NO_QUOTA &&
+	    active > (size_t)pa.max_persons) {
+		store_date_text(today, d);
+		rc = store_seterr(st, STORE_REFUSED, "partner '%s' quota "
+		    "exceeded: the file habilitates %zu persons on %s or "
+		    "later, the quota is %d", pa.id, active, d,
+		    pa.max_persons);
+		goto out;
+	}
+	if (dry_run)
+		goto out;
+	if ((rc = apply_plan(st, plan, rows, actor, now)) == STORE_OK &&
+	    (rc = store_tx_commit(st)) == STORE_OK)
+		plan->applied = 1;
+out:
+	if (!plan->applied)
+		store_tx_rollback(st);
+	store_partner_free(&pa);
+	store_person_list_free(&cur);
+	return rc;
+}
+
+int
+annex_plan_render(const struct annex_plan *plan, struct buf *out)
+{
+	const struct annex_change *c;
+	char d1[11], d2[11];
+	size_t i;
+
+	for (i = 0; i < plan->n; i++) {
+		c = &plan->v[i];
+		switch (c->kind) {
+		case ANNEX_ADD:
+			store_date_text(c->start, d1);
+			buf_printf(out, "+ add %s (%s %s, from %s", c->email,
+			    c->last_name, c->first_name, d1);
+			if (c->end != DATE_NONE) {
+				store_date_text(c->end, d2);
+				buf_printf(out, " to %s", d2);
+			}
+			buf_puts(out, ")\n");
+			break;
+		case ANNEX_UPDATE:
+			buf_printf(out, "~ update %s: ", c->email);
+			describe_update(out, c);
+			buf_putc(out, '\n');
+			break;
+		case ANNEX_END:
+			store_date_text(c->end, d1);
+			buf_printf(out, "- end %s (%s %s) at %s\n", c->email,
+			    c->last_name, c->first_name, d1);
+			break;
+		case ANNEX_UNCHANGED:
+			break;
+		}
+	}
+	buf_printf(out, "%zu added, %zu updated, %zu ended, %zu unchanged\n",
+	    plan->n_added, plan->n_updated, plan->n_ended, plan->n_unchanged);
+	return out->failed ? -1 : 0;
+}
+
+/* ---- export ------------------------------------------------------------- */
+
+/* One CSV cell, quoted when it holds a separator, a quote or a newline. */
+static void
+csv_cell(struct buf *out, const char *s)
+{
+	if (strpbrk(s, ";,\"\r\n") == NULL) {
+		buf_puts(out, s);
+		return;
+	}
+	buf_putc(out, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			buf_putc(out, '"');
+		buf_putc(out, *s);
+	}
+	buf_putc(out, '"');
+}
+
+int
+annex_export(struct store *st, const char *partner_id, struct buf *out)
+{
+	struct store_partner pa;
+	struct store_person_list l;
+	const struct store_person *p;
+	char d[11];
+	size_t i;
+	int rc;
+
+	if ((rc = store_partner_get(st, partner_id, &pa)) != STORE_OK)
+		return rc;
+	store_partner_free(&pa);
+	if ((rc = store_person_list(st, partner_id, DATE_NONE, &l)) != STORE_OK)
+		return rc;
+	buf_puts(out, "nom;prenom;email;fonction;date_habilitation;date_fin"
+	    "\r\n");
+	for (i = 0; i < l.n; i++) {
+		p = &l.v[i];
+		if (p->end != DATE_NONE && p->end < p->start)
+			continue;
+		csv_cell(out, p->last_name);
+		buf_putc(out, ';');
+		csv_cell(out, p->first_name);
+		buf_putc(out, ';');
+		csv_cell(out, p->email);
+		buf_putc(out, ';');
+		csv_cell(out, p->job_title);
+		buf_putc(out, ';');
+		date_format_fr(p->start, d);
+		buf_puts(out, d);
+		buf_putc(out, ';');
+		if (p->end != DATE_NONE) {
+			date_format_fr(p->end, d);
+			buf_puts(out, d);
+		}
+		buf_puts(out, "\r\n");
+	}
+	store_person_list_free(&l);
+	if (out->failed)
+		return store_seterr(st, STORE_ERROR, "out of memory");
+	return STORE_OK;
+}

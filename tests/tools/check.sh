@@ -1,0 +1,86 @@
+#!/bin/sh
+# check.sh - runs every test of balp (make check) and ends with the line
+# "N passed, N failed".  Unit tests run twice: plain and under ASan+UBSan.
+# Logs of each suite are kept in build/test-logs/.
+set -u
+SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$SRCDIR" || exit 2
+logs=build/test-logs
+mkdir -p "$logs"
+pass=0
+fail=0
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+# A cmocka binary: counts from its "[  PASSED  ] N test(s)." and
+# "[  FAILED  ] N test(s)" lines; a crash without them counts as a failure.
+run_cmocka() {
+	name=$1 bin=$2
+	log="$logs/$name.log"
+	"$bin" >"$log" 2>&1
+	status=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | tail -n 1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1	# crashed, or a sanitizer report after the tests
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	printf '%-34s %4d passed, %d failed\n' "$name" "$p" "$f"
+	[ "$f" -eq 0 ] || sed -n '/FAILED\|ERROR\|Sanitizer\|runtime error/p' "$log" | head -n 20
+}
+
+# A TAP script: counts its "ok" and "not ok" lines.
+run_tap() {
+	name=$1 script=$2
+	log="$logs/$name.log"
+	SRCDIR="$SRCDIR" sh "$script" >"$log" 2>&1
+	status=$?
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	printf '%-34s %4d passed, %d failed\n' "$name" "$p" "$f"
+	[ "$f" -eq 0 ] || grep -A3 '^not ok \|^#' "$log" | head -n 40
+}
+
+for bin in build/tests/test_*; do
+	[ -x "$bin" ] && run_cmocka "unit/$(basename "$bin")" "$bin"
+done
+for bin in build/asan/tests/test_*; do
+	[ -x "$bin" ] && run_cmocka "asan/$(basename "$bin")" "$bin"
+done
+for script in tests/cli/*.sh tests/e2e/*.sh; do
+	[ -f "$script" ] || continue
+	run_tap "$(basename "$(dirname "$script")")/$(basename "$script" .sh)" "$script"
+done
+
+# The fuzzer over parse+decide: any crash, leak or UB report is a failure.
+for bin in build/fuzz/fuzz_*; do
+	[ -x "$bin" ] || continue
+	name=$(basename "$bin")
+	corpus="build/fuzz-corpus/$name"
+	mkdir -p "$corpus"
+	log="$logs/$name.log"
+	if "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=build/ "$corpus" tests/data/mime tests/data/cases \
+	    >"$log" 2>&1; then
+		pass=$((pass + 1))
+		printf '%-34s %4d passed, 0 failed (%s s, %s runs)\n' "fuzz/$name" 1 \
+		    "$FUZZ_SECONDS" "$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log")"
+	else
+		fail=$((fail + 1))
+		printf '%-34s %4d passed, 1 failed\n' "fuzz/$name" 0
+		tail -n 30 "$log"
+	fi
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

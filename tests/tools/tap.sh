@@ -1,0 +1,60 @@
+# tap.sh - a few TAP helpers for balp's shell tests (sourced, POSIX sh).
+#
+#   ok COND_EXIT_STATUS "description"     is GOT EXPECTED "description"
+#   like GOT REGEX "description"          done_testing
+#
+# Each test script prints "ok N - ..." / "not ok N - ..." lines and ends
+# with done_testing, which exits non-zero if anything failed.
+
+tap_n=0
+tap_failed=0
+
+ok() {
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   got:      %s\n#   expected: %s\n' "$1" "$2"
+	fi
+}
+
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   got:      %s\n#   expected to match: %s\n' "$1" "$2"
+	fi
+}
+
+unlike() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 1 "$3"
+		printf '#   got:      %s\n#   expected not to match: %s\n' "$1" "$2"
+	else
+		ok 0 "$3"
+	fi
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+# A fresh balp home in a temp folder: a copy of conf/ and rules/.
+# Sets HOME_DIR and CONF.
+new_home() {
+	HOME_DIR=$(mktemp -d "${TMPDIR:-/tmp}/balp-test.XXXXXX")
+	cp -R "$SRCDIR/conf" "$SRCDIR/rules" "$HOME_DIR/"
+	CONF="$HOME_DIR/conf/balp.conf"
+}
