@@ -1,0 +1,375 @@
+/*
+ * test_keyfile - the pseudonym key file: created 0600 and never over an
+ * existing file, loaded only from a private, well-formed file; pseudonyms
+ * stable, keyed, and distinct per NIR.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "balp/keyfile.h"
+
+struct fx {
+	char	dir[64];
+	char	path[128];
+};
+
+static int
+rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (fx == NULL)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/balp-keyfile-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/pseudonym.key", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+static void
+write_file(const char *path, const char *content, mode_t mode)
+{
+	FILE *f;
+
+	unlink(path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+test_create_mode_0600(void **state)
+{
+	struct fx *fx = *state;
+	struct buf err = BUF_INIT;
+	struct stat sb;
+	char content[80];
+	FILE *f;
+	size_t n, i;
+
+	assert_int_equal(keyfile_create(fx->path, &err), 0);
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	f = fopen(fx->path, "r");
+	assert_non_null(f);
+	n = fread(content, 1, sizeof(content), f);
+	fclose(f);
+	assert_int_equal(n, 65);
+	assert_int_equal(content[64], '\n');
+	for (i = 0; i < 64; i++)
+		assert_non_null(strchr("0123456789abcdef", content[i]));
+	buf_free(&err);
+}
+
+static void
+test_create_refuses_existing(void **state)
+{
+	struct fx *fx = *state;
+	struct buf err = BUF_INIT;
+	unsigned char k1[KEYFILE_KEY_LEN], k2[KEYFILE_KEY_LEN];
+
+	assert_int_equal(keyfile_create(fx->path, &err), 0);
+	assert_int_equal(keyfile_load(fx->path, k1, &err), 0);
+	assert_int_equal(keyfile_create(fx->path, &err), -1);
+	assert_non_null(strstr(buf_str(&err), fx->path));
+	assert_non_null(strstr(buf_str(&err), "existing"));
+	/* The old key is intact. */
+	assert_int_equal(keyfile_load(fx->path, k2, NULL), 0);
+	assert_memory_equal(k1, k2, sizeof(k1));
+	buf_free(&err);
+}
+
+static void
+test_create_then_load(void **state)
+{
+	struct fx *fx = *state;
+	struct buf err = BUF_INIT;
+	unsigned char key[KEYFILE_KEY_LEN], zero[KEYFILE_KEY_LEN] = { 0 };
+	char hex[80], want[65];
+	FILE *f;
+	size_t i;
+
+	assert_int_equal(keyfile_create(fx->path, &err), 0);
+	assert_int_equal(keyfile_load(fx->path, key, &err), 0);
+	assert_memory_not_equal(key, zero, sizeof(key));
+	/* The key loaded is the one written. */
+	f = fopen(fx->path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(hex, sizeof(hex), f));
+	fclose(f);
+	for (i = 0; i < KEYFILE_KEY_LEN; i++)
+		snprintf(want + 2 * i, 3, "%02x", key[i]);
+	assert_memory_equal(hex, want, 64);
+	buf_free(&err);
+}
+
+static void
+test_two_creates_differ(void **state)
+{
+	struct fx *fx = *state;
+	char other[160];
+	unsigned char k1[KEYFILE_KEY_LEN], k2[KEYFILE_KEY_LEN];
+
+	snprintf(other, sizeof(other), "%s/other.key", fx->dir);
+	assert_int_equal(keyfile_create(fx->path, NULL), 0);
+	assert_int_equal(keyfile_create(other, NULL), 0);
+	assert_int_equal(keyfile_load(fx->path, k1, NULL), 0);
+	assert_int_equal(keyfile_load(other, k2, NULL), 0);
+	assert_memory_not_equal(k1, k2, sizeof(k1));
+}
+
+static void
+test_load_refuses_open_modes(void **state)
+{
+	static const mode_t modes[] = { 0644, 0640, 0604, 0620, 0602, 0660,
+	    0666 };
+	struct fx *fx = *state;
+	struct buf err = BUF_INIT;
+	unsigned char key[KEYFILE_KEY_LEN];
+	size_t i;
+
+	assert_int_equal(keyfile_create(fx->path, NULL), 0);
+	assert_int_equal(keyfile_load(fx->path, key, NULL), 0);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		buf_reset(&err);
+		assert_int_equal(chmod(fx->path, modes[i]), 0);
+		assert_int_equal(keyfile_load(fx->path, key, &err), -1);
+		assert_non_null(strstr(buf_str(&err), fx->path));
+		assert_non_null(strstr(buf_str(&err), "chmod 600"));
+	}
+	/* 0400 is private: accepted. */
+	assert_int_equal(chmod(fx->path, 0400), 0);
+	assert_int_equal(keyfile_load(fx->path, key, NULL), 0);
+	buf_free(&err);
+}
+
+static void
+test_load_refuses_bad_content(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"\n",
+		/* 63 digits */
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1\n",
+		/* 65 digits */
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f0\n",
+		/* a non-hex digit */
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g\n",
+		/* two newlines */
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n\n",
+		/* spaces inside */
+		"00010203 0405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+		/* a passphrase, not a key */
+		"correct horse battery staple\n",
+	};
+	struct fx *fx = *state;
+	struct buf err = BUF_INIT;
+	unsigned char key[KEYFILE_KEY_LEN], zero[KEYFILE_KEY_LEN] = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(&err);
+		write_file(fx->path, bad[i], 0600);
+		memset(key, 0xaa, sizeof(key));
+		assert_int_equal(keyfile_load(fx->path, key, &err), -1);
+		assert_non_null(strstr(buf_str(&err), fx->path));
+		assert_memory_equal(key, zero, sizeof(key));
+	}
+	buf_free(&err);
+}
+
+static void
+test_load_accepts_without_newline(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char key[KEYFILE_KEY_LEN];
+	size_t i;
+
+	write_file(fx->path, "000102030405060708090a0b0c0d0e0f"
+	    "101112131415161718191a1b1c1d1e1f", 0600);
+	assert_int_equal(keyfile_load(fx->path, key, NULL), 0);
+	for (i = 0; i < sizeof(key); i++)
+		assert_int_equal(key[i], i);
+}
+
+static void
+test_load_missing_file(void **state)
+{
+	struct fx *fx = *state;
+	struct buf err = BUF_INIT;
+	unsigned char key[KEYFILE_KEY_LEN];
+
+	assert_int_equal(keyfile_load(fx->path, key, &err), -1);
+	assert_non_null(strstr(buf_str(&err), fx->path));
+	buf_free(&err);
+}
+
+static void
+test_load_refuses_symlink(void **state)
+{
+	struct fx *fx = *state;
+	char link[160];
+	unsigned char key[KEYFILE_KEY_LEN];
+
+	assert_int_equal(keyfile_create(fx->path, NULL), 0);
+	snprintf(link, sizeof(link), "%s/link.key", fx->dir);
+	assert_int_equal(symlink(fx->path, link), 0);
+	assert_int_equal(keyfile_load(link, key, NULL), -1);
+}
+
+/* An independent vector: BLAKE2b-256 keyed with bytes 0..31 (Python). */
+static void
+test_pseudonym_known_vector(void **state)
+{
+	unsigned char key[KEYFILE_KEY_LEN];
+	char out[KEYFILE_PSEUDONYM_LEN + 1];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)i;
+	keyfile_pseudonym(key, "185057800608491", out);
+	assert_string_equal(out, "4eb29b6f302d6d9622dbbea169985694"
+	    "f37012a0f4f2705c914f77093ef3a3de");
+	keyfile_pseudonym(key, "185082A00401221", out);
+	assert_string_equal(out, "a298916ba623a6f915d0dfc880c5173b"
+	    "c11110a729a5eca3d4a98cf5e61fd04b");
+}
+
+static void
+test_pseudonym_stable_and_keyed(void **state)
+{
+	unsigned char k1[KEYFILE_KEY_LEN], k2[KEYFILE_KEY_LEN];
+	char a[65], b[65], c[65];
+
+	(void)state;
+	memset(k1, 1, sizeof(k1));
+	memset(k2, 1, sizeof(k2));
+	k2[31] = 2;
+	keyfile_pseudonym(k1, "269054958815780", a);
+	keyfile_pseudonym(k1, "269054958815780", b);
+	keyfile_pseudonym(k2, "269054958815780", c);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(strlen(a), 64);
+	/* The NIR does not appear in its pseudonym. */
+	assert_null(strstr(a, "269054958815780"));
+}
+
+static void
+test_pseudonym_differs_per_nir(void **state)
+{
+	static const char *const nirs[] = {
+		"185057800608491", "269029934173285", "185082A00401221",
+		"269052B12345618", "287063417205873", "801019999900197",
+		"185057800608492",
+	};
+	unsigned char key[KEYFILE_KEY_LEN];
+	char out[sizeof(nirs) / sizeof(nirs[0])][65];
+	size_t i, j;
+
+	(void)state;
+	memset(key, 7, sizeof(key));
+	for (i = 0; i < sizeof(nirs) / sizeof(nirs[0]); i++)
+		keyfile_pseudonym(key, nirs[i], out[i]);
+	for (i = 0; i < sizeof(nirs) / sizeof(nirs[0]); i++)
+		for (j = i + 1; j < sizeof(nirs) / sizeof(nirs[0]); j++)
+			assert_string_not_equal(out[i], out[j]);
+}
+
+static void
+test_pseudonym_corsica_case(void **state)
+{
+	unsigned char key[KEYFILE_KEY_LEN];
+	char up[65], low[65];
+
+	(void)state;
+	memset(key, 9, sizeof(key));
+	keyfile_pseudonym(key, "185082A00401221", up);
+	keyfile_pseudonym(key, "185082a00401221", low);
+	assert_string_equal(up, low);
+	keyfile_pseudonym(key, "269052b12345618", low);
+	keyfile_pseudonym(key, "269052B12345618", up);
+	assert_string_equal(up, low);
+}
+
+/* Only the 15 characters count: what follows (a NUL-less buffer) not. */
+static void
+test_pseudonym_reads_15_chars(void **state)
+{
+	unsigned char key[KEYFILE_KEY_LEN];
+	char a[65], b[65];
+
+	(void)state;
+	memset(key, 3, sizeof(key));
+	keyfile_pseudonym(key, "185057800608491", a);
+	keyfile_pseudonym(key, "185057800608491 Dupont", b);
+	assert_string_equal(a, b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_mode_0600, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_create_refuses_existing,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_then_load, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_two_creates_differ, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_load_refuses_open_modes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_refuses_bad_content,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_load_accepts_without_newline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_missing_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_load_refuses_symlink,
+		    setup, teardown),
+		cmocka_unit_test(test_pseudonym_known_vector),
+		cmocka_unit_test(test_pseudonym_stable_and_keyed),
+		cmocka_unit_test(test_pseudonym_differs_per_nir),
+		cmocka_unit_test(test_pseudonym_corsica_case),
+		cmocka_unit_test(test_pseudonym_reads_15_chars),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
