@@ -1057,6 +1057,37 @@ leaf(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 	free(fn);
 }
 
+/*
+ * Does the multipart's body hold a delimiter line "--boundary"?  Without
+ * one, libetpan 1.9.4 does not fail: it takes whatever follows the last
+ * "--" at a line start for a part and drops the rest in the preamble, so
+ * parts a mail client would show (an .exe) vanish.  Matching is a prefix
+ * match at a line start, as libetpan's.
+ */
+static int
+has_delimiter(struct mailmime *m)
+{
+	const char *b, *s, *nl;
+	size_t blen, len, i;
+
+	if ((b = mailmime_content_param_get(m->mm_content_type,
+	    "boundary")) == NULL || (blen = strlen(b)) == 0)
+		return 0;
+	if (m->mm_body == NULL || m->mm_body->dt_type != MAILMIME_DATA_TEXT ||
+	    (s = m->mm_body->dt_data.dt_text.dt_data) == NULL)
+		return 0;
+	len = m->mm_body->dt_data.dt_text.dt_length;
+	for (i = 0; i < len;) {
+		if (len - i >= blen + 2 && s[i] == '-' && s[i + 1] == '-' &&
+		    memcmp(s + i + 2, b, blen) == 0)
+			return 1;
+		if ((nl = memchr(s + i, '\n', len - i)) == NULL)
+			break;
+		i = (size_t)(nl - s) + 1;
+	}
+	return 0;
+}
+
 static void
 walk_node(struct walk *w, struct mailmime *m, size_t depth, int in_message,
     int in_alternative)
@@ -1073,11 +1104,12 @@ walk_node(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 	switch (m->mm_type) {
 	case MAILMIME_MULTIPLE:
 		/*
-		 * No part at all: libetpan found no boundary line.  A mail
-		 * client might still find parts we cannot see.
+		 * No part, or no delimiter line: what libetpan returns is
+		 * not what a mail client would show.
 		 */
 		if (m->mm_data.mm_multipart.mm_mp_list == NULL ||
-		    clist_isempty(m->mm_data.mm_multipart.mm_mp_list)) {
+		    clist_isempty(m->mm_data.mm_multipart.mm_mp_list) ||
+		    !has_delimiter(m)) {
 			set_malformed(w, FACTS_MALFORMED_MIME);
 			return;
 		}
@@ -1403,8 +1435,8 @@ done:
 	return w->nomem ? -1 : 0;
 }
 
-int
-mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
+static int
+parse_message(const char *msg, size_t len, const struct mime_limits *lim,
     struct msg_facts *out)
 {
 	struct walk w;
@@ -1462,6 +1494,19 @@ mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
 	}
 	out->malformed = w.malformed;
 	return 0;
+}
+
+int
+mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
+    struct msg_facts *out)
+{
+	int r;
+
+	r = parse_message(msg, len, lim, out);
+	/* The table's pointer: one address per reason in the process. */
+	if (out->malformed != NULL)
+		out->malformed = facts_malformed_static(out->malformed);
+	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1584,7 +1629,7 @@ mime_parse_isolated_with(mime_parse_fn *fn, const char *msg, size_t len,
 	if (failed || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 	    facts_deserialize(b.data, b.len, out) == -1) {
 		facts_free(out);
-		out->malformed = FACTS_MALFORMED_PARSER;
+		out->malformed = facts_malformed_static(FACTS_MALFORMED_PARSER);
 		out->raw_size = len;
 	}
 	buf_free(&b);

@@ -58,3 +58,30 @@ new_home() {
 	cp -R "$SRCDIR/conf" "$SRCDIR/rules" "$HOME_DIR/"
 	CONF="$HOME_DIR/conf/balp.conf"
 }
+
+# A home with the two demo partners and their annexes imported.
+demo_home() {
+	new_home
+	"$SRCDIR/build/balpctl" -c "$CONF" init >/dev/null &&
+	"$SRCDIR/build/balpctl" -c "$CONF" partner add --id apeai-ouest-herault \
+	    --name "APEAI Ouest Hérault" --start 2025-01-01 --max-persons 20 \
+	    >/dev/null &&
+	"$SRCDIR/build/balpctl" -c "$CONF" partner add --id ccas-lespignan \
+	    --name "CCAS de Lespignan" --start 2025-06-01 >/dev/null &&
+	"$SRCDIR/build/balpctl" -c "$CONF" annex import --partner \
+	    apeai-ouest-herault "$SRCDIR/tests/data/demo/annexe-apeai.csv" \
+	    >/dev/null &&
+	"$SRCDIR/build/balpctl" -c "$CONF" annex import --partner \
+	    ccas-lespignan "$SRCDIR/tests/data/demo/annexe-ccas-lespignan.csv" \
+	    >/dev/null
+}
+
+# Copies the demo mails into DIR (tmp/ then rename, as an MDA does), the
+# "recent" date set to a week before today.
+deliver_demo() {
+	recent=$(date -d '7 days ago' +%d/%m/%Y)
+	for f in "$SRCDIR"/tests/data/demo/Maildir/new/*; do
+		sed "s#{{RECENT}}#$recent#g" "$f" >"$1/tmp/$(basename "$f")"
+		mv "$1/tmp/$(basename "$f")" "$1/new/"
+	done
+}

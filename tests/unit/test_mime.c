@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,7 +241,7 @@ test_two_auth_results_unfolded_crlf(void **state)
 	    "relais.apeai34.fr; dmarc=pass header.from=apeai34.fr");
 	/* CRLF line ends leave no CR anywhere */
 	assert_null(strchr(f.subject, '\r'));
-	assert_string_equal(f.first_text + strlen(f.first_text) - 20,
+	assert_string_equal(f.first_text + strlen(f.first_text) - 21,
 	    "APEAI Ouest Hérault\n");
 	facts_free(&f);
 }
@@ -373,8 +374,8 @@ test_alternative_inside_mixed(void **state)
 	parse_file("alternative-in-mixed.eml", &f);
 	assert_null(f.malformed);
 	assert_int_equal(f.n_parts, 3);
-	/* QP: 86 bytes once the soft line break is gone */
-	assert_part(&f, 0, "text/plain", NULL, 86, 0, 2);
+	/* QP: 87 bytes once decoded, the soft line break gone */
+	assert_part(&f, 0, "text/plain", NULL, 87, 0, 2);
 	assert_part(&f, 1, "text/html", NULL, 229, 0, 2);
 	assert_part(&f, 2, "application/pdf", "attestation.pdf", PDF_SIZE,
 	    1, 1);
@@ -416,8 +417,8 @@ test_html_entities_and_style(void **state)
 	    "</head><body><p>Caf&eacute; &amp; th&#233; &lt;ok&gt;&nbsp;!"
 	    "</p><p>&#x20AC;&unknown;</p></body></html>\n", &lim, &f);
 	assert_null(f.malformed);
-	assert_part(&f, 0, "text/html", NULL, 140, 0, 0);
-	assert_string_equal(f.first_text, "Café & thé <ok> !\n€&unknown;\n");
+	assert_part(&f, 0, "text/html", NULL, 142, 0, 0);
+	assert_string_equal(f.first_text, "Café & thé <ok> !\n\n€&unknown;\n");
 	facts_free(&f);
 }
 
@@ -1210,8 +1211,12 @@ stub_raw_libetpan(const char *m, size_t n, const struct mime_limits *l,
 {
 	struct mailmime *mime = NULL;
 	size_t idx = 0;
+	int fd;
 
 	(void)l;
+	/* this runs in the child: keep ASan's report of the crash quiet */
+	if ((fd = open("/dev/null", O_WRONLY)) != -1)
+		dup2(fd, 2);
 	if (mailmime_parse(m, n, &idx, &mime) == MAILIMF_NO_ERROR)
 		mailmime_free(mime);
 	f->subject = buf_strdup("survived");

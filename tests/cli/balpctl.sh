@@ -1,0 +1,112 @@
+#!/bin/sh
+# balpctl as an admin uses it: outputs and exit codes.
+. "$SRCDIR/tests/tools/tap.sh"
+B="$SRCDIR/build/balpctl"
+today=$(date +%Y-%m-%d)
+
+new_home
+out=$("$B" -c "$CONF" init 2>&1); ok $? "init succeeds"
+like "$out" "key .*new" "init creates the pseudonym key"
+is "$(stat -c %a "$HOME_DIR/var/pseudonym.key")" 600 "the key file is 0600"
+ok "$(test -d "$HOME_DIR/var/Maildir/.BALP.Quarantaine/new"; echo $?)" \
+    "init creates the queue folders"
+out=$("$B" -c "$CONF" init 2>&1); ok $? "init twice is harmless"
+like "$out" "kept" "the second init keeps the key"
+
+"$B" init -c "$CONF" >/dev/null 2>&1; is $? 2 "-c after the command is a usage error"
+"$B" -c "$CONF" frobnicate >/dev/null 2>&1; is $? 2 "an unknown command exits 2"
+
+"$B" -c "$CONF" partner add --id apeai-ouest-herault --name "APEAI Ouest Hérault" \
+    --siret "318 846 292 00064" --start 2025-01-01 --max-persons 3 >/dev/null
+ok $? "partner add"
+err=$("$B" -c "$CONF" partner add --id apeai-ouest-herault --name X 2>&1)
+is $? 1 "adding the same partner again is refused"
+like "$err" "apeai-ouest-herault" "the refusal names the partner"
+"$B" -c "$CONF" partner add --id "Bad Id" --name X >/dev/null 2>&1
+is $? 2 "a partner id with spaces is a usage error"
+err=$("$B" -c "$CONF" partner add --id x --name X --start 2025-13-01 2>&1)
+is $? 2 "a bad date is a usage error"
+like "$err" "2025-13-01" "the error names the bad date"
+out=$("$B" -c "$CONF" partner list); like "$out" "apeai-ouest-herault.*in force" \
+    "partner list shows the partner in force"
+
+csv="$HOME_DIR/annex.csv"
+printf '\357\273\277Nom;Prénom;E-mail;Fonction;Date habilitation;Date fin\n' >"$csv"
+printf 'MARTIN;Anne;A.Martin@apeai34.fr;Assistante sociale;05/01/2025;\n' >>"$csv"
+printf 'ROUX;Julien;j.roux@apeai34.fr;Educateur;2025-03-01;31/12/2030\n' >>"$csv"
+out=$("$B" -c "$CONF" annex import --partner apeai-ouest-herault --dry-run "$csv")
+ok $? "annex import --dry-run"
+like "$out" "\+ add a.martin@apeai34.fr" "the dry run shows the additions"
+out=$("$B" -c "$CONF" person list --partner apeai-ouest-herault)
+unlike "$out" "a.martin" "a dry run writes nothing"
+"$B" -c "$CONF" annex import --partner apeai-ouest-herault "$csv" >/dev/null
+ok $? "annex import (BOM, accents and aliases in the header)"
+out=$("$B" -c "$CONF" person list --at "$today")
+like "$out" "a.martin@apeai34.fr" "imported persons are habilitated today"
+
+bad="$HOME_DIR/bad.csv"
+printf 'nom;prenom;email;fonction;date_habilitation;date_fin\n' >"$bad"
+printf 'PETIT;Marc;m.petit@apeai34.fr;Educateur;01/02/2025;\n' >>"$bad"
+printf 'DURAND;;d.durand@apeai34;CESF;32/01/2025;\n' >>"$bad"
+printf 'LEROY;Emma;e.leroy@apeai34.fr;CESF;2025-06-01;2025-01-01\n' >>"$bad"
+err=$("$B" -c "$CONF" annex import --partner apeai-ouest-herault "$bad" 2>&1)
+is $? 1 "a CSV with bad rows is refused"
+like "$err" "line 3" "the error lists line 3"
+like "$err" "line 4" "and line 4: every error, not only the first"
+out=$("$B" -c "$CONF" person list --partner apeai-ouest-herault)
+unlike "$out" "m.petit" "nothing of a refused file is written, not even its good rows"
+
+over="$HOME_DIR/over.csv"
+printf 'nom;prenom;email;fonction;date_habilitation;date_fin\n' >"$over"
+for n in 1 2 3 4; do
+	printf 'P%s;X;p%s@apeai34.fr;CESF;01/02/2025;\n' $n $n >>"$over"
+done
+err=$("$B" -c "$CONF" annex import --partner apeai-ouest-herault "$over" 2>&1)
+is $? 1 "an annex over the partner's quota is refused"
+like "$err" "3" "the refusal gives the quota"
+
+only_roux="$HOME_DIR/roux.csv"
+printf 'nom;prenom;email;fonction;date_habilitation;date_fin\n' >"$only_roux"
+printf 'ROUX;Julien;j.roux@apeai34.fr;Educateur;2025-03-01;31/12/2030\n' >>"$only_roux"
+out=$("$B" -c "$CONF" annex import --partner apeai-ouest-herault "$only_roux")
+like "$out" "- end a.martin@apeai34.fr" "a person missing from the annex is ended"
+out=$("$B" -c "$CONF" person list --partner apeai-ouest-herault)
+like "$out" "a.martin@apeai34.fr.*$today" "ended at the import date, not deleted"
+
+"$B" -c "$CONF" annex export --partner apeai-ouest-herault "$HOME_DIR/export.csv"
+ok $? "annex export"
+out=$("$B" -c "$CONF" annex import --partner apeai-ouest-herault --dry-run "$HOME_DIR/export.csv")
+like "$out" "0 added, 0 updated, 0 ended" "re-importing an export changes nothing"
+
+out=$("$B" -c "$CONF" rules check); ok $? "rules check passes on the shipped rules"
+sed -i 's/keywords = \[ "blocage"/keywrods = [ "blocage"/' "$HOME_DIR/rules/balp.rules"
+err=$("$B" -c "$CONF" rules check 2>&1); is $? 2 "a typo in the rules is refused"
+like "$err" "balp.rules:[0-9]+: unknown setting 'keywrods'" "with file:line"
+printf 'rules = "../rules/balp.rules"\nstore = { path = 3; }\n' >"$HOME_DIR/conf/bad.conf"
+err=$("$B" -c "$HOME_DIR/conf/bad.conf" rules check 2>&1)
+is $? 2 "a bad config is refused"
+like "$err" "bad.conf:2: 'path' must be a string" "with file:line"
+rm -rf "$HOME_DIR"
+
+# balpctl test decides the demo mails as expected, with no side effect.
+demo_home
+mkdir -p "$HOME_DIR/mails"
+deliver_demo "$HOME_DIR/var/Maildir"
+json=$("$B" -c "$CONF" test --json "$HOME_DIR"/var/Maildir/new/*)
+ok $? "test --json exits 0 when every file is decided"
+while IFS='	' read -r f o t r; do
+	case $f in "#"*) continue ;; esac
+	line=$(printf '%s\n' "$json" | grep "/$f\"")
+	[ "$t" = "-" ] && t=null || t="\"$t\""
+	[ "$r" = "-" ] && r="" || r="\"$(printf '%s' "$r" | sed 's/,/","/g')\""
+	like "$line" "\"outcome\":\"$o\",\"type\":$t,.*\"reasons\":\[$r\]\}" "test: $f"
+done <"$SRCDIR/tests/data/demo/expected.tsv"
+is "$(ls "$HOME_DIR/var/Maildir/new" | wc -l)" 14 "test moved nothing"
+out=$("$B" -c "$CONF" log); unlike "$out" "accepted|rejected" "test recorded nothing"
+"$B" -c "$CONF" test --json "$HOME_DIR/nope.eml" >/dev/null 2>&1
+is $? 1 "an unreadable file is an error"
+out=$("$B" -c "$CONF" test --json --now 2026-08-15 \
+    "$HOME_DIR/var/Maildir/new/1763370009.demo09.apeai-habilitation-finie")
+like "$out" '"outcome":"accepted"' "--now sets the day of processing (habilitation then valid)"
+rm -rf "$HOME_DIR"
+done_testing

@@ -1,0 +1,84 @@
+#!/bin/sh
+# The gateway on its embedded default (a Maildir), end to end: triage of
+# the demo mails into their queues, a second run that does nothing, the
+# move redone after a crash, and the watcher picking up a message that
+# arrives while it runs.
+. "$SRCDIR/tests/tools/tap.sh"
+B="$SRCDIR/build/balpctl"
+D="$SRCDIR/build/balpd"
+
+demo_home; ok $? "a home with two partners and their annexes"
+MD="$HOME_DIR/var/Maildir"
+deliver_demo "$MD"
+
+out=$("$D" -c "$CONF" --once 2>"$HOME_DIR/balpd.err"); ok $? "balpd --once exits 0"
+like "$out" "14 message\(s\): 3 accepted, 8 rejected, 3 quarantined" "it prints a summary"
+like "$out" "FILE +OUTCOME +TYPE +QUEUE +REASONS" "and a table a Caf agent can read"
+is "$(ls "$MD/new" "$MD/cur" | grep -c demo)" 0 "the inbox is empty"
+while IFS='	' read -r f o t r; do
+	case $f in "#"*) continue ;; esac
+	case $o in
+	accepted) q=$(printf '.BALP.%s' "$(echo "$t" | sed 's/^rib$/RIB/; s/^suspension$/Suspension/; s/^blocage$/Blocage/')") ;;
+	rejected) q=.BALP.Rejets ;;
+	quarantined) q=.BALP.Quarantaine ;;
+	esac
+	ok "$(test -f "$MD/$q/new/$f"; echo $?)" "$f is in $q"
+done <"$SRCDIR/tests/data/demo/expected.tsv"
+log=$("$B" -c "$CONF" log --limit 100)
+is "$(printf '%s\n' "$log" | grep -c 'accepted\|rejected\|quarantined')" 14 \
+    "one decision recorded per message"
+unlike "$(cat "$HOME_DIR/balpd.err")" "185057800608491|1 85 05|DUPONT" \
+    "no NIR nor beneficiary name in the daemon's output"
+db="$HOME_DIR/var/balp.db"
+if command -v sqlite3 >/dev/null; then
+	is "$(sqlite3 "$db" "select count(*) from outbox")" 7 \
+	    "a notice queued for each rejection, none for the auto-reply"
+	body=$(sqlite3 "$db" "select body from outbox")
+	unlike "$body" "8006084|DUPONT|Dupont|LEROY" "notices never echo the NIR or the name"
+	like "$body" "CDAP" "notices recall the convention's prerequisites"
+	is "$(sqlite3 "$db" "select count(*) from decisions where nir_pseudonym like '%185057800608491%'")" 0 \
+	    "the store keeps pseudonyms, not NIRs"
+fi
+out=$("$B" -c "$CONF" audit verify); ok $? "the audit chain is intact"
+
+before=$(find "$MD" -type f | sort | md5sum)
+out=$("$D" -c "$CONF" --once); ok $? "a second run succeeds"
+like "$out" "^0 message\(s\)" "and does nothing"
+is "$(find "$MD" -type f | sort | md5sum)" "$before" "the folders are unchanged"
+
+# Crash between record and move: the message is back in the inbox.
+cp "$MD/.BALP.RIB/new/1763370001.demo01.apeai-rib" "$MD/new/"
+rm "$MD/.BALP.RIB/new/1763370001.demo01.apeai-rib"
+"$D" -c "$CONF" --once >/dev/null; ok $? "balpd after a crash between record and move"
+ok "$(test -f "$MD/.BALP.RIB/new/1763370001.demo01.apeai-rib"; echo $?)" \
+    "the move is redone to the recorded queue"
+log=$("$B" -c "$CONF" log --limit 100)
+is "$(printf '%s\n' "$log" | grep -c 'accepted\|rejected\|quarantined')" 14 \
+    "without deciding the message a second time"
+
+# The watcher: a message arriving while balpd runs.
+"$D" -c "$CONF" 2>"$HOME_DIR/watch.err" &
+pid=$!
+sleep 1
+new="1763999999.live.apeai-rib"
+sed 's/demo01/live01/' "$SRCDIR/tests/data/demo/Maildir/new/1763370001.demo01.apeai-rib" \
+    >"$MD/tmp/$new"
+mv "$MD/tmp/$new" "$MD/new/$new"
+i=0
+while [ $i -lt 50 ] && [ ! -f "$MD/.BALP.RIB/new/$new" ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+ok "$(test -f "$MD/.BALP.RIB/new/$new"; echo $?)" "the watcher triages a new message within seconds"
+kill -TERM $pid
+wait $pid
+is $? 0 "balpd stops cleanly on SIGTERM"
+like "$(cat "$HOME_DIR/watch.err")" "$new: accepted rib -> BALP/RIB" "and logs each decision"
+
+# A malformed message is quarantined, never dropped.
+printf '\000\001garbage\n' >"$MD/new/1764000000.garbage"
+"$D" -c "$CONF" --once >/dev/null; ok $? "balpd survives a garbage message"
+ok "$(test -f "$MD/.BALP.Quarantaine/new/1764000000.garbage"; echo $?)" \
+    "which is quarantined, not lost"
+rm -rf "$HOME_DIR"
+done_testing
