@@ -1550,10 +1550,22 @@ static void __attribute__((noreturn))
 child_run(mime_parse_fn *fn, int fd, const char *msg, size_t len,
     const struct mime_limits *lim)
 {
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+	    SIGABRT, SIGXCPU, SIGPIPE, SIGTERM };
 	struct msg_facts f;
+	sigset_t all;
 	char *data;
-	size_t n;
+	size_t n, i;
 
+	/*
+	 * A crash must kill the child: handlers inherited from the parent
+	 * (a test runner's, a daemon's) could otherwise resume it with a
+	 * corrupt heap.  Nothing stays blocked, so SIGXCPU arrives.
+	 */
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		(void)signal(fatal[i], SIG_DFL);
+	sigemptyset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, NULL);
 	lower_limit(RLIMIT_CORE, 0, 0);
 	lower_limit(RLIMIT_CPU, MIME_CHILD_CPU_SECONDS,
 	    MIME_CHILD_CPU_SECONDS + 1);

@@ -18,7 +18,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # "[  FAILED  ] N test(s)" lines; a crash without them counts as a failure.
 run_cmocka() {
 	name=$1 bin=$2
-	log="$logs/$name.log"
+	log="$logs/$(echo "$name" | tr / _).log"
 	"$bin" >"$log" 2>&1
 	status=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -n 1)
@@ -37,7 +37,7 @@ run_cmocka() {
 # A TAP script: counts its "ok" and "not ok" lines.
 run_tap() {
 	name=$1 script=$2
-	log="$logs/$name.log"
+	log="$logs/$(echo "$name" | tr / _).log"
 	SRCDIR="$SRCDIR" sh "$script" >"$log" 2>&1
 	status=$?
 	p=$(grep -c '^ok ' "$log")
@@ -68,9 +68,9 @@ for bin in build/fuzz/fuzz_*; do
 	name=$(basename "$bin")
 	corpus="build/fuzz-corpus/$name"
 	mkdir -p "$corpus"
-	log="$logs/$name.log"
+	log="$logs/$(echo "$name" | tr / _).log"
 	if "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-	    -artifact_prefix=build/ "$corpus" tests/data/mime tests/data/cases \
+	    -artifact_prefix=build/ "$corpus" tests/data/mime tests/data/demo/Maildir/new \
 	    >"$log" 2>&1; then
 		pass=$((pass + 1))
 		printf '%-34s %4d passed, 0 failed (%s s, %s runs)\n' "fuzz/$name" 1 \

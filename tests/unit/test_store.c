@@ -1,0 +1,1251 @@
+/*
+ * test_store - the sqlite store: migrations, partners, persons and their
+ * quota, the habilitation lookup, decisions, the outbox and the audit
+ * chain.  Each test runs on a fresh database in its own temporary folder;
+ * raw sqlite3 is used only to look behind the API (modes, tampering).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "balp/date.h"
+#include "balp/store.h"
+
+#define NOW	((time_t)1790000000)	/* 2026-09-21T... UTC */
+#define ACTOR	"admin-test"
+
+struct fx {
+	char		 dir[64];
+	char		 path[128];
+	struct store	*st;
+};
+
+static int32_t
+D(const char *iso)
+{
+	int32_t d;
+
+	if (date_parse_iso(iso, &d) == -1)
+		fail_msg("bad test date %s", iso);
+	return d;
+}
+
+static int
+rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct buf err = BUF_INIT;
+
+	if (fx == NULL)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/balp-store-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
+	if (store_open(fx->path, &fx->st, &err) != STORE_OK) {
+		fprintf(stderr, "store_open: %s\n", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	store_close(fx->st);
+	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+/* Runs SQL on a second, raw connection (behind the store's back). */
+static void
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("raw sql: %s", msg);
+	sqlite3_close(db);
+}
+
+static long
+raw_count(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long n;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+add_partner(struct store *st, const char *id, int32_t start, int32_t end,
+    int max)
+{
+	struct store_partner_spec p = { id, "Partenaire", NULL, start, end,
+	    max };
+
+	if (store_partner_add(st, &p, ACTOR, NOW) != STORE_OK)
+		fail_msg("partner add %s: %s", id, store_errmsg(st));
+}
+
+static int
+add_person(struct store *st, const char *partner, const char *email,
+    int32_t start, int32_t end, int32_t today)
+{
+	struct store_person_spec p = { partner, "MARTIN", "Anne", email,
+	    "Assistante sociale", start, end };
+
+	return store_person_add(st, &p, today, ACTOR, NOW, NULL);
+}
+
+/* ---- opening ---------------------------------------------------------- */
+
+static void
+test_open_creates_0600_and_migrates(void **state)
+{
+	struct fx *fx = *state;
+	struct stat sb;
+
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_true(store_schema_latest() >= 1);
+	assert_int_equal(store_schema_version(fx->st), store_schema_latest());
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "sqlite_master WHERE type = 'table' AND name IN ('partners', "
+	    "'persons', 'decisions', 'outbox', 'audit')"), 5);
+}
+
+static void
+test_open_twice_is_idempotent(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st2;
+	struct buf err = BUF_INIT;
+	struct store_partner p;
+
+	add_partner(fx->st, "apeai", D("2026-01-01"), DATE_NONE, 10);
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(store_open(fx->path, &fx->st, &err), STORE_OK);
+	assert_int_equal(store_open(fx->path, &st2, &err), STORE_OK);
+	assert_int_equal(store_schema_version(st2), store_schema_latest());
+	/* Data survives, nothing was recreated. */
+	assert_int_equal(store_partner_get(st2, "apeai", &p), STORE_OK);
+	store_partner_free(&p);
+	store_close(st2);
+	buf_free(&err);
+}
+
+static void
+test_open_refuses_newer_schema(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st2 = NULL;
+	struct buf err = BUF_INIT;
+
+	raw_exec(fx->path, "PRAGMA user_version = 999");
+	assert_int_equal(store_open(fx->path, &st2, &err), STORE_ERROR);
+	assert_null(st2);
+	assert_non_null(strstr(buf_str(&err), "newer"));
+	buf_free(&err);
+}
+
+static void
+test_open_uses_wal_and_foreign_keys(void **state)
+{
+	struct fx *fx = *state;
+
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+	/* The FK is enforced: a person of no partner is refused. */
+	assert_int_equal(add_person(fx->st, "nobody", "a@b.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_NOTFOUND);
+}
+
+static void
+test_open_refuses_non_database(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st2 = NULL;
+	struct buf err = BUF_INIT;
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/junk.db", fx->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("this is not a database, just some text that is long enough "
+	    "to have a header...............................................",
+	    f);
+	fclose(f);
+	assert_int_equal(store_open(path, &st2, &err), STORE_ERROR);
+	assert_null(st2);
+	assert_non_null(strstr(buf_str(&err), path));
+	buf_free(&err);
+}
+
+/* ---- partners --------------------------------------------------------- */
+
+static void
+test_partner_add_get_list(void **state)
+{
+	struct fx *fx = *state;
+	struct store_partner_spec b = { "zeta", "Zeta", "123 456 789 00012",
+	    D("2026-01-01"), D("2026-12-31"), 20 };
+	struct store_partner_spec a = { "apeai", "  APEAI  Ouest Hérault ",
+	    NULL, DATE_NONE, DATE_NONE, STORE_NO_QUOTA };
+	struct store_partner p;
+	struct store_partner_list l;
+
+	assert_int_equal(store_partner_add(fx->st, &b, ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_partner_add(fx->st, &a, ACTOR, NOW), STORE_OK);
+
+	assert_int_equal(store_partner_get(fx->st, "zeta", &p), STORE_OK);
+	assert_string_equal(p.id, "zeta");
+	assert_string_equal(p.siret, "12345678900012");
+	assert_int_equal(p.start, D("2026-01-01"));
+	assert_int_equal(p.end, D("2026-12-31"));
+	assert_int_equal(p.max_persons, 20);
+	assert_false(p.suspended);
+	assert_null(p.suspend_reason);
+	assert_string_equal(p.created_at, "2026-09-21T14:13:20Z");
+	store_partner_free(&p);
+
+	assert_int_equal(store_partner_get(fx->st, "apeai", &p), STORE_OK);
+	assert_string_equal(p.name, "APEAI Ouest Hérault");
+	assert_null(p.siret);
+	assert_int_equal(p.start, DATE_NONE);
+	assert_int_equal(p.end, DATE_NONE);
+	assert_int_equal(p.max_persons, STORE_NO_QUOTA);
+	store_partner_free(&p);
+
+	assert_int_equal(store_partner_list(fx->st, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].id, "apeai");
+	assert_string_equal(l.v[1].id, "zeta");
+	store_partner_list_free(&l);
+	assert_int_equal(l.n, 0);
+}
+
+static void
+test_partner_get_unknown(void **state)
+{
+	struct fx *fx = *state;
+	struct store_partner p;
+
+	assert_int_equal(store_partner_get(fx->st, "ghost", &p),
+	    STORE_NOTFOUND);
+	assert_non_null(strstr(store_errmsg(fx->st), "ghost"));
+	store_partner_free(&p);
+}
+
+static void
+test_partner_add_refusals(void **state)
+{
+	static const struct {
+		struct store_partner_spec	 spec;
+		int				 want;
+		const char			*msg;
+	} cases[] = {
+		{ { "dup", "Dup", NULL, DATE_NONE, DATE_NONE, -1 },
+		    STORE_EXISTS, "already exists" },
+		{ { "p1", "P", NULL, 20454, 20453, -1 },
+		    STORE_REFUSED, "before its start" },
+		{ { "p2", "P", "1234567890123", DATE_NONE, DATE_NONE, -1 },
+		    STORE_REFUSED, "14 digits" },
+		{ { "p3", "P", "123456789012345", DATE_NONE, DATE_NONE, -1 },
+		    STORE_REFUSED, "14 digits" },
+		{ { "p4", "P", "1234567890123A", DATE_NONE, DATE_NONE, -1 },
+		    STORE_REFUSED, "14 digits" },
+		{ { "p5", "  ", NULL, DATE_NONE, DATE_NONE, -1 },
+		    STORE_REFUSED, "name required" },
+		{ { "", "P", NULL, DATE_NONE, DATE_NONE, -1 },
+		    STORE_REFUSED, "id required" },
+		{ { "p6", "P", NULL, DATE_NONE, DATE_NONE, -5 },
+		    STORE_REFUSED, "negative" },
+	};
+	struct fx *fx = *state;
+	struct store_partner_list l;
+	size_t i;
+
+	add_partner(fx->st, "dup", DATE_NONE, DATE_NONE, STORE_NO_QUOTA);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(store_partner_add(fx->st, &cases[i].spec,
+		    ACTOR, NOW), cases[i].want);
+		if (strstr(store_errmsg(fx->st), cases[i].msg) == NULL)
+			fail_msg("case %zu: message '%s' lacks '%s'", i,
+			    store_errmsg(fx->st), cases[i].msg);
+	}
+	assert_int_equal(store_partner_list(fx->st, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	store_partner_list_free(&l);
+	/* One audit row: the successful add only. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 1);
+}
+
+static void
+test_partner_end(void **state)
+{
+	struct fx *fx = *state;
+	struct store_partner p;
+
+	add_partner(fx->st, "apeai", D("2026-01-01"), DATE_NONE, -1);
+	assert_int_equal(store_partner_end(fx->st, "apeai", D("2026-12-31"),
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_partner_get(fx->st, "apeai", &p), STORE_OK);
+	assert_int_equal(p.end, D("2026-12-31"));
+	store_partner_free(&p);
+	/* Before the start: refused, the end stays. */
+	assert_int_equal(store_partner_end(fx->st, "apeai", D("2025-12-31"),
+	    ACTOR, NOW), STORE_REFUSED);
+	assert_int_equal(store_partner_get(fx->st, "apeai", &p), STORE_OK);
+	assert_int_equal(p.end, D("2026-12-31"));
+	store_partner_free(&p);
+	assert_int_equal(store_partner_end(fx->st, "ghost", D("2026-12-31"),
+	    ACTOR, NOW), STORE_NOTFOUND);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'partner.end' AND detail = 'end: (none) -> "
+	    "2026-12-31'"), 1);
+}
+
+static void
+test_partner_suspend_resume(void **state)
+{
+	struct fx *fx = *state;
+	struct store_partner p;
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(store_partner_suspend(fx->st, "apeai", "",
+	    ACTOR, NOW), STORE_REFUSED);
+	assert_int_equal(store_partner_resume(fx->st, "apeai", ACTOR, NOW),
+	    STORE_REFUSED);
+	assert_int_equal(store_partner_suspend(fx->st, "apeai",
+	    "spoofing suspected", ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_partner_get(fx->st, "apeai", &p), STORE_OK);
+	assert_true(p.suspended);
+	assert_string_equal(p.suspend_reason, "spoofing suspected");
+	store_partner_free(&p);
+	assert_int_equal(store_partner_suspend(fx->st, "apeai", "again",
+	    ACTOR, NOW), STORE_REFUSED);
+	assert_int_equal(store_partner_resume(fx->st, "apeai", ACTOR, NOW),
+	    STORE_OK);
+	assert_int_equal(store_partner_get(fx->st, "apeai", &p), STORE_OK);
+	assert_false(p.suspended);
+	assert_null(p.suspend_reason);
+	store_partner_free(&p);
+	assert_int_equal(store_partner_suspend(fx->st, "ghost", "x", ACTOR,
+	    NOW), STORE_NOTFOUND);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action IN ('partner.suspend', 'partner.resume') AND "
+	    "actor = 'admin-test'"), 2);
+}
+
+static void
+test_partner_set_max_persons(void **state)
+{
+	struct fx *fx = *state;
+	struct store_partner p;
+	int32_t t = D("2026-06-01");
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, STORE_NO_QUOTA);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", t, DATE_NONE,
+	    t), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "b@x.fr", t, DATE_NONE,
+	    t), STORE_OK);
+	/* Lowering below the count is allowed; the next add is not. */
+	assert_int_equal(store_partner_set_max_persons(fx->st, "apeai", 1,
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_partner_get(fx->st, "apeai", &p), STORE_OK);
+	assert_int_equal(p.max_persons, 1);
+	store_partner_free(&p);
+	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", t, DATE_NONE,
+	    t), STORE_REFUSED);
+	assert_int_equal(store_partner_set_max_persons(fx->st, "apeai",
+	    STORE_NO_QUOTA, ACTOR, NOW), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", t, DATE_NONE,
+	    t), STORE_OK);
+}
+
+/* ---- persons ---------------------------------------------------------- */
+
+static void
+test_person_add_and_get(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person_spec s = { "apeai", " MARTIN ", "Anne",
+	    "  A.Martin@APEAI34.fr ", NULL, D("2026-01-05"), DATE_NONE };
+	struct store_person p;
+	int64_t id = 0;
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(store_person_add(fx->st, &s, D("2026-01-01"), ACTOR,
+	    NOW, &id), STORE_OK);
+	assert_true(id > 0);
+	assert_int_equal(store_person_get(fx->st, NULL, "a.martin@apeai34.fr",
+	    &p), STORE_OK);
+	assert_int_equal(p.id, id);
+	assert_string_equal(p.partner_id, "apeai");
+	assert_string_equal(p.email, "a.martin@apeai34.fr");
+	assert_string_equal(p.last_name, "MARTIN");
+	assert_string_equal(p.job_title, "");
+	assert_int_equal(p.start, D("2026-01-05"));
+	assert_int_equal(p.end, DATE_NONE);
+	assert_false(p.suspended);
+	store_person_free(&p);
+	/* Looked up in any case. */
+	assert_int_equal(store_person_get(fx->st, "apeai",
+	    " A.MARTIN@apeai34.FR", &p), STORE_OK);
+	store_person_free(&p);
+}
+
+static void
+test_person_add_refusals(void **state)
+{
+	static const struct {
+		const char	*partner, *last, *first, *email;
+		const char	*start, *end;
+		int		 want;
+	} cases[] = {
+		{ "apeai", "M", "A", "a@x.fr", "2026-02-01", "2026-01-31",
+		    STORE_REFUSED },
+		{ "apeai", "M", "A", "A@X.FR", "2026-01-01", NULL,
+		    STORE_EXISTS },
+		{ "apeai", "M", "A", "not-an-email", "2026-01-01", NULL,
+		    STORE_REFUSED },
+		{ "apeai", "M", "A", "a@x", "2026-01-01", NULL,
+		    STORE_REFUSED },
+		{ "apeai", "M", "A", "a b@x.fr", "2026-01-01", NULL,
+		    STORE_REFUSED },
+		{ "apeai", "M", "A", "a@@x.fr", "2026-01-01", NULL,
+		    STORE_REFUSED },
+		{ "apeai", "M", "A", "a@x..fr", "2026-01-01", NULL,
+		    STORE_REFUSED },
+		{ "apeai", "", "A", "b@x.fr", "2026-01-01", NULL,
+		    STORE_REFUSED },
+		{ "apeai", "M", " ", "b@x.fr", "2026-01-01", NULL,
+		    STORE_REFUSED },
+		{ "apeai", "M", "A", "b@x.fr", NULL, NULL, STORE_REFUSED },
+		{ "ghost", "M", "A", "b@x.fr", "2026-01-01", NULL,
+		    STORE_NOTFOUND },
+	};
+	struct fx *fx = *state;
+	struct store_person_spec s;
+	struct store_person_list l;
+	size_t i;
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		s.partner_id = cases[i].partner;
+		s.last_name = cases[i].last;
+		s.first_name = cases[i].first;
+		s.email = cases[i].email;
+		s.start = cases[i].start ? D(cases[i].start) : DATE_NONE;
+		s.end = cases[i].end ? D(cases[i].end) : DATE_NONE;
+		if (store_person_add(fx->st, &s, D("2026-01-01"), ACTOR, NOW,
+		    NULL) != cases[i].want)
+			fail_msg("case %zu: %s", i, store_errmsg(fx->st));
+		assert_true(store_errmsg(fx->st)[0] != '\0');
+	}
+	assert_int_equal(store_person_list(fx->st, NULL, DATE_NONE, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	store_person_list_free(&l);
+}
+
+static void
+test_person_add_quota(void **state)
+{
+	struct fx *fx = *state;
+	int32_t today = D("2026-06-01");
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, 2);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+	/* Not started yet still counts: habilitated on today or later. */
+	assert_int_equal(add_person(fx->st, "apeai", "b@x.fr", D("2026-09-01"),
+	    DATE_NONE, today), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "quota"));
+	assert_non_null(strstr(store_errmsg(fx->st), "3"));
+	assert_non_null(strstr(store_errmsg(fx->st), "2"));
+	/* A person already ended (history) does not count. */
+	assert_int_equal(add_person(fx->st, "apeai", "old@x.fr",
+	    D("2024-01-01"), D("2025-12-31"), today), STORE_OK);
+	/* Ending on today still counts (the end day is valid) ... */
+	assert_int_equal(store_person_end(fx->st, NULL, "a@x.fr", today,
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_REFUSED);
+	/* ... ending yesterday frees a place. */
+	assert_int_equal(store_person_end(fx->st, NULL, "a@x.fr", today - 1,
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+	/* A suspended person does not count. */
+	assert_int_equal(store_person_suspend(fx->st, NULL, "b@x.fr",
+	    "left without notice", ACTOR, NOW), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "d@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+	/* And resuming them would now pass the quota. */
+	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
+	    ACTOR, NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "quota"));
+}
+
+static void
+test_person_end(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person p;
+	int32_t t = D("2026-01-01");
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	add_partner(fx->st, "ccas", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "one@x.fr", t, DATE_NONE,
+	    t), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "two@x.fr", t, DATE_NONE,
+	    t), STORE_OK);
+	assert_int_equal(add_person(fx->st, "ccas", "two@x.fr", t, DATE_NONE,
+	    t), STORE_OK);
+
+	assert_int_equal(store_person_end(fx->st, NULL, "ONE@x.fr",
+	    D("2026-03-31"), ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_get(fx->st, NULL, "one@x.fr", &p),
+	    STORE_OK);
+	assert_int_equal(p.end, D("2026-03-31"));
+	store_person_free(&p);
+
+	/* On two partners: the partner must be named. */
+	assert_int_equal(store_person_end(fx->st, NULL, "two@x.fr",
+	    D("2026-03-31"), ACTOR, NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "--partner"));
+	assert_non_null(strstr(store_errmsg(fx->st), "apeai, ccas"));
+	assert_int_equal(store_person_end(fx->st, "ccas", "two@x.fr",
+	    D("2026-03-31"), ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_get(fx->st, "apeai", "two@x.fr", &p),
+	    STORE_OK);
+	assert_int_equal(p.end, DATE_NONE);
+	store_person_free(&p);
+	assert_int_equal(store_person_get(fx->st, "ccas", "two@x.fr", &p),
+	    STORE_OK);
+	assert_int_equal(p.end, D("2026-03-31"));
+	store_person_free(&p);
+
+	assert_int_equal(store_person_end(fx->st, NULL, "ghost@x.fr",
+	    D("2026-03-31"), ACTOR, NOW), STORE_NOTFOUND);
+	assert_int_equal(store_person_end(fx->st, "ccas", "one@x.fr",
+	    D("2026-03-31"), ACTOR, NOW), STORE_NOTFOUND);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'person.end'"), 2);
+}
+
+static void
+test_person_suspend_resume(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person p;
+	int32_t t = D("2026-01-01");
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "one@x.fr", t, DATE_NONE,
+	    t), STORE_OK);
+	assert_int_equal(store_person_suspend(fx->st, NULL, "one@x.fr", NULL,
+	    ACTOR, NOW), STORE_REFUSED);
+	assert_int_equal(store_person_resume(fx->st, NULL, "one@x.fr", t,
+	    ACTOR, NOW), STORE_REFUSED);
+	assert_int_equal(store_person_suspend(fx->st, "apeai", "one@x.fr",
+	    "password shared", ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_get(fx->st, NULL, "one@x.fr", &p),
+	    STORE_OK);
+	assert_true(p.suspended);
+	assert_string_equal(p.suspend_reason, "password shared");
+	store_person_free(&p);
+	assert_int_equal(store_person_suspend(fx->st, "apeai", "one@x.fr",
+	    "again", ACTOR, NOW), STORE_REFUSED);
+	assert_int_equal(store_person_resume(fx->st, NULL, "one@x.fr", t,
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_get(fx->st, NULL, "one@x.fr", &p),
+	    STORE_OK);
+	assert_false(p.suspended);
+	assert_null(p.suspend_reason);
+	store_person_free(&p);
+}
+
+static int
+list_has(const struct store_person_list *l, const char *email)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].email, email) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_person_list_at(void **state)
+{
+	static const struct {
+		const char	*at;
+		int		 window, open, suspended, other;
+	} cases[] = {
+		{ "2026-01-09", 0, 0, 0, 0 },
+		{ "2026-01-10", 1, 1, 0, 1 },	/* start day included */
+		{ "2026-01-20", 1, 1, 0, 1 },	/* end day included */
+		{ "2026-01-21", 0, 1, 0, 1 },
+		{ "2030-01-01", 0, 1, 0, 1 },
+	};
+	struct fx *fx = *state;
+	struct store_person_list l;
+	int32_t t = D("2026-01-01");
+	size_t i;
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	add_partner(fx->st, "ccas", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "window@x.fr",
+	    D("2026-01-10"), D("2026-01-20"), t), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "open@x.fr",
+	    D("2026-01-10"), DATE_NONE, t), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "susp@x.fr",
+	    D("2026-01-01"), DATE_NONE, t), STORE_OK);
+	assert_int_equal(store_person_suspend(fx->st, NULL, "susp@x.fr", "r",
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(add_person(fx->st, "ccas", "other@x.fr",
+	    D("2026-01-10"), DATE_NONE, t), STORE_OK);
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(store_person_list(fx->st, NULL,
+		    D(cases[i].at), &l), STORE_OK);
+		if (list_has(&l, "window@x.fr") != cases[i].window ||
+		    list_has(&l, "open@x.fr") != cases[i].open ||
+		    list_has(&l, "susp@x.fr") != cases[i].suspended ||
+		    list_has(&l, "other@x.fr") != cases[i].other)
+			fail_msg("list --at %s: wrong persons", cases[i].at);
+		store_person_list_free(&l);
+	}
+	/* Without a day: everyone, suspended and ended too; by partner. */
+	assert_int_equal(store_person_list(fx->st, "apeai", DATE_NONE, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 3);
+	assert_false(list_has(&l, "other@x.fr"));
+	store_person_list_free(&l);
+	assert_int_equal(store_person_list(fx->st, NULL, DATE_NONE, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.v[0].partner_id, "apeai");
+	assert_string_equal(l.v[3].partner_id, "ccas");
+	store_person_list_free(&l);
+}
+
+/* ---- habilitations ---------------------------------------------------- */
+
+static void
+test_habilitations_several_rows(void **state)
+{
+	struct fx *fx = *state;
+	struct store_habilitations h;
+	int32_t t = D("2026-01-01");
+
+	add_partner(fx->st, "ccas", D("2025-01-01"), D("2026-12-31"), -1);
+	add_partner(fx->st, "apeai", D("2026-01-01"), DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "ccas", "s.x@ex.fr",
+	    D("2025-02-01"), D("2026-06-30"), t), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "s.x@ex.fr",
+	    D("2026-03-01"), DATE_NONE, t), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "other@ex.fr",
+	    D("2026-03-01"), DATE_NONE, t), STORE_OK);
+	assert_int_equal(store_partner_suspend(fx->st, "ccas", "audit",
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_suspend(fx->st, "apeai", "s.x@ex.fr",
+	    "check", ACTOR, NOW), STORE_OK);
+
+	assert_int_equal(store_habilitations(fx->st, "  S.X@Ex.FR ", &h),
+	    STORE_OK);
+	assert_int_equal(h.n, 2);
+	assert_string_equal(h.v[0].partner_id, "apeai");
+	assert_int_equal(h.v[0].convention_start, D("2026-01-01"));
+	assert_int_equal(h.v[0].convention_end, DATE_NONE);
+	assert_false(h.v[0].partner_suspended);
+	assert_int_equal(h.v[0].start, D("2026-03-01"));
+	assert_int_equal(h.v[0].end, DATE_NONE);
+	assert_true(h.v[0].person_suspended);
+	assert_string_equal(h.v[1].partner_id, "ccas");
+	assert_int_equal(h.v[1].convention_start, D("2025-01-01"));
+	assert_int_equal(h.v[1].convention_end, D("2026-12-31"));
+	assert_true(h.v[1].partner_suspended);
+	assert_int_equal(h.v[1].start, D("2025-02-01"));
+	assert_int_equal(h.v[1].end, D("2026-06-30"));
+	assert_false(h.v[1].person_suspended);
+	store_habilitations_free(&h);
+	assert_int_equal(h.n, 0);
+
+	assert_int_equal(store_habilitations(fx->st, "nobody@ex.fr", &h),
+	    STORE_OK);
+	assert_int_equal(h.n, 0);
+	store_habilitations_free(&h);
+}
+
+/* ---- decisions and outbox --------------------------------------------- */
+
+static const char pseudo[] =
+    "4eb29b6f302d6d9622dbbea169985694f37012a0f4f2705c914f77093ef3a3de";
+
+static struct store_decision_spec
+decision_spec(const char *ref)
+{
+	struct store_decision_spec d;
+
+	memset(&d, 0, sizeof(d));
+	d.source = "maildir";
+	d.source_ref = ref;
+	d.message_id = "<m1@apeai34.fr>";
+	d.sender = "A.Martin@apeai34.fr";
+	d.partner_id = "apeai";
+	d.type = "rib";
+	d.outcome = OUTCOME_REJECTED;
+	d.reasons = REASON_BIT(REASON_NIR_INVALID) |
+	    REASON_BIT(REASON_NAME_MISSING);
+	d.queue = "BALP/Rejets";
+	d.nir_pseudonym = pseudo;
+	return d;
+}
+
+static void
+test_decision_record_find(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("1700000000.M1P2.host");
+	struct store_notice n = { "a.martin@apeai34.fr", "Votre demande",
+	    "Bonjour, ..." };
+	struct store_decision got;
+	int64_t id = 0;
+
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    &id), STORE_OK);
+	assert_true(id > 0);
+	assert_int_equal(store_decision_find(fx->st, "maildir",
+	    "1700000000.M1P2.host", &got), STORE_OK);
+	assert_int_equal(got.id, id);
+	assert_string_equal(got.decided_at, "2026-09-21T14:13:20Z");
+	assert_string_equal(got.source, "maildir");
+	assert_string_equal(got.message_id, "<m1@apeai34.fr>");
+	assert_string_equal(got.sender, "a.martin@apeai34.fr");
+	assert_string_equal(got.partner_id, "apeai");
+	assert_string_equal(got.type, "rib");
+	assert_string_equal(got.outcome, "rejected");
+	assert_string_equal(got.reasons, "nir_invalid,name_missing");
+	assert_string_equal(got.queue, "BALP/Rejets");
+	assert_string_equal(got.nir_pseudonym, pseudo);
+	store_decision_free(&got);
+
+	assert_int_equal(store_decision_find(fx->st, "maildir", "other",
+	    &got), STORE_NOTFOUND);
+	assert_int_equal(store_decision_find(fx->st, "imap",
+	    "1700000000.M1P2.host", &got), STORE_NOTFOUND);
+}
+
+static void
+test_decision_nulls(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_decision got;
+
+	memset(&d, 0, sizeof(d));
+	d.source = "maildir";
+	d.source_ref = "x";
+	d.outcome = OUTCOME_QUARANTINED;
+	d.reasons = REASON_BIT(REASON_MALFORMED);
+	d.queue = "BALP/Quarantaine";
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	assert_int_equal(store_decision_find(fx->st, "maildir", "x", &got),
+	    STORE_OK);
+	assert_null(got.sender);
+	assert_null(got.partner_id);
+	assert_null(got.type);
+	assert_null(got.message_id);
+	assert_null(got.nir_pseudonym);
+	assert_string_equal(got.reasons, "malformed");
+	assert_string_equal(got.outcome, "quarantined");
+	store_decision_free(&got);
+}
+
+static void
+test_decision_unique_per_message(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("ref-1");
+	struct store_notice n = { "a@x.fr", "s", "b" };
+	long audit, outbox;
+
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    NULL), STORE_OK);
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+	outbox = raw_count(fx->path, "SELECT count(*) FROM outbox");
+	d.outcome = OUTCOME_ACCEPTED;
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    NULL), STORE_EXISTS);
+	assert_non_null(strstr(store_errmsg(fx->st), "already decided"));
+	/* Nothing of the second attempt remains. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox"),
+	    outbox);
+	/* Another source may use the same reference. */
+	d.source = "imap";
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+}
+
+static void
+test_decision_refuses_nir_in_pseudonym(void **state)
+{
+	static const char *const bad[] = {
+		"185057800608491",	/* a NIR, in clear */
+		"4EB29B6F302D6D9622DBBEA169985694F37012A0F4F2705C914F77093EF3A3DE",
+		"4eb29b6f302d6d9622dbbea169985694f37012a0f4f2705c914f77093ef3a3d",
+		"",
+	};
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d = decision_spec("ref");
+		d.nir_pseudonym = bad[i];
+		assert_int_equal(store_decision_record(fx->st, &d, NULL,
+		    "balpd", NOW, NULL), STORE_REFUSED);
+		/* The message does not echo the value. */
+		assert_null(strstr(store_errmsg(fx->st), "185057800608491"));
+	}
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 0);
+}
+
+static void
+test_decision_list(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_decision_filter f;
+	struct store_decision_list l;
+	char ref[16];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(ref, sizeof(ref), "r%d", i);
+		d = decision_spec(ref);
+		if (i % 2) {
+			d.partner_id = "ccas";
+			d.sender = "B@ccas.fr";
+		}
+		assert_int_equal(store_decision_record(fx->st, &d, NULL,
+		    "balpd", NOW + i, NULL), STORE_OK);
+	}
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_decision_list(fx->st, &f, &l), STORE_OK);
+	assert_int_equal(l.n, 5);
+	assert_string_equal(l.v[0].source_ref, "r4");	/* newest first */
+	assert_string_equal(l.v[4].source_ref, "r0");
+	store_decision_list_free(&l);
+
+	f.limit = 2;
+	assert_int_equal(store_decision_list(fx->st, &f, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[1].source_ref, "r3");
+	store_decision_list_free(&l);
+
+	f.limit = 0;
+	f.partner_id = "ccas";
+	assert_int_equal(store_decision_list(fx->st, &f, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].source_ref, "r3");
+	store_decision_list_free(&l);
+
+	f.partner_id = NULL;
+	f.sender = "b@CCAS.fr";
+	assert_int_equal(store_decision_list(fx->st, &f, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	store_decision_list_free(&l);
+	assert_int_equal(store_decision_list(fx->st, NULL, &l), STORE_OK);
+	assert_int_equal(l.n, 5);
+	store_decision_list_free(&l);
+}
+
+static void
+test_outbox(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("ref");
+	struct store_notice n = { "a.martin@apeai34.fr", "BALP : demande "
+	    "rejetée", "Votre demande n'a pas été traitée : NIR invalide." };
+	struct store_outbox_list l;
+	int64_t id;
+
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    &id), STORE_OK);
+	d = decision_spec("no-notice");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+
+	assert_int_equal(store_outbox_pending(fx->st, NOW, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].decision_id, id);
+	assert_string_equal(l.v[0].recipient, "a.martin@apeai34.fr");
+	assert_string_equal(l.v[0].subject, n.subject);
+	assert_string_equal(l.v[0].body, n.body);
+	assert_string_equal(l.v[0].status, "pending");
+	assert_int_equal(l.v[0].attempts, 0);
+	assert_null(l.v[0].last_error);
+	id = l.v[0].id;
+	store_outbox_list_free(&l);
+	/* Not due before it was queued. */
+	assert_int_equal(store_outbox_pending(fx->st, NOW - 1, 0, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_outbox_list_free(&l);
+
+	/* A failure postpones it... */
+	assert_int_equal(store_outbox_failed(fx->st, id, "451 try later",
+	    NOW + 600), STORE_OK);
+	assert_int_equal(store_outbox_pending(fx->st, NOW + 599, 0, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_outbox_list_free(&l);
+	assert_int_equal(store_outbox_pending(fx->st, NOW + 600, 0, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].attempts, 1);
+	assert_string_equal(l.v[0].last_error, "451 try later");
+	store_outbox_list_free(&l);
+	/* ... and once sent it is no longer pending. */
+	assert_int_equal(store_outbox_sent(fx->st, id, NOW + 600), STORE_OK);
+	assert_int_equal(store_outbox_pending(fx->st, NOW + 9999, 0, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_outbox_list_free(&l);
+	assert_int_equal(store_outbox_sent(fx->st, id, NOW), STORE_NOTFOUND);
+	assert_int_equal(raw_count(fx->path, "SELECT attempts FROM outbox"),
+	    2);
+}
+
+static void
+test_outbox_failed_for_good(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("ref");
+	struct store_notice n = { "a@x.fr", "s", "b" };
+	struct store_outbox_list l;
+
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    NULL), STORE_OK);
+	assert_int_equal(store_outbox_pending(fx->st, NOW, 1, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(store_outbox_failed(fx->st, l.v[0].id,
+	    "550 no such user", (time_t)-1), STORE_OK);
+	store_outbox_list_free(&l);
+	assert_int_equal(store_outbox_pending(fx->st, NOW + 99999, 0, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_outbox_list_free(&l);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox "
+	    "WHERE status = 'failed'"), 1);
+}
+
+/* A failure inside the transaction leaves no decision, notice nor trace. */
+static void
+test_decision_all_or_nothing(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("ref");
+	struct store_notice n = { "a@x.fr", "s", "b" };
+	struct store_decision got;
+
+	raw_exec(fx->path, "CREATE TRIGGER boom BEFORE INSERT ON outbox "
+	    "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    NULL), STORE_ERROR);
+	assert_int_equal(store_decision_find(fx->st, "maildir", "ref", &got),
+	    STORE_NOTFOUND);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 0);
+	/* Without a notice the trigger is not reached. */
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 1);
+}
+
+/* ---- audit ------------------------------------------------------------ */
+
+static void
+fill_some(struct store *st)
+{
+	struct store_decision_spec d = decision_spec("ref");
+	int32_t t = D("2026-01-01");
+
+	add_partner(st, "apeai", t, DATE_NONE, -1);			/* 1 */
+	assert_int_equal(add_person(st, "apeai", "a@x.fr", t, DATE_NONE, t),
+	    STORE_OK);							/* 2 */
+	assert_int_equal(store_decision_record(st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);						/* 3 */
+	assert_int_equal(store_person_end(st, NULL, "a@x.fr",
+	    D("2026-02-01"), ACTOR, NOW), STORE_OK);			/* 4 */
+	assert_int_equal(store_partner_suspend(st, "apeai", "r", ACTOR, NOW),
+	    STORE_OK);							/* 5 */
+}
+
+static void
+test_audit_rows(void **state)
+{
+	struct fx *fx = *state;
+	struct store_audit_list l;
+
+	fill_some(fx->st);
+	assert_int_equal(store_audit_list(fx->st, NULL, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 5);
+	assert_string_equal(l.v[4].prev_hash, "00000000000000000000000000000000"
+	    "00000000000000000000000000000000");
+	assert_string_equal(l.v[4].action, "partner.add");
+	assert_string_equal(l.v[4].kind, "admin");
+	assert_string_equal(l.v[4].actor, ACTOR);
+	assert_string_equal(l.v[4].object, "apeai");
+	assert_string_equal(l.v[3].object, "apeai/a@x.fr");
+	assert_string_equal(l.v[2].kind, "decision");
+	assert_string_equal(l.v[2].action, "decision.record");
+	assert_string_equal(l.v[3].prev_hash, l.v[4].hash);
+	assert_string_equal(l.v[0].action, "partner.suspend");
+	/* The pseudonym stays in the decision row, not in the trace. */
+	assert_null(strstr(l.v[2].detail, pseudo));
+	store_audit_list_free(&l);
+	assert_int_equal(store_audit_list(fx->st, "decision", 0, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	store_audit_list_free(&l);
+	assert_int_equal(store_audit_list(fx->st, NULL, 2, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	store_audit_list_free(&l);
+}
+
+static void
+test_audit_verify_ok(void **state)
+{
+	struct fx *fx = *state;
+	int64_t bad = -1;
+
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);	/* empty */
+	fill_some(fx->st);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	assert_int_equal(bad, 0);
+}
+
+static void
+test_audit_verify_tampered_detail(void **state)
+{
+	struct fx *fx = *state;
+	int64_t bad = 0;
+
+	fill_some(fx->st);
+	raw_exec(fx->path, "UPDATE audit SET detail = detail || ' (edited)' "
+	    "WHERE id = 3");
+	assert_int_equal(store_audit_verify(fx->st, &bad), 1);
+	assert_int_equal(bad, 3);
+}
+
+static void
+test_audit_verify_tampered_actor(void **state)
+{
+	struct fx *fx = *state;
+	int64_t bad = 0;
+
+	fill_some(fx->st);
+	raw_exec(fx->path, "UPDATE audit SET actor = 'someone-else' "
+	    "WHERE id = 2");
+	assert_int_equal(store_audit_verify(fx->st, &bad), 1);
+	assert_int_equal(bad, 2);
+}
+
+/* Rewriting a row's hash too breaks the link to the next row. */
+static void
+test_audit_verify_rehashed_row(void **state)
+{
+	struct fx *fx = *state;
+	int64_t bad = 0;
+
+	fill_some(fx->st);
+	raw_exec(fx->path, "UPDATE audit SET hash = '"
+	    "1111111111111111111111111111111111111111111111111111111111111111'"
+	    " WHERE id = 4");
+	assert_int_equal(store_audit_verify(fx->st, &bad), 1);
+	assert_int_equal(bad, 4);
+}
+
+static void
+test_audit_verify_deleted_row(void **state)
+{
+	struct fx *fx = *state;
+	int64_t bad = 0;
+
+	fill_some(fx->st);
+	raw_exec(fx->path, "DELETE FROM audit WHERE id = 2");
+	assert_int_equal(store_audit_verify(fx->st, &bad), 1);
+	assert_int_equal(bad, 3);
+}
+
+/* After a break, new rows still chain on the last row as stored. */
+static void
+test_audit_chain_continues(void **state)
+{
+	struct fx *fx = *state;
+	int64_t bad = 0;
+
+	fill_some(fx->st);
+	assert_int_equal(store_partner_resume(fx->st, "apeai", ACTOR, NOW),
+	    STORE_OK);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 6);
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void
+test_email_canon(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} cases[] = {
+		{ " A.Martin@APEAI34.fr ", "a.martin@apeai34.fr" },
+		{ "x+tag@sub.example.org", "x+tag@sub.example.org" },
+		{ "a@b.c", "a@b.c" },
+		{ "", NULL },
+		{ "a", NULL },
+		{ "@x.fr", NULL },
+		{ "a@", NULL },
+		{ "a@x", NULL },
+		{ "a@.x.fr", NULL },
+		{ "a@x.fr.", NULL },
+		{ "a@x..fr", NULL },
+		{ "a b@x.fr", NULL },
+		{ "a@b@x.fr", NULL },
+		{ "<a@x.fr>", NULL },
+		{ "a;b@x.fr", NULL },
+		{ "\xc3\xa9@x.fr", NULL },
+		{ ".a@x.fr", NULL },
+	};
+	char *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].out == NULL) {
+			if (store_email_canon(cases[i].in, &out) !=
+			    STORE_REFUSED)
+				fail_msg("accepted '%s'", cases[i].in);
+			assert_null(out);
+			continue;
+		}
+		assert_int_equal(store_email_canon(cases[i].in, &out),
+		    STORE_OK);
+		assert_string_equal(out, cases[i].out);
+		free(out);
+	}
+}
+
+static void
+test_timestamp(void **state)
+{
+	char ts[21];
+
+	(void)state;
+	store_timestamp(0, ts);
+	assert_string_equal(ts, "1970-01-01T00:00:00Z");
+	store_timestamp(NOW, ts);
+	assert_string_equal(ts, "2026-09-21T14:13:20Z");
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_open_creates_0600_and_migrates),
+		T(test_open_twice_is_idempotent),
+		T(test_open_refuses_newer_schema),
+		T(test_open_uses_wal_and_foreign_keys),
+		T(test_open_refuses_non_database),
+		T(test_partner_add_get_list),
+		T(test_partner_get_unknown),
+		T(test_partner_add_refusals),
+		T(test_partner_end),
+		T(test_partner_suspend_resume),
+		T(test_partner_set_max_persons),
+		T(test_person_add_and_get),
+		T(test_person_add_refusals),
+		T(test_person_add_quota),
+		T(test_person_end),
+		T(test_person_suspend_resume),
+		T(test_person_list_at),
+		T(test_habilitations_several_rows),
+		T(test_decision_record_find),
+		T(test_decision_nulls),
+		T(test_decision_unique_per_message),
+		T(test_decision_refuses_nir_in_pseudonym),
+		T(test_decision_list),
+		T(test_outbox),
+		T(test_outbox_failed_for_good),
+		T(test_decision_all_or_nothing),
+		T(test_audit_rows),
+		T(test_audit_verify_ok),
+		T(test_audit_verify_tampered_detail),
+		T(test_audit_verify_tampered_actor),
+		T(test_audit_verify_rehashed_row),
+		T(test_audit_verify_deleted_row),
+		T(test_audit_chain_continues),
+		cmocka_unit_test(test_email_canon),
+		cmocka_unit_test(test_timestamp),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
