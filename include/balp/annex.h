@@ -101,7 +101,7 @@ struct annex_plan {
 	struct annex_change	*v;
 	size_t			 n;
 	size_t			 n_added, n_updated, n_ended, n_unchanged;
-	int			 applied;	/* 1 once written to the store */
+	int			 applied;	/* 1 once written */
 };
 
 /*

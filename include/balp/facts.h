@@ -60,7 +60,9 @@ struct msg_facts {
  * The short, static explanations that may appear in facts.malformed.  A
  * deserialized message maps its text back to one of these (or to
  * FACTS_MALFORMED_GENERIC) so that malformed always points to static
- * storage, whatever a parse child wrote.
+ * storage, whatever a parse child wrote.  mime_parse() and
+ * facts_deserialize() both store the pointer facts_malformed_static()
+ * returns, so equal reasons are equal pointers; strcmp() works anyway.
  */
 #define FACTS_MALFORMED_GENERIC		"malformed"
 #define FACTS_MALFORMED_EMPTY		"empty message"
@@ -78,7 +80,7 @@ struct msg_facts {
 #define FACTS_MALFORMED_MIME		"MIME structure unparseable"
 #define FACTS_MALFORMED_PARSER		"parser failed"
 
-/* The static string equal to s among the above, else FACTS_MALFORMED_GENERIC. */
+/* The table's string equal to s, else FACTS_MALFORMED_GENERIC; never NULL. */
 const char *facts_malformed_static(const char *s);
 
 void	 facts_init(struct msg_facts *);

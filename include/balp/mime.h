@@ -13,6 +13,22 @@
  * '"': such messages are refused as malformed before libetpan sees them.
  * The daemon still parses in a child (mime_parse_isolated) in case of the
  * next such bug.
+ *
+ * Malformed (facts.malformed, one of FACTS_MALFORMED_*): empty input; no
+ * header; a header line libetpan cannot parse; a NUL byte in the header;
+ * a header field (folded lines included) over max_header bytes; no From,
+ * several From fields or mailboxes, a From without addr-spec; nesting
+ * over max_depth; a multipart without its boundary line; the hostile
+ * boundary; more containers or nested comments than libetpan's stack
+ * takes.  Headers, parts and text are still filled as far as they could
+ * be read, for the record.
+ *
+ * is_attachment is 0 for the message's own text only: the first
+ * text/plain or text/html leaf without a name and not disposition
+ * "attachment", and the other text parts of a multipart/alternative or
+ * related beside it.  Everything inside a message/rfc822 is an
+ * attachment.  first_text is the first own text/plain, else the first own
+ * text/html with tags stripped.
  */
 #ifndef BALP_MIME_H
 #define BALP_MIME_H
@@ -46,7 +62,8 @@ int	 mime_parse(const char *msg, size_t len, const struct mime_limits *,
  * deserialize, the result is 0 with out->malformed = "parser failed"
  * (FACTS_MALFORMED_PARSER) and raw_size set.  Returns -1 only when pipe,
  * fork or an allocation in the parent fails.  The caller must reap no
- * child: this function waits for its own.
+ * child: this function waits for its own (so SIGCHLD must not be set to
+ * SIG_IGN, which makes the kernel reap it first).
  */
 int	 mime_parse_isolated(const char *msg, size_t len,
 	    const struct mime_limits *, struct msg_facts *out);
@@ -55,7 +72,7 @@ int	 mime_parse_isolated(const char *msg, size_t len,
 typedef int mime_parse_fn(const char *, size_t, const struct mime_limits *,
     struct msg_facts *);
 
-int	 mime_parse_isolated_with(mime_parse_fn *, const char *msg, size_t len,
-	    const struct mime_limits *, struct msg_facts *out);
+int	 mime_parse_isolated_with(mime_parse_fn *, const char *msg,
+	    size_t len, const struct mime_limits *, struct msg_facts *out);
 
 #endif

@@ -45,8 +45,8 @@ enum store_status {
 	STORE_OK = 0,
 	STORE_NOTFOUND = 1,	/* the partner / person / row does not exist */
 	STORE_ERROR = -1,	/* sqlite, I/O or allocation failure */
-	STORE_REFUSED = -2,	/* breaks a rule: dates, quota, siret, ambiguity */
-	STORE_EXISTS = -3,	/* the key is taken (partner id, email, message) */
+	STORE_REFUSED = -2,	/* breaks a rule: dates, quota, siret... */
+	STORE_EXISTS = -3,	/* key taken: partner id, email, message */
 };
 
 #define STORE_NO_QUOTA		(-1)	/* max_persons: no quota */
@@ -75,7 +75,7 @@ int		 store_schema_latest(void);
 struct store_partner_spec {
 	const char	*id;		/* the caller validated the slug */
 	const char	*name;		/* required, trimmed */
-	const char	*siret;		/* NULL, or 14 digits (spaces ignored) */
+	const char	*siret;		/* NULL or 14 digits, spaces ignored */
 	int32_t		 start;		/* convention start; DATE_NONE = none */
 	int32_t		 end;		/* convention end; DATE_NONE = open */
 	int		 max_persons;	/* >= 0, or STORE_NO_QUOTA */
@@ -253,7 +253,7 @@ struct store_decision_spec {
 	enum outcome	 outcome;
 	reason_set	 reasons;	/* stored as comma-separated codes */
 	const char	*queue;		/* the folder the message goes to */
-	const char	*nir_pseudonym;	/* NULL, or 64 hex digits: NEVER a NIR */
+	const char	*nir_pseudonym;	/* NULL or 64 hex digits, NEVER a NIR */
 };
 
 /* A notice to send; queued in the outbox with the decision. */
@@ -272,8 +272,8 @@ struct store_decision {
 	char		*sender;	/* NULL if none */
 	char		*partner_id;	/* NULL if unknown */
 	char		*type;		/* NULL if unknown */
-	char		*outcome;	/* "accepted", "rejected", "quarantined" */
-	char		*reasons;	/* "nir_invalid,name_missing"; "" if none */
+	char		*outcome;	/* "accepted", "rejected"... */
+	char		*reasons;	/* "nir_invalid,name_missing" or "" */
 	char		*queue;
 	char		*nir_pseudonym;	/* NULL if none */
 };
@@ -298,13 +298,15 @@ struct store_decision_filter {
  * gets the decision id.
  */
 int	 store_decision_record(struct store *,
-	    const struct store_decision_spec *, const struct store_notice *notice,
+	    const struct store_decision_spec *,
+	    const struct store_notice *notice,
 	    const char *actor, time_t now, int64_t *id);
 /* The stored decision for a message: STORE_OK, STORE_NOTFOUND or error. */
 int	 store_decision_find(struct store *, const char *source,
 	    const char *source_ref, struct store_decision *out);
 /* Most recent first. */
-int	 store_decision_list(struct store *, const struct store_decision_filter *,
+int	 store_decision_list(struct store *,
+	    const struct store_decision_filter *,
 	    struct store_decision_list *out);
 void	 store_decision_free(struct store_decision *);
 void	 store_decision_list_free(struct store_decision_list *);
@@ -333,12 +335,15 @@ struct store_outbox_list {
  */
 int	 store_outbox_pending(struct store *, time_t now, size_t limit,
 	    struct store_outbox_list *out);
-/* Marks a notice sent (attempts + 1). */
+/*
+ * Marks a pending notice sent (attempts + 1; next_attempt_at then holds
+ * the time it was sent).  STORE_NOTFOUND if it is not pending.
+ */
 int	 store_outbox_sent(struct store *, int64_t id, time_t now);
 /*
  * Records a failed attempt (attempts + 1, last_error): the notice stays
  * pending until retry_at, or becomes 'failed' for good when retry_at is
- * (time_t)-1.
+ * (time_t)-1.  STORE_NOTFOUND if it is not pending.
  */
 int	 store_outbox_failed(struct store *, int64_t id, const char *error,
 	    time_t retry_at);
@@ -351,7 +356,7 @@ struct store_audit_row {
 	char		*at;
 	char		*kind;		/* "decision" or "admin" */
 	char		*actor;
-	char		*action;	/* "partner.add", "decision.record", ... */
+	char		*action;	/* "partner.add", "decision.record" */
 	char		*object;
 	char		*detail;
 	char		*prev_hash;

@@ -91,11 +91,12 @@ date_parse_fr(const char *s, int32_t *out)
 {
 	int d, m, y, n;
 
-	n = (s[1] == '/') ? 1 : 2;
+	/* s[0] is checked first so that s[1] is never read past the end. */
+	n = (s[0] != '\0' && s[1] == '/') ? 1 : 2;
 	if ((d = digits(s, n)) < 0 || s[n] != '/')
 		return -1;
 	s += n + 1;
-	n = (s[1] == '/') ? 1 : 2;
+	n = (s[0] != '\0' && s[1] == '/') ? 1 : 2;
 	if ((m = digits(s, n)) < 0 || s[n] != '/')
 		return -1;
 	s += n + 1;

@@ -104,6 +104,28 @@ facts_free(struct msg_facts *f)
 	facts_init(f);
 }
 
+/*
+ * Grows *arr for one more element.  The struct keeps no capacity, so the
+ * capacity is implied by the count: powers of two from 4.  This keeps
+ * appending linear when a message carries thousands of headers.
+ */
+static int
+grow(void **arr, size_t n, size_t elem)
+{
+	size_t cap;
+	void *p;
+
+	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+		return 0;
+	cap = n == 0 ? 4 : n * 2;
+	if (cap > (size_t)-1 / elem)
+		return -1;
+	if ((p = realloc(*arr, cap * elem)) == NULL)
+		return -1;
+	*arr = p;
+	return 0;
+}
+
 int
 facts_add_part(struct msg_facts *f, const char *content_type,
     const char *filename, uint64_t size, int is_attachment, int depth)
@@ -118,8 +140,8 @@ facts_add_part(struct msg_facts *f, const char *content_type,
 		free(ct);
 		return -1;
 	}
-	if (f->n_parts >= (size_t)-1 / sizeof(*np) - 1 ||
-	    (np = realloc(f->parts, (f->n_parts + 1) * sizeof(*np))) == NULL) {
+	np = f->parts;
+	if (grow((void **)&np, f->n_parts, sizeof(*np)) == -1) {
 		free(ct);
 		free(fn);
 		return -1;
@@ -141,9 +163,8 @@ facts_add_auth_result(struct msg_facts *f, const char *value)
 
 	if ((v = buf_strdup(value != NULL ? value : "")) == NULL)
 		return -1;
-	if (f->n_auth_results >= (size_t)-1 / sizeof(*nv) - 1 ||
-	    (nv = realloc(f->auth_results,
-	    (f->n_auth_results + 1) * sizeof(*nv))) == NULL) {
+	nv = f->auth_results;
+	if (grow((void **)&nv, f->n_auth_results, sizeof(*nv)) == -1) {
 		free(v);
 		return -1;
 	}
@@ -257,7 +278,6 @@ struct rd {
 	size_t			 len;
 	size_t			 off;
 	int			 bad;	/* inconsistent input */
-	int			 nomem;
 };
 
 static int
@@ -321,7 +341,7 @@ get_u64(struct rd *r)
 
 /*
  * Reads a str into *out (NULL for the NULL marker).  Returns 0, or -1 when
- * the input is bad or memory ran out (flags say which).
+ * the input is bad (r->bad set) or memory ran out.
  */
 static int
 get_str(struct rd *r, char **out)
@@ -342,10 +362,8 @@ get_str(struct rd *r, char **out)
 		r->bad = 1;
 		return -1;
 	}
-	if ((*out = buf_strndup((const char *)c, n)) == NULL) {
-		r->nomem = 1;
+	if ((*out = buf_strndup((const char *)c, n)) == NULL)
 		return -1;
-	}
 	return 0;
 }
 
@@ -361,7 +379,7 @@ get_i32(struct rd *r)
 int
 facts_deserialize(const char *data, size_t len, struct msg_facts *f)
 {
-	struct rd r = { (const unsigned char *)data, len, 0, 0, 0 };
+	struct rd r = { (const unsigned char *)data, len, 0, 0 };
 	const unsigned char *magic;
 	char *s = NULL;
 	uint32_t n, i;
@@ -396,10 +414,8 @@ facts_deserialize(const char *data, size_t len, struct msg_facts *f)
 	for (i = 0; i < n; i++) {
 		if (get_str(&r, &s) == -1 || s == NULL)
 			goto bad;
-		if (facts_add_auth_result(f, s) == -1) {
-			r.nomem = 1;
+		if (facts_add_auth_result(f, s) == -1)
 			goto bad;
-		}
 		free(s);
 		s = NULL;
 	}
@@ -418,25 +434,27 @@ facts_deserialize(const char *data, size_t len, struct msg_facts *f)
 	n = get_u32(&r);
 	if (r.bad || n > (r.len - r.off) / PART_MIN_BYTES)
 		goto bad;
-	if (n > 0 && (f->parts = calloc(n, sizeof(*f->parts))) == NULL) {
-		r.nomem = 1;
-		goto bad;
-	}
 	for (i = 0; i < n; i++) {
-		struct part_facts *p = &f->parts[i];
+		char *ct = NULL, *fn = NULL;
+		uint64_t size;
+		int att;
 
-		/* Counted first so that facts_free() sees what is set. */
-		f->n_parts++;
-		if (get_str(&r, &p->content_type) == -1 ||
-		    p->content_type == NULL ||
-		    get_str(&r, &p->filename) == -1)
+		if (get_str(&r, &ct) == -1 || ct == NULL ||
+		    get_str(&r, &fn) == -1) {
+			free(ct);
 			goto bad;
-		p->size = get_u64(&r);
-		p->is_attachment = get_flag(&r);
+		}
+		size = get_u64(&r);
+		att = get_flag(&r);
 		v = get_i32(&r);
-		if (v < 0)
+		if (r.bad || v < 0 ||
+		    facts_add_part(f, ct, fn, size, att, v) == -1) {
+			free(ct);
+			free(fn);
 			goto bad;
-		p->depth = v;
+		}
+		free(ct);
+		free(fn);
 	}
 	f->truncated_parts = get_flag(&r);
 	if (get_str(&r, &f->first_text) == -1)

@@ -16,6 +16,11 @@
  *     becomes body): both are caught here, as "several From" / "From
  *     without usable address" and "unparseable header".
  *  4. A walk of the MIME tree, bounded by max_depth, recording leaves.
+ *     A multipart whose boundary line never appears is malformed: libetpan
+ *     then invents a part and hides the others in the preamble.  A file
+ *     name libetpan drops or cuts (missing ';', open quote, spaces) is
+ *     read again from the raw part header, because a mail client shows it
+ *     and the attachment policy must judge it.
  *  5. The first text part decoded and converted to UTF-8.
  *
  * libetpan is lenient (bad encoded words become '?', unknown charsets are
@@ -52,6 +57,8 @@
  * the stack is the limit.  Real mail has a handful.
  */
 #define MIME_MAX_CONTAINERS	2048
+/* Bytes of white space and comments tolerated around "boundary=". */
+#define MIME_MAX_CFWS		1024
 /* Nested '(' in one header field; libetpan recurses once per level. */
 #define MIME_MAX_COMMENT_DEPTH	128
 /* RFC 2231 continuations followed (filename*0 .. filename*N). */
@@ -74,8 +81,8 @@ struct walk {
 	struct msg_facts	*out;
 	const char		*malformed;	/* first reason found */
 	int			 nomem;
-	int			 seen_text;	/* the message's own text */
-	int			 several_authors; /* a From with >1 mailbox */
+	int			 seen_text;	/* own text part seen */
+	int			 many_authors;	/* From with >1 mailbox */
 	struct mailmime		*plain;		/* first_text candidates */
 	struct mailmime		*html;
 };
@@ -98,14 +105,18 @@ is_wsp(char c)
 
 /*
  * Skips white space, line ends and (nested) comments, as libetpan's CFWS
- * does.  Comment depth is bounded by the length only: this is a loop.
+ * does (and a little more).  Returns -1 past MIME_MAX_CFWS bytes: no
+ * real header has that much between a parameter name and its value, and
+ * the bound keeps scan_containers() linear.
  */
-static void
+static int
 skip_cfws(const char *s, size_t len, size_t *i)
 {
 	size_t k = *i, depth = 0;
 
 	while (k < len) {
+		if (k - *i > MIME_MAX_CFWS)
+			return -1;
 		if (depth == 0 && (is_wsp(s[k]) || s[k] == '\r' ||
 		    s[k] == '\n')) {
 			k++;
@@ -123,25 +134,28 @@ skip_cfws(const char *s, size_t len, size_t *i)
 			break;
 	}
 	*i = k;
+	return 0;
 }
 
 /*
  * libetpan 1.9.4's mailmime_extract_boundary() copies len - 2 bytes of a
  * boundary whose first byte is '"'; a boundary that unquotes to a lone
- * '"' wraps that to SIZE_MAX.  A '"' can only enter a quoted value as the
- * quoted-pair \" and never belongs in a boundary (RFC 2046 bchars), so any
- * boundary parameter with \" in its quoted value is refused, anywhere in
- * the bytes: a superset of what libetpan would reach.  Also counts
- * containers (boundary parameters, message/rfc822 types).
+ * '"' wraps that to SIZE_MAX and overflows the heap.  A '"' can only
+ * enter a quoted value as the quoted-pair \" and never belongs in a
+ * boundary (RFC 2046 bchars), so a boundary parameter with \" in its
+ * quoted value is refused, wherever the word "boundary" appears in the
+ * bytes: a superset of what libetpan would reach.  So is one whose value
+ * hides behind more CFWS than any sender writes.  Also counts containers
+ * (boundary parameters, message/rfc822 types).  Returns 1 if hostile.
  */
 static int
 scan_containers(const char *s, size_t len, size_t *containers)
 {
-	size_t i, k;
+	size_t i, k, end;
 
 	*containers = 0;
 	for (i = 0; i + 6 <= len; i++) {
-		if ((s[i] | 0x20) == 'r' && i + 6 <= len &&
+		if ((s[i] | 0x20) == 'r' &&
 		    text_ascii_ncasecmp(s + i, "rfc822", 6) == 0) {
 			(*containers)++;
 			continue;
@@ -150,15 +164,19 @@ scan_containers(const char *s, size_t len, size_t *containers)
 		    text_ascii_ncasecmp(s + i, "boundary", 8) != 0)
 			continue;
 		k = i + 8;
-		skip_cfws(s, len, &k);
+		if (skip_cfws(s, len, &k) == -1)
+			return 1;
 		if (k >= len || s[k] != '=')
 			continue;
 		(*containers)++;
 		k++;
-		skip_cfws(s, len, &k);
+		if (skip_cfws(s, len, &k) == -1)
+			return 1;
 		if (k >= len || s[k] != '"')
 			continue;
-		for (k++; k < len && s[k] != '"'; k++) {
+		/* Only a short value can unquote to one '"'. */
+		end = len - k > MIME_MAX_CFWS ? k + MIME_MAX_CFWS : len;
+		for (k++; k < end && s[k] != '"'; k++) {
 			if (s[k] == '\\') {
 				if (k + 1 < len && s[k + 1] == '"')
 					return 1;
@@ -460,7 +478,7 @@ take_from(struct walk *w, struct mailimf_from *from)
 	/* Several authors in one field count as two From: never decidable. */
 	f->from_count += n > 1 ? 2 : 1;
 	if (n > 1)
-		w->several_authors = 1;
+		w->many_authors = 1;
 	if (f->from_count > 1 || n < 1)
 		return;
 	it = clist_begin(from->frm_mb_list->mb_list);
@@ -473,7 +491,8 @@ take_from(struct walk *w, struct mailimf_from *from)
 		f->from_addr = text_ascii_lower_inplace(a);
 	}
 	if (mb->mb_display_name != NULL) {
-		store_first(w, &f->from_name, decode_header(mb->mb_display_name));
+		store_first(w, &f->from_name,
+		    decode_header(mb->mb_display_name));
 		if (f->from_name != NULL && f->from_name[0] == '\0') {
 			free(f->from_name);
 			f->from_name = NULL;
@@ -552,16 +571,17 @@ take_headers(struct walk *w, struct mailimf_fields *fields)
 			take_from(w, fld->fld_data.fld_from);
 			break;
 		case MAILIMF_FIELD_SUBJECT:
-			store_first(w, &f->subject,
-			    decode_header(fld->fld_data.fld_subject->sbj_value));
+			store_first(w, &f->subject, decode_header(
+			    fld->fld_data.fld_subject->sbj_value));
 			break;
 		case MAILIMF_FIELD_MESSAGE_ID:
 			store_first(w, &f->message_id, clean_raw(
 			    fld->fld_data.fld_message_id->mid_value));
 			break;
 		case MAILIMF_FIELD_OPTIONAL_FIELD:
-			if (text_ascii_casecmp(fld->fld_data.fld_optional_field->
-			    fld_name, "From") == 0)
+			if (text_ascii_casecmp(
+			    fld->fld_data.fld_optional_field->fld_name,
+			    "From") == 0)
 				unusable_from = 1;
 			take_optional(w, fld->fld_data.fld_optional_field);
 			break;
@@ -571,7 +591,7 @@ take_headers(struct walk *w, struct mailimf_fields *fields)
 	}
 	if (f->from_count == 0)
 		set_malformed(w, FACTS_MALFORMED_NO_FROM);
-	else if (w->several_authors)
+	else if (w->many_authors)
 		set_malformed(w, FACTS_MALFORMED_MANY_AUTHORS);
 	else if (f->from_count > 1)
 		set_malformed(w, FACTS_MALFORMED_MANY_FROM);
@@ -611,8 +631,10 @@ type_string(struct mailmime_content *ct)
 	} else if (ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE &&
 	    ct->ct_type->tp_data.tp_composite_type != NULL) {
 		switch (ct->ct_type->tp_data.tp_composite_type->ct_type) {
-		case MAILMIME_COMPOSITE_TYPE_MESSAGE:	t = "message"; break;
-		case MAILMIME_COMPOSITE_TYPE_MULTIPART:	t = "multipart"; break;
+		case MAILMIME_COMPOSITE_TYPE_MESSAGE:	t = "message";
+			break;
+		case MAILMIME_COMPOSITE_TYPE_MULTIPART:	t = "multipart";
+			break;
 		case MAILMIME_COMPOSITE_TYPE_EXTENSION:
 			if (ct->ct_type->tp_data.tp_composite_type->
 			    ct_token != NULL)
@@ -668,7 +690,8 @@ params_collect(struct params *p, clist *ct_params, clist *dsp_params)
 		for (it = clist_begin(dsp_params); it != NULL;
 		    it = clist_next(it)) {
 			dp = clist_content(it);
-			if (dp->pa_type == MAILMIME_DISPOSITION_PARM_PARAMETER &&
+			if (dp->pa_type ==
+			    MAILMIME_DISPOSITION_PARM_PARAMETER &&
 			    dp->pa_data.pa_parameter != NULL)
 				p->v[p->n++] = dp->pa_data.pa_parameter;
 		}
@@ -845,8 +868,8 @@ raw_param(const char *h, size_t hlen, const char *field, const char *name)
 		while (eol + 1 < hlen && is_wsp(h[eol + 1]))
 			for (eol++; eol < hlen && h[eol] != '\n'; eol++)
 				;
-		if (eol - i > fl && text_ascii_ncasecmp(h + i, field, fl) == 0 &&
-		    h[i + fl] == ':')
+		if (eol - i > fl && h[i + fl] == ':' &&
+		    text_ascii_ncasecmp(h + i, field, fl) == 0)
 			break;
 		i = eol + 1;
 	}
@@ -1249,7 +1272,7 @@ html_to_text(const char *s, size_t len)
 	size_t i = 0, k;
 	uint32_t cp;
 	char tag[16], tmp[4];
-	int space = 0;
+	int space = 0, closing;
 
 	buf_add(&b, "", 0);
 	while (i < len) {
@@ -1259,15 +1282,14 @@ html_to_text(const char *s, size_t len)
 				i = k < len ? k + 3 : len;
 				continue;
 			}
+			closing = i + 1 < len && s[i + 1] == '/';
 			tag_name(s, len, i + 1, tag, sizeof(tag));
-			if (s[i + 1 < len ? i + 1 : i] != '/' &&
-			    (strcmp(tag, "script") == 0 ||
-			    strcmp(tag, "style") == 0)) {
-				k = find_ci(s, len, i + 1, strcmp(tag,
+			/* script and style: skip to their closing tag */
+			if (!closing && (strcmp(tag, "script") == 0 ||
+			    strcmp(tag, "style") == 0))
+				i = find_ci(s, len, i + 1, strcmp(tag,
 				    "script") == 0 ? "</script" : "</style");
-				i = k;
-			}
-			k = i < len ? i : len;
+			k = i;
 			while (k < len && s[k] != '>')
 				k++;
 			i = k < len ? k + 1 : len;
@@ -1342,8 +1364,10 @@ take_first_text(struct walk *w)
 	size_t idx = 0, declen = 0, cap, max = w->lim->max_text;
 	int r, is_html = w->plain == NULL;
 
-	if (m == NULL || (d = m->mm_body) == NULL ||
-	    d->dt_type != MAILMIME_DATA_TEXT || d->dt_data.dt_text.dt_data == NULL)
+	if (m == NULL || m->mm_content_type == NULL ||
+	    (d = m->mm_body) == NULL ||
+	    d->dt_type != MAILMIME_DATA_TEXT ||
+	    d->dt_data.dt_text.dt_data == NULL)
 		return;
 	r = mailmime_part_parse(d->dt_data.dt_text.dt_data,
 	    d->dt_data.dt_text.dt_length, &idx,

@@ -297,9 +297,10 @@ next_record(const char *d, size_t len, size_t *pos, unsigned *line, char sep,
 			while (i < len && (d[i] == ' ' || d[i] == '\t'))
 				i++;
 			if (i < len && d[i] != sep && d[i] != '\n' &&
-			    !(d[i] == '\r' && (i + 1 == len || d[i + 1] == '\n'))) {
-				err_add(el, *line, "text after the closing quote "
-				    "of cell %zu", r->n);
+			    !(d[i] == '\r' && (i + 1 == len ||
+			    d[i + 1] == '\n'))) {
+				err_add(el, *line, "text after the closing "
+				    "quote of cell %zu", r->n);
 				r->bad = 1;
 				while (i < len && d[i] != '\n')
 					i++;
@@ -309,7 +310,7 @@ next_record(const char *d, size_t len, size_t *pos, unsigned *line, char sep,
 		} else {
 			while (i < len && d[i] != sep && d[i] != '\n')
 				buf_putc(c, d[i++]);
-			/* CRLF: the CR belongs to the line end, not the cell. */
+			/* CRLF: the CR ends the line, it is not data. */
 			if (c->len > 0 && c->data[c->len - 1] == '\r' &&
 			    (i >= len || d[i] == '\n'))
 				c->data[--c->len] = '\0';
@@ -845,7 +846,8 @@ build_plan(struct store *st, const struct annex_rows *rows,
 	size_t i;
 	int rc = STORE_ERROR;
 
-	if ((plan->v = calloc(rows->n + cur->n + 1, sizeof(*plan->v))) == NULL ||
+	if ((plan->v = calloc(rows->n + cur->n + 1, sizeof(*plan->v)))
+	    == NULL ||
 	    (idx = calloc(cur->n + 1, sizeof(*idx))) == NULL ||
 	    (matched = calloc(cur->n + 1, 1)) == NULL)
 		goto out;
@@ -977,8 +979,9 @@ apply_plan(struct store *st, const struct annex_plan *plan,
 			rc = store_person_insert(st, &spec, now, NULL);
 			store_date_text(c->start, d1);
 			store_date_text(c->end, d2);
-			buf_printf(&detail, "annex import line %u: last_name=%s; "
-			    "first_name=%s; job_title=%s; start=%s; end=%s",
+			buf_printf(&detail, "annex import line %u: "
+			    "last_name=%s; first_name=%s; job_title=%s; "
+			    "start=%s; end=%s",
 			    c->line, c->last_name, c->first_name, c->job_title,
 			    d1, d2);
 			action = "person.add";
@@ -991,7 +994,8 @@ apply_plan(struct store *st, const struct annex_plan *plan,
 			action = "person.update";
 			break;
 		case ANNEX_END:
-			rc = store_person_set_end(st, c->person_id, c->end, now);
+			rc = store_person_set_end(st, c->person_id, c->end,
+			    now);
 			store_date_text(c->old_end, d1);
 			store_date_text(c->end, d2);
 			buf_printf(&detail, "annex import: missing from the "

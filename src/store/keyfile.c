@@ -66,7 +66,8 @@ sync_dir(const char *path)
 		return -1;
 	}
 	memcpy(copy, path, strlen(path) + 1);
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
 		return -1;
 	r = fsync(fd);
 	close(fd);

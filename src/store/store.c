@@ -477,7 +477,8 @@ migrate(struct store *st)
 			rc = exec(st, sql, "migration");
 		if (rc != STORE_OK) {
 			store_seterr(st, STORE_ERROR, "migration to schema "
-			    "version %d failed: %s", v + 1, sqlite3_errmsg(st->db));
+			    "version %d failed: %s", v + 1,
+			    sqlite3_errmsg(st->db));
 			return tx_end(st, STORE_ERROR);
 		}
 		if ((rc = tx_end(st, STORE_OK)) != STORE_OK)
@@ -1349,7 +1350,8 @@ store_person_insert(struct store *st, const struct store_person_spec *p,
 	bind_date(s, 7, p->end);
 	bind_ts(s, 8, now);
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
+		if (sqlite3_extended_errcode(st->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
 			rc = store_seterr(st, STORE_EXISTS, "'%s' is already "
 			    "in the annex of partner '%s'", p->email,
 			    p->partner_id);
@@ -1841,7 +1843,8 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 	bind_text(s, 10, d->queue);
 	bind_text(s, 11, d->nir_pseudonym);
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
+		if (sqlite3_extended_errcode(st->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
 			rc = store_seterr(st, STORE_EXISTS, "message %s:%s "
 			    "was already decided", d->source, d->source_ref);
 		else

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -600,6 +601,42 @@ test_deserialize_replaces_previous(void **state)
 	facts_free(&b);
 }
 
+/* Many appends, then more after a round trip: storage keeps up. */
+static void
+test_many_appends_and_after_roundtrip(void **state)
+{
+	struct msg_facts a, b;
+	char name[32], *data;
+	size_t i, len;
+
+	(void)state;
+	facts_init(&a);
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "f%zu.pdf", i);
+		assert_int_equal(facts_add_part(&a, "application/pdf", name,
+		    i, 1, 1), 0);
+		assert_int_equal(facts_add_auth_result(&a, name), 0);
+	}
+	data = facts_serialize(&a, &len);
+	assert_non_null(data);
+	facts_init(&b);
+	assert_int_equal(facts_deserialize(data, len, &b), 0);
+	for (i = 0; i < 37; i++) {
+		assert_int_equal(facts_add_part(&b, "text/plain", NULL, 1, 0,
+		    0), 0);
+		assert_int_equal(facts_add_auth_result(&b, "x"), 0);
+	}
+	assert_int_equal(b.n_parts, 1037);
+	assert_int_equal(b.n_auth_results, 1037);
+	assert_string_equal(b.parts[999].filename, "f999.pdf");
+	assert_true(b.parts[999].size == 999);
+	assert_string_equal(b.auth_results[500], "f500.pdf");
+	assert_string_equal(b.parts[1036].content_type, "text/plain");
+	free(data);
+	facts_free(&a);
+	facts_free(&b);
+}
+
 int
 main(void)
 {
@@ -621,6 +658,7 @@ main(void)
 		cmocka_unit_test(test_rejects_huge_string_length),
 		cmocka_unit_test(test_byte_flips_never_crash),
 		cmocka_unit_test(test_deserialize_replaces_previous),
+		cmocka_unit_test(test_many_appends_and_after_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

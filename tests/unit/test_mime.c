@@ -870,6 +870,28 @@ test_boundary_quote_variants(void **state)
 	}
 }
 
+/* A value hidden behind more comment than any sender writes. */
+static void
+test_boundary_behind_long_cfws_refused(void **state)
+{
+	struct msg_facts f;
+	struct buf b = BUF_INIT;
+	char *m;
+	size_t i;
+
+	(void)state;
+	buf_puts(&b, "From: a@apeai34.fr\nContent-Type: multipart/mixed; "
+	    "boundary=(");
+	for (i = 0; i < 2000; i++)
+		buf_putc(&b, 'x');
+	buf_puts(&b, ") \"\\\"\"\n\n--\"\n\nx\n--\"--\n");
+	m = buf_detach(&b);
+	parse_mem(m, &lim, &f);
+	assert_string_equal(f.malformed, FACTS_MALFORMED_BOUNDARY);
+	facts_free(&f);
+	free(m);
+}
+
 static void
 test_ordinary_quoted_boundary_accepted(void **state)
 {
@@ -1336,6 +1358,7 @@ main(void)
 		cmocka_unit_test(test_broken_files_are_malformed),
 		cmocka_unit_test(test_two_from_counted),
 		cmocka_unit_test(test_boundary_quote_variants),
+		cmocka_unit_test(test_boundary_behind_long_cfws_refused),
 		cmocka_unit_test(test_ordinary_quoted_boundary_accepted),
 		cmocka_unit_test(test_1000_nested_multiparts),
 		cmocka_unit_test(test_too_many_containers_refused_early),

@@ -1,0 +1,1012 @@
+/*
+ * test_annex - the CSV annex: every accepted form of a good file, every
+ * kind of bad row reported with its line (all of them, and nothing written
+ * after a failure), the exhaustive-list semantics, the quota, the dry-run
+ * plan text and export -> import = no change.  Files are under
+ * tests/data/annex/.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "balp/annex.h"
+#include "balp/date.h"
+#include "balp/store.h"
+
+#define DATA	BALP_SRCDIR "/tests/data/annex/"
+#define NOW	((time_t)1790000000)
+#define ACTOR	"admin-test"
+
+struct fx {
+	char		 dir[64];
+	char		 path[128];
+	struct store	*st;
+};
+
+static int32_t
+D(const char *iso)
+{
+	int32_t d;
+
+	if (date_parse_iso(iso, &d) == -1)
+		fail_msg("bad test date %s", iso);
+	return d;
+}
+
+static int
+rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct store_partner_spec p = { "apeai", "APEAI Ouest Hérault", NULL,
+	    DATE_NONE, DATE_NONE, STORE_NO_QUOTA };
+
+	if (fx == NULL)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/balp-annex-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
+	if (store_open(fx->path, &fx->st, NULL) != STORE_OK ||
+	    store_partner_add(fx->st, &p, ACTOR, NOW) != STORE_OK)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	store_close(fx->st);
+	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+static char *
+slurp(const char *name, size_t *len)
+{
+	char path[512];
+	char *data;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), DATA "%s", name);
+	if ((f = fopen(path, "rb")) == NULL)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	data = malloc((size_t)n + 1);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	data[n] = '\0';
+	*len = (size_t)n;
+	return data;
+}
+
+/* Parses a data file that must be valid. */
+static void
+parse_ok(const char *name, struct annex_rows *rows)
+{
+	struct buf err = BUF_INIT;
+	size_t len;
+	char *data = slurp(name, &len);
+
+	if (annex_parse(data, len, rows, &err) != 0)
+		fail_msg("%s: %s", name, buf_str(&err));
+	assert_int_equal(err.len, 0);
+	free(data);
+	buf_free(&err);
+}
+
+/* Parses a data file that must be refused; err gets the messages. */
+static void
+parse_bad(const char *name, struct buf *err)
+{
+	struct annex_rows rows;
+	size_t len;
+	char *data = slurp(name, &len);
+
+	assert_int_equal(annex_parse(data, len, &rows, err), -1);
+	assert_int_equal(rows.n, 0);
+	assert_null(rows.v);
+	free(data);
+}
+
+static size_t
+count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (*s == '\n')
+			n++;
+	return n;
+}
+
+/* The error text has a line "line N: ..." holding what. */
+static void
+assert_error(const char *errors, unsigned line, const char *what)
+{
+	char prefix[32];
+	const char *p = errors, *eol;
+
+	snprintf(prefix, sizeof(prefix), "line %u: ", line);
+	while (*p != '\0') {
+		eol = strchr(p, '\n');
+		if (eol == NULL)
+			eol = p + strlen(p);
+		if (strncmp(p, prefix, strlen(prefix)) == 0) {
+			char one[512];
+			size_t n = (size_t)(eol - p);
+
+			if (n >= sizeof(one))
+				n = sizeof(one) - 1;
+			memcpy(one, p, n);
+			one[n] = '\0';
+			if (strstr(one, what) != NULL)
+				return;
+		}
+		p = *eol ? eol + 1 : eol;
+	}
+	fail_msg("no error '%s%s' in:\n%s", prefix, what, errors);
+}
+
+static const struct annex_row *
+row_by_email(const struct annex_rows *rows, const char *email)
+{
+	size_t i;
+
+	for (i = 0; i < rows->n; i++)
+		if (strcmp(rows->v[i].email, email) == 0)
+			return &rows->v[i];
+	fail_msg("no row %s", email);
+	return NULL;
+}
+
+static long
+audit_count(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long n;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit",
+	    -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+import_file(struct fx *fx, const char *name, const char *today,
+    struct annex_plan *plan)
+{
+	struct annex_rows rows;
+
+	parse_ok(name, &rows);
+	if (annex_import(fx->st, "apeai", &rows, D(today), 0, ACTOR, NOW,
+	    plan) != STORE_OK)
+		fail_msg("import %s: %s", name, store_errmsg(fx->st));
+	assert_true(plan->applied);
+	annex_rows_free(&rows);
+}
+
+static void
+get_person(struct fx *fx, const char *email, struct store_person *p)
+{
+	if (store_person_get(fx->st, "apeai", email, p) != STORE_OK)
+		fail_msg("%s: %s", email, store_errmsg(fx->st));
+}
+
+/* ---- good files --------------------------------------------------------- */
+
+/* The three persons of good_semicolon_fr.csv, whatever the file's form. */
+static void
+assert_three_persons(const struct annex_rows *rows)
+{
+	const struct annex_row *r;
+
+	assert_int_equal(rows->n, 3);
+	r = row_by_email(rows, "a.martin@apeai34.fr");
+	assert_string_equal(r->last_name, "MARTIN");
+	assert_string_equal(r->first_name, "Anne");
+	assert_string_equal(r->job_title, "Assistante sociale");
+	assert_int_equal(r->start, D("2026-01-05"));
+	assert_int_equal(r->end, DATE_NONE);
+	r = row_by_email(rows, "p.durand@apeai34.fr");
+	assert_string_equal(r->job_title, "Éducateur spécialisé");
+	assert_int_equal(r->start, D("2025-03-15"));
+	assert_int_equal(r->end, D("2026-12-31"));
+	r = row_by_email(rows, "c.petit@apeai34.fr");
+	assert_string_equal(r->job_title, "");
+	assert_int_equal(r->start, D("2024-09-01"));
+	assert_int_equal(r->end, DATE_NONE);
+}
+
+static void
+test_parse_semicolon_fr_dates(void **state)
+{
+	struct annex_rows rows;
+
+	(void)state;
+	parse_ok("good_semicolon_fr.csv", &rows);
+	assert_three_persons(&rows);
+	/* Lines are the file's, header = 1. */
+	assert_int_equal(rows.v[0].line, 2);
+	assert_int_equal(rows.v[2].line, 4);
+	assert_int_equal(strlen(rows.digest), 64);
+	annex_rows_free(&rows);
+}
+
+static void
+test_parse_comma_iso_crlf_bom_accents(void **state)
+{
+	struct annex_rows rows;
+
+	(void)state;
+	parse_ok("good_comma_iso_crlf_bom.csv", &rows);
+	assert_three_persons(&rows);
+	annex_rows_free(&rows);
+}
+
+static void
+test_parse_quoted_fields(void **state)
+{
+	struct annex_rows rows;
+	const struct annex_row *r;
+
+	(void)state;
+	parse_ok("good_quoted.csv", &rows);
+	assert_int_equal(rows.n, 4);
+	r = row_by_email(&rows, "a.martin@apeai34.fr");
+	assert_string_equal(r->job_title, "Conseillère; ESF");
+	assert_int_equal(r->end, DATE_NONE);
+	r = row_by_email(&rows, "s.obrien@apeai34.fr");
+	assert_string_equal(r->last_name, "O'BRIEN");
+	assert_string_equal(r->first_name, "Seán");
+	assert_string_equal(r->job_title, "Chef de service \"insertion\"");
+	assert_int_equal(r->start, D("2025-02-01"));	/* ISO */
+	assert_int_equal(r->end, D("2026-12-31"));	/* French */
+	assert_int_equal(r->line, 4);	/* the empty line 3 is skipped */
+	r = row_by_email(&rows, "m.legall@apeai34.fr");
+	assert_string_equal(r->first_name, "Marie-Hélène");
+	assert_string_equal(r->job_title, "Référente BALP, coordinatrice");
+	assert_int_equal(r->start, D("2025-02-01"));	/* 1/2/2025 */
+	assert_int_equal(r->line, 6);	/* after a line of ';' */
+	/* A quoted newline: one cell, cleaned to a space. */
+	r = row_by_email(&rows, "j.dupont@apeai34.fr");
+	assert_string_equal(r->job_title, "Agent d'accueil");
+	assert_int_equal(r->line, 7);
+	annex_rows_free(&rows);
+}
+
+static void
+test_parse_convention_headers(void **state)
+{
+	struct annex_rows rows;
+	const struct annex_row *r;
+
+	(void)state;
+	parse_ok("good_aliases.csv", &rows);
+	assert_int_equal(rows.n, 1);
+	r = &rows.v[0];
+	assert_string_equal(r->email, "a.martin@apeai34.fr");
+	assert_string_equal(r->last_name, "MARTIN");
+	assert_string_equal(r->first_name, "Anne");
+	assert_string_equal(r->job_title, "Assistante sociale");
+	assert_int_equal(r->start, D("2026-01-05"));
+	annex_rows_free(&rows);
+}
+
+static void
+test_parse_optional_columns_absent(void **state)
+{
+	struct annex_rows rows;
+
+	(void)state;
+	parse_ok("good_minimal.csv", &rows);
+	assert_int_equal(rows.n, 1);
+	assert_string_equal(rows.v[0].job_title, "");
+	assert_int_equal(rows.v[0].end, DATE_NONE);
+	assert_int_equal(rows.v[0].start, D("2026-01-05"));
+	annex_rows_free(&rows);
+}
+
+/* Header spellings, table-driven on an in-memory file. */
+static void
+test_parse_header_spellings(void **state)
+{
+	static const char *const headers[] = {
+		"nom;prenom;email;fonction;date_habilitation;date_fin",
+		"NOM;PRÉNOM;E-MAIL;FONCTION;DATE D'HABILITATION;DATE DE FIN",
+		"Nom;Prénom;Mail;Fonction;Date habilitation;Date fin",
+		"nom ; prénom ; courriel ; fonction ; date-habilitation ; "
+		    "date-fin",
+		"Nom;Prénom;Adresse mail;Poste;Date d’habilitation;Date de fin",
+		"\"Nom\";\"Prénom\";\"Email\";\"Fonction\";"
+		    "\"Date d'habilitation\";\"Date de fin (si applicable)\"",
+	};
+	struct annex_rows rows;
+	struct buf err = BUF_INIT, file = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+		buf_reset(&file);
+		buf_reset(&err);
+		buf_printf(&file, "%s\nMARTIN;Anne;a.martin@apeai34.fr;AS;"
+		    "05/01/2026;31/12/2026\n", headers[i]);
+		if (annex_parse(file.data, file.len, &rows, &err) != 0)
+			fail_msg("header '%s': %s", headers[i], buf_str(&err));
+		assert_int_equal(rows.n, 1);
+		assert_int_equal(rows.v[0].end, D("2026-12-31"));
+		annex_rows_free(&rows);
+	}
+	buf_free(&err);
+	buf_free(&file);
+}
+
+/* ---- bad files ---------------------------------------------------------- */
+
+static void
+test_parse_every_bad_row_reported(void **state)
+{
+	static const struct {
+		unsigned	 line;
+		const char	*what;
+	} want[] = {
+		{ 3, "nom is empty" },
+		{ 4, "prenom is empty" },
+		{ 5, "email 'l.blanc-at-apeai34.fr' is not an email address" },
+		{ 6, "email 'e.noir@apeai34' is not an email address" },
+		{ 7, "email is empty" },
+		{ 8, "date_habilitation '31/02/2026' is not a date" },
+		{ 9, "date_habilitation is empty" },
+		{ 10, "date_fin '2026-13-01' is not a date" },
+		{ 11, "date_fin '04/01/2026' is before date_habilitation "
+		    "'05/01/2026'" },
+		{ 12, "email 'a.martin@apeai34.fr' appears twice (lines 2 "
+		    "and 12)" },
+		{ 13, "4 cells, expected 6" },
+		{ 14, "7 cells, expected 6" },
+		{ 15, "email 'n violet@apeai34.fr' is not an email address" },
+		{ 16, "email 'u@@apeai34.fr' is not an email address" },
+	};
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	parse_bad("bad_rows.csv", &err);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_error(buf_str(&err), want[i].line, want[i].what);
+	/* One error per bad line, none for the good line 2. */
+	assert_int_equal(count_lines(buf_str(&err)),
+	    sizeof(want) / sizeof(want[0]));
+	assert_null(strstr(buf_str(&err), "line 2:"));
+	/* In line order. */
+	assert_true(strncmp(buf_str(&err), "line 3: ", 8) == 0);
+	buf_free(&err);
+}
+
+static void
+test_parse_unknown_column(void **state)
+{
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	parse_bad("bad_header_unknown.csv", &err);
+	assert_error(buf_str(&err), 1, "unknown column 'téléphone'");
+	assert_int_equal(count_lines(buf_str(&err)), 1);
+	buf_free(&err);
+}
+
+static void
+test_parse_missing_column(void **state)
+{
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	parse_bad("bad_header_missing.csv", &err);
+	assert_error(buf_str(&err), 1, "missing column email");
+	assert_int_equal(count_lines(buf_str(&err)), 1);
+	buf_free(&err);
+}
+
+static void
+test_parse_column_twice(void **state)
+{
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	parse_bad("bad_header_twice.csv", &err);
+	assert_error(buf_str(&err), 1, "column email appears twice (cells 3 "
+	    "and 4)");
+	buf_free(&err);
+}
+
+static void
+test_parse_invalid_utf8(void **state)
+{
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	parse_bad("bad_utf8.csv", &err);
+	/* Line 3 is empty: the Latin-1 line is 4; line 5 has its own error. */
+	assert_error(buf_str(&err), 4, "not valid UTF-8");
+	assert_error(buf_str(&err), 5, "date_habilitation '2026-02-30' is not "
+	    "a date");
+	assert_int_equal(count_lines(buf_str(&err)), 2);
+	buf_free(&err);
+}
+
+static void
+test_parse_bad_quotes(void **state)
+{
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	parse_bad("bad_quote.csv", &err);
+	assert_error(buf_str(&err), 2, "text after the closing quote of cell 1");
+	assert_error(buf_str(&err), 4, "never closed");
+	assert_int_equal(count_lines(buf_str(&err)), 2);
+	buf_free(&err);
+}
+
+static void
+test_parse_empty_file(void **state)
+{
+	struct annex_rows rows;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	parse_bad("empty.csv", &err);
+	assert_non_null(strstr(buf_str(&err), "no header row"));
+	buf_reset(&err);
+	assert_int_equal(annex_parse("", 0, &rows, &err), -1);
+	assert_error(buf_str(&err), 1, "no header row");
+	buf_free(&err);
+}
+
+static void
+test_parse_nul_byte(void **state)
+{
+	static const char data[] = "nom;prenom;email;date_habilitation\n"
+	    "MARTIN;An\0ne;a@x.fr;2026-01-05\n";
+	struct annex_rows rows;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(annex_parse(data, sizeof(data) - 1, &rows, &err), -1);
+	assert_error(buf_str(&err), 2, "NUL");
+	buf_free(&err);
+}
+
+/* A long bad value is cut in the message, on a character boundary. */
+static void
+test_parse_error_echo_bounded(void **state)
+{
+	struct annex_rows rows;
+	struct buf err = BUF_INIT, file = BUF_INIT;
+	int i;
+
+	(void)state;
+	buf_puts(&file, "nom;prenom;email;date_habilitation\nM;A;");
+	for (i = 0; i < 500; i++)
+		buf_puts(&file, "é");
+	buf_puts(&file, ";2026-01-05\n");
+	assert_int_equal(annex_parse(file.data, file.len, &rows, &err), -1);
+	assert_error(buf_str(&err), 2, "...' is not an email address");
+	assert_true(err.len < 200);
+	buf_free(&err);
+	buf_free(&file);
+}
+
+/* A refused file never reaches the store. */
+static void
+test_failed_file_writes_nothing(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person_list l;
+	struct buf err = BUF_INIT;
+	long audit = audit_count(fx->path);
+
+	parse_bad("bad_rows.csv", &err);
+	assert_int_equal(store_person_list(fx->st, "apeai", DATE_NONE, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_person_list_free(&l);
+	assert_int_equal(audit_count(fx->path), audit);
+	buf_free(&err);
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+static void
+test_import_adds_all(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct store_person p;
+	int64_t bad;
+
+	import_file(fx, "good_semicolon_fr.csv", "2026-06-01", &plan);
+	assert_int_equal(plan.n_added, 3);
+	assert_int_equal(plan.n_updated + plan.n_ended + plan.n_unchanged, 0);
+	annex_plan_free(&plan);
+	get_person(fx, "p.durand@apeai34.fr", &p);
+	assert_string_equal(p.job_title, "Éducateur spécialisé");
+	assert_int_equal(p.end, D("2026-12-31"));
+	store_person_free(&p);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+}
+
+static void
+test_import_same_file_twice_changes_nothing(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+
+	import_file(fx, "good_semicolon_fr.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	/* The same persons in another form of file. */
+	import_file(fx, "good_comma_iso_crlf_bom.csv", "2026-06-02", &plan);
+	assert_int_equal(plan.n_unchanged, 3);
+	assert_int_equal(plan.n_added + plan.n_updated + plan.n_ended, 0);
+	annex_plan_free(&plan);
+}
+
+static void
+test_import_exhaustive_list(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct store_person p;
+	struct store_person_list l;
+
+	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
+	assert_int_equal(plan.n_added, 4);
+	annex_plan_free(&plan);
+
+	import_file(fx, "annex_v2.csv", "2026-11-23", &plan);
+	assert_int_equal(plan.n_added, 1);
+	assert_int_equal(plan.n_updated, 1);
+	assert_int_equal(plan.n_ended, 1);
+	assert_int_equal(plan.n_unchanged, 1);
+	annex_plan_free(&plan);
+
+	/* Missing from the file: ended at the import day, kept. */
+	get_person(fx, "c.petit@apeai34.fr", &p);
+	assert_int_equal(p.end, D("2026-11-23"));
+	assert_string_equal(p.last_name, "PETIT");
+	store_person_free(&p);
+	/* Already ended before: left as it was. */
+	get_person(fx, "j.leroy@apeai34.fr", &p);
+	assert_int_equal(p.end, D("2026-03-31"));
+	store_person_free(&p);
+	get_person(fx, "p.durand@apeai34.fr", &p);
+	assert_int_equal(p.end, D("2026-12-31"));
+	store_person_free(&p);
+	get_person(fx, "h.nouveau@apeai34.fr", &p);
+	assert_int_equal(p.start, D("2026-12-01"));
+	store_person_free(&p);
+	/* History: nobody deleted. */
+	assert_int_equal(store_person_list(fx->st, "apeai", DATE_NONE, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 5);
+	store_person_list_free(&l);
+	/* Habilitated on the day after the import: not PETIT any more. */
+	assert_int_equal(store_person_list(fx->st, "apeai", D("2026-11-24"),
+	    &l), STORE_OK);
+	assert_int_equal(l.n, 2);	/* MARTIN, DURAND */
+	store_person_list_free(&l);
+	assert_int_equal(store_person_list(fx->st, "apeai", D("2026-11-23"),
+	    &l), STORE_OK);
+	assert_int_equal(l.n, 3);	/* + PETIT on her last day */
+	store_person_list_free(&l);
+}
+
+static void
+test_import_comeback_takes_file_dates(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct store_person p;
+	struct buf text = BUF_INIT;
+
+	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	import_file(fx, "annex_v2.csv", "2026-11-23", &plan);
+	annex_plan_free(&plan);
+	import_file(fx, "annex_v3.csv", "2026-11-25", &plan);
+	assert_int_equal(plan.n_updated, 1);
+	assert_int_equal(annex_plan_render(&plan, &text), 0);
+	assert_non_null(strstr(buf_str(&text), "~ update j.leroy@apeai34.fr: "
+	    "date_habilitation 2024-01-01 -> 2026-12-01, date_fin 2026-03-31 "
+	    "-> (none)\n"));
+	annex_plan_free(&plan);
+	get_person(fx, "j.leroy@apeai34.fr", &p);
+	assert_int_equal(p.start, D("2026-12-01"));
+	assert_int_equal(p.end, DATE_NONE);
+	store_person_free(&p);
+	buf_free(&text);
+}
+
+static void
+test_import_keeps_suspension(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct store_person p;
+
+	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	assert_int_equal(store_person_suspend(fx->st, "apeai",
+	    "a.martin@apeai34.fr", "investigation", ACTOR, NOW), STORE_OK);
+	import_file(fx, "annex_v1.csv", "2026-06-02", &plan);
+	assert_int_equal(plan.n_unchanged, 4);
+	annex_plan_free(&plan);
+	get_person(fx, "a.martin@apeai34.fr", &p);
+	assert_true(p.suspended);
+	store_person_free(&p);
+}
+
+static void
+test_import_dry_run_plan_text(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct annex_rows rows;
+	struct store_person_list before, after;
+	struct buf text = BUF_INIT;
+	long audit;
+	size_t i;
+
+	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	audit = audit_count(fx->path);
+	assert_int_equal(store_person_list(fx->st, "apeai", DATE_NONE,
+	    &before), STORE_OK);
+
+	parse_ok("annex_v2.csv", &rows);
+	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-11-23"),
+	    1, ACTOR, NOW, &plan), STORE_OK);
+	assert_false(plan.applied);
+	assert_int_equal(annex_plan_render(&plan, &text), 0);
+	assert_string_equal(buf_str(&text),
+	    "~ update p.durand@apeai34.fr: date_fin (none) -> 2026-12-31\n"
+	    "+ add h.nouveau@apeai34.fr (NOUVEAU Hugo, from 2026-12-01)\n"
+	    "- end c.petit@apeai34.fr (PETIT Claire) at 2026-11-23\n"
+	    "1 added, 1 updated, 1 ended, 1 unchanged\n");
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+
+	/* Nothing written. */
+	assert_int_equal(audit_count(fx->path), audit);
+	assert_int_equal(store_person_list(fx->st, "apeai", DATE_NONE,
+	    &after), STORE_OK);
+	assert_int_equal(after.n, before.n);
+	for (i = 0; i < after.n; i++) {
+		assert_string_equal(after.v[i].email, before.v[i].email);
+		assert_int_equal(after.v[i].end, before.v[i].end);
+	}
+	store_person_list_free(&before);
+	store_person_list_free(&after);
+	buf_free(&text);
+}
+
+static void
+test_import_plan_text_add_with_end_and_names(void **state)
+{
+	static const char v2[] =
+	    "nom;prenom;email;fonction;date_habilitation;date_fin\n"
+	    "MARTIN-DUPRÉ;Anne;a.martin@apeai34.fr;Cheffe de service;"
+	    "05/01/2026;\n"
+	    "BLANC;Luc;l.blanc@apeai34.fr;;01/12/2026;31/12/2027\n";
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct annex_rows rows;
+	struct buf text = BUF_INIT, err = BUF_INIT;
+
+	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	assert_int_equal(annex_parse(v2, sizeof(v2) - 1, &rows, &err), 0);
+	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-11-23"),
+	    1, ACTOR, NOW, &plan), STORE_OK);
+	assert_int_equal(annex_plan_render(&plan, &text), 0);
+	assert_string_equal(buf_str(&text),
+	    "~ update a.martin@apeai34.fr: nom 'MARTIN' -> 'MARTIN-DUPRÉ', "
+	    "fonction 'Assistante sociale' -> 'Cheffe de service'\n"
+	    "+ add l.blanc@apeai34.fr (BLANC Luc, from 2026-12-01 to "
+	    "2027-12-31)\n"
+	    "- end c.petit@apeai34.fr (PETIT Claire) at 2026-11-23\n"
+	    "- end p.durand@apeai34.fr (DURAND Paul) at 2026-11-23\n"
+	    "1 added, 1 updated, 2 ended, 0 unchanged\n");
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	buf_free(&text);
+	buf_free(&err);
+}
+
+static void
+test_import_audit_rows(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct store_audit_list l;
+	int64_t bad;
+
+	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	import_file(fx, "annex_v2.csv", "2026-11-23", &plan);
+	annex_plan_free(&plan);
+	assert_int_equal(store_audit_list(fx->st, "admin", 4, &l), STORE_OK);
+	assert_string_equal(l.v[0].action, "annex.import");
+	assert_string_equal(l.v[0].object, "apeai");
+	assert_non_null(strstr(l.v[0].detail, "1 added, 1 updated, 1 ended, "
+	    "1 unchanged"));
+	assert_string_equal(l.v[1].action, "person.end");
+	assert_string_equal(l.v[1].object, "apeai/c.petit@apeai34.fr");
+	assert_string_equal(l.v[2].action, "person.add");
+	assert_string_equal(l.v[3].action, "person.update");
+	assert_non_null(strstr(l.v[3].detail, "date_fin (none) -> "
+	    "2026-12-31"));
+	store_audit_list_free(&l);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+}
+
+static void
+test_import_quota(void **state)
+{
+	struct fx *fx = *state;
+	struct store_partner_spec q2 = { "q2", "Quota 2", NULL, DATE_NONE,
+	    DATE_NONE, 2 };
+	struct store_partner_spec q3 = { "q3", "Quota 3", NULL, DATE_NONE,
+	    DATE_NONE, 3 };
+	struct annex_rows rows;
+	struct annex_plan plan;
+	struct store_person_list l;
+	long audit;
+
+	assert_int_equal(store_partner_add(fx->st, &q2, ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_partner_add(fx->st, &q3, ACTOR, NOW), STORE_OK);
+	audit = audit_count(fx->path);
+	parse_ok("quota3.csv", &rows);
+	/* 4 rows, 3 habilitated on 2026-06-01 or later (one ended). */
+	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2026-06-01"), 0,
+	    ACTOR, NOW, &plan), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "3 persons"));
+	assert_non_null(strstr(store_errmsg(fx->st), "quota is 2"));
+	assert_false(plan.applied);
+	annex_plan_free(&plan);
+	assert_int_equal(store_person_list(fx->st, "q2", DATE_NONE, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_person_list_free(&l);
+	assert_int_equal(audit_count(fx->path), audit);
+	/* The dry run says it too. */
+	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2026-06-01"), 1,
+	    ACTOR, NOW, &plan), STORE_REFUSED);
+	annex_plan_free(&plan);
+
+	assert_int_equal(annex_import(fx->st, "q3", &rows, D("2026-06-01"), 0,
+	    ACTOR, NOW, &plan), STORE_OK);
+	assert_int_equal(plan.n_added, 4);
+	annex_plan_free(&plan);
+	/* Later, DURAND's end has passed: the same file fits quota 2. */
+	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2027-01-01"), 0,
+	    ACTOR, NOW, &plan), STORE_OK);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+}
+
+static void
+test_import_unknown_partner(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_rows rows;
+	struct annex_plan plan;
+
+	parse_ok("annex_v1.csv", &rows);
+	assert_int_equal(annex_import(fx->st, "ghost", &rows, D("2026-06-01"),
+	    0, ACTOR, NOW, &plan), STORE_NOTFOUND);
+	assert_non_null(strstr(store_errmsg(fx->st), "ghost"));
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+}
+
+/* Conventions not yet started or already ended take annexes anyway. */
+static void
+test_import_outside_convention(void **state)
+{
+	struct fx *fx = *state;
+	struct store_partner_spec later = { "later", "Later", NULL,
+	    D("2027-01-01"), DATE_NONE, STORE_NO_QUOTA };
+	struct store_partner_spec over = { "over", "Over", NULL,
+	    D("2020-01-01"), D("2021-12-31"), STORE_NO_QUOTA };
+	struct annex_rows rows;
+	struct annex_plan plan;
+
+	assert_int_equal(store_partner_add(fx->st, &later, ACTOR, NOW),
+	    STORE_OK);
+	assert_int_equal(store_partner_add(fx->st, &over, ACTOR, NOW),
+	    STORE_OK);
+	assert_int_equal(store_partner_suspend(fx->st, "over", "ended",
+	    ACTOR, NOW), STORE_OK);
+	parse_ok("annex_v1.csv", &rows);
+	assert_int_equal(annex_import(fx->st, "later", &rows, D("2026-06-01"),
+	    0, ACTOR, NOW, &plan), STORE_OK);
+	annex_plan_free(&plan);
+	assert_int_equal(annex_import(fx->st, "over", &rows, D("2026-06-01"),
+	    0, ACTOR, NOW, &plan), STORE_OK);
+	assert_int_equal(plan.n_added, 4);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+}
+
+/* An empty list (header only) ends everyone: it is the exhaustive list. */
+static void
+test_import_header_only_ends_everyone(void **state)
+{
+	static const char empty[] = "nom;prenom;email;fonction;"
+	    "date_habilitation;date_fin\r\n";
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct annex_rows rows;
+	struct buf err = BUF_INIT;
+
+	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	assert_int_equal(annex_parse(empty, sizeof(empty) - 1, &rows, &err),
+	    0);
+	assert_int_equal(rows.n, 0);
+	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-01"),
+	    0, ACTOR, NOW, &plan), STORE_OK);
+	assert_int_equal(plan.n_ended, 3);	/* LEROY had already ended */
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	buf_free(&err);
+}
+
+/* ---- export ------------------------------------------------------------- */
+
+static void
+test_export_text(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct buf out = BUF_INIT;
+
+	import_file(fx, "good_semicolon_fr.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	assert_int_equal(annex_export(fx->st, "apeai", &out), STORE_OK);
+	assert_string_equal(buf_str(&out),
+	    "nom;prenom;email;fonction;date_habilitation;date_fin\r\n"
+	    "DURAND;Paul;p.durand@apeai34.fr;Éducateur spécialisé;15/03/2025;"
+	    "31/12/2026\r\n"
+	    "MARTIN;Anne;a.martin@apeai34.fr;Assistante sociale;05/01/2026;"
+	    "\r\n"
+	    "PETIT;Claire;c.petit@apeai34.fr;;01/09/2024;\r\n");
+	buf_free(&out);
+	assert_int_equal(annex_export(fx->st, "ghost", &out), STORE_NOTFOUND);
+	buf_free(&out);
+}
+
+static void
+test_export_then_import_changes_nothing(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct annex_rows rows;
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	long audit_rows_before;
+
+	/*
+	 * Ended and re-dated persons, then quotes, separators and accents;
+	 * h.nouveau, missing from the last file, ends before his start (a
+	 * cancelled arrival, left out of the export).
+	 */
+	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	import_file(fx, "annex_v2.csv", "2026-11-22", &plan);
+	annex_plan_free(&plan);
+	import_file(fx, "good_quoted.csv", "2026-11-23", &plan);
+	assert_int_equal(plan.n_ended, 2);	/* DURAND, NOUVEAU */
+	annex_plan_free(&plan);
+
+	assert_int_equal(annex_export(fx->st, "apeai", &out), STORE_OK);
+	assert_non_null(strstr(buf_str(&out), "\"Conseillère; ESF\""));
+	assert_non_null(strstr(buf_str(&out),
+	    "\"Chef de service \"\"insertion\"\"\""));
+	assert_non_null(strstr(buf_str(&out),
+	    "\"Référente BALP, coordinatrice\""));
+	assert_null(strstr(buf_str(&out), "h.nouveau"));
+	if (annex_parse(out.data, out.len, &rows, &err) != 0)
+		fail_msg("export does not parse: %s", buf_str(&err));
+	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-11-24"),
+	    0, ACTOR, NOW, &plan), STORE_OK);
+	assert_int_equal(plan.n_added, 0);
+	assert_int_equal(plan.n_updated, 0);
+	assert_int_equal(plan.n_ended, 0);
+	assert_int_equal(plan.n_unchanged, rows.n);
+	assert_int_equal(rows.n, 7);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+
+	/* And the export of that is the same text. */
+	audit_rows_before = audit_count(fx->path);
+	buf_reset(&err);
+	assert_int_equal(annex_export(fx->st, "apeai", &err), STORE_OK);
+	assert_string_equal(buf_str(&err), buf_str(&out));
+	assert_int_equal(audit_count(fx->path), audit_rows_before);
+	buf_free(&out);
+	buf_free(&err);
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_semicolon_fr_dates),
+		cmocka_unit_test(test_parse_comma_iso_crlf_bom_accents),
+		cmocka_unit_test(test_parse_quoted_fields),
+		cmocka_unit_test(test_parse_convention_headers),
+		cmocka_unit_test(test_parse_optional_columns_absent),
+		cmocka_unit_test(test_parse_header_spellings),
+		cmocka_unit_test(test_parse_every_bad_row_reported),
+		cmocka_unit_test(test_parse_unknown_column),
+		cmocka_unit_test(test_parse_missing_column),
+		cmocka_unit_test(test_parse_column_twice),
+		cmocka_unit_test(test_parse_invalid_utf8),
+		cmocka_unit_test(test_parse_bad_quotes),
+		cmocka_unit_test(test_parse_empty_file),
+		cmocka_unit_test(test_parse_nul_byte),
+		cmocka_unit_test(test_parse_error_echo_bounded),
+		T(test_failed_file_writes_nothing),
+		T(test_import_adds_all),
+		T(test_import_same_file_twice_changes_nothing),
+		T(test_import_exhaustive_list),
+		T(test_import_comeback_takes_file_dates),
+		T(test_import_keeps_suspension),
+		T(test_import_dry_run_plan_text),
+		T(test_import_plan_text_add_with_end_and_names),
+		T(test_import_audit_rows),
+		T(test_import_quota),
+		T(test_import_unknown_partner),
+		T(test_import_outside_convention),
+		T(test_import_header_only_ends_everyone),
+		T(test_export_text),
+		T(test_export_then_import_changes_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
