@@ -1354,39 +1354,82 @@ clean_body(const char *s, size_t len)
 	return buf_detach(&b);
 }
 
+/* Bytes of NUL padding after the copy handed to libetpan's decoders. */
+#define DECODE_PAD	8
+
+/*
+ * Decodes the transfer encoding of a part's body, at most about enc_cap
+ * encoded bytes (cut after a line end).  libetpan 1.9.4 reads past the
+ * end of a quoted-printable body that ends in "=X" (ASan: heap overflow
+ * in mmap_string_insert_len, found by fuzzing), so it gets a copy with
+ * NUL padding rather than a pointer into the message.  Returns a malloc'd
+ * buffer and its length in *outlen, NULL on failure (*nomem on ENOMEM).
+ */
+static char *
+decode_body(const struct mailmime_data *d, size_t enc_cap, size_t *outlen,
+    int *nomem)
+{
+	const char *src = d->dt_data.dt_text.dt_data;
+	size_t n = d->dt_data.dt_text.dt_length, idx = 0, declen = 0, k;
+	char *copy, *dec = NULL, *out;
+	int r;
+
+	if (n > enc_cap) {
+		for (k = enc_cap; k > 0 && src[k - 1] != '\n'; k--)
+			;
+		n = k > 0 ? k : enc_cap;
+	}
+	if (n > SIZE_MAX - DECODE_PAD || (copy = calloc(1, n + DECODE_PAD)) ==
+	    NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	memcpy(copy, src, n);
+	r = mailmime_part_parse(copy, n, &idx,
+	    d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT,
+	    &dec, &declen);
+	free(copy);
+	if (r == MAILIMF_ERROR_MEMORY) {
+		*nomem = 1;
+		return NULL;
+	}
+	if (r != MAILIMF_NO_ERROR || dec == NULL)
+		return NULL;
+	if ((out = buf_strndup(dec, declen)) == NULL)
+		*nomem = 1;
+	mailmime_decoded_part_free(dec);
+	*outlen = declen;
+	return out;
+}
+
 static void
 take_first_text(struct walk *w)
 {
 	struct mailmime *m = w->plain != NULL ? w->plain : w->html;
 	struct mailmime_data *d;
 	const char *cs;
-	char *dec = NULL, *u, *t, *c;
-	size_t idx = 0, declen = 0, cap, max = w->lim->max_text;
-	int r, is_html = w->plain == NULL;
+	char *dec, *u, *t, *c;
+	size_t declen = 0, cap, max = w->lim->max_text;
+	int is_html = w->plain == NULL;
 
 	if (m == NULL || m->mm_content_type == NULL ||
 	    (d = m->mm_body) == NULL ||
 	    d->dt_type != MAILMIME_DATA_TEXT ||
 	    d->dt_data.dt_text.dt_data == NULL)
 		return;
-	r = mailmime_part_parse(d->dt_data.dt_text.dt_data,
-	    d->dt_data.dt_text.dt_length, &idx,
-	    d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT,
-	    &dec, &declen);
-	if (r == MAILIMF_ERROR_MEMORY) {
-		w->nomem = 1;
-		return;
-	}
-	if (r != MAILIMF_NO_ERROR || dec == NULL)
-		return;
 	/*
-	 * Convert no more than can yield max bytes: 4 input bytes give at
-	 * least one output byte in any charset; HTML markup shrinks more.
+	 * Decode and convert no more than can yield max bytes: 4 input
+	 * bytes give at least one output byte in any charset; HTML markup
+	 * shrinks more; QP takes 3 encoded bytes per decoded one.
 	 */
-	cap = max > SIZE_MAX / 64 ? SIZE_MAX : (is_html ? max * 64 : max * 4);
+	cap = max > SIZE_MAX / 256 ? SIZE_MAX / 4 :
+	    (is_html ? max * 64 : max * 4);
+	if ((dec = decode_body(d, cap > SIZE_MAX / 4 ? SIZE_MAX : cap * 3 +
+	    1024, &declen, &w->nomem)) == NULL)
+		return;
 	cs = mailmime_content_param_get(m->mm_content_type, "charset");
 	u = to_utf8(dec, declen < cap ? declen : cap, cs);
-	mailmime_decoded_part_free(dec);
+	free(dec);
 	if (u == NULL) {
 		w->nomem = 1;
 		return;

@@ -768,6 +768,34 @@ test_first_text_base64_utf8(void **state)
 	facts_free(&f);
 }
 
+/*
+ * libetpan 1.9.4 reads past a QP body ending in "=X" (found by fuzzing):
+ * the exact-size buffer makes ASan's memmove interceptor catch it if the
+ * message itself were handed to the decoder.
+ */
+static void
+test_first_text_qp_ending_in_equals(void **state)
+{
+	static const char *const msgs[] = {
+		"From: a@apeai34.fr\nContent-Transfer-Encoding: "
+		    "quoted-printable\n\ncaf=C3=A9 =4",
+		"From: a@apeai34.fr\nContent-Transfer-Encoding: "
+		    "quoted-printable\n\ncaf=C3=A9 =",
+		"From: a@apeai34.fr\nContent-Type: multipart/mixed; "
+		    "boundary=b\n\n--b\nContent-Transfer-Encoding: "
+		    "quoted-printable\n\ncaf=C3=A9 =4\n--b",
+	};
+	struct msg_facts f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		parse_mem(msgs[i], &lim, &f);
+		assert_prefix(f.first_text, "café ");
+		facts_free(&f);
+	}
+}
+
 static void
 test_no_text_part_no_first_text(void **state)
 {
@@ -1354,6 +1382,7 @@ main(void)
 		cmocka_unit_test(test_first_text_nul_bytes_in_body),
 		cmocka_unit_test(test_first_text_bounded_on_utf8_boundary),
 		cmocka_unit_test(test_first_text_base64_utf8),
+		cmocka_unit_test(test_first_text_qp_ending_in_equals),
 		cmocka_unit_test(test_no_text_part_no_first_text),
 		cmocka_unit_test(test_broken_files_are_malformed),
 		cmocka_unit_test(test_two_from_counted),
