@@ -19,12 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Reports a store failure and maps it to an exit status. */
+/* Reports a store failure; the command then exits 1. */
 static int
-store_fail(struct ctl *c, int r)
+store_fail(struct ctl *c)
 {
 	ctl_error("%s", store_errmsg(c->store));
-	(void)r;
 	return CTL_FAILED;
 }
 
@@ -157,6 +156,72 @@ out:
 	return rc;
 }
 
+/*
+ * The arguments of "end|suspend|resume TARGET": --date for end (default
+ * today), a required --reason for suspend, --partner when the target is a
+ * person.  Shared by partner and person so both read the same way.
+ */
+struct change {
+	const char	*what;		/* "end", "suspend", "resume" */
+	const char	*target;	/* partner id or email */
+	const char	*partner;	/* person only; NULL = the only one */
+	const char	*reason;
+	int32_t		 date;
+};
+
+static int
+parse_change(struct ctl *c, int argc, char **argv, int person,
+    struct change *ch)
+{
+	static const struct option opts[] = {
+		{ "partner", required_argument, NULL, 'p' },
+		{ "date", required_argument, NULL, 'd' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int o;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->what = argv[0];
+	ch->date = c->today;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'p' && person)
+			ch->partner = optarg;
+		else if (o == 'd' && strcmp(ch->what, "end") == 0) {
+			if (ctl_date("--date", optarg, &ch->date) == -1)
+				return -1;
+		} else if (o == 'r' && strcmp(ch->what, "suspend") == 0)
+			ch->reason = optarg;
+		else
+			return -1;
+	}
+	if (optind + 1 != argc)
+		return -1;
+	if (strcmp(ch->what, "suspend") == 0 &&
+	    (ch->reason == NULL || *ch->reason == '\0'))
+		return -1;
+	ch->target = argv[optind];
+	return 0;
+}
+
+static int
+change_usage(const struct change *ch, const char *noun, const char *opt)
+{
+	struct buf u = BUF_INIT;
+	int rc;
+
+	if (strcmp(ch->what, "end") == 0)
+		buf_printf(&u, "%s end %s [--date DATE]", noun, opt);
+	else if (strcmp(ch->what, "suspend") == 0)
+		buf_printf(&u, "%s suspend %s --reason TEXT", noun, opt);
+	else
+		buf_printf(&u, "%s resume %s", noun, opt);
+	rc = usage(buf_str(&u));
+	buf_free(&u);
+	return rc;
+}
+
 /* ---- partner ----------------------------------------------------------- */
 
 static const char *
@@ -240,7 +305,7 @@ partner_add(struct ctl *c, int argc, char **argv)
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	if ((r = store_partner_add(c->store, &s, c->actor, c->now)) != STORE_OK)
-		return store_fail(c, r);
+		return store_fail(c);
 	printf("partner %s added\n", s.id);
 	return CTL_OK;
 }
@@ -258,7 +323,7 @@ partner_list(struct ctl *c, int argc, char **argv)
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	if (store_partner_list(c->store, &l) != STORE_OK)
-		return store_fail(c, STORE_ERROR);
+		return store_fail(c);
 	printf("%-24s %-32s %-10s %-10s %-11s %s\n", "ID", "NAME", "START",
 	    "END", "STATE", "PERSONS");
 	for (i = 0; i < l.n; i++) {
@@ -266,7 +331,7 @@ partner_list(struct ctl *c, int argc, char **argv)
 
 		if (count_persons(c, p->id, c->today, &n) == -1) {
 			store_partner_list_free(&l);
-			return store_fail(c, STORE_ERROR);
+			return store_fail(c);
 		}
 		if (p->max_persons == STORE_NO_QUOTA)
 			snprintf(q, sizeof(q), "%zu", n);
@@ -326,11 +391,11 @@ partner_show(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	memset(&p, 0, sizeof(p));
 	if ((r = store_partner_get(c->store, argv[1], &p)) != STORE_OK)
-		return store_fail(c, r);
+		return store_fail(c);
 	if (count_persons(c, p.id, c->today, &active) == -1 ||
 	    store_person_list(c->store, p.id, DATE_NONE, &l) != STORE_OK) {
 		store_partner_free(&p);
-		return store_fail(c, STORE_ERROR);
+		return store_fail(c);
 	}
 	printf("id          %s\n", p.id);
 	printf("name        %s\n", p.name);
@@ -355,53 +420,27 @@ partner_show(struct ctl *c, int argc, char **argv)
 static int
 partner_change(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "date", required_argument, NULL, 'd' },
-		{ "reason", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *what = argv[0], *reason = NULL;
-	int32_t when;
-	int ch, r;
+	struct change ch;
+	int r;
 
-	when = c->today;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'd' && strcmp(what, "end") == 0) {
-			if (ctl_date("--date", optarg, &when) == -1)
-				return CTL_USAGE;
-		} else if (ch == 'r' && strcmp(what, "suspend") == 0)
-			reason = optarg;
-		else
-			goto bad;
-	}
-	if (optind + 1 != argc)
-		goto bad;
-	if (strcmp(what, "suspend") == 0 && (reason == NULL || *reason == '\0'))
-		goto bad;
+	if (parse_change(c, argc, argv, 0, &ch) == -1)
+		return change_usage(&ch, "partner", "ID");
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	if (strcmp(what, "end") == 0)
-		r = store_partner_end(c->store, argv[optind], when, c->actor,
+	if (strcmp(ch.what, "end") == 0)
+		r = store_partner_end(c->store, ch.target, ch.date, c->actor,
 		    c->now);
-	else if (strcmp(what, "suspend") == 0)
-		r = store_partner_suspend(c->store, argv[optind], reason,
+	else if (strcmp(ch.what, "suspend") == 0)
+		r = store_partner_suspend(c->store, ch.target, ch.reason,
 		    c->actor, c->now);
 	else
-		r = store_partner_resume(c->store, argv[optind], c->actor,
-		    c->now);
+		r = store_partner_resume(c->store, ch.target, c->actor, c->now);
 	if (r != STORE_OK)
-		return store_fail(c, r);
-	printf("partner %s: %s\n", argv[optind], strcmp(what, "end") == 0 ?
-	    "convention ends" : strcmp(what, "suspend") == 0 ? "suspended" :
+		return store_fail(c);
+	printf("partner %s: %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
+	    "convention ends" : strcmp(ch.what, "suspend") == 0 ? "suspended" :
 	    "resumed");
 	return CTL_OK;
-bad:
-	if (strcmp(what, "end") == 0)
-		return usage("partner end ID [--date DATE]");
-	if (strcmp(what, "suspend") == 0)
-		return usage("partner suspend ID --reason TEXT");
-	return usage("partner resume ID");
 }
 
 int
@@ -486,7 +525,7 @@ person_add(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	r = store_person_add(c->store, &s, c->today, c->actor, c->now, NULL);
 	if (r != STORE_OK)
-		return store_fail(c, r);
+		return store_fail(c);
 	printf("person %s added to %s\n", s.email, s.partner_id);
 	return CTL_OK;
 }
@@ -495,55 +534,28 @@ person_add(struct ctl *c, int argc, char **argv)
 static int
 person_change(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "partner", required_argument, NULL, 'p' },
-		{ "date", required_argument, NULL, 'd' },
-		{ "reason", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *what = argv[0], *partner = NULL, *reason = NULL;
-	int32_t when = c->today;
-	int ch, r;
+	struct change ch;
+	int r;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'p')
-			partner = optarg;
-		else if (ch == 'd' && strcmp(what, "end") == 0) {
-			if (ctl_date("--date", optarg, &when) == -1)
-				return CTL_USAGE;
-		} else if (ch == 'r' && strcmp(what, "suspend") == 0)
-			reason = optarg;
-		else
-			goto bad;
-	}
-	if (optind + 1 != argc)
-		goto bad;
-	if (strcmp(what, "suspend") == 0 && (reason == NULL || *reason == '\0'))
-		goto bad;
+	if (parse_change(c, argc, argv, 1, &ch) == -1)
+		return change_usage(&ch, "person", "EMAIL [--partner ID]");
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	if (strcmp(what, "end") == 0)
-		r = store_person_end(c->store, partner, argv[optind], when,
+	if (strcmp(ch.what, "end") == 0)
+		r = store_person_end(c->store, ch.partner, ch.target, ch.date,
 		    c->actor, c->now);
-	else if (strcmp(what, "suspend") == 0)
-		r = store_person_suspend(c->store, partner, argv[optind],
-		    reason, c->actor, c->now);
+	else if (strcmp(ch.what, "suspend") == 0)
+		r = store_person_suspend(c->store, ch.partner, ch.target,
+		    ch.reason, c->actor, c->now);
 	else
-		r = store_person_resume(c->store, partner, argv[optind],
+		r = store_person_resume(c->store, ch.partner, ch.target,
 		    c->today, c->actor, c->now);
 	if (r != STORE_OK)
-		return store_fail(c, r);
-	printf("person %s: %s\n", argv[optind], strcmp(what, "end") == 0 ?
-	    "habilitation ends" : strcmp(what, "suspend") == 0 ?
+		return store_fail(c);
+	printf("person %s: %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
+	    "habilitation ends" : strcmp(ch.what, "suspend") == 0 ?
 	    "suspended" : "resumed");
 	return CTL_OK;
-bad:
-	if (strcmp(what, "end") == 0)
-		return usage("person end EMAIL [--partner ID] [--date DATE]");
-	if (strcmp(what, "suspend") == 0)
-		return usage("person suspend EMAIL [--partner ID] --reason TEXT");
-	return usage("person resume EMAIL [--partner ID]");
 }
 
 static int
@@ -574,7 +586,7 @@ person_list(struct ctl *c, int argc, char **argv)
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	if (store_person_list(c->store, partner, at, &l) != STORE_OK)
-		return store_fail(c, STORE_ERROR);
+		return store_fail(c);
 	print_persons(&l, 1);
 	store_person_list_free(&l);
 	return CTL_OK;
@@ -658,7 +670,7 @@ ctl_admin_log(struct ctl *c, int argc, char **argv)
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	if (store_decision_list(c->store, &f, &l) != STORE_OK)
-		return store_fail(c, STORE_ERROR);
+		return store_fail(c);
 	printf("%-20s %-11s %-10s %-22s %-32s %s\n", "DECIDED (UTC)", "OUTCOME",
 	    "TYPE", "PARTNER", "SENDER", "REASONS");
 	for (i = 0; i < l.n; i++) {
@@ -687,7 +699,7 @@ ctl_admin_audit(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	r = store_audit_verify(c->store, &bad);
 	if (r == -1)
-		return store_fail(c, STORE_ERROR);
+		return store_fail(c);
 	if (r == 1) {
 		printf("audit chain BROKEN at row %lld: rows were changed or"
 		    " removed\n", (long long)bad);

@@ -103,6 +103,33 @@ while IFS='	' read -r f o t r; do
 done <"$SRCDIR/tests/data/demo/expected.tsv"
 is "$(ls "$HOME_DIR/var/Maildir/new" | wc -l)" 14 "test moved nothing"
 out=$("$B" -c "$CONF" log); unlike "$out" "accepted|rejected" "test recorded nothing"
+# Suspensions and ends act on the next decision, without a restart.
+rib="$HOME_DIR/var/Maildir/new/1763370001.demo01.apeai-rib"
+decide() { "$B" -c "$CONF" test --json --now "$today" "$rib"; }
+like "$(decide)" '"outcome":"accepted"' "the demo RIB is accepted"
+"$B" -c "$CONF" partner suspend apeai-ouest-herault >/dev/null 2>&1
+is $? 2 "partner suspend needs a reason"
+"$B" -c "$CONF" partner suspend apeai-ouest-herault --reason "audit en cours" >/dev/null
+ok $? "partner suspend"
+like "$(decide)" '"reasons":\["partner_inactive"\]' "a suspended partner's mail is partner_inactive"
+out=$("$B" -c "$CONF" partner show apeai-ouest-herault)
+like "$out" "suspended: audit en cours" "partner show gives the suspension and its reason"
+"$B" -c "$CONF" partner resume apeai-ouest-herault >/dev/null; ok $? "partner resume"
+like "$(decide)" '"outcome":"accepted"' "accepted again once resumed"
+"$B" -c "$CONF" person suspend a.martin@apeai34.fr --reason "poste vacant" >/dev/null
+ok $? "person suspend"
+like "$(decide)" '"reasons":\["sender_habilitation_ended"\]' "a suspended person may not write"
+"$B" -c "$CONF" person resume a.martin@apeai34.fr >/dev/null; ok $? "person resume"
+"$B" -c "$CONF" person end a.martin@apeai34.fr --date "$today" >/dev/null
+ok $? "person end"
+like "$(decide)" '"outcome":"accepted"' "the end day itself is still valid"
+tomorrow=$(date -d tomorrow +%Y-%m-%d)
+like "$("$B" -c "$CONF" test --json --now "$tomorrow" "$rib")" \
+    '"reasons":\["sender_habilitation_ended"\]' "the day after the end is not"
+"$B" -c "$CONF" partner end apeai-ouest-herault --date 2020-01-01 >/dev/null 2>&1
+is $? 1 "a convention cannot end before it starts"
+out=$("$B" -c "$CONF" person list --at "$tomorrow" --partner apeai-ouest-herault)
+unlike "$out" "a.martin" "person list --at shows who is habilitated that day"
 "$B" -c "$CONF" test --json "$HOME_DIR/nope.eml" >/dev/null 2>&1
 is $? 1 "an unreadable file is an error"
 out=$("$B" -c "$CONF" test --json --now 2026-08-15 \

@@ -62,16 +62,23 @@ for script in tests/cli/*.sh tests/e2e/*.sh; do
 	run_tap "$(basename "$(dirname "$script")")/$(basename "$script" .sh)" "$script"
 done
 
-# The fuzzer over parse+decide: any crash, leak or UB report is a failure.
+# The fuzzers (parse+decide, annex CSV): any crash, leak or UB report is a
+# failure.
 for bin in build/fuzz/fuzz_*; do
 	[ -x "$bin" ] || continue
 	name=$(basename "$bin")
 	corpus="build/fuzz-corpus/$name"
 	mkdir -p "$corpus"
 	log="$logs/$(echo "$name" | tr / _).log"
+	# Seeds: the bundled inputs of the parser each target exercises.
+	case $name in
+	fuzz_annex) seeds="tests/data/annex" ;;
+	*) seeds="tests/data/mime tests/data/demo/Maildir/new" ;;
+	esac
+	[ -d tests/data/cases ] && [ "$name" = fuzz_decide ] && seeds="$seeds tests/data/cases"
+	# shellcheck disable=SC2086
 	if "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-	    -artifact_prefix=build/ "$corpus" tests/data/mime tests/data/demo/Maildir/new \
-	    >"$log" 2>&1; then
+	    -artifact_prefix=build/ "$corpus" $seeds >"$log" 2>&1; then
 		pass=$((pass + 1))
 		printf '%-34s %4d passed, 0 failed (%s s, %s runs)\n' "fuzz/$name" 1 \
 		    "$FUZZ_SECONDS" "$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log")"
