@@ -5,7 +5,8 @@
  * file name's last extension is (double extensions like "rib.pdf.exe" are
  * judged by the last one); archives too when the rules say so.  Needed:
  * a request type may require an attachment of given types/extensions
- * (a RIB needs a PDF or an image).
+ * (a RIB needs a PDF or an image), and only a part with a file name counts:
+ * a nameless inline image is a logo of the HTML body, not the RIB.
  *
  * Names are judged as Windows would open them: trailing dots and spaces
  * are ignored ("virus.exe." and "virus.exe  " are .exe), only the last

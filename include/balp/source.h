@@ -33,7 +33,11 @@ struct source_ops {
 	const char *name;	/* "maildir", "imap": part of the store key */
 	/* Messages waiting in the inbox, oldest first. */
 	int	(*list)(void *, struct source_msg **, size_t *, struct buf *err);
-	/* Up to max bytes of the message into *data (caller frees). */
+	/*
+	 * Up to max bytes of the message into *data (caller frees): 0; 1 if
+	 * the message is gone (another reader took it); -1 if it cannot be
+	 * read (permissions, I/O error, not a regular file).
+	 */
 	int	(*fetch)(void *, const struct source_msg *, size_t max,
 		    char **data, size_t *len, struct buf *err);
 	/* Moves the message into folder ("BALP/RIB"), creating it if needed. */

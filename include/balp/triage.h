@@ -24,6 +24,13 @@
 #include "balp/source.h"
 #include "balp/store.h"
 
+/*
+ * Bytes of a message read to decide it, by the daemon and `balpctl test`
+ * alike.  A larger message is not examined whole: it is quarantined as
+ * malformed.  conf refuses a max_message_size that would come near it.
+ */
+#define TRIAGE_READ_MAX		((size_t)256 << 20)
+
 struct triage {
 	const struct balp_conf	*conf;
 	struct store		*store;
@@ -59,8 +66,9 @@ int32_t	 triage_today(time_t t);
 /*
  * Parses msg (len bytes read of a message of full_size bytes), looks the
  * sender up in the annex and decides.  Fills *res (free it with
- * triage_result_free, whatever the return).  0, or -1 with err set on a
- * store or allocation failure (never because of the message itself).
+ * triage_result_free, whatever the return).  0; -1 with err set when the
+ * store fails; -2 with err set when the parser could not run (no fork,
+ * no memory): never because of the message itself.
  */
 int	 triage_decide(const struct triage *, const char *msg, size_t len,
 	    uint64_t full_size, struct triage_result *res, struct buf *err);

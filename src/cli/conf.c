@@ -501,6 +501,11 @@ load_rules(struct loader *l, const char *path, struct rules *r)
 	if ((a = member(root, "attachments")) != NULL) {
 		check_keys(l, a, att_keys, "attachments");
 		get_size(l, a, "max_message_size", &r->max_message_size);
+		/* Larger messages must still be read whole to be judged. */
+		if (r->max_message_size > (128ULL << 20))
+			lerr(l, member(a, "max_message_size"), "'max_message_size'"
+			    " may not exceed 128M (messages up to twice that are"
+			    " read whole to be judged)");
 		get_words(l, a, "forbidden_types", 0, &r->forbidden_types);
 		get_words(l, a, "forbidden_extensions", 0,
 		    &r->forbidden_extensions);

@@ -115,13 +115,13 @@ ctl_test(struct ctl *c, int argc, char **argv)
 	if (!json && table_init(&table, 6, head) == -1)
 		return CTL_FAILED;
 	for (i = optind; i < argc; i++) {
-		if (read_file(argv[i], 256U << 20, &data, &len, &size) == -1) {
+		if (read_file(argv[i], TRIAGE_READ_MAX, &data, &len, &size) == -1) {
 			ctl_error("%s: %s", argv[i], strerror(errno));
 			rc = CTL_FAILED;
 			continue;
 		}
 		buf_reset(&err);
-		if (triage_decide(&t, data, len, size, &res, &err) == -1) {
+		if (triage_decide(&t, data, len, size, &res, &err) < 0) {
 			ctl_error("%s: %s", argv[i], buf_str(&err));
 			rc = CTL_FAILED;
 		} else if (json)

@@ -52,10 +52,12 @@ triage_decide(const struct triage *t, const char *msg, size_t len,
 	else
 		r = mime_parse(msg, len, &c->limits, &res->facts);
 	if (r == -1) {
-		buf_puts(err, "cannot parse: out of resources");
-		return -1;
+		buf_puts(err, "cannot run the parser: out of resources");
+		return -2;
 	}
 	res->facts.raw_size = full_size;
+	if (len < full_size && res->facts.malformed == NULL)
+		res->facts.malformed = "too large to examine";
 	if (res->facts.from_addr != NULL &&
 	    store_habilitations(t->store, res->facts.from_addr, &res->habs) !=
 	    STORE_OK) {
@@ -71,19 +73,6 @@ triage_decide(const struct triage *t, const char *msg, size_t len,
 	ctx.today = t->today;
 	decide(&res->facts, &annex, &ctx, &res->decision);
 	return 0;
-}
-
-/* Bytes worth reading: enough to parse any message we would accept. */
-static size_t
-fetch_cap(const struct balp_conf *c)
-{
-	uint64_t cap = c->rules.max_message_size + (1U << 20);
-
-	if (cap < (4U << 20))
-		cap = 4U << 20;
-	if (cap > (256U << 20))
-		cap = 256U << 20;
-	return (size_t)cap;
 }
 
 static int
@@ -161,6 +150,20 @@ finish_move(const struct triage *t, struct source *src,
 	return 0;
 }
 
+/* Decides a message that could not be read: it is only "malformed". */
+static void
+decide_unreadable(const struct triage *t, struct triage_result *res)
+{
+	struct annex_view none = { NULL, 0 };
+	struct decide_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.rules = &t->conf->rules;
+	ctx.public_suffixes = &t->conf->public_suffixes;
+	ctx.today = t->today;
+	decide(&res->facts, &none, &ctx, &res->decision);
+}
+
 static int
 handle(const struct triage *t, struct source *src, const struct source_msg *m,
     triage_report_fn *report, void *arg, struct buf *err)
@@ -186,17 +189,39 @@ handle(const struct triage *t, struct source *src, const struct source_msg *m,
 	}
 	memset(&rep, 0, sizeof(rep));
 	rep.label = m->label;
-	if (src->ops->fetch(src->state, m, fetch_cap(t->conf), &data, &len,
-	    &merr) == -1) {
-		/* Gone (another reader took it) or unreadable: next pass. */
-		rep.error = buf_str(&merr);
-		if (report != NULL)
-			report(&rep, arg);
+	r = src->ops->fetch(src->state, m, TRIAGE_READ_MAX, &data, &len, &merr);
+	if (r == 1) {
+		/* Gone: another reader took it.  Nothing to decide or say. */
 		buf_free(&merr);
 		return 0;
 	}
-	r = triage_decide(t, data, len, m->size, &res, err);
-	free(data);
+	if (r == -1) {
+		/*
+		 * Unreadable (permissions, I/O error, not a file): decided as
+		 * malformed and quarantined, so that it is neither lost nor
+		 * retried forever.
+		 */
+		memset(&res, 0, sizeof(res));
+		facts_init(&res.facts);
+		res.facts.malformed = "unreadable";
+		res.facts.raw_size = m->size;
+		decide_unreadable(t, &res);
+		r = 0;
+	} else {
+		r = triage_decide(t, data, len, m->size, &res, err);
+		free(data);
+		if (r == -2) {
+			/* The parser could not run: try again next pass. */
+			rep.error = buf_str(err);
+			if (report != NULL)
+				report(&rep, arg);
+			buf_reset(err);
+			triage_result_free(&res);
+			buf_free(&merr);
+			return 0;
+		}
+	}
+	buf_reset(&merr);
 	if (r == 0)
 		r = record(t, src, m, &res, err);
 	if (r == 1) {

@@ -129,6 +129,13 @@ attachment_fulfils(const struct request_type *t, const struct part_facts *p)
 		return 0;
 	if (t->needs_types.n == 0 && t->needs_extensions.n == 0)
 		return 1;
+	/*
+	 * The document a partner attaches has a name.  A nameless image is
+	 * the HTML body's own picture (a signature logo in multipart/related)
+	 * and must not pass for the RIB.
+	 */
+	if (p->filename == NULL || p->filename[0] == '\0')
+		return 0;
 	ext = attachment_extension_span(p->filename, &n);
 	return type_listed(&t->needs_types, p->content_type) ||
 	    listed(&t->needs_extensions, ext, n);

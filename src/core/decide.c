@@ -184,7 +184,12 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 
 	/* The type is reported whatever the outcome, even for a bad message. */
 	type = classify_type(r, f->subject, f->first_text);
-	if (f->malformed != NULL || f->from_count != 1 || f->from_addr == NULL)
+	/*
+	 * Parts beyond the parser's limit were never examined: one of them
+	 * could be the executable.  Such a message cannot be decided.
+	 */
+	if (f->malformed != NULL || f->from_count != 1 || f->from_addr == NULL ||
+	    f->truncated_parts)
 		why = REASON_BIT(REASON_MALFORMED);
 	else {
 		if (r->max_message_size > 0 && f->raw_size > r->max_message_size)

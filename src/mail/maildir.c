@@ -106,6 +106,26 @@ md_ensure_folder(void *arg, const char *folder, struct buf *err)
 	return r;
 }
 
+/*
+ * A file name as it may be shown and logged: control bytes escaped as
+ * \xNN so that a name cannot forge a log line.  Caller frees.
+ */
+static char *
+printable(const char *name)
+{
+	struct buf b = BUF_INIT;
+	const unsigned char *p;
+
+	buf_add(&b, "", 0);
+	for (p = (const unsigned char *)name; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			buf_printf(&b, "\\x%02x", *p);
+		else
+			buf_putc(&b, (char)*p);
+	}
+	return buf_detach(&b);
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -153,7 +173,7 @@ scan(struct maildir *md, const char *sub, struct source_msg **v, size_t *n,
 		colon = strchr(de->d_name, ':');
 		m->ref = colon ? buf_strndup(de->d_name,
 		    (size_t)(colon - de->d_name)) : buf_strdup(de->d_name);
-		m->label = buf_strdup(de->d_name);
+		m->label = printable(de->d_name);
 		m->loc = NULL;
 		m->size = (uint64_t)st.st_size;
 		buf_reset(&path);
@@ -203,14 +223,15 @@ md_fetch(void *arg, const struct source_msg *m, size_t max, char **data,
 	int fd;
 
 	buf_printf(&path, "%s/%s", md->root, m->loc);
-	fd = open(buf_str(&path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO swapped in after the scan must not hang us. */
+	fd = open(buf_str(&path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	buf_free(&path);
 	if (fd == -1) {
 		buf_printf(err, "cannot open %s: %s", m->label, strerror(errno));
-		return -1;
+		return errno == ENOENT ? 1 : -1;
 	}
-	if (fstat(fd, &st) == -1) {
-		buf_printf(err, "cannot stat %s: %s", m->label, strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		buf_printf(err, "%s is not a regular file", m->label);
 		close(fd);
 		return -1;
 	}
@@ -224,7 +245,14 @@ md_fetch(void *arg, const struct source_msg *m, size_t max, char **data,
 		r = read(fd, p + got, want - got);
 		if (r == -1 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r == -1) {
+			buf_printf(err, "cannot read %s: %s", m->label,
+			    strerror(errno));
+			free(p);
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
 			break;
 		got += (size_t)r;
 	}

@@ -80,5 +80,12 @@ printf '\000\001garbage\n' >"$MD/new/1764000000.garbage"
 "$D" -c "$CONF" --once >/dev/null; ok $? "balpd survives a garbage message"
 ok "$(test -f "$MD/.BALP.Quarantaine/new/1764000000.garbage"; echo $?)" \
     "which is quarantined, not lost"
+# A file name cannot forge a log line: control bytes are escaped.
+forged="$MD/new/1764000001.x
+2026-11-23T10:00:00Z balpd[1]: fake.eml: accepted rib"
+cp "$SRCDIR/tests/data/demo/Maildir/new/1763370014.demo14.apeai-motif-inconnu" "$forged"
+out=$("$D" -c "$CONF" --once 2>&1); ok $? "balpd handles a name with a newline"
+like "$out" '1764000001\.x\\x0a2026' "the newline is shown escaped"
+unlike "$out" '^2026-11-23T10:00:00Z balpd\[1\]' "no forged line appears"
 rm -rf "$HOME_DIR"
 done_testing

@@ -256,9 +256,10 @@ struct fulfil_case {
 
 static const struct fulfil_case fulfil_cases[] = {
 	{ "application/pdf", "rib.pdf", 1 },
-	{ "application/pdf", NULL, 1 },
+	{ "application/pdf", NULL, 0 },	/* nameless: the body's own part */
 	{ "image/jpeg", "scan.jpg", 1 },
-	{ "image/png", NULL, 1 },
+	{ "image/png", NULL, 0 },	/* a signature logo */
+	{ "image/png", "", 0 },
 	{ "image/heic", "IMG_0042.HEIC", 1 },
 	{ "application/octet-stream", "rib.PDF", 1 },
 	{ "application/octet-stream", "rib.pdf.", 1 },
@@ -275,7 +276,7 @@ static const struct fulfil_case fulfil_cases[] = {
 	{ "image/", NULL, 0 },
 	{ "imagex/png", NULL, 0 },
 	{ "application/pdfx", NULL, 0 },
-	{ "application/pdf; name=rib.pdf", NULL, 1 },
+	{ "application/pdf; name=rib.pdf", NULL, 0 },
 };
 
 static void

@@ -60,6 +60,7 @@ struct dcase {
 	const char	*malformed;
 	const char	*att2_type;
 	const char	*att2_name;
+	int		 truncated;	/* more parts than the parser kept */
 	/* expectations */
 	const char	*outcome;
 	const char	*type;		/* NULL: unknown */
@@ -305,6 +306,12 @@ static const struct dcase cases[] = {
 	  NULL, .att2_type = "application/octet-stream", .att2_name = "x.scr",
 	  .outcome = "quarantined", .type = "rib", .reasons = "auth_failed,"
 	  "attachment_forbidden,nir_missing,attachment_missing", .partner = P },
+	{ "too_many_parts_to_examine", SUBJ_RIB, NULL, NULL, PDF,
+	  .truncated = 1, .outcome = "quarantined", .type = "rib",
+	  .reasons = "malformed" },
+	{ "nameless_inline_logo_is_not_a_rib", SUBJ_RIB, NULL, NULL,
+	  "image/png", NULL, .outcome = "rejected", .type = "rib",
+	  .reasons = "attachment_missing", .partner = P },
 	{ "malformed_hides_other_reasons", "Bonjour", NULL, "", NULL, NULL,
 	  ANNEX_NONE, .malformed = "no From", .outcome = "quarantined",
 	  .type = NULL, .reasons = "malformed" },
@@ -425,6 +432,7 @@ test_case(void **state)
 		f.return_path = strdup(c->return_path);
 	}
 	f.has_notice_marker = c->notice_marker;
+	f.truncated_parts = c->truncated;
 	f.malformed = c->malformed;
 	f.top_content_type = strdup("multipart/mixed");
 	facts_add_part(&f, "text/plain", NULL, 200, 0, 1);
