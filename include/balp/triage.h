@@ -34,7 +34,12 @@
 struct triage {
 	const struct balp_conf	*conf;
 	struct store		*store;
-	const unsigned char	*key;		/* pseudonym key; NULL: none */
+	/*
+	 * The pseudonym key's file; NULL: no pseudonyms (balpctl test).  The
+	 * key is read only to compute a pseudonym and wiped at once, so that
+	 * no parse child is ever forked with it in memory.
+	 */
+	const char		*key_file;
 	int32_t			 today;		/* day of processing */
 	time_t			 now;
 	const char		*actor;		/* for the audit trail */

@@ -26,6 +26,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,16 +200,17 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (store_open(conf.store_path, &store, &err) != STORE_OK ||
-	    keyfile_load(conf.key_file, key, &err) == -1 ||
+	    keyfile_load(conf.key_file, key, &err) == -1 ||	/* fail fast */
 	    maildir_source_open(conf.maildir_path, !once, &src, &err) == -1) {
 		fprintf(stderr, "balpd: %s\n", buf_str(&err));
 		rc = 2;
 		goto out;
 	}
+	sodium_memzero(key, sizeof(key));
 	memset(&t, 0, sizeof(t));
 	t.conf = &conf;
 	t.store = store;
-	t.key = key;
+	t.key_file = conf.key_file;
 	t.actor = "balpd";
 
 	if (once) {
@@ -232,7 +234,7 @@ main(int argc, char **argv)
 		rc = watch(&t, &src, conf.rescan_seconds);
 	}
 out:
-	memset(key, 0, sizeof(key));
+	sodium_memzero(key, sizeof(key));
 	if (src.ops != NULL)
 		src.ops->close(src.state);
 	if (store != NULL)

@@ -13,6 +13,7 @@
 #include "balp/notice.h"
 #include "balp/reason.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,7 @@ record(const struct triage *t, const struct source *src,
 	struct store_decision_spec spec;
 	struct store_notice notice = { NULL, NULL, NULL };
 	char pseudonym[STORE_HASH_HEX_LEN + 1];
+	unsigned char key[KEYFILE_KEY_LEN];
 	char *subject = NULL, *body = NULL;
 	int r;
 
@@ -97,8 +99,11 @@ record(const struct triage *t, const struct source *src,
 	spec.outcome = d->outcome;
 	spec.reasons = d->reasons;
 	spec.queue = d->queue;
-	if (d->nir[0] != '\0' && t->key != NULL) {
-		keyfile_pseudonym(t->key, d->nir, pseudonym);
+	if (d->nir[0] != '\0' && t->key_file != NULL) {
+		if (keyfile_load(t->key_file, key, err) == -1)
+			return -1;
+		keyfile_pseudonym(key, d->nir, pseudonym);
+		sodium_memzero(key, sizeof(key));
 		spec.nir_pseudonym = pseudonym;
 	}
 	if (d->notify && res->facts.from_addr != NULL) {

@@ -38,6 +38,14 @@ if command -v sqlite3 >/dev/null; then
 	like "$body" "CDAP" "notices recall the convention's prerequisites"
 	is "$(sqlite3 "$db" "select count(*) from decisions where nir_pseudonym like '%185057800608491%'")" 0 \
 	    "the store keeps pseudonyms, not NIRs"
+	# demo01, 04, 08, 09, 10, 11 all give NIR 1 85 05 78 006 084 91.
+	is "$(sqlite3 "$db" "select count(distinct nir_pseudonym) from decisions
+	    where source_ref in ('1763370001.demo01.apeai-rib',
+	    '1763370004.demo04.apeai-rib-sans-pj', '1763370008.demo08.inconnu')")" 1 \
+	    "one beneficiary, one pseudonym, whatever the message"
+	like "$(sqlite3 "$db" "select nir_pseudonym from decisions
+	    where source_ref = '1763370002.demo02.apeai-suspension'")" '^[0-9a-f]{64}$' \
+	    "a pseudonym is 64 hex digits"
 fi
 out=$("$B" -c "$CONF" audit verify); ok $? "the audit chain is intact"
 

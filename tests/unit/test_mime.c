@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1293,6 +1295,59 @@ assert_parser_failed(mime_parse_fn *fn, const char *file)
 	free(m);
 }
 
+/*
+ * A parser that tries what exploit code would: open a file, open a socket,
+ * write to a descriptor inherited from the parent.  It reports what it
+ * managed in the Subject; the sandbox must have refused all three.
+ */
+static int inherited_fd = -1;
+
+static int
+stub_escape(const char *m, size_t n, const struct mime_limits *l,
+    struct msg_facts *f)
+{
+	struct buf b = BUF_INIT;
+	int fd;
+
+	(void)m;
+	(void)n;
+	(void)l;
+	fd = open("/etc/hostname", O_RDONLY);
+	buf_puts(&b, fd >= 0 ? "open:yes" : "open:no");
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	buf_puts(&b, fd >= 0 ? " socket:yes" : " socket:no");
+	buf_puts(&b, write(inherited_fd, "x", 1) == 1 ? " inherited:yes" :
+	    " inherited:no");
+	f->from_count = 1;
+	f->subject = buf_detach(&b);
+	return 0;
+}
+
+static void
+test_isolated_child_is_sandboxed(void **state)
+{
+	struct msg_facts f;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	inherited_fd = fds[1];
+	facts_init(&f);
+	assert_int_equal(mime_parse_isolated_with(stub_escape, "x", 1, &lim,
+	    &f), 0);
+	assert_null(f.malformed);
+	assert_non_null(f.subject);
+#if defined(__SANITIZE_ADDRESS__)
+	/* Under ASan only the descriptors are closed (no seccomp filter). */
+	assert_non_null(strstr(f.subject, "inherited:no"));
+#else
+	assert_string_equal(f.subject, "open:no socket:no inherited:no");
+#endif
+	facts_free(&f);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 static void
 test_isolated_child_killed(void **state)
 {
@@ -1401,6 +1456,7 @@ main(void)
 		cmocka_unit_test(test_corpus_strings_have_no_controls),
 		cmocka_unit_test(test_every_truncation_is_safe),
 		cmocka_unit_test(test_isolated_matches_in_process),
+		cmocka_unit_test(test_isolated_child_is_sandboxed),
 		cmocka_unit_test(test_isolated_child_killed),
 		cmocka_unit_test(test_isolated_child_exit_status),
 		cmocka_unit_test(test_isolated_child_sends_nothing),
