@@ -31,9 +31,14 @@
 const struct request_type *classify_type(const struct rules *,
 	    const char *subject, const char *text);
 
-/* The date the partner gives, or DATE_NONE.  Either text may be NULL. */
+/*
+ * The date the partner gives, or DATE_NONE.  Either text may be NULL.
+ * After a marker the year may be left out ("depuis le 9 novembre",
+ * "depuis le 16/11": the latest such day not after today) and so may the
+ * day ("depuis novembre 2026": the first of the month).
+ */
 int32_t	 classify_since(const struct rules *, const char *subject,
-	    const char *text);
+	    const char *text, int32_t today);
 
 /*
  * The first date written in text[0..len) at or after its start, as a day

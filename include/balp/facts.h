@@ -20,6 +20,9 @@ struct part_facts {
 	char		*filename;	/* decoded (RFC 2047/2231), NULL if none */
 	uint64_t	 size;		/* decoded bytes */
 	int		 is_attachment;	/* not the message's own text */
+	/* A picture of the HTML body: in multipart/related, named by a
+	 * Content-ID, not disposed as an attachment (a signature logo). */
+	int		 embedded;
 	int		 depth;		/* 0 = top-level body */
 };
 

@@ -130,11 +130,11 @@ attachment_fulfils(const struct request_type *t, const struct part_facts *p)
 	if (t->needs_types.n == 0 && t->needs_extensions.n == 0)
 		return 1;
 	/*
-	 * The document a partner attaches has a name.  A nameless image is
-	 * the HTML body's own picture (a signature logo in multipart/related)
-	 * and must not pass for the RIB.
+	 * The document a partner attaches has a name and is no picture of
+	 * the HTML body: Outlook names its signature logo image001.png, but
+	 * it sits in multipart/related behind a Content-ID (embedded).
 	 */
-	if (p->filename == NULL || p->filename[0] == '\0')
+	if (p->filename == NULL || p->filename[0] == '\0' || p->embedded)
 		return 0;
 	ext = attachment_extension_span(p->filename, &n);
 	return type_listed(&t->needs_types, p->content_type) ||

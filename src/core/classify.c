@@ -155,8 +155,9 @@ date_numeric_at(const char *s, size_t len, size_t i, size_t n, size_t *end)
 	if (continues_after(s, len, k + mn + 1 + yn, sep))
 		return DATE_NONE;
 	y = digits_value(s + k + mn + 1, yn);
+	/* "12/09/26" is 2026; "12/09/80", a birth year, is 1980. */
 	if (yn == 2)
-		y += 2000;
+		y += y < 70 ? 2000 : 1900;
 	if (date_from_ymd(y, digits_value(s + k, mn), digits_value(s + i, n),
 	    &day) == -1)
 		return DATE_NONE;
@@ -319,25 +320,124 @@ skip_words(const char *s, size_t len, size_t i, size_t nwords)
 }
 
 /*
+ * The day d/m of the year that makes it the latest such day not after
+ * today: partners often leave the year out ("depuis le 9 novembre"), and
+ * on 23/11/2026 that can only mean 9/11/2026.  DATE_NONE if impossible.
+ */
+static int32_t
+infer_year(int m, int d, int32_t today)
+{
+	int32_t day;
+	int y, tm, td, back;
+
+	date_to_ymd(today, &y, &tm, &td);
+	/* 29/02 may be up to four years back; 31/04 never exists. */
+	for (back = 0; back <= 4; back++)
+		if (date_from_ymd(y - back, m, d, &day) == 0 && day <= today)
+			return day;
+	return DATE_NONE;
+}
+
+/* "9 novembre", "1er mars" (no year) at i, a day run of n digits. */
+static int32_t
+yearless_words_at(const char *s, size_t len, size_t i, size_t n,
+    int32_t today)
+{
+	size_t k = i + n, w;
+	int d = digits_value(s + i, n), m;
+
+	if (d == 1 && k + 1 < len && s[k] == 'e' && s[k + 1] == 'r')
+		k += 2;
+	if (k >= len || !is_space(s[k]))
+		return DATE_NONE;
+	while (k < len && is_space(s[k]))
+		k++;
+	for (w = 0; k + w < len && is_alpha(s[k + w]) && w <= MONTH_NAME_MAX; w++)
+		;
+	if ((k + w < len && is_word_byte(s[k + w])) ||
+	    (m = month_number(s + k, w)) == 0)
+		return DATE_NONE;
+	return infer_year(m, d, today);
+}
+
+/* "16/11", "16.11" (no year) at i, a day run of n digits. */
+static int32_t
+yearless_numeric_at(const char *s, size_t len, size_t i, size_t n,
+    int32_t today)
+{
+	size_t k = i + n, mn;
+	char sep;
+
+	if (k >= len || (s[k] != '/' && s[k] != '.'))
+		return DATE_NONE;
+	sep = s[k++];
+	mn = digit_run(s, len, k);
+	if (mn < 1 || mn > 2 || continues_after(s, len, k + mn, sep))
+		return DATE_NONE;
+	return infer_year(digits_value(s + k, mn), digits_value(s + i, n),
+	    today);
+}
+
+/*
+ * "novembre 2026" (the first of the month: the partner says since then)
+ * or "novembre" alone (of the latest such month) at i, a word of w bytes.
+ */
+static int32_t
+month_at(const char *s, size_t len, size_t i, size_t w, int32_t today)
+{
+	int32_t day;
+	size_t k = i + w;
+	int m;
+
+	if ((m = month_number(s + i, w)) == 0)
+		return DATE_NONE;
+	if (k < len && s[k] == '.')
+		k++;
+	while (k < len && is_space(s[k]))
+		k++;
+	if (digit_run(s, len, k) == 4) {
+		if (date_from_ymd(digits_value(s + k, 4), m, 1, &day) == -1)
+			return DATE_NONE;
+		return day;
+	}
+	if (k < len && is_digit(s[k]))
+		return DATE_NONE;
+	return infer_year(m, 1, today);
+}
+
+/*
  * The date right after a marker ending at i: a few short words ("le",
  * "du") may sit between them, nothing longer, so that "depuis plus d'un
  * an, ne le 12/09/1980" does not turn a birth date into the start date.
+ * After a marker a date may lack its year, or its day ("depuis novembre").
  */
 static int32_t
-date_after_marker(const char *s, size_t len, size_t i)
+date_after_marker(const char *s, size_t len, size_t i, int32_t today)
 {
-	size_t skipped, w, e;
+	size_t skipped, w, e, n;
+	int32_t day;
 
 	for (skipped = 0; ; skipped++) {
 		while (i < len && !is_word_byte(s[i]))
 			i++;
 		if (i >= len)
 			return DATE_NONE;
-		if (is_digit(s[i]))
-			return date_at(s, len, i, &e);
+		if (is_digit(s[i])) {
+			if ((day = date_at(s, len, i, &e)) != DATE_NONE)
+				return day;
+			n = digit_run(s, len, i);
+			if (n > 2)
+				return DATE_NONE;
+			if ((day = yearless_numeric_at(s, len, i, n, today)) !=
+			    DATE_NONE)
+				return day;
+			return yearless_words_at(s, len, i, n, today);
+		}
 		for (w = 0; i + w < len && is_word_byte(s[i + w]); w++)
 			if (!is_alpha(s[i + w]))
 				return DATE_NONE;
+		if ((day = month_at(s, len, i, w, today)) != DATE_NONE)
+			return day;
 		if (w > SINCE_SHORT_WORD || skipped >= SINCE_MAX_SKIPPED)
 			return DATE_NONE;
 		i += w;
@@ -346,7 +446,7 @@ date_after_marker(const char *s, size_t len, size_t i)
 
 /* The first date introduced by a marker in folded text, or DATE_NONE. */
 static int32_t
-marked_date(const struct wordlist *markers, const char *f)
+marked_date(const struct wordlist *markers, const char *f, int32_t today)
 {
 	size_t len = strlen(f), pos = 0, which, nwords, at;
 	int32_t day;
@@ -356,7 +456,8 @@ marked_date(const struct wordlist *markers, const char *f)
 		at = pos + (size_t)off;
 		nwords = 0;
 		wordlist_split(markers->v[which], count_word, &nwords);
-		day = date_after_marker(f, len, skip_words(f, len, at, nwords));
+		day = date_after_marker(f, len, skip_words(f, len, at, nwords),
+		    today);
 		if (day != DATE_NONE)
 			return day;
 		/* go on after the marker's first word: markers may overlap */
@@ -366,7 +467,8 @@ marked_date(const struct wordlist *markers, const char *f)
 }
 
 int32_t
-classify_since(const struct rules *r, const char *subject, const char *text)
+classify_since(const struct rules *r, const char *subject, const char *text,
+    int32_t today)
 {
 	const char *src[2] = { subject, text };
 	int32_t day = DATE_NONE;
@@ -378,7 +480,8 @@ classify_since(const struct rules *r, const char *subject, const char *text)
 			continue;
 		if ((f[s] = text_fold(src[s], strlen(src[s]))) == NULL)
 			goto done;
-		if ((day = marked_date(&r->date_markers, f[s])) != DATE_NONE)
+		if ((day = marked_date(&r->date_markers, f[s], today)) !=
+		    DATE_NONE)
 			goto done;
 	}
 	/* A bare date in the text may be a birth date or the letter's date:

@@ -205,7 +205,8 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 		if (type == NULL)
 			why |= REASON_BIT(REASON_TYPE_UNKNOWN);
 		else if (type->min_age_months > 0) {
-			out->since = classify_since(r, f->subject, f->first_text);
+			out->since = classify_since(r, f->subject, f->first_text,
+			    ctx->today);
 			if (out->since != DATE_NONE && out->since >
 			    date_add_months(ctx->today, -type->min_age_months))
 				why |= REASON_BIT(REASON_TOO_RECENT);

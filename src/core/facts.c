@@ -19,7 +19,7 @@
  *	   has_notice_marker,
  *	str top_content_type,
  *	u32 n_parts, n_parts x (str content_type, str filename, u64 size,
- *	   u8 is_attachment, i32 depth),
+ *	   u8 is_attachment, u8 embedded, i32 depth),
  *	u8 truncated_parts,
  *	str first_text
  * where str is u32 length then the bytes, length 0xffffffff for NULL.
@@ -35,7 +35,7 @@
 #include <string.h>
 
 #define FACTS_MAGIC	"BFCT"
-#define FACTS_VERSION	1
+#define FACTS_VERSION	2
 #define STR_NULL	0xffffffffU
 
 /* Smallest wire size of one part: two str headers, u64, u8, i32. */
@@ -260,6 +260,7 @@ facts_serialize(const struct msg_facts *f, size_t *len)
 		put_str(&b, f->parts[i].filename);
 		put_u64(&b, f->parts[i].size);
 		put_u8(&b, f->parts[i].is_attachment != 0);
+		put_u8(&b, f->parts[i].embedded != 0);
 		put_u32(&b, (uint32_t)(int32_t)f->parts[i].depth);
 	}
 	put_u8(&b, f->truncated_parts != 0);
@@ -437,7 +438,7 @@ facts_deserialize(const char *data, size_t len, struct msg_facts *f)
 	for (i = 0; i < n; i++) {
 		char *ct = NULL, *fn = NULL;
 		uint64_t size;
-		int att;
+		int att, emb;
 
 		if (get_str(&r, &ct) == -1 || ct == NULL ||
 		    get_str(&r, &fn) == -1) {
@@ -446,6 +447,7 @@ facts_deserialize(const char *data, size_t len, struct msg_facts *f)
 		}
 		size = get_u64(&r);
 		att = get_flag(&r);
+		emb = get_flag(&r);
 		v = get_i32(&r);
 		if (r.bad || v < 0 ||
 		    facts_add_part(f, ct, fn, size, att, v) == -1) {
@@ -453,6 +455,7 @@ facts_deserialize(const char *data, size_t len, struct msg_facts *f)
 			free(fn);
 			goto bad;
 		}
+		f->parts[f->n_parts - 1].embedded = emb;
 		free(ct);
 		free(fn);
 	}

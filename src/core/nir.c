@@ -33,6 +33,7 @@
  * phone numbers and postcodes alone are none of these.
  */
 #include "balp/nir.h"
+#include "balp/text.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -429,6 +430,53 @@ body_alone(const char *t, size_t len, size_t end, const char *c,
 	sn->key_missing = 1;
 }
 
+/*
+ * The key written apart after the 13 characters, the way forms print it:
+ * "(73)", "clé : 73", "cle 73", "clef 73", "key: 73".  Copies the two
+ * digits to key and returns 1 if t[end...] holds one, else 0.
+ */
+static int
+labelled_key(const char *t, size_t len, size_t end, char key[2])
+{
+	static const char *const words[] = { "cl\xc3\xa9", "cl\xc3\x89",
+	    "clef", "cle", "key" };
+	size_t i = end, k, n;
+	int paren = 0, word = 0;
+
+	while (i < len && (t[i] == ' ' || t[i] == '\t'))
+		i++;
+	if (i < len && t[i] == '(') {
+		paren = 1;
+		i++;
+	} else {
+		for (k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+			n = strlen(words[k]);
+			if (len - i >= n && text_ascii_ncasecmp(t + i, words[k],
+			    n) == 0 && !(len - i > n && is_ascii_letter(t[i + n]))) {
+				i += n;
+				word = 1;
+				break;
+			}
+		}
+		if (!word)
+			return 0;
+		while (i < len && (t[i] == ' ' || t[i] == '\t'))
+			i++;
+		if (i < len && (t[i] == ':' || t[i] == '='))
+			i++;
+	}
+	while (i < len && (t[i] == ' ' || t[i] == '\t'))
+		i++;
+	if (len - i < 2 || !is_digit(t[i]) || !is_digit(t[i + 1]) ||
+	    (len - i > 2 && is_digit(t[i + 2])))
+		return 0;
+	if (paren && (len - i < 3 || t[i + 2] != ')'))
+		return 0;
+	key[0] = t[i];
+	key[1] = t[i + 1];
+	return 1;
+}
+
 /* Every candidate starting with the chunk t[p..p+n). */
 static void
 windows_from(const char *t, size_t len, size_t p, size_t n, struct seen *sn)
@@ -447,8 +495,13 @@ windows_from(const char *t, size_t len, size_t p, size_t n, struct seen *sn)
 	for (;;) {
 		if (cum == NIR_LEN)
 			candidate(sn, c, aligned);
-		if (cum == NIR_BODY && aligned)
-			body_alone(t, len, q + ln, c, sn);
+		if (cum == NIR_BODY && aligned) {
+			if (labelled_key(t, len, q + ln, c + NIR_BODY))
+				candidate(sn, c, 1);
+			else
+				body_alone(t, len, q + ln, c, sn);
+			c[NIR_BODY] = c[NIR_BODY + 1] = '\0';
+		}
 		if ((s = sep_after(t, len, q + ln)) == 0)
 			return;
 		q += ln + s;

@@ -92,6 +92,7 @@ struct walk {
 	int			 many_authors;	/* From with >1 mailbox */
 	struct mailmime		*plain;		/* first_text candidates */
 	struct mailmime		*html;
+	int			 parent_related; /* leaf's parent: related */
 };
 
 static void
@@ -1083,6 +1084,9 @@ leaf(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 	else if (facts_add_part(w->out, ct, fn, decoded_size(m->mm_body),
 	    !own_text, (int)depth) == -1)
 		w->nomem = 1;
+	else
+		w->out->parts[w->out->n_parts - 1].embedded =
+		    w->parent_related && sf.fld_id != NULL && !disp_att;
 	free(ct);
 	free(fn);
 }
@@ -1123,7 +1127,7 @@ walk_node(struct walk *w, struct mailmime *m, size_t depth, int in_message,
     int in_alternative)
 {
 	clistiter *it;
-	int alt;
+	int alt, related, saved;
 
 	if (w->nomem || m == NULL)
 		return;
@@ -1143,19 +1147,26 @@ walk_node(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 			set_malformed(w, FACTS_MALFORMED_MIME);
 			return;
 		}
-		alt = has_subtype(m->mm_content_type, "alternative") ||
-		    has_subtype(m->mm_content_type, "related");
+		related = has_subtype(m->mm_content_type, "related");
+		alt = has_subtype(m->mm_content_type, "alternative") || related;
+		saved = w->parent_related;
 		for (it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
-		    it != NULL && !w->nomem; it = clist_next(it))
+		    it != NULL && !w->nomem; it = clist_next(it)) {
+			w->parent_related = related;
 			walk_node(w, clist_content(it), depth + 1, in_message,
 			    alt);
+		}
+		w->parent_related = saved;
 		break;
 	case MAILMIME_MESSAGE:
+		saved = w->parent_related;
+		w->parent_related = 0;
 		if (m->mm_data.mm_message.mm_msg_mime != NULL)
 			walk_node(w, m->mm_data.mm_message.mm_msg_mime,
 			    depth + 1, 1, 0);
 		else
 			leaf(w, m, depth, in_message, in_alternative);
+		w->parent_related = saved;
 		break;
 	default:
 		leaf(w, m, depth, in_message, in_alternative);

@@ -333,7 +333,26 @@ struct since_case {
 	int		 y, m, d;	/* y == 0: DATE_NONE */
 };
 
+/* The day of processing of these cases: it dates a yearless date. */
+#define TODAY	ymd(2026, 11, 23)
+
 static const struct since_case since_cases[] = {
+	/* the year left out: the latest such day, today included */
+	{ "Blocage", "suspendus depuis le 9 novembre", 2026, 11, 9 },
+	{ "Blocage", "bloqué depuis le 1er décembre", 2025, 12, 1 },
+	{ "Suspension depuis le 16/11 DUPONT", NULL, 2026, 11, 16 },
+	{ "Suspension depuis le 23.11", NULL, 2026, 11, 23 },
+	{ "Suspension depuis le 24/11", NULL, 2025, 11, 24 },
+	{ "Suspension depuis le 29/02", NULL, 2024, 2, 29 },
+	/* the day left out: the first of the month */
+	{ "Dossier bloqué depuis novembre 2026", NULL, 2026, 11, 1 },
+	{ "Dossier bloqué depuis sept. 2026", NULL, 2026, 9, 1 },
+	{ "Dossier bloqué depuis décembre", NULL, 2025, 12, 1 },
+	/* two-digit years: 26 is 2026, 80 a birth year */
+	{ "Suspension depuis le 12/09/80", NULL, 1980, 9, 12 },
+	/* not dates: a count, a fraction-like pair glued to more digits */
+	{ "Suspension depuis 2 mois", NULL, 0, 0, 0 },
+	{ "Suspension depuis le 16/11/20265", NULL, 0, 0, 0 },
 	{ "Dossier suspendu depuis le 12/09/2026 - DUPONT Jean " NIR_GROUPED,
 	  NULL, 2026, 9, 12 },
 	{ "Blocage administratif depuis le 1er octobre 2026", NULL,
@@ -401,7 +420,7 @@ test_since_table(void **state)
 	for (i = 0; i < sizeof(since_cases) / sizeof(since_cases[0]); i++) {
 		const struct since_case *c = &since_cases[i];
 
-		got = classify_since(&r, c->subject, c->text);
+		got = classify_since(&r, c->subject, c->text, TODAY);
 		want = c->y ? ymd(c->y, c->m, c->d) : DATE_NONE;
 		if (got != want)
 			fail_msg("case %zu \"%s\": got %d, want %d", i,
@@ -420,8 +439,8 @@ test_since_no_markers(void **state)
 	(void)state;
 	rules_init(&r);
 	assert_int_equal(classify_since(&r, "suspendu depuis le 12/09/2026",
-	    "depuis le 01/01/2026"), ymd(2026, 9, 12));
-	assert_int_equal(classify_since(&r, "suspendu", "depuis le 01/01/2026"),
+	    "depuis le 01/01/2026", TODAY), ymd(2026, 9, 12));
+	assert_int_equal(classify_since(&r, "suspendu", "depuis le 01/01/2026", TODAY),
 	    DATE_NONE);
 	rules_free(&r);
 }
@@ -441,10 +460,10 @@ test_since_long_input(void **state)
 	for (i = 0; i < n; i++)
 		s[i] = "depuis 1 "[i % 9];
 	s[n] = '\0';
-	assert_int_equal(classify_since(&r, s, s), DATE_NONE);
+	assert_int_equal(classify_since(&r, s, s, TODAY), DATE_NONE);
 	for (i = 0; i < n; i++)
 		s[i] = "1/"[i % 2];
-	assert_int_equal(classify_since(&r, s, s), DATE_NONE);
+	assert_int_equal(classify_since(&r, s, s, TODAY), DATE_NONE);
 	assert_null(classify_type(&r, s, s));
 	free(s);
 	rules_free(&r);

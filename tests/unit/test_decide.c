@@ -61,6 +61,7 @@ struct dcase {
 	const char	*att2_type;
 	const char	*att2_name;
 	int		 truncated;	/* more parts than the parser kept */
+	int		 embedded;	/* the attachment is a body picture */
 	/* expectations */
 	const char	*outcome;
 	const char	*type;		/* NULL: unknown */
@@ -312,6 +313,9 @@ static const struct dcase cases[] = {
 	{ "nameless_inline_logo_is_not_a_rib", SUBJ_RIB, NULL, NULL,
 	  "image/png", NULL, .outcome = "rejected", .type = "rib",
 	  .reasons = "attachment_missing", .partner = P },
+	{ "outlook_logo_named_image001_is_not_a_rib", SUBJ_RIB, NULL, NULL,
+	  "image/png", "image001.png", .embedded = 1, .outcome = "rejected",
+	  .type = "rib", .reasons = "attachment_missing", .partner = P },
 	{ "malformed_hides_other_reasons", "Bonjour", NULL, "", NULL, NULL,
 	  ANNEX_NONE, .malformed = "no From", .outcome = "quarantined",
 	  .type = NULL, .reasons = "malformed" },
@@ -436,8 +440,10 @@ test_case(void **state)
 	f.malformed = c->malformed;
 	f.top_content_type = strdup("multipart/mixed");
 	facts_add_part(&f, "text/plain", NULL, 200, 0, 1);
-	if (c->att_type != NULL)
+	if (c->att_type != NULL) {
 		facts_add_part(&f, c->att_type, c->att_name, 50000, 1, 1);
+		f.parts[f.n_parts - 1].embedded = c->embedded;
+	}
 	if (c->att2_type != NULL)
 		facts_add_part(&f, c->att2_type, c->att2_name, 50000, 1, 1);
 

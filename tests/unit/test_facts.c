@@ -180,7 +180,7 @@ test_roundtrip_full(void **state)
 	data = facts_serialize(&a, &len);
 	assert_non_null(data);
 	assert_true(len > 5);
-	assert_memory_equal(data, "BFCT\001", 5);
+	assert_memory_equal(data, "BFCT\002", 5);
 	facts_init(&b);
 	assert_int_equal(facts_deserialize(data, len, &b), 0);
 	assert_facts_equal(&a, &b);
@@ -409,7 +409,7 @@ struct variant {
 };
 
 static const struct variant ok_variant = {
-	"RIB", 3, 0, 1, 0, 1, 1, 2, 1
+	"RIB", 3, 0, 1, 0, 1, 1, 2, 2
 };
 
 static void
@@ -445,7 +445,8 @@ build(struct wire *w, const struct variant *v)
 			w_str(w, "application/pdf", 15);
 		w_str(w, "rib.pdf", 7);
 		w_u64(w, 54);
-		w_u8(w, 1);
+		w_u8(w, 1);		/* is_attachment */
+		w_u8(w, 1);		/* embedded */
 		w_u32(w, v->depth);
 	}
 	w_u8(w, 0);			/* truncated_parts */
@@ -476,6 +477,8 @@ test_handwritten_layout_accepted(void **state)
 	(void)state;
 	assert_int_equal(try_variant(&ok_variant, &f), 0);
 	assert_null(f.malformed);
+	assert_int_equal(f.n_parts, 1);
+	assert_int_equal(f.parts[0].embedded, 1);
 	assert_true(f.raw_size == 42);
 	assert_int_equal(f.from_count, 1);
 	assert_string_equal(f.from_addr, "a@b.fr");
@@ -497,16 +500,16 @@ static const struct {
 	const char	*what;
 	struct variant	 v;
 } bad_variants[] = {
-	{ "unknown version",	{ "RIB", 3, 0, 1, 0, 1, 1, 2, 2 } },
-	{ "auth count beyond input", { "RIB", 3, 0x7fffffff, 1, 0, 1, 1, 2, 1 } },
-	{ "part count beyond input", { "RIB", 3, 0, 0xfffffffe, 0, 1, 1, 2, 1 } },
-	{ "2 parts declared, 1 sent", { "RIB", 3, 0, 2, 0, 1, 1, 2, 1 } },
-	{ "NUL inside a string", { "R\0B", 3, 0, 1, 0, 1, 1, 2, 1 } },
-	{ "invalid UTF-8",	{ "R\xe9sum\xe9", 6, 0, 1, 0, 1, 1, 2, 1 } },
-	{ "flag byte 2",	{ "RIB", 3, 0, 1, 0, 2, 1, 2, 1 } },
-	{ "part without type",	{ "RIB", 3, 0, 1, 1, 1, 1, 2, 1 } },
-	{ "negative from_count", { "RIB", 3, 0, 1, 0, 1, 0xffffffffU, 2, 1 } },
-	{ "negative depth",	{ "RIB", 3, 0, 1, 0, 1, 1, 0x80000000U, 1 } },
+	{ "unknown version",	{ "RIB", 3, 0, 1, 0, 1, 1, 2, 3 } },
+	{ "auth count beyond input", { "RIB", 3, 0x7fffffff, 1, 0, 1, 1, 2, 2 } },
+	{ "part count beyond input", { "RIB", 3, 0, 0xfffffffe, 0, 1, 1, 2, 2 } },
+	{ "2 parts declared, 1 sent", { "RIB", 3, 0, 2, 0, 1, 1, 2, 2 } },
+	{ "NUL inside a string", { "R\0B", 3, 0, 1, 0, 1, 1, 2, 2 } },
+	{ "invalid UTF-8",	{ "R\xe9sum\xe9", 6, 0, 1, 0, 1, 1, 2, 2 } },
+	{ "flag byte 2",	{ "RIB", 3, 0, 1, 0, 2, 1, 2, 2 } },
+	{ "part without type",	{ "RIB", 3, 0, 1, 1, 1, 1, 2, 2 } },
+	{ "negative from_count", { "RIB", 3, 0, 1, 0, 1, 0xffffffffU, 2, 2 } },
+	{ "negative depth",	{ "RIB", 3, 0, 1, 0, 1, 1, 0x80000000U, 2 } },
 };
 
 static void

@@ -262,6 +262,30 @@ test_find_writing_forms(void **state)
 }
 
 static void
+test_find_key_written_apart(void **state)
+{
+	static const struct find_case c[] = {
+		{ "NIR 2870634172058 Cl\xc3\xa9 : 73", NIR_FOUND, "287063417205873" },
+		{ "NIR 2870634172058 CL\xc3\x89 73", NIR_FOUND, "287063417205873" },
+		{ "2870634172058 cle: 73 MARTIN", NIR_FOUND, "287063417205873" },
+		{ "2870634172058 clef 73", NIR_FOUND, "287063417205873" },
+		{ "2870634172058 (73)", NIR_FOUND, "287063417205873" },
+		{ "2 87 06 34 172 058 (73) - MARTIN", NIR_FOUND, "287063417205873" },
+		{ "2870634172058 key=73", NIR_FOUND, "287063417205873" },
+		/* a wrong key written apart is a wrong key, not a missing one */
+		{ "2870634172058 cl\xc3\xa9 : 74", NIR_INVALID, NULL },
+		{ "2870634172058 (74)", NIR_INVALID, NULL },
+		/* not a key: three digits, an unclosed parenthesis, a word */
+		{ "2870634172058 (735)", NIR_KEY_MISSING, NULL },
+		{ "2870634172058 (73", NIR_KEY_MISSING, NULL },
+		{ "2870634172058 clement 73", NIR_KEY_MISSING, NULL },
+	};
+
+	(void)state;
+	run_cases(c, NELEM(c));
+}
+
+static void
 test_find_prefixed(void **state)
 {
 	static const struct find_case c[] = {
@@ -534,6 +558,7 @@ main(void)
 		cmocka_unit_test(test_shape_accepts),
 		cmocka_unit_test(test_valid_rejects),
 		cmocka_unit_test(test_find_writing_forms),
+		cmocka_unit_test(test_find_key_written_apart),
 		cmocka_unit_test(test_find_prefixed),
 		cmocka_unit_test(test_find_among_other_text),
 		cmocka_unit_test(test_find_corsica),
