@@ -4,8 +4,8 @@
 #   deps.sh check   what `make check` needs too (tests, sanitizers, fuzzer)
 set -eu
 
-run_pkgs="gcc make pkg-config libetpan-dev libsodium-dev libsqlite3-dev libconfig-dev"
-check_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev sqlite3 valgrind"
+run_pkgs="gcc make pkg-config libetpan-dev libsodium-dev libsqlite3-dev libconfig-dev sqlite3"
+check_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind"
 
 case "${1:-run}" in
 run) pkgs=$run_pkgs ;;
@@ -28,12 +28,12 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
 	sudo="sudo"
 else
-	echo "balp needs Debian packages that are not installed. Run:" >&2
-	echo "  sudo apt-get install -y$missing" >&2
+	echo "balp needs Debian packages that are not installed. Run, as root:" >&2
+	echo "  apt-get install -y$missing" >&2
 	exit 1
 fi
 
-echo "installing:$missing"
+echo "installing:$missing (apt-get, may take a minute)"
 export DEBIAN_FRONTEND=noninteractive
 # Stale or empty package lists make the first try fail: update and retry once.
 if ! $sudo apt-get install -y -q $missing >/dev/null 2>&1; then
