@@ -35,8 +35,7 @@ struct balp_conf {
 	enum source_kind	 source_kind;
 	char			*maildir_path;	/* absolute; Maildir++ root */
 
-	char			**trusted_authserv_ids;
-	size_t			  n_trusted_authserv_ids;
+	struct wordlist		  trusted_authserv_ids;	/* lower case */
 	struct wordlist		  public_suffixes;
 
 	struct mime_limits	  limits;

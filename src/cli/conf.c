@@ -523,17 +523,13 @@ out:
 void
 conf_free(struct balp_conf *c)
 {
-	size_t i;
-
 	free(c->file);
 	free(c->dir);
 	free(c->rules_file);
 	free(c->store_path);
 	free(c->key_file);
 	free(c->maildir_path);
-	for (i = 0; i < c->n_trusted_authserv_ids; i++)
-		free(c->trusted_authserv_ids[i]);
-	free(c->trusted_authserv_ids);
+	wordlist_free(&c->trusted_authserv_ids);
 	wordlist_free(&c->public_suffixes);
 	free(c->notice_from);
 	rules_free(&c->rules);
@@ -600,7 +596,6 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	struct loader l = { err, 0, path };
 	struct mime_limits defaults = MIME_LIMITS_DEFAULT;
 	const config_setting_t *root, *g, *e;
-	struct wordlist trusted;
 	char *kind = NULL;
 	long long v;
 	config_t cfg;
@@ -608,6 +603,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 
 	memset(c, 0, sizeof(*c));
 	rules_init(&c->rules);
+	wordlist_init(&c->trusted_authserv_ids);
 	wordlist_init(&c->public_suffixes);
 	c->limits = defaults;
 	c->parse_in_child = 1;
@@ -656,13 +652,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		    " (expected \"maildir\")", kind);
 	free(kind);
 
-	wordlist_init(&trusted);
-	get_words(&l, root, "trusted_authserv_ids", 1, &trusted);
-	if (trusted.n > 0) {
-		c->trusted_authserv_ids = trusted.v;
-		c->n_trusted_authserv_ids = trusted.n;
-	} else
-		wordlist_free(&trusted);
+	get_words(&l, root, "trusted_authserv_ids", 1, &c->trusted_authserv_ids);
 	get_words(&l, root, "public_suffixes", 0, &c->public_suffixes);
 
 	if ((g = member(root, "limits")) != NULL) {
@@ -693,11 +683,11 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		get_int(&l, g, "rescan_seconds", 1, 86400, &v);
 		c->rescan_seconds = (int)v;
 	}
-	for (i = 0; i < c->n_trusted_authserv_ids; i++)
-		if ((e = member(root, "trusted_authserv_ids")) != NULL &&
-		    strchr(c->trusted_authserv_ids[i], ' ') != NULL)
+	e = member(root, "trusted_authserv_ids");
+	for (i = 0; i < c->trusted_authserv_ids.n; i++)
+		if (strchr(c->trusted_authserv_ids.v[i], ' ') != NULL)
 			lerr(&l, e, "authserv-id '%s' contains a space",
-			    c->trusted_authserv_ids[i]);
+			    c->trusted_authserv_ids.v[i]);
 	if (c->rules_file != NULL)
 		load_rules(&l, c->rules_file, &c->rules);
 out:

@@ -68,8 +68,8 @@ triage_decide(const struct triage *t, const char *msg, size_t len,
 	annex.v = res->habs.v;
 	annex.n = res->habs.n;
 	ctx.rules = &c->rules;
-	ctx.trusted_authserv_ids = (const char *const *)c->trusted_authserv_ids;
-	ctx.n_trusted_authserv_ids = c->n_trusted_authserv_ids;
+	ctx.trusted_authserv_ids = (const char *const *)c->trusted_authserv_ids.v;
+	ctx.n_trusted_authserv_ids = c->trusted_authserv_ids.n;
 	ctx.public_suffixes = &c->public_suffixes;
 	ctx.today = t->today;
 	decide(&res->facts, &annex, &ctx, &res->decision);
@@ -131,15 +131,13 @@ record(const struct triage *t, const struct source *src,
 }
 
 /* A message decided earlier (crash before its move): only move it now. */
-static int
-finish_move(const struct triage *t, struct source *src,
-    const struct source_msg *m, const struct store_decision *old,
-    triage_report_fn *report, void *arg)
+static void
+finish_move(struct source *src, const struct source_msg *m,
+    const struct store_decision *old, triage_report_fn *report, void *arg)
 {
 	struct triage_report rep;
 	struct buf err = BUF_INIT;
 
-	(void)t;
 	memset(&rep, 0, sizeof(rep));
 	rep.label = m->label;
 	rep.sender = old->sender;
@@ -152,7 +150,6 @@ finish_move(const struct triage *t, struct source *src,
 	if (report != NULL)
 		report(&rep, arg);
 	buf_free(&err);
-	return 0;
 }
 
 /* Decides a message that could not be read: it is only "malformed". */
@@ -184,7 +181,7 @@ handle(const struct triage *t, struct source *src, const struct source_msg *m,
 	memset(&old, 0, sizeof(old));
 	r = store_decision_find(t->store, src->ops->name, m->ref, &old);
 	if (r == STORE_OK) {
-		finish_move(t, src, m, &old, report, arg);
+		finish_move(src, m, &old, report, arg);
 		store_decision_free(&old);
 		return 0;
 	}
@@ -234,7 +231,7 @@ handle(const struct triage *t, struct source *src, const struct source_msg *m,
 		triage_result_free(&res);
 		r = store_decision_find(t->store, src->ops->name, m->ref, &old);
 		if (r == STORE_OK) {
-			finish_move(t, src, m, &old, report, arg);
+			finish_move(src, m, &old, report, arg);
 			store_decision_free(&old);
 			return 0;
 		}

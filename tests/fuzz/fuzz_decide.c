@@ -59,8 +59,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	f.raw_size = size;
 	ctx.rules = &conf.rules;
-	ctx.trusted_authserv_ids = (const char *const *)conf.trusted_authserv_ids;
-	ctx.n_trusted_authserv_ids = conf.n_trusted_authserv_ids;
+	ctx.trusted_authserv_ids = (const char *const *)conf.trusted_authserv_ids.v;
+	ctx.n_trusted_authserv_ids = conf.trusted_authserv_ids.n;
 	ctx.public_suffixes = &conf.public_suffixes;
 	date_parse_iso("2026-11-23", &ctx.today);
 	decide(&f, &annex, &ctx, &d);

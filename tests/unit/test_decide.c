@@ -403,9 +403,9 @@ test_case(void **state)
 {
 	const struct dcase *c = *state;
 	const char *const *trusted =
-	    (const char *const *)conf.trusted_authserv_ids;
+	    (const char *const *)conf.trusted_authserv_ids.v;
 	struct decide_ctx ctx = { &conf.rules, trusted,
-	    conf.n_trusted_authserv_ids, &conf.public_suffixes, today };
+	    conf.trusted_authserv_ids.n, &conf.public_suffixes, today };
 	struct habilitation h[2];
 	struct annex_view annex;
 	struct msg_facts f;
