@@ -40,12 +40,6 @@ char	*buf_detach(struct buf *);
 /* The content as a C string; "" when empty.  Owned by the buf. */
 const char *buf_str(const struct buf *);
 
-/*
- * Appends s as a JSON string literal (quoted, escaped; invalid UTF-8 bytes
- * become U+FFFD), or the literal null when s is NULL.
- */
-int	 buf_json_string(struct buf *, const char *s);
-
 /* strndup that never reads past n; caller frees.  NULL on ENOMEM. */
 char	*buf_strndup(const char *, size_t);
 /* strdup of a possibly NULL string; caller frees. */

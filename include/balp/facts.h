@@ -41,6 +41,7 @@ struct msg_facts {
 
 	char		**auth_results;	/* unfolded Authentication-Results values */
 	size_t		  n_auth_results;
+	size_t		  cap_auth_results;
 
 	/* RFC 3834 and list-mail signs; NULL when absent. */
 	char		*auto_submitted;
@@ -54,6 +55,7 @@ struct msg_facts {
 
 	struct part_facts *parts;	/* every leaf part, in order */
 	size_t		  n_parts;
+	size_t		  cap_parts;
 	int		  truncated_parts;	/* more parts than the limit */
 
 	char		*first_text;	/* first text part, UTF-8, bounded */

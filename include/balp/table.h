@@ -16,6 +16,7 @@ struct table {
 	size_t	  ncols;
 	char	**cells;	/* rows * ncols, row-major */
 	size_t	  nrows;
+	size_t	  cap;		/* cells allocated */
 };
 
 /* The header row is the first row. 0, or -1 on ENOMEM. */

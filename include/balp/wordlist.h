@@ -19,6 +19,7 @@
 struct wordlist {
 	char	**v;	/* folded entries */
 	size_t	  n;
+	size_t	  cap;
 };
 
 void	 wordlist_init(struct wordlist *);

@@ -4,6 +4,7 @@
  * unknown type or partner.
  */
 #include "balp/ctl_test.h"
+#include "balp/json.h"
 #include "balp/buf.h"
 #include "balp/reason.h"
 #include "balp/table.h"
@@ -51,15 +52,15 @@ print_json(const char *file, const struct triage_result *res)
 	struct buf b = BUF_INIT;
 
 	buf_puts(&b, "{\"file\":");
-	buf_json_string(&b, file);
+	json_string(&b, file);
 	buf_printf(&b, ",\"outcome\":\"%s\",\"type\":", outcome_name(d->outcome));
-	buf_json_string(&b, d->type != NULL ? d->type->id : NULL);
+	json_string(&b, d->type != NULL ? d->type->id : NULL);
 	buf_puts(&b, ",\"queue\":");
-	buf_json_string(&b, d->queue);
+	json_string(&b, d->queue);
 	buf_puts(&b, ",\"partner\":");
-	buf_json_string(&b, d->partner_id);
+	json_string(&b, d->partner_id);
 	buf_puts(&b, ",\"sender\":");
-	buf_json_string(&b, res->facts.from_addr);
+	json_string(&b, res->facts.from_addr);
 	buf_puts(&b, ",\"reasons\":[");
 	if (d->reasons != 0) {
 		buf_putc(&b, '"');

@@ -2,6 +2,7 @@
  * table - aligned text columns (see table.h).
  */
 #include "balp/table.h"
+#include "balp/array.h"
 #include "balp/buf.h"
 #include "balp/text.h"
 
@@ -26,6 +27,7 @@ table_init(struct table *t, size_t ncols, const char *const *header)
 	t->ncols = ncols > TABLE_MAX_COLS ? TABLE_MAX_COLS : ncols;
 	t->cells = NULL;
 	t->nrows = 0;
+	t->cap = 0;
 	return table_add(t, header);
 }
 
@@ -35,9 +37,9 @@ table_add(struct table *t, const char *const *cells)
 	char **v;
 	size_t i, base = t->nrows * t->ncols;
 
-	if ((v = realloc(t->cells, (base + t->ncols) * sizeof(*v))) == NULL)
+	if (ARRAY_RESERVE(t->cells, t->cap, base + t->ncols - 1) == -1)
 		return -1;
-	t->cells = v;
+	v = t->cells;
 	for (i = 0; i < t->ncols; i++)
 		v[base + i] = buf_strdup(cells[i] != NULL ? cells[i] : "-");
 	t->nrows++;

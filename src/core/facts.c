@@ -28,6 +28,7 @@
  * Failures: -1 / NULL on ENOMEM; deserialize also on any inconsistency.
  */
 #include "balp/facts.h"
+#include "balp/array.h"
 #include "balp/buf.h"
 #include "balp/text.h"
 
@@ -104,33 +105,11 @@ facts_free(struct msg_facts *f)
 	facts_init(f);
 }
 
-/*
- * Grows *arr for one more element.  The struct keeps no capacity, so the
- * capacity is implied by the count: powers of two from 4.  This keeps
- * appending linear when a message carries thousands of headers.
- */
-static int
-grow(void **arr, size_t n, size_t elem)
-{
-	size_t cap;
-	void *p;
-
-	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
-		return 0;
-	cap = n == 0 ? 4 : n * 2;
-	if (cap > (size_t)-1 / elem)
-		return -1;
-	if ((p = realloc(*arr, cap * elem)) == NULL)
-		return -1;
-	*arr = p;
-	return 0;
-}
-
 int
 facts_add_part(struct msg_facts *f, const char *content_type,
     const char *filename, uint64_t size, int is_attachment, int depth)
 {
-	struct part_facts *p, *np;
+	struct part_facts *p;
 	char *ct, *fn = NULL;
 
 	if ((ct = buf_strdup(content_type != NULL ? content_type :
@@ -140,13 +119,11 @@ facts_add_part(struct msg_facts *f, const char *content_type,
 		free(ct);
 		return -1;
 	}
-	np = f->parts;
-	if (grow((void **)&np, f->n_parts, sizeof(*np)) == -1) {
+	if (ARRAY_RESERVE(f->parts, f->cap_parts, f->n_parts) == -1) {
 		free(ct);
 		free(fn);
 		return -1;
 	}
-	f->parts = np;
 	p = &f->parts[f->n_parts++];
 	p->content_type = ct;
 	p->filename = fn;
@@ -159,16 +136,15 @@ facts_add_part(struct msg_facts *f, const char *content_type,
 int
 facts_add_auth_result(struct msg_facts *f, const char *value)
 {
-	char **nv, *v;
+	char *v;
 
 	if ((v = buf_strdup(value != NULL ? value : "")) == NULL)
 		return -1;
-	nv = f->auth_results;
-	if (grow((void **)&nv, f->n_auth_results, sizeof(*nv)) == -1) {
+	if (ARRAY_RESERVE(f->auth_results, f->cap_auth_results,
+	    f->n_auth_results) == -1) {
 		free(v);
 		return -1;
 	}
-	f->auth_results = nv;
 	f->auth_results[f->n_auth_results++] = v;
 	return 0;
 }

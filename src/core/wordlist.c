@@ -5,6 +5,7 @@
  * matches inside "attribution" and "bloque" matches "BLOQUÉ".
  */
 #include "balp/wordlist.h"
+#include "balp/array.h"
 #include "balp/text.h"
 
 #include <stdlib.h>
@@ -15,6 +16,7 @@ wordlist_init(struct wordlist *w)
 {
 	w->v = NULL;
 	w->n = 0;
+	w->cap = 0;
 }
 
 void
@@ -31,15 +33,14 @@ wordlist_free(struct wordlist *w)
 int
 wordlist_add(struct wordlist *w, const char *utf8)
 {
-	char **v, *f;
+	char *f;
 
 	if ((f = text_fold(utf8, strlen(utf8))) == NULL)
 		return -1;
-	if ((v = realloc(w->v, (w->n + 1) * sizeof(*v))) == NULL) {
+	if (ARRAY_RESERVE(w->v, w->cap, w->n) == -1) {
 		free(f);
 		return -1;
 	}
-	w->v = v;
 	w->v[w->n++] = f;
 	return 0;
 }

@@ -7,6 +7,7 @@
  * directories, so a crash leaves the message in exactly one place.
  */
 #include "balp/maildir.h"
+#include "balp/array.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -139,7 +140,7 @@ scan(struct maildir *md, const char *sub, struct source_msg **v, size_t *n,
     size_t *cap, struct buf *err)
 {
 	struct buf path = BUF_INIT;
-	struct source_msg *m, *nv;
+	struct source_msg *m;
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
@@ -160,14 +161,10 @@ scan(struct maildir *md, const char *sub, struct source_msg **v, size_t *n,
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 64;
-			if ((nv = realloc(*v, *cap * sizeof(**v))) == NULL) {
-				buf_puts(err, "out of memory");
-				r = -1;
-				break;
-			}
-			*v = nv;
+		if (ARRAY_RESERVE(*v, *cap, *n) == -1) {
+			buf_puts(err, "out of memory");
+			r = -1;
+			break;
 		}
 		m = &(*v)[*n];
 		colon = strchr(de->d_name, ':');
