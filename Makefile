@@ -85,6 +85,11 @@ build/fuzz/%: tests/fuzz/%.c build/fuzz/libbalp.a
 	$(FUZZCC) $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined $(TEST_DEFS) \
 	    -o $@ $< build/fuzz/libbalp.a $(PKG_LIBS)
 
+# Benchmarks (tests/bench): built by tests/bench/triage.sh, not by check.
+build/bench/%: tests/bench/%.c build/libbalp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libbalp.a $(PKG_LIBS)
+
 tests: $(TESTS)
 san-tests: $(SAN_TESTS)
 fuzzers: $(FUZZERS)

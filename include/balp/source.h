@@ -10,8 +10,8 @@
  * store keys decisions on (source name, ref), which is what makes a second
  * run a no-op.
  *
- * Ownership: source_list() results are freed with source_msgs_free(); a
- * fetched buffer is the caller's (free()).  Errors go to struct buf *err as
+ * Ownership: list() results are freed with source_msgs_free(); a fetched
+ * blob is the caller's (source_blob_free()).  Errors go to struct buf *err as
  * one line, never naming anything from a message's content.
  */
 #ifndef BALP_SOURCE_H
@@ -29,21 +29,47 @@ struct source_msg {
 	uint64_t	 size;		/* bytes, as the source knows them */
 };
 
+/*
+ * A fetched message: len bytes readable from fd (from offset 0) when
+ * fd >= 0, else in data.  The Maildir hands out a descriptor so that the
+ * gateway never holds a message in memory: the parser worker reads it
+ * (sendfile), whatever its size.  size is the whole message's, len the
+ * bytes to examine (at most the fetch's max).  source_blob_free() releases
+ * it.
+ */
+struct source_blob {
+	int		 fd;
+	char		*data;
+	size_t		 len;
+	uint64_t	 size;
+};
+
+#define SOURCE_BLOB_INIT { -1, NULL, 0, 0 }
+
 struct source_ops {
 	const char *name;	/* "maildir", "imap": part of the store key */
 	/* Messages waiting in the inbox, oldest first. */
 	int	(*list)(void *, struct source_msg **, size_t *, struct buf *err);
 	/*
-	 * Up to max bytes of the message into *data (caller frees): 0; 1 if
-	 * the message is gone (another reader took it); -1 if it cannot be
-	 * read (permissions, I/O error, not a regular file).
+	 * Opens the message (at most max bytes to examine) into *blob: 0;
+	 * 1 if the message is gone (another reader took it); -1 if it can
+	 * never be read (permissions, not a regular file: quarantined); -2
+	 * on a failure that says nothing about the message (no descriptor
+	 * left, no memory, I/O error): it stays for the next pass.
 	 */
 	int	(*fetch)(void *, const struct source_msg *, size_t max,
-		    char **data, size_t *len, struct buf *err);
-	/* Moves the message into folder ("BALP/RIB"), creating it if needed. */
+		    struct source_blob *blob, struct buf *err);
+	/*
+	 * Moves the message into folder ("BALP/RIB"), re-creating the folder
+	 * if it went missing.  The move is atomic but need not be durable
+	 * before sync(): a batch of moves costs one sync per folder touched.
+	 * 0; 1 if the message is gone; -1 on error.
+	 */
 	int	(*move)(void *, const struct source_msg *, const char *folder,
 		    struct buf *err);
-	/* Creates folder if missing (init, and before the first move). */
+	/* Makes every move since the last sync durable.  0 or -1. */
+	int	(*sync)(void *, struct buf *err);
+	/* Creates folder if missing (at start, for every queue). */
 	int	(*ensure_folder)(void *, const char *folder, struct buf *err);
 	/* A descriptor that becomes readable when mail may have arrived, or
 	 * -1 if the source can only be polled. */
@@ -59,5 +85,7 @@ struct source {
 };
 
 void	 source_msgs_free(struct source_msg *, size_t);
+/* Closes or frees what the blob holds and resets it; fine on an empty one. */
+void	 source_blob_free(struct source_blob *);
 
 #endif

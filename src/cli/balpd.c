@@ -1,26 +1,32 @@
 /*
  * balpd - the gateway daemon.
  *
- *   balpd [-c CONF] [--once]
+ *   balpd [-c CONF] [--once] [--stats]
  *
  * Triages every message waiting in the configured source: decide, record,
  * move to its queue, queue a notice.  With --once it makes one pass, prints
  * a table of what it did and exits; otherwise it watches the inbox
  * (inotify, plus a rescan every daemon.rescan_seconds) until SIGTERM or
- * SIGINT.  A message never stops the daemon: a bad one is quarantined; a
- * store failure is logged and the pass is retried later.
+ * SIGINT, which finish the batch in hand and exit.  SIGHUP reloads the
+ * configuration and the rules; a bad new configuration is refused with its
+ * errors and the old one kept.  One balpd per store: a second one refuses
+ * to start.  A message never stops the daemon: a bad one is quarantined; a
+ * store failure is logged and the pass is retried later.  --stats prints
+ * where the time went (tests/bench).
  *
- * Exit status: 0 done, 1 runtime failure, 2 usage or configuration error.
+ * Exit status: 0 done, 1 runtime failure (or another balpd holds the
+ * store), 2 usage or configuration error.
  */
 #include "balp/buf.h"
 #include "balp/conf.h"
 #include "balp/keyfile.h"
 #include "balp/log.h"
-#include "balp/maildir.h"
+#include "balp/pidlock.h"
+#include "balp/pipeline.h"
 #include "balp/reason.h"
+#include "balp/source.h"
 #include "balp/store.h"
 #include "balp/table.h"
-#include "balp/triage.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,30 +36,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_CONF	"conf/balp.conf"
 
-struct pass_stats {
-	struct table	 table;
-	int		 once;
-	unsigned	 n[3];
-	unsigned	 errors;
+struct daemon {
+	const char		*conf_path;
+	struct balp_conf	*conf;
+	struct store		*store;
+	struct source		 src;
+	struct pipeline		*pipe;
+	int			 sfd;		/* signalfd: TERM, INT, HUP */
+	/* --once: the table printed at the end, and the counts. */
+	int			 once;
+	struct table		 table;
+	unsigned		 n[3];
+	unsigned		 errors;
 };
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: balpd [-c CONF] [--once]\n");
+	fprintf(stderr, "usage: balpd [-c CONF] [--once] [--stats]\n");
 	exit(2);
 }
 
 static void
-on_report(const struct triage_report *rep, void *arg)
+on_report(const struct pipeline_report *rep, void *arg)
 {
-	struct pass_stats *st = arg;
+	struct daemon *d = arg;
 	struct buf reasons = BUF_INIT;
 	const char *outcome, *type, *row[5];
 
@@ -61,91 +75,241 @@ on_report(const struct triage_report *rep, void *arg)
 		outcome = outcome_name(rep->decision->outcome);
 		type = rep->decision->type ? rep->decision->type->id : NULL;
 		reason_join(&reasons, rep->decision->reasons, ",");
-		st->n[rep->decision->outcome]++;
+		if (rep->error == NULL)
+			d->n[rep->decision->outcome]++;
 	} else {
 		outcome = rep->stored_outcome;
 		type = rep->stored_type;
 		buf_puts(&reasons, rep->stored_reasons ? rep->stored_reasons : "");
 	}
+	if (rep->warning != NULL)
+		log_warn("%s: %s", rep->label, rep->warning);
 	if (rep->error != NULL) {
-		st->errors++;
+		d->errors++;
 		log_warn("%s: left in the inbox: %s", rep->label, rep->error);
-	} else if (!st->once)
+	} else if (!d->once)
 		log_info("%s: %s%s%s -> %s%s%s%s", rep->label,
 		    outcome ? outcome : "?", type ? " " : "", type ? type : "",
 		    rep->queue, reasons.len ? " (" : "", buf_str(&reasons),
 		    reasons.len ? ")" : "");
-	if (st->once && outcome != NULL) {
+	if (d->once && (outcome != NULL || rep->error != NULL)) {
 		row[0] = rep->label;
 		row[1] = rep->error ? "error" : outcome;
 		row[2] = type;
 		row[3] = rep->error ? "(inbox)" : rep->queue;
 		row[4] = reasons.len ? buf_str(&reasons) : NULL;
-		table_add(&st->table, row);
+		table_add(&d->table, row);
 	}
 	buf_free(&reasons);
 }
 
 static int
-one_pass(struct triage *t, struct source *src, struct pass_stats *st)
+one_pass(struct daemon *d)
 {
 	struct buf err = BUF_INIT;
+	time_t now = time(NULL);
 	int n;
 
-	t->now = time(NULL);
-	t->today = triage_today(t->now);
-	if ((n = triage_pass(t, src, on_report, st, &err)) == -1)
+	pipeline_set_time(d->pipe, now, 0);
+	if ((n = pipeline_pass(d->pipe, &d->src, d->sfd, on_report, d,
+	    &err)) == -1)
 		log_warn("triage pass stopped: %s", buf_str(&err));
 	buf_free(&err);
 	return n;
 }
 
-static int
-watch(struct triage *t, struct source *src, int rescan_seconds)
+/* Logs each line of a multi-line error. */
+static void
+log_lines(const char *prefix, const char *text)
 {
-	struct pass_stats st;
-	struct signalfd_siginfo si;
-	struct pollfd pfd[2];
-	sigset_t set;
-	int sfd, wfd, r;
+	const char *nl;
 
-	memset(&st, 0, sizeof(st));
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
-	    (sfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1) {
-		log_warn("signalfd: %s", strerror(errno));
+	while (*text != '\0') {
+		nl = strchr(text, '\n');
+		log_warn("%s%.*s", prefix, nl ? (int)(nl - text) :
+		    (int)strlen(text), text);
+		if (nl == NULL)
+			break;
+		text = nl + 1;
+	}
+}
+
+static void
+conf_destroy(struct balp_conf *c)
+{
+	if (c == NULL)
+		return;
+	conf_free(c);
+	free(c);
+}
+
+/*
+ * Opens what a configuration needs around the store: the source (with its
+ * queues) and the pipeline.  0, or -1 with err set and nothing left open.
+ */
+static int
+open_around(struct daemon *d, struct balp_conf *c, struct source *src,
+    struct pipeline **pipe, struct buf *err)
+{
+	if (source_open(&c->source, !d->once, src, err) == -1)
+		return -1;
+	if (pipeline_ensure_queues(&c->rules, src, err) == -1 ||
+	    pipeline_open(c, d->store, c->key_file, "balpd", pipe, err) ==
+	    -1) {
+		src->ops->close(src->state);
+		src->ops = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* SIGHUP: the new configuration, or the old one kept. */
+static void
+reload(struct daemon *d)
+{
+	struct balp_conf *nc;
+	struct source nsrc = { NULL, NULL };
+	struct pipeline *npipe = NULL;
+	struct buf err = BUF_INIT;
+
+	if ((nc = calloc(1, sizeof(*nc))) == NULL) {
+		log_warn("reload refused: out of memory");
+		return;
+	}
+	if (conf_load(d->conf_path, nc, &err) == -1) {
+		log_lines("reload refused: ", buf_str(&err));
+		free(nc);
+		buf_free(&err);
+		return;
+	}
+	if (strcmp(nc->store_path, d->conf->store_path) != 0) {
+		log_warn("reload refused: store.path changed (restart balpd"
+		    " to change stores)");
+		conf_destroy(nc);
+		return;
+	}
+	if (open_around(d, nc, &nsrc, &npipe, &err) == -1) {
+		log_warn("reload refused: %s", buf_str(&err));
+		conf_destroy(nc);
+		buf_free(&err);
+		return;
+	}
+	pipeline_close(d->pipe);
+	d->src.ops->close(d->src.state);
+	conf_destroy(d->conf);
+	d->conf = nc;
+	d->src = nsrc;
+	d->pipe = npipe;
+	log_info("configuration reloaded: %zu request types",
+	    nc->rules.n_types);
+}
+
+/*
+ * Consumes pending signals.  Returns 1 on SIGTERM or SIGINT (stop), 0
+ * otherwise (a SIGHUP reloads here).
+ */
+static int
+on_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	int stop = 0, hup = 0;
+
+	while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			hup = 1;
+		else
+			stop = 1;
+	}
+	if (stop) {
+		log_info("stopping on signal");
 		return 1;
 	}
-	wfd = src->ops->watch_fd(src->state);
+	if (hup)
+		reload(d);
+	return 0;
+}
+
+static int
+watch(struct daemon *d)
+{
+	struct pollfd pfd[2];
+	int r, wfd, again = 1;
+
+	log_info("watching %s, %zu request types, store %s",
+	    d->src.ops->name, d->conf->rules.n_types, d->conf->store_path);
 	for (;;) {
-		one_pass(t, src, &st);
-		pfd[0].fd = sfd;
+		if (again)
+			one_pass(d);
+		/* Stopped early: a signal is waiting, or messages are. */
+		again = pipeline_interrupted(d->pipe);
+		wfd = d->src.ops->watch_fd(d->src.state);
+		pfd[0].fd = d->sfd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = wfd;
 		pfd[1].events = POLLIN;
-		r = poll(pfd, wfd >= 0 ? 2 : 1, rescan_seconds * 1000);
+		r = poll(pfd, wfd >= 0 ? 2 : 1,
+		    again ? 0 : d->conf->rescan_seconds * 1000);
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
-			break;
+			return 1;
 		}
 		if (r > 0 && (pfd[0].revents & POLLIN)) {
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
-			    si.ssi_signo == SIGHUP) {
-				log_info("SIGHUP: rescanning (restart to reload"
-				    " the configuration)");
-				continue;
-			}
-			log_info("stopping on signal");
-			break;
+			if (on_signals(d))
+				return 0;
+			again = 1;
+			continue;
 		}
 		if (r > 0 && wfd >= 0 && (pfd[1].revents & POLLIN))
-			src->ops->watch_drain(src->state);
+			d->src.ops->watch_drain(d->src.state);
+		again = 1;
 	}
-	close(sfd);
-	return 0;
+}
+
+static void
+print_stats(const struct pipeline_stats *s)
+{
+	static const char *const names[] = { "list", "lookup", "read",
+	    "parse_wait", "parse_rtt", "annex", "decide", "record", "commit",
+	    "move", "sync" };
+	const uint64_t ns[] = { s->ns_list, s->ns_lookup, s->ns_read,
+	    s->ns_parse_wait, s->ns_parse_rtt, s->ns_annex, s->ns_decide,
+	    s->ns_record, s->ns_commit, s->ns_move, s->ns_sync };
+	double m = s->messages > 0 ? (double)s->messages : 1.0;
+	size_t i;
+
+	struct rusage self, children;
+
+	fprintf(stderr, "stats: %llu messages, %llu decided, %llu batches\n",
+	    (unsigned long long)s->messages, (unsigned long long)s->decided,
+	    (unsigned long long)s->batches);
+	if (getrusage(RUSAGE_SELF, &self) == 0 &&
+	    getrusage(RUSAGE_CHILDREN, &children) == 0)
+		fprintf(stderr, "rss balpd %ld KiB\nrss workers %ld KiB"
+		    " (the largest)\n", self.ru_maxrss, children.ru_maxrss);
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		fprintf(stderr, "stage %-10s %9.1f us/msg\n", names[i],
+		    (double)ns[i] / 1000.0 / m);
+}
+
+static int
+run_once(struct daemon *d)
+{
+	static const char *const head[] = { "FILE", "OUTCOME", "TYPE", "QUEUE",
+	    "REASONS" };
+	int n;
+
+	table_init(&d->table, 5, head);
+	n = one_pass(d);
+	if (d->table.nrows > 1)
+		table_print(&d->table, stdout);
+	printf("%s%d message(s): %u accepted, %u rejected, %u quarantined%s%s\n",
+	    d->table.nrows > 1 ? "\n" : "", n < 0 ? 0 : n,
+	    d->n[OUTCOME_ACCEPTED], d->n[OUTCOME_REJECTED],
+	    d->n[OUTCOME_QUARANTINED], d->errors ? ", some left in the inbox"
+	    " (see the warnings)" : "", pipeline_interrupted(d->pipe) ?
+	    ", stopped by a signal (the rest waits for the next run)" : "");
+	table_free(&d->table);
+	return n < 0 ? 1 : 0;
 }
 
 int
@@ -154,30 +318,34 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const head[] = { "FILE", "OUTCOME", "TYPE", "QUEUE",
-	    "REASONS" };
-	const char *conf_path = DEFAULT_CONF;
-	struct balp_conf conf;
-	struct store *store = NULL;
-	struct source src = { NULL, NULL };
-	struct triage t;
-	struct pass_stats st;
-	struct buf err = BUF_INIT;
+	struct daemon d;
+	struct pipeline_stats ps;
+	struct buf err = BUF_INIT, lock = BUF_INIT;
 	unsigned char key[KEYFILE_KEY_LEN];
+	sigset_t set;
 	struct stat sb;
-	int ch, once = 0, rc = 0, n;
+	long holder;
+	int ch, rc = 2, stats = 0, lock_fd = -1;
 
+	memset(&d, 0, sizeof(d));
+	memset(&ps, 0, sizeof(ps));
+	d.conf_path = DEFAULT_CONF;
+	d.sfd = -1;
 	log_init("balpd");
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			conf_path = optarg;
+			d.conf_path = optarg;
 			break;
 		case 'o':
-			once = 1;
+			d.once = 1;
+			break;
+		case 's':
+			stats = 1;
 			break;
 		default:
 			usage();
@@ -185,61 +353,72 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	/* libetpan writes with send(..., 0): a closed peer must not kill us. */
+	/* A closed peer (a worker, later a server) must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-
-	if (conf_load(conf_path, &conf, &err) == -1) {
-		fputs(buf_str(&err), stderr);
-		buf_free(&err);
-		return 2;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (d.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
+		fprintf(stderr, "balpd: signalfd: %s\n", strerror(errno));
+		return 1;
 	}
-	if (stat(conf.store_path, &sb) == -1) {
-		fprintf(stderr, "balpd: no store at %s: run `balpctl -c %s init`"
-		    " first\n", conf.store_path, conf_path);
-		rc = 2;
+
+	if ((d.conf = calloc(1, sizeof(*d.conf))) == NULL ||
+	    conf_load(d.conf_path, d.conf, &err) == -1) {
+		fputs(d.conf ? buf_str(&err) : "balpd: out of memory\n", stderr);
+		free(d.conf);
+		d.conf = NULL;
 		goto out;
 	}
-	if (store_open(conf.store_path, &store, &err) != STORE_OK ||
-	    keyfile_load(conf.key_file, key, &err) == -1 ||	/* fail fast */
-	    maildir_source_open(conf.maildir_path, !once, &src, &err) == -1) {
+	if (stat(d.conf->store_path, &sb) == -1) {
+		fprintf(stderr, "balpd: no store at %s: run `balpctl -c %s init`"
+		    " first\n", d.conf->store_path, d.conf_path);
+		goto out;
+	}
+	buf_printf(&lock, "%s.lock", d.conf->store_path);
+	switch (pidlock_acquire(buf_str(&lock), &lock_fd, &holder, &err)) {
+	case 0:
+		break;
+	case 1:
+		fprintf(stderr, "balpd: another balpd (pid %ld) is running on"
+		    " %s\n", holder, d.conf->store_path);
+		rc = 1;
+		goto out;
+	default:
 		fprintf(stderr, "balpd: %s\n", buf_str(&err));
-		rc = 2;
+		rc = 1;
+		goto out;
+	}
+	if (store_open(d.conf->store_path, &d.store, &err) != STORE_OK ||
+	    keyfile_load(d.conf->key_file, key, &err) == -1) {	/* fail fast */
+		fprintf(stderr, "balpd: %s\n", buf_str(&err));
 		goto out;
 	}
 	sodium_memzero(key, sizeof(key));
-	memset(&t, 0, sizeof(t));
-	t.conf = &conf;
-	t.store = store;
-	t.key_file = conf.key_file;
-	t.actor = "balpd";
-
-	if (once) {
-		memset(&st, 0, sizeof(st));
-		st.once = 1;
-		table_init(&st.table, 5, head);
-		n = one_pass(&t, &src, &st);
-		if (st.table.nrows > 1)
-			table_print(&st.table, stdout);
-		printf("%s%d message(s): %u accepted, %u rejected, %u quarantined"
-		    "%s\n", st.table.nrows > 1 ? "\n" : "", n < 0 ? 0 : n,
-		    st.n[OUTCOME_ACCEPTED], st.n[OUTCOME_REJECTED],
-		    st.n[OUTCOME_QUARANTINED], st.errors ? ", some left in the"
-		    " inbox (see the warnings)" : "");
-		table_free(&st.table);
-		rc = n < 0 ? 1 : 0;
-	} else {
-		log_info("watching %s (%s), %zu request types, store %s",
-		    conf.maildir_path, src.ops->name, conf.rules.n_types,
-		    conf.store_path);
-		rc = watch(&t, &src, conf.rescan_seconds);
+	if (open_around(&d, d.conf, &d.src, &d.pipe, &err) == -1) {
+		fprintf(stderr, "balpd: %s\n", buf_str(&err));
+		goto out;
 	}
+	rc = d.once ? run_once(&d) : watch(&d);
+	if (stats)
+		ps = *pipeline_stats(d.pipe);
 out:
 	sodium_memzero(key, sizeof(key));
-	if (src.ops != NULL)
-		src.ops->close(src.state);
-	if (store != NULL)
-		store_close(store);
+	pipeline_close(d.pipe);
+	if (stats && d.pipe != NULL)
+		print_stats(&ps);	/* the workers reaped: their RSS too */
+	if (d.src.ops != NULL)
+		d.src.ops->close(d.src.state);
+	if (d.store != NULL)
+		store_close(d.store);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	if (d.sfd >= 0)
+		close(d.sfd);
+	conf_destroy(d.conf);
 	buf_free(&err);
-	conf_free(&conf);
+	buf_free(&lock);
 	return rc;
 }

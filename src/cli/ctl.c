@@ -4,7 +4,7 @@
 #include "balp/ctl.h"
 #include "balp/date.h"
 #include "balp/text.h"
-#include "balp/triage.h"
+#include "balp/pipeline.h"
 
 #include <pwd.h>
 #include <stdarg.h>
@@ -22,7 +22,7 @@ ctl_init(struct ctl *c, const char *conf_path)
 	memset(c, 0, sizeof(*c));
 	c->conf_path = conf_path;
 	c->now = time(NULL);
-	c->today = triage_today(c->now);
+	c->today = pipeline_today(c->now);
 	pw = getpwuid(getuid());
 	buf_printf(&b, "admin:%s", pw != NULL ? pw->pw_name : "unknown");
 	c->actor = buf_detach(&b);

@@ -8,45 +8,40 @@
 #include "balp/buf.h"
 #include "balp/reason.h"
 #include "balp/table.h"
-#include "balp/triage.h"
+#include "balp/pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+/* The file as a blob the parser workers read; -1 with errno set. */
 static int
-read_file(const char *path, size_t max, char **data, size_t *len,
-    uint64_t *size)
+open_file(const char *path, struct source_blob *blob)
 {
 	struct stat st;
-	FILE *fp;
-	char *p;
-	size_t want;
+	int fd;
 
-	if ((fp = fopen(path, "rb")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return -1;
-	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
-		fclose(fp);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
 		errno = EINVAL;
 		return -1;
 	}
-	want = (uint64_t)st.st_size < max ? (size_t)st.st_size : max;
-	if ((p = malloc(want + 1)) == NULL) {
-		fclose(fp);
-		return -1;
-	}
-	*len = fread(p, 1, want, fp);
-	p[*len] = '\0';
-	fclose(fp);
-	*data = p;
-	*size = (uint64_t)st.st_size;
+	blob->fd = fd;
+	blob->data = NULL;
+	blob->size = (uint64_t)st.st_size;
+	blob->len = blob->size < PIPELINE_READ_MAX ? (size_t)blob->size :
+	    PIPELINE_READ_MAX;
 	return 0;
 }
 
 static void
-print_json(const char *file, const struct triage_result *res)
+print_json(const char *file, const struct pipeline_result *res)
 {
 	const struct decision *d = &res->decision;
 	struct buf b = BUF_INIT;
@@ -83,15 +78,13 @@ ctl_test(struct ctl *c, int argc, char **argv)
 	static const char *const head[] = { "FILE", "OUTCOME", "TYPE", "QUEUE",
 	    "PARTNER", "REASONS" };
 	const char *u = "test [--json] [--now YYYY-MM-DD] FILE.eml...";
-	struct triage t;
-	struct triage_result res;
+	struct pipeline *p = NULL;
+	struct pipeline_result res;
+	struct source_blob blob = SOURCE_BLOB_INIT;
 	struct table table;
 	struct buf err = BUF_INIT, reasons = BUF_INIT;
 	int json = 0, ch, rc = CTL_OK, i;
 	int32_t today = c->today;
-	char *data;
-	size_t len;
-	uint64_t size;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -107,22 +100,25 @@ ctl_test(struct ctl *c, int argc, char **argv)
 		{ fprintf(stderr, "usage: balpctl [-c CONF] %s\n", u); return CTL_USAGE; }
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	memset(&t, 0, sizeof(t));
-	t.conf = &c->conf;
-	t.store = c->store;
-	t.today = today;
-	t.now = c->now;
-	t.actor = c->actor;
-	if (!json && table_init(&table, 6, head) == -1)
+	/* The daemon's parser workers: the same parser, the same answers. */
+	if (pipeline_open(&c->conf, c->store, NULL, c->actor, &p, &err) == -1) {
+		ctl_error("%s", buf_str(&err));
+		buf_free(&err);
 		return CTL_FAILED;
+	}
+	pipeline_set_time(p, c->now, today);
+	if (!json && table_init(&table, 6, head) == -1) {
+		pipeline_close(p);
+		return CTL_FAILED;
+	}
 	for (i = optind; i < argc; i++) {
-		if (read_file(argv[i], TRIAGE_READ_MAX, &data, &len, &size) == -1) {
+		if (open_file(argv[i], &blob) == -1) {
 			ctl_error("%s: %s", argv[i], strerror(errno));
 			rc = CTL_FAILED;
 			continue;
 		}
 		buf_reset(&err);
-		if (triage_decide(&t, data, len, size, &res, &err) < 0) {
+		if (pipeline_decide_blob(p, &blob, &res, &err) < 0) {
 			ctl_error("%s: %s", argv[i], buf_str(&err));
 			rc = CTL_FAILED;
 		} else if (json)
@@ -141,13 +137,14 @@ ctl_test(struct ctl *c, int argc, char **argv)
 			row[5] = reasons.len > 0 ? buf_str(&reasons) : NULL;
 			table_add(&table, row);
 		}
-		triage_result_free(&res);
-		free(data);
+		pipeline_result_free(&res);
+		source_blob_free(&blob);
 	}
 	if (!json) {
 		table_print(&table, stdout);
 		table_free(&table);
 	}
+	pipeline_close(p);
 	buf_free(&err);
 	buf_free(&reasons);
 	return rc;

@@ -3,8 +3,9 @@
  *
  * Only new/ and cur/ of the root are the inbox; tmp/ belongs to the
  * delivery agent and folders (".X") to the agents.  A move is one
- * rename(2) that never replaces an existing file, followed by fsync of both
- * directories, so a crash leaves the message in exactly one place.
+ * rename(2) that never replaces an existing file, so a crash leaves the
+ * message in exactly one place; md_sync() then fsyncs every directory the
+ * moves of a batch touched, once each (docs/pipeline.md).
  */
 #include "balp/maildir.h"
 #include "balp/array.h"
@@ -20,9 +21,24 @@
 #include <unistd.h>
 
 struct maildir {
-	char	*root;
-	int	 inotify_fd;
+	char	 *root;
+	int	  inotify_fd;
+	/* Directories changed by moves since the last md_sync(). */
+	char	**touched;
+	size_t	  n_touched;
+	size_t	  cap_touched;
 };
+
+static void
+sync_dir(const char *path)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
 
 static int
 mkdir_p(const char *path, struct buf *err)
@@ -207,68 +223,118 @@ md_list(void *arg, struct source_msg **out, size_t *nout, struct buf *err)
 	return 0;
 }
 
+/* Errors that say nothing about the message: try again later. */
 static int
-md_fetch(void *arg, const struct source_msg *m, size_t max, char **data,
-    size_t *len, struct buf *err)
+transient(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS ||
+	    e == EINTR || e == EAGAIN || e == EIO;
+}
+
+static int
+md_fetch(void *arg, const struct source_msg *m, size_t max,
+    struct source_blob *blob, struct buf *err)
 {
 	struct maildir *md = arg;
 	struct buf path = BUF_INIT;
-	char *p = NULL;
-	size_t got = 0, want;
-	ssize_t r;
 	struct stat st;
-	int fd;
+	int fd, saved;
 
 	buf_printf(&path, "%s/%s", md->root, m->loc);
+	if (path.failed) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
 	/* O_NONBLOCK: a FIFO swapped in after the scan must not hang us. */
 	fd = open(buf_str(&path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	saved = errno;		/* buf_free and strerror may change it */
 	buf_free(&path);
 	if (fd == -1) {
-		buf_printf(err, "cannot open %s: %s", m->label, strerror(errno));
-		return errno == ENOENT ? 1 : -1;
+		if (saved == ENOENT)
+			return 1;
+		buf_printf(err, "cannot open %s: %s", m->label,
+		    strerror(saved));
+		return transient(saved) ? -2 : -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		buf_printf(err, "%s is not a regular file", m->label);
 		close(fd);
 		return -1;
 	}
-	want = (uint64_t)st.st_size < max ? (size_t)st.st_size : max;
-	if ((p = malloc(want + 1)) == NULL) {
-		buf_puts(err, "out of memory");
-		close(fd);
-		return -1;
-	}
-	while (got < want) {
-		r = read(fd, p + got, want - got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			buf_printf(err, "cannot read %s: %s", m->label,
-			    strerror(errno));
-			free(p);
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	p[got] = '\0';
-	*data = p;
-	*len = got;
+	blob->fd = fd;
+	blob->data = NULL;
+	blob->size = (uint64_t)st.st_size;
+	blob->len = blob->size < max ? (size_t)blob->size : max;
 	return 0;
 }
 
-static void
-sync_dir(const char *path)
+/* Remembers dir for the next md_sync(), once. */
+static int
+touch_dir(struct maildir *md, const char *dir)
 {
-	int fd;
+	char *copy;
+	size_t i;
 
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(fd);
-		close(fd);
+	for (i = 0; i < md->n_touched; i++)
+		if (strcmp(md->touched[i], dir) == 0)
+			return 0;
+	if (ARRAY_RESERVE(md->touched, md->cap_touched, md->n_touched) == -1 ||
+	    (copy = buf_strdup(dir)) == NULL)
+		return -1;
+	md->touched[md->n_touched++] = copy;
+	return 0;
+}
+
+static int
+md_sync(void *arg, struct buf *err)
+{
+	struct maildir *md = arg;
+	size_t i;
+	int fd, r = 0;
+
+	for (i = 0; i < md->n_touched; i++) {
+		fd = open(md->touched[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if ((fd == -1 || fsync(fd) == -1) && r == 0) {
+			buf_printf(err, "cannot sync %s: %s", md->touched[i],
+			    strerror(errno));
+			r = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+		free(md->touched[i]);
 	}
+	md->n_touched = 0;
+	return r;
+}
+
+/*
+ * One rename that never replaces a file: a clash gets a suffix, nothing is
+ * lost.  0; 1 if from is gone; -1 with errno set.
+ */
+static int
+rename_noreplace(const char *from, const char *dir, const char *ref,
+    struct buf *to)
+{
+	int k;
+
+	for (k = 0; k < 100; k++) {
+		buf_reset(to);
+		if (k == 0)
+			buf_printf(to, "%s/%s", dir, ref);
+		else
+			buf_printf(to, "%s/%s.%d", dir, ref, k);
+		if (to->failed) {
+			errno = ENOMEM;
+			return -1;
+		}
+		if (renameat2(AT_FDCWD, from, AT_FDCWD, buf_str(to),
+		    RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
 }
 
 static int
@@ -277,43 +343,44 @@ md_move(void *arg, const struct source_msg *m, const char *folder,
 {
 	struct maildir *md = arg;
 	struct buf from = BUF_INIT, to = BUF_INIT, dir = BUF_INIT;
+	struct stat st;
 	char *fdir;
-	int r = -1, k;
+	int r = -1, saved;
 
-	if (md_ensure_folder(md, folder, err) == -1)
-		return -1;
 	if ((fdir = maildir_folder_path(md->root, folder)) == NULL) {
 		buf_puts(err, "out of memory");
 		return -1;
 	}
 	buf_printf(&from, "%s/%s", md->root, m->loc);
 	buf_printf(&dir, "%s/new", fdir);
-	/* Never replace a file: a clash gets a suffix, nothing is lost. */
-	for (k = 0; k < 100; k++) {
-		buf_reset(&to);
-		if (k == 0)
-			buf_printf(&to, "%s/%s", buf_str(&dir), m->ref);
-		else
-			buf_printf(&to, "%s/%s.%d", buf_str(&dir), m->ref, k);
-		if (renameat2(AT_FDCWD, buf_str(&from), AT_FDCWD, buf_str(&to),
-		    RENAME_NOREPLACE) == 0) {
-			r = 0;
-			break;
-		}
-		if (errno != EEXIST) {
-			buf_printf(err, "cannot move %s to %s: %s", m->label,
-			    folder, strerror(errno));
-			break;
-		}
+	r = rename_noreplace(buf_str(&from), buf_str(&dir), m->ref, &to);
+	if (r == -1 && errno == ENOENT && lstat(buf_str(&from), &st) == 0) {
+		/* The folder went missing (an admin removed it): again. */
+		if (md_ensure_folder(md, folder, err) == -1)
+			goto out;
+		r = rename_noreplace(buf_str(&from), buf_str(&dir), m->ref,
+		    &to);
 	}
-	if (r == 0) {
+	saved = errno;
+	if (r == -1 && saved == ENOENT) {
+		r = 1;		/* gone: another reader took it */
+		goto out;
+	}
+	if (r == -1) {
+		buf_printf(err, "cannot move %s to %s: %s", m->label, folder,
+		    saved == EEXIST ? "too many name clashes" :
+		    strerror(saved));
+		goto out;
+	}
+	buf_reset(&from);
+	buf_printf(&from, "%s/%.3s", md->root, m->loc);
+	if (touch_dir(md, buf_str(&dir)) == -1 ||
+	    touch_dir(md, buf_str(&from)) == -1) {
+		/* Not remembered (no memory): durable now instead. */
 		sync_dir(buf_str(&dir));
-		buf_reset(&dir);
-		buf_printf(&dir, "%s/%.3s", md->root, m->loc);
-		sync_dir(buf_str(&dir));
-	} else if (k == 100)
-		buf_printf(err, "cannot move %s to %s: too many name clashes",
-		    m->label, folder);
+		sync_dir(buf_str(&from));
+	}
+out:
 	buf_free(&from);
 	buf_free(&to);
 	buf_free(&dir);
@@ -343,18 +410,22 @@ static void
 md_close(void *arg)
 {
 	struct maildir *md = arg;
+	size_t i;
 
 	if (md == NULL)
 		return;
 	if (md->inotify_fd >= 0)
 		close(md->inotify_fd);
+	for (i = 0; i < md->n_touched; i++)
+		free(md->touched[i]);
+	free(md->touched);
 	free(md->root);
 	free(md);
 }
 
 static const struct source_ops maildir_ops = {
-	"maildir", md_list, md_fetch, md_move, md_ensure_folder, md_watch_fd,
-	md_watch_drain, md_close,
+	"maildir", md_list, md_fetch, md_move, md_sync, md_ensure_folder,
+	md_watch_fd, md_watch_drain, md_close,
 };
 
 int

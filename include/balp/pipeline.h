@@ -1,0 +1,146 @@
+/*
+ * pipeline - source -> parse -> decide -> record -> act, for balpd and for
+ * `balpctl test` (docs/pipeline.md).
+ *
+ * Every message is parsed by the same long-lived sandboxed workers
+ * (sandbox.h), for the daemon and for `balpctl test` alike: the same
+ * parser gives the same answers.  pipeline_decide_blob() is the
+ * side-effect-free half (parse, annex lookup, decide) that `balpctl test`
+ * calls alone.  pipeline_pass() triages everything waiting in a source in
+ * batches: the batch's decisions, their audit rows and notices are one
+ * transaction, committed (one fdatasync) before any of its messages moves;
+ * then the moves, then one sync per folder touched.  A message whose
+ * decision is already stored (a crash between commit and move) is only
+ * moved, never decided again.
+ *
+ * Ownership: struct pipeline is opaque, released by pipeline_close(); it
+ * borrows the conf and the store, which must outlive it.  A
+ * pipeline_result owns its facts and habilitations
+ * (pipeline_result_free()).
+ */
+#ifndef BALP_PIPELINE_H
+#define BALP_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "balp/buf.h"
+#include "balp/conf.h"
+#include "balp/decide.h"
+#include "balp/facts.h"
+#include "balp/sandbox.h"
+#include "balp/source.h"
+#include "balp/store.h"
+#include "balp/store_partner.h"
+
+/*
+ * Bytes of a message examined to decide it, by the daemon and `balpctl
+ * test` alike.  A larger message is not examined whole: it is quarantined
+ * as malformed.  conf refuses a max_message_size that would come near it.
+ */
+#define PIPELINE_READ_MAX	((size_t)256 << 20)
+
+struct pipeline;
+
+struct pipeline_result {
+	struct msg_facts		facts;
+	struct store_habilitations	habs;
+	struct decision			decision;
+};
+
+/* What happened to one message of a pass, for the caller to show. */
+struct pipeline_report {
+	const char		*label;		/* file name */
+	const struct decision	*decision;	/* NULL if not decided now */
+	const char		*sender;	/* NULL if none */
+	const char		*queue;		/* where it went */
+	const char		*stored_reasons; /* when moved from an old decision */
+	const char		*stored_outcome;
+	const char		*stored_type;
+	const char		*warning;	/* decided, but worth a log line */
+	const char		*error;		/* NULL, or why it stays in the inbox */
+};
+
+typedef void pipeline_report_fn(const struct pipeline_report *, void *arg);
+
+/*
+ * Where the time goes, summed over the pipeline's life (nanoseconds), for
+ * `balpd --once --stats` and tests/bench.  Stages overlap with the
+ * workers' parsing: parse_wait is the time spent waiting for a worker's
+ * answer, parse_rtt the sum over messages of submit-to-answer latency.
+ */
+struct pipeline_stats {
+	uint64_t	messages;	/* handled: decided or moved */
+	uint64_t	decided;
+	uint64_t	batches;
+	uint64_t	ns_list;
+	uint64_t	ns_lookup;	/* "already decided?", per batch */
+	uint64_t	ns_read;	/* opening the messages */
+	uint64_t	ns_parse_wait;
+	uint64_t	ns_parse_rtt;
+	uint64_t	ns_annex;	/* habilitation lookup */
+	uint64_t	ns_decide;
+	uint64_t	ns_record;	/* rows of the batch */
+	uint64_t	ns_commit;
+	uint64_t	ns_move;
+	uint64_t	ns_sync;
+};
+
+/*
+ * Starts the parser workers.  key_file: the pseudonym key's file, NULL for
+ * no pseudonyms (balpctl test); it is read once per batch and wiped at
+ * once, so no worker is ever forked with it in memory.  actor names the
+ * audit rows.  0, or -1 with err set.
+ */
+int	 pipeline_open(const struct balp_conf *, struct store *,
+	    const char *key_file, const char *actor, struct pipeline **,
+	    struct buf *err);
+/*
+ * The same with another parser than mime_worker, for tests (a parser that
+ * crashes or hangs on a marker): parse runs in the workers with parse_arg
+ * and must answer facts_serialize()'s bytes.
+ */
+int	 pipeline_open_with(const struct balp_conf *, struct store *,
+	    const char *key_file, const char *actor, sandbox_fn *parse,
+	    void *parse_arg, struct pipeline **, struct buf *err);
+void	 pipeline_close(struct pipeline *);
+
+/* Sets the time of processing: every date rule uses its local day. */
+void	 pipeline_set_time(struct pipeline *, time_t now, int32_t today);
+/* The local civil day of t (date.h day number), 0 if unknown. */
+int32_t	 pipeline_today(time_t t);
+
+/*
+ * Parses the message of blob, looks the sender up in the annex and
+ * decides, with no side effect.  Fills *res (free it with
+ * pipeline_result_free, whatever the return).  0; -1 with err set when the
+ * store fails; -2 with err set when the parser could not run (no fork, no
+ * memory): never because of the message itself.
+ */
+int	 pipeline_decide_blob(struct pipeline *, const struct source_blob *,
+	    struct pipeline_result *res, struct buf *err);
+void	 pipeline_result_free(struct pipeline_result *);
+
+/*
+ * One pass over the source.  report (may be NULL) is called for every
+ * message handled, once its move is durable.  When wake_fd (>= 0, e.g. a
+ * signalfd) becomes readable, the pass finishes the batch in hand and
+ * returns early: pipeline_interrupted() then says so.  Returns the number
+ * of messages handled, or -1 with err set when the store or the parser
+ * fails (messages not yet handled stay in the inbox for the next pass).
+ */
+int	 pipeline_pass(struct pipeline *, struct source *, int wake_fd,
+	    pipeline_report_fn *report, void *arg, struct buf *err);
+int	 pipeline_interrupted(const struct pipeline *);
+
+const struct pipeline_stats *pipeline_stats(const struct pipeline *);
+
+/*
+ * Creates every queue folder of the rules that is missing (at start and
+ * after a reload, so that moves need no mkdir).  0, or -1 with err set.
+ */
+int	 pipeline_ensure_queues(const struct rules *, struct source *,
+	    struct buf *err);
+
+#endif

@@ -1,0 +1,779 @@
+/*
+ * pipeline - source -> parse -> decide -> record -> act (see pipeline.h
+ * and docs/pipeline.md).
+ *
+ * A pass walks the listed messages in order with two cursors: `sub`, the
+ * next message to hand to the parser workers, runs up to PIPELINE_WINDOW
+ * messages ahead of `col`, the next answer to decide, so the workers parse
+ * while this process decides, records and moves.  Decided messages gather
+ * in a batch that is recorded in one transaction, committed, and only then
+ * moved: a crash at any point leaves each message either undecided in the
+ * inbox, or decided and in the inbox (the next pass moves it by its stored
+ * decision), or decided and moved.
+ */
+#include "balp/pipeline.h"
+#include "balp/date.h"
+#include "balp/keyfile.h"
+#include "balp/mime.h"
+#include "balp/notice.h"
+#include "balp/reason.h"
+#include "balp/sandbox.h"
+#include "balp/store_decision.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Messages in the workers ahead of the one being decided. */
+#define PIPELINE_WINDOW		32
+/* A worker's answer: the serialized facts (first text is capped). */
+#define PIPELINE_ANSWER_MAX	((size_t)16 << 20)
+
+struct pipeline {
+	const struct balp_conf	*conf;
+	struct store		*store;
+	struct sandbox		*sandbox;	/* NULL: reopened on demand */
+	const char		*key_file;
+	const char		*actor;
+	sandbox_fn		*parse;
+	void			*parse_arg;
+	time_t			 now;
+	int32_t			 today;
+	int			 interrupted;
+	struct pipeline_stats	 stats;
+};
+
+enum item_state {
+	ITEM_NEW,	/* listed, not yet handed to a worker */
+	ITEM_OLD,	/* decided by an earlier pass: only move it */
+	ITEM_GONE,	/* taken by another reader: nothing to do */
+	ITEM_PARSING,	/* in a worker */
+	ITEM_DECIDED,	/* decided now: record, then move */
+	ITEM_ERROR,	/* stays in the inbox; error says why */
+};
+
+struct item {
+	struct source_msg	*m;
+	enum item_state		 state;
+	struct source_blob	 blob;
+	uint64_t		 submitted_ns;
+	struct store_decision	 old;		/* ITEM_OLD */
+	struct pipeline_result	 res;		/* ITEM_DECIDED */
+	char			 pseudonym[KEYFILE_PSEUDONYM_LEN + 1];
+	char			*warning;	/* decided, with a remark */
+	char			*error;		/* ITEM_ERROR */
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+readable(int fd)
+{
+	struct pollfd pfd;
+
+	if (fd < 0)
+		return 0;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+}
+
+int32_t
+pipeline_today(time_t t)
+{
+	struct tm tm;
+	int32_t d;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, &d) == -1)
+		return 0;
+	return d;
+}
+
+static int
+sandbox_start(struct pipeline *p, struct buf *err)
+{
+	const struct balp_conf *c = p->conf;
+	struct sandbox_conf sc;
+
+	if (p->sandbox != NULL)
+		return 0;
+	memset(&sc, 0, sizeof(sc));
+	sc.workers = c->parser_workers;
+	sc.deadline_ms = c->parser_deadline_ms;
+	sc.max_jobs = c->parser_max_jobs;
+	sc.max_input = PIPELINE_READ_MAX;
+	sc.max_output = PIPELINE_ANSWER_MAX;
+	if (sandbox_open(&sc, p->parse, mime_warm_up, p->parse_arg,
+	    &p->sandbox, err) == -1) {
+		p->sandbox = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+pipeline_open(const struct balp_conf *conf, struct store *store,
+    const char *key_file, const char *actor, struct pipeline **out,
+    struct buf *err)
+{
+	return pipeline_open_with(conf, store, key_file, actor, mime_worker,
+	    (void *)&conf->limits, out, err);
+}
+
+int
+pipeline_open_with(const struct balp_conf *conf, struct store *store,
+    const char *key_file, const char *actor, sandbox_fn *parse,
+    void *parse_arg, struct pipeline **out, struct buf *err)
+{
+	struct pipeline *p;
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	p->conf = conf;
+	p->store = store;
+	p->key_file = key_file;
+	p->actor = actor;
+	p->parse = parse;
+	p->parse_arg = parse_arg;
+	pipeline_set_time(p, time(NULL), 0);
+	if (sandbox_start(p, err) == -1) {
+		free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+void
+pipeline_close(struct pipeline *p)
+{
+	if (p == NULL)
+		return;
+	sandbox_close(p->sandbox);
+	free(p);
+}
+
+void
+pipeline_set_time(struct pipeline *p, time_t now, int32_t today)
+{
+	p->now = now;
+	p->today = today != 0 ? today : pipeline_today(now);
+}
+
+int
+pipeline_interrupted(const struct pipeline *p)
+{
+	return p->interrupted;
+}
+
+const struct pipeline_stats *
+pipeline_stats(const struct pipeline *p)
+{
+	return &p->stats;
+}
+
+void
+pipeline_result_free(struct pipeline_result *res)
+{
+	facts_free(&res->facts);
+	store_habilitations_free(&res->habs);
+	memset(&res->decision, 0, sizeof(res->decision));
+}
+
+/* The worker's answer as facts: whatever went wrong is "malformed". */
+static void
+take_answer(enum sandbox_status st, const char *answer, size_t len,
+    const struct source_blob *blob, struct msg_facts *f)
+{
+	const char *why = NULL;
+
+	facts_init(f);
+	switch (st) {
+	case SANDBOX_OK:
+		if (facts_deserialize(answer, len, f) == -1)
+			why = FACTS_MALFORMED_PARSER;
+		break;
+	case SANDBOX_TIMEOUT:
+		why = FACTS_MALFORMED_TIMEOUT;
+		break;
+	case SANDBOX_CRASHED:
+		why = FACTS_MALFORMED_CRASHED;
+		break;
+	default:
+		why = FACTS_MALFORMED_PARSER;
+		break;
+	}
+	if (why != NULL) {
+		facts_free(f);
+		f->malformed = facts_malformed_static(why);
+	}
+	f->raw_size = blob->size;
+	if (blob->len < blob->size && f->malformed == NULL)
+		f->malformed = facts_malformed_static(FACTS_MALFORMED_TOO_LARGE);
+}
+
+/* Annex lookup and decision on parsed facts.  0, or -1 (store). */
+static int
+decide_facts(struct pipeline *p, struct pipeline_result *res,
+    struct buf *err)
+{
+	const struct balp_conf *c = p->conf;
+	struct decide_ctx ctx;
+	struct annex_view annex;
+	uint64_t t0 = now_ns(), t1;
+
+	if (res->facts.from_addr != NULL && res->facts.malformed == NULL &&
+	    store_habilitations(p->store, res->facts.from_addr, &res->habs) !=
+	    STORE_OK) {
+		buf_printf(err, "annex lookup: %s", store_errmsg(p->store));
+		return -1;
+	}
+	t1 = now_ns();
+	p->stats.ns_annex += t1 - t0;
+	annex.v = res->habs.v;
+	annex.n = res->habs.n;
+	ctx.rules = &c->rules;
+	ctx.trusted_authserv_ids = (const char *const *)c->trusted_authserv_ids.v;
+	ctx.n_trusted_authserv_ids = c->trusted_authserv_ids.n;
+	ctx.public_suffixes = &c->public_suffixes;
+	ctx.today = p->today;
+	decide(&res->facts, &annex, &ctx, &res->decision);
+	p->stats.ns_decide += now_ns() - t1;
+	return 0;
+}
+
+int
+pipeline_decide_blob(struct pipeline *p, const struct source_blob *blob,
+    struct pipeline_result *res, struct buf *err)
+{
+	enum sandbox_status st;
+	uint64_t tag;
+	char *answer = NULL;
+	size_t alen = 0;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	facts_init(&res->facts);
+	if (sandbox_start(p, err) == -1 ||
+	    sandbox_submit(p->sandbox, 0, blob->fd, blob->data, blob->len,
+	    err) == -1)
+		return -2;
+	if ((r = sandbox_collect(p->sandbox, -1, &tag, &st, &answer, &alen,
+	    err)) != 1) {
+		if (r == 0)
+			buf_puts(err, "the parser gave no answer");
+		sandbox_close(p->sandbox);
+		p->sandbox = NULL;
+		return -2;
+	}
+	take_answer(st, answer, alen, blob, &res->facts);
+	free(answer);
+	return decide_facts(p, res, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* A pass                                                               */
+
+struct pass {
+	struct pipeline		*p;
+	struct source		*src;
+	int			 wake_fd;
+	struct item		*items;
+	size_t			 n;
+	size_t			 checked;	/* "already decided?" asked up to */
+	size_t			 sub;		/* next to hand to a worker */
+};
+
+static void
+item_free(struct item *it)
+{
+	source_blob_free(&it->blob);
+	store_decision_free(&it->old);
+	pipeline_result_free(&it->res);
+	free(it->warning);
+	free(it->error);
+	it->warning = it->error = NULL;
+}
+
+static void
+item_fail(struct item *it, const char *why)
+{
+	free(it->error);
+	it->error = buf_strdup(why);
+	it->state = ITEM_ERROR;
+	source_blob_free(&it->blob);
+}
+
+/* One query for the next batch-size of messages: decided before? */
+static int
+lookup_chunk(struct pass *ps, struct buf *err)
+{
+	struct pipeline *p = ps->p;
+	struct store_decision *found = NULL;
+	const char **refs = NULL;
+	size_t k, i, end;
+	uint64_t t0 = now_ns();
+	int rc = -1;
+
+	k = p->conf->batch_size;
+	end = ps->checked + k < ps->n ? ps->checked + k : ps->n;
+	k = end - ps->checked;
+	if ((refs = calloc(k, sizeof(*refs))) == NULL ||
+	    (found = calloc(k, sizeof(*found))) == NULL) {
+		buf_puts(err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < k; i++)
+		refs[i] = ps->items[ps->checked + i].m->ref;
+	if (store_decision_find_many(p->store, ps->src->ops->name, refs, k,
+	    found) != STORE_OK) {
+		buf_printf(err, "%s", store_errmsg(p->store));
+		goto out;
+	}
+	for (i = 0; i < k; i++) {
+		if (found[i].id == 0)
+			continue;
+		ps->items[ps->checked + i].old = found[i];
+		ps->items[ps->checked + i].state = ITEM_OLD;
+		memset(&found[i], 0, sizeof(found[i]));
+	}
+	ps->checked = end;
+	rc = 0;
+out:
+	if (found != NULL)
+		for (i = 0; i < k; i++)
+			store_decision_free(&found[i]);
+	free(found);
+	free(refs);
+	p->stats.ns_lookup += now_ns() - t0;
+	return rc;
+}
+
+/*
+ * A message that cannot be read for good (permissions, not a regular
+ * file) is decided as malformed, so that it is quarantined: neither lost
+ * nor retried forever.  Its reason is kept for the log.
+ */
+static void
+decide_unreadable(struct pipeline *p, struct item *it, const char *why)
+{
+	struct annex_view none = { NULL, 0 };
+	struct decide_ctx ctx;
+
+	facts_init(&it->res.facts);
+	it->res.facts.malformed =
+	    facts_malformed_static(FACTS_MALFORMED_UNREADABLE);
+	it->res.facts.raw_size = it->m->size;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.rules = &p->conf->rules;
+	ctx.public_suffixes = &p->conf->public_suffixes;
+	ctx.today = p->today;
+	decide(&it->res.facts, &none, &ctx, &it->res.decision);
+	it->warning = buf_strdup(why);
+	it->state = ITEM_DECIDED;
+}
+
+/*
+ * Keeps the workers fed: hands them messages until PIPELINE_WINDOW are in
+ * flight.  -1 when the store or the parser fails.
+ */
+static int
+fill(struct pass *ps, struct buf *err)
+{
+	struct pipeline *p = ps->p;
+	struct buf ferr = BUF_INIT;
+	struct item *it;
+	uint64_t t0;
+	int r;
+
+	while (ps->sub < ps->n &&
+	    sandbox_in_flight(p->sandbox) < PIPELINE_WINDOW) {
+		if (ps->sub == ps->checked && lookup_chunk(ps, err) == -1)
+			return -1;
+		it = &ps->items[ps->sub++];
+		if (it->state != ITEM_NEW)
+			continue;
+		buf_reset(&ferr);
+		t0 = now_ns();
+		r = ps->src->ops->fetch(ps->src->state, it->m,
+		    PIPELINE_READ_MAX, &it->blob, &ferr);
+		p->stats.ns_read += now_ns() - t0;
+		if (r == 1) {
+			it->state = ITEM_GONE;
+			continue;
+		}
+		if (r == -1) {
+			decide_unreadable(p, it, buf_str(&ferr));
+			continue;
+		}
+		if (r != 0) {
+			/* Transient (no descriptor left...): next pass. */
+			item_fail(it, buf_str(&ferr));
+			continue;
+		}
+		if (sandbox_submit(p->sandbox, ps->sub - 1, it->blob.fd,
+		    it->blob.data, it->blob.len, &ferr) == -1) {
+			buf_printf(err, "cannot run the parser: %s",
+			    buf_str(&ferr));
+			item_fail(it, buf_str(err));
+			buf_free(&ferr);
+			return -1;
+		}
+		it->submitted_ns = now_ns();
+		it->state = ITEM_PARSING;
+	}
+	buf_free(&ferr);
+	return 0;
+}
+
+/*
+ * Waits for the answer about items[idx] and decides it.  1 done; 0 when
+ * woken by wake_fd first; -1 when the store or the parser fails.
+ */
+static int
+take(struct pass *ps, size_t idx, struct buf *err)
+{
+	struct pipeline *p = ps->p;
+	struct item *it = &ps->items[idx];
+	enum sandbox_status st;
+	uint64_t tag, t0;
+	char *answer = NULL;
+	size_t alen = 0;
+	int r;
+
+	if (it->state != ITEM_PARSING)
+		return 1;
+	t0 = now_ns();
+	r = sandbox_collect(p->sandbox, ps->wake_fd, &tag, &st, &answer,
+	    &alen, err);
+	p->stats.ns_parse_wait += now_ns() - t0;
+	if (r == 0 && readable(ps->wake_fd))
+		return 0;
+	if (r != 1 || tag != idx) {
+		free(answer);
+		if (r != -1)
+			buf_puts(err, "the parser lost a message");
+		item_fail(it, buf_str(err));
+		return -1;
+	}
+	p->stats.ns_parse_rtt += now_ns() - it->submitted_ns;
+	take_answer(st, answer, alen, &it->blob, &it->res.facts);
+	free(answer);
+	source_blob_free(&it->blob);
+	if (decide_facts(p, &it->res, err) == -1) {
+		item_fail(it, buf_str(err));
+		return -1;
+	}
+	it->state = ITEM_DECIDED;
+	return 1;
+}
+
+/* The keyed pseudonyms of the batch's NIRs: the key is read once, wiped. */
+static int
+pseudonyms(struct pipeline *p, struct item *v, size_t n, struct buf *err)
+{
+	unsigned char key[KEYFILE_KEY_LEN];
+	size_t i;
+	int need = 0;
+
+	if (p->key_file == NULL)
+		return 0;
+	for (i = 0; i < n && !need; i++)
+		need = v[i].state == ITEM_DECIDED &&
+		    v[i].res.decision.nir[0] != '\0';
+	if (!need)
+		return 0;
+	if (keyfile_load(p->key_file, key, err) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (v[i].state == ITEM_DECIDED &&
+		    v[i].res.decision.nir[0] != '\0')
+			keyfile_pseudonym(key, v[i].res.decision.nir,
+			    v[i].pseudonym);
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
+
+/* The decision's rows in the open batch: 0, 1 if already decided, -1. */
+static int
+record(struct pass *ps, struct item *it, struct buf *err)
+{
+	struct pipeline *p = ps->p;
+	const struct decision *d = &it->res.decision;
+	struct store_decision_spec spec;
+	struct store_notice notice = { NULL, NULL, NULL };
+	char *subject = NULL, *body = NULL;
+	int r;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.source = ps->src->ops->name;
+	spec.source_ref = it->m->ref;
+	spec.message_id = it->res.facts.message_id;
+	spec.sender = it->res.facts.from_addr;
+	spec.partner_id = d->partner_id;
+	spec.type = d->type != NULL ? d->type->id : NULL;
+	spec.outcome = d->outcome;
+	spec.reasons = d->reasons;
+	spec.queue = d->queue;
+	spec.nir_pseudonym = it->pseudonym[0] != '\0' ? it->pseudonym : NULL;
+	if (d->notify && it->res.facts.from_addr != NULL) {
+		if (notice_render(&p->conf->rules, d, p->today, &subject,
+		    &body) == -1) {
+			buf_puts(err, "out of memory");
+			return -1;
+		}
+		notice.recipient = it->res.facts.from_addr;
+		notice.subject = subject;
+		notice.body = body;
+	}
+	r = store_batch_add(p->store, &spec,
+	    notice.recipient != NULL ? &notice : NULL, p->actor, p->now, NULL);
+	free(subject);
+	free(body);
+	if (r == STORE_EXISTS)
+		return 1;
+	if (r != STORE_OK) {
+		buf_printf(err, "cannot record the decision: %s",
+		    store_errmsg(p->store));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+report_item(struct item *it, pipeline_report_fn *report, void *arg)
+{
+	struct pipeline_report rep;
+
+	if (report == NULL || it->state == ITEM_GONE)
+		return;
+	memset(&rep, 0, sizeof(rep));
+	rep.label = it->m->label;
+	rep.error = it->error;
+	if (it->state == ITEM_OLD) {
+		rep.sender = it->old.sender;
+		rep.queue = it->old.queue;
+		rep.stored_outcome = it->old.outcome;
+		rep.stored_type = it->old.type;
+		rep.stored_reasons = it->old.reasons;
+	} else if (it->state == ITEM_DECIDED) {
+		rep.decision = &it->res.decision;
+		rep.sender = it->res.facts.from_addr;
+		rep.queue = it->res.decision.queue;
+		rep.warning = it->warning;
+	}
+	report(&rep, arg);
+}
+
+/*
+ * Records the batch v[0..n) in one transaction, commits, then moves its
+ * messages and syncs the folders.  Returns the messages handled, or -1
+ * with err set when nothing of the batch could be recorded (its messages
+ * stay in the inbox).
+ */
+static int
+flush(struct pass *ps, struct item *v, size_t n, pipeline_report_fn *report,
+    void *arg, struct buf *err)
+{
+	struct pipeline *p = ps->p;
+	struct source *src = ps->src;
+	struct buf merr = BUF_INIT;
+	size_t i, handled = 0, recorded = 0;
+	uint64_t t0;
+	const char *queue;
+	int r;
+
+	if (pseudonyms(p, v, n, err) == -1)
+		return -1;
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		recorded += v[i].state == ITEM_DECIDED;
+	if (recorded > 0) {
+		if (store_batch_begin(p->store) != STORE_OK) {
+			buf_printf(err, "%s", store_errmsg(p->store));
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			if (v[i].state != ITEM_DECIDED)
+				continue;
+			if ((r = record(ps, &v[i], err)) == -1) {
+				store_batch_abort(p->store);
+				return -1;
+			}
+			if (r == 1)	/* raced: a stored decision rules */
+				v[i].state = ITEM_OLD;
+		}
+		p->stats.ns_record += now_ns() - t0;
+		t0 = now_ns();
+		if (store_batch_commit(p->store) != STORE_OK) {
+			buf_printf(err, "cannot commit the decisions: %s",
+			    store_errmsg(p->store));
+			store_batch_abort(p->store);
+			return -1;
+		}
+		p->stats.ns_commit += now_ns() - t0;
+		p->stats.batches++;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].state != ITEM_OLD || v[i].old.id != 0)
+			continue;
+		pipeline_result_free(&v[i].res);
+		if (store_decision_find(p->store, src->ops->name, v[i].m->ref,
+		    &v[i].old) != STORE_OK)
+			item_fail(&v[i], store_errmsg(p->store));
+	}
+
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		if (v[i].state == ITEM_OLD)
+			queue = v[i].old.queue;
+		else if (v[i].state == ITEM_DECIDED)
+			queue = v[i].res.decision.queue;
+		else
+			continue;
+		buf_reset(&merr);
+		r = src->ops->move(src->state, v[i].m, queue, &merr);
+		if (r == 1)
+			v[i].state = ITEM_GONE;
+		else if (r == -1) {
+			free(v[i].error);
+			v[i].error = buf_strdup(buf_str(&merr));
+		}
+	}
+	p->stats.ns_move += now_ns() - t0;
+	t0 = now_ns();
+	buf_reset(&merr);
+	r = src->ops->sync(src->state, &merr);
+	p->stats.ns_sync += now_ns() - t0;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].state == ITEM_GONE)
+			continue;
+		report_item(&v[i], report, arg);
+		handled++;
+		p->stats.messages++;
+		if (v[i].state == ITEM_DECIDED && v[i].error == NULL)
+			p->stats.decided++;
+	}
+	for (i = 0; i < n; i++)
+		item_free(&v[i]);
+	if (r == -1) {
+		buf_printf(err, "%s", buf_str(&merr));
+		buf_free(&merr);
+		return -1;
+	}
+	buf_free(&merr);
+	return (int)handled;
+}
+
+int
+pipeline_pass(struct pipeline *p, struct source *src, int wake_fd,
+    pipeline_report_fn *report, void *arg, struct buf *err)
+{
+	struct source_msg *v = NULL;
+	struct buf ferr = BUF_INIT;
+	struct pass ps;
+	size_t n = 0, i, col = 0, bstart = 0;
+	uint64_t t0, batch_t0 = 0, max_ns;
+	int rc = 0, r, done = 0, stop = 0;
+
+	p->interrupted = 0;
+	if (sandbox_start(p, err) == -1)
+		return -1;
+	t0 = now_ns();
+	if (src->ops->list(src->state, &v, &n, err) == -1)
+		return -1;
+	p->stats.ns_list += now_ns() - t0;
+	if (n == 0) {
+		source_msgs_free(v, n);
+		return 0;
+	}
+	memset(&ps, 0, sizeof(ps));
+	ps.p = p;
+	ps.src = src;
+	ps.wake_fd = wake_fd;
+	ps.n = n;
+	if ((ps.items = calloc(n, sizeof(*ps.items))) == NULL) {
+		source_msgs_free(v, n);
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		ps.items[i].m = &v[i];
+		ps.items[i].blob.fd = -1;
+	}
+	max_ns = (uint64_t)p->conf->batch_max_ms * 1000000u;
+
+	while (col < n && !stop) {
+		if (fill(&ps, err) == -1) {
+			rc = stop = 1;
+		} else if ((r = take(&ps, col, err)) == 0) {
+			p->interrupted = stop = 1;
+		} else {
+			if (r == -1)
+				rc = stop = 1;
+			if (col == bstart)
+				batch_t0 = now_ns();
+			col++;
+		}
+		if (col > bstart && (stop || col == n ||
+		    col - bstart >= p->conf->batch_size ||
+		    now_ns() - batch_t0 >= max_ns || readable(wake_fd))) {
+			buf_reset(&ferr);
+			r = flush(&ps, ps.items + bstart, col - bstart,
+			    report, arg, &ferr);
+			if (r == -1) {
+				buf_printf(err, "%s%s", rc != 0 ? "; " : "",
+				    buf_str(&ferr));
+				rc = stop = 1;
+			} else
+				done += r;
+			bstart = col;
+			if (!stop && readable(wake_fd))
+				p->interrupted = stop = 1;
+		}
+	}
+	/*
+	 * Answers still due belong to messages this pass leaves in the
+	 * inbox: the workers go, with their queue, and come back fresh.
+	 */
+	if (p->sandbox != NULL && sandbox_in_flight(p->sandbox) > 0) {
+		sandbox_close(p->sandbox);
+		p->sandbox = NULL;
+	}
+	for (i = 0; i < n; i++)
+		item_free(&ps.items[i]);
+	free(ps.items);
+	source_msgs_free(v, n);
+	buf_free(&ferr);
+	return rc != 0 ? -1 : done;
+}
+
+int
+pipeline_ensure_queues(const struct rules *r, struct source *src,
+    struct buf *err)
+{
+	const char *q;
+	size_t i;
+
+	for (i = 0; i < r->n_types + 2; i++) {
+		q = i < r->n_types ? r->types[i].queue :
+		    i == r->n_types ? r->queue_rejects : r->queue_quarantine;
+		if (src->ops->ensure_folder(src->state, q, err) == -1)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,132 @@
+#!/bin/sh
+# balpd as an operator runs it: one daemon per store, SIGTERM that does not
+# wait for the backlog, SIGHUP that reloads (or keeps the old config), and
+# exactly-once triage through kill -9 at random moments of group commits.
+. "$SRCDIR/tests/tools/tap.sh"
+B="$SRCDIR/build/balpctl"
+D="$SRCDIR/build/balpd"
+
+# fill DIR N PREFIX: N copies of the demo mails in DIR/new (one process).
+fill() {
+	recent=$(date -d '7 days ago' +%d/%m/%Y)
+	perl -e '
+		my ($dir, $n, $prefix, $recent, @src) = @ARGV;
+		my @m;
+		for my $f (@src) {
+			open(my $fh, "<", $f) or die "$f: $!";
+			local $/;
+			my $t = <$fh>;
+			$t =~ s/\{\{RECENT\}\}/$recent/g;
+			push @m, $t;
+		}
+		for my $i (0 .. $n - 1) {
+			my $name = sprintf("%s.%05d.x", $prefix, $i);
+			open(my $out, ">", "$dir/tmp/$name") or die "$name: $!";
+			print $out $m[$i % @m];
+			close($out);
+			rename("$dir/tmp/$name", "$dir/new/$name") or die "$!";
+		}' "$1" "$2" "$3" "$recent" "$SRCDIR"/tests/data/demo/Maildir/new/*
+}
+
+# wait_for FILE REGEX SECONDS: until FILE matches (0) or time runs out (1).
+wait_for() {
+	t=0
+	while [ "$t" -lt $(($3 * 10)) ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+# Files in the queue folders, by name; the inbox.
+in_queues() { find "$MD"/.BALP.* -type f -path '*/new/*' | wc -l; }
+in_inbox() { find "$MD/new" "$MD/cur" -type f | wc -l; }
+q() { sqlite3 "$HOME_DIR/var/balp.db" "$1"; }
+
+# ---- one balpd per store ----------------------------------------------
+demo_home; ok $? "a home with two partners and their annexes"
+MD="$HOME_DIR/var/Maildir"
+"$D" -c "$CONF" 2>"$HOME_DIR/first.err" &
+first=$!
+wait_for "$HOME_DIR/first.err" "watching" 10; ok $? "a first balpd is watching"
+err=$("$D" -c "$CONF" --once 2>&1 >/dev/null); st=$?
+is "$st" 1 "a second balpd on the same store exits 1"
+is "$(printf '%s\n' "$err" | wc -l)" 1 "with one line"
+like "$err" "another balpd \(pid $first\) is running on .*balp\.db" \
+    "naming the pid that holds the store"
+
+# ---- SIGHUP -------------------------------------------------------------
+cp "$CONF" "$HOME_DIR/good.conf"
+printf 'daemon = { rescan_seconds = "soon"; };\n' >>"$CONF"
+kill -HUP "$first"
+wait_for "$HOME_DIR/first.err" "reload refused: .*balp\.conf:[0-9]+" 10
+ok $? "a bad configuration on SIGHUP is refused with file:line"
+fill "$MD" 1 hup-bad
+wait_for "$HOME_DIR/first.err" "hup-bad.* -> BALP/RIB" 10
+ok $? "the daemon goes on with the old configuration"
+sed 's/"mx.caf.test"/"mx.other.test"/' "$HOME_DIR/good.conf" >"$CONF"
+kill -HUP "$first"
+wait_for "$HOME_DIR/first.err" "configuration reloaded" 10
+ok $? "a good one is taken"
+fill "$MD" 1 hup-good
+wait_for "$HOME_DIR/first.err" "hup-good.* -> BALP/Quarantaine \(auth_failed" 10
+ok $? "and acts on the next message (its MX is no longer trusted)"
+cp "$HOME_DIR/good.conf" "$CONF"
+kill -TERM "$first"
+wait "$first"; is "$?" 0 "SIGTERM: the watcher exits 0"
+
+# ---- SIGTERM with a backlog ---------------------------------------------
+fill "$MD" 5000 backlog
+"$D" -c "$CONF" 2>"$HOME_DIR/term.err" &
+pid=$!
+wait_for "$HOME_DIR/term.err" "backlog" 20
+sleep 0.2
+kill -TERM "$pid"
+t0=$(date +%s%N)
+wait "$pid"; st=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+is "$st" 0 "SIGTERM with thousands waiting: exit 0"
+ok "$([ "$ms" -lt 2000 ]; echo $?)" "within 2 s (took $ms ms)"
+left=$(in_inbox)
+ok "$([ "$left" -gt 0 ]; echo $?)" "the backlog was not drained first ($left left)"
+is "$(q "select count(*) from decisions where source_ref like 'backlog.%'")" \
+    "$((5000 - left))" "every message moved has its decision, the rest none"
+"$D" -c "$CONF" --once >/dev/null; ok $? "the next run"
+is "$(in_inbox)" 0 "triages the rest"
+is "$(q "select count(*) from decisions where source_ref like 'backlog.%'")" \
+    5000 "one decision each"
+
+# ---- kill -9 during group commits ---------------------------------------
+demo_home
+MD="$HOME_DIR/var/Maildir"
+fill "$MD" 2000 crash
+kills=0
+i=0
+while [ $i -lt 20 ]; do
+	"$D" -c "$CONF" --once >/dev/null 2>&1 &
+	pid=$!
+	ms=$(($(od -An -N2 -tu2 /dev/urandom) % 400 + 20))
+	sleep "0.$(printf '%03d' "$ms")"
+	kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
+	wait "$pid" 2>/dev/null
+	i=$((i + 1))
+done
+"$D" -c "$CONF" --once >/dev/null; ok $? "balpd after $kills kill -9 of 20 runs"
+is "$(in_inbox)" 0 "nothing left in the inbox"
+is "$(in_queues)" 2000 "2000 messages in the queues: none lost"
+is "$(find "$MD"/.BALP.* -type f -path '*/new/*' -name '*.x.*' | wc -l)" 0 \
+    "none moved twice (no name-clash copy)"
+is "$(q "select count(*) || ' ' || count(distinct source_ref) from decisions")" \
+    "2000 2000" "one decision row each"
+misplaced=0
+for row in $(q "select replace(queue, '/', '.') || '/new/' || source_ref from decisions"); do
+	[ -f "$MD/.$row" ] || misplaced=$((misplaced + 1))
+done
+is "$misplaced" 0 "each message in the folder of its decision"
+is "$(q "select count(*) from audit where action = 'decision.record'")" 2000 \
+    "one audit row per decision"
+out=$("$B" -c "$CONF" audit verify); ok $? "the audit chain is intact"
+
+rm -rf "$HOME_DIR"
+done_testing

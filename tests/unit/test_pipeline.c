@@ -1,0 +1,396 @@
+/*
+ * test_pipeline - the pipeline over a real Maildir and a real store, with
+ * the parser workers running a test parser that crashes, hangs or fails
+ * once on a marker, then parses with mime_worker like the daemon.  Each
+ * test has its own home: conf/balp.conf copied, rules/ linked, var/ fresh.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "balp/conf.h"
+#include "balp/maildir.h"
+#include "balp/mime.h"
+#include "balp/pipeline.h"
+#include "balp/source.h"
+#include "balp/store.h"
+#include "balp/store_decision.h"
+
+struct fx {
+	char			 dir[64];
+	struct balp_conf	 conf;
+	struct store		*store;
+	struct source		 src;
+	/* Shared with the workers: how often "flaky" was parsed. */
+	int			*flaky_seen;
+};
+
+static struct mime_limits limits = MIME_LIMITS_DEFAULT;
+
+/*
+ * The test parser.  Markers are header fields, so that the rest of the
+ * message parses as usual.  Runs in a worker, under seccomp.
+ */
+static int
+test_parse(const char *in, size_t len, struct buf *out, void *arg)
+{
+	int *flaky_seen = arg;
+
+	if (memmem(in, len, "X-Test: crash", 13) != NULL)
+		abort();
+	if (memmem(in, len, "X-Test: hang", 12) != NULL)
+		for (;;)
+			;
+	if (memmem(in, len, "X-Test: flaky", 13) != NULL &&
+	    __atomic_fetch_add(flaky_seen, 1, __ATOMIC_SEQ_CST) == 0)
+		abort();
+	return mime_worker(in, len, out, &limits);
+}
+
+static int
+rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Puts a message in the inbox's new/, with a marker header (or none). */
+static void
+deliver(struct fx *fx, const char *name, const char *marker)
+{
+	char path[256], text[1024];
+
+	snprintf(text, sizeof(text),
+	    "From: A Martin <a.martin@apeai34.fr>\n"
+	    "To: balp@caf.test\n"
+	    "Subject: RIB DUPONT Marie 2 85 05 78 006 084 91\n"
+	    "Message-ID: <%s@test>\n"
+	    "%s%s"
+	    "\n"
+	    "Bonjour, ci-joint le RIB.\n", name, marker ? marker : "",
+	    marker ? "\n" : "");
+	snprintf(path, sizeof(path), "%s/var/Maildir/new/%s", fx->dir, name);
+	write_file(path, text);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct buf err = BUF_INIT;
+	char p[256], q[256];
+	FILE *in, *out;
+	int c;
+
+	if (fx == NULL)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/balp-pipeline-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(p, sizeof(p), "%s/conf", fx->dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/var", fx->dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/rules", fx->dir);
+	if (symlink(BALP_SRCDIR "/rules", p) == -1)
+		return -1;
+	snprintf(q, sizeof(q), "%s/conf/balp.conf", fx->dir);
+	if ((in = fopen(BALP_SRCDIR "/conf/balp.conf", "r")) == NULL ||
+	    (out = fopen(q, "w")) == NULL)
+		return -1;
+	while ((c = getc(in)) != EOF)
+		putc(c, out);
+	fclose(in);
+	fclose(out);
+	if (conf_load(q, &fx->conf, &err) == -1) {
+		fprintf(stderr, "%s", buf_str(&err));
+		return -1;
+	}
+	fx->conf.parser_deadline_ms = 300;
+	if (store_open(fx->conf.store_path, &fx->store, &err) != STORE_OK ||
+	    maildir_create(fx->conf.source.maildir_path, &err) == -1 ||
+	    source_open(&fx->conf.source, 0, &fx->src, &err) == -1 ||
+	    pipeline_ensure_queues(&fx->conf.rules, &fx->src, &err) == -1) {
+		fprintf(stderr, "%s\n", buf_str(&err));
+		return -1;
+	}
+	fx->flaky_seen = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (fx->flaky_seen == MAP_FAILED)
+		return -1;
+	*fx->flaky_seen = 0;
+	buf_free(&err);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->src.ops->close(fx->src.state);
+	store_close(fx->store);
+	conf_free(&fx->conf);
+	munmap(fx->flaky_seen, sizeof(int));
+	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+static struct pipeline *
+open_pipeline(struct fx *fx)
+{
+	struct pipeline *p = NULL;
+	struct buf err = BUF_INIT;
+
+	if (pipeline_open_with(&fx->conf, fx->store, NULL, "test", test_parse,
+	    fx->flaky_seen, &p, &err) == -1)
+		fail_msg("pipeline_open: %s", buf_str(&err));
+	buf_free(&err);
+	return p;
+}
+
+static int
+pass(struct fx *fx, struct pipeline *p, int wake_fd)
+{
+	struct buf err = BUF_INIT;
+	int n;
+
+	n = pipeline_pass(p, &fx->src, wake_fd, NULL, NULL, &err);
+	if (n == -1)
+		fail_msg("pipeline_pass: %s", buf_str(&err));
+	buf_free(&err);
+	return n;
+}
+
+/* The stored decision's outcome and reasons, as "outcome reasons". */
+static void
+assert_decided(struct fx *fx, const char *ref, const char *want)
+{
+	struct store_decision d;
+	char got[256];
+
+	assert_int_equal(store_decision_find(fx->store, "maildir", ref, &d),
+	    STORE_OK);
+	snprintf(got, sizeof(got), "%s %s", d.outcome, d.reasons);
+	assert_string_equal(got, want);
+	store_decision_free(&d);
+}
+
+static size_t
+count_files(struct fx *fx, const char *sub)
+{
+	char path[256];
+	struct stat st;
+	size_t n = 0;
+	int i;
+
+	/* Names are m00..m99: cheaper than readdir for these tests. */
+	for (i = 0; i < 100; i++) {
+		snprintf(path, sizeof(path), "%s/var/Maildir/%s/m%02d",
+		    fx->dir, sub, i);
+		n += stat(path, &st) == 0;
+	}
+	return n;
+}
+
+static void
+test_crash_quarantined_and_the_pass_goes_on(void **state)
+{
+	struct fx *fx = *state;
+	struct pipeline *p = open_pipeline(fx);
+
+	deliver(fx, "m00", NULL);
+	deliver(fx, "m01", "X-Test: crash");
+	deliver(fx, "m02", NULL);
+	assert_int_equal(pass(fx, p, -1), 3);
+	assert_decided(fx, "m01", "quarantined malformed");
+	/* The messages around it are decided as usual. */
+	assert_decided(fx, "m00", "rejected sender_unknown");
+	assert_decided(fx, "m02", "rejected sender_unknown");
+	assert_int_equal(count_files(fx, "new"), 0);
+	assert_int_equal(count_files(fx, ".BALP.Quarantaine/new"), 1);
+	pipeline_close(p);
+}
+
+static void
+test_hang_past_the_deadline_quarantined(void **state)
+{
+	struct fx *fx = *state;
+	struct pipeline *p = open_pipeline(fx);
+
+	deliver(fx, "m00", "X-Test: hang");
+	deliver(fx, "m01", NULL);
+	assert_int_equal(pass(fx, p, -1), 2);
+	assert_decided(fx, "m00", "quarantined malformed");
+	assert_decided(fx, "m01", "rejected sender_unknown");
+	pipeline_close(p);
+}
+
+static void
+test_worker_death_retried_once(void **state)
+{
+	struct fx *fx = *state;
+	struct pipeline *p = open_pipeline(fx);
+
+	deliver(fx, "m00", "X-Test: flaky");
+	assert_int_equal(pass(fx, p, -1), 1);
+	assert_int_equal(*fx->flaky_seen, 2);
+	assert_decided(fx, "m00", "rejected sender_unknown");
+	pipeline_close(p);
+}
+
+static void
+test_workers_replaced_after_max_jobs(void **state)
+{
+	struct fx *fx = *state;
+	struct pipeline *p;
+	char name[8];
+	int i;
+
+	fx->conf.parser_max_jobs = 2;
+	p = open_pipeline(fx);
+	for (i = 0; i < 9; i++) {
+		snprintf(name, sizeof(name), "m%02d", i);
+		deliver(fx, name, NULL);
+	}
+	assert_int_equal(pass(fx, p, -1), 9);
+	for (i = 0; i < 9; i++) {
+		snprintf(name, sizeof(name), "m%02d", i);
+		assert_decided(fx, name, "rejected sender_unknown");
+	}
+	pipeline_close(p);
+}
+
+static void
+test_group_commits(void **state)
+{
+	struct fx *fx = *state;
+	struct pipeline *p;
+	char name[8];
+	int i;
+
+	fx->conf.batch_size = 3;
+	fx->conf.batch_max_ms = 10000;
+	p = open_pipeline(fx);
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "m%02d", i);
+		deliver(fx, name, NULL);
+	}
+	assert_int_equal(pass(fx, p, -1), 10);
+	assert_int_equal(pipeline_stats(p)->batches, 4);
+	assert_int_equal(pipeline_stats(p)->decided, 10);
+	assert_int_equal(count_files(fx, ".BALP.Rejets/new"), 10);
+	pipeline_close(p);
+}
+
+static void
+test_decided_before_is_only_moved(void **state)
+{
+	struct fx *fx = *state;
+	struct pipeline *p = open_pipeline(fx);
+	char from[256], to[256];
+
+	deliver(fx, "m00", NULL);
+	assert_int_equal(pass(fx, p, -1), 1);
+	/* A crash between commit and move: the message is back. */
+	snprintf(from, sizeof(from), "%s/var/Maildir/.BALP.Rejets/new/m00",
+	    fx->dir);
+	snprintf(to, sizeof(to), "%s/var/Maildir/new/m00", fx->dir);
+	assert_int_equal(rename(from, to), 0);
+	assert_int_equal(pass(fx, p, -1), 1);
+	assert_int_equal(pipeline_stats(p)->decided, 1);
+	assert_int_equal(pipeline_stats(p)->messages, 2);
+	assert_int_equal(count_files(fx, ".BALP.Rejets/new"), 1);
+	pipeline_close(p);
+}
+
+static void
+test_wake_fd_stops_the_pass(void **state)
+{
+	struct fx *fx = *state;
+	struct pipeline *p = open_pipeline(fx);
+	int fds[2];
+
+	deliver(fx, "m00", "X-Test: hang");
+	deliver(fx, "m01", NULL);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	assert_int_equal(pass(fx, p, fds[0]), 0);
+	assert_true(pipeline_interrupted(p));
+	assert_int_equal(count_files(fx, "new"), 2);
+	/* Nothing was decided: the next pass does it all. */
+	assert_int_equal(pass(fx, p, -1), 2);
+	assert_false(pipeline_interrupted(p));
+	assert_int_equal(count_files(fx, "new"), 0);
+	close(fds[0]);
+	close(fds[1]);
+	pipeline_close(p);
+}
+
+static void
+test_unreadable_quarantined_with_its_reason(void **state)
+{
+	struct fx *fx = *state;
+	struct pipeline *p = open_pipeline(fx);
+	char path[256];
+
+	if (geteuid() == 0)
+		skip();		/* root reads a 0000 file anyway */
+	deliver(fx, "m00", NULL);
+	snprintf(path, sizeof(path), "%s/var/Maildir/new/m00", fx->dir);
+	assert_int_equal(chmod(path, 0), 0);
+	assert_int_equal(pass(fx, p, -1), 1);
+	assert_decided(fx, "m00", "quarantined malformed");
+	pipeline_close(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_crash_quarantined_and_the_pass_goes_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_hang_past_the_deadline_quarantined, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_worker_death_retried_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_workers_replaced_after_max_jobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commits, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_decided_before_is_only_moved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wake_fd_stops_the_pass,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unreadable_quarantined_with_its_reason, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
