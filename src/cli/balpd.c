@@ -201,7 +201,7 @@ main(int argc, char **argv)
 	}
 	if (store_open(conf.store_path, &store, &err) != STORE_OK ||
 	    keyfile_load(conf.key_file, key, &err) == -1 ||	/* fail fast */
-	    maildir_source_open(conf.maildir_path, !once, &src, &err) == -1) {
+	    source_open(&conf.source, !once, &src, &err) == -1) {
 		fprintf(stderr, "balpd: %s\n", buf_str(&err));
 		rc = 2;
 		goto out;
@@ -229,7 +229,7 @@ main(int argc, char **argv)
 		rc = n < 0 ? 1 : 0;
 	} else {
 		log_info("watching %s (%s), %zu request types, store %s",
-		    conf.maildir_path, src.ops->name, conf.rules.n_types,
+		    conf.source.maildir_path, src.ops->name, conf.rules.n_types,
 		    conf.store_path);
 		rc = watch(&t, &src, conf.rescan_seconds);
 	}

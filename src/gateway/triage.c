@@ -48,10 +48,7 @@ triage_decide(const struct triage *t, const char *msg, size_t len,
 
 	memset(res, 0, sizeof(*res));
 	facts_init(&res->facts);
-	if (c->parse_in_child)
-		r = mime_parse_isolated(msg, len, &c->limits, &res->facts);
-	else
-		r = mime_parse(msg, len, &c->limits, &res->facts);
+	r = mime_parse_isolated(msg, len, &c->limits, &res->facts);
 	if (r == -1) {
 		buf_puts(err, "cannot run the parser: out of resources");
 		return -2;

@@ -1,14 +1,13 @@
 #!/bin/sh
-# triage.sh - how fast balpd triages a Maildir, and what isolating the MIME
-# parser in a child process costs.
+# triage.sh - how fast balpd triages a Maildir, the MIME parser isolated
+# in a child process as it always is.
 #
 #   sh tests/bench/triage.sh [MESSAGES] [RUNS]     (defaults 2000, 5)
 #
 # Each run: a fresh home with the demo partners, MESSAGES copies of the 14
-# demo mails in the inbox, one `balpd --once`.  Prints the median wall time
-# and messages per second for parse_in_child = true (the shipped default)
-# and false, their ratio, and balpd's peak RSS (GNU time, if installed).
-# Machines are shared and noisy: compare the two modes within one run.
+# demo mails in the inbox, one `balpd --once`.  Prints the median wall time,
+# messages per second and balpd's peak RSS (GNU time, if installed).
+# Machines are shared and noisy: compare runs made on one machine at once.
 set -eu
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRCDIR/tests/tools/tap.sh" >/dev/null
@@ -18,14 +17,12 @@ RUNS=${2:-5}
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-run_mode() {
-	child=$1
-	: >"$SRCDIR/build/bench-$child.times"
-	: >"$SRCDIR/build/bench-$child.rss"
+run() {
+	: >"$SRCDIR/build/bench.times"
+	: >"$SRCDIR/build/bench.rss"
 	r=0
 	while [ $r -lt "$RUNS" ]; do
 		demo_home
-		sed -i "s/parse_in_child = true/parse_in_child = $child/" "$CONF"
 		MD="$HOME_DIR/var/Maildir"
 		i=0
 		for f in "$SRCDIR"/tests/data/demo/Maildir/new/*; do
@@ -41,25 +38,22 @@ run_mode() {
 		if command -v /usr/bin/time >/dev/null; then
 			/usr/bin/time -f %M -o "$HOME_DIR/rss" \
 			    "$SRCDIR/build/balpd" -c "$CONF" --once >/dev/null
-			cat "$HOME_DIR/rss" >>"$SRCDIR/build/bench-$child.rss"
+			cat "$HOME_DIR/rss" >>"$SRCDIR/build/bench.rss"
 		else
 			"$SRCDIR/build/balpd" -c "$CONF" --once >/dev/null
 		fi
 		end=$(date +%s.%N)
 		left=$(ls "$MD/new" | wc -l)
 		[ "$left" -eq 0 ] || { echo "bench: $left messages left" >&2; exit 1; }
-		echo "$end - $start" | bc >>"$SRCDIR/build/bench-$child.times"
+		echo "$end - $start" | bc >>"$SRCDIR/build/bench.times"
 		rm -rf "$HOME_DIR"
 		r=$((r + 1))
 	done
-	t=$(median <"$SRCDIR/build/bench-$child.times")
-	rss=$(median <"$SRCDIR/build/bench-$child.rss")
-	printf 'parse_in_child=%-5s  median %6.2f s  %6.0f msg/s  peak RSS %s KiB\n' \
-	    "$child" "$t" "$(echo "$N / $t" | bc -l)" "${rss:-?}"
-	eval "t_$child=$t"
+	t=$(median <"$SRCDIR/build/bench.times")
+	rss=$(median <"$SRCDIR/build/bench.rss")
+	printf 'median %6.2f s  %6.0f msg/s  peak RSS %s KiB\n' \
+	    "$t" "$(echo "$N / $t" | bc -l)" "${rss:-?}"
 }
 
-echo "balpd --once over $N messages, $RUNS runs per mode ($(nproc) cores)"
-run_mode true
-run_mode false
-printf 'isolation costs x%.2f in wall time\n' "$(echo "$t_true / $t_false" | bc -l)"
+echo "balpd --once over $N messages, $RUNS runs ($(nproc) cores)"
+run
