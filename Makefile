@@ -60,14 +60,20 @@ build/balpd: build/obj/src/cli/balpd.o build/libbalp.a
 build/balpctl: build/obj/src/cli/balpctl.o build/libbalp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# test_oom fails chosen allocations: --wrap routes the malloc, calloc and
+# realloc calls of libbalp.a and of the test itself to its wrappers.
+build/tests/test_oom build/asan/tests/test_oom: TEST_LDFLAGS = \
+    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+
 build/tests/%: tests/unit/%.c build/libbalp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) -o $@ $< build/libbalp.a $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) -o $@ $< build/libbalp.a $(PKG_LIBS) \
+	    -lcmocka $(TEST_LDFLAGS)
 
 build/asan/tests/%: tests/unit/%.c build/asan/libbalp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -Iinclude $(PKG_CFLAGS) $(SAN) $(TEST_DEFS) -o $@ $< \
-	    build/asan/libbalp.a $(PKG_LIBS) -lcmocka
+	    build/asan/libbalp.a $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
 
 # libFuzzer needs clang; the library is rebuilt with clang's coverage flags.
 FUZZ_OBJ  = $(LIB_SRC:%.c=build/fuzz/obj/%.o)

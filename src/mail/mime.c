@@ -863,13 +863,22 @@ rfc2231_value(const struct params *p, const char *base, int *nomem)
  * unterminated quote, a missing ';', spaces in a token) or keeps its
  * first word only; a mail client may still show the whole name, and the
  * attachment policy must judge that one.
+ *
+ * Returns 1 with the decoded value in *out (caller frees), 0 when the
+ * field or the parameter is absent, -1 on allocation failure.  The two
+ * must differ: a name we failed to read is not a name that is not there,
+ * and treating it so would let an attachment through the policy unjudged
+ * whenever memory runs short (the parse must fail instead).
  */
-static char *
-raw_param(const char *h, size_t hlen, const char *field, const char *name)
+static int
+raw_param(const char *h, size_t hlen, const char *field, const char *name,
+    char **out)
 {
 	size_t i = 0, eol, fl = strlen(field), nl = strlen(name), k, end;
 	struct buf val = BUF_INIT;
-	char *v, *u, *out;
+	char *v, *u;
+
+	*out = NULL;
 
 	while (i < hlen) {
 		for (eol = i; eol < hlen && h[eol] != '\n'; eol++)
@@ -884,9 +893,9 @@ raw_param(const char *h, size_t hlen, const char *field, const char *name)
 		i = eol + 1;
 	}
 	if (i >= hlen)
-		return NULL;
+		return 0;
 	if ((v = unfold(h + i + fl + 1, eol - i - fl - 1)) == NULL)
-		return NULL;
+		return -1;
 	end = strlen(v);
 	for (k = 0; k + nl < end; k++) {
 		if ((k > 0 && v[k - 1] != ';' && !is_wsp(v[k - 1])) ||
@@ -913,13 +922,13 @@ raw_param(const char *h, size_t hlen, const char *field, const char *name)
 		break;
 	}
 	free(v);
-	if (val.data == NULL)
-		return NULL;
+	if (val.data == NULL && !val.failed)
+		return 0;
 	if ((u = buf_detach(&val)) == NULL)
-		return NULL;
-	out = decode_header(u);
+		return -1;
+	*out = decode_header(u);
 	free(u);
-	return out;
+	return *out != NULL ? 1 : -1;
 }
 
 /* Returns a decoded, cleaned filename or NULL (w->nomem on ENOMEM). */
@@ -966,7 +975,10 @@ part_filename(struct walk *w, struct mailmime *m,
 		}
 		if (hlen == 0)
 			continue;
-		raw = raw_param(hstart, hlen, field, base);
+		if (raw_param(hstart, hlen, field, base, &raw) == -1) {
+			nomem = 1;
+			break;
+		}
 		if (raw != NULL && (name == NULL ||
 		    (strlen(raw) > strlen(name) &&
 		    strncmp(raw, name, strlen(name)) == 0))) {
