@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 /* Reports a store failure; the command then exits 1. */
 static int
 store_fail(struct ctl *c)
@@ -94,7 +96,7 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 {
 	struct buf err = BUF_INIT;
 	struct source src;
-	unsigned char key[32];
+	unsigned char key[KEYFILE_KEY_LEN];
 	const struct rules *r;
 	struct stat st;
 	size_t i;
@@ -151,7 +153,8 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 		    r->n_types + 2);
 	rc = CTL_OK;
 out:
-	memset(key, 0, sizeof(key));
+	/* memset() before a return may be optimised away; this may not. */
+	sodium_memzero(key, sizeof(key));
 	buf_free(&err);
 	return rc;
 }
