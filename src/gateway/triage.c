@@ -55,7 +55,7 @@ triage_decide(const struct triage *t, const char *msg, size_t len,
 	}
 	res->facts.raw_size = full_size;
 	if (len < full_size && res->facts.malformed == NULL)
-		res->facts.malformed = "too large to examine";
+		res->facts.malformed = FACTS_MALFORMED_TOO_LARGE;
 	if (res->facts.from_addr != NULL &&
 	    store_habilitations(t->store, res->facts.from_addr, &res->habs) !=
 	    STORE_OK) {
@@ -202,7 +202,7 @@ handle(const struct triage *t, struct source *src, const struct source_msg *m,
 		 */
 		memset(&res, 0, sizeof(res));
 		facts_init(&res.facts);
-		res.facts.malformed = "unreadable";
+		res.facts.malformed = FACTS_MALFORMED_UNREADABLE;
 		res.facts.raw_size = m->size;
 		decide_unreadable(t, &res);
 		r = 0;
