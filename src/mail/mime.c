@@ -1,6 +1,6 @@
 /*
  * mime - raw message bytes -> struct msg_facts, with libetpan (see
- * include/balp/mime.h and libetpan-notes.md section 4).
+ * include/balp/mime.h, and docs/libetpan.md for the library's traps).
  *
  * Order of work, and why:
  *  1. Our own scans of the raw bytes come first, because libetpan 1.9.4
@@ -1228,8 +1228,8 @@ clean_body(const char *s, size_t len)
  * Decodes the transfer encoding of a part's body, at most about enc_cap
  * encoded bytes (cut after a line end).  libetpan 1.9.4 reads past the
  * end of a quoted-printable body that ends in "=X" (ASan: heap overflow
- * in mmap_string_insert_len, found by fuzzing), so it gets a copy with
- * NUL padding rather than a pointer into the message.  Returns a malloc'd
+ * in mmap_string_insert_len, found by fuzzing; docs/libetpan.md), so it
+ * gets a copy with NUL padding rather than a pointer into the message.  Returns a malloc'd
  * buffer and its length in *outlen, NULL on failure (*nomem on ENOMEM).
  */
 static char *
