@@ -44,15 +44,22 @@ struct balp_conf {
 	struct wordlist		  trusted_authserv_ids;	/* lower case */
 	struct wordlist		  public_suffixes;
 
-	/* The parser always runs isolated (libetpan has heap bugs). */
+	/*
+	 * The parser always runs isolated (libetpan has heap bugs):
+	 * workers 1..16 processes; deadline 100..600000 ms per message;
+	 * a worker is recycled after max_jobs (1..1000000) messages.
+	 */
 	struct mime_limits	  limits;
-	unsigned		  parser_workers;	/* 1..16 processes */
-	unsigned		  parser_deadline_ms;	/* 100..600000 per mail */
-	unsigned		  parser_max_jobs;	/* 1..1000000, then recycled */
+	unsigned		  parser_workers;
+	unsigned		  parser_deadline_ms;
+	unsigned		  parser_max_jobs;
 
-	/* Group commit: one fdatasync per batch of decisions. */
-	unsigned		  batch_size;		/* 1..10000 decisions */
-	unsigned		  batch_max_ms;		/* 0..10000 wait to fill */
+	/*
+	 * Group commit, one fdatasync per batch: at most batch_size
+	 * (1..10000) decisions, waiting at most batch_max_ms (0..10000).
+	 */
+	unsigned		  batch_size;
+	unsigned		  batch_max_ms;
 
 	char			*notice_from;	/* envelope and From of notices */
 	int			  rescan_seconds;	/* watcher safety net */

@@ -90,7 +90,8 @@ check_keys(struct loader *l, const config_setting_t *group,
 		if (ok)
 			continue;
 		for (r = 0; r < sizeof(retired) / sizeof(retired[0]); r++)
-			if (name != NULL && strcmp(what, retired[r].group) == 0 &&
+			if (name != NULL &&
+			    strcmp(what, retired[r].group) == 0 &&
 			    strcmp(name, retired[r].name) == 0)
 				break;
 		if (r < sizeof(retired) / sizeof(retired[0]))

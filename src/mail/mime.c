@@ -1229,8 +1229,9 @@ clean_body(const char *s, size_t len)
  * encoded bytes (cut after a line end).  libetpan 1.9.4 reads past the
  * end of a quoted-printable body that ends in "=X" (ASan: heap overflow
  * in mmap_string_insert_len, found by fuzzing; docs/libetpan.md), so it
- * gets a copy with NUL padding rather than a pointer into the message.  Returns a malloc'd
- * buffer and its length in *outlen, NULL on failure (*nomem on ENOMEM).
+ * gets a copy with NUL padding rather than a pointer into the message.
+ * Returns a malloc'd buffer and its length in *outlen, NULL on failure
+ * (*nomem on ENOMEM).
  */
 static char *
 decode_body(const struct mailmime_data *d, size_t enc_cap, size_t *outlen,

@@ -184,9 +184,11 @@ test_ranges_refused(void **state)
 		{ "parser = { workers = 17; };\n",
 		    "balp.conf:6: 'workers' must be between 1 and 16, not 17" },
 		{ "parser = { deadline_ms = 99; };\n",
-		    "balp.conf:6: 'deadline_ms' must be between 100 and 600000" },
+		    "balp.conf:6: 'deadline_ms' must be between 100 and"
+		    " 600000" },
 		{ "parser = { deadline_ms = 600001; };\n",
-		    "balp.conf:6: 'deadline_ms' must be between 100 and 600000" },
+		    "balp.conf:6: 'deadline_ms' must be between 100 and"
+		    " 600000" },
 		{ "parser = { max_jobs = 0; };\n",
 		    "balp.conf:6: 'max_jobs' must be between 1 and 1000000" },
 		{ "parser = { max_jobs = 1000001; };\n",
@@ -213,8 +215,8 @@ test_ranges_refused(void **state)
 		    "balp.conf:6: unknown setting 'fsync' in batch" },
 		{ "parser = 4;\n", "balp.conf:6: 'parser' must be a group" },
 		{ "batch = [ 1 ];\n", "balp.conf:6: 'batch' must be a group" },
-		{ "workers = 2;\n",
-		    "balp.conf:6: unknown setting 'workers' in the configuration" },
+		{ "workers = 2;\n", "balp.conf:6: unknown setting 'workers'"
+		    " in the configuration" },
 	};
 	struct fx *fx = *state;
 	struct balp_conf c;

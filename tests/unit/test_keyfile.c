@@ -418,8 +418,8 @@ key_scan_file(const char *path, const struct stat *sb, int flag,
 		rewind(fp);
 		for (ln = 1; fgets(line, sizeof(line), fp) != NULL; ln++)
 			if (regexec(&wipe, line, 0, NULL, 0) == 0)
-				key_scan_report(path, ln, "key wiped with memset,"
-				    " not sodium_memzero");
+				key_scan_report(path, ln, "key wiped with"
+				    " memset, not sodium_memzero");
 		regfree(&wipe);
 	}
 	fclose(fp);

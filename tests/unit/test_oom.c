@@ -19,9 +19,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <sys/stat.h>
-
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +27,7 @@
 #include "balp/facts.h"
 #include "balp/html.h"
 #include "balp/mime.h"
+#include "balp/reason.h"
 
 void	*__real_malloc(size_t);
 void	*__real_calloc(size_t, size_t);
@@ -257,13 +255,13 @@ assert_rules_equal(const struct rules *a, const struct rules *b)
 		assert_string_equal(a->types[i].id, b->types[i].id);
 		assert_string_equal(a->types[i].label, b->types[i].label);
 		assert_string_equal(a->types[i].queue, b->types[i].queue);
-		assert_int_equal(a->types[i].keywords.n, b->types[i].keywords.n);
+		assert_int_equal(a->types[i].keywords.n,
+		    b->types[i].keywords.n);
 	}
 	assert_string_equal(a->notices.subject, b->notices.subject);
 	assert_string_equal(a->notices.intro, b->notices.intro);
 	assert_string_equal(a->notices.outro, b->notices.outro);
-	for (i = 0; i < sizeof(a->notices.reason) / sizeof(a->notices.reason[0]);
-	    i++) {
+	for (i = 0; i < REASON_COUNT; i++) {
 		if (a->notices.reason[i] == NULL)
 			assert_null(b->notices.reason[i]);
 		else
