@@ -6,6 +6,13 @@
 #
 # Every module under src/<layer>/ is picked up by wildcard: adding a .c needs
 # no edit here.  Unit tests are tests/unit/test_*.c, one cmocka binary each.
+#
+# CFLAGS, CPPFLAGS and LDFLAGS are the builder's (a packager's -O2 -g
+# -ffile-prefix-map=..., -D_FORTIFY_SOURCE=2, -Wl,-z,relro): they are used
+# as given, and what the project requires (C17, the warnings as errors, the
+# include paths, the hardening) is added after them, so that overriding
+# them never drops it.  The sanitizer and fuzzer builds are the tests' own
+# and ignore them.
 
 CC	?= cc
 FUZZCC	?= clang
@@ -14,13 +21,36 @@ PKGS	 = libsodium sqlite3 libconfig
 STD	 = -std=c17 -D_GNU_SOURCE
 WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wvla
-# libetpan's .pc leaks a -specs= flag (see libetpan-notes): link it by name.
+# libetpan's .pc leaks a -specs= flag (docs/libetpan.md): link it by name.
 PKG_CFLAGS := $(shell pkg-config --cflags libetpan $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan
 CFLAGS	?= -O2 -g
-ALL_CFLAGS = $(STD) $(WARN) -Iinclude $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+CPPFLAGS ?=
+LDFLAGS	?=
+
+# Hardening: the daemon parses hostile mail with a library known to corrupt
+# its heap.  A canary on every function with a local array, a position-
+# independent executable (ASLR), and relocations read-only once resolved,
+# all resolved at start (no writable GOT for an overflow to aim at).
+HARDEN_CFLAGS	 = -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS	 = -pie -Wl,-z,relro -Wl,-z,now
+# glibc's checked string functions need optimisation (without it glibc
+# warns, and -Werror fails the build): only when the last -O is not -O0,
+# and only when CPPFLAGS and CFLAGS name no level already.  -U first: a
+# compiler that predefines another level would warn of a redefinition.
+OPT_LEVEL	 = $(lastword $(filter -O%,$(CFLAGS)))
+ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),)
+ifneq ($(filter-out -O0,$(OPT_LEVEL)),)
+HARDEN_CPPFLAGS	 = -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+endif
+endif
+
+ALL_CFLAGS = -Iinclude $(CPPFLAGS) $(CFLAGS) $(STD) $(WARN) $(PKG_CFLAGS) \
+	     $(HARDEN_CPPFLAGS) $(HARDEN_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(HARDEN_LDFLAGS)
+# No _FORTIFY_SOURCE here: its checked functions bypass ASan's interceptors.
 SAN	 = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-	   -fno-sanitize-recover=undefined
+	   -fno-sanitize-recover=undefined $(HARDEN_CFLAGS)
 
 TEST_DEFS = -DBALP_SRCDIR='"$(CURDIR)"'
 
@@ -55,19 +85,25 @@ build/asan/libbalp.a: $(SAN_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 build/balpd: build/obj/src/cli/balpd.o build/libbalp.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/balpctl: build/obj/src/cli/balpctl.o build/libbalp.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# test_oom fails chosen allocations: --wrap routes the malloc, calloc and
+# realloc calls of libbalp.a and of the test itself to its wrappers.
+build/tests/test_oom build/asan/tests/test_oom: TEST_LDFLAGS = \
+    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 build/tests/%: tests/unit/%.c build/libbalp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) -o $@ $< build/libbalp.a $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(ALL_LDFLAGS) -o $@ $< build/libbalp.a \
+	    $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
 
 build/asan/tests/%: tests/unit/%.c build/asan/libbalp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -Iinclude $(PKG_CFLAGS) $(SAN) $(TEST_DEFS) -o $@ $< \
-	    build/asan/libbalp.a $(PKG_LIBS) -lcmocka
+	    build/asan/libbalp.a $(PKG_LIBS) -lcmocka -pie $(TEST_LDFLAGS)
 
 # libFuzzer needs clang; the library is rebuilt with clang's coverage flags.
 FUZZ_OBJ  = $(LIB_SRC:%.c=build/fuzz/obj/%.o)

@@ -2,14 +2,14 @@
  * annex - the annex of habilitated persons as a CSV file: parse and check
  * it, compare it with the store, import it (all or nothing), export it.
  *
- * The contract (DESIGN.md, `balpctl annex import`): a header row naming
- * the columns nom;prenom;email;fonction;date_habilitation;date_fin in any
- * order (case, accents, spaces, '-' and '\'' do not matter; obvious aliases
- * such as "prénom", "e-mail", "courriel", "date de fin" are accepted), ';'
- * or ',' separated (told by the header line), UTF-8 with or without BOM,
- * CRLF or LF, RFC 4180 quotes.  Dates DD/MM/YYYY or YYYY-MM-DD.  The file
- * is the partner's EXHAUSTIVE list: persons missing from it are ended at
- * the import day, never deleted.
+ * The contract (docs/contracts.md, `balpctl annex import`): a header row
+ * naming the columns nom;prenom;email;fonction;date_habilitation;date_fin
+ * in any order (case, accents, spaces, '-' and '\'' do not matter; obvious
+ * aliases such as "prénom", "e-mail", "courriel", "date de fin" are
+ * accepted), ';' or ',' separated (told by the header line), UTF-8 with or
+ * without BOM, CRLF or LF, RFC 4180 quotes.  Dates DD/MM/YYYY or
+ * YYYY-MM-DD.  The file is the partner's EXHAUSTIVE list: persons missing
+ * from it are ended at the import day, never deleted.
  *
  * Usage:
  *	annex_parse(data, len, &rows, &errors)      -> rows, or every error

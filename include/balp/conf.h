@@ -6,7 +6,9 @@
  * so a copy of conf/ and rules/ anywhere is a working home.  Every error is
  * reported as "file:line: message" (all of them, not only the first), and
  * unknown settings are errors too: a typo in a rule must not silently turn
- * a check off.
+ * a check off.  So are retired settings (limits.parse_in_child: the parser
+ * is always isolated now), with a message saying so.  An allocation that
+ * fails while loading is a load error, never a missing value.
  *
  * Ownership: conf_free() releases everything in a struct balp_conf.
  */
@@ -18,12 +20,17 @@
 #include "balp/buf.h"
 #include "balp/mime.h"
 #include "balp/rules.h"
+#include "balp/source.h"
 #include "balp/wordlist.h"
 
-enum source_kind {
-	SOURCE_MAILDIR,
-	SOURCE_IMAP,
-};
+/* Defaults of the settings that have one (conf/balp.conf says why). */
+#define CONF_PARSER_WORKERS	1
+#define CONF_PARSER_DEADLINE_MS	10000
+#define CONF_PARSER_MAX_JOBS	1000
+#define CONF_BATCH_SIZE		100
+#define CONF_BATCH_MAX_MS	50
+#define CONF_RESCAN_SECONDS	60
+#define CONF_NOTICE_FROM	"balp@caf.test"
 
 struct balp_conf {
 	char			*file;		/* the config file, as given */
@@ -32,14 +39,27 @@ struct balp_conf {
 	char			*store_path;	/* absolute */
 	char			*key_file;	/* absolute */
 
-	enum source_kind	 source_kind;
-	char			*maildir_path;	/* absolute; Maildir++ root */
+	struct source_conf	  source;	/* paths absolute */
 
 	struct wordlist		  trusted_authserv_ids;	/* lower case */
 	struct wordlist		  public_suffixes;
 
+	/*
+	 * The parser always runs isolated (libetpan has heap bugs):
+	 * workers 1..16 processes; deadline 100..600000 ms per message;
+	 * a worker is recycled after max_jobs (1..1000000) messages.
+	 */
 	struct mime_limits	  limits;
-	int			  parse_in_child;	/* isolate libetpan */
+	unsigned		  parser_workers;
+	unsigned		  parser_deadline_ms;
+	unsigned		  parser_max_jobs;
+
+	/*
+	 * Group commit, one fdatasync per batch: at most batch_size
+	 * (1..10000) decisions, waiting at most batch_max_ms (0..10000).
+	 */
+	unsigned		  batch_size;
+	unsigned		  batch_max_ms;
 
 	char			*notice_from;	/* envelope and From of notices */
 	int			  rescan_seconds;	/* watcher safety net */

@@ -62,12 +62,15 @@ struct msg_facts {
 };
 
 /*
- * The short, static explanations that may appear in facts.malformed.  A
- * deserialized message maps its text back to one of these (or to
- * FACTS_MALFORMED_GENERIC) so that malformed always points to static
- * storage, whatever a parse child wrote.  mime_parse() and
- * facts_deserialize() both store the pointer facts_malformed_static()
- * returns, so equal reasons are equal pointers; strcmp() works anyway.
+ * The short, static explanations that may appear in facts.malformed, and
+ * the only ones: whoever sets malformed (the parser, the pipeline) sets
+ * one of these.  A deserialized message maps its text back to one of
+ * these (or to FACTS_MALFORMED_GENERIC) so that malformed always points
+ * to static storage, whatever a parse child wrote; a text outside the
+ * table would silently become "malformed" on that trip.
+ * mime_parse() and facts_deserialize() both store the pointer
+ * facts_malformed_static() returns, so equal reasons are equal pointers;
+ * strcmp() works anyway.
  */
 #define FACTS_MALFORMED_GENERIC		"malformed"
 #define FACTS_MALFORMED_EMPTY		"empty message"
@@ -84,9 +87,16 @@ struct msg_facts {
 #define FACTS_MALFORMED_BOUNDARY	"hostile multipart boundary"
 #define FACTS_MALFORMED_MIME		"MIME structure unparseable"
 #define FACTS_MALFORMED_PARSER		"parser failed"
+#define FACTS_MALFORMED_TIMEOUT		"parser timed out"
+#define FACTS_MALFORMED_CRASHED		"parser crashed"
+#define FACTS_MALFORMED_UNREADABLE	"unreadable"
+#define FACTS_MALFORMED_TOO_LARGE	"too large to examine"
 
 /* The table's string equal to s, else FACTS_MALFORMED_GENERIC; never NULL. */
 const char *facts_malformed_static(const char *s);
+
+/* The i-th string of the table (from 0), NULL past its end. */
+const char *facts_malformed_at(size_t i);
 
 void	 facts_init(struct msg_facts *);
 void	 facts_free(struct msg_facts *);

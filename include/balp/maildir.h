@@ -3,11 +3,11 @@
  *
  * Driven with readdir(3) and rename(2) rather than libetpan's driver: the
  * driver can miss a delivery made in the same second as its previous scan
- * (libetpan-notes §5), and triage needs atomic moves between Maildir++
- * folders anyway.  Folder "BALP/RIB" is the directory ".BALP.RIB" under the
- * root, as Dovecot lays it out with the '/' separator.  A triaged message
- * goes to the folder's new/ (unread for the agents) under its unique name,
- * so its ref never changes.
+ * (docs/libetpan.md, Maildir), and triage needs atomic moves between
+ * Maildir++ folders anyway.  Folder "BALP/RIB" is the directory
+ * ".BALP.RIB" under the root, as Dovecot lays it out with the '/'
+ * separator.  A triaged message goes to the folder's new/ (unread for the
+ * agents) under its unique name, so its ref never changes.
  */
 #ifndef BALP_MAILDIR_H
 #define BALP_MAILDIR_H

@@ -10,9 +10,9 @@
  * facts.malformed set; nothing here ever aborts on input.
  *
  * libetpan 1.9.4 overflows the heap on a boundary that unquotes to a lone
- * '"': such messages are refused as malformed before libetpan sees them.
- * The daemon still parses in a child (mime_parse_isolated) in case of the
- * next such bug.
+ * '"' (docs/libetpan.md): such messages are refused as malformed before
+ * libetpan sees them.  The daemon still parses in a child
+ * (mime_parse_isolated), always, in case of the next such bug.
  *
  * Malformed (facts.malformed, one of FACTS_MALFORMED_*): empty input; no
  * header; a header line libetpan cannot parse; a NUL byte in the header;

@@ -1,6 +1,6 @@
 /*
  * nir - finding and checking the French social security number (NIR) in a
- * Subject, pure.  See docs/nir.md in shared/ for the facts it rests on.
+ * Subject, pure.  See docs/nir.md for the facts it rests on.
  *
  * A NIR is 13 characters (sex, year, month, department incl. 2A/2B,
  * commune, order) and a 2-digit key = 97 - (N mod 97), with 2A read as 19

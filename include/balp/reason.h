@@ -1,5 +1,5 @@
 /*
- * reason - the stable reason codes and outcomes of DESIGN.md.
+ * reason - the stable reason codes and outcomes (docs/contracts.md).
  *
  * Tests, logs, the store and `balpctl test --json` depend on these strings:
  * never rename one.  Order here is the order reasons are listed in output.
@@ -46,7 +46,7 @@ const char	*reason_code(enum reason);
 int		 reason_from_code(const char *);
 /* 1 if this reason alone sends the message to quarantine. */
 int		 reason_quarantines(enum reason);
-/* The outcome rule of DESIGN.md: quarantine > reject > accept. */
+/* The outcome rule (docs/contracts.md): quarantine > reject > accept. */
 enum outcome	 reason_outcome(reason_set);
 /*
  * Appends the codes of set, in table order, separated by sep (","; or

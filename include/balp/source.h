@@ -11,7 +11,8 @@
  * run a no-op.
  *
  * Ownership: list() results are freed with source_msgs_free(); a fetched
- * blob is the caller's (source_blob_free()).  Errors go to struct buf *err as
+ * blob is the caller's (source_blob_free()); a struct source_conf owns its
+ * strings.  Errors go to struct buf *err as
  * one line, never naming anything from a message's content.
  */
 #ifndef BALP_SOURCE_H
@@ -84,8 +85,41 @@ struct source {
 	void			*state;
 };
 
+enum source_kind {
+	SOURCE_MAILDIR,
+	SOURCE_IMAP,
+};
+
+/*
+ * Where the inbox is, as the configuration names it: a value of this
+ * layer, so that the gateway and the commands open a source without
+ * knowing which kinds exist.  Owns its strings (source_conf_free()).
+ */
+struct source_conf {
+	enum source_kind	 kind;
+	char			*maildir_path;	/* absolute; Maildir++ root */
+};
+
 void	 source_msgs_free(struct source_msg *, size_t);
 /* Closes or frees what the blob holds and resets it; fine on an empty one. */
 void	 source_blob_free(struct source_blob *);
+
+/*
+ * Creates what a local source needs before it can be opened (the Maildir
+ * root and its cur/ new/ tmp/); nothing for a remote one.  0 or -1 with
+ * err set.
+ */
+int	 source_create(const struct source_conf *, struct buf *err);
+
+/*
+ * Opens the configured source into src (closed with src->ops->close).
+ * With watch set, the source backs watch_fd with an event when it can.
+ * 0, or -1 with err set (src is then untouched).
+ */
+int	 source_open(const struct source_conf *, int watch, struct source *,
+	    struct buf *err);
+
+/* Frees the strings of a source_conf and zeroes it. */
+void	 source_conf_free(struct source_conf *);
 
 #endif

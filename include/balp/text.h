@@ -39,6 +39,13 @@ char	*text_fold(const char *s, size_t len);
  */
 char	*text_clean(const char *s, size_t len);
 
+/*
+ * The code point of windows-1252 byte c: 0x80-0x9F through the Windows
+ * table (0x80 is the euro sign), the five bytes it leaves undefined and
+ * every other byte as the ISO-8859-1 code point of the same value.
+ */
+uint32_t text_cp1252_cp(unsigned char c);
+
 /* windows-1252 (a superset of ISO-8859-1 printable range) to UTF-8. */
 char	*text_cp1252_to_utf8(const char *s, size_t len);
 

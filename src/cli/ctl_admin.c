@@ -8,7 +8,7 @@
 #include "balp/ctl_admin.h"
 #include "balp/date.h"
 #include "balp/keyfile.h"
-#include "balp/maildir.h"
+#include "balp/source.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 /* Reports a store failure; the command then exits 1. */
 static int
@@ -94,7 +96,7 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 {
 	struct buf err = BUF_INIT;
 	struct source src;
-	unsigned char key[32];
+	unsigned char key[KEYFILE_KEY_LEN];
 	const struct rules *r;
 	struct stat st;
 	size_t i;
@@ -126,32 +128,33 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 		printf("key       %s (new, mode 0600: back it up)\n",
 		    c->conf.key_file);
 	}
-	if (c->conf.source_kind == SOURCE_MAILDIR) {
-		if (maildir_create(c->conf.maildir_path, &err) == -1 ||
-		    maildir_source_open(c->conf.maildir_path, 0, &src, &err) ==
-		    -1) {
+	if (source_create(&c->conf.source, &err) == -1 ||
+	    source_open(&c->conf.source, 0, &src, &err) == -1) {
+		ctl_error("%s", buf_str(&err));
+		goto out;
+	}
+	r = &c->conf.rules;
+	for (i = 0; i <= r->n_types + 1; i++) {
+		const char *q = i < r->n_types ? r->types[i].queue :
+		    i == r->n_types ? r->queue_rejects : r->queue_quarantine;
+
+		if (src.ops->ensure_folder(src.state, q, &err) == -1) {
 			ctl_error("%s", buf_str(&err));
+			src.ops->close(src.state);
 			goto out;
 		}
-		r = &c->conf.rules;
-		for (i = 0; i <= r->n_types + 1; i++) {
-			const char *q = i < r->n_types ? r->types[i].queue :
-			    i == r->n_types ? r->queue_rejects :
-			    r->queue_quarantine;
-
-			if (src.ops->ensure_folder(src.state, q, &err) == -1) {
-				ctl_error("%s", buf_str(&err));
-				src.ops->close(src.state);
-				goto out;
-			}
-		}
-		src.ops->close(src.state);
-		printf("maildir   %s (%zu queues)\n", c->conf.maildir_path,
-		    r->n_types + 2);
 	}
+	src.ops->close(src.state);
+	if (c->conf.source.kind == SOURCE_MAILDIR)
+		printf("maildir   %s (%zu queues)\n",
+		    c->conf.source.maildir_path, r->n_types + 2);
+	else
+		printf("source    %s (%zu queues)\n", src.ops->name,
+		    r->n_types + 2);
 	rc = CTL_OK;
 out:
-	memset(key, 0, sizeof(key));
+	/* memset() before a return may be optimised away; this may not. */
+	sodium_memzero(key, sizeof(key));
 	buf_free(&err);
 	return rc;
 }

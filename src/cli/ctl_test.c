@@ -1,7 +1,7 @@
 /*
  * ctl_test - balpctl test (see ctl_test.h).  The JSON shape is a contract
- * of DESIGN.md: one object per line, keys in this order, null for an
- * unknown type or partner.
+ * (docs/contracts.md): one object per line, keys in this order, null for
+ * an unknown type or partner.
  */
 #include "balp/ctl_test.h"
 #include "balp/json.h"

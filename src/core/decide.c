@@ -3,8 +3,8 @@
  *
  * Order of thought: a message we cannot read is only "malformed"; anything
  * else is judged on every rule and all reasons are kept.  The outcome then
- * follows from the reasons alone (reason_outcome), so the rule of DESIGN.md
- * lives in one place.
+ * follows from the reasons alone (reason_outcome), so the outcome rule of
+ * docs/contracts.md lives in one place.
  */
 #include "balp/decide.h"
 #include "balp/attachment.h"

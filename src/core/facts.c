@@ -58,6 +58,10 @@ static const char *const malformed_table[] = {
 	FACTS_MALFORMED_BOUNDARY,
 	FACTS_MALFORMED_MIME,
 	FACTS_MALFORMED_PARSER,
+	FACTS_MALFORMED_TIMEOUT,
+	FACTS_MALFORMED_CRASHED,
+	FACTS_MALFORMED_UNREADABLE,
+	FACTS_MALFORMED_TOO_LARGE,
 };
 
 const char *
@@ -72,6 +76,14 @@ facts_malformed_static(const char *s)
 		if (strcmp(s, malformed_table[i]) == 0)
 			return malformed_table[i];
 	return FACTS_MALFORMED_GENERIC;
+}
+
+const char *
+facts_malformed_at(size_t i)
+{
+	if (i >= sizeof(malformed_table) / sizeof(malformed_table[0]))
+		return NULL;
+	return malformed_table[i];
 }
 
 void

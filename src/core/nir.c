@@ -1,6 +1,6 @@
 /*
  * nir - finding and checking the NIR in a Subject (see include/balp/nir.h
- * and docs/nir.md in shared/ for the facts).
+ * and docs/nir.md for the facts).
  *
  * Pure and allocation-free: nir_find() keeps only offsets, flags and a
  * 16-byte candidate on the stack, so it cannot fail, never reads past len
@@ -77,7 +77,7 @@ two_digits(const char *s)
 	return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
-/* The shape checks of nir.md on 13 readable characters. */
+/* The shape checks of docs/nir.md on 13 readable characters. */
 static int
 shape_ok(const char *s)
 {

@@ -185,23 +185,25 @@ text_clean(const char *s, size_t len)
 	return buf_detach(&b);
 }
 
+uint32_t
+text_cp1252_cp(unsigned char c)
+{
+	if (c >= 0x80 && c <= 0x9F && cp1252_high[c - 0x80] != 0)
+		return cp1252_high[c - 0x80];
+	return c;
+}
+
 char *
 text_cp1252_to_utf8(const char *s, size_t len)
 {
 	struct buf b = BUF_INIT;
 	size_t i;
-	uint32_t cp;
 	char tmp[4];
-	unsigned char c;
 
 	buf_add(&b, "", 0);
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		cp = c;
-		if (c >= 0x80 && c <= 0x9F && cp1252_high[c - 0x80] != 0)
-			cp = cp1252_high[c - 0x80];
-		buf_add(&b, tmp, text_utf8_put(cp, tmp));
-	}
+	for (i = 0; i < len; i++)
+		buf_add(&b, tmp, text_utf8_put(text_cp1252_cp(
+		    (unsigned char)s[i]), tmp));
 	return buf_detach(&b);
 }
 

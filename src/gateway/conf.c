@@ -3,7 +3,9 @@
  *
  * libconfig does the syntax; this file does the meaning: types, ranges,
  * unknown settings, and file:line for every complaint.  Loading never stops
- * at the first error so that `balpctl rules check` lists them all.
+ * at the first error so that `balpctl rules check` lists them all.  Every
+ * allocation is checked and a failed one is a load error: a NULL string
+ * must reach neither a later "%s" nor a caller that trusts a loaded conf.
  */
 #include "balp/conf.h"
 #include "balp/reason.h"
@@ -52,6 +54,20 @@ lerr(struct loader *l, const config_setting_t *s, const char *fmt, ...)
 	l->errors++;
 }
 
+/*
+ * Settings that existed once and are refused now, like any unknown one,
+ * but with the reason: an old config must not run believing it still
+ * controls what it names.
+ */
+static const struct retired {
+	const char	*group;		/* check_keys()'s "what" */
+	const char	*name;
+	const char	*why;
+} retired[] = {
+	{ "limits", "parse_in_child", "the parser always runs isolated in a"
+	    " child process now; remove this setting" },
+};
+
 /* Reports every member of group whose name is not in allowed (NULL-ended). */
 static void
 check_keys(struct loader *l, const config_setting_t *group,
@@ -59,6 +75,7 @@ check_keys(struct loader *l, const config_setting_t *group,
 {
 	const config_setting_t *m;
 	const char *name;
+	size_t r;
 	int i, k, ok;
 
 	if (group == NULL || !config_setting_is_group(group))
@@ -70,9 +87,19 @@ check_keys(struct loader *l, const config_setting_t *group,
 		for (k = 0; allowed[k] != NULL; k++)
 			if (name != NULL && strcmp(name, allowed[k]) == 0)
 				ok = 1;
-		if (!ok)
-			lerr(l, m, "unknown setting '%s' in %s", name ? name : "?",
-			    what);
+		if (ok)
+			continue;
+		for (r = 0; r < sizeof(retired) / sizeof(retired[0]); r++)
+			if (name != NULL &&
+			    strcmp(what, retired[r].group) == 0 &&
+			    strcmp(name, retired[r].name) == 0)
+				break;
+		if (r < sizeof(retired) / sizeof(retired[0]))
+			lerr(l, m, "'%s' is no longer a setting: %s", name,
+			    retired[r].why);
+		else
+			lerr(l, m, "unknown setting '%s' in %s",
+			    name ? name : "?", what);
 	}
 }
 
@@ -104,7 +131,8 @@ get_string(struct loader *l, const config_setting_t *g, const char *name,
 		return;
 	}
 	free(*out);
-	*out = buf_strdup(v);
+	if ((*out = buf_strdup(v)) == NULL)
+		lerr(l, s, "out of memory");
 }
 
 static void
@@ -133,6 +161,17 @@ get_int(struct loader *l, const config_setting_t *g, const char *name,
 		return;
 	}
 	*out = v;
+}
+
+/* An integer setting into an unsigned, within lo..hi. */
+static void
+get_unsigned(struct loader *l, const config_setting_t *g, const char *name,
+    unsigned lo, unsigned hi, unsigned *out)
+{
+	long long v = *out;
+
+	get_int(l, g, name, lo, hi, &v);
+	*out = (unsigned)v;
 }
 
 static void
@@ -455,8 +494,12 @@ load_rules(struct loader *l, const char *path, struct rules *r)
 
 	l->file = path;
 	config_init(&cfg);
-	if ((dir = buf_strdup(path)) != NULL &&
-	    (slash = strrchr(dir, '/')) != NULL) {
+	/* Without its folder, "@include" would read from the cwd. */
+	if ((dir = buf_strdup(path)) == NULL) {
+		lerr(l, NULL, "out of memory");
+		goto out;
+	}
+	if ((slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
 		config_set_include_dir(&cfg, dir);
 	}
@@ -475,17 +518,22 @@ load_rules(struct loader *l, const char *path, struct rules *r)
 	root = config_root_setting(&cfg);
 	check_keys(l, root, top, "the rules");
 
-	r->queue_rejects = buf_strdup("BALP/Rejets");
-	r->queue_quarantine = buf_strdup("BALP/Quarantaine");
+	if ((r->queue_rejects = buf_strdup("BALP/Rejets")) == NULL ||
+	    (r->queue_quarantine = buf_strdup("BALP/Quarantaine")) == NULL) {
+		lerr(l, NULL, "out of memory");
+		goto out;
+	}
 	if ((q = member(root, "queues")) != NULL) {
 		check_keys(l, q, queue_keys, "queues");
 		get_string(l, q, "rejects", 0, &r->queue_rejects);
 		get_string(l, q, "quarantine", 0, &r->queue_quarantine);
 	}
-	if (!conf_valid_folder(r->queue_rejects))
+	/* NULL only after an allocation failure, reported already. */
+	if (r->queue_rejects != NULL && !conf_valid_folder(r->queue_rejects))
 		lerr(l, q, "rejects queue '%s' is not a valid folder name",
 		    r->queue_rejects);
-	if (!conf_valid_folder(r->queue_quarantine))
+	if (r->queue_quarantine != NULL &&
+	    !conf_valid_folder(r->queue_quarantine))
 		lerr(l, q, "quarantine queue '%s' is not a valid folder name",
 		    r->queue_quarantine);
 
@@ -528,7 +576,7 @@ conf_free(struct balp_conf *c)
 	free(c->rules_file);
 	free(c->store_path);
 	free(c->key_file);
-	free(c->maildir_path);
+	source_conf_free(&c->source);
 	wordlist_free(&c->trusted_authserv_ids);
 	wordlist_free(&c->public_suffixes);
 	free(c->notice_from);
@@ -548,8 +596,8 @@ get_path(struct loader *l, const config_setting_t *g, const char *name,
 		return;
 	if (*raw == '\0')
 		lerr(l, member(g, name), "'%s' is empty", name);
-	else
-		*out = conf_resolve(dir, raw);
+	else if ((*out = conf_resolve(dir, raw)) == NULL)
+		lerr(l, member(g, name), "out of memory");
 	free(raw);
 }
 
@@ -580,17 +628,53 @@ absolute_dir_of(const char *path)
 	return abs;
 }
 
+/* The group "parser" { workers; deadline_ms; max_jobs; }. */
+static void
+load_parser(struct loader *l, const config_setting_t *g, struct balp_conf *c)
+{
+	static const char *const keys[] = { "workers", "deadline_ms",
+	    "max_jobs", NULL };
+
+	if (g == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		lerr(l, g, "'parser' must be a group { workers; deadline_ms;"
+		    " max_jobs; }");
+		return;
+	}
+	check_keys(l, g, keys, "parser");
+	get_unsigned(l, g, "workers", 1, 16, &c->parser_workers);
+	get_unsigned(l, g, "deadline_ms", 100, 600000, &c->parser_deadline_ms);
+	get_unsigned(l, g, "max_jobs", 1, 1000000, &c->parser_max_jobs);
+}
+
+/* The group "batch" { size; max_ms; }. */
+static void
+load_batch(struct loader *l, const config_setting_t *g, struct balp_conf *c)
+{
+	static const char *const keys[] = { "size", "max_ms", NULL };
+
+	if (g == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		lerr(l, g, "'batch' must be a group { size; max_ms; }");
+		return;
+	}
+	check_keys(l, g, keys, "batch");
+	get_unsigned(l, g, "size", 1, 10000, &c->batch_size);
+	get_unsigned(l, g, "max_ms", 0, 10000, &c->batch_max_ms);
+}
+
 int
 conf_load(const char *path, struct balp_conf *c, struct buf *err)
 {
 	static const char *const top[] = { "rules", "store", "source",
-	    "trusted_authserv_ids", "public_suffixes", "limits", "notices",
-	    "daemon", NULL };
+	    "trusted_authserv_ids", "public_suffixes", "limits", "parser",
+	    "batch", "notices", "daemon", NULL };
 	static const char *const store_keys[] = { "path", "key_file", NULL };
 	static const char *const source_keys[] = { "kind", "path", NULL };
 	static const char *const limit_keys[] = { "max_mime_depth",
-	    "max_parts", "max_text_bytes", "max_header_bytes",
-	    "parse_in_child", NULL };
+	    "max_parts", "max_text_bytes", "max_header_bytes", NULL };
 	static const char *const notice_keys[] = { "from", NULL };
 	static const char *const daemon_keys[] = { "rescan_seconds", NULL };
 	struct loader l = { err, 0, path };
@@ -606,13 +690,20 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	wordlist_init(&c->trusted_authserv_ids);
 	wordlist_init(&c->public_suffixes);
 	c->limits = defaults;
-	c->parse_in_child = 1;
-	c->rescan_seconds = 60;
-	c->file = buf_strdup(path);
-	c->dir = absolute_dir_of(path);
+	c->parser_workers = CONF_PARSER_WORKERS;
+	c->parser_deadline_ms = CONF_PARSER_DEADLINE_MS;
+	c->parser_max_jobs = CONF_PARSER_MAX_JOBS;
+	c->batch_size = CONF_BATCH_SIZE;
+	c->batch_max_ms = CONF_BATCH_MAX_MS;
+	c->rescan_seconds = CONF_RESCAN_SECONDS;
 	config_init(&cfg);
-	if (c->file == NULL || c->dir == NULL) {
+	if ((c->file = buf_strdup(path)) == NULL) {
 		lerr(&l, NULL, "out of memory");
+		goto out;
+	}
+	if ((c->dir = absolute_dir_of(path)) == NULL) {
+		lerr(&l, NULL, "cannot find the configuration's folder (out of"
+		    " memory, or the working directory is gone)");
 		goto out;
 	}
 	if (access(path, R_OK) == -1) {
@@ -642,8 +733,8 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	check_keys(&l, g, source_keys, "source");
 	get_string(&l, g, "kind", 1, &kind);
 	if (kind != NULL && strcmp(kind, "maildir") == 0) {
-		c->source_kind = SOURCE_MAILDIR;
-		get_path(&l, g, "path", c->dir, &c->maildir_path);
+		c->source.kind = SOURCE_MAILDIR;
+		get_path(&l, g, "path", c->dir, &c->source.maildir_path);
 	} else if (kind != NULL && strcmp(kind, "imap") == 0) {
 		lerr(&l, member(g, "kind"), "source kind 'imap' is not"
 		    " available in this version; use \"maildir\"");
@@ -669,14 +760,16 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		v = (long long)c->limits.max_header;
 		get_int(&l, g, "max_header_bytes", 1024, 16 << 20, &v);
 		c->limits.max_header = (size_t)v;
-		get_bool(&l, g, "parse_in_child", &c->parse_in_child);
 	}
+	load_parser(&l, member(root, "parser"), c);
+	load_batch(&l, member(root, "batch"), c);
 	if ((g = member(root, "notices")) != NULL) {
 		check_keys(&l, g, notice_keys, "notices");
 		get_string(&l, g, "from", 0, &c->notice_from);
 	}
-	if (c->notice_from == NULL)
-		c->notice_from = buf_strdup("balp@caf.test");
+	if (c->notice_from == NULL &&
+	    (c->notice_from = buf_strdup(CONF_NOTICE_FROM)) == NULL)
+		lerr(&l, NULL, "out of memory");
 	if ((g = member(root, "daemon")) != NULL) {
 		check_keys(&l, g, daemon_keys, "daemon");
 		v = c->rescan_seconds;

@@ -1,6 +1,6 @@
 /*
  * mime - raw message bytes -> struct msg_facts, with libetpan (see
- * include/balp/mime.h and libetpan-notes.md section 4).
+ * include/balp/mime.h, and docs/libetpan.md for the library's traps).
  *
  * Order of work, and why:
  *  1. Our own scans of the raw bytes come first, because libetpan 1.9.4
@@ -21,7 +21,8 @@
  *     name libetpan drops or cuts (missing ';', open quote, spaces) is
  *     read again from the raw part header, because a mail client shows it
  *     and the attachment policy must judge it.
- *  5. The first text part decoded and converted to UTF-8.
+ *  5. The first text part decoded and converted to UTF-8 (an HTML one
+ *     made plain text by html_to_text(), include/balp/html.h).
  *
  * libetpan is lenient (bad encoded words become '?', unknown charsets are
  * read as ISO-8859-1), so every decoded string is checked for UTF-8 and
@@ -35,6 +36,7 @@
  */
 #include "balp/mime.h"
 #include "balp/buf.h"
+#include "balp/html.h"
 #include "balp/text.h"
 
 #include <libetpan/libetpan.h>
@@ -861,13 +863,22 @@ rfc2231_value(const struct params *p, const char *base, int *nomem)
  * unterminated quote, a missing ';', spaces in a token) or keeps its
  * first word only; a mail client may still show the whole name, and the
  * attachment policy must judge that one.
+ *
+ * Returns 1 with the decoded value in *out (caller frees), 0 when the
+ * field or the parameter is absent, -1 on allocation failure.  The two
+ * must differ: a name we failed to read is not a name that is not there,
+ * and treating it so would let an attachment through the policy unjudged
+ * whenever memory runs short (the parse must fail instead).
  */
-static char *
-raw_param(const char *h, size_t hlen, const char *field, const char *name)
+static int
+raw_param(const char *h, size_t hlen, const char *field, const char *name,
+    char **out)
 {
 	size_t i = 0, eol, fl = strlen(field), nl = strlen(name), k, end;
 	struct buf val = BUF_INIT;
-	char *v, *u, *out;
+	char *v, *u;
+
+	*out = NULL;
 
 	while (i < hlen) {
 		for (eol = i; eol < hlen && h[eol] != '\n'; eol++)
@@ -882,9 +893,9 @@ raw_param(const char *h, size_t hlen, const char *field, const char *name)
 		i = eol + 1;
 	}
 	if (i >= hlen)
-		return NULL;
+		return 0;
 	if ((v = unfold(h + i + fl + 1, eol - i - fl - 1)) == NULL)
-		return NULL;
+		return -1;
 	end = strlen(v);
 	for (k = 0; k + nl < end; k++) {
 		if ((k > 0 && v[k - 1] != ';' && !is_wsp(v[k - 1])) ||
@@ -911,13 +922,13 @@ raw_param(const char *h, size_t hlen, const char *field, const char *name)
 		break;
 	}
 	free(v);
-	if (val.data == NULL)
-		return NULL;
+	if (val.data == NULL && !val.failed)
+		return 0;
 	if ((u = buf_detach(&val)) == NULL)
-		return NULL;
-	out = decode_header(u);
+		return -1;
+	*out = decode_header(u);
 	free(u);
-	return out;
+	return *out != NULL ? 1 : -1;
 }
 
 /* Returns a decoded, cleaned filename or NULL (w->nomem on ENOMEM). */
@@ -964,7 +975,10 @@ part_filename(struct walk *w, struct mailmime *m,
 		}
 		if (hlen == 0)
 			continue;
-		raw = raw_param(hstart, hlen, field, base);
+		if (raw_param(hstart, hlen, field, base, &raw) == -1) {
+			nomem = 1;
+			break;
+		}
 		if (raw != NULL && (name == NULL ||
 		    (strlen(raw) > strlen(name) &&
 		    strncmp(raw, name, strlen(name)) == 0))) {
@@ -1177,171 +1191,6 @@ walk_node(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 /* ------------------------------------------------------------------ */
 /* 5. First text                                                       */
 
-struct entity {
-	const char	*name;
-	uint32_t	 cp;
-};
-
-static const struct entity entities[] = {
-	{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
-	{ "apos", '\'' }, { "nbsp", ' ' }, { "eacute", 0xE9 },
-	{ "egrave", 0xE8 }, { "ecirc", 0xEA }, { "euml", 0xEB },
-	{ "agrave", 0xE0 }, { "acirc", 0xE2 }, { "ccedil", 0xE7 },
-	{ "icirc", 0xEE }, { "iuml", 0xEF }, { "ocirc", 0xF4 },
-	{ "ugrave", 0xF9 }, { "ucirc", 0xFB }, { "Eacute", 0xC9 },
-	{ "Egrave", 0xC8 }, { "Agrave", 0xC0 }, { "Ccedil", 0xC7 },
-	{ "oelig", 0x153 }, { "euro", 0x20AC }, { "rsquo", 0x2019 },
-	{ "laquo", 0xAB }, { "raquo", 0xBB },
-};
-
-/* Decodes an entity at s[*i] == '&'; returns the code point or 0. */
-static uint32_t
-html_entity(const char *s, size_t len, size_t *i)
-{
-	size_t k = *i + 1, start, n, e;
-	uint32_t cp = 0;
-	int base = 10, d;
-
-	if (k < len && s[k] == '#') {
-		k++;
-		if (k < len && (s[k] == 'x' || s[k] == 'X')) {
-			base = 16;
-			k++;
-		}
-		start = k;
-		while (k < len && k - start < 8 &&
-		    (d = hexval(s[k])) >= 0 && d < base) {
-			cp = cp * (uint32_t)base + (uint32_t)d;
-			k++;
-		}
-		if (k == start || k >= len || s[k] != ';')
-			return 0;
-		*i = k + 1;
-		if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0xFFFD;
-		return cp;
-	}
-	start = k;
-	while (k < len && k - start < 8 &&
-	    ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z')))
-		k++;
-	if (k >= len || s[k] != ';')
-		return 0;
-	n = k - start;
-	for (e = 0; e < sizeof(entities) / sizeof(entities[0]); e++)
-		if (strlen(entities[e].name) == n &&
-		    memcmp(entities[e].name, s + start, n) == 0) {
-			*i = k + 1;
-			return entities[e].cp;
-		}
-	return 0;
-}
-
-/* Tag name at s[i] (after '<' and an optional '/'), lower-cased, bounded. */
-static void
-tag_name(const char *s, size_t len, size_t i, char *out, size_t outsz)
-{
-	size_t n = 0;
-
-	if (i < len && s[i] == '/')
-		i++;
-	while (i < len && n + 1 < outsz &&
-	    ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-	    (s[i] >= '0' && s[i] <= '9')))
-		out[n++] = text_ascii_lower(s[i++]);
-	out[n] = '\0';
-}
-
-static int
-is_block_tag(const char *t)
-{
-	static const char *const block[] = { "br", "p", "div", "li", "tr",
-	    "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
-	    "ul", "ol", "title" };
-	size_t i;
-
-	for (i = 0; i < sizeof(block) / sizeof(block[0]); i++)
-		if (strcmp(t, block[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* Finds needle (lower case) from s[i], case-insensitively; len if none. */
-static size_t
-find_ci(const char *s, size_t len, size_t i, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; i + n <= len; i++)
-		if (text_ascii_ncasecmp(s + i, needle, n) == 0)
-			return i;
-	return len;
-}
-
-/*
- * HTML to plain text: tags dropped (script, style and comments with
- * their content), block tags as line ends, source white space collapsed,
- * a few entities decoded.  Input and output UTF-8.
- */
-static char *
-html_to_text(const char *s, size_t len)
-{
-	struct buf b = BUF_INIT;
-	size_t i = 0, k;
-	uint32_t cp;
-	char tag[16], tmp[4];
-	int space = 0, closing;
-
-	buf_add(&b, "", 0);
-	while (i < len) {
-		if (s[i] == '<') {
-			if (len - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
-				k = find_ci(s, len, i + 4, "-->");
-				i = k < len ? k + 3 : len;
-				continue;
-			}
-			closing = i + 1 < len && s[i + 1] == '/';
-			tag_name(s, len, i + 1, tag, sizeof(tag));
-			/* script and style: skip to their closing tag */
-			if (!closing && (strcmp(tag, "script") == 0 ||
-			    strcmp(tag, "style") == 0))
-				i = find_ci(s, len, i + 1, strcmp(tag,
-				    "script") == 0 ? "</script" : "</style");
-			k = i;
-			while (k < len && s[k] != '>')
-				k++;
-			i = k < len ? k + 1 : len;
-			if (is_block_tag(tag)) {
-				while (b.len > 0 && b.data[b.len - 1] == ' ')
-					b.data[--b.len] = '\0';
-				if (!(b.len >= 2 && b.data[b.len - 1] == '\n' &&
-				    b.data[b.len - 2] == '\n') && b.len > 0)
-					buf_putc(&b, '\n');
-				space = 0;
-			} else if (strcmp(tag, "td") == 0 ||
-			    strcmp(tag, "th") == 0)
-				space = 1;
-			continue;
-		}
-		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
-		    s[i] == '\n') {
-			space = 1;
-			i++;
-			continue;
-		}
-		if (space && b.len > 0 && b.data[b.len - 1] != '\n')
-			buf_putc(&b, ' ');
-		space = 0;
-		if (s[i] == '&' && (cp = html_entity(s, len, &i)) != 0) {
-			buf_add(&b, tmp, text_utf8_put(cp, tmp));
-			continue;
-		}
-		buf_putc(&b, s[i]);
-		i++;
-	}
-	return buf_detach(&b);
-}
-
 /*
  * Body text cleaned for matching: line ends made LF, other controls
  * (NUL included) turned into spaces, invalid UTF-8 into U+FFFD.
@@ -1379,9 +1228,10 @@ clean_body(const char *s, size_t len)
  * Decodes the transfer encoding of a part's body, at most about enc_cap
  * encoded bytes (cut after a line end).  libetpan 1.9.4 reads past the
  * end of a quoted-printable body that ends in "=X" (ASan: heap overflow
- * in mmap_string_insert_len, found by fuzzing), so it gets a copy with
- * NUL padding rather than a pointer into the message.  Returns a malloc'd
- * buffer and its length in *outlen, NULL on failure (*nomem on ENOMEM).
+ * in mmap_string_insert_len, found by fuzzing; docs/libetpan.md), so it
+ * gets a copy with NUL padding rather than a pointer into the message.
+ * Returns a malloc'd buffer and its length in *outlen, NULL on failure
+ * (*nomem on ENOMEM).
  */
 static char *
 decode_body(const struct mailmime_data *d, size_t enc_cap, size_t *outlen,

@@ -1,9 +1,17 @@
 /*
- * source - what all sources share (see source.h).
+ * source - what all sources share (see source.h): the message list, and
+ * the one place that maps a configured kind to its implementation, so
+ * that adding IMAP touches this file and not the daemon or balpctl.
+ *
+ * Ownership: source_open() hands the opened state to struct source.
+ * Failures: -1 with one line in err; an unknown or unavailable kind is
+ * such a failure, not an abort.
  */
 #include "balp/source.h"
+#include "balp/maildir.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 void
@@ -29,4 +37,48 @@ source_blob_free(struct source_blob *b)
 	b->data = NULL;
 	b->len = 0;
 	b->size = 0;
+}
+
+int
+source_create(const struct source_conf *sc, struct buf *err)
+{
+	switch (sc->kind) {
+	case SOURCE_MAILDIR:
+		if (sc->maildir_path == NULL) {
+			buf_puts(err, "no Maildir path configured");
+			return -1;
+		}
+		return maildir_create(sc->maildir_path, err);
+	case SOURCE_IMAP:
+		return 0;	/* the server's: nothing local to create */
+	}
+	buf_puts(err, "unknown source kind");
+	return -1;
+}
+
+int
+source_open(const struct source_conf *sc, int watch, struct source *src,
+    struct buf *err)
+{
+	switch (sc->kind) {
+	case SOURCE_MAILDIR:
+		if (sc->maildir_path == NULL) {
+			buf_puts(err, "no Maildir path configured");
+			return -1;
+		}
+		return maildir_source_open(sc->maildir_path, watch, src, err);
+	case SOURCE_IMAP:
+		buf_puts(err, "source kind 'imap' is not available in this"
+		    " version");
+		return -1;
+	}
+	buf_puts(err, "unknown source kind");
+	return -1;
+}
+
+void
+source_conf_free(struct source_conf *sc)
+{
+	free(sc->maildir_path);
+	memset(sc, 0, sizeof(*sc));
 }

@@ -25,6 +25,13 @@
 
 #define HEX_LEN	(KEYFILE_KEY_LEN * 2)
 
+/* The key is a BLAKE2b key, the pseudonym the hex of a default-size hash. */
+_Static_assert(KEYFILE_KEY_LEN >= crypto_generichash_KEYBYTES_MIN &&
+    KEYFILE_KEY_LEN <= crypto_generichash_KEYBYTES_MAX,
+    "KEYFILE_KEY_LEN is no valid crypto_generichash key size");
+_Static_assert(KEYFILE_PSEUDONYM_LEN == 2 * crypto_generichash_BYTES,
+    "a pseudonym is the hex of one crypto_generichash_BYTES hash");
+
 static int
 fail(struct buf *err, const char *path, const char *what, int errnum)
 {
@@ -124,7 +131,7 @@ keyfile_load(const char *path, unsigned char key[KEYFILE_KEY_LEN],
 	ssize_t r;
 	int fd, rc = -1;
 
-	memset(key, 0, KEYFILE_KEY_LEN);
+	sodium_memzero(key, KEYFILE_KEY_LEN);
 	if (sodium_init() < 0)
 		return fail(err, path, "libsodium init failed", 0);
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
@@ -181,7 +188,7 @@ void
 keyfile_pseudonym(const unsigned char key[KEYFILE_KEY_LEN], const char *nir,
     char out[KEYFILE_PSEUDONYM_LEN + 1])
 {
-	unsigned char md[32];
+	unsigned char md[crypto_generichash_BYTES];
 	char norm[NIR_LEN];
 	size_t n, i;
 

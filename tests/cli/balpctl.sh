@@ -86,6 +86,14 @@ printf 'rules = "../rules/balp.rules"\nstore = { path = 3; }\n' >"$HOME_DIR/conf
 err=$("$B" -c "$HOME_DIR/conf/bad.conf" rules check 2>&1)
 is $? 2 "a bad config is refused"
 like "$err" "bad.conf:2: 'path' must be a string" "with file:line"
+# A config written before isolation became mandatory is refused, not obeyed.
+sed 's/^\(\tmax_header_bytes.*\)$/\1\n\tparse_in_child = false;/' "$CONF" \
+    >"$HOME_DIR/conf/old.conf"
+line=$(grep -n parse_in_child "$HOME_DIR/conf/old.conf" | cut -d: -f1)
+err=$("$B" -c "$HOME_DIR/conf/old.conf" rules check 2>&1)
+is $? 2 "a config naming parse_in_child is refused"
+like "$err" "old.conf:$line: 'parse_in_child' is no longer a setting: the parser always runs isolated" \
+    "with file:line and why"
 rm -rf "$HOME_DIR"
 
 # balpctl test decides the demo mails as expected, with no side effect.

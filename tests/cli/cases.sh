@@ -2,8 +2,8 @@
 # balpctl test --json over the case corpus (tests/data/cases): realistic
 # partner mails, each decided as of 2026-11-23 with the outcome, type,
 # partner and reasons of tests/data/cases/expected.tsv.  Every JSON line
-# must carry the keys of the DESIGN.md contract in their order, and its
-# queue must follow the outcome.  Then the MIME corpus (tests/data/mime):
+# must carry the keys of the contract (docs/contracts.md) in their order,
+# and its queue must follow the outcome.  Then the MIME corpus (tests/data/mime):
 # every file is decided, and those its README marks as broken are
 # quarantined as malformed.
 . "$SRCDIR/tests/tools/tap.sh"

@@ -62,8 +62,44 @@ for script in tests/cli/*.sh tests/e2e/*.sh; do
 	run_tap "$(basename "$(dirname "$script")")/$(basename "$script" .sh)" "$script"
 done
 
-# The fuzzers (parse+decide, annex CSV): any crash, leak or UB report is a
-# failure.
+# The HTML parts of the bundled mails, one file each in $1, as seeds for
+# fuzz_html: the part's body up to the next boundary line, quoted-printable
+# decoded (soft breaks joined, =XX as the byte), other encodings as they are.
+html_seeds() {
+	mkdir -p "$1"
+	for mail in tests/data/mime/*.eml tests/data/cases/*.eml; do
+		[ -f "$mail" ] || continue
+		LC_ALL=C awk -v out="$1/$(basename "$mail" .eml)" '
+		BEGIN {
+			for (i = 1; i < 256; i++)
+				byte[sprintf("%02X", i)] = sprintf("%c", i)
+		}
+		{ sub(/\r$/, "") }
+		state == 0 && tolower($0) ~ /^content-type:[ \t]*text\/html/ {
+			state = 1; qp = 0; n++; next
+		}
+		state == 1 && tolower($0) ~ /^content-transfer-encoding:.*quoted-printable/ {
+			qp = 1
+		}
+		state == 1 && $0 == "" { state = 2; next }
+		state == 2 && /^--/ { state = 0; next }
+		state == 2 {
+			line = $0; soft = 0
+			if (qp && sub(/=$/, "", line))
+				soft = 1
+			while (qp && match(line, /=[0-9A-Fa-f][0-9A-Fa-f]/)) {
+				h = toupper(substr(line, RSTART + 1, 2))
+				printf "%s%s", substr(line, 1, RSTART - 1), byte[h] \
+				    > (out "-" n ".html")
+				line = substr(line, RSTART + 3)
+			}
+			printf "%s%s", line, soft ? "" : "\n" > (out "-" n ".html")
+		}' "$mail"
+	done
+}
+
+# The fuzzers (parse+decide, annex CSV, HTML to text): any crash, leak or
+# UB report is a failure.
 for bin in build/fuzz/fuzz_*; do
 	[ -x "$bin" ] || continue
 	name=$(basename "$bin")
@@ -73,6 +109,11 @@ for bin in build/fuzz/fuzz_*; do
 	# Seeds: the bundled inputs of the parser each target exercises.
 	case $name in
 	fuzz_annex) seeds="tests/data/annex" ;;
+	fuzz_html)
+		seeds="build/fuzz-seeds/fuzz_html"
+		rm -rf "$seeds"
+		html_seeds "$seeds"
+		;;
 	*) seeds="tests/data/mime tests/data/demo/Maildir/new" ;;
 	esac
 	[ -d tests/data/cases ] && [ "$name" = fuzz_decide ] && seeds="$seeds tests/data/cases"

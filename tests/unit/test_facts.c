@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <ftw.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,7 +243,9 @@ test_malformed_maps_to_static(void **state)
 		FACTS_MALFORMED_MANY_AUTHORS, FACTS_MALFORMED_FROM_ADDR,
 		FACTS_MALFORMED_DEPTH, FACTS_MALFORMED_CONTAINERS,
 		FACTS_MALFORMED_BOUNDARY, FACTS_MALFORMED_MIME,
-		FACTS_MALFORMED_PARSER,
+		FACTS_MALFORMED_PARSER, FACTS_MALFORMED_TIMEOUT,
+		FACTS_MALFORMED_CRASHED, FACTS_MALFORMED_UNREADABLE,
+		FACTS_MALFORMED_TOO_LARGE,
 	};
 	struct msg_facts a, b;
 	char copy[64], *data;
@@ -282,6 +286,105 @@ test_malformed_unknown_text_is_generic(void **state)
 	assert_ptr_equal(facts_malformed_static(NULL), b.malformed);
 	free(data);
 	facts_free(&b);
+}
+
+/*
+ * The table facts.h promises, walked: every entry short, printable,
+ * distinct, its own static string; and every FACTS_MALFORMED_* the header
+ * defines is in it (read from the header itself, so that a constant
+ * added there and forgotten in facts.c fails here).
+ */
+static void
+test_malformed_table_walk(void **state)
+{
+	const char *e, *f;
+	char line[256], *q1, *q2;
+	size_t i, k, n_defines = 0;
+	FILE *fp;
+
+	(void)state;
+	for (i = 0; (e = facts_malformed_at(i)) != NULL; i++) {
+		assert_true(*e != '\0' && strlen(e) <= 40);
+		for (k = 0; e[k] != '\0'; k++)
+			assert_true(e[k] >= 0x20 && e[k] < 0x7f);
+		assert_ptr_equal(facts_malformed_static(e), e);
+		for (k = 0; k < i; k++) {
+			f = facts_malformed_at(k);
+			assert_true(strcmp(e, f) != 0);
+		}
+	}
+	assert_true(i >= 19);
+	assert_string_equal(facts_malformed_at(0), FACTS_MALFORMED_GENERIC);
+	assert_null(facts_malformed_at(i + 1));
+
+	fp = fopen(BALP_SRCDIR "/include/balp/facts.h", "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "#define FACTS_MALFORMED_", 24) != 0)
+			continue;
+		q1 = strchr(line, '"');
+		assert_non_null(q1);
+		q2 = strchr(q1 + 1, '"');
+		assert_non_null(q2);
+		*q2 = '\0';
+		n_defines++;
+		e = facts_malformed_static(q1 + 1);
+		if (strcmp(e, q1 + 1) != 0)
+			fail_msg("\"%s\" is defined in facts.h but not in the"
+			    " table of facts.c", q1 + 1);
+	}
+	fclose(fp);
+	assert_int_equal(n_defines, i);
+}
+
+/*
+ * Whoever sets facts.malformed sets a FACTS_MALFORMED_* constant: a
+ * string literal there is outside the table (and turns into "malformed"
+ * the moment it crosses the parse child's pipe).  Scans src/.
+ */
+static regex_t	literal_re;
+static char	literal_report[2048];
+
+static int
+scan_malformed_literals(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	char line[1024];
+	size_t len = strlen(path), n;
+	FILE *fp;
+	int ln;
+
+	(void)sb;
+	(void)ftw;
+	if (flag != FTW_F || len < 2 || strcmp(path + len - 2, ".c") != 0)
+		return 0;
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	for (ln = 1; fgets(line, sizeof(line), fp) != NULL; ln++) {
+		if (regexec(&literal_re, line, 0, NULL, 0) != 0)
+			continue;
+		n = strlen(literal_report);
+		snprintf(literal_report + n, sizeof(literal_report) - n,
+		    "%s:%d: %s", path + strlen(BALP_SRCDIR) + 1, ln, line);
+	}
+	fclose(fp);
+	return 0;
+}
+
+static void
+test_malformed_set_from_constants_only(void **state)
+{
+	(void)state;
+	/* "malformed = \"...\"", "set_malformed(w, \"...\")" */
+	assert_int_equal(regcomp(&literal_re, "malformed[ \t]*(=[ \t]*|"
+	    "\\([^,]*,[ \t]*)\"", REG_EXTENDED), 0);
+	literal_report[0] = '\0';
+	assert_int_equal(nftw(BALP_SRCDIR "/src", scan_malformed_literals, 8,
+	    FTW_PHYS), 0);
+	regfree(&literal_re);
+	if (literal_report[0] != '\0')
+		fail_msg("malformed set from a literal, not a FACTS_MALFORMED_*"
+		    " constant:\n%s", literal_report);
 }
 
 /* Every strict prefix of a valid serialization is refused. */
@@ -653,6 +756,8 @@ main(void)
 		cmocka_unit_test(test_roundtrip_empty_strings_stay_empty),
 		cmocka_unit_test(test_malformed_maps_to_static),
 		cmocka_unit_test(test_malformed_unknown_text_is_generic),
+		cmocka_unit_test(test_malformed_table_walk),
+		cmocka_unit_test(test_malformed_set_from_constants_only),
 		cmocka_unit_test(test_rejects_every_truncation),
 		cmocka_unit_test(test_rejects_trailing_bytes),
 		cmocka_unit_test(test_rejects_null_input),

@@ -1,7 +1,8 @@
 /*
  * test_keyfile - the pseudonym key file: created 0600 and never over an
  * existing file, loaded only from a private, well-formed file; pseudonyms
- * stable, keyed, and distinct per NIR.
+ * stable, keyed, and distinct per NIR.  And, over the sources: every key
+ * buffer sized with KEYFILE_KEY_LEN and wiped with sodium_memzero.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,6 +344,110 @@ test_pseudonym_reads_15_chars(void **state)
 	assert_string_equal(a, b);
 }
 
+/*
+ * Key buffers in the sources.  The size of the key is one constant: a
+ * buffer written "[32]" silently stays 32 the day the key changes size,
+ * and keyfile_load() then writes past it.  A key is wiped with
+ * sodium_memzero(): the compiler may drop a memset() of a buffer that is
+ * never read again, and leave the key on the stack.  This scans src/ and
+ * include/ for "unsigned char ...key...[digits]" and for a memset() of a
+ * name declared "unsigned char ...key..." in the same file (a struct
+ * that happens to be called key is no key material).
+ */
+struct key_scan {
+	regex_t	 decl;		/* unsigned char NAMEkey[...] */
+	regex_t	 literal;	/* unsigned char NAMEkey[123] */
+	char	 report[4096];
+	size_t	 bad;
+};
+
+static struct key_scan *key_scan;
+
+static void
+key_scan_report(const char *path, int line, const char *what)
+{
+	size_t n = strlen(key_scan->report);
+
+	snprintf(key_scan->report + n, sizeof(key_scan->report) - n,
+	    "%s:%d: %s\n", path + strlen(BALP_SRCDIR) + 1, line, what);
+	key_scan->bad++;
+}
+
+static int
+key_scan_file(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	char names[16][64], line[1024], pat[128];
+	size_t n_names = 0, i, len;
+	regmatch_t m[2];
+	FILE *fp;
+	int ln;
+
+	(void)sb;
+	(void)ftw;
+	len = strlen(path);
+	if (flag != FTW_F || len < 2 || path[len - 2] != '.' ||
+	    (path[len - 1] != 'c' && path[len - 1] != 'h'))
+		return 0;
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	/* First pass: declarations. */
+	for (ln = 1; fgets(line, sizeof(line), fp) != NULL; ln++) {
+		if (regexec(&key_scan->literal, line, 0, NULL, 0) == 0)
+			key_scan_report(path, ln, "key buffer sized with a"
+			    " literal, not KEYFILE_KEY_LEN");
+		if (regexec(&key_scan->decl, line, 2, m, 0) != 0 ||
+		    n_names == 16 || m[1].rm_eo - m[1].rm_so >= 64)
+			continue;
+		memcpy(names[n_names], line + m[1].rm_so,
+		    (size_t)(m[1].rm_eo - m[1].rm_so));
+		names[n_names][m[1].rm_eo - m[1].rm_so] = '\0';
+		for (i = 0; i < n_names; i++)
+			if (strcmp(names[i], names[n_names]) == 0)
+				break;
+		if (i == n_names)
+			n_names++;
+	}
+	/* Second pass: memset() of a declared key. */
+	for (i = 0; i < n_names; i++) {
+		regex_t wipe;
+
+		snprintf(pat, sizeof(pat), "memset\\([ \t]*&?%s[ \t]*[,[]",
+		    names[i]);
+		assert_int_equal(regcomp(&wipe, pat, REG_EXTENDED), 0);
+		rewind(fp);
+		for (ln = 1; fgets(line, sizeof(line), fp) != NULL; ln++)
+			if (regexec(&wipe, line, 0, NULL, 0) == 0)
+				key_scan_report(path, ln, "key wiped with"
+				    " memset, not sodium_memzero");
+		regfree(&wipe);
+	}
+	fclose(fp);
+	return 0;
+}
+
+static void
+test_key_buffers_sized_and_wiped(void **state)
+{
+	struct key_scan ks;
+
+	(void)state;
+	memset(&ks, 0, sizeof(ks));
+	assert_int_equal(regcomp(&ks.decl, "unsigned char[^;(]*[^A-Za-z0-9_]"
+	    "([A-Za-z0-9_]*key)\\[", REG_EXTENDED), 0);
+	assert_int_equal(regcomp(&ks.literal, "unsigned char[^;(]*"
+	    "[^A-Za-z0-9_][A-Za-z0-9_]*key\\[[0-9]+\\]", REG_EXTENDED), 0);
+	key_scan = &ks;
+	assert_int_equal(nftw(BALP_SRCDIR "/src", key_scan_file, 8, FTW_PHYS),
+	    0);
+	assert_int_equal(nftw(BALP_SRCDIR "/include", key_scan_file, 8,
+	    FTW_PHYS), 0);
+	regfree(&ks.decl);
+	regfree(&ks.literal);
+	if (ks.bad > 0)
+		fail_msg("%zu key buffer(s) to fix:\n%s", ks.bad, ks.report);
+}
+
 int
 main(void)
 {
@@ -369,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_pseudonym_differs_per_nir),
 		cmocka_unit_test(test_pseudonym_corsica_case),
 		cmocka_unit_test(test_pseudonym_reads_15_chars),
+		cmocka_unit_test(test_key_buffers_sized_and_wiped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,345 @@
+/*
+ * test_conf - the configuration loader: the shipped config's values and
+ * defaults, the parser and batch groups with their ranges, the source as
+ * a struct source_conf, and every refusal with its file:line (the retired
+ * limits.parse_in_child included).
+ *
+ * Each test writes a config into a fresh folder; its rules setting names
+ * the project's rules/balp.rules by absolute path.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "balp/conf.h"
+
+#define RULES	BALP_SRCDIR "/rules/balp.rules"
+
+struct fx {
+	char	dir[64];
+	char	path[128];
+};
+
+static int
+rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (fx == NULL)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/balp-conf-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/balp.conf", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+/*
+ * Writes a minimal valid config followed by extra (one setting or group
+ * per line, so that the first line of extra is line 6 of the file).
+ */
+static void
+write_conf(const struct fx *fx, const char *extra)
+{
+	FILE *fp = fopen(fx->path, "w");
+
+	assert_non_null(fp);
+	fprintf(fp, "rules = \"%s\";\n"
+	    "store = { path = \"var/balp.db\"; key_file = \"var/k.key\"; };\n"
+	    "source = { kind = \"maildir\"; path = \"var/Maildir\"; };\n"
+	    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n"
+	    "# extra settings from line 6\n%s", RULES, extra);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Loads fx's config; expects success (ok) or failure with want in err. */
+static void
+load(const struct fx *fx, int ok, const char *want, struct balp_conf *c)
+{
+	struct buf err = BUF_INIT;
+	int r;
+
+	r = conf_load(fx->path, c, &err);
+	if (ok && r != 0)
+		fail_msg("conf_load failed:\n%s", buf_str(&err));
+	if (!ok) {
+		assert_int_equal(r, -1);
+		if (strstr(buf_str(&err), want) == NULL)
+			fail_msg("want \"%s\" in:\n%s", want, buf_str(&err));
+	}
+	buf_free(&err);
+}
+
+static void
+test_shipped_conf(void **state)
+{
+	struct balp_conf c;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	if (conf_load(BALP_SRCDIR "/conf/balp.conf", &c, &err) != 0)
+		fail_msg("%s", buf_str(&err));
+	buf_free(&err);
+	assert_int_equal(c.source.kind, SOURCE_MAILDIR);
+	assert_string_equal(c.source.maildir_path, BALP_SRCDIR "/var/Maildir");
+	assert_string_equal(c.store_path, BALP_SRCDIR "/var/balp.db");
+	assert_int_equal(c.parser_workers, 1);
+	assert_int_equal(c.parser_deadline_ms, 10000);
+	assert_int_equal(c.parser_max_jobs, 1000);
+	assert_int_equal(c.batch_size, 100);
+	assert_int_equal(c.batch_max_ms, 50);
+	assert_string_equal(c.notice_from, "balp-ne-pas-repondre@caf.test");
+	conf_free(&c);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+	char want[192];
+
+	write_conf(fx, "");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.parser_workers, CONF_PARSER_WORKERS);
+	assert_int_equal(c.parser_deadline_ms, CONF_PARSER_DEADLINE_MS);
+	assert_int_equal(c.parser_max_jobs, CONF_PARSER_MAX_JOBS);
+	assert_int_equal(c.batch_size, CONF_BATCH_SIZE);
+	assert_int_equal(c.batch_max_ms, CONF_BATCH_MAX_MS);
+	assert_int_equal(c.rescan_seconds, CONF_RESCAN_SECONDS);
+	assert_string_equal(c.notice_from, CONF_NOTICE_FROM);
+	snprintf(want, sizeof(want), "%s/var/Maildir", fx->dir);
+	assert_string_equal(c.source.maildir_path, want);
+	conf_free(&c);
+	/* conf_free leaves the struct zeroed. */
+	assert_null(c.source.maildir_path);
+	assert_null(c.notice_from);
+}
+
+static void
+test_parser_and_batch(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+
+	write_conf(fx, "parser = { workers = 16; deadline_ms = 100;"
+	    " max_jobs = 1000000; };\nbatch = { size = 1; max_ms = 0; };\n");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.parser_workers, 16);
+	assert_int_equal(c.parser_deadline_ms, 100);
+	assert_int_equal(c.parser_max_jobs, 1000000);
+	assert_int_equal(c.batch_size, 1);
+	assert_int_equal(c.batch_max_ms, 0);
+	conf_free(&c);
+
+	write_conf(fx, "parser = { workers = 3; };\nbatch = { size = 10000;"
+	    " max_ms = 10000; };\n");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.parser_workers, 3);
+	assert_int_equal(c.parser_deadline_ms, CONF_PARSER_DEADLINE_MS);
+	assert_int_equal(c.batch_size, 10000);
+	assert_int_equal(c.batch_max_ms, 10000);
+	conf_free(&c);
+}
+
+static void
+test_ranges_refused(void **state)
+{
+	static const struct {
+		const char	*extra;
+		const char	*want;
+	} cases[] = {
+		{ "parser = { workers = 0; };\n",
+		    "balp.conf:6: 'workers' must be between 1 and 16, not 0" },
+		{ "parser = { workers = 17; };\n",
+		    "balp.conf:6: 'workers' must be between 1 and 16, not 17" },
+		{ "parser = { deadline_ms = 99; };\n",
+		    "balp.conf:6: 'deadline_ms' must be between 100 and"
+		    " 600000" },
+		{ "parser = { deadline_ms = 600001; };\n",
+		    "balp.conf:6: 'deadline_ms' must be between 100 and"
+		    " 600000" },
+		{ "parser = { max_jobs = 0; };\n",
+		    "balp.conf:6: 'max_jobs' must be between 1 and 1000000" },
+		{ "parser = { max_jobs = 1000001; };\n",
+		    "balp.conf:6: 'max_jobs' must be between 1 and 1000000" },
+		{ "parser = { workers = -1; };\n",
+		    "balp.conf:6: 'workers' must be between 1 and 16, not -1" },
+		{ "parser = { workers = 5000000000L; };\n",
+		    "balp.conf:6: 'workers' must be between 1 and 16" },
+		{ "parser = { workers = \"2\"; };\n",
+		    "balp.conf:6: 'workers' must be an integer" },
+		{ "batch = { size = 0; };\n",
+		    "balp.conf:6: 'size' must be between 1 and 10000, not 0" },
+		{ "batch = { size = 10001; };\n",
+		    "balp.conf:6: 'size' must be between 1 and 10000" },
+		{ "batch = { max_ms = -1; };\n",
+		    "balp.conf:6: 'max_ms' must be between 0 and 10000" },
+		{ "batch = { max_ms = 10001; };\n",
+		    "balp.conf:6: 'max_ms' must be between 0 and 10000" },
+		{ "batch = { max_ms = 1.5; };\n",
+		    "balp.conf:6: 'max_ms' must be an integer" },
+		{ "\nparser = { workrs = 2; };\n",
+		    "balp.conf:7: unknown setting 'workrs' in parser" },
+		{ "batch = { size = 1; fsync = false; };\n",
+		    "balp.conf:6: unknown setting 'fsync' in batch" },
+		{ "parser = 4;\n", "balp.conf:6: 'parser' must be a group" },
+		{ "batch = [ 1 ];\n", "balp.conf:6: 'batch' must be a group" },
+		{ "workers = 2;\n", "balp.conf:6: unknown setting 'workers'"
+		    " in the configuration" },
+	};
+	struct fx *fx = *state;
+	struct balp_conf c;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_conf(fx, cases[i].extra);
+		load(fx, 0, cases[i].want, &c);
+	}
+}
+
+/* An old config that names parse_in_child is refused, saying why. */
+static void
+test_parse_in_child_retired(void **state)
+{
+	static const char *const values[] = { "true", "false" };
+	struct fx *fx = *state;
+	struct balp_conf c;
+	char extra[128];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(extra, sizeof(extra), "limits = {\n\tmax_parts = 10;\n"
+		    "\tparse_in_child = %s;\n};\n", values[i]);
+		write_conf(fx, extra);
+		load(fx, 0, "balp.conf:8: 'parse_in_child' is no longer a"
+		    " setting: the parser always runs isolated", &c);
+	}
+	/* Elsewhere it is just unknown. */
+	write_conf(fx, "parse_in_child = false;\n");
+	load(fx, 0, "balp.conf:6: unknown setting 'parse_in_child' in the"
+	    " configuration", &c);
+}
+
+/* No setting of the shipped config may turn isolation off. */
+static void
+test_shipped_conf_names_no_isolation_switch(void **state)
+{
+	FILE *fp;
+	char line[512];
+
+	(void)state;
+	fp = fopen(BALP_SRCDIR "/conf/balp.conf", "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		assert_null(strstr(line, "parse_in_child"));
+	fclose(fp);
+}
+
+static void
+test_source_kinds(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+	FILE *fp;
+
+	fp = fopen(fx->path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "rules = \"%s\";\nstore = { path = \"a\"; key_file ="
+	    " \"k\"; };\nsource = { kind = \"imap\"; };\n"
+	    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n", RULES);
+	fclose(fp);
+	load(fx, 0, "balp.conf:3: source kind 'imap' is not available", &c);
+
+	fp = fopen(fx->path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "rules = \"%s\";\nstore = { path = \"a\"; key_file ="
+	    " \"k\"; };\nsource = { kind = \"pop3\"; path = \"m\"; };\n"
+	    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n", RULES);
+	fclose(fp);
+	load(fx, 0, "balp.conf:3: unknown source kind 'pop3'", &c);
+}
+
+/* source_open() opens what the conf names, and says so when it cannot. */
+static void
+test_source_open(void **state)
+{
+	struct fx *fx = *state;
+	struct source_conf sc;
+	struct source src;
+	struct buf err = BUF_INIT;
+	char root[128];
+
+	snprintf(root, sizeof(root), "%s/Maildir", fx->dir);
+	memset(&sc, 0, sizeof(sc));
+	sc.kind = SOURCE_MAILDIR;
+	sc.maildir_path = root;
+	memset(&src, 0, sizeof(src));
+	assert_int_equal(source_open(&sc, 0, &src, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "is not a Maildir"));
+	assert_null(src.ops);
+	buf_reset(&err);
+	assert_int_equal(source_create(&sc, &err), 0);
+	assert_int_equal(source_open(&sc, 1, &src, &err), 0);
+	assert_string_equal(src.ops->name, "maildir");
+	assert_true(src.ops->watch_fd(src.state) >= 0);
+	src.ops->close(src.state);
+
+	sc.kind = SOURCE_IMAP;
+	buf_reset(&err);
+	assert_int_equal(source_open(&sc, 0, &src, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "imap"));
+	buf_free(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shipped_conf),
+		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parser_and_batch, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ranges_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_parse_in_child_retired,
+		    setup, teardown),
+		cmocka_unit_test(test_shipped_conf_names_no_isolation_switch),
+		cmocka_unit_test_setup_teardown(test_source_kinds, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_source_open, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
