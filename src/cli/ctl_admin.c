@@ -8,6 +8,7 @@
 #include "balp/ctl_admin.h"
 #include "balp/date.h"
 #include "balp/keyfile.h"
+#include "balp/pipeline.h"
 #include "balp/source.h"
 
 #include <ctype.h>
@@ -99,7 +100,6 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 	unsigned char key[KEYFILE_KEY_LEN];
 	const struct rules *r;
 	struct stat st;
-	size_t i;
 	int rc = CTL_FAILED;
 
 	(void)argv;
@@ -134,15 +134,10 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	r = &c->conf.rules;
-	for (i = 0; i <= r->n_types + 1; i++) {
-		const char *q = i < r->n_types ? r->types[i].queue :
-		    i == r->n_types ? r->queue_rejects : r->queue_quarantine;
-
-		if (src.ops->ensure_folder(src.state, q, &err) == -1) {
-			ctl_error("%s", buf_str(&err));
-			src.ops->close(src.state);
-			goto out;
-		}
+	if (pipeline_ensure_queues(r, &src, &err) == -1) {
+		ctl_error("%s", buf_str(&err));
+		src.ops->close(src.state);
+		goto out;
 	}
 	src.ops->close(src.state);
 	if (c->conf.source.kind == SOURCE_MAILDIR)
