@@ -26,6 +26,7 @@
 
 #include <sodium.h>
 
+#include "balp/array.h"
 #include "balp/date.h"
 #include "balp/text.h"
 #include "store_priv.h"
@@ -136,17 +137,11 @@ static void
 err_add(struct errlist *el, unsigned line, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
-	struct err *v;
 	va_list ap;
 
-	if (el->n == el->cap) {
-		el->cap = el->cap ? el->cap * 2 : 16;
-		if ((v = realloc(el->v, el->cap * sizeof(*v))) == NULL) {
-			el->cap = el->n;
-			el->oom = 1;
-			return;
-		}
-		el->v = v;
+	if (ARRAY_RESERVE(el->v, el->cap, el->n) == -1) {
+		el->oom = 1;
+		return;
 	}
 	buf_printf(&b, "line %u: ", line);
 	va_start(ap, fmt);
@@ -230,18 +225,9 @@ record_free(struct record *r)
 static struct buf *
 record_cell(struct record *r)
 {
-	struct buf *v;
-	size_t i, ncap;
-
-	if (r->n == r->cap) {
-		ncap = r->cap ? r->cap * 2 : 8;
-		if ((v = realloc(r->cells, ncap * sizeof(*v))) == NULL)
-			return NULL;
-		for (i = r->cap; i < ncap; i++)
-			buf_init(&v[i]);
-		r->cells = v;
-		r->cap = ncap;
-	}
+	/* New slots come zeroed: an empty struct buf, as BUF_INIT. */
+	if (ARRAY_RESERVE(r->cells, r->cap, r->n) == -1)
+		return NULL;
 	buf_reset(&r->cells[r->n]);
 	/* An empty cell is "" too, never a NULL data pointer. */
 	buf_add(&r->cells[r->n], "", 0);
@@ -553,7 +539,6 @@ check_row(const struct record *r, const long pos[NCOLS], size_t ncols,
 {
 	struct annex_row row;
 	char e[ECHO_MAX + 4], *raw = NULL, *ts = NULL, *te = NULL;
-	void *p;
 	int rc, bad = 0, ret = -1;
 
 	memset(&row, 0, sizeof(row));
@@ -586,12 +571,8 @@ check_row(const struct record *r, const long pos[NCOLS], size_t ncols,
 	if (!bad && row.end != DATE_NONE && row.end < row.start)
 		err_add(el, r->line, "date_fin '%s' is before "
 		    "date_habilitation '%s'", te, ts);
-	if (out->n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		if ((p = realloc(out->v, *cap * sizeof(*out->v))) == NULL)
-			goto out;
-		out->v = p;
-	}
+	if (ARRAY_RESERVE(out->v, *cap, out->n) == -1)
+		goto out;
 	out->v[out->n++] = row;
 	memset(&row, 0, sizeof(row));
 	ret = 0;

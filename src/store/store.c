@@ -34,6 +34,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "balp/array.h"
 #include "balp/date.h"
 #include "balp/text.h"
 #include "store_priv.h"
@@ -282,26 +283,6 @@ col_str0(sqlite3_stmt *s, int i, int *fail)
 		return p;
 	}
 	return col_str(s, i, fail);
-}
-
-/* Grows *v (elements of size sz) so that index n fits. */
-static int
-grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	if (ncap > SIZE_MAX / sz)
-		return -1;
-	if ((p = realloc(*v, ncap * sz)) == NULL)
-		return -1;
-	memset((char *)p + *cap * sz, 0, (ncap - *cap) * sz);
-	*v = p;
-	*cap = ncap;
-	return 0;
 }
 
 static int
@@ -820,7 +801,7 @@ store_audit_list(struct store *st, const char *kind, size_t limit,
 	bind_text(s, 1, kind);
 	sqlite3_bind_int64(s, 2, limit ? (sqlite3_int64)limit : -1);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (grow((void **)&out->v, &cap, out->n, sizeof(*out->v)) ||
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    audit_from_row(s, &out->v[out->n++]) == -1) {
 			rc = oom(st);
 			break;
@@ -924,7 +905,7 @@ store_partner_list(struct store *st, struct store_partner_list *out)
 	    "ORDER BY id")) != STORE_OK)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (grow((void **)&out->v, &cap, out->n, sizeof(*out->v)) ||
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    partner_from_row(s, &out->v[out->n]) == -1) {
 			rc = oom(st);
 			break;
@@ -1270,7 +1251,7 @@ store_person_list(struct store *st, const char *partner_id, int32_t at,
 	bind_text(s, 1, partner_id);
 	bind_date(s, 2, at);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (grow((void **)&out->v, &cap, out->n, sizeof(*out->v)) ||
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    person_from_row(s, &out->v[out->n]) == -1) {
 			rc = oom(st);
 			break;
@@ -1699,9 +1680,8 @@ store_habilitations(struct store *st, const char *email,
 	}
 	bind_text(s, 1, key);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (grow((void **)&out->v, &cap, out->n, sizeof(*out->v)) ||
-		    grow((void **)&out->owned, &ocap, out->n,
-		    sizeof(*out->owned))) {
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
+		    ARRAY_RESERVE(out->owned, ocap, out->n)) {
 			rc = oom(st);
 			break;
 		}
@@ -1996,7 +1976,7 @@ store_decision_list(struct store *st, const struct store_decision_filter *f,
 	sqlite3_bind_int64(s, 3, f != NULL && f->limit ?
 	    (sqlite3_int64)f->limit : -1);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (grow((void **)&out->v, &cap, out->n, sizeof(*out->v)) ||
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    decision_from_row(s, &out->v[out->n]) == -1) {
 			rc = oom(st);
 			break;
@@ -2055,7 +2035,7 @@ store_outbox_pending(struct store *st, time_t now, size_t limit,
 	bind_ts(s, 1, now);
 	sqlite3_bind_int64(s, 2, limit ? (sqlite3_int64)limit : -1);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (grow((void **)&out->v, &cap, out->n, sizeof(*out->v))) {
+		if (ARRAY_RESERVE(out->v, cap, out->n)) {
 			rc = oom(st);
 			break;
 		}
