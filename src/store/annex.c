@@ -28,6 +28,8 @@
 
 #include "balp/array.h"
 #include "balp/date.h"
+#include "balp/store_audit.h"
+#include "balp/store_partner.h"
 #include "balp/text.h"
 #include "store_priv.h"
 

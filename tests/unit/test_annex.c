@@ -24,6 +24,8 @@
 #include "balp/annex.h"
 #include "balp/date.h"
 #include "balp/store.h"
+#include "balp/store_audit.h"
+#include "balp/store_partner.h"
 
 #define DATA	BALP_SRCDIR "/tests/data/annex/"
 #define NOW	((time_t)1790000000)

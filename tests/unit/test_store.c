@@ -22,6 +22,9 @@
 
 #include "balp/date.h"
 #include "balp/store.h"
+#include "balp/store_audit.h"
+#include "balp/store_decision.h"
+#include "balp/store_partner.h"
 
 #define NOW	((time_t)1790000000)	/* 2026-09-21T... UTC */
 #define ACTOR	"admin-test"

@@ -1,0 +1,424 @@
+/*
+ * store_decision - decisions and the outbox (see
+ * include/balp/store_decision.h).
+ *
+ * A decision, its audit row and its notice are one transaction: either
+ * the message has all three or none, so the pipeline can move it once the
+ * commit returned, and find it again after a crash.
+ *
+ * Ownership: result structs own their strings (their *_free).  Failure: a
+ * status, message in store_errmsg().
+ */
+#include "balp/store_decision.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "balp/array.h"
+#include "store_priv.h"
+
+/* ---- decisions -------------------------------------------------------- */
+
+#define DECISION_COLS "id, decided_at, source, source_ref, message_id, " \
+	"sender, partner_id, type, outcome, reasons, queue, nir_pseudonym"
+
+static int
+decision_from_row(sqlite3_stmt *s, struct store_decision *d)
+{
+	int fail = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->id = sqlite3_column_int64(s, 0);
+	d->decided_at = col_str0(s, 1, &fail);
+	d->source = col_str0(s, 2, &fail);
+	d->source_ref = col_str0(s, 3, &fail);
+	d->message_id = col_str(s, 4, &fail);
+	d->sender = col_str(s, 5, &fail);
+	d->partner_id = col_str(s, 6, &fail);
+	d->type = col_str(s, 7, &fail);
+	d->outcome = col_str0(s, 8, &fail);
+	d->reasons = col_str0(s, 9, &fail);
+	d->queue = col_str0(s, 10, &fail);
+	d->nir_pseudonym = col_str(s, 11, &fail);
+	if (fail) {
+		store_decision_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_decision_free(struct store_decision *d)
+{
+	free(d->decided_at);
+	free(d->source);
+	free(d->source_ref);
+	free(d->message_id);
+	free(d->sender);
+	free(d->partner_id);
+	free(d->type);
+	free(d->outcome);
+	free(d->reasons);
+	free(d->queue);
+	free(d->nir_pseudonym);
+	memset(d, 0, sizeof(*d));
+}
+
+void
+store_decision_list_free(struct store_decision_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		store_decision_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+is_hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < STORE_HASH_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+/* "code,code" for the set; -1 if a bit names no reason. */
+static int
+reasons_text(reason_set set, struct buf *b)
+{
+	int r;
+
+	buf_add(b, "", 0);
+	for (r = 0; r < 32; r++) {
+		if (!(set & REASON_BIT(r)))
+			continue;
+		if (r >= REASON_COUNT || reason_code((enum reason)r) == NULL)
+			return -1;
+		if (b->len > 0)
+			buf_putc(b, ',');
+		buf_puts(b, reason_code((enum reason)r));
+	}
+	return 0;
+}
+
+static int
+decision_insert(struct store *st, const struct store_decision_spec *d,
+    const char *sender, const char *reasons, time_t now, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO decisions (decided_at, source, "
+	    "source_ref, message_id, sender, partner_id, type, outcome, "
+	    "reasons, queue, nir_pseudonym) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) != STORE_OK)
+		return rc;
+	bind_ts(s, 1, now);
+	bind_text(s, 2, d->source);
+	bind_text(s, 3, d->source_ref);
+	bind_text(s, 4, d->message_id);
+	bind_text(s, 5, sender);
+	bind_text(s, 6, d->partner_id);
+	bind_text(s, 7, d->type);
+	bind_text(s, 8, outcome_name(d->outcome));
+	bind_text(s, 9, reasons);
+	bind_text(s, 10, d->queue);
+	bind_text(s, 11, d->nir_pseudonym);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(st->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
+			rc = store_seterr(st, STORE_EXISTS, "message %s:%s "
+			    "was already decided", d->source, d->source_ref);
+		else
+			rc = store_sqlerr(st, "decision insert");
+	} else {
+		*id = sqlite3_last_insert_rowid(st->db);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+outbox_insert(struct store *st, int64_t decision_id,
+    const struct store_notice *n, time_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "INSERT INTO outbox (decision_id, created_at, "
+	    "recipient, subject, body, status, attempts, next_attempt_at) "
+	    "VALUES (?, ?2, ?, ?, ?, 'pending', 0, ?2)")) != STORE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, decision_id);
+	bind_ts(s, 2, now);
+	bind_text(s, 3, n->recipient);
+	bind_text(s, 4, n->subject);
+	bind_text(s, 5, n->body);
+	return step_done(st, s, "outbox insert");
+}
+
+int
+store_decision_record(struct store *st, const struct store_decision_spec *d,
+    const struct store_notice *notice, const char *actor, time_t now,
+    int64_t *idp)
+{
+	struct buf reasons = BUF_INIT, detail = BUF_INIT, obj = BUF_INIT;
+	char *sender = NULL;
+	int64_t id = 0;
+	int rc;
+
+	if (is_blank(d->source) || is_blank(d->source_ref))
+		return store_seterr(st, STORE_REFUSED, "decision: source and "
+		    "source_ref required");
+	if (is_blank(d->queue))
+		return store_seterr(st, STORE_REFUSED, "decision: queue "
+		    "required");
+	if (outcome_name(d->outcome) == NULL)
+		return store_seterr(st, STORE_REFUSED, "decision: bad "
+		    "outcome %d", (int)d->outcome);
+	/* Never let anything but a pseudonym reach this column. */
+	if (d->nir_pseudonym != NULL && !is_hex64(d->nir_pseudonym))
+		return store_seterr(st, STORE_REFUSED, "decision: the NIR "
+		    "pseudonym must be 64 lower-case hex digits");
+	if (notice != NULL && (is_blank(notice->recipient) ||
+	    notice->subject == NULL || notice->body == NULL))
+		return store_seterr(st, STORE_REFUSED, "decision: a notice "
+		    "needs a recipient, a subject and a body");
+	if (reasons_text(d->reasons, &reasons) == -1) {
+		buf_free(&reasons);
+		return store_seterr(st, STORE_REFUSED, "decision: unknown "
+		    "reason bit in 0x%" PRIx32, (uint32_t)d->reasons);
+	}
+	if (d->sender != NULL && (sender = lower_trim(d->sender)) == NULL) {
+		rc = oom(st);
+		goto done;
+	}
+
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		goto done;
+	if ((rc = decision_insert(st, d, sender, buf_str(&reasons), now, &id))
+	    != STORE_OK)
+		goto out;
+	if (notice != NULL &&
+	    (rc = outbox_insert(st, id, notice, now)) != STORE_OK)
+		goto out;
+	buf_printf(&obj, "decision/%" PRId64, id);
+	buf_printf(&detail, "source=%s; ref=%s; outcome=%s; reasons=%s; "
+	    "type=%s; partner=%s; sender=%s; queue=%s; notice=%s", d->source,
+	    d->source_ref, outcome_name(d->outcome), buf_str(&reasons),
+	    d->type ? d->type : "(none)",
+	    d->partner_id ? d->partner_id : "(none)",
+	    sender ? sender : "(none)", d->queue, notice ? "yes" : "no");
+	rc = obj.failed || detail.failed || reasons.failed ? oom(st) :
+	    store_audit_append(st, "decision", actor, "decision.record",
+	    buf_str(&obj), buf_str(&detail), now);
+out:
+	rc = tx_end(st, rc);
+	if (rc == STORE_OK && idp != NULL)
+		*idp = id;
+done:
+	free(sender);
+	buf_free(&reasons);
+	buf_free(&detail);
+	buf_free(&obj);
+	return rc;
+}
+
+int
+store_decision_find(struct store *st, const char *source,
+    const char *source_ref, struct store_decision *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = prep(st, &s, "SELECT " DECISION_COLS " FROM decisions "
+	    "WHERE source = ? AND source_ref = ?")) != STORE_OK)
+		return rc;
+	bind_text(s, 1, source);
+	bind_text(s, 2, source_ref);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		rc = decision_from_row(s, out) == 0 ? STORE_OK : oom(st);
+		break;
+	case SQLITE_DONE:
+		rc = store_seterr(st, STORE_NOTFOUND, "no decision for %s:%s",
+		    source ? source : "", source_ref ? source_ref : "");
+		break;
+	default:
+		rc = store_sqlerr(st, "decision find");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_decision_list(struct store *st, const struct store_decision_filter *f,
+    struct store_decision_list *out)
+{
+	sqlite3_stmt *s;
+	char *sender = NULL;
+	size_t cap = 0;
+	int rc, step;
+
+	out->v = NULL;
+	out->n = 0;
+	if (f != NULL && f->sender != NULL &&
+	    (sender = lower_trim(f->sender)) == NULL)
+		return oom(st);
+	if ((rc = prep(st, &s, "SELECT " DECISION_COLS " FROM decisions "
+	    "WHERE (?1 IS NULL OR partner_id = ?1) AND "
+	    "(?2 IS NULL OR sender = ?2) ORDER BY id DESC LIMIT ?3"))
+	    != STORE_OK) {
+		free(sender);
+		return rc;
+	}
+	bind_text(s, 1, f != NULL ? f->partner_id : NULL);
+	bind_text(s, 2, sender);
+	sqlite3_bind_int64(s, 3, f != NULL && f->limit ?
+	    (sqlite3_int64)f->limit : -1);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
+		    decision_from_row(s, &out->v[out->n]) == -1) {
+			rc = oom(st);
+			break;
+		}
+		out->n++;
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "decision list");
+	sqlite3_finalize(s);
+	free(sender);
+	if (rc != STORE_OK)
+		store_decision_list_free(out);
+	return rc;
+}
+
+/* ---- outbox ----------------------------------------------------------- */
+
+void
+store_outbox_list_free(struct store_outbox_list *l)
+{
+	struct store_outbox_item *it;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		it = &l->v[i];
+		free(it->created_at);
+		free(it->recipient);
+		free(it->subject);
+		free(it->body);
+		free(it->status);
+		free(it->next_attempt_at);
+		free(it->last_error);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+store_outbox_pending(struct store *st, time_t now, size_t limit,
+    struct store_outbox_list *out)
+{
+	struct store_outbox_item *it;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, step, fail = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = prep(st, &s, "SELECT id, decision_id, created_at, "
+	    "recipient, subject, body, status, attempts, next_attempt_at, "
+	    "last_error FROM outbox WHERE status = 'pending' AND "
+	    "next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"))
+	    != STORE_OK)
+		return rc;
+	bind_ts(s, 1, now);
+	sqlite3_bind_int64(s, 2, limit ? (sqlite3_int64)limit : -1);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(out->v, cap, out->n)) {
+			rc = oom(st);
+			break;
+		}
+		it = &out->v[out->n++];
+		it->id = sqlite3_column_int64(s, 0);
+		it->decision_id = sqlite3_column_int64(s, 1);
+		it->created_at = col_str0(s, 2, &fail);
+		it->recipient = col_str0(s, 3, &fail);
+		it->subject = col_str0(s, 4, &fail);
+		it->body = col_str0(s, 5, &fail);
+		it->status = col_str0(s, 6, &fail);
+		it->attempts = sqlite3_column_int(s, 7);
+		it->next_attempt_at = col_str0(s, 8, &fail);
+		it->last_error = col_str(s, 9, &fail);
+		if (fail) {
+			rc = oom(st);
+			break;
+		}
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "outbox pending");
+	sqlite3_finalize(s);
+	if (rc != STORE_OK)
+		store_outbox_list_free(out);
+	return rc;
+}
+
+static int
+outbox_changed(struct store *st, int64_t id)
+{
+	if (sqlite3_changes(st->db) == 0)
+		return store_seterr(st, STORE_NOTFOUND, "no pending notice %"
+		    PRId64, id);
+	return STORE_OK;
+}
+
+int
+store_outbox_sent(struct store *st, int64_t id, time_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE outbox SET status = 'sent', "
+	    "attempts = attempts + 1, next_attempt_at = ? "
+	    "WHERE id = ? AND status = 'pending'")) != STORE_OK)
+		return rc;
+	bind_ts(s, 1, now);
+	sqlite3_bind_int64(s, 2, id);
+	if ((rc = step_done(st, s, "outbox sent")) != STORE_OK)
+		return rc;
+	return outbox_changed(st, id);
+}
+
+int
+store_outbox_failed(struct store *st, int64_t id, const char *error,
+    time_t retry_at)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prep(st, &s, "UPDATE outbox SET attempts = attempts + 1, "
+	    "last_error = ?, status = CASE WHEN ?2 IS NULL THEN 'failed' "
+	    "ELSE 'pending' END, next_attempt_at = coalesce(?2, "
+	    "next_attempt_at) WHERE id = ?3 AND status = 'pending'"))
+	    != STORE_OK)
+		return rc;
+	bind_text(s, 1, error != NULL ? error : "");
+	if (retry_at == (time_t)-1)
+		sqlite3_bind_null(s, 2);
+	else
+		bind_ts(s, 2, retry_at);
+	sqlite3_bind_int64(s, 3, id);
+	if ((rc = step_done(st, s, "outbox failed")) != STORE_OK)
+		return rc;
+	return outbox_changed(st, id);
+}
