@@ -26,13 +26,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "balp/date.h"
@@ -129,7 +129,7 @@ static const char *const migrations[] = {
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-/* ---- errors and small helpers ----------------------------------------- */
+/* ---- errors ----------------------------------------------------------- */
 
 static int vseterr(struct store *, int, const char *, va_list)
     __attribute__((format(printf, 3, 0)));
@@ -162,7 +162,7 @@ store_sqlerr(struct store *st, const char *what)
 }
 
 int
-oom(struct store *st)
+store_oom(struct store *st)
 {
 	return store_seterr(st, STORE_ERROR, "out of memory");
 }
@@ -180,6 +180,187 @@ store_db(struct store *st)
 {
 	return st->db;
 }
+
+/* ---- the statement cache ---------------------------------------------- */
+
+/*
+ * Re-preparing every statement was a third of the instructions spent per
+ * message; a prepared statement lives as long as the connection instead.
+ * PERSISTENT tells sqlite it will be kept, so it allocates it accordingly.
+ * After a schema change (a migration, another process) sqlite prepares it
+ * again by itself on the next step.
+ */
+int
+stmt_get(struct store *st, enum stmt_id id, const char *sql,
+    sqlite3_stmt **out)
+{
+	sqlite3_stmt *s;
+
+	*out = NULL;
+	if ((unsigned)id >= STMT_COUNT)
+		return store_seterr(st, STORE_ERROR, "statement cache: no "
+		    "slot %d", (int)id);
+	if ((s = st->stmt[id]) != NULL) {
+		/* Two statements given one slot would answer each other. */
+		if (st->stmt_sql[id] != sql && strcmp(st->stmt_sql[id], sql))
+			return store_seterr(st, STORE_ERROR, "statement "
+			    "cache: slot %d holds another statement", (int)id);
+		/* Still stepping: a stmt_done is missing, or a nested use. */
+		if (sqlite3_stmt_busy(s))
+			return store_seterr(st, STORE_ERROR, "statement "
+			    "cache: slot %d is in use", (int)id);
+		*out = s;
+		return STORE_OK;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+	    NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return store_sqlerr(st, "prepare");
+	}
+	st->stmt[id] = s;
+	st->stmt_sql[id] = sql;
+	*out = s;
+	return STORE_OK;
+}
+
+void
+stmt_done(sqlite3_stmt *s)
+{
+	if (s == NULL)
+		return;
+	/* reset's code repeats the step's error, handled by the caller. */
+	(void)sqlite3_reset(s);
+	(void)sqlite3_clear_bindings(s);
+}
+
+int
+step_done(struct store *st, sqlite3_stmt *s, const char *what, int *changes)
+{
+	int rc;
+
+	rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK :
+	    store_sqlerr(st, what);
+	if (rc == STORE_OK && changes != NULL)
+		*changes = sqlite3_changes(st->db);
+	stmt_done(s);
+	return rc;
+}
+
+static void
+stmt_finalize_all(struct store *st)
+{
+	size_t i;
+
+	for (i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+		st->stmt_sql[i] = NULL;
+	}
+}
+
+/* ---- checked binds and columns ---------------------------------------- */
+
+static void
+bind_check(struct store *st, sqlite3_stmt *s, int i, int code, int *rc)
+{
+	/* The statement's text, never the value: it may be a name. */
+	if (code != SQLITE_OK)
+		*rc = store_seterr(st, STORE_ERROR, "sqlite: %s (binding "
+		    "parameter %d of '%.40s...')", sqlite3_errstr(code), i,
+		    sqlite3_sql(s));
+}
+
+void
+bind_text(struct store *st, sqlite3_stmt *s, int i, const char *v, int *rc)
+{
+	if (*rc != STORE_OK)
+		return;
+	bind_check(st, s, i, v == NULL ? sqlite3_bind_null(s, i) :
+	    sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT), rc);
+}
+
+void
+bind_int64(struct store *st, sqlite3_stmt *s, int i, int64_t v, int *rc)
+{
+	if (*rc != STORE_OK)
+		return;
+	bind_check(st, s, i, sqlite3_bind_int64(s, i, (sqlite3_int64)v), rc);
+}
+
+void
+bind_null(struct store *st, sqlite3_stmt *s, int i, int *rc)
+{
+	if (*rc != STORE_OK)
+		return;
+	bind_check(st, s, i, sqlite3_bind_null(s, i), rc);
+}
+
+void
+bind_date(struct store *st, sqlite3_stmt *s, int i, int32_t day, int *rc)
+{
+	char d[11];
+
+	if (*rc != STORE_OK)
+		return;
+	if (day == DATE_NONE) {
+		bind_check(st, s, i, sqlite3_bind_null(s, i), rc);
+		return;
+	}
+	date_format_iso(day, d);
+	bind_check(st, s, i, sqlite3_bind_text(s, i, d, 10, SQLITE_TRANSIENT),
+	    rc);
+}
+
+void
+bind_ts(struct store *st, sqlite3_stmt *s, int i, time_t t, int *rc)
+{
+	char ts[21];
+
+	if (*rc != STORE_OK)
+		return;
+	store_timestamp(t, ts);
+	bind_check(st, s, i, sqlite3_bind_text(s, i, ts, -1,
+	    SQLITE_TRANSIENT), rc);
+}
+
+int32_t
+col_date(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	int32_t d;
+
+	if (t == NULL || date_parse_iso(t, &d) == -1)
+		return DATE_NONE;
+	return d;
+}
+
+char *
+col_str(sqlite3_stmt *s, int i, int *fail)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	char *p;
+
+	if (t == NULL)
+		return NULL;
+	if ((p = buf_strndup(t, (size_t)sqlite3_column_bytes(s, i))) == NULL)
+		*fail = 1;
+	return p;
+}
+
+char *
+col_str0(sqlite3_stmt *s, int i, int *fail)
+{
+	char *p;
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL) {
+		if ((p = buf_strdup("")) == NULL)
+			*fail = 1;
+		return p;
+	}
+	return col_str(s, i, fail);
+}
+
+/* ---- shared helpers ----------------------------------------------------- */
 
 void
 store_timestamp(time_t t, char out[21])
@@ -201,83 +382,6 @@ store_date_text(int32_t day, char out[11])
 }
 
 int
-prep(struct store *st, sqlite3_stmt **stmt, const char *sql)
-{
-	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
-		*stmt = NULL;
-		return store_sqlerr(st, "prepare");
-	}
-	return STORE_OK;
-}
-
-int
-bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v == NULL)
-		return sqlite3_bind_null(s, i);
-	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-}
-
-int
-bind_date(sqlite3_stmt *s, int i, int32_t day)
-{
-	char d[11];
-
-	if (day == DATE_NONE)
-		return sqlite3_bind_null(s, i);
-	date_format_iso(day, d);
-	return sqlite3_bind_text(s, i, d, 10, SQLITE_TRANSIENT);
-}
-
-int
-bind_ts(sqlite3_stmt *s, int i, time_t t)
-{
-	char ts[21];
-
-	store_timestamp(t, ts);
-	return sqlite3_bind_text(s, i, ts, -1, SQLITE_TRANSIENT);
-}
-
-int32_t
-col_date(sqlite3_stmt *s, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(s, i);
-	int32_t d;
-
-	if (t == NULL || date_parse_iso(t, &d) == -1)
-		return DATE_NONE;
-	return d;
-}
-
-/* A copy of a text column; NULL for SQL NULL.  *fail set on ENOMEM. */
-char *
-col_str(sqlite3_stmt *s, int i, int *fail)
-{
-	const char *t = (const char *)sqlite3_column_text(s, i);
-	char *p;
-
-	if (t == NULL)
-		return NULL;
-	if ((p = buf_strndup(t, (size_t)sqlite3_column_bytes(s, i))) == NULL)
-		*fail = 1;
-	return p;
-}
-
-/* Like col_str but "" for SQL NULL. */
-char *
-col_str0(sqlite3_stmt *s, int i, int *fail)
-{
-	char *p;
-
-	if (sqlite3_column_type(s, i) == SQLITE_NULL) {
-		if ((p = buf_strdup("")) == NULL)
-			*fail = 1;
-		return p;
-	}
-	return col_str(s, i, fail);
-}
-
-int
 is_blank(const char *s)
 {
 	if (s == NULL)
@@ -288,14 +392,12 @@ is_blank(const char *s)
 	return 1;
 }
 
-/* text_clean of a C string: controls out, spaces collapsed, trimmed. */
 char *
 clean(const char *s)
 {
 	return text_clean(s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
-/* Trimmed, ASCII lower-cased copy (a lookup key, not validated). */
 char *
 lower_trim(const char *s)
 {
@@ -359,6 +461,84 @@ bad:
 
 /* ---- transactions ----------------------------------------------------- */
 
+/* Runs a cached statement that returns no row (BEGIN, COMMIT...). */
+static int
+run(struct store *st, enum stmt_id id, const char *sql, const char *what)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = stmt_get(st, id, sql, &s)) != STORE_OK)
+		return rc;
+	return step_done(st, s, what, NULL);
+}
+
+int
+store_tx_begin(struct store *st)
+{
+	int rc;
+
+	st->head_known = 0;
+	/* IMMEDIATE: the write lock before the first read (quota, chain). */
+	if ((rc = run(st, STMT_BEGIN, "BEGIN IMMEDIATE", "begin"))
+	    != STORE_OK && !sqlite3_get_autocommit(st->db))
+		store_tx_rollback(st);
+	return rc;
+}
+
+int
+store_tx_commit(struct store *st)
+{
+	int rc;
+
+	st->head_known = 0;
+	if ((rc = run(st, STMT_COMMIT, "COMMIT", "commit")) != STORE_OK)
+		store_tx_rollback(st);
+	return rc;
+}
+
+void
+store_tx_rollback(struct store *st)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ROLLBACK];
+
+	st->head_known = 0;
+	/* After some errors sqlite already rolled back: nothing to undo. */
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	/*
+	 * Prepared at open: preparing here could fail and replace the
+	 * message of the error being rolled back.
+	 */
+	if (s != NULL) {
+		(void)sqlite3_step(s);
+		stmt_done(s);
+	} else {
+		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+}
+
+int
+store_tx_end(struct store *st, int rc)
+{
+	if (rc == STORE_OK)
+		return store_tx_commit(st);
+	store_tx_rollback(st);
+	return rc;
+}
+
+int
+store_tx_required(struct store *st, const char *what)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return store_seterr(st, STORE_ERROR, "%s: no transaction is "
+		    "open", what);
+	return STORE_OK;
+}
+
+/* ---- opening and migrations ------------------------------------------- */
+
+/* One-shot statements (configuration): prepared once per connection. */
 static int
 exec(struct store *st, const char *sql, const char *what)
 {
@@ -367,70 +547,21 @@ exec(struct store *st, const char *sql, const char *what)
 	return STORE_OK;
 }
 
-int
-store_tx_begin(struct store *st)
-{
-	return exec(st, "BEGIN IMMEDIATE", "begin");
-}
-
-int
-store_tx_commit(struct store *st)
-{
-	if (exec(st, "COMMIT", "commit") != STORE_OK) {
-		store_tx_rollback(st);
-		return STORE_ERROR;
-	}
-	return STORE_OK;
-}
-
-void
-store_tx_rollback(struct store *st)
-{
-	/* After some errors sqlite already rolled back: nothing to undo. */
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* Ends a write: commit if rc is OK, else roll back; returns rc. */
-int
-tx_end(struct store *st, int rc)
-{
-	if (rc == STORE_OK)
-		return store_tx_commit(st);
-	store_tx_rollback(st);
-	return rc;
-}
-
-/* Steps a bound write statement; STORE_OK or an sqlite error. */
-int
-step_done(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc;
-
-	rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK :
-	    store_sqlerr(st, what);
-	sqlite3_finalize(s);
-	return rc;
-}
-
-/* ---- opening and migrations ------------------------------------------- */
-
 static int
 user_version(struct store *st, int *v)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "PRAGMA user_version")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_USER_VERSION, "PRAGMA user_version", &s))
+	    != STORE_OK)
 		return rc;
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*v = sqlite3_column_int(s, 0);
+	else
 		rc = store_sqlerr(st, "user_version");
-		sqlite3_finalize(s);
-		return rc;
-	}
-	*v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return STORE_OK;
+	stmt_done(s);
+	return rc;
 }
 
 static int
@@ -452,7 +583,7 @@ migrate(struct store *st)
 			return rc;
 		/* Another process may have migrated while we waited. */
 		if ((rc = user_version(st, &v)) != STORE_OK)
-			return tx_end(st, rc);
+			return store_tx_end(st, rc);
 		if (v >= N_MIGRATIONS) {
 			store_tx_rollback(st);
 			continue;
@@ -464,9 +595,9 @@ migrate(struct store *st)
 			store_seterr(st, STORE_ERROR, "migration to schema "
 			    "version %d failed: %s", v + 1,
 			    sqlite3_errmsg(st->db));
-			return tx_end(st, STORE_ERROR);
+			return store_tx_end(st, STORE_ERROR);
 		}
-		if ((rc = tx_end(st, STORE_OK)) != STORE_OK)
+		if ((rc = store_tx_end(st, STORE_OK)) != STORE_OK)
 			return rc;
 	}
 }
@@ -477,10 +608,12 @@ pragma(struct store *st, const char *sql, const char *want)
 {
 	sqlite3_stmt *s;
 	const char *got;
-	int rc, step;
+	int rc = STORE_OK, step;
 
-	if ((rc = prep(st, &s, sql)) != STORE_OK)
-		return rc;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return store_sqlerr(st, sql);
+	}
 	step = sqlite3_step(s);
 	if (step != SQLITE_ROW && step != SQLITE_DONE) {
 		rc = store_sqlerr(st, sql);
@@ -498,6 +631,7 @@ pragma(struct store *st, const char *sql, const char *want)
 static int
 configure(struct store *st)
 {
+	sqlite3_stmt *s;
 	int rc;
 
 	sqlite3_extended_result_codes(st->db, 1);
@@ -506,14 +640,20 @@ configure(struct store *st)
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
 	    (int *)NULL);
+	/*
+	 * WAL with synchronous FULL: every COMMIT is durable (one fdatasync
+	 * of the log), which the pipeline relies on before moving a message.
+	 */
 	if ((rc = pragma(st, "PRAGMA journal_mode = WAL", "wal")) != STORE_OK ||
 	    (rc = pragma(st, "PRAGMA foreign_keys = ON", NULL)) != STORE_OK ||
 	    (rc = pragma(st, "PRAGMA foreign_keys", "1")) != STORE_OK ||
 	    (rc = pragma(st, "PRAGMA synchronous = FULL", NULL)) != STORE_OK ||
+	    (rc = pragma(st, "PRAGMA synchronous", "2")) != STORE_OK ||
 	    /* Purged rows must not linger in free pages. */
 	    (rc = pragma(st, "PRAGMA secure_delete = ON", NULL)) != STORE_OK)
 		return rc;
-	return STORE_OK;
+	/* See store_tx_rollback: it must never have to prepare. */
+	return stmt_get(st, STMT_ROLLBACK, "ROLLBACK", &s);
 }
 
 int
@@ -526,6 +666,11 @@ store_open(const char *path, struct store **out, struct buf *err)
 	if (path == NULL || *path == '\0') {
 		if (err != NULL)
 			buf_printf(err, "store: no database path");
+		return STORE_ERROR;
+	}
+	if (sodium_init() < 0) {
+		if (err != NULL)
+			buf_printf(err, "store: libsodium init failed");
 		return STORE_ERROR;
 	}
 	/* Create it ourselves: sqlite would use 0644 minus the umask. */
@@ -570,6 +715,7 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	stmt_finalize_all(st);
 	if (st->db != NULL)
 		sqlite3_close_v2(st->db);
 	buf_free(&st->err);
@@ -589,4 +735,3 @@ store_schema_latest(void)
 {
 	return N_MIGRATIONS;
 }
-

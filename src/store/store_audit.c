@@ -63,40 +63,58 @@ audit_hash(const char *prev, size_t prevlen, const struct audit_fields *a,
 	sodium_bin2hex(out, STORE_HASH_HEX_LEN + 1, md, sizeof(md));
 }
 
+/*
+ * The chain's head under the write lock: read from the table on the first
+ * append of a transaction, then carried from row to row.  A batch of N
+ * decisions reads it once, not N times.
+ */
+static int
+audit_head(struct store *st)
+{
+	sqlite3_stmt *s;
+	const char *p;
+	int rc;
+
+	if (st->head_known)
+		return STORE_OK;
+	if ((rc = store_tx_required(st, "audit append")) != STORE_OK ||
+	    (rc = stmt_get(st, STMT_AUDIT_HEAD, "SELECT id, hash FROM audit "
+	    "ORDER BY id DESC LIMIT 1", &s)) != STORE_OK)
+		return rc;
+	st->head_id = 0;
+	memcpy(st->head_hash, genesis_hash, sizeof(st->head_hash));
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		st->head_id = sqlite3_column_int64(s, 0);
+		p = (const char *)sqlite3_column_text(s, 1);
+		/* As stored, even if tampered: verify is where it shows. */
+		snprintf(st->head_hash, sizeof(st->head_hash), "%s",
+		    p != NULL ? p : "");
+		st->head_known = 1;
+		break;
+	case SQLITE_DONE:
+		st->head_known = 1;
+		break;
+	default:
+		rc = store_sqlerr(st, "audit head");
+	}
+	stmt_done(s);
+	return rc;
+}
+
 int
 store_audit_append(struct store *st, const char *kind, const char *actor,
     const char *action, const char *object, const char *detail, time_t now)
 {
 	struct audit_fields a;
 	sqlite3_stmt *s;
-	char prev[STORE_HASH_HEX_LEN + 1], hash[STORE_HASH_HEX_LEN + 1];
-	char at[21];
-	const char *p;
+	char hash[STORE_HASH_HEX_LEN + 1], at[21];
 	int rc, i;
 
-	if (sodium_init() < 0)
-		return store_seterr(st, STORE_ERROR, "libsodium init failed");
-	if ((rc = prep(st, &s, "SELECT id, hash FROM audit "
-	    "ORDER BY id DESC LIMIT 1")) != STORE_OK)
+	if ((rc = audit_head(st)) != STORE_OK)
 		return rc;
-	memcpy(prev, genesis_hash, sizeof(prev));
-	a.id = 1;
-	switch (sqlite3_step(s)) {
-	case SQLITE_ROW:
-		a.id = sqlite3_column_int64(s, 0) + 1;
-		p = (const char *)sqlite3_column_text(s, 1);
-		snprintf(prev, sizeof(prev), "%s", p != NULL ? p : "");
-		break;
-	case SQLITE_DONE:
-		break;
-	default:
-		rc = store_sqlerr(st, "audit head");
-		sqlite3_finalize(s);
-		return rc;
-	}
-	sqlite3_finalize(s);
-
 	store_timestamp(now, at);
+	a.id = st->head_id + 1;
 	a.f[0] = at;
 	a.f[1] = kind;
 	a.f[2] = actor_or_default(actor);
@@ -105,21 +123,26 @@ store_audit_append(struct store *st, const char *kind, const char *actor,
 	a.f[5] = detail != NULL ? detail : "";
 	for (i = 0; i < 6; i++)
 		a.n[i] = strlen(a.f[i]);
-	audit_hash(prev, strlen(prev), &a, hash);
+	audit_hash(st->head_hash, strlen(st->head_hash), &a, hash);
 
-	if ((rc = prep(st, &s, "INSERT INTO audit (id, at, kind, actor, "
-	    "action, object, detail, prev_hash, hash) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_AUDIT_INSERT, "INSERT INTO audit (id, at, "
+	    "kind, actor, action, object, detail, prev_hash, hash) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, a.id);
+	bind_int64(st, s, 1, a.id, &rc);
 	for (i = 0; i < 6; i++)
-		bind_text(s, i + 2, a.f[i]);
-	bind_text(s, 8, prev);
-	bind_text(s, 9, hash);
-	rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK :
-	    store_sqlerr(st, "audit insert");
-	sqlite3_finalize(s);
-	return rc;
+		bind_text(st, s, i + 2, a.f[i], &rc);
+	bind_text(st, s, 8, st->head_hash, &rc);
+	bind_text(st, s, 9, hash, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	if ((rc = step_done(st, s, "audit insert", NULL)) != STORE_OK)
+		return rc;
+	st->head_id = a.id;
+	memcpy(st->head_hash, hash, sizeof(st->head_hash));
+	return STORE_OK;
 }
 
 int
@@ -134,12 +157,9 @@ store_audit_verify(struct store *st, int64_t *first_bad_id)
 
 	*first_bad_id = 0;
 	a.id = 0;
-	if (sodium_init() < 0) {
-		store_seterr(st, STORE_ERROR, "libsodium init failed");
-		return -1;
-	}
-	if (prep(st, &s, "SELECT id, at, kind, actor, action, object, detail, "
-	    "prev_hash, hash FROM audit ORDER BY id") != STORE_OK)
+	if (stmt_get(st, STMT_AUDIT_ALL, "SELECT id, at, kind, actor, action, "
+	    "object, detail, prev_hash, hash FROM audit ORDER BY id", &s)
+	    != STORE_OK)
 		return -1;
 	memcpy(expect, genesis_hash, sizeof(expect));
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -168,18 +188,18 @@ store_audit_verify(struct store *st, int64_t *first_bad_id)
 		memcpy(expect, hash, sizeof(expect));
 	}
 	if (broken) {
+		stmt_done(s);
 		*first_bad_id = a.id;
 		store_seterr(st, STORE_OK, "audit chain broken at row %" PRId64,
 		    a.id);
-		sqlite3_finalize(s);
 		return 1;
 	}
 	if (step != SQLITE_DONE) {
 		store_sqlerr(st, "audit verify");
-		sqlite3_finalize(s);
+		stmt_done(s);
 		return -1;
 	}
-	sqlite3_finalize(s);
+	stmt_done(s);
 	return 0;
 }
 
@@ -228,26 +248,27 @@ store_audit_list(struct store *st, const char *kind, size_t limit,
 {
 	sqlite3_stmt *s;
 	size_t cap = 0;
-	int rc, step;
+	int rc, step = SQLITE_DONE;
 
 	out->v = NULL;
 	out->n = 0;
-	if ((rc = prep(st, &s, "SELECT id, at, kind, actor, action, object, "
-	    "detail, prev_hash, hash FROM audit WHERE ?1 IS NULL OR kind = ?1 "
-	    "ORDER BY id DESC LIMIT ?2")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_AUDIT_LIST, "SELECT id, at, kind, actor, "
+	    "action, object, detail, prev_hash, hash FROM audit "
+	    "WHERE ?1 IS NULL OR kind = ?1 ORDER BY id DESC LIMIT ?2", &s))
+	    != STORE_OK)
 		return rc;
-	bind_text(s, 1, kind);
-	sqlite3_bind_int64(s, 2, limit ? (sqlite3_int64)limit : -1);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	bind_text(st, s, 1, kind, &rc);
+	bind_int64(st, s, 2, limit ? (int64_t)limit : -1, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    audit_from_row(s, &out->v[out->n++]) == -1) {
-			rc = oom(st);
+			rc = store_oom(st);
 			break;
 		}
 	}
 	if (rc == STORE_OK && step != SQLITE_DONE)
 		rc = store_sqlerr(st, "audit list");
-	sqlite3_finalize(s);
+	stmt_done(s);
 	if (rc != STORE_OK)
 		store_audit_list_free(out);
 	return rc;

@@ -116,23 +116,25 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO decisions (decided_at, source, "
-	    "source_ref, message_id, sender, partner_id, type, outcome, "
-	    "reasons, queue, nir_pseudonym) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_DECISION_INSERT, "INSERT INTO decisions "
+	    "(decided_at, source, source_ref, message_id, sender, partner_id, "
+	    "type, outcome, reasons, queue, nir_pseudonym) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != STORE_OK)
 		return rc;
-	bind_ts(s, 1, now);
-	bind_text(s, 2, d->source);
-	bind_text(s, 3, d->source_ref);
-	bind_text(s, 4, d->message_id);
-	bind_text(s, 5, sender);
-	bind_text(s, 6, d->partner_id);
-	bind_text(s, 7, d->type);
-	bind_text(s, 8, outcome_name(d->outcome));
-	bind_text(s, 9, reasons);
-	bind_text(s, 10, d->queue);
-	bind_text(s, 11, d->nir_pseudonym);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	bind_ts(st, s, 1, now, &rc);
+	bind_text(st, s, 2, d->source, &rc);
+	bind_text(st, s, 3, d->source_ref, &rc);
+	bind_text(st, s, 4, d->message_id, &rc);
+	bind_text(st, s, 5, sender, &rc);
+	bind_text(st, s, 6, d->partner_id, &rc);
+	bind_text(st, s, 7, d->type, &rc);
+	bind_text(st, s, 8, outcome_name(d->outcome), &rc);
+	bind_text(st, s, 9, reasons, &rc);
+	bind_text(st, s, 10, d->queue, &rc);
+	bind_text(st, s, 11, d->nir_pseudonym, &rc);
+	if (rc != STORE_OK) {
+		/* Bind failed: rc and its message are set. */
+	} else if (sqlite3_step(s) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(st->db) ==
 		    SQLITE_CONSTRAINT_UNIQUE)
 			rc = store_seterr(st, STORE_EXISTS, "message %s:%s "
@@ -142,7 +144,7 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 	} else {
 		*id = sqlite3_last_insert_rowid(st->db);
 	}
-	sqlite3_finalize(s);
+	stmt_done(s);
 	return rc;
 }
 
@@ -153,16 +155,21 @@ outbox_insert(struct store *st, int64_t decision_id,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO outbox (decision_id, created_at, "
-	    "recipient, subject, body, status, attempts, next_attempt_at) "
-	    "VALUES (?, ?2, ?, ?, ?, 'pending', 0, ?2)")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_OUTBOX_INSERT, "INSERT INTO outbox "
+	    "(decision_id, created_at, recipient, subject, body, status, "
+	    "attempts, next_attempt_at) "
+	    "VALUES (?, ?2, ?, ?, ?, 'pending', 0, ?2)", &s)) != STORE_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, decision_id);
-	bind_ts(s, 2, now);
-	bind_text(s, 3, n->recipient);
-	bind_text(s, 4, n->subject);
-	bind_text(s, 5, n->body);
-	return step_done(st, s, "outbox insert");
+	bind_int64(st, s, 1, decision_id, &rc);
+	bind_ts(st, s, 2, now, &rc);
+	bind_text(st, s, 3, n->recipient, &rc);
+	bind_text(st, s, 4, n->subject, &rc);
+	bind_text(st, s, 5, n->body, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return step_done(st, s, "outbox insert", NULL);
 }
 
 int
@@ -198,7 +205,7 @@ store_decision_record(struct store *st, const struct store_decision_spec *d,
 		    "reason bit in 0x%" PRIx32, (uint32_t)d->reasons);
 	}
 	if (d->sender != NULL && (sender = lower_trim(d->sender)) == NULL) {
-		rc = oom(st);
+		rc = store_oom(st);
 		goto done;
 	}
 
@@ -217,11 +224,11 @@ store_decision_record(struct store *st, const struct store_decision_spec *d,
 	    d->type ? d->type : "(none)",
 	    d->partner_id ? d->partner_id : "(none)",
 	    sender ? sender : "(none)", d->queue, notice ? "yes" : "no");
-	rc = obj.failed || detail.failed || reasons.failed ? oom(st) :
+	rc = obj.failed || detail.failed || reasons.failed ? store_oom(st) :
 	    store_audit_append(st, "decision", actor, "decision.record",
 	    buf_str(&obj), buf_str(&detail), now);
 out:
-	rc = tx_end(st, rc);
+	rc = store_tx_end(st, rc);
 	if (rc == STORE_OK && idp != NULL)
 		*idp = id;
 done:
@@ -240,14 +247,19 @@ store_decision_find(struct store *st, const char *source,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = prep(st, &s, "SELECT " DECISION_COLS " FROM decisions "
-	    "WHERE source = ? AND source_ref = ?")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_DECISION_FIND, "SELECT " DECISION_COLS
+	    " FROM decisions WHERE source = ? AND source_ref = ?", &s))
+	    != STORE_OK)
 		return rc;
-	bind_text(s, 1, source);
-	bind_text(s, 2, source_ref);
+	bind_text(st, s, 1, source, &rc);
+	bind_text(st, s, 2, source_ref, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
-		rc = decision_from_row(s, out) == 0 ? STORE_OK : oom(st);
+		rc = decision_from_row(s, out) == 0 ? STORE_OK : store_oom(st);
 		break;
 	case SQLITE_DONE:
 		rc = store_seterr(st, STORE_NOTFOUND, "no decision for %s:%s",
@@ -256,7 +268,7 @@ store_decision_find(struct store *st, const char *source,
 	default:
 		rc = store_sqlerr(st, "decision find");
 	}
-	sqlite3_finalize(s);
+	stmt_done(s);
 	return rc;
 }
 
@@ -267,35 +279,35 @@ store_decision_list(struct store *st, const struct store_decision_filter *f,
 	sqlite3_stmt *s;
 	char *sender = NULL;
 	size_t cap = 0;
-	int rc, step;
+	int rc, step = SQLITE_DONE;
 
 	out->v = NULL;
 	out->n = 0;
 	if (f != NULL && f->sender != NULL &&
 	    (sender = lower_trim(f->sender)) == NULL)
-		return oom(st);
-	if ((rc = prep(st, &s, "SELECT " DECISION_COLS " FROM decisions "
-	    "WHERE (?1 IS NULL OR partner_id = ?1) AND "
-	    "(?2 IS NULL OR sender = ?2) ORDER BY id DESC LIMIT ?3"))
+		return store_oom(st);
+	if ((rc = stmt_get(st, STMT_DECISION_LIST, "SELECT " DECISION_COLS
+	    " FROM decisions WHERE (?1 IS NULL OR partner_id = ?1) AND "
+	    "(?2 IS NULL OR sender = ?2) ORDER BY id DESC LIMIT ?3", &s))
 	    != STORE_OK) {
 		free(sender);
 		return rc;
 	}
-	bind_text(s, 1, f != NULL ? f->partner_id : NULL);
-	bind_text(s, 2, sender);
-	sqlite3_bind_int64(s, 3, f != NULL && f->limit ?
-	    (sqlite3_int64)f->limit : -1);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	bind_text(st, s, 1, f != NULL ? f->partner_id : NULL, &rc);
+	bind_text(st, s, 2, sender, &rc);
+	bind_int64(st, s, 3, f != NULL && f->limit ? (int64_t)f->limit : -1,
+	    &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    decision_from_row(s, &out->v[out->n]) == -1) {
-			rc = oom(st);
+			rc = store_oom(st);
 			break;
 		}
 		out->n++;
 	}
 	if (rc == STORE_OK && step != SQLITE_DONE)
 		rc = store_sqlerr(st, "decision list");
-	sqlite3_finalize(s);
+	stmt_done(s);
 	free(sender);
 	if (rc != STORE_OK)
 		store_decision_list_free(out);
@@ -332,21 +344,21 @@ store_outbox_pending(struct store *st, time_t now, size_t limit,
 	struct store_outbox_item *it;
 	sqlite3_stmt *s;
 	size_t cap = 0;
-	int rc, step, fail = 0;
+	int rc, step = SQLITE_DONE, fail = 0;
 
 	out->v = NULL;
 	out->n = 0;
-	if ((rc = prep(st, &s, "SELECT id, decision_id, created_at, "
-	    "recipient, subject, body, status, attempts, next_attempt_at, "
-	    "last_error FROM outbox WHERE status = 'pending' AND "
-	    "next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"))
-	    != STORE_OK)
+	if ((rc = stmt_get(st, STMT_OUTBOX_PENDING, "SELECT id, decision_id, "
+	    "created_at, recipient, subject, body, status, attempts, "
+	    "next_attempt_at, last_error FROM outbox WHERE status = 'pending' "
+	    "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+	    &s)) != STORE_OK)
 		return rc;
-	bind_ts(s, 1, now);
-	sqlite3_bind_int64(s, 2, limit ? (sqlite3_int64)limit : -1);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	bind_ts(st, s, 1, now, &rc);
+	bind_int64(st, s, 2, limit ? (int64_t)limit : -1, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n)) {
-			rc = oom(st);
+			rc = store_oom(st);
 			break;
 		}
 		it = &out->v[out->n++];
@@ -361,42 +373,40 @@ store_outbox_pending(struct store *st, time_t now, size_t limit,
 		it->next_attempt_at = col_str0(s, 8, &fail);
 		it->last_error = col_str(s, 9, &fail);
 		if (fail) {
-			rc = oom(st);
+			rc = store_oom(st);
 			break;
 		}
 	}
 	if (rc == STORE_OK && step != SQLITE_DONE)
 		rc = store_sqlerr(st, "outbox pending");
-	sqlite3_finalize(s);
+	stmt_done(s);
 	if (rc != STORE_OK)
 		store_outbox_list_free(out);
 	return rc;
-}
-
-static int
-outbox_changed(struct store *st, int64_t id)
-{
-	if (sqlite3_changes(st->db) == 0)
-		return store_seterr(st, STORE_NOTFOUND, "no pending notice %"
-		    PRId64, id);
-	return STORE_OK;
 }
 
 int
 store_outbox_sent(struct store *st, int64_t id, time_t now)
 {
 	sqlite3_stmt *s;
-	int rc;
+	int rc, changed = 0;
 
-	if ((rc = prep(st, &s, "UPDATE outbox SET status = 'sent', "
-	    "attempts = attempts + 1, next_attempt_at = ? "
-	    "WHERE id = ? AND status = 'pending'")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_OUTBOX_SENT, "UPDATE outbox SET status = "
+	    "'sent', attempts = attempts + 1, next_attempt_at = ? "
+	    "WHERE id = ? AND status = 'pending'", &s)) != STORE_OK)
 		return rc;
-	bind_ts(s, 1, now);
-	sqlite3_bind_int64(s, 2, id);
-	if ((rc = step_done(st, s, "outbox sent")) != STORE_OK)
+	bind_ts(st, s, 1, now, &rc);
+	bind_int64(st, s, 2, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
 		return rc;
-	return outbox_changed(st, id);
+	}
+	if ((rc = step_done(st, s, "outbox sent", &changed)) != STORE_OK)
+		return rc;
+	if (changed == 0)
+		return store_seterr(st, STORE_NOTFOUND, "no pending notice %"
+		    PRId64, id);
+	return STORE_OK;
 }
 
 int
@@ -404,21 +414,28 @@ store_outbox_failed(struct store *st, int64_t id, const char *error,
     time_t retry_at)
 {
 	sqlite3_stmt *s;
-	int rc;
+	int rc, changed = 0;
 
-	if ((rc = prep(st, &s, "UPDATE outbox SET attempts = attempts + 1, "
-	    "last_error = ?, status = CASE WHEN ?2 IS NULL THEN 'failed' "
-	    "ELSE 'pending' END, next_attempt_at = coalesce(?2, "
-	    "next_attempt_at) WHERE id = ?3 AND status = 'pending'"))
-	    != STORE_OK)
+	if ((rc = stmt_get(st, STMT_OUTBOX_FAILED, "UPDATE outbox SET "
+	    "attempts = attempts + 1, last_error = ?, status = CASE WHEN ?2 "
+	    "IS NULL THEN 'failed' ELSE 'pending' END, next_attempt_at = "
+	    "coalesce(?2, next_attempt_at) WHERE id = ?3 AND "
+	    "status = 'pending'", &s)) != STORE_OK)
 		return rc;
-	bind_text(s, 1, error != NULL ? error : "");
+	bind_text(st, s, 1, error != NULL ? error : "", &rc);
 	if (retry_at == (time_t)-1)
-		sqlite3_bind_null(s, 2);
+		bind_null(st, s, 2, &rc);
 	else
-		bind_ts(s, 2, retry_at);
-	sqlite3_bind_int64(s, 3, id);
-	if ((rc = step_done(st, s, "outbox failed")) != STORE_OK)
+		bind_ts(st, s, 2, retry_at, &rc);
+	bind_int64(st, s, 3, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
 		return rc;
-	return outbox_changed(st, id);
+	}
+	if ((rc = step_done(st, s, "outbox failed", &changed)) != STORE_OK)
+		return rc;
+	if (changed == 0)
+		return store_seterr(st, STORE_NOTFOUND, "no pending notice %"
+		    PRId64, id);
+	return STORE_OK;
 }

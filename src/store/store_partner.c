@@ -78,13 +78,15 @@ store_partner_get(struct store *st, const char *id, struct store_partner *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = prep(st, &s, "SELECT " PARTNER_COLS " FROM partners "
-	    "WHERE id = ?")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_PARTNER_GET, "SELECT " PARTNER_COLS
+	    " FROM partners WHERE id = ?", &s)) != STORE_OK)
 		return rc;
-	bind_text(s, 1, id != NULL ? id : "");
+	bind_text(st, s, 1, id != NULL ? id : "", &rc);
+	if (rc != STORE_OK)
+		goto out;
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
-		rc = partner_from_row(s, out) == 0 ? STORE_OK : oom(st);
+		rc = partner_from_row(s, out) == 0 ? STORE_OK : store_oom(st);
 		break;
 	case SQLITE_DONE:
 		rc = store_seterr(st, STORE_NOTFOUND, "no partner '%s'",
@@ -93,7 +95,8 @@ store_partner_get(struct store *st, const char *id, struct store_partner *out)
 	default:
 		rc = store_sqlerr(st, "partner get");
 	}
-	sqlite3_finalize(s);
+out:
+	stmt_done(s);
 	return rc;
 }
 
@@ -106,20 +109,20 @@ store_partner_list(struct store *st, struct store_partner_list *out)
 
 	out->v = NULL;
 	out->n = 0;
-	if ((rc = prep(st, &s, "SELECT " PARTNER_COLS " FROM partners "
-	    "ORDER BY id")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_PARTNER_LIST, "SELECT " PARTNER_COLS
+	    " FROM partners ORDER BY id", &s)) != STORE_OK)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    partner_from_row(s, &out->v[out->n]) == -1) {
-			rc = oom(st);
+			rc = store_oom(st);
 			break;
 		}
 		out->n++;
 	}
 	if (rc == STORE_OK && step != SQLITE_DONE)
 		rc = store_sqlerr(st, "partner list");
-	sqlite3_finalize(s);
+	stmt_done(s);
 	if (rc != STORE_OK)
 		store_partner_list_free(out);
 	return rc;
@@ -142,22 +145,62 @@ siret_norm(const char *in, char out[15])
 	return n == 14 ? 0 : -1;
 }
 
+/* max_persons as stored: NULL for no quota. */
+static void
+bind_quota(struct store *st, sqlite3_stmt *s, int i, int max_persons,
+    int *rc)
+{
+	if (max_persons == STORE_NO_QUOTA)
+		bind_null(st, s, i, rc);
+	else
+		bind_int64(st, s, i, max_persons, rc);
+}
+
+static int
+partner_insert(struct store *st, const struct store_partner_spec *p,
+    const char *name, const char *siret, time_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = stmt_get(st, STMT_PARTNER_INSERT, "INSERT INTO partners (id, "
+	    "name, siret, convention_start, convention_end, max_persons, "
+	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, p->id, &rc);
+	bind_text(st, s, 2, name, &rc);
+	bind_text(st, s, 3, siret, &rc);
+	bind_date(st, s, 4, p->start, &rc);
+	bind_date(st, s, 5, p->end, &rc);
+	bind_quota(st, s, 6, p->max_persons, &rc);
+	bind_ts(st, s, 7, now, &rc);
+	if (rc == STORE_OK && sqlite3_step(s) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(st->db) ==
+		    SQLITE_CONSTRAINT_PRIMARYKEY)
+			rc = store_seterr(st, STORE_EXISTS, "partner '%s' "
+			    "already exists", p->id);
+		else
+			rc = store_sqlerr(st, "partner add");
+	}
+	stmt_done(s);
+	return rc;
+}
+
 int
 store_partner_add(struct store *st, const struct store_partner_spec *p,
     const char *actor, time_t now)
 {
 	struct buf detail = BUF_INIT;
-	sqlite3_stmt *s = NULL;
 	char siret[15], d1[11], d2[11], *name = NULL;
-	int rc;
+	int rc, has_siret;
 
 	if (p->id == NULL || *p->id == '\0')
 		return store_seterr(st, STORE_REFUSED, "partner id required");
 	if (is_blank(p->name))
 		return store_seterr(st, STORE_REFUSED, "partner '%s': name "
 		    "required", p->id);
-	if (p->siret != NULL && !is_blank(p->siret) &&
-	    siret_norm(p->siret, siret) == -1)
+	has_siret = p->siret != NULL && !is_blank(p->siret);
+	if (has_siret && siret_norm(p->siret, siret) == -1)
 		return store_seterr(st, STORE_REFUSED, "partner '%s': siret "
 		    "'%s' is not 14 digits", p->id, p->siret);
 	if (p->start != DATE_NONE && p->end != DATE_NONE && p->end < p->start) {
@@ -170,51 +213,25 @@ store_partner_add(struct store *st, const struct store_partner_spec *p,
 		return store_seterr(st, STORE_REFUSED, "partner '%s': "
 		    "max_persons %d is negative", p->id, p->max_persons);
 	if ((name = clean(p->name)) == NULL)
-		return oom(st);
+		return store_oom(st);
 
 	if ((rc = store_tx_begin(st)) != STORE_OK)
 		goto out;
-	if ((rc = prep(st, &s, "INSERT INTO partners (id, name, siret, "
-	    "convention_start, convention_end, max_persons, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?)")) != STORE_OK)
+	if ((rc = partner_insert(st, p, name, has_siret ? siret : NULL, now))
+	    != STORE_OK)
 		goto end;
-	bind_text(s, 1, p->id);
-	bind_text(s, 2, name);
-	bind_text(s, 3, p->siret != NULL && !is_blank(p->siret) ? siret : NULL);
-	bind_date(s, 4, p->start);
-	bind_date(s, 5, p->end);
-	if (p->max_persons == STORE_NO_QUOTA)
-		sqlite3_bind_null(s, 6);
-	else
-		sqlite3_bind_int(s, 6, p->max_persons);
-	bind_ts(s, 7, now);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(st->db) ==
-		    SQLITE_CONSTRAINT_PRIMARYKEY)
-			rc = store_seterr(st, STORE_EXISTS, "partner '%s' "
-			    "already exists", p->id);
-		else
-			rc = store_sqlerr(st, "partner add");
-		goto end;
-	}
 	store_date_text(p->start, d1);
 	store_date_text(p->end, d2);
 	buf_printf(&detail, "name=%s; siret=%s; start=%s; end=%s; "
-	    "max_persons=", name, p->siret != NULL && !is_blank(p->siret) ?
-	    siret : "(none)", d1, d2);
+	    "max_persons=", name, has_siret ? siret : "(none)", d1, d2);
 	if (p->max_persons == STORE_NO_QUOTA)
 		buf_puts(&detail, "(none)");
 	else
 		buf_printf(&detail, "%d", p->max_persons);
-	if (detail.failed) {
-		rc = oom(st);
-		goto end;
-	}
-	rc = store_audit_append(st, "admin", actor, "partner.add", p->id,
-	    buf_str(&detail), now);
+	rc = detail.failed ? store_oom(st) : store_audit_append(st, "admin",
+	    actor, "partner.add", p->id, buf_str(&detail), now);
 end:
-	sqlite3_finalize(s);
-	rc = tx_end(st, rc);
+	rc = store_tx_end(st, rc);
 out:
 	free(name);
 	buf_free(&detail);
@@ -236,7 +253,7 @@ store_partner_end(struct store *st, const char *id, int32_t end,
 	if ((rc = store_tx_begin(st)) != STORE_OK)
 		return rc;
 	if ((rc = store_partner_get(st, id, &cur)) != STORE_OK)
-		return tx_end(st, rc);
+		return store_tx_end(st, rc);
 	store_date_text(cur.end, d0);
 	store_date_text(end, d1);
 	if (cur.start != DATE_NONE && end < cur.start) {
@@ -245,19 +262,23 @@ store_partner_end(struct store *st, const char *id, int32_t end,
 		    "before the convention start %s", id, d1, d0);
 		goto out;
 	}
-	if ((rc = prep(st, &s, "UPDATE partners SET convention_end = ? "
-	    "WHERE id = ?")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_PARTNER_SET_END, "UPDATE partners SET "
+	    "convention_end = ? WHERE id = ?", &s)) != STORE_OK)
 		goto out;
-	bind_date(s, 1, end);
-	bind_text(s, 2, id);
-	if ((rc = step_done(st, s, "partner end")) != STORE_OK)
+	bind_date(st, s, 1, end, &rc);
+	bind_text(st, s, 2, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "partner end", NULL)) != STORE_OK)
 		goto out;
 	snprintf(detail, sizeof(detail), "end: %s -> %s", d0, d1);
 	rc = store_audit_append(st, "admin", actor, "partner.end", id, detail,
 	    now);
 out:
 	store_partner_free(&cur);
-	return tx_end(st, rc);
+	return store_tx_end(st, rc);
 }
 
 static int
@@ -274,11 +295,11 @@ partner_set_suspended(struct store *st, const char *id, int suspend,
 		return store_seterr(st, STORE_REFUSED, "partner '%s': a reason "
 		    "is required to suspend", id);
 	if (suspend && (why = clean(reason)) == NULL)
-		return oom(st);
+		return store_oom(st);
 	if ((rc = store_tx_begin(st)) != STORE_OK)
 		goto done;
 	if ((rc = store_partner_get(st, id, &cur)) != STORE_OK) {
-		rc = tx_end(st, rc);
+		rc = store_tx_end(st, rc);
 		goto done;
 	}
 	if (cur.suspended == suspend) {
@@ -286,25 +307,30 @@ partner_set_suspended(struct store *st, const char *id, int suspend,
 		    id, suspend ? "already suspended" : "not suspended");
 		goto out;
 	}
-	if ((rc = prep(st, &s, "UPDATE partners SET suspended = ?, "
-	    "suspend_reason = ? WHERE id = ?")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_PARTNER_SET_SUSPENDED, "UPDATE partners "
+	    "SET suspended = ?, suspend_reason = ? WHERE id = ?", &s))
+	    != STORE_OK)
 		goto out;
-	sqlite3_bind_int(s, 1, suspend);
-	bind_text(s, 2, why);
-	bind_text(s, 3, id);
-	if ((rc = step_done(st, s, "partner suspend")) != STORE_OK)
+	bind_int64(st, s, 1, suspend, &rc);
+	bind_text(st, s, 2, why, &rc);
+	bind_text(st, s, 3, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "partner suspend", NULL)) != STORE_OK)
 		goto out;
 	if (suspend)
 		buf_printf(&detail, "reason=%s", why);
 	else
 		buf_printf(&detail, "was suspended: %s",
 		    cur.suspend_reason ? cur.suspend_reason : "");
-	rc = detail.failed ? oom(st) : store_audit_append(st, "admin", actor,
-	    suspend ? "partner.suspend" : "partner.resume", id,
+	rc = detail.failed ? store_oom(st) : store_audit_append(st, "admin",
+	    actor, suspend ? "partner.suspend" : "partner.resume", id,
 	    buf_str(&detail), now);
 out:
 	store_partner_free(&cur);
-	rc = tx_end(st, rc);
+	rc = store_tx_end(st, rc);
 done:
 	free(why);
 	buf_free(&detail);
@@ -340,16 +366,17 @@ store_partner_set_max_persons(struct store *st, const char *id,
 	if ((rc = store_tx_begin(st)) != STORE_OK)
 		return rc;
 	if ((rc = store_partner_get(st, id, &cur)) != STORE_OK)
-		return tx_end(st, rc);
-	if ((rc = prep(st, &s, "UPDATE partners SET max_persons = ? "
-	    "WHERE id = ?")) != STORE_OK)
+		return store_tx_end(st, rc);
+	if ((rc = stmt_get(st, STMT_PARTNER_SET_QUOTA, "UPDATE partners SET "
+	    "max_persons = ? WHERE id = ?", &s)) != STORE_OK)
 		goto out;
-	if (max_persons == STORE_NO_QUOTA)
-		sqlite3_bind_null(s, 1);
-	else
-		sqlite3_bind_int(s, 1, max_persons);
-	bind_text(s, 2, id);
-	if ((rc = step_done(st, s, "partner quota")) != STORE_OK)
+	bind_quota(st, s, 1, max_persons, &rc);
+	bind_text(st, s, 2, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "partner quota", NULL)) != STORE_OK)
 		goto out;
 	if (cur.max_persons == STORE_NO_QUOTA)
 		snprintf(o, sizeof(o), "(none)");
@@ -364,7 +391,7 @@ store_partner_set_max_persons(struct store *st, const char *id,
 	    detail, now);
 out:
 	store_partner_free(&cur);
-	return tx_end(st, rc);
+	return store_tx_end(st, rc);
 }
 
 /* ---- persons ---------------------------------------------------------- */
@@ -430,30 +457,30 @@ store_person_list(struct store *st, const char *partner_id, int32_t at,
 {
 	sqlite3_stmt *s;
 	size_t cap = 0;
-	int rc, step;
+	int rc, step = SQLITE_DONE;
 
 	out->v = NULL;
 	out->n = 0;
-	if ((rc = prep(st, &s, "SELECT " PERSON_COLS " FROM persons "
-	    "WHERE (?1 IS NULL OR partner_id = ?1) AND (?2 IS NULL OR "
-	    "(hab_start <= ?2 AND (hab_end IS NULL OR hab_end >= ?2) AND "
-	    "suspended = 0)) "
-	    "ORDER BY partner_id, last_name, first_name, email, id"))
+	if ((rc = stmt_get(st, STMT_PERSON_LIST, "SELECT " PERSON_COLS
+	    " FROM persons WHERE (?1 IS NULL OR partner_id = ?1) AND "
+	    "(?2 IS NULL OR (hab_start <= ?2 AND (hab_end IS NULL OR "
+	    "hab_end >= ?2) AND suspended = 0)) "
+	    "ORDER BY partner_id, last_name, first_name, email, id", &s))
 	    != STORE_OK)
 		return rc;
-	bind_text(s, 1, partner_id);
-	bind_date(s, 2, at);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	bind_text(st, s, 1, partner_id, &rc);
+	bind_date(st, s, 2, at, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    person_from_row(s, &out->v[out->n]) == -1) {
-			rc = oom(st);
+			rc = store_oom(st);
 			break;
 		}
 		out->n++;
 	}
 	if (rc == STORE_OK && step != SQLITE_DONE)
 		rc = store_sqlerr(st, "person list");
-	sqlite3_finalize(s);
+	stmt_done(s);
 	if (rc != STORE_OK)
 		store_person_list_free(out);
 	return rc;
@@ -467,19 +494,19 @@ count_active(struct store *st, const char *partner_id, int32_t today,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "SELECT count(*) FROM persons WHERE "
-	    "partner_id = ? AND suspended = 0 AND "
-	    "(hab_end IS NULL OR hab_end >= ?)")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_QUOTA_ENDS, "SELECT count(*) FROM persons "
+	    "WHERE partner_id = ? AND suspended = 0 AND "
+	    "(hab_end IS NULL OR hab_end >= ?)", &s)) != STORE_OK)
 		return rc;
-	bind_text(s, 1, partner_id);
-	bind_date(s, 2, today);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		*n = sqlite3_column_int(s, 0);
-		rc = STORE_OK;
-	} else {
-		rc = store_sqlerr(st, "quota count");
+	bind_text(st, s, 1, partner_id, &rc);
+	bind_date(st, s, 2, today, &rc);
+	if (rc == STORE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			*n = sqlite3_column_int(s, 0);
+		else
+			rc = store_sqlerr(st, "quota count");
 	}
-	sqlite3_finalize(s);
+	stmt_done(s);
 	return rc;
 }
 
@@ -511,19 +538,20 @@ store_person_insert(struct store *st, const struct store_person_spec *p,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "INSERT INTO persons (partner_id, last_name, "
-	    "first_name, email, job_title, hab_start, hab_end, created_at, "
-	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8)")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_PERSON_INSERT, "INSERT INTO persons "
+	    "(partner_id, last_name, first_name, email, job_title, hab_start, "
+	    "hab_end, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8)", &s)) != STORE_OK)
 		return rc;
-	bind_text(s, 1, p->partner_id);
-	bind_text(s, 2, p->last_name);
-	bind_text(s, 3, p->first_name);
-	bind_text(s, 4, p->email);
-	bind_text(s, 5, p->job_title != NULL ? p->job_title : "");
-	bind_date(s, 6, p->start);
-	bind_date(s, 7, p->end);
-	bind_ts(s, 8, now);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+	bind_text(st, s, 1, p->partner_id, &rc);
+	bind_text(st, s, 2, p->last_name, &rc);
+	bind_text(st, s, 3, p->first_name, &rc);
+	bind_text(st, s, 4, p->email, &rc);
+	bind_text(st, s, 5, p->job_title != NULL ? p->job_title : "", &rc);
+	bind_date(st, s, 6, p->start, &rc);
+	bind_date(st, s, 7, p->end, &rc);
+	bind_ts(st, s, 8, now, &rc);
+	if (rc == STORE_OK && sqlite3_step(s) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(st->db) ==
 		    SQLITE_CONSTRAINT_UNIQUE)
 			rc = store_seterr(st, STORE_EXISTS, "'%s' is already "
@@ -535,10 +563,10 @@ store_person_insert(struct store *st, const struct store_person_spec *p,
 			    "'%s'", p->partner_id);
 		else
 			rc = store_sqlerr(st, "person insert");
-	} else if (id != NULL) {
+	} else if (rc == STORE_OK && id != NULL) {
 		*id = sqlite3_last_insert_rowid(st->db);
 	}
-	sqlite3_finalize(s);
+	stmt_done(s);
 	return rc;
 }
 
@@ -550,18 +578,22 @@ store_person_update(struct store *st, int64_t id, const char *last_name,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE persons SET last_name = ?, "
-	    "first_name = ?, job_title = ?, hab_start = ?, hab_end = ?, "
-	    "updated_at = ? WHERE id = ?")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_PERSON_UPDATE, "UPDATE persons SET "
+	    "last_name = ?, first_name = ?, job_title = ?, hab_start = ?, "
+	    "hab_end = ?, updated_at = ? WHERE id = ?", &s)) != STORE_OK)
 		return rc;
-	bind_text(s, 1, last_name);
-	bind_text(s, 2, first_name);
-	bind_text(s, 3, job_title != NULL ? job_title : "");
-	bind_date(s, 4, start);
-	bind_date(s, 5, end);
-	bind_ts(s, 6, now);
-	sqlite3_bind_int64(s, 7, id);
-	return step_done(st, s, "person update");
+	bind_text(st, s, 1, last_name, &rc);
+	bind_text(st, s, 2, first_name, &rc);
+	bind_text(st, s, 3, job_title != NULL ? job_title : "", &rc);
+	bind_date(st, s, 4, start, &rc);
+	bind_date(st, s, 5, end, &rc);
+	bind_ts(st, s, 6, now, &rc);
+	bind_int64(st, s, 7, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return step_done(st, s, "person update", NULL);
 }
 
 int
@@ -570,13 +602,17 @@ store_person_set_end(struct store *st, int64_t id, int32_t end, time_t now)
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = prep(st, &s, "UPDATE persons SET hab_end = ?, "
-	    "updated_at = ? WHERE id = ?")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_PERSON_SET_END, "UPDATE persons SET "
+	    "hab_end = ?, updated_at = ? WHERE id = ?", &s)) != STORE_OK)
 		return rc;
-	bind_date(s, 1, end);
-	bind_ts(s, 2, now);
-	sqlite3_bind_int64(s, 3, id);
-	return step_done(st, s, "person end");
+	bind_date(st, s, 1, end, &rc);
+	bind_ts(st, s, 2, now, &rc);
+	bind_int64(st, s, 3, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return step_done(st, s, "person end", NULL);
 }
 
 /* "partner/email": the audit object of a person. */
@@ -605,7 +641,7 @@ store_person_add(struct store *st, const struct store_person_spec *in,
 	if ((rc = store_email_canon(in->email, &email)) != STORE_OK)
 		return rc == STORE_REFUSED ? store_seterr(st, rc, "'%s' is "
 		    "not an email address (local@domain.tld)", in->email) :
-		    oom(st);
+		    store_oom(st);
 	if (is_blank(in->last_name) || is_blank(in->first_name)) {
 		rc = store_seterr(st, STORE_REFUSED, "%s: last and first "
 		    "names are required", email);
@@ -626,7 +662,7 @@ store_person_add(struct store *st, const struct store_person_spec *in,
 	if ((last = clean(in->last_name)) == NULL ||
 	    (first = clean(in->first_name)) == NULL ||
 	    (job = clean(in->job_title)) == NULL) {
-		rc = oom(st);
+		rc = store_oom(st);
 		goto done;
 	}
 	p = *in;
@@ -648,12 +684,12 @@ store_person_add(struct store *st, const struct store_person_spec *in,
 	person_object(&obj, pid, email);
 	buf_printf(&detail, "last_name=%s; first_name=%s; job_title=%s; "
 	    "start=%s; end=%s", last, first, job, d1, d2);
-	rc = obj.failed || detail.failed ? oom(st) :
+	rc = obj.failed || detail.failed ? store_oom(st) :
 	    store_audit_append(st, "admin", actor, "person.add",
 	    buf_str(&obj), buf_str(&detail), now);
 out:
 	store_partner_free(&pa);
-	rc = tx_end(st, rc);
+	rc = store_tx_end(st, rc);
 done:
 	free(email);
 	free(last);
@@ -672,27 +708,27 @@ store_person_get(struct store *st, const char *partner_id, const char *email,
 	struct buf others = BUF_INIT;
 	sqlite3_stmt *s;
 	char *key;
-	int rc, step, n = 0;
+	int rc, step = SQLITE_DONE, n = 0;
 
 	memset(out, 0, sizeof(*out));
 	if ((key = lower_trim(email)) == NULL)
-		return oom(st);
-	if ((rc = prep(st, &s, "SELECT " PERSON_COLS " FROM persons "
-	    "WHERE email = ?1 AND (?2 IS NULL OR partner_id = ?2) "
-	    "ORDER BY partner_id")) != STORE_OK)
+		return store_oom(st);
+	if ((rc = stmt_get(st, STMT_PERSON_BY_EMAIL, "SELECT " PERSON_COLS
+	    " FROM persons WHERE email = ?1 AND (?2 IS NULL OR "
+	    "partner_id = ?2) ORDER BY partner_id", &s)) != STORE_OK)
 		goto done;
-	bind_text(s, 1, key);
-	bind_text(s, 2, partner_id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	bind_text(st, s, 1, key, &rc);
+	bind_text(st, s, 2, partner_id, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n == 0) {
 			if (person_from_row(s, out) == -1) {
-				rc = oom(st);
+				rc = store_oom(st);
 				break;
 			}
 			buf_puts(&others, out->partner_id);
 		} else {
 			if (person_from_row(s, &extra) == -1) {
-				rc = oom(st);
+				rc = store_oom(st);
 				break;
 			}
 			buf_printf(&others, ", %s", extra.partner_id);
@@ -711,7 +747,7 @@ store_person_get(struct store *st, const char *partner_id, const char *email,
 		rc = store_seterr(st, STORE_REFUSED, "'%s' is in the annex of "
 		    "several partners (%s): name the partner (--partner)", key,
 		    buf_str(&others));
-	sqlite3_finalize(s);
+	stmt_done(s);
 	if (rc != STORE_OK)
 		store_person_free(out);
 done:
@@ -734,19 +770,19 @@ store_person_end(struct store *st, const char *partner_id, const char *email,
 	if ((rc = store_tx_begin(st)) != STORE_OK)
 		return rc;
 	if ((rc = store_person_get(st, partner_id, email, &cur)) != STORE_OK)
-		return tx_end(st, rc);
+		return store_tx_end(st, rc);
 	if ((rc = store_person_set_end(st, cur.id, end, now)) != STORE_OK)
 		goto out;
 	store_date_text(cur.end, d0);
 	store_date_text(end, d1);
 	snprintf(detail, sizeof(detail), "end: %s -> %s", d0, d1);
 	person_object(&obj, cur.partner_id, cur.email);
-	rc = obj.failed ? oom(st) : store_audit_append(st, "admin", actor,
+	rc = obj.failed ? store_oom(st) : store_audit_append(st, "admin", actor,
 	    "person.end", buf_str(&obj), detail, now);
 out:
 	store_person_free(&cur);
 	buf_free(&obj);
-	return tx_end(st, rc);
+	return store_tx_end(st, rc);
 }
 
 static int
@@ -766,11 +802,11 @@ person_set_suspended(struct store *st, const char *partner_id,
 		return store_seterr(st, STORE_REFUSED, "a reason is required "
 		    "to suspend");
 	if (suspend && (why = clean(reason)) == NULL)
-		return oom(st);
+		return store_oom(st);
 	if ((rc = store_tx_begin(st)) != STORE_OK)
 		goto done;
 	if ((rc = store_person_get(st, partner_id, email, &cur)) != STORE_OK) {
-		rc = tx_end(st, rc);
+		rc = store_tx_end(st, rc);
 		goto done;
 	}
 	if (cur.suspended == suspend) {
@@ -787,14 +823,19 @@ person_set_suspended(struct store *st, const char *partner_id,
 		    cur.end == DATE_NONE || cur.end >= today)) != STORE_OK)
 			goto out;
 	}
-	if ((rc = prep(st, &s, "UPDATE persons SET suspended = ?, "
-	    "suspend_reason = ?, updated_at = ? WHERE id = ?")) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_PERSON_SET_SUSPENDED, "UPDATE persons SET "
+	    "suspended = ?, suspend_reason = ?, updated_at = ? WHERE id = ?",
+	    &s)) != STORE_OK)
 		goto out;
-	sqlite3_bind_int(s, 1, suspend);
-	bind_text(s, 2, why);
-	bind_ts(s, 3, now);
-	sqlite3_bind_int64(s, 4, cur.id);
-	if ((rc = step_done(st, s, "person suspend")) != STORE_OK)
+	bind_int64(st, s, 1, suspend, &rc);
+	bind_text(st, s, 2, why, &rc);
+	bind_ts(st, s, 3, now, &rc);
+	bind_int64(st, s, 4, cur.id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "person suspend", NULL)) != STORE_OK)
 		goto out;
 	person_object(&obj, cur.partner_id, cur.email);
 	if (suspend)
@@ -802,13 +843,13 @@ person_set_suspended(struct store *st, const char *partner_id,
 	else
 		buf_printf(&detail, "was suspended: %s",
 		    cur.suspend_reason ? cur.suspend_reason : "");
-	rc = obj.failed || detail.failed ? oom(st) : store_audit_append(st,
+	rc = obj.failed || detail.failed ? store_oom(st) : store_audit_append(st,
 	    "admin", actor, suspend ? "person.suspend" : "person.resume",
 	    buf_str(&obj), buf_str(&detail), now);
 out:
 	store_person_free(&cur);
 	store_partner_free(&pa);
-	rc = tx_end(st, rc);
+	rc = store_tx_end(st, rc);
 done:
 	free(why);
 	buf_free(&obj);
@@ -856,32 +897,32 @@ store_habilitations(struct store *st, const char *email,
 	sqlite3_stmt *s;
 	size_t cap = 0, ocap = 0;
 	char *key;
-	int rc, step, fail = 0;
+	int rc, step = SQLITE_DONE, fail = 0;
 
 	out->v = NULL;
 	out->owned = NULL;
 	out->n = 0;
 	if ((key = lower_trim(email)) == NULL)
-		return oom(st);
-	if ((rc = prep(st, &s, "SELECT p.partner_id, pa.convention_start, "
-	    "pa.convention_end, pa.suspended, p.hab_start, p.hab_end, "
-	    "p.suspended FROM persons p JOIN partners pa "
-	    "ON pa.id = p.partner_id WHERE p.email = ? "
-	    "ORDER BY p.partner_id")) != STORE_OK) {
+		return store_oom(st);
+	if ((rc = stmt_get(st, STMT_HABILITATIONS, "SELECT p.partner_id, "
+	    "pa.convention_start, pa.convention_end, pa.suspended, "
+	    "p.hab_start, p.hab_end, p.suspended FROM persons p "
+	    "JOIN partners pa ON pa.id = p.partner_id WHERE p.email = ? "
+	    "ORDER BY p.partner_id", &s)) != STORE_OK) {
 		free(key);
 		return rc;
 	}
-	bind_text(s, 1, key);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+	bind_text(st, s, 1, key, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    ARRAY_RESERVE(out->owned, ocap, out->n)) {
-			rc = oom(st);
+			rc = store_oom(st);
 			break;
 		}
 		hb = &out->v[out->n];
 		out->owned[out->n] = col_str0(s, 0, &fail);
 		if (fail) {
-			rc = oom(st);
+			rc = store_oom(st);
 			break;
 		}
 		hb->partner_id = out->owned[out->n];
@@ -895,7 +936,7 @@ store_habilitations(struct store *st, const char *email,
 	}
 	if (rc == STORE_OK && step != SQLITE_DONE)
 		rc = store_sqlerr(st, "habilitations");
-	sqlite3_finalize(s);
+	stmt_done(s);
 	free(key);
 	if (rc != STORE_OK)
 		store_habilitations_free(out);

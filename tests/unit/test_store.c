@@ -1,8 +1,9 @@
 /*
  * test_store - the sqlite store: migrations, partners, persons and their
  * quota, the habilitation lookup, decisions, the outbox and the audit
- * chain.  Each test runs on a fresh database in its own temporary folder;
- * raw sqlite3 is used only to look behind the API (modes, tampering).
+ * chain, the statement cache and checked binds.  Each test runs on a fresh
+ * database in its own temporary folder; raw sqlite3 is used only to look
+ * behind the API (modes, tampering, limits, prepared statements).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,8 @@
 #include "balp/store_audit.h"
 #include "balp/store_decision.h"
 #include "balp/store_partner.h"
+/* Only for store_db(): some tests look behind the API at the connection. */
+#include "../../src/store/store_priv.h"
 
 #define NOW	((time_t)1790000000)	/* 2026-09-21T... UTC */
 #define ACTOR	"admin-test"
@@ -1150,6 +1153,202 @@ test_audit_chain_continues(void **state)
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 6);
 }
 
+/* ---- statement cache and binds ----------------------------------------- */
+
+/* Prepared statements alive on the connection; *busy: how many stepping. */
+static int
+count_stmts(sqlite3 *db, int *busy, int *max_runs)
+{
+	sqlite3_stmt *s = NULL;
+	int n = 0, runs;
+
+	*busy = 0;
+	*max_runs = 0;
+	while ((s = sqlite3_next_stmt(db, s)) != NULL) {
+		n++;
+		if (sqlite3_stmt_busy(s))
+			(*busy)++;
+		runs = sqlite3_stmt_status(s, SQLITE_STMTSTATUS_RUN, 0);
+		if (runs > *max_runs)
+			*max_runs = runs;
+	}
+	return n;
+}
+
+/* One round of the per-message reads and an admin list or two. */
+static void
+read_round(struct store *st, int64_t want_id)
+{
+	struct store_decision got;
+	struct store_habilitations h;
+	struct store_partner p;
+	struct store_person_list l;
+
+	assert_int_equal(store_decision_find(st, "maildir", "cached", &got),
+	    STORE_OK);
+	assert_int_equal(got.id, want_id);
+	assert_string_equal(got.reasons, "nir_invalid,name_missing");
+	store_decision_free(&got);
+	assert_int_equal(store_decision_find(st, "maildir", "never", &got),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_habilitations(st, "a@x.fr", &h), STORE_OK);
+	assert_int_equal(h.n, 1);
+	assert_string_equal(h.v[0].partner_id, "apeai");
+	store_habilitations_free(&h);
+	assert_int_equal(store_partner_get(st, "apeai", &p), STORE_OK);
+	assert_string_equal(p.name, "Partenaire");
+	store_partner_free(&p);
+	assert_int_equal(store_person_list(st, "apeai", DATE_NONE, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	store_person_list_free(&l);
+}
+
+/* Each statement is prepared once and reused: same answers, no growth. */
+static void
+test_stmt_cache_reuses(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("cached");
+	sqlite3 *db = store_db(fx->st);
+	int64_t id = 0;
+	int n0, n, busy, runs, i;
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    &id), STORE_OK);
+	read_round(fx->st, id);
+	n0 = count_stmts(db, &busy, &runs);
+	assert_int_equal(busy, 0);
+	for (i = 0; i < 200; i++)
+		read_round(fx->st, id);
+	n = count_stmts(db, &busy, &runs);
+	assert_int_equal(n, n0);
+	/* Every path handed its statement back (reset, not left stepping). */
+	assert_int_equal(busy, 0);
+	assert_true(runs >= 200);
+}
+
+/* store_close finalizes every cached statement: sqlite frees everything. */
+static void
+test_stmt_cache_close_releases(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st;
+	struct store_decision_spec d = decision_spec("cached");
+	struct buf err = BUF_INIT;
+	char path[160];
+	sqlite3_int64 before;
+	int64_t id = 0;
+
+	snprintf(path, sizeof(path), "%s/other.db", fx->dir);
+	before = sqlite3_memory_used();
+	assert_int_equal(store_open(path, &st, &err), STORE_OK);
+	add_partner(st, "apeai", DATE_NONE, DATE_NONE, 2);
+	assert_int_equal(add_person(st, "apeai", "a@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	assert_int_equal(store_decision_record(st, &d, NULL, "balpd", NOW,
+	    &id), STORE_OK);
+	read_round(st, id);
+	store_close(st);
+	/* An unfinalized statement would keep the connection (a zombie). */
+	assert_int_equal(sqlite3_memory_used(), before);
+	buf_free(&err);
+}
+
+static char *
+big_value(size_t n)
+{
+	char *v = malloc(n + 1);
+
+	assert_non_null(v);
+	memset(v, 'x', n);
+	v[n] = '\0';
+	return v;
+}
+
+/*
+ * A bind that fails (here: over the length limit) is an error, never a
+ * NULL stored in place of the value; nothing of the decision remains.
+ */
+static void
+test_decision_bind_failure(void **state)
+{
+	static const char *const fields[] = {
+		"message_id", "type", "partner_id", "queue", "notice subject",
+		"notice body",
+	};
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_notice n;
+	sqlite3 *db = store_db(fx->st);
+	char *big = big_value(4000);
+	int old;
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		d = decision_spec("ref-big");
+		n.recipient = "a@x.fr";
+		n.subject = "s";
+		n.body = "b";
+		switch (i) {
+		case 0: d.message_id = big; break;
+		case 1: d.type = big; break;
+		case 2: d.partner_id = big; break;
+		case 3: d.queue = big; break;
+		case 4: n.subject = big; break;
+		case 5: n.body = big; break;
+		}
+		old = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 1000);
+		if (store_decision_record(fx->st, &d, &n, "balpd", NOW, NULL)
+		    != STORE_ERROR)
+			fail_msg("%s: a too big value was accepted",
+			    fields[i]);
+		sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old);
+		assert_non_null(strstr(store_errmsg(fx->st), "too big"));
+		/* The message names the statement, not the value. */
+		assert_null(strstr(store_errmsg(fx->st), "xxxxxxxxxx"));
+		assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+		    "decisions"), 0);
+		assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+		    "outbox"), 0);
+		assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+		    "audit"), 0);
+	}
+	/* The connection and its cached statements are fine afterwards. */
+	d = decision_spec("ref-big");
+	n.subject = "s";
+	n.body = "b";
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    NULL), STORE_OK);
+	free(big);
+}
+
+/* The same for an admin write: no partner without its name. */
+static void
+test_partner_bind_failure(void **state)
+{
+	struct fx *fx = *state;
+	struct store_partner_spec p = { "big", NULL, NULL, DATE_NONE,
+	    DATE_NONE, STORE_NO_QUOTA };
+	sqlite3 *db = store_db(fx->st);
+	char *big = big_value(4000);
+	int old;
+
+	p.name = big;
+	old = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 1000);
+	assert_int_equal(store_partner_add(fx->st, &p, ACTOR, NOW),
+	    STORE_ERROR);
+	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old);
+	assert_non_null(strstr(store_errmsg(fx->st), "too big"));
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM partners"),
+	    0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 0);
+	free(big);
+}
+
 /* ---- helpers ---------------------------------------------------------- */
 
 static void
@@ -1246,6 +1445,10 @@ main(void)
 		T(test_audit_verify_rehashed_row),
 		T(test_audit_verify_deleted_row),
 		T(test_audit_chain_continues),
+		T(test_stmt_cache_reuses),
+		T(test_stmt_cache_close_releases),
+		T(test_decision_bind_failure),
+		T(test_partner_bind_failure),
 		cmocka_unit_test(test_email_canon),
 		cmocka_unit_test(test_timestamp),
 	};
