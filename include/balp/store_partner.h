@@ -125,9 +125,16 @@ struct store_person_list {
  * Adds a person to a partner's annex.  STORE_NOTFOUND if the partner does
  * not exist; STORE_EXISTS if the partner already has that email;
  * STORE_REFUSED for a missing field, an email that is not local@domain.tld,
- * end < start, or the quota: when the partner has max_persons, its persons
- * habilitated on `today` or later (not ended before today, not suspended)
- * plus this one (if it is not itself ended before today) may not exceed it.
+ * end < start, or the quota.
+ *
+ * The quota, one rule wherever it is checked (here, store_person_resume,
+ * annex_import): on `today`, the persons of the partner who count are
+ * those not ended -- habilitation open or ending on today or later --
+ * suspended ones included (a suspension is a pause: the place stays
+ * taken).  A change is refused when, after it, more persons count than
+ * max_persons.  So a partner over its quota (lowered since) takes no add
+ * nor resume until it is back under it.
+ *
  * *id (may be NULL) gets the new row id.  Audit: person.add.
  */
 int	 store_person_add(struct store *, const struct store_person_spec *,
@@ -152,8 +159,9 @@ int	 store_person_suspend(struct store *, const char *partner_id,
 	    const char *email, const char *reason, const char *actor,
 	    time_t now);
 /*
- * STORE_REFUSED if not suspended, or if resuming would exceed the
- * partner's quota on `today`.  Audit: person.resume.
+ * STORE_REFUSED if not suspended, or if the partner is over its quota on
+ * `today` (the quota rule: see store_person_add; the suspended person
+ * already counts).  Audit: person.resume.
  */
 int	 store_person_resume(struct store *, const char *partner_id,
 	    const char *email, int32_t today, const char *actor, time_t now);

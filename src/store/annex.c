@@ -1019,8 +1019,8 @@ annex_import(struct store *st, const char *partner_id,
 {
 	struct store_partner pa;
 	struct store_person_list cur;
-	char d[11];
-	size_t i, active = 0;
+	int32_t *ends = NULL;
+	size_t i;
 	int rc;
 
 	memset(plan, 0, sizeof(*plan));
@@ -1040,18 +1040,21 @@ annex_import(struct store *st, const char *partner_id,
 	    (rc = store_person_list(st, plan->partner_id, DATE_NONE, &cur))
 	    != STORE_OK || (rc = build_plan(st, rows, &cur, plan)) != STORE_OK)
 		goto out;
-	for (i = 0; i < rows->n; i++)
-		if (rows->v[i].end == DATE_NONE || rows->v[i].end >= today)
-			active++;
-	if (pa.max_persons != STORE_NO_QUOTA &&
-	    active > (size_t)pa.max_persons) {
-		store_date_text(today, d);
-		rc = store_seterr(st, STORE_REFUSED, "partner '%s' quota "
-		    "exceeded: the file habilitates %zu persons on %s or "
-		    "later, the quota is %d", pa.id, active, d,
-		    pa.max_persons);
+	/*
+	 * The one quota rule (store_quota_check), applied to the list the
+	 * partner sends: it is exhaustive, so it replaces the stored one
+	 * (the persons it leaves out are ended by this import).  Its rows
+	 * count whatever their state in the store, suspended included.
+	 */
+	if ((ends = calloc(rows->n + 1, sizeof(*ends))) == NULL) {
+		rc = store_seterr(st, STORE_ERROR, "out of memory");
 		goto out;
 	}
+	for (i = 0; i < rows->n; i++)
+		ends[i] = rows->v[i].end;
+	if ((rc = store_quota_check(st, &pa, today, ends, rows->n, 1))
+	    != STORE_OK)
+		goto out;
 	if (dry_run)
 		goto out;
 	if ((rc = apply_plan(st, plan, rows, actor, now)) == STORE_OK &&
@@ -1062,6 +1065,7 @@ out:
 		store_tx_rollback(st);
 	store_partner_free(&pa);
 	store_person_list_free(&cur);
+	free(ends);
 	return rc;
 }
 

@@ -486,47 +486,59 @@ store_person_list(struct store *st, const char *partner_id, int32_t at,
 	return rc;
 }
 
-/* Persons of a partner habilitated on today or later, not suspended. */
+/*
+ * The quota rule, written here only (DESIGN.md: "persons not ended count,
+ * suspended ones included"): a person counts on `today` while the
+ * habilitation is open or ends on today or later (the end day is valid),
+ * whether suspended or not.
+ */
 static int
-count_active(struct store *st, const char *partner_id, int32_t today,
-    int *n)
+quota_counts(int32_t end, int32_t today)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = stmt_get(st, STMT_QUOTA_ENDS, "SELECT count(*) FROM persons "
-	    "WHERE partner_id = ? AND suspended = 0 AND "
-	    "(hab_end IS NULL OR hab_end >= ?)", &s)) != STORE_OK)
-		return rc;
-	bind_text(st, s, 1, partner_id, &rc);
-	bind_date(st, s, 2, today, &rc);
-	if (rc == STORE_OK) {
-		if (sqlite3_step(s) == SQLITE_ROW)
-			*n = sqlite3_column_int(s, 0);
-		else
-			rc = store_sqlerr(st, "quota count");
-	}
-	stmt_done(s);
-	return rc;
+	return end == DATE_NONE || end >= today;
 }
 
-/* Refuses when `adding` more active persons would pass the quota. */
-static int
-quota_check(struct store *st, const struct store_partner *pa, int32_t today,
-    int adding)
+/*
+ * Refuses (STORE_REFUSED) when, after a change, more persons of pa would
+ * count than its quota: the stored persons (unless replace: an exhaustive
+ * annex replaces them, those it leaves out are ended by it) plus the
+ * persons whose end dates are ends[0..n).
+ */
+int
+store_quota_check(struct store *st, const struct store_partner *pa,
+    int32_t today, const int32_t *ends, size_t n, int replace)
 {
+	sqlite3_stmt *s;
+	size_t count = 0, i;
 	char d[11];
-	int n = 0, rc;
+	int rc = STORE_OK, step = SQLITE_DONE;
 
-	if (pa->max_persons == STORE_NO_QUOTA || adding == 0)
+	if (pa->max_persons == STORE_NO_QUOTA)
 		return STORE_OK;
-	if ((rc = count_active(st, pa->id, today, &n)) != STORE_OK)
-		return rc;
-	if (n + adding > pa->max_persons) {
+	if (!replace) {
+		if ((rc = stmt_get(st, STMT_QUOTA_ENDS, "SELECT hab_end FROM "
+		    "persons WHERE partner_id = ?", &s)) != STORE_OK)
+			return rc;
+		bind_text(st, s, 1, pa->id, &rc);
+		while (rc == STORE_OK &&
+		    (step = sqlite3_step(s)) == SQLITE_ROW)
+			if (quota_counts(col_date(s, 0), today))
+				count++;
+		if (rc == STORE_OK && step != SQLITE_DONE)
+			rc = store_sqlerr(st, "quota count");
+		stmt_done(s);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	for (i = 0; i < n; i++)
+		if (quota_counts(ends[i], today))
+			count++;
+	if (count > (size_t)pa->max_persons) {
 		store_date_text(today, d);
 		return store_seterr(st, STORE_REFUSED, "partner '%s' quota "
-		    "exceeded: %d persons habilitated on %s or later, the "
-		    "quota is %d", pa->id, n + adding, d, pa->max_persons);
+		    "exceeded: %zu persons habilitated on %s or later "
+		    "(suspended ones count), the quota is %d", pa->id, count,
+		    d, pa->max_persons);
 	}
 	return STORE_OK;
 }
@@ -676,8 +688,8 @@ store_person_add(struct store *st, const struct store_person_spec *in,
 		goto done;
 	if ((rc = store_partner_get(st, pid, &pa)) != STORE_OK)
 		goto out;
-	if ((rc = quota_check(st, &pa, today,
-	    p.end == DATE_NONE || p.end >= today)) != STORE_OK)
+	if ((rc = store_quota_check(st, &pa, today, &p.end, 1, 0))
+	    != STORE_OK)
 		goto out;
 	if ((rc = store_person_insert(st, &p, now, id)) != STORE_OK)
 		goto out;
@@ -819,8 +831,8 @@ person_set_suspended(struct store *st, const char *partner_id,
 		if ((rc = store_partner_get(st, cur.partner_id, &pa))
 		    != STORE_OK)
 			goto out;
-		if ((rc = quota_check(st, &pa, today,
-		    cur.end == DATE_NONE || cur.end >= today)) != STORE_OK)
+		if ((rc = store_quota_check(st, &pa, today, NULL, 0, 0))
+		    != STORE_OK)
 			goto out;
 	}
 	if ((rc = stmt_get(st, STMT_PERSON_SET_SUSPENDED, "UPDATE persons SET "

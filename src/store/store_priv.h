@@ -164,6 +164,16 @@ int	 store_audit_append(struct store *, const char *kind,
 	    const char *detail, time_t now);
 
 /*
+ * The quota rule, the one place it is written (store_partner.c; the rule:
+ * see store_person_add in store_partner.h).  STORE_REFUSED, with the
+ * message, when more persons of pa would count on today than its quota:
+ * the stored ones (none when replace: an exhaustive annex replaces them)
+ * plus those whose habilitation ends are ends[0..n).
+ */
+int	 store_quota_check(struct store *, const struct store_partner *pa,
+	    int32_t today, const int32_t *ends, size_t n, int replace);
+
+/*
  * Person writes without transaction, audit nor quota: the caller checked
  * the values (clean names, canonical email, dates) and holds the
  * transaction.  NULL job_title = "".  store_partner.c.

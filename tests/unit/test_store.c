@@ -527,15 +527,92 @@ test_person_add_quota(void **state)
 	    ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_OK);
-	/* A suspended person does not count. */
+	/* A suspended person still counts (one quota rule, DESIGN.md). */
 	assert_int_equal(store_person_suspend(fx->st, NULL, "b@x.fr",
 	    "left without notice", ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "d@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "quota"));
+	/* So resuming them takes no new place. */
+	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
+	    ACTOR, NOW), STORE_OK);
+}
+
+/*
+ * The quota is one rule wherever it is checked: persons not ended count,
+ * suspended ones included.  Adding beside a suspended person at the quota
+ * is refused; nothing is written.
+ */
+static void
+test_quota_suspended_counts_on_add(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person_list l;
+	int32_t today = D("2026-06-01");
+	long audit;
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, 2);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_OK);
-	/* And resuming them would now pass the quota. */
+	assert_int_equal(add_person(fx->st, "apeai", "b@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+	assert_int_equal(store_person_suspend(fx->st, "apeai", "b@x.fr",
+	    "password shared", ACTOR, NOW), STORE_OK);
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "3 persons"));
+	assert_non_null(strstr(store_errmsg(fx->st), "suspended ones count"));
+	assert_non_null(strstr(store_errmsg(fx->st), "quota is 2"));
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit);
+	assert_int_equal(store_person_list(fx->st, "apeai", DATE_NONE, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 2);
+	store_person_list_free(&l);
+	/* Ending the suspended person (yesterday) frees the place. */
+	assert_int_equal(store_person_end(fx->st, "apeai", "b@x.fr",
+	    today - 1, ACTOR, NOW), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+}
+
+/*
+ * Resuming a suspended person at the quota is fine (they kept their
+ * place); over a quota lowered since, it is refused until a place frees.
+ */
+static void
+test_quota_resume(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person p;
+	int32_t today = D("2026-06-01");
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, 2);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "b@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+	assert_int_equal(store_person_suspend(fx->st, NULL, "b@x.fr", "r",
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
+	    ACTOR, NOW), STORE_OK);
+
+	assert_int_equal(store_person_suspend(fx->st, NULL, "b@x.fr", "r",
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_partner_set_max_persons(fx->st, "apeai", 1,
+	    ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
 	    ACTOR, NOW), STORE_REFUSED);
-	assert_non_null(strstr(store_errmsg(fx->st), "quota"));
+	assert_non_null(strstr(store_errmsg(fx->st), "quota is 1"));
+	assert_int_equal(store_person_get(fx->st, NULL, "b@x.fr", &p),
+	    STORE_OK);
+	assert_true(p.suspended);
+	store_person_free(&p);
+	assert_int_equal(store_person_end(fx->st, NULL, "a@x.fr", today - 1,
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
+	    ACTOR, NOW), STORE_OK);
 }
 
 static void
@@ -1426,6 +1503,8 @@ main(void)
 		T(test_person_add_and_get),
 		T(test_person_add_refusals),
 		T(test_person_add_quota),
+		T(test_quota_suspended_counts_on_add),
+		T(test_quota_resume),
 		T(test_person_end),
 		T(test_person_suspend_resume),
 		T(test_person_list_at),
