@@ -75,10 +75,12 @@ audit_head(struct store *st)
 	const char *p;
 	int rc;
 
+	/* Outside a transaction the head could move under us. */
+	if ((rc = store_tx_required(st, "audit append")) != STORE_OK)
+		return rc;
 	if (st->head_known)
 		return STORE_OK;
-	if ((rc = store_tx_required(st, "audit append")) != STORE_OK ||
-	    (rc = stmt_get(st, STMT_AUDIT_HEAD, "SELECT id, hash FROM audit "
+	if ((rc = stmt_get(st, STMT_AUDIT_HEAD, "SELECT id, hash FROM audit "
 	    "ORDER BY id DESC LIMIT 1", &s)) != STORE_OK)
 		return rc;
 	st->head_id = 0;

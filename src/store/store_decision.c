@@ -2,9 +2,11 @@
  * store_decision - decisions and the outbox (see
  * include/balp/store_decision.h).
  *
- * A decision, its audit row and its notice are one transaction: either
- * the message has all three or none, so the pipeline can move it once the
- * commit returned, and find it again after a crash.
+ * A decision, its audit row and its notice (with the notice's own audit
+ * row) are in one transaction: either the message has all or none, so the
+ * pipeline can move it once the commit returned, and find it again after
+ * a crash.  A batch is one transaction holding many decisions: one COMMIT,
+ * one fdatasync, for a whole pass.
  *
  * Ownership: result structs own their strings (their *_free).  Failure: a
  * status, message in store_errmsg().
@@ -17,7 +19,12 @@
 #include <string.h>
 
 #include "balp/array.h"
+#include "balp/json.h"
+#include "balp/text.h"
 #include "store_priv.h"
+
+/* The audit actor of the notifier's reports (sent, failed). */
+#define NOTIFIER_ACTOR	"notifier"
 
 /* ---- decisions -------------------------------------------------------- */
 
@@ -150,7 +157,7 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 
 static int
 outbox_insert(struct store *st, int64_t decision_id,
-    const struct store_notice *n, time_t now)
+    const struct store_notice *n, time_t now, int64_t *id)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -169,19 +176,19 @@ outbox_insert(struct store *st, int64_t decision_id,
 		stmt_done(s);
 		return rc;
 	}
-	return step_done(st, s, "outbox insert", NULL);
+	if ((rc = step_done(st, s, "outbox insert", NULL)) == STORE_OK)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
 }
 
-int
-store_decision_record(struct store *st, const struct store_decision_spec *d,
-    const struct store_notice *notice, const char *actor, time_t now,
-    int64_t *idp)
+/*
+ * The checks of a decision before any write; fills *reasons with its
+ * codes.  STORE_REFUSED with the message (never the pseudonym's value).
+ */
+static int
+decision_check(struct store *st, const struct store_decision_spec *d,
+    const struct store_notice *notice, struct buf *reasons)
 {
-	struct buf reasons = BUF_INIT, detail = BUF_INIT, obj = BUF_INIT;
-	char *sender = NULL;
-	int64_t id = 0;
-	int rc;
-
 	if (is_blank(d->source) || is_blank(d->source_ref))
 		return store_seterr(st, STORE_REFUSED, "decision: source and "
 		    "source_ref required");
@@ -199,24 +206,65 @@ store_decision_record(struct store *st, const struct store_decision_spec *d,
 	    notice->subject == NULL || notice->body == NULL))
 		return store_seterr(st, STORE_REFUSED, "decision: a notice "
 		    "needs a recipient, a subject and a body");
-	if (reasons_text(d->reasons, &reasons) == -1) {
-		buf_free(&reasons);
+	buf_reset(reasons);
+	if (reasons_text(d->reasons, reasons) == -1)
 		return store_seterr(st, STORE_REFUSED, "decision: unknown "
 		    "reason bit in 0x%" PRIx32, (uint32_t)d->reasons);
-	}
+	if (reasons->failed)
+		return store_oom(st);
+	return STORE_OK;
+}
+
+/* The notice's outbox row and its audit row notice.queue. */
+static int
+notice_queue(struct store *st, int64_t decision_id,
+    const struct store_notice *notice, const char *actor, time_t now)
+{
+	struct buf obj = BUF_INIT, detail = BUF_INIT;
+	int64_t oid = 0;
+	int rc;
+
+	if ((rc = outbox_insert(st, decision_id, notice, now, &oid))
+	    != STORE_OK)
+		return rc;
+	buf_printf(&obj, "outbox/%" PRId64, oid);
+	/* Ids and the recipient only: subject and body may name someone. */
+	buf_printf(&detail, "decision=%" PRId64 "; recipient=%s",
+	    decision_id, notice->recipient);
+	rc = obj.failed || detail.failed ? store_oom(st) :
+	    store_audit_append(st, "decision", actor, "notice.queue",
+	    buf_str(&obj), buf_str(&detail), now);
+	buf_free(&obj);
+	buf_free(&detail);
+	return rc;
+}
+
+int
+store_batch_add(struct store *st, const struct store_decision_spec *d,
+    const struct store_notice *notice, const char *actor, time_t now,
+    int64_t *idp)
+{
+	struct buf reasons = BUF_INIT, detail = BUF_INIT, obj = BUF_INIT;
+	char *sender = NULL;
+	int64_t id = 0;
+	int rc;
+
+	if ((rc = store_tx_required(st, "decision: store_batch_add")) !=
+	    STORE_OK ||
+	    (rc = decision_check(st, d, notice, &reasons)) != STORE_OK)
+		goto done;
 	if (d->sender != NULL && (sender = lower_trim(d->sender)) == NULL) {
 		rc = store_oom(st);
 		goto done;
 	}
-
-	if ((rc = store_tx_begin(st)) != STORE_OK)
-		goto done;
+	/*
+	 * First write of the decision: STORE_EXISTS here leaves nothing of
+	 * it, and a constraint error undoes only its own statement, so the
+	 * transaction (the rest of the batch) goes on.
+	 */
 	if ((rc = decision_insert(st, d, sender, buf_str(&reasons), now, &id))
 	    != STORE_OK)
-		goto out;
-	if (notice != NULL &&
-	    (rc = outbox_insert(st, id, notice, now)) != STORE_OK)
-		goto out;
+		goto done;
 	buf_printf(&obj, "decision/%" PRId64, id);
 	buf_printf(&detail, "source=%s; ref=%s; outcome=%s; reasons=%s; "
 	    "type=%s; partner=%s; sender=%s; queue=%s; notice=%s", d->source,
@@ -224,12 +272,17 @@ store_decision_record(struct store *st, const struct store_decision_spec *d,
 	    d->type ? d->type : "(none)",
 	    d->partner_id ? d->partner_id : "(none)",
 	    sender ? sender : "(none)", d->queue, notice ? "yes" : "no");
-	rc = obj.failed || detail.failed || reasons.failed ? store_oom(st) :
-	    store_audit_append(st, "decision", actor, "decision.record",
-	    buf_str(&obj), buf_str(&detail), now);
-out:
-	rc = store_tx_end(st, rc);
-	if (rc == STORE_OK && idp != NULL)
+	if (obj.failed || detail.failed) {
+		rc = store_oom(st);
+		goto done;
+	}
+	if ((rc = store_audit_append(st, "decision", actor, "decision.record",
+	    buf_str(&obj), buf_str(&detail), now)) != STORE_OK)
+		goto done;
+	if (notice != NULL &&
+	    (rc = notice_queue(st, id, notice, actor, now)) != STORE_OK)
+		goto done;
+	if (idp != NULL)
 		*idp = id;
 done:
 	free(sender);
@@ -237,6 +290,56 @@ done:
 	buf_free(&detail);
 	buf_free(&obj);
 	return rc;
+}
+
+int
+store_batch_begin(struct store *st)
+{
+	return store_tx_begin(st);
+}
+
+int
+store_batch_commit(struct store *st)
+{
+	int rc;
+
+	if ((rc = store_tx_required(st, "store_batch_commit")) != STORE_OK)
+		return rc;
+	return store_tx_commit(st);
+}
+
+void
+store_batch_abort(struct store *st)
+{
+	store_tx_rollback(st);
+}
+
+int
+store_decision_record(struct store *st, const struct store_decision_spec *d,
+    const struct store_notice *notice, const char *actor, time_t now,
+    int64_t *idp)
+{
+	struct buf reasons = BUF_INIT;
+	int64_t id = 0;
+	int rc;
+
+	/* Refuse a bad spec before taking the write lock. */
+	rc = decision_check(st, d, notice, &reasons);
+	buf_free(&reasons);
+	if (rc != STORE_OK)
+		return rc;
+	if ((rc = store_batch_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = store_batch_add(st, d, notice, actor, now, &id))
+	    != STORE_OK) {
+		store_batch_abort(st);
+		return rc;
+	}
+	if ((rc = store_batch_commit(st)) != STORE_OK)
+		return rc;
+	if (idp != NULL)
+		*idp = id;
+	return STORE_OK;
 }
 
 int
@@ -269,6 +372,120 @@ store_decision_find(struct store *st, const char *source,
 		rc = store_sqlerr(st, "decision find");
 	}
 	stmt_done(s);
+	return rc;
+}
+
+/* refs sorted by text, to map each row found back to its entries. */
+struct ref_slot {
+	const char	*ref;
+	size_t		 i;
+};
+
+static int
+ref_slot_cmp(const void *a, const void *b)
+{
+	const struct ref_slot *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->ref, y->ref)) != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Fills every out[] whose ref is the current row's (a ref may repeat). */
+static int
+find_many_row(sqlite3_stmt *s, const struct ref_slot *slot, size_t nslot,
+    struct store_decision *out)
+{
+	const char *ref = (const char *)sqlite3_column_text(s, 3);
+	size_t lo = 0, hi = nslot, mid;
+
+	if (ref == NULL)
+		return 0;
+	while (lo < hi) {		/* the first slot >= ref */
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(slot[mid].ref, ref) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < nslot && strcmp(slot[lo].ref, ref) == 0; lo++) {
+		if (out[slot[lo].i].id != 0)
+			continue;
+		if (decision_from_row(s, &out[slot[lo].i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_decision_find_many(struct store *st, const char *source,
+    const char *const *refs, size_t n, struct store_decision *out)
+{
+	struct buf json = BUF_INIT;
+	struct ref_slot *slot = NULL;
+	struct store_decision one;
+	sqlite3_stmt *s = NULL;
+	size_t i, nslot = 0;
+	int rc = STORE_OK, step = SQLITE_DONE;
+
+	if (n > 0)
+		memset(out, 0, n * sizeof(*out));
+	if (n == 0)
+		return STORE_OK;
+	if ((slot = calloc(n, sizeof(*slot))) == NULL)
+		return store_oom(st);
+	buf_putc(&json, '[');
+	for (i = 0; i < n; i++) {
+		if (refs[i] == NULL)
+			continue;
+		/* JSON carries UTF-8 only: another ref is looked up alone. */
+		if (!text_utf8_valid(refs[i], strlen(refs[i]))) {
+			rc = store_decision_find(st, source, refs[i], &one);
+			if (rc == STORE_OK)
+				out[i] = one;
+			else if (rc != STORE_NOTFOUND)
+				goto out;
+			rc = STORE_OK;
+			continue;
+		}
+		if (nslot > 0)
+			buf_putc(&json, ',');
+		json_string(&json, refs[i]);
+		slot[nslot].ref = refs[i];
+		slot[nslot++].i = i;
+	}
+	buf_putc(&json, ']');
+	if (json.failed) {
+		rc = store_oom(st);
+		goto out;
+	}
+	if (nslot == 0)
+		goto out;
+	qsort(slot, nslot, sizeof(*slot), ref_slot_cmp);
+	/*
+	 * One statement for a whole pass; the IN list is a subquery on
+	 * json_each, so the (source, source_ref) unique index answers it.
+	 */
+	if ((rc = stmt_get(st, STMT_DECISION_FIND_MANY, "SELECT "
+	    DECISION_COLS " FROM decisions WHERE source = ?1 AND "
+	    "source_ref IN (SELECT value FROM json_each(?2))", &s))
+	    != STORE_OK)
+		goto out;
+	bind_text(st, s, 1, source, &rc);
+	bind_text(st, s, 2, buf_str(&json), &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW)
+		if (find_many_row(s, slot, nslot, out) == -1)
+			rc = store_oom(st);
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "decision find many");
+	stmt_done(s);
+out:
+	if (rc != STORE_OK)
+		for (i = 0; i < n; i++)
+			store_decision_free(&out[i]);
+	free(slot);
+	buf_free(&json);
 	return rc;
 }
 
@@ -385,43 +602,113 @@ store_outbox_pending(struct store *st, time_t now, size_t limit,
 	return rc;
 }
 
-int
-store_outbox_sent(struct store *st, int64_t id, time_t now)
+/* The pending notice id: its decision, recipient and attempts so far. */
+static int
+outbox_get_pending(struct store *st, int64_t id, int64_t *decision_id,
+    char **recipient, int *attempts)
 {
 	sqlite3_stmt *s;
-	int rc, changed = 0;
+	int rc, fail = 0;
 
-	if ((rc = stmt_get(st, STMT_OUTBOX_SENT, "UPDATE outbox SET status = "
-	    "'sent', attempts = attempts + 1, next_attempt_at = ? "
-	    "WHERE id = ? AND status = 'pending'", &s)) != STORE_OK)
+	*recipient = NULL;
+	if ((rc = stmt_get(st, STMT_OUTBOX_GET_PENDING, "SELECT decision_id, "
+	    "recipient, attempts FROM outbox WHERE id = ? AND "
+	    "status = 'pending'", &s)) != STORE_OK)
 		return rc;
-	bind_ts(st, s, 1, now, &rc);
-	bind_int64(st, s, 2, id, &rc);
+	bind_int64(st, s, 1, id, &rc);
 	if (rc != STORE_OK) {
 		stmt_done(s);
 		return rc;
 	}
-	if ((rc = step_done(st, s, "outbox sent", &changed)) != STORE_OK)
-		return rc;
-	if (changed == 0)
-		return store_seterr(st, STORE_NOTFOUND, "no pending notice %"
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		*decision_id = sqlite3_column_int64(s, 0);
+		*recipient = col_str0(s, 1, &fail);
+		*attempts = sqlite3_column_int(s, 2);
+		if (fail)
+			rc = store_oom(st);
+		break;
+	case SQLITE_DONE:
+		rc = store_seterr(st, STORE_NOTFOUND, "no pending notice %"
 		    PRId64, id);
-	return STORE_OK;
+		break;
+	default:
+		rc = store_sqlerr(st, "outbox get");
+	}
+	stmt_done(s);
+	return rc;
+}
+
+/* The audit row of an attempt: ids, recipient, attempt; never the text. */
+static int
+notice_audit(struct store *st, const char *action, int64_t id,
+    int64_t decision_id, const char *recipient, int attempt,
+    const char *more, time_t now)
+{
+	struct buf obj = BUF_INIT, detail = BUF_INIT;
+	int rc;
+
+	buf_printf(&obj, "outbox/%" PRId64, id);
+	buf_printf(&detail, "decision=%" PRId64 "; recipient=%s; attempt=%d%s",
+	    decision_id, recipient, attempt, more);
+	rc = obj.failed || detail.failed ? store_oom(st) :
+	    store_audit_append(st, "decision", NOTIFIER_ACTOR, action,
+	    buf_str(&obj), buf_str(&detail), now);
+	buf_free(&obj);
+	buf_free(&detail);
+	return rc;
+}
+
+int
+store_outbox_sent(struct store *st, int64_t id, time_t now)
+{
+	sqlite3_stmt *s;
+	char *recipient = NULL;
+	int64_t decision_id = 0;
+	int rc, attempts = 0;
+
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = outbox_get_pending(st, id, &decision_id, &recipient,
+	    &attempts)) != STORE_OK ||
+	    (rc = stmt_get(st, STMT_OUTBOX_SENT, "UPDATE outbox SET status = "
+	    "'sent', attempts = attempts + 1, next_attempt_at = ? "
+	    "WHERE id = ? AND status = 'pending'", &s)) != STORE_OK)
+		goto out;
+	bind_ts(st, s, 1, now, &rc);
+	bind_int64(st, s, 2, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "outbox sent", NULL)) != STORE_OK)
+		goto out;
+	rc = notice_audit(st, "notice.sent", id, decision_id, recipient,
+	    attempts + 1, "", now);
+out:
+	free(recipient);
+	return store_tx_end(st, rc);
 }
 
 int
 store_outbox_failed(struct store *st, int64_t id, const char *error,
-    time_t retry_at)
+    time_t retry_at, time_t now)
 {
 	sqlite3_stmt *s;
-	int rc, changed = 0;
+	char *recipient = NULL, more[48], ts[21];
+	int64_t decision_id = 0;
+	int rc, attempts = 0;
 
-	if ((rc = stmt_get(st, STMT_OUTBOX_FAILED, "UPDATE outbox SET "
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = outbox_get_pending(st, id, &decision_id, &recipient,
+	    &attempts)) != STORE_OK ||
+	    (rc = stmt_get(st, STMT_OUTBOX_FAILED, "UPDATE outbox SET "
 	    "attempts = attempts + 1, last_error = ?, status = CASE WHEN ?2 "
 	    "IS NULL THEN 'failed' ELSE 'pending' END, next_attempt_at = "
 	    "coalesce(?2, next_attempt_at) WHERE id = ?3 AND "
 	    "status = 'pending'", &s)) != STORE_OK)
-		return rc;
+		goto out;
 	bind_text(st, s, 1, error != NULL ? error : "", &rc);
 	if (retry_at == (time_t)-1)
 		bind_null(st, s, 2, &rc);
@@ -430,12 +717,19 @@ store_outbox_failed(struct store *st, int64_t id, const char *error,
 	bind_int64(st, s, 3, id, &rc);
 	if (rc != STORE_OK) {
 		stmt_done(s);
-		return rc;
+		goto out;
 	}
-	if ((rc = step_done(st, s, "outbox failed", &changed)) != STORE_OK)
-		return rc;
-	if (changed == 0)
-		return store_seterr(st, STORE_NOTFOUND, "no pending notice %"
-		    PRId64, id);
-	return STORE_OK;
+	if ((rc = step_done(st, s, "outbox failed", NULL)) != STORE_OK)
+		goto out;
+	if (retry_at == (time_t)-1) {
+		snprintf(more, sizeof(more), "; given up");
+	} else {
+		store_timestamp(retry_at, ts);
+		snprintf(more, sizeof(more), "; retry at %s", ts);
+	}
+	rc = notice_audit(st, "notice.failed", id, decision_id, recipient,
+	    attempts + 1, more, now);
+out:
+	free(recipient);
+	return store_tx_end(st, rc);
 }

@@ -1033,7 +1033,7 @@ test_outbox(void **state)
 
 	/* A failure postpones it... */
 	assert_int_equal(store_outbox_failed(fx->st, id, "451 try later",
-	    NOW + 600), STORE_OK);
+	    NOW + 600, NOW), STORE_OK);
 	assert_int_equal(store_outbox_pending(fx->st, NOW + 599, 0, &l),
 	    STORE_OK);
 	assert_int_equal(l.n, 0);
@@ -1068,7 +1068,7 @@ test_outbox_failed_for_good(void **state)
 	assert_int_equal(store_outbox_pending(fx->st, NOW, 1, &l), STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(store_outbox_failed(fx->st, l.v[0].id,
-	    "550 no such user", (time_t)-1), STORE_OK);
+	    "550 no such user", (time_t)-1, NOW), STORE_OK);
 	store_outbox_list_free(&l);
 	assert_int_equal(store_outbox_pending(fx->st, NOW + 99999, 0, &l),
 	    STORE_OK);
@@ -1426,6 +1426,430 @@ test_partner_bind_failure(void **state)
 	free(big);
 }
 
+/* ---- group commit and find_many ---------------------------------------- */
+
+/* How many times the cached statement whose SQL holds `part` ran. */
+static int
+stmt_runs(sqlite3 *db, const char *part)
+{
+	sqlite3_stmt *s = NULL;
+
+	while ((s = sqlite3_next_stmt(db, s)) != NULL)
+		if (strstr(sqlite3_sql(s), part) != NULL)
+			return sqlite3_stmt_status(s, SQLITE_STMTSTATUS_RUN,
+			    0);
+	return 0;
+}
+
+/* The group commit of a pass: 100 decisions, their notices, one COMMIT. */
+static void
+test_batch_100_committed(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_notice n = { "a.martin@apeai34.fr", "BALP : DUPONT Jean",
+	    "Bonjour, la demande pour DUPONT Jean ..." };
+	struct store_decision got;
+	int64_t ids[100], bad = -1;
+	char ref[32];
+	int i;
+
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	for (i = 0; i < 100; i++) {
+		snprintf(ref, sizeof(ref), "msg-%03d", i);
+		d = decision_spec(ref);
+		ids[i] = 0;
+		if (store_batch_add(fx->st, &d, &n, "balpd", NOW, &ids[i])
+		    != STORE_OK)
+			fail_msg("add %d: %s", i, store_errmsg(fx->st));
+		assert_true(ids[i] > 0);
+		assert_true(i == 0 || ids[i] > ids[i - 1]);
+	}
+	/* Nothing is visible to another connection before the commit. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 0);
+	assert_int_equal(store_batch_commit(fx->st), STORE_OK);
+
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 100);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox"),
+	    100);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'decision.record'"), 100);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'notice.queue' AND kind = 'decision'"), 100);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    200);
+	/* Each notice.queue names its outbox row and decision... */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit a "
+	    "JOIN outbox o ON a.object = 'outbox/' || o.id WHERE "
+	    "a.action = 'notice.queue' AND a.detail LIKE 'decision=' || "
+	    "o.decision_id || ';%'"), 100);
+	/* ... never the subject or body (a beneficiary's name). */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE detail LIKE '%DUPONT%'"), 0);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	/* The chain head was read once for the 200 rows. */
+	assert_int_equal(stmt_runs(store_db(fx->st), "ORDER BY id DESC "
+	    "LIMIT 1"), 1);
+	assert_int_equal(store_decision_find(fx->st, "maildir", "msg-042",
+	    &got), STORE_OK);
+	assert_int_equal(got.id, ids[42]);
+	store_decision_free(&got);
+}
+
+static void
+test_batch_abort_leaves_nothing(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_notice n = { "a@x.fr", "s", "b" };
+	struct store_audit_list l;
+	int64_t bad = -1;
+	char ref[32];
+	int i;
+
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	for (i = 0; i < 10; i++) {
+		snprintf(ref, sizeof(ref), "msg-%d", i);
+		d = decision_spec(ref);
+		assert_int_equal(store_batch_add(fx->st, &d, &n, "balpd", NOW,
+		    NULL), STORE_OK);
+	}
+	store_batch_abort(fx->st);
+	store_batch_abort(fx->st);		/* harmless twice */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox"),
+	    0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 0);
+	/* The head of the rolled back rows is forgotten: a fresh chain. */
+	d = decision_spec("after");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	assert_int_equal(store_audit_list(fx->st, NULL, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].id, 1);
+	assert_string_equal(l.v[0].prev_hash, "0000000000000000000000000000"
+	    "000000000000000000000000000000000000");
+	store_audit_list_free(&l);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+}
+
+/* A message already decided is skipped; the batch and the others stay. */
+static void
+test_batch_exists_goes_on(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_notice n = { "a@x.fr", "s", "b" };
+	struct store_decision got;
+	int64_t first = 0, id = 0, bad = -1;
+	long audit, outbox;
+
+	d = decision_spec("r1");
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    &first), STORE_OK);
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+	outbox = raw_count(fx->path, "SELECT count(*) FROM outbox");
+
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	d = decision_spec("r0");
+	assert_int_equal(store_batch_add(fx->st, &d, &n, "balpd", NOW, NULL),
+	    STORE_OK);
+	d = decision_spec("r1");
+	d.outcome = OUTCOME_ACCEPTED;
+	id = -7;
+	assert_int_equal(store_batch_add(fx->st, &d, &n, "balpd", NOW, &id),
+	    STORE_EXISTS);
+	assert_non_null(strstr(store_errmsg(fx->st), "already decided"));
+	assert_int_equal(id, -7);		/* untouched */
+	d = decision_spec("r2");
+	assert_int_equal(store_batch_add(fx->st, &d, &n, "balpd", NOW, NULL),
+	    STORE_OK);
+	assert_int_equal(store_batch_commit(fx->st), STORE_OK);
+
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 3);
+	/* r0 and r2: a decision.record and a notice.queue each. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit + 4);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox"),
+	    outbox + 2);
+	assert_int_equal(store_decision_find(fx->st, "maildir", "r1", &got),
+	    STORE_OK);
+	assert_int_equal(got.id, first);
+	assert_string_equal(got.outcome, "rejected");	/* the first one */
+	store_decision_free(&got);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+}
+
+/* Without store_batch_begin nothing is written one statement at a time. */
+static void
+test_batch_add_needs_a_batch(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("r");
+
+	assert_int_equal(store_batch_add(fx->st, &d, NULL, "balpd", NOW, NULL),
+	    STORE_ERROR);
+	assert_non_null(strstr(store_errmsg(fx->st), "no transaction"));
+	assert_int_equal(store_batch_commit(fx->st), STORE_ERROR);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 0);
+}
+
+/* Two connections append in turn: each reads the head anew. */
+static void
+test_audit_chain_two_connections(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st2;
+	struct store_decision_spec d;
+	struct buf err = BUF_INIT;
+	int64_t bad = -1;
+
+	assert_int_equal(store_open(fx->path, &st2, &err), STORE_OK);
+	d = decision_spec("one");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("two");
+	assert_int_equal(store_decision_record(st2, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("three");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 3);
+	store_close(st2);
+	buf_free(&err);
+}
+
+static void
+test_find_many_mix(void **state)
+{
+	static const char *const refs[] = {
+		"r1", "nope", "r3", NULL, "r1", "only-imap", "",
+		"l\xc3\xa0-bas", "r\"q\\uote'\n",
+	};
+	/* The decided entries: the ref recorded, "" = undecided. */
+	static const char *const want[] = {
+		"r1", "", "r3", "", "r1", "", "", "l\xc3\xa0-bas",
+		"r\"q\\uote'\n",
+	};
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_decision out[sizeof(refs) / sizeof(refs[0])];
+	size_t i, n = sizeof(refs) / sizeof(refs[0]);
+
+	for (i = 0; i < 5; i++) {
+		char ref[8];
+
+		snprintf(ref, sizeof(ref), "r%zu", i);
+		d = decision_spec(ref);
+		assert_int_equal(store_decision_record(fx->st, &d, NULL,
+		    "balpd", NOW, NULL), STORE_OK);
+	}
+	d = decision_spec("l\xc3\xa0-bas");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("r\"q\\uote'\n");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("only-imap");
+	d.source = "imap";
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+
+	assert_int_equal(store_decision_find_many(fx->st, "maildir", refs, n,
+	    out), STORE_OK);
+	for (i = 0; i < n; i++) {
+		if (*want[i] == '\0') {
+			if (out[i].id != 0 || out[i].source_ref != NULL)
+				fail_msg("entry %zu: decided", i);
+			continue;
+		}
+		if (out[i].id == 0)
+			fail_msg("entry %zu: not found", i);
+		assert_string_equal(out[i].source_ref, want[i]);
+		assert_string_equal(out[i].source, "maildir");
+		assert_string_equal(out[i].reasons,
+		    "nir_invalid,name_missing");
+	}
+	assert_int_equal(out[0].id, out[4].id);
+	for (i = 0; i < n; i++)
+		store_decision_free(&out[i]);
+}
+
+static void
+test_find_many_none(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision out[1];
+
+	assert_int_equal(store_decision_find_many(fx->st, "maildir", NULL, 0,
+	    NULL), STORE_OK);
+	/* Nothing decided yet: zeroed. */
+	out[0].id = 99;
+	assert_int_equal(store_decision_find_many(fx->st, "maildir",
+	    (const char *const[]){ "x" }, 1, out), STORE_OK);
+	assert_int_equal(out[0].id, 0);
+	assert_null(out[0].source_ref);
+}
+
+/* A pass of 1000 messages, half decided: one indexed query. */
+static void
+test_find_many_1000(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_decision *out;
+	sqlite3_stmt *s = NULL, *plan;
+	const char **refs;
+	char (*names)[16];
+	struct buf q = BUF_INIT;
+	int indexed = 0, scans = 0;
+	size_t i;
+
+	refs = calloc(1000, sizeof(*refs));
+	names = calloc(1000, sizeof(*names));
+	out = calloc(1000, sizeof(*out));
+	assert_true(refs != NULL && names != NULL && out != NULL);
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	for (i = 0; i < 1000; i++) {
+		snprintf(names[i], sizeof(names[i]), "m%04zu", i);
+		refs[i] = names[i];
+		if (i % 2)
+			continue;
+		d = decision_spec(names[i]);
+		assert_int_equal(store_batch_add(fx->st, &d, NULL, "balpd",
+		    NOW, NULL), STORE_OK);
+	}
+	assert_int_equal(store_batch_commit(fx->st), STORE_OK);
+	assert_int_equal(store_decision_find_many(fx->st, "maildir", refs,
+	    1000, out), STORE_OK);
+	for (i = 0; i < 1000; i++) {
+		if (i % 2) {
+			assert_int_equal(out[i].id, 0);
+			continue;
+		}
+		assert_true(out[i].id != 0);
+		assert_string_equal(out[i].source_ref, names[i]);
+		store_decision_free(&out[i]);
+	}
+	assert_int_equal(stmt_runs(store_db(fx->st), "json_each"), 1);
+	/* Its plan searches the (source, source_ref) index. */
+	while ((s = sqlite3_next_stmt(store_db(fx->st), s)) != NULL)
+		if (strstr(sqlite3_sql(s), "json_each") != NULL)
+			break;
+	assert_non_null(s);
+	buf_printf(&q, "EXPLAIN QUERY PLAN %s", sqlite3_sql(s));
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st), buf_str(&q), -1,
+	    &plan, NULL), SQLITE_OK);
+	while (sqlite3_step(plan) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(plan, 3);
+
+		if (strstr(row, "SEARCH decisions USING") != NULL)
+			indexed++;
+		if (strstr(row, "SCAN decisions") != NULL)
+			scans++;
+	}
+	sqlite3_finalize(plan);
+	assert_int_equal(indexed, 1);
+	assert_int_equal(scans, 0);
+	buf_free(&q);
+	free(out);
+	free(names);
+	free(refs);
+}
+
+/* A ref that is not UTF-8 cannot go in JSON: it is still found. */
+static void
+test_find_many_not_utf8(void **state)
+{
+	static const char *const refs[] = { "\xff\xfe.bad", "ok", "\xff" };
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_decision out[3];
+
+	d = decision_spec("\xff\xfe.bad");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("ok");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	assert_int_equal(store_decision_find_many(fx->st, "maildir", refs, 3,
+	    out), STORE_OK);
+	assert_true(out[0].id != 0);
+	assert_string_equal(out[0].source_ref, "\xff\xfe.bad");
+	assert_true(out[1].id != 0);
+	assert_int_equal(out[2].id, 0);
+	store_decision_free(&out[0]);
+	store_decision_free(&out[1]);
+	store_decision_free(&out[2]);
+}
+
+/* Each attempt the notifier reports is one transaction with its trace. */
+static void
+test_outbox_attempts_audited(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("ref");
+	struct store_notice n = { "a.martin@apeai34.fr", "BALP : DUPONT Jean",
+	    "Bonjour, la demande pour DUPONT Jean ..." };
+	struct store_outbox_list l;
+	struct store_audit_list a;
+	int64_t did, oid, bad = -1;
+	char want[64];
+	long audit;
+
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    &did), STORE_OK);
+	assert_int_equal(store_outbox_pending(fx->st, NOW, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	oid = l.v[0].id;
+	store_outbox_list_free(&l);
+
+	assert_int_equal(store_outbox_failed(fx->st, oid, "451 DUPONT later",
+	    NOW + 600, NOW + 1), STORE_OK);
+	assert_int_equal(store_outbox_sent(fx->st, oid, NOW + 600), STORE_OK);
+	assert_int_equal(store_audit_list(fx->st, NULL, 3, &a), STORE_OK);
+	assert_int_equal(a.n, 3);
+	snprintf(want, sizeof(want), "outbox/%lld", (long long)oid);
+	assert_string_equal(a.v[0].action, "notice.sent");
+	assert_string_equal(a.v[0].kind, "decision");
+	assert_string_equal(a.v[0].actor, "notifier");
+	assert_string_equal(a.v[0].object, want);
+	assert_string_equal(a.v[0].at, "2026-09-21T14:23:20Z");
+	assert_string_equal(a.v[1].action, "notice.failed");
+	assert_string_equal(a.v[1].object, want);
+	assert_string_equal(a.v[1].at, "2026-09-21T14:13:21Z");
+	assert_non_null(strstr(a.v[1].detail, "attempt=1"));
+	assert_non_null(strstr(a.v[1].detail, "retry at"));
+	assert_non_null(strstr(a.v[0].detail, "attempt=2"));
+	assert_string_equal(a.v[2].action, "notice.queue");
+	assert_string_equal(a.v[2].object, want);
+	snprintf(want, sizeof(want), "decision=%lld;", (long long)did);
+	assert_non_null(strstr(a.v[0].detail, want));
+	assert_non_null(strstr(a.v[1].detail, want));
+	assert_non_null(strstr(a.v[2].detail, want));
+	assert_non_null(strstr(a.v[0].detail, "a.martin@apeai34.fr"));
+	store_audit_list_free(&a);
+	/* Neither subject, body nor the server's reply reach the trail. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE detail LIKE '%DUPONT%'"), 0);
+
+	/* Not pending any more: refused, and no trace of the attempt. */
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+	assert_int_equal(store_outbox_sent(fx->st, oid, NOW), STORE_NOTFOUND);
+	assert_int_equal(store_outbox_failed(fx->st, oid, "x", (time_t)-1,
+	    NOW), STORE_NOTFOUND);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+}
+
 /* ---- helpers ---------------------------------------------------------- */
 
 static void
@@ -1528,6 +1952,16 @@ main(void)
 		T(test_stmt_cache_close_releases),
 		T(test_decision_bind_failure),
 		T(test_partner_bind_failure),
+		T(test_batch_100_committed),
+		T(test_batch_abort_leaves_nothing),
+		T(test_batch_exists_goes_on),
+		T(test_batch_add_needs_a_batch),
+		T(test_audit_chain_two_connections),
+		T(test_find_many_mix),
+		T(test_find_many_none),
+		T(test_find_many_1000),
+		T(test_find_many_not_utf8),
+		T(test_outbox_attempts_audited),
 		cmocka_unit_test(test_email_canon),
 		cmocka_unit_test(test_timestamp),
 	};
