@@ -2,12 +2,11 @@
  * store - the embedded sqlite store: opening it, its schema, its errors and
  * what every part of it shares.  The parts, one header each:
  *
- *	store_partner.h		partners, their conventions and quota, the
- *				annex of habilitated persons, the lookup
- *				decide() uses
- *	store_decision.h	one decision row per message, the outbox of
- *				notices, the group commit of a pass
- *	store_audit.h		ONE hash-chained audit table
+ *   store_partner.h   partners, their conventions and quota, the annex
+ *                     of habilitated persons, the lookup decide() uses
+ *   store_decision.h  one decision row per message, the outbox of
+ *                     notices, the group commit of a pass
+ *   store_audit.h     ONE hash-chained audit table
  *
  * (docs/store.md says why it is cut this way.)
  *

@@ -139,16 +139,14 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 	bind_text(st, s, 9, reasons, &rc);
 	bind_text(st, s, 10, d->queue, &rc);
 	bind_text(st, s, 11, d->nir_pseudonym, &rc);
-	if (rc != STORE_OK) {
-		/* Bind failed: rc and its message are set. */
-	} else if (sqlite3_step(s) != SQLITE_DONE) {
+	if (rc == STORE_OK && sqlite3_step(s) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(st->db) ==
 		    SQLITE_CONSTRAINT_UNIQUE)
 			rc = store_seterr(st, STORE_EXISTS, "message %s:%s "
 			    "was already decided", d->source, d->source_ref);
 		else
 			rc = store_sqlerr(st, "decision insert");
-	} else {
+	} else if (rc == STORE_OK) {
 		*id = sqlite3_last_insert_rowid(st->db);
 	}
 	stmt_done(s);
@@ -602,7 +600,10 @@ store_outbox_pending(struct store *st, time_t now, size_t limit,
 	return rc;
 }
 
-/* The pending notice id: its decision, recipient and attempts so far. */
+/*
+ * The pending notice id: its decision, recipient (caller frees
+ * *recipient, set even on error) and attempts so far.
+ */
 static int
 outbox_get_pending(struct store *st, int64_t id, int64_t *decision_id,
     char **recipient, int *attempts)

@@ -855,9 +855,9 @@ person_set_suspended(struct store *st, const char *partner_id,
 	else
 		buf_printf(&detail, "was suspended: %s",
 		    cur.suspend_reason ? cur.suspend_reason : "");
-	rc = obj.failed || detail.failed ? store_oom(st) : store_audit_append(st,
-	    "admin", actor, suspend ? "person.suspend" : "person.resume",
-	    buf_str(&obj), buf_str(&detail), now);
+	rc = obj.failed || detail.failed ? store_oom(st) :
+	    store_audit_append(st, "admin", actor, suspend ? "person.suspend" :
+	    "person.resume", buf_str(&obj), buf_str(&detail), now);
 out:
 	store_person_free(&cur);
 	store_partner_free(&pa);

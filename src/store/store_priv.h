@@ -146,8 +146,10 @@ char	*col_str0(sqlite3_stmt *, int, int *fail);
 int	 is_blank(const char *);
 /* text_clean of a C string (NULL is ""); caller frees; NULL on ENOMEM. */
 char	*clean(const char *);
-/* Trimmed, ASCII lower-cased copy (a lookup key, not validated); caller
- * frees; NULL on ENOMEM. */
+/*
+ * Trimmed, ASCII lower-cased copy (a lookup key, not validated); caller
+ * frees; NULL on ENOMEM.
+ */
 char	*lower_trim(const char *);
 /* actor, or "unknown" when NULL or "". */
 const char *actor_or_default(const char *);
