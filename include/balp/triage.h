@@ -23,6 +23,7 @@
 #include "balp/facts.h"
 #include "balp/source.h"
 #include "balp/store.h"
+#include "balp/store_partner.h"
 
 /*
  * Bytes of a message read to decide it, by the daemon and `balpctl test`

@@ -9,6 +9,9 @@
 #include "balp/date.h"
 #include "balp/keyfile.h"
 #include "balp/source.h"
+#include "balp/store_audit.h"
+#include "balp/store_decision.h"
+#include "balp/store_partner.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -12,6 +12,8 @@
 #include "balp/mime.h"
 #include "balp/notice.h"
 #include "balp/reason.h"
+#include "balp/store_decision.h"
+#include "balp/store_partner.h"
 
 #include <sodium.h>
 #include <stdlib.h>
