@@ -10,6 +10,9 @@
 #include "balp/keyfile.h"
 #include "balp/pipeline.h"
 #include "balp/source.h"
+#include "balp/store_audit.h"
+#include "balp/store_decision.h"
+#include "balp/store_partner.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -26,7 +26,10 @@
 
 #include <sodium.h>
 
+#include "balp/array.h"
 #include "balp/date.h"
+#include "balp/store_audit.h"
+#include "balp/store_partner.h"
 #include "balp/text.h"
 #include "store_priv.h"
 
@@ -136,17 +139,11 @@ static void
 err_add(struct errlist *el, unsigned line, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
-	struct err *v;
 	va_list ap;
 
-	if (el->n == el->cap) {
-		el->cap = el->cap ? el->cap * 2 : 16;
-		if ((v = realloc(el->v, el->cap * sizeof(*v))) == NULL) {
-			el->cap = el->n;
-			el->oom = 1;
-			return;
-		}
-		el->v = v;
+	if (ARRAY_RESERVE(el->v, el->cap, el->n) == -1) {
+		el->oom = 1;
+		return;
 	}
 	buf_printf(&b, "line %u: ", line);
 	va_start(ap, fmt);
@@ -230,18 +227,9 @@ record_free(struct record *r)
 static struct buf *
 record_cell(struct record *r)
 {
-	struct buf *v;
-	size_t i, ncap;
-
-	if (r->n == r->cap) {
-		ncap = r->cap ? r->cap * 2 : 8;
-		if ((v = realloc(r->cells, ncap * sizeof(*v))) == NULL)
-			return NULL;
-		for (i = r->cap; i < ncap; i++)
-			buf_init(&v[i]);
-		r->cells = v;
-		r->cap = ncap;
-	}
+	/* New slots come zeroed: an empty struct buf, as BUF_INIT. */
+	if (ARRAY_RESERVE(r->cells, r->cap, r->n) == -1)
+		return NULL;
 	buf_reset(&r->cells[r->n]);
 	/* An empty cell is "" too, never a NULL data pointer. */
 	buf_add(&r->cells[r->n], "", 0);
@@ -553,7 +541,6 @@ check_row(const struct record *r, const long pos[NCOLS], size_t ncols,
 {
 	struct annex_row row;
 	char e[ECHO_MAX + 4], *raw = NULL, *ts = NULL, *te = NULL;
-	void *p;
 	int rc, bad = 0, ret = -1;
 
 	memset(&row, 0, sizeof(row));
@@ -586,12 +573,8 @@ check_row(const struct record *r, const long pos[NCOLS], size_t ncols,
 	if (!bad && row.end != DATE_NONE && row.end < row.start)
 		err_add(el, r->line, "date_fin '%s' is before "
 		    "date_habilitation '%s'", te, ts);
-	if (out->n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		if ((p = realloc(out->v, *cap * sizeof(*out->v))) == NULL)
-			goto out;
-		out->v = p;
-	}
+	if (ARRAY_RESERVE(out->v, *cap, out->n) == -1)
+		goto out;
 	out->v[out->n++] = row;
 	memset(&row, 0, sizeof(row));
 	ret = 0;
@@ -1036,8 +1019,8 @@ annex_import(struct store *st, const char *partner_id,
 {
 	struct store_partner pa;
 	struct store_person_list cur;
-	char d[11];
-	size_t i, active = 0;
+	int32_t *ends = NULL;
+	size_t i;
 	int rc;
 
 	memset(plan, 0, sizeof(*plan));
@@ -1057,18 +1040,21 @@ annex_import(struct store *st, const char *partner_id,
 	    (rc = store_person_list(st, plan->partner_id, DATE_NONE, &cur))
 	    != STORE_OK || (rc = build_plan(st, rows, &cur, plan)) != STORE_OK)
 		goto out;
-	for (i = 0; i < rows->n; i++)
-		if (rows->v[i].end == DATE_NONE || rows->v[i].end >= today)
-			active++;
-	if (pa.max_persons != STORE_NO_QUOTA &&
-	    active > (size_t)pa.max_persons) {
-		store_date_text(today, d);
-		rc = store_seterr(st, STORE_REFUSED, "partner '%s' quota "
-		    "exceeded: the file habilitates %zu persons on %s or "
-		    "later, the quota is %d", pa.id, active, d,
-		    pa.max_persons);
+	/*
+	 * The one quota rule (store_quota_check), applied to the list the
+	 * partner sends: it is exhaustive, so it replaces the stored one
+	 * (the persons it leaves out are ended by this import).  Its rows
+	 * count whatever their state in the store, suspended included.
+	 */
+	if ((ends = calloc(rows->n + 1, sizeof(*ends))) == NULL) {
+		rc = store_seterr(st, STORE_ERROR, "out of memory");
 		goto out;
 	}
+	for (i = 0; i < rows->n; i++)
+		ends[i] = rows->v[i].end;
+	if ((rc = store_quota_check(st, &pa, today, ends, rows->n, 1))
+	    != STORE_OK)
+		goto out;
 	if (dry_run)
 		goto out;
 	if ((rc = apply_plan(st, plan, rows, actor, now)) == STORE_OK &&
@@ -1079,6 +1065,7 @@ out:
 		store_tx_rollback(st);
 	store_partner_free(&pa);
 	store_person_list_free(&cur);
+	free(ends);
 	return rc;
 }
 

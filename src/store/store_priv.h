@@ -1,7 +1,9 @@
 /*
- * store_priv - what annex.c needs from store.c and nobody else may use: the
- * connection, the transaction calls, the audit append, and person writes
- * without their own transaction (the annex import is ONE transaction).
+ * store_priv - what the store's files (store*.c, annex.c) share and nobody
+ * else may use: struct store and its statement cache, errors, transactions,
+ * the audit append, the bind and column helpers, the quota rule, and person
+ * writes without their own transaction (the annex import is ONE
+ * transaction).
  *
  * Not installed in include/: these calls break the store's rule "every
  * public write is its own transaction with its audit row" unless the caller
@@ -13,6 +15,67 @@
 #include <sqlite3.h>
 
 #include "balp/store.h"
+#include "balp/store_partner.h"
+
+/*
+ * One slot of the statement cache per SQL statement of the store, grouped
+ * by the file that owns it.  The SQL text stays at its call site, beside
+ * the binds and columns that depend on it (docs/store.md).
+ */
+enum stmt_id {
+	/* store.c */
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_USER_VERSION,
+	/* store_audit.c */
+	STMT_AUDIT_HEAD,
+	STMT_AUDIT_INSERT,
+	STMT_AUDIT_ALL,
+	STMT_AUDIT_LIST,
+	/* store_partner.c */
+	STMT_PARTNER_GET,
+	STMT_PARTNER_LIST,
+	STMT_PARTNER_INSERT,
+	STMT_PARTNER_SET_END,
+	STMT_PARTNER_SET_SUSPENDED,
+	STMT_PARTNER_SET_QUOTA,
+	STMT_PERSON_LIST,
+	STMT_PERSON_BY_EMAIL,
+	STMT_PERSON_INSERT,
+	STMT_PERSON_UPDATE,
+	STMT_PERSON_SET_END,
+	STMT_PERSON_SET_SUSPENDED,
+	STMT_QUOTA_ENDS,
+	STMT_HABILITATIONS,
+	/* store_decision.c */
+	STMT_DECISION_INSERT,
+	STMT_DECISION_FIND,
+	STMT_DECISION_FIND_MANY,
+	STMT_DECISION_LIST,
+	STMT_OUTBOX_INSERT,
+	STMT_OUTBOX_PENDING,
+	STMT_OUTBOX_GET_PENDING,
+	STMT_OUTBOX_SENT,
+	STMT_OUTBOX_FAILED,
+	STMT_COUNT
+};
+
+struct store {
+	sqlite3		*db;
+	struct buf	 err;
+	/* Prepared on first use, reset after each, finalized at close. */
+	sqlite3_stmt	*stmt[STMT_COUNT];
+	const char	*stmt_sql[STMT_COUNT];
+	/*
+	 * The audit chain's head (last id and hash), read once per write
+	 * transaction: BEGIN IMMEDIATE holds the write lock, so nobody else
+	 * can append until COMMIT or ROLLBACK, which forget it.
+	 */
+	int		 head_known;
+	int64_t		 head_id;
+	char		 head_hash[STORE_HASH_HEX_LEN + 1];
+};
 
 sqlite3	*store_db(struct store *);
 
@@ -21,21 +84,101 @@ int	 store_seterr(struct store *, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* "sqlite: <message> (<what>)"; returns STORE_ERROR. */
 int	 store_sqlerr(struct store *, const char *what);
+/* "out of memory"; returns STORE_ERROR. */
+int	 store_oom(struct store *);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Rollback never fails visibly. */
+/*
+ * BEGIN IMMEDIATE / COMMIT / ROLLBACK.  A failed commit rolls back.
+ * Rollback never fails visibly and leaves store_errmsg() as it was.
+ */
 int	 store_tx_begin(struct store *);
 int	 store_tx_commit(struct store *);
 void	 store_tx_rollback(struct store *);
+/* Ends a write: commit if rc is STORE_OK, else roll back; returns rc. */
+int	 store_tx_end(struct store *, int rc);
+/* STORE_ERROR with a message unless a transaction is open. */
+int	 store_tx_required(struct store *, const char *what);
 
-/* Appends one chained audit row; must run inside a transaction. */
+/*
+ * The cached statement `id`, prepared from sql (a string literal: the
+ * cache keeps the pointer) on first use.  Hand it back with stmt_done()
+ * on every path, which resets it and clears its bindings.  STORE_ERROR if
+ * it cannot be prepared, if id was first prepared from another text, or
+ * if it is still in use (a missing stmt_done).
+ */
+int	 stmt_get(struct store *, enum stmt_id id, const char *sql,
+	    sqlite3_stmt **out);
+void	 stmt_done(sqlite3_stmt *);
+/*
+ * Steps a bound write statement to its end and hands it back; STORE_OK or
+ * the sqlite error (what names the statement in the message).  *changes
+ * (may be NULL) gets the rows it changed.
+ */
+int	 step_done(struct store *, sqlite3_stmt *, const char *what,
+	    int *changes);
+
+/*
+ * Checked binds.  A bind fails on a value too big or out of memory, and
+ * the parameter then stays NULL: unchecked, a row would be stored without
+ * its value.  Sticky, as buf.h's `failed`: each does nothing once *rc is
+ * not STORE_OK and sets it (with the message) on failure, so a run of
+ * binds is checked once, after the last.
+ */
+void	 bind_text(struct store *, sqlite3_stmt *, int, const char *v,
+	    int *rc);		/* NULL v binds SQL NULL */
+void	 bind_int64(struct store *, sqlite3_stmt *, int, int64_t, int *rc);
+void	 bind_null(struct store *, sqlite3_stmt *, int, int *rc);
+void	 bind_date(struct store *, sqlite3_stmt *, int, int32_t day,
+	    int *rc);		/* DATE_NONE binds SQL NULL */
+void	 bind_ts(struct store *, sqlite3_stmt *, int, time_t, int *rc);
+
+/* DATE_NONE for SQL NULL or a text that is no date. */
+int32_t	 col_date(sqlite3_stmt *, int);
+/*
+ * A copy of a text column (caller frees); NULL for SQL NULL; *fail set
+ * to 1 on ENOMEM.
+ */
+char	*col_str(sqlite3_stmt *, int, int *fail);
+/* Like col_str but "" for SQL NULL (caller frees). */
+char	*col_str0(sqlite3_stmt *, int, int *fail);
+
+/* NULL, "" or only spaces, tabs, CR, LF. */
+int	 is_blank(const char *);
+/* text_clean of a C string (NULL is ""); caller frees; NULL on ENOMEM. */
+char	*clean(const char *);
+/*
+ * Trimmed, ASCII lower-cased copy (a lookup key, not validated); caller
+ * frees; NULL on ENOMEM.
+ */
+char	*lower_trim(const char *);
+/* actor, or "unknown" when NULL or "". */
+const char *actor_or_default(const char *);
+
+/* "YYYY-MM-DD", or "(none)" for DATE_NONE, into out (11 bytes). */
+void	 store_date_text(int32_t day, char out[11]);
+
+/*
+ * Appends one chained audit row (kind "admin" or "decision"); STORE_ERROR
+ * outside a write transaction.  store_audit.c.
+ */
 int	 store_audit_append(struct store *, const char *kind,
 	    const char *actor, const char *action, const char *object,
 	    const char *detail, time_t now);
 
 /*
+ * The quota rule, the one place it is written (store_partner.c; the rule:
+ * see store_person_add in store_partner.h).  STORE_REFUSED, with the
+ * message, when more persons of pa would count on today than its quota:
+ * the stored ones (none when replace: an exhaustive annex replaces them)
+ * plus those whose habilitation ends are ends[0..n).
+ */
+int	 store_quota_check(struct store *, const struct store_partner *pa,
+	    int32_t today, const int32_t *ends, size_t n, int replace);
+
+/*
  * Person writes without transaction, audit nor quota: the caller checked
  * the values (clean names, canonical email, dates) and holds the
- * transaction.  NULL job_title = "".
+ * transaction.  NULL job_title = "".  store_partner.c.
  */
 int	 store_person_insert(struct store *, const struct store_person_spec *,
 	    time_t now, int64_t *id);
@@ -44,8 +187,5 @@ int	 store_person_update(struct store *, int64_t id, const char *last_name,
 	    int32_t end, time_t now);
 int	 store_person_set_end(struct store *, int64_t id, int32_t end,
 	    time_t now);
-
-/* "YYYY-MM-DD", or "(none)" for DATE_NONE, into out (11 bytes). */
-void	 store_date_text(int32_t day, char out[11]);
 
 #endif

@@ -24,6 +24,8 @@
 #include "balp/annex.h"
 #include "balp/date.h"
 #include "balp/store.h"
+#include "balp/store_audit.h"
+#include "balp/store_partner.h"
 
 #define DATA	BALP_SRCDIR "/tests/data/annex/"
 #define NOW	((time_t)1790000000)
@@ -827,6 +829,86 @@ test_import_quota(void **state)
 	annex_rows_free(&rows);
 }
 
+/* Parses an annex given inline (the test's own rows). */
+static void
+parse_text(const char *csv, struct annex_rows *rows)
+{
+	struct buf err = BUF_INIT;
+
+	if (annex_parse(csv, strlen(csv), rows, &err) != 0)
+		fail_msg("inline annex: %s", buf_str(&err));
+	buf_free(&err);
+}
+
+/*
+ * The quota is one rule wherever it is checked (store_quota_check):
+ * persons not ended count, suspended ones included.  In the import, the
+ * file is the exhaustive list: its rows count, suspended or not; those it
+ * leaves out are ended by it.
+ */
+static void
+test_import_quota_suspended(void **state)
+{
+	static const char ab[] = "nom;prenom;email;date_habilitation\n"
+	    "A;Anne;a@q.fr;2026-01-01\nB;Bea;b@q.fr;2026-01-01\n";
+	static const char abc[] = "nom;prenom;email;date_habilitation\n"
+	    "A;Anne;a@q.fr;2026-01-01\nB;Bea;b@q.fr;2026-01-01\n"
+	    "C;Cyril;c@q.fr;2026-01-01\n";
+	static const char ac[] = "nom;prenom;email;date_habilitation\n"
+	    "A;Anne;a@q.fr;2026-01-01\nC;Cyril;c@q.fr;2026-01-01\n";
+	struct fx *fx = *state;
+	struct store_partner_spec q = { "q", "Quota", NULL, DATE_NONE,
+	    DATE_NONE, 2 };
+	struct store_person_spec c = { "q", "C", "Cyril", "c@q.fr", NULL,
+	    0, DATE_NONE };
+	struct annex_rows rows;
+	struct annex_plan plan;
+	struct store_person p;
+	int32_t today = D("2026-06-01");
+	long audit;
+
+	c.start = D("2026-01-01");
+	assert_int_equal(store_partner_add(fx->st, &q, ACTOR, NOW), STORE_OK);
+	parse_text(ab, &rows);
+	assert_int_equal(annex_import(fx->st, "q", &rows, today, 0, ACTOR,
+	    NOW, &plan), STORE_OK);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	assert_int_equal(store_person_suspend(fx->st, "q", "b@q.fr",
+	    "investigation", ACTOR, NOW), STORE_OK);
+
+	/* The suspended person keeps the place: the import path... */
+	audit = audit_count(fx->path);
+	parse_text(abc, &rows);
+	assert_int_equal(annex_import(fx->st, "q", &rows, today, 0, ACTOR,
+	    NOW, &plan), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "3 persons"));
+	assert_non_null(strstr(store_errmsg(fx->st), "quota is 2"));
+	assert_false(plan.applied);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	assert_int_equal(audit_count(fx->path), audit);
+	assert_int_equal(store_person_get(fx->st, "q", "c@q.fr", &p),
+	    STORE_NOTFOUND);
+	/* ... and the person add path give the same answer. */
+	assert_int_equal(store_person_add(fx->st, &c, today, ACTOR, NOW, NULL),
+	    STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "3 persons"));
+
+	/* A list that leaves the suspended person out ends them: it fits. */
+	parse_text(ac, &rows);
+	assert_int_equal(annex_import(fx->st, "q", &rows, today, 0, ACTOR,
+	    NOW, &plan), STORE_OK);
+	assert_int_equal(plan.n_added, 1);
+	assert_int_equal(plan.n_ended, 1);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	assert_int_equal(store_person_get(fx->st, "q", "b@q.fr", &p),
+	    STORE_OK);
+	assert_int_equal(p.end, today);
+	store_person_free(&p);
+}
+
 static void
 test_import_unknown_partner(void **state)
 {
@@ -1001,6 +1083,7 @@ main(void)
 		T(test_import_plan_text_add_with_end_and_names),
 		T(test_import_audit_rows),
 		T(test_import_quota),
+		T(test_import_quota_suspended),
 		T(test_import_unknown_partner),
 		T(test_import_outside_convention),
 		T(test_import_header_only_ends_everyone),

@@ -1,8 +1,9 @@
 /*
  * test_store - the sqlite store: migrations, partners, persons and their
  * quota, the habilitation lookup, decisions, the outbox and the audit
- * chain.  Each test runs on a fresh database in its own temporary folder;
- * raw sqlite3 is used only to look behind the API (modes, tampering).
+ * chain, the statement cache and checked binds.  Each test runs on a fresh
+ * database in its own temporary folder; raw sqlite3 is used only to look
+ * behind the API (modes, tampering, limits, prepared statements).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,11 @@
 
 #include "balp/date.h"
 #include "balp/store.h"
+#include "balp/store_audit.h"
+#include "balp/store_decision.h"
+#include "balp/store_partner.h"
+/* Only for store_db(): some tests look behind the API at the connection. */
+#include "../../src/store/store_priv.h"
 
 #define NOW	((time_t)1790000000)	/* 2026-09-21T... UTC */
 #define ACTOR	"admin-test"
@@ -521,15 +527,92 @@ test_person_add_quota(void **state)
 	    ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_OK);
-	/* A suspended person does not count. */
+	/* A suspended person still counts (one quota rule, DESIGN.md). */
 	assert_int_equal(store_person_suspend(fx->st, NULL, "b@x.fr",
 	    "left without notice", ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "d@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "quota"));
+	/* So resuming them takes no new place. */
+	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
+	    ACTOR, NOW), STORE_OK);
+}
+
+/*
+ * The quota is one rule wherever it is checked: persons not ended count,
+ * suspended ones included.  Adding beside a suspended person at the quota
+ * is refused; nothing is written.
+ */
+static void
+test_quota_suspended_counts_on_add(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person_list l;
+	int32_t today = D("2026-06-01");
+	long audit;
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, 2);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_OK);
-	/* And resuming them would now pass the quota. */
+	assert_int_equal(add_person(fx->st, "apeai", "b@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+	assert_int_equal(store_person_suspend(fx->st, "apeai", "b@x.fr",
+	    "password shared", ACTOR, NOW), STORE_OK);
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "3 persons"));
+	assert_non_null(strstr(store_errmsg(fx->st), "suspended ones count"));
+	assert_non_null(strstr(store_errmsg(fx->st), "quota is 2"));
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit);
+	assert_int_equal(store_person_list(fx->st, "apeai", DATE_NONE, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 2);
+	store_person_list_free(&l);
+	/* Ending the suspended person (yesterday) frees the place. */
+	assert_int_equal(store_person_end(fx->st, "apeai", "b@x.fr",
+	    today - 1, ACTOR, NOW), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+}
+
+/*
+ * Resuming a suspended person at the quota is fine (they kept their
+ * place); over a quota lowered since, it is refused until a place frees.
+ */
+static void
+test_quota_resume(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person p;
+	int32_t today = D("2026-06-01");
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, 2);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "b@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+	assert_int_equal(store_person_suspend(fx->st, NULL, "b@x.fr", "r",
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
+	    ACTOR, NOW), STORE_OK);
+
+	assert_int_equal(store_person_suspend(fx->st, NULL, "b@x.fr", "r",
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_partner_set_max_persons(fx->st, "apeai", 1,
+	    ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
 	    ACTOR, NOW), STORE_REFUSED);
-	assert_non_null(strstr(store_errmsg(fx->st), "quota"));
+	assert_non_null(strstr(store_errmsg(fx->st), "quota is 1"));
+	assert_int_equal(store_person_get(fx->st, NULL, "b@x.fr", &p),
+	    STORE_OK);
+	assert_true(p.suspended);
+	store_person_free(&p);
+	assert_int_equal(store_person_end(fx->st, NULL, "a@x.fr", today - 1,
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
+	    ACTOR, NOW), STORE_OK);
 }
 
 static void
@@ -950,7 +1033,7 @@ test_outbox(void **state)
 
 	/* A failure postpones it... */
 	assert_int_equal(store_outbox_failed(fx->st, id, "451 try later",
-	    NOW + 600), STORE_OK);
+	    NOW + 600, NOW), STORE_OK);
 	assert_int_equal(store_outbox_pending(fx->st, NOW + 599, 0, &l),
 	    STORE_OK);
 	assert_int_equal(l.n, 0);
@@ -985,7 +1068,7 @@ test_outbox_failed_for_good(void **state)
 	assert_int_equal(store_outbox_pending(fx->st, NOW, 1, &l), STORE_OK);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(store_outbox_failed(fx->st, l.v[0].id,
-	    "550 no such user", (time_t)-1), STORE_OK);
+	    "550 no such user", (time_t)-1, NOW), STORE_OK);
 	store_outbox_list_free(&l);
 	assert_int_equal(store_outbox_pending(fx->st, NOW + 99999, 0, &l),
 	    STORE_OK);
@@ -1147,6 +1230,626 @@ test_audit_chain_continues(void **state)
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 6);
 }
 
+/* ---- statement cache and binds ----------------------------------------- */
+
+/* Prepared statements alive on the connection; *busy: how many stepping. */
+static int
+count_stmts(sqlite3 *db, int *busy, int *max_runs)
+{
+	sqlite3_stmt *s = NULL;
+	int n = 0, runs;
+
+	*busy = 0;
+	*max_runs = 0;
+	while ((s = sqlite3_next_stmt(db, s)) != NULL) {
+		n++;
+		if (sqlite3_stmt_busy(s))
+			(*busy)++;
+		runs = sqlite3_stmt_status(s, SQLITE_STMTSTATUS_RUN, 0);
+		if (runs > *max_runs)
+			*max_runs = runs;
+	}
+	return n;
+}
+
+/* One round of the per-message reads and an admin list or two. */
+static void
+read_round(struct store *st, int64_t want_id)
+{
+	struct store_decision got;
+	struct store_habilitations h;
+	struct store_partner p;
+	struct store_person_list l;
+
+	assert_int_equal(store_decision_find(st, "maildir", "cached", &got),
+	    STORE_OK);
+	assert_int_equal(got.id, want_id);
+	assert_string_equal(got.reasons, "nir_invalid,name_missing");
+	store_decision_free(&got);
+	assert_int_equal(store_decision_find(st, "maildir", "never", &got),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_habilitations(st, "a@x.fr", &h), STORE_OK);
+	assert_int_equal(h.n, 1);
+	assert_string_equal(h.v[0].partner_id, "apeai");
+	store_habilitations_free(&h);
+	assert_int_equal(store_partner_get(st, "apeai", &p), STORE_OK);
+	assert_string_equal(p.name, "Partenaire");
+	store_partner_free(&p);
+	assert_int_equal(store_person_list(st, "apeai", DATE_NONE, &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	store_person_list_free(&l);
+}
+
+/* Each statement is prepared once and reused: same answers, no growth. */
+static void
+test_stmt_cache_reuses(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("cached");
+	sqlite3 *db = store_db(fx->st);
+	int64_t id = 0;
+	int n0, n, busy, runs, i;
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    &id), STORE_OK);
+	read_round(fx->st, id);
+	n0 = count_stmts(db, &busy, &runs);
+	assert_int_equal(busy, 0);
+	for (i = 0; i < 200; i++)
+		read_round(fx->st, id);
+	n = count_stmts(db, &busy, &runs);
+	assert_int_equal(n, n0);
+	/* Every path handed its statement back (reset, not left stepping). */
+	assert_int_equal(busy, 0);
+	assert_true(runs >= 200);
+}
+
+/* store_close finalizes every cached statement: sqlite frees everything. */
+static void
+test_stmt_cache_close_releases(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st;
+	struct store_decision_spec d = decision_spec("cached");
+	struct buf err = BUF_INIT;
+	char path[160];
+	sqlite3_int64 before;
+	int64_t id = 0;
+
+	snprintf(path, sizeof(path), "%s/other.db", fx->dir);
+	before = sqlite3_memory_used();
+	assert_int_equal(store_open(path, &st, &err), STORE_OK);
+	add_partner(st, "apeai", DATE_NONE, DATE_NONE, 2);
+	assert_int_equal(add_person(st, "apeai", "a@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	assert_int_equal(store_decision_record(st, &d, NULL, "balpd", NOW,
+	    &id), STORE_OK);
+	read_round(st, id);
+	store_close(st);
+	/* An unfinalized statement would keep the connection (a zombie). */
+	assert_int_equal(sqlite3_memory_used(), before);
+	buf_free(&err);
+}
+
+static char *
+big_value(size_t n)
+{
+	char *v = malloc(n + 1);
+
+	assert_non_null(v);
+	memset(v, 'x', n);
+	v[n] = '\0';
+	return v;
+}
+
+/*
+ * A bind that fails (here: over the length limit) is an error, never a
+ * NULL stored in place of the value; nothing of the decision remains.
+ */
+static void
+test_decision_bind_failure(void **state)
+{
+	static const char *const fields[] = {
+		"message_id", "type", "partner_id", "queue", "notice subject",
+		"notice body",
+	};
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_notice n;
+	sqlite3 *db = store_db(fx->st);
+	char *big = big_value(4000);
+	int old;
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		d = decision_spec("ref-big");
+		n.recipient = "a@x.fr";
+		n.subject = "s";
+		n.body = "b";
+		switch (i) {
+		case 0: d.message_id = big; break;
+		case 1: d.type = big; break;
+		case 2: d.partner_id = big; break;
+		case 3: d.queue = big; break;
+		case 4: n.subject = big; break;
+		case 5: n.body = big; break;
+		}
+		old = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 1000);
+		if (store_decision_record(fx->st, &d, &n, "balpd", NOW, NULL)
+		    != STORE_ERROR)
+			fail_msg("%s: a too big value was accepted",
+			    fields[i]);
+		sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old);
+		assert_non_null(strstr(store_errmsg(fx->st), "too big"));
+		/* The message names the statement, not the value. */
+		assert_null(strstr(store_errmsg(fx->st), "xxxxxxxxxx"));
+		assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+		    "decisions"), 0);
+		assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+		    "outbox"), 0);
+		assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+		    "audit"), 0);
+	}
+	/* The connection and its cached statements are fine afterwards. */
+	d = decision_spec("ref-big");
+	n.subject = "s";
+	n.body = "b";
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    NULL), STORE_OK);
+	free(big);
+}
+
+/* The same for an admin write: no partner without its name. */
+static void
+test_partner_bind_failure(void **state)
+{
+	struct fx *fx = *state;
+	struct store_partner_spec p = { "big", NULL, NULL, DATE_NONE,
+	    DATE_NONE, STORE_NO_QUOTA };
+	sqlite3 *db = store_db(fx->st);
+	char *big = big_value(4000);
+	int old;
+
+	p.name = big;
+	old = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 1000);
+	assert_int_equal(store_partner_add(fx->st, &p, ACTOR, NOW),
+	    STORE_ERROR);
+	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old);
+	assert_non_null(strstr(store_errmsg(fx->st), "too big"));
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM partners"),
+	    0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 0);
+	free(big);
+}
+
+/* ---- group commit and find_many ---------------------------------------- */
+
+/* How many times the cached statement whose SQL holds `part` ran. */
+static int
+stmt_runs(sqlite3 *db, const char *part)
+{
+	sqlite3_stmt *s = NULL;
+
+	while ((s = sqlite3_next_stmt(db, s)) != NULL)
+		if (strstr(sqlite3_sql(s), part) != NULL)
+			return sqlite3_stmt_status(s, SQLITE_STMTSTATUS_RUN,
+			    0);
+	return 0;
+}
+
+/* The group commit of a pass: 100 decisions, their notices, one COMMIT. */
+static void
+test_batch_100_committed(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_notice n = { "a.martin@apeai34.fr", "BALP : DUPONT Jean",
+	    "Bonjour, la demande pour DUPONT Jean ..." };
+	struct store_decision got;
+	int64_t ids[100], bad = -1;
+	char ref[32];
+	int i;
+
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	for (i = 0; i < 100; i++) {
+		snprintf(ref, sizeof(ref), "msg-%03d", i);
+		d = decision_spec(ref);
+		ids[i] = 0;
+		if (store_batch_add(fx->st, &d, &n, "balpd", NOW, &ids[i])
+		    != STORE_OK)
+			fail_msg("add %d: %s", i, store_errmsg(fx->st));
+		assert_true(ids[i] > 0);
+		assert_true(i == 0 || ids[i] > ids[i - 1]);
+	}
+	/* Nothing is visible to another connection before the commit. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 0);
+	assert_int_equal(store_batch_commit(fx->st), STORE_OK);
+
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 100);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox"),
+	    100);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'decision.record'"), 100);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'notice.queue' AND kind = 'decision'"), 100);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    200);
+	/* Each notice.queue names its outbox row and decision... */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit a "
+	    "JOIN outbox o ON a.object = 'outbox/' || o.id WHERE "
+	    "a.action = 'notice.queue' AND a.detail LIKE 'decision=' || "
+	    "o.decision_id || ';%'"), 100);
+	/* ... never the subject or body (a beneficiary's name). */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE detail LIKE '%DUPONT%'"), 0);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	/* The chain head was read once for the 200 rows. */
+	assert_int_equal(stmt_runs(store_db(fx->st), "ORDER BY id DESC "
+	    "LIMIT 1"), 1);
+	assert_int_equal(store_decision_find(fx->st, "maildir", "msg-042",
+	    &got), STORE_OK);
+	assert_int_equal(got.id, ids[42]);
+	store_decision_free(&got);
+}
+
+static void
+test_batch_abort_leaves_nothing(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_notice n = { "a@x.fr", "s", "b" };
+	struct store_audit_list l;
+	int64_t bad = -1;
+	char ref[32];
+	int i;
+
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	for (i = 0; i < 10; i++) {
+		snprintf(ref, sizeof(ref), "msg-%d", i);
+		d = decision_spec(ref);
+		assert_int_equal(store_batch_add(fx->st, &d, &n, "balpd", NOW,
+		    NULL), STORE_OK);
+	}
+	store_batch_abort(fx->st);
+	store_batch_abort(fx->st);		/* harmless twice */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox"),
+	    0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 0);
+	/* The head of the rolled back rows is forgotten: a fresh chain. */
+	d = decision_spec("after");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	assert_int_equal(store_audit_list(fx->st, NULL, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].id, 1);
+	assert_string_equal(l.v[0].prev_hash, "0000000000000000000000000000"
+	    "000000000000000000000000000000000000");
+	store_audit_list_free(&l);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+}
+
+/* A message already decided is skipped; the batch and the others stay. */
+static void
+test_batch_exists_goes_on(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_notice n = { "a@x.fr", "s", "b" };
+	struct store_decision got;
+	int64_t first = 0, id = 0, bad = -1;
+	long audit, outbox;
+
+	d = decision_spec("r1");
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    &first), STORE_OK);
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+	outbox = raw_count(fx->path, "SELECT count(*) FROM outbox");
+
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	d = decision_spec("r0");
+	assert_int_equal(store_batch_add(fx->st, &d, &n, "balpd", NOW, NULL),
+	    STORE_OK);
+	d = decision_spec("r1");
+	d.outcome = OUTCOME_ACCEPTED;
+	id = -7;
+	assert_int_equal(store_batch_add(fx->st, &d, &n, "balpd", NOW, &id),
+	    STORE_EXISTS);
+	assert_non_null(strstr(store_errmsg(fx->st), "already decided"));
+	assert_int_equal(id, -7);		/* untouched */
+	d = decision_spec("r2");
+	assert_int_equal(store_batch_add(fx->st, &d, &n, "balpd", NOW, NULL),
+	    STORE_OK);
+	assert_int_equal(store_batch_commit(fx->st), STORE_OK);
+
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 3);
+	/* r0 and r2: a decision.record and a notice.queue each. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit + 4);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox"),
+	    outbox + 2);
+	assert_int_equal(store_decision_find(fx->st, "maildir", "r1", &got),
+	    STORE_OK);
+	assert_int_equal(got.id, first);
+	assert_string_equal(got.outcome, "rejected");	/* the first one */
+	store_decision_free(&got);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+}
+
+/* Without store_batch_begin nothing is written one statement at a time. */
+static void
+test_batch_add_needs_a_batch(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("r");
+
+	assert_int_equal(store_batch_add(fx->st, &d, NULL, "balpd", NOW, NULL),
+	    STORE_ERROR);
+	assert_non_null(strstr(store_errmsg(fx->st), "no transaction"));
+	assert_int_equal(store_batch_commit(fx->st), STORE_ERROR);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "decisions"), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 0);
+}
+
+/* Two connections append in turn: each reads the head anew. */
+static void
+test_audit_chain_two_connections(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st2;
+	struct store_decision_spec d;
+	struct buf err = BUF_INIT;
+	int64_t bad = -1;
+
+	assert_int_equal(store_open(fx->path, &st2, &err), STORE_OK);
+	d = decision_spec("one");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("two");
+	assert_int_equal(store_decision_record(st2, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("three");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 3);
+	store_close(st2);
+	buf_free(&err);
+}
+
+static void
+test_find_many_mix(void **state)
+{
+	static const char *const refs[] = {
+		"r1", "nope", "r3", NULL, "r1", "only-imap", "",
+		"l\xc3\xa0-bas", "r\"q\\uote'\n",
+	};
+	/* The decided entries: the ref recorded, "" = undecided. */
+	static const char *const want[] = {
+		"r1", "", "r3", "", "r1", "", "", "l\xc3\xa0-bas",
+		"r\"q\\uote'\n",
+	};
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_decision out[sizeof(refs) / sizeof(refs[0])];
+	size_t i, n = sizeof(refs) / sizeof(refs[0]);
+
+	for (i = 0; i < 5; i++) {
+		char ref[8];
+
+		snprintf(ref, sizeof(ref), "r%zu", i);
+		d = decision_spec(ref);
+		assert_int_equal(store_decision_record(fx->st, &d, NULL,
+		    "balpd", NOW, NULL), STORE_OK);
+	}
+	d = decision_spec("l\xc3\xa0-bas");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("r\"q\\uote'\n");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("only-imap");
+	d.source = "imap";
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+
+	assert_int_equal(store_decision_find_many(fx->st, "maildir", refs, n,
+	    out), STORE_OK);
+	for (i = 0; i < n; i++) {
+		if (*want[i] == '\0') {
+			if (out[i].id != 0 || out[i].source_ref != NULL)
+				fail_msg("entry %zu: decided", i);
+			continue;
+		}
+		if (out[i].id == 0)
+			fail_msg("entry %zu: not found", i);
+		assert_string_equal(out[i].source_ref, want[i]);
+		assert_string_equal(out[i].source, "maildir");
+		assert_string_equal(out[i].reasons,
+		    "nir_invalid,name_missing");
+	}
+	assert_int_equal(out[0].id, out[4].id);
+	for (i = 0; i < n; i++)
+		store_decision_free(&out[i]);
+}
+
+static void
+test_find_many_none(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision out[1];
+
+	assert_int_equal(store_decision_find_many(fx->st, "maildir", NULL, 0,
+	    NULL), STORE_OK);
+	/* Nothing decided yet: zeroed. */
+	out[0].id = 99;
+	assert_int_equal(store_decision_find_many(fx->st, "maildir",
+	    (const char *const[]){ "x" }, 1, out), STORE_OK);
+	assert_int_equal(out[0].id, 0);
+	assert_null(out[0].source_ref);
+}
+
+/* A pass of 1000 messages, half decided: one indexed query. */
+static void
+test_find_many_1000(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_decision *out;
+	sqlite3_stmt *s = NULL, *plan;
+	const char **refs;
+	char (*names)[16];
+	struct buf q = BUF_INIT;
+	int indexed = 0, scans = 0;
+	size_t i;
+
+	refs = calloc(1000, sizeof(*refs));
+	names = calloc(1000, sizeof(*names));
+	out = calloc(1000, sizeof(*out));
+	assert_true(refs != NULL && names != NULL && out != NULL);
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	for (i = 0; i < 1000; i++) {
+		snprintf(names[i], sizeof(names[i]), "m%04zu", i);
+		refs[i] = names[i];
+		if (i % 2)
+			continue;
+		d = decision_spec(names[i]);
+		assert_int_equal(store_batch_add(fx->st, &d, NULL, "balpd",
+		    NOW, NULL), STORE_OK);
+	}
+	assert_int_equal(store_batch_commit(fx->st), STORE_OK);
+	assert_int_equal(store_decision_find_many(fx->st, "maildir", refs,
+	    1000, out), STORE_OK);
+	for (i = 0; i < 1000; i++) {
+		if (i % 2) {
+			assert_int_equal(out[i].id, 0);
+			continue;
+		}
+		assert_true(out[i].id != 0);
+		assert_string_equal(out[i].source_ref, names[i]);
+		store_decision_free(&out[i]);
+	}
+	assert_int_equal(stmt_runs(store_db(fx->st), "json_each"), 1);
+	/* Its plan searches the (source, source_ref) index. */
+	while ((s = sqlite3_next_stmt(store_db(fx->st), s)) != NULL)
+		if (strstr(sqlite3_sql(s), "json_each") != NULL)
+			break;
+	assert_non_null(s);
+	buf_printf(&q, "EXPLAIN QUERY PLAN %s", sqlite3_sql(s));
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st), buf_str(&q), -1,
+	    &plan, NULL), SQLITE_OK);
+	while (sqlite3_step(plan) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(plan, 3);
+
+		if (strstr(row, "SEARCH decisions USING") != NULL)
+			indexed++;
+		if (strstr(row, "SCAN decisions") != NULL)
+			scans++;
+	}
+	sqlite3_finalize(plan);
+	assert_int_equal(indexed, 1);
+	assert_int_equal(scans, 0);
+	buf_free(&q);
+	free(out);
+	free(names);
+	free(refs);
+}
+
+/* A ref that is not UTF-8 cannot go in JSON: it is still found. */
+static void
+test_find_many_not_utf8(void **state)
+{
+	static const char *const refs[] = { "\xff\xfe.bad", "ok", "\xff" };
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_decision out[3];
+
+	d = decision_spec("\xff\xfe.bad");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("ok");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	assert_int_equal(store_decision_find_many(fx->st, "maildir", refs, 3,
+	    out), STORE_OK);
+	assert_true(out[0].id != 0);
+	assert_string_equal(out[0].source_ref, "\xff\xfe.bad");
+	assert_true(out[1].id != 0);
+	assert_int_equal(out[2].id, 0);
+	store_decision_free(&out[0]);
+	store_decision_free(&out[1]);
+	store_decision_free(&out[2]);
+}
+
+/* Each attempt the notifier reports is one transaction with its trace. */
+static void
+test_outbox_attempts_audited(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("ref");
+	struct store_notice n = { "a.martin@apeai34.fr", "BALP : DUPONT Jean",
+	    "Bonjour, la demande pour DUPONT Jean ..." };
+	struct store_outbox_list l;
+	struct store_audit_list a;
+	int64_t did, oid, bad = -1;
+	char want[64];
+	long audit;
+
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", NOW,
+	    &did), STORE_OK);
+	assert_int_equal(store_outbox_pending(fx->st, NOW, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	oid = l.v[0].id;
+	store_outbox_list_free(&l);
+
+	assert_int_equal(store_outbox_failed(fx->st, oid, "451 DUPONT later",
+	    NOW + 600, NOW + 1), STORE_OK);
+	assert_int_equal(store_outbox_sent(fx->st, oid, NOW + 600), STORE_OK);
+	assert_int_equal(store_audit_list(fx->st, NULL, 3, &a), STORE_OK);
+	assert_int_equal(a.n, 3);
+	snprintf(want, sizeof(want), "outbox/%lld", (long long)oid);
+	assert_string_equal(a.v[0].action, "notice.sent");
+	assert_string_equal(a.v[0].kind, "decision");
+	assert_string_equal(a.v[0].actor, "notifier");
+	assert_string_equal(a.v[0].object, want);
+	assert_string_equal(a.v[0].at, "2026-09-21T14:23:20Z");
+	assert_string_equal(a.v[1].action, "notice.failed");
+	assert_string_equal(a.v[1].object, want);
+	assert_string_equal(a.v[1].at, "2026-09-21T14:13:21Z");
+	assert_non_null(strstr(a.v[1].detail, "attempt=1"));
+	assert_non_null(strstr(a.v[1].detail, "retry at"));
+	assert_non_null(strstr(a.v[0].detail, "attempt=2"));
+	assert_string_equal(a.v[2].action, "notice.queue");
+	assert_string_equal(a.v[2].object, want);
+	snprintf(want, sizeof(want), "decision=%lld;", (long long)did);
+	assert_non_null(strstr(a.v[0].detail, want));
+	assert_non_null(strstr(a.v[1].detail, want));
+	assert_non_null(strstr(a.v[2].detail, want));
+	assert_non_null(strstr(a.v[0].detail, "a.martin@apeai34.fr"));
+	store_audit_list_free(&a);
+	/* Neither subject, body nor the server's reply reach the trail. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE detail LIKE '%DUPONT%'"), 0);
+
+	/* Not pending any more: refused, and no trace of the attempt. */
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+	assert_int_equal(store_outbox_sent(fx->st, oid, NOW), STORE_NOTFOUND);
+	assert_int_equal(store_outbox_failed(fx->st, oid, "x", (time_t)-1,
+	    NOW), STORE_NOTFOUND);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+}
+
 /* ---- helpers ---------------------------------------------------------- */
 
 static void
@@ -1224,6 +1927,8 @@ main(void)
 		T(test_person_add_and_get),
 		T(test_person_add_refusals),
 		T(test_person_add_quota),
+		T(test_quota_suspended_counts_on_add),
+		T(test_quota_resume),
 		T(test_person_end),
 		T(test_person_suspend_resume),
 		T(test_person_list_at),
@@ -1243,6 +1948,20 @@ main(void)
 		T(test_audit_verify_rehashed_row),
 		T(test_audit_verify_deleted_row),
 		T(test_audit_chain_continues),
+		T(test_stmt_cache_reuses),
+		T(test_stmt_cache_close_releases),
+		T(test_decision_bind_failure),
+		T(test_partner_bind_failure),
+		T(test_batch_100_committed),
+		T(test_batch_abort_leaves_nothing),
+		T(test_batch_exists_goes_on),
+		T(test_batch_add_needs_a_batch),
+		T(test_audit_chain_two_connections),
+		T(test_find_many_mix),
+		T(test_find_many_none),
+		T(test_find_many_1000),
+		T(test_find_many_not_utf8),
+		T(test_outbox_attempts_audited),
 		cmocka_unit_test(test_email_canon),
 		cmocka_unit_test(test_timestamp),
 	};

@@ -1,0 +1,176 @@
+/*
+ * store_decision - one decision row per message, the outbox of notices
+ * queued with it, and the group commit the pipeline uses to record a
+ * pass's decisions in one transaction (one fdatasync) before it moves the
+ * messages.
+ *
+ * Exactly once (docs/store.md): a message is moved only after its decision
+ * is committed.  (source, source_ref) is unique, so a message found again
+ * (a crash between the commit and the move) is looked up -- one query for
+ * a whole pass with store_decision_find_many() -- not decided again, and
+ * its stored decision says where it goes.
+ *
+ * Audit rows (kind "decision"): decision.record for each decision,
+ * notice.queue for each notice queued with it, notice.sent and
+ * notice.failed for each attempt the notifier reports (actor "notifier").
+ * They name the outbox and decision ids and the recipient (a partner's
+ * staff address), never a notice's subject or body: those may carry a
+ * beneficiary's name.
+ *
+ * Errors, ownership and dates: as store.h says.
+ */
+#ifndef BALP_STORE_DECISION_H
+#define BALP_STORE_DECISION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "balp/decide.h"
+#include "balp/reason.h"
+#include "balp/store.h"
+
+struct store_decision_spec {
+	const char	*source;	/* "maildir", "imap" */
+	const char	*source_ref;	/* unique within source */
+	const char	*message_id;	/* NULL if none */
+	const char	*sender;	/* NULL if none; stored lower-case */
+	const char	*partner_id;	/* NULL if unknown */
+	const char	*type;		/* request type name; NULL if unknown */
+	enum outcome	 outcome;
+	reason_set	 reasons;	/* stored as comma-separated codes */
+	const char	*queue;		/* the folder the message goes to */
+	const char	*nir_pseudonym;	/* NULL or 64 hex digits, NEVER a NIR */
+};
+
+/* A notice to send; queued in the outbox with the decision. */
+struct store_notice {
+	const char	*recipient;
+	const char	*subject;
+	const char	*body;		/* must not contain a NIR */
+};
+
+struct store_decision {
+	int64_t		 id;
+	char		*decided_at;	/* "YYYY-MM-DDTHH:MM:SSZ" */
+	char		*source;
+	char		*source_ref;
+	char		*message_id;	/* NULL if none */
+	char		*sender;	/* NULL if none */
+	char		*partner_id;	/* NULL if unknown */
+	char		*type;		/* NULL if unknown */
+	char		*outcome;	/* "accepted", "rejected"... */
+	char		*reasons;	/* "nir_invalid,name_missing" or "" */
+	char		*queue;
+	char		*nir_pseudonym;	/* NULL if none */
+};
+
+struct store_decision_list {
+	struct store_decision	*v;
+	size_t			 n;
+};
+
+struct store_decision_filter {
+	const char	*partner_id;	/* NULL = any */
+	const char	*sender;	/* NULL = any; compared lower-cased */
+	size_t		 limit;		/* 0 = no limit */
+};
+
+/*
+ * Records one decision, its audit row (kind 'decision', action
+ * decision.record) and, when notice is not NULL, its outbox row (pending,
+ * first attempt at `now`) and that row's audit row (notice.queue), all in
+ * ONE transaction: either all are stored or none.  STORE_EXISTS if
+ * (source, source_ref) was already decided: use store_decision_find() to
+ * redo the move.  *id (may be NULL) gets the decision id.  The batch of
+ * one: store_batch_begin, store_batch_add, store_batch_commit.
+ */
+int	 store_decision_record(struct store *,
+	    const struct store_decision_spec *,
+	    const struct store_notice *notice,
+	    const char *actor, time_t now, int64_t *id);
+
+/* BEGIN IMMEDIATE; the decisions added until commit are one transaction. */
+int	 store_batch_begin(struct store *);
+/*
+ * Inside a batch: the decision row, its audit row (decision.record) and,
+ * when notice != NULL, its outbox row and that row's own audit row
+ * (notice.queue).  STORE_EXISTS when (source, source_ref) is already
+ * decided: nothing of this decision is written and the batch goes on
+ * (the transaction is NOT aborted).  Any other error: the caller must
+ * store_batch_abort().  *id (may be NULL) gets the decision id.
+ */
+int	 store_batch_add(struct store *, const struct store_decision_spec *,
+	    const struct store_notice *notice, const char *actor, time_t now,
+	    int64_t *id);
+/* One COMMIT (one fdatasync in WAL + synchronous=FULL). */
+int	 store_batch_commit(struct store *);
+/* ROLLBACK; never fails visibly. */
+void	 store_batch_abort(struct store *);
+
+/* The stored decision for a message: STORE_OK, STORE_NOTFOUND or error. */
+int	 store_decision_find(struct store *, const char *source,
+	    const char *source_ref, struct store_decision *out);
+/*
+ * The stored decisions of any of refs[0..n) of source, in ONE indexed
+ * query (e.g. `source_ref IN (SELECT value FROM json_each(?))` with a JSON
+ * array built with json_string() from include/balp/json.h, or a temp
+ * table): out[i] is filled when refs[i] is decided (out[i].id != 0),
+ * zeroed otherwise.  out has n entries; free each with
+ * store_decision_free().
+ *
+ * (A ref that is not UTF-8 cannot travel in JSON: it is looked up alone.
+ * A NULL ref is undecided.  On error every out[i] is freed and zeroed.)
+ */
+int	 store_decision_find_many(struct store *, const char *source,
+	    const char *const *refs, size_t n, struct store_decision *out);
+/* Most recent first. */
+int	 store_decision_list(struct store *,
+	    const struct store_decision_filter *,
+	    struct store_decision_list *out);
+void	 store_decision_free(struct store_decision *);
+void	 store_decision_list_free(struct store_decision_list *);
+
+struct store_outbox_item {
+	int64_t		 id;
+	int64_t		 decision_id;
+	char		*created_at;
+	char		*recipient;
+	char		*subject;
+	char		*body;
+	char		*status;	/* "pending", "sent", "failed" */
+	int		 attempts;
+	char		*next_attempt_at;
+	char		*last_error;	/* NULL if none */
+};
+
+struct store_outbox_list {
+	struct store_outbox_item	*v;
+	size_t				 n;
+};
+
+/*
+ * Pending notices whose next attempt is due at `now`, oldest first, at
+ * most limit (0 = all).
+ */
+int	 store_outbox_pending(struct store *, time_t now, size_t limit,
+	    struct store_outbox_list *out);
+/*
+ * Marks a pending notice sent (attempts + 1; next_attempt_at then holds
+ * the time it was sent), with its audit row notice.sent, in one
+ * transaction.  STORE_NOTFOUND if it is not pending.
+ */
+int	 store_outbox_sent(struct store *, int64_t id, time_t now);
+/*
+ * Records a failed attempt at `now` (attempts + 1, last_error), with its
+ * audit row notice.failed, in one transaction: the notice stays pending
+ * until retry_at, or becomes 'failed' for good when retry_at is
+ * (time_t)-1.  STORE_NOTFOUND if it is not pending.  The error text stays
+ * in the outbox row, not in the audit row (a server's reply may quote the
+ * message).
+ */
+int	 store_outbox_failed(struct store *, int64_t id, const char *error,
+	    time_t retry_at, time_t now);
+void	 store_outbox_list_free(struct store_outbox_list *);
+
+#endif

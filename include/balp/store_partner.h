@@ -1,0 +1,197 @@
+/*
+ * store_partner - partners (their convention, suspension and quota) and the
+ * annex of their habilitated persons; and store_habilitations(), the one
+ * lookup decide() needs from them.
+ *
+ * Every write here is one transaction with its audit row (kind "admin").
+ * Persons are never deleted: ending a habilitation sets its last day, so
+ * the history stays for the six years the conventions require.  The quota
+ * is one rule wherever it is checked (store_person_add, store_person_resume,
+ * annex_import): see store_person_add.
+ *
+ * Errors, ownership and dates: as store.h says.
+ */
+#ifndef BALP_STORE_PARTNER_H
+#define BALP_STORE_PARTNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "balp/decide.h"
+#include "balp/store.h"
+
+#define STORE_NO_QUOTA		(-1)	/* max_persons: no quota */
+
+/* ---- partners --------------------------------------------------------- */
+
+struct store_partner_spec {
+	const char	*id;		/* the caller validated the slug */
+	const char	*name;		/* required, trimmed */
+	const char	*siret;		/* NULL or 14 digits, spaces ignored */
+	int32_t		 start;		/* convention start; DATE_NONE = none */
+	int32_t		 end;		/* convention end; DATE_NONE = open */
+	int		 max_persons;	/* >= 0, or STORE_NO_QUOTA */
+};
+
+struct store_partner {
+	char		*id;
+	char		*name;
+	char		*siret;		/* NULL if none */
+	int32_t		 start;		/* DATE_NONE if none */
+	int32_t		 end;		/* DATE_NONE = open */
+	int		 suspended;
+	char		*suspend_reason; /* NULL unless suspended */
+	int		 max_persons;	/* STORE_NO_QUOTA if none */
+	char		*created_at;	/* "YYYY-MM-DDTHH:MM:SSZ" */
+};
+
+struct store_partner_list {
+	struct store_partner	*v;
+	size_t			 n;
+};
+
+/*
+ * Adds a partner.  STORE_EXISTS if the id is taken; STORE_REFUSED for an
+ * empty id or name, a siret that is not 14 digits, end < start, or a
+ * negative quota.  Audit: partner.add.
+ */
+int	 store_partner_add(struct store *, const struct store_partner_spec *,
+	    const char *actor, time_t now);
+/* STORE_OK and *out filled, STORE_NOTFOUND, or STORE_ERROR. */
+int	 store_partner_get(struct store *, const char *id,
+	    struct store_partner *out);
+/* Every partner, ordered by id. */
+int	 store_partner_list(struct store *, struct store_partner_list *out);
+/*
+ * Terminates the convention at `end` (inclusive; the last day in force).
+ * Replaces any earlier end date.  STORE_REFUSED if end is before the
+ * convention start (suspend the partner instead).  Audit: partner.end.
+ */
+int	 store_partner_end(struct store *, const char *id, int32_t end,
+	    const char *actor, time_t now);
+/*
+ * Suspends at once, with a required reason; STORE_REFUSED if already
+ * suspended.  Audit: partner.suspend.
+ */
+int	 store_partner_suspend(struct store *, const char *id,
+	    const char *reason, const char *actor, time_t now);
+/* STORE_REFUSED if not suspended.  Audit: partner.resume. */
+int	 store_partner_resume(struct store *, const char *id,
+	    const char *actor, time_t now);
+/*
+ * Sets or removes (STORE_NO_QUOTA) the quota.  Persons already habilitated
+ * stay even if they now exceed it; the quota refuses the next add.
+ * Audit: partner.quota.
+ */
+int	 store_partner_set_max_persons(struct store *, const char *id,
+	    int max_persons, const char *actor, time_t now);
+void	 store_partner_free(struct store_partner *);
+void	 store_partner_list_free(struct store_partner_list *);
+
+/* ---- persons (the annex) ---------------------------------------------- */
+
+struct store_person_spec {
+	const char	*partner_id;
+	const char	*last_name;	/* required */
+	const char	*first_name;	/* required */
+	const char	*email;		/* required; trimmed, lower-cased */
+	const char	*job_title;	/* NULL or "" if none */
+	int32_t		 start;		/* required */
+	int32_t		 end;		/* DATE_NONE = open */
+};
+
+struct store_person {
+	int64_t		 id;
+	char		*partner_id;
+	char		*last_name;
+	char		*first_name;
+	char		*email;		/* lower case */
+	char		*job_title;	/* "" if none */
+	int32_t		 start;
+	int32_t		 end;		/* DATE_NONE = open */
+	int		 suspended;
+	char		*suspend_reason; /* NULL unless suspended */
+	char		*created_at;
+	char		*updated_at;
+};
+
+struct store_person_list {
+	struct store_person	*v;
+	size_t			 n;
+};
+
+/*
+ * Adds a person to a partner's annex.  STORE_NOTFOUND if the partner does
+ * not exist; STORE_EXISTS if the partner already has that email;
+ * STORE_REFUSED for a missing field, an email that is not local@domain.tld,
+ * end < start, or the quota.
+ *
+ * The quota, one rule wherever it is checked (here, store_person_resume,
+ * annex_import): on `today`, the persons of the partner who count are
+ * those not ended -- habilitation open or ending on today or later --
+ * suspended ones included (a suspension is a pause: the place stays
+ * taken).  A change is refused when, after it, more persons count than
+ * max_persons.  So a partner over its quota (lowered since) takes no add
+ * nor resume until it is back under it.
+ *
+ * *id (may be NULL) gets the new row id.  Audit: person.add.
+ */
+int	 store_person_add(struct store *, const struct store_person_spec *,
+	    int32_t today, const char *actor, time_t now, int64_t *id);
+/*
+ * The person with that email, on partner_id or, when partner_id is NULL,
+ * on the only partner that has it.  STORE_NOTFOUND if none; STORE_REFUSED
+ * if partner_id is NULL and several partners have that email (the message
+ * lists them and asks for the partner).  Same rule for end/suspend/resume.
+ */
+int	 store_person_get(struct store *, const char *partner_id,
+	    const char *email, struct store_person *out);
+/*
+ * Sets the habilitation end (the last valid day), replacing any earlier
+ * one.  A day before the start is allowed: the habilitation never takes
+ * effect (an arrival cancelled before it started).  Audit: person.end.
+ */
+int	 store_person_end(struct store *, const char *partner_id,
+	    const char *email, int32_t end, const char *actor, time_t now);
+/* Required reason; STORE_REFUSED if already suspended.  person.suspend. */
+int	 store_person_suspend(struct store *, const char *partner_id,
+	    const char *email, const char *reason, const char *actor,
+	    time_t now);
+/*
+ * STORE_REFUSED if not suspended, or if the partner is over its quota on
+ * `today` (the quota rule: see store_person_add; the suspended person
+ * already counts).  Audit: person.resume.
+ */
+int	 store_person_resume(struct store *, const char *partner_id,
+	    const char *email, int32_t today, const char *actor, time_t now);
+/*
+ * Persons of partner_id (NULL = every partner), ordered by partner, last
+ * name, first name, email.  With at != DATE_NONE, only those habilitated
+ * on that day: start <= at <= end (or open) and not suspended.  The
+ * partner's own state (convention, suspension) is not considered.
+ */
+int	 store_person_list(struct store *, const char *partner_id, int32_t at,
+	    struct store_person_list *out);
+void	 store_person_free(struct store_person *);
+void	 store_person_list_free(struct store_person_list *);
+
+/* ---- habilitations (for decide) --------------------------------------- */
+
+/*
+ * Every person row whose email is the sender's, joined with its partner,
+ * as the struct habilitation entries decide() takes (annex_view).  The
+ * partner_id strings are owned by this struct.
+ */
+struct store_habilitations {
+	struct habilitation	*v;
+	size_t			 n;
+	char			**owned;	/* private: the strings in v */
+};
+
+/* Email is trimmed and lower-cased here.  n == 0 if unknown. */
+int	 store_habilitations(struct store *, const char *email,
+	    struct store_habilitations *out);
+void	 store_habilitations_free(struct store_habilitations *);
+
+#endif

@@ -1,0 +1,736 @@
+/*
+ * store_decision - decisions and the outbox (see
+ * include/balp/store_decision.h).
+ *
+ * A decision, its audit row and its notice (with the notice's own audit
+ * row) are in one transaction: either the message has all or none, so the
+ * pipeline can move it once the commit returned, and find it again after
+ * a crash.  A batch is one transaction holding many decisions: one COMMIT,
+ * one fdatasync, for a whole pass.
+ *
+ * Ownership: result structs own their strings (their *_free).  Failure: a
+ * status, message in store_errmsg().
+ */
+#include "balp/store_decision.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "balp/array.h"
+#include "balp/json.h"
+#include "balp/text.h"
+#include "store_priv.h"
+
+/* The audit actor of the notifier's reports (sent, failed). */
+#define NOTIFIER_ACTOR	"notifier"
+
+/* ---- decisions -------------------------------------------------------- */
+
+#define DECISION_COLS "id, decided_at, source, source_ref, message_id, " \
+	"sender, partner_id, type, outcome, reasons, queue, nir_pseudonym"
+
+static int
+decision_from_row(sqlite3_stmt *s, struct store_decision *d)
+{
+	int fail = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->id = sqlite3_column_int64(s, 0);
+	d->decided_at = col_str0(s, 1, &fail);
+	d->source = col_str0(s, 2, &fail);
+	d->source_ref = col_str0(s, 3, &fail);
+	d->message_id = col_str(s, 4, &fail);
+	d->sender = col_str(s, 5, &fail);
+	d->partner_id = col_str(s, 6, &fail);
+	d->type = col_str(s, 7, &fail);
+	d->outcome = col_str0(s, 8, &fail);
+	d->reasons = col_str0(s, 9, &fail);
+	d->queue = col_str0(s, 10, &fail);
+	d->nir_pseudonym = col_str(s, 11, &fail);
+	if (fail) {
+		store_decision_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_decision_free(struct store_decision *d)
+{
+	free(d->decided_at);
+	free(d->source);
+	free(d->source_ref);
+	free(d->message_id);
+	free(d->sender);
+	free(d->partner_id);
+	free(d->type);
+	free(d->outcome);
+	free(d->reasons);
+	free(d->queue);
+	free(d->nir_pseudonym);
+	memset(d, 0, sizeof(*d));
+}
+
+void
+store_decision_list_free(struct store_decision_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		store_decision_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+is_hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < STORE_HASH_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+/* "code,code" for the set; -1 if a bit names no reason. */
+static int
+reasons_text(reason_set set, struct buf *b)
+{
+	int r;
+
+	buf_add(b, "", 0);
+	for (r = 0; r < 32; r++) {
+		if (!(set & REASON_BIT(r)))
+			continue;
+		if (r >= REASON_COUNT || reason_code((enum reason)r) == NULL)
+			return -1;
+		if (b->len > 0)
+			buf_putc(b, ',');
+		buf_puts(b, reason_code((enum reason)r));
+	}
+	return 0;
+}
+
+static int
+decision_insert(struct store *st, const struct store_decision_spec *d,
+    const char *sender, const char *reasons, time_t now, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = stmt_get(st, STMT_DECISION_INSERT, "INSERT INTO decisions "
+	    "(decided_at, source, source_ref, message_id, sender, partner_id, "
+	    "type, outcome, reasons, queue, nir_pseudonym) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != STORE_OK)
+		return rc;
+	bind_ts(st, s, 1, now, &rc);
+	bind_text(st, s, 2, d->source, &rc);
+	bind_text(st, s, 3, d->source_ref, &rc);
+	bind_text(st, s, 4, d->message_id, &rc);
+	bind_text(st, s, 5, sender, &rc);
+	bind_text(st, s, 6, d->partner_id, &rc);
+	bind_text(st, s, 7, d->type, &rc);
+	bind_text(st, s, 8, outcome_name(d->outcome), &rc);
+	bind_text(st, s, 9, reasons, &rc);
+	bind_text(st, s, 10, d->queue, &rc);
+	bind_text(st, s, 11, d->nir_pseudonym, &rc);
+	if (rc == STORE_OK && sqlite3_step(s) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(st->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
+			rc = store_seterr(st, STORE_EXISTS, "message %s:%s "
+			    "was already decided", d->source, d->source_ref);
+		else
+			rc = store_sqlerr(st, "decision insert");
+	} else if (rc == STORE_OK) {
+		*id = sqlite3_last_insert_rowid(st->db);
+	}
+	stmt_done(s);
+	return rc;
+}
+
+static int
+outbox_insert(struct store *st, int64_t decision_id,
+    const struct store_notice *n, time_t now, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = stmt_get(st, STMT_OUTBOX_INSERT, "INSERT INTO outbox "
+	    "(decision_id, created_at, recipient, subject, body, status, "
+	    "attempts, next_attempt_at) "
+	    "VALUES (?, ?2, ?, ?, ?, 'pending', 0, ?2)", &s)) != STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, decision_id, &rc);
+	bind_ts(st, s, 2, now, &rc);
+	bind_text(st, s, 3, n->recipient, &rc);
+	bind_text(st, s, 4, n->subject, &rc);
+	bind_text(st, s, 5, n->body, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	if ((rc = step_done(st, s, "outbox insert", NULL)) == STORE_OK)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+/*
+ * The checks of a decision before any write; fills *reasons with its
+ * codes.  STORE_REFUSED with the message (never the pseudonym's value).
+ */
+static int
+decision_check(struct store *st, const struct store_decision_spec *d,
+    const struct store_notice *notice, struct buf *reasons)
+{
+	if (is_blank(d->source) || is_blank(d->source_ref))
+		return store_seterr(st, STORE_REFUSED, "decision: source and "
+		    "source_ref required");
+	if (is_blank(d->queue))
+		return store_seterr(st, STORE_REFUSED, "decision: queue "
+		    "required");
+	if (outcome_name(d->outcome) == NULL)
+		return store_seterr(st, STORE_REFUSED, "decision: bad "
+		    "outcome %d", (int)d->outcome);
+	/* Never let anything but a pseudonym reach this column. */
+	if (d->nir_pseudonym != NULL && !is_hex64(d->nir_pseudonym))
+		return store_seterr(st, STORE_REFUSED, "decision: the NIR "
+		    "pseudonym must be 64 lower-case hex digits");
+	if (notice != NULL && (is_blank(notice->recipient) ||
+	    notice->subject == NULL || notice->body == NULL))
+		return store_seterr(st, STORE_REFUSED, "decision: a notice "
+		    "needs a recipient, a subject and a body");
+	buf_reset(reasons);
+	if (reasons_text(d->reasons, reasons) == -1)
+		return store_seterr(st, STORE_REFUSED, "decision: unknown "
+		    "reason bit in 0x%" PRIx32, (uint32_t)d->reasons);
+	if (reasons->failed)
+		return store_oom(st);
+	return STORE_OK;
+}
+
+/* The notice's outbox row and its audit row notice.queue. */
+static int
+notice_queue(struct store *st, int64_t decision_id,
+    const struct store_notice *notice, const char *actor, time_t now)
+{
+	struct buf obj = BUF_INIT, detail = BUF_INIT;
+	int64_t oid = 0;
+	int rc;
+
+	if ((rc = outbox_insert(st, decision_id, notice, now, &oid))
+	    != STORE_OK)
+		return rc;
+	buf_printf(&obj, "outbox/%" PRId64, oid);
+	/* Ids and the recipient only: subject and body may name someone. */
+	buf_printf(&detail, "decision=%" PRId64 "; recipient=%s",
+	    decision_id, notice->recipient);
+	rc = obj.failed || detail.failed ? store_oom(st) :
+	    store_audit_append(st, "decision", actor, "notice.queue",
+	    buf_str(&obj), buf_str(&detail), now);
+	buf_free(&obj);
+	buf_free(&detail);
+	return rc;
+}
+
+int
+store_batch_add(struct store *st, const struct store_decision_spec *d,
+    const struct store_notice *notice, const char *actor, time_t now,
+    int64_t *idp)
+{
+	struct buf reasons = BUF_INIT, detail = BUF_INIT, obj = BUF_INIT;
+	char *sender = NULL;
+	int64_t id = 0;
+	int rc;
+
+	if ((rc = store_tx_required(st, "decision: store_batch_add")) !=
+	    STORE_OK ||
+	    (rc = decision_check(st, d, notice, &reasons)) != STORE_OK)
+		goto done;
+	if (d->sender != NULL && (sender = lower_trim(d->sender)) == NULL) {
+		rc = store_oom(st);
+		goto done;
+	}
+	/*
+	 * First write of the decision: STORE_EXISTS here leaves nothing of
+	 * it, and a constraint error undoes only its own statement, so the
+	 * transaction (the rest of the batch) goes on.
+	 */
+	if ((rc = decision_insert(st, d, sender, buf_str(&reasons), now, &id))
+	    != STORE_OK)
+		goto done;
+	buf_printf(&obj, "decision/%" PRId64, id);
+	buf_printf(&detail, "source=%s; ref=%s; outcome=%s; reasons=%s; "
+	    "type=%s; partner=%s; sender=%s; queue=%s; notice=%s", d->source,
+	    d->source_ref, outcome_name(d->outcome), buf_str(&reasons),
+	    d->type ? d->type : "(none)",
+	    d->partner_id ? d->partner_id : "(none)",
+	    sender ? sender : "(none)", d->queue, notice ? "yes" : "no");
+	if (obj.failed || detail.failed) {
+		rc = store_oom(st);
+		goto done;
+	}
+	if ((rc = store_audit_append(st, "decision", actor, "decision.record",
+	    buf_str(&obj), buf_str(&detail), now)) != STORE_OK)
+		goto done;
+	if (notice != NULL &&
+	    (rc = notice_queue(st, id, notice, actor, now)) != STORE_OK)
+		goto done;
+	if (idp != NULL)
+		*idp = id;
+done:
+	free(sender);
+	buf_free(&reasons);
+	buf_free(&detail);
+	buf_free(&obj);
+	return rc;
+}
+
+int
+store_batch_begin(struct store *st)
+{
+	return store_tx_begin(st);
+}
+
+int
+store_batch_commit(struct store *st)
+{
+	int rc;
+
+	if ((rc = store_tx_required(st, "store_batch_commit")) != STORE_OK)
+		return rc;
+	return store_tx_commit(st);
+}
+
+void
+store_batch_abort(struct store *st)
+{
+	store_tx_rollback(st);
+}
+
+int
+store_decision_record(struct store *st, const struct store_decision_spec *d,
+    const struct store_notice *notice, const char *actor, time_t now,
+    int64_t *idp)
+{
+	struct buf reasons = BUF_INIT;
+	int64_t id = 0;
+	int rc;
+
+	/* Refuse a bad spec before taking the write lock. */
+	rc = decision_check(st, d, notice, &reasons);
+	buf_free(&reasons);
+	if (rc != STORE_OK)
+		return rc;
+	if ((rc = store_batch_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = store_batch_add(st, d, notice, actor, now, &id))
+	    != STORE_OK) {
+		store_batch_abort(st);
+		return rc;
+	}
+	if ((rc = store_batch_commit(st)) != STORE_OK)
+		return rc;
+	if (idp != NULL)
+		*idp = id;
+	return STORE_OK;
+}
+
+int
+store_decision_find(struct store *st, const char *source,
+    const char *source_ref, struct store_decision *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = stmt_get(st, STMT_DECISION_FIND, "SELECT " DECISION_COLS
+	    " FROM decisions WHERE source = ? AND source_ref = ?", &s))
+	    != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, source, &rc);
+	bind_text(st, s, 2, source_ref, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		rc = decision_from_row(s, out) == 0 ? STORE_OK : store_oom(st);
+		break;
+	case SQLITE_DONE:
+		rc = store_seterr(st, STORE_NOTFOUND, "no decision for %s:%s",
+		    source ? source : "", source_ref ? source_ref : "");
+		break;
+	default:
+		rc = store_sqlerr(st, "decision find");
+	}
+	stmt_done(s);
+	return rc;
+}
+
+/* refs sorted by text, to map each row found back to its entries. */
+struct ref_slot {
+	const char	*ref;
+	size_t		 i;
+};
+
+static int
+ref_slot_cmp(const void *a, const void *b)
+{
+	const struct ref_slot *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->ref, y->ref)) != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Fills every out[] whose ref is the current row's (a ref may repeat). */
+static int
+find_many_row(sqlite3_stmt *s, const struct ref_slot *slot, size_t nslot,
+    struct store_decision *out)
+{
+	const char *ref = (const char *)sqlite3_column_text(s, 3);
+	size_t lo = 0, hi = nslot, mid;
+
+	if (ref == NULL)
+		return 0;
+	while (lo < hi) {		/* the first slot >= ref */
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(slot[mid].ref, ref) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < nslot && strcmp(slot[lo].ref, ref) == 0; lo++) {
+		if (out[slot[lo].i].id != 0)
+			continue;
+		if (decision_from_row(s, &out[slot[lo].i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_decision_find_many(struct store *st, const char *source,
+    const char *const *refs, size_t n, struct store_decision *out)
+{
+	struct buf json = BUF_INIT;
+	struct ref_slot *slot = NULL;
+	struct store_decision one;
+	sqlite3_stmt *s = NULL;
+	size_t i, nslot = 0;
+	int rc = STORE_OK, step = SQLITE_DONE;
+
+	if (n > 0)
+		memset(out, 0, n * sizeof(*out));
+	if (n == 0)
+		return STORE_OK;
+	if ((slot = calloc(n, sizeof(*slot))) == NULL)
+		return store_oom(st);
+	buf_putc(&json, '[');
+	for (i = 0; i < n; i++) {
+		if (refs[i] == NULL)
+			continue;
+		/* JSON carries UTF-8 only: another ref is looked up alone. */
+		if (!text_utf8_valid(refs[i], strlen(refs[i]))) {
+			rc = store_decision_find(st, source, refs[i], &one);
+			if (rc == STORE_OK)
+				out[i] = one;
+			else if (rc != STORE_NOTFOUND)
+				goto out;
+			rc = STORE_OK;
+			continue;
+		}
+		if (nslot > 0)
+			buf_putc(&json, ',');
+		json_string(&json, refs[i]);
+		slot[nslot].ref = refs[i];
+		slot[nslot++].i = i;
+	}
+	buf_putc(&json, ']');
+	if (json.failed) {
+		rc = store_oom(st);
+		goto out;
+	}
+	if (nslot == 0)
+		goto out;
+	qsort(slot, nslot, sizeof(*slot), ref_slot_cmp);
+	/*
+	 * One statement for a whole pass; the IN list is a subquery on
+	 * json_each, so the (source, source_ref) unique index answers it.
+	 */
+	if ((rc = stmt_get(st, STMT_DECISION_FIND_MANY, "SELECT "
+	    DECISION_COLS " FROM decisions WHERE source = ?1 AND "
+	    "source_ref IN (SELECT value FROM json_each(?2))", &s))
+	    != STORE_OK)
+		goto out;
+	bind_text(st, s, 1, source, &rc);
+	bind_text(st, s, 2, buf_str(&json), &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW)
+		if (find_many_row(s, slot, nslot, out) == -1)
+			rc = store_oom(st);
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "decision find many");
+	stmt_done(s);
+out:
+	if (rc != STORE_OK)
+		for (i = 0; i < n; i++)
+			store_decision_free(&out[i]);
+	free(slot);
+	buf_free(&json);
+	return rc;
+}
+
+int
+store_decision_list(struct store *st, const struct store_decision_filter *f,
+    struct store_decision_list *out)
+{
+	sqlite3_stmt *s;
+	char *sender = NULL;
+	size_t cap = 0;
+	int rc, step = SQLITE_DONE;
+
+	out->v = NULL;
+	out->n = 0;
+	if (f != NULL && f->sender != NULL &&
+	    (sender = lower_trim(f->sender)) == NULL)
+		return store_oom(st);
+	if ((rc = stmt_get(st, STMT_DECISION_LIST, "SELECT " DECISION_COLS
+	    " FROM decisions WHERE (?1 IS NULL OR partner_id = ?1) AND "
+	    "(?2 IS NULL OR sender = ?2) ORDER BY id DESC LIMIT ?3", &s))
+	    != STORE_OK) {
+		free(sender);
+		return rc;
+	}
+	bind_text(st, s, 1, f != NULL ? f->partner_id : NULL, &rc);
+	bind_text(st, s, 2, sender, &rc);
+	bind_int64(st, s, 3, f != NULL && f->limit ? (int64_t)f->limit : -1,
+	    &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
+		    decision_from_row(s, &out->v[out->n]) == -1) {
+			rc = store_oom(st);
+			break;
+		}
+		out->n++;
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "decision list");
+	stmt_done(s);
+	free(sender);
+	if (rc != STORE_OK)
+		store_decision_list_free(out);
+	return rc;
+}
+
+/* ---- outbox ----------------------------------------------------------- */
+
+void
+store_outbox_list_free(struct store_outbox_list *l)
+{
+	struct store_outbox_item *it;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		it = &l->v[i];
+		free(it->created_at);
+		free(it->recipient);
+		free(it->subject);
+		free(it->body);
+		free(it->status);
+		free(it->next_attempt_at);
+		free(it->last_error);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+store_outbox_pending(struct store *st, time_t now, size_t limit,
+    struct store_outbox_list *out)
+{
+	struct store_outbox_item *it;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, step = SQLITE_DONE, fail = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = stmt_get(st, STMT_OUTBOX_PENDING, "SELECT id, decision_id, "
+	    "created_at, recipient, subject, body, status, attempts, "
+	    "next_attempt_at, last_error FROM outbox WHERE status = 'pending' "
+	    "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+	    &s)) != STORE_OK)
+		return rc;
+	bind_ts(st, s, 1, now, &rc);
+	bind_int64(st, s, 2, limit ? (int64_t)limit : -1, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(out->v, cap, out->n)) {
+			rc = store_oom(st);
+			break;
+		}
+		it = &out->v[out->n++];
+		it->id = sqlite3_column_int64(s, 0);
+		it->decision_id = sqlite3_column_int64(s, 1);
+		it->created_at = col_str0(s, 2, &fail);
+		it->recipient = col_str0(s, 3, &fail);
+		it->subject = col_str0(s, 4, &fail);
+		it->body = col_str0(s, 5, &fail);
+		it->status = col_str0(s, 6, &fail);
+		it->attempts = sqlite3_column_int(s, 7);
+		it->next_attempt_at = col_str0(s, 8, &fail);
+		it->last_error = col_str(s, 9, &fail);
+		if (fail) {
+			rc = store_oom(st);
+			break;
+		}
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "outbox pending");
+	stmt_done(s);
+	if (rc != STORE_OK)
+		store_outbox_list_free(out);
+	return rc;
+}
+
+/*
+ * The pending notice id: its decision, recipient (caller frees
+ * *recipient, set even on error) and attempts so far.
+ */
+static int
+outbox_get_pending(struct store *st, int64_t id, int64_t *decision_id,
+    char **recipient, int *attempts)
+{
+	sqlite3_stmt *s;
+	int rc, fail = 0;
+
+	*recipient = NULL;
+	if ((rc = stmt_get(st, STMT_OUTBOX_GET_PENDING, "SELECT decision_id, "
+	    "recipient, attempts FROM outbox WHERE id = ? AND "
+	    "status = 'pending'", &s)) != STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		*decision_id = sqlite3_column_int64(s, 0);
+		*recipient = col_str0(s, 1, &fail);
+		*attempts = sqlite3_column_int(s, 2);
+		if (fail)
+			rc = store_oom(st);
+		break;
+	case SQLITE_DONE:
+		rc = store_seterr(st, STORE_NOTFOUND, "no pending notice %"
+		    PRId64, id);
+		break;
+	default:
+		rc = store_sqlerr(st, "outbox get");
+	}
+	stmt_done(s);
+	return rc;
+}
+
+/* The audit row of an attempt: ids, recipient, attempt; never the text. */
+static int
+notice_audit(struct store *st, const char *action, int64_t id,
+    int64_t decision_id, const char *recipient, int attempt,
+    const char *more, time_t now)
+{
+	struct buf obj = BUF_INIT, detail = BUF_INIT;
+	int rc;
+
+	buf_printf(&obj, "outbox/%" PRId64, id);
+	buf_printf(&detail, "decision=%" PRId64 "; recipient=%s; attempt=%d%s",
+	    decision_id, recipient, attempt, more);
+	rc = obj.failed || detail.failed ? store_oom(st) :
+	    store_audit_append(st, "decision", NOTIFIER_ACTOR, action,
+	    buf_str(&obj), buf_str(&detail), now);
+	buf_free(&obj);
+	buf_free(&detail);
+	return rc;
+}
+
+int
+store_outbox_sent(struct store *st, int64_t id, time_t now)
+{
+	sqlite3_stmt *s;
+	char *recipient = NULL;
+	int64_t decision_id = 0;
+	int rc, attempts = 0;
+
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = outbox_get_pending(st, id, &decision_id, &recipient,
+	    &attempts)) != STORE_OK ||
+	    (rc = stmt_get(st, STMT_OUTBOX_SENT, "UPDATE outbox SET status = "
+	    "'sent', attempts = attempts + 1, next_attempt_at = ? "
+	    "WHERE id = ? AND status = 'pending'", &s)) != STORE_OK)
+		goto out;
+	bind_ts(st, s, 1, now, &rc);
+	bind_int64(st, s, 2, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "outbox sent", NULL)) != STORE_OK)
+		goto out;
+	rc = notice_audit(st, "notice.sent", id, decision_id, recipient,
+	    attempts + 1, "", now);
+out:
+	free(recipient);
+	return store_tx_end(st, rc);
+}
+
+int
+store_outbox_failed(struct store *st, int64_t id, const char *error,
+    time_t retry_at, time_t now)
+{
+	sqlite3_stmt *s;
+	char *recipient = NULL, more[48], ts[21];
+	int64_t decision_id = 0;
+	int rc, attempts = 0;
+
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = outbox_get_pending(st, id, &decision_id, &recipient,
+	    &attempts)) != STORE_OK ||
+	    (rc = stmt_get(st, STMT_OUTBOX_FAILED, "UPDATE outbox SET "
+	    "attempts = attempts + 1, last_error = ?, status = CASE WHEN ?2 "
+	    "IS NULL THEN 'failed' ELSE 'pending' END, next_attempt_at = "
+	    "coalesce(?2, next_attempt_at) WHERE id = ?3 AND "
+	    "status = 'pending'", &s)) != STORE_OK)
+		goto out;
+	bind_text(st, s, 1, error != NULL ? error : "", &rc);
+	if (retry_at == (time_t)-1)
+		bind_null(st, s, 2, &rc);
+	else
+		bind_ts(st, s, 2, retry_at, &rc);
+	bind_int64(st, s, 3, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "outbox failed", NULL)) != STORE_OK)
+		goto out;
+	if (retry_at == (time_t)-1) {
+		snprintf(more, sizeof(more), "; given up");
+	} else {
+		store_timestamp(retry_at, ts);
+		snprintf(more, sizeof(more), "; retry at %s", ts);
+	}
+	rc = notice_audit(st, "notice.failed", id, decision_id, recipient,
+	    attempts + 1, more, now);
+out:
+	free(recipient);
+	return store_tx_end(st, rc);
+}

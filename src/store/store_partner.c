@@ -1,0 +1,956 @@
+/*
+ * store_partner - partners, the annex of their persons, the quota and the
+ * habilitation lookup decide() uses (see include/balp/store_partner.h).
+ *
+ * Every public write is BEGIN IMMEDIATE ... COMMIT with its audit row:
+ * the write lock is taken before the first read, so a quota count cannot
+ * be raced by a second process.  The unlocked person writes annex.c needs
+ * are declared in store_priv.h.
+ *
+ * Ownership: result structs own their strings (their *_free).  Failure: a
+ * status, message in store_errmsg().
+ */
+#include "balp/store_partner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "balp/array.h"
+#include "balp/date.h"
+#include "store_priv.h"
+
+/* ---- partners --------------------------------------------------------- */
+
+#define PARTNER_COLS "id, name, siret, convention_start, convention_end, " \
+	"suspended, suspend_reason, max_persons, created_at"
+
+static int
+partner_from_row(sqlite3_stmt *s, struct store_partner *p)
+{
+	int fail = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->id = col_str0(s, 0, &fail);
+	p->name = col_str0(s, 1, &fail);
+	p->siret = col_str(s, 2, &fail);
+	p->start = col_date(s, 3);
+	p->end = col_date(s, 4);
+	p->suspended = sqlite3_column_int(s, 5) != 0;
+	p->suspend_reason = col_str(s, 6, &fail);
+	p->max_persons = sqlite3_column_type(s, 7) == SQLITE_NULL ?
+	    STORE_NO_QUOTA : sqlite3_column_int(s, 7);
+	p->created_at = col_str0(s, 8, &fail);
+	if (fail) {
+		store_partner_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_partner_free(struct store_partner *p)
+{
+	free(p->id);
+	free(p->name);
+	free(p->siret);
+	free(p->suspend_reason);
+	free(p->created_at);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+store_partner_list_free(struct store_partner_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		store_partner_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+store_partner_get(struct store *st, const char *id, struct store_partner *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = stmt_get(st, STMT_PARTNER_GET, "SELECT " PARTNER_COLS
+	    " FROM partners WHERE id = ?", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, id != NULL ? id : "", &rc);
+	if (rc != STORE_OK)
+		goto out;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		rc = partner_from_row(s, out) == 0 ? STORE_OK : store_oom(st);
+		break;
+	case SQLITE_DONE:
+		rc = store_seterr(st, STORE_NOTFOUND, "no partner '%s'",
+		    id != NULL ? id : "");
+		break;
+	default:
+		rc = store_sqlerr(st, "partner get");
+	}
+out:
+	stmt_done(s);
+	return rc;
+}
+
+int
+store_partner_list(struct store *st, struct store_partner_list *out)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, step;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = stmt_get(st, STMT_PARTNER_LIST, "SELECT " PARTNER_COLS
+	    " FROM partners ORDER BY id", &s)) != STORE_OK)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
+		    partner_from_row(s, &out->v[out->n]) == -1) {
+			rc = store_oom(st);
+			break;
+		}
+		out->n++;
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "partner list");
+	stmt_done(s);
+	if (rc != STORE_OK)
+		store_partner_list_free(out);
+	return rc;
+}
+
+/* "12345678901234" from "123 456 789 01234"; -1 if not 14 digits. */
+static int
+siret_norm(const char *in, char out[15])
+{
+	size_t n = 0;
+
+	for (; *in != '\0'; in++) {
+		if (*in == ' ' || *in == '\t')
+			continue;
+		if (*in < '0' || *in > '9' || n == 14)
+			return -1;
+		out[n++] = *in;
+	}
+	out[n] = '\0';
+	return n == 14 ? 0 : -1;
+}
+
+/* max_persons as stored: NULL for no quota. */
+static void
+bind_quota(struct store *st, sqlite3_stmt *s, int i, int max_persons,
+    int *rc)
+{
+	if (max_persons == STORE_NO_QUOTA)
+		bind_null(st, s, i, rc);
+	else
+		bind_int64(st, s, i, max_persons, rc);
+}
+
+static int
+partner_insert(struct store *st, const struct store_partner_spec *p,
+    const char *name, const char *siret, time_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = stmt_get(st, STMT_PARTNER_INSERT, "INSERT INTO partners (id, "
+	    "name, siret, convention_start, convention_end, max_persons, "
+	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, p->id, &rc);
+	bind_text(st, s, 2, name, &rc);
+	bind_text(st, s, 3, siret, &rc);
+	bind_date(st, s, 4, p->start, &rc);
+	bind_date(st, s, 5, p->end, &rc);
+	bind_quota(st, s, 6, p->max_persons, &rc);
+	bind_ts(st, s, 7, now, &rc);
+	if (rc == STORE_OK && sqlite3_step(s) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(st->db) ==
+		    SQLITE_CONSTRAINT_PRIMARYKEY)
+			rc = store_seterr(st, STORE_EXISTS, "partner '%s' "
+			    "already exists", p->id);
+		else
+			rc = store_sqlerr(st, "partner add");
+	}
+	stmt_done(s);
+	return rc;
+}
+
+int
+store_partner_add(struct store *st, const struct store_partner_spec *p,
+    const char *actor, time_t now)
+{
+	struct buf detail = BUF_INIT;
+	char siret[15], d1[11], d2[11], *name = NULL;
+	int rc, has_siret;
+
+	if (p->id == NULL || *p->id == '\0')
+		return store_seterr(st, STORE_REFUSED, "partner id required");
+	if (is_blank(p->name))
+		return store_seterr(st, STORE_REFUSED, "partner '%s': name "
+		    "required", p->id);
+	has_siret = p->siret != NULL && !is_blank(p->siret);
+	if (has_siret && siret_norm(p->siret, siret) == -1)
+		return store_seterr(st, STORE_REFUSED, "partner '%s': siret "
+		    "'%s' is not 14 digits", p->id, p->siret);
+	if (p->start != DATE_NONE && p->end != DATE_NONE && p->end < p->start) {
+		store_date_text(p->start, d1);
+		store_date_text(p->end, d2);
+		return store_seterr(st, STORE_REFUSED, "partner '%s': "
+		    "convention end %s is before its start %s", p->id, d2, d1);
+	}
+	if (p->max_persons < STORE_NO_QUOTA)
+		return store_seterr(st, STORE_REFUSED, "partner '%s': "
+		    "max_persons %d is negative", p->id, p->max_persons);
+	if ((name = clean(p->name)) == NULL)
+		return store_oom(st);
+
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		goto out;
+	if ((rc = partner_insert(st, p, name, has_siret ? siret : NULL, now))
+	    != STORE_OK)
+		goto end;
+	store_date_text(p->start, d1);
+	store_date_text(p->end, d2);
+	buf_printf(&detail, "name=%s; siret=%s; start=%s; end=%s; "
+	    "max_persons=", name, has_siret ? siret : "(none)", d1, d2);
+	if (p->max_persons == STORE_NO_QUOTA)
+		buf_puts(&detail, "(none)");
+	else
+		buf_printf(&detail, "%d", p->max_persons);
+	rc = detail.failed ? store_oom(st) : store_audit_append(st, "admin",
+	    actor, "partner.add", p->id, buf_str(&detail), now);
+end:
+	rc = store_tx_end(st, rc);
+out:
+	free(name);
+	buf_free(&detail);
+	return rc;
+}
+
+int
+store_partner_end(struct store *st, const char *id, int32_t end,
+    const char *actor, time_t now)
+{
+	struct store_partner cur;
+	sqlite3_stmt *s;
+	char d0[11], d1[11], detail[64];
+	int rc;
+
+	if (end == DATE_NONE)
+		return store_seterr(st, STORE_REFUSED, "partner '%s': end date "
+		    "required", id);
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = store_partner_get(st, id, &cur)) != STORE_OK)
+		return store_tx_end(st, rc);
+	store_date_text(cur.end, d0);
+	store_date_text(end, d1);
+	if (cur.start != DATE_NONE && end < cur.start) {
+		store_date_text(cur.start, d0);
+		rc = store_seterr(st, STORE_REFUSED, "partner '%s': end %s is "
+		    "before the convention start %s", id, d1, d0);
+		goto out;
+	}
+	if ((rc = stmt_get(st, STMT_PARTNER_SET_END, "UPDATE partners SET "
+	    "convention_end = ? WHERE id = ?", &s)) != STORE_OK)
+		goto out;
+	bind_date(st, s, 1, end, &rc);
+	bind_text(st, s, 2, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "partner end", NULL)) != STORE_OK)
+		goto out;
+	snprintf(detail, sizeof(detail), "end: %s -> %s", d0, d1);
+	rc = store_audit_append(st, "admin", actor, "partner.end", id, detail,
+	    now);
+out:
+	store_partner_free(&cur);
+	return store_tx_end(st, rc);
+}
+
+static int
+partner_set_suspended(struct store *st, const char *id, int suspend,
+    const char *reason, const char *actor, time_t now)
+{
+	struct store_partner cur;
+	struct buf detail = BUF_INIT;
+	sqlite3_stmt *s;
+	char *why = NULL;
+	int rc;
+
+	if (suspend && is_blank(reason))
+		return store_seterr(st, STORE_REFUSED, "partner '%s': a reason "
+		    "is required to suspend", id);
+	if (suspend && (why = clean(reason)) == NULL)
+		return store_oom(st);
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		goto done;
+	if ((rc = store_partner_get(st, id, &cur)) != STORE_OK) {
+		rc = store_tx_end(st, rc);
+		goto done;
+	}
+	if (cur.suspended == suspend) {
+		rc = store_seterr(st, STORE_REFUSED, "partner '%s' is %s",
+		    id, suspend ? "already suspended" : "not suspended");
+		goto out;
+	}
+	if ((rc = stmt_get(st, STMT_PARTNER_SET_SUSPENDED, "UPDATE partners "
+	    "SET suspended = ?, suspend_reason = ? WHERE id = ?", &s))
+	    != STORE_OK)
+		goto out;
+	bind_int64(st, s, 1, suspend, &rc);
+	bind_text(st, s, 2, why, &rc);
+	bind_text(st, s, 3, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "partner suspend", NULL)) != STORE_OK)
+		goto out;
+	if (suspend)
+		buf_printf(&detail, "reason=%s", why);
+	else
+		buf_printf(&detail, "was suspended: %s",
+		    cur.suspend_reason ? cur.suspend_reason : "");
+	rc = detail.failed ? store_oom(st) : store_audit_append(st, "admin",
+	    actor, suspend ? "partner.suspend" : "partner.resume", id,
+	    buf_str(&detail), now);
+out:
+	store_partner_free(&cur);
+	rc = store_tx_end(st, rc);
+done:
+	free(why);
+	buf_free(&detail);
+	return rc;
+}
+
+int
+store_partner_suspend(struct store *st, const char *id, const char *reason,
+    const char *actor, time_t now)
+{
+	return partner_set_suspended(st, id, 1, reason, actor, now);
+}
+
+int
+store_partner_resume(struct store *st, const char *id, const char *actor,
+    time_t now)
+{
+	return partner_set_suspended(st, id, 0, NULL, actor, now);
+}
+
+int
+store_partner_set_max_persons(struct store *st, const char *id,
+    int max_persons, const char *actor, time_t now)
+{
+	struct store_partner cur;
+	sqlite3_stmt *s;
+	char detail[64], o[16], n[16];
+	int rc;
+
+	if (max_persons < STORE_NO_QUOTA)
+		return store_seterr(st, STORE_REFUSED, "partner '%s': "
+		    "max_persons %d is negative", id, max_persons);
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = store_partner_get(st, id, &cur)) != STORE_OK)
+		return store_tx_end(st, rc);
+	if ((rc = stmt_get(st, STMT_PARTNER_SET_QUOTA, "UPDATE partners SET "
+	    "max_persons = ? WHERE id = ?", &s)) != STORE_OK)
+		goto out;
+	bind_quota(st, s, 1, max_persons, &rc);
+	bind_text(st, s, 2, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "partner quota", NULL)) != STORE_OK)
+		goto out;
+	if (cur.max_persons == STORE_NO_QUOTA)
+		snprintf(o, sizeof(o), "(none)");
+	else
+		snprintf(o, sizeof(o), "%d", cur.max_persons);
+	if (max_persons == STORE_NO_QUOTA)
+		snprintf(n, sizeof(n), "(none)");
+	else
+		snprintf(n, sizeof(n), "%d", max_persons);
+	snprintf(detail, sizeof(detail), "max_persons: %s -> %s", o, n);
+	rc = store_audit_append(st, "admin", actor, "partner.quota", id,
+	    detail, now);
+out:
+	store_partner_free(&cur);
+	return store_tx_end(st, rc);
+}
+
+/* ---- persons ---------------------------------------------------------- */
+
+#define PERSON_COLS "id, partner_id, last_name, first_name, email, " \
+	"job_title, hab_start, hab_end, suspended, suspend_reason, " \
+	"created_at, updated_at"
+
+static int
+person_from_row(sqlite3_stmt *s, struct store_person *p)
+{
+	int fail = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->id = sqlite3_column_int64(s, 0);
+	p->partner_id = col_str0(s, 1, &fail);
+	p->last_name = col_str0(s, 2, &fail);
+	p->first_name = col_str0(s, 3, &fail);
+	p->email = col_str0(s, 4, &fail);
+	p->job_title = col_str0(s, 5, &fail);
+	p->start = col_date(s, 6);
+	p->end = col_date(s, 7);
+	p->suspended = sqlite3_column_int(s, 8) != 0;
+	p->suspend_reason = col_str(s, 9, &fail);
+	p->created_at = col_str0(s, 10, &fail);
+	p->updated_at = col_str0(s, 11, &fail);
+	if (fail) {
+		store_person_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_person_free(struct store_person *p)
+{
+	free(p->partner_id);
+	free(p->last_name);
+	free(p->first_name);
+	free(p->email);
+	free(p->job_title);
+	free(p->suspend_reason);
+	free(p->created_at);
+	free(p->updated_at);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+store_person_list_free(struct store_person_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		store_person_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+store_person_list(struct store *st, const char *partner_id, int32_t at,
+    struct store_person_list *out)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, step = SQLITE_DONE;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = stmt_get(st, STMT_PERSON_LIST, "SELECT " PERSON_COLS
+	    " FROM persons WHERE (?1 IS NULL OR partner_id = ?1) AND "
+	    "(?2 IS NULL OR (hab_start <= ?2 AND (hab_end IS NULL OR "
+	    "hab_end >= ?2) AND suspended = 0)) "
+	    "ORDER BY partner_id, last_name, first_name, email, id", &s))
+	    != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, partner_id, &rc);
+	bind_date(st, s, 2, at, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
+		    person_from_row(s, &out->v[out->n]) == -1) {
+			rc = store_oom(st);
+			break;
+		}
+		out->n++;
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "person list");
+	stmt_done(s);
+	if (rc != STORE_OK)
+		store_person_list_free(out);
+	return rc;
+}
+
+/*
+ * The quota rule, written here only (DESIGN.md: "persons not ended count,
+ * suspended ones included"): a person counts on `today` while the
+ * habilitation is open or ends on today or later (the end day is valid),
+ * whether suspended or not.
+ */
+static int
+quota_counts(int32_t end, int32_t today)
+{
+	return end == DATE_NONE || end >= today;
+}
+
+/*
+ * Refuses (STORE_REFUSED) when, after a change, more persons of pa would
+ * count than its quota: the stored persons (unless replace: an exhaustive
+ * annex replaces them, those it leaves out are ended by it) plus the
+ * persons whose end dates are ends[0..n).
+ */
+int
+store_quota_check(struct store *st, const struct store_partner *pa,
+    int32_t today, const int32_t *ends, size_t n, int replace)
+{
+	sqlite3_stmt *s;
+	size_t count = 0, i;
+	char d[11];
+	int rc = STORE_OK, step = SQLITE_DONE;
+
+	if (pa->max_persons == STORE_NO_QUOTA)
+		return STORE_OK;
+	if (!replace) {
+		if ((rc = stmt_get(st, STMT_QUOTA_ENDS, "SELECT hab_end FROM "
+		    "persons WHERE partner_id = ?", &s)) != STORE_OK)
+			return rc;
+		bind_text(st, s, 1, pa->id, &rc);
+		while (rc == STORE_OK &&
+		    (step = sqlite3_step(s)) == SQLITE_ROW)
+			if (quota_counts(col_date(s, 0), today))
+				count++;
+		if (rc == STORE_OK && step != SQLITE_DONE)
+			rc = store_sqlerr(st, "quota count");
+		stmt_done(s);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	for (i = 0; i < n; i++)
+		if (quota_counts(ends[i], today))
+			count++;
+	if (count > (size_t)pa->max_persons) {
+		store_date_text(today, d);
+		return store_seterr(st, STORE_REFUSED, "partner '%s' quota "
+		    "exceeded: %zu persons habilitated on %s or later "
+		    "(suspended ones count), the quota is %d", pa->id, count,
+		    d, pa->max_persons);
+	}
+	return STORE_OK;
+}
+
+int
+store_person_insert(struct store *st, const struct store_person_spec *p,
+    time_t now, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = stmt_get(st, STMT_PERSON_INSERT, "INSERT INTO persons "
+	    "(partner_id, last_name, first_name, email, job_title, hab_start, "
+	    "hab_end, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8)", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, p->partner_id, &rc);
+	bind_text(st, s, 2, p->last_name, &rc);
+	bind_text(st, s, 3, p->first_name, &rc);
+	bind_text(st, s, 4, p->email, &rc);
+	bind_text(st, s, 5, p->job_title != NULL ? p->job_title : "", &rc);
+	bind_date(st, s, 6, p->start, &rc);
+	bind_date(st, s, 7, p->end, &rc);
+	bind_ts(st, s, 8, now, &rc);
+	if (rc == STORE_OK && sqlite3_step(s) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(st->db) ==
+		    SQLITE_CONSTRAINT_UNIQUE)
+			rc = store_seterr(st, STORE_EXISTS, "'%s' is already "
+			    "in the annex of partner '%s'", p->email,
+			    p->partner_id);
+		else if (sqlite3_extended_errcode(st->db) ==
+		    SQLITE_CONSTRAINT_FOREIGNKEY)
+			rc = store_seterr(st, STORE_NOTFOUND, "no partner "
+			    "'%s'", p->partner_id);
+		else
+			rc = store_sqlerr(st, "person insert");
+	} else if (rc == STORE_OK && id != NULL) {
+		*id = sqlite3_last_insert_rowid(st->db);
+	}
+	stmt_done(s);
+	return rc;
+}
+
+int
+store_person_update(struct store *st, int64_t id, const char *last_name,
+    const char *first_name, const char *job_title, int32_t start,
+    int32_t end, time_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = stmt_get(st, STMT_PERSON_UPDATE, "UPDATE persons SET "
+	    "last_name = ?, first_name = ?, job_title = ?, hab_start = ?, "
+	    "hab_end = ?, updated_at = ? WHERE id = ?", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, last_name, &rc);
+	bind_text(st, s, 2, first_name, &rc);
+	bind_text(st, s, 3, job_title != NULL ? job_title : "", &rc);
+	bind_date(st, s, 4, start, &rc);
+	bind_date(st, s, 5, end, &rc);
+	bind_ts(st, s, 6, now, &rc);
+	bind_int64(st, s, 7, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return step_done(st, s, "person update", NULL);
+}
+
+int
+store_person_set_end(struct store *st, int64_t id, int32_t end, time_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = stmt_get(st, STMT_PERSON_SET_END, "UPDATE persons SET "
+	    "hab_end = ?, updated_at = ? WHERE id = ?", &s)) != STORE_OK)
+		return rc;
+	bind_date(st, s, 1, end, &rc);
+	bind_ts(st, s, 2, now, &rc);
+	bind_int64(st, s, 3, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return step_done(st, s, "person end", NULL);
+}
+
+/* "partner/email": the audit object of a person. */
+static void
+person_object(struct buf *b, const char *partner_id, const char *email)
+{
+	buf_reset(b);
+	buf_printf(b, "%s/%s", partner_id, email);
+}
+
+int
+store_person_add(struct store *st, const struct store_person_spec *in,
+    int32_t today, const char *actor, time_t now, int64_t *id)
+{
+	struct store_person_spec p;
+	struct store_partner pa;
+	struct buf obj = BUF_INIT, detail = BUF_INIT;
+	char *email = NULL, *last = NULL, *first = NULL, *job = NULL;
+	char d1[11], d2[11];
+	const char *pid = in->partner_id != NULL ? in->partner_id : "";
+	int rc;
+
+	memset(&pa, 0, sizeof(pa));
+	if (is_blank(in->email))
+		return store_seterr(st, STORE_REFUSED, "email required");
+	if ((rc = store_email_canon(in->email, &email)) != STORE_OK)
+		return rc == STORE_REFUSED ? store_seterr(st, rc, "'%s' is "
+		    "not an email address (local@domain.tld)", in->email) :
+		    store_oom(st);
+	if (is_blank(in->last_name) || is_blank(in->first_name)) {
+		rc = store_seterr(st, STORE_REFUSED, "%s: last and first "
+		    "names are required", email);
+		goto done;
+	}
+	if (in->start == DATE_NONE) {
+		rc = store_seterr(st, STORE_REFUSED, "%s: habilitation start "
+		    "date required", email);
+		goto done;
+	}
+	store_date_text(in->start, d1);
+	store_date_text(in->end, d2);
+	if (in->end != DATE_NONE && in->end < in->start) {
+		rc = store_seterr(st, STORE_REFUSED, "%s: end %s is before "
+		    "start %s", email, d2, d1);
+		goto done;
+	}
+	if ((last = clean(in->last_name)) == NULL ||
+	    (first = clean(in->first_name)) == NULL ||
+	    (job = clean(in->job_title)) == NULL) {
+		rc = store_oom(st);
+		goto done;
+	}
+	p = *in;
+	p.partner_id = pid;
+	p.email = email;
+	p.last_name = last;
+	p.first_name = first;
+	p.job_title = job;
+
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		goto done;
+	if ((rc = store_partner_get(st, pid, &pa)) != STORE_OK)
+		goto out;
+	if ((rc = store_quota_check(st, &pa, today, &p.end, 1, 0))
+	    != STORE_OK)
+		goto out;
+	if ((rc = store_person_insert(st, &p, now, id)) != STORE_OK)
+		goto out;
+	person_object(&obj, pid, email);
+	buf_printf(&detail, "last_name=%s; first_name=%s; job_title=%s; "
+	    "start=%s; end=%s", last, first, job, d1, d2);
+	rc = obj.failed || detail.failed ? store_oom(st) :
+	    store_audit_append(st, "admin", actor, "person.add",
+	    buf_str(&obj), buf_str(&detail), now);
+out:
+	store_partner_free(&pa);
+	rc = store_tx_end(st, rc);
+done:
+	free(email);
+	free(last);
+	free(first);
+	free(job);
+	buf_free(&obj);
+	buf_free(&detail);
+	return rc;
+}
+
+int
+store_person_get(struct store *st, const char *partner_id, const char *email,
+    struct store_person *out)
+{
+	struct store_person extra;
+	struct buf others = BUF_INIT;
+	sqlite3_stmt *s;
+	char *key;
+	int rc, step = SQLITE_DONE, n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((key = lower_trim(email)) == NULL)
+		return store_oom(st);
+	if ((rc = stmt_get(st, STMT_PERSON_BY_EMAIL, "SELECT " PERSON_COLS
+	    " FROM persons WHERE email = ?1 AND (?2 IS NULL OR "
+	    "partner_id = ?2) ORDER BY partner_id", &s)) != STORE_OK)
+		goto done;
+	bind_text(st, s, 1, key, &rc);
+	bind_text(st, s, 2, partner_id, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == 0) {
+			if (person_from_row(s, out) == -1) {
+				rc = store_oom(st);
+				break;
+			}
+			buf_puts(&others, out->partner_id);
+		} else {
+			if (person_from_row(s, &extra) == -1) {
+				rc = store_oom(st);
+				break;
+			}
+			buf_printf(&others, ", %s", extra.partner_id);
+			store_person_free(&extra);
+		}
+		n++;
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "person get");
+	else if (rc == STORE_OK && n == 0 && partner_id != NULL)
+		rc = store_seterr(st, STORE_NOTFOUND, "no person '%s' in the "
+		    "annex of partner '%s'", key, partner_id);
+	else if (rc == STORE_OK && n == 0)
+		rc = store_seterr(st, STORE_NOTFOUND, "no person '%s'", key);
+	else if (rc == STORE_OK && n > 1)
+		rc = store_seterr(st, STORE_REFUSED, "'%s' is in the annex of "
+		    "several partners (%s): name the partner (--partner)", key,
+		    buf_str(&others));
+	stmt_done(s);
+	if (rc != STORE_OK)
+		store_person_free(out);
+done:
+	free(key);
+	buf_free(&others);
+	return rc;
+}
+
+int
+store_person_end(struct store *st, const char *partner_id, const char *email,
+    int32_t end, const char *actor, time_t now)
+{
+	struct store_person cur;
+	struct buf obj = BUF_INIT;
+	char d0[11], d1[11], detail[64];
+	int rc;
+
+	if (end == DATE_NONE)
+		return store_seterr(st, STORE_REFUSED, "end date required");
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = store_person_get(st, partner_id, email, &cur)) != STORE_OK)
+		return store_tx_end(st, rc);
+	if ((rc = store_person_set_end(st, cur.id, end, now)) != STORE_OK)
+		goto out;
+	store_date_text(cur.end, d0);
+	store_date_text(end, d1);
+	snprintf(detail, sizeof(detail), "end: %s -> %s", d0, d1);
+	person_object(&obj, cur.partner_id, cur.email);
+	rc = obj.failed ? store_oom(st) : store_audit_append(st, "admin", actor,
+	    "person.end", buf_str(&obj), detail, now);
+out:
+	store_person_free(&cur);
+	buf_free(&obj);
+	return store_tx_end(st, rc);
+}
+
+static int
+person_set_suspended(struct store *st, const char *partner_id,
+    const char *email, int suspend, const char *reason, int32_t today,
+    const char *actor, time_t now)
+{
+	struct store_person cur;
+	struct store_partner pa;
+	struct buf obj = BUF_INIT, detail = BUF_INIT;
+	sqlite3_stmt *s;
+	char *why = NULL;
+	int rc;
+
+	memset(&pa, 0, sizeof(pa));
+	if (suspend && is_blank(reason))
+		return store_seterr(st, STORE_REFUSED, "a reason is required "
+		    "to suspend");
+	if (suspend && (why = clean(reason)) == NULL)
+		return store_oom(st);
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		goto done;
+	if ((rc = store_person_get(st, partner_id, email, &cur)) != STORE_OK) {
+		rc = store_tx_end(st, rc);
+		goto done;
+	}
+	if (cur.suspended == suspend) {
+		rc = store_seterr(st, STORE_REFUSED, "'%s' of partner '%s' is "
+		    "%s", cur.email, cur.partner_id, suspend ?
+		    "already suspended" : "not suspended");
+		goto out;
+	}
+	if (!suspend) {
+		if ((rc = store_partner_get(st, cur.partner_id, &pa))
+		    != STORE_OK)
+			goto out;
+		if ((rc = store_quota_check(st, &pa, today, NULL, 0, 0))
+		    != STORE_OK)
+			goto out;
+	}
+	if ((rc = stmt_get(st, STMT_PERSON_SET_SUSPENDED, "UPDATE persons SET "
+	    "suspended = ?, suspend_reason = ?, updated_at = ? WHERE id = ?",
+	    &s)) != STORE_OK)
+		goto out;
+	bind_int64(st, s, 1, suspend, &rc);
+	bind_text(st, s, 2, why, &rc);
+	bind_ts(st, s, 3, now, &rc);
+	bind_int64(st, s, 4, cur.id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "person suspend", NULL)) != STORE_OK)
+		goto out;
+	person_object(&obj, cur.partner_id, cur.email);
+	if (suspend)
+		buf_printf(&detail, "reason=%s", why);
+	else
+		buf_printf(&detail, "was suspended: %s",
+		    cur.suspend_reason ? cur.suspend_reason : "");
+	rc = obj.failed || detail.failed ? store_oom(st) :
+	    store_audit_append(st, "admin", actor, suspend ? "person.suspend" :
+	    "person.resume", buf_str(&obj), buf_str(&detail), now);
+out:
+	store_person_free(&cur);
+	store_partner_free(&pa);
+	rc = store_tx_end(st, rc);
+done:
+	free(why);
+	buf_free(&obj);
+	buf_free(&detail);
+	return rc;
+}
+
+int
+store_person_suspend(struct store *st, const char *partner_id,
+    const char *email, const char *reason, const char *actor, time_t now)
+{
+	return person_set_suspended(st, partner_id, email, 1, reason,
+	    DATE_NONE, actor, now);
+}
+
+int
+store_person_resume(struct store *st, const char *partner_id,
+    const char *email, int32_t today, const char *actor, time_t now)
+{
+	return person_set_suspended(st, partner_id, email, 0, NULL, today,
+	    actor, now);
+}
+
+/* ---- habilitations ---------------------------------------------------- */
+
+void
+store_habilitations_free(struct store_habilitations *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		free(h->owned[i]);
+	free(h->owned);
+	free(h->v);
+	h->v = NULL;
+	h->owned = NULL;
+	h->n = 0;
+}
+
+int
+store_habilitations(struct store *st, const char *email,
+    struct store_habilitations *out)
+{
+	struct habilitation *hb;
+	sqlite3_stmt *s;
+	size_t cap = 0, ocap = 0;
+	char *key;
+	int rc, step = SQLITE_DONE, fail = 0;
+
+	out->v = NULL;
+	out->owned = NULL;
+	out->n = 0;
+	if ((key = lower_trim(email)) == NULL)
+		return store_oom(st);
+	if ((rc = stmt_get(st, STMT_HABILITATIONS, "SELECT p.partner_id, "
+	    "pa.convention_start, pa.convention_end, pa.suspended, "
+	    "p.hab_start, p.hab_end, p.suspended FROM persons p "
+	    "JOIN partners pa ON pa.id = p.partner_id WHERE p.email = ? "
+	    "ORDER BY p.partner_id", &s)) != STORE_OK) {
+		free(key);
+		return rc;
+	}
+	bind_text(st, s, 1, key, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
+		    ARRAY_RESERVE(out->owned, ocap, out->n)) {
+			rc = store_oom(st);
+			break;
+		}
+		hb = &out->v[out->n];
+		out->owned[out->n] = col_str0(s, 0, &fail);
+		if (fail) {
+			rc = store_oom(st);
+			break;
+		}
+		hb->partner_id = out->owned[out->n];
+		hb->convention_start = col_date(s, 1);
+		hb->convention_end = col_date(s, 2);
+		hb->partner_suspended = sqlite3_column_int(s, 3) != 0;
+		hb->start = col_date(s, 4);
+		hb->end = col_date(s, 5);
+		hb->person_suspended = sqlite3_column_int(s, 6) != 0;
+		out->n++;
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "habilitations");
+	stmt_done(s);
+	free(key);
+	if (rc != STORE_OK)
+		store_habilitations_free(out);
+	return rc;
+}
