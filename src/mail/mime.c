@@ -40,6 +40,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include <iconv.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1619,13 +1620,31 @@ static const char warm_up_msg[] =
     "Content-Transfer-Encoding: quoted-printable\n\n"
     "caf=E9\n";
 
+/*
+ * Loaded is not enough: glibc unloads a converter module a few releases
+ * after its last descriptor is closed (gconv_dl.c, TRIES_BEFORE_UNLOAD),
+ * and a long-lived worker could not load it again.  One descriptor per
+ * module the warm-up loads stays open for the life of the process.
+ */
+static const char *const warm_charsets[] = {
+	"ISO-8859-1", "ISO-8859-15", "WINDOWS-1252",
+};
+static iconv_t warm_held[sizeof(warm_charsets) / sizeof(warm_charsets[0])];
+
 void
 mime_warm_up(void *arg)
 {
 	static const struct mime_limits deflim = MIME_LIMITS_DEFAULT;
+	static int held;
 	const struct mime_limits *lim = arg != NULL ? arg : &deflim;
 	struct msg_facts f;
+	size_t i;
 
+	if (!held) {
+		for (i = 0; i < sizeof(warm_held) / sizeof(warm_held[0]); i++)
+			warm_held[i] = iconv_open("UTF-8", warm_charsets[i]);
+		held = 1;
+	}
 	facts_init(&f);
 	(void)mime_parse(warm_up_msg, sizeof(warm_up_msg) - 1, lim, &f);
 	facts_free(&f);
