@@ -11,8 +11,9 @@
  *
  * libetpan 1.9.4 overflows the heap on a boundary that unquotes to a lone
  * '"' (docs/libetpan.md): such messages are refused as malformed before
- * libetpan sees them.  The daemon still parses in a child
- * (mime_parse_isolated), always, in case of the next such bug.
+ * libetpan sees them.  The daemon still parses in a sandboxed worker
+ * (mime_worker run by the sandbox module, see sandbox.h) in case of the
+ * next such bug.
  *
  * Malformed (facts.malformed, one of FACTS_MALFORMED_*): empty input; no
  * header; a header line libetpan cannot parse; a NUL byte in the header;
@@ -35,6 +36,7 @@
 
 #include <stddef.h>
 
+#include "balp/buf.h"
 #include "balp/facts.h"
 
 struct mime_limits {
@@ -55,20 +57,39 @@ int	 mime_parse(const char *msg, size_t len, const struct mime_limits *,
 	    struct msg_facts *out);
 
 /*
- * Same contract as mime_parse(), but the parse runs in a forked child
- * with rlimits (10 s of CPU, 1 GiB of address space, no core file) and
- * the facts come back serialized over a pipe (at most 64 MiB).  If the
- * child dies by a signal, exits non-zero or sends anything that does not
- * deserialize, the result is 0 with out->malformed = "parser failed"
- * (FACTS_MALFORMED_PARSER) and raw_size set.  Returns -1 only when pipe,
- * fork or an allocation in the parent fails.  The caller must reap no
- * child: this function waits for its own (so SIGCHLD must not be set to
- * SIG_IGN, which makes the kernel reap it first).
+ * The parse as a sandbox job (sandbox_fn): arg is a const struct
+ * mime_limits *.  Parses in[0..len) with mime_parse and appends
+ * facts_serialize's bytes to out, for facts_deserialize in the parent.
+ * 0, or -1 on allocation failure (the job then fails).
+ */
+int	 mime_worker(const char *in, size_t len, struct buf *out, void *arg);
+
+/*
+ * The sandbox's warm-up (sandbox_warmup_fn): parses a fixed message that
+ * makes iconv load the converters mail uses, which it could not open()
+ * once the seccomp filter is on.  arg: const struct mime_limits *, or
+ * NULL for the defaults.
+ */
+void	 mime_warm_up(void *arg);
+
+/*
+ * Same contract as mime_parse(), but the parse runs in a sandbox of one
+ * worker opened for this call (sandbox.h: rlimits, only its socket and
+ * stderr open, seccomp, 10 s deadline) and the facts come back serialized
+ * (at most 64 MiB).  If the worker dies (twice: a death is retried once),
+ * overruns the deadline, its parser fails or it sends anything that does
+ * not deserialize, the result is 0 with out->malformed = "parser failed"
+ * (FACTS_MALFORMED_PARSER) and raw_size set.  Returns -1 only when the
+ * worker cannot be started (socketpair, fork, its sandbox) or an
+ * allocation in the parent fails.  The caller must reap no child: the
+ * sandbox waits for its own (so SIGCHLD must not be set to SIG_IGN, which
+ * makes the kernel reap it first).  A fork per call: a pipeline keeps a
+ * sandbox of mime_worker open instead.
  */
 int	 mime_parse_isolated(const char *msg, size_t len,
 	    const struct mime_limits *, struct msg_facts *out);
 
-/* The parser run in the child; mime_parse by default, a stub in tests. */
+/* The parser run in the worker; mime_parse by default, a stub in tests. */
 typedef int mime_parse_fn(const char *, size_t, const struct mime_limits *,
     struct msg_facts *);
 

@@ -37,28 +37,16 @@
 #include "balp/mime.h"
 #include "balp/buf.h"
 #include "balp/html.h"
+#include "balp/sandbox.h"
 #include "balp/text.h"
 
 #include <libetpan/libetpan.h>
 
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <malloc.h>
-#include <signal.h>
+#include <iconv.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /*
  * More multipart boundaries or message/rfc822 types than this in one
@@ -72,18 +60,6 @@
 #define MIME_MAX_COMMENT_DEPTH	128
 /* RFC 2231 continuations followed (filename*0 .. filename*N). */
 #define MIME_MAX_SEGMENTS	64
-/* What the parent accepts from a parse child. */
-#define MIME_CHILD_MAX_OUTPUT	(64UL * 1024 * 1024)
-#define MIME_CHILD_CPU_SECONDS	10
-#define MIME_CHILD_AS_BYTES	(1024UL * 1024 * 1024)
-
-#if defined(__SANITIZE_ADDRESS__)
-#define MIME_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MIME_UNDER_ASAN 1
-#endif
-#endif
 
 struct walk {
 	const struct mime_limits *lim;
@@ -1445,214 +1421,47 @@ mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
 }
 
 /* ------------------------------------------------------------------ */
-/* The isolated parse                                                  */
+/* The isolated parse (docs/sandbox.md)                                */
 
-/* Lowers a limit; never tries to raise a hard limit (EPERM). */
-static void
-lower_limit(int resource, rlim_t soft, rlim_t hard)
-{
-	struct rlimit rl;
+/* What the parent accepts from a parse worker. */
+#define MIME_WORKER_MAX_OUTPUT	(64UL * 1024 * 1024)
+/* Wall-clock bound of one isolated parse (was 10 s of CPU per child). */
+#define MIME_WORKER_DEADLINE_MS	10000
 
-	if (getrlimit(resource, &rl) == -1)
-		return;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < hard)
-		hard = rl.rlim_max;
-	if (soft > hard)
-		soft = hard;
-	rl.rlim_cur = soft;
-	rl.rlim_max = hard;
-	(void)setrlimit(resource, &rl);
-}
-
+/* Runs parse in the worker and appends its facts, serialized. */
 static int
-write_all(int fd, const char *p, size_t n)
+worker_parse(mime_parse_fn *parse, const char *in, size_t len,
+    const struct mime_limits *lim, struct buf *out)
 {
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * What a parse child may do once it holds the message: compute, allocate,
- * write its facts to the pipe, die.  Everything else fails with EPERM
- * (libc then falls back: an unknown charset is read as windows-1252), so
- * code run through a libetpan bug can neither open a file or a socket nor
- * touch the store, whose descriptors are closed anyway.
- */
-#if defined(__x86_64__)
-#define MIME_SECCOMP_ARCH	AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define MIME_SECCOMP_ARCH	AUDIT_ARCH_AARCH64
-#endif
-
-#define ALLOW(nr) \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-
-/* Returns the pipe's new descriptor (3), or -1. */
-static int
-child_sandbox(int fd)
-{
-#if defined(MIME_SECCOMP_ARCH) && !defined(MIME_UNDER_ASAN)
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MIME_SECCOMP_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, nr)),
-		ALLOW(__NR_read), ALLOW(__NR_write), ALLOW(__NR_close),
-		ALLOW(__NR_exit), ALLOW(__NR_exit_group), ALLOW(__NR_brk),
-		ALLOW(__NR_mmap), ALLOW(__NR_munmap), ALLOW(__NR_mremap),
-		ALLOW(__NR_mprotect), ALLOW(__NR_madvise), ALLOW(__NR_futex),
-		ALLOW(__NR_rt_sigreturn), ALLOW(__NR_rt_sigprocmask),
-		ALLOW(__NR_getpid), ALLOW(__NR_gettid), ALLOW(__NR_tgkill),
-		ALLOW(__NR_fstat), ALLOW(__NR_newfstatat), ALLOW(__NR_lseek),
-		ALLOW(__NR_clock_gettime), ALLOW(__NR_getrandom),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & 0xffff)),
-	};
-	struct sock_fprog prog = {
-		(unsigned short)(sizeof(filter) / sizeof(filter[0])), filter
-	};
-#endif
-
-	/* Only the pipe (as fd 3) and stderr stay open. */
-	if (fd != 3 && (dup2(fd, 3) == -1 || close(fd) == -1))
-		return -1;
-	(void)close(0);
-	(void)close(1);
-	if (syscall(SYS_close_range, 4U, ~0U, 0) == -1)
-		return -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		return -1;
-#if defined(MIME_SECCOMP_ARCH) && !defined(MIME_UNDER_ASAN)
-	/* Under ASan the runtime needs more to report; it is its own net. */
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
-		return -1;
-#endif
-	return 3;
-}
-
-static void __attribute__((noreturn))
-child_run(mime_parse_fn *fn, int fd, const char *msg, size_t len,
-    const struct mime_limits *lim)
-{
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
-	    SIGABRT, SIGXCPU, SIGPIPE, SIGTERM };
 	struct msg_facts f;
-	sigset_t all;
 	char *data;
-	size_t n, i;
+	size_t n;
+	int r;
 
-	/*
-	 * A crash must kill the child: handlers inherited from the parent
-	 * (a test runner's, a daemon's) could otherwise resume it with a
-	 * corrupt heap.  Nothing stays blocked, so SIGXCPU arrives.
-	 */
-	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		(void)signal(fatal[i], SIG_DFL);
-	sigemptyset(&all);
-	(void)sigprocmask(SIG_SETMASK, &all, NULL);
-	lower_limit(RLIMIT_CORE, 0, 0);
-	lower_limit(RLIMIT_CPU, MIME_CHILD_CPU_SECONDS,
-	    MIME_CHILD_CPU_SECONDS + 1);
-#ifndef MIME_UNDER_ASAN
-	/* ASan reserves terabytes of shadow: an AS limit would kill it. */
-	lower_limit(RLIMIT_AS, MIME_CHILD_AS_BYTES, MIME_CHILD_AS_BYTES);
-#endif
-	if ((fd = child_sandbox(fd)) == -1)
-		_exit(4);
 	facts_init(&f);
-	if (fn(msg, len, lim, &f) == -1)
-		_exit(2);
-	if ((data = facts_serialize(&f, &n)) == NULL)
-		_exit(2);
+	r = parse(in, len, lim, &f);
+	data = r == 0 ? facts_serialize(&f, &n) : NULL;
 	facts_free(&f);
-	if (write_all(fd, data, n) == -1)
-		_exit(3);
+	if (data == NULL)
+		return -1;
+	r = buf_add(out, data, n);
 	free(data);
-	_exit(0);
+	return r;
 }
 
 int
-mime_parse_isolated_with(mime_parse_fn *fn, const char *msg, size_t len,
-    const struct mime_limits *lim, struct msg_facts *out)
+mime_worker(const char *in, size_t len, struct buf *out, void *arg)
 {
-	struct buf b = BUF_INIT;
-	char chunk[65536];
-	ssize_t n;
-	pid_t pid;
-	int fds[2], status = 0, failed = 0, nomem = 0;
-
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		return -1;
-	malloc_trim(0);
-	if ((pid = fork()) == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child_run(fn, fds[1], msg, len, lim);
-	}
-	close(fds[1]);
-	for (;;) {
-		n = read(fds[0], chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == -1)
-				failed = 1;
-			break;
-		}
-		if (b.len + (size_t)n > MIME_CHILD_MAX_OUTPUT) {
-			failed = 1;
-			break;
-		}
-		if (buf_add(&b, chunk, (size_t)n) == -1) {
-			nomem = 1;
-			break;
-		}
-	}
-	close(fds[0]);
-	if (failed || nomem)
-		(void)kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR) {
-			failed = 1;
-			break;
-		}
-	}
-	if (nomem) {
-		buf_free(&b);
-		return -1;
-	}
-	if (failed || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    facts_deserialize(b.data, b.len, out) == -1) {
-		facts_free(out);
-		out->malformed = facts_malformed_static(FACTS_MALFORMED_PARSER);
-		out->raw_size = len;
-	}
-	buf_free(&b);
-	return 0;
+	return worker_parse(mime_parse, in, len, arg, out);
 }
 
 /*
- * iconv loads its converters (gconv) on first use, per process.  A parse
- * child forked from a parent that never converted anything loads them
- * again every time: that made isolation cost x9 (tests/bench/triage.sh).
- * Parsing this fixed, harmless message once in the parent loads them
- * before the first fork, and every child inherits them.
+ * iconv loads its converters (gconv) on first use, per process, with
+ * open(): in a worker under seccomp it cannot, and every charset would be
+ * read as windows-1252.  Parsing this fixed, harmless message loads the
+ * ones mail uses; done before the filter, or in a parent before it forks
+ * (a worker forked from it inherits them: loading them in each fresh
+ * child made isolation cost x9, tests/bench/triage.sh).
  */
 static const char warm_up_msg[] =
     "From: =?ISO-8859-1?Q?Andr=E9?= <a@b.test>\n"
@@ -1661,17 +1470,96 @@ static const char warm_up_msg[] =
     "Content-Transfer-Encoding: quoted-printable\n\n"
     "caf=E9\n";
 
+/*
+ * Loaded is not enough: glibc unloads a converter module a few releases
+ * after its last descriptor is closed (gconv_dl.c, TRIES_BEFORE_UNLOAD),
+ * and a long-lived worker could not load it again.  One descriptor per
+ * module the warm-up loads stays open for the life of the process.
+ */
+static const char *const warm_charsets[] = {
+	"ISO-8859-1", "ISO-8859-15", "WINDOWS-1252",
+};
+static iconv_t warm_held[sizeof(warm_charsets) / sizeof(warm_charsets[0])];
+
+void
+mime_warm_up(void *arg)
+{
+	static const struct mime_limits deflim = MIME_LIMITS_DEFAULT;
+	static int held;
+	const struct mime_limits *lim = arg != NULL ? arg : &deflim;
+	struct msg_facts f;
+	size_t i;
+
+	if (!held) {
+		for (i = 0; i < sizeof(warm_held) / sizeof(warm_held[0]); i++)
+			warm_held[i] = iconv_open("UTF-8", warm_charsets[i]);
+		held = 1;
+	}
+	facts_init(&f);
+	(void)mime_parse(warm_up_msg, sizeof(warm_up_msg) - 1, lim, &f);
+	facts_free(&f);
+}
+
+struct isolated {
+	mime_parse_fn			*parse;
+	const struct mime_limits	*lim;
+};
+
+static int
+isolated_job(const char *in, size_t len, struct buf *out, void *arg)
+{
+	const struct isolated *iso = arg;
+
+	return worker_parse(iso->parse, in, len, iso->lim, out);
+}
+
+/*
+ * A sandbox of one worker for one job: the old contract on the new
+ * mechanism.  The pipeline keeps a sandbox open instead (sandbox.h).
+ */
+int
+mime_parse_isolated_with(mime_parse_fn *fn, const char *msg, size_t len,
+    const struct mime_limits *lim, struct msg_facts *out)
+{
+	struct sandbox_conf conf = { 1, MIME_WORKER_DEADLINE_MS, 1, 0,
+	    MIME_WORKER_MAX_OUTPUT };
+	struct isolated iso = { fn, lim };
+	enum sandbox_status st = SANDBOX_FAILED;
+	struct sandbox *sb;
+	uint64_t tag;
+	size_t n = 0;
+	char *data = NULL;
+	int r;
+
+	conf.max_input = len;
+	if (sandbox_open(&conf, isolated_job, NULL, &iso, &sb, NULL) == -1)
+		return -1;
+	r = sandbox_submit(sb, 0, -1, msg, len, NULL);
+	if (r == 0)
+		r = sandbox_collect(sb, -1, &tag, &st, &data, &n, NULL);
+	sandbox_close(sb);
+	if (r != 1) {
+		free(data);
+		return -1;
+	}
+	if (st != SANDBOX_OK || facts_deserialize(data, n, out) == -1) {
+		facts_free(out);
+		out->malformed = facts_malformed_static(FACTS_MALFORMED_PARSER);
+		out->raw_size = len;
+	}
+	free(data);
+	return 0;
+}
+
 int
 mime_parse_isolated(const char *msg, size_t len,
     const struct mime_limits *lim, struct msg_facts *out)
 {
 	static int warmed_up;
-	struct msg_facts f;
 
+	/* In this process, once: every worker forked later inherits it. */
 	if (!warmed_up) {
-		facts_init(&f);
-		(void)mime_parse(warm_up_msg, sizeof(warm_up_msg) - 1, lim, &f);
-		facts_free(&f);
+		mime_warm_up((void *)lim);
 		warmed_up = 1;
 	}
 	return mime_parse_isolated_with(mime_parse, msg, len, lim, out);

@@ -26,6 +26,7 @@
 #include "balp/buf.h"
 #include "balp/facts.h"
 #include "balp/mime.h"
+#include "balp/sandbox.h"
 
 #define DATA	BALP_SRCDIR "/tests/data/mime/"
 
@@ -1223,6 +1224,127 @@ test_isolated_matches_in_process(void **state)
 	}
 }
 
+/*
+ * The pipeline's way: one sandbox of mime_worker, warmed up by
+ * mime_warm_up, fed the whole corpus ahead (files by descriptor and by
+ * bytes, alternately), two workers recycled every 5 jobs.  Every answer
+ * deserializes to the facts of an in-process parse.
+ */
+static void
+test_sandboxed_worker_matches_in_process(void **state)
+{
+	const struct sandbox_conf conf = { 2, 10000, 5, 1 << 20, 64 << 20 };
+	static const char latin9[] = "From: a@apeai34.fr\nContent-Type: "
+	    "text/plain; charset=iso-8859-15\nContent-Transfer-Encoding: "
+	    "quoted-printable\n\n100 =A4 pour l'=E9t=E9\n";
+	enum { N = sizeof(corpus) / sizeof(corpus[0]) };
+	char *m[N + 1], *sa, *ans, path[512];
+	int fd[N + 1];
+	size_t len[N + 1], i, la, n;
+	struct buf err = BUF_INIT;
+	enum sandbox_status st;
+	struct msg_facts a, b;
+	struct sandbox *sb;
+	uint64_t tag;
+
+	(void)state;
+	assert_int_equal(sandbox_open(&conf, mime_worker, mime_warm_up,
+	    (void *)&lim, &sb, &err), 0);
+	for (i = 0; i < N + 1; i++) {
+		fd[i] = -1;
+		if (i == N)
+			m[i] = exact(latin9, &len[i]);
+		else
+			m[i] = load(corpus[i], &len[i]);
+		if (i < N && i % 2 == 1) {
+			snprintf(path, sizeof(path), DATA "%s", corpus[i]);
+			assert_true((fd[i] = open(path, O_RDONLY)) >= 0);
+		}
+		if (sandbox_submit(sb, i, fd[i], m[i], len[i], &err) == -1)
+			fail_msg("submit: %s", buf_str(&err));
+	}
+	for (i = 0; i < N + 1; i++) {
+		if (sandbox_collect(sb, -1, &tag, &st, &ans, &n, &err) != 1)
+			fail_msg("collect: %s", buf_str(&err));
+		assert_int_equal(tag, i);
+		assert_int_equal(st, SANDBOX_OK);
+		facts_init(&a);
+		facts_init(&b);
+		assert_int_equal(mime_parse(m[i], len[i], &lim, &a), 0);
+		assert_int_equal(facts_deserialize(ans, n, &b), 0);
+		sa = facts_serialize(&a, &la);
+		assert_non_null(sa);
+		if (la != n || memcmp(sa, ans, la) != 0)
+			fail_msg("%s: sandboxed facts differ",
+			    i < N ? corpus[i] : "latin9");
+		if (i == N)
+			assert_string_equal(b.first_text,
+			    "100 \xe2\x82\xac pour l'\xc3\xa9t\xc3\xa9\n");
+		free(sa);
+		free(ans);
+		facts_free(&a);
+		facts_free(&b);
+	}
+	sandbox_close(sb);
+	for (i = 0; i < N + 1; i++) {
+		if (fd[i] != -1)
+			close(fd[i]);
+		free(m[i]);
+	}
+	buf_free(&err);
+}
+
+/*
+ * A worker parses many messages: the converters its warm-up loaded must
+ * still be there after others were used and released (glibc unloads an
+ * unused one, and the filter forbids loading it again).
+ */
+static void
+test_sandboxed_worker_keeps_its_converters(void **state)
+{
+	const struct sandbox_conf conf = { 1, 10000, 1000, 1 << 20, 1 << 20 };
+	static const char *const msgs[] = {
+		"From: a@apeai34.fr\nContent-Type: text/plain; "
+		"charset=iso-8859-15\nContent-Transfer-Encoding: "
+		"quoted-printable\n\n100 =A4\n",
+		"From: a@apeai34.fr\nSubject: =?ISO-8859-1?Q?=E9t=E9?=\n\nx\n",
+		"From: a@apeai34.fr\nSubject: =?windows-1252?Q?=80?=\n\nx\n",
+	};
+	static const char *const want[] = {
+		"100 \xe2\x82\xac\n", "\xc3\xa9t\xc3\xa9", "\xe2\x82\xac",
+	};
+	enum sandbox_status st;
+	struct sandbox *sb;
+	struct msg_facts f;
+	uint64_t tag;
+	size_t i, k, n;
+	char *ans;
+
+	(void)state;
+	assert_int_equal(sandbox_open(&conf, mime_worker, mime_warm_up,
+	    (void *)&lim, &sb, NULL), 0);
+	/* Rounds of four latin-9 bodies, then a latin-1 and a cp1252 word. */
+	for (i = 0; i < 60; i++) {
+		k = i % 6 < 4 ? 0 : i % 6 - 3;
+		assert_int_equal(sandbox_submit(sb, i, -1, msgs[k],
+		    strlen(msgs[k]), NULL), 0);
+	}
+	for (i = 0; i < 60; i++) {
+		k = i % 6 < 4 ? 0 : i % 6 - 3;
+		assert_int_equal(sandbox_collect(sb, -1, &tag, &st, &ans, &n,
+		    NULL), 1);
+		assert_int_equal(st, SANDBOX_OK);
+		facts_init(&f);
+		assert_int_equal(facts_deserialize(ans, n, &f), 0);
+		if (strcmp(k == 0 ? f.first_text : f.subject, want[k]) != 0)
+			fail_msg("job %zu: \"%s\"", i,
+			    k == 0 ? f.first_text : f.subject);
+		facts_free(&f);
+		free(ans);
+	}
+	sandbox_close(sb);
+}
+
 static int
 stub_killed(const char *m, size_t n, const struct mime_limits *l,
     struct msg_facts *f)
@@ -1456,6 +1578,8 @@ main(void)
 		cmocka_unit_test(test_corpus_strings_have_no_controls),
 		cmocka_unit_test(test_every_truncation_is_safe),
 		cmocka_unit_test(test_isolated_matches_in_process),
+		cmocka_unit_test(test_sandboxed_worker_matches_in_process),
+		cmocka_unit_test(test_sandboxed_worker_keeps_its_converters),
 		cmocka_unit_test(test_isolated_child_is_sandboxed),
 		cmocka_unit_test(test_isolated_child_killed),
 		cmocka_unit_test(test_isolated_child_exit_status),
