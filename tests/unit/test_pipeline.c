@@ -84,15 +84,18 @@ deliver(struct fx *fx, const char *name, const char *marker)
 {
 	char path[256], text[1024];
 
+	/* Right in every way but its sender, who is in no annex here. */
 	snprintf(text, sizeof(text),
+	    "Authentication-Results: mx.caf.test; dmarc=pass"
+	    " header.from=apeai34.fr\n"
 	    "From: A Martin <a.martin@apeai34.fr>\n"
 	    "To: balp@caf.test\n"
-	    "Subject: RIB DUPONT Marie 2 85 05 78 006 084 91\n"
+	    "Subject: Suspension - DUPONT Jean - 1 85 05 78 006 084 91\n"
 	    "Message-ID: <%s@test>\n"
 	    "%s%s"
 	    "\n"
-	    "Bonjour, ci-joint le RIB.\n", name, marker ? marker : "",
-	    marker ? "\n" : "");
+	    "Le dossier est suspendu depuis le 01/01/2026.\n", name,
+	    marker ? marker : "", marker ? "\n" : "");
 	snprintf(path, sizeof(path), "%s/var/Maildir/new/%s", fx->dir, name);
 	write_file(path, text);
 }
