@@ -35,6 +35,7 @@
  * enough gets out->malformed (a FACTS_MALFORMED_* string) and 0.
  */
 #include "balp/mime.h"
+#include "balp/array.h"
 #include "balp/buf.h"
 #include "balp/html.h"
 #include "balp/sandbox.h"
@@ -60,6 +61,20 @@
 #define MIME_MAX_COMMENT_DEPTH	128
 /* RFC 2231 continuations followed (filename*0 .. filename*N). */
 #define MIME_MAX_SEGMENTS	64
+/*
+ * Elision (see elide()): the bytes kept at the end of a long base64-like
+ * run, and the least a cut must save to be worth a copy.
+ */
+#define MIME_ELIDE_HEAD		((size_t)64 << 10)
+#define MIME_ELIDE_TAIL		((size_t)4096)
+#define MIME_ELIDE_MIN_GAIN	((size_t)64 << 10)
+
+/* Bytes elide() removed at one place of the buffer it returns. */
+struct elision {
+	size_t		at;	/* offset in that buffer where the bytes were */
+	size_t		raw;	/* bytes removed */
+	uint64_t	b64;	/* of which base64 digits */
+};
 
 struct walk {
 	const struct mime_limits *lim;
@@ -71,6 +86,11 @@ struct walk {
 	struct mailmime		*plain;		/* first_text candidates */
 	struct mailmime		*html;
 	int			 parent_related; /* leaf's parent: related */
+	/* What elide() cut from the buffer libetpan parses. */
+	const char		*buf;		/* that buffer */
+	const char		*orig;		/* the message as received */
+	const struct elision	*cuts;
+	size_t			 n_cuts;
 };
 
 static void
@@ -134,6 +154,52 @@ skip_cfws(const char *s, size_t len, size_t *i)
  * hides behind more CFWS than any sender writes.  Also counts containers
  * (boundary parameters, message/rfc822 types).  Returns 1 if hostile.
  */
+/*
+ * The raw scans read every byte of a message, 2 MB attachments included,
+ * so their inner loops work on 16 bytes at once (GCC/clang vector
+ * extensions: SSE2 on x86-64, NEON on arm64, plain code elsewhere).
+ */
+typedef unsigned char mime_v16 __attribute__((vector_size(16)));
+
+static mime_v16
+v16_load(const char *s)
+{
+	mime_v16 v;
+
+	memcpy(&v, s, sizeof(v));
+	return v;
+}
+
+static int
+v16_any(mime_v16 m)
+{
+	uint64_t w[2];
+
+	memcpy(w, &m, sizeof(w));
+	return (w[0] | w[1]) != 0;
+}
+
+/*
+ * Index of the first i >= from where s[i], s[i + 1] may start "rfc822" or
+ * "boundary" (case-insensitive "rf" or "bo"), or a later index from which
+ * the caller goes on byte by byte; never past last.
+ */
+static size_t
+skip_to_candidate(const char *s, size_t from, size_t last)
+{
+	mime_v16 a, b;
+
+	while (from + 17 <= last) {
+		a = v16_load(s + from) | 0x20;
+		b = v16_load(s + from + 1) | 0x20;
+		if (v16_any((mime_v16)(((a == 'r') & (b == 'f')) |
+		    ((a == 'b') & (b == 'o')))))
+			return from;
+		from += 16;
+	}
+	return from;
+}
+
 static int
 scan_containers(const char *s, size_t len, size_t *containers)
 {
@@ -141,6 +207,10 @@ scan_containers(const char *s, size_t len, size_t *containers)
 
 	*containers = 0;
 	for (i = 0; i + 6 <= len; i++) {
+		if ((i & 15) == 0)
+			i = skip_to_candidate(s, i, len);
+		if (i + 6 > len)
+			break;
 		if ((s[i] | 0x20) == 'r' &&
 		    text_ascii_ncasecmp(s + i, "rfc822", 6) == 0) {
 			(*containers)++;
@@ -181,9 +251,16 @@ scan_containers(const char *s, size_t len, size_t *containers)
 static size_t
 scan_comment_depth(const char *s, size_t len)
 {
-	size_t i, depth = 0, max = 0;
+	const char *p;
+	size_t i = 0, depth = 0, max = 0;
 
-	for (i = 0; i < len; i++) {
+	while (i < len) {
+		if (depth == 0) {
+			/* Outside a comment only '(' matters: jump to it. */
+			if ((p = memchr(s + i, '(', len - i)) == NULL)
+				break;
+			i = (size_t)(p - s);
+		}
 		if (s[i] == '\n') {
 			if (i + 1 < len && !is_wsp(s[i + 1]))
 				depth = 0;
@@ -192,6 +269,7 @@ scan_comment_depth(const char *s, size_t len)
 				max = depth;
 		} else if (s[i] == ')' && depth > 0)
 			depth--;
+		i++;
 	}
 	return max;
 }
@@ -977,20 +1055,47 @@ part_filename(struct walk *w, struct mailmime *m,
 	return name;
 }
 
-static int
-is_b64(char c)
+/* Decoded size without decoding: base64 counted, QP walked. */
+/* Bytes of s[0..n) that are base64 digits. */
+static uint64_t
+count_b64(const char *s, size_t n)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+	mime_v16 c, acc = { 0 };
+	uint64_t count = 0;
+	size_t i = 0, k, rounds = 0;
+	unsigned char u;
+
+	for (; i + 16 <= n; i += 16) {
+		c = v16_load(s + i);
+		acc += (mime_v16)((((c | 0x20) - 'a') < 26) | ((c - '0') < 10) |
+		    (c == '+') | (c == '/')) & 1;
+		if (++rounds == 255) {	/* before a byte lane overflows */
+			for (k = 0; k < 16; k++)
+				count += acc[k];
+			acc = (mime_v16){ 0 };
+			rounds = 0;
+		}
+	}
+	for (k = 0; k < 16; k++)
+		count += acc[k];
+	for (; i < n; i++) {
+		u = (unsigned char)s[i];
+		count += ((unsigned char)((u | 0x20) - 'a') < 26) ||
+		    ((unsigned char)(u - '0') < 10) || u == '+' || u == '/';
+	}
+	return count;
 }
 
-/* Decoded size without decoding: base64 counted, QP walked. */
+/*
+ * The decoded size of a leaf's body, counting what elide() removed from
+ * it, so that sizes are those of the message as received.
+ */
 static uint64_t
-decoded_size(const struct mailmime_data *d)
+decoded_size(const struct walk *w, const struct mailmime_data *d)
 {
 	const char *s;
-	size_t n, i;
-	uint64_t count = 0;
+	size_t n, i, k, off;
+	uint64_t count = 0, cut_b64 = 0, cut_raw = 0;
 
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
 		return 0;
@@ -998,14 +1103,17 @@ decoded_size(const struct mailmime_data *d)
 	n = d->dt_data.dt_text.dt_length;
 	if (s == NULL)
 		return 0;
+	off = w->n_cuts > 0 ? (size_t)(s - w->buf) : 0;
+	for (k = 0; k < w->n_cuts; k++)
+		if (w->cuts[k].at > off && w->cuts[k].at < off + n) {
+			cut_b64 += w->cuts[k].b64;
+			cut_raw += w->cuts[k].raw;
+		}
 	if (!d->dt_encoded)
-		return n;
+		return n + cut_raw;
 	switch (d->dt_encoding) {
 	case MAILMIME_MECHANISM_BASE64:
-		for (i = 0; i < n; i++)
-			if (is_b64(s[i]))
-				count++;
-		return count * 3 / 4;
+		return (count_b64(s, n) + cut_b64) * 3 / 4;
 	case MAILMIME_MECHANISM_QUOTED_PRINTABLE:
 		for (i = 0; i < n; i++) {
 			if (s[i] != '=') {
@@ -1022,9 +1130,10 @@ decoded_size(const struct mailmime_data *d)
 			} else
 				count++;
 		}
-		return count;
+		/* Cut lines held no soft break: near enough. */
+		return count + cut_raw;
 	default:
-		return n;
+		return n + cut_raw;
 	}
 }
 
@@ -1071,7 +1180,7 @@ leaf(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 
 	if (w->out->n_parts >= w->lim->max_parts)
 		w->out->truncated_parts = 1;
-	else if (facts_add_part(w->out, ct, fn, decoded_size(m->mm_body),
+	else if (facts_add_part(w->out, ct, fn, decoded_size(w, m->mm_body),
 	    !own_text, (int)depth) == -1)
 		w->nomem = 1;
 	else
@@ -1246,11 +1355,36 @@ decode_body(const struct mailmime_data *d, size_t enc_cap, size_t *outlen,
 	return out;
 }
 
+/*
+ * *out: d as in the message received, when elide() cut into it (the text
+ * is decoded from all of its bytes, as if nothing had been cut).
+ */
+static void
+unelide(const struct walk *w, const struct mailmime_data *d,
+    struct mailmime_data *out)
+{
+	size_t k, off, n, before = 0, inside = 0;
+
+	*out = *d;
+	if (w->n_cuts == 0)
+		return;
+	off = (size_t)(d->dt_data.dt_text.dt_data - w->buf);
+	n = d->dt_data.dt_text.dt_length;
+	for (k = 0; k < w->n_cuts; k++) {
+		if (w->cuts[k].at <= off)
+			before += w->cuts[k].raw;
+		else if (w->cuts[k].at < off + n)
+			inside += w->cuts[k].raw;
+	}
+	out->dt_data.dt_text.dt_data = w->orig + off + before;
+	out->dt_data.dt_text.dt_length = n + inside;
+}
+
 static void
 take_first_text(struct walk *w)
 {
 	struct mailmime *m = w->plain != NULL ? w->plain : w->html;
-	struct mailmime_data *d;
+	struct mailmime_data *d, whole;
 	const char *cs;
 	char *dec, *u, *t, *c;
 	size_t declen = 0, cap, max = w->lim->max_text;
@@ -1268,7 +1402,8 @@ take_first_text(struct walk *w)
 	 */
 	cap = max > SIZE_MAX / 256 ? SIZE_MAX / 4 :
 	    (is_html ? max * 64 : max * 4);
-	if ((dec = decode_body(d, cap > SIZE_MAX / 4 ? SIZE_MAX : cap * 3 +
+	unelide(w, d, &whole);
+	if ((dec = decode_body(&whole, cap > SIZE_MAX / 4 ? SIZE_MAX : cap * 3 +
 	    1024, &declen, &w->nomem)) == NULL)
 		return;
 	cs = mailmime_content_param_get(m->mm_content_type, "charset");
@@ -1300,6 +1435,122 @@ take_first_text(struct walk *w)
 /* Entry points                                                        */
 
 /* The parse proper, on a buffer ending with a line end if needed. */
+/*
+ * The run of lines of base64 digits, '=' and CR/LF that starts at i: its
+ * end (the first other byte, or the first byte of an empty line's line
+ * end, or len) and the base64 digits in it.  One pass, 16 bytes at once.
+ */
+static size_t
+b64_run(const char *s, size_t i, size_t len, uint64_t *digits)
+{
+	mime_v16 c, n1, n2, lo, dig, acc = { 0 };
+	size_t k, rounds = 0;
+	unsigned char u;
+
+	*digits = 0;
+	for (; i + 18 <= len; i += 16) {
+		c = v16_load(s + i);
+		n1 = v16_load(s + i + 1);
+		n2 = v16_load(s + i + 2);
+		lo = c | 0x20;
+		dig = (mime_v16)(((lo - 'a') < 26) | ((c - '0') < 10) |
+		    (c == '+') | (c == '/'));
+		if (v16_any(~(dig | (mime_v16)((c == '=') | (c == '\n') |
+		    (c == '\r'))) | (mime_v16)((c == '\n') & ((n1 == '\n') |
+		    ((n1 == '\r') & (n2 == '\n'))))))
+			break;
+		acc += dig & 1;
+		if (++rounds == 255) {	/* before a byte lane overflows */
+			for (k = 0; k < 16; k++)
+				*digits += acc[k];
+			acc = (mime_v16){ 0 };
+			rounds = 0;
+		}
+	}
+	for (k = 0; k < 16; k++)
+		*digits += acc[k];
+	for (; i < len; i++) {
+		u = (unsigned char)s[i];
+		if (u == '\n' && i + 1 < len && (s[i + 1] == '\n' ||
+		    (s[i + 1] == '\r' && i + 2 < len && s[i + 2] == '\n')))
+			return i;
+		if ((unsigned char)((u | 0x20) - 'a') < 26 ||
+		    (unsigned char)(u - '0') < 10 || u == '+' || u == '/')
+			(*digits)++;
+		else if (u != '=' && u != '\n' && u != '\r')
+			return i;
+	}
+	return len;
+}
+
+/*
+ * libetpan looks for boundaries byte by byte: a 2 MB attachment cost it
+ * 2.6 ms, most of the parse (docs/libetpan.md).  Lines made only of
+ * base64 digits can hold neither a boundary (it starts with "--") nor a
+ * header field (it has a ':'), so the middle of a long run of them is cut
+ * before libetpan sees the message: whole lines only, keeping the first
+ * keep_head bytes of the run (the first text part is decoded from the
+ * message as received anyway: unelide()) and its last MIME_ELIDE_TAIL;
+ * a run ends at an empty line, so no cut spans one.  Structure, headers, names and types
+ * are what they were; sizes count the cut bytes (decoded_size()).
+ *
+ * Returns 0 with *out NULL when nothing is worth cutting; 0 with *out
+ * (caller frees) and *cuts (caller frees) set; -1 on ENOMEM.
+ */
+static int
+elide(const char *msg, size_t len, size_t body, size_t keep_head,
+    char **out, size_t *outlen, struct elision **cuts, size_t *n_cuts)
+{
+	struct buf b = BUF_INIT;
+	struct elision *v = NULL;
+	const char *p, *q;
+	size_t i = body, e, from, to, copied = 0, n = 0, cap = 0;
+	uint64_t digits;
+
+	*out = NULL;
+	*cuts = NULL;
+	*n_cuts = 0;
+	while (i < len) {
+		e = b64_run(msg, i, len, &digits);
+		if (e - i > keep_head + MIME_ELIDE_TAIL + MIME_ELIDE_MIN_GAIN &&
+		    (p = memchr(msg + i + keep_head, '\n',
+		    e - i - keep_head)) != NULL &&
+		    (size_t)(p + 1 - msg) < e - MIME_ELIDE_TAIL &&
+		    (q = memrchr(p + 1, '\n',
+		    e - MIME_ELIDE_TAIL - (size_t)(p + 1 - msg))) != NULL) {
+			from = (size_t)(p + 1 - msg);
+			to = (size_t)(q + 1 - msg);
+			if (to - from >= MIME_ELIDE_MIN_GAIN) {
+				if (ARRAY_RESERVE(v, cap, n) == -1)
+					goto nomem;
+				buf_add(&b, msg + copied, from - copied);
+				v[n].at = b.len;
+				v[n].raw = to - from;
+				v[n].b64 = digits - count_b64(msg + i, from - i) -
+				    count_b64(msg + to, e - to);
+				n++;
+				copied = to;
+			}
+		}
+		i = e + 1;
+	}
+	if (n == 0) {
+		buf_free(&b);
+		return 0;
+	}
+	if (buf_add(&b, msg + copied, len - copied) == -1)
+		goto nomem;
+	*outlen = b.len;
+	*out = buf_detach(&b);
+	*cuts = v;
+	*n_cuts = n;
+	return 0;
+nomem:
+	buf_free(&b);
+	free(v);
+	return -1;
+}
+
 static int
 parse_buffer(struct walk *w, const char *msg, size_t len, size_t body_start)
 {
@@ -1346,14 +1597,53 @@ done:
 	return w->nomem ? -1 : 0;
 }
 
+/* parse_message() once elide() has cut msg: 0, or -1 on ENOMEM. */
+static int
+parse_cut(struct walk *w, const char *msg, size_t len, size_t body)
+{
+	size_t containers;
+	char *copy;
+	int r;
+
+	if (scan_containers(msg, len, &containers)) {
+		set_malformed(w, FACTS_MALFORMED_BOUNDARY);
+		return 0;
+	}
+	if (containers > MIME_MAX_CONTAINERS) {
+		set_malformed(w, FACTS_MALFORMED_CONTAINERS);
+		return 0;
+	}
+	if (scan_comment_depth(msg, len) > MIME_MAX_COMMENT_DEPTH) {
+		set_malformed(w, FACTS_MALFORMED_BAD_HEADER);
+		return 0;
+	}
+	/*
+	 * libetpan cannot parse a last header line without its line end;
+	 * a message of headers only may lack it.  Parse a copy that has it.
+	 */
+	if (body == len && msg[len - 1] != '\n') {
+		if ((copy = malloc(len + 1)) == NULL)
+			return -1;
+		memcpy(copy, msg, len);
+		copy[len] = '\n';
+		w->buf = copy;
+		r = parse_buffer(w, copy, len + 1, len + 1);
+		free(copy);
+		return r;
+	}
+	w->buf = msg;
+	return parse_buffer(w, msg, len, body);
+}
+
 static int
 parse_message(const char *msg, size_t len, const struct mime_limits *lim,
     struct msg_facts *out)
 {
 	struct walk w;
+	struct elision *cuts = NULL;
 	const char *why;
-	size_t hdr_end, body, containers;
-	char *copy = NULL;
+	size_t hdr_end, body, cutlen = 0;
+	char *cut = NULL;
 	int r;
 
 	memset(&w, 0, sizeof(w));
@@ -1373,31 +1663,17 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 		out->malformed = FACTS_MALFORMED_NO_HEADER;
 		return 0;
 	}
-	if (scan_containers(msg, len, &containers)) {
-		out->malformed = FACTS_MALFORMED_BOUNDARY;
-		return 0;
-	}
-	if (containers > MIME_MAX_CONTAINERS) {
-		out->malformed = FACTS_MALFORMED_CONTAINERS;
-		return 0;
-	}
-	if (scan_comment_depth(msg, len) > MIME_MAX_COMMENT_DEPTH) {
-		out->malformed = FACTS_MALFORMED_BAD_HEADER;
-		return 0;
-	}
-	/*
-	 * libetpan cannot parse a last header line without its line end;
-	 * a message of headers only may lack it.  Parse a copy that has it.
-	 */
-	if (body == len && msg[len - 1] != '\n') {
-		if ((copy = malloc(len + 1)) == NULL)
-			return -1;
-		memcpy(copy, msg, len);
-		copy[len] = '\n';
-		r = parse_buffer(&w, copy, len + 1, len + 1);
-		free(copy);
-	} else
-		r = parse_buffer(&w, msg, len, body);
+	/* From here on, libetpan and the scans that guard it see the cut
+	 * message; the first text is decoded from msg. */
+	if (elide(msg, len, body, MIME_ELIDE_HEAD, &cut, &cutlen, &cuts,
+	    &w.n_cuts) == -1)
+		return -1;
+	w.orig = msg;
+	w.cuts = cuts;
+	r = parse_cut(&w, cut != NULL ? cut : msg, cut != NULL ? cutlen : len,
+	    body);
+	free(cut);
+	free(cuts);
 	if (r == -1) {
 		facts_free(out);
 		out->raw_size = len;
@@ -1406,6 +1682,7 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	out->malformed = w.malformed;
 	return 0;
 }
+
 
 int
 mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
