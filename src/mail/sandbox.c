@@ -292,7 +292,7 @@ worker_filter(void)
 }
 
 static void __attribute__((noreturn))
-worker_main(const struct sandbox *sb, int fd)
+worker_main(const struct sandbox *sb, int fd, pid_t parent)
 {
 	unsigned char hdr[SANDBOX_ANSWER_HDR];
 	struct buf out;
@@ -307,6 +307,13 @@ worker_main(const struct sandbox *sb, int fd)
 	/* ASan reserves terabytes of shadow: an AS limit would kill it. */
 	lower_limit(RLIMIT_AS, SANDBOX_AS_BYTES, SANDBOX_AS_BYTES);
 #endif
+	/*
+	 * A worker must not outlive its parent: one spinning on a hostile
+	 * input would spin on.  The parent may have died before the prctl.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != parent)
+		_exit(SANDBOX_EXIT_SETUP);
 	if ((fd = worker_fds(fd)) == -1 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		_exit(SANDBOX_EXIT_SETUP);
@@ -468,7 +475,7 @@ worker_died(struct sandbox_worker *w, struct buf *err)
 static int
 worker_spawn(struct sandbox *sb, struct sandbox_worker *w, struct buf *err)
 {
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
@@ -487,7 +494,7 @@ worker_spawn(struct sandbox *sb, struct sandbox_worker *w, struct buf *err)
 	}
 	if (pid == 0) {
 		(void)close(sv[0]);
-		worker_main(sb, sv[1]);
+		worker_main(sb, sv[1], parent);
 	}
 	(void)close(sv[1]);
 	w->pid = pid;
@@ -673,11 +680,12 @@ worker_feed(struct sandbox *sb, struct sandbox_worker *w, const char *p,
 			 */
 			memcpy(&len, w->rx_hdr + 1, sizeof(len));
 			w->rx_status = w->rx_hdr[0];
-			if (head == NULL || w->retiring) {
+			if (head == NULL || w->retiring || head == w->tx) {
+				/* Not the head's fault: it goes again. */
 				worker_fail(w, NULL, SANDBOX_FAILED);
 				return 1;
 			}
-			if (head == w->tx || len > sb->conf.max_output ||
+			if (len > sb->conf.max_output ||
 			    (w->rx_status != SANDBOX_ANSWER_OK &&
 			    w->rx_status != SANDBOX_ANSWER_FAILED) ||
 			    (w->rx_status == SANDBOX_ANSWER_FAILED && len != 0)) {
@@ -798,8 +806,8 @@ sandbox_open(const struct sandbox_conf *conf, sandbox_fn *fn,
 	    conf->max_jobs == 0 || conf->max_output >= SIZE_MAX ||
 	    conf->max_input >= SIZE_MAX) {
 		if (err != NULL)
-			buf_puts(err, "sandbox: workers, deadline_ms and "
-			    "max_jobs must be at least 1");
+			buf_puts(err, "sandbox: bad configuration (workers, "
+			    "deadline_ms and max_jobs must be at least 1)");
 		return -1;
 	}
 	if ((sb = calloc(1, sizeof(*sb))) == NULL ||

@@ -931,6 +931,74 @@ test_close_with_jobs_in_flight_leaves_no_child(void **state)
 	assert_no_child();
 }
 
+/* Gone, or a zombie its new parent has not reaped (a container's init). */
+static int
+gone(pid_t pid)
+{
+	char path[64], st[512], *p;
+	FILE *f;
+	int z = 0;
+
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 1;
+	if (fgets(st, sizeof(st), f) != NULL && (p = strrchr(st, ')')) != NULL)
+		z = p[1] == ' ' && p[2] == 'Z';
+	fclose(f);
+	return z;
+}
+
+/*
+ * A daemon killed with a job spinning in its worker: the worker must not
+ * spin on, orphaned.  The "daemon" is a child of the test; it tells the
+ * pid of its worker, leaves it on HANG and dies without sandbox_close.
+ */
+static void
+test_worker_dies_with_its_parent(void **state)
+{
+	struct sandbox *sb;
+	enum sandbox_status st;
+	uint64_t tag, t0;
+	size_t n;
+	char *out, buf[32];
+	pid_t daemon, worker;
+	int fds[2], i;
+	ssize_t r;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	if ((daemon = fork()) == 0) {
+		close(fds[0]);
+		if (sandbox_open(&base_conf, test_fn, NULL, NULL, &sb,
+		    NULL) == -1 ||
+		    sandbox_submit(sb, 1, -1, "PID", 3, NULL) == -1 ||
+		    sandbox_collect(sb, -1, &tag, &st, &out, &n, NULL) != 1 ||
+		    st != SANDBOX_OK)
+			_exit(1);
+		(void)write(fds[1], out, n);
+		(void)sandbox_submit(sb, 2, -1, "HANG", 4, NULL);
+		busy_ms(50);	/* let it start spinning */
+		_exit(0);
+	}
+	assert_true(daemon > 0);
+	close(fds[1]);
+	memset(buf, 0, sizeof(buf));
+	r = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	assert_true(r > 0);
+	worker = (pid_t)strtol(buf, NULL, 10);
+	assert_true(worker > 0);
+	assert_int_equal(waitpid(daemon, &i, 0), daemon);
+	assert_true(WIFEXITED(i) && WEXITSTATUS(i) == 0);
+	t0 = ms_now();
+	while (!gone(worker) && ms_now() - t0 < 3000)
+		busy_ms(10);
+	assert_true(gone(worker));
+	assert_no_child();
+}
+
 int
 main(void)
 {
@@ -970,6 +1038,8 @@ main(void)
 		    reset_shared),
 		cmocka_unit_test_setup(
 		    test_close_with_jobs_in_flight_leaves_no_child, reset_shared),
+		cmocka_unit_test_setup(test_worker_dies_with_its_parent,
+		    reset_shared),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
