@@ -88,13 +88,13 @@
 
 struct sandbox_job {
 	TAILQ_ENTRY(sandbox_job) all;	/* submission order */
-	TAILQ_ENTRY(sandbox_job) slot;	/* its slot's queue, while unanswered */
+	TAILQ_ENTRY(sandbox_job) slot;	/* its slot's queue, unanswered */
 	uint64_t	 tag;
 	int		 fd;
 	const char	*data;
 	size_t		 len;
-	uint64_t	 sent_at;	/* ms, first byte out to this process; 0: not yet */
-	int		 retried;	/* already run again after a death */
+	uint64_t	 sent_at;	/* ms, 1st byte to this process; 0 */
+	int		 retried;	/* run again after a death */
 	int		 done;
 	enum sandbox_status status;
 	char		*out;
@@ -104,21 +104,22 @@ struct sandbox_job {
 TAILQ_HEAD(sandbox_jobs, sandbox_job);
 
 struct sandbox_worker {
-	pid_t		 pid;		/* -1: no process in this slot */
-	int		 fd;		/* parent's end, non-blocking; -1 */
+	pid_t		 pid;		/* -1: no process in the slot */
+	int		 fd;		/* parent's end, non-blocking */
 	int		 ready;		/* its 'R' was received */
-	int		 retiring;	/* max_jobs answered, write side shut */
-	int		 wr_closed;	/* EPIPE: only EOF is left to read */
-	uint64_t	 since;		/* ms: fork, ready, last answer, retirement */
-	unsigned	 started;	/* jobs begun to be sent to this process */
+	int		 retiring;	/* max_jobs answered, shut */
+	int		 wr_closed;	/* EPIPE: only EOF to read */
+	/* ms: fork, ready, last answer, EPIPE or retirement */
+	uint64_t	 since;
+	unsigned	 started;	/* jobs begun to be sent */
 	unsigned	 answered;
 	struct sandbox_jobs jobs;	/* unanswered, in order */
 	size_t		 njobs;
-	struct sandbox_job *tx;		/* next job to send; NULL: all sent */
-	size_t		 tx_off;	/* bytes of its frame (header + input) sent */
+	struct sandbox_job *tx;		/* next to send; NULL: none */
+	size_t		 tx_off;	/* of its header + input */
 	unsigned char	 rx_hdr[SANDBOX_ANSWER_HDR];
 	size_t		 rx_hdr_got;
-	char		*rx;		/* answer being read, rx_len + 1 bytes */
+	char		*rx;		/* answer, rx_len + 1 bytes */
 	size_t		 rx_len;
 	size_t		 rx_got;
 	int		 rx_status;
@@ -129,12 +130,12 @@ struct sandbox {
 	sandbox_fn		*fn;
 	sandbox_warmup_fn	*warmup;
 	void			*arg;
-	struct sandbox_jobs	 jobs;		/* not yet collected, in order */
+	struct sandbox_jobs	 jobs;	/* not collected, in order */
 	size_t			 in_flight;
-	struct sandbox_worker	*w;		/* conf.workers slots */
-	struct pollfd		*pfd;		/* conf.workers + 1 (wake_fd) */
-	unsigned		*map;		/* pfd index -> slot */
-	char			 rbuf[65536];	/* reads from any worker */
+	struct sandbox_worker	*w;	/* conf.workers slots */
+	struct pollfd		*pfd;	/* conf.workers + wake_fd */
+	unsigned		*map;	/* pfd index -> slot */
+	char			 rbuf[65536];
 };
 
 int
@@ -227,7 +228,7 @@ worker_signals(void)
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++)
-		(void)signal(sig, SIG_DFL);	/* SIGKILL, SIGSTOP: EINVAL */
+		(void)signal(sig, SIG_DFL);	/* SIGKILL...: EINVAL */
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -584,7 +585,8 @@ worker_send(struct sandbox *sb, struct sandbox_worker *w)
 				r = send_file(w->fd, j->fd, &off,
 				    j->len - done > SANDBOX_SENDFILE_MAX ?
 				    SANDBOX_SENDFILE_MAX : j->len - done);
-				if (r == 0)	/* the file is shorter than len */
+				/* 0: the file is shorter than len */
+				if (r == 0)
 					goto bad_input;
 			}
 		}
@@ -688,7 +690,8 @@ worker_feed(struct sandbox *sb, struct sandbox_worker *w, const char *p,
 			if (len > sb->conf.max_output ||
 			    (w->rx_status != SANDBOX_ANSWER_OK &&
 			    w->rx_status != SANDBOX_ANSWER_FAILED) ||
-			    (w->rx_status == SANDBOX_ANSWER_FAILED && len != 0)) {
+			    (w->rx_status == SANDBOX_ANSWER_FAILED &&
+			    len != 0)) {
 				worker_fail(w, head, SANDBOX_FAILED);
 				return 1;
 			}
@@ -972,8 +975,11 @@ sandbox_step(struct sandbox *sb, int wake_fd, struct buf *err)
 			sb->pfd[n].events |= POLLOUT;
 		sb->pfd[n].revents = 0;
 		sb->map[n++] = i;
-		if ((dl = worker_deadline(sb, w)) != 0)
-			wait = dl <= now ? 0 : dl - now < wait ? dl - now : wait;
+		if ((dl = worker_deadline(sb, w)) == 0)
+			continue;
+		dl = dl > now ? dl - now : 0;
+		if (dl < wait)
+			wait = dl;
 	}
 	if (wake_fd >= 0) {
 		sb->pfd[n].fd = wake_fd;
