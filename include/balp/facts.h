@@ -107,8 +107,9 @@ int	 facts_add_part(struct msg_facts *, const char *content_type,
 int	 facts_add_auth_result(struct msg_facts *, const char *value);
 
 /*
- * Serialization for the parse child's pipe.  facts_serialize() returns a
- * malloc'd buffer (caller frees) and its length in *len, NULL on ENOMEM.
+ * Serialization for the parse worker's answers (sandbox.h).
+ * facts_serialize() returns a malloc'd buffer (caller frees) and its
+ * length in *len, NULL on ENOMEM.
  * facts_deserialize() fills an initialised struct; 0, or -1 on any
  * inconsistency (the struct is then freed and zeroed).
  */

@@ -67,8 +67,10 @@ int	 mime_worker(const char *in, size_t len, struct buf *out, void *arg);
 /*
  * The sandbox's warm-up (sandbox_warmup_fn): parses a fixed message that
  * makes iconv load the converters mail uses, which it could not open()
- * once the seccomp filter is on.  arg: const struct mime_limits *, or
- * NULL for the defaults.
+ * once the seccomp filter is on, and keeps one iconv descriptor of each
+ * open for the life of the process (glibc would unload them otherwise):
+ * meant for workers, not for the daemon itself.  arg: const struct
+ * mime_limits *, or NULL for the defaults.
  */
 void	 mime_warm_up(void *arg);
 

@@ -1747,11 +1747,25 @@ static const char warm_up_msg[] =
     "Content-Transfer-Encoding: quoted-printable\n\n"
     "caf=E9\n";
 
+static void
+warm_up_parse(const struct mime_limits *lim)
+{
+	static const struct mime_limits deflim = MIME_LIMITS_DEFAULT;
+	struct msg_facts f;
+
+	facts_init(&f);
+	(void)mime_parse(warm_up_msg, sizeof(warm_up_msg) - 1,
+	    lim != NULL ? lim : &deflim, &f);
+	facts_free(&f);
+}
+
 /*
- * Loaded is not enough: glibc unloads a converter module a few releases
- * after its last descriptor is closed (gconv_dl.c, TRIES_BEFORE_UNLOAD),
- * and a long-lived worker could not load it again.  One descriptor per
- * module the warm-up loads stays open for the life of the process.
+ * Loaded is not enough in a long-lived worker: glibc unloads a converter
+ * module a few releases after its last descriptor is closed (gconv_dl.c,
+ * TRIES_BEFORE_UNLOAD), and the worker could not load it again.  One
+ * descriptor per module the warm-up loads stays open for the life of the
+ * worker, which ends with _exit (nothing to free: a daemon's own exit
+ * stays leak-free under valgrind).
  */
 static const char *const warm_charsets[] = {
 	"ISO-8859-1", "ISO-8859-15", "WINDOWS-1252",
@@ -1761,10 +1775,7 @@ static iconv_t warm_held[sizeof(warm_charsets) / sizeof(warm_charsets[0])];
 void
 mime_warm_up(void *arg)
 {
-	static const struct mime_limits deflim = MIME_LIMITS_DEFAULT;
 	static int held;
-	const struct mime_limits *lim = arg != NULL ? arg : &deflim;
-	struct msg_facts f;
 	size_t i;
 
 	if (!held) {
@@ -1772,9 +1783,7 @@ mime_warm_up(void *arg)
 			warm_held[i] = iconv_open("UTF-8", warm_charsets[i]);
 		held = 1;
 	}
-	facts_init(&f);
-	(void)mime_parse(warm_up_msg, sizeof(warm_up_msg) - 1, lim, &f);
-	facts_free(&f);
+	warm_up_parse(arg);
 }
 
 struct isolated {
@@ -1834,9 +1843,12 @@ mime_parse_isolated(const char *msg, size_t len,
 {
 	static int warmed_up;
 
-	/* In this process, once: every worker forked later inherits it. */
+	/*
+	 * In this process, once: every one-job worker forked later inherits
+	 * the converters and uses them at once (no descriptor held here).
+	 */
 	if (!warmed_up) {
-		mime_warm_up((void *)lim);
+		warm_up_parse(lim);
 		warmed_up = 1;
 	}
 	return mime_parse_isolated_with(mime_parse, msg, len, lim, out);

@@ -88,13 +88,13 @@
 
 struct sandbox_job {
 	TAILQ_ENTRY(sandbox_job) all;	/* submission order */
-	TAILQ_ENTRY(sandbox_job) slot;	/* its slot's queue, while unanswered */
+	TAILQ_ENTRY(sandbox_job) slot;	/* its slot's queue, unanswered */
 	uint64_t	 tag;
 	int		 fd;
 	const char	*data;
 	size_t		 len;
-	uint64_t	 sent_at;	/* ms, first byte out to this process; 0: not yet */
-	int		 retried;	/* already run again after a death */
+	uint64_t	 sent_at;	/* ms, 1st byte to this process; 0 */
+	int		 retried;	/* run again after a death */
 	int		 done;
 	enum sandbox_status status;
 	char		*out;
@@ -104,21 +104,22 @@ struct sandbox_job {
 TAILQ_HEAD(sandbox_jobs, sandbox_job);
 
 struct sandbox_worker {
-	pid_t		 pid;		/* -1: no process in this slot */
-	int		 fd;		/* parent's end, non-blocking; -1 */
+	pid_t		 pid;		/* -1: no process in the slot */
+	int		 fd;		/* parent's end, non-blocking */
 	int		 ready;		/* its 'R' was received */
-	int		 retiring;	/* max_jobs answered, write side shut */
-	int		 wr_closed;	/* EPIPE: only EOF is left to read */
-	uint64_t	 since;		/* ms: fork, ready, last answer, retirement */
-	unsigned	 started;	/* jobs begun to be sent to this process */
+	int		 retiring;	/* max_jobs answered, shut */
+	int		 wr_closed;	/* EPIPE: only EOF to read */
+	/* ms: fork, ready, last answer, EPIPE or retirement */
+	uint64_t	 since;
+	unsigned	 started;	/* jobs begun to be sent */
 	unsigned	 answered;
 	struct sandbox_jobs jobs;	/* unanswered, in order */
 	size_t		 njobs;
-	struct sandbox_job *tx;		/* next job to send; NULL: all sent */
-	size_t		 tx_off;	/* bytes of its frame (header + input) sent */
+	struct sandbox_job *tx;		/* next to send; NULL: none */
+	size_t		 tx_off;	/* of its header + input */
 	unsigned char	 rx_hdr[SANDBOX_ANSWER_HDR];
 	size_t		 rx_hdr_got;
-	char		*rx;		/* answer being read, rx_len + 1 bytes */
+	char		*rx;		/* answer, rx_len + 1 bytes */
 	size_t		 rx_len;
 	size_t		 rx_got;
 	int		 rx_status;
@@ -129,12 +130,12 @@ struct sandbox {
 	sandbox_fn		*fn;
 	sandbox_warmup_fn	*warmup;
 	void			*arg;
-	struct sandbox_jobs	 jobs;		/* not yet collected, in order */
+	struct sandbox_jobs	 jobs;	/* not collected, in order */
 	size_t			 in_flight;
-	struct sandbox_worker	*w;		/* conf.workers slots */
-	struct pollfd		*pfd;		/* conf.workers + 1 (wake_fd) */
-	unsigned		*map;		/* pfd index -> slot */
-	char			 rbuf[65536];	/* reads from any worker */
+	struct sandbox_worker	*w;	/* conf.workers slots */
+	struct pollfd		*pfd;	/* conf.workers + wake_fd */
+	unsigned		*map;	/* pfd index -> slot */
+	char			 rbuf[65536];
 };
 
 int
@@ -227,7 +228,7 @@ worker_signals(void)
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++)
-		(void)signal(sig, SIG_DFL);	/* SIGKILL, SIGSTOP: EINVAL */
+		(void)signal(sig, SIG_DFL);	/* SIGKILL...: EINVAL */
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -292,7 +293,7 @@ worker_filter(void)
 }
 
 static void __attribute__((noreturn))
-worker_main(const struct sandbox *sb, int fd)
+worker_main(const struct sandbox *sb, int fd, pid_t parent)
 {
 	unsigned char hdr[SANDBOX_ANSWER_HDR];
 	struct buf out;
@@ -307,6 +308,13 @@ worker_main(const struct sandbox *sb, int fd)
 	/* ASan reserves terabytes of shadow: an AS limit would kill it. */
 	lower_limit(RLIMIT_AS, SANDBOX_AS_BYTES, SANDBOX_AS_BYTES);
 #endif
+	/*
+	 * A worker must not outlive its parent: one spinning on a hostile
+	 * input would spin on.  The parent may have died before the prctl.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != parent)
+		_exit(SANDBOX_EXIT_SETUP);
 	if ((fd = worker_fds(fd)) == -1 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		_exit(SANDBOX_EXIT_SETUP);
@@ -468,7 +476,7 @@ worker_died(struct sandbox_worker *w, struct buf *err)
 static int
 worker_spawn(struct sandbox *sb, struct sandbox_worker *w, struct buf *err)
 {
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
@@ -487,7 +495,7 @@ worker_spawn(struct sandbox *sb, struct sandbox_worker *w, struct buf *err)
 	}
 	if (pid == 0) {
 		(void)close(sv[0]);
-		worker_main(sb, sv[1]);
+		worker_main(sb, sv[1], parent);
 	}
 	(void)close(sv[1]);
 	w->pid = pid;
@@ -577,7 +585,8 @@ worker_send(struct sandbox *sb, struct sandbox_worker *w)
 				r = send_file(w->fd, j->fd, &off,
 				    j->len - done > SANDBOX_SENDFILE_MAX ?
 				    SANDBOX_SENDFILE_MAX : j->len - done);
-				if (r == 0)	/* the file is shorter than len */
+				/* 0: the file is shorter than len */
+				if (r == 0)
 					goto bad_input;
 			}
 		}
@@ -673,14 +682,16 @@ worker_feed(struct sandbox *sb, struct sandbox_worker *w, const char *p,
 			 */
 			memcpy(&len, w->rx_hdr + 1, sizeof(len));
 			w->rx_status = w->rx_hdr[0];
-			if (head == NULL || w->retiring) {
+			if (head == NULL || w->retiring || head == w->tx) {
+				/* Not the head's fault: it goes again. */
 				worker_fail(w, NULL, SANDBOX_FAILED);
 				return 1;
 			}
-			if (head == w->tx || len > sb->conf.max_output ||
+			if (len > sb->conf.max_output ||
 			    (w->rx_status != SANDBOX_ANSWER_OK &&
 			    w->rx_status != SANDBOX_ANSWER_FAILED) ||
-			    (w->rx_status == SANDBOX_ANSWER_FAILED && len != 0)) {
+			    (w->rx_status == SANDBOX_ANSWER_FAILED &&
+			    len != 0)) {
 				worker_fail(w, head, SANDBOX_FAILED);
 				return 1;
 			}
@@ -798,8 +809,8 @@ sandbox_open(const struct sandbox_conf *conf, sandbox_fn *fn,
 	    conf->max_jobs == 0 || conf->max_output >= SIZE_MAX ||
 	    conf->max_input >= SIZE_MAX) {
 		if (err != NULL)
-			buf_puts(err, "sandbox: workers, deadline_ms and "
-			    "max_jobs must be at least 1");
+			buf_puts(err, "sandbox: bad configuration (workers, "
+			    "deadline_ms and max_jobs must be at least 1)");
 		return -1;
 	}
 	if ((sb = calloc(1, sizeof(*sb))) == NULL ||
@@ -964,8 +975,11 @@ sandbox_step(struct sandbox *sb, int wake_fd, struct buf *err)
 			sb->pfd[n].events |= POLLOUT;
 		sb->pfd[n].revents = 0;
 		sb->map[n++] = i;
-		if ((dl = worker_deadline(sb, w)) != 0)
-			wait = dl <= now ? 0 : dl - now < wait ? dl - now : wait;
+		if ((dl = worker_deadline(sb, w)) == 0)
+			continue;
+		dl = dl > now ? dl - now : 0;
+		if (dl < wait)
+			wait = dl;
 	}
 	if (wake_fd >= 0) {
 		sb->pfd[n].fd = wake_fd;

@@ -931,45 +931,103 @@ test_close_with_jobs_in_flight_leaves_no_child(void **state)
 	assert_no_child();
 }
 
+/* Gone, or a zombie its new parent has not reaped (a container's init). */
+static int
+gone(pid_t pid)
+{
+	char path[64], st[512], *p;
+	FILE *f;
+	int z = 0;
+
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 1;
+	if (fgets(st, sizeof(st), f) != NULL && (p = strrchr(st, ')')) != NULL)
+		z = p[1] == ' ' && p[2] == 'Z';
+	fclose(f);
+	return z;
+}
+
+/*
+ * A daemon killed with a job spinning in its worker: the worker must not
+ * spin on, orphaned.  The "daemon" is a child of the test; it tells the
+ * pid of its worker, leaves it on HANG and dies without sandbox_close.
+ */
+static void
+test_worker_dies_with_its_parent(void **state)
+{
+	struct sandbox *sb;
+	enum sandbox_status st;
+	uint64_t tag, t0;
+	size_t n;
+	char *out, buf[32];
+	pid_t daemon, worker;
+	int fds[2], i;
+	ssize_t r;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	if ((daemon = fork()) == 0) {
+		close(fds[0]);
+		if (sandbox_open(&base_conf, test_fn, NULL, NULL, &sb,
+		    NULL) == -1 ||
+		    sandbox_submit(sb, 1, -1, "PID", 3, NULL) == -1 ||
+		    sandbox_collect(sb, -1, &tag, &st, &out, &n, NULL) != 1 ||
+		    st != SANDBOX_OK)
+			_exit(1);
+		(void)write(fds[1], out, n);
+		(void)sandbox_submit(sb, 2, -1, "HANG", 4, NULL);
+		busy_ms(50);	/* let it start spinning */
+		_exit(0);
+	}
+	assert_true(daemon > 0);
+	close(fds[1]);
+	memset(buf, 0, sizeof(buf));
+	r = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	assert_true(r > 0);
+	worker = (pid_t)strtol(buf, NULL, 10);
+	assert_true(worker > 0);
+	assert_int_equal(waitpid(daemon, &i, 0), daemon);
+	assert_true(WIFEXITED(i) && WEXITSTATUS(i) == 0);
+	t0 = ms_now();
+	while (!gone(worker) && ms_now() - t0 < 3000)
+		busy_ms(10);
+	assert_true(gone(worker));
+	assert_no_child();
+}
+
+/* Each test starts with a clean shared page. */
+#define T(f)	cmocka_unit_test_setup(f, reset_shared)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_echo_answers_in_order, reset_shared),
-		cmocka_unit_test_setup(test_collect_with_nothing_in_flight,
-		    reset_shared),
-		cmocka_unit_test_setup(test_open_refuses_bad_conf, reset_shared),
-		cmocka_unit_test_setup(
-		    test_input_over_max_input_refused_at_submit, reset_shared),
-		cmocka_unit_test_setup(test_fn_failure_is_failed, reset_shared),
-		cmocka_unit_test_setup(test_answer_over_max_output_fails,
-		    reset_shared),
-		cmocka_unit_test_setup(
-		    test_garbled_answer_fails_and_replaces_worker, reset_shared),
-		cmocka_unit_test_setup(test_crash_is_crashed_and_sandbox_goes_on,
-		    reset_shared),
-		cmocka_unit_test_setup(test_exit_during_job_is_a_crash,
-		    reset_shared),
-		cmocka_unit_test_setup(test_flaky_is_retried_once, reset_shared),
-		cmocka_unit_test_setup(test_hang_times_out, reset_shared),
-		cmocka_unit_test_setup(test_worker_replaced_after_max_jobs,
-		    reset_shared),
-		cmocka_unit_test_setup(test_order_with_two_workers_uneven_cost,
-		    reset_shared),
-		cmocka_unit_test_setup(test_2000_pipelined_jobs_with_big_inputs,
-		    reset_shared),
-		cmocka_unit_test_setup(test_file_shorter_than_len_fails_job,
-		    reset_shared),
-		cmocka_unit_test_setup(
-		    test_worker_death_mid_input_raises_no_sigpipe, reset_shared),
-		cmocka_unit_test_setup(test_worker_is_sandboxed, reset_shared),
-		cmocka_unit_test_setup(test_worker_starts_clean, reset_shared),
-		cmocka_unit_test_setup(
-		    test_worker_that_cannot_start_fails_sandbox, reset_shared),
-		cmocka_unit_test_setup(test_wake_fd_interrupts_collect,
-		    reset_shared),
-		cmocka_unit_test_setup(
-		    test_close_with_jobs_in_flight_leaves_no_child, reset_shared),
+		T(test_echo_answers_in_order),
+		T(test_collect_with_nothing_in_flight),
+		T(test_open_refuses_bad_conf),
+		T(test_input_over_max_input_refused_at_submit),
+		T(test_fn_failure_is_failed),
+		T(test_answer_over_max_output_fails),
+		T(test_garbled_answer_fails_and_replaces_worker),
+		T(test_crash_is_crashed_and_sandbox_goes_on),
+		T(test_exit_during_job_is_a_crash),
+		T(test_flaky_is_retried_once),
+		T(test_hang_times_out),
+		T(test_worker_replaced_after_max_jobs),
+		T(test_order_with_two_workers_uneven_cost),
+		T(test_2000_pipelined_jobs_with_big_inputs),
+		T(test_file_shorter_than_len_fails_job),
+		T(test_worker_death_mid_input_raises_no_sigpipe),
+		T(test_worker_is_sandboxed),
+		T(test_worker_starts_clean),
+		T(test_worker_that_cannot_start_fails_sandbox),
+		T(test_wake_fd_interrupts_collect),
+		T(test_close_with_jobs_in_flight_leaves_no_child),
+		T(test_worker_dies_with_its_parent),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
