@@ -273,7 +273,7 @@ test_workers_replaced_after_max_jobs(void **state)
 {
 	struct fx *fx = *state;
 	struct pipeline *p;
-	char name[8];
+	char name[16];
 	int i;
 
 	fx->conf.parser_max_jobs = 2;
@@ -295,7 +295,7 @@ test_group_commits(void **state)
 {
 	struct fx *fx = *state;
 	struct pipeline *p;
-	char name[8];
+	char name[16];
 	int i;
 
 	fx->conf.batch_size = 3;
@@ -360,11 +360,12 @@ static void
 test_unreadable_quarantined_with_its_reason(void **state)
 {
 	struct fx *fx = *state;
-	struct pipeline *p = open_pipeline(fx);
+	struct pipeline *p;
 	char path[256];
 
 	if (geteuid() == 0)
 		skip();		/* root reads a 0000 file anyway */
+	p = open_pipeline(fx);
 	deliver(fx, "m00", NULL);
 	snprintf(path, sizeof(path), "%s/var/Maildir/new/m00", fx->dir);
 	assert_int_equal(chmod(path, 0), 0);

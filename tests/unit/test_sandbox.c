@@ -184,8 +184,8 @@ test_fn(const char *in, size_t len, struct buf *out, void *arg)
 	}
 	if (is_cmd(in, len, "PID"))
 		return buf_printf(out, "%ld", (long)getpid());
-	if (is_cmd(in, len, "GARBLE"))
-		(void)write(3, "\x07garbage!", 9);
+	if (is_cmd(in, len, "GARBLE") && write(3, "\x07garbage!", 9) != 9)
+		return -1;
 	if (is_cmd(in, len, "ESCAPE")) {
 		escape(out);
 		return 0;
@@ -977,7 +977,8 @@ test_worker_dies_with_its_parent(void **state)
 		    sandbox_collect(sb, -1, &tag, &st, &out, &n, NULL) != 1 ||
 		    st != SANDBOX_OK)
 			_exit(1);
-		(void)write(fds[1], out, n);
+		if (write(fds[1], out, n) != (ssize_t)n)
+			_exit(1);
 		(void)sandbox_submit(sb, 2, -1, "HANG", 4, NULL);
 		busy_ms(50);	/* let it start spinning */
 		_exit(0);
