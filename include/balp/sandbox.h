@@ -63,15 +63,16 @@ enum sandbox_status {
 int	 sandbox_open(const struct sandbox_conf *, sandbox_fn *, sandbox_warmup_fn *,
 	    void *arg, struct sandbox **out, struct buf *err);
 /*
- * Queues a job: its input is len bytes, read from fd (from offset 0, sent
- * with sendfile(2), so the parent never holds the message) when fd >= 0,
- * else from data.  fd/data must stay valid until the job is collected (a
+ * Queues a job: its input is len bytes, read from fd (from offset 0: the
+ * descriptor itself is passed to the worker, which maps the file
+ * read-only, so neither process copies the message) when fd >= 0, else
+ * from data.  fd/data must stay valid until the job is collected (a
  * job is re-sent to a fresh worker when its worker dies).  tag is the
  * caller's.  Never blocks waiting for a worker.  -1 with err when a worker
  * cannot be started (fork, socketpair) or len > max_input.
  *
- * A file shorter than len, or that sendfile cannot read, fails the job
- * (SANDBOX_FAILED) and replaces its worker.  The deadline of a job counts
+ * A file shorter than len, or a descriptor that cannot be mapped or
+ * passed, fails the job (SANDBOX_FAILED).  The deadline of a job counts
  * from its first byte sent when its worker is idle: keep collecting while
  * jobs are in flight, or a big input sent only in part may time out.
  */

@@ -12,7 +12,10 @@
  * Protocol on the socketpair (host byte order, both ends are this
  * program):
  *   worker -> parent, once:  'R' when it is inside its sandbox
- *   parent -> worker:        u64 length, then the input
+ *   parent -> worker:        u64 length, then the input; or, for an
+ *                            input in a file, u64 length | SANDBOX_BY_FD
+ *                            with the file's descriptor (SCM_RIGHTS),
+ *                            which the worker maps read-only
  *   worker -> parent:        u8 status (0 ok, 1 failed), u64 length, answer
  *   parent closes its write side: the worker exits 0
  * Anything else from a worker is a broken worker: it is killed.
@@ -34,8 +37,9 @@
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/queue.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -77,14 +81,14 @@
 #define SANDBOX_ANSWER_OK	0
 #define SANDBOX_ANSWER_FAILED	1
 #define SANDBOX_JOB_HDR		8	/* u64 length */
+/* In the length: the input is the descriptor sent with the header. */
+#define SANDBOX_BY_FD		((uint64_t)1 << 63)
 #define SANDBOX_ANSWER_HDR	9	/* u8 status, u64 length */
 /* The worker's socket: the one descriptor it keeps besides stderr. */
 #define SANDBOX_WORKER_FD	3
 /* Worker exit statuses, for the parent's error message. */
 #define SANDBOX_EXIT_SETUP	4	/* could not enter the sandbox */
 #define SANDBOX_EXIT_PROTO	5	/* broken stream or ENOMEM */
-/* One sendfile call at most; the socket takes far less anyway. */
-#define SANDBOX_SENDFILE_MAX	(1UL << 30)
 
 struct sandbox_job {
 	TAILQ_ENTRY(sandbox_job) all;	/* submission order */
@@ -217,6 +221,80 @@ read_all(int fd, void *vp, size_t n)
 }
 
 /*
+ * A job's header, and the descriptor that may come with it.  1 when read,
+ * 0 on EOF before the first byte, -1 otherwise.  *fd is -1 when no
+ * descriptor came (one more than expected is closed: it is not ours).
+ */
+static int
+read_header(int sock, uint64_t *n, int *fd)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+	struct cmsghdr *c;
+	struct msghdr mh;
+	struct iovec iov;
+	char *p = (char *)n;
+	size_t got = 0;
+	ssize_t r;
+	int passed;
+
+	*fd = -1;
+	while (got < sizeof(*n)) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = p + got;
+		iov.iov_len = sizeof(*n) - got;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == 0 && got == 0)
+			return 0;
+		if (r <= 0 || (mh.msg_flags & MSG_CTRUNC))
+			return -1;
+		for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET &&
+			    c->cmsg_type == SCM_RIGHTS &&
+			    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+				memcpy(&passed, CMSG_DATA(c), sizeof(int));
+				if (*fd == -1)
+					*fd = passed;
+				else
+					(void)close(passed);
+			}
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+/*
+ * The input of a job sent as a descriptor, mapped read-only: 0 with *map
+ * (len bytes; munmap it), or -1 when the file is shorter than len (it
+ * changed since it was listed: reading past its end would kill us).
+ */
+static int
+map_input(int fd, size_t len, void **map)
+{
+	struct stat st;
+
+	*map = NULL;
+	if (fstat(fd, &st) == -1 || (uint64_t)st.st_size < len)
+		return -1;
+	if (len == 0)
+		return 0;
+	if ((*map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+	    MAP_FAILED) {
+		*map = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * A crash must kill the worker: handlers inherited from the parent (a
  * test runner's longjmp, a daemon's) could resume it with a corrupt heap.
  * Nothing stays blocked either (a daemon blocks SIGTERM for its signalfd).
@@ -280,6 +358,7 @@ worker_filter(void)
 		ALLOW(__NR_getpid), ALLOW(__NR_gettid), ALLOW(__NR_tgkill),
 		ALLOW(__NR_fstat), ALLOW(__NR_newfstatat), ALLOW(__NR_lseek),
 		ALLOW(__NR_clock_gettime), ALLOW(__NR_getrandom),
+		ALLOW(__NR_recvmsg),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & 0xffff)),
 	};
 	struct sock_fprog prog = {
@@ -298,9 +377,11 @@ worker_main(const struct sandbox *sb, int fd, pid_t parent)
 	unsigned char hdr[SANDBOX_ANSWER_HDR];
 	struct buf out;
 	char *in = NULL, *p;
+	const char *input;
+	void *map;
 	size_t cap = 0, len, olen;
 	uint64_t n;
-	int r, status;
+	int r, status, infd;
 
 	worker_signals();
 	lower_limit(RLIMIT_CORE, 0, 0);
@@ -326,22 +407,40 @@ worker_main(const struct sandbox *sb, int fd, pid_t parent)
 	if (write_all(fd, hdr, 1) == -1)
 		_exit(SANDBOX_EXIT_SETUP);
 	for (;;) {
-		if ((r = read_all(fd, &n, sizeof(n))) == 0)
+		if ((r = read_header(fd, &n, &infd)) == 0)
 			_exit(0);	/* the parent is done with us */
-		if (r == -1 || n > sb->conf.max_input)
+		if (r == -1 || (infd >= 0) != ((n & SANDBOX_BY_FD) != 0) ||
+		    (n & ~SANDBOX_BY_FD) > sb->conf.max_input)
 			_exit(SANDBOX_EXIT_PROTO);
-		len = (size_t)n;
-		/* Kept across jobs: the next input is likely as big. */
-		if (len >= cap) {
-			if ((p = realloc(in, len + 1)) == NULL)
+		len = (size_t)(n & ~SANDBOX_BY_FD);
+		map = NULL;
+		if (infd >= 0) {
+			/*
+			 * A message in a file is mapped, not copied through
+			 * the socket: a 2 MB attachment then costs neither
+			 * process a copy (docs/sandbox.md).
+			 */
+			r = map_input(infd, len, &map);
+			(void)close(infd);
+			input = map != NULL ? map : "";
+		} else {
+			/* Kept across jobs: the next input is likely as big. */
+			if (len >= cap) {
+				if ((p = realloc(in, len + 1)) == NULL)
+					_exit(SANDBOX_EXIT_PROTO);
+				in = p;
+				cap = len + 1;
+			}
+			if (len > 0 && read_all(fd, in, len) != 1)
 				_exit(SANDBOX_EXIT_PROTO);
-			in = p;
-			cap = len + 1;
+			input = in;
+			r = 0;
 		}
-		if (len > 0 && read_all(fd, in, len) != 1)
-			_exit(SANDBOX_EXIT_PROTO);
 		buf_init(&out);
-		r = sb->fn(in, len, &out, sb->arg);
+		if (r == 0)
+			r = sb->fn(input, len, &out, sb->arg);
+		if (map != NULL)
+			(void)munmap(map, len);
 		status = r == 0 && !out.failed &&
 		    out.len <= sb->conf.max_output ? SANDBOX_ANSWER_OK :
 		    SANDBOX_ANSWER_FAILED;
@@ -513,33 +612,6 @@ worker_spawn(struct sandbox *sb, struct sandbox_worker *w, struct buf *err)
 /* ------------------------------------------------------------------ */
 /* Sending jobs                                                        */
 
-/*
- * sendfile(2) has no MSG_NOSIGNAL: a worker that died would raise SIGPIPE
- * in the caller, which may not ignore it.  Blocked for the call; one we
- * caused is taken back.
- */
-static ssize_t
-send_file(int sock, int fd, off_t *off, size_t n)
-{
-	struct timespec zero = { 0, 0 };
-	sigset_t pipe, old, pending;
-	ssize_t r;
-	int e, was_pending;
-
-	sigemptyset(&pipe);
-	sigaddset(&pipe, SIGPIPE);
-	(void)sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE);
-	(void)pthread_sigmask(SIG_BLOCK, &pipe, &old);
-	r = sendfile(sock, fd, off, n);
-	e = errno;
-	if (r == -1 && e == EPIPE && !was_pending)
-		(void)sigtimedwait(&pipe, NULL, &zero);
-	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-	errno = e;
-	return r;
-}
-
 static int
 worker_wants_out(const struct sandbox *sb, const struct sandbox_worker *w)
 {
@@ -547,25 +619,34 @@ worker_wants_out(const struct sandbox *sb, const struct sandbox_worker *w)
 	    w->tx != NULL && (w->tx_off > 0 || w->started < sb->conf.max_jobs);
 }
 
+/* Bytes of a job's frame: the header, and the input unless by fd. */
+static size_t
+frame_len(const struct sandbox_job *j)
+{
+	return SANDBOX_JOB_HDR + (j->fd >= 0 ? 0 : j->len);
+}
+
 /* Sends what the socket takes now; never blocks. */
 static void
 worker_send(struct sandbox *sb, struct sandbox_worker *w)
 {
+	union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
 	struct sandbox_job *j;
+	struct cmsghdr *c;
 	struct iovec iov[2];
 	struct msghdr mh;
 	uint64_t n;
-	size_t done;
 	ssize_t r;
-	off_t off;
-	int infile;
 
 	while (worker_wants_out(sb, w)) {
 		j = w->tx;
-		n = j->len;
-		infile = 0;
+		n = j->len | (j->fd >= 0 ? SANDBOX_BY_FD : 0);
 		if (w->tx_off < SANDBOX_JOB_HDR) {
-			/* Header and data in one call when we have the data. */
+			/* Header and data in one call when we have the data;
+			 * the descriptor rides with the header's first byte. */
 			memset(&mh, 0, sizeof(mh));
 			iov[0].iov_base = (char *)&n + w->tx_off;
 			iov[0].iov_len = SANDBOX_JOB_HDR - w->tx_off;
@@ -573,23 +654,21 @@ worker_send(struct sandbox *sb, struct sandbox_worker *w)
 			iov[1].iov_len = j->fd < 0 ? j->len : 0;
 			mh.msg_iov = iov;
 			mh.msg_iovlen = iov[1].iov_len > 0 ? 2 : 1;
-			r = sendmsg(w->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		} else {
-			done = w->tx_off - SANDBOX_JOB_HDR;
-			if (j->fd < 0)
-				r = send(w->fd, j->data + done, j->len - done,
-				    MSG_NOSIGNAL | MSG_DONTWAIT);
-			else {
-				infile = 1;
-				off = (off_t)done;
-				r = send_file(w->fd, j->fd, &off,
-				    j->len - done > SANDBOX_SENDFILE_MAX ?
-				    SANDBOX_SENDFILE_MAX : j->len - done);
-				/* 0: the file is shorter than len */
-				if (r == 0)
-					goto bad_input;
+			if (j->fd >= 0 && w->tx_off == 0) {
+				memset(&cm, 0, sizeof(cm));
+				mh.msg_control = cm.buf;
+				mh.msg_controllen = sizeof(cm.buf);
+				c = CMSG_FIRSTHDR(&mh);
+				c->cmsg_level = SOL_SOCKET;
+				c->cmsg_type = SCM_RIGHTS;
+				c->cmsg_len = CMSG_LEN(sizeof(int));
+				memcpy(CMSG_DATA(c), &j->fd, sizeof(int));
 			}
-		}
+			r = sendmsg(w->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		} else
+			r = send(w->fd, j->data + (w->tx_off - SANDBOX_JOB_HDR),
+			    frame_len(j) - w->tx_off, MSG_NOSIGNAL |
+			    MSG_DONTWAIT);
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
@@ -602,8 +681,11 @@ worker_send(struct sandbox *sb, struct sandbox_worker *w)
 				w->since = now_ms();
 				return;
 			}
-			if (infile)
-				goto bad_input;
+			if (j->fd >= 0 && w->tx_off == 0) {
+				/* Not a descriptor we can pass (EBADF...). */
+				worker_fail(w, j, SANDBOX_FAILED);
+				return;
+			}
 			/* The stream is broken mid-frame: start afresh. */
 			worker_fail(w, NULL, SANDBOX_FAILED);
 			return;
@@ -613,15 +695,11 @@ worker_send(struct sandbox *sb, struct sandbox_worker *w)
 			j->sent_at = now_ms();
 		}
 		w->tx_off += (size_t)r;
-		if (w->tx_off == SANDBOX_JOB_HDR + j->len) {
+		if (w->tx_off == frame_len(j)) {
 			w->tx = TAILQ_NEXT(j, slot);
 			w->tx_off = 0;
 		}
 	}
-	return;
-bad_input:
-	/* Half a frame is out and cannot be finished: the process goes. */
-	worker_fail(w, j, SANDBOX_FAILED);
 }
 
 /* ------------------------------------------------------------------ */
