@@ -26,8 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Messages in the workers ahead of the one being decided. */
-#define PIPELINE_WINDOW		32
+/*
+ * Messages in the workers ahead of the one being decided: enough to keep
+ * them busy while a batch commits (an fdatasync of milliseconds).
+ */
+#define PIPELINE_WINDOW		128
 /* A worker's answer: the serialized facts (first text is capped). */
 #define PIPELINE_ANSWER_MAX	((size_t)16 << 20)
 
@@ -731,7 +734,7 @@ pipeline_pass(struct pipeline *p, struct source *src, int wake_fd,
 		}
 		if (col > bstart && (stop || col == n ||
 		    col - bstart >= p->conf->batch_size ||
-		    now_ns() - batch_t0 >= max_ns || readable(wake_fd))) {
+		    now_ns() - batch_t0 >= max_ns)) {
 			buf_reset(&ferr);
 			r = flush(&ps, ps.items + bstart, col - bstart,
 			    report, arg, &ferr);
