@@ -72,6 +72,12 @@ ok $? "a good one is taken"
 fill "$MD" 1 hup-good
 wait_for "$HOME_DIR/first.err" "hup-good.* -> BALP/Quarantaine \(auth_failed" 10
 ok $? "and acts on the next message (its MX is no longer trusted)"
+# An admin removed a queue folder: the next move creates it again.
+rm -rf "$MD/.BALP.Quarantaine"
+fill "$MD" 1 gone-folder
+wait_for "$HOME_DIR/first.err" "gone-folder.* -> BALP/Quarantaine" 10
+ok "$(ls "$MD"/.BALP.Quarantaine/new/gone-folder.* >/dev/null 2>&1; echo $?)" \
+    "a queue folder removed while balpd runs is created again"
 cp "$HOME_DIR/good.conf" "$CONF"
 kill -TERM "$first"
 wait "$first"; is "$?" 0 "SIGTERM: the watcher exits 0"
