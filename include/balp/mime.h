@@ -69,33 +69,9 @@ int	 mime_worker(const char *in, size_t len, struct buf *out, void *arg);
  * makes iconv load the converters mail uses, which it could not open()
  * once the seccomp filter is on, and keeps one iconv descriptor of each
  * open for the life of the process (glibc would unload them otherwise):
- * meant for workers, not for the daemon itself.  arg: const struct
- * mime_limits *, or NULL for the defaults.
+ * meant for workers, not for the daemon itself.  arg is ignored (the
+ * sandbox hands the parser's argument to both).
  */
 void	 mime_warm_up(void *arg);
-
-/*
- * Same contract as mime_parse(), but the parse runs in a sandbox of one
- * worker opened for this call (sandbox.h: rlimits, only its socket and
- * stderr open, seccomp, 10 s deadline) and the facts come back serialized
- * (at most 64 MiB).  If the worker dies (twice: a death is retried once),
- * overruns the deadline, its parser fails or it sends anything that does
- * not deserialize, the result is 0 with out->malformed = "parser failed"
- * (FACTS_MALFORMED_PARSER) and raw_size set.  Returns -1 only when the
- * worker cannot be started (socketpair, fork, its sandbox) or an
- * allocation in the parent fails.  The caller must reap no child: the
- * sandbox waits for its own (so SIGCHLD must not be set to SIG_IGN, which
- * makes the kernel reap it first).  A fork per call: a pipeline keeps a
- * sandbox of mime_worker open instead.
- */
-int	 mime_parse_isolated(const char *msg, size_t len,
-	    const struct mime_limits *, struct msg_facts *out);
-
-/* The parser run in the worker; mime_parse by default, a stub in tests. */
-typedef int mime_parse_fn(const char *, size_t, const struct mime_limits *,
-    struct msg_facts *);
-
-int	 mime_parse_isolated_with(mime_parse_fn *, const char *msg,
-	    size_t len, const struct mime_limits *, struct msg_facts *out);
 
 #endif

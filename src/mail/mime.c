@@ -1700,15 +1700,8 @@ mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
 /* ------------------------------------------------------------------ */
 /* The isolated parse (docs/sandbox.md)                                */
 
-/* What the parent accepts from a parse worker. */
-#define MIME_WORKER_MAX_OUTPUT	(64UL * 1024 * 1024)
-/* Wall-clock bound of one isolated parse (was 10 s of CPU per child). */
-#define MIME_WORKER_DEADLINE_MS	10000
-
-/* Runs parse in the worker and appends its facts, serialized. */
-static int
-worker_parse(mime_parse_fn *parse, const char *in, size_t len,
-    const struct mime_limits *lim, struct buf *out)
+int
+mime_worker(const char *in, size_t len, struct buf *out, void *arg)
 {
 	struct msg_facts f;
 	char *data;
@@ -1716,7 +1709,7 @@ worker_parse(mime_parse_fn *parse, const char *in, size_t len,
 	int r;
 
 	facts_init(&f);
-	r = parse(in, len, lim, &f);
+	r = mime_parse(in, len, arg, &f);
 	data = r == 0 ? facts_serialize(&f, &n) : NULL;
 	facts_free(&f);
 	if (data == NULL)
@@ -1724,12 +1717,6 @@ worker_parse(mime_parse_fn *parse, const char *in, size_t len,
 	r = buf_add(out, data, n);
 	free(data);
 	return r;
-}
-
-int
-mime_worker(const char *in, size_t len, struct buf *out, void *arg)
-{
-	return worker_parse(mime_parse, in, len, arg, out);
 }
 
 /*
@@ -1748,14 +1735,13 @@ static const char warm_up_msg[] =
     "caf=E9\n";
 
 static void
-warm_up_parse(const struct mime_limits *lim)
+warm_up_parse(void)
 {
-	static const struct mime_limits deflim = MIME_LIMITS_DEFAULT;
+	static const struct mime_limits lim = MIME_LIMITS_DEFAULT;
 	struct msg_facts f;
 
 	facts_init(&f);
-	(void)mime_parse(warm_up_msg, sizeof(warm_up_msg) - 1,
-	    lim != NULL ? lim : &deflim, &f);
+	(void)mime_parse(warm_up_msg, sizeof(warm_up_msg) - 1, &lim, &f);
 	facts_free(&f);
 }
 
@@ -1778,78 +1764,11 @@ mime_warm_up(void *arg)
 	static int held;
 	size_t i;
 
+	(void)arg;	/* the sandbox's argument is the parser's, not ours */
 	if (!held) {
 		for (i = 0; i < sizeof(warm_held) / sizeof(warm_held[0]); i++)
 			warm_held[i] = iconv_open("UTF-8", warm_charsets[i]);
 		held = 1;
 	}
-	warm_up_parse(arg);
-}
-
-struct isolated {
-	mime_parse_fn			*parse;
-	const struct mime_limits	*lim;
-};
-
-static int
-isolated_job(const char *in, size_t len, struct buf *out, void *arg)
-{
-	const struct isolated *iso = arg;
-
-	return worker_parse(iso->parse, in, len, iso->lim, out);
-}
-
-/*
- * A sandbox of one worker for one job: the old contract on the new
- * mechanism.  The pipeline keeps a sandbox open instead (sandbox.h).
- */
-int
-mime_parse_isolated_with(mime_parse_fn *fn, const char *msg, size_t len,
-    const struct mime_limits *lim, struct msg_facts *out)
-{
-	struct sandbox_conf conf = { 1, MIME_WORKER_DEADLINE_MS, 1, 0,
-	    MIME_WORKER_MAX_OUTPUT };
-	struct isolated iso = { fn, lim };
-	enum sandbox_status st = SANDBOX_FAILED;
-	struct sandbox *sb;
-	uint64_t tag;
-	size_t n = 0;
-	char *data = NULL;
-	int r;
-
-	conf.max_input = len;
-	if (sandbox_open(&conf, isolated_job, NULL, &iso, &sb, NULL) == -1)
-		return -1;
-	r = sandbox_submit(sb, 0, -1, msg, len, NULL);
-	if (r == 0)
-		r = sandbox_collect(sb, -1, &tag, &st, &data, &n, NULL);
-	sandbox_close(sb);
-	if (r != 1) {
-		free(data);
-		return -1;
-	}
-	if (st != SANDBOX_OK || facts_deserialize(data, n, out) == -1) {
-		facts_free(out);
-		out->malformed = facts_malformed_static(FACTS_MALFORMED_PARSER);
-		out->raw_size = len;
-	}
-	free(data);
-	return 0;
-}
-
-int
-mime_parse_isolated(const char *msg, size_t len,
-    const struct mime_limits *lim, struct msg_facts *out)
-{
-	static int warmed_up;
-
-	/*
-	 * In this process, once: every one-job worker forked later inherits
-	 * the converters and uses them at once (no descriptor held here).
-	 */
-	if (!warmed_up) {
-		warm_up_parse(lim);
-		warmed_up = 1;
-	}
-	return mime_parse_isolated_with(mime_parse, msg, len, lim, out);
+	warm_up_parse();
 }

@@ -32,6 +32,83 @@
 
 static const struct mime_limits lim = MIME_LIMITS_DEFAULT;
 
+/*
+ * The parse in a sandbox of one worker opened for the call, as the
+ * pipeline runs it (mime_worker in a sandboxed worker, facts serialized),
+ * with any parser: a stub that crashes or answers garbage shows what the
+ * parent makes of it.  0, with out->malformed = "parser failed" when the
+ * worker dies twice, overruns its deadline or answers what does not
+ * deserialize; -1 when the sandbox cannot start.
+ */
+typedef int mime_parse_fn(const char *, size_t, const struct mime_limits *,
+    struct msg_facts *);
+
+struct isolated {
+	mime_parse_fn			*parse;
+	const struct mime_limits	*lim;
+};
+
+static int
+isolated_job(const char *in, size_t len, struct buf *out, void *arg)
+{
+	const struct isolated *iso = arg;
+	struct msg_facts f;
+	char *data;
+	size_t n;
+	int r;
+
+	facts_init(&f);
+	r = iso->parse(in, len, iso->lim, &f);
+	data = r == 0 ? facts_serialize(&f, &n) : NULL;
+	facts_free(&f);
+	if (data == NULL)
+		return -1;
+	r = buf_add(out, data, n);
+	free(data);
+	return r;
+}
+
+static int
+mime_parse_isolated_with(mime_parse_fn *fn, const char *msg, size_t len,
+    const struct mime_limits *l, struct msg_facts *out)
+{
+	struct sandbox_conf conf = { 1, 10000, 1, 0, 64UL << 20 };
+	struct isolated iso = { fn, l };
+	enum sandbox_status st = SANDBOX_FAILED;
+	struct sandbox *sb;
+	uint64_t tag;
+	size_t n = 0;
+	char *data = NULL;
+	int r;
+
+	conf.max_input = len;
+	if (sandbox_open(&conf, isolated_job, mime_warm_up, &iso, &sb,
+	    NULL) == -1)
+		return -1;
+	r = sandbox_submit(sb, 0, -1, msg, len, NULL);
+	if (r == 0)
+		r = sandbox_collect(sb, -1, &tag, &st, &data, &n, NULL);
+	sandbox_close(sb);
+	if (r != 1) {
+		free(data);
+		return -1;
+	}
+	if (st != SANDBOX_OK || facts_deserialize(data, n, out) == -1) {
+		facts_free(out);
+		out->malformed = facts_malformed_static(FACTS_MALFORMED_PARSER);
+		out->raw_size = len;
+	}
+	free(data);
+	return 0;
+}
+
+static int
+mime_parse_isolated(const char *msg, size_t len, const struct mime_limits *l,
+    struct msg_facts *out)
+{
+	return mime_parse_isolated_with(mime_parse, msg, len, l, out);
+}
+
 static char *
 load(const char *name, size_t *len)
 {
