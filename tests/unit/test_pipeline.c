@@ -273,7 +273,7 @@ test_workers_replaced_after_max_jobs(void **state)
 {
 	struct fx *fx = *state;
 	struct pipeline *p;
-	char name[8];
+	char name[16];	/* room for any int: gcc checks the format */
 	int i;
 
 	fx->conf.parser_max_jobs = 2;
@@ -295,7 +295,7 @@ test_group_commits(void **state)
 {
 	struct fx *fx = *state;
 	struct pipeline *p;
-	char name[8];
+	char name[16];	/* room for any int: gcc checks the format */
 	int i;
 
 	fx->conf.batch_size = 3;
