@@ -76,7 +76,7 @@ is_date_sep(char c)
 static int
 is_word_byte(char c)
 {
-	return is_digit(c) || is_alpha(c) || (unsigned char)c >= 0x80;
+	return wordlist_is_word_byte((unsigned char)c);
 }
 
 /* Length of the run of digits at s[i..len). */
@@ -296,16 +296,6 @@ classify_type(const struct rules *r, const char *subject, const char *text)
 	return NULL;
 }
 
-static int
-count_word(const char *w, size_t len, size_t off, void *arg)
-{
-	(void)w;
-	(void)len;
-	(void)off;
-	(*(size_t *)arg)++;
-	return 0;
-}
-
 /* Offset just after the nth word of s at or after i. */
 static size_t
 skip_words(const char *s, size_t len, size_t i, size_t nwords)
@@ -454,8 +444,7 @@ marked_date(const struct wordlist *markers, const char *f, int32_t today)
 
 	while (pos < len && (off = wordlist_find(markers, f + pos, &which)) >= 0) {
 		at = pos + (size_t)off;
-		nwords = 0;
-		wordlist_split(markers->v[which], count_word, &nwords);
+		nwords = wordlist_entry_words(markers, which);
 		day = date_after_marker(f, len, skip_words(f, len, at, nwords),
 		    today);
 		if (day != DATE_NONE)

@@ -85,53 +85,6 @@ is_reply_prefix(const char *w, size_t n)
 	return 0;
 }
 
-/* Same word bytes as wordlist.c: folded phrases must be cut alike. */
-static int
-is_word_byte(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c >= 0x80;
-}
-
-/*
- * 1 if w is one of the words of the folded phrase p; a phrase word ending
- * in '*' is a prefix ("suspen*" holds "suspendu").
- */
-static int
-word_of_phrase(const char *p, const char *w, size_t n)
-{
-	size_t i = 0, s, plen;
-
-	for (;;) {
-		while (p[i] != '\0' && !is_word_byte((unsigned char)p[i]))
-			i++;
-		if (p[i] == '\0')
-			return 0;
-		s = i;
-		while (is_word_byte((unsigned char)p[i]))
-			i++;
-		plen = i - s;
-		if (p[i] == '*') {
-			i++;
-			if (n >= plen && memcmp(p + s, w, plen) == 0)
-				return 1;
-		} else if (plen == n && memcmp(p + s, w, n) == 0)
-			return 1;
-	}
-}
-
-/* 1 if w is a word of any entry of the list. */
-static int
-in_list(const struct wordlist *l, const char *w, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (word_of_phrase(l->v[i], w, n))
-			return 1;
-	return 0;
-}
-
 /*
  * Stop words and keywords alike: a rules/ author who writes a phrase
  * ("sécurité sociale", "relevé d'identité bancaire") means none of its
@@ -144,10 +97,10 @@ is_rules_word(const struct rules *r, const char *w, size_t n)
 
 	if (r == NULL)
 		return 0;
-	if (in_list(&r->stop_words, w, n))
+	if (wordlist_has_entry_word(&r->stop_words, w, n))
 		return 1;
 	for (i = 0; i < r->n_types; i++)
-		if (in_list(&r->types[i].keywords, w, n))
+		if (wordlist_has_entry_word(&r->types[i].keywords, w, n))
 			return 1;
 	return 0;
 }
