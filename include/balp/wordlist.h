@@ -31,8 +31,13 @@ struct wordlist_word {
 	int		 prefix;	/* written with a trailing '*' */
 };
 
-/* An entry's words are words[first .. first + n); n == 0 matches nothing. */
+/*
+ * An entry's words are words[first .. first + n); n == 0 matches nothing.
+ * len is strlen(v[k]), for the lists compared as whole strings (MIME
+ * types, extensions, public suffixes) on every part of every message.
+ */
 struct wordlist_entry {
+	size_t		 len;
 	size_t		 first;
 	size_t		 n;
 	unsigned char	 lead;		/* first byte of its first word, or 0 */

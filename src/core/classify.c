@@ -171,9 +171,10 @@ month_number(const char *s, size_t n)
 {
 	size_t m;
 
+	/* letters hold no NUL: the compare stops at a shorter name's end */
 	for (m = 0; m < sizeof(months) / sizeof(months[0]); m++)
-		if (strlen(months[m].name) == n &&
-		    text_ascii_ncasecmp(months[m].name, s, n) == 0)
+		if (text_ascii_ncasecmp(months[m].name, s, n) == 0 &&
+		    months[m].name[n] == '\0')
 			return months[m].month;
 	return 0;
 }

@@ -78,9 +78,13 @@ is_reply_prefix(const char *w, size_t n)
 {
 	size_t i;
 
+	/*
+	 * A word holds no NUL: strncmp() stops at the end of a shorter
+	 * prefix, and p[n] is read only when the prefix has n bytes.
+	 */
 	for (i = 0; i < sizeof(reply_prefixes) / sizeof(reply_prefixes[0]); i++)
-		if (strlen(reply_prefixes[i]) == n &&
-		    memcmp(reply_prefixes[i], w, n) == 0)
+		if (strncmp(reply_prefixes[i], w, n) == 0 &&
+		    reply_prefixes[i][n] == '\0')
 			return 1;
 	return 0;
 }

@@ -132,6 +132,7 @@ wordlist_add(struct wordlist *w, const char *utf8)
 		return -1;
 	}
 	e = &w->ent[w->n];
+	e->len = strlen(f);
 	e->first = w->nwords;
 	e->n = nw;
 	e->lead = 0;
@@ -258,7 +259,7 @@ wordlist_has_word(const struct wordlist *w, const char *word, size_t wlen)
 	/* the whole entry as one pattern word, its '*' included if last */
 	for (k = 0; k < w->n; k++) {
 		e = w->v[k];
-		elen = strlen(e);
+		elen = w->ent[k].len;
 		if (elen > 0 && e[elen - 1] == '*') {
 			if (wlen >= elen - 1 && memcmp(e, word, elen - 1) == 0)
 				return 1;

@@ -501,9 +501,11 @@ test_generated_lists_as_before(void **state)
 			check_entry_words(&w, f);
 			free(f);
 		}
-		for (k = 0; k < w.n; k++)
+		for (k = 0; k < w.n; k++) {
 			assert_int_equal(wordlist_entry_words(&w, k),
 			    ref_count_words(w.v[k]));
+			assert_int_equal(w.ent[k].len, strlen(w.v[k]));
+		}
 		wordlist_free(&w);
 	}
 }
