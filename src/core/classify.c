@@ -267,18 +267,19 @@ classify_find_date(const char *text, size_t len, size_t *at, size_t *end)
 }
 
 const struct request_type *
-classify_type(const struct rules *r, const char *subject, const char *text)
+classify_type_lazy(const struct rules *r, struct text_lazy *subject,
+    struct text_lazy *text)
 {
-	const char *src[2] = { subject, text };
+	struct text_lazy *src[2] = { subject, text };
 	const struct request_type *best;
+	const char *f;
 	long pos, best_pos;
 	size_t s, t;
-	char *f;
 
 	for (s = 0; s < 2; s++) {
-		if (src[s] == NULL)
+		if (src[s]->s == NULL)
 			continue;
-		if ((f = text_fold(src[s], strlen(src[s]))) == NULL)
+		if ((f = text_lazy_folded(src[s])) == NULL)
 			return NULL;
 		best = NULL;
 		best_pos = -1;
@@ -290,11 +291,24 @@ classify_type(const struct rules *r, const char *subject, const char *text)
 				best_pos = pos;
 			}
 		}
-		free(f);
 		if (best != NULL)
 			return best;
 	}
 	return NULL;
+}
+
+const struct request_type *
+classify_type(const struct rules *r, const char *subject, const char *text)
+{
+	const struct request_type *type;
+	struct text_lazy s, t;
+
+	text_lazy_init(&s, subject);
+	text_lazy_init(&t, text);
+	type = classify_type_lazy(r, &s, &t);
+	text_lazy_free(&s);
+	text_lazy_free(&t);
+	return type;
 }
 
 /* Offset just after the nth word of s at or after i. */
@@ -457,29 +471,41 @@ marked_date(const struct wordlist *markers, const char *f, int32_t today)
 }
 
 int32_t
-classify_since(const struct rules *r, const char *subject, const char *text,
-    int32_t today)
+classify_since_lazy(const struct rules *r, struct text_lazy *subject,
+    struct text_lazy *text, int32_t today)
 {
-	const char *src[2] = { subject, text };
-	int32_t day = DATE_NONE;
-	char *f[2] = { NULL, NULL };
+	struct text_lazy *src[2] = { subject, text };
+	const char *f;
+	int32_t day;
 	size_t s;
 
 	for (s = 0; s < 2; s++) {
-		if (src[s] == NULL)
+		if (src[s]->s == NULL)
 			continue;
-		if ((f[s] = text_fold(src[s], strlen(src[s]))) == NULL)
-			goto done;
-		if ((day = marked_date(&r->date_markers, f[s], today)) !=
+		if ((f = text_lazy_folded(src[s])) == NULL)
+			return DATE_NONE;
+		if ((day = marked_date(&r->date_markers, f, today)) !=
 		    DATE_NONE)
-			goto done;
+			return day;
 	}
 	/* A bare date in the text may be a birth date or the letter's date:
 	 * only the Subject's is taken without a marker. */
-	if (f[0] != NULL)
-		day = classify_find_date(f[0], strlen(f[0]), NULL, NULL);
-done:
-	free(f[0]);
-	free(f[1]);
+	if ((f = text_lazy_folded(subject)) == NULL)
+		return DATE_NONE;
+	return classify_find_date(f, strlen(f), NULL, NULL);
+}
+
+int32_t
+classify_since(const struct rules *r, const char *subject, const char *text,
+    int32_t today)
+{
+	struct text_lazy s, t;
+	int32_t day;
+
+	text_lazy_init(&s, subject);
+	text_lazy_init(&t, text);
+	day = classify_since_lazy(r, &s, &t, today);
+	text_lazy_free(&s);
+	text_lazy_free(&t);
 	return day;
 }

@@ -13,7 +13,8 @@
  * or is a word of a stop word or of a request type's keyword phrase
  * (rules/): "Demande RIB NIR ..." names nobody.
  *
- * Pure; the only allocation is the folded copy.  On allocation failure the
+ * Pure; the only allocation is the folded copy, shared with the other
+ * steps of decide() through a struct text_lazy.  On allocation failure the
  * answer is 0 (no name): the message is then rejected, never let through
  * unchecked.
  */
@@ -124,17 +125,24 @@ name_cb(const char *w, size_t n, size_t off, void *arg)
 }
 
 int
-subject_has_name(const char *subject, const struct rules *r)
+subject_has_name_lazy(struct text_lazy *subject, const struct rules *r)
 {
 	struct name_ctx ctx = { r };
-	char *f;
+	const char *f;
+
+	if ((f = text_lazy_folded(subject)) == NULL)
+		return 0;
+	return wordlist_split(f, name_cb, &ctx) == 1;
+}
+
+int
+subject_has_name(const char *subject, const struct rules *r)
+{
+	struct text_lazy s;
 	int found;
 
-	if (subject == NULL)
-		return 0;
-	if ((f = text_fold(subject, strlen(subject))) == NULL)
-		return 0;
-	found = wordlist_split(f, name_cb, &ctx) == 1;
-	free(f);
+	text_lazy_init(&s, subject);
+	found = subject_has_name_lazy(&s, r);
+	text_lazy_free(&s);
 	return found;
 }

@@ -175,6 +175,32 @@ text_fold(const char *s, size_t len)
 	return out;
 }
 
+void
+text_lazy_init(struct text_lazy *t, const char *s)
+{
+	t->s = s;
+	t->folded = NULL;
+	t->failed = 0;
+}
+
+const char *
+text_lazy_folded(struct text_lazy *t)
+{
+	if (t->s == NULL || t->failed)
+		return NULL;
+	if (t->folded == NULL && (t->folded = text_fold(t->s,
+	    strlen(t->s))) == NULL)
+		t->failed = 1;
+	return t->folded;
+}
+
+void
+text_lazy_free(struct text_lazy *t)
+{
+	free(t->folded);
+	text_lazy_init(t, NULL);
+}
+
 char *
 text_clean(const char *s, size_t len)
 {

@@ -5,7 +5,7 @@
  * that folding never lengthens a text.  These tests compare it against
  * the folding as it was before (kept here, growing a struct buf) on every
  * code point and on random bytes, valid UTF-8 or not; under ASan any
- * write past the allocation is caught.
+ * write past the allocation is caught.  struct text_lazy folds once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,6 +205,29 @@ test_fold_random_bytes_as_before(void **state)
 	}
 }
 
+/* Folded on first use, once; an absent text stays absent. */
+static void
+test_lazy_folds_once(void **state)
+{
+	struct text_lazy t;
+	const char *f;
+
+	(void)state;
+	text_lazy_init(&t, "Relevé RIB");
+	assert_null(t.folded);
+	assert_non_null(f = text_lazy_folded(&t));
+	assert_string_equal(f, "releve rib");
+	assert_ptr_equal(text_lazy_folded(&t), f);
+	text_lazy_free(&t);
+	assert_null(t.folded);
+	assert_null(t.s);
+
+	text_lazy_init(&t, NULL);
+	assert_null(text_lazy_folded(&t));
+	assert_false(t.failed);
+	text_lazy_free(&t);
+}
+
 int
 main(void)
 {
@@ -213,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_fold_bounded_and_nul),
 		cmocka_unit_test(test_fold_every_code_point_as_before),
 		cmocka_unit_test(test_fold_random_bytes_as_before),
+		cmocka_unit_test(test_lazy_folds_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
