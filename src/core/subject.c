@@ -81,7 +81,7 @@ is_reply_prefix(const char *w, size_t n)
 
 	/*
 	 * A word holds no NUL: strncmp() stops at the end of a shorter
-	 * prefix, and p[n] is read only when the prefix has n bytes.
+	 * prefix, and its byte n is read only when it has n bytes.
 	 */
 	for (i = 0; i < sizeof(reply_prefixes) / sizeof(reply_prefixes[0]); i++)
 		if (strncmp(reply_prefixes[i], w, n) == 0 &&
