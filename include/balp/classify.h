@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "balp/rules.h"
+#include "balp/text.h"
 
 /* The recognised type (into rules), or NULL.  Either text may be NULL. */
 const struct request_type *classify_type(const struct rules *,
@@ -39,6 +40,16 @@ const struct request_type *classify_type(const struct rules *,
  */
 int32_t	 classify_since(const struct rules *, const char *subject,
 	    const char *text, int32_t today);
+
+/*
+ * The same two on texts folded on demand (text.h), for decide() to fold
+ * the Subject and the text once for every step.  Same answers, also on
+ * allocation failure.
+ */
+const struct request_type *classify_type_lazy(const struct rules *,
+	    struct text_lazy *subject, struct text_lazy *text);
+int32_t	 classify_since_lazy(const struct rules *, struct text_lazy *subject,
+	    struct text_lazy *text, int32_t today);
 
 /*
  * The first date written in text[0..len) at or after its start, as a day

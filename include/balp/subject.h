@@ -13,8 +13,11 @@
 #include <stddef.h>
 
 #include "balp/rules.h"
+#include "balp/text.h"
 
 /* 1 if the Subject names someone, else 0. */
 int	 subject_has_name(const char *subject, const struct rules *);
+/* The same on a Subject folded on demand (text.h), shared with classify. */
+int	 subject_has_name_lazy(struct text_lazy *subject, const struct rules *);
 
 #endif

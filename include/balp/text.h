@@ -33,6 +33,24 @@ size_t	 text_utf8_put(uint32_t cp, char *out);
 char	*text_fold(const char *s, size_t len);
 
 /*
+ * A text and its folded copy, made the first time a step asks for it:
+ * the steps of one decision (type, date, name) fold the Subject and the
+ * text once, and a long text not at all when the Subject says enough.
+ * The caller owns it (on its stack, for one decision: nothing is kept
+ * between calls); text_lazy_free() releases the copy.
+ */
+struct text_lazy {
+	const char	*s;		/* as received, NUL-terminated; or NULL */
+	char		*folded;	/* text_fold(s), once asked */
+	int		 failed;	/* text_fold() failed: not tried again */
+};
+
+void	 text_lazy_init(struct text_lazy *, const char *s);
+/* The folded text; NULL when s is NULL or on allocation failure. */
+const char *text_lazy_folded(struct text_lazy *);
+void	 text_lazy_free(struct text_lazy *);
+
+/*
  * Copy with C0/C1 controls (but not TAB) and DEL replaced by a space,
  * invalid UTF-8 replaced by U+FFFD, runs of white space collapsed to one
  * space and the ends trimmed.  For decoded header values.

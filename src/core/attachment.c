@@ -58,7 +58,7 @@ listed(const struct wordlist *w, const char *s, size_t n)
 	if (n == 0)
 		return 0;
 	for (k = 0; k < w->n; k++)
-		if (strlen(w->v[k]) == n && text_ascii_ncasecmp(w->v[k], s, n) == 0)
+		if (w->ent[k].len == n && text_ascii_ncasecmp(w->v[k], s, n) == 0)
 			return 1;
 	return 0;
 }
@@ -91,7 +91,7 @@ type_listed(const struct wordlist *w, const char *ct)
 		return 0;
 	for (k = 0; k < w->n; k++) {
 		e = w->v[k];
-		en = strlen(e);
+		en = w->ent[k].len;
 		if (en >= 2 && e[en - 1] == '*' && e[en - 2] == '/') {
 			/* any subtype, but there must be one */
 			if (n > en - 1 && text_ascii_ncasecmp(e, ct, en - 1) == 0)

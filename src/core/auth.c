@@ -261,7 +261,7 @@ suffix_listed(const struct wordlist *ps, const char *s, size_t n)
 	if (ps == NULL)
 		return 0;
 	for (k = 0; k < ps->n; k++)
-		if (domain_len(ps->v[k], strlen(ps->v[k])) == n &&
+		if (domain_len(ps->v[k], ps->ent[k].len) == n &&
 		    text_ascii_ncasecmp(ps->v[k], s, n) == 0)
 			return 1;
 	return 0;

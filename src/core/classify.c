@@ -76,7 +76,7 @@ is_date_sep(char c)
 static int
 is_word_byte(char c)
 {
-	return is_digit(c) || is_alpha(c) || (unsigned char)c >= 0x80;
+	return wordlist_is_word_byte((unsigned char)c);
 }
 
 /* Length of the run of digits at s[i..len). */
@@ -171,9 +171,10 @@ month_number(const char *s, size_t n)
 {
 	size_t m;
 
+	/* letters hold no NUL: the compare stops at a shorter name's end */
 	for (m = 0; m < sizeof(months) / sizeof(months[0]); m++)
-		if (strlen(months[m].name) == n &&
-		    text_ascii_ncasecmp(months[m].name, s, n) == 0)
+		if (text_ascii_ncasecmp(months[m].name, s, n) == 0 &&
+		    months[m].name[n] == '\0')
 			return months[m].month;
 	return 0;
 }
@@ -266,18 +267,19 @@ classify_find_date(const char *text, size_t len, size_t *at, size_t *end)
 }
 
 const struct request_type *
-classify_type(const struct rules *r, const char *subject, const char *text)
+classify_type_lazy(const struct rules *r, struct text_lazy *subject,
+    struct text_lazy *text)
 {
-	const char *src[2] = { subject, text };
+	struct text_lazy *src[2] = { subject, text };
 	const struct request_type *best;
+	const char *f;
 	long pos, best_pos;
 	size_t s, t;
-	char *f;
 
 	for (s = 0; s < 2; s++) {
-		if (src[s] == NULL)
+		if (src[s]->s == NULL)
 			continue;
-		if ((f = text_fold(src[s], strlen(src[s]))) == NULL)
+		if ((f = text_lazy_folded(src[s])) == NULL)
 			return NULL;
 		best = NULL;
 		best_pos = -1;
@@ -289,21 +291,24 @@ classify_type(const struct rules *r, const char *subject, const char *text)
 				best_pos = pos;
 			}
 		}
-		free(f);
 		if (best != NULL)
 			return best;
 	}
 	return NULL;
 }
 
-static int
-count_word(const char *w, size_t len, size_t off, void *arg)
+const struct request_type *
+classify_type(const struct rules *r, const char *subject, const char *text)
 {
-	(void)w;
-	(void)len;
-	(void)off;
-	(*(size_t *)arg)++;
-	return 0;
+	const struct request_type *type;
+	struct text_lazy s, t;
+
+	text_lazy_init(&s, subject);
+	text_lazy_init(&t, text);
+	type = classify_type_lazy(r, &s, &t);
+	text_lazy_free(&s);
+	text_lazy_free(&t);
+	return type;
 }
 
 /* Offset just after the nth word of s at or after i. */
@@ -454,8 +459,7 @@ marked_date(const struct wordlist *markers, const char *f, int32_t today)
 
 	while (pos < len && (off = wordlist_find(markers, f + pos, &which)) >= 0) {
 		at = pos + (size_t)off;
-		nwords = 0;
-		wordlist_split(markers->v[which], count_word, &nwords);
+		nwords = wordlist_entry_words(markers, which);
 		day = date_after_marker(f, len, skip_words(f, len, at, nwords),
 		    today);
 		if (day != DATE_NONE)
@@ -467,29 +471,41 @@ marked_date(const struct wordlist *markers, const char *f, int32_t today)
 }
 
 int32_t
-classify_since(const struct rules *r, const char *subject, const char *text,
-    int32_t today)
+classify_since_lazy(const struct rules *r, struct text_lazy *subject,
+    struct text_lazy *text, int32_t today)
 {
-	const char *src[2] = { subject, text };
-	int32_t day = DATE_NONE;
-	char *f[2] = { NULL, NULL };
+	struct text_lazy *src[2] = { subject, text };
+	const char *f;
+	int32_t day;
 	size_t s;
 
 	for (s = 0; s < 2; s++) {
-		if (src[s] == NULL)
+		if (src[s]->s == NULL)
 			continue;
-		if ((f[s] = text_fold(src[s], strlen(src[s]))) == NULL)
-			goto done;
-		if ((day = marked_date(&r->date_markers, f[s], today)) !=
+		if ((f = text_lazy_folded(src[s])) == NULL)
+			return DATE_NONE;
+		if ((day = marked_date(&r->date_markers, f, today)) !=
 		    DATE_NONE)
-			goto done;
+			return day;
 	}
 	/* A bare date in the text may be a birth date or the letter's date:
 	 * only the Subject's is taken without a marker. */
-	if (f[0] != NULL)
-		day = classify_find_date(f[0], strlen(f[0]), NULL, NULL);
-done:
-	free(f[0]);
-	free(f[1]);
+	if ((f = text_lazy_folded(subject)) == NULL)
+		return DATE_NONE;
+	return classify_find_date(f, strlen(f), NULL, NULL);
+}
+
+int32_t
+classify_since(const struct rules *r, const char *subject, const char *text,
+    int32_t today)
+{
+	struct text_lazy s, t;
+	int32_t day;
+
+	text_lazy_init(&s, subject);
+	text_lazy_init(&t, text);
+	day = classify_since_lazy(r, &s, &t, today);
+	text_lazy_free(&s);
+	text_lazy_free(&t);
 	return day;
 }

@@ -177,13 +177,21 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 {
 	const struct rules *r = ctx->rules;
 	const struct request_type *type = NULL;
+	struct text_lazy subject, text;
 	reason_set why = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->since = DATE_NONE;
 
+	/*
+	 * The type, the date and the name all read the folded Subject, the
+	 * type and the date maybe the folded text: each is folded once, the
+	 * text only if the Subject does not say.
+	 */
+	text_lazy_init(&subject, f->subject);
+	text_lazy_init(&text, f->first_text);
 	/* The type is reported whatever the outcome, even for a bad message. */
-	type = classify_type(r, f->subject, f->first_text);
+	type = classify_type_lazy(r, &subject, &text);
 	/*
 	 * Parts beyond the parser's limit were never examined: one of them
 	 * could be the executable.  Such a message cannot be decided.
@@ -205,17 +213,19 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 		if (type == NULL)
 			why |= REASON_BIT(REASON_TYPE_UNKNOWN);
 		else if (type->min_age_months > 0) {
-			out->since = classify_since(r, f->subject, f->first_text,
+			out->since = classify_since_lazy(r, &subject, &text,
 			    ctx->today);
 			if (out->since != DATE_NONE && out->since >
 			    date_add_months(ctx->today, -type->min_age_months))
 				why |= REASON_BIT(REASON_TOO_RECENT);
 		}
 		why |= judge_nir(f->subject, out->nir);
-		if (f->subject == NULL || !subject_has_name(f->subject, r))
+		if (f->subject == NULL || !subject_has_name_lazy(&subject, r))
 			why |= REASON_BIT(REASON_NAME_MISSING);
 		why |= judge_attachments(f, r, type);
 	}
+	text_lazy_free(&subject);
+	text_lazy_free(&text);
 
 	out->reasons = why;
 	out->type = type;

@@ -13,7 +13,8 @@
  * or is a word of a stop word or of a request type's keyword phrase
  * (rules/): "Demande RIB NIR ..." names nobody.
  *
- * Pure; the only allocation is the folded copy.  On allocation failure the
+ * Pure; the only allocation is the folded copy, shared with the other
+ * steps of decide() through a struct text_lazy.  On allocation failure the
  * answer is 0 (no name): the message is then rejected, never let through
  * unchecked.
  */
@@ -78,56 +79,13 @@ is_reply_prefix(const char *w, size_t n)
 {
 	size_t i;
 
+	/*
+	 * A word holds no NUL: strncmp() stops at the end of a shorter
+	 * prefix, and its byte n is read only when it has n bytes.
+	 */
 	for (i = 0; i < sizeof(reply_prefixes) / sizeof(reply_prefixes[0]); i++)
-		if (strlen(reply_prefixes[i]) == n &&
-		    memcmp(reply_prefixes[i], w, n) == 0)
-			return 1;
-	return 0;
-}
-
-/* Same word bytes as wordlist.c: folded phrases must be cut alike. */
-static int
-is_word_byte(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c >= 0x80;
-}
-
-/*
- * 1 if w is one of the words of the folded phrase p; a phrase word ending
- * in '*' is a prefix ("suspen*" holds "suspendu").
- */
-static int
-word_of_phrase(const char *p, const char *w, size_t n)
-{
-	size_t i = 0, s, plen;
-
-	for (;;) {
-		while (p[i] != '\0' && !is_word_byte((unsigned char)p[i]))
-			i++;
-		if (p[i] == '\0')
-			return 0;
-		s = i;
-		while (is_word_byte((unsigned char)p[i]))
-			i++;
-		plen = i - s;
-		if (p[i] == '*') {
-			i++;
-			if (n >= plen && memcmp(p + s, w, plen) == 0)
-				return 1;
-		} else if (plen == n && memcmp(p + s, w, n) == 0)
-			return 1;
-	}
-}
-
-/* 1 if w is a word of any entry of the list. */
-static int
-in_list(const struct wordlist *l, const char *w, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (word_of_phrase(l->v[i], w, n))
+		if (strncmp(reply_prefixes[i], w, n) == 0 &&
+		    reply_prefixes[i][n] == '\0')
 			return 1;
 	return 0;
 }
@@ -144,10 +102,10 @@ is_rules_word(const struct rules *r, const char *w, size_t n)
 
 	if (r == NULL)
 		return 0;
-	if (in_list(&r->stop_words, w, n))
+	if (wordlist_has_entry_word(&r->stop_words, w, n))
 		return 1;
 	for (i = 0; i < r->n_types; i++)
-		if (in_list(&r->types[i].keywords, w, n))
+		if (wordlist_has_entry_word(&r->types[i].keywords, w, n))
 			return 1;
 	return 0;
 }
@@ -167,17 +125,24 @@ name_cb(const char *w, size_t n, size_t off, void *arg)
 }
 
 int
-subject_has_name(const char *subject, const struct rules *r)
+subject_has_name_lazy(struct text_lazy *subject, const struct rules *r)
 {
 	struct name_ctx ctx = { r };
-	char *f;
+	const char *f;
+
+	if ((f = text_lazy_folded(subject)) == NULL)
+		return 0;
+	return wordlist_split(f, name_cb, &ctx) == 1;
+}
+
+int
+subject_has_name(const char *subject, const struct rules *r)
+{
+	struct text_lazy s;
 	int found;
 
-	if (subject == NULL)
-		return 0;
-	if ((f = text_fold(subject, strlen(subject))) == NULL)
-		return 0;
-	found = wordlist_split(f, name_cb, &ctx) == 1;
-	free(f);
+	text_lazy_init(&s, subject);
+	found = subject_has_name_lazy(&s, r);
+	text_lazy_free(&s);
 	return found;
 }

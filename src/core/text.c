@@ -7,6 +7,8 @@
 #include "balp/text.h"
 #include "balp/buf.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Folded forms of U+00C0..U+017F, "" for "keep the code point". */
@@ -128,36 +130,75 @@ is_unicode_space(uint32_t cp)
 	    cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
+/*
+ * Never longer than its input, so it is written in one allocation of
+ * len + 1 bytes: ASCII stays one byte, a folded Latin letter (two bytes)
+ * gives at most two ("ae", "ss"), quotes, dashes and spaces (two or three
+ * bytes) give one, an invalid byte gives one '?', and any other code point
+ * is written back as it was read (text_utf8_next() takes no overlong).
+ */
 char *
 text_fold(const char *s, size_t len)
 {
-	struct buf b = BUF_INIT;
+	const char *f;
 	size_t i = 0, before;
 	uint32_t cp;
-	char tmp[4];
+	char *out, *o;
 
-	buf_add(&b, "", 0);
+	if (len == SIZE_MAX || (out = malloc(len + 1)) == NULL)
+		return NULL;
+	o = out;
 	while (i < len) {
+		if ((unsigned char)s[i] < 0x80) {
+			*o++ = text_ascii_lower(s[i++]);
+			continue;
+		}
 		before = i;
 		cp = text_utf8_next(s, len, &i);
 		if (cp == 0xFFFD && i - before == 1) {
-			buf_putc(&b, '?');
-		} else if (cp < 0x80) {
-			buf_putc(&b, text_ascii_lower((char)cp));
+			*o++ = '?';
 		} else if (cp >= 0xC0 && cp <= 0x17F && latin_fold[cp - 0xC0][0]) {
-			buf_puts(&b, latin_fold[cp - 0xC0]);
+			for (f = latin_fold[cp - 0xC0]; *f != '\0'; f++)
+				*o++ = *f;
 		} else if (cp == 0x2018 || cp == 0x2019 || cp == 0x02BC ||
-		    cp == 0x2032 || cp == 0x00B4 || cp == 0x0060) {
-			buf_putc(&b, '\'');
+		    cp == 0x2032 || cp == 0x00B4) {
+			/* the ASCII backtick stayed as it is: a separator too */
+			*o++ = '\'';
 		} else if (cp >= 0x2010 && cp <= 0x2015) {
-			buf_putc(&b, '-');
+			*o++ = '-';
 		} else if (is_unicode_space(cp)) {
-			buf_putc(&b, ' ');
-		} else {
-			buf_add(&b, tmp, text_utf8_put(cp, tmp));
-		}
+			*o++ = ' ';
+		} else
+			o += text_utf8_put(cp, o);
 	}
-	return buf_detach(&b);
+	*o = '\0';
+	return out;
+}
+
+void
+text_lazy_init(struct text_lazy *t, const char *s)
+{
+	t->s = s;
+	t->folded = NULL;
+	t->failed = 0;
+}
+
+const char *
+text_lazy_folded(struct text_lazy *t)
+{
+	if (t->s == NULL || t->failed)
+		return NULL;
+	if (t->folded == NULL && (t->folded = text_fold(t->s,
+	    strlen(t->s))) == NULL)
+		t->failed = 1;
+	return t->folded;
+}
+
+void
+text_lazy_free(struct text_lazy *t)
+{
+	free(t->folded);
+	text_lazy_init(t, NULL);
 }
 
 char *

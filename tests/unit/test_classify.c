@@ -469,6 +469,69 @@ test_since_long_input(void **state)
 	rules_free(&r);
 }
 
+/*
+ * decide() folds the Subject and the text once for the type and the date
+ * (struct text_lazy): the same answers as one fold per step, in that order.
+ */
+static void
+test_lazy_shared_as_separate(void **state)
+{
+	const struct request_type *t;
+	struct text_lazy s, x;
+	struct rules r;
+	size_t i, n;
+	const char *subj, *text;
+	int32_t day;
+
+	(void)state;
+	make_rules(&r);
+	n = sizeof(type_cases) / sizeof(type_cases[0]) +
+	    sizeof(since_cases) / sizeof(since_cases[0]);
+	for (i = 0; i < n; i++) {
+		if (i < sizeof(type_cases) / sizeof(type_cases[0])) {
+			subj = type_cases[i].subject;
+			text = type_cases[i].text;
+		} else {
+			subj = since_cases[i - sizeof(type_cases) /
+			    sizeof(type_cases[0])].subject;
+			text = since_cases[i - sizeof(type_cases) /
+			    sizeof(type_cases[0])].text;
+		}
+		text_lazy_init(&s, subj);
+		text_lazy_init(&x, text);
+		t = classify_type_lazy(&r, &s, &x);
+		day = classify_since_lazy(&r, &s, &x, TODAY);
+		assert_ptr_equal(t, classify_type(&r, subj, text));
+		assert_int_equal(day, classify_since(&r, subj, text, TODAY));
+		text_lazy_free(&s);
+		text_lazy_free(&x);
+	}
+	rules_free(&r);
+}
+
+/* A type named in the Subject leaves the text unfolded: it may be long. */
+static void
+test_lazy_text_folded_only_if_needed(void **state)
+{
+	struct text_lazy s, x;
+	struct rules r;
+
+	(void)state;
+	make_rules(&r);
+	text_lazy_init(&s, "Transmission RIB - BERNARD Luc");
+	text_lazy_init(&x, "Bonjour, ci-joint le RIB.");
+	assert_string_equal(classify_type_lazy(&r, &s, &x)->id, "rib");
+	assert_non_null(s.folded);
+	assert_null(x.folded);
+	text_lazy_free(&s);
+	text_lazy_init(&s, "BERNARD Luc");
+	assert_string_equal(classify_type_lazy(&r, &s, &x)->id, "rib");
+	assert_non_null(x.folded);
+	text_lazy_free(&s);
+	text_lazy_free(&x);
+	rules_free(&r);
+}
+
 int
 main(void)
 {
@@ -481,6 +544,8 @@ main(void)
 		cmocka_unit_test(test_since_table),
 		cmocka_unit_test(test_since_no_markers),
 		cmocka_unit_test(test_since_long_input),
+		cmocka_unit_test(test_lazy_shared_as_separate),
+		cmocka_unit_test(test_lazy_text_folded_only_if_needed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
