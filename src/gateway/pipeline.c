@@ -290,15 +290,29 @@ pipeline_decide_blob(struct pipeline *p, const struct source_blob *blob,
 /* ------------------------------------------------------------------ */
 /* A pass                                                               */
 
+/*
+ * The messages of a pass between the batch being gathered and the last
+ * one asked "already decided?" live in a ring of items, so that memory
+ * does not grow with the backlog: message i is ring[i % ring_len].
+ */
 struct pass {
 	struct pipeline		*p;
 	struct source		*src;
 	int			 wake_fd;
-	struct item		*items;
+	struct source_msg	*msgs;
 	size_t			 n;
+	struct item		*ring;
+	size_t			 ring_len;
+	size_t			 bstart;	/* first of the batch in hand */
 	size_t			 checked;	/* "already decided?" asked up to */
 	size_t			 sub;		/* next to hand to a worker */
 };
+
+static struct item *
+item_at(const struct pass *ps, size_t i)
+{
+	return &ps->ring[i % ps->ring_len];
+}
 
 static void
 item_free(struct item *it)
@@ -326,6 +340,7 @@ lookup_chunk(struct pass *ps, struct buf *err)
 {
 	struct pipeline *p = ps->p;
 	struct store_decision *found = NULL;
+	struct item *it;
 	const char **refs = NULL;
 	size_t k, i, end;
 	uint64_t t0 = now_ns();
@@ -339,8 +354,13 @@ lookup_chunk(struct pass *ps, struct buf *err)
 		buf_puts(err, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < k; i++)
-		refs[i] = ps->items[ps->checked + i].m->ref;
+	for (i = 0; i < k; i++) {
+		it = item_at(ps, ps->checked + i);
+		memset(it, 0, sizeof(*it));
+		it->m = &ps->msgs[ps->checked + i];
+		it->blob.fd = -1;
+		refs[i] = it->m->ref;
+	}
 	if (store_decision_find_many(p->store, ps->src->ops->name, refs, k,
 	    found) != STORE_OK) {
 		buf_printf(err, "%s", store_errmsg(p->store));
@@ -349,8 +369,9 @@ lookup_chunk(struct pass *ps, struct buf *err)
 	for (i = 0; i < k; i++) {
 		if (found[i].id == 0)
 			continue;
-		ps->items[ps->checked + i].old = found[i];
-		ps->items[ps->checked + i].state = ITEM_OLD;
+		it = item_at(ps, ps->checked + i);
+		it->old = found[i];
+		it->state = ITEM_OLD;
 		memset(&found[i], 0, sizeof(found[i]));
 	}
 	ps->checked = end;
@@ -403,10 +424,11 @@ fill(struct pass *ps, struct buf *err)
 	int r;
 
 	while (ps->sub < ps->n &&
-	    sandbox_in_flight(p->sandbox) < PIPELINE_WINDOW) {
+	    sandbox_in_flight(p->sandbox) < PIPELINE_WINDOW &&
+	    ps->sub - ps->bstart < PIPELINE_WINDOW + p->conf->batch_size) {
 		if (ps->sub == ps->checked && lookup_chunk(ps, err) == -1)
 			return -1;
-		it = &ps->items[ps->sub++];
+		it = item_at(ps, ps->sub++);
 		if (it->state != ITEM_NEW)
 			continue;
 		buf_reset(&ferr);
@@ -450,7 +472,7 @@ static int
 take(struct pass *ps, size_t idx, struct buf *err)
 {
 	struct pipeline *p = ps->p;
-	struct item *it = &ps->items[idx];
+	struct item *it = item_at(ps, idx);
 	enum sandbox_status st;
 	uint64_t tag, t0;
 	char *answer = NULL;
@@ -486,26 +508,31 @@ take(struct pass *ps, size_t idx, struct buf *err)
 
 /* The keyed pseudonyms of the batch's NIRs: the key is read once, wiped. */
 static int
-pseudonyms(struct pipeline *p, struct item *v, size_t n, struct buf *err)
+pseudonyms(struct pass *ps, size_t from, size_t to, struct buf *err)
 {
 	unsigned char key[KEYFILE_KEY_LEN];
-	size_t i;
+	struct item *it;
+	size_t k;
 	int need = 0;
 
-	if (p->key_file == NULL)
+	if (ps->p->key_file == NULL)
 		return 0;
-	for (i = 0; i < n && !need; i++)
-		need = v[i].state == ITEM_DECIDED &&
-		    v[i].res.decision.nir[0] != '\0';
+	for (k = from; k < to && !need; k++) {
+		it = item_at(ps, k);
+		need = it->state == ITEM_DECIDED &&
+		    it->res.decision.nir[0] != '\0';
+	}
 	if (!need)
 		return 0;
-	if (keyfile_load(p->key_file, key, err) == -1)
+	if (keyfile_load(ps->p->key_file, key, err) == -1)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (v[i].state == ITEM_DECIDED &&
-		    v[i].res.decision.nir[0] != '\0')
-			keyfile_pseudonym(key, v[i].res.decision.nir,
-			    v[i].pseudonym);
+	for (k = from; k < to; k++) {
+		it = item_at(ps, k);
+		if (it->state == ITEM_DECIDED &&
+		    it->res.decision.nir[0] != '\0')
+			keyfile_pseudonym(key, it->res.decision.nir,
+			    it->pseudonym);
+	}
 	sodium_memzero(key, sizeof(key));
 	return 0;
 }
@@ -582,42 +609,44 @@ report_item(struct item *it, pipeline_report_fn *report, void *arg)
 }
 
 /*
- * Records the batch v[0..n) in one transaction, commits, then moves its
+ * Records the batch, messages [from, to), in one transaction, commits, then moves its
  * messages and syncs the folders.  Returns the messages handled, or -1
  * with err set when nothing of the batch could be recorded (its messages
  * stay in the inbox).
  */
 static int
-flush(struct pass *ps, struct item *v, size_t n, pipeline_report_fn *report,
+flush(struct pass *ps, size_t from, size_t to, pipeline_report_fn *report,
     void *arg, struct buf *err)
 {
 	struct pipeline *p = ps->p;
 	struct source *src = ps->src;
 	struct buf merr = BUF_INIT;
-	size_t i, handled = 0, recorded = 0;
+	size_t k, handled = 0, recorded = 0;
+	struct item *it;
 	uint64_t t0;
 	const char *queue;
 	int r;
 
-	if (pseudonyms(p, v, n, err) == -1)
+	if (pseudonyms(ps, from, to, err) == -1)
 		return -1;
 	t0 = now_ns();
-	for (i = 0; i < n; i++)
-		recorded += v[i].state == ITEM_DECIDED;
+	for (k = from; k < to; k++)
+		recorded += item_at(ps, k)->state == ITEM_DECIDED;
 	if (recorded > 0) {
 		if (store_batch_begin(p->store) != STORE_OK) {
 			buf_printf(err, "%s", store_errmsg(p->store));
 			return -1;
 		}
-		for (i = 0; i < n; i++) {
-			if (v[i].state != ITEM_DECIDED)
+		for (k = from; k < to; k++) {
+			it = item_at(ps, k);
+			if (it->state != ITEM_DECIDED)
 				continue;
-			if ((r = record(ps, &v[i], err)) == -1) {
+			if ((r = record(ps, it, err)) == -1) {
 				store_batch_abort(p->store);
 				return -1;
 			}
 			if (r == 1)	/* raced: a stored decision rules */
-				v[i].state = ITEM_OLD;
+				it->state = ITEM_OLD;
 		}
 		p->stats.ns_record += now_ns() - t0;
 		t0 = now_ns();
@@ -630,30 +659,32 @@ flush(struct pass *ps, struct item *v, size_t n, pipeline_report_fn *report,
 		p->stats.ns_commit += now_ns() - t0;
 		p->stats.batches++;
 	}
-	for (i = 0; i < n; i++) {
-		if (v[i].state != ITEM_OLD || v[i].old.id != 0)
+	for (k = from; k < to; k++) {
+		it = item_at(ps, k);
+		if (it->state != ITEM_OLD || it->old.id != 0)
 			continue;
-		pipeline_result_free(&v[i].res);
-		if (store_decision_find(p->store, src->ops->name, v[i].m->ref,
-		    &v[i].old) != STORE_OK)
-			item_fail(&v[i], store_errmsg(p->store));
+		pipeline_result_free(&it->res);
+		if (store_decision_find(p->store, src->ops->name, it->m->ref,
+		    &it->old) != STORE_OK)
+			item_fail(it, store_errmsg(p->store));
 	}
 
 	t0 = now_ns();
-	for (i = 0; i < n; i++) {
-		if (v[i].state == ITEM_OLD)
-			queue = v[i].old.queue;
-		else if (v[i].state == ITEM_DECIDED)
-			queue = v[i].res.decision.queue;
+	for (k = from; k < to; k++) {
+		it = item_at(ps, k);
+		if (it->state == ITEM_OLD)
+			queue = it->old.queue;
+		else if (it->state == ITEM_DECIDED)
+			queue = it->res.decision.queue;
 		else
 			continue;
 		buf_reset(&merr);
-		r = src->ops->move(src->state, v[i].m, queue, &merr);
+		r = src->ops->move(src->state, it->m, queue, &merr);
 		if (r == 1)
-			v[i].state = ITEM_GONE;
+			it->state = ITEM_GONE;
 		else if (r == -1) {
-			free(v[i].error);
-			v[i].error = buf_strdup(buf_str(&merr));
+			free(it->error);
+			it->error = buf_strdup(buf_str(&merr));
 		}
 	}
 	p->stats.ns_move += now_ns() - t0;
@@ -662,17 +693,17 @@ flush(struct pass *ps, struct item *v, size_t n, pipeline_report_fn *report,
 	r = src->ops->sync(src->state, &merr);
 	p->stats.ns_sync += now_ns() - t0;
 
-	for (i = 0; i < n; i++) {
-		if (v[i].state == ITEM_GONE)
-			continue;
-		report_item(&v[i], report, arg);
-		handled++;
-		p->stats.messages++;
-		if (v[i].state == ITEM_DECIDED && v[i].error == NULL)
-			p->stats.decided++;
+	for (k = from; k < to; k++) {
+		it = item_at(ps, k);
+		if (it->state != ITEM_GONE) {
+			report_item(it, report, arg);
+			handled++;
+			p->stats.messages++;
+			if (it->state == ITEM_DECIDED && it->error == NULL)
+				p->stats.decided++;
+		}
+		item_free(it);
 	}
-	for (i = 0; i < n; i++)
-		item_free(&v[i]);
 	if (r == -1) {
 		buf_printf(err, "%s", buf_str(&merr));
 		buf_free(&merr);
@@ -689,7 +720,7 @@ pipeline_pass(struct pipeline *p, struct source *src, int wake_fd,
 	struct source_msg *v = NULL;
 	struct buf ferr = BUF_INIT;
 	struct pass ps;
-	size_t n = 0, i, col = 0, bstart = 0;
+	size_t n = 0, i, col = 0;
 	uint64_t t0, batch_t0 = 0, max_ns;
 	int rc = 0, r, done = 0, stop = 0;
 
@@ -708,16 +739,17 @@ pipeline_pass(struct pipeline *p, struct source *src, int wake_fd,
 	ps.p = p;
 	ps.src = src;
 	ps.wake_fd = wake_fd;
+	ps.msgs = v;
 	ps.n = n;
-	if ((ps.items = calloc(n, sizeof(*ps.items))) == NULL) {
+	/* The batch, the window ahead of it, one lookup chunk ahead of that. */
+	ps.ring_len = PIPELINE_WINDOW + 2 * (size_t)p->conf->batch_size + 1;
+	if ((ps.ring = calloc(ps.ring_len, sizeof(*ps.ring))) == NULL) {
 		source_msgs_free(v, n);
 		buf_puts(err, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		ps.items[i].m = &v[i];
-		ps.items[i].blob.fd = -1;
-	}
+	for (i = 0; i < ps.ring_len; i++)
+		ps.ring[i].blob.fd = -1;
 	max_ns = (uint64_t)p->conf->batch_max_ms * 1000000u;
 
 	while (col < n && !stop) {
@@ -728,23 +760,22 @@ pipeline_pass(struct pipeline *p, struct source *src, int wake_fd,
 		} else {
 			if (r == -1)
 				rc = stop = 1;
-			if (col == bstart)
+			if (col == ps.bstart)
 				batch_t0 = now_ns();
 			col++;
 		}
-		if (col > bstart && (stop || col == n ||
-		    col - bstart >= p->conf->batch_size ||
+		if (col > ps.bstart && (stop || col == n ||
+		    col - ps.bstart >= p->conf->batch_size ||
 		    now_ns() - batch_t0 >= max_ns)) {
 			buf_reset(&ferr);
-			r = flush(&ps, ps.items + bstart, col - bstart,
-			    report, arg, &ferr);
+			r = flush(&ps, ps.bstart, col, report, arg, &ferr);
 			if (r == -1) {
 				buf_printf(err, "%s%s", rc != 0 ? "; " : "",
 				    buf_str(&ferr));
 				rc = stop = 1;
 			} else
 				done += r;
-			bstart = col;
+			ps.bstart = col;
 			if (!stop && readable(wake_fd))
 				p->interrupted = stop = 1;
 		}
@@ -757,9 +788,9 @@ pipeline_pass(struct pipeline *p, struct source *src, int wake_fd,
 		sandbox_close(p->sandbox);
 		p->sandbox = NULL;
 	}
-	for (i = 0; i < n; i++)
-		item_free(&ps.items[i]);
-	free(ps.items);
+	for (i = 0; i < ps.ring_len; i++)
+		item_free(&ps.ring[i]);
+	free(ps.ring);
 	source_msgs_free(v, n);
 	buf_free(&ferr);
 	return rc != 0 ? -1 : done;

@@ -467,6 +467,33 @@ test_unreadable_quarantined_with_its_reason(void **state)
 	pipeline_close(p);
 }
 
+static void
+test_backlog_through_the_ring(void **state)
+{
+	struct fx *fx = *state;
+	struct pipeline *p;
+	char name[16];
+	int i;
+
+	/* More messages than the pass keeps at once (window + 2 batches):
+	 * its ring of items wraps around several times. */
+	fx->conf.batch_size = 2;
+	p = open_pipeline(fx);
+	for (i = 0; i < 700; i++) {
+		snprintf(name, sizeof(name), "r%03d", i);
+		deliver(fx, name, i % 7 == 3 ? "X-Test: crash" : NULL);
+	}
+	assert_int_equal(pass(fx, p, -1), 700);
+	assert_int_equal(pipeline_stats(p)->decided, 700);
+	assert_int_equal(pipeline_stats(p)->batches, 350);
+	for (i = 0; i < 700; i++) {
+		snprintf(name, sizeof(name), "r%03d", i);
+		assert_decided(fx, name, i % 7 == 3 ? "quarantined malformed" :
+		    "rejected sender_unknown");
+	}
+	pipeline_close(p);
+}
+
 int
 main(void)
 {
@@ -481,6 +508,8 @@ main(void)
 		    test_workers_replaced_after_max_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_commits, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_backlog_through_the_ring,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_decided_before_is_only_moved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wake_fd_stops_the_pass,
