@@ -10,8 +10,8 @@
 # inbox, the 14 demo mails in turn, one in ten carrying a 2 MB PDF; one
 # `balpd --once --stats`.  Prints the median of the runs for messages per
 # second, balpd's peak RSS, its workers' peak RSS, and microseconds per
-# message of each stage; then tests/bench/bench_decide over the case
-# corpus.  A benchmark, not a test: the machines are shared and noisy, so
+# message of each stage; then the peak RSS over 20 mails of 40 MB; then
+# tests/bench/bench_decide over the case corpus.  A benchmark, not a test: the machines are shared and noisy, so
 # quote medians and compare figures of one run.
 set -eu
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,13 +22,14 @@ make -C "$SRCDIR" all build/bench/bench_decide >/dev/null
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# fill DIR N: the demo mix, one in ten with a 2 MB attachment.
+# fill DIR N [BYTES] [EVERY]: the demo mix, one in EVERY (10) with an
+# attachment of BYTES (2 MB) once encoded.
 fill() {
-	# A 2 MB scanned PDF, base64 as a mail client writes it.
-	{ printf '%%PDF-1.4\n'; head -c 1572864 /dev/urandom; } |
+	# A scanned PDF, base64 as a mail client writes it.
+	{ printf '%%PDF-1.4\n'; head -c "$(( ${3:-2097152} * 3 / 4 ))" /dev/urandom; } |
 	    base64 -w 76 >"$HOME_DIR/scan.b64"
 	perl -e '
-		my ($dir, $n, $scan, @src) = @ARGV;
+		my ($dir, $n, $every, $scan, @src) = @ARGV;
 		my @m;
 		for my $f (@src) {
 			open(my $fh, "<", $f) or die "$f: $!";
@@ -49,10 +50,11 @@ fill() {
 		for my $i (0 .. $n - 1) {
 			my $name = sprintf("bench.%06d.x", $i);
 			open(my $out, ">", "$dir/tmp/$name") or die "$name: $!";
-			print $out ($i % 10 == 9 ? $big : $m[$i % @m]);
+			print $out ($i % $every == $every - 1 ? $big : $m[$i % @m]);
 			close($out);
 			rename("$dir/tmp/$name", "$dir/new/$name") or die "$!";
-		}' "$1" "$2" "$HOME_DIR/scan.b64" "$SRCDIR"/tests/data/demo/Maildir/new/*
+		}' "$1" "$2" "${4:-10}" "$HOME_DIR/scan.b64" \
+	    "$SRCDIR"/tests/data/demo/Maildir/new/*
 }
 
 out="$SRCDIR/build/bench"
@@ -91,6 +93,16 @@ for s in list lookup read parse_wait parse_rtt annex decide record commit \
 	printf '  %-14s %8.1f us/msg\n' "$s" \
 	    "$(awk -v s="$s" '$1 == s { print $2 }' "$out/stages" | median)"
 done
+
+# Memory whatever the attachments weigh: 20 mails with 40 MB each.
+demo_home
+fill "$HOME_DIR/var/Maildir" 20 41943040 1
+"$SRCDIR/build/balpd" -c "$CONF" --once --stats >/dev/null 2>"$HOME_DIR/stats"
+printf '20 mails of 40 MB each: peak RSS %s KiB (balpd)   %s KiB (a parser worker)\n' \
+    "$(sed -n 's/^rss balpd \([0-9]*\) KiB.*/\1/p' "$HOME_DIR/stats")" \
+    "$(sed -n 's/^rss workers \([0-9]*\) KiB.*/\1/p' "$HOME_DIR/stats")"
+rm -rf "$HOME_DIR"
+
 echo
 "$SRCDIR/build/bench/bench_decide" "$SRCDIR/conf/balp.conf" \
     "$SRCDIR"/tests/data/cases/*.eml
