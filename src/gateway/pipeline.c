@@ -238,9 +238,8 @@ decide_facts(struct pipeline *p, struct pipeline_result *res,
 	struct annex_view annex;
 	uint64_t t0 = now_ns(), t1;
 
-	if (res->facts.from_addr != NULL && res->facts.malformed == NULL &&
-	    store_habilitations(p->store, res->facts.from_addr, &res->habs) !=
-	    STORE_OK) {
+	if (res->facts.from_addr != NULL && store_habilitations(p->store,
+	    res->facts.from_addr, &res->habs) != STORE_OK) {
 		buf_printf(err, "annex lookup: %s", store_errmsg(p->store));
 		return -1;
 	}
