@@ -106,6 +106,7 @@ is "$(q "select count(*) from decisions where source_ref like 'backlog.%'")" \
 # ---- kill -9 during group commits ---------------------------------------
 # Twenty times: 2,000 more messages, balpd killed at a random moment of
 # its pass (whatever it left is in the inbox for the next one).
+rm -rf "$HOME_DIR"
 demo_home
 MD="$HOME_DIR/var/Maildir"
 kills=0

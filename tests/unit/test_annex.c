@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <sys/stat.h>
 
 #include <ftw.h>
@@ -48,15 +50,6 @@ D(const char *iso)
 }
 
 static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
@@ -65,8 +58,7 @@ setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/balp-annex-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if (tmpdir_make(fx->dir, sizeof(fx->dir), "annex") == -1)
 		return -1;
 	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
 	if (store_open(fx->path, &fx->st, NULL) != STORE_OK ||
@@ -82,7 +74,7 @@ teardown(void **state)
 	struct fx *fx = *state;
 
 	store_close(fx->st);
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(fx->dir);
 	free(fx);
 	return 0;
 }

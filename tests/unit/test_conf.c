@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <sys/stat.h>
 
 #include <ftw.h>
@@ -31,23 +33,13 @@ struct fx {
 };
 
 static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/balp-conf-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if (tmpdir_make(fx->dir, sizeof(fx->dir), "conf") == -1)
 		return -1;
 	snprintf(fx->path, sizeof(fx->path), "%s/balp.conf", fx->dir);
 	*state = fx;
@@ -59,7 +51,7 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <sys/stat.h>
 
 #include <fcntl.h>
@@ -28,23 +30,13 @@ struct fx {
 };
 
 static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/balp-keyfile-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if (tmpdir_make(fx->dir, sizeof(fx->dir), "keyfile") == -1)
 		return -1;
 	snprintf(fx->path, sizeof(fx->path), "%s/pseudonym.key", fx->dir);
 	*state = fx;
@@ -56,7 +48,7 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(fx->dir);
 	free(fx);
 	return 0;
 }

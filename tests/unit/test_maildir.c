@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -29,15 +31,6 @@ struct fx {
 	char		 root[64];
 	struct source	 src;
 };
-
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static void
 put(struct fx *fx, const char *name, const char *text)
@@ -69,8 +62,7 @@ setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->root, sizeof(fx->root), "/tmp/balp-maildir-XXXXXX");
-	if (mkdtemp(fx->root) == NULL ||
+	if (tmpdir_make(fx->root, sizeof(fx->root), "maildir") == -1 ||
 	    maildir_create(fx->root, &err) == -1 ||
 	    maildir_source_open(fx->root, 0, &fx->src, &err) == -1) {
 		fprintf(stderr, "%s\n", buf_str(&err));
@@ -86,7 +78,7 @@ teardown(void **state)
 	struct fx *fx = *state;
 
 	fx->src.ops->close(fx->src.state);
-	nftw(fx->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(fx->root);
 	free(fx);
 	return 0;
 }
@@ -219,7 +211,7 @@ test_move_recreates_a_missing_folder(void **state)
 
 	assert_int_equal(fx->src.ops->ensure_folder(fx->src.state,
 	    "BALP/Rejets", &err), 0);
-	nftw(fx->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);	/* all of it */
+	tmpdir_remove(fx->root);	/* all of it */
 	assert_int_equal(maildir_create(fx->root, &err), 0);
 	put(fx, "m1", "x");
 	v = list_one(fx, &n);

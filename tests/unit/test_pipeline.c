@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -59,15 +61,6 @@ test_parse(const char *in, size_t len, struct buf *out, void *arg)
 	return mime_worker(in, len, out, &limits);
 }
 
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static void
 write_file(const char *path, const char *text)
 {
@@ -111,8 +104,7 @@ setup(void **state)
 
 	if (fx == NULL)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/balp-pipeline-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
+	if (tmpdir_make(fx->dir, sizeof(fx->dir), "pipeline") == -1)
 		return -1;
 	snprintf(p, sizeof(p), "%s/conf", fx->dir);
 	mkdir(p, 0700);
@@ -160,7 +152,7 @@ teardown(void **state)
 	store_close(fx->store);
 	conf_free(&fx->conf);
 	munmap(fx->flaky_seen, sizeof(int));
-	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(fx->dir);
 	free(fx);
 	return 0;
 }
