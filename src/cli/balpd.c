@@ -358,7 +358,11 @@ main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	/* One pass has no configuration to reload: a HUP must not stop it. */
+	if (d.once)
+		signal(SIGHUP, SIG_IGN);
+	else
+		sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
 	    (d.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
 		fprintf(stderr, "balpd: signalfd: %s\n", strerror(errno));
