@@ -55,6 +55,10 @@ struct daemon {
 	struct table		 table;
 	unsigned		 n[3];
 	unsigned		 errors;
+	/* Found back in the inbox with a decision: moved again by it. */
+	unsigned		 again;
+	char			*again_queue;	/* the one queue, or NULL */
+	int			 again_queues;	/* more than one */
 };
 
 static void
@@ -62,6 +66,22 @@ usage(void)
 {
 	fprintf(stderr, "usage: balpd [-c CONF] [--once] [--stats]\n");
 	exit(2);
+}
+
+/*
+ * A message put back in the inbox (by hand, or a crash between commit and
+ * move) is filed by its stored decision: said, and counted apart.
+ */
+static void
+count_again(struct daemon *d, const struct pipeline_report *rep)
+{
+	d->again++;
+	if (d->again_queues)
+		return;
+	if (d->again_queue == NULL)
+		d->again_queue = buf_strdup(rep->queue);
+	else if (strcmp(d->again_queue, rep->queue) != 0)
+		d->again_queues = 1;
 }
 
 static void
@@ -81,13 +101,18 @@ on_report(const struct pipeline_report *rep, void *arg)
 		outcome = rep->stored_outcome;
 		type = rep->stored_type;
 		buf_puts(&reasons, rep->stored_reasons ? rep->stored_reasons : "");
+		if (rep->error == NULL)
+			count_again(d, rep);
 	}
 	if (rep->warning != NULL)
 		log_warn("%s: %s", rep->label, rep->warning);
 	if (rep->error != NULL) {
 		d->errors++;
 		log_warn("%s: left in the inbox: %s", rep->label, rep->error);
-	} else if (!d->once)
+	} else if (rep->decision == NULL)
+		log_info("%s: already decided (%s), moved again to %s",
+		    rep->label, outcome ? outcome : "?", rep->queue);
+	else if (!d->once)
 		log_info("%s: %s%s%s -> %s%s%s%s", rep->label,
 		    outcome ? outcome : "?", type ? " " : "", type ? type : "",
 		    rep->queue, reasons.len ? " (" : "", buf_str(&reasons),
@@ -296,19 +321,28 @@ run_once(struct daemon *d)
 {
 	static const char *const head[] = { "FILE", "OUTCOME", "TYPE", "QUEUE",
 	    "REASONS" };
+	struct buf again = BUF_INIT;
 	int n;
 
 	table_init(&d->table, 5, head);
 	n = one_pass(d);
 	if (d->table.nrows > 1)
 		table_print(&d->table, stdout);
-	printf("%s%d message(s): %u accepted, %u rejected, %u quarantined%s%s\n",
+	if (d->again > 0)
+		buf_printf(&again, ", %u already decided, moved again to %s",
+		    d->again, d->again_queues || d->again_queue == NULL ?
+		    "their queues" : d->again_queue);
+	printf("%s%d message(s): %u accepted, %u rejected, %u quarantined%s%s%s\n",
 	    d->table.nrows > 1 ? "\n" : "", n < 0 ? 0 : n,
 	    d->n[OUTCOME_ACCEPTED], d->n[OUTCOME_REJECTED],
-	    d->n[OUTCOME_QUARANTINED], d->errors ? ", some left in the inbox"
-	    " (see the warnings)" : "", pipeline_interrupted(d->pipe) ?
+	    d->n[OUTCOME_QUARANTINED], buf_str(&again), d->errors ?
+	    ", some left in the inbox (see the warnings)" : "",
+	    pipeline_interrupted(d->pipe) ?
 	    ", stopped by a signal (the rest waits for the next run)" : "");
 	table_free(&d->table);
+	buf_free(&again);
+	free(d->again_queue);
+	d->again_queue = NULL;
 	return n < 0 ? 1 : 0;
 }
 

@@ -57,7 +57,11 @@ is "$(find "$MD" -type f | sort | md5sum)" "$before" "the folders are unchanged"
 # Crash between record and move: the message is back in the inbox.
 cp "$MD/.BALP.RIB/new/1763370001.demo01.apeai-rib" "$MD/new/"
 rm "$MD/.BALP.RIB/new/1763370001.demo01.apeai-rib"
-"$D" -c "$CONF" --once >/dev/null; ok $? "balpd after a crash between record and move"
+out=$("$D" -c "$CONF" --once 2>"$HOME_DIR/again.err"); ok $? "balpd after a crash between record and move"
+like "$out" "1 message\(s\): 0 accepted, 0 rejected, 0 quarantined, 1 already decided, moved again to BALP/RIB" \
+    "the summary counts it as already decided"
+like "$(cat "$HOME_DIR/again.err")" "1763370001.demo01.apeai-rib: already decided \(accepted\), moved again to BALP/RIB" \
+    "and the log says so"
 ok "$(test -f "$MD/.BALP.RIB/new/1763370001.demo01.apeai-rib"; echo $?)" \
     "the move is redone to the recorded queue"
 log=$("$B" -c "$CONF" log --limit 100)
