@@ -18,7 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The file as a blob the parser workers read; -1 with errno set. */
+/*
+ * The file as a blob the parser workers read; -1 with errno set (EISDIR
+ * for a folder, EINVAL for anything else that is not a regular file).
+ */
 static int
 open_file(const char *path, struct source_blob *blob)
 {
@@ -27,9 +30,13 @@ open_file(const char *path, struct source_blob *blob)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == -1) {
 		close(fd);
-		errno = EINVAL;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		return -1;
 	}
 	blob->fd = fd;
@@ -113,7 +120,13 @@ ctl_test(struct ctl *c, int argc, char **argv)
 	}
 	for (i = optind; i < argc; i++) {
 		if (open_file(argv[i], &blob) == -1) {
-			ctl_error("%s: %s", argv[i], strerror(errno));
+			if (errno == EISDIR)
+				ctl_error("%s is a folder: test takes message"
+				    " files (%s/*)", argv[i], argv[i]);
+			else if (errno == EINVAL)
+				ctl_error("%s: not a regular file", argv[i]);
+			else
+				ctl_error("%s: %s", argv[i], strerror(errno));
 			rc = CTL_FAILED;
 			continue;
 		}

@@ -110,6 +110,10 @@ while IFS='	' read -r f o t r; do
 	like "$line" "\"outcome\":\"$o\",\"type\":$t,.*\"reasons\":\[$r\]\}" "test: $f"
 done <"$SRCDIR/tests/data/demo/expected.tsv"
 is "$(ls "$HOME_DIR/var/Maildir/new" | wc -l)" 14 "test moved nothing"
+err=$("$B" -c "$CONF" test "$HOME_DIR/var/Maildir/new" 2>&1 >/dev/null)
+is $? 1 "test on a folder fails"
+like "$err" "Maildir/new is a folder: test takes message files \(.*Maildir/new/\*\)" \
+    "saying it wants the files"
 out=$("$B" -c "$CONF" log); unlike "$out" "accepted|rejected" "test recorded nothing"
 # Suspensions and ends act on the next decision, without a restart.
 rib="$HOME_DIR/var/Maildir/new/1763370001.demo01.apeai-rib"
