@@ -50,6 +50,11 @@ void	 ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes s left-aligned in width columns (counting UTF-8 characters). */
 void	 ctl_pad(FILE *, const char *s, int width);
 
+/*
+ * Writes s with control bytes (and '\\') as \xNN: a message's name comes
+ * from whoever delivered it and must not drive the admin's terminal.
+ */
+void	 ctl_put_escaped(FILE *, const char *s);
 /* "2026-11-23", or "-" for DATE_NONE, into out (11 bytes). */
 const char *ctl_day(int32_t day, char out[11]);
 

@@ -50,6 +50,9 @@ int	 store_audit_verify(struct store *, int64_t *first_bad_id);
  */
 int	 store_audit_list(struct store *, const char *kind, size_t limit,
 	    struct store_audit_list *out);
+/* The rows about one object ("decision/42"), oldest first. */
+int	 store_audit_of(struct store *, const char *object,
+	    struct store_audit_list *out);
 void	 store_audit_list_free(struct store_audit_list *);
 
 #endif

@@ -63,6 +63,8 @@ struct store_decision {
 	char		*reasons;	/* "nir_invalid,name_missing" or "" */
 	char		*queue;
 	char		*nir_pseudonym;	/* NULL if none */
+	/* The decision this one replaces (an admin's retriage), or 0. */
+	int64_t		 supersedes;
 };
 
 struct store_decision_list {
@@ -108,6 +110,9 @@ int	 store_batch_commit(struct store *);
 /* ROLLBACK; never fails visibly. */
 void	 store_batch_abort(struct store *);
 
+/* The decision of that id: STORE_OK, STORE_NOTFOUND or error. */
+int	 store_decision_get(struct store *, int64_t id,
+	    struct store_decision *out);
 /* The stored decision for a message: STORE_OK, STORE_NOTFOUND or error. */
 int	 store_decision_find(struct store *, const char *source,
 	    const char *source_ref, struct store_decision *out);

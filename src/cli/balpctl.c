@@ -10,6 +10,7 @@
 #include "balp/ctl.h"
 #include "balp/ctl_admin.h"
 #include "balp/ctl_annex.h"
+#include "balp/ctl_message.h"
 #include "balp/ctl_test.h"
 
 #include <stdio.h>
@@ -35,6 +36,9 @@ static const char usage_text[] =
 "  test [--json] [--now YYYY-MM-DD] FILE.eml...\n"
 "  rules check\n"
 "  log [--partner ID] [--sender EMAIL] [--limit N]\n"
+"  message show ID|MESSAGE-ID\n"
+"  message retriage ID|MESSAGE-ID [--reason TEXT]\n"
+"  message release ID|MESSAGE-ID --to QUEUE --reason TEXT\n"
 "  audit verify\n"
 "\n"
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n";
@@ -86,6 +90,8 @@ main(int argc, char **argv)
 		rc = ctl_admin_rules(&c, argc, argv);
 	else if (strcmp(cmd, "log") == 0)
 		rc = ctl_admin_log(&c, argc, argv);
+	else if (strcmp(cmd, "message") == 0)
+		rc = ctl_message(&c, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = ctl_admin_audit(&c, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {

@@ -130,3 +130,16 @@ ctl_day(int32_t day, char out[11])
 	date_format_iso(day, out);
 	return out;
 }
+
+void
+ctl_put_escaped(FILE *fp, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			fprintf(fp, "\\x%02x", *p);
+		else
+			putc(*p, fp);
+	}
+}

@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -672,17 +673,24 @@ ctl_admin_log(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (store_decision_list(c->store, &f, &l) != STORE_OK)
 		return store_fail(c);
-	printf("%-20s %-11s %-10s %-22s %-32s %s\n", "DECIDED (UTC)", "OUTCOME",
-	    "TYPE", "PARTNER", "SENDER", "REASONS");
+	/* The id is what `balpctl message` takes; the message, what an
+	 * agent sees (file name, or Message-ID). */
+	printf("%-6s %-20s %-11s %-10s %-22s %-32s %-30s %s\n", "ID",
+	    "DECIDED (UTC)", "OUTCOME", "TYPE", "PARTNER", "SENDER", "REASONS",
+	    "MESSAGE");
 	for (i = 0; i < l.n; i++) {
 		const struct store_decision *d = &l.v[i];
 
-		printf("%-20s %-11s %-10s ", d->decided_at, d->outcome,
-		    d->type ? d->type : "-");
+		printf("%-6" PRId64 " %-20s %-11s %-10s ", d->id, d->decided_at,
+		    d->outcome, d->type ? d->type : "-");
 		ctl_pad(stdout, d->partner_id ? d->partner_id : "-", 22);
 		putchar(' ');
 		ctl_pad(stdout, d->sender ? d->sender : "-", 32);
-		printf(" %s\n", d->reasons[0] ? d->reasons : "-");
+		putchar(' ');
+		ctl_pad(stdout, d->reasons[0] ? d->reasons : "-", 30);
+		putchar(' ');
+		ctl_put_escaped(stdout, d->source_ref);
+		putchar('\n');
 	}
 	store_decision_list_free(&l);
 	return CTL_OK;

@@ -388,6 +388,103 @@ out:
 	return r;
 }
 
+/* The directory of folder under root, or root for the inbox (NULL). */
+static char *
+folder_dir(const struct maildir *md, const char *folder)
+{
+	return folder != NULL ? maildir_folder_path(md->root, folder) :
+	    buf_strdup(md->root);
+}
+
+/*
+ * The file of ref in dir's new/ or cur/ (where a mail client moves it
+ * once read, adding ":2,flags" to its name), as a path into *path.
+ * 0 found, 1 not there, -1 on error.
+ */
+static int
+find_in(const char *dir, const char *ref, struct buf *path, struct buf *err)
+{
+	static const char *const subs[] = { "new", "cur" };
+	struct dirent *de;
+	struct stat st;
+	size_t i, n = strlen(ref);
+	DIR *d;
+
+	for (i = 0; i < 2; i++) {
+		buf_reset(path);
+		buf_printf(path, "%s/%s/%s", dir, subs[i], ref);
+		if (path->failed) {
+			buf_puts(err, "out of memory");
+			return -1;
+		}
+		if (lstat(buf_str(path), &st) == 0 && S_ISREG(st.st_mode))
+			return 0;
+	}
+	buf_reset(path);
+	buf_printf(path, "%s/cur", dir);
+	if ((d = opendir(buf_str(path))) == NULL)
+		return 1;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ref, n) != 0 || de->d_name[n] != ':')
+			continue;
+		buf_reset(path);
+		buf_printf(path, "%s/cur/%s", dir, de->d_name);
+		closedir(d);
+		return path->failed ? -1 : 0;
+	}
+	closedir(d);
+	return 1;
+}
+
+static int
+md_relocate(void *arg, const char *from, const char *ref, const char *to,
+    const char *new_ref, struct buf *err)
+{
+	struct maildir *md = arg;
+	struct buf src = BUF_INIT, dst = BUF_INIT, dir = BUF_INIT;
+	char *fdir = NULL, *tdir = NULL;
+	int r = -1, saved;
+
+	if ((fdir = folder_dir(md, from)) == NULL ||
+	    (tdir = folder_dir(md, to)) == NULL) {
+		buf_puts(err, "out of memory");
+		goto out;
+	}
+	if (to != NULL && md_ensure_folder(md, to, err) == -1)
+		goto out;
+	if ((r = find_in(fdir, ref, &src, err)) != 0)
+		goto out;
+	buf_printf(&dir, "%s/new", tdir);
+	buf_printf(&dst, "%s/%s", buf_str(&dir), new_ref != NULL ? new_ref :
+	    ref);
+	/*
+	 * Under exactly its name (the store records it), never replacing a
+	 * file: a clash is an error for the admin to look at.
+	 */
+	if (dst.failed || renameat2(AT_FDCWD, buf_str(&src), AT_FDCWD,
+	    buf_str(&dst), RENAME_NOREPLACE) == -1) {
+		saved = dst.failed ? ENOMEM : errno;
+		buf_printf(err, "cannot move %s to %s: %s", ref,
+		    to != NULL ? to : "the inbox", saved == EEXIST ?
+		    "a message of that name is there already" :
+		    strerror(saved));
+		r = saved == ENOENT ? 1 : -1;
+		goto out;
+	}
+	sync_dir(buf_str(&dir));
+	/* The folder it left: src's directory. */
+	*strrchr(src.data, '/') = '\0';
+	sync_dir(buf_str(&src));
+	r = 0;
+out:
+	buf_free(&src);
+	buf_free(&dst);
+	buf_free(&dir);
+	free(fdir);
+	free(tdir);
+	return r;
+}
+
 static int
 md_watch_fd(void *arg)
 {
@@ -424,8 +521,8 @@ md_close(void *arg)
 }
 
 static const struct source_ops maildir_ops = {
-	"maildir", md_list, md_fetch, md_move, md_sync, md_ensure_folder,
-	md_watch_fd, md_watch_drain, md_close,
+	"maildir", md_list, md_fetch, md_move, md_sync, md_relocate,
+	md_ensure_folder, md_watch_fd, md_watch_drain, md_close,
 };
 
 int

@@ -125,6 +125,35 @@ static const char *const migrations[] = {
 	"  prev_hash TEXT NOT NULL,"
 	"  hash TEXT NOT NULL"
 	");",
+	/*
+	 * 2: messages an admin acts on (store_message.h).  A retriage sends
+	 * a message back to the inbox under a new name; the decision taken
+	 * on that name supersedes the old one.  A release moves a message
+	 * to another queue on an admin's word.
+	 */
+	"ALTER TABLE decisions ADD COLUMN supersedes INTEGER"
+	"  REFERENCES decisions(id);"
+	"CREATE TABLE retriages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  decision_id INTEGER NOT NULL UNIQUE REFERENCES decisions(id),"
+	"  source TEXT NOT NULL,"
+	"  new_ref TEXT NOT NULL,"
+	"  at TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  UNIQUE (source, new_ref)"
+	");"
+	"CREATE TABLE releases ("
+	"  id INTEGER PRIMARY KEY,"
+	"  decision_id INTEGER NOT NULL REFERENCES decisions(id),"
+	"  at TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  from_queue TEXT NOT NULL,"
+	"  to_queue TEXT NOT NULL,"
+	"  reason TEXT NOT NULL"
+	");"
+	"CREATE INDEX releases_decision ON releases(decision_id, id);"
+	"CREATE INDEX decisions_message_id ON decisions(message_id, id);",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

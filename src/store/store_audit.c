@@ -244,13 +244,35 @@ store_audit_list_free(struct store_audit_list *l)
 	l->n = 0;
 }
 
+/* Rows of one statement (its binds done) into out; frees on failure. */
+static int
+audit_rows(struct store *st, sqlite3_stmt *s, int rc,
+    struct store_audit_list *out, const char *what)
+{
+	size_t cap = 0;
+	int step = SQLITE_DONE;
+
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
+		    audit_from_row(s, &out->v[out->n++]) == -1) {
+			rc = store_oom(st);
+			break;
+		}
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, what);
+	stmt_done(s);
+	if (rc != STORE_OK)
+		store_audit_list_free(out);
+	return rc;
+}
+
 int
 store_audit_list(struct store *st, const char *kind, size_t limit,
     struct store_audit_list *out)
 {
 	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc, step = SQLITE_DONE;
+	int rc;
 
 	out->v = NULL;
 	out->n = 0;
@@ -261,17 +283,22 @@ store_audit_list(struct store *st, const char *kind, size_t limit,
 		return rc;
 	bind_text(st, s, 1, kind, &rc);
 	bind_int64(st, s, 2, limit ? (int64_t)limit : -1, &rc);
-	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (ARRAY_RESERVE(out->v, cap, out->n) ||
-		    audit_from_row(s, &out->v[out->n++]) == -1) {
-			rc = store_oom(st);
-			break;
-		}
-	}
-	if (rc == STORE_OK && step != SQLITE_DONE)
-		rc = store_sqlerr(st, "audit list");
-	stmt_done(s);
-	if (rc != STORE_OK)
-		store_audit_list_free(out);
-	return rc;
+	return audit_rows(st, s, rc, out, "audit list");
+}
+
+int
+store_audit_of(struct store *st, const char *object,
+    struct store_audit_list *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = stmt_get(st, STMT_AUDIT_OF, "SELECT id, at, kind, actor, "
+	    "action, object, detail, prev_hash, hash FROM audit "
+	    "WHERE object = ?1 ORDER BY id", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, object, &rc);
+	return audit_rows(st, s, rc, out, "audit of an object");
 }

@@ -29,7 +29,8 @@
 /* ---- decisions -------------------------------------------------------- */
 
 #define DECISION_COLS "id, decided_at, source, source_ref, message_id, " \
-	"sender, partner_id, type, outcome, reasons, queue, nir_pseudonym"
+	"sender, partner_id, type, outcome, reasons, queue, nir_pseudonym, " \
+	"supersedes"
 
 static int
 decision_from_row(sqlite3_stmt *s, struct store_decision *d)
@@ -49,6 +50,7 @@ decision_from_row(sqlite3_stmt *s, struct store_decision *d)
 	d->reasons = col_str0(s, 9, &fail);
 	d->queue = col_str0(s, 10, &fail);
 	d->nir_pseudonym = col_str(s, 11, &fail);
+	d->supersedes = sqlite3_column_int64(s, 12);
 	if (fail) {
 		store_decision_free(d);
 		return -1;
@@ -116,17 +118,24 @@ reasons_text(reason_set set, struct buf *b)
 	return 0;
 }
 
+/*
+ * The decision row.  A message an admin sent back to the inbox
+ * (store_message_retriage) names the decision its new one supersedes.
+ */
 static int
 decision_insert(struct store *st, const struct store_decision_spec *d,
-    const char *sender, const char *reasons, time_t now, int64_t *id)
+    const char *sender, const char *reasons, time_t now, int64_t *id,
+    int64_t *supersedes)
 {
 	sqlite3_stmt *s;
-	int rc;
+	int rc, step;
 
 	if ((rc = stmt_get(st, STMT_DECISION_INSERT, "INSERT INTO decisions "
 	    "(decided_at, source, source_ref, message_id, sender, partner_id, "
-	    "type, outcome, reasons, queue, nir_pseudonym) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != STORE_OK)
+	    "type, outcome, reasons, queue, nir_pseudonym, supersedes) "
+	    "VALUES (?, ?2, ?3, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT decision_id "
+	    "FROM retriages WHERE source = ?2 AND new_ref = ?3)) "
+	    "RETURNING id, supersedes", &s)) != STORE_OK)
 		return rc;
 	bind_ts(st, s, 1, now, &rc);
 	bind_text(st, s, 2, d->source, &rc);
@@ -139,15 +148,22 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 	bind_text(st, s, 9, reasons, &rc);
 	bind_text(st, s, 10, d->queue, &rc);
 	bind_text(st, s, 11, d->nir_pseudonym, &rc);
-	if (rc == STORE_OK && sqlite3_step(s) != SQLITE_DONE) {
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	if ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		*supersedes = sqlite3_column_int64(s, 1);
+		step = sqlite3_step(s);
+	}
+	if (step != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(st->db) ==
 		    SQLITE_CONSTRAINT_UNIQUE)
 			rc = store_seterr(st, STORE_EXISTS, "message %s:%s "
 			    "was already decided", d->source, d->source_ref);
 		else
 			rc = store_sqlerr(st, "decision insert");
-	} else if (rc == STORE_OK) {
-		*id = sqlite3_last_insert_rowid(st->db);
 	}
 	stmt_done(s);
 	return rc;
@@ -244,7 +260,7 @@ store_batch_add(struct store *st, const struct store_decision_spec *d,
 {
 	struct buf reasons = BUF_INIT, detail = BUF_INIT, obj = BUF_INIT;
 	char *sender = NULL;
-	int64_t id = 0;
+	int64_t id = 0, supersedes = 0;
 	int rc;
 
 	if ((rc = store_tx_required(st, "decision: store_batch_add")) !=
@@ -260,8 +276,8 @@ store_batch_add(struct store *st, const struct store_decision_spec *d,
 	 * it, and a constraint error undoes only its own statement, so the
 	 * transaction (the rest of the batch) goes on.
 	 */
-	if ((rc = decision_insert(st, d, sender, buf_str(&reasons), now, &id))
-	    != STORE_OK)
+	if ((rc = decision_insert(st, d, sender, buf_str(&reasons), now, &id,
+	    &supersedes)) != STORE_OK)
 		goto done;
 	buf_printf(&obj, "decision/%" PRId64, id);
 	buf_printf(&detail, "source=%s; ref=%s; outcome=%s; reasons=%s; "
@@ -270,6 +286,9 @@ store_batch_add(struct store *st, const struct store_decision_spec *d,
 	    d->type ? d->type : "(none)",
 	    d->partner_id ? d->partner_id : "(none)",
 	    sender ? sender : "(none)", d->queue, notice ? "yes" : "no");
+	if (supersedes != 0)
+		buf_printf(&detail, "; supersedes=decision/%" PRId64,
+		    supersedes);
 	if (obj.failed || detail.failed) {
 		rc = store_oom(st);
 		goto done;
@@ -368,6 +387,36 @@ store_decision_find(struct store *st, const char *source,
 		break;
 	default:
 		rc = store_sqlerr(st, "decision find");
+	}
+	stmt_done(s);
+	return rc;
+}
+
+int
+store_decision_get(struct store *st, int64_t id, struct store_decision *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = stmt_get(st, STMT_DECISION_GET, "SELECT " DECISION_COLS
+	    " FROM decisions WHERE id = ?1", &s)) != STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		rc = decision_from_row(s, out) == 0 ? STORE_OK : store_oom(st);
+		break;
+	case SQLITE_DONE:
+		rc = store_seterr(st, STORE_NOTFOUND, "no decision %" PRId64,
+		    id);
+		break;
+	default:
+		rc = store_sqlerr(st, "decision get");
 	}
 	stmt_done(s);
 	return rc;

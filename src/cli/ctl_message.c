@@ -1,0 +1,332 @@
+/*
+ * ctl_message - balpctl message show | retriage | release (see
+ * ctl_message.h and store_message.h).
+ *
+ * The store keeps the record, the source moves the file.  A retriage is
+ * recorded first, so that a running balpd that finds the message back in
+ * the inbox already knows which decision the new one supersedes; if the
+ * move then fails, the record is undone.  A release is recorded once its
+ * move is done (balpd never reads the queue folders).
+ */
+#include "balp/ctl_message.h"
+#include "balp/conf.h"
+#include "balp/source.h"
+#include "balp/store_message.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+usage(const char *u)
+{
+	fprintf(stderr, "usage: balpctl [-c CONF] message %s\n", u);
+	return CTL_USAGE;
+}
+
+static int
+store_fail(struct ctl *c)
+{
+	ctl_error("%s", store_errmsg(c->store));
+	return CTL_FAILED;
+}
+
+/*
+ * The decision named by arg: a decision id, or a Message-ID (with or
+ * without <>: its most recent decision).
+ */
+static int
+resolve(struct ctl *c, const char *arg, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	if (arg[0] >= '0' && arg[0] <= '9') {
+		v = strtoll(arg, &end, 10);
+		if (*end == '\0' && v > 0) {
+			*id = (int64_t)v;
+			return 0;
+		}
+	}
+	if (store_message_find(c->store, arg, id) != STORE_OK) {
+		store_fail(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens the configured source (no watch): 0, or -1 with the error said. */
+static int
+open_source(struct ctl *c, struct source *src)
+{
+	struct buf err = BUF_INIT;
+
+	if (source_open(&c->conf.source, 0, src, &err) == -1) {
+		ctl_error("%s", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
+	buf_free(&err);
+	return 0;
+}
+
+/* 1 if q is one of the rules' queues. */
+static int
+known_queue(const struct rules *r, const char *q)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_types; i++)
+		if (strcmp(r->types[i].queue, q) == 0)
+			return 1;
+	return strcmp(r->queue_rejects, q) == 0 ||
+	    strcmp(r->queue_quarantine, q) == 0;
+}
+
+static int
+message_show(struct ctl *c, int argc, char **argv)
+{
+	struct store_message m;
+	const struct store_decision *d;
+	const char *where;
+	int64_t id;
+	size_t i;
+
+	if (argc != 2)
+		return usage("show ID|MESSAGE-ID");
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	if (resolve(c, argv[1], &id) == -1)
+		return CTL_FAILED;
+	if (store_message_get(c->store, id, &m) != STORE_OK)
+		return store_fail(c);
+	d = &m.decision;
+	where = store_message_queue(&m);
+	printf("decision    %" PRId64 " (%s)\n", d->id, d->decided_at);
+	printf("message     ");
+	ctl_put_escaped(stdout, d->source_ref);
+	printf(" (%s)", d->source);
+	if (d->message_id != NULL) {
+		printf(", Message-ID <");
+		ctl_put_escaped(stdout, d->message_id);
+		putchar('>');
+	}
+	printf("\nsender      %s", d->sender ? d->sender : "-");
+	if (d->partner_id != NULL)
+		printf(" (partner %s)", d->partner_id);
+	printf("\noutcome     %s, type %s, reasons %s\n", d->outcome,
+	    d->type ? d->type : "-", d->reasons[0] ? d->reasons : "-");
+	printf("queue       %s\n", d->queue);
+	if (m.superseded_by != 0)
+		printf("now         superseded by decision %" PRId64 "\n",
+		    m.superseded_by);
+	else if (where == NULL)
+		printf("now         back in the inbox as %s, for the next "
+		    "pass\n", m.retriage_ref);
+	else
+		printf("now         in %s\n", where);
+	if (d->supersedes != 0)
+		printf("supersedes  decision %" PRId64 "\n", d->supersedes);
+	for (i = 0; i < m.n_releases; i++)
+		printf("released    %s by %s: %s -> %s: %s\n", m.releases[i].at,
+		    m.releases[i].actor, m.releases[i].from_queue,
+		    m.releases[i].to_queue, m.releases[i].reason);
+	for (i = 0; i < m.audit.n; i++)
+		printf("%s #%" PRId64 " %s %s %s\n", i == 0 ? "audit      " :
+		    "           ", m.audit.v[i].id, m.audit.v[i].at,
+		    m.audit.v[i].actor, m.audit.v[i].action);
+	store_message_free(&m);
+	return CTL_OK;
+}
+
+/* "ref.rID": the name a retriaged message takes back in the inbox. */
+static char *
+retriage_name(const char *ref, int64_t id)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "%s.r%" PRId64, ref, id);
+	return buf_detach(&b);
+}
+
+static int
+message_retriage(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *u = "retriage ID|MESSAGE-ID [--reason TEXT]";
+	const char *reason = "";
+	struct store_message m;
+	struct source src = { NULL, NULL };
+	struct buf err = BUF_INIT;
+	const char *from;
+	char *name = NULL;
+	int64_t id;
+	int ch, r, rc = CTL_FAILED;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'r')
+			reason = optarg;
+		else
+			return usage(u);
+	}
+	if (optind != argc - 1)
+		return usage(u);
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	if (resolve(c, argv[optind], &id) == -1)
+		return CTL_FAILED;
+	if (store_message_get(c->store, id, &m) != STORE_OK)
+		return store_fail(c);
+	/* Where the record says it is, a pending retriage aside. */
+	from = m.n_releases > 0 ? m.releases[m.n_releases - 1].to_queue :
+	    m.decision.queue;
+	if ((name = retriage_name(m.decision.source_ref, id)) == NULL) {
+		ctl_error("out of memory");
+		goto out;
+	}
+	if (open_source(c, &src) == -1)
+		goto out;
+	r = store_message_retriage(c->store, id, name, reason, c->actor,
+	    c->now);
+	if (r != STORE_OK && r != STORE_EXISTS) {
+		store_fail(c);
+		goto out;
+	}
+	switch (src.ops->relocate(src.state, from, m.decision.source_ref, NULL,
+	    name, &err)) {
+	case 0:
+		printf("decision %" PRId64 ": %s is back in the inbox as %s; "
+		    "the next pass decides it afresh\n", id,
+		    m.decision.source_ref, name);
+		rc = CTL_OK;
+		break;
+	case 1:
+		if (r == STORE_EXISTS) {
+			ctl_error("decision %" PRId64 ": retriage pending, and "
+			    "its message is no longer in %s (in the inbox as "
+			    "%s already?)", id, from, name);
+			break;
+		}
+		ctl_error("decision %" PRId64 ": %s is not in %s (moved or "
+		    "deleted in a mail client?): nothing done", id,
+		    m.decision.source_ref, from);
+		(void)store_message_retriage_undo(c->store, id, "message not "
+		    "found in its queue", c->actor, c->now);
+		break;
+	default:
+		ctl_error("%s", buf_str(&err));
+		if (r == STORE_OK)
+			(void)store_message_retriage_undo(c->store, id,
+			    "the move failed", c->actor, c->now);
+	}
+out:
+	if (src.ops != NULL)
+		src.ops->close(src.state);
+	store_message_free(&m);
+	buf_free(&err);
+	free(name);
+	return rc;
+}
+
+static int
+message_release(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *u = "release ID|MESSAGE-ID --to QUEUE --reason TEXT";
+	const char *to = NULL, *reason = NULL, *from;
+	struct store_message m;
+	struct source src = { NULL, NULL };
+	struct buf err = BUF_INIT;
+	int64_t id;
+	int ch, rc = CTL_FAILED;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 't')
+			to = optarg;
+		else if (ch == 'r')
+			reason = optarg;
+		else
+			return usage(u);
+	}
+	if (optind != argc - 1 || to == NULL || reason == NULL)
+		return usage(u);
+	if (ctl_open_store(c, 0) == -1)
+		return CTL_USAGE;
+	if (!known_queue(&c->conf.rules, to)) {
+		ctl_error("release: %s is none of the rules' queues", to);
+		return CTL_FAILED;
+	}
+	if (resolve(c, argv[optind], &id) == -1)
+		return CTL_FAILED;
+	if (store_message_get(c->store, id, &m) != STORE_OK)
+		return store_fail(c);
+	if ((from = store_message_queue(&m)) == NULL || m.superseded_by) {
+		ctl_error("decision %" PRId64 ": %s", id, m.superseded_by ?
+		    "superseded: release its current decision" :
+		    "its message is back in the inbox for a retriage");
+		goto out;
+	}
+	if (strcmp(from, to) == 0) {
+		ctl_error("decision %" PRId64 ": the message is in %s already",
+		    id, to);
+		goto out;
+	}
+	if (open_source(c, &src) == -1)
+		goto out;
+	switch (src.ops->relocate(src.state, from, m.decision.source_ref, to,
+	    NULL, &err)) {
+	case 0:
+		break;
+	case 1:
+		ctl_error("decision %" PRId64 ": %s is not in %s (moved or "
+		    "deleted in a mail client?): nothing done", id,
+		    m.decision.source_ref, from);
+		goto out;
+	default:
+		ctl_error("%s", buf_str(&err));
+		goto out;
+	}
+	if (store_message_release(c->store, id, from, to, reason, c->actor,
+	    c->now) != STORE_OK) {
+		store_fail(c);
+		/* Put it back: no move without its record. */
+		buf_reset(&err);
+		if (src.ops->relocate(src.state, to, m.decision.source_ref,
+		    from, NULL, &err) != 0)
+			ctl_error("and it could not be put back in %s: %s",
+			    from, buf_str(&err));
+		goto out;
+	}
+	printf("decision %" PRId64 ": %s moved from %s to %s\n", id,
+	    m.decision.source_ref, from, to);
+	rc = CTL_OK;
+out:
+	if (src.ops != NULL)
+		src.ops->close(src.state);
+	store_message_free(&m);
+	buf_free(&err);
+	return rc;
+}
+
+int
+ctl_message(struct ctl *c, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return message_show(c, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "retriage") == 0)
+		return message_retriage(c, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "release") == 0)
+		return message_release(c, argc - 1, argv + 1);
+	return usage("show|retriage|release ID|MESSAGE-ID ...");
+}

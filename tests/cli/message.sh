@@ -1,0 +1,93 @@
+#!/bin/sh
+# balpctl message show | retriage | release, end to end on the Maildir:
+# the record, the file's place and the audit trail after each.
+. "$SRCDIR/tests/tools/tap.sh"
+B="$SRCDIR/build/balpctl"
+D="$SRCDIR/build/balpd"
+
+demo_home; ok $? "a home with two partners and their annexes"
+MD="$HOME_DIR/var/Maildir"
+deliver_demo "$MD"
+"$D" -c "$CONF" --once >/dev/null 2>&1; ok $? "the demo mails are triaged"
+q() { sqlite3 "$HOME_DIR/var/balp.db" "$1"; }
+verify() { "$B" -c "$CONF" audit verify >/dev/null; ok $? "$1"; }
+
+# ---- show ---------------------------------------------------------------
+spoof=$(q "select id from decisions where source_ref like '%demo10.usurpation'")
+out=$("$B" -c "$CONF" message show "$spoof"); ok $? "message show ID"
+like "$out" "outcome +quarantined, type rib, reasons auth_failed" "shows the outcome and reasons"
+like "$out" "now +in BALP/Quarantaine" "where the message is"
+like "$out" "audit .*balpd decision.record" "and its audit rows"
+unlike "$out" "185057800608491|1 85 05|DUPONT" "never the NIR nor the name"
+mid=$(q "select message_id from decisions where id = $spoof")
+out=$("$B" -c "$CONF" message show "<$mid>"); ok $? "message show <MESSAGE-ID>"
+like "$out" "^decision +$spoof " "finds the same decision"
+log=$("$B" -c "$CONF" log --limit 100)
+like "$log" "$spoof +[0-9T:-]+Z +quarantined .*1763370010.demo10.usurpation" \
+    "log shows the id and the message"
+err=$("$B" -c "$CONF" message show 99999 2>&1); is $? 1 "an unknown id is refused"
+like "$err" "no decision 99999" "saying so"
+
+# ---- release --------------------------------------------------------------
+err=$("$B" -c "$CONF" message release "$spoof" --to BALP/Nowhere --reason x 2>&1)
+is $? 1 "a release to an unknown queue is refused"
+like "$err" "BALP/Nowhere is none of the rules' queues" "naming it"
+"$B" -c "$CONF" message release "$spoof" --to BALP/RIB 2>/dev/null
+is $? 2 "a release without a reason is a usage error"
+out=$("$B" -c "$CONF" message release "$spoof" --to BALP/RIB \
+    --reason "vérifié par téléphone"); ok $? "release a quarantined message"
+ok "$(test -f "$MD/.BALP.RIB/new/1763370010.demo10.usurpation"; echo $?)" \
+    "it is in BALP/RIB"
+ok "$(test ! -e "$MD/.BALP.Quarantaine/new/1763370010.demo10.usurpation"; echo $?)" \
+    "and no longer in quarantine"
+out=$("$B" -c "$CONF" message show "$spoof")
+like "$out" "now +in BALP/RIB" "show follows it"
+like "$out" "released .* by admin:.*: BALP/Quarantaine -> BALP/RIB: vérifié par téléphone" \
+    "with the admin and the reason"
+is "$(q "select count(*) from audit where action = 'message.release' and object = 'decision/$spoof'")" 1 \
+    "one audit row for the release"
+is "$(q "select count(*) from outbox o join decisions d on d.id = o.decision_id where d.id = $spoof")" 0 \
+    "no notice"
+verify "the audit chain is intact after a release"
+err=$("$B" -c "$CONF" message release "$spoof" --to BALP/RIB --reason x 2>&1)
+is $? 1 "releasing where it already is is refused"
+
+# ---- retriage -------------------------------------------------------------
+rej=$(q "select id from decisions where source_ref like '%demo05.apeai-nir-faux'")
+out=$("$B" -c "$CONF" message retriage "$rej" --reason "NIR corrigé par la Caf")
+ok $? "retriage a rejected message"
+ok "$(test -f "$MD/new/1763370005.demo05.apeai-nir-faux.r$rej"; echo $?)" \
+    "it is back in the inbox under a new name"
+ok "$(test ! -e "$MD/.BALP.Rejets/new/1763370005.demo05.apeai-nir-faux"; echo $?)" \
+    "and no longer in the rejects"
+like "$("$B" -c "$CONF" message show "$rej")" "back in the inbox as .*\.r$rej" \
+    "show says it waits for the next pass"
+err=$("$B" -c "$CONF" message release "$rej" --to BALP/RIB --reason x 2>&1)
+is $? 1 "no release while a retriage is pending"
+verify "the audit chain is intact after a retriage"
+out=$("$D" -c "$CONF" --once); ok $? "the next pass"
+like "$out" "1 message\(s\): 0 accepted, 1 rejected" "decides it afresh"
+new=$(q "select id from decisions where supersedes = $rej")
+ok "$([ -n "$new" ] && [ "$new" -gt "$rej" ]; echo $?)" "a new decision row ($new)"
+like "$(q "select detail from audit where object = 'decision/$new' and action = 'decision.record'")" \
+    "supersedes=decision/$rej" "its audit row names the one it supersedes"
+out=$("$B" -c "$CONF" message show "$rej")
+like "$out" "superseded by decision $new" "the old one says it is superseded"
+like "$("$B" -c "$CONF" message show "$new")" "supersedes +decision $rej" \
+    "the new one names it"
+err=$("$B" -c "$CONF" message retriage "$rej" 2>&1); is $? 1 "a superseded decision is not retriaged"
+like "$err" "superseded by decision $new" "saying which decision to act on"
+verify "the audit chain is intact after the new decision"
+
+# ---- a message an agent moved away --------------------------------------
+acc=$(q "select id from decisions where source_ref like '%demo02.apeai-suspension'")
+mv "$MD/.BALP.Suspension/new/1763370002.demo02.apeai-suspension" "$HOME_DIR/"
+err=$("$B" -c "$CONF" message retriage "$acc" 2>&1); is $? 1 "retriage of a message no longer in its queue fails"
+like "$err" "not in BALP/Suspension .*nothing done" "saying where it was looked for"
+is "$(q "select count(*) from retriages where decision_id = $acc")" 0 "and leaves no pending retriage"
+is "$(q "select count(*) from audit where object = 'decision/$acc' and action like 'message.retriage%'")" 2 \
+    "the attempt and its undoing are in the trail"
+verify "the audit chain is intact at the end"
+
+rm -rf "$HOME_DIR"
+done_testing
