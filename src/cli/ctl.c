@@ -87,6 +87,13 @@ ctl_open_store(struct ctl *c, int create)
 		buf_free(&err);
 		return -1;
 	}
+	/* A typo in source.path would leave balpd watching nothing. */
+	if (!create && c->conf.source.kind == SOURCE_MAILDIR &&
+	    c->conf.source.maildir_path != NULL &&
+	    stat(c->conf.source.maildir_path, &st) == -1)
+		fprintf(stderr, "balpctl: warning: source.path %s does not "
+		    "exist (balpctl init creates it)\n",
+		    c->conf.source.maildir_path);
 	buf_free(&err);
 	return 0;
 }

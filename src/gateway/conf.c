@@ -366,6 +366,65 @@ valid_type_id(const char *id)
 	return 1;
 }
 
+/*
+ * The file named by the @include on line `line` of file (caller frees),
+ * or NULL: libconfig says it cannot open an include file, not which.
+ */
+static char *
+include_named(const char *file, int line)
+{
+	char text[4096], *q, *end;
+	FILE *fp;
+	int n = 0;
+
+	if (line <= 0 || (fp = fopen(file, "r")) == NULL)
+		return NULL;
+	while (fgets(text, sizeof(text), fp) != NULL && ++n < line)
+		;
+	fclose(fp);
+	if (n != line || strstr(text, "@include") == NULL ||
+	    (q = strchr(text, '"')) == NULL || (end = strchr(q + 1, '"')) ==
+	    NULL)
+		return NULL;
+	return buf_strndup(q + 1, (size_t)(end - q - 1));
+}
+
+/* libconfig's parse error, as "file:line: message". */
+static void
+read_error(struct loader *l, const config_t *cfg, const char *path)
+{
+	const char *file = config_error_file(cfg) != NULL ?
+	    config_error_file(cfg) : path;
+	const char *text = config_error_text(cfg);
+	char *inc = NULL;
+
+	if (text != NULL && strstr(text, "include") != NULL)
+		inc = include_named(file, config_error_line(cfg));
+	buf_printf(l->err, "%s:%d: %s%s%s%s\n", file, config_error_line(cfg),
+	    text != NULL ? text : "parse error", inc != NULL ? " '" : "",
+	    inc != NULL ? inc : "", inc != NULL ? "' (relative to the"
+	    " including file's folder)" : "");
+	free(inc);
+	l->errors++;
+}
+
+/* 1 if path reads like a rules file (given to -c by mistake). */
+static int
+looks_like_rules(const char *path)
+{
+	char text[65536];
+	size_t n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	return strstr(text, "request_types") != NULL &&
+	    strstr(text, "store") == NULL;
+}
+
 static void
 load_types(struct loader *l, const config_setting_t *list, struct rules *r)
 {
@@ -420,6 +479,17 @@ load_types(struct loader *l, const config_setting_t *list, struct rules *r)
 		if (t->queue != NULL && !conf_valid_folder(t->queue))
 			lerr(l, e, "queue '%s' is not a valid folder name"
 			    " (letters, digits, space, '-', '_', '/')", t->queue);
+		/* Accepted mail filed among rejected or quarantined mail
+		 * would be read as such by the agents. */
+		if (t->queue != NULL && ((r->queue_rejects != NULL &&
+		    strcmp(t->queue, r->queue_rejects) == 0) ||
+		    (r->queue_quarantine != NULL &&
+		    strcmp(t->queue, r->queue_quarantine) == 0)))
+			lerr(l, member(e, "queue"), "request type '%s': its"
+			    " queue '%s' is the %s folder; give it a queue of"
+			    " its own", t->id != NULL ? t->id : "?", t->queue,
+			    strcmp(t->queue, r->queue_rejects) == 0 ? "rejects" :
+			    "quarantine");
 		if ((needs = member(e, "needs_attachment")) != NULL) {
 			if (!config_setting_is_group(needs))
 				lerr(l, needs, "'needs_attachment' must be a group"
@@ -509,10 +579,7 @@ load_rules(struct loader *l, const char *path, struct rules *r)
 		goto out;
 	}
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		buf_printf(l->err, "%s:%d: %s\n",
-		    config_error_file(&cfg) ? config_error_file(&cfg) : path,
-		    config_error_line(&cfg), config_error_text(&cfg));
-		l->errors++;
+		read_error(l, &cfg, path);
 		goto out;
 	}
 	root = config_root_setting(&cfg);
@@ -536,6 +603,11 @@ load_rules(struct loader *l, const char *path, struct rules *r)
 	    !conf_valid_folder(r->queue_quarantine))
 		lerr(l, q, "quarantine queue '%s' is not a valid folder name",
 		    r->queue_quarantine);
+	if (r->queue_rejects != NULL && r->queue_quarantine != NULL &&
+	    strcmp(r->queue_rejects, r->queue_quarantine) == 0)
+		lerr(l, q, "the rejects and the quarantine are one folder"
+		    " ('%s'): a spoofed mail would be read as a plain"
+		    " rejection", r->queue_rejects);
 
 	load_types(l, member(root, "request_types"), r);
 
@@ -711,10 +783,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		goto out;
 	}
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		buf_printf(err, "%s:%d: %s\n",
-		    config_error_file(&cfg) ? config_error_file(&cfg) : path,
-		    config_error_line(&cfg), config_error_text(&cfg));
-		l.errors++;
+		read_error(&l, &cfg, path);
 		goto out;
 	}
 	root = config_root_setting(&cfg);
@@ -786,6 +855,10 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 out:
 	config_destroy(&cfg);
 	if (l.errors > 0) {
+		if (looks_like_rules(path))
+			buf_printf(err, "%s: this is a rules file: -c takes the"
+			    " configuration that names it (conf/balp.conf)\n",
+			    path);
 		conf_free(c);
 		return -1;
 	}
