@@ -7,8 +7,9 @@
  * or date is not the partner's.  Quoted is:
  *   - every line whose first non-blank byte is '>';
  *   - everything from an attribution line on: a line starting with "Le "
- *     and ending with "a écrit :" ("On ... wrote:"), also when the mailer
- *     folds it onto the next line ("... <balp@caf.test> a" / "écrit :");
+ *     and ending with "a écrit :" ("On ... wrote:"), with a digit (every
+ *     mailer dates it), also when the mailer folds it onto the next line
+ *     ("Le lun. 16 nov. 2026 ... <balp@caf.test> a" / "écrit :");
  *   - everything from a separator on: "-----Message d'origine-----",
  *     "-----Original Message-----", "-------- Message transféré --------",
  *     "---------- Forwarded message ---------", "Début du message
@@ -17,7 +18,8 @@
  *     followed within three lines by "Envoyé : ..." ("Sent:", "Date :"),
  *     as Outlook and Thunderbird write it, '*' for bold allowed.
  * A sentence of the partner's that merely contains "a écrit" is no
- * attribution: the line must start with "Le " (or "On ") and end there.
+ * attribution: the line must start with "Le " (or "On "), end there and
+ * hold a date.
  */
 #ifndef BALP_QUOTE_H
 #define BALP_QUOTE_H

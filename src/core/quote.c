@@ -136,7 +136,22 @@ ends_wrote(const char *s, size_t n, int english, int a_alone)
 	    (n == 1 || trailing_blank(s, n - 1) > 0);
 }
 
-/* "Le lun. 16 nov. 2026 à 10:12, Caf <balp@caf.test> a écrit :" */
+static int
+has_digit(const struct line *l)
+{
+	size_t k;
+
+	for (k = 0; k < l->n; k++)
+		if (l->s[k] >= '0' && l->s[k] <= '9')
+			return 1;
+	return 0;
+}
+
+/*
+ * "Le lun. 16 nov. 2026 à 10:12, Caf <balp@caf.test> a écrit :".  Every
+ * mailer dates it, and its first line holds the date: a sentence of the
+ * partner's ("Le courrier que la Caf a écrit :") has none.
+ */
 static int
 is_attribution(const struct line *l, const struct line *next)
 {
@@ -147,6 +162,8 @@ is_attribution(const struct line *l, const struct line *next)
 	else if (starts_with(l, "on "))
 		english = 1;
 	else
+		return 0;
+	if (!has_digit(l))
 		return 0;
 	if (ends_wrote(l->s, l->n, english, 0))
 		return 1;
