@@ -248,25 +248,53 @@ is_header_block(const char *text, size_t len, size_t next,
 	return 0;
 }
 
-size_t
-quote_own_len(const char *text, size_t len)
+/*
+ * The offset where the quoted message starts, or len; *quoted is set when
+ * a '>' line comes before it.  Most lines start with none of the bytes a
+ * quote starts with and cost one look.
+ */
+static size_t
+own_len(const char *text, size_t len, int *quoted)
 {
 	struct line l, n;
 	size_t i, next, after;
 
-	if (text == NULL)
-		return 0;
+	*quoted = 0;
 	for (i = 0; i < len; i = next) {
 		l = line_at(text, len, i, &next);
-		if (l.n == 0 || l.s[0] == '>')
+		if (l.n == 0)
 			continue;
-		if (next < len)
-			n = line_at(text, len, next, &after);
-		if (is_attribution(&l, next < len ? &n : NULL) ||
-		    is_separator(&l) || is_header_block(text, len, next, &l))
-			return i;
+		switch (l.s[0]) {
+		case '>':
+			*quoted = 1;
+			continue;
+		case 'L': case 'l': case 'O': case 'o':
+			if (next < len)
+				n = line_at(text, len, next, &after);
+			if (is_attribution(&l, next < len ? &n : NULL))
+				return i;
+			continue;
+		case '-': case 'B': case 'b': case 'D': case 'd': case 'F':
+		case 'f': case '*':
+			if (is_separator(&l) ||
+			    is_header_block(text, len, next, &l))
+				return i;
+			continue;
+		default:
+			continue;
+		}
 	}
 	return len;
+}
+
+size_t
+quote_own_len(const char *text, size_t len)
+{
+	int quoted;
+
+	if (text == NULL)
+		return 0;
+	return own_len(text, len, &quoted);
 }
 
 const char *
@@ -274,18 +302,14 @@ quote_own_text(const char *text, char **copy)
 {
 	struct line l;
 	size_t len, own, i, next, n, b;
-	int quoted = 0;
+	int quoted;
 	char *out;
 
 	*copy = NULL;
 	if (text == NULL)
 		return NULL;
 	len = strlen(text);
-	own = quote_own_len(text, len);
-	for (i = 0; i < own && !quoted; i = next) {
-		l = line_at(text, own, i, &next);
-		quoted = l.n > 0 && l.s[0] == '>';
-	}
+	own = own_len(text, len, &quoted);
 	if (own == len && !quoted)
 		return text;
 	if ((out = malloc(own + 1)) == NULL)
