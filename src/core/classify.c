@@ -13,6 +13,12 @@
  * the edge of its digit runs and may not be glued, by its own separator,
  * to further digits.
  *
+ * Durations ("depuis 3 semaines") are read where a date would be, right
+ * after a marker, and turned into the day they started so that the
+ * caller's comparison is the one it makes for dates.  Their words (counts,
+ * units) are French, like the month names, and so live here; which
+ * markers introduce them is the Caf's to say in rules/.
+ *
  * Ownership: nothing returned is allocated.  Failure: on allocation
  * failure (text_fold) classify_type() answers NULL and classify_since()
  * DATE_NONE, i.e. "not recognised", which rejects rather than accepts.
