@@ -12,6 +12,8 @@
  * or after at most three short words ("le", "du", "the").  A date in the
  * text without a marker is ignored: it may be a birth date or the date of
  * a letter.
+ * Durations ("depuis 3 semaines") are read after a marker: see
+ * classify_since().
  * Forms: DD/MM/YYYY and D/M/YYYY (also with '-' or '.'), DD/MM/YY read as
  * 20YY, YYYY-MM-DD, and D month YYYY in French ("1er mars 2026", "3 nov.
  * 2026", "15 févr. 2026").  Impossible dates (31/02) are skipped, and digits
@@ -37,6 +39,23 @@ const struct request_type *classify_type(const struct rules *,
  * After a marker the year may be left out ("depuis le 9 novembre",
  * "depuis le 16/11": the latest such day not after today) and so may the
  * day ("depuis novembre 2026": the first of the month).
+ *
+ * After a marker a duration is a date too, counted back from today so
+ * that the caller compares it as any other: "depuis 3 semaines" (today
+ * minus 21 days), "depuis deux mois" (date_add_months(today, -2), the
+ * day clamped to the month's end), "depuis 1 an", "depuis hier" (today
+ * minus one), "depuis une semaine".  Counts are digits or French words
+ * (un/une to seize, vingt to soixante, "dix-sept", "vingt et un");
+ * units jour(s), semaine(s) or "sem.", mois, an(s), année(s).  A bound
+ * is read as far as the partner's words go: "moins d'un mois", "moins de
+ * 2 mois", "peu", "aujourd'hui" give today (the start may be as late as
+ * that: too recent for any "more than" rule); "quelques" / "plusieurs" /
+ * "des" count two ("quelques jours": two days, "des mois": two months);
+ * "plus d'un mois" gives today minus one month minus one day ("plus de N
+ * units": N units and a day); "au moins 2 mois" is two months.  A few
+ * words saying nothing of the date may follow the marker ("depuis déjà",
+ * "maintenant", "environ").  "depuis longtemps" gives nothing: the
+ * partner's word is taken.  Without a marker no duration is read.
  */
 int32_t	 classify_since(const struct rules *, const char *subject,
 	    const char *text, int32_t today);

@@ -13,6 +13,12 @@
  * the edge of its digit runs and may not be glued, by its own separator,
  * to further digits.
  *
+ * Durations ("depuis 3 semaines") are read where a date would be, right
+ * after a marker, and turned into the day they started so that the
+ * caller's comparison is the one it makes for dates.  Their words (counts,
+ * units) are French, like the month names, and so live here; which
+ * markers introduce them is the Caf's to say in rules/.
+ *
  * Ownership: nothing returned is allocated.  Failure: on allocation
  * failure (text_fold) classify_type() answers NULL and classify_since()
  * DATE_NONE, i.e. "not recognised", which rejects rather than accepts.
@@ -411,6 +417,201 @@ month_at(const char *s, size_t len, size_t i, size_t w, int32_t today)
 }
 
 /*
+ * Durations: "depuis 3 semaines", "depuis deux mois", "depuis hier".  The
+ * words are those of the language, like the month names above, not a
+ * policy: rules/ says which markers introduce them.  All are folded.
+ */
+#define DURATION_MAX_DAYS	36525	/* a century: older is as old */
+#define DURATION_MAX_MONTHS	1200
+
+static const struct {
+	const char	*word;
+	int		 n;
+} number_words[] = {
+	{ "un", 1 }, { "une", 1 }, { "deux", 2 }, { "trois", 3 },
+	{ "quatre", 4 }, { "cinq", 5 }, { "six", 6 }, { "sept", 7 },
+	{ "huit", 8 }, { "neuf", 9 }, { "dix", 10 }, { "onze", 11 },
+	{ "douze", 12 }, { "treize", 13 }, { "quatorze", 14 },
+	{ "quinze", 15 }, { "seize", 16 }, { "vingt", 20 }, { "trente", 30 },
+	{ "quarante", 40 }, { "cinquante", 50 }, { "soixante", 60 },
+	/* "quelques jours", "des mois": at least two, and no more is said */
+	{ "quelques", 2 }, { "plusieurs", 2 }, { "des", 2 },
+};
+
+static const struct {
+	const char	*word;
+	int		 days;
+	int		 months;
+} unit_words[] = {
+	{ "jour", 1, 0 }, { "jours", 1, 0 }, { "journee", 1, 0 },
+	{ "journees", 1, 0 },
+	{ "semaine", 7, 0 }, { "semaines", 7, 0 }, { "sem", 7, 0 },
+	{ "mois", 0, 1 },
+	{ "an", 0, 12 }, { "ans", 0, 12 }, { "annee", 0, 12 },
+	{ "annees", 0, 12 },
+};
+
+/*
+ * Words that may sit between a marker and what it introduces without
+ * saying anything of the date: "depuis maintenant 3 semaines", "depuis
+ * déjà le 2 octobre", "depuis environ deux mois".
+ */
+static const char *const filler_words[] = {
+	"deja", "maintenant", "environ", "presque", "bientot", "pres",
+	"desormais",
+};
+
+static int
+word_is(const char *s, size_t w, const char *lit)
+{
+	return strlen(lit) == w && memcmp(s, lit, w) == 0;
+}
+
+/* The word at or after i: its start in *at, its length (0: none). */
+static size_t
+next_word(const char *s, size_t len, size_t i, size_t *at)
+{
+	size_t w;
+
+	while (i < len && !is_word_byte(s[i]))
+		i++;
+	*at = i;
+	for (w = 0; i + w < len && is_word_byte(s[i + w]); w++)
+		;
+	return w;
+}
+
+static int
+number_word(const char *s, size_t w)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(number_words) / sizeof(number_words[0]); k++)
+		if (word_is(s, w, number_words[k].word))
+			return number_words[k].n;
+	return 0;
+}
+
+static int
+is_filler(const char *s, size_t w)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(filler_words) / sizeof(filler_words[0]); k++)
+		if (word_is(s, w, filler_words[k]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The count at i, a word of w bytes: digits ("15", "15jours": *end then
+ * stops after the digits), or words, "dix-sept" and "vingt et un"
+ * included.  *end is where the unit is looked for.  0 if none.
+ */
+static int
+quantity_at(const char *s, size_t len, size_t i, size_t w, size_t *end)
+{
+	size_t n, k, at, nw;
+	int v, u;
+
+	if ((n = digit_run(s, len, i)) > 0) {
+		/* "15/11" or "1,5" is no count */
+		if (n > 4 || (i + n < len && (is_date_sep(s[i + n]) ||
+		    s[i + n] == ',') && i + n + 1 < len &&
+		    is_digit(s[i + n + 1])))
+			return 0;
+		*end = i + n;
+		return digits_value(s + i, n);
+	}
+	if ((v = number_word(s + i, w)) == 0)
+		return 0;
+	*end = i + w;
+	/* "dix-sept", "vingt et un": only spaces, '-' and "et" between */
+	if (v == 10 || (v >= 20 && v % 10 == 0)) {
+		for (k = *end; k < len && (s[k] == ' ' || s[k] == '-'); k++)
+			;
+		nw = next_word(s, len, k, &at);
+		if (at == k && word_is(s + at, nw, "et")) {
+			for (k = at + nw; k < len && (s[k] == ' ' ||
+			    s[k] == '-'); k++)
+				;
+			nw = next_word(s, len, k, &at);
+		}
+		if (at == k && nw > 0 && (u = number_word(s + at, nw)) >= 1 &&
+		    u <= 9) {
+			v += u;
+			*end = at + nw;
+		}
+	}
+	return v;
+}
+
+/* n units (unit_words[u]) before today, no further back than a century. */
+static int32_t
+counted_back(int32_t today, size_t u, int n)
+{
+	long days = (long)n * unit_words[u].days;
+	long mons = (long)n * unit_words[u].months;
+
+	if (days > DURATION_MAX_DAYS)
+		days = DURATION_MAX_DAYS;
+	if (mons > DURATION_MAX_MONTHS)
+		mons = DURATION_MAX_MONTHS;
+	return date_add_months(today, -(int)mons) - (int32_t)days;
+}
+
+/*
+ * A duration starting at the word i (w bytes), as the day it started, or
+ * DATE_NONE.  "3 semaines": today minus three weeks; "hier": yesterday.
+ * What only bounds the start is read as the partner's claim allows:
+ * "moins d'un mois", "peu", "quelques jours" say the start may be as
+ * late as today, so today (too recent for any "more than" rule); "plus
+ * d'un mois" says it is at least a day further back than a month ago,
+ * so today minus one month minus one day.  "Au moins deux mois" is two
+ * months.
+ */
+static int32_t
+duration_at(const char *s, size_t len, size_t i, size_t w, int32_t today)
+{
+	size_t at, nw, k, u;
+	int sign = 0, n;
+
+	if (word_is(s + i, w, "hier"))
+		return today - 1;
+	if (word_is(s + i, w, "peu"))
+		return today;
+	nw = next_word(s, len, i + w, &at);
+	if (word_is(s + i, w, "avant") && word_is(s + at, nw, "hier"))
+		return today - 2;
+	if (word_is(s + i, w, "aujourd") && word_is(s + at, nw, "hui"))
+		return today;
+	if (word_is(s + i, w, "plus") || word_is(s + i, w, "moins")) {
+		/* "au moins 2 mois" (no "de"): at least, i.e. two months */
+		if (word_is(s + at, nw, "de") || word_is(s + at, nw, "d"))
+			sign = s[i] == 'p' ? 1 : -1;
+		i = at;
+		w = nw;
+		if (sign != 0)
+			w = next_word(s, len, i + w, &i);
+	}
+	if (w == 0 || (n = quantity_at(s, len, i, w, &k)) <= 0)
+		return DATE_NONE;
+	/* the unit: right after digits ("15jours", "3sem.") or next word */
+	if (k >= len || !(is_word_byte(s[k]) || is_space(s[k]) ||
+	    s[k] == '-' || s[k] == '\''))
+		return DATE_NONE;
+	nw = next_word(s, len, k, &at);
+	for (u = 0; u < sizeof(unit_words) / sizeof(unit_words[0]); u++)
+		if (word_is(s + at, nw, unit_words[u].word))
+			break;
+	if (u == sizeof(unit_words) / sizeof(unit_words[0]))
+		return DATE_NONE;
+	if (sign < 0)
+		return today;
+	return counted_back(today, u, n) - (sign > 0 ? 1 : 0);
+}
+
+/*
  * The date right after a marker ending at i: a few short words ("le",
  * "du") may sit between them, nothing longer, so that "depuis plus d'un
  * an, ne le 12/09/1980" does not turn a birth date into the start date.
@@ -427,6 +628,10 @@ date_after_marker(const char *s, size_t len, size_t i, int32_t today)
 			i++;
 		if (i >= len)
 			return DATE_NONE;
+		for (w = 0; i + w < len && is_word_byte(s[i + w]); w++)
+			;
+		if ((day = duration_at(s, len, i, w, today)) != DATE_NONE)
+			return day;
 		if (is_digit(s[i])) {
 			if ((day = date_at(s, len, i, &e)) != DATE_NONE)
 				return day;
@@ -443,7 +648,8 @@ date_after_marker(const char *s, size_t len, size_t i, int32_t today)
 				return DATE_NONE;
 		if ((day = month_at(s, len, i, w, today)) != DATE_NONE)
 			return day;
-		if (w > SINCE_SHORT_WORD || skipped >= SINCE_MAX_SKIPPED)
+		if ((w > SINCE_SHORT_WORD && !is_filler(s + i, w)) ||
+		    skipped >= SINCE_MAX_SKIPPED)
 			return DATE_NONE;
 		i += w;
 	}

@@ -11,9 +11,11 @@
 #include "balp/auth.h"
 #include "balp/classify.h"
 #include "balp/date.h"
+#include "balp/quote.h"
 #include "balp/subject.h"
 #include "balp/text.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Value of a structured header up to its first ';' or comment, trimmed. */
@@ -179,6 +181,7 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 	const struct request_type *type = NULL;
 	struct text_lazy subject, text;
 	reason_set why = 0;
+	char *own_copy;
 
 	memset(out, 0, sizeof(*out));
 	out->since = DATE_NONE;
@@ -189,7 +192,12 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 	 * text only if the Subject does not say.
 	 */
 	text_lazy_init(&subject, f->subject);
-	text_lazy_init(&text, f->first_text);
+	/*
+	 * Only what the partner wrote counts for the type and the date, not
+	 * the mail it quotes (quote.h).  Without memory for the copy the
+	 * text is not read at all, as when its folding fails.
+	 */
+	text_lazy_init(&text, quote_own_text(f->first_text, &own_copy));
 	/* The type is reported whatever the outcome, even for a bad message. */
 	type = classify_type_lazy(r, &subject, &text);
 	/*
@@ -226,6 +234,7 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 	}
 	text_lazy_free(&subject);
 	text_lazy_free(&text);
+	free(own_copy);
 
 	out->reasons = why;
 	out->type = type;

@@ -350,8 +350,8 @@ static const struct since_case since_cases[] = {
 	{ "Dossier bloqué depuis décembre", NULL, 2025, 12, 1 },
 	/* two-digit years: 26 is 2026, 80 a birth year */
 	{ "Suspension depuis le 12/09/80", NULL, 1980, 9, 12 },
-	/* not dates: a count, a fraction-like pair glued to more digits */
-	{ "Suspension depuis 2 mois", NULL, 0, 0, 0 },
+	/* a duration counts back from today; not a date glued to digits */
+	{ "Suspension depuis 2 mois", NULL, 2026, 9, 23 },
 	{ "Suspension depuis le 16/11/20265", NULL, 0, 0, 0 },
 	{ "Dossier suspendu depuis le 12/09/2026 - DUPONT Jean " NIR_GROUPED,
 	  NULL, 2026, 9, 12 },
@@ -392,9 +392,12 @@ static const struct since_case since_cases[] = {
 	/* bare dates in the text are ignored: birth date, letter date */
 	{ "Dossier suspendu - DUPONT Jean",
 	  "Né le 12/05/1980, courrier du 01/02/2026.", 0, 0, 0 },
+	/* "plus d'un mois" is read, not the birth date after it */
+	{ "Dossier suspendu - DUPONT",
+	  "suspendu depuis plus d'un mois. Né le 12/05/1980", 2026, 10, 22 },
 	/* the marker must be close: at most three short words between */
 	{ "Dossier suspendu - DUPONT",
-	  "suspendu depuis plus d'un mois. Né le 12/05/1980", 0, 0, 0 },
+	  "suspendu depuis longtemps. Né le 12/05/1980", 0, 0, 0 },
 	{ "Dossier suspendu - DUPONT", "depuis le du la 12/09/2026",
 	  2026, 9, 12 },
 	{ "Dossier suspendu - DUPONT", "depuis le du la de 12/09/2026",
@@ -427,6 +430,153 @@ test_since_table(void **state)
 			    c->subject ? c->subject : "(null)", (int)got,
 			    (int)want);
 	}
+	rules_free(&r);
+}
+
+/* ---- classify_since: durations ---- */
+
+struct duration_case {
+	const char	*subject;
+	const char	*text;
+	int		 y, m, d;	/* the start; y == 0: DATE_NONE */
+	int		 recent;	/* too recent for "more than a month" */
+};
+
+/*
+ * As of 2026-11-22: a month back is 2026-10-22, the last start that is
+ * not too recent.
+ */
+#define DUR_TODAY	ymd(2026, 11, 22)
+
+static const struct duration_case duration_cases[] = {
+	/* digits, Subject or text */
+	{ "Suspension depuis 3 semaines - DUPONT", NULL, 2026, 11, 1, 1 },
+	{ "Dossier suspendu depuis 15 jours", NULL, 2026, 11, 7, 1 },
+	{ "Dossier suspendu", "suspendu depuis 15 jours.", 2026, 11, 7, 1 },
+	{ "Suspension depuis 6 semaines", NULL, 2026, 10, 11, 0 },
+	{ "Suspension depuis 2 ans", NULL, 2024, 11, 22, 0 },
+	{ "Suspension depuis 1 an", NULL, 2025, 11, 22, 0 },
+	/* around the boundary: 30 days is too recent, 31 is a month */
+	{ "Suspension depuis 30 jours", NULL, 2026, 10, 23, 1 },
+	{ "Suspension depuis 31 jours", NULL, 2026, 10, 22, 0 },
+	{ "Suspension depuis 1 mois", NULL, 2026, 10, 22, 0 },
+	{ "Suspension depuis 4 semaines", NULL, 2026, 10, 25, 1 },
+	{ "Suspension depuis 5 semaines", NULL, 2026, 10, 18, 0 },
+	/* glued and abbreviated units */
+	{ "Suspension depuis 15jours", NULL, 2026, 11, 7, 1 },
+	{ "Suspension depuis 3 sem. - DUPONT", NULL, 2026, 11, 1, 1 },
+	{ "Suspension depuis 6sem", NULL, 2026, 10, 11, 0 },
+	/* numbers in words, accents and case */
+	{ "Dossier bloqué depuis une semaine", NULL, 2026, 11, 15, 1 },
+	{ "Dossier bloqué depuis un mois", NULL, 2026, 10, 22, 0 },
+	{ "Bloqué depuis deux mois", NULL, 2026, 9, 22, 0 },
+	{ "Bloqué depuis trois semaines", NULL, 2026, 11, 1, 1 },
+	{ "Bloqué Depuis Trois Semaines", NULL, 2026, 11, 1, 1 },
+	{ "BLOQUÉ DEPUIS QUATRE SEMAINES", NULL, 2026, 10, 25, 1 },
+	{ "Bloqué depuis cinq semaines", NULL, 2026, 10, 18, 0 },
+	{ "Bloqué depuis six jours", NULL, 2026, 11, 16, 1 },
+	{ "Bloqué depuis sept semaines", NULL, 2026, 10, 4, 0 },
+	{ "Bloqué depuis huit jours", NULL, 2026, 11, 14, 1 },
+	{ "Bloqué depuis neuf mois", NULL, 2026, 2, 22, 0 },
+	{ "Bloqué depuis dix jours", NULL, 2026, 11, 12, 1 },
+	{ "Bloqué depuis onze jours", NULL, 2026, 11, 11, 1 },
+	{ "Bloqué depuis douze jours", NULL, 2026, 11, 10, 1 },
+	{ "Bloqué depuis quinze jours", NULL, 2026, 11, 7, 1 },
+	{ "Bloqué depuis vingt jours", NULL, 2026, 11, 2, 1 },
+	{ "Bloqué depuis dix-huit jours", NULL, 2026, 11, 4, 1 },
+	{ "Bloqué depuis vingt et un jours", NULL, 2026, 11, 1, 1 },
+	{ "Bloqué depuis trente-cinq jours", NULL, 2026, 10, 18, 0 },
+	{ "Bloqué depuis deux années", NULL, 2024, 11, 22, 0 },
+	{ "Bloqué depuis un an", NULL, 2025, 11, 22, 0 },
+	/* "sept" the number, not September */
+	{ "Bloqué depuis sept jours", NULL, 2026, 11, 15, 1 },
+	{ "Bloqué depuis sept. 2026", NULL, 2026, 9, 1, 0 },
+	/* yesterday, today */
+	{ "Suspension depuis hier", NULL, 2026, 11, 21, 1 },
+	{ "Suspension depuis avant-hier", NULL, 2026, 11, 20, 1 },
+	{ "Suspension depuis aujourd'hui", NULL, 2026, 11, 22, 1 },
+	/* bounds: less is as recent as today, more is a day past a month */
+	{ "Suspension depuis moins d'un mois", NULL, 2026, 11, 22, 1 },
+	{ "Suspension depuis moins de 2 mois", NULL, 2026, 11, 22, 1 },
+	{ "Suspension depuis peu", NULL, 2026, 11, 22, 1 },
+	{ "Suspension depuis peu de temps", NULL, 2026, 11, 22, 1 },
+	{ "Suspension depuis quelques jours", NULL, 2026, 11, 20, 1 },
+	{ "Suspension depuis quelques semaines", NULL, 2026, 11, 8, 1 },
+	{ "Suspension depuis plusieurs mois", NULL, 2026, 9, 22, 0 },
+	{ "Suspension depuis des mois", NULL, 2026, 9, 22, 0 },
+	{ "Suspension depuis plus d'un mois", NULL, 2026, 10, 21, 0 },
+	{ "Suspension depuis plus d\u2019un mois", NULL, 2026, 10, 21, 0 },
+	{ "Suspension depuis plus de deux mois", NULL, 2026, 9, 21, 0 },
+	{ "Suspension depuis plus de 15 jours", NULL, 2026, 11, 6, 1 },
+	{ "Suspension depuis au moins 2 mois", NULL, 2026, 9, 22, 0 },
+	/* words that say nothing of the date may come between */
+	{ "Suspension depuis maintenant 3 semaines", NULL, 2026, 11, 1, 1 },
+	{ "Suspension depuis déjà deux mois", NULL, 2026, 9, 22, 0 },
+	{ "Suspension depuis environ 6 semaines", NULL, 2026, 10, 11, 0 },
+	/* a marker then another: "bloqué" gives nothing, "depuis" does */
+	{ "Dossier bloqué", "il est bloqué depuis 3 semaines", 2026, 11, 1, 1 },
+	/* the Subject first, then the text */
+	{ "Suspension depuis 2 mois", "suspendu depuis 3 jours", 2026, 9, 22,
+	  0 },
+	{ "Suspension - DUPONT", "suspendu depuis 3 jours", 2026, 11, 19, 1 },
+	/* a duration and a date: the first marker that gives something */
+	{ "Suspension depuis 3 jours", "depuis le 01/01/2026", 2026, 11, 19,
+	  1 },
+	/* nothing given: the partner's word is taken */
+	{ "Suspension depuis longtemps", NULL, 0, 0, 0, 0 },
+	{ "Suspension depuis 3", NULL, 0, 0, 0, 0 },
+	{ "Suspension depuis 3 heures", NULL, 0, 0, 0, 0 },
+	{ "Suspension depuis 1,5 mois", NULL, 0, 0, 0, 0 },
+	{ "Suspension depuis la semaine", NULL, 0, 0, 0, 0 },
+	/* no marker: a duration alone is not read */
+	{ "Suspension 3 semaines", NULL, 0, 0, 0, 0 },
+	{ "Suspension", "il y a 3 semaines", 0, 0, 0, 0 },
+	/* absurd counts stay in range: a century back at most */
+	{ "Suspension depuis 9999 ans", NULL, 1926, 11, 22, 0 },
+	{ "Suspension depuis 9999 jours", NULL, 1999, 7, 8, 0 },
+};
+
+static void
+test_since_durations(void **state)
+{
+	struct rules r;
+	int32_t got, want, limit;
+	size_t i;
+
+	(void)state;
+	make_rules(&r);
+	limit = date_add_months(DUR_TODAY, -1);
+	for (i = 0; i < sizeof(duration_cases) / sizeof(duration_cases[0]);
+	    i++) {
+		const struct duration_case *c = &duration_cases[i];
+
+		got = classify_since(&r, c->subject, c->text, DUR_TODAY);
+		want = c->y ? ymd(c->y, c->m, c->d) : DATE_NONE;
+		if (got != want)
+			fail_msg("case %zu \"%s\": got %d, want %d", i,
+			    c->subject ? c->subject : "(null)", (int)got,
+			    (int)want);
+		if ((got != DATE_NONE && got > limit) != c->recent)
+			fail_msg("case %zu \"%s\": too recent is %d", i,
+			    c->subject ? c->subject : "(null)", !c->recent);
+	}
+	rules_free(&r);
+}
+
+/* A month back is clamped to the month's end, as for dates. */
+static void
+test_since_duration_month_end(void **state)
+{
+	struct rules r;
+
+	(void)state;
+	make_rules(&r);
+	assert_int_equal(classify_since(&r, "Bloqué depuis un mois", NULL,
+	    ymd(2026, 3, 31)), ymd(2026, 2, 28));
+	assert_int_equal(classify_since(&r, "Bloqué depuis 1 mois", NULL,
+	    ymd(2028, 3, 31)), ymd(2028, 2, 29));
+	assert_int_equal(classify_since(&r, "Bloqué depuis plus d'un mois",
+	    NULL, ymd(2026, 3, 31)), ymd(2026, 2, 27));
 	rules_free(&r);
 }
 
@@ -542,6 +692,8 @@ main(void)
 		cmocka_unit_test(test_find_date_table),
 		cmocka_unit_test(test_find_date_bounded),
 		cmocka_unit_test(test_since_table),
+		cmocka_unit_test(test_since_durations),
+		cmocka_unit_test(test_since_duration_month_end),
 		cmocka_unit_test(test_since_no_markers),
 		cmocka_unit_test(test_since_long_input),
 		cmocka_unit_test(test_lazy_shared_as_separate),
