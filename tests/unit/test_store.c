@@ -511,12 +511,12 @@ test_person_add_quota(void **state)
 	    D("2024-01-01"), D("2025-12-31"), today), STORE_OK);
 	/* Ending on today still counts (the end day is valid) ... */
 	assert_int_equal(store_person_end(fx->st, NULL, "a@x.fr", today,
-	    ACTOR, NOW), STORE_OK);
+	    today, ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_REFUSED);
 	/* ... ending yesterday frees a place. */
 	assert_int_equal(store_person_end(fx->st, NULL, "a@x.fr", today - 1,
-	    ACTOR, NOW), STORE_OK);
+	    today, ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_OK);
 	/* A suspended person still counts (one quota rule, DESIGN.md). */
@@ -564,7 +564,7 @@ test_quota_suspended_counts_on_add(void **state)
 	store_person_list_free(&l);
 	/* Ending the suspended person (yesterday) frees the place. */
 	assert_int_equal(store_person_end(fx->st, "apeai", "b@x.fr",
-	    today - 1, ACTOR, NOW), STORE_OK);
+	    today - 1, today, ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_OK);
 }
@@ -602,7 +602,7 @@ test_quota_resume(void **state)
 	assert_true(p.suspended);
 	store_person_free(&p);
 	assert_int_equal(store_person_end(fx->st, NULL, "a@x.fr", today - 1,
-	    ACTOR, NOW), STORE_OK);
+	    today, ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
 	    ACTOR, NOW), STORE_OK);
 }
@@ -624,7 +624,7 @@ test_person_end(void **state)
 	    t), STORE_OK);
 
 	assert_int_equal(store_person_end(fx->st, NULL, "ONE@x.fr",
-	    D("2026-03-31"), ACTOR, NOW), STORE_OK);
+	    D("2026-03-31"), t, ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_get(fx->st, NULL, "one@x.fr", &p),
 	    STORE_OK);
 	assert_int_equal(p.end, D("2026-03-31"));
@@ -632,11 +632,11 @@ test_person_end(void **state)
 
 	/* On two partners: the partner must be named. */
 	assert_int_equal(store_person_end(fx->st, NULL, "two@x.fr",
-	    D("2026-03-31"), ACTOR, NOW), STORE_REFUSED);
+	    D("2026-03-31"), t, ACTOR, NOW), STORE_REFUSED);
 	assert_non_null(strstr(store_errmsg(fx->st), "--partner"));
 	assert_non_null(strstr(store_errmsg(fx->st), "apeai, ccas"));
 	assert_int_equal(store_person_end(fx->st, "ccas", "two@x.fr",
-	    D("2026-03-31"), ACTOR, NOW), STORE_OK);
+	    D("2026-03-31"), t, ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_get(fx->st, "apeai", "two@x.fr", &p),
 	    STORE_OK);
 	assert_int_equal(p.end, DATE_NONE);
@@ -647,9 +647,9 @@ test_person_end(void **state)
 	store_person_free(&p);
 
 	assert_int_equal(store_person_end(fx->st, NULL, "ghost@x.fr",
-	    D("2026-03-31"), ACTOR, NOW), STORE_NOTFOUND);
+	    D("2026-03-31"), t, ACTOR, NOW), STORE_NOTFOUND);
 	assert_int_equal(store_person_end(fx->st, "ccas", "one@x.fr",
-	    D("2026-03-31"), ACTOR, NOW), STORE_NOTFOUND);
+	    D("2026-03-31"), t, ACTOR, NOW), STORE_NOTFOUND);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
 	    "WHERE action = 'person.end'"), 2);
 }
@@ -1106,7 +1106,7 @@ fill_some(struct store *st)
 	assert_int_equal(store_decision_record(st, &d, NULL, "balpd", NOW,
 	    NULL), STORE_OK);						/* 3 */
 	assert_int_equal(store_person_end(st, NULL, "a@x.fr",
-	    D("2026-02-01"), ACTOR, NOW), STORE_OK);			/* 4 */
+	    D("2026-02-01"), t, ACTOR, NOW), STORE_OK);			/* 4 */
 	assert_int_equal(store_partner_suspend(st, "apeai", "r", ACTOR, NOW),
 	    STORE_OK);							/* 5 */
 }
