@@ -114,6 +114,12 @@ struct store_person {
 	char		*suspend_reason; /* NULL unless suspended */
 	char		*created_at;
 	char		*updated_at;
+	/*
+	 * start and end are those of one habilitation period (see
+	 * store_person_list); prev_end is the end of the period before the
+	 * latest, DATE_NONE when the latest is the first.
+	 */
+	int32_t		 prev_end;
 };
 
 struct store_person_list {

@@ -398,7 +398,10 @@ out:
 
 #define PERSON_COLS "id, partner_id, last_name, first_name, email, " \
 	"job_title, hab_start, hab_end, suspended, suspend_reason, " \
-	"created_at, updated_at"
+	"created_at, updated_at, " PREV_END("persons")
+/* The end of the period before the latest one of person row t. */
+#define PREV_END(t) "(SELECT max(h0.hab_end) FROM hab_periods h0 WHERE " \
+	"h0.person_id = " t ".id AND h0.hab_start < " t ".hab_start)"
 
 static int
 person_from_row(sqlite3_stmt *s, struct store_person *p)
@@ -418,6 +421,7 @@ person_from_row(sqlite3_stmt *s, struct store_person *p)
 	p->suspend_reason = col_str(s, 9, &fail);
 	p->created_at = col_str0(s, 10, &fail);
 	p->updated_at = col_str0(s, 11, &fail);
+	p->prev_end = col_date(s, 12);
 	if (fail) {
 		store_person_free(p);
 		return -1;
@@ -471,8 +475,8 @@ store_person_list(struct store *st, const char *partner_id, int32_t at,
 	    "p.last_name, p.first_name, p.email, p.job_title, "
 	    "COALESCE(h.hab_start, p.hab_start), "
 	    "CASE WHEN h.id IS NULL THEN p.hab_end ELSE h.hab_end END, "
-	    "p.suspended, p.suspend_reason, p.created_at, p.updated_at "
-	    "FROM persons p LEFT JOIN hab_periods h ON ?2 IS NOT NULL AND "
+	    "p.suspended, p.suspend_reason, p.created_at, p.updated_at, "
+	    PREV_END("p") " FROM persons p LEFT JOIN hab_periods h ON ?2 IS NOT NULL AND "
 	    "h.person_id = p.id AND h.hab_start <= ?2 AND (h.hab_end IS NULL "
 	    "OR h.hab_end >= ?2) "
 	    "WHERE (?1 IS NULL OR p.partner_id = ?1) AND "
@@ -504,8 +508,8 @@ store_person_list(struct store *st, const char *partner_id, int32_t at,
  * habilitation is open or ends on today or later (the end day is valid),
  * whether suspended or not.
  */
-static int
-quota_counts(int32_t end, int32_t today)
+int
+store_person_counts(int32_t end, int32_t today)
 {
 	return end == DATE_NONE || end >= today;
 }
@@ -534,7 +538,7 @@ store_quota_check(struct store *st, const struct store_partner *pa,
 		bind_text(st, s, 1, pa->id, &rc);
 		while (rc == STORE_OK &&
 		    (step = sqlite3_step(s)) == SQLITE_ROW)
-			if (quota_counts(col_date(s, 0), today))
+			if (store_person_counts(col_date(s, 0), today))
 				count++;
 		if (rc == STORE_OK && step != SQLITE_DONE)
 			rc = store_sqlerr(st, "quota count");
@@ -543,7 +547,7 @@ store_quota_check(struct store *st, const struct store_partner *pa,
 			return rc;
 	}
 	for (i = 0; i < n; i++)
-		if (quota_counts(ends[i], today))
+		if (store_person_counts(ends[i], today))
 			count++;
 	if (count > (size_t)pa->max_persons) {
 		store_date_text(today, d);
