@@ -607,6 +607,14 @@ test_quota_resume(void **state)
 	    ACTOR, NOW), STORE_OK);
 }
 
+/* The person's row: the dates of the latest period. */
+static void
+get_latest(struct store *st, const char *email, struct store_person *p)
+{
+	if (store_person_get(st, NULL, email, p) != STORE_OK)
+		fail_msg("%s: %s", email, store_errmsg(st));
+}
+
 static void
 test_person_end(void **state)
 {
@@ -652,6 +660,73 @@ test_person_end(void **state)
 	    D("2026-03-31"), t, ACTOR, NOW), STORE_NOTFOUND);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
 	    "WHERE action = 'person.end'"), 2);
+}
+
+/*
+ * person end only shortens the period in force: never reopens an ended
+ * habilitation, extends one, nor ends it before it started.
+ */
+static void
+test_person_end_only_shortens(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person p;
+	int32_t today = D("2026-06-01");
+	long audit;
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, 1);
+	assert_int_equal(add_person(fx->st, "apeai", "gone@x.fr",
+	    D("2025-01-01"), D("2026-03-31"), today), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "here@x.fr",
+	    D("2026-01-01"), D("2026-12-31"), today), STORE_OK);
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+
+	/* Reopening gone@ would let her in past the quota of 1. */
+	assert_int_equal(store_person_end(fx->st, NULL, "gone@x.fr",
+	    D("2030-01-01"), today, ACTOR, NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "ended on 2026-03-31"));
+	assert_non_null(strstr(store_errmsg(fx->st), "gone@x.fr"));
+	/* Nor rewritten: an ended period is history. */
+	assert_int_equal(store_person_end(fx->st, NULL, "gone@x.fr",
+	    D("2026-02-01"), today, ACTOR, NOW), STORE_REFUSED);
+	/* The same end again: nothing to do, nothing written. */
+	assert_int_equal(store_person_end(fx->st, NULL, "gone@x.fr",
+	    D("2026-03-31"), today, ACTOR, NOW), STORE_OK);
+	/* Extending the period in force. */
+	assert_int_equal(store_person_end(fx->st, NULL, "here@x.fr",
+	    D("2027-06-30"), today, ACTOR, NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "2027-06-30 would extend"));
+	/* Before it started. */
+	assert_int_equal(store_person_end(fx->st, NULL, "here@x.fr",
+	    D("2025-12-31"), today, ACTOR, NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "before the habilitation "
+	    "start 2026-01-01"));
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit);
+	get_latest(fx->st, "here@x.fr", &p);
+	assert_int_equal(p.end, D("2026-12-31"));
+	store_person_free(&p);
+
+	/* Shortening, even back-dated, and the start day itself: fine. */
+	assert_int_equal(store_person_end(fx->st, NULL, "here@x.fr",
+	    D("2026-09-30"), today, ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_end(fx->st, NULL, "here@x.fr",
+	    D("2026-01-01"), today, ACTOR, NOW), STORE_OK);
+	get_latest(fx->st, "here@x.fr", &p);
+	assert_int_equal(p.end, D("2026-01-01"));
+	store_person_free(&p);
+	/* Its period follows the person row. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM hab_periods "
+	    "WHERE hab_end = '2026-01-01'"), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit + 2);
+	/* An open one ends on any day from its start. */
+	assert_int_equal(add_person(fx->st, "apeai", "open@x.fr",
+	    D("2026-05-01"), DATE_NONE, today), STORE_OK);
+	assert_int_equal(store_person_end(fx->st, NULL, "open@x.fr",
+	    D("2026-04-30"), today, ACTOR, NOW), STORE_REFUSED);
+	assert_int_equal(store_person_end(fx->st, NULL, "open@x.fr",
+	    D("2040-01-01"), today, ACTOR, NOW), STORE_OK);
 }
 
 static void
@@ -753,6 +828,135 @@ test_person_list_at(void **state)
 }
 
 /* ---- habilitations ---------------------------------------------------- */
+
+/*
+ * A person with two periods (the store's own writes open the second one
+ * through annex import; here the row is set behind its back): each lookup
+ * answers with the period of its day.
+ */
+static void
+two_periods(struct fx *fx)
+{
+	int32_t t = D("2024-01-01");
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "s@x.fr",
+	    D("2024-01-01"), D("2024-12-31"), t), STORE_OK);
+	raw_exec(fx->path, "UPDATE persons SET hab_start = '2027-01-01', "
+	    "hab_end = NULL WHERE email = 's@x.fr';"
+	    "INSERT INTO hab_periods (person_id, hab_start, hab_end, "
+	    "created_at) SELECT id, '2027-01-01', NULL, created_at FROM "
+	    "persons WHERE email = 's@x.fr'");
+}
+
+static void
+test_habilitations_at_periods(void **state)
+{
+	static const struct {
+		const char	*day;
+		const char	*start;	/* of the period that answers */
+	} cases[] = {
+		{ "2023-06-01", "2024-01-01" },	/* none yet: the first */
+		{ "2024-01-01", "2024-01-01" },	/* in force */
+		{ "2024-12-31", "2024-01-01" },
+		{ "2025-06-01", "2024-01-01" },	/* between: the one ended */
+		{ "2027-01-01", "2027-01-01" },	/* in force */
+		{ "2030-01-01", "2027-01-01" },
+	};
+	struct fx *fx = *state;
+	struct store_habilitations h;
+	size_t i;
+
+	two_periods(fx);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(store_habilitations_at(fx->st, "s@x.fr",
+		    D(cases[i].day), &h), STORE_OK);
+		assert_int_equal(h.n, 1);
+		if (h.v[0].start != D(cases[i].start))
+			fail_msg("%s: wrong period", cases[i].day);
+		store_habilitations_free(&h);
+	}
+	/* No day: the latest. */
+	assert_int_equal(store_habilitations(fx->st, "s@x.fr", &h), STORE_OK);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.v[0].start, D("2027-01-01"));
+	assert_int_equal(h.v[0].end, DATE_NONE);
+	store_habilitations_free(&h);
+}
+
+static void
+test_person_list_at_periods(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person_list l;
+
+	two_periods(fx);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2024-06-01"), &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].start, D("2024-01-01"));
+	assert_int_equal(l.v[0].end, D("2024-12-31"));
+	store_person_list_free(&l);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2025-06-01"), &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_person_list_free(&l);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2027-06-01"), &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].start, D("2027-01-01"));
+	assert_int_equal(l.v[0].prev_end, D("2024-12-31"));
+	store_person_list_free(&l);
+}
+
+/*
+ * A store of schema 1 (persons with their dates, no periods) opens: each
+ * person's dates become its first period, nothing else changes, and the
+ * audit chain still verifies (the migration writes no audit row).
+ */
+static void
+test_migration_to_periods(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person_list l;
+	struct buf err = BUF_INIT;
+	int64_t bad = -1;
+	long audit;
+	int32_t t = D("2026-01-01");
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2024-01-01"),
+	    D("2025-12-31"), t), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "b@x.fr", D("2026-01-01"),
+	    DATE_NONE, t), STORE_OK);
+	store_close(fx->st);
+	fx->st = NULL;
+	/* What a store written by schema 1 holds, as it held it. */
+	raw_exec(fx->path, "DROP TABLE hab_periods; PRAGMA user_version = 1");
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+
+	assert_int_equal(store_open(fx->path, &fx->st, &err), STORE_OK);
+	assert_int_equal(store_schema_version(fx->st), store_schema_latest());
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM hab_periods"),
+	    2);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM hab_periods "
+	    "h JOIN persons p ON p.id = h.person_id WHERE h.hab_start = "
+	    "p.hab_start AND h.hab_end IS p.hab_end"), 2);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2025-06-01"), &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].email, "a@x.fr");
+	store_person_list_free(&l);
+	/* And it is written to as any store. */
+	assert_int_equal(store_person_end(fx->st, NULL, "b@x.fr",
+	    D("2026-06-30"), t, ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	buf_free(&err);
+}
 
 static void
 test_habilitations_several_rows(void **state)
@@ -1922,9 +2126,13 @@ main(void)
 		T(test_quota_suspended_counts_on_add),
 		T(test_quota_resume),
 		T(test_person_end),
+		T(test_person_end_only_shortens),
 		T(test_person_suspend_resume),
 		T(test_person_list_at),
 		T(test_habilitations_several_rows),
+		T(test_habilitations_at_periods),
+		T(test_person_list_at_periods),
+		T(test_migration_to_periods),
 		T(test_decision_record_find),
 		T(test_decision_nulls),
 		T(test_decision_unique_per_message),
