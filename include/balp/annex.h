@@ -119,10 +119,10 @@ struct annex_plan {
 	int			 applied;	/* 1 once written */
 	size_t			 n_new_period;
 	/*
-	 * The partner's persons not ended on `today` before the import
-	 * (the quota's rule, suspended ones included); force_needed is 1
-	 * when the import ends all of them or more than half (n_ended),
-	 * which only `force` lets through.
+	 * The partner's active persons before the import: those it could
+	 * end, not ended at the end of `today` (suspended ones included);
+	 * force_needed is 1 when the import ends all of them or more than
+	 * half (n_ended), which only `force` lets through.
 	 */
 	size_t			 n_active;
 	int			 force_needed;

@@ -1124,7 +1124,11 @@ build_plan(struct store *st, const struct annex_rows *rows,
 	for (i = 0; i < cur->n; i++) {
 		const struct store_person *p = idx[i];
 
-		if (store_person_counts(p->end, plan->today))
+		/*
+		 * Active: those an import could end, not ended at the end
+		 * of the day (one whose last day is today is leaving).
+		 */
+		if (p->end == DATE_NONE || p->end > plan->today)
 			plan->n_active++;
 		if (matched[p - cur->v] ||
 		    (p->end != DATE_NONE && p->end <= plan->today))

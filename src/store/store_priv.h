@@ -178,8 +178,7 @@ int	 store_quota_check(struct store *, const struct store_partner *pa,
 	    int32_t today, const int32_t *ends, size_t n, int replace);
 /*
  * 1 if a habilitation ending on `end` (DATE_NONE: open) is not ended on
- * today: the persons the quota counts, and the "active" ones annex
- * import's --force guard compares with those it would end.
+ * today (its last day is valid): the persons the quota counts.
  */
 int	 store_person_counts(int32_t end, int32_t today);
 
