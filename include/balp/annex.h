@@ -137,10 +137,11 @@ struct annex_plan {
  * at `today` (unless they already ended on or before it), never deletes;
  * suspensions are left as they are.  A row's date_habilitation on or
  * before the end of an earlier period names the first habilitation: the
- * latest period keeps its start (periods never overlap).  Every change writes an audit row (person.add,
- * person.update, person.end) and the import one more (annex.import, with
- * the file digest and the counts).  The partner's convention dates are
- * not checked (an annex may come before the convention starts).
+ * latest period keeps its start (periods never overlap).  Every change
+ * writes an audit row (person.add, person.update, person.period,
+ * person.end) and the import one more (annex.import, with the file
+ * digest, the encoding and the counts).  The partner's convention dates
+ * are not checked (an annex may come before the convention starts).
  *
  * Returns STORE_OK (plan filled; applied unless dry_run); STORE_NOTFOUND
  * if the partner does not exist; STORE_REFUSED if the file habilitates

@@ -206,8 +206,8 @@ struct store_habilitations {
 };
 
 /* Email is trimmed and lower-cased here.  n == 0 if unknown. */
-int	 store_habilitations_at(struct store *, const char *email, int32_t day,
-	    struct store_habilitations *out);
+int	 store_habilitations_at(struct store *, const char *email,
+	    int32_t day, struct store_habilitations *out);
 /* The same with each listing's latest period (no day known). */
 int	 store_habilitations(struct store *, const char *email,
 	    struct store_habilitations *out);

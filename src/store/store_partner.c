@@ -476,9 +476,9 @@ store_person_list(struct store *st, const char *partner_id, int32_t at,
 	    "COALESCE(h.hab_start, p.hab_start), "
 	    "CASE WHEN h.id IS NULL THEN p.hab_end ELSE h.hab_end END, "
 	    "p.suspended, p.suspend_reason, p.created_at, p.updated_at, "
-	    PREV_END("p") " FROM persons p LEFT JOIN hab_periods h ON ?2 IS NOT NULL AND "
-	    "h.person_id = p.id AND h.hab_start <= ?2 AND (h.hab_end IS NULL "
-	    "OR h.hab_end >= ?2) "
+	    PREV_END("p") " FROM persons p LEFT JOIN hab_periods h ON "
+	    "?2 IS NOT NULL AND h.person_id = p.id AND h.hab_start <= ?2 "
+	    "AND (h.hab_end IS NULL OR h.hab_end >= ?2) "
 	    "WHERE (?1 IS NULL OR p.partner_id = ?1) AND "
 	    "(?2 IS NULL OR (h.id IS NOT NULL AND p.suspended = 0)) "
 	    "ORDER BY p.partner_id, p.last_name, p.first_name, p.email, p.id",

@@ -847,9 +847,10 @@ test_import_comeback_with_first_date(void **state)
 
 	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
 	annex_plan_free(&plan);
-	import_file(fx, "annex_v2.csv", "2026-07-01", &plan);	/* PETIT out */
+	/* PETIT out, then back. */
+	import_file(fx, "annex_v2.csv", "2026-07-01", &plan);
 	annex_plan_free(&plan);
-	import_file(fx, "annex_v1.csv", "2026-09-01", &plan);	/* back */
+	import_file(fx, "annex_v1.csv", "2026-09-01", &plan);
 	assert_int_equal(plan.n_new_period, 1);
 	annex_plan_free(&plan);
 	get_person(fx, "c.petit@apeai34.fr", &p);
@@ -1081,8 +1082,8 @@ test_import_quota(void **state)
 	audit = audit_count(fx->path);
 	parse_ok("quota3.csv", &rows);
 	/* 4 rows, 3 habilitated on 2026-06-01 or later (one ended). */
-	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2026-06-01"), 0, 0,
-	    ACTOR, NOW, &plan), STORE_REFUSED);
+	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2026-06-01"),
+	    0, 0, ACTOR, NOW, &plan), STORE_REFUSED);
 	assert_non_null(strstr(store_errmsg(fx->st), "3 persons"));
 	assert_non_null(strstr(store_errmsg(fx->st), "quota is 2"));
 	assert_false(plan.applied);
@@ -1093,17 +1094,17 @@ test_import_quota(void **state)
 	store_person_list_free(&l);
 	assert_int_equal(audit_count(fx->path), audit);
 	/* The dry run says it too. */
-	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2026-06-01"), 1, 0,
-	    ACTOR, NOW, &plan), STORE_REFUSED);
+	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2026-06-01"),
+	    1, 0, ACTOR, NOW, &plan), STORE_REFUSED);
 	annex_plan_free(&plan);
 
-	assert_int_equal(annex_import(fx->st, "q3", &rows, D("2026-06-01"), 0, 0,
-	    ACTOR, NOW, &plan), STORE_OK);
+	assert_int_equal(annex_import(fx->st, "q3", &rows, D("2026-06-01"),
+	    0, 0, ACTOR, NOW, &plan), STORE_OK);
 	assert_int_equal(plan.n_added, 4);
 	annex_plan_free(&plan);
 	/* Later, DURAND's end has passed: the same file fits quota 2. */
-	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2027-01-01"), 0, 0,
-	    ACTOR, NOW, &plan), STORE_OK);
+	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2027-01-01"),
+	    0, 0, ACTOR, NOW, &plan), STORE_OK);
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
 }

@@ -695,7 +695,8 @@ test_person_end_only_shortens(void **state)
 	/* Extending the period in force. */
 	assert_int_equal(store_person_end(fx->st, NULL, "here@x.fr",
 	    D("2027-06-30"), today, ACTOR, NOW), STORE_REFUSED);
-	assert_non_null(strstr(store_errmsg(fx->st), "2027-06-30 would extend"));
+	assert_non_null(strstr(store_errmsg(fx->st),
+	    "2027-06-30 would extend"));
 	/* Before it started. */
 	assert_int_equal(store_person_end(fx->st, NULL, "here@x.fr",
 	    D("2025-12-31"), today, ACTOR, NOW), STORE_REFUSED);
@@ -854,12 +855,12 @@ test_habilitations_at_periods(void **state)
 {
 	static const struct {
 		const char	*day;
-		const char	*start;	/* of the period that answers */
+		const char	*start;	/* the period that answers */
 	} cases[] = {
 		{ "2023-06-01", "2024-01-01" },	/* none yet: the first */
 		{ "2024-01-01", "2024-01-01" },	/* in force */
 		{ "2024-12-31", "2024-01-01" },
-		{ "2025-06-01", "2024-01-01" },	/* between: the one ended */
+		{ "2025-06-01", "2024-01-01" },	/* between: the ended */
 		{ "2027-01-01", "2027-01-01" },	/* in force */
 		{ "2030-01-01", "2027-01-01" },
 	};
@@ -937,8 +938,8 @@ test_migration_to_periods(void **state)
 
 	assert_int_equal(store_open(fx->path, &fx->st, &err), STORE_OK);
 	assert_int_equal(store_schema_version(fx->st), store_schema_latest());
-	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM hab_periods"),
-	    2);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "hab_periods"), 2);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM hab_periods "
 	    "h JOIN persons p ON p.id = h.person_id WHERE h.hab_start = "
 	    "p.hab_start AND h.hab_end IS p.hab_end"), 2);
@@ -1310,7 +1311,7 @@ fill_some(struct store *st)
 	assert_int_equal(store_decision_record(st, &d, NULL, "balpd", NOW,
 	    NULL), STORE_OK);						/* 3 */
 	assert_int_equal(store_person_end(st, NULL, "a@x.fr",
-	    D("2026-02-01"), t, ACTOR, NOW), STORE_OK);			/* 4 */
+	    D("2026-02-01"), t, ACTOR, NOW), STORE_OK);		/* 4 */
 	assert_int_equal(store_partner_suspend(st, "apeai", "r", ACTOR, NOW),
 	    STORE_OK);							/* 5 */
 }
