@@ -128,4 +128,29 @@ err=$("$B" -c "$CONF" annex import --partner sheets "$DATA/bad_mixed_utf8.csv" 2
 is $? 1 "UTF-8 with a Latin-1 line is refused"
 like "$err" "line 3: not valid UTF-8" "naming the line"
 rm -rf "$HOME_DIR"
+
+# ---- decisions read the period of the day of processing ----------------------
+demo_home
+deliver_demo "$HOME_DIR/var/Maildir"
+rib="$HOME_DIR/var/Maildir/new/1763370001.demo01.apeai-rib"
+decide() { "$B" -c "$CONF" test --json --now "$1" "$rib"; }
+first="$HOME_DIR/first.csv"
+sed 's|05/01/2025;$|05/01/2025;30/06/2025|' \
+    "$SRCDIR/tests/data/demo/annexe-apeai.csv" >"$first"
+"$B" -c "$CONF" annex import --partner apeai-ouest-herault "$first" >/dev/null
+ok $? "MARTIN habilitated from 2025-01-05 to 2025-06-30"
+second="$HOME_DIR/second.csv"
+sed 's|05/01/2025;$|01/09/2025;|' \
+    "$SRCDIR/tests/data/demo/annexe-apeai.csv" >"$second"
+out=$("$B" -c "$CONF" annex import --partner apeai-ouest-herault "$second")
+like "$out" "new period a.martin@apeai34.fr" "and again from 2025-09-01"
+like "$(decide 2025-03-02)" '"outcome":"accepted"' "a mail on a day of the first period is accepted"
+like "$(decide 2025-08-01)" '"reasons":\["sender_habilitation_ended"\]' \
+    "between the periods: habilitation ended"
+like "$(decide 2025-10-01)" '"outcome":"accepted"' "on a day of the second period: accepted"
+"$B" -c "$CONF" person end a.martin@apeai34.fr --date 2030-01-01 >/dev/null 2>&1
+is $? 0 "person end shortens the open second period"
+like "$(decide 2030-01-02)" '"reasons":\["sender_habilitation_ended"\]' \
+    "ended after its last day"
+rm -rf "$HOME_DIR"
 done_testing
