@@ -13,7 +13,8 @@
  *
  * Usage:
  *	annex_parse(data, len, &rows, &errors)      -> rows, or every error
- *	annex_import(st, partner, &rows, today, dry_run, actor, now, &plan)
+ *	annex_import(st, partner, &rows, today, dry_run, force, actor, now,
+ *	    &plan)
  *	annex_plan_render(&plan, &text)             -> the diff, for --dry-run
  *	annex_plan_free(&plan); annex_rows_free(&rows);
  *
@@ -46,6 +47,11 @@ struct annex_rows {
 	size_t			 n;
 	/* crypto_generichash-256 of the file's bytes, hex: for the audit. */
 	char			 digest[STORE_HASH_HEX_LEN + 1];
+	/*
+	 * The encoding read, a static string (not owned): "UTF-8",
+	 * "UTF-8 with BOM", "UTF-16LE", "UTF-16BE" or "windows-1252".
+	 */
+	const char		*encoding;
 };
 
 /*
@@ -65,6 +71,12 @@ enum annex_change_kind {
 	ANNEX_UPDATE,		/* in the file, some field differs */
 	ANNEX_END,		/* missing from the file: ended at `today` */
 	ANNEX_UNCHANGED,	/* in the file, nothing differs */
+	/*
+	 * In the file, and their latest habilitation period ended before
+	 * the row's date_habilitation, or before the import day (then the
+	 * new period starts on the import day): a new period beside it.
+	 */
+	ANNEX_NEW_PERIOD,
 };
 
 /* Bits of annex_change.changed, named after the CSV columns. */
@@ -86,7 +98,10 @@ struct annex_change {
 	char			*job_title;
 	int32_t			 start;
 	int32_t			 end;		/* DATE_NONE = open */
-	/* Values before it (ANNEX_UPDATE, ANNEX_END, ANNEX_UNCHANGED). */
+	/*
+	 * Values before it (ANNEX_UPDATE, ANNEX_END, ANNEX_UNCHANGED,
+	 * ANNEX_NEW_PERIOD: the latest period, which stays as it was).
+	 */
 	char			*old_last_name;
 	char			*old_first_name;
 	char			*old_job_title;
@@ -102,28 +117,45 @@ struct annex_plan {
 	size_t			 n;
 	size_t			 n_added, n_updated, n_ended, n_unchanged;
 	int			 applied;	/* 1 once written */
+	size_t			 n_new_period;
+	/*
+	 * The partner's active persons before the import: those it could
+	 * end, not ended at the end of `today` (suspended ones included);
+	 * force_needed is 1 when the import ends all of them or more than
+	 * half (n_ended), which only `force` lets through.
+	 */
+	size_t			 n_active;
+	int			 force_needed;
 };
 
 /*
  * Compares rows with the partner's annex as of `today` and, unless
  * dry_run, applies the difference in ONE transaction: adds, updates
- * (names, job title, dates; a person ended before and present again takes
- * the file's dates), ends the persons missing from the file at `today`
- * (unless they already ended on or before it), never deletes; suspensions
- * are left as they are.  Every change writes an audit row (person.add,
- * person.update, person.end) and the import one more (annex.import, with
- * the file digest and the counts).  The partner's convention dates are
- * not checked (an annex may come before the convention starts).
+ * (names, job title, dates of the latest habilitation period), opens a
+ * new period for a person whose latest one ended (ANNEX_NEW_PERIOD: the
+ * old one stays, for the record), ends the persons missing from the file
+ * at `today` (unless they already ended on or before it), never deletes;
+ * suspensions are left as they are.  A row's date_habilitation on or
+ * before the end of an earlier period names the first habilitation: the
+ * latest period keeps its start (periods never overlap).  Every change
+ * writes an audit row (person.add, person.update, person.period,
+ * person.end) and the import one more (annex.import, with the file
+ * digest, the encoding and the counts).  The partner's convention dates
+ * are not checked (an annex may come before the convention starts).
  *
  * Returns STORE_OK (plan filled; applied unless dry_run); STORE_NOTFOUND
  * if the partner does not exist; STORE_REFUSED if the file habilitates
  * more persons on `today` or later (rows with no date_fin or one on or
  * after today) than the partner's max_persons (plan still filled, nothing
- * written, store_errmsg gives both numbers); STORE_ERROR.  Nothing is
- * written unless STORE_OK and !dry_run.
+ * written, store_errmsg gives both numbers), or, unless force, when it
+ * would end every active person of the partner or more than half of them
+ * (a truncated export looks like that; store_errmsg gives the numbers and
+ * names --force; a dry run is not refused for it, its plan says so:
+ * force_needed); STORE_ERROR.  Nothing is written unless STORE_OK and
+ * !dry_run.
  */
 int	 annex_import(struct store *, const char *partner_id,
-	    const struct annex_rows *, int32_t today, int dry_run,
+	    const struct annex_rows *, int32_t today, int dry_run, int force,
 	    const char *actor, time_t now, struct annex_plan *plan);
 void	 annex_plan_free(struct annex_plan *);
 
@@ -132,7 +164,11 @@ void	 annex_plan_free(struct annex_plan *);
  *	+ add a.martin@apeai34.fr (MARTIN Anne, from 2026-01-05)
  *	~ update b.durand@apeai34.fr: date_fin (none) -> 2026-12-31
  *	- end c.petit@apeai34.fr (PETIT Claire) at 2026-11-23
- *	3 added, 1 updated, 2 ended, 10 unchanged
+ *	+ new period d.roux@apeai34.fr (ROUX Denis, from 2026-12-01;
+ *	  the last one ended 2026-03-31)
+ *	3 added, 1 updated, 2 ended, 10 unchanged, 1 new period
+ * (the last count only when there is one), then, when force_needed:
+ *	refused without --force: it ends 3 of the 4 active persons ...
  * 0, or -1 if out ran out of memory.
  */
 int	 annex_plan_render(const struct annex_plan *, struct buf *out);

@@ -114,6 +114,12 @@ struct store_person {
 	char		*suspend_reason; /* NULL unless suspended */
 	char		*created_at;
 	char		*updated_at;
+	/*
+	 * start and end are those of one habilitation period (see
+	 * store_person_list); prev_end is the end of the period before the
+	 * latest, DATE_NONE when the latest is the first.
+	 */
+	int32_t		 prev_end;
 };
 
 struct store_person_list {
@@ -148,12 +154,15 @@ int	 store_person_add(struct store *, const struct store_person_spec *,
 int	 store_person_get(struct store *, const char *partner_id,
 	    const char *email, struct store_person *out);
 /*
- * Sets the habilitation end (the last valid day), replacing any earlier
- * one.  A day before the start is allowed: the habilitation never takes
- * effect (an arrival cancelled before it started).  Audit: person.end.
+ * Sets the end (the last valid day) of the person's latest habilitation
+ * period, and only shortens it: STORE_REFUSED, naming the dates, when that
+ * period ended before `today` (a new period comes with an annex import),
+ * when `end` is after its end (an extension), or before its start.  The
+ * same end again is STORE_OK and writes nothing.  Audit: person.end.
  */
 int	 store_person_end(struct store *, const char *partner_id,
-	    const char *email, int32_t end, const char *actor, time_t now);
+	    const char *email, int32_t end, int32_t today, const char *actor,
+	    time_t now);
 /* Required reason; STORE_REFUSED if already suspended.  person.suspend. */
 int	 store_person_suspend(struct store *, const char *partner_id,
 	    const char *email, const char *reason, const char *actor,
@@ -167,9 +176,12 @@ int	 store_person_resume(struct store *, const char *partner_id,
 	    const char *email, int32_t today, const char *actor, time_t now);
 /*
  * Persons of partner_id (NULL = every partner), ordered by partner, last
- * name, first name, email.  With at != DATE_NONE, only those habilitated
- * on that day: start <= at <= end (or open) and not suspended.  The
- * partner's own state (convention, suspension) is not considered.
+ * name, first name, email, with the dates of their latest habilitation
+ * period.  With at != DATE_NONE, only those habilitated on that day: one
+ * of their periods holds it (start <= at <= end, or open), they are not
+ * suspended (now: suspensions keep no history), and start/end are that
+ * period's.  The partner's own state (convention, suspension) is not
+ * considered.
  */
 int	 store_person_list(struct store *, const char *partner_id, int32_t at,
 	    struct store_person_list *out);
@@ -179,9 +191,13 @@ void	 store_person_list_free(struct store_person_list *);
 /* ---- habilitations (for decide) --------------------------------------- */
 
 /*
- * Every person row whose email is the sender's, joined with its partner,
- * as the struct habilitation entries decide() takes (annex_view).  The
- * partner_id strings are owned by this struct.
+ * Every person row whose email is the sender's (one per partner listing
+ * it), joined with its partner, as the struct habilitation entries
+ * decide() takes (annex_view).  A habilitation is a list of periods; each
+ * entry carries the one that answers for the day: the period in force on
+ * it, else the latest one started before it (so decide says "ended"),
+ * else the next one to come ("not yet habilitated").  The partner_id
+ * strings are owned by this struct.
  */
 struct store_habilitations {
 	struct habilitation	*v;
@@ -190,6 +206,9 @@ struct store_habilitations {
 };
 
 /* Email is trimmed and lower-cased here.  n == 0 if unknown. */
+int	 store_habilitations_at(struct store *, const char *email,
+	    int32_t day, struct store_habilitations *out);
+/* The same with each listing's latest period (no day known). */
 int	 store_habilitations(struct store *, const char *email,
 	    struct store_habilitations *out);
 void	 store_habilitations_free(struct store_habilitations *);

@@ -31,7 +31,7 @@ static const char usage_text[] =
 "  person end EMAIL [--partner ID] [--date DATE]\n"
 "  person suspend EMAIL [--partner ID] --reason TEXT | resume EMAIL [--partner ID]\n"
 "  person list [--partner ID] [--at DATE]\n"
-"  annex import --partner ID [--dry-run] FILE.csv\n"
+"  annex import --partner ID [--dry-run] [--force] FILE.csv\n"
 "  annex export --partner ID [FILE.csv]\n"
 "  test [--json] [--now YYYY-MM-DD] FILE.eml...\n"
 "  rules check\n"

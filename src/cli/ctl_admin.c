@@ -545,7 +545,7 @@ person_change(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (strcmp(ch.what, "end") == 0)
 		r = store_person_end(c->store, ch.partner, ch.target, ch.date,
-		    c->actor, c->now);
+		    c->today, c->actor, c->now);
 	else if (strcmp(ch.what, "suspend") == 0)
 		r = store_person_suspend(c->store, ch.partner, ch.target,
 		    ch.reason, c->actor, c->now);

@@ -23,7 +23,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: balpctl [-c CONF] annex import --partner ID"
-	    " [--dry-run] FILE.csv\n"
+	    " [--dry-run] [--force] FILE.csv\n"
 	    "       balpctl [-c CONF] annex export --partner ID [FILE.csv]\n");
 	return CTL_USAGE;
 }
@@ -84,13 +84,14 @@ annex_import_cmd(struct ctl *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "partner", required_argument, NULL, 'p' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct buf data = BUF_INIT, errors = BUF_INIT, text = BUF_INIT;
 	struct annex_rows rows;
 	struct annex_plan plan;
 	const char *partner = NULL, *file;
-	int ch, dry = 0, r, rc = CTL_FAILED;
+	int ch, dry = 0, force = 0, r, rc = CTL_FAILED;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -98,6 +99,8 @@ annex_import_cmd(struct ctl *c, int argc, char **argv)
 			partner = optarg;
 		else if (ch == 'n')
 			dry = 1;
+		else if (ch == 'f')
+			force = 1;
 		else
 			return usage();
 	}
@@ -117,13 +120,16 @@ annex_import_cmd(struct ctl *c, int argc, char **argv)
 		print_errors(file, buf_str(&errors));
 		goto out;
 	}
-	r = annex_import(c->store, partner, &rows, c->today, dry, c->actor,
-	    c->now, &plan);
+	r = annex_import(c->store, partner, &rows, c->today, dry, force,
+	    c->actor, c->now, &plan);
 	if (r != STORE_OK) {
 		ctl_error("%s: annex refused, nothing imported: %s", file,
 		    store_errmsg(c->store));
 		goto out;
 	}
+	/* Which encoding was read: a wrong guess shows in the names. */
+	printf("encoding: %s\n", rows.encoding != NULL ? rows.encoding :
+	    "UTF-8");
 	annex_plan_render(&plan, &text);
 	fputs(buf_str(&text), stdout);
 	if (dry)

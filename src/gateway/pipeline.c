@@ -238,8 +238,9 @@ decide_facts(struct pipeline *p, struct pipeline_result *res,
 	struct annex_view annex;
 	uint64_t t0 = now_ns(), t1;
 
-	if (res->facts.from_addr != NULL && store_habilitations(p->store,
-	    res->facts.from_addr, &res->habs) != STORE_OK) {
+	/* The periods that answer for the day of processing. */
+	if (res->facts.from_addr != NULL && store_habilitations_at(p->store,
+	    res->facts.from_addr, p->today, &res->habs) != STORE_OK) {
 		buf_printf(err, "annex lookup: %s", store_errmsg(p->store));
 		return -1;
 	}

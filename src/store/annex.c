@@ -257,7 +257,9 @@ next_record(const char *d, size_t len, size_t *pos, unsigned *line, char sep,
 	for (;;) {
 		if ((c = record_cell(r)) == NULL)
 			return -1;
-		for (j = i; j < len && (d[j] == ' ' || d[j] == '\t'); j++)
+		/* Spaces before a quote; tabs too unless they separate. */
+		for (j = i; j < len && (d[j] == ' ' || (d[j] == '\t' &&
+		    sep != '\t')); j++)
 			;
 		if (j < len && d[j] == '"') {
 			for (i = j + 1;; i++) {
@@ -282,7 +284,8 @@ next_record(const char *d, size_t len, size_t *pos, unsigned *line, char sep,
 					(*line)++;
 				buf_putc(c, d[i]);
 			}
-			while (i < len && (d[i] == ' ' || d[i] == '\t'))
+			while (i < len && (d[i] == ' ' || (d[i] == '\t' &&
+			    sep != '\t')))
 				i++;
 			if (i < len && d[i] != sep && d[i] != '\n' &&
 			    !(d[i] == '\r' && (i + 1 == len ||
@@ -422,11 +425,16 @@ header_map(const struct record *h, long pos[NCOLS], struct errlist *el)
 	return bad ? -1 : 0;
 }
 
-/* ';' or ',' as the header line uses more (';' on a tie or none). */
+/*
+ * ';', ',' or TAB, as the header line uses most (';' on a tie or none).
+ * No column name holds a tab, so a header with more tabs than ';' and ','
+ * is tab-separated (Excel's "Unicode text"); a tab around a name in a
+ * ';' file is fewer than its five separators.
+ */
 static char
 detect_sep(const char *d, size_t len, size_t from)
 {
-	size_t i, semi = 0, comma = 0;
+	size_t i, semi = 0, comma = 0, tab = 0;
 	int quoted = 0;
 
 	for (i = from; i < len && (quoted || d[i] != '\n'); i++) {
@@ -436,7 +444,11 @@ detect_sep(const char *d, size_t len, size_t from)
 			semi++;
 		else if (!quoted && d[i] == ',')
 			comma++;
+		else if (!quoted && d[i] == '\t')
+			tab++;
 	}
+	if (tab > semi && tab > comma)
+		return '\t';
 	return comma > semi ? ',' : ';';
 }
 
@@ -496,6 +508,40 @@ cell_text(const struct record *r, const long pos[NCOLS], enum col c,
 	return 0;
 }
 
+/*
+ * A date as a spreadsheet writes it: DD/MM/YYYY or YYYY-MM-DD, maybe
+ * followed by a midnight time (" 00:00", " 00:00:00", or "T00:00:00"),
+ * which a date column formatted as date and time adds.  Any other time
+ * is refused: a habilitation starts on a day.  0, or -1.
+ */
+static int
+date_parse_cell(const char *s, int32_t *out)
+{
+	static const char *const midnight[] = {
+		" 00:00", " 00:00:00", "T00:00", "T00:00:00",
+	};
+	char day[11];
+	size_t n = strlen(s), i, k;
+
+	for (i = 0; i < n && s[i] != ' ' && s[i] != 'T'; i++)
+		;
+	if (i == n)
+		return date_parse_any(s, out);
+	if (i >= sizeof(day))
+		return -1;
+	/* Several spaces before the time are one. */
+	for (k = i; k + 1 < n && s[k] == ' ' && s[k + 1] == ' '; k++)
+		;
+	for (n = 0; n < sizeof(midnight) / sizeof(midnight[0]); n++)
+		if (strcmp(s + k, midnight[n]) == 0)
+			break;
+	if (n == sizeof(midnight) / sizeof(midnight[0]))
+		return -1;
+	memcpy(day, s, i);
+	day[i] = '\0';
+	return date_parse_any(day, out);
+}
+
 /* Parses a date cell; DATE_NONE when empty.  0 ok, 1 bad, -1 ENOMEM. */
 static int
 cell_date(const struct record *r, const long pos[NCOLS], enum col c,
@@ -520,14 +566,35 @@ cell_date(const struct record *r, const long pos[NCOLS], enum col c,
 		}
 		return 0;
 	}
-	if (date_parse_any(s, out) == -1) {
+	if (date_parse_cell(s, out) == -1) {
 		*out = DATE_NONE;
 		echo(s, e);
-		err_add(el, r->line, "%s '%s' is not a date (DD/MM/YYYY or "
-		    "YYYY-MM-DD)", col_names[c], e);
+		if (strspn(s, "0123456789") == strlen(s) && strlen(s) <= 6)
+			err_add(el, r->line, "%s '%s' is a spreadsheet's day "
+			    "number, not a date: format the column as dates "
+			    "(DD/MM/YYYY) and save again", col_names[c], e);
+		else
+			err_add(el, r->line, "%s '%s' is not a date "
+			    "(DD/MM/YYYY or YYYY-MM-DD)", col_names[c], e);
 		return 1;
 	}
 	return 0;
+}
+
+/* 1 if every cell of r from the from-th on is empty or blank. */
+static int
+cells_blank(const struct record *r, size_t from)
+{
+	const char *s;
+	size_t i, k;
+
+	for (i = from; i < r->n; i++) {
+		s = buf_str(&r->cells[i]);
+		for (k = 0; k < r->cells[i].len; k++)
+			if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r')
+				return 0;
+	}
+	return 1;
 }
 
 /*
@@ -545,7 +612,10 @@ check_row(const struct record *r, const long pos[NCOLS], size_t ncols,
 
 	memset(&row, 0, sizeof(row));
 	row.line = r->line;
-	if (r->n != ncols) {
+	/* Spreadsheets write the empty cells of unnamed columns: ";;;". */
+	if (r->n > ncols && cells_blank(r, ncols))
+		;
+	else if (r->n != ncols) {
 		err_add(el, r->line, "%zu cells, expected %zu as in the header",
 		    r->n, ncols);
 		return 0;
@@ -589,10 +659,134 @@ out:
 	return ret;
 }
 
-/* Reports every line that is not UTF-8 or holds a NUL; marks them. */
+/* ---- encodings ---------------------------------------------------------- */
+
+/*
+ * What spreadsheets write (DESIGN.md): UTF-8 with or without BOM; UTF-16
+ * with BOM (Excel's "Unicode text", LibreOffice's UTF-16 export); and
+ * Windows-1252, what Excel saves as "CSV (separator: semicolon)" on a
+ * French Windows.  The file is decoded to UTF-8 once, before the CSV is
+ * read, so lines keep their numbers.  A byte or code unit that cannot be
+ * decoded becomes 0xFF, never UTF-8, and check_lines reports its line
+ * naming the encoding: nothing is guessed silently.
+ */
+#define BAD_BYTE	'\xFF'
+
+static const char ENC_UTF8[] = "UTF-8";
+static const char ENC_UTF8_BOM[] = "UTF-8 with BOM";
+static const char ENC_UTF16LE[] = "UTF-16LE";
+static const char ENC_UTF16BE[] = "UTF-16BE";
+static const char ENC_CP1252[] = "windows-1252";
+
+/* UTF-16 after its BOM into out. */
+static void
+utf16_decode(const unsigned char *d, size_t len, int be, struct buf *out)
+{
+	char tmp[4];
+	uint32_t u, lo;
+	size_t i = 2;
+
+	buf_add(out, "", 0);
+	while (i + 1 < len) {
+		u = be ? (uint32_t)d[i] << 8 | d[i + 1] :
+		    (uint32_t)d[i + 1] << 8 | d[i];
+		i += 2;
+		if (u >= 0xD800 && u <= 0xDBFF && i + 1 < len) {
+			lo = be ? (uint32_t)d[i] << 8 | d[i + 1] :
+			    (uint32_t)d[i + 1] << 8 | d[i];
+			if (lo >= 0xDC00 && lo <= 0xDFFF) {
+				i += 2;
+				u = 0x10000 + ((u - 0xD800) << 10) +
+				    (lo - 0xDC00);
+				buf_add(out, tmp, text_utf8_put(u, tmp));
+				continue;
+			}
+		}
+		if (u >= 0xD800 && u <= 0xDFFF)
+			buf_putc(out, BAD_BYTE);	/* lone surrogate */
+		else
+			buf_add(out, tmp, text_utf8_put(u, tmp));
+	}
+	if (i < len)
+		buf_putc(out, BAD_BYTE);		/* half a code unit */
+}
+
+/* Windows-1252 into out; its five undefined bytes are no text. */
+static void
+cp1252_decode(const unsigned char *d, size_t len, struct buf *out)
+{
+	char tmp[4];
+	size_t i;
+
+	buf_add(out, "", 0);
+	for (i = 0; i < len; i++) {
+		if (d[i] == 0x81 || d[i] == 0x8D || d[i] == 0x8F ||
+		    d[i] == 0x90 || d[i] == 0x9D)
+			buf_putc(out, BAD_BYTE);
+		else
+			buf_add(out, tmp, text_utf8_put(text_cp1252_cp(d[i]),
+			    tmp));
+	}
+}
+
+/*
+ * 1 if d holds at least one well-formed multi-byte UTF-8 sequence: a file
+ * that is not valid UTF-8 but has some is UTF-8 with bad lines (pasted
+ * from elsewhere), reported as such; read as Windows-1252, its good lines
+ * would turn into "HÃ©lÃ¨ne" without a word.
+ */
 static int
-check_lines(const char *d, size_t len, unsigned char **badp, unsigned *nlines,
-    struct errlist *el)
+has_utf8_sequence(const char *d, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)d;
+	size_t i, n;
+
+	for (i = 0; i < len; i++) {
+		if (u[i] < 0xC2 || u[i] > 0xF4)
+			continue;
+		n = u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
+		if (i + n <= len && text_utf8_valid(d + i, n))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Names the encoding of d and, unless it is UTF-8, decodes it into dec.
+ * *skip is the BOM to step over in the UTF-8 text read.  -1 on ENOMEM.
+ */
+static int
+decode(const char *d, size_t len, struct buf *dec, const char **enc,
+    size_t *skip)
+{
+	const unsigned char *u = (const unsigned char *)d;
+
+	*skip = 0;
+	if (len >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0) {
+		*enc = ENC_UTF8_BOM;
+		*skip = 3;
+		return 0;
+	}
+	if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
+		*enc = ENC_UTF16LE;
+		utf16_decode(u, len, 0, dec);
+	} else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
+		*enc = ENC_UTF16BE;
+		utf16_decode(u, len, 1, dec);
+	} else if (text_utf8_valid(d, len) || has_utf8_sequence(d, len)) {
+		*enc = ENC_UTF8;
+		return 0;
+	} else {
+		*enc = ENC_CP1252;
+		cp1252_decode(u, len, dec);
+	}
+	return dec->failed ? -1 : 0;
+}
+
+/* Reports every line that is not valid text or holds a NUL; marks them. */
+static int
+check_lines(const char *d, size_t len, const char *enc, unsigned char **badp,
+    unsigned *nlines, struct errlist *el)
 {
 	unsigned char *bad;
 	unsigned line = 1;
@@ -610,8 +804,12 @@ check_lines(const char *d, size_t len, unsigned char **badp, unsigned *nlines,
 			err_add(el, line, "contains a NUL byte");
 			bad[line] = 1;
 		} else if (!text_utf8_valid(d + start, i - start)) {
-			err_add(el, line, "not valid UTF-8 (save the file as "
-			    "UTF-8)");
+			if (enc == ENC_UTF8 || enc == ENC_UTF8_BOM)
+				err_add(el, line, "not valid UTF-8 (save the "
+				    "file as UTF-8)");
+			else
+				err_add(el, line, "not valid %s text (save "
+				    "the file as UTF-8)", enc);
 			bad[line] = 1;
 		}
 		start = i + 1;
@@ -678,6 +876,8 @@ annex_parse(const char *data, size_t len, struct annex_rows *out,
 {
 	struct errlist el;
 	struct record r;
+	struct buf dec = BUF_INIT;
+	const char *enc;
 	unsigned char *bad = NULL, md[32];
 	unsigned line = 1, nlines = 0;
 	size_t pos = 0, cap = 0, ncols, i;
@@ -696,9 +896,14 @@ annex_parse(const char *data, size_t len, struct annex_rows *out,
 	    NULL, 0);
 	sodium_bin2hex(out->digest, sizeof(out->digest), md, sizeof(md));
 
-	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-		pos = 3;
-	if (check_lines(data, len, &bad, &nlines, &el) == -1)
+	if (decode(data, len, &dec, &enc, &pos) == -1)
+		goto oom;
+	out->encoding = enc;
+	if (dec.data != NULL) {
+		data = dec.data;
+		len = dec.len;
+	}
+	if (check_lines(data, len, enc, &bad, &nlines, &el) == -1)
 		goto oom;
 	/* The header is the first line that is not blank. */
 	while (pos < len && blank_line(data, len, pos)) {
@@ -720,6 +925,9 @@ annex_parse(const char *data, size_t len, struct annex_rows *out,
 		goto oom;
 	if (r.bad || record_touches_bad(&r, bad, nlines))
 		goto done;
+	/* Unnamed empty columns at the right: a spreadsheet's ";;;". */
+	while (r.n > 1 && cells_blank(&r, r.n - 1))
+		r.n--;
 	if (header_map(&r, colpos, &el) == -1) {
 		if (el.oom)
 			goto oom;
@@ -755,6 +963,7 @@ oom:
 	ret = -1;
 out:
 	free(bad);
+	buf_free(&dec);
 	record_free(&r);
 	err_free(&el);
 	return ret;
@@ -816,6 +1025,35 @@ change_new(struct annex_change *c, const char *email, const char *last,
 	    (c->job_title = buf_strdup(job)) == NULL ? -1 : 0;
 }
 
+/*
+ * Which period row r speaks of, for the stored person p (p's dates are
+ * those of its latest period, prev_end the end of the one before).
+ * Returns 1 for a new period, from *start: r starts after p's latest
+ * period ended; or p had ended before today and r habilitates again,
+ * from a date inside that ended period (the first habilitation, as
+ * partners keep it): the new period starts on the import day, so that
+ * the days p was not habilitated stay so.  Returns 0 for the latest
+ * period, from *start: r's date, unless it falls on or before the end of
+ * an earlier period (then it names the first habilitation and the start
+ * stays as stored: periods never overlap).
+ */
+static int
+period_of(const struct store_person *p, const struct annex_row *r,
+    int32_t today, int32_t *start)
+{
+	*start = r->start;
+	if (p->end != DATE_NONE && r->start > p->end)
+		return 1;
+	if (p->end != DATE_NONE && p->end < today &&
+	    (r->end == DATE_NONE || r->end >= today)) {
+		*start = today;
+		return 1;
+	}
+	if (p->prev_end != DATE_NONE && r->start <= p->prev_end)
+		*start = p->start;
+	return 0;
+}
+
 /* Compares the store with the file: fills plan (no write). */
 static int
 build_plan(struct store *st, const struct annex_rows *rows,
@@ -856,6 +1094,16 @@ build_plan(struct store *st, const struct annex_rows *rows,
 		matched[*hit - cur->v] = 1;
 		if (change_old(c, *hit) == -1)
 			goto out;
+		switch (period_of(*hit, r, plan->today, &c->start)) {
+		case 1:
+			c->kind = ANNEX_NEW_PERIOD;
+			c->changed = ANNEX_F_DATE_HABILITATION |
+			    ANNEX_F_DATE_FIN;
+			plan->n_new_period++;
+			continue;
+		default:
+			break;
+		}
 		if (strcmp(c->last_name, c->old_last_name) != 0)
 			c->changed |= ANNEX_F_NOM;
 		if (strcmp(c->first_name, c->old_first_name) != 0)
@@ -876,6 +1124,12 @@ build_plan(struct store *st, const struct annex_rows *rows,
 	for (i = 0; i < cur->n; i++) {
 		const struct store_person *p = idx[i];
 
+		/*
+		 * Active: those an import could end, not ended at the end
+		 * of the day (one whose last day is today is leaving).
+		 */
+		if (p->end == DATE_NONE || p->end > plan->today)
+			plan->n_active++;
 		if (matched[p - cur->v] ||
 		    (p->end != DATE_NONE && p->end <= plan->today))
 			continue;
@@ -888,6 +1142,14 @@ build_plan(struct store *st, const struct annex_rows *rows,
 			goto out;
 		plan->n_ended++;
 	}
+	/*
+	 * A truncated export (the header alone, the first rows) would end
+	 * the rest of the partner's persons without a word: ending all of
+	 * them, or more than half, waits for --force (DESIGN.md).
+	 */
+	plan->force_needed = plan->n_ended > 0 &&
+	    (plan->n_ended == plan->n_active ||
+	    plan->n_ended * 2 > plan->n_active);
 	rc = STORE_OK;
 out:
 	if (rc != STORE_OK)
@@ -976,6 +1238,21 @@ apply_plan(struct store *st, const struct annex_plan *plan,
 			describe_update(&detail, c);
 			action = "person.update";
 			break;
+		case ANNEX_NEW_PERIOD:
+			rc = store_person_new_period(st, c->person_id,
+			    c->last_name, c->first_name, c->job_title,
+			    c->start, c->end, now);
+			store_date_text(c->old_start, d1);
+			store_date_text(c->old_end, d2);
+			buf_printf(&detail, "annex import line %u: new period; "
+			    "last period %s to %s; ", c->line, d1, d2);
+			store_date_text(c->start, d1);
+			store_date_text(c->end, d2);
+			buf_printf(&detail, "last_name=%s; first_name=%s; "
+			    "job_title=%s; start=%s; end=%s", c->last_name,
+			    c->first_name, c->job_title, d1, d2);
+			action = "person.period";
+			break;
 		case ANNEX_END:
 			rc = store_person_set_end(st, c->person_id, c->end,
 			    now);
@@ -999,10 +1276,12 @@ apply_plan(struct store *st, const struct annex_plan *plan,
 	if (rc == STORE_OK) {
 		buf_reset(&detail);
 		store_date_text(plan->today, d1);
-		buf_printf(&detail, "file=%s; day=%s; rows=%zu; %zu added, "
-		    "%zu updated, %zu ended, %zu unchanged", rows->digest, d1,
-		    rows->n, plan->n_added, plan->n_updated, plan->n_ended,
-		    plan->n_unchanged);
+		buf_printf(&detail, "file=%s; encoding=%s; day=%s; rows=%zu; "
+		    "%zu added, %zu updated, %zu ended, %zu unchanged, "
+		    "%zu new periods%s", rows->digest, rows->encoding != NULL ?
+		    rows->encoding : "UTF-8", d1, rows->n, plan->n_added,
+		    plan->n_updated, plan->n_ended, plan->n_unchanged,
+		    plan->n_new_period, plan->force_needed ? "; forced" : "");
 		rc = detail.failed ? store_seterr(st, STORE_ERROR,
 		    "out of memory") : store_audit_append(st, "admin", actor,
 		    "annex.import", plan->partner_id, buf_str(&detail), now);
@@ -1014,7 +1293,7 @@ apply_plan(struct store *st, const struct annex_plan *plan,
 
 int
 annex_import(struct store *st, const char *partner_id,
-    const struct annex_rows *rows, int32_t today, int dry_run,
+    const struct annex_rows *rows, int32_t today, int dry_run, int force,
     const char *actor, time_t now, struct annex_plan *plan)
 {
 	struct store_partner pa;
@@ -1057,6 +1336,14 @@ annex_import(struct store *st, const char *partner_id,
 		goto out;
 	if (dry_run)
 		goto out;
+	if (plan->force_needed && !force) {
+		rc = store_seterr(st, STORE_REFUSED, "partner '%s': the file "
+		    "ends %zu of its %zu active persons (%s): is it complete? "
+		    "Give --force to import it", plan->partner_id,
+		    plan->n_ended, plan->n_active, plan->n_ended ==
+		    plan->n_active ? "all of them" : "more than half");
+		goto out;
+	}
 	if ((rc = apply_plan(st, plan, rows, actor, now)) == STORE_OK &&
 	    (rc = store_tx_commit(st)) == STORE_OK)
 		plan->applied = 1;
@@ -1099,12 +1386,33 @@ annex_plan_render(const struct annex_plan *plan, struct buf *out)
 			buf_printf(out, "- end %s (%s %s) at %s\n", c->email,
 			    c->last_name, c->first_name, d1);
 			break;
+		case ANNEX_NEW_PERIOD:
+			store_date_text(c->start, d1);
+			buf_printf(out, "+ new period %s (%s %s, from %s",
+			    c->email, c->last_name, c->first_name, d1);
+			if (c->end != DATE_NONE) {
+				store_date_text(c->end, d2);
+				buf_printf(out, " to %s", d2);
+			}
+			store_date_text(c->old_end, d2);
+			buf_printf(out, "; the last one ended %s)\n", d2);
+			break;
 		case ANNEX_UNCHANGED:
 			break;
 		}
 	}
-	buf_printf(out, "%zu added, %zu updated, %zu ended, %zu unchanged\n",
+	buf_printf(out, "%zu added, %zu updated, %zu ended, %zu unchanged",
 	    plan->n_added, plan->n_updated, plan->n_ended, plan->n_unchanged);
+	if (plan->n_new_period > 0)
+		buf_printf(out, ", %zu new period%s", plan->n_new_period,
+		    plan->n_new_period == 1 ? "" : "s");
+	buf_putc(out, '\n');
+	if (plan->force_needed)
+		buf_printf(out, "refused without --force: it ends %zu of the "
+		    "%zu active persons of %s (%s); is the file complete?\n",
+		    plan->n_ended, plan->n_active, plan->partner_id,
+		    plan->n_ended == plan->n_active ? "all of them" :
+		    "more than half");
 	return out->failed ? -1 : 0;
 }
 

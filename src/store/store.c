@@ -126,7 +126,25 @@ static const char *const migrations[] = {
 	"  hash TEXT NOT NULL"
 	");",
 	/*
-	 * 2: messages an admin acts on (store_message.h).  A retriage sends
+	 * 2: a habilitation is a list of periods (DESIGN.md: importing
+	 * someone who had been ended opens a new period beside the old one,
+	 * and `person list --at` answers for any past day).  Each person
+	 * row's dates become its first period; the row keeps the dates of
+	 * its latest period, which the quota, the lists and the export
+	 * read.  No audit row: the chain is left exactly as it was.
+	 */
+	"CREATE TABLE hab_periods ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL REFERENCES persons(id),"
+	"  hab_start TEXT NOT NULL,"
+	"  hab_end TEXT,"
+	"  created_at TEXT NOT NULL"
+	");"
+	"CREATE INDEX hab_periods_person ON hab_periods(person_id, hab_start);"
+	"INSERT INTO hab_periods (person_id, hab_start, hab_end, created_at)"
+	"  SELECT id, hab_start, hab_end, created_at FROM persons ORDER BY id;",
+	/*
+	 * 3: messages an admin acts on (store_message.h).  A retriage sends
 	 * a message back to the inbox under a new name; the decision taken
 	 * on that name supersedes the old one.  A release moves a message
 	 * to another queue on an admin's word.

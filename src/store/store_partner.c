@@ -398,7 +398,10 @@ out:
 
 #define PERSON_COLS "id, partner_id, last_name, first_name, email, " \
 	"job_title, hab_start, hab_end, suspended, suspend_reason, " \
-	"created_at, updated_at"
+	"created_at, updated_at, " PREV_END("persons")
+/* The end of the period before the latest one of person row t. */
+#define PREV_END(t) "(SELECT max(h0.hab_end) FROM hab_periods h0 WHERE " \
+	"h0.person_id = " t ".id AND h0.hab_start < " t ".hab_start)"
 
 static int
 person_from_row(sqlite3_stmt *s, struct store_person *p)
@@ -418,6 +421,7 @@ person_from_row(sqlite3_stmt *s, struct store_person *p)
 	p->suspend_reason = col_str(s, 9, &fail);
 	p->created_at = col_str0(s, 10, &fail);
 	p->updated_at = col_str0(s, 11, &fail);
+	p->prev_end = col_date(s, 12);
 	if (fail) {
 		store_person_free(p);
 		return -1;
@@ -461,12 +465,24 @@ store_person_list(struct store *st, const char *partner_id, int32_t at,
 
 	out->v = NULL;
 	out->n = 0;
-	if ((rc = stmt_get(st, STMT_PERSON_LIST, "SELECT " PERSON_COLS
-	    " FROM persons WHERE (?1 IS NULL OR partner_id = ?1) AND "
-	    "(?2 IS NULL OR (hab_start <= ?2 AND (hab_end IS NULL OR "
-	    "hab_end >= ?2) AND suspended = 0)) "
-	    "ORDER BY partner_id, last_name, first_name, email, id", &s))
-	    != STORE_OK)
+	/*
+	 * With a day, the period in force on it (periods never overlap, so
+	 * one at most) gives the dates shown: a person ended and habilitated
+	 * again is listed on a day of either period.  Without, the person
+	 * row's dates: the latest period.
+	 */
+	if ((rc = stmt_get(st, STMT_PERSON_LIST, "SELECT p.id, p.partner_id, "
+	    "p.last_name, p.first_name, p.email, p.job_title, "
+	    "COALESCE(h.hab_start, p.hab_start), "
+	    "CASE WHEN h.id IS NULL THEN p.hab_end ELSE h.hab_end END, "
+	    "p.suspended, p.suspend_reason, p.created_at, p.updated_at, "
+	    PREV_END("p") " FROM persons p LEFT JOIN hab_periods h ON "
+	    "?2 IS NOT NULL AND h.person_id = p.id AND h.hab_start <= ?2 "
+	    "AND (h.hab_end IS NULL OR h.hab_end >= ?2) "
+	    "WHERE (?1 IS NULL OR p.partner_id = ?1) AND "
+	    "(?2 IS NULL OR (h.id IS NOT NULL AND p.suspended = 0)) "
+	    "ORDER BY p.partner_id, p.last_name, p.first_name, p.email, p.id",
+	    &s)) != STORE_OK)
 		return rc;
 	bind_text(st, s, 1, partner_id, &rc);
 	bind_date(st, s, 2, at, &rc);
@@ -492,8 +508,8 @@ store_person_list(struct store *st, const char *partner_id, int32_t at,
  * habilitation is open or ends on today or later (the end day is valid),
  * whether suspended or not.
  */
-static int
-quota_counts(int32_t end, int32_t today)
+int
+store_person_counts(int32_t end, int32_t today)
 {
 	return end == DATE_NONE || end >= today;
 }
@@ -522,7 +538,7 @@ store_quota_check(struct store *st, const struct store_partner *pa,
 		bind_text(st, s, 1, pa->id, &rc);
 		while (rc == STORE_OK &&
 		    (step = sqlite3_step(s)) == SQLITE_ROW)
-			if (quota_counts(col_date(s, 0), today))
+			if (store_person_counts(col_date(s, 0), today))
 				count++;
 		if (rc == STORE_OK && step != SQLITE_DONE)
 			rc = store_sqlerr(st, "quota count");
@@ -531,7 +547,7 @@ store_quota_check(struct store *st, const struct store_partner *pa,
 			return rc;
 	}
 	for (i = 0; i < n; i++)
-		if (quota_counts(ends[i], today))
+		if (store_person_counts(ends[i], today))
 			count++;
 	if (count > (size_t)pa->max_persons) {
 		store_date_text(today, d);
@@ -543,11 +559,66 @@ store_quota_check(struct store *st, const struct store_partner *pa,
 	return STORE_OK;
 }
 
+/* Opens a period of person_id (the caller keeps them apart). */
+static int
+period_insert(struct store *st, int64_t person_id, int32_t start,
+    int32_t end, time_t now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = stmt_get(st, STMT_PERIOD_INSERT, "INSERT INTO hab_periods "
+	    "(person_id, hab_start, hab_end, created_at) VALUES (?, ?, ?, ?)",
+	    &s)) != STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, person_id, &rc);
+	bind_date(st, s, 2, start, &rc);
+	bind_date(st, s, 3, end, &rc);
+	bind_ts(st, s, 4, now, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return step_done(st, s, "period insert", NULL);
+}
+
+/*
+ * Sets the dates of the latest period of person_id (start DATE_NONE:
+ * kept), as the person row's.  A person with no period (none is written
+ * without one since schema 2) gets one.
+ */
+static int
+period_set_latest(struct store *st, int64_t person_id, int32_t start,
+    int32_t end, time_t now)
+{
+	sqlite3_stmt *s;
+	int rc, changes = 0;
+
+	if ((rc = stmt_get(st, STMT_PERIOD_SET_LATEST, "UPDATE hab_periods SET "
+	    "hab_start = COALESCE(?1, hab_start), hab_end = ?2 WHERE id = "
+	    "(SELECT id FROM hab_periods WHERE person_id = ?3 "
+	    "ORDER BY hab_start DESC, id DESC LIMIT 1)", &s)) != STORE_OK)
+		return rc;
+	bind_date(st, s, 1, start, &rc);
+	bind_date(st, s, 2, end, &rc);
+	bind_int64(st, s, 3, person_id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	if ((rc = step_done(st, s, "period update", &changes)) != STORE_OK)
+		return rc;
+	if (changes == 0 && start != DATE_NONE)
+		rc = period_insert(st, person_id, start, end, now);
+	return rc;
+}
+
 int
 store_person_insert(struct store *st, const struct store_person_spec *p,
     time_t now, int64_t *id)
 {
 	sqlite3_stmt *s;
+	int64_t pid = 0;
 	int rc;
 
 	if ((rc = stmt_get(st, STMT_PERSON_INSERT, "INSERT INTO persons "
@@ -575,15 +646,20 @@ store_person_insert(struct store *st, const struct store_person_spec *p,
 			    "'%s'", p->partner_id);
 		else
 			rc = store_sqlerr(st, "person insert");
-	} else if (rc == STORE_OK && id != NULL) {
-		*id = sqlite3_last_insert_rowid(st->db);
+	} else if (rc == STORE_OK) {
+		pid = sqlite3_last_insert_rowid(st->db);
 	}
 	stmt_done(s);
+	if (rc == STORE_OK)
+		rc = period_insert(st, pid, p->start, p->end, now);
+	if (rc == STORE_OK && id != NULL)
+		*id = pid;
 	return rc;
 }
 
-int
-store_person_update(struct store *st, int64_t id, const char *last_name,
+/* The person row: names and the dates of the latest period. */
+static int
+person_row_update(struct store *st, int64_t id, const char *last_name,
     const char *first_name, const char *job_title, int32_t start,
     int32_t end, time_t now)
 {
@@ -609,6 +685,32 @@ store_person_update(struct store *st, int64_t id, const char *last_name,
 }
 
 int
+store_person_update(struct store *st, int64_t id, const char *last_name,
+    const char *first_name, const char *job_title, int32_t start,
+    int32_t end, time_t now)
+{
+	int rc;
+
+	if ((rc = person_row_update(st, id, last_name, first_name, job_title,
+	    start, end, now)) != STORE_OK)
+		return rc;
+	return period_set_latest(st, id, start, end, now);
+}
+
+int
+store_person_new_period(struct store *st, int64_t id, const char *last_name,
+    const char *first_name, const char *job_title, int32_t start,
+    int32_t end, time_t now)
+{
+	int rc;
+
+	if ((rc = person_row_update(st, id, last_name, first_name, job_title,
+	    start, end, now)) != STORE_OK)
+		return rc;
+	return period_insert(st, id, start, end, now);
+}
+
+int
 store_person_set_end(struct store *st, int64_t id, int32_t end, time_t now)
 {
 	sqlite3_stmt *s;
@@ -624,7 +726,9 @@ store_person_set_end(struct store *st, int64_t id, int32_t end, time_t now)
 		stmt_done(s);
 		return rc;
 	}
-	return step_done(st, s, "person end", NULL);
+	if ((rc = step_done(st, s, "person end", NULL)) != STORE_OK)
+		return rc;
+	return period_set_latest(st, id, DATE_NONE, end, now);
 }
 
 /* "partner/email": the audit object of a person. */
@@ -770,11 +874,11 @@ done:
 
 int
 store_person_end(struct store *st, const char *partner_id, const char *email,
-    int32_t end, const char *actor, time_t now)
+    int32_t end, int32_t today, const char *actor, time_t now)
 {
 	struct store_person cur;
 	struct buf obj = BUF_INIT;
-	char d0[11], d1[11], detail[64];
+	char d0[11], d1[11], ds[11], detail[64];
 	int rc;
 
 	if (end == DATE_NONE)
@@ -783,10 +887,42 @@ store_person_end(struct store *st, const char *partner_id, const char *email,
 		return rc;
 	if ((rc = store_person_get(st, partner_id, email, &cur)) != STORE_OK)
 		return store_tx_end(st, rc);
-	if ((rc = store_person_set_end(st, cur.id, end, now)) != STORE_OK)
-		goto out;
 	store_date_text(cur.end, d0);
 	store_date_text(end, d1);
+	store_date_text(cur.start, ds);
+	/*
+	 * Only the period in force is shortened (DESIGN.md): an end that
+	 * reopened an ended habilitation or pushed one further would let a
+	 * person in past the partner's quota, which only an annex import
+	 * (a new period) may do; one before the start would leave a period
+	 * that never was.  The same end again changes nothing.
+	 */
+	if (cur.end != DATE_NONE && end == cur.end) {
+		rc = STORE_OK;
+		goto out;
+	}
+	if (cur.end != DATE_NONE && today != DATE_NONE && cur.end < today) {
+		rc = store_seterr(st, STORE_REFUSED, "'%s' of partner '%s': "
+		    "habilitation ended on %s; end %s refused (a new period "
+		    "comes with an annex import)", cur.email, cur.partner_id,
+		    d0, d1);
+		goto out;
+	}
+	if (cur.end != DATE_NONE && end > cur.end) {
+		rc = store_seterr(st, STORE_REFUSED, "'%s' of partner '%s': "
+		    "end %s would extend the habilitation, which ends on %s "
+		    "(person end only shortens it)", cur.email, cur.partner_id,
+		    d1, d0);
+		goto out;
+	}
+	if (end < cur.start) {
+		rc = store_seterr(st, STORE_REFUSED, "'%s' of partner '%s': "
+		    "end %s is before the habilitation start %s", cur.email,
+		    cur.partner_id, d1, ds);
+		goto out;
+	}
+	if ((rc = store_person_set_end(st, cur.id, end, now)) != STORE_OK)
+		goto out;
 	snprintf(detail, sizeof(detail), "end: %s -> %s", d0, d1);
 	person_object(&obj, cur.partner_id, cur.email);
 	rc = obj.failed ? store_oom(st) : store_audit_append(st, "admin", actor,
@@ -905,6 +1041,13 @@ int
 store_habilitations(struct store *st, const char *email,
     struct store_habilitations *out)
 {
+	return store_habilitations_at(st, email, DATE_NONE, out);
+}
+
+int
+store_habilitations_at(struct store *st, const char *email, int32_t day,
+    struct store_habilitations *out)
+{
 	struct habilitation *hb;
 	sqlite3_stmt *s;
 	size_t cap = 0, ocap = 0;
@@ -916,15 +1059,32 @@ store_habilitations(struct store *st, const char *email,
 	out->n = 0;
 	if ((key = lower_trim(email)) == NULL)
 		return store_oom(st);
+	/*
+	 * One entry per listing, with the period that answers for `day`:
+	 * the one in force; else the latest one started before it (decide
+	 * says "habilitation ended"); else the next one to come ("not yet
+	 * habilitated").  No day: the latest period.  A row without period
+	 * (none since schema 2) answers with its own dates.
+	 */
 	if ((rc = stmt_get(st, STMT_HABILITATIONS, "SELECT p.partner_id, "
 	    "pa.convention_start, pa.convention_end, pa.suspended, "
-	    "p.hab_start, p.hab_end, p.suspended FROM persons p "
-	    "JOIN partners pa ON pa.id = p.partner_id WHERE p.email = ? "
-	    "ORDER BY p.partner_id", &s)) != STORE_OK) {
+	    "COALESCE(h.hab_start, p.hab_start), "
+	    "CASE WHEN h.id IS NULL THEN p.hab_end ELSE h.hab_end END, "
+	    "p.suspended FROM persons p "
+	    "JOIN partners pa ON pa.id = p.partner_id "
+	    "LEFT JOIN hab_periods h ON h.id = (SELECT h2.id FROM hab_periods "
+	    "h2 WHERE h2.person_id = p.id ORDER BY "
+	    "CASE WHEN ?2 IS NULL THEN 0 WHEN h2.hab_start <= ?2 AND "
+	    "(h2.hab_end IS NULL OR h2.hab_end >= ?2) THEN 0 "
+	    "WHEN h2.hab_start <= ?2 THEN 1 ELSE 2 END, "
+	    "CASE WHEN h2.hab_start > ?2 THEN h2.hab_start END, "
+	    "h2.hab_start DESC, h2.id DESC LIMIT 1) "
+	    "WHERE p.email = ?1 ORDER BY p.partner_id", &s)) != STORE_OK) {
 		free(key);
 		return rc;
 	}
 	bind_text(st, s, 1, key, &rc);
+	bind_date(st, s, 2, day, &rc);
 	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    ARRAY_RESERVE(out->owned, ocap, out->n)) {

@@ -49,6 +49,8 @@ enum stmt_id {
 	STMT_PERSON_SET_SUSPENDED,
 	STMT_QUOTA_ENDS,
 	STMT_HABILITATIONS,
+	STMT_PERIOD_INSERT,
+	STMT_PERIOD_SET_LATEST,
 	/* store_decision.c */
 	STMT_DECISION_INSERT,
 	STMT_DECISION_FIND,
@@ -183,6 +185,11 @@ int	 store_audit_append(struct store *, const char *kind,
  */
 int	 store_quota_check(struct store *, const struct store_partner *pa,
 	    int32_t today, const int32_t *ends, size_t n, int replace);
+/*
+ * 1 if a habilitation ending on `end` (DATE_NONE: open) is not ended on
+ * today (its last day is valid): the persons the quota counts.
+ */
+int	 store_person_counts(int32_t end, int32_t today);
 
 /*
  * Person writes without transaction, audit nor quota: the caller checked
@@ -196,5 +203,15 @@ int	 store_person_update(struct store *, int64_t id, const char *last_name,
 	    int32_t end, time_t now);
 int	 store_person_set_end(struct store *, int64_t id, int32_t end,
 	    time_t now);
+/*
+ * The habilitation is a list of periods (table hab_periods); the person
+ * row keeps the dates of the latest one.  insert opens the first period,
+ * update and set_end change the latest, new_period opens another one
+ * after the latest (the caller checked start > its end) and takes the
+ * names the annex gives.
+ */
+int	 store_person_new_period(struct store *, int64_t id,
+	    const char *last_name, const char *first_name,
+	    const char *job_title, int32_t start, int32_t end, time_t now);
 
 #endif

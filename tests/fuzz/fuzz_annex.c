@@ -14,7 +14,7 @@ int	 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct annex_rows rows = { NULL, 0, "" };
+	struct annex_rows rows = { NULL, 0, "", NULL };
 	struct buf errors = BUF_INIT;
 	int r;
 

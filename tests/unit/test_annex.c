@@ -206,11 +206,48 @@ import_file(struct fx *fx, const char *name, const char *today,
 	struct annex_rows rows;
 
 	parse_ok(name, &rows);
-	if (annex_import(fx->st, "apeai", &rows, D(today), 0, ACTOR, NOW,
+	/* --force: the steps of a story; the guard has its own tests. */
+	if (annex_import(fx->st, "apeai", &rows, D(today), 0, 1, ACTOR, NOW,
 	    plan) != STORE_OK)
 		fail_msg("import %s: %s", name, store_errmsg(fx->st));
 	assert_true(plan->applied);
 	annex_rows_free(&rows);
+}
+
+/* 1 if email is habilitated on day, as `person list --at` says. */
+static int
+listed_on(struct fx *fx, const char *email, const char *day)
+{
+	struct store_person_list l;
+	size_t i;
+	int found = 0;
+
+	assert_int_equal(store_person_list(fx->st, "apeai", D(day), &l),
+	    STORE_OK);
+	for (i = 0; i < l.n; i++)
+		if (strcmp(l.v[i].email, email) == 0)
+			found = 1;
+	store_person_list_free(&l);
+	return found;
+}
+
+static long
+audit_action_count(const char *path, const char *action)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long n;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit "
+	    "WHERE action = ?", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
 }
 
 static void
@@ -452,12 +489,145 @@ test_parse_invalid_utf8(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
+	/*
+	 * Not UTF-8 at all: read as Windows-1252 (what Excel writes on a
+	 * French Windows), so line 4's "Hélène" is fine; line 5 has its
+	 * own error.
+	 */
 	parse_bad("bad_utf8.csv", &err);
-	/* Line 3 is empty: the Latin-1 line is 4; line 5 has its own error. */
-	assert_error(buf_str(&err), 4, "not valid UTF-8");
 	assert_error(buf_str(&err), 5, "date_habilitation '2026-02-30' is not "
 	    "a date");
-	assert_int_equal(count_lines(buf_str(&err)), 2);
+	assert_int_equal(count_lines(buf_str(&err)), 1);
+	buf_reset(&err);
+	/* UTF-8 with one Latin-1 line: that line is named, never guessed. */
+	parse_bad("bad_mixed_utf8.csv", &err);
+	assert_error(buf_str(&err), 3, "not valid UTF-8");
+	assert_int_equal(count_lines(buf_str(&err)), 1);
+	buf_free(&err);
+}
+
+/*
+ * The three persons of the spreadsheet files (tests/data/annex: excel_*,
+ * libreoffice_*, made once with python3 from the same rows and committed
+ * as bytes): what Excel and LibreOffice write, read to the same rows.
+ */
+static void
+assert_spreadsheet_rows(const char *name, const char *encoding)
+{
+	struct annex_rows rows;
+	const struct annex_row *r;
+
+	parse_ok(name, &rows);
+	assert_string_equal(rows.encoding, encoding);
+	assert_int_equal(rows.n, 3);
+	r = row_by_email(&rows, "a.martin@apeai34.fr");
+	assert_string_equal(r->last_name, "MARTIN");
+	assert_string_equal(r->job_title, "Assistante sociale");
+	assert_int_equal(r->start, D("2026-01-05"));
+	assert_int_equal(r->end, DATE_NONE);
+	r = row_by_email(&rows, "h.dubois@apeai34.fr");
+	assert_string_equal(r->first_name, "Hélène");
+	assert_string_equal(r->job_title, "Chargée d’accueil");
+	assert_int_equal(r->start, D("2025-03-15"));
+	r = row_by_email(&rows, "z.coeur@apeai34.fr");
+	assert_string_equal(r->last_name, "CŒUR");
+	assert_string_equal(r->first_name, "Zoé");
+	assert_string_equal(r->job_title, "Éducatrice");
+	assert_int_equal(r->start, D("2024-09-01"));
+	assert_int_equal(r->end, D("2026-12-31"));
+	assert_int_equal(r->line, 4);
+	annex_rows_free(&rows);
+}
+
+static void
+test_parse_spreadsheet_files(void **state)
+{
+	(void)state;
+	/* French Windows, CSV ';': Windows-1252, ";;" and " 00:00". */
+	assert_spreadsheet_rows("excel_cp1252.csv", "windows-1252");
+	/* "Unicode text": UTF-16LE with BOM, tabs, quotes. */
+	assert_spreadsheet_rows("excel_unicode.txt", "UTF-16LE");
+	/* "CSV UTF-8": BOM, ";;;" and " 00:00:00". */
+	assert_spreadsheet_rows("excel_utf8_bom.csv", "UTF-8 with BOM");
+	/* LibreOffice UTF-16 big endian, ',' and quotes, ISO dates. */
+	assert_spreadsheet_rows("libreoffice_utf16be.csv", "UTF-16BE");
+	assert_spreadsheet_rows("libreoffice_utf8.csv", "UTF-8");
+}
+
+static void
+test_parse_spreadsheet_dates(void **state)
+{
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	parse_bad("bad_serial.csv", &err);
+	assert_error(buf_str(&err), 2, "date_habilitation '46027' is a "
+	    "spreadsheet's day number, not a date: format the column as dates");
+	assert_error(buf_str(&err), 3, "date_fin '46387' is a spreadsheet's "
+	    "day number");
+	/* Only midnight: a habilitation starts on a day. */
+	assert_error(buf_str(&err), 4, "date_habilitation '05/01/2026 14:30' "
+	    "is not a date");
+	assert_int_equal(count_lines(buf_str(&err)), 3);
+	buf_free(&err);
+}
+
+/* Bytes no decoder can read are reported on their line, naming it. */
+static void
+test_parse_undecodable(void **state)
+{
+	static const char le_odd[] = "\xff\xfen\0o\0m\0\n\0x";
+	static const char le_lone[] = "\xff\xfe"
+	    "n\0o\0m\0;\0p\0r\0e\0n\0o\0m\0\n\0\x00\xd8";
+	static const char cp[] = "nom;prenom;email;fonction;date_habilitation;"
+	    "date_fin\nMARTIN;A\x81;a@x.fr;;05/01/2026;\n";
+	struct annex_rows rows;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(annex_parse(le_odd, sizeof(le_odd) - 1, &rows, &err),
+	    -1);
+	assert_error(buf_str(&err), 2, "not valid UTF-16LE text");
+	buf_reset(&err);
+	assert_int_equal(annex_parse(le_lone, sizeof(le_lone) - 1, &rows,
+	    &err), -1);
+	assert_error(buf_str(&err), 2, "not valid UTF-16LE text");
+	buf_reset(&err);
+	assert_int_equal(annex_parse(cp, sizeof(cp) - 1, &rows, &err), -1);
+	assert_string_equal(rows.encoding, "windows-1252");
+	assert_error(buf_str(&err), 2, "not valid windows-1252 text");
+	assert_int_equal(count_lines(buf_str(&err)), 1);
+	buf_free(&err);
+}
+
+/* Tab separates only when the header says so. */
+static void
+test_parse_tab_separator(void **state)
+{
+	static const char tsv[] = "nom\tprenom\temail\tfonction\t"
+	    "date_habilitation\tdate_fin\n"
+	    "MARTIN\tAnne\ta.martin@x.fr\tAS; CESF\t05/01/2026\t\n"
+	    "PETIT\t\"Luc\"\tl.petit@x.fr\t\t2026-01-05 00:00\t\n";
+	static const char semi[] = "nom ;\tprenom;email;fonction;"
+	    "date_habilitation;date_fin\n"
+	    "MARTIN;Anne\tMarie;a.martin@x.fr;AS;05/01/2026;\n";
+	struct annex_rows rows;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	if (annex_parse(tsv, sizeof(tsv) - 1, &rows, &err) != 0)
+		fail_msg("%s", buf_str(&err));
+	assert_int_equal(rows.n, 2);
+	assert_string_equal(rows.v[0].job_title, "AS; CESF");
+	assert_string_equal(rows.v[1].first_name, "Luc");
+	assert_string_equal(rows.v[1].job_title, "");
+	assert_int_equal(rows.v[1].start, D("2026-01-05"));
+	annex_rows_free(&rows);
+	if (annex_parse(semi, sizeof(semi) - 1, &rows, &err) != 0)
+		fail_msg("%s", buf_str(&err));
+	assert_int_equal(rows.n, 1);
+	assert_string_equal(rows.v[0].first_name, "Anne Marie");
+	annex_rows_free(&rows);
 	buf_free(&err);
 }
 
@@ -640,16 +810,132 @@ test_import_comeback_takes_file_dates(void **state)
 	import_file(fx, "annex_v2.csv", "2026-11-23", &plan);
 	annex_plan_free(&plan);
 	import_file(fx, "annex_v3.csv", "2026-11-25", &plan);
-	assert_int_equal(plan.n_updated, 1);
+	/* Ended on 2026-03-31, back from 2026-12-01: a second period. */
+	assert_int_equal(plan.n_updated, 0);
+	assert_int_equal(plan.n_new_period, 1);
 	assert_int_equal(annex_plan_render(&plan, &text), 0);
-	assert_non_null(strstr(buf_str(&text), "~ update j.leroy@apeai34.fr: "
-	    "date_habilitation 2024-01-01 -> 2026-12-01, date_fin 2026-03-31 "
-	    "-> (none)\n"));
+	assert_non_null(strstr(buf_str(&text), "+ new period "
+	    "j.leroy@apeai34.fr (LEROY Jeanne, from 2026-12-01; the last one "
+	    "ended 2026-03-31)\n"));
+	assert_non_null(strstr(buf_str(&text), ", 1 new period\n"));
 	annex_plan_free(&plan);
 	get_person(fx, "j.leroy@apeai34.fr", &p);
 	assert_int_equal(p.start, D("2026-12-01"));
 	assert_int_equal(p.end, DATE_NONE);
+	assert_int_equal(p.prev_end, D("2026-03-31"));
 	store_person_free(&p);
+	/* Each period answers for its days, the gap for none. */
+	assert_true(listed_on(fx, "j.leroy@apeai34.fr", "2025-06-01"));
+	assert_false(listed_on(fx, "j.leroy@apeai34.fr", "2026-06-01"));
+	assert_true(listed_on(fx, "j.leroy@apeai34.fr", "2026-12-05"));
+	assert_int_equal(audit_action_count(fx->path, "person.period"), 1);
+	buf_free(&text);
+}
+
+/*
+ * Ended (missing from a file), then listed again with the date of the
+ * first habilitation: the new period starts on the import day, the days
+ * between stay without habilitation, and the next import of the same
+ * file changes nothing.
+ */
+static void
+test_import_comeback_with_first_date(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct store_person p;
+
+	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	/* PETIT out, then back. */
+	import_file(fx, "annex_v2.csv", "2026-07-01", &plan);
+	annex_plan_free(&plan);
+	import_file(fx, "annex_v1.csv", "2026-09-01", &plan);
+	assert_int_equal(plan.n_new_period, 1);
+	annex_plan_free(&plan);
+	get_person(fx, "c.petit@apeai34.fr", &p);
+	assert_int_equal(p.start, D("2026-09-01"));
+	assert_int_equal(p.end, DATE_NONE);
+	assert_int_equal(p.prev_end, D("2026-07-01"));
+	store_person_free(&p);
+	assert_true(listed_on(fx, "c.petit@apeai34.fr", "2025-01-01"));
+	assert_true(listed_on(fx, "c.petit@apeai34.fr", "2026-07-01"));
+	assert_false(listed_on(fx, "c.petit@apeai34.fr", "2026-08-01"));
+	assert_true(listed_on(fx, "c.petit@apeai34.fr", "2026-09-01"));
+	/* The file still says 01/09/2024: the first habilitation, kept. */
+	import_file(fx, "annex_v1.csv", "2026-09-02", &plan);
+	assert_int_equal(plan.n_new_period, 0);
+	assert_int_equal(plan.n_updated, 0);
+	assert_int_equal(plan.n_unchanged, 4);
+	annex_plan_free(&plan);
+	get_person(fx, "c.petit@apeai34.fr", &p);
+	assert_int_equal(p.start, D("2026-09-01"));
+	store_person_free(&p);
+}
+
+/* Ending all, or more than half, of the active persons needs --force. */
+static void
+test_import_force_guard(void **state)
+{
+	static const char one[] = "nom;prenom;email;fonction;"
+	    "date_habilitation;date_fin\n"
+	    "MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2026;\n";
+	static const char two[] = "nom;prenom;email;fonction;"
+	    "date_habilitation;date_fin\n"
+	    "MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2026;\n"
+	    "DURAND;Paul;p.durand@apeai34.fr;AS;15/03/2025;\n";
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct annex_rows rows;
+	struct buf err = BUF_INIT, text = BUF_INIT;
+	long audit;
+
+	/* 3 active (LEROY ended on 2026-03-31). */
+	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
+	annex_plan_free(&plan);
+	audit = audit_count(fx->path);
+	/* 2 of 3 ended: more than half. */
+	assert_int_equal(annex_parse(one, sizeof(one) - 1, &rows, &err), 0);
+	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-01"),
+	    0, 0, ACTOR, NOW, &plan), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "ends 2 of its 3 active "
+	    "persons (more than half)"));
+	assert_non_null(strstr(store_errmsg(fx->st), "--force"));
+	annex_plan_free(&plan);
+	assert_int_equal(audit_count(fx->path), audit);
+	/* The dry run is not refused: it says so. */
+	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-01"),
+	    1, 0, ACTOR, NOW, &plan), STORE_OK);
+	assert_true(plan.force_needed);
+	assert_int_equal(annex_plan_render(&plan, &text), 0);
+	assert_non_null(strstr(buf_str(&text), "refused without --force: it "
+	    "ends 2 of the 3 active persons of apeai (more than half)"));
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	/* 1 of 3: half or less goes through. */
+	assert_int_equal(annex_parse(two, sizeof(two) - 1, &rows, &err), 0);
+	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-01"),
+	    1, 0, ACTOR, NOW, &plan), STORE_OK);
+	assert_false(plan.force_needed);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	/* --force lets more than half through. */
+	assert_int_equal(annex_parse(one, sizeof(one) - 1, &rows, &err), 0);
+	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-01"),
+	    0, 1, ACTOR, NOW, &plan), STORE_OK);
+	assert_true(plan.applied);
+	assert_int_equal(plan.n_ended, 2);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	/* 1 active left, ended by a header-only file: all of them. */
+	assert_int_equal(annex_parse("nom;prenom;email;fonction;"
+	    "date_habilitation;date_fin\n", 52, &rows, &err), 0);
+	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-02"),
+	    0, 0, ACTOR, NOW, &plan), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "all of them"));
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	buf_free(&err);
 	buf_free(&text);
 }
 
@@ -691,7 +977,7 @@ test_import_dry_run_plan_text(void **state)
 
 	parse_ok("annex_v2.csv", &rows);
 	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-11-23"),
-	    1, ACTOR, NOW, &plan), STORE_OK);
+	    1, 0, ACTOR, NOW, &plan), STORE_OK);
 	assert_false(plan.applied);
 	assert_int_equal(annex_plan_render(&plan, &text), 0);
 	assert_string_equal(buf_str(&text),
@@ -733,7 +1019,7 @@ test_import_plan_text_add_with_end_and_names(void **state)
 	annex_plan_free(&plan);
 	assert_int_equal(annex_parse(v2, sizeof(v2) - 1, &rows, &err), 0);
 	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-11-23"),
-	    1, ACTOR, NOW, &plan), STORE_OK);
+	    1, 0, ACTOR, NOW, &plan), STORE_OK);
 	assert_int_equal(annex_plan_render(&plan, &text), 0);
 	assert_string_equal(buf_str(&text),
 	    "~ update a.martin@apeai34.fr: nom 'MARTIN' -> 'MARTIN-DUPRÉ', "
@@ -742,7 +1028,9 @@ test_import_plan_text_add_with_end_and_names(void **state)
 	    "2027-12-31)\n"
 	    "- end c.petit@apeai34.fr (PETIT Claire) at 2026-11-23\n"
 	    "- end p.durand@apeai34.fr (DURAND Paul) at 2026-11-23\n"
-	    "1 added, 1 updated, 2 ended, 0 unchanged\n");
+	    "1 added, 1 updated, 2 ended, 0 unchanged\n"
+	    "refused without --force: it ends 2 of the 3 active persons of "
+	    "apeai (more than half); is the file complete?\n");
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
 	buf_free(&text);
@@ -794,8 +1082,8 @@ test_import_quota(void **state)
 	audit = audit_count(fx->path);
 	parse_ok("quota3.csv", &rows);
 	/* 4 rows, 3 habilitated on 2026-06-01 or later (one ended). */
-	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2026-06-01"), 0,
-	    ACTOR, NOW, &plan), STORE_REFUSED);
+	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2026-06-01"),
+	    0, 0, ACTOR, NOW, &plan), STORE_REFUSED);
 	assert_non_null(strstr(store_errmsg(fx->st), "3 persons"));
 	assert_non_null(strstr(store_errmsg(fx->st), "quota is 2"));
 	assert_false(plan.applied);
@@ -806,17 +1094,17 @@ test_import_quota(void **state)
 	store_person_list_free(&l);
 	assert_int_equal(audit_count(fx->path), audit);
 	/* The dry run says it too. */
-	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2026-06-01"), 1,
-	    ACTOR, NOW, &plan), STORE_REFUSED);
+	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2026-06-01"),
+	    1, 0, ACTOR, NOW, &plan), STORE_REFUSED);
 	annex_plan_free(&plan);
 
-	assert_int_equal(annex_import(fx->st, "q3", &rows, D("2026-06-01"), 0,
-	    ACTOR, NOW, &plan), STORE_OK);
+	assert_int_equal(annex_import(fx->st, "q3", &rows, D("2026-06-01"),
+	    0, 0, ACTOR, NOW, &plan), STORE_OK);
 	assert_int_equal(plan.n_added, 4);
 	annex_plan_free(&plan);
 	/* Later, DURAND's end has passed: the same file fits quota 2. */
-	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2027-01-01"), 0,
-	    ACTOR, NOW, &plan), STORE_OK);
+	assert_int_equal(annex_import(fx->st, "q2", &rows, D("2027-01-01"),
+	    0, 0, ACTOR, NOW, &plan), STORE_OK);
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
 }
@@ -862,7 +1150,7 @@ test_import_quota_suspended(void **state)
 	c.start = D("2026-01-01");
 	assert_int_equal(store_partner_add(fx->st, &q, ACTOR, NOW), STORE_OK);
 	parse_text(ab, &rows);
-	assert_int_equal(annex_import(fx->st, "q", &rows, today, 0, ACTOR,
+	assert_int_equal(annex_import(fx->st, "q", &rows, today, 0, 0, ACTOR,
 	    NOW, &plan), STORE_OK);
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
@@ -872,7 +1160,7 @@ test_import_quota_suspended(void **state)
 	/* The suspended person keeps the place: the import path... */
 	audit = audit_count(fx->path);
 	parse_text(abc, &rows);
-	assert_int_equal(annex_import(fx->st, "q", &rows, today, 0, ACTOR,
+	assert_int_equal(annex_import(fx->st, "q", &rows, today, 0, 0, ACTOR,
 	    NOW, &plan), STORE_REFUSED);
 	assert_non_null(strstr(store_errmsg(fx->st), "3 persons"));
 	assert_non_null(strstr(store_errmsg(fx->st), "quota is 2"));
@@ -889,7 +1177,7 @@ test_import_quota_suspended(void **state)
 
 	/* A list that leaves the suspended person out ends them: it fits. */
 	parse_text(ac, &rows);
-	assert_int_equal(annex_import(fx->st, "q", &rows, today, 0, ACTOR,
+	assert_int_equal(annex_import(fx->st, "q", &rows, today, 0, 0, ACTOR,
 	    NOW, &plan), STORE_OK);
 	assert_int_equal(plan.n_added, 1);
 	assert_int_equal(plan.n_ended, 1);
@@ -910,7 +1198,7 @@ test_import_unknown_partner(void **state)
 
 	parse_ok("annex_v1.csv", &rows);
 	assert_int_equal(annex_import(fx->st, "ghost", &rows, D("2026-06-01"),
-	    0, ACTOR, NOW, &plan), STORE_NOTFOUND);
+	    0, 0, ACTOR, NOW, &plan), STORE_NOTFOUND);
 	assert_non_null(strstr(store_errmsg(fx->st), "ghost"));
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
@@ -936,10 +1224,10 @@ test_import_outside_convention(void **state)
 	    ACTOR, NOW), STORE_OK);
 	parse_ok("annex_v1.csv", &rows);
 	assert_int_equal(annex_import(fx->st, "later", &rows, D("2026-06-01"),
-	    0, ACTOR, NOW, &plan), STORE_OK);
+	    0, 0, ACTOR, NOW, &plan), STORE_OK);
 	annex_plan_free(&plan);
 	assert_int_equal(annex_import(fx->st, "over", &rows, D("2026-06-01"),
-	    0, ACTOR, NOW, &plan), STORE_OK);
+	    0, 0, ACTOR, NOW, &plan), STORE_OK);
 	assert_int_equal(plan.n_added, 4);
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
@@ -961,8 +1249,14 @@ test_import_header_only_ends_everyone(void **state)
 	assert_int_equal(annex_parse(empty, sizeof(empty) - 1, &rows, &err),
 	    0);
 	assert_int_equal(rows.n, 0);
+	/* A truncated export, maybe: not without --force. */
 	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-01"),
-	    0, ACTOR, NOW, &plan), STORE_OK);
+	    0, 0, ACTOR, NOW, &plan), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "ends 3 of its 3 active "
+	    "persons (all of them)"));
+	annex_plan_free(&plan);
+	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-01"),
+	    0, 1, ACTOR, NOW, &plan), STORE_OK);
 	assert_int_equal(plan.n_ended, 3);	/* LEROY had already ended */
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
@@ -1025,7 +1319,7 @@ test_export_then_import_changes_nothing(void **state)
 	if (annex_parse(out.data, out.len, &rows, &err) != 0)
 		fail_msg("export does not parse: %s", buf_str(&err));
 	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-11-24"),
-	    0, ACTOR, NOW, &plan), STORE_OK);
+	    0, 0, ACTOR, NOW, &plan), STORE_OK);
 	assert_int_equal(plan.n_added, 0);
 	assert_int_equal(plan.n_updated, 0);
 	assert_int_equal(plan.n_ended, 0);
@@ -1061,6 +1355,10 @@ main(void)
 		cmocka_unit_test(test_parse_missing_column),
 		cmocka_unit_test(test_parse_column_twice),
 		cmocka_unit_test(test_parse_invalid_utf8),
+		cmocka_unit_test(test_parse_spreadsheet_files),
+		cmocka_unit_test(test_parse_spreadsheet_dates),
+		cmocka_unit_test(test_parse_undecodable),
+		cmocka_unit_test(test_parse_tab_separator),
 		cmocka_unit_test(test_parse_bad_quotes),
 		cmocka_unit_test(test_parse_empty_file),
 		cmocka_unit_test(test_parse_nul_byte),
@@ -1070,6 +1368,8 @@ main(void)
 		T(test_import_same_file_twice_changes_nothing),
 		T(test_import_exhaustive_list),
 		T(test_import_comeback_takes_file_dates),
+		T(test_import_comeback_with_first_date),
+		T(test_import_force_guard),
 		T(test_import_keeps_suspension),
 		T(test_import_dry_run_plan_text),
 		T(test_import_plan_text_add_with_end_and_names),

@@ -511,12 +511,12 @@ test_person_add_quota(void **state)
 	    D("2024-01-01"), D("2025-12-31"), today), STORE_OK);
 	/* Ending on today still counts (the end day is valid) ... */
 	assert_int_equal(store_person_end(fx->st, NULL, "a@x.fr", today,
-	    ACTOR, NOW), STORE_OK);
+	    today, ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_REFUSED);
 	/* ... ending yesterday frees a place. */
 	assert_int_equal(store_person_end(fx->st, NULL, "a@x.fr", today - 1,
-	    ACTOR, NOW), STORE_OK);
+	    today, ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_OK);
 	/* A suspended person still counts (one quota rule, DESIGN.md). */
@@ -564,7 +564,7 @@ test_quota_suspended_counts_on_add(void **state)
 	store_person_list_free(&l);
 	/* Ending the suspended person (yesterday) frees the place. */
 	assert_int_equal(store_person_end(fx->st, "apeai", "b@x.fr",
-	    today - 1, ACTOR, NOW), STORE_OK);
+	    today - 1, today, ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_OK);
 }
@@ -602,9 +602,17 @@ test_quota_resume(void **state)
 	assert_true(p.suspended);
 	store_person_free(&p);
 	assert_int_equal(store_person_end(fx->st, NULL, "a@x.fr", today - 1,
-	    ACTOR, NOW), STORE_OK);
+	    today, ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
 	    ACTOR, NOW), STORE_OK);
+}
+
+/* The person's row: the dates of the latest period. */
+static void
+get_latest(struct store *st, const char *email, struct store_person *p)
+{
+	if (store_person_get(st, NULL, email, p) != STORE_OK)
+		fail_msg("%s: %s", email, store_errmsg(st));
 }
 
 static void
@@ -624,7 +632,7 @@ test_person_end(void **state)
 	    t), STORE_OK);
 
 	assert_int_equal(store_person_end(fx->st, NULL, "ONE@x.fr",
-	    D("2026-03-31"), ACTOR, NOW), STORE_OK);
+	    D("2026-03-31"), t, ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_get(fx->st, NULL, "one@x.fr", &p),
 	    STORE_OK);
 	assert_int_equal(p.end, D("2026-03-31"));
@@ -632,11 +640,11 @@ test_person_end(void **state)
 
 	/* On two partners: the partner must be named. */
 	assert_int_equal(store_person_end(fx->st, NULL, "two@x.fr",
-	    D("2026-03-31"), ACTOR, NOW), STORE_REFUSED);
+	    D("2026-03-31"), t, ACTOR, NOW), STORE_REFUSED);
 	assert_non_null(strstr(store_errmsg(fx->st), "--partner"));
 	assert_non_null(strstr(store_errmsg(fx->st), "apeai, ccas"));
 	assert_int_equal(store_person_end(fx->st, "ccas", "two@x.fr",
-	    D("2026-03-31"), ACTOR, NOW), STORE_OK);
+	    D("2026-03-31"), t, ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_get(fx->st, "apeai", "two@x.fr", &p),
 	    STORE_OK);
 	assert_int_equal(p.end, DATE_NONE);
@@ -647,11 +655,79 @@ test_person_end(void **state)
 	store_person_free(&p);
 
 	assert_int_equal(store_person_end(fx->st, NULL, "ghost@x.fr",
-	    D("2026-03-31"), ACTOR, NOW), STORE_NOTFOUND);
+	    D("2026-03-31"), t, ACTOR, NOW), STORE_NOTFOUND);
 	assert_int_equal(store_person_end(fx->st, "ccas", "one@x.fr",
-	    D("2026-03-31"), ACTOR, NOW), STORE_NOTFOUND);
+	    D("2026-03-31"), t, ACTOR, NOW), STORE_NOTFOUND);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
 	    "WHERE action = 'person.end'"), 2);
+}
+
+/*
+ * person end only shortens the period in force: never reopens an ended
+ * habilitation, extends one, nor ends it before it started.
+ */
+static void
+test_person_end_only_shortens(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person p;
+	int32_t today = D("2026-06-01");
+	long audit;
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, 1);
+	assert_int_equal(add_person(fx->st, "apeai", "gone@x.fr",
+	    D("2025-01-01"), D("2026-03-31"), today), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "here@x.fr",
+	    D("2026-01-01"), D("2026-12-31"), today), STORE_OK);
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+
+	/* Reopening gone@ would let her in past the quota of 1. */
+	assert_int_equal(store_person_end(fx->st, NULL, "gone@x.fr",
+	    D("2030-01-01"), today, ACTOR, NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "ended on 2026-03-31"));
+	assert_non_null(strstr(store_errmsg(fx->st), "gone@x.fr"));
+	/* Nor rewritten: an ended period is history. */
+	assert_int_equal(store_person_end(fx->st, NULL, "gone@x.fr",
+	    D("2026-02-01"), today, ACTOR, NOW), STORE_REFUSED);
+	/* The same end again: nothing to do, nothing written. */
+	assert_int_equal(store_person_end(fx->st, NULL, "gone@x.fr",
+	    D("2026-03-31"), today, ACTOR, NOW), STORE_OK);
+	/* Extending the period in force. */
+	assert_int_equal(store_person_end(fx->st, NULL, "here@x.fr",
+	    D("2027-06-30"), today, ACTOR, NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st),
+	    "2027-06-30 would extend"));
+	/* Before it started. */
+	assert_int_equal(store_person_end(fx->st, NULL, "here@x.fr",
+	    D("2025-12-31"), today, ACTOR, NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "before the habilitation "
+	    "start 2026-01-01"));
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit);
+	get_latest(fx->st, "here@x.fr", &p);
+	assert_int_equal(p.end, D("2026-12-31"));
+	store_person_free(&p);
+
+	/* Shortening, even back-dated, and the start day itself: fine. */
+	assert_int_equal(store_person_end(fx->st, NULL, "here@x.fr",
+	    D("2026-09-30"), today, ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_end(fx->st, NULL, "here@x.fr",
+	    D("2026-01-01"), today, ACTOR, NOW), STORE_OK);
+	get_latest(fx->st, "here@x.fr", &p);
+	assert_int_equal(p.end, D("2026-01-01"));
+	store_person_free(&p);
+	/* Its period follows the person row. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM hab_periods "
+	    "WHERE hab_end = '2026-01-01'"), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit + 2);
+	/* An open one ends on any day from its start. */
+	assert_int_equal(add_person(fx->st, "apeai", "open@x.fr",
+	    D("2026-05-01"), DATE_NONE, today), STORE_OK);
+	assert_int_equal(store_person_end(fx->st, NULL, "open@x.fr",
+	    D("2026-04-30"), today, ACTOR, NOW), STORE_REFUSED);
+	assert_int_equal(store_person_end(fx->st, NULL, "open@x.fr",
+	    D("2040-01-01"), today, ACTOR, NOW), STORE_OK);
 }
 
 static void
@@ -753,6 +829,146 @@ test_person_list_at(void **state)
 }
 
 /* ---- habilitations ---------------------------------------------------- */
+
+/*
+ * A person with two periods (the store's own writes open the second one
+ * through annex import; here the row is set behind its back): each lookup
+ * answers with the period of its day.
+ */
+static void
+two_periods(struct fx *fx)
+{
+	int32_t t = D("2024-01-01");
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "s@x.fr",
+	    D("2024-01-01"), D("2024-12-31"), t), STORE_OK);
+	raw_exec(fx->path, "UPDATE persons SET hab_start = '2027-01-01', "
+	    "hab_end = NULL WHERE email = 's@x.fr';"
+	    "INSERT INTO hab_periods (person_id, hab_start, hab_end, "
+	    "created_at) SELECT id, '2027-01-01', NULL, created_at FROM "
+	    "persons WHERE email = 's@x.fr'");
+}
+
+static void
+test_habilitations_at_periods(void **state)
+{
+	static const struct {
+		const char	*day;
+		const char	*start;	/* the period that answers */
+	} cases[] = {
+		{ "2023-06-01", "2024-01-01" },	/* none yet: the first */
+		{ "2024-01-01", "2024-01-01" },	/* in force */
+		{ "2024-12-31", "2024-01-01" },
+		{ "2025-06-01", "2024-01-01" },	/* between: the ended */
+		{ "2027-01-01", "2027-01-01" },	/* in force */
+		{ "2030-01-01", "2027-01-01" },
+	};
+	struct fx *fx = *state;
+	struct store_habilitations h;
+	size_t i;
+
+	two_periods(fx);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(store_habilitations_at(fx->st, "s@x.fr",
+		    D(cases[i].day), &h), STORE_OK);
+		assert_int_equal(h.n, 1);
+		if (h.v[0].start != D(cases[i].start))
+			fail_msg("%s: wrong period", cases[i].day);
+		store_habilitations_free(&h);
+	}
+	/* No day: the latest. */
+	assert_int_equal(store_habilitations(fx->st, "s@x.fr", &h), STORE_OK);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.v[0].start, D("2027-01-01"));
+	assert_int_equal(h.v[0].end, DATE_NONE);
+	store_habilitations_free(&h);
+}
+
+static void
+test_person_list_at_periods(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person_list l;
+
+	two_periods(fx);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2024-06-01"), &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].start, D("2024-01-01"));
+	assert_int_equal(l.v[0].end, D("2024-12-31"));
+	store_person_list_free(&l);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2025-06-01"), &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 0);
+	store_person_list_free(&l);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2027-06-01"), &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].start, D("2027-01-01"));
+	assert_int_equal(l.v[0].prev_end, D("2024-12-31"));
+	store_person_list_free(&l);
+}
+
+/*
+ * A store written by schema 1 (tests/data/store/schema1.db: made by the
+ * first release's balpctl and balpd: a partner, a person ended at
+ * 2025-12-31 and one from 2026-01-01, one rejected message) opens: each
+ * person's dates become its first period, decisions get the later
+ * columns, nothing else changes, and the audit chain still verifies (the
+ * migrations write no audit row).
+ */
+static void
+test_migration_from_schema_1(void **state)
+{
+	struct fx *fx = *state;
+	struct store_person_list l;
+	struct store_decision_list dl = { NULL, 0 };
+	struct buf err = BUF_INIT;
+	int64_t bad = -1;
+	long audit;
+	FILE *in, *out;
+	int c;
+
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_non_null(in = fopen(BALP_SRCDIR "/tests/data/store/schema1.db",
+	    "rb"));
+	assert_non_null(out = fopen(fx->path, "wb"));
+	while ((c = getc(in)) != EOF)
+		putc(c, out);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(raw_count(fx->path, "PRAGMA user_version"), 1);
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+
+	assert_int_equal(store_open(fx->path, &fx->st, &err), STORE_OK);
+	assert_int_equal(store_schema_version(fx->st), store_schema_latest());
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "hab_periods"), 2);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM hab_periods "
+	    "h JOIN persons p ON p.id = h.person_id WHERE h.hab_start = "
+	    "p.hab_start AND h.hab_end IS p.hab_end"), 2);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2025-06-01"), &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].email, "a@x.fr");
+	store_person_list_free(&l);
+	assert_int_equal(store_decision_list(fx->st, NULL, &dl), STORE_OK);
+	assert_int_equal(dl.n, 1);
+	assert_string_equal(dl.v[0].outcome, "rejected");
+	assert_int_equal(dl.v[0].supersedes, 0);
+	store_decision_list_free(&dl);
+	/* And it is written to as any store. */
+	assert_int_equal(store_person_end(fx->st, NULL, "b@x.fr",
+	    D("2026-06-30"), D("2026-01-01"), ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	buf_free(&err);
+}
 
 static void
 test_habilitations_several_rows(void **state)
@@ -1106,7 +1322,7 @@ fill_some(struct store *st)
 	assert_int_equal(store_decision_record(st, &d, NULL, "balpd", NOW,
 	    NULL), STORE_OK);						/* 3 */
 	assert_int_equal(store_person_end(st, NULL, "a@x.fr",
-	    D("2026-02-01"), ACTOR, NOW), STORE_OK);			/* 4 */
+	    D("2026-02-01"), t, ACTOR, NOW), STORE_OK);		/* 4 */
 	assert_int_equal(store_partner_suspend(st, "apeai", "r", ACTOR, NOW),
 	    STORE_OK);							/* 5 */
 }
@@ -1922,9 +2138,13 @@ main(void)
 		T(test_quota_suspended_counts_on_add),
 		T(test_quota_resume),
 		T(test_person_end),
+		T(test_person_end_only_shortens),
 		T(test_person_suspend_resume),
 		T(test_person_list_at),
 		T(test_habilitations_several_rows),
+		T(test_habilitations_at_periods),
+		T(test_person_list_at_periods),
+		T(test_migration_from_schema_1),
 		T(test_decision_record_find),
 		T(test_decision_nulls),
 		T(test_decision_unique_per_message),

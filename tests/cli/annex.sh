@@ -1,0 +1,156 @@
+#!/bin/sh
+# balpctl annex and person: habilitation periods, what `person end` may do,
+# the --force guard, and the files as Excel and LibreOffice write them
+# (tests/data/annex/excel_*, libreoffice_*: bytes made once, committed).
+. "$SRCDIR/tests/tools/tap.sh"
+B="$SRCDIR/build/balpctl"
+DATA="$SRCDIR/tests/data/annex"
+today=$(date +%Y-%m-%d)
+HDR='nom;prenom;email;fonction;date_habilitation;date_fin'
+
+new_home
+"$B" -c "$CONF" init >/dev/null
+"$B" -c "$CONF" partner add --id apeai --name APEAI --start 2019-01-01 \
+    --max-persons 3 >/dev/null
+ok $? "partner add (quota 3)"
+
+# ---- periods ----------------------------------------------------------------
+v1="$HOME_DIR/v1.csv"
+{
+	echo "$HDR"
+	echo 'MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;'
+	echo 'ROUX;Julien;j.roux@apeai34.fr;Educateur;2025-03-01;31/12/2030'
+	echo 'DURAND;Paul;p.durand@apeai34.fr;CESF;01/02/2025;'
+	echo 'LEROY;Jeanne;j.leroy@apeai34.fr;Secretaire;01/01/2019;31/12/2019'
+} >"$v1"
+"$B" -c "$CONF" annex import --partner apeai "$v1" >/dev/null
+ok $? "import: three in force, LEROY ended in 2019 (history)"
+out=$("$B" -c "$CONF" person list --at 2019-06-01)
+like "$out" "j.leroy@apeai34.fr +Secretaire +2019-01-01 2019-12-31" \
+    "list --at a day of 2019: LEROY, with her period"
+
+# person end may only shorten the period in force.
+err=$("$B" -c "$CONF" person end j.leroy@apeai34.fr --date 2030-01-01 2>&1)
+is $? 1 "person end refuses to reopen an ended habilitation"
+like "$err" "ended on 2019-12-31" "the refusal gives the end"
+is "$(printf '%s\n' "$err" | wc -l)" 1 "in one line"
+out=$("$B" -c "$CONF" person list --at "$today" --partner apeai)
+unlike "$out" "j.leroy" "LEROY stays ended (the quota of 3 is full)"
+err=$("$B" -c "$CONF" person end j.roux@apeai34.fr --date 2031-06-30 2>&1)
+is $? 1 "person end refuses to extend a period"
+like "$err" "2031-06-30 would extend the habilitation, which ends on 2030-12-31" \
+    "the refusal gives both dates"
+err=$("$B" -c "$CONF" person end a.martin@apeai34.fr --date 2024-12-31 2>&1)
+is $? 1 "person end refuses an end before the start"
+like "$err" "before the habilitation start 2025-01-05" "the refusal gives the start"
+"$B" -c "$CONF" person end j.roux@apeai34.fr --date 2030-06-30 >/dev/null
+ok $? "person end shortens the period in force"
+out=$("$B" -c "$CONF" person list --partner apeai)
+like "$out" "j.roux@apeai34.fr .*2030-06-30" "to the day given"
+out=$("$B" -c "$CONF" audit verify 2>&1); ok $? "the audit chain verifies"
+
+# LEROY comes back in 2020: a second period, the first one kept.
+v2="$HOME_DIR/v2.csv"
+printf '%s\n' "$HDR" 'MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;' \
+    'ROUX;Julien;j.roux@apeai34.fr;Educateur;2025-03-01;30/06/2030' \
+    'LEROY;Jeanne;j.leroy@apeai34.fr;Secretaire;01/06/2020;' >"$v2"
+out=$("$B" -c "$CONF" annex import --partner apeai --dry-run "$v2")
+like "$out" "\+ new period j.leroy@apeai34.fr \(LEROY Jeanne, from 2020-06-01; the last one ended 2019-12-31\)" \
+    "the dry run shows the new period"
+"$B" -c "$CONF" annex import --partner apeai "$v2" >/dev/null
+ok $? "re-import (DURAND out, LEROY back)"
+out=$("$B" -c "$CONF" person list --at 2019-06-01)
+like "$out" "j.leroy@apeai34.fr .*2019-01-01 2019-12-31" "list --at a day of the first period"
+out=$("$B" -c "$CONF" person list --at 2020-01-15)
+unlike "$out" "j.leroy" "nobody between the periods"
+out=$("$B" -c "$CONF" person list --at 2020-07-01)
+like "$out" "j.leroy@apeai34.fr .*2020-06-01" "list --at a day of the second period"
+out=$("$B" -c "$CONF" person list --at "$today")
+like "$out" "j.leroy@apeai34.fr" "and today"
+out=$("$B" -c "$CONF" person list --partner apeai)
+like "$out" "p.durand@apeai34.fr .*2025-02-01 $today" \
+    "DURAND, missing from the file, is ended today"
+out=$("$B" -c "$CONF" audit verify 2>&1); ok $? "the audit chain still verifies"
+
+# ---- the --force guard -------------------------------------------------------
+hdr_only="$HOME_DIR/header.csv"
+echo "$HDR" >"$hdr_only"
+err=$("$B" -c "$CONF" annex import --partner apeai "$hdr_only" 2>&1)
+is $? 1 "an annex with its header only is refused"
+like "$err" "ends 3 of its 3 active persons \(all of them\).*--force" \
+    "the refusal says why and names --force"
+out=$("$B" -c "$CONF" person list --at "$today" --partner apeai)
+like "$out" "a.martin" "nothing was ended"
+out=$("$B" -c "$CONF" annex import --partner apeai --dry-run "$hdr_only")
+ok $? "the dry run of it succeeds"
+like "$out" "refused without --force: it ends 3 of the 3 active persons of apeai \(all of them\)" \
+    "and says it would be refused"
+two="$HOME_DIR/two.csv"
+printf '%s\n' "$HDR" 'MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;' >"$two"
+out=$("$B" -c "$CONF" annex import --partner apeai --dry-run "$two")
+like "$out" "ends 2 of the 3 active persons of apeai \(more than half\)" \
+    "more than half is refused too"
+"$B" -c "$CONF" annex import --partner apeai --force "$two" >/dev/null
+ok $? "--force imports it"
+out=$("$B" -c "$CONF" person list --partner apeai)
+like "$out" "j.roux@apeai34.fr .* $today" "and ends them"
+
+# ---- files as spreadsheets write them ----------------------------------------
+"$B" -c "$CONF" partner add --id sheets --name Tableurs >/dev/null
+for f in excel_cp1252.csv:windows-1252 excel_unicode.txt:UTF-16LE \
+    excel_utf8_bom.csv:"UTF-8 with BOM" libreoffice_utf16be.csv:UTF-16BE \
+    libreoffice_utf8.csv:UTF-8; do
+	file=${f%%:*}
+	enc=${f#*:}
+	out=$("$B" -c "$CONF" annex import --partner sheets --dry-run "$DATA/$file")
+	ok $? "$file: read"
+	like "$out" "^encoding: $enc$" "$file: the dry run names $enc"
+	like "$out" "\+ add h.dubois@apeai34.fr \(DUBOIS Hélène, from 2025-03-15\)" \
+	    "$file: accents decoded"
+	like "$out" "\+ add z.coeur@apeai34.fr \(CŒUR Zoé, from 2024-09-01 to 2026-12-31\)" \
+	    "$file: dates read"
+	like "$out" "3 added, 0 updated, 0 ended, 0 unchanged" "$file: three rows"
+done
+"$B" -c "$CONF" annex import --partner sheets "$DATA/excel_cp1252.csv" >/dev/null
+ok $? "import of Excel's windows-1252 file"
+out=$("$B" -c "$CONF" person list --partner sheets)
+like "$out" "Chargée d’accueil" "stored as UTF-8"
+out=$("$B" -c "$CONF" annex import --partner sheets --dry-run "$DATA/excel_unicode.txt")
+like "$out" "0 added, 0 updated, 0 ended, 3 unchanged" \
+    "the same annex as Unicode text changes nothing"
+err=$("$B" -c "$CONF" annex import --partner sheets "$DATA/bad_serial.csv" 2>&1)
+is $? 1 "spreadsheet day numbers are refused"
+like "$err" "line 2: date_habilitation '46027' is a spreadsheet's day number, not a date: format the column as dates" \
+    "with the line and what to do"
+like "$err" "line 4: date_habilitation '05/01/2026 14:30' is not a date" \
+    "a time other than midnight too"
+err=$("$B" -c "$CONF" annex import --partner sheets "$DATA/bad_mixed_utf8.csv" 2>&1)
+is $? 1 "UTF-8 with a Latin-1 line is refused"
+like "$err" "line 3: not valid UTF-8" "naming the line"
+rm -rf "$HOME_DIR"
+
+# ---- decisions read the period of the day of processing ----------------------
+demo_home
+deliver_demo "$HOME_DIR/var/Maildir"
+rib="$HOME_DIR/var/Maildir/new/1763370001.demo01.apeai-rib"
+decide() { "$B" -c "$CONF" test --json --now "$1" "$rib"; }
+first="$HOME_DIR/first.csv"
+sed 's|05/01/2025;$|05/01/2025;30/06/2025|' \
+    "$SRCDIR/tests/data/demo/annexe-apeai.csv" >"$first"
+"$B" -c "$CONF" annex import --partner apeai-ouest-herault "$first" >/dev/null
+ok $? "MARTIN habilitated from 2025-01-05 to 2025-06-30"
+second="$HOME_DIR/second.csv"
+sed 's|05/01/2025;$|01/09/2025;|' \
+    "$SRCDIR/tests/data/demo/annexe-apeai.csv" >"$second"
+out=$("$B" -c "$CONF" annex import --partner apeai-ouest-herault "$second")
+like "$out" "new period a.martin@apeai34.fr" "and again from 2025-09-01"
+like "$(decide 2025-03-02)" '"outcome":"accepted"' "a mail on a day of the first period is accepted"
+like "$(decide 2025-08-01)" '"reasons":\["sender_habilitation_ended"\]' \
+    "between the periods: habilitation ended"
+like "$(decide 2025-10-01)" '"outcome":"accepted"' "on a day of the second period: accepted"
+"$B" -c "$CONF" person end a.martin@apeai34.fr --date 2030-01-01 >/dev/null 2>&1
+is $? 0 "person end shortens the open second period"
+like "$(decide 2030-01-02)" '"reasons":\["sender_habilitation_ended"\]' \
+    "ended after its last day"
+rm -rf "$HOME_DIR"
+done_testing
