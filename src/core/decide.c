@@ -121,25 +121,27 @@ judge_sender(const struct annex_view *annex, int32_t today,
 	return best_why;
 }
 
+/* Every NIR-shaped number of the Subject adds what is wrong with it. */
 static reason_set
 judge_nir(const char *subject, char nir[NIR_LEN + 1])
 {
+	struct nir_scan sc;
+	reason_set why = 0;
+
 	nir[0] = '\0';
 	if (subject == NULL)
 		return REASON_BIT(REASON_NIR_MISSING);
-	switch (nir_find(subject, strlen(subject), nir)) {
-	case NIR_FOUND:
-		return 0;
-	case NIR_MISSING:
+	nir_scan(subject, strlen(subject), &sc);
+	if (!sc.seen)
 		return REASON_BIT(REASON_NIR_MISSING);
-	case NIR_KEY_MISSING:
-		return REASON_BIT(REASON_NIR_KEY_MISSING);
-	case NIR_INVALID:
-		return REASON_BIT(REASON_NIR_INVALID);
-	case NIR_AMBIGUOUS:
-		return REASON_BIT(REASON_NIR_AMBIGUOUS);
-	}
-	return REASON_BIT(REASON_NIR_INVALID);
+	if (sc.key_missing)
+		why |= REASON_BIT(REASON_NIR_KEY_MISSING);
+	if (sc.invalid)
+		why |= REASON_BIT(REASON_NIR_INVALID);
+	if (sc.ambiguous)
+		why |= REASON_BIT(REASON_NIR_AMBIGUOUS);
+	memcpy(nir, sc.nir, NIR_LEN + 1);
+	return why;
 }
 
 static reason_set
