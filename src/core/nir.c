@@ -505,9 +505,29 @@ copy_upper(char *c, size_t at, const char *t, size_t n)
 }
 
 /*
+ * Characters of the longest window from the chunk at t[q] (of n
+ * characters) cut only on the standard boundaries, up to ITEM_MAX + 1.
+ */
+static size_t
+aligned_reach(const char *t, size_t len, size_t q, size_t n)
+{
+	size_t cum = n, s, nln;
+
+	while (cum <= ITEM_MAX && boundary_ok(cum) &&
+	    (s = sep_after(t, len, q + n)) != 0) {
+		q += n + s;
+		nln = chunk_len(t, len, q, ITEM_MAX + 1);
+		cum += nln;
+		n = nln;
+	}
+	return cum;
+}
+
+/*
  * 1 if t[end...] starts a key attempt after 13 characters: a 1-2
  * character chunk, unless it is a date's day ("1850578006084 12/09/2026":
- * a 2-digit chunk followed by a lone '/').
+ * a 2-digit chunk followed by a lone '/') or the first group of the next
+ * NIR-shaped number ("1850578006084 - 2 87 06 34 172 058 74").
  */
 static int
 key_follows(const char *t, size_t len, size_t end)
@@ -518,6 +538,8 @@ key_follows(const char *t, size_t len, size_t end)
 		return 0;
 	q = end + s;
 	n = chunk_len(t, len, q, 3);
+	if (n == 1 && aligned_reach(t, len, q, n) >= NIR_BODY)
+		return 0;
 	return n < 3 && !(q + n < len && t[q + n] == '/' &&
 	    sep_after(t, len, q + n) == 1);
 }
@@ -614,8 +636,12 @@ shaped_from(const char *t, size_t len, size_t p, size_t n, int need_aligned,
 	char nir[NIR_LEN + 1];
 	size_t cum = n, q = p, ln = n, s, nq, nln, e;
 
-	/* Longer numbers are accounts and references, not a NIR typo. */
-	if (n > ITEM_MAX)
+	/*
+	 * Longer numbers are accounts and references, not a NIR typo; one
+	 * after '+' or starting 00 is an international phone number.
+	 */
+	if (n > ITEM_MAX || (p > 0 && t[p - 1] == '+') ||
+	    (n >= 2 && t[p] == '0' && t[p + 1] == '0'))
 		return ITEM_NONE;
 	memset(c, 0, ITEM_MAX + 1);
 	copy_upper(c, 0, t + p, n);
@@ -774,10 +800,18 @@ segment_close(struct segment *sg, struct scan *sc)
 	int item = 0;
 
 	if (sg->total >= NIR_BODY && sg->total <= ITEM_MAX &&
-	    sg->ngroups <= GROUP_MAX && shape_ok_as_meant(sg->c) &&
-	    !segment_is_other(sg)) {
-		record(sc, ITEM_INVALID, sg->c, sg->total);
-		item = 1;
+	    sg->ngroups <= GROUP_MAX && !segment_is_other(sg)) {
+		/*
+		 * A NIR grouped oddly beside an aligned one ("1850 578 006
+		 * 084 91"): valid, so the Subject is ambiguous, not wrong.
+		 */
+		if (sg->total == NIR_LEN && full_ok(sg->c)) {
+			record(sc, ITEM_VALID, sg->c, NIR_LEN);
+			item = 1;
+		} else if (shape_ok_as_meant(sg->c)) {
+			record(sc, ITEM_INVALID, sg->c, sg->total);
+			item = 1;
+		}
 	}
 	memset(sg, 0, sizeof(*sg));
 	return item;

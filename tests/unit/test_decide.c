@@ -188,6 +188,25 @@ static const struct dcase cases[] = {
 	{ "nir_two_different", "RIB DUPONT Jean " NIR_OK " et 2870634172058 "
 	  "73", NULL, NULL, PDF, .outcome = "rejected", .type = "rib",
 	  .reasons = "nir_ambiguous", .partner = P },
+	/* Every NIR-shaped number is checked; reasons add up. */
+	{ "nir_letter_o_is_invalid_not_missing", "RIB DUPONT Jean "
+	  "1 85 O5 78 006 084 91", NULL, NULL, PDF, .outcome = "rejected",
+	  .type = "rib", .reasons = "nir_invalid", .partner = P },
+	{ "nir_valid_and_wrong_key", "RIB DUPONT Jean " NIR_OK " / "
+	  "2 87 06 34 172 058 74", NULL, NULL, PDF, .outcome = "rejected",
+	  .type = "rib", .reasons = "nir_invalid,nir_ambiguous", .partner = P },
+	{ "nir_valid_and_thirteen", "RIB DUPONT Jean " NIR_OK " / "
+	  "2870634172058", NULL, NULL, PDF, .outcome = "rejected",
+	  .type = "rib", .reasons = "nir_key_missing,nir_ambiguous",
+	  .partner = P },
+	{ "nir_three_wrong_ways", "RIB DUPONT Jean 1850578006084 - "
+	  "2 87 06 34 172 058 74 - 185057800608491", NULL, NULL, PDF,
+	  .outcome = "rejected", .type = "rib",
+	  .reasons = "nir_key_missing,nir_invalid,nir_ambiguous", .partner = P },
+	{ "nir_beside_siret_iban_phone", "RIB DUPONT Jean " NIR_OK
+	  " SIRET 123 456 789 00012 IBAN FR76 3000 6000 0112 3456 7890 189 "
+	  "tel 06 12 34 56 78", NULL, NULL, PDF, .outcome = "accepted",
+	  .type = "rib", .reasons = "", .partner = P },
 	{ "nir_same_twice_is_fine", "RIB DUPONT Jean " NIR_OK " ("
 	  "185057800608491)", NULL, NULL, PDF, .outcome = "accepted",
 	  .type = "rib", .reasons = "", .partner = P },

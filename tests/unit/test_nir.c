@@ -411,6 +411,10 @@ test_find_every_number(void **state)
 		/* valid + invalid 13 + wrong key: every reason */
 		{ "185057800608491 2870634172058 287063417205874",
 		  W_KEY | W_INV | W_AMB, NULL },
+		/* a 13 then another number: its first group is no key */
+		{ "1850578006084 - 2 87 06 34 172 058 74 - 185057800608491",
+		  W_KEY | W_INV | W_AMB, NULL },
+		{ "1850578006084 1 85 05 78 006 084 91", W_FOUND | W_KEY, N1 },
 		/* two wrong ones, different: both reasons */
 		{ "185057800608492 2870634172058", W_KEY | W_INV | W_AMB,
 		  NULL },
@@ -508,6 +512,13 @@ test_find_beside_other_numbers(void **state)
 		{ "RIB 30006 00001 12345678901 89 185057800608491", W_FOUND,
 		  N1 },
 		{ "RIB 30006000011234567890189 185057800608491", W_FOUND, N1 },
+		{ "185057800608491 +33612345678901", W_FOUND, N1 },
+		{ "185057800608491 0033612345678", W_FOUND, N1 },
+		/* an odd grouping beside an aligned NIR is a second NIR */
+		{ "1850 578 006 084 91 / 2870634172058 73", W_AMB, NULL },
+		{ "1850 578 006 084 91 / 1850578006084 91", W_FOUND, N1 },
+		{ "2870634172058 73 / 1850 578 006 084 92", W_INV | W_AMB,
+		  NULL },
 		/* alone, none of them is a NIR */
 		{ "SIRET 123 456 789 00012", W_MISSING, NULL },
 		{ "FR76 3000 6000 0112 3456 7890 189", W_MISSING, NULL },
