@@ -470,12 +470,11 @@ labelled_key(const char *t, size_t len, size_t end, char key[2])
 #define ITEM_MAX	16	/* characters of a NIR-shaped number, at most */
 #define GROUP_MAX	(ITEM_MAX + 1)
 
-enum item_kind {
-	ITEM_NONE,
-	ITEM_VALID,
-	ITEM_INVALID,
-	ITEM_KEY_MISSING,
-};
+/* What an item is, as flags: a keyless 13 with an O is both wrongs. */
+#define ITEM_NONE		0
+#define ITEM_VALID		0x01
+#define ITEM_INVALID		0x02
+#define ITEM_KEY_MISSING	0x04
 
 /* What the scan keeps besides its caller's struct nir_scan. */
 struct scan {
@@ -623,13 +622,27 @@ shape_ok_as_meant(const char *c)
 }
 
 /*
+ * What 13 characters without key are: a NIR without its key when their
+ * shape is right once an O is read as the zero it stands for (and also
+ * invalid when there is such an O: the partner has both to fix); merely
+ * invalid when the shape is wrong anyway ("0850578006084").
+ */
+static int
+keyless(const char *c)
+{
+	if (!shape_ok_as_meant(c))
+		return ITEM_INVALID;
+	return ITEM_KEY_MISSING | (shape_ok(c) ? 0 : ITEM_INVALID);
+}
+
+/*
  * The NIR-shaped number, not valid, that starts with the chunk t[p..p+n)
  * along the standard grouping, if any: its kind, its characters in c
  * (*clen of them) and *end past its last chunk.  It stops before a chunk
  * that starts a valid NIR, so a number typed beside a NIR is not glued
  * to it.
  */
-static enum item_kind
+static int
 shaped_from(const char *t, size_t len, size_t p, size_t n, int need_aligned,
     char c[ITEM_MAX + 1], size_t *clen, size_t *end)
 {
@@ -654,8 +667,7 @@ shaped_from(const char *t, size_t len, size_t p, size_t n, int need_aligned,
 				return ITEM_INVALID;
 			}
 			if (!key_follows(t, len, q + ln))
-				return shape_ok(c) ? ITEM_KEY_MISSING :
-				    ITEM_INVALID;
+				return keyless(c);
 		}
 		if ((s = sep_after(t, len, q + ln)) == 0 || !boundary_ok(cum))
 			break;
@@ -674,7 +686,7 @@ shaped_from(const char *t, size_t len, size_t p, size_t n, int need_aligned,
 	if (cum < NIR_BODY)
 		return ITEM_NONE;
 	if (cum == NIR_BODY)
-		return shape_ok(c) ? ITEM_KEY_MISSING : ITEM_INVALID;
+		return keyless(c);
 	if (cum == NIR_LEN)
 		return ITEM_INVALID;
 	/* 14 or 16: a NIR typed one too short or long, or something else. */
@@ -696,7 +708,7 @@ same_number(const char *a, size_t an, const char *b, size_t bn)
 }
 
 static void
-record(struct scan *sc, enum item_kind kind, const char *c, size_t n)
+record(struct scan *sc, int kind, const char *c, size_t n)
 {
 	struct nir_scan *o = sc->out;
 	char v[ITEM_MAX + 1];
@@ -710,24 +722,18 @@ record(struct scan *sc, enum item_kind kind, const char *c, size_t n)
 	if (kind == ITEM_NONE)
 		return;
 	o->seen = 1;
-	switch (kind) {
-	case ITEM_VALID:
+	if (kind & ITEM_VALID) {
 		if (o->found == 0) {
 			memcpy(o->nir, c, NIR_LEN);
 			o->nir[NIR_LEN] = '\0';
 			o->found = 1;
 		} else if (memcmp(o->nir, c, NIR_LEN) != 0)
 			o->found = 2;
-		break;
-	case ITEM_INVALID:
-		o->invalid = 1;
-		break;
-	case ITEM_KEY_MISSING:
-		o->key_missing = 1;
-		break;
-	case ITEM_NONE:
-		break;
 	}
+	if (kind & ITEM_INVALID)
+		o->invalid = 1;
+	if (kind & ITEM_KEY_MISSING)
+		o->key_missing = 1;
 	if (sc->rep_len == 0) {
 		memcpy(sc->rep, v, n + 1);
 		sc->rep_len = n;
@@ -809,7 +815,8 @@ segment_close(struct segment *sg, struct scan *sc)
 			record(sc, ITEM_VALID, sg->c, NIR_LEN);
 			item = 1;
 		} else if (shape_ok_as_meant(sg->c)) {
-			record(sc, ITEM_INVALID, sg->c, sg->total);
+			record(sc, sg->total == NIR_BODY ? keyless(sg->c) :
+			    ITEM_INVALID, sg->c, sg->total);
 			item = 1;
 		}
 	}
@@ -824,8 +831,7 @@ scan_run(const char *t, size_t len, size_t p, int glued, struct scan *sc)
 	struct segment sg;
 	char c[ITEM_MAX + 1], run[ITEM_MAX + 1];
 	size_t n, s, end, clen, covered = p, runlen = 0;
-	enum item_kind kind;
-	int prefixed, items = 0;
+	int kind, prefixed, items = 0;
 
 	prefixed = glued || preceded_by_prefix(t, p);
 	memset(&sg, 0, sizeof(sg));

@@ -443,7 +443,11 @@ test_find_letter_o(void **state)
 		{ "O85057800608491", W_INV, NULL },
 		/* lower case */
 		{ "1 85 o5 78 oo6 o84 91", W_INV, NULL },
-		{ "185o578006084", W_INV, NULL },
+		/* 13 characters with an O: both to fix */
+		{ "185o578006084", W_KEY | W_INV, NULL },
+		{ "1 85 O5 78 006 084", W_KEY | W_INV, NULL },
+		/* a wrong shape anyway is no keyless NIR */
+		{ "O850578006084", W_INV, NULL },
 		/* beside the same NIR written right: one number, invalid */
 		{ "185057800608491 (1 85 O5 78 OO6 O84 91)", W_FOUND | W_INV,
 		  N1 },
@@ -514,6 +518,8 @@ test_find_beside_other_numbers(void **state)
 		{ "RIB 30006000011234567890189 185057800608491", W_FOUND, N1 },
 		{ "185057800608491 +33612345678901", W_FOUND, N1 },
 		{ "185057800608491 0033612345678", W_FOUND, N1 },
+		/* an odd grouping of 13 is a NIR without key */
+		{ "1850 578 006 084", W_KEY, NULL },
 		/* an odd grouping beside an aligned NIR is a second NIR */
 		{ "1850 578 006 084 91 / 2870634172058 73", W_AMB, NULL },
 		{ "1850 578 006 084 91 / 1850578006084 91", W_FOUND, N1 },
