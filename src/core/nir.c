@@ -461,11 +461,13 @@ labelled_key(const char *t, size_t len, size_t end, char key[2])
 
 /*
  * Items.  A NIR-shaped number is one of: a valid NIR; an aligned window
- * of 13 characters not followed by a key attempt (key missing if well
- * shaped, else invalid); an aligned window of 14 to 16 characters that
- * is not valid; a "segment" (chunks of a run that belong to no item) of
- * 13 to 16 characters that reads as a NIR shape and as nothing else; the
- * number right after a NIR prefix word when its run held no other item.
+ * of 13 characters not followed by a key attempt (see keyless()); an
+ * aligned window of 14 to 16 characters that is not valid (14 and 16
+ * only when shaped like a NIR and not a SIRET); a "segment" (chunks of a
+ * run that belong to no item) of 13 to 16 characters that reads as a NIR
+ * shape and as nothing else (a date, a SIRET, an IBAN); the number right
+ * after a NIR prefix word when its run held no other item ("NIR : 12345").
+ * Numbers of more than 16 characters are accounts and references.
  */
 #define ITEM_MAX	16	/* characters of a NIR-shaped number, at most */
 #define GROUP_MAX	(ITEM_MAX + 1)
