@@ -18,14 +18,6 @@
 
 #define NIR_LEN	15
 
-enum nir_status {
-	NIR_FOUND,		/* exactly one valid NIR (maybe written twice) */
-	NIR_MISSING,		/* nothing that looks like a NIR */
-	NIR_KEY_MISSING,	/* a well-shaped 13-character NIR without key */
-	NIR_INVALID,		/* something NIR-like with a wrong shape or key */
-	NIR_AMBIGUOUS,		/* two different valid NIRs */
-};
-
 /*
  * The 2-digit key of a 13-character NIR (digits, 2A/2B upper or lower
  * case), or -1 if s is not 13 characters of a valid shape.
@@ -45,14 +37,30 @@ int	 nir_valid(const char *s15);
 int	 nir_shape_valid(const char *s13);
 
 /*
- * Looks for NIRs in text[0..len) (any bytes, NULs included; never reads
- * past len; linear time; allocates nothing, cannot fail).  On NIR_FOUND,
- * out holds the 15 characters, upper case, NUL-terminated; otherwise out
- * is "".  The first that applies: AMBIGUOUS, FOUND, KEY_MISSING, INVALID,
- * MISSING.  A valid NIR beside a date or a phone number is FOUND; a date,
- * phone number or postcode alone is MISSING; a number right after "NIR",
- * "NSS", "N° SS", "sécu"... that is no valid NIR is INVALID.
+ * What nir_scan() saw in a Subject.  Several flags may be set together;
+ * nothing set (seen == 0) means there is no NIR at all.
  */
-enum nir_status nir_find(const char *text, size_t len, char out[NIR_LEN + 1]);
+struct nir_scan {
+	/* The valid NIR, upper case, if it is the only number: else "". */
+	char	 nir[NIR_LEN + 1];
+	int	 found;		/* distinct valid NIRs, capped at 2 */
+	int	 seen;		/* something NIR-shaped, valid or not */
+	int	 invalid;	/* one of wrong shape or key (a letter O too) */
+	int	 key_missing;	/* one of 13 characters without its key */
+	int	 ambiguous;	/* two different NIR-shaped numbers */
+};
+
+/*
+ * Checks every NIR-shaped number in text[0..len) (any bytes, NULs
+ * included; never reads past len; linear time; allocates nothing, cannot
+ * fail) and fills *out.  The same NIR written twice, in any two writings,
+ * or once with and once without its key, is one number.  A valid NIR
+ * beside a date, a phone number, a postcode, a SIRET or an IBAN is found
+ * alone; those alone are nothing; a number right after "NIR", "NSS",
+ * "N° SS", "sécu"... that is no NIR is invalid.  out->nir holds the NIR
+ * only when it is the one valid number and nothing else makes the
+ * Subject ambiguous.
+ */
+void	 nir_scan(const char *text, size_t len, struct nir_scan *out);
 
 #endif

@@ -71,77 +71,117 @@ in_force(int32_t start, int32_t end, int32_t today)
 	    (end == DATE_NONE || today <= end);
 }
 
-/*
- * Ranks an annex entry: 0 person and partner in force, 1 person in force
- * but not the partner, 2 not yet habilitated, 3 ended or suspended.  The
- * best-ranked entry speaks for the sender (a person may be listed by two
- * partners, or twice over time).
- */
+/* The partner's convention is in force on the day and not suspended. */
 static int
-entry_rank(const struct habilitation *h, int32_t today, reason_set *why)
+partner_in_force(const struct habilitation *h, int32_t today)
 {
-	int person_ok, partner_ok, rank;
-
-	*why = 0;
-	person_ok = !h->person_suspended && h->start != DATE_NONE &&
-	    h->start <= today && (h->end == DATE_NONE ||
-	    (today <= h->end && h->start <= h->end));
-	partner_ok = !h->partner_suspended &&
+	return !h->partner_suspended &&
 	    in_force(h->convention_start, h->convention_end, today);
-	if (person_ok)
-		rank = partner_ok ? 0 : 1;
-	else if (!h->person_suspended && h->start != DATE_NONE &&
-	    h->start > today && (h->end == DATE_NONE || h->end >= h->start)) {
-		rank = 2;
-		*why |= REASON_BIT(REASON_SENDER_NOT_YET_HABILITATED);
-	} else {
-		rank = 3;
-		*why |= REASON_BIT(REASON_SENDER_HABILITATION_ENDED);
-	}
-	if (!partner_ok)
-		*why |= REASON_BIT(REASON_PARTNER_INACTIVE);
-	return rank;
 }
 
+/* What one annex entry says against the sender on the day (0: nothing). */
+static reason_set
+entry_reasons(const struct habilitation *h, int32_t today)
+{
+	reason_set why = 0;
+
+	if (h->person_suspended || h->start == DATE_NONE ||
+	    (h->end != DATE_NONE && h->end < h->start))
+		why |= REASON_BIT(REASON_SENDER_HABILITATION_ENDED);
+	else if (h->start > today)
+		why |= REASON_BIT(REASON_SENDER_NOT_YET_HABILITATED);
+	else if (h->end != DATE_NONE && today > h->end)
+		why |= REASON_BIT(REASON_SENDER_HABILITATION_ENDED);
+	if (!partner_in_force(h, today))
+		why |= REASON_BIT(REASON_PARTNER_INACTIVE);
+	return why;
+}
+
+/*
+ * DESIGN's order among the listings of one address: 0 it lets the mail
+ * through (habilitated on the day, partner in force), 1 its partner's
+ * convention is in force, 2 neither.  Lower speaks for the sender.
+ */
+static int
+entry_rank(const struct habilitation *h, int32_t today)
+{
+	reason_set why = entry_reasons(h, today);
+
+	if (why == 0)
+		return 0;
+	return (why & REASON_BIT(REASON_PARTNER_INACTIVE)) ? 2 : 1;
+}
+
+/*
+ * 1 if a started more recently than b: the person's habilitation start,
+ * then the convention's start, then the smaller partner id, so that the
+ * choice never depends on the order the store lists entries in.
+ * DATE_NONE is INT32_MIN: an open start is the oldest.
+ */
+static int
+entry_newer(const struct habilitation *a, const struct habilitation *b)
+{
+	int c;
+
+	if (a->start != b->start)
+		return a->start > b->start;
+	if (a->convention_start != b->convention_start)
+		return a->convention_start > b->convention_start;
+	c = strcmp(a->partner_id != NULL ? a->partner_id : "",
+	    b->partner_id != NULL ? b->partner_id : "");
+	return c < 0;
+}
+
+/*
+ * The listing that speaks for the sender (a person may be listed by two
+ * partners, or twice over time): the decision, its record and its notice
+ * name its partner, and only its reasons count.
+ */
 static reason_set
 judge_sender(const struct annex_view *annex, int32_t today,
     const char **partner_id)
 {
-	reason_set best_why = REASON_BIT(REASON_SENDER_UNKNOWN), why;
-	int best = 99, rank;
+	const struct habilitation *best = NULL, *h;
+	int best_rank = 3, rank;
 	size_t i;
 
 	*partner_id = NULL;
 	for (i = 0; annex != NULL && i < annex->n; i++) {
-		rank = entry_rank(&annex->v[i], today, &why);
-		if (rank < best) {
-			best = rank;
-			best_why = why;
-			*partner_id = annex->v[i].partner_id;
+		h = &annex->v[i];
+		rank = entry_rank(h, today);
+		if (best == NULL || rank < best_rank ||
+		    (rank == best_rank && entry_newer(h, best))) {
+			best = h;
+			best_rank = rank;
 		}
 	}
-	return best_why;
+	if (best == NULL)
+		return REASON_BIT(REASON_SENDER_UNKNOWN);
+	*partner_id = best->partner_id;
+	return entry_reasons(best, today);
 }
 
+/* Every NIR-shaped number of the Subject adds what is wrong with it. */
 static reason_set
 judge_nir(const char *subject, char nir[NIR_LEN + 1])
 {
+	struct nir_scan sc;
+	reason_set why = 0;
+
 	nir[0] = '\0';
 	if (subject == NULL)
 		return REASON_BIT(REASON_NIR_MISSING);
-	switch (nir_find(subject, strlen(subject), nir)) {
-	case NIR_FOUND:
-		return 0;
-	case NIR_MISSING:
+	nir_scan(subject, strlen(subject), &sc);
+	if (!sc.seen)
 		return REASON_BIT(REASON_NIR_MISSING);
-	case NIR_KEY_MISSING:
-		return REASON_BIT(REASON_NIR_KEY_MISSING);
-	case NIR_INVALID:
-		return REASON_BIT(REASON_NIR_INVALID);
-	case NIR_AMBIGUOUS:
-		return REASON_BIT(REASON_NIR_AMBIGUOUS);
-	}
-	return REASON_BIT(REASON_NIR_INVALID);
+	if (sc.key_missing)
+		why |= REASON_BIT(REASON_NIR_KEY_MISSING);
+	if (sc.invalid)
+		why |= REASON_BIT(REASON_NIR_INVALID);
+	if (sc.ambiguous)
+		why |= REASON_BIT(REASON_NIR_AMBIGUOUS);
+	memcpy(nir, sc.nir, NIR_LEN + 1);
+	return why;
 }
 
 static reason_set

@@ -1380,21 +1380,24 @@ unelide(const struct walk *w, const struct mailmime_data *d,
 	out->dt_data.dt_text.dt_length = n + inside;
 }
 
-static void
-take_first_text(struct walk *w)
+/*
+ * The text of one own text part, decoded, in UTF-8, HTML read as text,
+ * cleaned and cut at max_text: a malloc'd string the caller owns, or NULL
+ * (the part has no text body, or memory ran out: then w->nomem is set).
+ */
+static char *
+part_text(struct walk *w, struct mailmime *m, int is_html)
 {
-	struct mailmime *m = w->plain != NULL ? w->plain : w->html;
 	struct mailmime_data *d, whole;
 	const char *cs;
 	char *dec, *u, *t, *c;
 	size_t declen = 0, cap, max = w->lim->max_text;
-	int is_html = w->plain == NULL;
 
 	if (m == NULL || m->mm_content_type == NULL ||
 	    (d = m->mm_body) == NULL ||
 	    d->dt_type != MAILMIME_DATA_TEXT ||
 	    d->dt_data.dt_text.dt_data == NULL)
-		return;
+		return NULL;
 	/*
 	 * Decode and convert no more than can yield max bytes: 4 input
 	 * bytes give at least one output byte in any charset; HTML markup
@@ -1405,30 +1408,83 @@ take_first_text(struct walk *w)
 	unelide(w, d, &whole);
 	if ((dec = decode_body(&whole, cap > SIZE_MAX / 4 ? SIZE_MAX : cap * 3 +
 	    1024, &declen, &w->nomem)) == NULL)
-		return;
+		return NULL;
 	cs = mailmime_content_param_get(m->mm_content_type, "charset");
 	u = to_utf8(dec, declen < cap ? declen : cap, cs);
 	free(dec);
 	if (u == NULL) {
 		w->nomem = 1;
-		return;
+		return NULL;
 	}
 	if (is_html) {
 		t = html_to_text(u, strlen(u));
 		free(u);
 		if ((u = t) == NULL) {
 			w->nomem = 1;
-			return;
+			return NULL;
 		}
 	}
 	c = clean_body(u, strlen(u));
 	free(u);
 	if (c == NULL) {
 		w->nomem = 1;
-		return;
+		return NULL;
 	}
 	utf8_truncate(c, max);
-	w->out->first_text = c;
+	return c;
+}
+
+/*
+ * 1 if the cleaned text holds nothing but white space: blanks, line
+ * ends, and the no-break, thin, zero-width spaces and BOM that editors
+ * leave in an "empty" part.
+ */
+static int
+text_blank(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u != '\0') {
+		if (*u == ' ' || *u == '\t' || *u == '\n')
+			u++;
+		else if (u[0] == 0xC2 && u[1] == 0xA0)
+			u += 2;
+		else if (u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0x89 ||
+		    u[2] == 0x8B || u[2] == 0xAF))
+			u += 3;
+		else if (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+			u += 3;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The message's own text for the type and the dates: its first own
+ * text/plain part; when that is missing, empty or only white space, its
+ * first own text/html part read as text (DESIGN "Decision": webmails and
+ * mobile clients send an empty text part beside the HTML that says it
+ * all).  Ownership: w->out->first_text, freed with the facts.
+ */
+static void
+take_first_text(struct walk *w)
+{
+	char *t = NULL, *h;
+
+	if (w->plain != NULL && (t = part_text(w, w->plain, 0)) == NULL &&
+	    w->nomem)
+		return;
+	if ((t == NULL || text_blank(t)) && w->html != NULL) {
+		if ((h = part_text(w, w->html, 1)) != NULL) {
+			free(t);
+			t = h;
+		} else if (w->nomem) {
+			free(t);
+			return;
+		}
+	}
+	w->out->first_text = t;
 }
 
 /* ------------------------------------------------------------------ */

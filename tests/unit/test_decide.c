@@ -188,6 +188,25 @@ static const struct dcase cases[] = {
 	{ "nir_two_different", "RIB DUPONT Jean " NIR_OK " et 2870634172058 "
 	  "73", NULL, NULL, PDF, .outcome = "rejected", .type = "rib",
 	  .reasons = "nir_ambiguous", .partner = P },
+	/* Every NIR-shaped number is checked; reasons add up. */
+	{ "nir_letter_o_is_invalid_not_missing", "RIB DUPONT Jean "
+	  "1 85 O5 78 006 084 91", NULL, NULL, PDF, .outcome = "rejected",
+	  .type = "rib", .reasons = "nir_invalid", .partner = P },
+	{ "nir_valid_and_wrong_key", "RIB DUPONT Jean " NIR_OK " / "
+	  "2 87 06 34 172 058 74", NULL, NULL, PDF, .outcome = "rejected",
+	  .type = "rib", .reasons = "nir_invalid,nir_ambiguous", .partner = P },
+	{ "nir_valid_and_thirteen", "RIB DUPONT Jean " NIR_OK " / "
+	  "2870634172058", NULL, NULL, PDF, .outcome = "rejected",
+	  .type = "rib", .reasons = "nir_key_missing,nir_ambiguous",
+	  .partner = P },
+	{ "nir_three_wrong_ways", "RIB DUPONT Jean 1850578006084 - "
+	  "2 87 06 34 172 058 74 - 185057800608491", NULL, NULL, PDF,
+	  .outcome = "rejected", .type = "rib",
+	  .reasons = "nir_key_missing,nir_invalid,nir_ambiguous", .partner = P },
+	{ "nir_beside_siret_iban_phone", "RIB DUPONT Jean " NIR_OK
+	  " SIRET 123 456 789 00012 IBAN FR76 3000 6000 0112 3456 7890 189 "
+	  "tel 06 12 34 56 78", NULL, NULL, PDF, .outcome = "accepted",
+	  .type = "rib", .reasons = "", .partner = P },
 	{ "nir_same_twice_is_fine", "RIB DUPONT Jean " NIR_OK " ("
 	  "185057800608491)", NULL, NULL, PDF, .outcome = "accepted",
 	  .type = "rib", .reasons = "", .partner = P },
@@ -477,12 +496,18 @@ test_case(void **state)
 		assert_string_equal(d.queue, "BALP/Quarantaine");
 	assert_int_equal(d.notify, d.outcome == OUTCOME_REJECTED &&
 	    !(d.reasons & REASON_BIT(REASON_AUTO_REPLY)));
-	/* The NIR is kept (for its pseudonym) exactly when one was found. */
+	/*
+	 * The NIR is kept (for its pseudonym) when exactly one valid NIR was
+	 * found and nothing makes the beneficiary ambiguous; beside it a
+	 * wrong or keyless writing of the same number may still be rejected.
+	 */
 	if (d.reasons & (REASON_BIT(REASON_NIR_MISSING) |
-	    REASON_BIT(REASON_NIR_INVALID) | REASON_BIT(REASON_NIR_KEY_MISSING) |
 	    REASON_BIT(REASON_NIR_AMBIGUOUS) | REASON_BIT(REASON_MALFORMED)))
 		assert_string_equal(d.nir, "");
-	else
+	else if (!(d.reasons & (REASON_BIT(REASON_NIR_INVALID) |
+	    REASON_BIT(REASON_NIR_KEY_MISSING))))
+		assert_int_equal(strlen(d.nir), 15);
+	else if (d.nir[0] != '\0')
 		assert_int_equal(strlen(d.nir), 15);
 	facts_free(&f);
 }
@@ -525,6 +550,227 @@ teardown(void **state)
 	return 0;
 }
 
+/*
+ * A sender listed at several partners (DESIGN "Decision"): the listing
+ * that lets the mail through if one does; else one at a partner whose
+ * convention is in force; else the most recently started (the person's
+ * habilitation start, then the convention's, then the smaller partner
+ * id).  Every pair of states, in both orders: the decision names the
+ * winning listing's partner and carries only its reasons.
+ */
+enum listing {
+	L_OK,			/* habilitated since 2025-03-01, in force */
+	L_NOT_YET,		/* starts next week */
+	L_ENDED,		/* 2024-06-01 to 2026-10-31 */
+	L_SUSPENDED,		/* since 2025-09-01, suspended by the Caf */
+	L_CONV_ENDED,		/* since 2025-01-01, convention ended yesterday */
+	L_CONV_SUSPENDED,	/* since 2025-06-01, partner suspended */
+	L_CONV_FUTURE,		/* since 2026-01-01, convention starts tomorrow */
+	L_ALL_ENDED,		/* 2024-01-15 to 2026-03-31, convention too */
+	L_COUNT,
+};
+
+/* What each listing says when it is the one that speaks. */
+static const char *const listing_reasons[L_COUNT] = {
+	[L_OK] = "",
+	[L_NOT_YET] = "sender_not_yet_habilitated",
+	[L_ENDED] = "sender_habilitation_ended",
+	[L_SUSPENDED] = "sender_habilitation_ended",
+	[L_CONV_ENDED] = "partner_inactive",
+	[L_CONV_SUSPENDED] = "partner_inactive",
+	[L_CONV_FUTURE] = "partner_inactive",
+	[L_ALL_ENDED] = "sender_habilitation_ended,partner_inactive",
+};
+
+static struct habilitation
+listing(enum listing l, const char *partner)
+{
+	struct habilitation h = { partner, day("2024-01-01"), DATE_NONE, 0,
+	    day("2025-03-01"), DATE_NONE, 0 };
+
+	switch (l) {
+	case L_OK:
+	case L_COUNT:
+		break;
+	case L_NOT_YET:
+		h.start = today + 7;
+		break;
+	case L_ENDED:
+		h.start = day("2024-06-01");
+		h.end = day("2026-10-31");
+		break;
+	case L_SUSPENDED:
+		h.start = day("2025-09-01");
+		h.person_suspended = 1;
+		break;
+	case L_CONV_ENDED:
+		h.start = day("2025-01-01");
+		h.convention_end = today - 1;
+		break;
+	case L_CONV_SUSPENDED:
+		h.start = day("2025-06-01");
+		h.partner_suspended = 1;
+		break;
+	case L_CONV_FUTURE:
+		h.start = day("2026-01-01");
+		h.convention_start = today + 1;
+		break;
+	case L_ALL_ENDED:
+		h.start = day("2024-01-15");
+		h.end = day("2026-03-31");
+		h.convention_end = day("2026-06-30");
+		break;
+	}
+	return h;
+}
+
+/*
+ * Which of two listings speaks, 'a' or 'b', reasoned from DESIGN: OK lets
+ * the mail through; NOT_YET, ENDED and SUSPENDED are at a partner in
+ * force; the CONV_* and ALL_ENDED ones are not.  Within one of these
+ * three, the most recently started: NOT_YET (next week) > CONV_FUTURE
+ * (2026-01-01) > SUSPENDED (2025-09-01) > CONV_SUSPENDED (2025-06-01) >
+ * OK (2025-03-01) > CONV_ENDED (2025-01-01) > ENDED (2024-06-01) >
+ * ALL_ENDED (2024-01-15).  The same state twice: equal starts, so the
+ * smaller partner id, "partner-a".
+ */
+static const struct {
+	enum listing	 a, b;
+	char		 winner;
+} listing_pairs[] = {
+	{ L_OK, L_OK, 'a' },
+	{ L_OK, L_NOT_YET, 'a' },
+	{ L_OK, L_ENDED, 'a' },
+	{ L_OK, L_SUSPENDED, 'a' },
+	{ L_OK, L_CONV_ENDED, 'a' },
+	{ L_OK, L_CONV_SUSPENDED, 'a' },
+	{ L_OK, L_CONV_FUTURE, 'a' },
+	{ L_OK, L_ALL_ENDED, 'a' },
+	{ L_NOT_YET, L_NOT_YET, 'a' },
+	{ L_NOT_YET, L_ENDED, 'a' },
+	{ L_NOT_YET, L_SUSPENDED, 'a' },
+	{ L_NOT_YET, L_CONV_ENDED, 'a' },
+	{ L_NOT_YET, L_CONV_SUSPENDED, 'a' },
+	{ L_NOT_YET, L_CONV_FUTURE, 'a' },
+	{ L_NOT_YET, L_ALL_ENDED, 'a' },
+	{ L_ENDED, L_ENDED, 'a' },
+	{ L_ENDED, L_SUSPENDED, 'b' },
+	{ L_ENDED, L_CONV_ENDED, 'a' },
+	{ L_ENDED, L_CONV_SUSPENDED, 'a' },
+	{ L_ENDED, L_CONV_FUTURE, 'a' },
+	{ L_ENDED, L_ALL_ENDED, 'a' },
+	{ L_SUSPENDED, L_SUSPENDED, 'a' },
+	/* the case of the issue: not partner_inactive */
+	{ L_SUSPENDED, L_CONV_ENDED, 'a' },
+	{ L_SUSPENDED, L_CONV_SUSPENDED, 'a' },
+	{ L_SUSPENDED, L_CONV_FUTURE, 'a' },
+	{ L_SUSPENDED, L_ALL_ENDED, 'a' },
+	{ L_CONV_ENDED, L_CONV_ENDED, 'a' },
+	{ L_CONV_ENDED, L_CONV_SUSPENDED, 'b' },
+	{ L_CONV_ENDED, L_CONV_FUTURE, 'b' },
+	{ L_CONV_ENDED, L_ALL_ENDED, 'a' },
+	{ L_CONV_SUSPENDED, L_CONV_SUSPENDED, 'a' },
+	{ L_CONV_SUSPENDED, L_CONV_FUTURE, 'b' },
+	{ L_CONV_SUSPENDED, L_ALL_ENDED, 'a' },
+	{ L_CONV_FUTURE, L_CONV_FUTURE, 'a' },
+	{ L_CONV_FUTURE, L_ALL_ENDED, 'a' },
+	{ L_ALL_ENDED, L_ALL_ENDED, 'a' },
+};
+
+static void
+decide_listings(const struct habilitation *h, size_t n, struct decision *d)
+{
+	const char *const *trusted =
+	    (const char *const *)conf.trusted_authserv_ids.v;
+	struct decide_ctx ctx = { &conf.rules, trusted,
+	    conf.trusted_authserv_ids.n, &conf.public_suffixes, today };
+	struct annex_view annex = { h, n };
+	struct msg_facts f;
+
+	facts_init(&f);
+	f.raw_size = 20 * 1024;
+	f.from_count = 1;
+	f.from_addr = strdup("a.martin@apeai34.fr");
+	f.subject = strdup(SUBJ_RIB);
+	facts_add_auth_result(&f, AR_PASS);
+	f.top_content_type = strdup("multipart/mixed");
+	facts_add_part(&f, "text/plain", NULL, 200, 0, 1);
+	facts_add_part(&f, PDF, 50000, 1, 1);
+	decide(&f, &annex, &ctx, d);
+	facts_free(&f);
+}
+
+static void
+test_several_listings(void **state)
+{
+	struct habilitation h[2];
+	struct decision d;
+	enum listing won;
+	const char *want_partner;
+	char got[512];
+	size_t i;
+	int order;
+
+	(void)state;
+	/* Each listing alone says what the table above says. */
+	for (i = 0; i < L_COUNT; i++) {
+		h[0] = listing(i, "partner-a");
+		decide_listings(h, 1, &d);
+		reasons_string(d.reasons, got, sizeof(got));
+		if (strcmp(got, listing_reasons[i]) != 0)
+			fail_msg("listing %zu alone: [%s], expected [%s]", i,
+			    got, listing_reasons[i]);
+	}
+	for (i = 0; i < sizeof(listing_pairs) / sizeof(listing_pairs[0]);
+	    i++) {
+		won = listing_pairs[i].winner == 'a' ? listing_pairs[i].a :
+		    listing_pairs[i].b;
+		want_partner = listing_pairs[i].winner == 'a' ? "partner-a" :
+		    "partner-b";
+		for (order = 0; order < 2; order++) {
+			h[order] = listing(listing_pairs[i].a, "partner-a");
+			h[!order] = listing(listing_pairs[i].b, "partner-b");
+			decide_listings(h, 2, &d);
+			reasons_string(d.reasons, got, sizeof(got));
+			if (strcmp(got, listing_reasons[won]) != 0 ||
+			    d.partner_id == NULL ||
+			    strcmp(d.partner_id, want_partner) != 0)
+				fail_msg("pair %zu (order %d): [%s] at %s, "
+				    "expected [%s] at %s", i, order, got,
+				    d.partner_id ? d.partner_id : "(none)",
+				    listing_reasons[won], want_partner);
+			assert_string_equal(outcome_name(d.outcome),
+			    won == L_OK ? "accepted" : "rejected");
+		}
+	}
+}
+
+/* Ties on the person's start: the convention started last speaks. */
+static void
+test_several_listings_ties(void **state)
+{
+	struct habilitation h[3];
+	struct decision d;
+
+	(void)state;
+	h[0] = listing(L_SUSPENDED, "partner-z");
+	h[1] = listing(L_SUSPENDED, "partner-y");
+	h[1].convention_start = day("2025-01-01");
+	h[2] = listing(L_CONV_ENDED, "partner-x");
+	decide_listings(h, 3, &d);
+	assert_string_equal(d.partner_id, "partner-y");
+	assert_int_equal(d.reasons,
+	    REASON_BIT(REASON_SENDER_HABILITATION_ENDED));
+	/* Three listings, one lets the mail through, wherever it is. */
+	h[0] = listing(L_CONV_FUTURE, "partner-a");
+	h[1] = listing(L_NOT_YET, "partner-b");
+	h[2] = listing(L_OK, "partner-c");
+	decide_listings(h, 3, &d);
+	assert_string_equal(d.partner_id, "partner-c");
+	assert_int_equal(d.reasons, 0);
+	assert_string_equal(outcome_name(d.outcome), "accepted");
+}
+
 int
 main(void)
 {
@@ -532,7 +778,7 @@ main(void)
 	struct CMUnitTest *tests;
 	int r;
 
-	if ((tests = calloc(n + 1, sizeof(*tests))) == NULL)
+	if ((tests = calloc(n + 3, sizeof(*tests))) == NULL)
 		return 1;
 	for (i = 0; i < n; i++) {
 		tests[i].name = cases[i].name;
@@ -541,7 +787,11 @@ main(void)
 	}
 	tests[n].name = "outcome_rule";
 	tests[n].test_func = test_outcome_rule;
-	r = _cmocka_run_group_tests("decide", tests, n + 1, setup, teardown);
+	tests[n + 1].name = "several_listings";
+	tests[n + 1].test_func = test_several_listings;
+	tests[n + 2].name = "several_listings_ties";
+	tests[n + 2].test_func = test_several_listings_ties;
+	r = _cmocka_run_group_tests("decide", tests, n + 3, setup, teardown);
 	free(tests);
 	return r;
 }

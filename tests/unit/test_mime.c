@@ -486,6 +486,97 @@ test_html_only_text_is_stripped(void **state)
 	facts_free(&f);
 }
 
+/*
+ * DESIGN "Decision": when the text part is empty or missing, the HTML
+ * part's text is read instead.  An alternative with the given text/plain
+ * body (NULL: none) and an HTML part that says the suspension date.
+ */
+static void
+parse_alternative(const char *plain_headers, const char *plain,
+    struct msg_facts *f)
+{
+	char msg[2048];
+	int n;
+
+	n = snprintf(msg, sizeof(msg),
+	    "From: a@apeai34.fr\nSubject: x\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/alternative; boundary=\"b\"\n\n"
+	    "%s%s%s%s"
+	    "--b\nContent-Type: text/html; charset=utf-8\n\n"
+	    "<html><body><p>Dossier suspendu depuis le 01/06/2026"
+	    "</p></body></html>\n--b--\n",
+	    plain != NULL ? "--b\n" : "",
+	    plain != NULL ? plain_headers : "",
+	    plain != NULL ? "\n" : "", plain != NULL ? plain : "");
+	assert_true(n > 0 && (size_t)n < sizeof(msg));
+	parse_mem(msg, &lim, f);
+	assert_null(f->malformed);
+}
+
+static void
+test_first_text_html_when_plain_empty(void **state)
+{
+	static const struct {
+		const char	*headers;
+		const char	*plain;
+		const char	*want;
+	} c[] = {
+		/* empty, blank lines, spaces and tabs, no-break spaces */
+		{ "Content-Type: text/plain; charset=utf-8\n", "",
+		  "Dossier suspendu depuis le 01/06/2026\n" },
+		{ "Content-Type: text/plain; charset=utf-8\n", "\n\n\n",
+		  "Dossier suspendu depuis le 01/06/2026\n" },
+		{ "Content-Type: text/plain; charset=utf-8\n", " \t \n  \n",
+		  "Dossier suspendu depuis le 01/06/2026\n" },
+		{ "Content-Type: text/plain; charset=utf-8\n",
+		  "\xc2\xa0\xe2\x80\xaf\n\xef\xbb\xbf \n",
+		  "Dossier suspendu depuis le 01/06/2026\n" },
+		/* blank once decoded: quoted-printable, base64 */
+		{ "Content-Type: text/plain; charset=utf-8\n"
+		  "Content-Transfer-Encoding: quoted-printable\n",
+		  "=20=20=0A=C2=A0\n",
+		  "Dossier suspendu depuis le 01/06/2026\n" },
+		{ "Content-Type: text/plain; charset=utf-8\n"
+		  "Content-Transfer-Encoding: base64\n", "ICAKCQo=\n",
+		  "Dossier suspendu depuis le 01/06/2026\n" },
+		/* a text part that says something wins over the HTML */
+		{ "Content-Type: text/plain; charset=utf-8\n",
+		  "Bonjour,\nbloqu\xc3\xa9 depuis le 3 septembre.\n",
+		  "Bonjour,\nbloqu\xc3\xa9 depuis le 3 septembre." },
+		{ "Content-Type: text/plain; charset=utf-8\n", "  .\n",
+		  "  ." },
+		/* no text part at all: the HTML, as ever */
+		{ NULL, NULL, "Dossier suspendu depuis le 01/06/2026\n" },
+	};
+	struct msg_facts f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		parse_alternative(c[i].headers, c[i].plain, &f);
+		assert_non_null(f.first_text);
+		if (strcmp(f.first_text, c[i].want) != 0)
+			fail_msg("case %zu: first_text \"%s\", expected \"%s\"",
+			    i, f.first_text, c[i].want);
+		facts_free(&f);
+	}
+}
+
+/* An empty text part and no HTML: the text is empty, not missing. */
+static void
+test_first_text_empty_plain_alone(void **state)
+{
+	struct msg_facts f;
+
+	(void)state;
+	parse_mem("From: a@apeai34.fr\nContent-Type: text/plain; "
+	    "charset=utf-8\n\n \n", &lim, &f);
+	assert_null(f.malformed);
+	assert_non_null(f.first_text);
+	assert_string_equal(f.first_text, " \n");
+	facts_free(&f);
+}
+
 static void
 test_html_entities_and_style(void **state)
 {
@@ -1791,6 +1882,8 @@ main(void)
 		cmocka_unit_test(test_alternative_inside_mixed),
 		cmocka_unit_test(test_html_only_text_is_stripped),
 		cmocka_unit_test(test_html_entities_and_style),
+		cmocka_unit_test(test_first_text_html_when_plain_empty),
+		cmocka_unit_test(test_first_text_empty_plain_alone),
 		cmocka_unit_test(test_rfc2231_filename_with_charset),
 		cmocka_unit_test(test_rfc2231_continuations),
 		cmocka_unit_test(test_rfc2231_content_type_name_fallback),
