@@ -83,7 +83,7 @@ ctl_open_store(struct ctl *c, int create)
 		return -1;
 	}
 	if (store_open(c->conf.store_path, &c->store, &err) != STORE_OK) {
-		ctl_error("%s: %s", c->conf.store_path, buf_str(&err));
+		ctl_error("%s", buf_str(&err));
 		buf_free(&err);
 		return -1;
 	}

@@ -171,6 +171,29 @@ struct change {
 	int32_t		 date;
 };
 
+/*
+ * "partner add" for the word "add" of group "partner": getopt names
+ * argv[0] in its errors ("partner add: unrecognized option '--bogus'"),
+ * and the admin must see which command refused it.  A word no command
+ * has is returned as it is.
+ */
+static char *
+command_name(const char *group, char *word)
+{
+	static const char *const names[] = {
+		"partner add", "partner list", "partner show", "partner end",
+		"partner suspend", "partner resume", "person add",
+		"person list", "person end", "person suspend", "person resume",
+	};
+	size_t i, n = strlen(group);
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strncmp(names[i], group, n) == 0 && names[i][n] == ' ' &&
+		    strcmp(names[i] + n + 1, word) == 0)
+			return (char *)names[i];
+	return word;
+}
+
 static int
 parse_change(struct ctl *c, int argc, char **argv, int person,
     struct change *ch)
@@ -184,7 +207,9 @@ parse_change(struct ctl *c, int argc, char **argv, int person,
 	int o;
 
 	memset(ch, 0, sizeof(*ch));
-	ch->what = argv[0];
+	/* argv[0] is "partner end": the verb is its last word. */
+	ch->what = strchr(argv[0], ' ') != NULL ? strchr(argv[0], ' ') + 1 :
+	    argv[0];
 	ch->date = c->today;
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -350,7 +375,8 @@ partner_list(struct ctl *c, int argc, char **argv)
 }
 
 static void
-print_persons(const struct store_person_list *l, int with_partner)
+print_persons(const struct store_person_list *l, int with_partner,
+    int32_t today)
 {
 	char a[11], b[11];
 	size_t i;
@@ -374,7 +400,9 @@ print_persons(const struct store_person_list *l, int with_partner)
 		putchar(' ');
 		ctl_pad(stdout, p->job_title[0] ? p->job_title : "-", 24);
 		printf(" %-10s %-10s %s\n", ctl_day(p->start, a),
-		    ctl_day(p->end, b), p->suspended ? "suspended" : "");
+		    ctl_day(p->end, b), p->suspended ? "suspended" :
+		    p->end != DATE_NONE && p->end < today ? "ended" :
+		    p->start > today ? "not yet" : "in force");
 	}
 }
 
@@ -412,7 +440,7 @@ partner_show(struct ctl *c, int argc, char **argv)
 		printf("persons     %zu habilitated today, quota %d\n", active,
 		    p.max_persons);
 	printf("created     %s\n\n", p.created_at);
-	print_persons(&l, 0);
+	print_persons(&l, 0, c->today);
 	store_person_list_free(&l);
 	store_partner_free(&p);
 	return CTL_OK;
@@ -454,14 +482,16 @@ ctl_admin_partner(struct ctl *c, int argc, char **argv)
 		return usage(u);
 	argc--;
 	argv++;
-	if (strcmp(argv[0], "add") == 0)
+	argv[0] = command_name("partner", argv[0]);
+	if (strcmp(argv[0], "partner add") == 0)
 		return partner_add(c, argc, argv);
-	if (strcmp(argv[0], "list") == 0)
+	if (strcmp(argv[0], "partner list") == 0)
 		return partner_list(c, argc, argv);
-	if (strcmp(argv[0], "show") == 0)
+	if (strcmp(argv[0], "partner show") == 0)
 		return partner_show(c, argc, argv);
-	if (strcmp(argv[0], "end") == 0 || strcmp(argv[0], "suspend") == 0 ||
-	    strcmp(argv[0], "resume") == 0)
+	if (strcmp(argv[0], "partner end") == 0 ||
+	    strcmp(argv[0], "partner suspend") == 0 ||
+	    strcmp(argv[0], "partner resume") == 0)
 		return partner_change(c, argc, argv);
 	return usage(u);
 }
@@ -485,6 +515,7 @@ person_add(struct ctl *c, int argc, char **argv)
 	    " PRENOM --email EMAIL [--job-title FONCTION] [--start DATE]"
 	    " [--end DATE]";
 	struct store_person_spec s;
+	char *email;
 	int ch, r;
 
 	memset(&s, 0, sizeof(s));
@@ -528,7 +559,13 @@ person_add(struct ctl *c, int argc, char **argv)
 	r = store_person_add(c->store, &s, c->today, c->actor, c->now, NULL);
 	if (r != STORE_OK)
 		return store_fail(c);
-	printf("person %s added to %s\n", s.email, s.partner_id);
+	/* As stored (trimmed, lower case): what a partner's mail must match. */
+	if (store_email_canon(s.email, &email) != STORE_OK) {
+		ctl_error("out of memory");
+		return CTL_FAILED;
+	}
+	printf("person %s added to %s\n", email, s.partner_id);
+	free(email);
 	return CTL_OK;
 }
 
@@ -589,7 +626,7 @@ person_list(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (store_person_list(c->store, partner, at, &l) != STORE_OK)
 		return store_fail(c);
-	print_persons(&l, 1);
+	print_persons(&l, 1, c->today);
 	store_person_list_free(&l);
 	return CTL_OK;
 }
@@ -603,12 +640,14 @@ ctl_admin_person(struct ctl *c, int argc, char **argv)
 		return usage(u);
 	argc--;
 	argv++;
-	if (strcmp(argv[0], "add") == 0)
+	argv[0] = command_name("person", argv[0]);
+	if (strcmp(argv[0], "person add") == 0)
 		return person_add(c, argc, argv);
-	if (strcmp(argv[0], "list") == 0)
+	if (strcmp(argv[0], "person list") == 0)
 		return person_list(c, argc, argv);
-	if (strcmp(argv[0], "end") == 0 || strcmp(argv[0], "suspend") == 0 ||
-	    strcmp(argv[0], "resume") == 0)
+	if (strcmp(argv[0], "person end") == 0 ||
+	    strcmp(argv[0], "person suspend") == 0 ||
+	    strcmp(argv[0], "person resume") == 0)
 		return person_change(c, argc, argv);
 	return usage(u);
 }
@@ -663,6 +702,11 @@ ctl_admin_log(struct ctl *c, int argc, char **argv)
 		else if (ch == 'n') {
 			if (parse_count("--limit", optarg, &n) == -1)
 				return CTL_USAGE;
+			/* 0 would read as "no limit" in the store: refused. */
+			if (n == 0) {
+				ctl_error("--limit: give at least 1");
+				return CTL_USAGE;
+			}
 			f.limit = (size_t)n;
 		} else
 			return usage(u);

@@ -157,7 +157,12 @@ write_atomically(const char *path, const struct buf *b)
 	buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
 	fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd == -1) {
-		ctl_error("%s: %s", buf_str(&tmp), strerror(errno));
+		/* Name what the admin gave, not our temporary file. */
+		if (errno == ENOENT)
+			ctl_error("cannot write %s: its folder does not exist",
+			    path);
+		else
+			ctl_error("cannot write %s: %s", path, strerror(errno));
 		buf_free(&tmp);
 		return -1;
 	}

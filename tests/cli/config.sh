@@ -1,7 +1,9 @@
 #!/bin/sh
-# Configuration and rules errors that say what to fix: a request type
-# filed with the rejects, an @include that names a missing file, -c given
-# the rules file, a source.path that does not exist.
+# Configuration, rules and command errors that say what to fix: a request
+# type filed with the rejects, an @include that names a missing file, -c
+# given the rules file, a source.path that does not exist, an option the
+# command does not know, an export to a missing folder; and outputs that
+# do not mislead (the address as stored, the state of ended persons).
 . "$SRCDIR/tests/tools/tap.sh"
 B="$SRCDIR/build/balpctl"
 
@@ -36,6 +38,25 @@ sed -i 's#"../var/Maildir"#"../var/Maildri"#' "$CONF"
 err=$("$B" -c "$CONF" partner list 2>&1 >/dev/null); ok $? "a command still runs"
 like "$err" "warning: source.path .*/var/Maildri does not exist" \
     "with a warning about source.path"
+
+sed -i 's#"../var/Maildri"#"../var/Maildir"#' "$CONF"
+
+# Commands and their outputs.
+err=$("$B" -c "$CONF" partner add --bogus 2>&1); is $? 2 "an unknown option is a usage error"
+like "$err" "^partner add: unrecognized option '--bogus'" "naming the command"
+"$B" -c "$CONF" partner add --id p1 --name "P1" --start 2025-01-01 >/dev/null
+out=$("$B" -c "$CONF" person add --partner p1 --last-name MARTIN --first-name Anne \
+    --email "  A.Martin@Example.FR " --start 2025-01-01 --end 2025-06-30)
+ok $? "person add"
+is "$out" "person a.martin@example.fr added to p1" "echoes the address as stored"
+like "$("$B" -c "$CONF" person list --partner p1)" "a\.martin@example\.fr .*2025-06-30 +ended" \
+    "an ended person shows her state"
+err=$("$B" -c "$CONF" log --limit 0 2>&1); is $? 2 "log --limit 0 is refused"
+like "$err" "--limit: give at least 1" "saying what it takes"
+err=$("$B" -c "$CONF" annex export --partner p1 "$HOME_DIR/nowhere/p1.csv" 2>&1)
+is $? 1 "an export to a missing folder fails"
+like "$err" "cannot write .*/nowhere/p1.csv: its folder does not exist" \
+    "naming the file asked for, not a temporary one"
 
 rm -rf "$HOME_DIR"
 done_testing
