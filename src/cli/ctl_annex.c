@@ -227,9 +227,14 @@ ctl_annex(struct ctl *c, int argc, char **argv)
 {
 	if (argc < 2)
 		return usage();
-	if (strcmp(argv[1], "import") == 0)
+	/* getopt names argv[0] in its errors: the whole command. */
+	if (strcmp(argv[1], "import") == 0) {
+		argv[1] = (char *)"annex import";
 		return annex_import_cmd(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "export") == 0)
+	}
+	if (strcmp(argv[1], "export") == 0) {
+		argv[1] = (char *)"annex export";
 		return annex_export_cmd(c, argc - 1, argv + 1);
+	}
 	return usage();
 }

@@ -322,11 +322,16 @@ out:
 int
 ctl_message(struct ctl *c, int argc, char **argv)
 {
+	/* getopt names argv[0] in its errors: the whole command. */
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		return message_show(c, argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "retriage") == 0)
+	if (argc >= 2 && strcmp(argv[1], "retriage") == 0) {
+		argv[1] = (char *)"message retriage";
 		return message_retriage(c, argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "release") == 0)
+	}
+	if (argc >= 2 && strcmp(argv[1], "release") == 0) {
+		argv[1] = (char *)"message release";
 		return message_release(c, argc - 1, argv + 1);
+	}
 	return usage("show|retriage|release ID|MESSAGE-ID ...");
 }
