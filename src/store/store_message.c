@@ -237,12 +237,28 @@ actionable(struct store *st, int64_t id, const char *new_ref,
 	return rc;
 }
 
+/* The admin's audit row about decision id, in the open transaction. */
+static int
+message_audit(struct store *st, int64_t id, const char *action,
+    const struct buf *detail, const char *actor, time_t now)
+{
+	struct buf obj = BUF_INIT;
+	int rc;
+
+	buf_printf(&obj, DECISION_OBJ, id);
+	rc = obj.failed || detail->failed ? store_oom(st) :
+	    store_audit_append(st, "admin", actor, action, buf_str(&obj),
+	    buf_str(detail), now);
+	buf_free(&obj);
+	return rc;
+}
+
 int
 store_message_retriage(struct store *st, int64_t id, const char *new_ref,
     const char *reason, const char *actor, time_t now)
 {
 	struct store_decision d;
-	struct buf obj = BUF_INIT, detail = BUF_INIT;
+	struct buf detail = BUF_INIT;
 	sqlite3_stmt *s;
 	char *why = NULL;
 	int rc;
@@ -273,18 +289,14 @@ store_message_retriage(struct store *st, int64_t id, const char *new_ref,
 	}
 	if ((rc = step_done(st, s, "retriage insert", NULL)) != STORE_OK)
 		goto out;
-	buf_printf(&obj, DECISION_OBJ, id);
 	buf_printf(&detail, "source=%s; ref=%s; new_ref=%s; queue=%s; "
 	    "reason=%s", d.source, d.source_ref, new_ref, d.queue, why);
-	rc = obj.failed || detail.failed ? store_oom(st) :
-	    store_audit_append(st, "admin", actor, "message.retriage",
-	    buf_str(&obj), buf_str(&detail), now);
+	rc = message_audit(st, id, "message.retriage", &detail, actor, now);
 out:
 	rc = store_tx_end(st, rc);
 done:
 	store_decision_free(&d);
 	free(why);
-	buf_free(&obj);
 	buf_free(&detail);
 	return rc;
 }
@@ -293,7 +305,7 @@ int
 store_message_retriage_undo(struct store *st, int64_t id, const char *why,
     const char *actor, time_t now)
 {
-	struct buf obj = BUF_INIT, detail = BUF_INIT;
+	struct buf detail = BUF_INIT;
 	sqlite3_stmt *s;
 	int rc, changes = 0;
 
@@ -315,14 +327,11 @@ store_message_retriage_undo(struct store *st, int64_t id, const char *why,
 		    " pending retriage to undo", id);
 		goto out;
 	}
-	buf_printf(&obj, DECISION_OBJ, id);
 	buf_printf(&detail, "why=%s", why != NULL ? why : "");
-	rc = obj.failed || detail.failed ? store_oom(st) :
-	    store_audit_append(st, "admin", actor, "message.retriage.undone",
-	    buf_str(&obj), buf_str(&detail), now);
+	rc = message_audit(st, id, "message.retriage.undone", &detail, actor,
+	    now);
 out:
 	rc = store_tx_end(st, rc);
-	buf_free(&obj);
 	buf_free(&detail);
 	return rc;
 }
@@ -332,7 +341,7 @@ store_message_release(struct store *st, int64_t id, const char *from_queue,
     const char *to_queue, const char *reason, const char *actor, time_t now)
 {
 	struct store_decision d;
-	struct buf obj = BUF_INIT, detail = BUF_INIT;
+	struct buf detail = BUF_INIT;
 	sqlite3_stmt *s;
 	char *why = NULL;
 	int rc;
@@ -366,18 +375,14 @@ store_message_release(struct store *st, int64_t id, const char *from_queue,
 	}
 	if ((rc = step_done(st, s, "release insert", NULL)) != STORE_OK)
 		goto out;
-	buf_printf(&obj, DECISION_OBJ, id);
 	buf_printf(&detail, "source=%s; ref=%s; from=%s; to=%s; reason=%s",
 	    d.source, d.source_ref, from_queue, to_queue, why);
-	rc = obj.failed || detail.failed ? store_oom(st) :
-	    store_audit_append(st, "admin", actor, "message.release",
-	    buf_str(&obj), buf_str(&detail), now);
+	rc = message_audit(st, id, "message.release", &detail, actor, now);
 out:
 	rc = store_tx_end(st, rc);
 done:
 	store_decision_free(&d);
 	free(why);
-	buf_free(&obj);
 	buf_free(&detail);
 	return rc;
 }
