@@ -38,6 +38,7 @@ struct pdf_state {
 	const struct content_limits *lim;
 	unsigned	 found;
 	int		 objstm;	/* /ObjStm seen since the last stream */
+	long long	 length;	/* last direct /Length, -1 if none */
 	size_t		 streams;	/* object streams inflated */
 	size_t		 inflated;	/* bytes inflated, all streams */
 	unsigned char	*window;	/* PDF_WINDOW + PDF_CARRY, lazily */
@@ -98,38 +99,126 @@ pdf_judge_name(struct pdf_state *st, const char *n, size_t len)
 }
 
 /*
- * Reads the names that start in s[0..limit) (reading on up to n) and
- * judges each.  Returns nothing: findings go to st.
+ * The direct integer at s[i] (after blanks), -1 if there is none or it
+ * is a reference ("12 0 R": the length lives elsewhere).
  */
+static long long
+pdf_direct_int(const unsigned char *s, size_t n, size_t i)
+{
+	long long v = 0;
+	size_t d = 0, k;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\r' || s[i] == '\n' ||
+	    s[i] == '\t'))
+		i++;
+	for (; i < n && s[i] >= '0' && s[i] <= '9' && d < 15; i++, d++)
+		v = v * 10 + (s[i] - '0');
+	if (d == 0 || d == 15)
+		return -1;
+	/* "N G R": an indirect reference */
+	for (k = i; k < n && k < i + 16 && s[k] != '/' && s[k] != '>'; k++)
+		if (s[k] == 'R')
+			return -1;
+	return v;
+}
+
+/*
+ * Reads the name whose '/' is at s[i] (reading on up to n) and judges
+ * it; returns the index just after it.
+ */
+static size_t
+pdf_name_at(struct pdf_state *st, const unsigned char *s, size_t n, size_t i)
+{
+	char name[PDF_NAME_MAX];
+	size_t k = 0;
+	int h, l;
+
+	for (i++; i < n && !pdf_delim(s[i]) && k < PDF_NAME_MAX;) {
+		if (s[i] == '#' && i + 2 < n && (h = hexv(s[i + 1])) >= 0 &&
+		    (l = hexv(s[i + 2])) >= 0) {
+			name[k++] = (char)(h << 4 | l);
+			i += 3;
+		} else
+			name[k++] = (char)s[i++];
+	}
+	if (k < PDF_NAME_MAX && k > 0)
+		pdf_judge_name(st, name, k);
+	/* a longer name: skip the rest of it */
+	while (i < n && !pdf_delim(s[i]))
+		i++;
+	if (k == 6 && memcmp(name, "Length", 6) == 0)
+		st->length = pdf_direct_int(s, n, i);
+	return i;
+}
+
+/* Reads the names that start in s[0..limit), reading on up to n. */
 static void
 pdf_names(struct pdf_state *st, const unsigned char *s, size_t n,
     size_t limit)
 {
 	const unsigned char *p;
-	char name[PDF_NAME_MAX];
-	size_t i = 0, k;
-	int h, l;
+	size_t i = 0;
 
 	while (i < limit) {
 		if ((p = memchr(s + i, '/', limit - i)) == NULL)
 			return;
-		i = (size_t)(p - s) + 1;
-		k = 0;
-		while (i < n && !pdf_delim(s[i]) && k < PDF_NAME_MAX) {
-			if (s[i] == '#' && i + 2 < n &&
-			    (h = hexv(s[i + 1])) >= 0 &&
-			    (l = hexv(s[i + 2])) >= 0) {
-				name[k++] = (char)(h << 4 | l);
-				i += 3;
-			} else
-				name[k++] = (char)s[i++];
-		}
-		if (k < PDF_NAME_MAX && k > 0)
-			pdf_judge_name(st, name, k);
-		/* a longer name: skip the rest of it */
-		while (i < n && !pdf_delim(s[i]))
-			i++;
+		i = pdf_name_at(st, s, n, (size_t)(p - s));
 	}
+}
+
+/*
+ * The scan reads every byte of a PDF that is not stream data (all of a
+ * damaged or hostile one), so it skips 16 bytes at once to the next '/'
+ * or "st" (GCC/clang vector extensions, as mime.c's raw scans).  Returns
+ * the index of the next mark at or after i, n if none.
+ */
+typedef unsigned char pdf_v16 __attribute__((vector_size(16)));
+
+static pdf_v16
+pdf_marks(const unsigned char *s)
+{
+	pdf_v16 a, b;
+
+	memcpy(&a, s, sizeof(a));
+	memcpy(&b, s + 1, sizeof(b));
+	return (pdf_v16)((a == '/') | ((a == 's') & (b == 't')));
+}
+
+static size_t
+pdf_next_mark(const unsigned char *s, size_t i, size_t n)
+{
+	pdf_v16 m;
+	uint64_t w[2];
+	int k;
+
+	/* four blocks a test: most of the time none holds a mark */
+	while (i + 65 <= n) {
+		m = pdf_marks(s + i) | pdf_marks(s + i + 16) |
+		    pdf_marks(s + i + 32) | pdf_marks(s + i + 48);
+		memcpy(w, &m, sizeof(w));
+		if ((w[0] | w[1]) != 0)
+			break;
+		i += 64;
+	}
+	while (i + 17 <= n) {
+		m = pdf_marks(s + i);
+		memcpy(w, &m, sizeof(w));
+		/* the first marked byte, from the words' byte order */
+		for (k = 0; k < 2; k++)
+			if (w[k] != 0)
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				return i + 8 * (size_t)k +
+				    (size_t)__builtin_ctzll(w[k]) / 8;
+#else
+				return i + 8 * (size_t)k +
+				    (size_t)__builtin_clzll(w[k]) / 8;
+#endif
+		i += 16;
+	}
+	for (; i < n; i++)
+		if (s[i] == '/' || (s[i] == 's' && i + 1 < n && s[i + 1] == 't'))
+			return i;
+	return n;
 }
 
 /*
@@ -221,49 +310,79 @@ pdf_stream_data(const unsigned char *s, size_t n, size_t i)
 	return i;
 }
 
+/*
+ * Where the data of the stream starting at data end: data + /Length when
+ * "endstream" follows there (after an optional line end), which skips an
+ * image of megabytes without reading it; else the first "endstream"
+ * (memmem reads every byte; *no_end remembers that there is none left,
+ * or looking again at each "stream" would make the scan n^2).  Sets
+ * *ended when an "endstream" was found.
+ */
+static size_t
+pdf_stream_end(const unsigned char *b, size_t len, size_t data,
+    long long length, int *no_end, int *ended)
+{
+	static const char endkw[] = "endstream";
+	const unsigned char *e;
+	size_t k;
+
+	*ended = 0;
+	if (length >= 0 && (unsigned long long)length <= len - data) {
+		k = data + (size_t)length;
+		while (k < len && k < data + (size_t)length + 2 &&
+		    (b[k] == '\r' || b[k] == '\n' || b[k] == ' '))
+			k++;
+		if (len - k >= sizeof(endkw) - 1 &&
+		    memcmp(b + k, endkw, sizeof(endkw) - 1) == 0) {
+			*ended = 1;
+			return k;
+		}
+	}
+	e = *no_end ? NULL : memmem(b + data, len - data, endkw,
+	    sizeof(endkw) - 1);
+	*no_end = e == NULL;
+	*ended = e != NULL;
+	return e != NULL ? (size_t)(e - b) : len;
+}
+
 unsigned
 content_pdf(const unsigned char *b, size_t len, int whole,
     const struct content_limits *lim)
 {
-	static const char kw[] = "stream", endkw[] = "endstream";
 	struct pdf_state st;
-	const unsigned char *p, *e;
-	size_t i = 0, head, sp, data, stop;
-	int objstm, no_end = 0;
+	size_t i, head, data, stop;
+	int no_end = 0, ended;
 
 	/* A reader finds "%PDF-" in the first KiB, not only at 0. */
 	head = len < 1024 ? len : 1024;
-	if (len < 5 || (p = memmem(b, head, "%PDF-", 5)) == NULL)
+	if (len < 5 || memmem(b, head, "%PDF-", 5) == NULL)
 		return 0;
 	memset(&st, 0, sizeof(st));
 	st.lim = lim;
 	st.found = CONTENT_PDF;
-	while (i < len) {
-		p = memmem(b + i, len - i, kw, sizeof(kw) - 1);
-		sp = p != NULL ? (size_t)(p - b) : len;
-		pdf_names(&st, b + i, len - i, sp - i);
-		if (p == NULL)
-			break;
-		/* "endstream" without a stream before it: go on after it */
-		if (sp >= 3 && memcmp(b + sp - 3, "end", 3) == 0) {
-			i = sp + 6;
+	st.length = -1;
+	for (i = 0; (i = pdf_next_mark(b, i, len)) < len;) {
+		if (b[i] == '/') {
+			i = pdf_name_at(&st, b, len, i);
 			continue;
 		}
-		objstm = st.objstm;
+		/* "stream", not the end of "endstream" */
+		if (len - i < 6 || memcmp(b + i, "stream", 6) != 0 ||
+		    (i >= 3 && memcmp(b + i - 3, "end", 3) == 0)) {
+			i++;
+			continue;
+		}
+		data = pdf_stream_data(b, len, i);
+		stop = pdf_stream_end(b, len, data, st.length, &no_end, &ended);
+		if (st.objstm)
+			pdf_objstm(&st, b + data, stop - data, ended);
 		st.objstm = 0;
-		data = pdf_stream_data(b, len, sp);
-		/* Once none is left, looking again would make this n^2. */
-		e = no_end ? NULL : memmem(b + data, len - data, endkw,
-		    sizeof(endkw) - 1);
-		no_end = e == NULL;
-		stop = e != NULL ? (size_t)(e - b) : len;
-		if (objstm)
-			pdf_objstm(&st, b + data, stop - data, e != NULL);
+		st.length = -1;
 		/*
-		 * Without "endstream" the rest may be a dictionary after
-		 * all: it is read for names rather than skipped.
+		 * Stream data is skipped; without "endstream" the rest may be
+		 * a dictionary after all, and is read for names.
 		 */
-		i = e != NULL ? stop + sizeof(endkw) - 1 : data;
+		i = ended ? stop + 9 : data;
 	}
 	free(st.window);
 	if (!whole)

@@ -259,6 +259,93 @@ test_b64(void **state)
 	}
 }
 
+/* The decoder's contract, one byte at a time: the reference. */
+static size_t
+ref_b64(const char *in, size_t n, unsigned char *out, size_t cap)
+{
+	static const char alpha[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p;
+	uint32_t acc = 0;
+	size_t i, o = 0;
+	unsigned q = 0;
+
+	for (i = 0; i < n && o < cap; i++) {
+		if (in[i] == '=')
+			break;
+		if (in[i] == '\0' || (p = strchr(alpha, in[i])) == NULL)
+			continue;
+		acc = acc << 6 | (uint32_t)(p - alpha);
+		if (++q == 4) {
+			out[o++] = (unsigned char)(acc >> 16);
+			if (o < cap)
+				out[o++] = (unsigned char)(acc >> 8);
+			if (o < cap)
+				out[o++] = (unsigned char)acc;
+			q = 0;
+			acc = 0;
+		}
+	}
+	if (q >= 2 && o < cap)
+		out[o++] = (unsigned char)(acc >> (6 * q - 8));
+	if (q == 3 && o < cap)
+		out[o++] = (unsigned char)(acc >> 2);
+	return o;
+}
+
+/*
+ * Against the reference on mixes of digits, line ends, stray bytes and
+ * '=': the vector paths (16 digits at once, lines whole) must agree.
+ */
+static void
+test_b64_differential(void **state)
+{
+	static const char alpha[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char in[2048];
+	unsigned char a[2048], b[2048];
+	size_t round, i, n, na, nb, cap;
+	uint32_t x = 12345;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		n = (round * 37) % sizeof(in);
+		for (i = 0; i < n; i++) {
+			x = x * 1103515245 + 12345;
+			switch ((x >> 16) % 64) {
+			case 0:
+				in[i] = '\n';
+				break;
+			case 1:
+				in[i] = '\r';
+				break;
+			case 2:
+				in[i] = (round % 5 == 0) ? '=' : ' ';
+				break;
+			case 3:
+				in[i] = (char)(x >> 8);
+				break;
+			default:
+				in[i] = alpha[(x >> 20) % 64];
+				break;
+			}
+			/* mostly well-formed 76-column lines */
+			if (round % 2 == 0 && i % 78 == 76)
+				in[i] = '\r';
+			if (round % 2 == 0 && i % 78 == 77)
+				in[i] = '\n';
+		}
+		cap = round % 3 == 0 ? (round % 97) : sizeof(a);
+		memset(a, 0, sizeof(a));
+		memset(b, 0, sizeof(b));
+		na = content_b64_decode(in, n, a, cap, NULL);
+		nb = ref_b64(in, n, b, cap);
+		if (na != nb || memcmp(a, b, na) != 0)
+			fail_msg("round %zu: %zu bytes, reference %zu", round, na,
+			    nb);
+	}
+}
+
 static double
 now(void)
 {
@@ -333,6 +420,29 @@ test_pdf_million_objects(void **state)
 	assert_true(f & CONTENT_PDF_ACTIVE);
 	assert_true(now() - t0 < 5.0);
 	buf_free(&b);
+}
+
+/*
+ * Stream data is skipped by its /Length: bytes that spell /JS inside an
+ * image are no action; a /Length that lies is caught by "endstream".
+ */
+static void
+test_pdf_stream_skipped(void **state)
+{
+	static const char ok[] = "%PDF-1.4\n1 0 obj\n<< /Length 12 >>\n"
+	    "stream\nxx/JS yy/AAz\nendstream\nendobj\n";
+	static const char lie[] = "%PDF-1.4\n1 0 obj\n<< /Length 2 >>\n"
+	    "stream\nxx/JS yy/AAz\nendstream\nendobj\n2 0 obj << /JS (x) >>\n";
+	static const char tnef[] = "\x78\x9f\x3e\x22";
+
+	(void)state;
+	assert_int_equal(content_pdf((const unsigned char *)ok,
+	    sizeof(ok) - 1, 1, &lim) & CONTENT_PDF_ACTIVE, 0);
+	assert_true(content_pdf((const unsigned char *)lie, sizeof(lie) - 1,
+	    1, &lim) & CONTENT_PDF_ACTIVE);
+	/* winmail.dat: not opened yet, so not clean */
+	assert_true(content_inspect((const unsigned char *)tnef, 4,
+	    "application/vnd.ms-tnef", 1, &lim) & CONTENT_NOT_INSPECTED);
 }
 
 static void
@@ -517,8 +627,10 @@ main(void)
 		cmocka_unit_test(test_head_only_not_inspected),
 		cmocka_unit_test(test_mismatch),
 		cmocka_unit_test(test_b64),
+		cmocka_unit_test(test_b64_differential),
 		cmocka_unit_test(test_pdf_inflate_bomb),
 		cmocka_unit_test(test_pdf_million_objects),
+		cmocka_unit_test(test_pdf_stream_skipped),
 		cmocka_unit_test(test_zip_many_entries),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_policy),
