@@ -1199,7 +1199,8 @@ magic_cookie(void)
  * frees).  *whole says whether that is all of the body.  Base64 goes
  * through content_b64_decode (fast: megabytes per message); quoted-
  * printable through libetpan on a padded copy (decode_body).  -1 on
- * ENOMEM, 1 when there is no body to read, else 0.
+ * ENOMEM, 1 when there is no body (nothing to inspect), 2 when the body
+ * could not be decoded, else 0.
  */
 static int
 part_bytes(const struct walk *w, const struct mailmime_data *d, size_t cap,
@@ -1232,7 +1233,7 @@ part_bytes(const struct walk *w, const struct mailmime_data *d, size_t cap,
 	if (full.dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
 		k = cap > (SIZE_MAX - 1024) / 3 ? SIZE_MAX : cap * 3 + 1024;
 		if ((qp = decode_body(&full, k, len, &nomem)) == NULL)
-			return nomem ? -1 : 1;
+			return nomem ? -1 : 2;
 		*whole = n <= k && *len <= cap;
 		if (*len > cap)
 			*len = cap;
@@ -1312,9 +1313,15 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 		w->nomem = 1;
 		return;
 	}
+	/* An empty part holds nothing, and is no RIB either. */
 	if (r == 1) {
-		if (!own_text)
-			p->findings |= CONTENT_NOT_INSPECTED;
+		if (!own_text && (p->sniffed_type =
+		    buf_strdup("application/x-empty")) == NULL)
+			w->nomem = 1;
+		return;
+	}
+	if (r == 2) {
+		p->findings |= CONTENT_NOT_INSPECTED;
 		return;
 	}
 	w->scan_left -= len < w->scan_left ? len : w->scan_left;
