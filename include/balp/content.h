@@ -16,7 +16,9 @@
  *  - a PDF's names, '#'-escapes decoded (/J#61vaScript), in the file and
  *    in its Flate-compressed object streams (inflated, bounded);
  *  - markup (HTML, SVG, XHTML) and scripts ("#!");
- *  - files hidden in text (uuencode, yEnc, BinHex).
+ *  - files hidden in text (uuencode, yEnc, BinHex);
+ *  - the files inside Outlook's winmail.dat (TNEF), through a function
+ *    of the caller that types and inspects each.
  *
  * The findings are bits (CONTENT_*), recorded per part in the facts
  * (facts.h) and turned into attachment_forbidden by attachment.c.
@@ -55,9 +57,10 @@ struct content_limits {
 	size_t	max_zip_entries;	/* central directory entries read */
 	size_t	max_pdf_streams;	/* object streams inflated per part */
 	size_t	max_inflate;		/* bytes inflated per part, in all */
+	size_t	max_tnef_attributes;	/* attributes of a winmail.dat read */
 };
 
-#define CONTENT_LIMITS_DEFAULT	{ 65536, 4096, (size_t)16 << 20 }
+#define CONTENT_LIMITS_DEFAULT	{ 65536, 4096, (size_t)16 << 20, 65536 }
 
 /*
  * Kinds of content, for comparing what a part is with what its type and
@@ -99,6 +102,25 @@ unsigned content_ole(const unsigned char *b, size_t len);
  * CONTENT_NOT_INSPECTED); 0 if b is no PDF. */
 unsigned content_pdf(const unsigned char *b, size_t len, int whole,
 	    const struct content_limits *);
+
+/*
+ * Inspects a file found inside another (a winmail.dat's attachment): its
+ * CONTENT_* findings.  The mail layer's, so that the core needs no
+ * libmagic: it types the bytes and calls content_inspect().
+ */
+typedef unsigned (*content_nested_fn)(const unsigned char *, size_t,
+    void *arg);
+
+/*
+ * Outlook's winmail.dat (TNEF): each attachment's bytes handed to fn
+ * (with arg) and its findings kept (the forbidding ones); a title with an
+ * executable or markup extension, an attachment whose bytes are not in
+ * the file, a title its content contradicts, or a walk cut short by the
+ * buffer or max_tnef_attributes: CONTENT_NOT_INSPECTED or the finding.
+ * 0 if b is no TNEF.
+ */
+unsigned content_tnef(const unsigned char *b, size_t len,
+	    const struct content_limits *, content_nested_fn fn, void *arg);
 
 /* CONTENT_MARKUP if text b[0..len) reads as HTML or SVG, else 0. */
 unsigned content_markup(const unsigned char *b, size_t len);

@@ -347,7 +347,15 @@ content_inspect(const unsigned char *b, size_t len, const char *sniffed,
 	    content_kind_of_type(sniffed) == CONTENT_KIND_OFFICE)
 		f |= content_zip(b, len, lim);
 	f |= content_ole(b, len);
-	f |= content_pdf(b, len, whole, lim);
+	/*
+	 * A PDF by libmagic, or data it could not name (a reader takes a
+	 * header anywhere in the first KiB, libmagic only at 0); not a file
+	 * that merely holds one (a zip, a winmail.dat: their own walks).
+	 */
+	if (sniffed == NULL || type_in(sniffed, (const char *const[]){
+	    "application/pdf", "application/octet-stream", "text/plain",
+	    NULL }))
+		f |= content_pdf(b, len, whole, lim);
 	if (!(f & (CONTENT_OFFICE | CONTENT_ARCHIVE)) &&
 	    type_in(sniffed, archive_types)) {
 		/* libmagic saw an archive the walks do not read */
@@ -357,8 +365,9 @@ content_inspect(const unsigned char *b, size_t len, const char *sniffed,
 	    !(f & CONTENT_MARKUP))
 		f |= CONTENT_IMAGE;
 	/*
-	 * Outlook's winmail.dat (TNEF) carries files this version does not
-	 * open yet: what could not be read is not clean.
+	 * Outlook's winmail.dat (TNEF) carries files, which only the caller
+	 * can type (content_tnef() with its function): until it does, what
+	 * could not be read is not clean.
 	 */
 	if (type_in(sniffed, (const char *const[]){ "application/vnd.ms-tnef",
 	    "application/ms-tnef", NULL }))

@@ -1290,6 +1290,51 @@ sniff(const unsigned char *b, size_t len, int *nomem)
 	return text_ascii_lower_inplace(c);
 }
 
+/* Files inside files (winmail.dat in winmail.dat) looked into this deep. */
+#define MIME_MAX_NESTED		2
+
+static const struct content_limits mime_clim = CONTENT_LIMITS_DEFAULT;
+
+struct nested {
+	struct walk	*w;
+	int		 depth;
+};
+
+static int
+is_tnef(const char *sniffed)
+{
+	return sniffed != NULL &&
+	    (strcmp(sniffed, "application/vnd.ms-tnef") == 0 ||
+	    strcmp(sniffed, "application/ms-tnef") == 0);
+}
+
+/*
+ * content_nested_fn for content_tnef(): a file inside a winmail.dat,
+ * typed and inspected like an attachment (and opened in turn if it is
+ * one, MIME_MAX_NESTED deep).
+ */
+static unsigned
+nested_part(const unsigned char *b, size_t len, void *arg)
+{
+	struct nested *nc = arg, deeper;
+	unsigned f;
+	char *t;
+
+	if (nc->depth >= MIME_MAX_NESTED)
+		return CONTENT_NOT_INSPECTED;
+	if ((t = sniff(b, len, &nc->w->nomem)) == NULL)
+		return CONTENT_NOT_INSPECTED;
+	f = content_inspect(b, len, t, 1, &mime_clim);
+	if (is_tnef(t)) {
+		deeper.w = nc->w;
+		deeper.depth = nc->depth + 1;
+		f = (f & ~CONTENT_NOT_INSPECTED) |
+		    content_tnef(b, len, &mime_clim, nested_part, &deeper);
+	}
+	free(t);
+	return f;
+}
+
 /*
  * Reads the leaf's bytes and records what they are in p: an attachment
  * is typed and inspected whole (within the message's scan budget); the
@@ -1299,9 +1344,10 @@ static void
 inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
     int own_text)
 {
-	static const struct content_limits clim = CONTENT_LIMITS_DEFAULT;
+	struct nested nc;
 	const unsigned char *b;
 	size_t len, cap;
+	unsigned g;
 	int owned, whole, r;
 
 	if (m->mm_type != MAILMIME_SINGLE)
@@ -1333,8 +1379,16 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 		p->sniffed_type = sniff(b, len, &w->nomem);
 		if (p->sniffed_type == NULL)
 			p->findings |= CONTENT_NOT_INSPECTED;
-		p->findings |= content_inspect(b, len, p->sniffed_type, whole,
-		    &clim);
+		g = content_inspect(b, len, p->sniffed_type, whole,
+		    &mime_clim);
+		/* winmail.dat: the files inside judged instead */
+		if (is_tnef(p->sniffed_type)) {
+			nc.w = w;
+			nc.depth = 0;
+			g = (g & ~CONTENT_NOT_INSPECTED) | content_tnef(b, len,
+			    &mime_clim, nested_part, &nc);
+		}
+		p->findings |= g;
 		if (!whole)
 			p->findings |= CONTENT_NOT_INSPECTED;
 	}

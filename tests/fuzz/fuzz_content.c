@@ -1,7 +1,8 @@
 /*
  * fuzz_content - libFuzzer target over the content checks (content.h):
  * the zip and OLE directory walks, the PDF scan with its bounded inflate,
- * markup and hidden-file detection, the base64 decoder.  The first byte
+ * markup and hidden-file detection, the winmail.dat walk, the base64
+ * decoder.  The first byte
  * picks the type libmagic is said to have given, the rest is the part.
  * Beyond crashes, leaks and undefined behaviour it checks the promises:
  * only known bits, and the decoder writes no more than it may.  The
@@ -17,6 +18,16 @@
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const struct content_limits lim = { 64, 16, (size_t)4 << 20, 64 };
+
+/* The files of a winmail.dat, inspected untyped (no libmagic here). */
+static unsigned
+nested(const unsigned char *b, size_t len, void *arg)
+{
+	(void)arg;
+	return content_inspect(b, len, NULL, 1, &lim);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,7 +35,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "application/zip", "application/msword", "text/plain",
 	    "text/html", "image/jpeg", "application/octet-stream",
 	    "application/x-dosexec", "application/gzip" };
-	static const struct content_limits lim = { 64, 16, (size_t)4 << 20 };
 	const unsigned char *b;
 	unsigned char *out;
 	const char *t;
@@ -37,6 +47,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b = data + 1;
 	n = size - 1;
 	f = content_inspect(b, n, t, data[0] & 0x80, &lim);
+	if ((f & ~CONTENT_ALL) != 0)
+		abort();
+	f = content_tnef(b, n, &lim, nested, NULL);
 	if ((f & ~CONTENT_ALL) != 0)
 		abort();
 	f = content_text_hidden(b, n) | content_markup(b, n);

@@ -88,7 +88,9 @@ def z(entries):
     b = io.BytesIO()
     with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as f:
         for n, d in entries:
-            f.writestr(n, d)
+            # a fixed time: the same bytes at every run
+            f.writestr(zipfile.ZipInfo(n, date_time=(2026, 11, 1, 0, 0, 0)),
+                       d, compress_type=zipfile.ZIP_DEFLATED)
     return b.getvalue()
 
 ct = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -178,3 +180,23 @@ w("binhex.txt", b"(This file must be converted with BinHex 4.0)\n:#'CTE'8ZG(Kd!&
 w("clean.txt", b"Bonjour,\nje commence (begin) le dossier le 3 novembre.\nbegin with care.\n"
   b"Cordialement\n")
 w("clean.csv", b"nom;prenom;iban\nDUPONT;Marie;FR76 3000 6000 0112 3456 7890 189\n")
+
+# Outlook's winmail.dat (TNEF): attributes level, id, length, data,
+# checksum; each attachment opens with attAttachRendData, then its title
+# and its data (attAttachTitle, attAttachData).
+def tnef(files):
+    def attr(level, aid, data):
+        return (struct.pack("<BII", level, aid, len(data)) + data +
+                struct.pack("<H", sum(data) & 0xffff))
+    b = struct.pack("<IH", 0x223E9F78, 0x0001)
+    b += attr(1, 0x00089006, struct.pack("<I", 0x00010000))  # attTnefVersion
+    b += attr(1, 0x00078008, b"IPM.Microsoft Mail.Note\0")   # attMessageClass
+    for name, data in files:
+        b += attr(2, 0x00069002, b"\x01\x00" + b"\xff" * 12)  # attAttachRendData
+        b += attr(2, 0x00018010, name + b"\0")                # attAttachTitle
+        b += attr(2, 0x0006800F, data)                         # attAttachData
+    return b
+
+w("winmail-exe.dat", tnef([(b"RIB.pdf", bytes(pe))]))
+w("winmail-clean.dat", tnef([(b"RIB.pdf", pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                                                pages, page, contents, font]))]))

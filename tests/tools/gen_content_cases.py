@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # gen_content_cases.py - writes the end-to-end cases of attachments judged
-# by content (tests/data/cases/73-..88-*.eml) from the corpus of
+# by content (tests/data/cases/73-..90-*.eml) from the corpus of
 # tests/data/content.  Run once by a developer; the mails are committed
 # and their expected lines are in tests/data/cases/expected.tsv.
 import base64, os, sys
@@ -71,6 +71,10 @@ cases_def = [
      BODY + "\n" + read("clean.txt").decode()),
     (88, "doc-ole-avec-macros", [("application/pdf", "RIB.pdf", read("clean.pdf")),
       ("application/msword", "courrier.doc", read("macro.doc"))], BODY),
+    (89, "winmail-dat-executable", [("application/ms-tnef", "winmail.dat",
+      read("winmail-exe.dat"))], BODY),
+    (90, "winmail-dat-propre", [("application/pdf", "RIB.pdf", read("clean.pdf")),
+      ("application/ms-tnef", "winmail.dat", read("winmail-clean.dat"))], BODY),
 ]
 for n, slug, parts, body in cases_def:
     with open(os.path.join(cases, "%d-%s.eml" % (n, slug)), "wb") as f:

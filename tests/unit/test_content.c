@@ -123,6 +123,8 @@ static const struct {
 	{ "clean.odt",		CONTENT_OFFICE,		0 },
 	{ "clean.doc",		CONTENT_OFFICE,		0 },
 	{ "clean.txt",		0,			0 },
+	/* a winmail.dat, alone: not opened without the caller's function */
+	{ "winmail-clean.dat",	CONTENT_NOT_INSPECTED,	1 },
 	{ "clean.csv",		0,			0 },
 };
 
@@ -620,6 +622,59 @@ test_policy(void **state)
 	wordlist_free(&t.needs_extensions);
 }
 
+/* content_nested_fn: as mime.c does, with the test's libmagic. */
+static unsigned
+nested(const unsigned char *b, size_t len, void *arg)
+{
+	unsigned f;
+	char *t;
+
+	(void)arg;
+	t = sniff(b, len);
+	f = content_inspect(b, len, t, 1, &lim);
+	free(t);
+	return f;
+}
+
+/* winmail.dat: the files inside judged; cut short, not inspected. */
+static void
+test_tnef(void **state)
+{
+	unsigned char *b;
+	size_t len, n;
+	unsigned f;
+
+	(void)state;
+	b = slurp("winmail-exe.dat", &len);
+	f = content_tnef(b, len, &lim, nested, NULL);
+	assert_true(f & CONTENT_EXECUTABLE);
+	/*
+	 * Every cut after the attachment began (level 2, attAttachRendData;
+	 * a cut between whole attributes before it is a shorter, clean file).
+	 */
+	{
+		static const unsigned char rend[] = { 0x02, 0x02, 0x90, 0x06,
+		    0x00 };
+		const unsigned char *at = memmem(b, len, rend, sizeof(rend));
+
+		assert_non_null(at);
+		n = (size_t)(at - b) + 1;
+	}
+	for (; n < len; n++)
+		if ((content_tnef(b, n, &lim, nested, NULL) &
+		    CONTENT_FORBIDDEN) == 0)
+			fail_msg("winmail-exe.dat cut at %zu: clean", n);
+	free(b);
+	b = slurp("winmail-clean.dat", &len);
+	assert_int_equal(content_tnef(b, len, &lim, nested, NULL) &
+	    CONTENT_FORBIDDEN, 0);
+	assert_int_equal(content_tnef(b, len - 1, &lim, nested, NULL) &
+	    CONTENT_NOT_INSPECTED, CONTENT_NOT_INSPECTED);
+	/* not a TNEF at all */
+	assert_int_equal(content_tnef(b + 1, len - 1, &lim, nested, NULL), 0);
+	free(b);
+}
+
 /* Base64 in 76-column lines, as mail clients write it. */
 static void
 b64_lines(struct buf *out, const unsigned char *b, size_t n)
@@ -714,6 +769,7 @@ main(void)
 		cmocka_unit_test(test_zip_many_entries),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_tnef),
 		cmocka_unit_test(test_parse_reads_elided_middle),
 	};
 
