@@ -16,14 +16,14 @@
 
 CC	?= cc
 FUZZCC	?= clang
-PKGS	 = libsodium sqlite3 libconfig
+PKGS	 = libsodium sqlite3 libconfig zlib
 
 STD	 = -std=c17 -D_GNU_SOURCE
 WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wvla
 # libetpan's .pc leaks a -specs= flag (docs/libetpan.md): link it by name.
 PKG_CFLAGS := $(shell pkg-config --cflags libetpan $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lmagic
 CFLAGS	?= -O2 -g
 CPPFLAGS ?=
 LDFLAGS	?=

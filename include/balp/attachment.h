@@ -3,10 +3,14 @@
  *
  * Forbidden: a part whose MIME type is in the forbidden list, or whose
  * file name's last extension is (double extensions like "rib.pdf.exe" are
- * judged by the last one); archives too when the rules say so.  Needed:
- * a request type may require an attachment of given types/extensions
- * (a RIB needs a PDF or an image), and only a part with a file name counts:
- * a nameless inline image is a logo of the HTML body, not the RIB.
+ * judged by the last one); archives too when the rules say so; and a part
+ * whose bytes the parser found to be an executable, an archive, a macro
+ * document, an active PDF, markup, a hidden file, or other than its type
+ * or name says (content.h, DESIGN.md "Decision").  Needed: a request type
+ * may require an attachment of given types/extensions (a RIB needs a PDF
+ * or an image), that is one by content (its sniffed type is in the same
+ * list), and only a part with a file name counts: a nameless inline image
+ * is a logo of the HTML body, not the RIB.
  *
  * Names are judged as Windows would open them: trailing dots and spaces
  * are ignored ("virus.exe." and "virus.exe  " are .exe), only the last
@@ -23,8 +27,23 @@
 #include "balp/facts.h"
 #include "balp/rules.h"
 
-/* 1 if this part may not enter the BALP. */
+/*
+ * 1 if this part may not enter the BALP: by its declared type or name as
+ * above, or by its content (attachment_content_faults() not 0).
+ */
 int	 attachment_forbidden(const struct rules *, const struct part_facts *);
+
+/*
+ * Content found by the parser's inspection (the part's findings, see
+ * content.h) that forbids this part: the CONTENT_FORBIDDEN bits that
+ * apply (for the message's own text, only a hidden file or a part that
+ * could not be read; archives only when the rules forbid them), plus
+ * ATTACHMENT_MISMATCH when the content contradicts the declared type or
+ * the name's extension (content_mismatch()).  0 if none.
+ */
+#define ATTACHMENT_MISMATCH	0x10000U
+unsigned attachment_content_faults(const struct rules *,
+	    const struct part_facts *);
 
 /*
  * 1 if this part satisfies the type's attachment requirement: its MIME

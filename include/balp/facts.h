@@ -24,6 +24,15 @@ struct part_facts {
 	 * Content-ID, not disposed as an attachment (a signature logo). */
 	int		 embedded;
 	int		 depth;		/* 0 = top-level body */
+	/*
+	 * What the bytes are (content.h): the MIME type libmagic gave
+	 * (lower case, no parameters; NULL when the part was not looked
+	 * at: the message's own HTML, or facts from elsewhere), and the
+	 * CONTENT_* findings.  A part that should have been inspected and
+	 * could not be carries CONTENT_NOT_INSPECTED.
+	 */
+	char		*sniffed_type;
+	unsigned	 findings;
 };
 
 struct msg_facts {

@@ -6,7 +6,11 @@
  * (invalid UTF-8 read as windows-1252); the multipart tree walked to
  * max_depth; attachments' types, names (RFC 2047 and RFC 2231) and decoded
  * sizes recorded; the first text part decoded to UTF-8, up to max_text
- * bytes.  A message that cannot be parsed well enough to decide gets
+ * bytes; each attachment's bytes decoded from the message as received
+ * (up to max_scan_bytes per message), typed by libmagic and inspected
+ * (content.h: part_facts.sniffed_type and findings); text parts looked
+ * at for hidden files.  A message that cannot be parsed well enough to
+ * decide gets
  * facts.malformed set; nothing here ever aborts on input.
  *
  * libetpan 1.9.4 overflows the heap on a boundary that unquotes to a lone
@@ -44,9 +48,16 @@ struct mime_limits {
 	size_t	max_parts;	/* leaf parts recorded */
 	size_t	max_text;	/* bytes of first text kept */
 	size_t	max_header;	/* bytes of one header field's value */
+	/*
+	 * Decoded bytes of attachments inspected per message (content.h);
+	 * a part beyond it is sniffed by its head only and recorded
+	 * CONTENT_NOT_INSPECTED.  More than the largest message the rules
+	 * accept (15M), so that every acceptable message is read whole.
+	 */
+	size_t	max_scan_bytes;
 };
 
-#define MIME_LIMITS_DEFAULT { 32, 256, 65536, 65536 }
+#define MIME_LIMITS_DEFAULT { 32, 256, 65536, 65536, (size_t)16 << 20 }
 
 /*
  * Fills out (which must be facts_init'ed).  Returns 0, or -1 only on
@@ -68,7 +79,8 @@ int	 mime_worker(const char *in, size_t len, struct buf *out, void *arg);
  * The sandbox's warm-up (sandbox_warmup_fn): parses a fixed message that
  * makes iconv load the converters mail uses, which it could not open()
  * once the seccomp filter is on, and keeps one iconv descriptor of each
- * open for the life of the process (glibc would unload them otherwise):
+ * open for the life of the process (glibc would unload them otherwise);
+ * loads libmagic's database (it opens a file too) for the process:
  * meant for workers, not for the daemon itself.  arg is ignored (the
  * sandbox hands the parser's argument to both).
  */

@@ -12,6 +12,7 @@
  * name or type simply matches nothing.
  */
 #include "balp/attachment.h"
+#include "balp/content.h"
 #include "balp/text.h"
 
 #include <string.h>
@@ -102,6 +103,31 @@ type_listed(const struct wordlist *w, const char *ct)
 	return 0;
 }
 
+unsigned
+attachment_content_faults(const struct rules *r, const struct part_facts *p)
+{
+	const char *ext;
+	unsigned f = p->findings & CONTENT_FORBIDDEN, mask;
+	size_t n;
+
+	/*
+	 * The message's own text is inspected for hidden files only: its
+	 * HTML is the message, not an attachment.
+	 */
+	mask = p->is_attachment ? CONTENT_FORBIDDEN : CONTENT_HIDDEN_FILE |
+	    CONTENT_NOT_INSPECTED;
+	if (!r->archives_forbidden)
+		mask &= ~CONTENT_ARCHIVE;
+	f &= mask;
+	if (p->is_attachment && p->sniffed_type != NULL) {
+		ext = attachment_extension_span(p->filename, &n);
+		if (content_mismatch(p->sniffed_type, p->findings,
+		    p->content_type, ext, n))
+			f |= ATTACHMENT_MISMATCH;
+	}
+	return f;
+}
+
 int
 attachment_forbidden(const struct rules *r, const struct part_facts *p)
 {
@@ -116,7 +142,7 @@ attachment_forbidden(const struct rules *r, const struct part_facts *p)
 	    (type_listed(&r->archive_types, p->content_type) ||
 	    listed(&r->archive_extensions, ext, n)))
 		return 1;
-	return 0;
+	return attachment_content_faults(r, p) != 0;
 }
 
 int
@@ -137,6 +163,19 @@ attachment_fulfils(const struct request_type *t, const struct part_facts *p)
 	if (p->filename == NULL || p->filename[0] == '\0' || p->embedded)
 		return 0;
 	ext = attachment_extension_span(p->filename, &n);
-	return type_listed(&t->needs_types, p->content_type) ||
-	    listed(&t->needs_extensions, ext, n);
+	if (!type_listed(&t->needs_types, p->content_type) &&
+	    !listed(&t->needs_extensions, ext, n))
+		return 0;
+	/*
+	 * And it must be one by content: a RIB's "PDF" that libmagic does
+	 * not read as a PDF (or image) is not the RIB.  Facts without a
+	 * sniffed type come from no inspection (older facts, tests) and
+	 * are judged by type and name as before.
+	 */
+	if (p->sniffed_type == NULL)
+		return !(p->findings & CONTENT_NOT_INSPECTED);
+	if (p->findings & (CONTENT_MARKUP | CONTENT_EXECUTABLE))
+		return 0;
+	return t->needs_types.n == 0 ||
+	    type_listed(&t->needs_types, p->sniffed_type);
 }

@@ -9,7 +9,7 @@
  * valid UTF-8 without NUL in every string, and accepts nothing after the
  * last field.  Integers are little-endian whatever the host.
  *
- * Layout (version 1):
+ * Layout (version 3):
  *	"BFCT" u8 version
  *	str malformed, u64 raw_size, i32 from_count,
  *	str from_addr, from_name, subject, message_id,
@@ -19,7 +19,8 @@
  *	   has_notice_marker,
  *	str top_content_type,
  *	u32 n_parts, n_parts x (str content_type, str filename, u64 size,
- *	   u8 is_attachment, u8 embedded, i32 depth),
+ *	   u8 is_attachment, u8 embedded, i32 depth, str sniffed_type,
+ *	   u32 findings),
  *	u8 truncated_parts,
  *	str first_text
  * where str is u32 length then the bytes, length 0xffffffff for NULL.
@@ -28,6 +29,7 @@
  * Failures: -1 / NULL on ENOMEM; deserialize also on any inconsistency.
  */
 #include "balp/facts.h"
+#include "balp/content.h"
 #include "balp/array.h"
 #include "balp/buf.h"
 #include "balp/text.h"
@@ -36,11 +38,12 @@
 #include <string.h>
 
 #define FACTS_MAGIC	"BFCT"
-#define FACTS_VERSION	2
+#define FACTS_VERSION	3
 #define STR_NULL	0xffffffffU
 
-/* Smallest wire size of one part: two str headers, u64, u8, i32. */
-#define PART_MIN_BYTES	(4 + 4 + 8 + 1 + 4)
+/* Smallest wire size of one part: three str headers, u64, two u8, i32,
+ * u32. */
+#define PART_MIN_BYTES	(4 + 4 + 8 + 1 + 1 + 4 + 4 + 4)
 
 static const char *const malformed_table[] = {
 	FACTS_MALFORMED_GENERIC,
@@ -111,6 +114,7 @@ facts_free(struct msg_facts *f)
 	for (i = 0; i < f->n_parts; i++) {
 		free(f->parts[i].content_type);
 		free(f->parts[i].filename);
+		free(f->parts[i].sniffed_type);
 	}
 	free(f->parts);
 	free(f->first_text);
@@ -250,6 +254,8 @@ facts_serialize(const struct msg_facts *f, size_t *len)
 		put_u8(&b, f->parts[i].is_attachment != 0);
 		put_u8(&b, f->parts[i].embedded != 0);
 		put_u32(&b, (uint32_t)(int32_t)f->parts[i].depth);
+		put_str(&b, f->parts[i].sniffed_type);
+		put_u32(&b, f->parts[i].findings);
 	}
 	put_u8(&b, f->truncated_parts != 0);
 	put_str(&b, f->first_text);
@@ -424,8 +430,9 @@ facts_deserialize(const char *data, size_t len, struct msg_facts *f)
 	if (r.bad || n > (r.len - r.off) / PART_MIN_BYTES)
 		goto bad;
 	for (i = 0; i < n; i++) {
-		char *ct = NULL, *fn = NULL;
+		char *ct = NULL, *fn = NULL, *st = NULL;
 		uint64_t size;
+		uint32_t fi;
 		int att, emb;
 
 		if (get_str(&r, &ct) == -1 || ct == NULL ||
@@ -437,13 +444,23 @@ facts_deserialize(const char *data, size_t len, struct msg_facts *f)
 		att = get_flag(&r);
 		emb = get_flag(&r);
 		v = get_i32(&r);
-		if (r.bad || v < 0 ||
-		    facts_add_part(f, ct, fn, size, att, v) == -1) {
+		if (get_str(&r, &st) == -1) {
 			free(ct);
 			free(fn);
 			goto bad;
 		}
+		fi = get_u32(&r);
+		/* a finding no writer of ours sets: a confused worker */
+		if (r.bad || v < 0 || (fi & ~(uint32_t)CONTENT_ALL) != 0 ||
+		    facts_add_part(f, ct, fn, size, att, v) == -1) {
+			free(ct);
+			free(fn);
+			free(st);
+			goto bad;
+		}
 		f->parts[f->n_parts - 1].embedded = emb;
+		f->parts[f->n_parts - 1].sniffed_type = st;
+		f->parts[f->n_parts - 1].findings = fi;
 		free(ct);
 		free(fn);
 	}

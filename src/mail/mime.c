@@ -37,6 +37,7 @@
 #include "balp/mime.h"
 #include "balp/array.h"
 #include "balp/buf.h"
+#include "balp/content.h"
 #include "balp/html.h"
 #include "balp/sandbox.h"
 #include "balp/text.h"
@@ -44,6 +45,7 @@
 #include <libetpan/libetpan.h>
 
 #include <iconv.h>
+#include <magic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -68,6 +70,12 @@
 #define MIME_ELIDE_HEAD		((size_t)64 << 10)
 #define MIME_ELIDE_TAIL		((size_t)4096)
 #define MIME_ELIDE_MIN_GAIN	((size_t)64 << 10)
+/*
+ * Bytes of a part libmagic is shown: its formats are recognised by their
+ * first bytes, and its text checks read all it is given.  A part past
+ * the scan budget is still decoded this far, to be typed.
+ */
+#define MIME_SNIFF_HEAD		((size_t)64 << 10)
 
 /* Bytes elide() removed at one place of the buffer it returns. */
 struct elision {
@@ -91,6 +99,7 @@ struct walk {
 	const char		*orig;		/* the message as received */
 	const struct elision	*cuts;
 	size_t			 n_cuts;
+	size_t			 scan_left;	/* of lim->max_scan_bytes */
 };
 
 static void
@@ -1137,6 +1146,256 @@ decoded_size(const struct walk *w, const struct mailmime_data *d)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Content inspection (content.h)                                      */
+
+static char	*decode_body(const struct mailmime_data *, size_t, size_t *,
+		    int *);
+static void	 unelide(const struct walk *, const struct mailmime_data *,
+		    struct mailmime_data *);
+
+/*
+ * libmagic's cookie for the process: loaded once, by the worker's warm-up
+ * before its seccomp filter (magic_load opens the database), or on first
+ * use where nothing filters open().  A static like the iconv descriptors
+ * held below: the mail layer's state, never the core's.  NULL when the
+ * database could not be loaded: every attachment is then recorded
+ * CONTENT_NOT_INSPECTED, which quarantines it, rather than let mail pass
+ * unexamined.
+ */
+static magic_t	mime_magic;
+static int	mime_magic_tried;
+
+static magic_t
+magic_cookie(void)
+{
+	size_t bytes = MIME_SNIFF_HEAD;
+
+	if (mime_magic_tried)
+		return mime_magic;
+	mime_magic_tried = 1;
+	/*
+	 * No decompression: libmagic would fork a decompressor (and the
+	 * filter refuses fork); an archive is forbidden whatever it holds.
+	 * No JSON or CSV parsing: costs, and decides nothing here.
+	 */
+	if ((mime_magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS |
+	    MAGIC_NO_CHECK_JSON | MAGIC_NO_CHECK_CSV | MAGIC_ERROR)) == NULL)
+		return NULL;
+	if (magic_load(mime_magic, NULL) == -1) {
+		magic_close(mime_magic);
+		mime_magic = NULL;
+		return NULL;
+	}
+	(void)magic_setparam(mime_magic, MAGIC_PARAM_BYTES_MAX, &bytes);
+	(void)magic_setparam(mime_magic, MAGIC_PARAM_ENCODING_MAX, &bytes);
+	return mime_magic;
+}
+
+/*
+ * The decoded bytes of a part's body as received (elided middles put
+ * back), at most cap of them: *out points into the message (*owned 0)
+ * for an identity encoding, else to a malloc'd buffer (*owned 1, caller
+ * frees).  *whole says whether that is all of the body.  Base64 goes
+ * through content_b64_decode (fast: megabytes per message); quoted-
+ * printable through libetpan on a padded copy (decode_body).  -1 on
+ * ENOMEM, 1 when there is no body (nothing to inspect), 2 when the body
+ * could not be decoded, else 0.
+ */
+static int
+part_bytes(const struct walk *w, const struct mailmime_data *d, size_t cap,
+    const unsigned char **out, size_t *len, int *owned, int *whole)
+{
+	struct mailmime_data full;
+	const char *src;
+	unsigned char *dec;
+	size_t n, alloc, k;
+	int nomem = 0, limited = 0;
+	char *qp;
+
+	*out = NULL;
+	*len = 0;
+	*owned = 0;
+	*whole = 1;
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT ||
+	    d->dt_data.dt_text.dt_data == NULL)
+		return 1;
+	unelide(w, d, &full);
+	src = full.dt_data.dt_text.dt_data;
+	n = full.dt_data.dt_text.dt_length;
+	if (!full.dt_encoded || (full.dt_encoding != MAILMIME_MECHANISM_BASE64 &&
+	    full.dt_encoding != MAILMIME_MECHANISM_QUOTED_PRINTABLE)) {
+		*out = (const unsigned char *)src;
+		*len = n < cap ? n : cap;
+		*whole = n <= cap;
+		return 0;
+	}
+	if (full.dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+		k = cap > (SIZE_MAX - 1024) / 3 ? SIZE_MAX : cap * 3 + 1024;
+		if ((qp = decode_body(&full, k, len, &nomem)) == NULL)
+			return nomem ? -1 : 2;
+		*whole = n <= k && *len <= cap;
+		if (*len > cap)
+			*len = cap;
+		*out = (const unsigned char *)qp;
+		*owned = 1;
+		return 0;
+	}
+	alloc = n / 4 * 3 + 3;
+	if (alloc > cap) {
+		alloc = cap;
+		limited = 1;
+	}
+	if ((dec = malloc(alloc > 0 ? alloc : 1)) == NULL)
+		return -1;
+	*len = content_b64_decode(src, n, dec, alloc, NULL);
+	*whole = !limited || *len < alloc;
+	*out = dec;
+	*owned = 1;
+	return 0;
+}
+
+/* libmagic's type, lower case, parameters cut; NULL if it has none. */
+static char *
+sniff(const unsigned char *b, size_t len, int *nomem)
+{
+	magic_t m = magic_cookie();
+	const char *t;
+	char *c;
+	size_t n;
+
+	/*
+	 * A PDF is what a BALP mostly carries, and libmagic takes 25 us to
+	 * say so (its rules are tried by strength, PDF's late): a part that
+	 * starts with the signature the PDF scan requires anyway is one for
+	 * libmagic too ("%PDF-" at 0 is its rule), so it is not asked.
+	 */
+	if (len >= 5 && memcmp(b, "%PDF-", 5) == 0)
+		t = "application/pdf";
+	else if (m == NULL)
+		return NULL;
+	else if ((t = magic_buffer(m, b, len < MIME_SNIFF_HEAD ? len :
+	    MIME_SNIFF_HEAD)) == NULL)
+		return NULL;
+	for (n = 0; t[n] != '\0' && t[n] != ';' && t[n] != ' ' && n < 255; n++)
+		;
+	if ((c = buf_strndup(t, n)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	if (!text_utf8_valid(c, n) || memchr(c, '\0', n) != NULL) {
+		free(c);
+		return NULL;
+	}
+	return text_ascii_lower_inplace(c);
+}
+
+/* Files inside files (winmail.dat in winmail.dat) looked into this deep. */
+#define MIME_MAX_NESTED		2
+
+static const struct content_limits mime_clim = CONTENT_LIMITS_DEFAULT;
+
+struct nested {
+	struct walk	*w;
+	int		 depth;
+};
+
+static int
+is_tnef(const char *sniffed)
+{
+	return sniffed != NULL &&
+	    (strcmp(sniffed, "application/vnd.ms-tnef") == 0 ||
+	    strcmp(sniffed, "application/ms-tnef") == 0);
+}
+
+/*
+ * content_nested_fn for content_tnef(): a file inside a winmail.dat,
+ * typed and inspected like an attachment (and opened in turn if it is
+ * one, MIME_MAX_NESTED deep).
+ */
+static unsigned
+nested_part(const unsigned char *b, size_t len, void *arg)
+{
+	struct nested *nc = arg, deeper;
+	unsigned f;
+	char *t;
+
+	if (nc->depth >= MIME_MAX_NESTED)
+		return CONTENT_NOT_INSPECTED;
+	if ((t = sniff(b, len, &nc->w->nomem)) == NULL)
+		return CONTENT_NOT_INSPECTED;
+	f = content_inspect(b, len, t, 1, &mime_clim);
+	if (is_tnef(t)) {
+		deeper.w = nc->w;
+		deeper.depth = nc->depth + 1;
+		f = (f & ~CONTENT_NOT_INSPECTED) |
+		    content_tnef(b, len, &mime_clim, nested_part, &deeper);
+	}
+	free(t);
+	return f;
+}
+
+/*
+ * Reads the leaf's bytes and records what they are in p: an attachment
+ * is typed and inspected whole (within the message's scan budget); the
+ * message's own text only looked at for hidden files.
+ */
+static void
+inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
+    int own_text)
+{
+	struct nested nc;
+	const unsigned char *b;
+	size_t len, cap;
+	unsigned g;
+	int owned, whole, r;
+
+	if (m->mm_type != MAILMIME_SINGLE)
+		return;
+	/* Past the budget, the head only: typed, not inspected whole. */
+	cap = w->scan_left > MIME_SNIFF_HEAD ? w->scan_left : MIME_SNIFF_HEAD;
+	r = part_bytes(w, m->mm_body, cap, &b, &len, &owned, &whole);
+	if (r == -1) {
+		w->nomem = 1;
+		return;
+	}
+	/* An empty part holds nothing, and is no RIB either. */
+	if (r == 1) {
+		if (!own_text && (p->sniffed_type =
+		    buf_strdup("application/x-empty")) == NULL)
+			w->nomem = 1;
+		return;
+	}
+	if (r == 2) {
+		p->findings |= CONTENT_NOT_INSPECTED;
+		return;
+	}
+	w->scan_left -= len < w->scan_left ? len : w->scan_left;
+	if (own_text) {
+		p->findings |= content_text_hidden(b, len);
+		if (!whole)
+			p->findings |= CONTENT_NOT_INSPECTED;
+	} else {
+		p->sniffed_type = sniff(b, len, &w->nomem);
+		if (p->sniffed_type == NULL)
+			p->findings |= CONTENT_NOT_INSPECTED;
+		g = content_inspect(b, len, p->sniffed_type, whole,
+		    &mime_clim);
+		/* winmail.dat: the files inside judged instead */
+		if (is_tnef(p->sniffed_type)) {
+			nc.w = w;
+			nc.depth = 0;
+			g = (g & ~CONTENT_NOT_INSPECTED) | content_tnef(b, len,
+			    &mime_clim, nested_part, &nc);
+		}
+		p->findings |= g;
+		if (!whole)
+			p->findings |= CONTENT_NOT_INSPECTED;
+	}
+	if (owned)
+		free((void *)(uintptr_t)b);
+}
+
 static void
 leaf(struct walk *w, struct mailmime *m, size_t depth, int in_message,
     int in_alternative)
@@ -1183,9 +1442,12 @@ leaf(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 	else if (facts_add_part(w->out, ct, fn, decoded_size(w, m->mm_body),
 	    !own_text, (int)depth) == -1)
 		w->nomem = 1;
-	else
+	else {
 		w->out->parts[w->out->n_parts - 1].embedded =
 		    w->parent_related && sf.fld_id != NULL && !disp_att;
+		inspect_leaf(w, m, &w->out->parts[w->out->n_parts - 1],
+		    own_text);
+	}
 	free(ct);
 	free(fn);
 }
@@ -1705,6 +1967,7 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	memset(&w, 0, sizeof(w));
 	w.lim = lim;
 	w.out = out;
+	w.scan_left = lim->max_scan_bytes;
 	out->raw_size = len;
 	if (msg == NULL || len == 0) {
 		out->malformed = FACTS_MALFORMED_EMPTY;
@@ -1826,5 +2089,6 @@ mime_warm_up(void *arg)
 			warm_held[i] = iconv_open("UTF-8", warm_charsets[i]);
 		held = 1;
 	}
+	(void)magic_cookie();
 	warm_up_parse();
 }

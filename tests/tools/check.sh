@@ -98,7 +98,7 @@ html_seeds() {
 	done
 }
 
-# The fuzzers (parse+decide, annex CSV, HTML to text): any crash, leak or
+# The fuzzers (parse+decide, annex CSV, HTML to text, content checks): any crash, leak or
 # UB report is a failure.
 for bin in build/fuzz/fuzz_*; do
 	[ -x "$bin" ] || continue
@@ -109,6 +109,7 @@ for bin in build/fuzz/fuzz_*; do
 	# Seeds: the bundled inputs of the parser each target exercises.
 	case $name in
 	fuzz_annex) seeds="tests/data/annex" ;;
+	fuzz_content) seeds="tests/data/content" ;;
 	fuzz_html)
 		seeds="build/fuzz-seeds/fuzz_html"
 		rm -rf "$seeds"

@@ -4,7 +4,7 @@
 #   deps.sh check   what `make check` needs too (tests, sanitizers, fuzzer)
 set -eu
 
-run_pkgs="gcc make pkg-config libetpan-dev libsodium-dev libsqlite3-dev libconfig-dev sqlite3"
+run_pkgs="gcc make pkg-config libetpan-dev libsodium-dev libsqlite3-dev libconfig-dev sqlite3 libmagic-dev libmagic-mgc zlib1g-dev"
 check_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind"
 
 case "${1:-run}" in

