@@ -25,9 +25,18 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # fill DIR N [BYTES] [EVERY]: the demo mix, one in EVERY (10) with an
 # attachment of BYTES (2 MB) once encoded.
 fill() {
-	# A scanned PDF, base64 as a mail client writes it.
-	{ printf '%%PDF-1.4\n'; head -c "$(( ${3:-2097152} * 3 / 4 ))" /dev/urandom; } |
-	    base64 -w 76 >"$HOME_DIR/scan.b64"
+	# A scanned RIB as a scanner writes it: one page, one JPEG image
+	# stream (random bytes stand for the image), base64 as a mail client
+	# writes it.
+	n=$(( ${3:-2097152} * 3 / 4 - 400 ))
+	{
+		printf '%%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n'
+		printf '2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n'
+		printf '3 0 obj\n<< /Type /Page /Parent 2 0 R /Resources << /XObject << /Im1 4 0 R >> >> /MediaBox [0 0 595 842] >>\nendobj\n'
+		printf '4 0 obj\n<< /Type /XObject /Subtype /Image /Width 2480 /Height 3508 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n' "$n"
+		head -c "$n" /dev/urandom
+		printf '\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%%%EOF\n'
+	} | base64 -w 76 >"$HOME_DIR/scan.b64"
 	perl -e '
 		my ($dir, $n, $every, $scan, @src) = @ARGV;
 		my @m;
