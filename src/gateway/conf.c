@@ -746,7 +746,8 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	static const char *const store_keys[] = { "path", "key_file", NULL };
 	static const char *const source_keys[] = { "kind", "path", NULL };
 	static const char *const limit_keys[] = { "max_mime_depth",
-	    "max_parts", "max_text_bytes", "max_header_bytes", NULL };
+	    "max_parts", "max_text_bytes", "max_header_bytes", "max_scan_bytes",
+	    NULL };
 	static const char *const notice_keys[] = { "from", NULL };
 	static const char *const daemon_keys[] = { "rescan_seconds", NULL };
 	struct loader l = { err, 0, path };
@@ -829,6 +830,9 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		v = (long long)c->limits.max_header;
 		get_int(&l, g, "max_header_bytes", 1024, 16 << 20, &v);
 		c->limits.max_header = (size_t)v;
+		v = (long long)c->limits.max_scan_bytes;
+		get_int(&l, g, "max_scan_bytes", 1 << 20, 256LL << 20, &v);
+		c->limits.max_scan_bytes = (size_t)v;
 	}
 	load_parser(&l, member(root, "parser"), c);
 	load_batch(&l, member(root, "batch"), c);
@@ -852,6 +856,15 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 			    c->trusted_authserv_ids.v[i]);
 	if (c->rules_file != NULL)
 		load_rules(&l, c->rules_file, &c->rules);
+	/* Below it, a message the rules accept could not be read whole and
+	 * would be quarantined as not inspected. */
+	if (c->rules_file != NULL && l.errors == 0 &&
+	    c->limits.max_scan_bytes < c->rules.max_message_size)
+		lerr(&l, member(member(root, "limits"), "max_scan_bytes"),
+		    "'max_scan_bytes' (%zu) is below the rules'"
+		    " max_message_size (%llu): every acceptable message must be"
+		    " inspected whole", c->limits.max_scan_bytes,
+		    (unsigned long long)c->rules.max_message_size);
 out:
 	config_destroy(&cfg);
 	if (l.errors > 0) {

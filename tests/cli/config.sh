@@ -41,6 +41,13 @@ like "$err" "warning: source.path .*/var/Maildri does not exist" \
 
 sed -i 's#"../var/Maildri"#"../var/Maildir"#' "$CONF"
 
+# An inspection budget below what the rules accept.
+sed -i 's/max_scan_bytes = [0-9]*;/max_scan_bytes = 1048576;/' "$CONF"
+err=$("$B" -c "$CONF" rules check 2>&1); is $? 2 "max_scan_bytes below max_message_size is refused"
+like "$err" "balp.conf:[0-9]+: 'max_scan_bytes' \(1048576\) is below the rules' max_message_size" \
+    "with its line"
+sed -i 's/max_scan_bytes = [0-9]*;/max_scan_bytes = 16777216;/' "$CONF"
+
 # Commands and their outputs.
 err=$("$B" -c "$CONF" partner add --bogus 2>&1); is $? 2 "an unknown option is a usage error"
 like "$err" "^partner add: unrecognized option '--bogus'" "naming the command"
