@@ -79,12 +79,13 @@ int	 store_message_retriage_undo(struct store *, int64_t id,
 	    const char *why, const char *actor, time_t now);
 /*
  * Records that decision `id`'s message was moved from from_queue to
- * to_queue by actor, for reason (required).  STORE_REFUSED when a
- * retriage is pending or the decision is superseded.  Audit:
- * message.release.
+ * to_queue by actor, for reason (required), and queues notice when not
+ * NULL (the admin asked for one).  STORE_REFUSED when a retriage is
+ * pending or the decision is superseded.  Audit: message.release, and
+ * notice.queue with the notice.
  */
 int	 store_message_release(struct store *, int64_t id,
 	    const char *from_queue, const char *to_queue, const char *reason,
-	    const char *actor, time_t now);
+	    const struct store_notice *notice, const char *actor, time_t now);
 
 #endif

@@ -38,7 +38,7 @@ static const char usage_text[] =
 "  log [--partner ID] [--sender EMAIL] [--limit N]\n"
 "  message show ID|MESSAGE-ID\n"
 "  message retriage ID|MESSAGE-ID [--reason TEXT]\n"
-"  message release ID|MESSAGE-ID --to QUEUE --reason TEXT\n"
+"  message release ID|MESSAGE-ID --to QUEUE --reason TEXT [--notify]\n"
 "  audit verify\n"
 "\n"
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n";

@@ -10,6 +10,7 @@
  */
 #include "balp/ctl_message.h"
 #include "balp/conf.h"
+#include "balp/notice.h"
 #include "balp/source.h"
 #include "balp/store_message.h"
 
@@ -234,21 +235,58 @@ out:
 	return rc;
 }
 
+/*
+ * The rejection notice of a stored decision, as decide() would have
+ * written it: its reasons and type, rendered from the rules' templates
+ * (the NIR is not kept, so its key is not echoed).  0, or -1 on ENOMEM.
+ */
+static int
+stored_notice(struct ctl *c, const struct store_decision *d,
+    char **subject, char **body)
+{
+	const struct rules *r = &c->conf.rules;
+	struct decision dec;
+	char *codes, *code, *save = NULL;
+	size_t i;
+	int rv;
+
+	memset(&dec, 0, sizeof(dec));
+	if ((codes = buf_strdup(d->reasons)) == NULL)
+		return -1;
+	for (code = strtok_r(codes, ",", &save); code != NULL;
+	    code = strtok_r(NULL, ",", &save))
+		if ((rv = reason_from_code(code)) >= 0)
+			dec.reasons |= REASON_BIT(rv);
+	free(codes);
+	for (i = 0; d->type != NULL && i < r->n_types; i++)
+		if (strcmp(r->types[i].id, d->type) == 0)
+			dec.type = &r->types[i];
+	dec.outcome = OUTCOME_REJECTED;
+	dec.queue = r->queue_rejects;
+	dec.partner_id = d->partner_id;
+	dec.notify = 1;
+	return notice_render(r, &dec, c->today, subject, body);
+}
+
 static int
 message_release(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, 't' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "notify", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *u = "release ID|MESSAGE-ID --to QUEUE --reason TEXT";
+	const char *u = "release ID|MESSAGE-ID --to QUEUE --reason TEXT"
+	    " [--notify]";
 	const char *to = NULL, *reason = NULL, *from;
+	struct store_notice notice = { NULL, NULL, NULL };
+	char *subject = NULL, *body = NULL;
 	struct store_message m;
 	struct source src = { NULL, NULL };
 	struct buf err = BUF_INIT;
 	int64_t id;
-	int ch, rc = CTL_FAILED;
+	int ch, notify = 0, rc = CTL_FAILED;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -256,6 +294,8 @@ message_release(struct ctl *c, int argc, char **argv)
 			to = optarg;
 		else if (ch == 'r')
 			reason = optarg;
+		else if (ch == 'n')
+			notify = 1;
 		else
 			return usage(u);
 	}
@@ -265,6 +305,12 @@ message_release(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (!known_queue(&c->conf.rules, to)) {
 		ctl_error("release: %s is none of the rules' queues", to);
+		return CTL_FAILED;
+	}
+	/* A notice says what to fix: only a rejection has one. */
+	if (notify && strcmp(to, c->conf.rules.queue_rejects) != 0) {
+		ctl_error("release: --notify goes with --to %s (a notice says"
+		    " what to fix)", c->conf.rules.queue_rejects);
 		return CTL_FAILED;
 	}
 	if (resolve(c, argv[optind], &id) == -1)
@@ -282,6 +328,19 @@ message_release(struct ctl *c, int argc, char **argv)
 		    id, to);
 		goto out;
 	}
+	if (notify && m.decision.sender == NULL) {
+		ctl_error("decision %" PRId64 ": no sender to notify", id);
+		goto out;
+	}
+	if (notify) {
+		if (stored_notice(c, &m.decision, &subject, &body) == -1) {
+			ctl_error("out of memory");
+			goto out;
+		}
+		notice.recipient = m.decision.sender;
+		notice.subject = subject;
+		notice.body = body;
+	}
 	if (open_source(c, &src) == -1)
 		goto out;
 	switch (src.ops->relocate(src.state, from, m.decision.source_ref, to,
@@ -297,8 +356,8 @@ message_release(struct ctl *c, int argc, char **argv)
 		ctl_error("%s", buf_str(&err));
 		goto out;
 	}
-	if (store_message_release(c->store, id, from, to, reason, c->actor,
-	    c->now) != STORE_OK) {
+	if (store_message_release(c->store, id, from, to, reason,
+	    notify ? &notice : NULL, c->actor, c->now) != STORE_OK) {
 		store_fail(c);
 		/* Put it back: no move without its record. */
 		buf_reset(&err);
@@ -308,14 +367,16 @@ message_release(struct ctl *c, int argc, char **argv)
 			    from, buf_str(&err));
 		goto out;
 	}
-	printf("decision %" PRId64 ": %s moved from %s to %s\n", id,
-	    m.decision.source_ref, from, to);
+	printf("decision %" PRId64 ": %s moved from %s to %s%s\n", id,
+	    m.decision.source_ref, from, to, notify ? ", notice queued" : "");
 	rc = CTL_OK;
 out:
 	if (src.ops != NULL)
 		src.ops->close(src.state);
 	store_message_free(&m);
 	buf_free(&err);
+	free(subject);
+	free(body);
 	return rc;
 }
 

@@ -230,8 +230,8 @@ decision_check(struct store *st, const struct store_decision_spec *d,
 }
 
 /* The notice's outbox row and its audit row notice.queue. */
-static int
-notice_queue(struct store *st, int64_t decision_id,
+int
+store_notice_queue(struct store *st, int64_t decision_id,
     const struct store_notice *notice, const char *actor, time_t now)
 {
 	struct buf obj = BUF_INIT, detail = BUF_INIT;
@@ -297,7 +297,7 @@ store_batch_add(struct store *st, const struct store_decision_spec *d,
 	    buf_str(&obj), buf_str(&detail), now)) != STORE_OK)
 		goto done;
 	if (notice != NULL &&
-	    (rc = notice_queue(st, id, notice, actor, now)) != STORE_OK)
+	    (rc = store_notice_queue(st, id, notice, actor, now)) != STORE_OK)
 		goto done;
 	if (idp != NULL)
 		*idp = id;

@@ -338,7 +338,8 @@ out:
 
 int
 store_message_release(struct store *st, int64_t id, const char *from_queue,
-    const char *to_queue, const char *reason, const char *actor, time_t now)
+    const char *to_queue, const char *reason,
+    const struct store_notice *notice, const char *actor, time_t now)
 {
 	struct store_decision d;
 	struct buf detail = BUF_INIT;
@@ -375,9 +376,12 @@ store_message_release(struct store *st, int64_t id, const char *from_queue,
 	}
 	if ((rc = step_done(st, s, "release insert", NULL)) != STORE_OK)
 		goto out;
-	buf_printf(&detail, "source=%s; ref=%s; from=%s; to=%s; reason=%s",
-	    d.source, d.source_ref, from_queue, to_queue, why);
+	buf_printf(&detail, "source=%s; ref=%s; from=%s; to=%s; reason=%s; "
+	    "notice=%s", d.source, d.source_ref, from_queue, to_queue, why,
+	    notice != NULL ? "yes" : "no");
 	rc = message_audit(st, id, "message.release", &detail, actor, now);
+	if (rc == STORE_OK && notice != NULL)
+		rc = store_notice_queue(st, id, notice, actor, now);
 out:
 	rc = store_tx_end(st, rc);
 done:

@@ -165,6 +165,14 @@ char	*lower_trim(const char *);
 /* actor, or "unknown" when NULL or "". */
 const char *actor_or_default(const char *);
 
+/*
+ * A notice about decision_id in the outbox, with its audit row
+ * (notice.queue), inside the caller's transaction.
+ */
+struct store_notice;
+int	 store_notice_queue(struct store *, int64_t decision_id,
+	    const struct store_notice *, const char *actor, time_t now);
+
 /* "YYYY-MM-DD", or "(none)" for DATE_NONE, into out (11 bytes). */
 void	 store_date_text(int32_t day, char out[11]);
 

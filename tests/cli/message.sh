@@ -52,6 +52,22 @@ verify "the audit chain is intact after a release"
 err=$("$B" -c "$CONF" message release "$spoof" --to BALP/RIB --reason x 2>&1)
 is $? 1 "releasing where it already is is refused"
 
+# A release to the rejects, with the notice the admin asks for.
+exe=$(q "select id from decisions where source_ref like '%demo11.apeai-executable'")
+err=$("$B" -c "$CONF" message release "$exe" --to BALP/RIB --reason x --notify 2>&1)
+is $? 1 "--notify is refused for a queue that is no rejection"
+like "$err" "--notify goes with --to BALP/Rejets" "saying where it goes"
+out=$("$B" -c "$CONF" message release "$exe" --to BALP/Rejets \
+    --reason "pièce jointe refusée, l'expéditeur doit la renvoyer" --notify)
+ok $? "release to the rejects with --notify"
+like "$out" "notice queued" "says a notice is queued"
+is "$(q "select count(*) from outbox where decision_id = $exe")" 1 "one notice for it"
+unlike "$(q "select body from outbox where decision_id = $exe")" "185057800608491|1 85 05|DUPONT" \
+    "the notice holds no NIR nor name"
+is "$(q "select count(*) from audit where action = 'notice.queue' and detail like 'decision=$exe;%'")" 1 \
+    "and its audit row"
+verify "the audit chain is intact after a release with a notice"
+
 # ---- retriage -------------------------------------------------------------
 rej=$(q "select id from decisions where source_ref like '%demo05.apeai-nir-faux'")
 out=$("$B" -c "$CONF" message retriage "$rej" --reason "NIR corrigé par la Caf")

@@ -130,7 +130,7 @@ test_retriage_refusals_and_retry(void **state)
 	assert_int_equal(store_message_retriage(fx->st, old, "r1.other", "",
 	    "a", NOW), STORE_REFUSED);
 	assert_int_equal(store_message_release(fx->st, old, "BALP/Rejets",
-	    "BALP/RIB", "ok", "a", NOW), STORE_REFUSED);
+	    "BALP/RIB", "ok", NULL, "a", NOW), STORE_REFUSED);
 	record(fx, "r1.r1", OUTCOME_REJECTED, "BALP/Rejets");
 	assert_int_equal(store_message_retriage(fx->st, old, "r1.r9", "", "a",
 	    NOW), STORE_REFUSED);
@@ -173,16 +173,19 @@ static void
 test_release_recorded_beside_the_decision(void **state)
 {
 	struct fx *fx = *state;
+	struct store_notice notice = { "a@x.test", "BALP", "corps" };
+	struct store_outbox_list out = { NULL, 0 };
 	struct store_message m;
 	int64_t id;
 
 	id = record(fx, "q1", OUTCOME_QUARANTINED, "BALP/Quarantaine");
 	assert_int_equal(store_message_release(fx->st, id, "BALP/Quarantaine",
-	    "BALP/RIB", "  ", "a", NOW), STORE_REFUSED);
+	    "BALP/RIB", "  ", NULL, "a", NOW), STORE_REFUSED);
 	assert_int_equal(store_message_release(fx->st, id, "BALP/Quarantaine",
-	    "BALP/RIB", "vérifié", "admin:x", NOW), STORE_OK);
+	    "BALP/RIB", "vérifié", NULL, "admin:x", NOW), STORE_OK);
 	assert_int_equal(store_message_release(fx->st, id, "BALP/RIB",
-	    "BALP/Rejets", "finalement", "admin:y", NOW + 60), STORE_OK);
+	    "BALP/Rejets", "finalement", &notice, "admin:y", NOW + 60),
+	    STORE_OK);
 	assert_int_equal(store_message_get(fx->st, id, &m), STORE_OK);
 	/* The decision stays as it was taken; the releases beside it. */
 	assert_string_equal(m.decision.outcome, "quarantined");
@@ -191,8 +194,15 @@ test_release_recorded_beside_the_decision(void **state)
 	assert_string_equal(m.releases[0].actor, "admin:x");
 	assert_string_equal(m.releases[0].reason, "vérifié");
 	assert_string_equal(store_message_queue(&m), "BALP/Rejets");
-	assert_int_equal(m.audit.n, 3);	/* record, release, release */
+	/* record, release, release; the notice's row is about outbox/N */
+	assert_int_equal(m.audit.n, 3);
 	store_message_free(&m);
+	/* Asked for on the second release only. */
+	assert_int_equal(store_outbox_pending(fx->st, NOW + 3600, 0, &out),
+	    STORE_OK);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0].decision_id, id);
+	store_outbox_list_free(&out);
 	assert_chain(fx);
 }
 
