@@ -1424,12 +1424,17 @@ leaf(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 
 	/*
 	 * The message's own text: the first text/plain or text/html without
-	 * a name, and its alternatives.  A forwarded message (inside
-	 * message/rfc822) is an attachment through and through.
+	 * a name, and its alternatives; and the first nameless inline
+	 * text/html even after a text/plain in a multipart/mixed (some
+	 * clients send the HTML body so, beside an empty plain part: it is
+	 * the body a mail client shows, and the text read when the plain
+	 * part is empty).  A forwarded message (inside message/rfc822) is an
+	 * attachment through and through.
 	 */
 	own_text = fn == NULL && !disp_att && !in_message &&
 	    strncmp(ct, "text/", 5) == 0 &&
-	    (((plain || html) && !w->seen_text) || in_alternative);
+	    (((plain || html) && !w->seen_text) || in_alternative ||
+	    (html && w->html == NULL));
 	if (own_text && (plain || html))
 		w->seen_text = 1;
 	if (own_text && plain && w->plain == NULL)

@@ -514,6 +514,36 @@ parse_alternative(const char *plain_headers, const char *plain,
 }
 
 static void
+test_first_text_html_inline_in_mixed(void **state)
+{
+	struct msg_facts f;
+	size_t len;
+	char *b;
+
+	(void)state;
+	/* Some clients send the HTML body beside an empty plain part in a
+	 * multipart/mixed: it is the body, read, and no attachment. */
+	b = exact("From: a@b.test\nSubject: x\n"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+	    "--b\nContent-Type: text/plain; charset=utf-8\n\n \n"
+	    "--b\nContent-Type: text/html; charset=utf-8\n\n"
+	    "<p>Dossier suspendu depuis le 01/06/2026</p>\n"
+	    "--b\nContent-Type: text/html; name=\"page.html\"\n\n<p>x</p>\n"
+	    "--b--\n", &len);
+	facts_init(&f);
+	assert_int_equal(mime_parse(b, len, &lim, &f), 0);
+	assert_null(f.malformed);
+	assert_non_null(f.first_text);
+	assert_non_null(strstr(f.first_text, "suspendu depuis le 01/06/2026"));
+	assert_int_equal(f.n_parts, 3);
+	assert_int_equal(f.parts[1].is_attachment, 0);
+	/* a named HTML file stays an attachment, judged as such */
+	assert_int_equal(f.parts[2].is_attachment, 1);
+	facts_free(&f);
+	free(b);
+}
+
+static void
 test_first_text_html_when_plain_empty(void **state)
 {
 	static const struct {
@@ -1883,6 +1913,7 @@ main(void)
 		cmocka_unit_test(test_html_only_text_is_stripped),
 		cmocka_unit_test(test_html_entities_and_style),
 		cmocka_unit_test(test_first_text_html_when_plain_empty),
+		cmocka_unit_test(test_first_text_html_inline_in_mixed),
 		cmocka_unit_test(test_first_text_empty_plain_alone),
 		cmocka_unit_test(test_rfc2231_filename_with_charset),
 		cmocka_unit_test(test_rfc2231_continuations),
