@@ -359,6 +359,32 @@ store_decision_record(struct store *st, const struct store_decision_spec *d,
 	return STORE_OK;
 }
 
+/*
+ * Steps a bound statement for at most one decision row into *out and
+ * hands the statement back.  STORE_NOTFOUND (message left to the caller,
+ * who knows what it looked for) when there is none.
+ */
+static int
+decision_one(struct store *st, sqlite3_stmt *s, int rc,
+    struct store_decision *out, const char *what)
+{
+	if (rc == STORE_OK) {
+		switch (sqlite3_step(s)) {
+		case SQLITE_ROW:
+			rc = decision_from_row(s, out) == 0 ? STORE_OK :
+			    store_oom(st);
+			break;
+		case SQLITE_DONE:
+			rc = STORE_NOTFOUND;
+			break;
+		default:
+			rc = store_sqlerr(st, what);
+		}
+	}
+	stmt_done(s);
+	return rc;
+}
+
 int
 store_decision_find(struct store *st, const char *source,
     const char *source_ref, struct store_decision *out)
@@ -373,22 +399,10 @@ store_decision_find(struct store *st, const char *source,
 		return rc;
 	bind_text(st, s, 1, source, &rc);
 	bind_text(st, s, 2, source_ref, &rc);
-	if (rc != STORE_OK) {
-		stmt_done(s);
-		return rc;
-	}
-	switch (sqlite3_step(s)) {
-	case SQLITE_ROW:
-		rc = decision_from_row(s, out) == 0 ? STORE_OK : store_oom(st);
-		break;
-	case SQLITE_DONE:
+	if ((rc = decision_one(st, s, rc, out, "decision find")) ==
+	    STORE_NOTFOUND)
 		rc = store_seterr(st, STORE_NOTFOUND, "no decision for %s:%s",
 		    source ? source : "", source_ref ? source_ref : "");
-		break;
-	default:
-		rc = store_sqlerr(st, "decision find");
-	}
-	stmt_done(s);
 	return rc;
 }
 
@@ -403,22 +417,10 @@ store_decision_get(struct store *st, int64_t id, struct store_decision *out)
 	    " FROM decisions WHERE id = ?1", &s)) != STORE_OK)
 		return rc;
 	bind_int64(st, s, 1, id, &rc);
-	if (rc != STORE_OK) {
-		stmt_done(s);
-		return rc;
-	}
-	switch (sqlite3_step(s)) {
-	case SQLITE_ROW:
-		rc = decision_from_row(s, out) == 0 ? STORE_OK : store_oom(st);
-		break;
-	case SQLITE_DONE:
+	if ((rc = decision_one(st, s, rc, out, "decision get")) ==
+	    STORE_NOTFOUND)
 		rc = store_seterr(st, STORE_NOTFOUND, "no decision %" PRId64,
 		    id);
-		break;
-	default:
-		rc = store_sqlerr(st, "decision get");
-	}
-	stmt_done(s);
 	return rc;
 }
 
