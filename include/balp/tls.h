@@ -1,0 +1,44 @@
+/*
+ * tls - what libetpan does not do on a TLS connection: check the server's
+ * certificate (docs/libetpan.md §5).
+ *
+ * Debian's libetpan accepts any certificate for any name, so every TLS
+ * session of balp (IMAP, SMTP) calls tls_verify() after the handshake and
+ * before sending anything that matters (credentials, STARTTLS capability
+ * re-read): chain checked against the configured CA file or the system
+ * store, host name checked.  A refusal is final: no fallback to plain text.
+ */
+#ifndef BALP_TLS_H
+#define BALP_TLS_H
+
+#include <libetpan/libetpan.h>
+
+#include "balp/buf.h"
+
+/* How a connection is protected, as the configuration names it. */
+enum tls_mode {
+	TLS_IMPLICIT,	/* "imaps" / "smtps": TLS from the first byte */
+	TLS_STARTTLS,	/* "starttls": upgraded before authenticating */
+	TLS_NONE,	/* "none": loopback only (conf refuses it elsewhere) */
+};
+
+/*
+ * Checks the certificate chain of stream (a TLS stream whose handshake
+ * succeeded) for host: trusted by ca_file (PEM; NULL: the system store)
+ * and issued for host (a DNS name or an IP address).  0, or -1 with err
+ * set to one line naming host and GnuTLS's reason ("name does not
+ * match", "issuer is unknown").
+ */
+int	 tls_verify(mailstream *stream, const char *host, const char *ca_file,
+	    struct buf *err);
+
+/*
+ * Callback for libetpan's *_with_callback connects: sends SNI for host
+ * (the const char * given as data) unless it is an IP address literal.
+ */
+void	 tls_sni(struct mailstream_ssl_context *ctx, void *host);
+
+/* 1 if host names the loopback interface ("localhost", 127/8, ::1). */
+int	 tls_host_is_loopback(const char *host);
+
+#endif
