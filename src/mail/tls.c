@@ -62,8 +62,8 @@ tls_verify(mailstream *stream, const char *host, const char *ca_file,
 	unsigned n = 0, i, status = 0;
 	int r, rc = -1;
 
-	if (stream == NULL || !mailstream_is_ssl(stream)) {
-		buf_printf(err, "%s: the connection is not encrypted", host);
+	if (stream == NULL) {
+		buf_printf(err, "%s: not connected", host);
 		return -1;
 	}
 	if ((chain = mailstream_get_certificate_chain(stream)) == NULL ||
