@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "balp/buf.h"
+#include "balp/tls.h"
 
 struct source_msg {
 	char		*ref;		/* stable name of the message */
@@ -62,12 +63,14 @@ struct source_ops {
 		    struct source_blob *blob, struct buf *err);
 	/*
 	 * Moves the message into folder ("BALP/RIB"), re-creating the folder
-	 * if it went missing.  The move is atomic but need not be durable
+	 * if it went missing, tagged with keywords (space-separated IMAP
+	 * keywords such as "$BALP_RIB $BALP_nir_missing", or NULL) where the
+	 * source can keep them: agents see them as tags in their mail client.  The move is atomic but need not be durable
 	 * before sync(): a batch of moves costs one sync per folder touched.
 	 * 0; 1 if the message is gone; -1 on error.
 	 */
 	int	(*move)(void *, const struct source_msg *, const char *folder,
-		    struct buf *err);
+		    const char *keywords, struct buf *err);
 	/* Makes every move since the last sync durable.  0 or -1. */
 	int	(*sync)(void *, struct buf *err);
 	/*
@@ -106,6 +109,15 @@ enum source_kind {
 struct source_conf {
 	enum source_kind	 kind;
 	char			*maildir_path;	/* absolute; Maildir++ root */
+	/* IMAP (docs/imap.md); conf.c checks them. */
+	char			*host;
+	unsigned		 port;
+	enum tls_mode		 tls;		/* TLS_NONE on loopback only */
+	char			*user;
+	char			*password_file;	/* absolute; mode 0600 */
+	char			*ca_file;	/* absolute; NULL: system store */
+	char			*inbox;		/* "INBOX" */
+	unsigned		 timeout_seconds;	/* each network wait */
 };
 
 void	 source_msgs_free(struct source_msg *, size_t);

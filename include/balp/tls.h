@@ -11,9 +11,12 @@
 #ifndef BALP_TLS_H
 #define BALP_TLS_H
 
-#include <libetpan/libetpan.h>
-
 #include "balp/buf.h"
+
+/* libetpan's types, named here so that including this header does not
+ * pull libetpan into every file that reads a configuration. */
+struct _mailstream;
+struct mailstream_ssl_context;
 
 /* How a connection is protected, as the configuration names it. */
 enum tls_mode {
@@ -29,7 +32,7 @@ enum tls_mode {
  * set to one line naming host and GnuTLS's reason ("name does not
  * match", "issuer is unknown").
  */
-int	 tls_verify(mailstream *stream, const char *host, const char *ca_file,
+int	 tls_verify(struct _mailstream *stream, const char *host, const char *ca_file,
 	    struct buf *err);
 
 /*

@@ -720,6 +720,70 @@ load_parser(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 	get_unsigned(l, g, "max_jobs", 1, 1000000, &c->parser_max_jobs);
 }
 
+/*
+ * "tls" of a network group: "imaps"/"smtps" (implicit), "starttls" or
+ * "none", which only a loopback host may use: a password must never
+ * cross a network in clear.  implicit names the implicit form.
+ */
+static void
+get_tls(struct loader *l, const config_setting_t *g, const char *implicit,
+    const char *host, enum tls_mode *out)
+{
+	char *v = NULL;
+
+	*out = TLS_IMPLICIT;
+	get_string(l, g, "tls", 0, &v);
+	if (v == NULL)
+		return;
+	if (strcmp(v, implicit) == 0)
+		*out = TLS_IMPLICIT;
+	else if (strcmp(v, "starttls") == 0)
+		*out = TLS_STARTTLS;
+	else if (strcmp(v, "none") == 0) {
+		*out = TLS_NONE;
+		if (host != NULL && !tls_host_is_loopback(host))
+			lerr(l, member(g, "tls"), "tls = \"none\" is only "
+			    "allowed for a loopback host (localhost, 127.0.0.1"
+			    "); '%s' needs \"%s\" or \"starttls\"", host,
+			    implicit);
+	} else
+		lerr(l, member(g, "tls"), "unknown tls '%s' (expected \"%s\","
+		    " \"starttls\" or \"none\")", v, implicit);
+	free(v);
+}
+
+/* source = { kind = "imap"; host; port; tls; user; password_file; ... } */
+static void
+load_imap(struct loader *l, const config_setting_t *g, struct balp_conf *c)
+{
+	static const char *const keys[] = { "kind", "host", "port", "tls",
+	    "user", "password_file", "ca_file", "inbox", "timeout_seconds",
+	    NULL };
+	struct source_conf *sc = &c->source;
+	long long v;
+
+	check_keys(l, g, keys, "source");
+	get_string(l, g, "host", 1, &sc->host);
+	if (sc->host != NULL && (*sc->host == '\0' ||
+	    strpbrk(sc->host, " \t/") != NULL))
+		lerr(l, member(g, "host"), "'host' must be a host name or an"
+		    " address");
+	get_tls(l, g, "imaps", sc->host, &sc->tls);
+	v = sc->tls == TLS_IMPLICIT ? 993 : 143;
+	get_int(l, g, "port", 1, 65535, &v);
+	sc->port = (unsigned)v;
+	get_string(l, g, "user", 1, &sc->user);
+	get_path(l, g, "password_file", c->dir, &sc->password_file);
+	if (member(g, "ca_file") != NULL)
+		get_path(l, g, "ca_file", c->dir, &sc->ca_file);
+	get_string(l, g, "inbox", 0, &sc->inbox);
+	if (sc->inbox == NULL && (sc->inbox = buf_strdup("INBOX")) == NULL)
+		lerr(l, NULL, "out of memory");
+	v = 60;
+	get_int(l, g, "timeout_seconds", 5, 600, &v);
+	sc->timeout_seconds = (unsigned)v;
+}
+
 /* The group "batch" { size; max_ms; }. */
 static void
 load_batch(struct loader *l, const config_setting_t *g, struct balp_conf *c)
@@ -800,17 +864,17 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 
 	if ((g = member(root, "source")) == NULL)
 		lerr(&l, NULL, "missing group 'source' { kind; path; }");
-	check_keys(&l, g, source_keys, "source");
 	get_string(&l, g, "kind", 1, &kind);
 	if (kind != NULL && strcmp(kind, "maildir") == 0) {
+		check_keys(&l, g, source_keys, "source");
 		c->source.kind = SOURCE_MAILDIR;
 		get_path(&l, g, "path", c->dir, &c->source.maildir_path);
 	} else if (kind != NULL && strcmp(kind, "imap") == 0) {
-		lerr(&l, member(g, "kind"), "source kind 'imap' is not"
-		    " available in this version; use \"maildir\"");
+		c->source.kind = SOURCE_IMAP;
+		load_imap(&l, g, c);
 	} else if (kind != NULL)
 		lerr(&l, member(g, "kind"), "unknown source kind '%s'"
-		    " (expected \"maildir\")", kind);
+		    " (expected \"maildir\" or \"imap\")", kind);
 	free(kind);
 
 	get_words(&l, root, "trusted_authserv_ids", 1, &c->trusted_authserv_ids);

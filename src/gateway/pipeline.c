@@ -20,6 +20,7 @@
 #include "balp/sandbox.h"
 #include "balp/store_decision.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <sodium.h>
@@ -609,6 +610,41 @@ report_item(struct item *it, pipeline_report_fn *report, void *arg)
 }
 
 /*
+ * The IMAP keywords a filed message carries, so that agents see its type
+ * and reasons as tags: "$BALP_RIB $BALP_nir_missing".  type is the rules'
+ * id (upper-cased), reasons the stored comma-separated codes; anything an
+ * IMAP atom cannot hold becomes '_'.
+ */
+static void
+keywords_of(const char *type, const char *reasons, struct buf *kw)
+{
+	const char *p;
+	int start = 1;
+
+	buf_reset(kw);
+	if (type != NULL) {
+		buf_puts(kw, "$BALP_");
+		for (p = type; *p != '\0'; p++)
+			buf_putc(kw, isalnum((unsigned char)*p) ?
+			    (char)toupper((unsigned char)*p) : '_');
+	}
+	for (p = reasons; *p != '\0'; p++) {
+		if (*p == ',') {
+			start = 1;
+			continue;
+		}
+		if (start) {
+			if (kw->len > 0)
+				buf_putc(kw, ' ');
+			buf_puts(kw, "$BALP_");
+			start = 0;
+		}
+		buf_putc(kw, isalnum((unsigned char)*p) || *p == '_' ? *p :
+		    '_');
+	}
+}
+
+/*
  * Records the batch, messages [from, to), in one transaction, commits, then moves its
  * messages and syncs the folders.  Returns the messages handled, or -1
  * with err set when nothing of the batch could be recorded (its messages
@@ -620,11 +656,11 @@ flush(struct pass *ps, size_t from, size_t to, pipeline_report_fn *report,
 {
 	struct pipeline *p = ps->p;
 	struct source *src = ps->src;
-	struct buf merr = BUF_INIT;
+	struct buf merr = BUF_INIT, kw = BUF_INIT, reasons = BUF_INIT;
 	size_t k, handled = 0, recorded = 0;
 	struct item *it;
 	uint64_t t0;
-	const char *queue;
+	const char *queue, *type;
 	int r;
 
 	if (pseudonyms(ps, from, to, err) == -1)
@@ -672,14 +708,22 @@ flush(struct pass *ps, size_t from, size_t to, pipeline_report_fn *report,
 	t0 = now_ns();
 	for (k = from; k < to; k++) {
 		it = item_at(ps, k);
-		if (it->state == ITEM_OLD)
+		buf_reset(&reasons);
+		if (it->state == ITEM_OLD) {
 			queue = it->old.queue;
-		else if (it->state == ITEM_DECIDED)
+			type = it->old.type;
+			buf_puts(&reasons, it->old.reasons ? it->old.reasons : "");
+		} else if (it->state == ITEM_DECIDED) {
 			queue = it->res.decision.queue;
-		else
+			type = it->res.decision.type ?
+			    it->res.decision.type->id : NULL;
+			reason_join(&reasons, it->res.decision.reasons, ",");
+		} else
 			continue;
 		buf_reset(&merr);
-		r = src->ops->move(src->state, it->m, queue, &merr);
+		keywords_of(type, buf_str(&reasons), &kw);
+		r = src->ops->move(src->state, it->m, queue, buf_str(&kw),
+		    &merr);
 		if (r == 1)
 			it->state = ITEM_GONE;
 		else if (r == -1) {
@@ -704,6 +748,8 @@ flush(struct pass *ps, size_t from, size_t to, pipeline_report_fn *report,
 		}
 		item_free(it);
 	}
+	buf_free(&kw);
+	buf_free(&reasons);
 	if (r == -1) {
 		buf_printf(err, "%s", buf_str(&merr));
 		buf_free(&merr);

@@ -339,7 +339,7 @@ rename_noreplace(const char *from, const char *dir, const char *ref,
 
 static int
 md_move(void *arg, const struct source_msg *m, const char *folder,
-    struct buf *err)
+    const char *keywords, struct buf *err)
 {
 	struct maildir *md = arg;
 	struct buf from = BUF_INIT, to = BUF_INIT, dir = BUF_INIT;
@@ -347,6 +347,9 @@ md_move(void *arg, const struct source_msg *m, const char *folder,
 	char *fdir;
 	int r = -1, saved;
 
+	/* Keywords would live in Dovecot's own dovecot-keywords file, which
+	 * only Dovecot may write: a local Maildir keeps the folder alone. */
+	(void)keywords;
 	if ((fdir = maildir_folder_path(md->root, folder)) == NULL) {
 		buf_puts(err, "out of memory");
 		return -1;

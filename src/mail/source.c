@@ -8,6 +8,7 @@
  * such a failure, not an abort.
  */
 #include "balp/source.h"
+#include "balp/imap.h"
 #include "balp/maildir.h"
 
 #include <stdlib.h>
@@ -68,9 +69,7 @@ source_open(const struct source_conf *sc, int watch, struct source *src,
 		}
 		return maildir_source_open(sc->maildir_path, watch, src, err);
 	case SOURCE_IMAP:
-		buf_puts(err, "source kind 'imap' is not available in this"
-		    " version");
-		return -1;
+		return imap_source_open(sc, watch, src, err);
 	}
 	buf_puts(err, "unknown source kind");
 	return -1;
@@ -80,5 +79,10 @@ void
 source_conf_free(struct source_conf *sc)
 {
 	free(sc->maildir_path);
+	free(sc->host);
+	free(sc->user);
+	free(sc->password_file);
+	free(sc->ca_file);
+	free(sc->inbox);
 	memset(sc, 0, sizeof(*sc));
 }

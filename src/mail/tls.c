@@ -13,6 +13,7 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <libetpan/libetpan.h>
 
 #include "balp/tls.h"
 

@@ -216,7 +216,7 @@ test_move_recreates_a_missing_folder(void **state)
 	put(fx, "m1", "x");
 	v = list_one(fx, &n);
 	assert_false(exists(fx, ".BALP.Rejets"));
-	assert_int_equal(fx->src.ops->move(fx->src.state, &v[0], "BALP/Rejets",
+	assert_int_equal(fx->src.ops->move(fx->src.state, &v[0], "BALP/Rejets", NULL,
 	    &err), 0);
 	assert_true(exists(fx, ".BALP.Rejets/new/m1"));
 	assert_true(exists(fx, ".BALP.Rejets/maildirfolder"));
@@ -247,7 +247,7 @@ test_move_never_replaces_a_file(void **state)
 		fputs("first", fp);
 		fclose(fp);
 	}
-	assert_int_equal(fx->src.ops->move(fx->src.state, &v[0], "BALP/RIB",
+	assert_int_equal(fx->src.ops->move(fx->src.state, &v[0], "BALP/RIB", NULL,
 	    &err), 0);
 	assert_true(exists(fx, ".BALP.RIB/new/m1"));
 	assert_true(exists(fx, ".BALP.RIB/new/m1.1"));
@@ -270,7 +270,7 @@ test_move_of_a_gone_message_is_gone(void **state)
 	v = list_one(fx, &n);
 	snprintf(path, sizeof(path), "%s/new/m1", fx->root);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(fx->src.ops->move(fx->src.state, &v[0], "BALP/RIB",
+	assert_int_equal(fx->src.ops->move(fx->src.state, &v[0], "BALP/RIB", NULL,
 	    &err), 1);
 	assert_string_equal(buf_str(&err), "");
 	source_msgs_free(v, n);
