@@ -130,10 +130,14 @@ tls_verify(mailstream *stream, const char *host, const char *ca_file,
 	}
 	if (status != 0) {
 		if (gnutls_certificate_verification_status_print(status,
-		    GNUTLS_CRT_X509, &reason, 0) == 0 && reason.data != NULL)
-			buf_printf(err, "%s: server certificate refused: %s",
-			    host, (const char *)reason.data);
-		else
+		    GNUTLS_CRT_X509, &reason, 0) == 0 && reason.data != NULL) {
+			int len = (int)strcspn((const char *)reason.data, "\n");
+
+			while (len > 0 && reason.data[len - 1] == ' ')
+				len--;
+			buf_printf(err, "%s: server certificate refused: %.*s",
+			    host, len, (const char *)reason.data);
+		} else
 			buf_printf(err, "%s: server certificate refused", host);
 		goto out;
 	}

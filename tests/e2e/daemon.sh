@@ -28,16 +28,6 @@ fill() {
 		}' "$1" "$2" "$3" "$recent" "$SRCDIR"/tests/data/demo/Maildir/new/*
 }
 
-# wait_for FILE REGEX SECONDS: until FILE matches (0) or time runs out (1).
-wait_for() {
-	t=0
-	while [ "$t" -lt $(($3 * 10)) ]; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
 
 # Files in the queue folders, by name; the inbox.
 in_queues() { find "$MD"/.BALP.* -type f -path '*/new/*' | wc -l; }

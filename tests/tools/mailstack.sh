@@ -235,6 +235,9 @@ mydestination =
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
+# Partner mail arrives as on the Caf's MX: from outside, delivered as it
+# came (a mail without From stays without From).
+local_header_rewrite_clients =
 biff = no
 append_dot_mydomain = no
 alias_maps =

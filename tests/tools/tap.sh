@@ -46,6 +46,17 @@ unlike() {
 	fi
 }
 
+# wait_for FILE REGEX SECONDS: until FILE matches (0) or time runs out (1).
+wait_for() {
+	t=0
+	while [ "$t" -lt $(($3 * 10)) ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]

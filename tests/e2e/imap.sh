@@ -1,0 +1,185 @@
+#!/bin/sh
+# balpd on a real mailbox: a private Dovecot and Postfix on loopback
+# (tests/tools/mailstack.sh), partner mail sent through Postfix with swaks,
+# what agents see read back with curl's IMAP.
+. "$SRCDIR/tests/tools/tap.sh"
+B="$SRCDIR/build/balpctl"
+D="$SRCDIR/build/balpd"
+MS="$SRCDIR/tests/tools/mailstack.sh"
+
+STACK=$(mktemp -d /tmp/ms.XXXXXX)
+cleanup() {
+	sh "$MS" stop "$STACK" >/dev/null 2>&1
+	rm -rf "$STACK" "${HOME_DIR:-/nonexistent}"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+sh "$MS" start "$STACK" 2>"$STACK.start" || {
+	echo "Bail out! the mail stack did not start: $(tail -n 5 "$STACK.start")"
+	exit 1
+}
+rm -f "$STACK.start"
+. "$STACK/env"
+PASS=$(cat "$MS_BALP_PASS_FILE")
+
+# imap PATH COMMAND: one IMAP command as the BALP account, over verified TLS.
+imap() {
+	curl -s --cacert "$MS_CA" --user "$MS_BALP_USER:$PASS" \
+	    "imaps://localhost:$MS_IMAPS_PORT/$1" -X "$2"
+}
+# count FOLDER: messages in it (on disk, as Dovecot keeps them).
+count() {
+	dir=$MS_MAILDIR_ROOT/balp/Maildir
+	[ "$1" = INBOX ] || dir=$dir/.$(echo "$1" | tr / .)
+	find "$dir/new" "$dir/cur" -type f 2>/dev/null | wc -l
+}
+# send FILE: as a partner would, through Postfix.
+send() {
+	swaks --server "127.0.0.1:$MS_SMTP_PORT" --to "$MS_BALP_USER" \
+	    --from "$(sed -n 's/^From:.*<\(.*\)>.*/\1/p' "$1" | head -n 1)" \
+	    --data "$1" >/dev/null 2>&1
+}
+# imap_conf 'OLD|NEW'...: the IMAP configuration of the home (ICONF), with
+# each OLD text replaced by NEW.
+imap_conf() {
+	sed -e "s#\"imap.caf.test\"#\"localhost\"#" \
+	    -e "s#port = 993#port = $MS_IMAPS_PORT#" \
+	    -e "s#/etc/ssl/certs/caf-ca.pem#$MS_CA#" \
+	    "$SRCDIR/conf/balp-imap.conf" >"$HOME_DIR/conf/imap.conf"
+	for kv in "$@"; do
+		sed -i "s#${kv%%|*}#${kv#*|}#" "$HOME_DIR/conf/imap.conf"
+	done
+	ICONF="$HOME_DIR/conf/imap.conf"
+}
+
+demo_home; ok $? "a home with two partners and their annexes"
+cp "$MS_BALP_PASS_FILE" "$HOME_DIR/var/imap.pass"
+chmod 600 "$HOME_DIR/var/imap.pass"
+imap_conf
+q() { sqlite3 "$HOME_DIR/var/balp.db" "$1"; }
+
+# ---- refusals before any password is sent -------------------------------
+chmod 644 "$HOME_DIR/var/imap.pass"
+err=$("$D" -c "$ICONF" --once 2>&1); st=$?
+is "$st" 2 "a password file readable by others: balpd refuses to start"
+like "$err" "imap\.pass: password file mode 0644 .*chmod 600" "saying why"
+chmod 600 "$HOME_DIR/var/imap.pass"
+for addr in "$MS_ADDR_WRONGNAME:name in the certificate does not match" \
+    "$MS_ADDR_SELFSIGNED:issuer is unknown"; do
+	host=${addr%%:*}
+	why=${addr#*:}
+	for mode in imaps starttls; do
+		port=$MS_IMAPS_PORT
+		[ "$mode" = starttls ] && port=$MS_IMAP_PORT
+		imap_conf "\"localhost\"|\"$host\"" \
+		    "tls = \"imaps\"|tls = \"$mode\"" \
+		    "port = $MS_IMAPS_PORT|port = $port"
+		err=$("$D" -c "$ICONF" --once 2>&1); st=$?
+		is "$st" 2 "$mode, $why: refused at start"
+		like "$err" "$host: server certificate refused: .*$why" \
+		    "$mode, $why: a log line names the host and the reason"
+	done
+done
+logins=$(grep -c "imap-login: Login: user=<$MS_BALP_USER>" "$MS_DOVECOT_LOG")
+is "$logins" 0 "no login reached Dovecot from a refused connection"
+imap_conf "\"localhost\"|\"imap.example.org\"" "tls = \"imaps\"|tls = \"none\""
+err=$("$D" -c "$ICONF" --once 2>&1); st=$?
+is "$st" 2 "tls = none for a host that is not loopback: refused"
+like "$err" "imap\.conf:[0-9]+: tls = \"none\" is only allowed for a loopback" \
+    "at file:line"
+
+# ---- every outcome in its folder, with its keywords --------------------
+recent=$(date -d '7 days ago' +%d/%m/%Y)
+n=0
+for f in "$SRCDIR"/tests/data/demo/Maildir/new/*; do
+	sed "s#{{RECENT}}#$recent#g" "$f" >"$HOME_DIR/mail.eml"
+	send "$HOME_DIR/mail.eml" || echo "# swaks failed on $f"
+	n=$((n + 1))
+done
+sh "$MS" wait-count "$STACK" balp INBOX "$n" 20
+ok $? "$n partner mails delivered to the BALP by Postfix"
+imap_conf
+out=$("$D" -c "$ICONF" --once 2>"$HOME_DIR/once.err"); st=$?
+is "$st" 0 "balpd --once over IMAPS: exit 0"
+like "$out" "$n message\(s\): 3 accepted, 8 rejected, 3 quarantined" \
+    "every mail decided"
+is "$(count INBOX)" 0 "the inbox is empty"
+lsub=$(imap "" 'LSUB "" "BALP/*"')
+for folder in BALP/RIB BALP/Suspension BALP/Blocage BALP/Rejets \
+    BALP/Quarantaine; do
+	like "$lsub" "\"/\" $folder" "$folder created and subscribed"
+done
+tail -n +2 "$SRCDIR/tests/data/demo/expected.tsv" >"$HOME_DIR/expected"
+while IFS='	' read -r file outcome type reasons; do
+	case $outcome in
+	accepted)
+		case $type in
+		rib) folder=BALP/RIB ;;
+		suspension) folder=BALP/Suspension ;;
+		*) folder=BALP/Blocage ;;
+		esac ;;
+	rejected) folder=BALP/Rejets ;;
+	*) folder=BALP/Quarantaine ;;
+	esac
+	mid=$(sed -n 's/^Message-ID: *//Ip' \
+	    "$SRCDIR/tests/data/demo/Maildir/new/$file" | tr -d '\r')
+	uid=$(imap "$folder" "UID SEARCH HEADER Message-ID \"$mid\"" |
+	    sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p' | tr -d '\r')
+	ok "$([ -n "$uid" ]; echo $?)" "$file: in $folder"
+	flags=$(imap "$folder" "UID FETCH ${uid:-0} (FLAGS)")
+	want=""
+	[ "$type" = - ] || want="\\\$BALP_$(echo "$type" | tr a-z A-Z)"
+	missing=""
+	for kw in $want $(echo "$reasons" | tr , ' '); do
+		[ "$kw" = - ] && continue
+		case $kw in \\*) ;; *) kw="\\\$BALP_$kw" ;; esac
+		echo "$flags" | grep -q -- "$kw" || missing="$missing $kw"
+	done
+	is "$missing" "" "$file: tagged with its type and reasons"
+	unlike "$flags" 'Seen' "$file: still unread for the agents"
+done <"$HOME_DIR/expected"
+is "$(q 'select count(*) from decisions')" "$n" "one decision row each"
+"$D" -c "$ICONF" --once >/dev/null 2>&1
+is "$(q 'select count(*) from decisions')" "$n" "a second run decides nothing again"
+
+# ---- a decision committed, the move lost --------------------------------
+# The message is in the inbox again (an agent put it back, or balpd died
+# between its commit and its move): moved again, not decided again.
+mid=$(sed -n 's/^Message-ID: *//Ip' \
+    "$SRCDIR/tests/data/demo/Maildir/new/1763370001.demo01.apeai-rib" |
+    tr -d '\r')
+uid=$(imap BALP/RIB "UID SEARCH HEADER Message-ID \"$mid\"" |
+    sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p' | tr -d '\r')
+imap BALP/RIB "UID MOVE $uid INBOX" >/dev/null
+is "$(count INBOX)" 1 "a filed message put back in the inbox"
+ref=$(q "select source_ref from decisions order by id limit 1")
+# Its new UID is not its decision's: to make it "the same message", the
+# decision is re-keyed as a crash between commit and move would leave it.
+newuid=$(imap INBOX 'UID SEARCH ALL' | sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p' |
+    tr -d '\r')
+q "update decisions set source_ref = '${ref%.*}.$newuid' where id = 1"
+out=$("$D" -c "$ICONF" --once 2>&1)
+like "$out" "already decided \(accepted\), moved again to BALP/RIB" \
+    "found in the inbox with a committed decision: moved again"
+is "$(count INBOX)" 0 "the inbox is empty again"
+is "$(q 'select count(*) from decisions')" "$n" "and nothing was decided twice"
+
+# ---- IDLE ---------------------------------------------------------------
+# The rescan is an hour away: only IDLE can wake balpd.
+imap_conf "rescan_seconds = 60|rescan_seconds = 3600"
+"$D" -c "$ICONF" 2>"$HOME_DIR/watch.err" &
+pid=$!
+wait_for "$HOME_DIR/watch.err" "watching imap" 10
+ok $? "balpd watching the IMAP inbox"
+sleep 0.3
+sed "s#{{RECENT}}#$recent#g; s#demo02#idle02#g" \
+    "$SRCDIR/tests/data/demo/Maildir/new/1763370002.demo02.apeai-suspension" \
+    >"$HOME_DIR/mail.eml"
+before=$(count BALP/Suspension)
+send "$HOME_DIR/mail.eml"
+sh "$MS" wait-count "$STACK" balp BALP/Suspension $((before + 1)) 10
+ok $? "a mail sent through Postfix is filed without waiting for a rescan"
+kill -TERM "$pid"
+wait "$pid"; is "$?" 0 "SIGTERM: exit 0"
+
+done_testing
