@@ -179,7 +179,77 @@ before=$(count BALP/Suspension)
 send "$HOME_DIR/mail.eml"
 sh "$MS" wait-count "$STACK" balp BALP/Suspension $((before + 1)) 10
 ok $? "a mail sent through Postfix is filed without waiting for a rescan"
+
+# ---- the server goes away -----------------------------------------------
+sh "$MS" dovecot-stop "$STACK"
+ok $? "Dovecot stopped under the watching balpd"
+wait_for "$HOME_DIR/watch.err" "triage pass stopped: .*connection refused" 10
+ok $? "balpd says it lost the server"
+sh "$MS" dovecot-start "$STACK"
+ok $? "Dovecot started again"
+sed "s#{{RECENT}}#$recent#g; s#demo03#back03#g" \
+    "$SRCDIR/tests/data/demo/Maildir/new/1763370003.demo03.ccas-blocage" \
+    >"$HOME_DIR/mail.eml"
+before=$(count BALP/Blocage)
+send "$HOME_DIR/mail.eml"
+sh "$MS" wait-count "$STACK" balp BALP/Blocage $((before + 1)) 20
+ok $? "balpd reconnected by itself and files the next mail"
+kill -0 "$pid" 2>/dev/null; ok $? "without having exited"
 kill -TERM "$pid"
 wait "$pid"; is "$?" 0 "SIGTERM: exit 0"
+
+# ---- a backlog, and kill -9 at random moments ----------------------------
+# Put straight into the Maildir Dovecot serves (as its LMTP would), with
+# distinct Message-IDs, so that 5,000 arrive in a second.
+MD=$MS_MAILDIR_ROOT/balp/Maildir
+perl -e '
+	my ($dir, $n, $recent, @src) = @ARGV;
+	my @m;
+	for my $f (@src) {
+		open(my $fh, "<", $f) or die "$f: $!";
+		local $/;
+		my $t = <$fh>;
+		$t =~ s/\{\{RECENT\}\}/$recent/g;
+		push @m, $t;
+	}
+	for my $i (0 .. $n - 1) {
+		my $t = $m[$i % @m];
+		$t =~ s/^(Message-ID:\s*<)/$1backlog$i./mi;
+		my $name = sprintf("backlog.%05d.x", $i);
+		open(my $out, ">", "$dir/tmp/$name") or die "$name: $!";
+		print $out $t;
+		close($out);
+		rename("$dir/tmp/$name", "$dir/new/$name") or die "$!";
+	}' "$MD" 5000 "$recent" "$SRCDIR"/tests/data/demo/Maildir/new/*
+chown -R mail:mail "$MD"
+is "$(count INBOX)" 5000 "a backlog of 5,000 in the inbox"
+before=$(q 'select count(*) from decisions')
+kills=0
+i=0
+while [ $i -lt 8 ]; do
+	"$D" -c "$ICONF" --once >/dev/null 2>&1 &
+	pid=$!
+	ms=$(($(od -An -N2 -tu2 /dev/urandom) % 600 + 20))
+	sleep "0.$(printf '%03d' "$ms")"
+	kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
+	wait "$pid" 2>/dev/null
+	i=$((i + 1))
+done
+ok "$([ "$kills" -ge 4 ]; echo $?)" "balpd killed -9 mid-backlog $kills times"
+"$D" -c "$ICONF" --once >/dev/null 2>&1; ok $? "a last run"
+is "$(count INBOX)" 0 "drains the rest"
+total=0
+for f in BALP/RIB BALP/Suspension BALP/Blocage BALP/Rejets BALP/Quarantaine; do
+	total=$((total + $(count "$f")))
+done
+is "$total" $((before + 5000)) "every message in exactly one folder"
+dups=$(find "$MD"/.BALP.* -type f -path '*/[nc][eu][wr]/*' \
+    -exec sed -n '/^Message-ID:/Ip;/^$/q' {} + | sort | uniq -d | wc -l)
+is "$dups" 0 "none filed twice"
+is "$(q 'select count(*) from decisions')" $((before + 5000)) \
+    "one decision row each"
+is "$(q "select count(*) from decisions where message_id like 'backlog%'")" \
+    5000 "every backlog message decided once"
+"$B" -c "$ICONF" audit verify >/dev/null 2>&1; ok $? "the audit chain verifies"
 
 done_testing

@@ -16,6 +16,9 @@
 #       Stops the two masters it started (by their pid files: TERM to both,
 #       then waits for both and for their children).  DIR stays; the caller
 #       removes it.
+#   mailstack.sh dovecot-stop DIR / dovecot-start DIR
+#       Stops Dovecot alone (by its pid file), starts it again on the same
+#       ports and mail: the IMAP server going away under a client.
 #   mailstack.sh wait-count DIR USER FOLDER N SECONDS
 #       Waits until FOLDER (IMAP name: INBOX, BALP/RIB, ...) of USER (balp or
 #       balp@caf.test) holds exactly N messages, counted in the Maildir on
@@ -411,6 +414,32 @@ do_stop() {
 	return 0
 }
 
+# dovecot-stop / dovecot-start: the IMAP server goes away and comes back
+# (same ports, same mail), for the tests of reconnection.
+do_dovecot_stop() {
+	m=$(pid_of "$dir/dovecot/run/master.pid") || die "Dovecot is not running"
+	kids=$(children "$m")
+	kill -TERM "$m"
+	# An imap process in IDLE takes up to 10 s to say "shutting down".
+	i=0
+	# shellcheck disable=SC2086
+	while [ -n "$(alive $m $kids)" ] && [ "$i" -lt 300 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2086
+	[ -z "$(alive $m $kids)" ] || die "Dovecot still runs after 15 s"
+}
+
+do_dovecot_start() {
+	# shellcheck disable=SC1091
+	. "$dir/env"
+	dovecot -c "$dir/dovecot/dovecot.conf" >"$dir/dovecot/start.out" 2>&1 ||
+	    { tails; die "Dovecot did not start again"; }
+	wait_banners 10 "$MS_IMAP_PORT=^\\* OK" "$MS_LMTP_PORT=^220 " ||
+	    { tails; die "Dovecot does not answer again"; }
+}
+
 tails() {
 	for f in "$dir/dovecot/start.out" "$dir/dovecot/dovecot.log" \
 	    "$dir/postfix/start.out" "$dir/postfix/maillog"; do
@@ -536,6 +565,11 @@ stop)
 	check_dir "$1"
 	do_stop
 	;;
+dovecot-stop | dovecot-start)
+	[ "$#" -eq 1 ] || die "usage: mailstack.sh $cmd DIR"
+	check_dir "$1"
+	if [ "$cmd" = dovecot-stop ]; then do_dovecot_stop; else do_dovecot_start; fi
+	;;
 wait-count)
 	[ "$#" -eq 5 ] || die "usage: mailstack.sh wait-count DIR USER FOLDER N SECONDS"
 	check_dir "$1"
@@ -543,6 +577,7 @@ wait-count)
 	;;
 *)
 	echo "usage: mailstack.sh start DIR | stop DIR |" \
+	    "dovecot-stop DIR | dovecot-start DIR |" \
 	    "wait-count DIR USER FOLDER N SECONDS" >&2
 	exit 2
 	;;
