@@ -258,28 +258,84 @@ test_shipped_conf_names_no_isolation_switch(void **state)
 	fclose(fp);
 }
 
+/* Writes a config whose source group (line 3) is src. */
+static void
+write_source(const struct fx *fx, const char *src)
+{
+	FILE *fp = fopen(fx->path, "w");
+
+	assert_non_null(fp);
+	fprintf(fp, "rules = \"%s\";\nstore = { path = \"a\"; key_file ="
+	    " \"k\"; };\nsource = { %s };\n"
+	    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n", RULES, src);
+	fclose(fp);
+}
+
 static void
 test_source_kinds(void **state)
 {
 	struct fx *fx = *state;
 	struct balp_conf c;
-	FILE *fp;
+	char want[256];
 
-	fp = fopen(fx->path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "rules = \"%s\";\nstore = { path = \"a\"; key_file ="
-	    " \"k\"; };\nsource = { kind = \"imap\"; };\n"
-	    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n", RULES);
-	fclose(fp);
-	load(fx, 0, "balp.conf:3: source kind 'imap' is not available", &c);
-
-	fp = fopen(fx->path, "w");
-	assert_non_null(fp);
-	fprintf(fp, "rules = \"%s\";\nstore = { path = \"a\"; key_file ="
-	    " \"k\"; };\nsource = { kind = \"pop3\"; path = \"m\"; };\n"
-	    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n", RULES);
-	fclose(fp);
+	write_source(fx, "kind = \"pop3\"; path = \"m\";");
 	load(fx, 0, "balp.conf:3: unknown source kind 'pop3'", &c);
+
+	/* IMAP: defaults by TLS mode, paths resolved, checks at file:line. */
+	write_source(fx, "kind = \"imap\"; host = \"imap.caf.test\";"
+	    " user = \"balp@caf.test\"; password_file = \"var/imap.pass\";");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.source.kind, SOURCE_IMAP);
+	assert_string_equal(c.source.host, "imap.caf.test");
+	assert_int_equal(c.source.tls, TLS_IMPLICIT);
+	assert_int_equal(c.source.port, 993);
+	assert_string_equal(c.source.inbox, "INBOX");
+	assert_null(c.source.ca_file);
+	assert_null(c.source.maildir_path);
+	snprintf(want, sizeof(want), "%s/var/imap.pass", fx->dir);
+	assert_string_equal(c.source.password_file, want);
+	conf_free(&c);
+
+	write_source(fx, "kind = \"imap\"; host = \"imap.caf.test\";"
+	    " tls = \"starttls\"; ca_file = \"ca.pem\"; inbox = \"BALP\";"
+	    " user = \"u\"; password_file = \"p\"; timeout_seconds = 10;");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.source.tls, TLS_STARTTLS);
+	assert_int_equal(c.source.port, 143);
+	assert_int_equal(c.source.timeout_seconds, 10);
+	assert_string_equal(c.source.inbox, "BALP");
+	snprintf(want, sizeof(want), "%s/ca.pem", fx->dir);
+	assert_string_equal(c.source.ca_file, want);
+	conf_free(&c);
+
+	write_source(fx, "kind = \"imap\"; host = \"127.0.0.1\"; port = 1143;"
+	    " tls = \"none\"; user = \"u\"; password_file = \"p\";");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.source.tls, TLS_NONE);
+	assert_int_equal(c.source.port, 1143);
+	conf_free(&c);
+
+	/* A password in clear over a network: refused. */
+	write_source(fx, "kind = \"imap\"; host = \"imap.caf.test\";"
+	    " tls = \"none\"; user = \"u\"; password_file = \"p\";");
+	load(fx, 0, "balp.conf:3: tls = \"none\" is only allowed for a "
+	    "loopback host", &c);
+	write_source(fx, "kind = \"imap\"; host = \"h\"; tls = \"ssl\";"
+	    " user = \"u\"; password_file = \"p\";");
+	load(fx, 0, "balp.conf:3: unknown tls 'ssl'", &c);
+	write_source(fx, "kind = \"imap\"; host = \"h\"; user = \"u\";");
+	load(fx, 0, "balp.conf:3: missing setting 'password_file'", &c);
+	write_source(fx, "kind = \"imap\"; user = \"u\"; password_file ="
+	    " \"p\";");
+	load(fx, 0, "balp.conf:3: missing setting 'host'", &c);
+	write_source(fx, "kind = \"imap\"; host = \"h\"; user = \"u\";"
+	    " password_file = \"p\"; port = 70000;");
+	load(fx, 0, "balp.conf:3: 'port'", &c);
+	write_source(fx, "kind = \"imap\"; host = \"h\"; user = \"u\";"
+	    " password_file = \"p\"; path = \"m\";");
+	load(fx, 0, "balp.conf:3: unknown setting 'path'", &c);
+	write_source(fx, "kind = \"maildir\"; path = \"m\"; host = \"h\";");
+	load(fx, 0, "balp.conf:3: unknown setting 'host'", &c);
 }
 
 /* source_open() opens what the conf names, and says so when it cannot. */
@@ -307,10 +363,11 @@ test_source_open(void **state)
 	assert_true(src.ops->watch_fd(src.state) >= 0);
 	src.ops->close(src.state);
 
+	/* IMAP without a server: refused with a reason, nothing opened. */
 	sc.kind = SOURCE_IMAP;
 	buf_reset(&err);
 	assert_int_equal(source_open(&sc, 0, &src, &err), -1);
-	assert_non_null(strstr(buf_str(&err), "imap"));
+	assert_non_null(strstr(buf_str(&err), "needs host"));
 	buf_free(&err);
 }
 
