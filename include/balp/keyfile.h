@@ -45,4 +45,12 @@ int	 keyfile_load(const char *path, unsigned char key[KEYFILE_KEY_LEN],
 void	 keyfile_pseudonym(const unsigned char key[KEYFILE_KEY_LEN],
 	    const char *nir, char out[KEYFILE_PSEUDONYM_LEN + 1]);
 
+/*
+ * out = 64 lower-case hex digits + NUL: the keyed hash of a message's
+ * header digest (source.h), the store's second key of a decision: equal
+ * for the same message, meaningless without the key.  Never fails.
+ */
+void	 keyfile_header_key(const unsigned char key[KEYFILE_KEY_LEN],
+	    const unsigned char digest[32], char out[KEYFILE_PSEUDONYM_LEN + 1]);
+
 #endif

@@ -24,6 +24,8 @@
 #include "balp/buf.h"
 #include "balp/tls.h"
 
+#define SOURCE_DIGEST_LEN	32
+
 struct source_msg {
 	char		*ref;		/* stable name of the message */
 	char		*label;		/* what a human sees (file name) */
@@ -44,9 +46,16 @@ struct source_blob {
 	char		*data;
 	size_t		 len;
 	uint64_t	 size;
+	/*
+	 * A digest of the message's header section, where the source names
+	 * messages by something that can change under it (an IMAP
+	 * UIDVALIDITY): the store's second key (docs/imap.md).
+	 */
+	int		 has_digest;
+	unsigned char	 header_digest[SOURCE_DIGEST_LEN];
 };
 
-#define SOURCE_BLOB_INIT { -1, NULL, 0, 0 }
+#define SOURCE_BLOB_INIT { -1, NULL, 0, 0, 0, { 0 } }
 
 struct source_ops {
 	const char *name;	/* "maildir", "imap": part of the store key */
@@ -123,6 +132,14 @@ struct source_conf {
 void	 source_msgs_free(struct source_msg *, size_t);
 /* Closes or frees what the blob holds and resets it; fine on an empty one. */
 void	 source_blob_free(struct source_blob *);
+
+/*
+ * BLAKE2b-256 of the header section of msg (up to its first empty line;
+ * all of it if none): the same bytes give the same digest whatever the
+ * server calls the message.  Unkeyed: the gateway keys it before storing.
+ */
+void	 source_header_digest(const char *msg, size_t len,
+	    unsigned char out[SOURCE_DIGEST_LEN]);
 
 /*
  * Creates what a local source needs before it can be opened (the Maildir

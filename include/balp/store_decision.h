@@ -41,6 +41,8 @@ struct store_decision_spec {
 	reason_set	 reasons;	/* stored as comma-separated codes */
 	const char	*queue;		/* the folder the message goes to */
 	const char	*nir_pseudonym;	/* NULL or 64 hex digits, NEVER a NIR */
+	/* NULL or 64 hex digits: keyfile_header_key() of the message. */
+	const char	*header_key;
 };
 
 /* A notice to send; queued in the outbox with the decision. */
@@ -116,6 +118,12 @@ int	 store_decision_get(struct store *, int64_t id,
 /* The stored decision for a message: STORE_OK, STORE_NOTFOUND or error. */
 int	 store_decision_find(struct store *, const char *source,
 	    const char *source_ref, struct store_decision *out);
+/*
+ * The latest decision of the message whose header_key this is (whatever
+ * name the source gave it then): STORE_OK, STORE_NOTFOUND or error.
+ */
+int	 store_decision_find_by_key(struct store *, const char *header_key,
+	    struct store_decision *out);
 /*
  * The stored decisions of any of refs[0..n) of source, in ONE indexed
  * query (e.g. `source_ref IN (SELECT value FROM json_each(?))` with a JSON

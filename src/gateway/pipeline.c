@@ -66,6 +66,9 @@ struct item {
 	struct store_decision	 old;		/* ITEM_OLD */
 	struct pipeline_result	 res;		/* ITEM_DECIDED */
 	char			 pseudonym[KEYFILE_PSEUDONYM_LEN + 1];
+	int			 has_digest;
+	unsigned char		 digest[SOURCE_DIGEST_LEN];
+	char			 header_key[KEYFILE_PSEUDONYM_LEN + 1];
 	char			*warning;	/* decided, with a remark */
 	char			*error;		/* ITEM_ERROR */
 };
@@ -450,6 +453,9 @@ fill(struct pass *ps, struct buf *err)
 			item_fail(it, buf_str(&ferr));
 			continue;
 		}
+		if ((it->has_digest = it->blob.has_digest))
+			memcpy(it->digest, it->blob.header_digest,
+			    sizeof(it->digest));
 		if (sandbox_submit(p->sandbox, ps->sub - 1, it->blob.fd,
 		    it->blob.data, it->blob.len, &ferr) == -1) {
 			buf_printf(err, "cannot run the parser: %s",
@@ -507,7 +513,10 @@ take(struct pass *ps, size_t idx, struct buf *err)
 	return 1;
 }
 
-/* The keyed pseudonyms of the batch's NIRs: the key is read once, wiped. */
+/*
+ * The keyed hashes of the batch: NIR pseudonyms and header keys.  The key
+ * is read once, wiped.
+ */
 static int
 pseudonyms(struct pass *ps, size_t from, size_t to, struct buf *err)
 {
@@ -521,7 +530,7 @@ pseudonyms(struct pass *ps, size_t from, size_t to, struct buf *err)
 	for (k = from; k < to && !need; k++) {
 		it = item_at(ps, k);
 		need = it->state == ITEM_DECIDED &&
-		    it->res.decision.nir[0] != '\0';
+		    (it->res.decision.nir[0] != '\0' || it->has_digest);
 	}
 	if (!need)
 		return 0;
@@ -529,10 +538,13 @@ pseudonyms(struct pass *ps, size_t from, size_t to, struct buf *err)
 		return -1;
 	for (k = from; k < to; k++) {
 		it = item_at(ps, k);
-		if (it->state == ITEM_DECIDED &&
-		    it->res.decision.nir[0] != '\0')
+		if (it->state != ITEM_DECIDED)
+			continue;
+		if (it->res.decision.nir[0] != '\0')
 			keyfile_pseudonym(key, it->res.decision.nir,
 			    it->pseudonym);
+		if (it->has_digest)
+			keyfile_header_key(key, it->digest, it->header_key);
 	}
 	sodium_memzero(key, sizeof(key));
 	return 0;
@@ -560,6 +572,7 @@ record(struct pass *ps, struct item *it, struct buf *err)
 	spec.reasons = d->reasons;
 	spec.queue = d->queue;
 	spec.nir_pseudonym = it->pseudonym[0] != '\0' ? it->pseudonym : NULL;
+	spec.header_key = it->header_key[0] != '\0' ? it->header_key : NULL;
 	if (d->notify && it->res.facts.from_addr != NULL) {
 		if (notice_render(&p->conf->rules, d, p->today, &subject,
 		    &body) == -1) {
@@ -700,8 +713,13 @@ flush(struct pass *ps, size_t from, size_t to, pipeline_report_fn *report,
 		if (it->state != ITEM_OLD || it->old.id != 0)
 			continue;
 		pipeline_result_free(&it->res);
-		if (store_decision_find(p->store, src->ops->name, it->m->ref,
-		    &it->old) != STORE_OK)
+		r = store_decision_find(p->store, src->ops->name, it->m->ref,
+		    &it->old);
+		/* Decided under another name (a new UIDVALIDITY). */
+		if (r == STORE_NOTFOUND && it->header_key[0] != '\0')
+			r = store_decision_find_by_key(p->store,
+			    it->header_key, &it->old);
+		if (r != STORE_OK)
 			item_fail(it, store_errmsg(p->store));
 	}
 

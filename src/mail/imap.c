@@ -651,6 +651,8 @@ im_fetch(void *arg, const struct source_msg *m, size_t max,
 	blob->data = ce->data;
 	blob->len = ce->len;
 	blob->size = m->size > ce->len ? m->size : ce->len;
+	source_header_digest(blob->data, blob->len, blob->header_digest);
+	blob->has_digest = 1;
 	*ce = im->cache[--im->n_cache];	/* handed over: out of the cache */
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "balp/imap.h"
 #include "balp/maildir.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,26 @@ source_blob_free(struct source_blob *b)
 	b->data = NULL;
 	b->len = 0;
 	b->size = 0;
+	b->has_digest = 0;
+}
+
+void
+source_header_digest(const char *msg, size_t len,
+    unsigned char out[SOURCE_DIGEST_LEN])
+{
+	const char *p = msg, *end = msg + len, *nl;
+	size_t hlen = len;
+
+	/* The first empty line (LF or CRLF) ends the header section. */
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (nl == p || (nl == p + 1 && *p == '\r')) {
+			hlen = (size_t)(p - msg);
+			break;
+		}
+		p = nl + 1;
+	}
+	crypto_generichash(out, SOURCE_DIGEST_LEN, (const unsigned char *)msg,
+	    hlen, NULL, 0);
 }
 
 int

@@ -209,3 +209,14 @@ keyfile_pseudonym(const unsigned char key[KEYFILE_KEY_LEN], const char *nir,
 	sodium_memzero(norm, sizeof(norm));
 	sodium_memzero(md, sizeof(md));
 }
+
+void
+keyfile_header_key(const unsigned char key[KEYFILE_KEY_LEN],
+    const unsigned char digest[32], char out[KEYFILE_PSEUDONYM_LEN + 1])
+{
+	unsigned char h[crypto_generichash_BYTES];
+
+	crypto_generichash(h, sizeof(h), digest, 32, key, KEYFILE_KEY_LEN);
+	sodium_bin2hex(out, KEYFILE_PSEUDONYM_LEN + 1, h, sizeof(h));
+	sodium_memzero(h, sizeof(h));
+}

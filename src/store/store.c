@@ -172,6 +172,17 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX releases_decision ON releases(decision_id, id);"
 	"CREATE INDEX decisions_message_id ON decisions(message_id, id);",
+	/*
+	 * 4: the second key of a decision (docs/imap.md): a keyed hash of
+	 * the message's header section, so that a message the source names
+	 * anew (an IMAP UIDVALIDITY change) is not decided twice.  Unique
+	 * among first decisions; an admin's retriage decides it again.
+	 */
+	"ALTER TABLE decisions ADD COLUMN header_key TEXT CHECK ("
+	"  header_key IS NULL OR (length(header_key) = 64"
+	"  AND header_key NOT GLOB '*[^0-9a-f]*'));"
+	"CREATE UNIQUE INDEX decisions_header_key ON decisions(header_key)"
+	"  WHERE header_key IS NOT NULL AND supersedes IS NULL;",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

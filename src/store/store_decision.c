@@ -132,9 +132,10 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 
 	if ((rc = stmt_get(st, STMT_DECISION_INSERT, "INSERT INTO decisions "
 	    "(decided_at, source, source_ref, message_id, sender, partner_id, "
-	    "type, outcome, reasons, queue, nir_pseudonym, supersedes) "
+	    "type, outcome, reasons, queue, nir_pseudonym, supersedes, "
+	    "header_key) "
 	    "VALUES (?, ?2, ?3, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT decision_id "
-	    "FROM retriages WHERE source = ?2 AND new_ref = ?3)) "
+	    "FROM retriages WHERE source = ?2 AND new_ref = ?3), ?12) "
 	    "RETURNING id, supersedes", &s)) != STORE_OK)
 		return rc;
 	bind_ts(st, s, 1, now, &rc);
@@ -148,6 +149,7 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 	bind_text(st, s, 9, reasons, &rc);
 	bind_text(st, s, 10, d->queue, &rc);
 	bind_text(st, s, 11, d->nir_pseudonym, &rc);
+	bind_text(st, s, 12, d->header_key, &rc);
 	if (rc != STORE_OK) {
 		stmt_done(s);
 		return rc;
@@ -403,6 +405,26 @@ store_decision_find(struct store *st, const char *source,
 	    STORE_NOTFOUND)
 		rc = store_seterr(st, STORE_NOTFOUND, "no decision for %s:%s",
 		    source ? source : "", source_ref ? source_ref : "");
+	return rc;
+}
+
+int
+store_decision_find_by_key(struct store *st, const char *header_key,
+    struct store_decision *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = stmt_get(st, STMT_DECISION_FIND_BY_KEY, "SELECT "
+	    DECISION_COLS " FROM decisions WHERE header_key = ?1 ORDER BY id"
+	    " DESC LIMIT 1", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, header_key, &rc);
+	if ((rc = decision_one(st, s, rc, out, "decision find by key")) ==
+	    STORE_NOTFOUND)
+		rc = store_seterr(st, STORE_NOTFOUND, "no decision for that"
+		    " message");
 	return rc;
 }
 

@@ -142,27 +142,39 @@ is "$(q 'select count(*) from decisions')" "$n" "one decision row each"
 "$D" -c "$ICONF" --once >/dev/null 2>&1
 is "$(q 'select count(*) from decisions')" "$n" "a second run decides nothing again"
 
-# ---- a decision committed, the move lost --------------------------------
-# The message is in the inbox again (an agent put it back, or balpd died
-# between its commit and its move): moved again, not decided again.
+# ---- a message decided before, found in the inbox again -------------------
+# An agent puts it back (it gets a new UID), or balpd died between its
+# commit and its move and the server then changed UIDVALIDITY: the store
+# knows it by its header key and moves it again, without a new decision.
 mid=$(sed -n 's/^Message-ID: *//Ip' \
     "$SRCDIR/tests/data/demo/Maildir/new/1763370001.demo01.apeai-rib" |
     tr -d '\r')
 uid=$(imap BALP/RIB "UID SEARCH HEADER Message-ID \"$mid\"" |
     sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p' | tr -d '\r')
 imap BALP/RIB "UID MOVE $uid INBOX" >/dev/null
-is "$(count INBOX)" 1 "a filed message put back in the inbox"
-ref=$(q "select source_ref from decisions order by id limit 1")
-# Its new UID is not its decision's: to make it "the same message", the
-# decision is re-keyed as a crash between commit and move would leave it.
-newuid=$(imap INBOX 'UID SEARCH ALL' | sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p' |
-    tr -d '\r')
-q "update decisions set source_ref = '${ref%.*}.$newuid' where id = 1"
+is "$(count INBOX)" 1 "a filed message put back in the inbox (a new UID)"
 out=$("$D" -c "$ICONF" --once 2>&1)
 like "$out" "already decided \(accepted\), moved again to BALP/RIB" \
-    "found in the inbox with a committed decision: moved again"
+    "found by its header key: moved again"
 is "$(count INBOX)" 0 "the inbox is empty again"
 is "$(q 'select count(*) from decisions')" "$n" "and nothing was decided twice"
+
+uid=$(imap BALP/Rejets 'UID SEARCH ALL' |
+    sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p' | tr -d '\r')
+imap BALP/Rejets "UID MOVE $uid INBOX" >/dev/null
+v1=$(imap INBOX 'STATUS INBOX (UIDVALIDITY)' | sed -n 's/.*UIDVALIDITY \([0-9]*\).*/\1/p')
+sh "$MS" dovecot-stop "$STACK"
+rm -f "$MS_MAILDIR_ROOT/balp/Maildir/dovecot-uidlist" \
+    "$MS_MAILDIR_ROOT"/balp/Maildir/dovecot.index*
+sleep 1	# UIDVALIDITY is a time in seconds
+sh "$MS" dovecot-start "$STACK"
+v2=$(imap INBOX 'STATUS INBOX (UIDVALIDITY)' | sed -n 's/.*UIDVALIDITY \([0-9]*\).*/\1/p')
+ok "$([ -n "$v1" ] && [ -n "$v2" ] && [ "$v1" != "$v2" ]; echo $?)" \
+    "the server changed the inbox's UIDVALIDITY ($v1 -> $v2)"
+out=$("$D" -c "$ICONF" --once 2>&1)
+like "$out" "already decided \(rejected\), moved again to BALP/Rejets" \
+    "a decided message under a new UIDVALIDITY: moved again"
+is "$(q 'select count(*) from decisions')" "$n" "not decided again"
 
 # ---- IDLE ---------------------------------------------------------------
 # The rescan is an hour away: only IDLE can wake balpd.
