@@ -1131,6 +1131,56 @@ test_decision_unique_per_message(void **state)
 	    NULL), STORE_OK);
 }
 
+/*
+ * The second key: one first decision per header section, whatever name
+ * the source gives the message; found again by it.
+ */
+static void
+test_decision_header_key(void **state)
+{
+	static const char key1[] =
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	static const char key2[] =
+	    "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+	struct fx *fx = *state;
+	struct store_decision_spec d = decision_spec("1795929450.7");
+	struct store_decision got;
+	int64_t id = 0;
+
+	d.source = "imap";
+	d.header_key = key1;
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    &id), STORE_OK);
+	/* The same message under a new UIDVALIDITY: already decided. */
+	d.source_ref = "1795930000.1";
+	d.outcome = OUTCOME_ACCEPTED;
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_EXISTS);
+	assert_int_equal(store_decision_find(fx->st, "imap", "1795930000.1",
+	    &got), STORE_NOTFOUND);
+	assert_int_equal(store_decision_find_by_key(fx->st, key1, &got),
+	    STORE_OK);
+	assert_int_equal(got.id, id);
+	assert_string_equal(got.source_ref, "1795929450.7");
+	assert_string_equal(got.outcome, "rejected");
+	store_decision_free(&got);
+	assert_int_equal(store_decision_find_by_key(fx->st, key2, &got),
+	    STORE_NOTFOUND);
+	/* Another message under that name's neighbour: its own decision. */
+	d.header_key = key2;
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	/* Sources that give no digest store none, and never collide. */
+	d = decision_spec("a");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	d = decision_spec("b");
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    NULL), STORE_OK);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions"
+	    " WHERE header_key IS NULL"), 2);
+}
+
 static void
 test_decision_refuses_nir_in_pseudonym(void **state)
 {
@@ -2148,6 +2198,7 @@ main(void)
 		T(test_decision_record_find),
 		T(test_decision_nulls),
 		T(test_decision_unique_per_message),
+		T(test_decision_header_key),
 		T(test_decision_refuses_nir_in_pseudonym),
 		T(test_decision_list),
 		T(test_outbox),
