@@ -39,6 +39,7 @@
 #define BALP_MIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "balp/buf.h"
 #include "balp/facts.h"
@@ -68,12 +69,25 @@ int	 mime_parse(const char *msg, size_t len, const struct mime_limits *,
 	    struct msg_facts *out);
 
 /*
- * The parse as a sandbox job (sandbox_fn): arg is a const struct
- * mime_limits *.  Parses in[0..len) with mime_parse and appends
- * facts_serialize's bytes to out, for facts_deserialize in the parent.
- * 0, or -1 on allocation failure (the job then fails).
+ * mime_parse of a message whose source fetched, from byte heads_from on,
+ * only the head of each body (docs/imap.md: an IMAP message larger than
+ * the scan budget): those bodies are judged as bodies past the budget
+ * are, typed by their head and CONTENT_NOT_INSPECTED.  SIZE_MAX: a whole
+ * message (mime_parse).
  */
-int	 mime_worker(const char *in, size_t len, struct buf *out, void *arg);
+int	 mime_parse_heads(const char *msg, size_t len,
+	    const struct mime_limits *, size_t heads_from,
+	    struct msg_facts *out);
+
+/*
+ * The parse as a sandbox job (sandbox_fn): arg is a const struct
+ * mime_limits *.  Parses in[0..len) with mime_parse_heads (opt: 0 for a
+ * whole message, else 1 + heads_from) and appends facts_serialize's bytes
+ * to out, for facts_deserialize in the parent.  0, or -1 on allocation
+ * failure (the job then fails).
+ */
+int	 mime_worker(const char *in, size_t len, uint64_t opt, struct buf *out,
+	    void *arg);
 
 /*
  * The sandbox's warm-up (sandbox_warmup_fn): parses a fixed message that

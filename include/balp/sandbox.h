@@ -32,9 +32,11 @@
 
 struct sandbox;
 
-/* Runs in the worker: reads in[0..len), appends its answer to out.
- * 0, or -1: the job fails (SANDBOX_FAILED). */
-typedef int sandbox_fn(const char *in, size_t len, struct buf *out, void *arg);
+/* Runs in the worker: reads in[0..len), appends its answer to out; opt is
+ * the job's option, as submitted.  0, or -1: the job fails
+ * (SANDBOX_FAILED). */
+typedef int sandbox_fn(const char *in, size_t len, uint64_t opt,
+    struct buf *out, void *arg);
 /* Runs once in each new worker BEFORE the seccomp filter (e.g. iconv loads
  * its gconv modules with open()); may be NULL. */
 typedef void sandbox_warmup_fn(void *arg);
@@ -68,7 +70,8 @@ int	 sandbox_open(const struct sandbox_conf *, sandbox_fn *, sandbox_warmup_fn *
  * read-only, so neither process copies the message) when fd >= 0, else
  * from data.  fd/data must stay valid until the job is collected (a
  * job is re-sent to a fresh worker when its worker dies).  tag is the
- * caller's.  Never blocks waiting for a worker.  -1 with err when a worker
+ * caller's; opt goes to the function with the input.  Never blocks
+ * waiting for a worker.  -1 with err when a worker
  * cannot be started (fork, socketpair) or len > max_input.
  *
  * A file shorter than len, or a descriptor that cannot be mapped or
@@ -77,7 +80,7 @@ int	 sandbox_open(const struct sandbox_conf *, sandbox_fn *, sandbox_warmup_fn *
  * jobs are in flight, or a big input sent only in part may time out.
  */
 int	 sandbox_submit(struct sandbox *, uint64_t tag, int fd, const char *data,
-	    size_t len, struct buf *err);
+	    size_t len, uint64_t opt, struct buf *err);
 /*
  * Waits for the oldest job not yet collected (results come back in
  * submission order, whatever the number of workers) and returns 1 with its

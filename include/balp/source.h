@@ -53,9 +53,16 @@ struct source_blob {
 	 */
 	int		 has_digest;
 	unsigned char	 header_digest[SOURCE_DIGEST_LEN];
+	/*
+	 * The message rebuilt from its parts with, from byte heads_from on,
+	 * only the head of each body (an IMAP message over the scan budget,
+	 * docs/imap.md): len < size and yet complete to the parser.
+	 */
+	int		 partial;
+	size_t		 heads_from;
 };
 
-#define SOURCE_BLOB_INIT { -1, NULL, 0, 0, 0, { 0 } }
+#define SOURCE_BLOB_INIT { -1, NULL, 0, 0, 0, { 0 }, 0, 0 }
 
 struct source_ops {
 	const char *name;	/* "maildir", "imap": part of the store key */

@@ -200,6 +200,13 @@ pipeline_result_free(struct pipeline_result *res)
 	memset(&res->decision, 0, sizeof(res->decision));
 }
 
+/* mime_worker's option for a blob: where the bodies cut to heads start. */
+static uint64_t
+parse_option(const struct source_blob *blob)
+{
+	return blob->partial ? (uint64_t)blob->heads_from + 1 : 0;
+}
+
 /* The worker's answer as facts: whatever went wrong is "malformed". */
 static void
 take_answer(enum sandbox_status st, const char *answer, size_t len,
@@ -228,7 +235,8 @@ take_answer(enum sandbox_status st, const char *answer, size_t len,
 		f->malformed = facts_malformed_static(why);
 	}
 	f->raw_size = blob->size;
-	if (blob->len < blob->size && f->malformed == NULL)
+	/* Cut short, unless the source rebuilt it whole from its parts. */
+	if (blob->len < blob->size && !blob->partial && f->malformed == NULL)
 		f->malformed = facts_malformed_static(FACTS_MALFORMED_TOO_LARGE);
 }
 
@@ -276,7 +284,7 @@ pipeline_decide_blob(struct pipeline *p, const struct source_blob *blob,
 	facts_init(&res->facts);
 	if (sandbox_start(p, err) == -1 ||
 	    sandbox_submit(p->sandbox, 0, blob->fd, blob->data, blob->len,
-	    err) == -1)
+	    parse_option(blob), err) == -1)
 		return -2;
 	if ((r = sandbox_collect(p->sandbox, -1, &tag, &st, &answer, &alen,
 	    err)) != 1) {
@@ -457,7 +465,8 @@ fill(struct pass *ps, struct buf *err)
 			memcpy(it->digest, it->blob.header_digest,
 			    sizeof(it->digest));
 		if (sandbox_submit(p->sandbox, ps->sub - 1, it->blob.fd,
-		    it->blob.data, it->blob.len, &ferr) == -1) {
+		    it->blob.data, it->blob.len, parse_option(&it->blob),
+		    &ferr) == -1) {
 			buf_printf(err, "cannot run the parser: %s",
 			    buf_str(&ferr));
 			item_fail(it, buf_str(err));

@@ -100,6 +100,9 @@ struct walk {
 	const struct elision	*cuts;
 	size_t			 n_cuts;
 	size_t			 scan_left;	/* of lim->max_scan_bytes */
+	/* Bodies from this offset of orig on are heads only (the source
+	 * fetched no more: docs/imap.md); SIZE_MAX: none. */
+	size_t			 heads_from;
 };
 
 static void
@@ -1335,6 +1338,19 @@ nested_part(const unsigned char *b, size_t len, void *arg)
 	return f;
 }
 
+/* Where a body starts in the message as received; SIZE_MAX if none. */
+static size_t
+body_offset(const struct walk *w, const struct mailmime_data *d)
+{
+	struct mailmime_data full;
+
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT ||
+	    d->dt_data.dt_text.dt_data == NULL)
+		return SIZE_MAX;
+	unelide(w, d, &full);
+	return (size_t)(full.dt_data.dt_text.dt_data - w->orig);
+}
+
 /*
  * Reads the leaf's bytes and records what they are in p: an attachment
  * is typed and inspected whole (within the message's scan budget); the
@@ -1352,9 +1368,15 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 
 	if (m->mm_type != MAILMIME_SINGLE)
 		return;
+	/* The source's budget ended before this body: so does ours. */
+	if (w->heads_from != SIZE_MAX && body_offset(w, m->mm_body) >=
+	    w->heads_from)
+		w->scan_left = 0;
 	/* Past the budget, the head only: typed, not inspected whole. */
 	cap = w->scan_left > MIME_SNIFF_HEAD ? w->scan_left : MIME_SNIFF_HEAD;
 	r = part_bytes(w, m->mm_body, cap, &b, &len, &owned, &whole);
+	if (w->scan_left == 0)
+		whole = 0;	/* a head, whatever its length */
 	if (r == -1) {
 		w->nomem = 1;
 		return;
@@ -1960,7 +1982,7 @@ parse_cut(struct walk *w, const char *msg, size_t len, size_t body)
 
 static int
 parse_message(const char *msg, size_t len, const struct mime_limits *lim,
-    struct msg_facts *out)
+    size_t heads_from, struct msg_facts *out)
 {
 	struct walk w;
 	struct elision *cuts = NULL;
@@ -1973,6 +1995,7 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	w.lim = lim;
 	w.out = out;
 	w.scan_left = lim->max_scan_bytes;
+	w.heads_from = heads_from;
 	out->raw_size = len;
 	if (msg == NULL || len == 0) {
 		out->malformed = FACTS_MALFORMED_EMPTY;
@@ -2012,9 +2035,16 @@ int
 mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
     struct msg_facts *out)
 {
+	return mime_parse_heads(msg, len, lim, SIZE_MAX, out);
+}
+
+int
+mime_parse_heads(const char *msg, size_t len, const struct mime_limits *lim,
+    size_t heads_from, struct msg_facts *out)
+{
 	int r;
 
-	r = parse_message(msg, len, lim, out);
+	r = parse_message(msg, len, lim, heads_from, out);
 	/* The table's pointer: one address per reason in the process. */
 	if (out->malformed != NULL)
 		out->malformed = facts_malformed_static(out->malformed);
@@ -2025,7 +2055,8 @@ mime_parse(const char *msg, size_t len, const struct mime_limits *lim,
 /* The isolated parse (docs/sandbox.md)                                */
 
 int
-mime_worker(const char *in, size_t len, struct buf *out, void *arg)
+mime_worker(const char *in, size_t len, uint64_t opt, struct buf *out,
+    void *arg)
 {
 	struct msg_facts f;
 	char *data;
@@ -2033,7 +2064,8 @@ mime_worker(const char *in, size_t len, struct buf *out, void *arg)
 	int r;
 
 	facts_init(&f);
-	r = mime_parse(in, len, arg, &f);
+	r = mime_parse_heads(in, len, arg, opt == 0 || opt - 1 > SIZE_MAX ?
+	    SIZE_MAX : (size_t)(opt - 1), &f);
 	data = r == 0 ? facts_serialize(&f, &n) : NULL;
 	facts_free(&f);
 	if (data == NULL)

@@ -80,7 +80,7 @@
 #define SANDBOX_READY		'R'
 #define SANDBOX_ANSWER_OK	0
 #define SANDBOX_ANSWER_FAILED	1
-#define SANDBOX_JOB_HDR		8	/* u64 length */
+#define SANDBOX_JOB_HDR		16	/* u64 length, u64 option */
 /* In the length: the input is the descriptor sent with the header. */
 #define SANDBOX_BY_FD		((uint64_t)1 << 63)
 #define SANDBOX_ANSWER_HDR	9	/* u8 status, u64 length */
@@ -97,6 +97,7 @@ struct sandbox_job {
 	int		 fd;
 	const char	*data;
 	size_t		 len;
+	uint64_t	 opt;		/* handed to the function as it is */
 	uint64_t	 sent_at;	/* ms, 1st byte to this process; 0 */
 	int		 retried;	/* run again after a death */
 	int		 done;
@@ -226,7 +227,7 @@ read_all(int fd, void *vp, size_t n)
  * descriptor came (one more than expected is closed: it is not ours).
  */
 static int
-read_header(int sock, uint64_t *n, int *fd)
+read_header(int sock, uint64_t h[2], int *fd)
 {
 	union {
 		char		buf[CMSG_SPACE(sizeof(int))];
@@ -235,16 +236,16 @@ read_header(int sock, uint64_t *n, int *fd)
 	struct cmsghdr *c;
 	struct msghdr mh;
 	struct iovec iov;
-	char *p = (char *)n;
+	char *p = (char *)h;
 	size_t got = 0;
 	ssize_t r;
 	int passed;
 
 	*fd = -1;
-	while (got < sizeof(*n)) {
+	while (got < SANDBOX_JOB_HDR) {
 		memset(&mh, 0, sizeof(mh));
 		iov.iov_base = p + got;
-		iov.iov_len = sizeof(*n) - got;
+		iov.iov_len = SANDBOX_JOB_HDR - got;
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
 		mh.msg_control = cm.buf;
@@ -380,7 +381,7 @@ worker_main(const struct sandbox *sb, int fd, pid_t parent)
 	const char *input;
 	void *map;
 	size_t cap = 0, len, olen;
-	uint64_t n;
+	uint64_t n, h[2];
 	int r, status, infd;
 
 	worker_signals();
@@ -407,8 +408,9 @@ worker_main(const struct sandbox *sb, int fd, pid_t parent)
 	if (write_all(fd, hdr, 1) == -1)
 		_exit(SANDBOX_EXIT_SETUP);
 	for (;;) {
-		if ((r = read_header(fd, &n, &infd)) == 0)
+		if ((r = read_header(fd, h, &infd)) == 0)
 			_exit(0);	/* the parent is done with us */
+		n = h[0];
 		if (r == -1 || (infd >= 0) != ((n & SANDBOX_BY_FD) != 0) ||
 		    (n & ~SANDBOX_BY_FD) > sb->conf.max_input)
 			_exit(SANDBOX_EXIT_PROTO);
@@ -438,7 +440,7 @@ worker_main(const struct sandbox *sb, int fd, pid_t parent)
 		}
 		buf_init(&out);
 		if (r == 0)
-			r = sb->fn(input, len, &out, sb->arg);
+			r = sb->fn(input, len, h[1], &out, sb->arg);
 		if (map != NULL)
 			(void)munmap(map, len);
 		status = r == 0 && !out.failed &&
@@ -638,17 +640,18 @@ worker_send(struct sandbox *sb, struct sandbox_worker *w)
 	struct cmsghdr *c;
 	struct iovec iov[2];
 	struct msghdr mh;
-	uint64_t n;
+	uint64_t h[2];
 	ssize_t r;
 
 	while (worker_wants_out(sb, w)) {
 		j = w->tx;
-		n = j->len | (j->fd >= 0 ? SANDBOX_BY_FD : 0);
+		h[0] = j->len | (j->fd >= 0 ? SANDBOX_BY_FD : 0);
+		h[1] = j->opt;
 		if (w->tx_off < SANDBOX_JOB_HDR) {
 			/* Header and data in one call when we have the data;
 			 * the descriptor rides with the header's first byte. */
 			memset(&mh, 0, sizeof(mh));
-			iov[0].iov_base = (char *)&n + w->tx_off;
+			iov[0].iov_base = (char *)h + w->tx_off;
 			iov[0].iov_len = SANDBOX_JOB_HDR - w->tx_off;
 			iov[1].iov_base = (void *)j->data;
 			iov[1].iov_len = j->fd < 0 ? j->len : 0;
@@ -949,7 +952,7 @@ pick_slot(struct sandbox *sb)
 
 int
 sandbox_submit(struct sandbox *sb, uint64_t tag, int fd, const char *data,
-    size_t len, struct buf *err)
+    size_t len, uint64_t opt, struct buf *err)
 {
 	struct sandbox_worker *w;
 	struct sandbox_job *j;
@@ -977,6 +980,7 @@ sandbox_submit(struct sandbox *sb, uint64_t tag, int fd, const char *data,
 	j->fd = fd;
 	j->data = data;
 	j->len = len;
+	j->opt = opt;
 	TAILQ_INSERT_TAIL(&sb->jobs, j, all);
 	TAILQ_INSERT_TAIL(&w->jobs, j, slot);
 	w->njobs++;

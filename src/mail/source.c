@@ -40,6 +40,8 @@ source_blob_free(struct source_blob *b)
 	b->len = 0;
 	b->size = 0;
 	b->has_digest = 0;
+	b->partial = 0;
+	b->heads_from = 0;
 }
 
 void

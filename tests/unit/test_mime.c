@@ -49,7 +49,8 @@ struct isolated {
 };
 
 static int
-isolated_job(const char *in, size_t len, struct buf *out, void *arg)
+isolated_job(const char *in, size_t len, uint64_t opt, struct buf *out,
+    void *arg)
 {
 	const struct isolated *iso = arg;
 	struct msg_facts f;
@@ -57,6 +58,7 @@ isolated_job(const char *in, size_t len, struct buf *out, void *arg)
 	size_t n;
 	int r;
 
+	(void)opt;
 	facts_init(&f);
 	r = iso->parse(in, len, iso->lim, &f);
 	data = r == 0 ? facts_serialize(&f, &n) : NULL;
@@ -85,7 +87,7 @@ mime_parse_isolated_with(mime_parse_fn *fn, const char *msg, size_t len,
 	if (sandbox_open(&conf, isolated_job, mime_warm_up, &iso, &sb,
 	    NULL) == -1)
 		return -1;
-	r = sandbox_submit(sb, 0, -1, msg, len, NULL);
+	r = sandbox_submit(sb, 0, -1, msg, len, 0, NULL);
 	if (r == 0)
 		r = sandbox_collect(sb, -1, &tag, &st, &data, &n, NULL);
 	sandbox_close(sb);
@@ -1458,7 +1460,7 @@ test_sandboxed_worker_matches_in_process(void **state)
 			snprintf(path, sizeof(path), DATA "%s", corpus[i]);
 			assert_true((fd[i] = open(path, O_RDONLY)) >= 0);
 		}
-		if (sandbox_submit(sb, i, fd[i], m[i], len[i], &err) == -1)
+		if (sandbox_submit(sb, i, fd[i], m[i], len[i], 0, &err) == -1)
 			fail_msg("submit: %s", buf_str(&err));
 	}
 	for (i = 0; i < N + 1; i++) {
@@ -1525,7 +1527,7 @@ test_sandboxed_worker_keeps_its_converters(void **state)
 	for (i = 0; i < 60; i++) {
 		k = i % 6 < 4 ? 0 : i % 6 - 3;
 		assert_int_equal(sandbox_submit(sb, i, -1, msgs[k],
-		    strlen(msgs[k]), NULL), 0);
+		    strlen(msgs[k]), 0, NULL), 0);
 	}
 	for (i = 0; i < 60; i++) {
 		k = i % 6 < 4 ? 0 : i % 6 - 3;

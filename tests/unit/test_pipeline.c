@@ -46,7 +46,8 @@ static struct mime_limits limits = MIME_LIMITS_DEFAULT;
  * message parses as usual.  Runs in a worker, under seccomp.
  */
 static int
-test_parse(const char *in, size_t len, struct buf *out, void *arg)
+test_parse(const char *in, size_t len, uint64_t opt, struct buf *out,
+    void *arg)
 {
 	int *flaky_seen = arg;
 
@@ -58,7 +59,7 @@ test_parse(const char *in, size_t len, struct buf *out, void *arg)
 	if (memmem(in, len, "X-Test: flaky", 13) != NULL &&
 	    __atomic_fetch_add(flaky_seen, 1, __ATOMIC_SEQ_CST) == 0)
 		abort();
-	return mime_worker(in, len, out, &limits);
+	return mime_worker(in, len, opt, out, &limits);
 }
 
 static void

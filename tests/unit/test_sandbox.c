@@ -155,7 +155,8 @@ summary(char *dst, size_t dstsz, const char *p, size_t n)
  * and answers an input over 64 KiB with its summary().
  */
 static int
-test_fn(const char *in, size_t len, struct buf *out, void *arg)
+test_fn(const char *in, size_t len, uint64_t opt, struct buf *out,
+    void *arg)
 {
 	volatile unsigned long spin = 0;
 	char sum[64];
@@ -184,6 +185,8 @@ test_fn(const char *in, size_t len, struct buf *out, void *arg)
 	}
 	if (is_cmd(in, len, "PID"))
 		return buf_printf(out, "%ld", (long)getpid());
+	if (is_cmd(in, len, "OPT"))
+		return buf_printf(out, "opt %" PRIu64, opt);
 	if (is_cmd(in, len, "GARBLE") && write(3, "\x07garbage!", 9) != 9)
 		return -1;
 	if (is_cmd(in, len, "ESCAPE")) {
@@ -204,11 +207,13 @@ test_fn(const char *in, size_t len, struct buf *out, void *arg)
 
 /* Answers the length, an FNV-1a hash and the first and last bytes. */
 static int
-hash_fn(const char *in, size_t len, struct buf *out, void *arg)
+hash_fn(const char *in, size_t len, uint64_t opt, struct buf *out,
+    void *arg)
 {
 	char s[64];
 
 	(void)arg;
+	(void)opt;
 	summary(s, sizeof(s), in, len);
 	return buf_puts(out, s);
 }
@@ -271,7 +276,7 @@ submit(struct sandbox *sb, uint64_t tag, const char *s)
 {
 	struct buf err = BUF_INIT;
 
-	if (sandbox_submit(sb, tag, -1, s, strlen(s), &err) == -1)
+	if (sandbox_submit(sb, tag, -1, s, strlen(s), 0, &err) == -1)
 		fail_msg("sandbox_submit: %s", buf_str(&err));
 	buf_free(&err);
 }
@@ -367,6 +372,37 @@ test_echo_answers_in_order(void **state)
 	assert_no_child();
 }
 
+/* A job's option reaches the function with it, by data and by fd. */
+static void
+test_option_reaches_the_function(void **state)
+{
+	struct sandbox *sb = open_sb(&base_conf, test_fn, NULL);
+	struct buf err = BUF_INIT;
+	uint64_t big = (uint64_t)1 << 62 | 12345;
+	FILE *tf = tmpfile();
+	char *out;
+
+	(void)state;
+	assert_non_null(tf);
+	assert_int_equal(fwrite("OPT", 1, 3, tf), 3);
+	assert_int_equal(fflush(tf), 0);
+	assert_int_equal(sandbox_submit(sb, 1, -1, "OPT", 3, 7, &err), 0);
+	assert_int_equal(sandbox_submit(sb, 2, fileno(tf), NULL, 3, big,
+	    &err), 0);
+	assert_int_equal(sandbox_submit(sb, 3, -1, "OPT", 3, 0, &err), 0);
+	out = expect(sb, 1, SANDBOX_OK);
+	assert_string_equal(out, "opt 7");
+	free(out);
+	out = expect(sb, 2, SANDBOX_OK);
+	assert_string_equal(out, "opt 4611686018427400249");
+	free(out);
+	expect_echo(sb, 3, "opt 0");
+	sandbox_close(sb);
+	fclose(tf);
+	buf_free(&err);
+	assert_no_child();
+}
+
 static void
 test_collect_with_nothing_in_flight(void **state)
 {
@@ -415,7 +451,7 @@ test_input_over_max_input_refused_at_submit(void **state)
 	(void)state;
 	c.max_input = 4;
 	sb = open_sb(&c, test_fn, NULL);
-	assert_int_equal(sandbox_submit(sb, 1, -1, "12345", 5, &err), -1);
+	assert_int_equal(sandbox_submit(sb, 1, -1, "12345", 5, 0, &err), -1);
 	assert_non_null(strstr(buf_str(&err), "limit"));
 	assert_int_equal(sandbox_in_flight(sb), 0);
 	submit(sb, 2, "1234");
@@ -675,16 +711,14 @@ test_2000_pipelined_jobs_with_big_inputs(void **state)
 		while (sub < PIPE_JOBS && sandbox_in_flight(sb) < PIPE_AHEAD) {
 			kind = sub % 50 == 7 ? 1 : sub % 50 == 32 ? 2 : 0;
 			if (kind == 1)
-				r = sandbox_submit(sb, sub, fd, NULL, BIG_LEN,
-				    &err);
+				r = sandbox_submit(sb, sub, fd, NULL, BIG_LEN, 0, &err);
 			else if (kind == 2)
-				r = sandbox_submit(sb, sub, -1, big, BIG_LEN,
-				    &err);
+				r = sandbox_submit(sb, sub, -1, big, BIG_LEN, 0, &err);
 			else {
 				snprintf(small[sub], sizeof(small[sub]),
 				    "job %" PRIu64, sub);
 				r = sandbox_submit(sb, sub, -1, small[sub],
-				    strlen(small[sub]), &err);
+				    strlen(small[sub]), 0, &err);
 			}
 			if (r == -1)
 				fail_msg("submit %" PRIu64 ": %s", sub,
@@ -730,7 +764,7 @@ test_file_shorter_than_len_fails_job(void **state)
 	assert_int_equal(fwrite("short", 1, 5, tf), 5);
 	assert_int_equal(fflush(tf), 0);
 	submit(sb, 1, "before");
-	assert_int_equal(sandbox_submit(sb, 2, fileno(tf), NULL, 1000, NULL),
+	assert_int_equal(sandbox_submit(sb, 2, fileno(tf), NULL, 1000, 0, NULL),
 	    0);
 	submit(sb, 3, "after");
 	expect_echo(sb, 1, "before");
@@ -764,7 +798,7 @@ test_worker_death_mid_input_raises_no_sigpipe(void **state)
 	for (i = 0; i < 3; i++) {
 		submit(sb, 1, "DIE");
 		assert_int_equal(sandbox_submit(sb, 2, fileno(tf), NULL,
-		    BIG_LEN, NULL), 0);
+		    BIG_LEN, 0, NULL), 0);
 		(void)expect(sb, 1, SANDBOX_CRASHED);
 		out = expect(sb, 2, SANDBOX_OK);
 		assert_string_equal(out, want);
@@ -973,13 +1007,13 @@ test_worker_dies_with_its_parent(void **state)
 		close(fds[0]);
 		if (sandbox_open(&base_conf, test_fn, NULL, NULL, &sb,
 		    NULL) == -1 ||
-		    sandbox_submit(sb, 1, -1, "PID", 3, NULL) == -1 ||
+		    sandbox_submit(sb, 1, -1, "PID", 3, 0, NULL) == -1 ||
 		    sandbox_collect(sb, -1, &tag, &st, &out, &n, NULL) != 1 ||
 		    st != SANDBOX_OK)
 			_exit(1);
 		if (write(fds[1], out, n) != (ssize_t)n)
 			_exit(1);
-		(void)sandbox_submit(sb, 2, -1, "HANG", 4, NULL);
+		(void)sandbox_submit(sb, 2, -1, "HANG", 4, 0, NULL);
 		busy_ms(50);	/* let it start spinning */
 		_exit(0);
 	}
@@ -1008,6 +1042,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_echo_answers_in_order),
+		T(test_option_reaches_the_function),
 		T(test_collect_with_nothing_in_flight),
 		T(test_open_refuses_bad_conf),
 		T(test_input_over_max_input_refused_at_submit),
