@@ -58,6 +58,14 @@ struct mime_limits {
 	size_t	max_scan_bytes;
 };
 
+/*
+ * Decoded bytes of a part libmagic is shown: its formats are recognised
+ * by their first bytes, and its text checks read all it is given.  A part
+ * past the scan budget is still decoded this far, to be typed (and a
+ * source that fetches parts fetches that much of it: docs/imap.md).
+ */
+#define MIME_SNIFF_HEAD		((size_t)64 << 10)
+
 #define MIME_LIMITS_DEFAULT { 32, 256, 65536, 65536, (size_t)16 << 20 }
 
 /*

@@ -134,6 +134,13 @@ struct source_conf {
 	char			*ca_file;	/* absolute; NULL: system store */
 	char			*inbox;		/* "INBOX" */
 	unsigned		 timeout_seconds;	/* each network wait */
+	/*
+	 * The parser's budget (mime.h: limits.max_scan_bytes, max_text):
+	 * a message larger than scan_budget is fetched part by part, each
+	 * body whole while the budget lasts and its head after.
+	 */
+	size_t			 scan_budget;
+	size_t			 text_max;
 };
 
 void	 source_msgs_free(struct source_msg *, size_t);
@@ -142,10 +149,12 @@ void	 source_blob_free(struct source_blob *);
 
 /*
  * BLAKE2b-256 of the header section of msg (up to its first empty line;
- * all of it if none): the same bytes give the same digest whatever the
- * server calls the message.  Unkeyed: the gateway keys it before storing.
+ * all of it if none) and of the message's size: the same message gives
+ * the same digest whatever the server calls it, and two deliveries never
+ * share one (the MX and the delivery agent stamp each with its own
+ * Received lines).  Unkeyed: the gateway keys it before storing.
  */
-void	 source_header_digest(const char *msg, size_t len,
+void	 source_header_digest(const char *msg, size_t len, uint64_t size,
 	    unsigned char out[SOURCE_DIGEST_LEN]);
 
 /*

@@ -898,6 +898,8 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		get_int(&l, g, "max_scan_bytes", 1 << 20, 256LL << 20, &v);
 		c->limits.max_scan_bytes = (size_t)v;
 	}
+	c->source.scan_budget = c->limits.max_scan_bytes;
+	c->source.text_max = c->limits.max_text;
 	load_parser(&l, member(root, "parser"), c);
 	load_batch(&l, member(root, "batch"), c);
 	if ((g = member(root, "notices")) != NULL) {

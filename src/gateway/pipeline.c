@@ -32,6 +32,12 @@
  * them busy while a batch commits (an fdatasync of milliseconds).
  */
 #define PIPELINE_WINDOW		128
+/*
+ * Message bytes held in memory for the workers at once (a source that
+ * hands bytes, not descriptors: IMAP): the window also stops there, so
+ * that a backlog of 5 MB attachments does not cost 128 of them.
+ */
+#define PIPELINE_HELD_MAX	((size_t)16 << 20)
 /* A worker's answer: the serialized facts (first text is capped). */
 #define PIPELINE_ANSWER_MAX	((size_t)16 << 20)
 
@@ -318,6 +324,7 @@ struct pass {
 	size_t			 bstart;	/* first of the batch in hand */
 	size_t			 checked;	/* "already decided?" asked up to */
 	size_t			 sub;		/* next to hand to a worker */
+	size_t			 held;		/* bytes of blobs in flight */
 };
 
 static struct item *
@@ -437,10 +444,17 @@ fill(struct pass *ps, struct buf *err)
 
 	while (ps->sub < ps->n &&
 	    sandbox_in_flight(p->sandbox) < PIPELINE_WINDOW &&
+	    (ps->held < PIPELINE_HELD_MAX ||
+	    sandbox_in_flight(p->sandbox) == 0) &&
 	    ps->sub - ps->bstart < PIPELINE_WINDOW + p->conf->batch_size) {
 		if (ps->sub == ps->checked && lookup_chunk(ps, err) == -1)
 			return -1;
-		it = item_at(ps, ps->sub++);
+		it = item_at(ps, ps->sub);
+		/* A big one waits until the others' bytes are gone. */
+		if (it->state == ITEM_NEW && it->m->size > PIPELINE_HELD_MAX &&
+		    ps->held > 0)
+			break;
+		ps->sub++;
 		if (it->state != ITEM_NEW)
 			continue;
 		buf_reset(&ferr);
@@ -475,6 +489,8 @@ fill(struct pass *ps, struct buf *err)
 		}
 		it->submitted_ns = now_ns();
 		it->state = ITEM_PARSING;
+		if (it->blob.data != NULL)
+			ps->held += it->blob.len;
 	}
 	buf_free(&ferr);
 	return 0;
@@ -513,6 +529,8 @@ take(struct pass *ps, size_t idx, struct buf *err)
 	p->stats.ns_parse_rtt += now_ns() - it->submitted_ns;
 	take_answer(st, answer, alen, &it->blob, &it->res.facts);
 	free(answer);
+	if (it->blob.data != NULL)
+		ps->held -= it->blob.len < ps->held ? it->blob.len : ps->held;
 	source_blob_free(&it->blob);
 	if (decide_facts(p, &it->res, err) == -1) {
 		item_fail(it, buf_str(err));

@@ -17,6 +17,7 @@
  */
 #include "balp/imap.h"
 #include "balp/array.h"
+#include "balp/mime.h"
 #include "balp/secret.h"
 #include "balp/tls.h"
 
@@ -33,7 +34,9 @@
 
 /* Fetched together: bounded in count and in bytes held at once. */
 #define IMAP_PREFETCH_MSGS	64
-#define IMAP_PREFETCH_BYTES	((uint64_t)16 << 20)
+#define IMAP_PREFETCH_BYTES	((uint64_t)8 << 20)
+/* Pieces of a message rebuilt from its parts, at most. */
+#define IMAP_SKELETON_PIECES	1024
 /* Reconnection backoff, doubling between these (seconds). */
 #define IMAP_BACKOFF_MIN	1
 #define IMAP_BACKOFF_MAX	60
@@ -64,6 +67,8 @@ struct imap {
 	unsigned	 port;
 	enum tls_mode	 tls;
 	unsigned	 timeout;
+	size_t		 scan_budget;	/* decoded bytes, as the parser's */
+	size_t		 text_max;
 	int		 watch;
 	char		*password;	/* secret_free */
 
@@ -549,12 +554,15 @@ prefetch(struct imap *im, uint32_t uid, size_t max, struct buf *err)
 	if ((l = listed_find(im, uid)) != NULL) {
 		bytes = l->size < max ? l->size : max;
 		for (l++, k = 1; l < im->listed + im->n_listed &&
-		    k < IMAP_PREFETCH_MSGS; l++, k++) {
+		    k < IMAP_PREFETCH_MSGS; l++) {
+			if (l->size > im->scan_budget)
+				continue;	/* fetched by its parts */
 			bytes += l->size < max ? l->size : max;
 			if (bytes > IMAP_PREFETCH_BYTES)
 				break;
 			if (mailimap_set_add_single(set, l->uid) != 0)
 				goto nomem;
+			k++;
 		}
 	}
 	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL ||
@@ -631,6 +639,467 @@ out:
 	return rc;
 }
 
+/* ---- a message larger than the scan budget, part by part ------------- */
+
+/*
+ * What the parser would read of a message over its budget is the bodies
+ * that fit in the budget, whole, and the head of every body after them
+ * (mime.c: inspect_leaf).  So that is what is fetched: the message is
+ * rebuilt from BODY[HEADER], each part's BODY[n.MIME] and its body, whole
+ * or BODY[n]<0.head>, with the boundaries BODYSTRUCTURE names, and the
+ * parser told where the heads start (source_blob.heads_from).  Bytes
+ * fetched: at most the headers, 4/3 of the budget and one head per part,
+ * whatever the attachments weigh.
+ */
+struct piece {
+	char		*text;		/* literal bytes, or NULL */
+	char		*section;	/* "HEADER", "1.2.MIME", "1.2" */
+	uint32_t	 head;		/* 0: whole; else bytes from 0 */
+	const char	*got;		/* into the fetch result */
+	size_t		 got_len;
+};
+
+struct plan {
+	struct piece	*v;
+	size_t		 n, cap;
+	size_t		 budget;	/* decoded bytes left */
+	size_t		 text_head;	/* bytes fetched of a text part */
+	int		 cut;		/* heads from here on */
+	size_t		 first_head;	/* index of the first head piece */
+	int		 failed;
+};
+
+static void
+plan_free(struct plan *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++) {
+		free(pl->v[i].text);
+		free(pl->v[i].section);
+	}
+	free(pl->v);
+	memset(pl, 0, sizeof(*pl));
+}
+
+static struct piece *
+plan_add(struct plan *pl)
+{
+	struct piece *p;
+
+	if (pl->failed || pl->n >= IMAP_SKELETON_PIECES ||
+	    ARRAY_RESERVE(pl->v, pl->cap, pl->n + 1) == -1) {
+		pl->failed = 1;
+		return NULL;
+	}
+	p = &pl->v[pl->n++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static void
+plan_text(struct plan *pl, const char *a, const char *b, const char *c)
+{
+	struct piece *p;
+	struct buf t = BUF_INIT;
+
+	if ((p = plan_add(pl)) == NULL)
+		return;
+	buf_puts(&t, a);
+	buf_puts(&t, b);
+	buf_puts(&t, c);
+	if ((p->text = buf_detach(&t)) == NULL)
+		pl->failed = 1;
+}
+
+static void
+plan_section(struct plan *pl, const char *path, const char *suffix,
+    uint32_t head)
+{
+	struct piece *p;
+	struct buf t = BUF_INIT;
+
+	if ((p = plan_add(pl)) == NULL)
+		return;
+	buf_puts(&t, path);
+	if (*path != '\0' && *suffix != '\0')
+		buf_putc(&t, '.');
+	buf_puts(&t, suffix);
+	if ((p->section = buf_detach(&t)) == NULL)
+		pl->failed = 1;
+	p->head = head;
+}
+
+static const char *
+param(struct mailimap_body_fld_param *pa, const char *name)
+{
+	clistiter *c;
+
+	if (pa == NULL || pa->pa_list == NULL)
+		return NULL;
+	for (c = clist_begin(pa->pa_list); c != NULL; c = clist_next(c)) {
+		struct mailimap_single_body_fld_param *p = clist_content(c);
+
+		if (strcasecmp(p->pa_name, name) == 0)
+			return p->pa_value;
+	}
+	return NULL;
+}
+
+/* A leaf: its body whole while the budget lasts, its head after. */
+static void
+plan_leaf(struct plan *pl, struct mailimap_body_type_1part *one,
+    const char *path)
+{
+	struct mailimap_body_fields *f;
+	uint64_t size, decoded;
+	uint32_t head;
+	int text = 0;
+
+	switch (one->bd_type) {
+	case MAILIMAP_BODY_TYPE_1PART_BASIC:
+		f = one->bd_data.bd_type_basic->bd_fields;
+		break;
+	case MAILIMAP_BODY_TYPE_1PART_MSG:
+		f = one->bd_data.bd_type_msg->bd_fields;
+		break;
+	default:
+		f = one->bd_data.bd_type_text->bd_fields;
+		text = 1;
+		break;
+	}
+	size = f->bd_size;
+	/* base64: 3 bytes per 4, lines of 76 and their CRLF. */
+	decoded = f->bd_encoding != NULL && f->bd_encoding->enc_type ==
+	    MAILIMAP_BODY_FLD_ENC_BASE64 ? size / 78 * 57 + size % 78 : size;
+	if (!pl->cut && decoded <= pl->budget) {
+		pl->budget -= (size_t)decoded;
+		plan_section(pl, path, "", 0);
+		return;
+	}
+	if (!pl->cut) {
+		pl->cut = 1;
+		pl->first_head = pl->n;
+	}
+	/* The text is read up to max_text; any other part is typed by its
+	 * first MIME_SNIFF_HEAD bytes, base64 taking 4 for 3. */
+	head = text ? (uint32_t)pl->text_head :
+	    (uint32_t)(MIME_SNIFF_HEAD / 57 * 78 + 78);
+	plan_section(pl, path, "", size <= head ? 0 : head);
+}
+
+static void
+plan_body(struct plan *pl, struct mailimap_body *b, const char *path,
+    size_t depth)
+{
+	struct mailimap_body_type_mpart *mp;
+	const char *boundary;
+	struct buf child = BUF_INIT;
+	clistiter *c;
+	unsigned i = 1;
+
+	if (pl->failed)
+		return;
+	if (b->bd_type == MAILIMAP_BODY_1PART) {
+		plan_leaf(pl, b->bd_data.bd_body_1part, *path ? path : "1");
+		return;
+	}
+	mp = b->bd_data.bd_body_mpart;
+	boundary = mp->bd_ext_mpart != NULL ?
+	    param(mp->bd_ext_mpart->bd_parameter, "boundary") : NULL;
+	if (boundary == NULL || depth > 64) {
+		pl->failed = 1;	/* cannot be rebuilt: fetched cut */
+		return;
+	}
+	for (c = clist_begin(mp->bd_list); c != NULL; c = clist_next(c), i++) {
+		buf_reset(&child);
+		buf_printf(&child, "%s%s%u", path, *path ? "." : "", i);
+		plan_text(pl, "--", boundary, "\r\n");
+		plan_section(pl, buf_str(&child), "MIME", 0);
+		plan_body(pl, clist_content(c), buf_str(&child), depth + 1);
+		plan_text(pl, "\r\n", "", "");
+	}
+	plan_text(pl, "--", boundary, "--\r\n");
+	buf_free(&child);
+}
+
+/* libetpan's section for "HEADER", "1.2.MIME" or "1.2". */
+static struct mailimap_section *
+section_of(const char *spec)
+{
+	struct mailimap_section_part *part;
+	clist *ids;
+	uint32_t *id;
+	const char *p = spec;
+	char *end;
+	unsigned long v;
+
+	if (strcmp(spec, "HEADER") == 0)
+		return mailimap_section_new_header();
+	if ((ids = clist_new()) == NULL)
+		return NULL;
+	while (*p >= '0' && *p <= '9') {
+		v = strtoul(p, &end, 10);
+		if ((id = malloc(sizeof(*id))) == NULL ||
+		    clist_append(ids, id) != 0) {
+			free(id);
+			goto fail;
+		}
+		*id = (uint32_t)v;
+		p = *end == '.' ? end + 1 : end;
+		if (*end != '.')
+			break;
+		if (strcmp(p, "MIME") == 0)
+			break;
+	}
+	if ((part = mailimap_section_part_new(ids)) == NULL)
+		goto fail;
+	return strcmp(p, "MIME") == 0 ? mailimap_section_new_part_mime(part) :
+	    mailimap_section_new_part(part);
+fail:
+	for (clistiter *c = clist_begin(ids); c != NULL; c = clist_next(c))
+		free(clist_content(c));
+	clist_free(ids);
+	return NULL;
+}
+
+/* The spec of an answered section, as section_of() reads it. */
+static void
+section_spec(struct mailimap_section *s, struct buf *out)
+{
+	struct mailimap_section_spec *sp;
+	struct mailimap_section_part *part = NULL;
+	clistiter *c;
+
+	buf_reset(out);
+	if (s == NULL || (sp = s->sec_spec) == NULL)
+		return;
+	if (sp->sec_type == MAILIMAP_SECTION_SPEC_SECTION_MSGTEXT) {
+		if (sp->sec_data.sec_msgtext != NULL &&
+		    sp->sec_data.sec_msgtext->sec_type ==
+		    MAILIMAP_SECTION_MSGTEXT_HEADER)
+			buf_puts(out, "HEADER");
+		return;
+	}
+	part = sp->sec_data.sec_part;
+	for (c = part != NULL ? clist_begin(part->sec_id) : NULL; c != NULL;
+	    c = clist_next(c))
+		buf_printf(out, "%s%u", out->len ? "." : "",
+		    *(uint32_t *)clist_content(c));
+	if (sp->sec_text != NULL &&
+	    sp->sec_text->sec_type == MAILIMAP_SECTION_TEXT_MIME)
+		buf_puts(out, ".MIME");
+}
+
+/* One UID FETCH of att for uid; *res is the caller's (fetch_list_free). */
+static int
+fetch_one(struct imap *im, uint32_t uid, struct mailimap_fetch_type *ft,
+    clist **res, struct buf *err)
+{
+	struct mailimap_set *set;
+	int r;
+
+	*res = NULL;
+	if ((set = mailimap_set_new_single(uid)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	r = mailimap_uid_fetch(im->s, set, ft, res);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, err, "UID FETCH", r);
+	return 0;
+}
+
+static struct mailimap_body *
+structure_of(clist *res)
+{
+	clistiter *c, *d;
+
+	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		struct mailimap_msg_att *ma = clist_content(c);
+
+		for (d = clist_begin(ma->att_list); d != NULL;
+		    d = clist_next(d)) {
+			struct mailimap_msg_att_item *item = clist_content(d);
+
+			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
+			    item->att_data.att_static->att_type ==
+			    MAILIMAP_MSG_ATT_BODYSTRUCTURE)
+				return item->att_data.att_static->att_data.
+				    att_body;
+		}
+	}
+	return NULL;
+}
+
+/* Points each section piece at its bytes in res.  0, or -1: one missing. */
+static int
+match_pieces(struct plan *pl, clist *res)
+{
+	struct buf spec = BUF_INIT;
+	clistiter *c, *d;
+	size_t i;
+
+	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		struct mailimap_msg_att *ma = clist_content(c);
+
+		for (d = clist_begin(ma->att_list); d != NULL;
+		    d = clist_next(d)) {
+			struct mailimap_msg_att_item *item = clist_content(d);
+			struct mailimap_msg_att_body_section *bs;
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
+			    item->att_data.att_static->att_type !=
+			    MAILIMAP_MSG_ATT_BODY_SECTION)
+				continue;
+			bs = item->att_data.att_static->att_data.
+			    att_body_section;
+			section_spec(bs->sec_section, &spec);
+			for (i = 0; i < pl->n; i++)
+				if (pl->v[i].section != NULL &&
+				    pl->v[i].got == NULL &&
+				    strcmp(pl->v[i].section, buf_str(&spec)) ==
+				    0) {
+					pl->v[i].got = bs->sec_body_part != NULL
+					    ? bs->sec_body_part : "";
+					pl->v[i].got_len = bs->sec_length;
+					break;
+				}
+		}
+	}
+	buf_free(&spec);
+	for (i = 0; i < pl->n; i++)
+		if (pl->v[i].section != NULL && pl->v[i].got == NULL)
+			return -1;
+	return 0;
+}
+
+/*
+ * The message over the budget, rebuilt (see above) into blob.  When its
+ * structure cannot be rebuilt (no boundary named, too many parts), its
+ * first max bytes, which the pipeline calls too large to read.  Returns
+ * as fetch() does.
+ */
+static int
+fetch_parts(struct imap *im, uint32_t uid, uint64_t size, size_t max,
+    struct source_blob *blob, struct buf *err)
+{
+	struct mailimap_fetch_type *ft = NULL;
+	struct mailimap_fetch_att *fa;
+	struct mailimap_section *sec;
+	struct mailimap_body *body;
+	struct plan pl;
+	struct buf out = BUF_INIT;
+	clist *res = NULL, *res2 = NULL;
+	size_t i, heads_from = 0;
+	int rc = -2;
+
+	memset(&pl, 0, sizeof(pl));
+	pl.budget = im->scan_budget;
+	pl.text_head = im->text_max * 4 + 4096;
+	if (ready(im, err) == -1)
+		return -2;
+	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_bodystructure()) != 0)
+		goto nomem;
+	if (fetch_one(im, uid, ft, &res, err) == -1)
+		goto out;
+	mailimap_fetch_type_free(ft);
+	ft = NULL;
+	if ((body = structure_of(res)) == NULL) {
+		rc = 1;		/* expunged meanwhile */
+		goto out;
+	}
+	plan_section(&pl, "HEADER", "", 0);
+	if (body->bd_type == MAILIMAP_BODY_MPART)
+		plan_body(&pl, body, "", 0);
+	else
+		plan_leaf(&pl, body->bd_data.bd_body_1part, "1");
+	if (pl.failed) {
+		/* Not rebuildable: what a capped read gives, too large. */
+		plan_free(&pl);
+		rc = prefetch(im, uid, im->scan_budget < max ? im->scan_budget :
+		    max, err) == -1 ? -2 : 0;
+		goto out;
+	}
+	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
+		goto nomem;
+	for (i = 0; i < pl.n; i++) {
+		if (pl.v[i].section == NULL)
+			continue;
+		if ((sec = section_of(pl.v[i].section)) == NULL)
+			goto nomem;
+		fa = pl.v[i].head > 0 ?
+		    mailimap_fetch_att_new_body_peek_section_partial(sec, 0,
+		    pl.v[i].head) : mailimap_fetch_att_new_body_peek_section(sec);
+		if (fa == NULL) {
+			mailimap_section_free(sec);
+			goto nomem;
+		}
+		if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
+			mailimap_fetch_att_free(fa);
+			goto nomem;
+		}
+	}
+	if (fetch_one(im, uid, ft, &res2, err) == -1)
+		goto out;
+	if (match_pieces(&pl, res2) == -1) {
+		rc = 1;		/* expunged between the two fetches */
+		goto out;
+	}
+	for (i = 0; i < pl.n; i++) {
+		if (pl.cut && i == pl.first_head)
+			heads_from = out.len;
+		if (pl.v[i].text != NULL)
+			buf_puts(&out, pl.v[i].text);
+		else
+			buf_add(&out, pl.v[i].got, pl.v[i].got_len);
+	}
+	if (out.failed)
+		goto nomem;
+	blob->fd = -1;
+	blob->size = size;
+	blob->len = out.len;
+	blob->partial = 1;
+	/* Nothing cut (the estimate was high): the heads start at the end. */
+	blob->heads_from = pl.cut ? heads_from : out.len;
+	source_header_digest(buf_str(&out), out.len, size,
+	    blob->header_digest);
+	blob->has_digest = 1;
+	blob->data = buf_detach(&out);
+	rc = blob->data != NULL ? 0 : -2;
+	goto out;
+nomem:
+	buf_puts(err, "out of memory");
+	rc = -2;
+out:
+	if (rc == 0 && blob->data == NULL) {
+		/* The capped read: from the cache, as a whole-message fetch. */
+		struct cached *ce = cache_find(im, uid);
+
+		if (ce == NULL)
+			rc = 1;
+		else {
+			blob->fd = -1;
+			blob->data = ce->data;
+			blob->len = ce->len;
+			blob->size = size;
+			*ce = im->cache[--im->n_cache];
+		}
+	}
+	buf_free(&out);
+	plan_free(&pl);
+	if (res2 != NULL)
+		mailimap_fetch_list_free(res2);
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	if (ft != NULL)
+		mailimap_fetch_type_free(ft);
+	return rc;
+}
+
 static int
 im_fetch(void *arg, const struct source_msg *m, size_t max,
     struct source_blob *blob, struct buf *err)
@@ -641,6 +1110,8 @@ im_fetch(void *arg, const struct source_msg *m, size_t max,
 
 	if (parse_ref(im, m->ref, &uid) == -1)
 		return 1;	/* named under another UIDVALIDITY: re-listed */
+	if (m->size > im->scan_budget)
+		return fetch_parts(im, uid, m->size, max, blob, err);
 	if ((ce = cache_find(im, uid)) == NULL) {
 		if (ready(im, err) == -1 || prefetch(im, uid, max, err) == -1)
 			return -2;
@@ -651,7 +1122,8 @@ im_fetch(void *arg, const struct source_msg *m, size_t max,
 	blob->data = ce->data;
 	blob->len = ce->len;
 	blob->size = m->size > ce->len ? m->size : ce->len;
-	source_header_digest(blob->data, blob->len, blob->header_digest);
+	source_header_digest(blob->data, blob->len, blob->size,
+	    blob->header_digest);
 	blob->has_digest = 1;
 	*ce = im->cache[--im->n_cache];	/* handed over: out of the cache */
 	return 0;
@@ -1154,6 +1626,9 @@ imap_source_open(const struct source_conf *sc, int watch, struct source *src,
 	im->port = sc->port;
 	im->tls = sc->tls;
 	im->timeout = sc->timeout_seconds > 0 ? sc->timeout_seconds : 60;
+	im->scan_budget = sc->scan_budget > 0 ? sc->scan_budget :
+	    (size_t)16 << 20;
+	im->text_max = sc->text_max > 0 ? sc->text_max : 65536;
 	im->watch = watch;
 	if (bad) {
 		buf_puts(err, "out of memory");

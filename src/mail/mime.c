@@ -70,12 +70,6 @@
 #define MIME_ELIDE_HEAD		((size_t)64 << 10)
 #define MIME_ELIDE_TAIL		((size_t)4096)
 #define MIME_ELIDE_MIN_GAIN	((size_t)64 << 10)
-/*
- * Bytes of a part libmagic is shown: its formats are recognised by their
- * first bytes, and its text checks read all it is given.  A part past
- * the scan budget is still decoded this far, to be typed.
- */
-#define MIME_SNIFF_HEAD		((size_t)64 << 10)
 
 /* Bytes elide() removed at one place of the buffer it returns. */
 struct elision {

@@ -45,11 +45,14 @@ source_blob_free(struct source_blob *b)
 }
 
 void
-source_header_digest(const char *msg, size_t len,
+source_header_digest(const char *msg, size_t len, uint64_t size,
     unsigned char out[SOURCE_DIGEST_LEN])
 {
+	crypto_generichash_state st;
 	const char *p = msg, *end = msg + len, *nl;
+	unsigned char le[8];
 	size_t hlen = len;
+	int i;
 
 	/* The first empty line (LF or CRLF) ends the header section. */
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
@@ -59,8 +62,12 @@ source_header_digest(const char *msg, size_t len,
 		}
 		p = nl + 1;
 	}
-	crypto_generichash(out, SOURCE_DIGEST_LEN, (const unsigned char *)msg,
-	    hlen, NULL, 0);
+	for (i = 0; i < 8; i++)
+		le[i] = (unsigned char)(size >> (8 * i));
+	crypto_generichash_init(&st, NULL, 0, SOURCE_DIGEST_LEN);
+	crypto_generichash_update(&st, (const unsigned char *)msg, hlen);
+	crypto_generichash_update(&st, le, sizeof(le));
+	crypto_generichash_final(&st, out, SOURCE_DIGEST_LEN);
 }
 
 int

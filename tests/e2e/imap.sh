@@ -264,4 +264,74 @@ is "$(q "select count(*) from decisions where message_id like 'backlog%'")" \
     5000 "every backlog message decided once"
 "$B" -c "$ICONF" audit verify >/dev/null 2>&1; ok $? "the audit chain verifies"
 
+# ---- messages over the scan budget: fetched by their parts --------------
+# big FILE PDF_BYTES [SECOND_PDF_BYTES]: the demo RIB request with its PDF
+# replaced by one of PDF_BYTES (and a second PDF attached).
+big() {
+	perl -e '
+		my ($src, $n, $n2, $recent, $tag) = @ARGV;
+		sub pdf {
+			my $n = shift;
+			my $body = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+			    . "3 0 obj\n<< /Length $n >>\nstream\n"
+			    . pack("C*", map { int(rand(256)) } 1 .. 4096) x int($n / 4096)
+			    . "\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+			require MIME::Base64;
+			return MIME::Base64::encode_base64($body);
+		}
+		open(my $fh, "<", $src) or die;
+		local $/;
+		my $t = <$fh>;
+		$t =~ s/\{\{RECENT\}\}/$recent/g;
+		$t =~ s/^(Message-ID:\s*<)/$1$tag./mi;
+		my ($b) = $t =~ /boundary="([^"]+)"/;
+		my $x = pdf($n);
+		$t =~ s/(Content-Type: application\/pdf[^\n]*\n(?:[^\n]+\n)*\n).*?(\n--\Q$b\E--)/$1$x$2/s
+		    or die "no pdf part";
+		if ($n2 > 0) {
+			my $y = pdf($n2);
+			$t =~ s/(\n--\Q$b\E--)/\n--$b\nContent-Type: application\/pdf; name="b.pdf"\nContent-Disposition: attachment; filename="b.pdf"\nContent-Transfer-Encoding: base64\n\n$y$1/s;
+		}
+		print $t;' \
+	    "$SRCDIR/tests/data/demo/Maildir/new/1763370001.demo01.apeai-rib" \
+	    "$2" "${3:-0}" "$recent" "$(basename "$1")" >"$1"
+}
+# put FILE: straight into the inbox, as its delivery agent would.
+put() {
+	cp "$1" "$MD/tmp/$(basename "$1")"
+	mv "$MD/tmp/$(basename "$1")" "$MD/new/$(basename "$1")"
+	chown -R mail:mail "$MD"
+}
+# fetched: bytes Dovecot sent on balpd's last session.
+fetched() {
+	grep 'Logged out in=' "$MS_DOVECOT_LOG" | tail -n 1 |
+	    sed -n 's/.* out=\([0-9]*\).*/\1/p'
+}
+big "$HOME_DIR/big20" 20000000
+big "$HOME_DIR/two9" 9000000 9000000
+big "$HOME_DIR/small3" 3000000
+for f in big20 two9 small3; do
+	want=$("$B" -c "$ICONF" test --json "$HOME_DIR/$f" |
+	    sed -n 's/.*"outcome":"\([a-z]*\)".*"reasons":\(\[[^]]*\]\).*/\1 \2/p')
+	size=$(wc -c <"$HOME_DIR/$f")
+	put "$HOME_DIR/$f"
+	out=$("$D" -c "$ICONF" --once --stats 2>"$HOME_DIR/big.err")
+	got=$(q "select outcome || ' [' || (case when reasons = '' then '' else '\"' || replace(reasons, ',', '\",\"') || '\"' end) || ']' from decisions where message_id like '$f.%'")
+	is "$got" "${want:-(balpctl test gave nothing)}" \
+	    "$f ($size bytes): decided over IMAP as from its file"
+	bytes=$(fetched)
+	case $f in
+	big20)	limit=1000000 ;;	# headers and heads only
+	two9)	limit=$((9000000 * 4 / 3 + 1000000)) ;;	# the first PDF whole
+	*)	limit=$((size + 100000)) ;;
+	esac
+	ok "$([ "${bytes:-999999999}" -le "$limit" ]; echo $?)" \
+	    "$f: $bytes bytes fetched (at most $limit)"
+	rss=$(sed -n 's/^rss balpd \([0-9]*\) KiB/\1/p' "$HOME_DIR/big.err")
+	ok "$([ "${rss:-999999}" -lt 65536 ]; echo $?)" \
+	    "$f: balpd peak RSS ${rss} KiB, under 64 MiB"
+done
+like "$(q "select reasons from decisions where message_id like 'big20.%'")" \
+    "attachment_forbidden" "what could not be inspected is recorded with the decision"
+
 done_testing

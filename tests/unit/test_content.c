@@ -754,6 +754,66 @@ test_parse_reads_elided_middle(void **state)
 	}
 }
 
+/*
+ * A message a source fetched by its parts (docs/imap.md): bodies from
+ * heads_from on are heads.  Those are typed and not inspected, those
+ * before are inspected as in the whole message; heads_from past the end
+ * is the whole message.
+ */
+static void
+test_parse_heads(void **state)
+{
+	static const struct mime_limits ml = MIME_LIMITS_DEFAULT;
+	static const char pdf[] = "%PDF-1.4\n1 0 obj << /Type /Catalog >> "
+	    "endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+	struct buf msg;
+	struct msg_facts f;
+	const char *second;
+	size_t at, cut;
+
+	(void)state;
+	buf_init(&msg);
+	buf_puts(&msg, "From: a@b.test\r\nSubject: RIB\r\nMIME-Version: 1.0"
+	    "\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+	    "Content-Type: text/plain\r\n\r\nci-joint\r\n");
+	for (at = 0; at < 2; at++) {
+		buf_printf(&msg, "--b\r\nContent-Type: application/pdf; name="
+		    "\"r%zu.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+		    at);
+		b64_lines(&msg, (const unsigned char *)pdf, sizeof(pdf) - 1);
+	}
+	buf_puts(&msg, "--b--\r\n");
+	assert_false(msg.failed);
+	second = strstr(msg.data, "name=\"r1.pdf\"");
+	assert_non_null(second);
+	cut = (size_t)(strstr(second, "\r\n\r\n") + 4 - msg.data);
+
+	facts_init(&f);
+	assert_int_equal(mime_parse_heads(msg.data, msg.len, &ml, cut, &f), 0);
+	assert_null(f.malformed);
+	assert_int_equal(f.n_parts, 3);
+	assert_string_equal(f.parts[1].sniffed_type, "application/pdf");
+	assert_int_equal(f.parts[1].findings & CONTENT_NOT_INSPECTED, 0);
+	/* The head is typed, and not called inspected. */
+	assert_string_equal(f.parts[2].sniffed_type, "application/pdf");
+	assert_true(f.parts[2].findings & CONTENT_NOT_INSPECTED);
+	facts_free(&f);
+
+	facts_init(&f);
+	assert_int_equal(mime_parse_heads(msg.data, msg.len, &ml, msg.len, &f),
+	    0);
+	assert_int_equal(f.parts[2].findings & CONTENT_NOT_INSPECTED, 0);
+	facts_free(&f);
+
+	/* From the first body on: the own text too is a head. */
+	facts_init(&f);
+	assert_int_equal(mime_parse_heads(msg.data, msg.len, &ml, 0, &f), 0);
+	assert_true(f.parts[0].findings & CONTENT_NOT_INSPECTED);
+	assert_true(f.parts[1].findings & CONTENT_NOT_INSPECTED);
+	facts_free(&f);
+	buf_free(&msg);
+}
+
 int
 main(void)
 {
@@ -771,6 +831,7 @@ main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_tnef),
 		cmocka_unit_test(test_parse_reads_elided_middle),
+		cmocka_unit_test(test_parse_heads),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
