@@ -1,6 +1,8 @@
 /*
  * log - the daemon's log lines, on stderr (journald or a redirect keeps
- * them), one line each: "2026-11-23T14:02:11Z balpd[812]: warning: ...".
+ * them), one line each: "2026-11-23T14:02:11Z balpd[812]: warning: ...",
+ * and to syslog (facility mail, the program's name and pid) after
+ * log_syslog().
  *
  * Never log a NIR, a beneficiary's name, a Subject, a body, a password or
  * a key: callers log file names, outcomes, types, reason codes, partner ids.
@@ -9,6 +11,7 @@
 #define BALP_LOG_H
 
 void	 log_init(const char *prog);
+void	 log_syslog(void);
 void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

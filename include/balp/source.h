@@ -172,6 +172,10 @@ int	 source_create(const struct source_conf *, struct buf *err);
 int	 source_open(const struct source_conf *, int watch, struct source *,
 	    struct buf *err);
 
+/* 1 if both name the same inbox the same way (a reload may keep it). */
+int	 source_conf_equal(const struct source_conf *,
+	    const struct source_conf *);
+
 /* Frees the strings of a source_conf and zeroes it. */
 void	 source_conf_free(struct source_conf *);
 

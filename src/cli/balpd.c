@@ -1,7 +1,7 @@
 /*
  * balpd - the gateway daemon.
  *
- *   balpd [-c CONF] [--once] [--stats]
+ *   balpd [-c CONF] [--once] [--stats] [--syslog]
  *
  * Triages every message waiting in the configured source: decide, record,
  * move to its queue, queue a notice.  With --once it makes one pass, prints
@@ -12,7 +12,9 @@
  * errors and the old one kept.  One balpd per store: a second one refuses
  * to start.  A message never stops the daemon: a bad one is quarantined; a
  * store failure is logged and the pass is retried later.  --stats prints
- * where the time went (tests/bench).
+ * where the time went (tests/bench).  Logs go to stderr, and with
+ * --syslog to syslog too (facility mail).  An IMAP source keeps its
+ * connection across a SIGHUP that leaves the source's settings alone.
  *
  * Exit status: 0 done, 1 runtime failure (or another balpd holds the
  * store), 2 usage or configuration error.
@@ -42,6 +44,8 @@
 #include <unistd.h>
 
 #define DEFAULT_CONF	"conf/balp.conf"
+/* The longest wait between two passes, whatever rescan_seconds says. */
+#define WATCH_MAX_SECONDS	(25 * 60)
 
 struct daemon {
 	const char		*conf_path;
@@ -64,7 +68,8 @@ struct daemon {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: balpd [-c CONF] [--once] [--stats]\n");
+	fprintf(stderr, "usage: balpd [-c CONF] [--once] [--stats]"
+	    " [--syslog]\n");
 	exit(2);
 }
 
@@ -173,15 +178,18 @@ conf_destroy(struct balp_conf *c)
  * queues) and the pipeline.  0, or -1 with err set and nothing left open.
  */
 static int
-open_around(struct daemon *d, struct balp_conf *c, struct source *src,
-    struct pipeline **pipe, struct buf *err)
+open_around(struct daemon *d, struct balp_conf *c, const struct source *keep,
+    struct source *src, struct pipeline **pipe, struct buf *err)
 {
-	if (source_open(&c->source, !d->once, src, err) == -1)
+	if (keep != NULL)
+		*src = *keep;
+	else if (source_open(&c->source, !d->once, src, err) == -1)
 		return -1;
 	if (pipeline_ensure_queues(&c->rules, src, err) == -1 ||
 	    pipeline_open(c, d->store, c->key_file, "balpd", pipe, err) ==
 	    -1) {
-		src->ops->close(src->state);
+		if (keep == NULL)
+			src->ops->close(src->state);
 		src->ops = NULL;
 		return -1;
 	}
@@ -196,6 +204,7 @@ reload(struct daemon *d)
 	struct source nsrc = { NULL, NULL };
 	struct pipeline *npipe = NULL;
 	struct buf err = BUF_INIT;
+	int keep;
 
 	if ((nc = calloc(1, sizeof(*nc))) == NULL) {
 		log_warn("reload refused: out of memory");
@@ -213,14 +222,18 @@ reload(struct daemon *d)
 		conf_destroy(nc);
 		return;
 	}
-	if (open_around(d, nc, &nsrc, &npipe, &err) == -1) {
+	/* The same inbox: the connection (an IMAP session) is kept. */
+	keep = source_conf_equal(&nc->source, &d->conf->source);
+	if (open_around(d, nc, keep ? &d->src : NULL, &nsrc, &npipe, &err) ==
+	    -1) {
 		log_warn("reload refused: %s", buf_str(&err));
 		conf_destroy(nc);
 		buf_free(&err);
 		return;
 	}
 	pipeline_close(d->pipe);
-	d->src.ops->close(d->src.state);
+	if (!keep)
+		d->src.ops->close(d->src.state);
 	conf_destroy(d->conf);
 	d->conf = nc;
 	d->src = nsrc;
@@ -272,8 +285,11 @@ watch(struct daemon *d)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = wfd;
 		pfd[1].events = POLLIN;
-		r = poll(pfd, wfd >= 0 ? 2 : 1,
-		    again ? 0 : d->conf->rescan_seconds * 1000);
+		/* A rescan ends an IMAP IDLE too: well within the 29
+		 * minutes a server may wait (RFC 2177). */
+		r = poll(pfd, wfd >= 0 ? 2 : 1, again ? 0 :
+		    (d->conf->rescan_seconds < WATCH_MAX_SECONDS ?
+		    d->conf->rescan_seconds : WATCH_MAX_SECONDS) * 1000);
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
 			return 1;
@@ -353,6 +369,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "syslog", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -380,6 +397,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			stats = 1;
+			break;
+		case 'l':
+			log_syslog();
 			break;
 		default:
 			usage();
@@ -435,7 +455,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	sodium_memzero(key, sizeof(key));
-	if (open_around(&d, d.conf, &d.src, &d.pipe, &err) == -1) {
+	if (open_around(&d, d.conf, NULL, &d.src, &d.pipe, &err) == -1) {
 		fprintf(stderr, "balpd: %s\n", buf_str(&err));
 		goto out;
 	}

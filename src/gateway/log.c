@@ -1,20 +1,30 @@
 /*
- * log - timestamped log lines on stderr (see log.h).  The one global of
- * the program lives here: the name logs are signed with.
+ * log - timestamped log lines on stderr, and to syslog when asked (see
+ * log.h).  The globals of the program live here: the name logs are
+ * signed with, and whether syslog gets them too.
  */
 #include "balp/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 static const char *log_prog = "balp";
+static int log_to_syslog;
 
 void
 log_init(const char *prog)
 {
 	log_prog = prog;
+}
+
+void
+log_syslog(void)
+{
+	openlog(log_prog, LOG_PID | LOG_NDELAY, LOG_MAIL);
+	log_to_syslog = 1;
 }
 
 static void log_line(const char *, const char *, va_list)
@@ -26,7 +36,13 @@ log_line(const char *level, const char *fmt, va_list ap)
 	char ts[32];
 	time_t t = time(NULL);
 	struct tm tm;
+	va_list again;
 
+	if (log_to_syslog) {
+		va_copy(again, ap);
+		vsyslog(*level != '\0' ? LOG_WARNING : LOG_INFO, fmt, again);
+		va_end(again);
+	}
 	if (gmtime_r(&t, &tm) == NULL || strftime(ts, sizeof(ts),
 	    "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		ts[0] = '\0';

@@ -105,6 +105,24 @@ source_open(const struct source_conf *sc, int watch, struct source *src,
 	return -1;
 }
 
+static int
+same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int
+source_conf_equal(const struct source_conf *a, const struct source_conf *b)
+{
+	return a->kind == b->kind && same(a->maildir_path, b->maildir_path) &&
+	    same(a->host, b->host) && a->port == b->port &&
+	    a->tls == b->tls && same(a->user, b->user) &&
+	    same(a->password_file, b->password_file) &&
+	    same(a->ca_file, b->ca_file) && same(a->inbox, b->inbox) &&
+	    a->timeout_seconds == b->timeout_seconds &&
+	    a->scan_budget == b->scan_budget && a->text_max == b->text_max;
+}
+
 void
 source_conf_free(struct source_conf *sc)
 {

@@ -192,6 +192,20 @@ send "$HOME_DIR/mail.eml"
 sh "$MS" wait-count "$STACK" balp BALP/Suspension $((before + 1)) 10
 ok $? "a mail sent through Postfix is filed without waiting for a rescan"
 
+# SIGHUP with the same inbox: the IMAP session is kept.
+logins=$(grep -c "Login: user=<$MS_BALP_USER>" "$MS_DOVECOT_LOG")
+kill -HUP "$pid"
+wait_for "$HOME_DIR/watch.err" "configuration reloaded" 10
+ok $? "SIGHUP reloads the configuration"
+sed "s#{{RECENT}}#$recent#g; s#demo02#hup02#g" \
+    "$SRCDIR/tests/data/demo/Maildir/new/1763370002.demo02.apeai-suspension" \
+    >"$HOME_DIR/mail.eml"
+send "$HOME_DIR/mail.eml"
+sh "$MS" wait-count "$STACK" balp BALP/Suspension $((before + 2)) 10
+ok $? "and the next mail is filed"
+is "$(grep -c "Login: user=<$MS_BALP_USER>" "$MS_DOVECOT_LOG")" "$logins" \
+    "on the same IMAP connection (no new login)"
+
 # ---- the server goes away -----------------------------------------------
 sh "$MS" dovecot-stop "$STACK"
 ok $? "Dovecot stopped under the watching balpd"
