@@ -348,4 +348,42 @@ done
 like "$(q "select reasons from decisions where message_id like 'big20.%'")" \
     "attachment_forbidden" "what could not be inspected is recorded with the decision"
 
+# ---- the IMAP loop under valgrind ----------------------------------------
+# IDLE, mail by Postfix and one fetched by its parts, a SIGHUP, SIGTERM:
+# no memory error, no block lost (libetpan's and GnuTLS's process-wide
+# allocations stay reachable until exit, by design).
+if command -v valgrind >/dev/null; then
+	verr="$HOME_DIR/valgrind.err"
+	valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    --child-silent-after-fork=yes --error-exitcode=99 \
+	    "$D" -c "$ICONF" 2>"$verr" &
+	pid=$!
+	wait_for "$verr" "watching imap" 60
+	ok $? "balpd under valgrind watches the IMAP inbox"
+	for tag in vg1 vg2; do
+		sed "s#{{RECENT}}#$recent#g; s#demo03#$tag#g" \
+		    "$SRCDIR/tests/data/demo/Maildir/new/1763370003.demo03.ccas-blocage" \
+		    >"$HOME_DIR/mail.eml"
+		send "$HOME_DIR/mail.eml"
+	done
+	big "$HOME_DIR/vgbig" 20000000
+	put "$HOME_DIR/vgbig"
+	i=0
+	while [ $i -lt 300 ] && [ "$(grep -c ' -> ' "$verr")" -lt 3 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	is "$(grep -c ' -> ' "$verr")" 3 "under valgrind: the three mails filed"
+	kill -HUP "$pid"
+	wait_for "$verr" "configuration reloaded" 60
+	kill -TERM "$pid"
+	wait "$pid"
+	status=$?
+	is "$status" 0 "exit 0 on SIGTERM, no valgrind error"
+	like "$(cat "$verr")" "ERROR SUMMARY: 0 errors" \
+	    "no invalid read or write, nothing lost"
+	[ "$status" -eq 0 ] || grep -A12 'definitely\|indirectly\|Invalid' \
+	    "$verr" | head -40 | sed 's/^/# /'
+fi
+
 done_testing
