@@ -278,6 +278,81 @@ is "$(q "select count(*) from decisions where message_id like 'backlog%'")" \
     5000 "every backlog message decided once"
 "$B" -c "$ICONF" audit verify >/dev/null 2>&1; ok $? "the audit chain verifies"
 
+# put FILE: straight into the inbox, as its delivery agent would.
+put() {
+	cp "$1" "$MD/tmp/$(basename "$1")"
+	mv "$MD/tmp/$(basename "$1")" "$MD/new/$(basename "$1")"
+	chown -R mail:mail "$MD"
+}
+
+# ---- servers without MOVE -------------------------------------------------
+# UIDPLUS: UID COPY, \Deleted, UID EXPUNGE of exactly those.  Neither:
+# COPY and \Deleted, and no EXPUNGE while an agent's deletion is pending
+# (it would go too); what is left \Deleted is not filed again.
+imap_plain() {
+	curl -s --user "$MS_BALP_USER:$PASS" "imap://$1:$MS_IMAP_PORT/$2" -X "$3"
+}
+for addr in "$MS_ADDR_UIDPLUS" "$MS_ADDR_NOMOVE"; do
+	imap_conf "\"localhost\"|\"$addr\"" "tls = \"imaps\"|tls = \"none\"" \
+	    "port = $MS_IMAPS_PORT|port = $MS_IMAP_PORT"
+	caps=$(imap_plain "$addr" "" CAPABILITY)
+	unlike "$caps" " MOVE" "$addr announces no MOVE"
+	before=0
+	for f in BALP/RIB BALP/Suspension BALP/Blocage BALP/Rejets \
+	    BALP/Quarantaine; do
+		before=$((before + $(count "$f")))
+	done
+	if [ "$addr" = "$MS_ADDR_NOMOVE" ]; then
+		# An agent's deletion, not yet expunged.
+		sed "s#{{RECENT}}#$recent#g; s#demo01#agent01#g" \
+		    "$SRCDIR/tests/data/demo/Maildir/new/1763370001.demo01.apeai-rib" \
+		    >"$HOME_DIR/agent.eml"
+		put "$HOME_DIR/agent.eml"
+		imap_plain "$addr" INBOX 'UID STORE 1:* +FLAGS.SILENT (\Deleted)' \
+		    >/dev/null
+	fi
+	for f in "$SRCDIR"/tests/data/demo/Maildir/new/*; do
+		sed "s#{{RECENT}}#$recent#g; s#^Message-ID: <#Message-ID: <$addr.#I" \
+		    "$f" >"$HOME_DIR/m.eml"
+		send "$HOME_DIR/m.eml"
+	done
+	i=0
+	while [ $i -lt 100 ] && [ "$(imap_plain "$addr" INBOX 'UID SEARCH UNDELETED' |
+	    tr ' ' '\n' | grep -c '^[0-9]')" -lt "$n" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	out=$("$D" -c "$ICONF" --once 2>&1)
+	like "$out" "$n message\(s\): 3 accepted, 8 rejected, 3 quarantined" \
+	    "$addr: every mail decided"
+	after=0
+	for f in BALP/RIB BALP/Suspension BALP/Blocage BALP/Rejets \
+	    BALP/Quarantaine; do
+		after=$((after + $(count "$f")))
+	done
+	is "$after" $((before + n)) "$addr: each copied once into its folder"
+	flags=$(imap_plain "$addr" BALP/Rejets 'UID FETCH 1:* (FLAGS)' | tail -n 2)
+	like "$flags" '\$BALP_' "$addr: with its keywords"
+	left=$(imap_plain "$addr" INBOX 'UID SEARCH UNDELETED' | tr ' ' '\n' |
+	    grep -c '^[0-9]')
+	is "$left" 0 "$addr: nothing left to file in the inbox"
+	if [ "$addr" = "$MS_ADDR_UIDPLUS" ]; then
+		is "$(count INBOX)" 0 "$addr: the originals expunged (UID EXPUNGE)"
+	else
+		like "$(imap_plain "$addr" INBOX 'UID SEARCH HEADER Message-ID agent01')" \
+		    'SEARCH [0-9]' "$addr: the agent's deleted mail was not expunged"
+		"$D" -c "$ICONF" --once >/dev/null 2>&1
+		again=0
+		for f in BALP/RIB BALP/Suspension BALP/Blocage BALP/Rejets \
+		    BALP/Quarantaine; do
+			again=$((again + $(count "$f")))
+		done
+		is "$again" "$after" "$addr: a second run files nothing twice"
+		imap_plain "$addr" INBOX EXPUNGE >/dev/null
+	fi
+done
+imap_conf
+
 # ---- messages over the scan budget: fetched by their parts --------------
 # big FILE PDF_BYTES [SECOND_PDF_BYTES]: the demo RIB request with its PDF
 # replaced by one of PDF_BYTES (and a second PDF attached).
@@ -309,12 +384,6 @@ big() {
 		print $t;' \
 	    "$SRCDIR/tests/data/demo/Maildir/new/1763370001.demo01.apeai-rib" \
 	    "$2" "${3:-0}" "$recent" "$(basename "$1")" >"$1"
-}
-# put FILE: straight into the inbox, as its delivery agent would.
-put() {
-	cp "$1" "$MD/tmp/$(basename "$1")"
-	mv "$MD/tmp/$(basename "$1")" "$MD/new/$(basename "$1")"
-	chown -R mail:mail "$MD"
 }
 # fetched: bytes Dovecot sent on balpd's last session.
 fetched() {

@@ -31,6 +31,9 @@
 #       (CN/SAN localhost, IP:127.0.0.1, signed by MS_CA)
 #   MS_ADDR_WRONGNAME=127.0.0.2: the same ports present a certificate signed
 #       by MS_CA for MS_WRONGNAME_HOST=wrong.example only
+#   MS_ADDR_NOMOVE=127.0.0.4, MS_ADDR_UIDPLUS=127.0.0.5: the same IMAP
+#       ports (plain; their certificate is the good one, for localhost)
+#       announcing neither MOVE nor UIDPLUS, and UIDPLUS without MOVE
 #   MS_ADDR_SELFSIGNED=127.0.0.3: the same ports present a self-signed
 #       certificate for localhost, 127.0.0.1 and 127.0.0.3 (not from MS_CA)
 #   MS_IMAP_PORT (plain, STARTTLS offered) MS_IMAPS_PORT MS_LMTP_PORT (Dovecot)
@@ -164,7 +167,7 @@ base_dir = $d/run
 state_dir = $d/state
 log_path = $d/dovecot.log
 protocols = imap lmtp
-listen = 127.0.0.1, 127.0.0.2, 127.0.0.3
+listen = 127.0.0.1, 127.0.0.2, 127.0.0.3, 127.0.0.4, 127.0.0.5
 shutdown_clients = yes
 first_valid_uid = $mail_uid
 first_valid_gid = $mail_gid
@@ -195,6 +198,18 @@ local 127.0.0.2 {
 local 127.0.0.3 {
   ssl_cert = <$dir/tls/selfsigned.pem
   ssl_key = <$dir/tls/selfsigned.key
+}
+# Servers that announce less, for the clients' fallbacks: no MOVE nor
+# UIDPLUS on 127.0.0.4, UIDPLUS without MOVE on 127.0.0.5.
+local 127.0.0.4 {
+  protocol imap {
+    imap_capability = IMAP4rev1 LITERAL+ IDLE
+  }
+}
+local 127.0.0.5 {
+  protocol imap {
+    imap_capability = IMAP4rev1 LITERAL+ IDLE UIDPLUS
+  }
 }
 service imap-login {
   inet_listener imap {
@@ -344,6 +359,8 @@ write_env() {
 		echo "MS_ADDR_WRONGNAME='127.0.0.2'"
 		echo "MS_WRONGNAME_HOST='wrong.example'"
 		echo "MS_ADDR_SELFSIGNED='127.0.0.3'"
+		echo "MS_ADDR_NOMOVE='127.0.0.4'"
+		echo "MS_ADDR_UIDPLUS='127.0.0.5'"
 		echo "MS_IMAP_PORT='$imap_port'"
 		echo "MS_IMAPS_PORT='$imaps_port'"
 		echo "MS_LMTP_PORT='$lmtp_port'"
