@@ -79,6 +79,7 @@ struct imap {
 	int		 has_idle;
 	int		 keywords_ok;	/* PERMANENTFLAGS holds \* */
 	uint32_t	 uidvalidity;
+	uint32_t	 max_uid;	/* the highest UID listed */
 	int		 idling;
 
 	int		 wake_fd;	/* eventfd: IDLE data already read */
@@ -207,6 +208,8 @@ select_inbox(struct imap *im, struct buf *err)
 	if ((r = mailimap_select(im->s, im->inbox)) != MAILIMAP_NO_ERROR)
 		return fail(im, err, "SELECT", r);
 	si = im->s->imap_selection_info;
+	if (si == NULL || si->sel_uidvalidity != im->uidvalidity)
+		im->max_uid = 0;	/* UIDs of another life */
 	im->uidvalidity = si != NULL ? si->sel_uidvalidity : 0;
 	im->keywords_ok = 0;
 	if (si != NULL && si->sel_perm_flags != NULL)
@@ -452,6 +455,8 @@ fetch_listing(struct imap *im, struct buf *err)
 		im->listed[im->n_listed++] = l;
 	}
 	qsort(im->listed, im->n_listed, sizeof(*im->listed), cmp_listed);
+	if (im->n_listed > 0 && im->listed[im->n_listed - 1].uid > im->max_uid)
+		im->max_uid = im->listed[im->n_listed - 1].uid;
 	rc = 0;
 out:
 	if (res != NULL)
@@ -1494,15 +1499,60 @@ arm_backoff(struct imap *im)
 }
 
 /*
+ * 1 if a message came in after the last listing: its EXISTS may have come
+ * during the pass's own commands, and IDLE would not announce it again.
+ * 0, or -1 (session dropped).
+ */
+static int
+arrived_since_list(struct imap *im, struct buf *err)
+{
+	struct mailimap_set *set;
+	struct mailimap_search_key *key;
+	clist *res = NULL;
+	clistiter *c;
+	int r, found = 0;
+
+	if ((set = mailimap_set_new_interval(im->max_uid + 1, 0)) == NULL)
+		return 0;
+	if ((key = mailimap_search_key_new_uid(set)) == NULL) {
+		mailimap_set_free(set);
+		return 0;
+	}
+	r = mailimap_uid_search(im->s, NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, err, "UID SEARCH", r);
+	/* "n:*" names the last message even when its UID is below n. */
+	for (c = res != NULL ? clist_begin(res) : NULL; c != NULL;
+	    c = clist_next(c))
+		if (*(uint32_t *)clist_content(c) > im->max_uid)
+			found = 1;
+	if (res != NULL)
+		mailimap_search_result_free(res);
+	return found;
+}
+
+/* Makes the wake descriptor readable and hands it out. */
+static int
+wake(struct imap *im)
+{
+	uint64_t one = 1;
+
+	if (write(im->wake_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		return -1;	/* cannot signal it: polled instead */
+	return im->wake_fd;
+}
+
+/*
  * Disconnected: a timer that fires when it is time to try again.  IDLE
- * offered: the session's socket, in IDLE.  Else -1 (the daemon polls).
+ * offered: the session's socket, in IDLE (or, when mail came in during
+ * the pass, a descriptor already readable).  Else -1 (the daemon polls).
  */
 static int
 im_watch_fd(void *arg)
 {
 	struct imap *im = arg;
 	struct buf err = BUF_INIT;
-	uint64_t one = 1;
 	int r;
 
 	if (!im->watch)
@@ -1514,6 +1564,13 @@ im_watch_fd(void *arg)
 	if (!im->has_idle)
 		return -1;
 	if (!im->idling) {
+		if ((r = arrived_since_list(im, &err)) != 0) {
+			buf_free(&err);
+			if (r == 1)
+				return wake(im);
+			arm_backoff(im);
+			return im->timer_fd;
+		}
 		if ((r = mailimap_idle(im->s)) != MAILIMAP_NO_ERROR) {
 			fail(im, &err, "IDLE", r);
 			buf_free(&err);
@@ -1524,12 +1581,8 @@ im_watch_fd(void *arg)
 	}
 	/* What came with "+ idling" is already read: poll cannot see it. */
 	if (im->s->imap_stream != NULL &&
-	    im->s->imap_stream->read_buffer_len > 0) {
-		if (write(im->wake_fd, &one, sizeof(one)) == -1 &&
-		    errno != EAGAIN)
-			return -1;	/* cannot signal it: polled instead */
-		return im->wake_fd;
-	}
+	    im->s->imap_stream->read_buffer_len > 0)
+		return wake(im);
 	return mailimap_idle_get_fd(im->s);
 }
 
