@@ -6,27 +6,6 @@
 B="$SRCDIR/build/balpctl"
 D="$SRCDIR/build/balpd"
 
-# fill DIR N PREFIX: N copies of the demo mails in DIR/new (one process).
-fill() {
-	recent=$(date -d '7 days ago' +%d/%m/%Y)
-	perl -e '
-		my ($dir, $n, $prefix, $recent, @src) = @ARGV;
-		my @m;
-		for my $f (@src) {
-			open(my $fh, "<", $f) or die "$f: $!";
-			local $/;
-			my $t = <$fh>;
-			$t =~ s/\{\{RECENT\}\}/$recent/g;
-			push @m, $t;
-		}
-		for my $i (0 .. $n - 1) {
-			my $name = sprintf("%s.%05d.x", $prefix, $i);
-			open(my $out, ">", "$dir/tmp/$name") or die "$name: $!";
-			print $out $m[$i % @m];
-			close($out);
-			rename("$dir/tmp/$name", "$dir/new/$name") or die "$!";
-		}' "$1" "$2" "$3" "$recent" "$SRCDIR"/tests/data/demo/Maildir/new/*
-}
 
 
 # Files in the queue folders, by name; the inbox.

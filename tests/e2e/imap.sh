@@ -199,25 +199,7 @@ ok $? "a mail sent through Postfix is filed without waiting for a rescan"
 # pass's own commands.)
 MD=$MS_MAILDIR_ROOT/balp/Maildir
 backlog() {	# backlog N PREFIX: N demo mails straight into the inbox
-	perl -e '
-		my ($dir, $n, $prefix, $recent, @src) = @ARGV;
-		my @m;
-		for my $f (@src) {
-			open(my $fh, "<", $f) or die "$f: $!";
-			local $/;
-			my $t = <$fh>;
-			$t =~ s/\{\{RECENT\}\}/$recent/g;
-			push @m, $t;
-		}
-		for my $i (0 .. $n - 1) {
-			my $t = $m[$i % @m];
-			$t =~ s/^(Message-ID:\s*<)/$1$prefix$i./mi;
-			my $name = sprintf("%s.%05d.x", $prefix, $i);
-			open(my $out, ">", "$dir/tmp/$name") or die "$name: $!";
-			print $out $t;
-			close($out);
-			rename("$dir/tmp/$name", "$dir/new/$name") or die "$!";
-		}' "$MD" "$1" "$2" "$recent" "$SRCDIR"/tests/data/demo/Maildir/new/*
+	fill "$MD" "$1" "$2"
 	chown -R mail:mail "$MD"
 }
 filed=0
@@ -284,27 +266,7 @@ wait "$pid"; is "$?" 0 "SIGTERM: exit 0"
 # ---- a backlog, and kill -9 at random moments ----------------------------
 # Put straight into the Maildir Dovecot serves (as its LMTP would), with
 # distinct Message-IDs, so that 5,000 arrive in a second.
-MD=$MS_MAILDIR_ROOT/balp/Maildir
-perl -e '
-	my ($dir, $n, $recent, @src) = @ARGV;
-	my @m;
-	for my $f (@src) {
-		open(my $fh, "<", $f) or die "$f: $!";
-		local $/;
-		my $t = <$fh>;
-		$t =~ s/\{\{RECENT\}\}/$recent/g;
-		push @m, $t;
-	}
-	for my $i (0 .. $n - 1) {
-		my $t = $m[$i % @m];
-		$t =~ s/^(Message-ID:\s*<)/$1backlog$i./mi;
-		my $name = sprintf("backlog.%05d.x", $i);
-		open(my $out, ">", "$dir/tmp/$name") or die "$name: $!";
-		print $out $t;
-		close($out);
-		rename("$dir/tmp/$name", "$dir/new/$name") or die "$!";
-	}' "$MD" 5000 "$recent" "$SRCDIR"/tests/data/demo/Maildir/new/*
-chown -R mail:mail "$MD"
+backlog 5000 backlog
 is "$(count INBOX)" 5000 "a backlog of 5,000 in the inbox"
 before=$(q 'select count(*) from decisions')
 kills=0

@@ -57,6 +57,32 @@ wait_for() {
 	return 1
 }
 
+# fill DIR N PREFIX: N copies of the demo mails in DIR/new (one process),
+# named PREFIX.00000.x..., each Message-ID made its own with PREFIX and
+# its number (a server that knows mail by its headers must see N mails).
+fill() {
+	recent=$(date -d '7 days ago' +%d/%m/%Y)
+	perl -e '
+		my ($dir, $n, $prefix, $recent, @src) = @ARGV;
+		my @m;
+		for my $f (@src) {
+			open(my $fh, "<", $f) or die "$f: $!";
+			local $/;
+			my $t = <$fh>;
+			$t =~ s/\{\{RECENT\}\}/$recent/g;
+			push @m, $t;
+		}
+		for my $i (0 .. $n - 1) {
+			my $t = $m[$i % @m];
+			$t =~ s/^(Message-ID:\s*<)/$1$prefix$i./mi;
+			my $name = sprintf("%s.%05d.x", $prefix, $i);
+			open(my $out, ">", "$dir/tmp/$name") or die "$name: $!";
+			print $out $t;
+			close($out);
+			rename("$dir/tmp/$name", "$dir/new/$name") or die "$!";
+		}' "$1" "$2" "$3" "$recent" "$SRCDIR"/tests/data/demo/Maildir/new/*
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
