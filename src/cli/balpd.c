@@ -21,6 +21,7 @@
 #include "balp/conf.h"
 #include "balp/keyfile.h"
 #include "balp/log.h"
+#include "balp/notifier.h"
 #include "balp/pidlock.h"
 #include "balp/pipeline.h"
 #include "balp/reason.h"
@@ -49,6 +50,7 @@ struct daemon {
 	struct store		*store;
 	struct source		 src;
 	struct pipeline		*pipe;
+	struct notifier		*notifier;	/* NULL: no smtp, or --once */
 	int			 sfd;		/* signalfd: TERM, INT, HUP */
 	/* --once: the table printed at the end, and the counts. */
 	int			 once;
@@ -139,6 +141,8 @@ one_pass(struct daemon *d)
 	if ((n = pipeline_pass(d->pipe, &d->src, d->sfd, on_report, d,
 	    &err)) == -1)
 		log_warn("triage pass stopped: %s", buf_str(&err));
+	else if (n > 0)
+		notifier_kick(d->notifier);	/* its notices, if any */
 	buf_free(&err);
 	return n;
 }
@@ -188,6 +192,39 @@ open_around(struct daemon *d, struct balp_conf *c, struct source *src,
 	return 0;
 }
 
+/* The notifier child, when notices have somewhere to go. */
+static void
+start_notifier(struct daemon *d)
+{
+	struct buf err = BUF_INIT;
+
+	if (!d->conf->has_smtp)
+		log_info("no smtp section: notices are not sent, they wait in"
+		    " the outbox");
+	else if (notifier_spawn(d->conf, &d->notifier, &err) == -1)
+		log_warn("notices are not sent: %s", buf_str(&err));
+	buf_free(&err);
+}
+
+/* --once: the notices of this pass (and any due), sent before exiting. */
+static void
+notify_once(struct daemon *d)
+{
+	struct notifier_counts c = { 0, 0, 0 };
+	struct buf err = BUF_INIT;
+
+	if (!d->conf->has_smtp) {
+		log_info("no smtp section: notices are not sent, they wait in"
+		    " the outbox");
+		return;
+	}
+	if (notifier_round(d->store, d->conf, time(NULL), &c, &err) == -1)
+		log_warn("notices: %s", buf_str(&err));
+	printf("notices: %u sent, %u to retry, %u failed\n", c.sent, c.retry,
+	    c.failed);
+	buf_free(&err);
+}
+
 /* SIGHUP: the new configuration, or the old one kept. */
 static void
 reload(struct daemon *d)
@@ -221,10 +258,13 @@ reload(struct daemon *d)
 	}
 	pipeline_close(d->pipe);
 	d->src.ops->close(d->src.state);
+	notifier_stop(d->notifier);
+	d->notifier = NULL;
 	conf_destroy(d->conf);
 	d->conf = nc;
 	d->src = nsrc;
 	d->pipe = npipe;
+	start_notifier(d);
 	log_info("configuration reloaded: %zu request types",
 	    nc->rules.n_types);
 }
@@ -439,11 +479,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "balpd: %s\n", buf_str(&err));
 		goto out;
 	}
-	rc = d.once ? run_once(&d) : watch(&d);
+	if (d.once) {
+		rc = run_once(&d);
+		notify_once(&d);
+	} else {
+		start_notifier(&d);
+		rc = watch(&d);
+	}
 	if (stats)
 		ps = *pipeline_stats(d.pipe);
 out:
 	sodium_memzero(key, sizeof(key));
+	notifier_stop(d.notifier);
 	pipeline_close(d.pipe);
 	if (stats && d.pipe != NULL)
 		print_stats(&ps);	/* the workers reaped: their RSS too */
