@@ -164,10 +164,11 @@ put_base64(struct buf *b, const unsigned char *p, size_t n)
 }
 
 /*
- * 45 bytes are 60 base64 characters: with "=?utf-8?B?" and "?=" an
- * encoded word of 72, under RFC 2047's 75, on a line of its own.
+ * 39 bytes are 52 base64 characters: with "=?utf-8?B?" and "?=" an
+ * encoded word of 64, under RFC 2047's 75, and after "Subject: " a line
+ * of 73, under its 76.
  */
-#define NOTICE_EW_BYTES	45
+#define NOTICE_EW_BYTES	39
 /* "Subject: " + this many characters stays under 78. */
 #define NOTICE_SUBJECT_PLAIN	66
 

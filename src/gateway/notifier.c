@@ -89,6 +89,13 @@ struct round {
 	struct notifier_counts		*counts;
 };
 
+/* A recipient as a log line may show it: no CR, LF or control. */
+static const char *
+shown(const char *recipient)
+{
+	return notice_addr_ok(recipient) ? recipient : "(not a plain address)";
+}
+
 /* A failed attempt, recorded: retried later, or for good if retry is 0. */
 static int
 failed(struct round *r, const struct store_outbox_item *it, int retry,
@@ -111,12 +118,12 @@ failed(struct round *r, const struct store_outbox_item *it, int retry,
 		r->counts->failed++;
 		log_warn("notice %" PRId64 " (decision %" PRId64 ") to %s not "
 		    "sent, given up: %s", it->id, it->decision_id,
-		    it->recipient, why);
+		    shown(it->recipient), why);
 	} else {
 		r->counts->retry++;
 		log_warn("notice %" PRId64 " (decision %" PRId64 ") to %s not "
 		    "sent, retry in %" PRId64 " s: %s", it->id,
-		    it->decision_id, it->recipient, delay, why);
+		    it->decision_id, shown(it->recipient), delay, why);
 	}
 	return 0;
 }
