@@ -402,7 +402,7 @@ test_hourly_cap(void **state)
 {
 	struct fx *fx = *state;
 	struct notifier_counts c;
-	char ref[8];
+	char ref[16];
 	int i;
 
 	fx->c.notices_per_hour = 3;
