@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2153 # the MS_ variables come from DIR/env
 # The private mail stack of the end-to-end tests (tests/tools/mailstack.sh):
 # real Dovecot + Postfix on loopback, mail delivered and captured, the bad
 # certificates refused, submission with AUTH only, and a stop that leaves
@@ -98,10 +99,13 @@ like "$out" "IMAP4rev1" "IMAP with STARTTLS verifies against the CA"
 out=$(imap balp@caf.test "$BALP_PW" "imaps://127.0.0.1:$MS_IMAPS_PORT/" -X NOOP 2>&1)
 ok $? "IMAPS by address 127.0.0.1 verifies too"
 for kind in WRONGNAME SELFSIGNED; do
-	eval "addr=\$MS_ADDR_$kind"
 	case $kind in
-	WRONGNAME) why="no alternative certificate subject name matches" ;;
-	*) why="self-signed certificate" ;;
+	WRONGNAME)
+		addr=$MS_ADDR_WRONGNAME
+		why="no alternative certificate subject name matches" ;;
+	*)
+		addr=$MS_ADDR_SELFSIGNED
+		why="self-signed certificate" ;;
 	esac
 	out=$(imap balp@caf.test "$BALP_PW" "imaps://$MS_HOST_GOOD:$MS_IMAPS_PORT/" \
 	    --resolve "$MS_HOST_GOOD:$MS_IMAPS_PORT:$addr" -X NOOP 2>&1)
@@ -170,8 +174,7 @@ imap balp@caf.test "$BALP_PW" "$good/BALP%2FRIB" -T "$W/m1.eml" >/dev/null 2>&1
 ok $? "APPEND a message to it"
 sh "$MS" wait-count "$D" balp@caf.test BALP/RIB 1 5
 ok $? "wait-count counts it"
-imap balp@caf.test "$BALP_PW" "$good/BALP%2FRefus%26AOk-" -X 'CREATE "BALP/Refus&AOk-"' \
-    >/dev/null 2>&1
+imap balp@caf.test "$BALP_PW" "$good/" -X 'CREATE "BALP/Refus&AOk-"' >/dev/null 2>&1
 imap balp@caf.test "$BALP_PW" "$good/BALP%2FRefus%26AOk-" -T "$W/m1.eml" >/dev/null 2>&1
 sh "$MS" wait-count "$D" balp "BALP/Refusé" 1 5
 ok $? "wait-count takes a non-ASCII folder name (modified UTF-7 on disk)"
@@ -180,7 +183,15 @@ is "$?" 1 "wait-count gives up after its time"
 like "$(cat "$W/wc.err")" "INBOX of balp holds 1 messages, not 5" "saying what it found"
 
 # ---- stop ------------------------------------------------------------------
-kids=$(ps -o pid= --ppid "$DPID,$PPID_" 2>/dev/null | tr -d ' ' | tr '\n' ' ')
+# The masters' children, from /proc (procps may be missing).
+kids=$(perl -e '
+	my %p = map { $_ => 1 } @ARGV;
+	for my $f (glob "/proc/[0-9]*/stat") {
+		open(my $fh, "<", $f) or next;
+		my $s = <$fh> // next;
+		my ($pid) = $f =~ m{/proc/(\d+)/};
+		print "$pid " if $s =~ /\)\s+\S+\s+(\d+)/ && $p{$1};
+	}' "$DPID" "$PPID_")
 t0=$(date +%s%N)
 sh "$MS" stop "$D"
 ok $? "stop"
@@ -196,11 +207,10 @@ sh "$MS" stop "$D"
 ok $? "stopping again does nothing"
 
 # ---- refusals ------------------------------------------------------------
-long=/tmp/ms.$(printf '%060d' 0)
+long=$D/$(printf '%060d' 0)
 mkdir -p "$long"
 err=$(sh "$MS" start "$long" 2>&1)
 st=$?
-rmdir "$long"
 is "$st" 1 "a DIR over 60 characters is refused"
 like "$err" "at most 60" "with a clear message"
 
