@@ -14,8 +14,10 @@
  * good, with the reason in the outbox row, never dropped silently.
  *
  * balpd never waits for it: notifier_spawn() runs the rounds in a child
- * process with its own store connection, woken by notifier_kick() after a
- * pass queued notices and every NOTIFIER_PERIOD seconds for retries;
+ * process (balpd exec'd again with NOTIFIER_CHILD_ARG, which calls
+ * notifier_child()) with its own store connection, woken by
+ * notifier_kick() after a pass queued notices and every NOTIFIER_PERIOD
+ * seconds for retries;
  * notifier_stop() ends it (SIGTERM, then SIGKILL if a hung relay holds it
  * past NOTIFIER_STOP_MS).  `balpd --once` calls notifier_round() itself.
  *
@@ -66,12 +68,26 @@ int	 notifier_round(struct store *st, const struct balp_conf *c,
 
 struct notifier;
 
+/* balpd's hidden option that makes it the notifier child. */
+#define NOTIFIER_CHILD_ARG	"--notifier-child"
+/* The child's end of the wake pipe. */
+#define NOTIFIER_WAKE_FD	3
+
 /*
- * Forks the notifier child for c (which must have has_smtp), with its own
- * connection to c->store_path.  0, or -1 with err set.
+ * Starts the notifier child: this program (/proc/self/exe) run again as
+ * `balpd --notifier-child -c conf_path`, the wake pipe on
+ * NOTIFIER_WAKE_FD, no other descriptor of the parent.  c (which must
+ * have has_smtp) is only named in the log.  0, or -1 with err set.
  */
-int	 notifier_spawn(const struct balp_conf *c, struct notifier **out,
-	    struct buf *err);
+int	 notifier_spawn(const char *conf_path, const struct balp_conf *c,
+	    struct notifier **out, struct buf *err);
+/*
+ * The child's life: rounds on its own store connection when woken through
+ * wake or every NOTIFIER_PERIOD seconds, until SIGTERM (never in the
+ * middle of a send) or EOF on wake (balpd is gone).  Returns the exit
+ * status.
+ */
+int	 notifier_child(const struct balp_conf *c, int wake);
 /*
  * Wakes the child for a round now; never blocks.  A child found dead is
  * logged and started again (at most once a minute).

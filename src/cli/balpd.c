@@ -201,7 +201,8 @@ start_notifier(struct daemon *d)
 	if (!d->conf->has_smtp)
 		log_info("no smtp section: notices are not sent, they wait in"
 		    " the outbox");
-	else if (notifier_spawn(d->conf, &d->notifier, &err) == -1)
+	else if (notifier_spawn(d->conf_path, d->conf, &d->notifier, &err) ==
+	    -1)
 		log_warn("notices are not sent: %s", buf_str(&err));
 	buf_free(&err);
 }
@@ -393,6 +394,8 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "stats", no_argument, NULL, 's' },
+		/* balpd's own notifier child (notifier.h), not for users. */
+		{ NOTIFIER_CHILD_ARG + 2, no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -403,7 +406,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	struct stat sb;
 	long holder;
-	int ch, rc = 2, stats = 0, lock_fd = -1;
+	int ch, rc = 2, stats = 0, lock_fd = -1, notifier_child_mode = 0;
 
 	memset(&d, 0, sizeof(d));
 	memset(&ps, 0, sizeof(ps));
@@ -420,6 +423,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			stats = 1;
+			break;
+		case 'N':
+			notifier_child_mode = 1;
 			break;
 		default:
 			usage();
@@ -448,6 +454,12 @@ main(int argc, char **argv)
 		fputs(d.conf ? buf_str(&err) : "balpd: out of memory\n", stderr);
 		free(d.conf);
 		d.conf = NULL;
+		goto out;
+	}
+	if (notifier_child_mode) {
+		log_init("balpd-notifier");
+		rc = d.conf->has_smtp ?
+		    notifier_child(d.conf, NOTIFIER_WAKE_FD) : 2;
 		goto out;
 	}
 	if (stat(d.conf->store_path, &sb) == -1) {

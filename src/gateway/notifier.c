@@ -7,7 +7,10 @@
  * that hangs must stall nothing but the notices.  The child shares nothing
  * with balpd but the store file (sqlite WAL, busy timeout) and a pipe
  * whose bytes mean "look at the outbox now" and whose EOF means "balpd is
- * gone".
+ * gone".  It is balpd itself, exec'd again (NOTIFIER_CHILD_ARG) and
+ * loading the configuration itself: sqlite's per-process lock bookkeeping
+ * must not cross a fork from a process with the store open (a forked
+ * child's own connection then fails with SQLITE_PROTOCOL).
  *
  * Exactly once: a notice is marked sent right after the relay accepted
  * it.  Only a crash (or SIGKILL at stop) between the two sends it again;
@@ -275,7 +278,7 @@ notifier_round(struct store *st, const struct balp_conf *c, time_t now,
 struct notifier {
 	pid_t			 pid;
 	int			 wake;		/* write end, non-blocking */
-	const struct balp_conf	*c;
+	char			*conf_path;
 	time_t			 started;
 };
 
@@ -291,9 +294,8 @@ child_rounds(const struct balp_conf *c, struct store *st)
 	buf_free(&err);
 }
 
-/* The child: rounds when woken or every NOTIFIER_PERIOD, until TERM/EOF. */
-static void __attribute__((noreturn))
-child_main(const struct balp_conf *c, int wake)
+int
+notifier_child(const struct balp_conf *c, int wake)
 {
 	struct store *st = NULL;
 	struct buf err = BUF_INIT;
@@ -318,7 +320,8 @@ child_main(const struct balp_conf *c, int wake)
 	sigemptyset(&none);
 	if (store_open(c->store_path, &st, &err) != STORE_OK) {
 		log_warn("notifier: %s", buf_str(&err));
-		_exit(1);
+		buf_free(&err);
+		return 1;
 	}
 	for (;;) {
 		child_rounds(c, st);
@@ -334,7 +337,7 @@ child_main(const struct balp_conf *c, int wake)
 		}
 	}
 	store_close(st);
-	_exit(0);
+	return 0;
 }
 
 static int
@@ -355,10 +358,12 @@ start(struct notifier *nt, struct buf *err)
 	}
 	if (pid == 0) {
 		/* Nothing of balpd's: not its lock, store, workers or inbox. */
-		if (dup2(p[0], 3) == -1)
-			_exit(1);
-		syscall(SYS_close_range, 4U, ~0U, 0U);
-		child_main(nt->c, 3);
+		if (dup2(p[0], NOTIFIER_WAKE_FD) == -1)
+			_exit(127);
+		syscall(SYS_close_range, NOTIFIER_WAKE_FD + 1U, ~0U, 0U);
+		execl("/proc/self/exe", "balpd", NOTIFIER_CHILD_ARG, "-c",
+		    nt->conf_path, (char *)NULL);
+		_exit(127);
 	}
 	close(p[0]);
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
@@ -369,18 +374,20 @@ start(struct notifier *nt, struct buf *err)
 }
 
 int
-notifier_spawn(const struct balp_conf *c, struct notifier **out,
-    struct buf *err)
+notifier_spawn(const char *conf_path, const struct balp_conf *c,
+    struct notifier **out, struct buf *err)
 {
 	struct notifier *nt;
 
 	*out = NULL;
-	if ((nt = calloc(1, sizeof(*nt))) == NULL) {
+	if ((nt = calloc(1, sizeof(*nt))) == NULL ||
+	    (nt->conf_path = buf_strdup(conf_path)) == NULL) {
+		free(nt);
 		buf_puts(err, "notifier: out of memory");
 		return -1;
 	}
-	nt->c = c;
 	if (start(nt, err) == -1) {
+		free(nt->conf_path);
 		free(nt);
 		return -1;
 	}
@@ -450,5 +457,6 @@ notifier_stop(struct notifier *nt)
 	}
 	if (nt->wake >= 0)
 		close(nt->wake);
+	free(nt->conf_path);
 	free(nt);
 }

@@ -178,6 +178,15 @@ slurp(const struct fx *fx, const char *name)
 }
 
 static int
+access_msg(const struct fx *fx, const char *name)
+{
+	char *s = slurp(fx, name);
+
+	free(s);
+	return s != NULL;
+}
+
+static int
 count_lines(const struct fx *fx, const char *name)
 {
 	char *s = slurp(fx, name), *p;
@@ -379,7 +388,7 @@ test_relay_down_then_up(void **state)
 	assert_int_equal(c.sent, 2);
 	round_ok(fx, NOW + 100000, &c);
 	assert_int_equal(c.sent, 0);
-	assert_non_null(slurp(fx, "msg.2"));
+	assert_int_equal(access_msg(fx, "msg.2"), 1);
 	assert_null(slurp(fx, "msg.3"));
 	assert_int_equal(pending(fx, NOW + 1000000), 0);
 }
