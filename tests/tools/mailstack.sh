@@ -374,12 +374,22 @@ children() {
 		}' "$@"
 }
 
-# alive PID...: those still running.
-alive() {
-	for a in "$@"; do
-		kill -0 "$a" 2>/dev/null && echo "$a"
-	done
-	return 0
+# wait_gone SECONDS PID...: until every PID has exited (a zombie counts as
+# exited: the masters are reparented to init, which may reap them late);
+# prints those still running when time runs out.
+wait_gone() {
+	perl -MTime::HiRes=time,sleep -e '
+		my ($t, @p) = @ARGV;
+		my $end = time + $t;
+		for (;;) {
+			@p = grep {
+				open(my $fh, "<", "/proc/$_/stat")
+				    and (<$fh> // "") !~ /\)\s+[ZX]/;
+			} @p;
+			last if !@p || time > $end;
+			sleep 0.02;
+		}
+		print "@p\n" if @p;' "$@"
 }
 
 do_stop() {
@@ -392,16 +402,10 @@ do_stop() {
 	kids=$(children $pids)
 	# shellcheck disable=SC2086
 	kill -TERM $pids 2>/dev/null
-	i=0
 	# shellcheck disable=SC2086
-	while [ -n "$(alive $pids $kids)" ] && [ "$i" -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	# shellcheck disable=SC2086
-	left=$(alive $pids $kids)
+	left=$(wait_gone 10 $pids $kids)
 	if [ -n "$left" ]; then
-		echo "mailstack: still running after 5 s, killed: $left" >&2
+		echo "mailstack: still running after 10 s, killed: $left" >&2
 		# shellcheck disable=SC2086
 		kill -KILL $left 2>/dev/null
 	fi
@@ -446,7 +450,8 @@ do_start() {
 		[ "$#" -eq 6 ] || die "could not pick free ports"
 		imap_port=$1 imaps_port=$2 lmtp_port=$3 smtp_port=$4
 		submit_port=$5 smtps_port=$6
-		rm -rf "$dir/dovecot" "$dir/postfix" "$dir/pqueue" "$dir/pdata"
+		rm -rf "$dir/dovecot" "$dir/postfix" "$dir/pqueue" "$dir/pdata" \
+		    "$dir/wait.out"
 		write_dovecot || die "cannot write Dovecot's configuration"
 		write_postfix || die "cannot write Postfix's configuration"
 		# Both at once; each daemonizes once its listeners are bound.
@@ -467,7 +472,10 @@ do_start() {
 			do_stop	# a port was taken meanwhile: other ports
 			continue
 		fi
-		cat "$dir/wait.out" >&2
+		[ -f "$dir/wait.out" ] && cat "$dir/wait.out" >&2
+		[ "$pf_st" -eq 0 ] || echo "mailstack: postfix start failed" \
+		    "(exit $pf_st; it reports on a terminal only: try" \
+		    "postfix -c $dir/postfix check)" >&2
 		tails
 		do_stop
 		die "start failed in $dir"
