@@ -7,6 +7,13 @@
 . "$SRCDIR/tests/tools/tap.sh"
 MS="$SRCDIR/tests/tools/mailstack.sh"
 
+# The servers switch users: the stack needs root (as make check runs here).
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok 1 # SKIP the private mail stack needs root"
+	echo "1..1"
+	exit 0
+fi
+
 D=$(mktemp -d /tmp/ms.XXXXXX)
 W=$(mktemp -d "${TMPDIR:-/tmp}/ms-work.XXXXXX")
 cleanup() {

@@ -67,6 +67,20 @@ check_dir() {
 	fi
 }
 
+# The servers' unprivileged users must reach DIR: every parent searchable
+# by others (so /tmp/x, not /root/x).
+check_traversable() {
+	p=$dir
+	while [ "$p" != / ]; do
+		p=$(dirname "$p")
+		case $(stat -c %A "$p") in
+		?????????[xt]) ;;
+		*) die "$dir: $p is not searchable by other users (the servers'" \
+		    "unprivileged users must reach DIR); use a folder under /tmp" ;;
+		esac
+	done
+}
+
 # free_ports N: N distinct TCP ports free on every local address (bound
 # together on 0.0.0.0 port 0, then released).
 free_ports() {
@@ -428,12 +442,13 @@ do_start() {
 		command -v "$c" >/dev/null 2>&1 ||
 		    die "$c missing: run sh tests/tools/deps.sh check"
 	done
+	check_traversable
 	[ ! -e "$dir/env" ] || die "$dir already holds a stack (stop it, use a fresh DIR)"
 	chmod 0755 "$dir"
 	mail_uid=$(id -u mail) || die "no mail user"
 	mail_gid=$(id -g mail) || die "no mail group"
 	# One instance name per DIR (process titles, Dovecot's instance list).
-	inst="balp-$(basename "$dir" | tr -c 'A-Za-z0-9\n' '-')"
+	inst="balp-$(basename "$dir" | tr -c 'A-Za-z0-9\n' '-')-$(printf '%s' "$dir" | cksum | cut -d' ' -f1)"
 	umask 077
 	mkdir -p "$dir/secrets"
 	for u in $users; do
