@@ -7,6 +7,13 @@
 . "$SRCDIR/tests/tools/tap.sh"
 MS="$SRCDIR/tests/tools/mailstack.sh"
 
+# The servers switch users: the stack needs root (as make check runs here).
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok 1 # SKIP the private mail stack needs root"
+	echo "1..1"
+	exit 0
+fi
+
 D=$(mktemp -d /tmp/ms.XXXXXX)
 W=$(mktemp -d "${TMPDIR:-/tmp}/ms-work.XXXXXX")
 cleanup() {
@@ -72,7 +79,7 @@ Message-ID: <ms-e2e-1@partner.example>
 Hello BALP.
 EOF
 out=$(swaks --server "127.0.0.1:$MS_SMTP_PORT" --from someone@partner.example \
-    --to balp@caf.test --data "$W/m1.eml" 2>&1)
+    --to balp@caf.test --data "@$W/m1.eml" 2>&1)
 like "$out" "250 2.0.0 Ok: queued" "SMTP without AUTH takes mail for balp@caf.test"
 sh "$MS" wait-count "$D" balp INBOX 1 10
 ok $? "it lands in balp's INBOX (wait-count)"
@@ -82,14 +89,14 @@ out=$(imap balp@caf.test "$BALP_PW" "$good/INBOX;UID=1" 2>&1)
 like "$out" "Subject: mailstack e2e 1" "and reads it"
 
 out=$(swaks --server "127.0.0.1:$MS_SMTP_PORT" --from balp@caf.test \
-    --to someone@mairie.example --data "$W/m1.eml" 2>&1)
+    --to someone@mairie.example --data "@$W/m1.eml" 2>&1)
 like "$out" "250 2.0.0 Ok: queued" "mail to another domain is accepted"
 sh "$MS" wait-count "$D" capture@caf.test INBOX 1 10
 ok $? "and lands in capture's INBOX"
 out=$(imap capture@caf.test "$CAP_PW" "$good/INBOX" -X 'UID SEARCH ALL' 2>&1)
 like "$out" "^\* SEARCH 1" "capture sees it over IMAPS"
 out=$(swaks --server "127.0.0.1:$MS_SMTP_PORT" --from a@partner.example \
-    --to nobody@caf.test --data "$W/m1.eml" 2>&1)
+    --to nobody@caf.test --data "@$W/m1.eml" 2>&1)
 like "$out" "550 5\.1\.1" "an unknown caf.test user is refused at RCPT"
 
 # ---- the certificates ---------------------------------------------------
@@ -138,18 +145,18 @@ Subject: mailstack e2e notice
 A notice.
 EOF
 out=$(swaks --server "127.0.0.1:$MS_SUBMIT_PORT" --from notices@caf.test \
-    --to contact@mairie.example --data "$W/n1.eml" 2>&1)
+    --to contact@mairie.example --data "@$W/n1.eml" 2>&1)
 like "$out" "530 5\.7\.0 Must issue a STARTTLS" "submission wants STARTTLS first"
 out=$(swaks --server "127.0.0.1:$MS_SUBMIT_PORT" --tls --from notices@caf.test \
-    --to contact@mairie.example --data "$W/n1.eml" 2>&1)
+    --to contact@mairie.example --data "@$W/n1.eml" 2>&1)
 like "$out" "554 5\.7\.1 .*Access denied" "and refuses relay without AUTH"
 out=$(swaks --server "127.0.0.1:$MS_SUBMIT_PORT" --tls --auth PLAIN \
     --auth-user notices@caf.test --auth-password "wrong-$NOT_PW" \
-    --from notices@caf.test --to contact@mairie.example --data "$W/n1.eml" 2>&1)
+    --from notices@caf.test --to contact@mairie.example --data "@$W/n1.eml" 2>&1)
 like "$out" "535 5\.7\.8" "and a wrong password"
 out=$(swaks --server "127.0.0.1:$MS_SUBMIT_PORT" --tls --auth PLAIN \
     --auth-user notices@caf.test --auth-password "$NOT_PW" \
-    --from notices@caf.test --to contact@mairie.example --data "$W/n1.eml" 2>&1)
+    --from notices@caf.test --to contact@mairie.example --data "@$W/n1.eml" 2>&1)
 like "$out" "235 2\.7\.0 Authentication successful" "AUTH PLAIN with notices' password"
 like "$out" "250 2\.0\.0 Ok: queued" "the notice is accepted"
 sh "$MS" wait-count "$D" capture INBOX 2 10
@@ -157,7 +164,7 @@ ok $? "and captured"
 if [ -n "$MS_SMTPS_PORT" ]; then
 	out=$(swaks --server "127.0.0.1:$MS_SMTPS_PORT" --tlsc --auth PLAIN \
 	    --auth-user notices@caf.test --auth-password "$NOT_PW" \
-	    --from notices@caf.test --to other@mairie.example --data "$W/n1.eml" 2>&1)
+	    --from notices@caf.test --to other@mairie.example --data "@$W/n1.eml" 2>&1)
 	like "$out" "250 2\.0\.0 Ok: queued" "SMTPS (implicit TLS) with AUTH PLAIN"
 	sh "$MS" wait-count "$D" capture INBOX 3 10
 	ok $? "captured too"
