@@ -15,6 +15,13 @@
 D="$SRCDIR/build/balpd"
 MS="$SRCDIR/tests/tools/mailstack.sh"
 
+# The servers switch users: the stack needs root (as make check runs here).
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok 1 # SKIP the private mail stack needs root"
+	echo "1..1"
+	exit 0
+fi
+
 MSD=$(mktemp -d /tmp/ms.XXXXXX)
 BPID=
 cleanup() {
