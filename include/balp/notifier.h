@@ -93,6 +93,8 @@ int	 notifier_child(const struct balp_conf *c, int wake);
  * logged and started again (at most once a minute).
  */
 void	 notifier_kick(struct notifier *);
+/* Only the "found dead: started again" part of notifier_kick(). */
+void	 notifier_check(struct notifier *);
 /* Stops and reaps the child; fine on NULL. */
 void	 notifier_stop(struct notifier *);
 

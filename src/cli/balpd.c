@@ -143,6 +143,8 @@ one_pass(struct daemon *d)
 		log_warn("triage pass stopped: %s", buf_str(&err));
 	else if (n > 0)
 		notifier_kick(d->notifier);	/* its notices, if any */
+	else
+		notifier_check(d->notifier);	/* alive, or started again */
 	buf_free(&err);
 	return n;
 }

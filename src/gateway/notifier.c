@@ -397,14 +397,13 @@ notifier_spawn(const char *conf_path, const struct balp_conf *c,
 	return 0;
 }
 
-void
-notifier_kick(struct notifier *nt)
+/* 1 if the child runs (perhaps started again just now). */
+static int
+alive(struct notifier *nt)
 {
 	struct buf err = BUF_INIT;
 	int status;
 
-	if (nt == NULL)
-		return;
 	if (nt->pid > 0 && waitpid(nt->pid, &status, WNOHANG) == nt->pid) {
 		log_warn("notifier (pid %ld) ended (%s %d)", (long)nt->pid,
 		    WIFSIGNALED(status) ? "signal" : "status",
@@ -416,17 +415,30 @@ notifier_kick(struct notifier *nt)
 	}
 	if (nt->pid <= 0) {
 		if (time(NULL) - nt->started < 60)
-			return;
+			return 0;
 		if (start(nt, &err) == -1)
 			log_warn("%s", buf_str(&err));
 		else
 			log_info("notifier started again (pid %ld)",
 			    (long)nt->pid);
 		buf_free(&err);
-		return;
 	}
+	return nt->pid > 0;
+}
+
+void
+notifier_check(struct notifier *nt)
+{
+	if (nt != NULL)
+		(void)alive(nt);
+}
+
+void
+notifier_kick(struct notifier *nt)
+{
 	/* A full pipe already says "wake up". */
-	(void)!write(nt->wake, "", 1);
+	if (nt != NULL && alive(nt))
+		(void)!write(nt->wake, "", 1);
 }
 
 void

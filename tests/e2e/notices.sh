@@ -57,7 +57,27 @@ free_port() {
 	    bind($s, pack_sockaddr_in(0, INADDR_LOOPBACK)) or die;
 	    print((unpack_sockaddr_in(getsockname($s)))[0], "\n")'
 }
-# use_smtp HOST PORT TLS: the config with that smtp section.
+# wait_for FILE REGEX SECONDS: until FILE matches (0) or time runs out (1).
+wait_for() {
+	t=0
+	while [ "$t" -lt $(($3 * 10)) ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+# child_pids FILE: the notifier pids a balpd log names, in order.
+child_pids() {
+	sed -n 's/.*notifier started[a-z ]* (pid \([0-9]*\)).*/\1/p' "$1"
+}
+# new_mail NAME FROM-DEMO: a copy of a demo mail with its own Message-ID.
+new_mail() {
+	sed -e "s/^Message-ID: .*/Message-ID: <$1@apeai34.fr>/" \
+	    "$SRCDIR/tests/data/demo/Maildir/new/$2" >"$MD/tmp/$1"
+	mv "$MD/tmp/$1" "$MD/new/$1"
+}
+# use_smtp HOST PORT TLS [TIMEOUT]: the config with that smtp section.
 use_smtp() {
 	cp "$CONF.base" "$CONF"
 	cat >>"$CONF" <<EOC
@@ -68,7 +88,7 @@ smtp = {
 	user = "$MS_NOTICES_USER";
 	password_file = "notices.pass";
 	ca_file = "$MS_CA";
-	timeout = 10;
+	timeout = ${4:-10};
 };
 EOC
 }
@@ -266,5 +286,57 @@ sleep 0.2
 ok "$(kill -0 "$child" 2>/dev/null && echo 1 || echo 0)" "  and its notifier child with it"
 grep -rl "In-Reply-To: <$new@apeai34.fr>" "$CAPDIR" >/dev/null
 ok $? "  the notice answers that mail"
+
+# ---- SIGHUP: the child started again with the new configuration ----------
+"$D" -c "$CONF" 2>"$HOME_DIR/hup.err" &
+BPID=$!
+wait_for "$HOME_DIR/hup.err" "watching" 10
+first=$(child_pids "$HOME_DIR/hup.err" | head -1)
+kill -HUP "$BPID"
+wait_for "$HOME_DIR/hup.err" "configuration reloaded" 10
+ok $? "SIGHUP reloads"
+sleep 0.5
+second=$(child_pids "$HOME_DIR/hup.err" | sed -n 2p)
+ok "$([ -n "$second" ] && [ "$second" != "$first" ]; echo $?)" \
+    "  with a new notifier child ($first, then ${second:-none})"
+ok "$(kill -0 "$first" 2>/dev/null && echo 1 || echo 0)" "  the old one is gone"
+new_mail 1763370098.demo98.apeai-nir-faux 1763370005.demo05.apeai-nir-faux
+sh "$MS" wait-count "$MSD" capture@caf.test INBOX 9 20
+ok $? "  and the new one sends"
+kill -TERM "$BPID"
+wait "$BPID"
+BPID=
+
+# ---- a relay that hangs holds up nothing but the notices ------------------
+port=$(free_port)
+perl -MSocket -e 'socket(my $s, PF_INET, SOCK_STREAM, 0) or die;
+    setsockopt($s, SOL_SOCKET, SO_REUSEADDR, 1);
+    bind($s, pack_sockaddr_in($ARGV[0], INADDR_LOOPBACK)) or die "bind: $!";
+    listen($s, 16) or die; my @c;
+    while (accept(my $c, $s)) { push @c, $c; }' "$port" &
+SPID=$!
+use_smtp localhost "$port" starttls 3
+"$D" -c "$CONF" 2>"$HOME_DIR/hang.err" &
+BPID=$!
+wait_for "$HOME_DIR/hang.err" "watching" 10
+new_mail 1763370097.demo97.apeai-nir-faux 1763370005.demo05.apeai-nir-faux
+wait_for "$HOME_DIR/hang.err" "demo97.*: rejected" 2
+ok $? "a relay that never answers: the mail is triaged at once"
+new_mail 1763370096.demo96.apeai-nir-faux 1763370005.demo05.apeai-nir-faux
+wait_for "$HOME_DIR/hang.err" "demo96.*: rejected" 2
+ok $? "  and so is the next one, while the notifier waits"
+wait_for "$HOME_DIR/hang.err" "relay localhost:$port unreachable" 10
+st=$?
+ok "$st" "  the notifier gives up on the relay after its timeout"
+[ "$st" -eq 0 ] || sed 's/^/# /' "$HOME_DIR/hang.err"
+is "$(pending)" 2 "  the two notices stay pending"
+t0=$(date +%s)
+kill -TERM "$BPID"
+wait "$BPID"
+ok $? "  balpd stops on SIGTERM"
+ok "$([ $(($(date +%s) - t0)) -le 7 ]; echo $?)" "  within the notifier's stop bound"
+BPID=
+kill "$SPID"
+wait "$SPID" 2>/dev/null
 
 done_testing
