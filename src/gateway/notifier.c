@@ -209,7 +209,7 @@ one(struct round *r, const struct store_outbox_item *it, struct buf *err)
 	}
 	if (r->smtp == NULL && smtp_open(&r->c->smtp, &r->smtp,
 	    &r->down) != SMTP_OK) {
-		log_warn("relay %s:%u unreachable: %s", r->c->smtp.host,
+		log_warn("cannot send through relay %s:%u: %s", r->c->smtp.host,
 		    r->c->smtp.port, buf_str(&r->down));
 		rc = failed(r, it, 1, buf_str(&r->down), err);
 		goto out;

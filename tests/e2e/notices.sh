@@ -118,7 +118,7 @@ like "$out" "14 message\(s\): 3 accepted, 8 rejected, 3 quarantined" \
     "  triage is not held up"
 like "$out" "notices: 0 sent, 7 to retry, 0 failed" "  no notice is sent"
 like "$(cat "$HOME_DIR/wrongname.err")" \
-    "relay $MS_ADDR_WRONGNAME:$MS_SUBMIT_PORT unreachable: $MS_ADDR_WRONGNAME: server certificate refused: .*(name|match)" \
+    "cannot send through relay $MS_ADDR_WRONGNAME:$MS_SUBMIT_PORT: $MS_ADDR_WRONGNAME: server certificate refused: .*(name|match)" \
     "  the log names the host and why the certificate was refused"
 is "$(pending)" 7 "  the 7 notices stay pending"
 is "$(auths)" "$a0" "  and no AUTH was attempted"
@@ -137,7 +137,7 @@ make_due
 use_smtp localhost "$(free_port)" starttls
 out=$("$D" -c "$CONF" --once 2>"$HOME_DIR/down.err")
 like "$out" "notices: 0 sent, 7 to retry, 0 failed" "relay down: nothing sent"
-like "$(cat "$HOME_DIR/down.err")" "unreachable: .*Connection refused" \
+like "$(cat "$HOME_DIR/down.err")" "cannot send through relay localhost:[0-9]+: .*Connection refused" \
     "  the log says the relay is unreachable"
 is "$(pending)" 7 "  the notices stay pending"
 is "$(q "SELECT min(attempts) FROM outbox")" 3 "  each attempt counted"
@@ -325,7 +325,7 @@ ok $? "a relay that never answers: the mail is triaged at once"
 new_mail 1763370096.demo96.apeai-nir-faux 1763370005.demo05.apeai-nir-faux
 wait_for "$HOME_DIR/hang.err" "demo96.*: rejected" 2
 ok $? "  and so is the next one, while the notifier waits"
-wait_for "$HOME_DIR/hang.err" "relay localhost:$port unreachable" 10
+wait_for "$HOME_DIR/hang.err" "cannot send through relay localhost:$port: .*no greeting" 10
 st=$?
 ok "$st" "  the notifier gives up on the relay after its timeout"
 [ "$st" -eq 0 ] || sed 's/^/# /' "$HOME_DIR/hang.err"
@@ -338,5 +338,14 @@ ok "$([ $(($(date +%s) - t0)) -le 7 ]; echo $?)" "  within the notifier's stop b
 BPID=
 kill "$SPID"
 wait "$SPID" 2>/dev/null
+
+# ---- implicit TLS (smtps) with AUTH: the two that waited go, once ---------
+make_due
+use_smtp "$MS_HOST_GOOD" "$MS_SMTPS_PORT" smtps
+out=$("$D" -c "$CONF" --once 2>"$HOME_DIR/smtps.err")
+like "$out" "notices: 2 sent, 0 to retry, 0 failed" \
+    "through SMTPS (implicit TLS, AUTH PLAIN) the 2 pending notices go"
+sh "$MS" wait-count "$MSD" capture@caf.test INBOX 11 15
+ok $? "  and arrive, once each"
 
 done_testing
