@@ -75,6 +75,11 @@ struct balp_conf {
 	int			  has_smtp;
 	struct smtp_conf	  smtp;
 	unsigned		  notices_per_hour;
+	/*
+	 * notices.acknowledge (default false): an acknowledgment to the
+	 * sender of each accepted message, from the rules' template.
+	 */
+	int			  notices_acknowledge;
 	int			  rescan_seconds;	/* watcher safety net */
 
 	struct rules		  rules;

@@ -20,6 +20,13 @@
  */
 int	 notice_render(const struct rules *, const struct decision *,
 	    int32_t today, char **subject, char **body);
+/*
+ * The acknowledgment of an accepted message (notices.acknowledge), from
+ * the rules' notices.acknowledgment template, same placeholders and same
+ * ownership.  -1 on ENOMEM or when the rules have no such template.
+ */
+int	 notice_render_ack(const struct rules *, const struct decision *,
+	    int32_t today, char **subject, char **body);
 
 /*
  * The mail a notice travels in (RFC 5322, RFC 2045, RFC 3834), as values:

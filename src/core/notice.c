@@ -90,6 +90,27 @@ notice_render(const struct rules *r, const struct decision *d, int32_t today,
 	return 0;
 }
 
+int
+notice_render_ack(const struct rules *r, const struct decision *d,
+    int32_t today, char **subject, char **body)
+{
+	struct buf s = BUF_INIT, b = BUF_INIT;
+
+	*subject = *body = NULL;
+	if (r->notices.ack_subject == NULL || r->notices.ack_body == NULL)
+		return -1;
+	expand(&s, r->notices.ack_subject, r, d, today);
+	expand(&b, r->notices.ack_body, r, d, today);
+	if (s.failed || b.failed) {
+		buf_free(&s);
+		buf_free(&b);
+		return -1;
+	}
+	*subject = buf_detach(&s);
+	*body = buf_detach(&b);
+	return 0;
+}
+
 /* ---- the mail around a notice ------------------------------------------ */
 
 /* Header values we write must never carry what could end or split them. */

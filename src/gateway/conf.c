@@ -510,7 +510,8 @@ static void
 load_notices(struct loader *l, const config_setting_t *g, struct rules *r)
 {
 	static const char *const keys[] = { "subject", "intro", "outro",
-	    "reasons", NULL };
+	    "reasons", "acknowledgment", NULL };
+	static const char *const ack_keys[] = { "subject", "body", NULL };
 	const config_setting_t *reasons, *m;
 	const char *name;
 	int i, code;
@@ -523,6 +524,11 @@ load_notices(struct loader *l, const config_setting_t *g, struct rules *r)
 	get_string(l, g, "subject", 1, &r->notices.subject);
 	get_string(l, g, "intro", 1, &r->notices.intro);
 	get_string(l, g, "outro", 1, &r->notices.outro);
+	if ((m = member(g, "acknowledgment")) != NULL) {
+		check_keys(l, m, ack_keys, "acknowledgment");
+		get_string(l, m, "subject", 1, &r->notices.ack_subject);
+		get_string(l, m, "body", 1, &r->notices.ack_body);
+	}
 	if ((reasons = member(g, "reasons")) == NULL) {
 		lerr(l, g, "missing 'reasons' in notices");
 		return;
@@ -838,7 +844,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	    "max_parts", "max_text_bytes", "max_header_bytes", "max_scan_bytes",
 	    NULL };
 	static const char *const notice_keys[] = { "from",
-	    "max_per_sender_hour", NULL };
+	    "max_per_sender_hour", "acknowledge", NULL };
 	static const char *const daemon_keys[] = { "rescan_seconds", NULL };
 	struct loader l = { err, 0, path };
 	struct mime_limits defaults = MIME_LIMITS_DEFAULT;
@@ -932,6 +938,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		get_string(&l, g, "from", 0, &c->notice_from);
 		get_unsigned(&l, g, "max_per_sender_hour", 1, 10000,
 		    &c->notices_per_hour);
+		get_bool(&l, g, "acknowledge", &c->notices_acknowledge);
 	}
 	load_smtp(&l, member(root, "smtp"), c);
 	if (c->notice_from == NULL &&
@@ -957,6 +964,11 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 			    c->trusted_authserv_ids.v[i]);
 	if (c->rules_file != NULL)
 		load_rules(&l, c->rules_file, &c->rules);
+	if (c->rules_file != NULL && c->notices_acknowledge &&
+	    c->rules.notices.ack_body == NULL && l.errors == 0)
+		lerr(&l, member(member(root, "notices"), "acknowledge"),
+		    "'acknowledge' needs notices.acknowledgment { subject;"
+		    " body; } in the rules");
 	/* Below it, a message the rules accept could not be read whole and
 	 * would be quarantined as not inspected. */
 	if (c->rules_file != NULL && l.errors == 0 &&

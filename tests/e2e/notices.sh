@@ -348,4 +348,27 @@ like "$out" "notices: 2 sent, 0 to retry, 0 failed" \
 sh "$MS" wait-count "$MSD" capture@caf.test INBOX 11 15
 ok $? "  and arrive, once each"
 
+# ---- notices.acknowledge: accepted mails acknowledged, quarantined not ---
+use_smtp localhost "$MS_SUBMIT_PORT" starttls
+sed -i 's/^\(\tfrom = "balp-ne-pas-repondre@caf.test";\)$/\1\n\tacknowledge = true;/' "$CONF"
+grep -q "acknowledge = true" "$CONF"
+ok $? "the configuration asks for acknowledgments"
+new_mail 1763370094.demo94.apeai-rib 1763370001.demo01.apeai-rib
+new_mail 1763370093.demo93.usurpation 1763370010.demo10.usurpation
+out=$("$D" -c "$CONF" --once 2>"$HOME_DIR/ack.err")
+like "$out" "1 accepted, 0 rejected, 1 quarantined" "  an accepted and a quarantined mail"
+like "$out" "notices: 1 sent, 0 to retry, 0 failed" "  one acknowledgment sent"
+sh "$MS" wait-count "$MSD" capture@caf.test INBOX 12 15
+ok $? "  and received"
+curl -sS --max-time 10 --cacert "$MS_CA" --user "capture@caf.test:$CAP_PW" \
+    "imaps://$MS_HOST_GOOD:$MS_IMAPS_PORT/INBOX;UID=12" >"$HOME_DIR/ack.eml"
+ack=$(perl -MMIME::QuotedPrint -MEncode -0777 -ne '
+	s/\r\n/\n/g; my ($h, $b) = split(/\n\n/, $_, 2); $h =~ s/\n[ \t]+/ /g;
+	print encode("UTF-8", decode("MIME-Header", $h)), "\n\n",
+	    decode_qp($b);' "$HOME_DIR/ack.eml")
+like "$ack" "In-Reply-To: <1763370094.demo94.apeai-rib@apeai34.fr>" "  it answers the accepted mail"
+like "$ack" "Subject: BALP : votre message a bien été reçu" "  says it was received"
+like "$ack" "Auto-Submitted: auto-replied" "  is an automatic reply"
+unlike "$ack" "1 ?85 ?05 ?78 ?006 ?084|DUPONT|Je vous transmets" "  without NIR, name or body"
+
 done_testing

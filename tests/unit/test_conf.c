@@ -342,6 +342,13 @@ test_smtp_section(void **state)
 	load(fx, 1, NULL, &c);
 	assert_int_equal(c.has_smtp, 0);
 	assert_int_equal(c.notices_per_hour, CONF_NOTICES_PER_HOUR);
+	assert_int_equal(c.notices_acknowledge, 0);
+	assert_non_null(c.rules.notices.ack_subject);
+	assert_non_null(c.rules.notices.ack_body);
+	conf_free(&c);
+	write_conf(fx, "notices = { acknowledge = true; };\n");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.notices_acknowledge, 1);
 	conf_free(&c);
 
 	/* Defaults: STARTTLS on 587, the system store, no AUTH. */
@@ -443,8 +450,10 @@ test_smtp_refused(void **state)
 		{ "notices = { max_per_sender_hour = 0; };\n",
 		    "balp.conf:6: 'max_per_sender_hour' must be between 1 and"
 		    " 10000" },
-		{ "notices = { acknowledge = true; };\n",
-		    "balp.conf:6: unknown setting 'acknowledge' in notices" },
+		{ "notices = { acknowledge = 1; };\n",
+		    "balp.conf:6: 'acknowledge' must be true or false" },
+		{ "notices = { acknowledged = true; };\n",
+		    "balp.conf:6: unknown setting 'acknowledged' in notices" },
 	};
 	struct fx *fx = *state;
 	struct balp_conf c;

@@ -16,6 +16,7 @@
 
 #include "balp/buf.h"
 #include "balp/notice.h"
+#include "balp/rules.h"
 
 #define SUBJ	"BALP : votre message n'a pas pu être traité"
 #define BODY	"Bonjour,\n\nLe message (NIR de clé 42) n'a pas pu être " \
@@ -470,6 +471,35 @@ test_body_cannot_inject(void **state)
 	buf_free(&out);
 }
 
+/* The acknowledgment: its own template, the key at most of the NIR. */
+static void
+test_render_ack(void **state)
+{
+	struct request_type t;
+	struct rules r;
+	struct decision d;
+	char *subject = NULL, *body = NULL;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	memset(&t, 0, sizeof(t));
+	memset(&d, 0, sizeof(d));
+	t.label = "transmission d'un RIB";
+	d.outcome = OUTCOME_ACCEPTED;
+	d.type = &t;
+	strcpy(d.nir, "185057800608491");
+	assert_int_equal(notice_render_ack(&r, &d, 20785, &subject, &body), -1);
+	r.notices.ack_subject = "Reçu le {date}";
+	r.notices.ack_body = "Demande ({type}){key} reçue.\n";
+	assert_int_equal(notice_render_ack(&r, &d, 20785, &subject, &body), 0);
+	assert_string_equal(subject, "Reçu le 28/11/2026");
+	assert_string_equal(body, "Demande (transmission d'un RIB) (NIR de clé"
+	    " 91) reçue.\n");
+	assert_null(strstr(body, "1850578"));
+	free(subject);
+	free(body);
+}
+
 int
 main(void)
 {
@@ -482,6 +512,7 @@ main(void)
 		cmocka_unit_test(test_subject_words_whole_utf8),
 		cmocka_unit_test(test_body_quoted_printable),
 		cmocka_unit_test(test_body_cannot_inject),
+		cmocka_unit_test(test_render_ack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
