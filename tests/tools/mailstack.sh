@@ -14,8 +14,9 @@
 #       on stderr, what was started is stopped, exit 1.
 #   mailstack.sh stop DIR
 #       Stops the two masters it started (by their pid files: TERM to both,
-#       then waits for both and for their children).  DIR stays; the caller
-#       removes it.
+#       then waits for both and for their children; about 2-3 s, Dovecot's
+#       master sleeps while its children exit).  DIR stays; the caller
+#       removes it.  Nothing is ever signalled by name.
 #   mailstack.sh wait-count DIR USER FOLDER N SECONDS
 #       Waits until FOLDER (IMAP name: INBOX, BALP/RIB, ...) of USER (balp or
 #       balp@caf.test) holds exactly N messages, counted in the Maildir on
@@ -26,10 +27,14 @@
 #   MS_DIR MS_CA (CA certificate, PEM) MS_DOMAIN=caf.test
 #   MS_HOST_GOOD=localhost  MS_ADDR_GOOD=127.0.0.1: the good certificate
 #       (CN/SAN localhost, IP:127.0.0.1, signed by MS_CA)
-#   MS_ADDR_WRONGNAME=127.0.0.2: the same ports present a certificate signed
-#       by MS_CA for MS_WRONGNAME_HOST=wrong.example only
-#   MS_ADDR_SELFSIGNED=127.0.0.3: the same ports present a self-signed
+#   MS_ADDR_WRONGNAME=127.0.0.2: the same IMAP, IMAPS, submission and SMTPS
+#       ports present a certificate signed by MS_CA for
+#       MS_WRONGNAME_HOST=wrong.example only
+#   MS_ADDR_SELFSIGNED=127.0.0.3: the same four ports present a self-signed
 #       certificate for localhost, 127.0.0.1 and 127.0.0.3 (not from MS_CA)
+#   (a client that connects to "localhost" but should reach a bad endpoint:
+#   curl --resolve localhost:PORT:127.0.0.2; LMTP and the MX port are on
+#   127.0.0.1 only)
 #   MS_IMAP_PORT (plain, STARTTLS offered) MS_IMAPS_PORT MS_LMTP_PORT (Dovecot)
 #   MS_SMTP_PORT   MX-style: mail for caf.test without AUTH (relay from 127/8
 #                  too), STARTTLS offered
