@@ -350,8 +350,8 @@ ok $? "  and arrive, once each"
 
 # ---- notices.acknowledge: accepted mails acknowledged, quarantined not ---
 use_smtp localhost "$MS_SUBMIT_PORT" starttls
-sed -i 's/^\(\tfrom = "balp-ne-pas-repondre@caf.test";\)$/\1\n\tacknowledge = true;/' "$CONF"
-grep -q "acknowledge = true" "$CONF"
+sed -i 's/^\(\tacknowledge = \)false;/\1true;/' "$CONF"
+grep -q "^.acknowledge = true;" "$CONF"
 ok $? "the configuration asks for acknowledgments"
 new_mail 1763370094.demo94.apeai-rib 1763370001.demo01.apeai-rib
 new_mail 1763370093.demo93.usurpation 1763370010.demo10.usurpation
@@ -370,5 +370,10 @@ like "$ack" "In-Reply-To: <1763370094.demo94.apeai-rib@apeai34.fr>" "  it answer
 like "$ack" "Subject: BALP : votre message a bien été reçu" "  says it was received"
 like "$ack" "Auto-Submitted: auto-replied" "  is an automatic reply"
 unlike "$ack" "1 ?85 ?05 ?78 ?006 ?084|DUPONT|Je vous transmets" "  without NIR, name or body"
+
+# ---- a notice that comes back is known as ours --------------------------
+out=$("$SRCDIR/build/balpctl" -c "$CONF" test --json "$HOME_DIR/notice.1" 2>&1)
+like "$out" '"reasons":\[[^]]*"auto_reply"' \
+    "a notice sent back to the BALP is an automatic reply (X-BALP-Notice, Auto-Submitted)"
 
 done_testing
