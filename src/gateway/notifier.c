@@ -332,7 +332,8 @@ notifier_child(const struct balp_conf *c, int wake)
 			break;
 		if (r > 0) {
 			n = read(wake, junk, sizeof(junk));
-			if (n == 0)
+			if (n == 0 || (n == -1 && errno != EINTR &&
+			    errno != EAGAIN))
 				break;	/* balpd is gone */
 		}
 	}
@@ -358,7 +359,9 @@ start(struct notifier *nt, struct buf *err)
 	}
 	if (pid == 0) {
 		/* Nothing of balpd's: not its lock, store, workers or inbox. */
-		if (dup2(p[0], NOTIFIER_WAKE_FD) == -1)
+		/* dup2 onto itself would keep O_CLOEXEC: clear it anyway. */
+		if (dup2(p[0], NOTIFIER_WAKE_FD) == -1 ||
+		    fcntl(NOTIFIER_WAKE_FD, F_SETFD, 0) == -1)
 			_exit(127);
 		syscall(SYS_close_range, NOTIFIER_WAKE_FD + 1U, ~0U, 0U);
 		execl("/proc/self/exe", "balpd", NOTIFIER_CHILD_ARG, "-c",
