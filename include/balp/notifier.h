@@ -3,7 +3,8 @@
  * recipients through the configured SMTP relay (docs/pipeline.md, the
  * last step of the data flow).
  *
- * A round takes the due pending notices (store_outbox_pending), composes
+ * A round takes the due pending notices (store_outbox_pending, batch
+ * after batch until none is left or NOTIFIER_MAX_BATCHES), composes
  * each (notice_compose: RFC 3834 headers, threaded to the partner's
  * message) and sends them over ONE session; each is then marked sent, or
  * failed with its next attempt (notifier_backoff) or for good.  A relay
@@ -38,7 +39,8 @@
 #include "balp/store.h"
 
 #define NOTIFIER_PERIOD		30	/* seconds between retry rounds */
-#define NOTIFIER_BATCH		200	/* notices per round at most */
+#define NOTIFIER_BATCH		200	/* notices read at a time */
+#define NOTIFIER_MAX_BATCHES	50	/* per round: 10,000 notices */
 #define NOTIFIER_FIRST_DELAY	60	/* first retry after a failure */
 #define NOTIFIER_MAX_DELAY	3600	/* retries at least hourly */
 #define NOTIFIER_GIVE_UP	(3 * 86400)	/* then failed for good */

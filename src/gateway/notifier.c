@@ -253,23 +253,37 @@ notifier_round(struct store *st, const struct balp_conf *c, time_t now,
 {
 	struct store_outbox_list l = { NULL, 0 };
 	struct round r;
-	size_t i;
+	size_t i, n, batches;
 	int rc = 0;
 
-	if (store_outbox_pending(st, now, NOTIFIER_BATCH, &l) != STORE_OK) {
-		buf_printf(err, "cannot read the outbox: %s", store_errmsg(st));
-		return -1;
-	}
 	memset(&r, 0, sizeof(r));
 	r.st = st;
 	r.c = c;
 	r.now = now;
 	r.counts = counts;
-	for (i = 0; i < l.n && rc == 0; i++)
-		rc = one(&r, &l.v[i], err);
+	/*
+	 * Batch after batch over the same session while a full one was due:
+	 * every notice handled leaves the due set (sent, failed, or retried
+	 * later), so a backlog drains in one round; the bound is a guard.
+	 */
+	for (batches = 0; rc == 0 && batches < NOTIFIER_MAX_BATCHES;
+	    batches++) {
+		if (store_outbox_pending(st, now, NOTIFIER_BATCH, &l) !=
+		    STORE_OK) {
+			buf_printf(err, "cannot read the outbox: %s",
+			    store_errmsg(st));
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < l.n && rc == 0; i++)
+			rc = one(&r, &l.v[i], err);
+		n = l.n;
+		store_outbox_list_free(&l);
+		if (n < NOTIFIER_BATCH)
+			break;
+	}
 	smtp_close(r.smtp);
 	buf_free(&r.down);
-	store_outbox_list_free(&l);
 	return rc;
 }
 

@@ -449,6 +449,38 @@ test_no_notice_for_auto_reply(void **state)
 	assert_int_equal(pending(fx, NOW + 1000000), 0);
 }
 
+/* A backlog larger than a batch drains in one round, one session. */
+static void
+test_backlog_in_one_round(void **state)
+{
+	struct fx *fx = *state;
+	struct notifier_counts c;
+	char ref[16];
+	int i, n = NOTIFIER_BATCH * 2 + 50;
+
+	fx->c.notices_per_hour = 10000;
+	start_server(fx);
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	for (i = 0; i < n; i++) {
+		struct store_decision_spec d;
+		struct store_notice nt = { "a@apeai34.fr", "S", "B\n" };
+
+		memset(&d, 0, sizeof(d));
+		snprintf(ref, sizeof(ref), "%d", i);
+		d.source = "maildir";
+		d.source_ref = ref;
+		d.outcome = OUTCOME_REJECTED;
+		d.queue = "BALP/Rejets";
+		assert_int_equal(store_batch_add(fx->st, &d, &nt, "test", NOW,
+		    NULL), STORE_OK);
+	}
+	assert_int_equal(store_batch_commit(fx->st), STORE_OK);
+	round_ok(fx, NOW, &c);
+	assert_int_equal(c.sent, (unsigned)n);
+	assert_int_equal(pending(fx, NOW + 1000000), 0);
+	assert_int_equal(count_lines(fx, "sessions"), 1);
+}
+
 int
 main(void)
 {
@@ -465,6 +497,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hourly_cap, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_no_notice_for_auto_reply,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backlog_in_one_round,
 		    setup, teardown),
 	};
 
