@@ -14,6 +14,11 @@
  * store failure is logged and the pass is retried later.  --stats prints
  * where the time went (tests/bench).
  *
+ * Notices (with an smtp group) are sent by a child process, the notifier
+ * (notifier.h), so that a slow or dead relay never holds up triage; with
+ * --once, by one round in-process after the pass, counted on the last
+ * line.  Without smtp they wait in the outbox.
+ *
  * Exit status: 0 done, 1 runtime failure (or another balpd holds the
  * store), 2 usage or configuration error.
  */
