@@ -20,6 +20,7 @@
 #include "balp/buf.h"
 #include "balp/mime.h"
 #include "balp/rules.h"
+#include "balp/smtp.h"
 #include "balp/source.h"
 #include "balp/wordlist.h"
 
@@ -31,6 +32,7 @@
 #define CONF_BATCH_MAX_MS	50
 #define CONF_RESCAN_SECONDS	60
 #define CONF_NOTICE_FROM	"balp@caf.test"
+#define CONF_NOTICES_PER_HOUR	10
 
 struct balp_conf {
 	char			*file;		/* the config file, as given */
@@ -62,6 +64,22 @@ struct balp_conf {
 	unsigned		  batch_max_ms;
 
 	char			*notice_from;	/* envelope and From of notices */
+
+	/*
+	 * The relay notices go through (group smtp); has_smtp 0: none
+	 * configured, notices wait in the outbox.  The password file was
+	 * found 0600 and readable at load; it is read again at each
+	 * session.  At most notices_per_hour (1..10000) notices to one
+	 * recipient in any hour (notices.max_per_sender_hour).
+	 */
+	int			  has_smtp;
+	struct smtp_conf	  smtp;
+	unsigned		  notices_per_hour;
+	/*
+	 * notices.acknowledge (default false): an acknowledgment to the
+	 * sender of each accepted message, from the rules' template.
+	 */
+	int			  notices_acknowledge;
 	int			  rescan_seconds;	/* watcher safety net */
 
 	struct rules		  rules;

@@ -12,6 +12,8 @@
 
 void	 log_init(const char *prog);
 void	 log_syslog(void);
+/* 1 after log_syslog(): a child balpd runs is told to do the same. */
+int	 log_to_syslog(void);
 void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

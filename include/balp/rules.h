@@ -38,6 +38,9 @@ struct notice_templates {
 	char	*intro;			/* before the list of reasons */
 	char	*outro;			/* after it: the convention's prerequisites */
 	char	*reason[32];		/* per enum reason; NULL = generic line */
+	/* The acknowledgment of an accepted message; NULL = none written. */
+	char	*ack_subject;
+	char	*ack_body;
 };
 
 struct rules {

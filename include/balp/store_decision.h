@@ -185,5 +185,11 @@ int	 store_outbox_sent(struct store *, int64_t id, time_t now);
 int	 store_outbox_failed(struct store *, int64_t id, const char *error,
 	    time_t retry_at, time_t now);
 void	 store_outbox_list_free(struct store_outbox_list *);
+/*
+ * How many notices were sent to recipient (compared case-insensitively)
+ * at or after since: the notifier's hourly cap per sender.
+ */
+int	 store_outbox_sent_since(struct store *, const char *recipient,
+	    time_t since, unsigned *count);
 
 #endif

@@ -16,6 +16,11 @@
  * --syslog to syslog too (facility mail).  An IMAP source keeps its
  * connection across a SIGHUP that leaves the source's settings alone.
  *
+ * Notices (with an smtp group) are sent by a child process, the notifier
+ * (notifier.h), so that a slow or dead relay never holds up triage; with
+ * --once, by one round in-process after the pass, counted on the last
+ * line.  Without smtp they wait in the outbox.
+ *
  * Exit status: 0 done, 1 runtime failure (or another balpd holds the
  * store), 2 usage or configuration error.
  */
@@ -23,6 +28,7 @@
 #include "balp/conf.h"
 #include "balp/keyfile.h"
 #include "balp/log.h"
+#include "balp/notifier.h"
 #include "balp/pidlock.h"
 #include "balp/pipeline.h"
 #include "balp/reason.h"
@@ -53,6 +59,7 @@ struct daemon {
 	struct store		*store;
 	struct source		 src;
 	struct pipeline		*pipe;
+	struct notifier		*notifier;	/* NULL: no smtp, or --once */
 	int			 sfd;		/* signalfd: TERM, INT, HUP */
 	/* --once: the table printed at the end, and the counts. */
 	int			 once;
@@ -144,6 +151,10 @@ one_pass(struct daemon *d)
 	if ((n = pipeline_pass(d->pipe, &d->src, d->sfd, on_report, d,
 	    &err)) == -1)
 		log_warn("triage pass stopped: %s", buf_str(&err));
+	else if (n > 0)
+		notifier_kick(d->notifier);	/* its notices, if any */
+	else
+		notifier_check(d->notifier);	/* alive, or started again */
 	buf_free(&err);
 	return n;
 }
@@ -196,6 +207,40 @@ open_around(struct daemon *d, struct balp_conf *c, const struct source *keep,
 	return 0;
 }
 
+/* The notifier child, when notices have somewhere to go. */
+static void
+start_notifier(struct daemon *d)
+{
+	struct buf err = BUF_INIT;
+
+	if (!d->conf->has_smtp)
+		log_info("no smtp section: notices are not sent, they wait in"
+		    " the outbox");
+	else if (notifier_spawn(d->conf_path, d->conf, &d->notifier, &err) ==
+	    -1)
+		log_warn("notices are not sent: %s", buf_str(&err));
+	buf_free(&err);
+}
+
+/* --once: the notices of this pass (and any due), sent before exiting. */
+static void
+notify_once(struct daemon *d)
+{
+	struct notifier_counts c = { 0, 0, 0 };
+	struct buf err = BUF_INIT;
+
+	if (!d->conf->has_smtp) {
+		log_info("no smtp section: notices are not sent, they wait in"
+		    " the outbox");
+		return;
+	}
+	if (notifier_round(d->store, d->conf, time(NULL), &c, &err) == -1)
+		log_warn("notices: %s", buf_str(&err));
+	printf("notices: %u sent, %u to retry, %u failed\n", c.sent, c.retry,
+	    c.failed);
+	buf_free(&err);
+}
+
 /* SIGHUP: the new configuration, or the old one kept. */
 static void
 reload(struct daemon *d)
@@ -234,10 +279,13 @@ reload(struct daemon *d)
 	pipeline_close(d->pipe);
 	if (!keep)
 		d->src.ops->close(d->src.state);
+	notifier_stop(d->notifier);
+	d->notifier = NULL;
 	conf_destroy(d->conf);
 	d->conf = nc;
 	d->src = nsrc;
 	d->pipe = npipe;
+	start_notifier(d);
 	log_info("configuration reloaded: %zu request types",
 	    nc->rules.n_types);
 }
@@ -370,6 +418,8 @@ main(int argc, char **argv)
 		{ "once", no_argument, NULL, 'o' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "syslog", no_argument, NULL, 'l' },
+		/* balpd's own notifier child (notifier.h), not for users. */
+		{ NOTIFIER_CHILD_ARG + 2, no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -380,7 +430,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	struct stat sb;
 	long holder;
-	int ch, rc = 2, stats = 0, lock_fd = -1;
+	int ch, rc = 2, stats = 0, lock_fd = -1, notifier_child_mode = 0;
 
 	memset(&d, 0, sizeof(d));
 	memset(&ps, 0, sizeof(ps));
@@ -400,6 +450,9 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			log_syslog();
+			break;
+		case 'N':
+			notifier_child_mode = 1;
 			break;
 		default:
 			usage();
@@ -428,6 +481,12 @@ main(int argc, char **argv)
 		fputs(d.conf ? buf_str(&err) : "balpd: out of memory\n", stderr);
 		free(d.conf);
 		d.conf = NULL;
+		goto out;
+	}
+	if (notifier_child_mode) {
+		log_init("balpd-notifier");
+		rc = d.conf->has_smtp ?
+		    notifier_child(d.conf, NOTIFIER_WAKE_FD) : 2;
 		goto out;
 	}
 	if (stat(d.conf->store_path, &sb) == -1) {
@@ -459,11 +518,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "balpd: %s\n", buf_str(&err));
 		goto out;
 	}
-	rc = d.once ? run_once(&d) : watch(&d);
+	if (d.once) {
+		rc = run_once(&d);
+		notify_once(&d);
+	} else {
+		start_notifier(&d);
+		rc = watch(&d);
+	}
 	if (stats)
 		ps = *pipeline_stats(d.pipe);
 out:
 	sodium_memzero(key, sizeof(key));
+	notifier_stop(d.notifier);
 	pipeline_close(d.pipe);
 	if (stats && d.pipe != NULL)
 		print_stats(&ps);	/* the workers reaped: their RSS too */

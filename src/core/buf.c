@@ -125,8 +125,12 @@ buf_detach(struct buf *b)
 		buf_free(b);
 		return NULL;
 	}
-	if (b->data == NULL && buf_grow(b, 0) == -1)
-		return NULL;
+	if (b->data == NULL) {
+		/* An empty buf has no storage yet: give back "", not garbage. */
+		if (buf_grow(b, 0) == -1)
+			return NULL;
+		b->data[0] = '\0';
+	}
 	s = b->data;
 	buf_init(b);
 	return s;

@@ -89,3 +89,257 @@ notice_render(const struct rules *r, const struct decision *d, int32_t today,
 	*body = buf_detach(&b);
 	return 0;
 }
+
+int
+notice_render_ack(const struct rules *r, const struct decision *d,
+    int32_t today, char **subject, char **body)
+{
+	struct buf s = BUF_INIT, b = BUF_INIT;
+
+	*subject = *body = NULL;
+	if (r->notices.ack_subject == NULL || r->notices.ack_body == NULL)
+		return -1;
+	expand(&s, r->notices.ack_subject, r, d, today);
+	expand(&b, r->notices.ack_body, r, d, today);
+	if (s.failed || b.failed) {
+		buf_free(&s);
+		buf_free(&b);
+		return -1;
+	}
+	*subject = buf_detach(&s);
+	*body = buf_detach(&b);
+	return 0;
+}
+
+/* ---- the mail around a notice ------------------------------------------ */
+
+/* Header values we write must never carry what could end or split them. */
+static int
+addr_char_ok(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("()<>[]:;@\\,\"", c) == NULL;
+}
+
+int
+notice_addr_ok(const char *s)
+{
+	const char *at, *p;
+
+	if (s == NULL || strlen(s) > 254 || (at = strchr(s, '@')) == NULL ||
+	    at == s || at[1] == '\0' || at[1] == '.')
+		return 0;
+	for (p = s; p < at; p++)
+		if (!addr_char_ok((unsigned char)*p))
+			return 0;
+	for (p = at + 1; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' ||
+		    (*p == '.' && p[1] != '.' && p[1] != '\0')))
+			return 0;
+	return 1;
+}
+
+int
+notice_msgid_ok(const char *s)
+{
+	const char *p, *at;
+
+	if (s == NULL || strlen(s) > 250 || (at = strchr(s, '@')) == NULL ||
+	    at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    strchr("<>\\\",()", *p) != NULL)
+			return 0;
+	return 1;
+}
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void
+put_base64(struct buf *b, const unsigned char *p, size_t n)
+{
+	uint32_t v;
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		buf_putc(b, b64[v >> 18 & 63]);
+		buf_putc(b, b64[v >> 12 & 63]);
+		buf_putc(b, b64[v >> 6 & 63]);
+		buf_putc(b, b64[v & 63]);
+	}
+	if (n - i == 1) {
+		v = (uint32_t)p[i] << 16;
+		buf_putc(b, b64[v >> 18 & 63]);
+		buf_putc(b, b64[v >> 12 & 63]);
+		buf_puts(b, "==");
+	} else if (n - i == 2) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+		buf_putc(b, b64[v >> 18 & 63]);
+		buf_putc(b, b64[v >> 12 & 63]);
+		buf_putc(b, b64[v >> 6 & 63]);
+		buf_putc(b, '=');
+	}
+}
+
+/*
+ * 39 bytes are 52 base64 characters: with "=?utf-8?B?" and "?=" an
+ * encoded word of 64, under RFC 2047's 75, and after "Subject: " a line
+ * of 73, under its 76.
+ */
+#define NOTICE_EW_BYTES	39
+/* "Subject: " + this many characters stays under 78. */
+#define NOTICE_SUBJECT_PLAIN	66
+
+static void
+put_subject(struct buf *b, const char *subject)
+{
+	const unsigned char *s = (const unsigned char *)subject;
+	size_t n = strlen(subject), i, take;
+	int plain = n <= NOTICE_SUBJECT_PLAIN && strstr(subject, "=?") == NULL;
+	struct buf clean = BUF_INIT;
+
+	for (i = 0; i < n && plain; i++)
+		plain = s[i] >= 0x20 && s[i] < 0x7f;
+	buf_puts(b, "Subject: ");
+	if (plain) {
+		buf_puts(b, subject);
+		buf_puts(b, "\r\n");
+		return;
+	}
+	/* Controls (a template's tab or newline) become spaces. */
+	for (i = 0; i < n; i++)
+		buf_putc(&clean, s[i] < 0x20 || s[i] == 0x7f ? ' ' : (char)s[i]);
+	if (clean.failed) {
+		b->failed = 1;
+		return;
+	}
+	s = (const unsigned char *)buf_str(&clean);
+	for (i = 0; i < n; i += take) {
+		take = n - i < NOTICE_EW_BYTES ? n - i : NOTICE_EW_BYTES;
+		/* Never split a UTF-8 sequence between two words. */
+		while (i + take < n && take > 1 && (s[i + take] & 0xc0) == 0x80)
+			take--;
+		if (i > 0)
+			buf_puts(b, "\r\n ");
+		buf_puts(b, "=?utf-8?B?");
+		put_base64(b, s + i, take);
+		buf_puts(b, "?=");
+	}
+	buf_puts(b, "\r\n");
+	buf_free(&clean);
+}
+
+/* Quoted-printable (RFC 2045 6.7), lines of at most 76 with soft breaks. */
+static void
+put_qp(struct buf *b, const char *text)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)text, *eol;
+	char tok[4];
+	size_t col, t;
+
+	while (*p != '\0') {
+		eol = (const unsigned char *)strchr((const char *)p, '\n');
+		if (eol == NULL)
+			eol = p + strlen((const char *)p);
+		col = 0;
+		for (; p < eol; p++) {
+			if (*p == '\r' && p + 1 == eol)
+				continue;
+			if ((*p >= 33 && *p <= 126 && *p != '=') ||
+			    ((*p == ' ' || *p == '\t') && p + 1 != eol &&
+			    !(p + 2 == eol && p[1] == '\r'))) {
+				tok[0] = (char)*p;
+				t = 1;
+			} else {
+				tok[0] = '=';
+				tok[1] = hex[*p >> 4];
+				tok[2] = hex[*p & 15];
+				t = 3;
+			}
+			/* Room for the soft break's '=' within 76. */
+			if (col + t > 75) {
+				buf_puts(b, "=\r\n");
+				col = 0;
+			}
+			buf_add(b, tok, t);
+			col += t;
+		}
+		buf_puts(b, "\r\n");
+		if (*eol == '\0')
+			break;
+		p = eol + 1;
+	}
+}
+
+static void
+put_date(struct buf *b, int64_t t)
+{
+	static const char *const wd[] = { "Thu", "Fri", "Sat", "Sun", "Mon",
+	    "Tue", "Wed" };
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t days, secs;
+	int y, m, d;
+
+	if (t < 0)
+		t = 0;
+	days = t / 86400;
+	secs = t % 86400;
+	date_to_ymd((int32_t)days, &y, &m, &d);
+	buf_printf(b, "Date: %s, %d %s %04d %02d:%02d:%02d +0000\r\n",
+	    wd[days % 7], d, mon[m - 1], y, (int)(secs / 3600),
+	    (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
+int
+notice_compose(const struct notice_mail *m, struct buf *out, int *threaded,
+    struct buf *err)
+{
+	int thread;
+
+	if (threaded != NULL)
+		*threaded = 0;
+	if (!notice_addr_ok(m->from)) {
+		buf_puts(err, "the notices' From address is not a plain address");
+		return -1;
+	}
+	if (!notice_addr_ok(m->to)) {
+		buf_puts(err, "the recipient is not a plain address");
+		return -1;
+	}
+	if (!notice_msgid_ok(m->message_id)) {
+		buf_puts(err, "the notice's Message-ID is not safe");
+		return -1;
+	}
+	if (m->subject == NULL || m->body == NULL) {
+		buf_puts(err, "the notice has no subject or no body");
+		return -1;
+	}
+	thread = m->in_reply_to != NULL && notice_msgid_ok(m->in_reply_to);
+	buf_printf(out, "From: <%s>\r\nTo: <%s>\r\n", m->from, m->to);
+	put_subject(out, m->subject);
+	put_date(out, m->date);
+	buf_printf(out, "Message-ID: <%s>\r\n", m->message_id);
+	if (thread)
+		buf_printf(out, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n",
+		    m->in_reply_to, m->in_reply_to);
+	buf_puts(out, "Auto-Submitted: auto-replied\r\n"
+	    "X-Auto-Response-Suppress: All\r\n"
+	    "X-BALP-Notice: 1\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "\r\n");
+	put_qp(out, m->body);
+	if (out->failed) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	if (threaded != NULL)
+		*threaded = thread;
+	return 0;
+}

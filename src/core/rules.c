@@ -48,6 +48,8 @@ rules_free(struct rules *r)
 	free(r->notices.subject);
 	free(r->notices.intro);
 	free(r->notices.outro);
+	free(r->notices.ack_subject);
+	free(r->notices.ack_body);
 	for (i = 0; i < sizeof(r->notices.reason) / sizeof(r->notices.reason[0]);
 	    i++)
 		free(r->notices.reason[i]);

@@ -8,7 +8,9 @@
  * must reach neither a later "%s" nor a caller that trusts a loaded conf.
  */
 #include "balp/conf.h"
+#include "balp/notice.h"
 #include "balp/reason.h"
+#include "balp/secret.h"
 #include "balp/text.h"
 
 #include <ctype.h>
@@ -508,7 +510,8 @@ static void
 load_notices(struct loader *l, const config_setting_t *g, struct rules *r)
 {
 	static const char *const keys[] = { "subject", "intro", "outro",
-	    "reasons", NULL };
+	    "reasons", "acknowledgment", NULL };
+	static const char *const ack_keys[] = { "subject", "body", NULL };
 	const config_setting_t *reasons, *m;
 	const char *name;
 	int i, code;
@@ -521,6 +524,11 @@ load_notices(struct loader *l, const config_setting_t *g, struct rules *r)
 	get_string(l, g, "subject", 1, &r->notices.subject);
 	get_string(l, g, "intro", 1, &r->notices.intro);
 	get_string(l, g, "outro", 1, &r->notices.outro);
+	if ((m = member(g, "acknowledgment")) != NULL) {
+		check_keys(l, m, ack_keys, "acknowledgment");
+		get_string(l, m, "subject", 1, &r->notices.ack_subject);
+		get_string(l, m, "body", 1, &r->notices.ack_body);
+	}
 	if ((reasons = member(g, "reasons")) == NULL) {
 		lerr(l, g, "missing 'reasons' in notices");
 		return;
@@ -652,6 +660,7 @@ conf_free(struct balp_conf *c)
 	wordlist_free(&c->trusted_authserv_ids);
 	wordlist_free(&c->public_suffixes);
 	free(c->notice_from);
+	smtp_conf_free(&c->smtp);
 	rules_free(&c->rules);
 	memset(c, 0, sizeof(*c));
 }
@@ -801,18 +810,105 @@ load_batch(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 	get_unsigned(l, g, "max_ms", 0, 10000, &c->batch_max_ms);
 }
 
+/*
+ * The group "smtp" { host; port; tls; user; password_file; ca_file;
+ * from; timeout; }: the relay of the notices.  A password never travels
+ * in clear and plain text only ever reaches this machine; a password file
+ * others may read is refused now, not at the first notice.
+ */
+static void
+load_smtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
+{
+	static const char *const keys[] = { "host", "port", "tls", "user",
+	    "password_file", "ca_file", "from", "timeout", NULL };
+	struct smtp_conf *sc = &c->smtp;
+	struct buf serr = BUF_INIT;
+	char *tls = NULL, *from = NULL, *pw = NULL;
+	const char *p;
+	long long port = 0, timeout = SMTP_TIMEOUT_DEFAULT;
+
+	if (g == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		lerr(l, g, "'smtp' must be a group { host; port; tls; user;"
+		    " password_file; ca_file; from; }");
+		return;
+	}
+	c->has_smtp = 1;
+	check_keys(l, g, keys, "smtp");
+	get_string(l, g, "host", 1, &sc->host);
+	for (p = sc->host; p != NULL && *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    *p == '/' || *p == '@')
+			break;
+	if (sc->host != NULL && (*sc->host == '\0' || *p != '\0'))
+		lerr(l, member(g, "host"), "'host' must be a host name or an"
+		    " address");
+	sc->tls = TLS_STARTTLS;
+	get_string(l, g, "tls", 0, &tls);
+	if (tls != NULL && smtp_tls_mode(tls, &sc->tls) == -1)
+		lerr(l, member(g, "tls"), "unknown tls '%s' (expected"
+		    " \"smtps\", \"starttls\" or \"none\")", tls);
+	free(tls);
+	port = sc->tls == TLS_IMPLICIT ? 465 : sc->tls == TLS_STARTTLS ?
+	    587 : 25;
+	get_int(l, g, "port", 1, 65535, &port);
+	sc->port = (unsigned)port;
+	get_int(l, g, "timeout", 1, 600, &timeout);
+	sc->timeout = (unsigned)timeout;
+	if (sc->tls == TLS_NONE && sc->host != NULL &&
+	    !tls_host_is_loopback(sc->host))
+		lerr(l, member(g, "tls"), "tls \"none\" is only allowed for"
+		    " a relay on this machine (localhost, 127.0.0.1, ::1),"
+		    " not '%s'", sc->host);
+	get_string(l, g, "user", 0, &sc->user);
+	if (member(g, "password_file") != NULL)
+		get_path(l, g, "password_file", c->dir, &sc->password_file);
+	if (sc->user != NULL && member(g, "password_file") == NULL)
+		lerr(l, member(g, "user"), "'user' needs a 'password_file'");
+	if (sc->user == NULL && member(g, "password_file") != NULL)
+		lerr(l, member(g, "password_file"), "'password_file' without"
+		    " a 'user'");
+	if (sc->user != NULL && sc->tls == TLS_NONE)
+		lerr(l, member(g, "user"), "AUTH needs tls \"smtps\" or"
+		    " \"starttls\": a password never travels in clear");
+	if (sc->user != NULL && sc->password_file != NULL) {
+		if (secret_read(sc->password_file, &pw, &serr) == -1)
+			lerr(l, member(g, "password_file"), "%s",
+			    buf_str(&serr));
+		secret_free(pw);
+		buf_free(&serr);
+	}
+	if (member(g, "ca_file") != NULL) {
+		get_path(l, g, "ca_file", c->dir, &sc->ca_file);
+		if (sc->ca_file != NULL && access(sc->ca_file, R_OK) == -1)
+			lerr(l, member(g, "ca_file"), "cannot read ca_file %s",
+			    sc->ca_file);
+	}
+	get_string(l, g, "from", 0, &from);
+	if (from != NULL && c->notice_from != NULL &&
+	    strcmp(from, c->notice_from) != 0)
+		lerr(l, member(g, "from"), "'from' is also set in notices:"
+		    " give the notices' From once");
+	if (from != NULL && c->notice_from == NULL)
+		c->notice_from = from;
+	else
+		free(from);
+}
+
 int
 conf_load(const char *path, struct balp_conf *c, struct buf *err)
 {
 	static const char *const top[] = { "rules", "store", "source",
 	    "trusted_authserv_ids", "public_suffixes", "limits", "parser",
-	    "batch", "notices", "daemon", NULL };
+	    "batch", "notices", "daemon", "smtp", NULL };
 	static const char *const store_keys[] = { "path", "key_file", NULL };
 	static const char *const source_keys[] = { "kind", "path", NULL };
 	static const char *const limit_keys[] = { "max_mime_depth",
 	    "max_parts", "max_text_bytes", "max_header_bytes", "max_scan_bytes",
 	    NULL };
-	static const char *const notice_keys[] = { "from", NULL };
+	static const char *const notice_keys[] = { "from",
+	    "max_per_sender_hour", "acknowledge", NULL };
 	static const char *const daemon_keys[] = { "rescan_seconds", NULL };
 	struct loader l = { err, 0, path };
 	struct mime_limits defaults = MIME_LIMITS_DEFAULT;
@@ -833,6 +929,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	c->batch_size = CONF_BATCH_SIZE;
 	c->batch_max_ms = CONF_BATCH_MAX_MS;
 	c->rescan_seconds = CONF_RESCAN_SECONDS;
+	c->notices_per_hour = CONF_NOTICES_PER_HOUR;
 	config_init(&cfg);
 	if ((c->file = buf_strdup(path)) == NULL) {
 		lerr(&l, NULL, "out of memory");
@@ -905,10 +1002,21 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	if ((g = member(root, "notices")) != NULL) {
 		check_keys(&l, g, notice_keys, "notices");
 		get_string(&l, g, "from", 0, &c->notice_from);
+		get_unsigned(&l, g, "max_per_sender_hour", 1, 10000,
+		    &c->notices_per_hour);
+		get_bool(&l, g, "acknowledge", &c->notices_acknowledge);
 	}
+	load_smtp(&l, member(root, "smtp"), c);
 	if (c->notice_from == NULL &&
 	    (c->notice_from = buf_strdup(CONF_NOTICE_FROM)) == NULL)
 		lerr(&l, NULL, "out of memory");
+	/* It goes between <> on the wire and into a From header. */
+	if (c->notice_from != NULL && !notice_addr_ok(c->notice_from))
+		lerr(&l, member(member(root, "notices"), "from") ?
+		    member(member(root, "notices"), "from") :
+		    member(member(root, "smtp"), "from"),
+		    "'from' must be a plain address (name@domain), not '%s'",
+		    c->notice_from);
 	if ((g = member(root, "daemon")) != NULL) {
 		check_keys(&l, g, daemon_keys, "daemon");
 		v = c->rescan_seconds;
@@ -922,6 +1030,11 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 			    c->trusted_authserv_ids.v[i]);
 	if (c->rules_file != NULL)
 		load_rules(&l, c->rules_file, &c->rules);
+	if (c->rules_file != NULL && c->notices_acknowledge &&
+	    c->rules.notices.ack_body == NULL && l.errors == 0)
+		lerr(&l, member(member(root, "notices"), "acknowledge"),
+		    "'acknowledge' needs notices.acknowledgment { subject;"
+		    " body; } in the rules");
 	/* Below it, a message the rules accept could not be read whole and
 	 * would be quarantined as not inspected. */
 	if (c->rules_file != NULL && l.errors == 0 &&

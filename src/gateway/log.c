@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 static const char *log_prog = "balp";
-static int log_to_syslog;
+static int log_syslog_on;
 
 void
 log_init(const char *prog)
@@ -24,7 +24,13 @@ void
 log_syslog(void)
 {
 	openlog(log_prog, LOG_PID | LOG_NDELAY, LOG_MAIL);
-	log_to_syslog = 1;
+	log_syslog_on = 1;
+}
+
+int
+log_to_syslog(void)
+{
+	return log_syslog_on;
 }
 
 static void log_line(const char *, const char *, va_list)
@@ -38,7 +44,7 @@ log_line(const char *level, const char *fmt, va_list ap)
 	struct tm tm;
 	va_list again;
 
-	if (log_to_syslog) {
+	if (log_syslog_on) {
 		va_copy(again, ap);
 		vsyslog(*level != '\0' ? LOG_WARNING : LOG_INFO, fmt, again);
 		va_end(again);

@@ -609,6 +609,17 @@ record(struct pass *ps, struct item *it, struct buf *err)
 		notice.recipient = it->res.facts.from_addr;
 		notice.subject = subject;
 		notice.body = body;
+	} else if (p->conf->notices_acknowledge &&
+	    d->outcome == OUTCOME_ACCEPTED && it->res.facts.from_addr != NULL) {
+		/* notices.acknowledge: the outbox takes it like a notice. */
+		if (notice_render_ack(&p->conf->rules, d, p->today, &subject,
+		    &body) == -1) {
+			buf_puts(err, "out of memory");
+			return -1;
+		}
+		notice.recipient = it->res.facts.from_addr;
+		notice.subject = subject;
+		notice.body = body;
 	}
 	r = store_batch_add(p->store, &spec,
 	    notice.recipient != NULL ? &notice : NULL, p->actor, p->now, NULL);

@@ -807,3 +807,28 @@ out:
 	free(recipient);
 	return store_tx_end(st, rc);
 }
+
+int
+store_outbox_sent_since(struct store *st, const char *recipient,
+    time_t since, unsigned *count)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*count = 0;
+	/* next_attempt_at of a sent notice is when it was sent. */
+	if ((rc = stmt_get(st, STMT_OUTBOX_SENT_SINCE, "SELECT count(*) FROM "
+	    "outbox WHERE status = 'sent' AND next_attempt_at >= ? AND "
+	    "recipient = ? COLLATE NOCASE", &s)) != STORE_OK)
+		return rc;
+	bind_ts(st, s, 1, since, &rc);
+	bind_text(st, s, 2, recipient, &rc);
+	if (rc == STORE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			*count = (unsigned)sqlite3_column_int64(s, 0);
+		else
+			rc = store_sqlerr(st, "outbox sent since");
+	}
+	stmt_done(s);
+	return rc;
+}

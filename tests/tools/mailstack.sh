@@ -14,8 +14,9 @@
 #       on stderr, what was started is stopped, exit 1.
 #   mailstack.sh stop DIR
 #       Stops the two masters it started (by their pid files: TERM to both,
-#       then waits for both and for their children).  DIR stays; the caller
-#       removes it.
+#       then waits for both and for their children; about 2-3 s, Dovecot's
+#       master sleeps while its children exit).  DIR stays; the caller
+#       removes it.  Nothing is ever signalled by name.
 #   mailstack.sh dovecot-stop DIR / dovecot-start DIR
 #       Stops Dovecot alone (by its pid file), starts it again on the same
 #       ports and mail: the IMAP server going away under a client.
@@ -29,13 +30,17 @@
 #   MS_DIR MS_CA (CA certificate, PEM) MS_DOMAIN=caf.test
 #   MS_HOST_GOOD=localhost  MS_ADDR_GOOD=127.0.0.1: the good certificate
 #       (CN/SAN localhost, IP:127.0.0.1, signed by MS_CA)
-#   MS_ADDR_WRONGNAME=127.0.0.2: the same ports present a certificate signed
-#       by MS_CA for MS_WRONGNAME_HOST=wrong.example only
+#   MS_ADDR_WRONGNAME=127.0.0.2: the same IMAP, IMAPS, submission and SMTPS
+#       ports present a certificate signed by MS_CA for
+#       MS_WRONGNAME_HOST=wrong.example only
 #   MS_ADDR_NOMOVE=127.0.0.4, MS_ADDR_UIDPLUS=127.0.0.5: the same IMAP
 #       ports (plain; their certificate is the good one, for localhost)
 #       announcing neither MOVE nor UIDPLUS, and UIDPLUS without MOVE
-#   MS_ADDR_SELFSIGNED=127.0.0.3: the same ports present a self-signed
+#   MS_ADDR_SELFSIGNED=127.0.0.3: the same four ports present a self-signed
 #       certificate for localhost, 127.0.0.1 and 127.0.0.3 (not from MS_CA)
+#   (a client that connects to "localhost" but should reach a bad endpoint:
+#   curl --resolve localhost:PORT:127.0.0.2; LMTP and the MX port are on
+#   127.0.0.1 only)
 #   MS_IMAP_PORT (plain, STARTTLS offered) MS_IMAPS_PORT MS_LMTP_PORT (Dovecot)
 #   MS_SMTP_PORT   MX-style: mail for caf.test without AUTH (relay from 127/8
 #                  too), STARTTLS offered
@@ -71,6 +76,20 @@ check_dir() {
 		    "under it are limited); use a short folder such as" \
 		    "\$(mktemp -d /tmp/ms.XXXXXX)"
 	fi
+}
+
+# The servers' unprivileged users must reach DIR: every parent searchable
+# by others (so /tmp/x, not /root/x).
+check_traversable() {
+	p=$dir
+	while [ "$p" != / ]; do
+		p=$(dirname "$p")
+		case $(stat -c %A "$p") in
+		?????????[xt]) ;;
+		*) die "$dir: $p is not searchable by other users (the servers'" \
+		    "unprivileged users must reach DIR); use a folder under /tmp" ;;
+		esac
+	done
 }
 
 # free_ports N: N distinct TCP ports free on every local address (bound
@@ -397,12 +416,22 @@ children() {
 		}' "$@"
 }
 
-# alive PID...: those still running.
-alive() {
-	for a in "$@"; do
-		kill -0 "$a" 2>/dev/null && echo "$a"
-	done
-	return 0
+# wait_gone SECONDS PID...: until every PID has exited (a zombie counts as
+# exited: the masters are reparented to init, which may reap them late);
+# prints those still running when time runs out.
+wait_gone() {
+	perl -MTime::HiRes=time,sleep -e '
+		my ($t, @p) = @ARGV;
+		my $end = time + $t;
+		for (;;) {
+			@p = grep {
+				open(my $fh, "<", "/proc/$_/stat")
+				    and (<$fh> // "") !~ /\)\s+[ZX]/;
+			} @p;
+			last if !@p || time > $end;
+			sleep 0.02;
+		}
+		print "@p\n" if @p;' "$@"
 }
 
 do_stop() {
@@ -415,16 +444,10 @@ do_stop() {
 	kids=$(children $pids)
 	# shellcheck disable=SC2086
 	kill -TERM $pids 2>/dev/null
-	i=0
 	# shellcheck disable=SC2086
-	while [ -n "$(alive $pids $kids)" ] && [ "$i" -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	# shellcheck disable=SC2086
-	left=$(alive $pids $kids)
+	left=$(wait_gone 10 $pids $kids)
 	if [ -n "$left" ]; then
-		echo "mailstack: still running after 5 s, killed: $left" >&2
+		echo "mailstack: still running after 10 s, killed: $left" >&2
 		# shellcheck disable=SC2086
 		kill -KILL $left 2>/dev/null
 	fi
@@ -473,12 +496,13 @@ do_start() {
 		command -v "$c" >/dev/null 2>&1 ||
 		    die "$c missing: run sh tests/tools/deps.sh check"
 	done
+	check_traversable
 	[ ! -e "$dir/env" ] || die "$dir already holds a stack (stop it, use a fresh DIR)"
 	chmod 0755 "$dir"
 	mail_uid=$(id -u mail) || die "no mail user"
 	mail_gid=$(id -g mail) || die "no mail group"
 	# One instance name per DIR (process titles, Dovecot's instance list).
-	inst="balp-$(basename "$dir" | tr -c 'A-Za-z0-9\n' '-')"
+	inst="balp-$(basename "$dir" | tr -c 'A-Za-z0-9\n' '-')-$(printf '%s' "$dir" | cksum | cut -d' ' -f1)"
 	umask 077
 	mkdir -p "$dir/secrets"
 	for u in $users; do
@@ -495,7 +519,8 @@ do_start() {
 		[ "$#" -eq 6 ] || die "could not pick free ports"
 		imap_port=$1 imaps_port=$2 lmtp_port=$3 smtp_port=$4
 		submit_port=$5 smtps_port=$6
-		rm -rf "$dir/dovecot" "$dir/postfix" "$dir/pqueue" "$dir/pdata"
+		rm -rf "$dir/dovecot" "$dir/postfix" "$dir/pqueue" "$dir/pdata" \
+		    "$dir/wait.out"
 		write_dovecot || die "cannot write Dovecot's configuration"
 		write_postfix || die "cannot write Postfix's configuration"
 		# Both at once; each daemonizes once its listeners are bound.
@@ -516,7 +541,10 @@ do_start() {
 			do_stop	# a port was taken meanwhile: other ports
 			continue
 		fi
-		cat "$dir/wait.out" >&2
+		[ -f "$dir/wait.out" ] && cat "$dir/wait.out" >&2
+		[ "$pf_st" -eq 0 ] || echo "mailstack: postfix start failed" \
+		    "(exit $pf_st; it reports on a terminal only: try" \
+		    "postfix -c $dir/postfix check)" >&2
 		tails
 		do_stop
 		die "start failed in $dir"

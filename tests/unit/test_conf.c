@@ -371,6 +371,181 @@ test_source_open(void **state)
 	buf_free(&err);
 }
 
+/* ---- smtp and notices (the notifier's relay) ---------------------------- */
+
+static void
+write_file(const struct fx *fx, const char *name, const char *text,
+    mode_t mode)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, name);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void
+test_smtp_section(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+	char want[256];
+
+	/* No section: no relay, notices wait; the hourly cap's default. */
+	write_conf(fx, "");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.has_smtp, 0);
+	assert_int_equal(c.notices_per_hour, CONF_NOTICES_PER_HOUR);
+	assert_int_equal(c.notices_acknowledge, 0);
+	assert_non_null(c.rules.notices.ack_subject);
+	assert_non_null(c.rules.notices.ack_body);
+	conf_free(&c);
+	write_conf(fx, "notices = { acknowledge = true; };\n");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.notices_acknowledge, 1);
+	conf_free(&c);
+
+	/* Defaults: STARTTLS on 587, the system store, no AUTH. */
+	write_conf(fx, "smtp = { host = \"relay.caf.test\"; };\n");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.has_smtp, 1);
+	assert_string_equal(c.smtp.host, "relay.caf.test");
+	assert_int_equal(c.smtp.tls, TLS_STARTTLS);
+	assert_int_equal(c.smtp.port, 587);
+	assert_null(c.smtp.user);
+	assert_null(c.smtp.password_file);
+	assert_null(c.smtp.ca_file);
+	assert_int_equal(c.smtp.timeout, SMTP_TIMEOUT_DEFAULT);
+	conf_free(&c);
+
+	write_conf(fx, "smtp = { host = \"relay.caf.test\"; tls = \"smtps\";"
+	    " };\n");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.smtp.tls, TLS_IMPLICIT);
+	assert_int_equal(c.smtp.port, 465);
+	conf_free(&c);
+
+	/* Everything given; relative paths against the config's folder. */
+	write_file(fx, "smtp.pass", "s3cret\n", 0600);
+	write_file(fx, "ca.pem", "x\n", 0644);
+	write_conf(fx, "smtp = { host = \"relay.caf.test\"; port = 2525;"
+	    " tls = \"starttls\"; user = \"balp\";"
+	    " password_file = \"smtp.pass\"; ca_file = \"ca.pem\";"
+	    " from = \"notices@caf.test\"; timeout = 5; };\n"
+	    "notices = { max_per_sender_hour = 3; };\n");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.smtp.port, 2525);
+	assert_string_equal(c.smtp.user, "balp");
+	snprintf(want, sizeof(want), "%s/smtp.pass", fx->dir);
+	assert_string_equal(c.smtp.password_file, want);
+	snprintf(want, sizeof(want), "%s/ca.pem", fx->dir);
+	assert_string_equal(c.smtp.ca_file, want);
+	assert_string_equal(c.notice_from, "notices@caf.test");
+	assert_int_equal(c.smtp.timeout, 5);
+	assert_int_equal(c.notices_per_hour, 3);
+	conf_free(&c);
+
+	/* Plain text to this machine only. */
+	write_conf(fx, "smtp = { host = \"127.0.0.1\"; tls = \"none\"; };\n");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.smtp.tls, TLS_NONE);
+	assert_int_equal(c.smtp.port, 25);
+	conf_free(&c);
+}
+
+static void
+test_smtp_refused(void **state)
+{
+	static const struct {
+		const char	*extra;
+		const char	*want;
+	} cases[] = {
+		{ "smtp = { port = 25; };\n",
+		    "balp.conf:6: missing setting 'host'" },
+		{ "smtp = { host = \"relay.caf.test\"; tls = \"ssl\"; };\n",
+		    "balp.conf:6: unknown tls 'ssl'" },
+		{ "smtp = { host = \"relay.caf.test\"; tls = \"none\"; };\n",
+		    "balp.conf:6: tls \"none\" is only allowed for a relay on"
+		    " this machine" },
+		{ "smtp = { host = \"relay.caf.test\"; port = 0; };\n",
+		    "balp.conf:6: 'port' must be between 1 and 65535, not 0" },
+		{ "smtp = { host = \"relay.caf.test\"; port = 65536; };\n",
+		    "balp.conf:6: 'port' must be between 1 and 65535" },
+		{ "smtp = { host = \"relay.caf.test\"; timeout = 0; };\n",
+		    "balp.conf:6: 'timeout' must be between 1 and 600" },
+		{ "smtp = { host = \"relay caf\"; };\n",
+		    "balp.conf:6: 'host' must be a host name or an address" },
+		{ "smtp = { host = \"\"; };\n",
+		    "balp.conf:6: 'host' must be a host name or an address" },
+		{ "smtp = { host = \"relay.caf.test\"; hots = 1; };\n",
+		    "balp.conf:6: unknown setting 'hots' in smtp" },
+		{ "smtp = { host = \"relay.caf.test\"; user = \"balp\"; };\n",
+		    "balp.conf:6: 'user' needs a 'password_file'" },
+		{ "smtp = { host = \"relay.caf.test\";"
+		    " password_file = \"smtp.pass\"; };\n",
+		    "balp.conf:6: 'password_file' without a 'user'" },
+		{ "smtp = { host = \"localhost\"; tls = \"none\";"
+		    " user = \"balp\"; password_file = \"smtp.pass\"; };\n",
+		    "balp.conf:6: AUTH needs tls \"smtps\" or \"starttls\"" },
+		{ "smtp = { host = \"relay.caf.test\"; user = \"balp\";"
+		    " password_file = \"nowhere.pass\"; };\n",
+		    "balp.conf:6: " },
+		{ "smtp = { host = \"relay.caf.test\";"
+		    " ca_file = \"nowhere.pem\"; };\n",
+		    "balp.conf:6: cannot read ca_file" },
+		{ "smtp = \"relay.caf.test\";\n",
+		    "balp.conf:6: 'smtp' must be a group" },
+		{ "notices = { from = \"a@caf.test\"; };\n"
+		    "smtp = { host = \"relay.caf.test\"; from = \"b@caf.test\";"
+		    " };\n",
+		    "balp.conf:7: 'from' is also set in notices" },
+		{ "notices = { from = \"x@caf.test>\\r\\nBcc: y@z\"; };\n",
+		    "balp.conf:6: 'from' must be a plain address" },
+		{ "notices = { max_per_sender_hour = 0; };\n",
+		    "balp.conf:6: 'max_per_sender_hour' must be between 1 and"
+		    " 10000" },
+		{ "notices = { acknowledge = 1; };\n",
+		    "balp.conf:6: 'acknowledge' must be true or false" },
+		{ "notices = { acknowledged = true; };\n",
+		    "balp.conf:6: unknown setting 'acknowledged' in notices" },
+	};
+	struct fx *fx = *state;
+	struct balp_conf c;
+	size_t i;
+
+	write_file(fx, "smtp.pass", "s3cret\n", 0600);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_conf(fx, cases[i].extra);
+		load(fx, 0, cases[i].want, &c);
+	}
+}
+
+/* A password file others may read is refused at load, with file:line. */
+static void
+test_smtp_password_mode(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+	static const char extra[] = "smtp = { host = \"relay.caf.test\";"
+	    " user = \"balp\"; password_file = \"smtp.pass\"; };\n";
+
+	write_file(fx, "smtp.pass", "s3cret\n", 0644);
+	write_conf(fx, extra);
+	load(fx, 0, "balp.conf:6: ", &c);
+	load(fx, 0, "smtp.pass: password file mode 0644 lets group or"
+	    " others read or write it (chmod 600)", &c);
+	write_file(fx, "smtp.pass", "s3cret\n", 0640);
+	load(fx, 0, "mode 0640", &c);
+	write_file(fx, "smtp.pass", "", 0600);
+	load(fx, 0, "the password file is empty", &c);
+	write_file(fx, "smtp.pass", "s3cret\n", 0600);
+	load(fx, 1, NULL, &c);
+	conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -387,6 +562,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_source_kinds, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_source_open, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_smtp_section, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_smtp_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_smtp_password_mode, setup,
 		    teardown),
 	};
 
