@@ -461,19 +461,18 @@ do_dovecot_stop() {
 	kids=$(children "$m")
 	kill -TERM "$m"
 	# An imap process in IDLE takes up to 10 s to say "shutting down".
-	i=0
 	# shellcheck disable=SC2086
-	while [ -n "$(alive $m $kids)" ] && [ "$i" -lt 300 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	# shellcheck disable=SC2086
-	[ -z "$(alive $m $kids)" ] || die "Dovecot still runs after 15 s"
+	[ -z "$(wait_gone 15 $m $kids)" ] || die "Dovecot still runs after 15 s"
 }
 
 do_dovecot_start() {
 	# shellcheck disable=SC1091
 	. "$dir/env"
+	# A master init has not reaped yet would pass for running.
+	if m=$(pid_of "$dir/dovecot/run/master.pid"); then
+		[ -z "$(wait_gone 0 "$m")" ] || die "Dovecot is running"
+		rm -f "$dir/dovecot/run/master.pid"
+	fi
 	dovecot -c "$dir/dovecot/dovecot.conf" >"$dir/dovecot/start.out" 2>&1 ||
 	    { tails; die "Dovecot did not start again"; }
 	wait_banners 10 "$MS_IMAP_PORT=^\\* OK" "$MS_LMTP_PORT=^220 " ||
