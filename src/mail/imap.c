@@ -1161,10 +1161,21 @@ create_folder(struct imap *im, const char *name, struct buf *err)
 		return -1;
 	if (!exists && (r = mailimap_create(im->s, name)) !=
 	    MAILIMAP_NO_ERROR) {
-		/* Another client may have created it meanwhile. */
-		if (fatal(r) || folder_exists(im, name, &exists, err) == -1 ||
-		    !exists)
+		struct buf why = BUF_INIT;
+
+		if (fatal(r))
 			return fail(im, err, "CREATE", r);
+		/* Another client may have created it meanwhile. */
+		fail(im, &why, "CREATE", r);
+		if (folder_exists(im, name, &exists, err) == -1) {
+			buf_free(&why);
+			return -1;
+		}
+		if (!exists)
+			buf_puts(err, buf_str(&why));
+		buf_free(&why);
+		if (!exists)
+			return -1;
 	}
 	/* Subscribed, so that agents' mail clients show it at once. */
 	if ((r = mailimap_subscribe(im->s, name)) != MAILIMAP_NO_ERROR)
