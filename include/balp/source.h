@@ -87,8 +87,13 @@ struct source_ops {
 	 */
 	int	(*move)(void *, const struct source_msg *, const char *folder,
 		    const char *keywords, struct buf *err);
-	/* Makes every move since the last sync durable.  0 or -1. */
-	int	(*sync)(void *, struct buf *err);
+	/*
+	 * Makes the moves since the last sync durable (a Maildir: one
+	 * fsync per folder).  A source whose moves cost per command (IMAP)
+	 * may hold them for a larger round unless last is set: the pipeline
+	 * syncs with last at the end of every pass.  0 or -1.
+	 */
+	int	(*sync)(void *, int last, struct buf *err);
 	/*
 	 * An admin's move (balpctl message): the message named ref in
 	 * folder from (NULL: the inbox) goes to folder to (NULL: the inbox)

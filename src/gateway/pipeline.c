@@ -790,7 +790,7 @@ flush(struct pass *ps, size_t from, size_t to, pipeline_report_fn *report,
 	p->stats.ns_move += now_ns() - t0;
 	t0 = now_ns();
 	buf_reset(&merr);
-	r = src->ops->sync(src->state, &merr);
+	r = src->ops->sync(src->state, 0, &merr);
 	p->stats.ns_sync += now_ns() - t0;
 
 	for (k = from; k < to; k++) {
@@ -882,6 +882,14 @@ pipeline_pass(struct pipeline *p, struct source *src, int wake_fd,
 				p->interrupted = stop = 1;
 		}
 	}
+	/* Moves a source held for a larger round go now. */
+	t0 = now_ns();
+	buf_reset(&ferr);
+	if (src->ops->sync(src->state, 1, &ferr) == -1) {
+		buf_printf(err, "%s%s", rc != 0 ? "; " : "", buf_str(&ferr));
+		rc = 1;
+	}
+	p->stats.ns_sync += now_ns() - t0;
 	/*
 	 * Answers still due belong to messages this pass leaves in the
 	 * inbox: the workers go, with their queue, and come back fresh.

@@ -35,6 +35,8 @@
 /* Fetched together: bounded in count and in bytes held at once. */
 #define IMAP_PREFETCH_MSGS	64
 #define IMAP_PREFETCH_BYTES	((uint64_t)8 << 20)
+/* Moves held for one round of UID STORE + UID MOVE, at most. */
+#define IMAP_MOVE_ROUND		1000
 /* Pieces of a message rebuilt from its parts, at most. */
 #define IMAP_SKELETON_PIECES	1024
 /* Reconnection backoff, doubling between these (seconds). */
@@ -1458,13 +1460,15 @@ out:
 }
 
 static int
-im_sync(void *arg, struct buf *err)
+im_sync(void *arg, int last, struct buf *err)
 {
 	struct imap *im = arg;
 	size_t i, j;
 	int rc = 0;
 
-	if (im->n_moves == 0)
+	/* Each command costs the server per message of the inbox: few and
+	 * large rounds (the decisions are committed already). */
+	if (im->n_moves == 0 || (!last && im->n_moves < IMAP_MOVE_ROUND))
 		return 0;
 	if (ready(im, err) == -1)
 		rc = -1;

@@ -221,7 +221,7 @@ test_move_recreates_a_missing_folder(void **state)
 	assert_true(exists(fx, ".BALP.Rejets/new/m1"));
 	assert_true(exists(fx, ".BALP.Rejets/maildirfolder"));
 	assert_false(exists(fx, "new/m1"));
-	assert_int_equal(fx->src.ops->sync(fx->src.state, &err), 0);
+	assert_int_equal(fx->src.ops->sync(fx->src.state, 1, &err), 0);
 	source_msgs_free(v, n);
 	buf_free(&err);
 }
