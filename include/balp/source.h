@@ -97,11 +97,15 @@ struct source_ops {
 	/*
 	 * An admin's move (balpctl message): the message named ref in
 	 * folder from (NULL: the inbox) goes to folder to (NULL: the inbox)
-	 * under the name new_ref (NULL: ref), durably.  0; 1 if it is not
-	 * in from (an agent moved or deleted it); -1 on error.
+	 * under the name new_ref (NULL: ref), durably.  A source whose
+	 * server names a message anew in each folder (IMAP) finds it in
+	 * from by its Message-ID (message_id, without <>) and ignores
+	 * new_ref.  0; 1 if it is not in from (an agent moved or deleted
+	 * it); -1 on error.
 	 */
 	int	(*relocate)(void *, const char *from, const char *ref,
-		    const char *to, const char *new_ref, struct buf *err);
+		    const char *message_id, const char *to,
+		    const char *new_ref, struct buf *err);
 	/* Creates folder if missing (at start, for every queue). */
 	int	(*ensure_folder)(void *, const char *folder, struct buf *err);
 	/* A descriptor that becomes readable when mail may have arrived, or

@@ -41,7 +41,11 @@ struct store_decision_spec {
 	reason_set	 reasons;	/* stored as comma-separated codes */
 	const char	*queue;		/* the folder the message goes to */
 	const char	*nir_pseudonym;	/* NULL or 64 hex digits, NEVER a NIR */
-	/* NULL or 64 hex digits: keyfile_header_key() of the message. */
+	/*
+	 * NULL or 64 hex digits: keyfile_header_key() of the message.  A
+	 * message with a pending retriage is recognised by it too (its
+	 * server gave it a name of its own in the inbox).
+	 */
 	const char	*header_key;
 };
 

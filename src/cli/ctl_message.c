@@ -199,8 +199,8 @@ message_retriage(struct ctl *c, int argc, char **argv)
 		store_fail(c);
 		goto out;
 	}
-	switch (src.ops->relocate(src.state, from, m.decision.source_ref, NULL,
-	    name, &err)) {
+	switch (src.ops->relocate(src.state, from, m.decision.source_ref,
+	    m.decision.message_id, NULL, name, &err)) {
 	case 0:
 		printf("decision %" PRId64 ": %s is back in the inbox as %s; "
 		    "the next pass decides it afresh\n", id,
@@ -343,8 +343,8 @@ message_release(struct ctl *c, int argc, char **argv)
 	}
 	if (open_source(c, &src) == -1)
 		goto out;
-	switch (src.ops->relocate(src.state, from, m.decision.source_ref, to,
-	    NULL, &err)) {
+	switch (src.ops->relocate(src.state, from, m.decision.source_ref,
+	    m.decision.message_id, to, NULL, &err)) {
 	case 0:
 		break;
 	case 1:
@@ -362,7 +362,7 @@ message_release(struct ctl *c, int argc, char **argv)
 		/* Put it back: no move without its record. */
 		buf_reset(&err);
 		if (src.ops->relocate(src.state, to, m.decision.source_ref,
-		    from, NULL, &err) != 0)
+		    m.decision.message_id, from, NULL, &err) != 0)
 			ctl_error("and it could not be put back in %s: %s",
 			    from, buf_str(&err));
 		goto out;

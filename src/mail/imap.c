@@ -1484,18 +1484,197 @@ im_sync(void *arg, int last, struct buf *err)
 	return rc;
 }
 
+/*
+ * The UID of the message whose Message-ID is message_id in the selected
+ * folder: 0 and *uid; 1 if none; -1 on error or when several carry it
+ * (an agent's copy: which one the record means cannot be told).
+ */
 static int
-im_relocate(void *arg, const char *from, const char *ref, const char *to,
-    const char *new_ref, struct buf *err)
+find_by_message_id(struct imap *im, const char *message_id, uint32_t *uid,
+    struct buf *err)
 {
-	(void)arg;
-	(void)from;
+	struct mailimap_search_key *key;
+	struct buf v = BUF_INIT;
+	clist *res = NULL;
+	clistiter *c;
+	char *name, *value;
+	int r, n = 0;
+
+	buf_printf(&v, "<%s>", message_id);
+	name = buf_strdup("Message-ID");
+	value = buf_detach(&v);
+	if (name == NULL || value == NULL ||
+	    (key = mailimap_search_key_new_header(name, value)) == NULL) {
+		free(name);
+		free(value);
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	r = mailimap_uid_search(im->s, NULL, key, &res);
+	mailimap_search_key_free(key);	/* frees name and value */
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, err, "UID SEARCH", r);
+	for (c = res != NULL ? clist_begin(res) : NULL; c != NULL;
+	    c = clist_next(c), n++)
+		*uid = *(uint32_t *)clist_content(c);
+	if (res != NULL)
+		mailimap_search_result_free(res);
+	if (n > 1) {
+		buf_printf(err, "%d messages of that Message-ID are there: move"
+		    " the right one with a mail client", n);
+		return -1;
+	}
+	return n == 1 ? 0 : 1;
+}
+
+/*
+ * Takes the $BALP_ keywords off uid (a message going back to the inbox
+ * is decided afresh: its old tags would lie).  0 or -1.
+ */
+static int
+untag(struct imap *im, uint32_t uid, struct buf *err)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_flag_list *fl = NULL;
+	struct mailimap_store_att_flags *sa;
+	struct mailimap_set *set;
+	clist *res = NULL;
+	clistiter *c, *d, *e;
+	int r, n = 0, rc = -1;
+
+	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_flags()) != 0 ||
+	    (fl = mailimap_flag_list_new_empty()) == NULL) {
+		if (ft != NULL)
+			mailimap_fetch_type_free(ft);
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	if (fetch_one(im, uid, ft, &res, err) == -1)
+		goto out;
+	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		struct mailimap_msg_att *ma = clist_content(c);
+
+		for (d = clist_begin(ma->att_list); d != NULL;
+		    d = clist_next(d)) {
+			struct mailimap_msg_att_item *item = clist_content(d);
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_DYNAMIC ||
+			    item->att_data.att_dyn->att_list == NULL)
+				continue;
+			for (e = clist_begin(item->att_data.att_dyn->att_list);
+			    e != NULL; e = clist_next(e)) {
+				struct mailimap_flag_fetch *ff = clist_content(e);
+				struct mailimap_flag *f;
+				char *kw;
+
+				if (ff->fl_type != MAILIMAP_FLAG_FETCH_OTHER ||
+				    ff->fl_flag == NULL || ff->fl_flag->fl_type !=
+				    MAILIMAP_FLAG_KEYWORD || strncmp(ff->fl_flag->
+				    fl_data.fl_keyword, "$BALP_", 6) != 0)
+					continue;
+				if ((kw = buf_strdup(ff->fl_flag->fl_data.
+				    fl_keyword)) == NULL ||
+				    (f = mailimap_flag_new_flag_keyword(kw)) ==
+				    NULL) {
+					free(kw);
+					goto nomem;
+				}
+				if (mailimap_flag_list_add(fl, f) != 0) {
+					mailimap_flag_free(f);
+					goto nomem;
+				}
+				n++;
+			}
+		}
+	}
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((sa = mailimap_store_att_flags_new_remove_flags_silent(fl)) ==
+	    NULL)
+		goto nomem;
+	fl = NULL;	/* sa's now */
+	if ((set = mailimap_set_new_single(uid)) == NULL) {
+		mailimap_store_att_flags_free(sa);
+		goto nomem;
+	}
+	r = mailimap_uid_store(im->s, set, sa);
+	mailimap_store_att_flags_free(sa);
+	mailimap_set_free(set);
+	rc = r == MAILIMAP_NO_ERROR ? 0 : fail(im, err, "UID STORE", r);
+	goto out;
+nomem:
+	buf_puts(err, "out of memory");
+out:
+	if (fl != NULL)
+		mailimap_flag_list_free(fl);
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	mailimap_fetch_type_free(ft);
+	return rc;
+}
+
+/*
+ * An admin's move: found in from by its Message-ID (it has another UID
+ * there than in the inbox), moved to to.  The store knows a retriaged
+ * message again by its header key, not by a name (new_ref).
+ */
+static int
+im_relocate(void *arg, const char *from, const char *ref,
+    const char *message_id, const char *to, const char *new_ref,
+    struct buf *err)
+{
+	struct imap *im = arg;
+	struct mailimap_set *set;
+	char *fname, *tname;
+	uint32_t uid = 0;
+	int r, rc = -1;
+
 	(void)ref;
-	(void)to;
 	(void)new_ref;
-	buf_puts(err, "moving a filed message back is not available for an"
-	    " IMAP inbox yet: move it with a mail client");
-	return -1;
+	if (message_id == NULL) {
+		buf_puts(err, "the message has no Message-ID: move it with a"
+		    " mail client");
+		return -1;
+	}
+	if (ready(im, err) == -1)
+		return -1;
+	fname = server_name(im, from != NULL ? from : im->inbox);
+	tname = server_name(im, to != NULL ? to : im->inbox);
+	if (fname == NULL || tname == NULL) {
+		buf_puts(err, "out of memory");
+		goto out;
+	}
+	if (to != NULL && create_folder(im, tname, err) == -1)
+		goto out;
+	if ((r = mailimap_select(im->s, fname)) != MAILIMAP_NO_ERROR) {
+		/* The folder is gone: so is the message. */
+		rc = fatal(r) ? fail(im, err, "SELECT", r) : 1;
+		goto reselect;
+	}
+	if ((r = find_by_message_id(im, message_id, &uid, err)) != 0) {
+		rc = r;
+		goto reselect;
+	}
+	if (to == NULL && untag(im, uid, err) == -1)
+		goto reselect;
+	if ((set = mailimap_set_new_single(uid)) == NULL) {
+		buf_puts(err, "out of memory");
+		goto reselect;
+	}
+	rc = move_set(im, set, tname, err);
+	mailimap_set_free(set);
+reselect:
+	/* Back to the inbox, which the other operations expect. */
+	if (im->s != NULL && select_inbox(im, err) == -1)
+		rc = -1;
+out:
+	free(fname);
+	free(tname);
+	return rc;
 }
 
 /* ---- watching --------------------------------------------------------- */

@@ -441,14 +441,16 @@ find_in(const char *dir, const char *ref, struct buf *path, struct buf *err)
 }
 
 static int
-md_relocate(void *arg, const char *from, const char *ref, const char *to,
-    const char *new_ref, struct buf *err)
+md_relocate(void *arg, const char *from, const char *ref,
+    const char *message_id, const char *to, const char *new_ref,
+    struct buf *err)
 {
 	struct maildir *md = arg;
 	struct buf src = BUF_INIT, dst = BUF_INIT, dir = BUF_INIT;
 	char *fdir = NULL, *tdir = NULL;
 	int r = -1, saved;
 
+	(void)message_id;	/* a file keeps its name: ref finds it */
 	if ((fdir = folder_dir(md, from)) == NULL ||
 	    (tdir = folder_dir(md, to)) == NULL) {
 		buf_puts(err, "out of memory");

@@ -134,8 +134,13 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 	    "(decided_at, source, source_ref, message_id, sender, partner_id, "
 	    "type, outcome, reasons, queue, nir_pseudonym, supersedes, "
 	    "header_key) "
-	    "VALUES (?, ?2, ?3, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT decision_id "
-	    "FROM retriages WHERE source = ?2 AND new_ref = ?3), ?12) "
+	    "VALUES (?, ?2, ?3, ?, ?, ?, ?, ?, ?, ?, ?, coalesce((SELECT "
+	    "decision_id FROM retriages WHERE source = ?2 AND new_ref = ?3), "
+	    /* A server names a retriaged message itself: its header key. */
+	    "(SELECT r.decision_id FROM retriages r JOIN decisions o ON "
+	    "o.id = r.decision_id WHERE ?12 IS NOT NULL AND o.header_key = ?12 "
+	    "AND r.source = ?2 AND NOT EXISTS (SELECT 1 FROM decisions x "
+	    "WHERE x.supersedes = r.decision_id))), ?12) "
 	    "RETURNING id, supersedes", &s)) != STORE_OK)
 		return rc;
 	bind_ts(st, s, 1, now, &rc);

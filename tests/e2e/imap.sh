@@ -142,6 +142,35 @@ is "$(q 'select count(*) from decisions')" "$n" "one decision row each"
 "$D" -c "$ICONF" --once >/dev/null 2>&1
 is "$(q 'select count(*) from decisions')" "$n" "a second run decides nothing again"
 
+# ---- an admin's retriage and release, on the server ----------------------
+id=$(q "select id from decisions where message_id like '1763370005.demo05%'")
+out=$("$B" -c "$ICONF" message retriage "$id" --reason "NIR vérifié" 2>&1)
+is "$?" 0 "balpctl message retriage over IMAP"
+is "$(count INBOX)" 1 "the message is back in the inbox"
+flags=$(imap INBOX 'UID FETCH 1:* (FLAGS)')
+unlike "$flags" 'BALP_' "without its old tags"
+out=$("$D" -c "$ICONF" --once 2>&1)
+unlike "$out" "already decided" "the next pass decides it afresh"
+is "$(q "select count(*) from decisions where supersedes = $id")" 1 \
+    "its new decision supersedes the old one"
+is "$(count INBOX)" 0 "and files it"
+id=$(q "select id from decisions where message_id like '1763370010.demo10%'")
+"$B" -c "$ICONF" message release "$id" --to BALP/RIB --reason "vérifié" \
+    >/dev/null 2>&1
+is "$?" 0 "balpctl message release over IMAP"
+mid=$(q "select message_id from decisions where id = $id")
+like "$(imap BALP/RIB "UID SEARCH HEADER Message-ID \"$mid\"")" 'SEARCH [0-9]' \
+    "the released message is in BALP/RIB"
+unlike "$(imap BALP/Quarantaine "UID SEARCH HEADER Message-ID \"$mid\"")" \
+    'SEARCH [0-9]' "and no longer in quarantine"
+"$B" -c "$ICONF" message release "$id" --to BALP/Rejets --reason "x" \
+    >/dev/null 2>&1
+is "$?" 0 "released again"
+like "$(imap BALP/Rejets "UID SEARCH HEADER Message-ID \"$mid\"")" 'SEARCH [0-9]' \
+    "from where the record says it is, BALP/RIB, to BALP/Rejets"
+
+decided=$(q 'select count(*) from decisions')
+
 # ---- a message decided before, found in the inbox again -------------------
 # An agent puts it back (it gets a new UID), or balpd died between its
 # commit and its move and the server then changed UIDVALIDITY: the store
@@ -157,7 +186,7 @@ out=$("$D" -c "$ICONF" --once 2>&1)
 like "$out" "already decided \(accepted\), moved again to BALP/RIB" \
     "found by its header key: moved again"
 is "$(count INBOX)" 0 "the inbox is empty again"
-is "$(q 'select count(*) from decisions')" "$n" "and nothing was decided twice"
+is "$(q 'select count(*) from decisions')" "$decided" "and nothing was decided twice"
 
 uid=$(imap BALP/Rejets 'UID SEARCH ALL' |
     sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p' | tr -d '\r')
@@ -174,7 +203,7 @@ ok "$([ -n "$v1" ] && [ -n "$v2" ] && [ "$v1" != "$v2" ]; echo $?)" \
 out=$("$D" -c "$ICONF" --once 2>&1)
 like "$out" "already decided \(rejected\), moved again to BALP/Rejets" \
     "a decided message under a new UIDVALIDITY: moved again"
-is "$(q 'select count(*) from decisions')" "$n" "not decided again"
+is "$(q 'select count(*) from decisions')" "$decided" "not decided again"
 
 # ---- IDLE ---------------------------------------------------------------
 # The rescan is an hour away: only IDLE can wake balpd.
@@ -269,6 +298,9 @@ wait "$pid"; is "$?" 0 "SIGTERM: exit 0"
 backlog 5000 backlog
 is "$(count INBOX)" 5000 "a backlog of 5,000 in the inbox"
 before=$(q 'select count(*) from decisions')
+# Messages filed: a retriaged one has two decisions.
+messages=$(q 'select count(*) from decisions d where not exists (select 1
+    from decisions x where x.supersedes = d.id)')
 kills=0
 i=0
 while [ $i -lt 8 ]; do
@@ -287,7 +319,7 @@ total=0
 for f in BALP/RIB BALP/Suspension BALP/Blocage BALP/Rejets BALP/Quarantaine; do
 	total=$((total + $(count "$f")))
 done
-is "$total" $((before + 5000)) "every message in exactly one folder"
+is "$total" $((messages + 5000)) "every message in exactly one folder"
 dups=$(find "$MD"/.BALP.* -type f -path '*/[nc][eu][wr]/*' \
     -exec sed -n '/^Message-ID:/Ip;/^$/q' {} + | sort | uniq -d | wc -l)
 is "$dups" 0 "none filed twice"

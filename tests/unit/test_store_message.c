@@ -111,6 +111,68 @@ test_retriage_links_the_next_decision(void **state)
 	assert_chain(fx);
 }
 
+/* A decision with a header key, as from an IMAP inbox. */
+static int64_t
+record_keyed(struct fx *fx, const char *ref, const char *key, enum outcome o,
+    const char *queue, int want)
+{
+	struct store_decision_spec d;
+	int64_t id = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.source = "imap";
+	d.source_ref = ref;
+	d.message_id = "m1@x.test";
+	d.outcome = o;
+	d.queue = queue;
+	d.header_key = key;
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
+	    &id), want);
+	return id;
+}
+
+/*
+ * Over IMAP the server names the retriaged message in the inbox (a new
+ * UID, not the retriage's name): its header key links its next decision.
+ */
+static void
+test_retriage_by_header_key(void **state)
+{
+	static const char key[] =
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	struct fx *fx = *state;
+	struct store_message m;
+	int64_t old, new, third;
+
+	old = record_keyed(fx, "7.1", key, OUTCOME_REJECTED, "BALP/Rejets",
+	    STORE_OK);
+	/* Without a retriage, the same message is decided once only. */
+	record_keyed(fx, "7.2", key, OUTCOME_ACCEPTED, "BALP/RIB",
+	    STORE_EXISTS);
+	assert_int_equal(store_message_retriage(fx->st, old, "7.1.r1",
+	    "NIR corrigé", "admin:x", NOW), STORE_OK);
+	new = record_keyed(fx, "7.9", key, OUTCOME_ACCEPTED, "BALP/RIB",
+	    STORE_OK);
+	assert_int_equal(store_message_get(fx->st, new, &m), STORE_OK);
+	assert_int_equal(m.decision.supersedes, old);
+	store_message_free(&m);
+	assert_int_equal(store_message_get(fx->st, old, &m), STORE_OK);
+	assert_int_equal(m.superseded_by, new);
+	store_message_free(&m);
+	/* Consumed: the message found again is not decided a third time. */
+	record_keyed(fx, "7.10", key, OUTCOME_ACCEPTED, "BALP/RIB",
+	    STORE_EXISTS);
+	/* Retriaged again, from its new decision. */
+	assert_int_equal(store_message_retriage(fx->st, new, "7.9.r2", "",
+	    "admin:x", NOW), STORE_OK);
+	third = record_keyed(fx, "7.11", key, OUTCOME_REJECTED, "BALP/Rejets",
+	    STORE_OK);
+	assert_int_equal(store_message_get(fx->st, third, &m), STORE_OK);
+	assert_int_equal(m.decision.supersedes, new);
+	store_message_free(&m);
+	assert_chain(fx);
+}
+
 static void
 test_retriage_refusals_and_retry(void **state)
 {
@@ -231,6 +293,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_retriage_links_the_next_decision, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_retriage_by_header_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_retriage_refusals_and_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retriage_undo, setup,
