@@ -9,6 +9,9 @@
 #   sh tests/bench/imap.sh [MESSAGES] [RUNS]     (defaults 10000, 3)
 #   sh tests/bench/imap.sh 1000 1                (a quick look)
 #   IDLE_MESSAGES=200 (default) mails sent for the latency; 0: none.
+#   BIG_EVERY=4 (default): one mail in BIG_EVERY carries the 5 MB scan;
+#   0: none (the small demo mails only, 0.5-3 KB, as the issue's first
+#   measurements).
 #
 # One private Dovecot + Postfix on loopback (tests/tools/mailstack.sh) for
 # the whole benchmark.  MESSAGES mails are written once, named as Dovecot's
@@ -44,6 +47,7 @@ SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 N=${1:-10000}
 RUNS=${2:-3}
 IDLE_N=${IDLE_MESSAGES:-200}
+BIG=${BIG_EVERY:-4}
 MS="$SRCDIR/tests/tools/mailstack.sh"
 for c in imapfilter dovecot postfix /usr/bin/time; do
 	command -v "$c" >/dev/null 2>&1 || {
@@ -90,12 +94,12 @@ scan_bytes=$((5242880 * 3 / 4 - 400))
 	head -c "$scan_bytes" /dev/urandom
 	printf '\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%%%EOF\n'
 } | base64 -w 76 >"$W/scan.b64"
-# gen DIR COUNT TOKEN: COUNT mails in DIR/new, one in four the big RIB,
+# gen DIR COUNT TOKEN: COUNT mails in DIR/new, one in $BIG the big RIB,
 # the others the demo mails in turn; TOKEN.I. starts each Message-ID.
 gen() {
 	mkdir -p "$1/new"
 	perl -e '
-		my ($dir, $n, $tok, $scan, @src) = @ARGV;
+		my ($dir, $n, $tok, $every, $scan, @src) = @ARGV;
 		my @m;
 		for my $f (@src) {
 			open(my $fh, "<", $f) or die "$f: $!";
@@ -115,7 +119,8 @@ gen() {
 		$big =~ s/--\Q$b\E--/$part--$b--/;
 		my $small = 0;
 		for my $i (0 .. $n - 1) {
-			my $t = $i % 4 == 3 ? $big : $m[$small++ % @m];
+			my $t = $every && $i % $every == $every - 1 ? $big :
+			    $m[$small++ % @m];
 			$t =~ s/^(Message-ID:\s*<)/$1$tok$i./mi;
 			# Named as Dovecot LMTP names a delivery: the sizes in the
 			# name spare Dovecot reading the file for RFC822.SIZE.
@@ -125,7 +130,8 @@ gen() {
 			open(my $out, ">", "$dir/new/$name") or die "$name: $!";
 			print $out $t;
 			close($out) or die "$name: $!";
-		}' "$1" "$2" "$3" "$W/scan.b64" "$SRCDIR"/tests/data/demo/Maildir/new/*
+		}' "$1" "$2" "$3" "$BIG" "$W/scan.b64" \
+	    "$SRCDIR"/tests/data/demo/Maildir/new/*
 }
 t0=$(date +%s)
 gen "$POOL" "$N" bench
@@ -307,9 +313,11 @@ if [ "$IDLE_N" -gt 0 ]; then
 			exit 0;
 		}
 		close $wr;
-		my (%sent, %seen, %name);
-		my @dirs = map { ("$md/.BALP.$_/new", "$md/.BALP.$_/cur") }
-		    split / /, $queues;
+		my (%sent, %seen, %inbox, %name);
+		# [dir, where]: the inbox (Dovecot delivered it) and the queues.
+		my @dirs = (["$md/new", \%inbox], ["$md/cur", \%inbox],
+		    map { (["$md/.BALP.$_/new", \%seen], ["$md/.BALP.$_/cur", \%seen]) }
+		    split / /, $queues);
 		my $rin = "";
 		vec($rin, fileno($rd), 1) = 1;
 		my $open = 1;
@@ -317,27 +325,29 @@ if [ "$IDLE_N" -gt 0 ]; then
 		while (1) {
 			if ($open) {
 				my $r = $rin;
-				if (select($r, undef, undef, 0) > 0) {
+				while (select($r = $rin, undef, undef, 0) > 0) {
 					my $l = <$rd>;
-					if (!defined $l) { $open = 0; $deadline = time + 60 }
-					else { my ($k, $t) = split " ", $l; $sent{$k} = $t }
+					if (!defined $l) { $open = 0; $deadline = time + 60; last }
+					my ($k, $t) = split " ", $l;
+					$sent{$k} = $t;
 				}
 			}
 			my $now = time;
-			for my $dir (@dirs) {
+			for my $e (@dirs) {
+				my ($dir, $where) = @$e;
 				opendir(my $dh, $dir) or next;
 				for my $f (readdir $dh) {
 					next if $f =~ /^\./;
-					my $base = (split /:/, $f)[0];
-					next if exists $name{$base};
+					my $key = "$where:" . (split /:/, $f)[0];
+					next if exists $name{$key};
 					open(my $fh, "<", "$dir/$f") or next;
 					my $tok;
 					while (my $l = <$fh>) {
 						last if $l =~ /^\r?$/;
 						$tok = $1, last if $l =~ /^Message-ID:\s*<(idle\d+)\./i;
 					}
-					$name{$base} = 1;
-					$seen{$tok} = $now if defined $tok;
+					$name{$key} = 1;
+					$where->{$tok} //= $now if defined $tok;
 				}
 			}
 			last if !$open && keys(%seen) >= keys(%sent);
@@ -346,12 +356,11 @@ if [ "$IDLE_N" -gt 0 ]; then
 		}
 		waitpid($pid, 0);
 		die "the sender failed\n" if $?;
+		# TOKEN  250->inbox  250->queue folder  (ms)
 		for my $k (sort keys %sent) {
-			if (exists $seen{$k}) {
-				printf "%.1f\n", 1000 * ($seen{$k} - $sent{$k});
-			} else {
-				print "lost $k\n";
-			}
+			printf "%s %s %s\n", $k,
+			    exists $inbox{$k} ? sprintf("%.1f", 1000 * ($inbox{$k} - $sent{$k})) : "-",
+			    exists $seen{$k} ? sprintf("%.1f", 1000 * ($seen{$k} - $sent{$k})) : "lost";
 		}' "$IDLEPOOL" "$MD" "$MS_SMTP_PORT" "$MS_BALP_USER" 0.05 "$QUEUES" \
 	    >"$W/latency"
 	kill -TERM "$BALPD_PID"
@@ -361,7 +370,9 @@ if [ "$IDLE_N" -gt 0 ]; then
 fi
 
 # ---- summary ---------------------------------------------------------------
-echo "IMAP drain, $N messages (1 in 4 with a 5 MB attachment), median of $RUNS runs, $(nproc) cores, Dovecot $(dovecot --version | cut -d' ' -f1) on loopback"
+mix="1 in $BIG with a 5 MB attachment"
+[ "$BIG" -ne 0 ] || mix="the small demo mails only"
+echo "IMAP drain, $N messages ($mix), median of $RUNS runs, $(nproc) cores, Dovecot $(dovecot --version | cut -d' ' -f1) on loopback"
 printf '  %-22s %8s %10s %12s %12s\n' client msg/s "RSS KiB" "worker KiB" bytes/msg
 for c in $CLIENTS; do
 	n=${c%%:*}
@@ -382,11 +393,21 @@ for s in list lookup read parse_wait parse_rtt annex decide record commit \
 	    "$(awk -v s="$s" '$1 == s { print $2 }' "$W/balpd-tls.stages" | median)"
 done
 if [ "$IDLE_N" -gt 0 ]; then
-	lost=$(grep -c '^lost' "$W/latency" || true)
-	grep -v '^lost' "$W/latency" | sort -n >"$W/lat.sorted"
-	got=$(wc -l <"$W/lat.sorted")
-	pct() { awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }' "$W/lat.sorted"; }
-	echo "IDLE, balpd over STARTTLS: $IDLE_N mails through Postfix, one every 50 ms (1 in 4 with 5 MB)"
-	printf '  Postfix 250 -> queue folder: p50 %s ms, p99 %s ms, max %s ms (%d filed, %d not within 60 s)\n' \
-	    "$(pct 50)" "$(pct 99)" "$(tail -n 1 "$W/lat.sorted")" "$got" "$lost"
+	lost=$(awk '$3 == "lost"' "$W/latency" | wc -l)
+	awk '$3 != "lost" { print $3 }' "$W/latency" | sort -n >"$W/lat.filed"
+	awk '$2 != "-" { print $2 }' "$W/latency" | sort -n >"$W/lat.inbox"
+	awk '$2 != "-" && $3 != "lost" { print $3 - $2 }' "$W/latency" |
+	    sort -n >"$W/lat.balpd"
+	# pct FILE P: the P-th percentile of a sorted file (nearest rank)
+	pct() { awk -v p="$2" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }' "$1"; }
+	echo "IDLE, balpd over STARTTLS: $IDLE_N mails through Postfix, one every 50 ms ($mix)"
+	printf '  %-34s %8s %8s %8s\n' "ms" p50 p99 max
+	for l in "Postfix 250 -> queue folder:filed" \
+	    "Postfix 250 -> in the inbox:inbox" \
+	    "in the inbox -> queue folder:balpd"; do
+		f=$W/lat.${l#*:}
+		printf '  %-34s %8s %8s %8s\n' "${l%:*}" "$(pct "$f" 50)" \
+		    "$(pct "$f" 99)" "$(tail -n 1 "$f")"
+	done
+	printf '  %d filed, %d not within 60 s\n' "$(wc -l <"$W/lat.filed")" "$lost"
 fi
