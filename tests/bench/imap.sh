@@ -178,7 +178,8 @@ dovecot_out() {
 	sleep 0.2
 	tail -c +"$(($1 + 1))" "$MS_DOVECOT_LOG" |
 	    grep "imap($MS_BALP_USER).* out=" |
-	    sed 's/.* out=\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s + 0 }'
+	    sed 's/.* out=\([0-9]*\).*/\1/' |
+	    awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 
 # balp_home none|starttls [RESCAN]: a fresh home with the demo partners
@@ -264,6 +265,7 @@ run_client() {
 	    "$(tail -n 1 "$W/$name.rate")" >&2
 }
 
+load0=$(cut -d' ' -f1 /proc/loadavg)
 CLIENTS="balpd-plain:none balpd-tls:starttls imapfilter:none ref-plain:none ref-tls:starttls"
 r=0
 while [ "$r" -lt "$RUNS" ]; do
@@ -372,6 +374,7 @@ fi
 # ---- summary ---------------------------------------------------------------
 mix="1 in $BIG with a 5 MB attachment"
 [ "$BIG" -ne 0 ] || mix="the small demo mails only"
+echo "load average (1 min) at the start $load0, at the end $(cut -d' ' -f1 /proc/loadavg) (other work on the machine skews the figures)"
 echo "IMAP drain, $N messages ($mix), median of $RUNS runs, $(nproc) cores, Dovecot $(dovecot --version | cut -d' ' -f1) on loopback"
 printf '  %-22s %8s %10s %12s %12s\n' client msg/s "RSS KiB" "worker KiB" bytes/msg
 for c in $CLIENTS; do
@@ -401,13 +404,13 @@ if [ "$IDLE_N" -gt 0 ]; then
 	# pct FILE P: the P-th percentile of a sorted file (nearest rank)
 	pct() { awk -v p="$2" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }' "$1"; }
 	echo "IDLE, balpd over STARTTLS: $IDLE_N mails through Postfix, one every 50 ms ($mix)"
-	printf '  %-34s %8s %8s %8s\n' "ms" p50 p99 max
+	printf '  %-34s %8s %8s %8s %8s\n' "ms" min p50 p99 max
 	for l in "Postfix 250 -> queue folder:filed" \
 	    "Postfix 250 -> in the inbox:inbox" \
 	    "in the inbox -> queue folder:balpd"; do
 		f=$W/lat.${l#*:}
-		printf '  %-34s %8s %8s %8s\n' "${l%:*}" "$(pct "$f" 50)" \
-		    "$(pct "$f" 99)" "$(tail -n 1 "$f")"
+		printf '  %-34s %8s %8s %8s %8s\n' "${l%:*}" "$(head -n 1 "$f")" \
+		    "$(pct "$f" 50)" "$(pct "$f" 99)" "$(tail -n 1 "$f")"
 	done
 	printf '  %d filed, %d not within 60 s\n' "$(wc -l <"$W/lat.filed")" "$lost"
 fi

@@ -3,11 +3,11 @@
  * any client of this IMAP server can do at best when it reads what a
  * decision needs and files the messages, with no decision and no record.
  *
- *   imap_ref HOST PORT USER PASSWORD_FILE none|starttls CA_FILE
+ *   imap_ref HOST PORT USER PASSWORD_FILE none|starttls CA_FILE [BATCH]
  *
  * Logs in (STARTTLS: the certificate is checked against CA_FILE for HOST
  * with balp's tls_verify, before the password is sent), SELECT INBOX,
- * UID SEARCH ALL, then per batch of 100 UIDs: one UID FETCH (UID
+ * UID SEARCH ALL, then per batch of BATCH UIDs (100): one UID FETCH (UID
  * BODYSTRUCTURE BODY.PEEK[HEADER] BODY.PEEK[1]<0.65536>) and one UID MOVE
  * per target folder.  The target is chosen by UID parity (odd: BALP/RIB,
  * even: BALP/Rejets), not by looking at the message: the two MOVEs per
@@ -26,7 +26,6 @@
 #include "balp/buf.h"
 #include "balp/tls.h"
 
-#define BATCH 100
 
 static int
 fail(const char *what, int r)
@@ -60,13 +59,15 @@ main(int argc, char **argv)
 	struct buf err;
 	clist *uids = NULL;
 	char pass[256];
-	size_t moved = 0, bytes = 0, plen;
+	size_t moved = 0, bytes = 0, plen, batch = 100;
 	FILE *f;
 	int r;
 
-	if (argc != 7) {
+	if (argc == 8)
+		batch = (size_t)strtoul(argv[7], NULL, 10);
+	if ((argc != 7 && argc != 8) || batch == 0) {
 		fprintf(stderr, "usage: imap_ref HOST PORT USER PASSWORD_FILE "
-		    "none|starttls CA_FILE\n");
+		    "none|starttls CA_FILE [BATCH]\n");
 		return 2;
 	}
 	if ((f = fopen(argv[4], "r")) == NULL) {
@@ -114,9 +115,9 @@ main(int argc, char **argv)
 		clist *res = NULL;
 		clist *part;
 		uint32_t *one;
-		int n = 0;
+		size_t n = 0;
 
-		for (; it != NULL && n < BATCH; it = clist_next(it), n++) {
+		for (; it != NULL && n < batch; it = clist_next(it), n++) {
 			uint32_t uid = *(uint32_t *)clist_content(it);
 
 			mailimap_set_add_single(all, uid);
@@ -155,7 +156,7 @@ main(int argc, char **argv)
 				return fail("UID MOVE", r);
 			mailimap_set_free(to[i]);
 		}
-		moved += (size_t)n;
+		moved += n;
 	}
 	mailimap_search_result_free(uids);
 	mailimap_logout(s);
