@@ -247,6 +247,9 @@ run_client() {
 		}
 		end=$(date +%s.%N)
 		tail -n 1 "$W/time" >>"$W/$name.rss"
+		# MESSAGES BYTES FETCH_MS MOVE_MS
+		awk '{ print $3 }' "$W/out" >>"$W/$name.fetch"
+		awk '{ print $4 }' "$W/out" >>"$W/$name.move"
 		;;
 	esac
 	left=$(count "$MD")
@@ -387,6 +390,10 @@ done
 for m in plain tls; do
 	printf '  balpd / reference, %-5s %5.0f %%\n' "$m" \
 	    "$(echo "100 * $(median <"$W/balpd-$m.rate") / $(median <"$W/ref-$m.rate")" | bc -l)"
+done
+for m in plain tls; do
+	printf '  reference, %-5s         UID FETCH %s ms, UID MOVE %s ms in all\n' \
+	    "$m" "$(median <"$W/ref-$m.fetch")" "$(median <"$W/ref-$m.move")"
 done
 printf '  balpd stages, us/msg    %8s %8s\n' plain tls
 for s in list lookup read parse_wait parse_rtt annex decide record commit \

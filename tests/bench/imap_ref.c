@@ -15,17 +15,29 @@
  * fetched data is only counted.  BODY[1] is the first part of the
  * message (a whole multipart/alternative when that comes first, capped
  * like the rest: what a client asks before it has read the structure).
- * The folders must exist (imap.sh makes them).  Prints "MESSAGES BYTES" (bytes of the
- * fetched items) on stdout.  Exit 0, or 1 with a line on stderr.
+ * The folders must exist (imap.sh makes them).  Prints "MESSAGES BYTES
+ * FETCH_MS MOVE_MS" on stdout: bytes of the fetched items, milliseconds in
+ * the UID FETCHes and in the UID MOVEs.  Exit 0, or 1 with a line on
+ * stderr.
  */
 #include <libetpan/libetpan.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "balp/buf.h"
 #include "balp/tls.h"
 
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static int
 fail(const char *what, int r)
@@ -60,6 +72,7 @@ main(int argc, char **argv)
 	clist *uids = NULL;
 	char pass[256];
 	size_t moved = 0, bytes = 0, plen, batch = 100;
+	double t, fetch_ms = 0, move_ms = 0;
 	FILE *f;
 	int r;
 
@@ -141,7 +154,9 @@ main(int argc, char **argv)
 		    mailimap_fetch_att_new_body_peek_section_partial(
 		    mailimap_section_new_part(mailimap_section_part_new(part)),
 		    0, 65536));
+		t = now_ms();
 		r = mailimap_uid_fetch(s, all, ft, &res);
+		fetch_ms += now_ms() - t;
 		mailimap_fetch_type_free(ft);
 		mailimap_set_free(all);
 		if (r != MAILIMAP_NO_ERROR)
@@ -149,6 +164,7 @@ main(int argc, char **argv)
 		for (clistiter *m = clist_begin(res); m; m = clist_next(m))
 			bytes += att_bytes(clist_content(m));
 		mailimap_fetch_list_free(res);
+		t = now_ms();
 		for (int i = 0; i < 2; i++) {
 			if (clist_count(to[i]->set_list) > 0 &&
 			    (r = mailimap_uid_move(s, to[i], folder[i])) !=
@@ -156,11 +172,12 @@ main(int argc, char **argv)
 				return fail("UID MOVE", r);
 			mailimap_set_free(to[i]);
 		}
+		move_ms += now_ms() - t;
 		moved += n;
 	}
 	mailimap_search_result_free(uids);
 	mailimap_logout(s);
 	mailimap_free(s);
-	printf("%zu %zu\n", moved, bytes);
+	printf("%zu %zu %.0f %.0f\n", moved, bytes, fetch_ms, move_ms);
 	return 0;
 }
