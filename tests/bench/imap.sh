@@ -9,6 +9,9 @@
 #   sh tests/bench/imap.sh [MESSAGES] [RUNS]     (defaults 10000, 3)
 #   sh tests/bench/imap.sh 1000 1                (a quick look)
 #   IDLE_MESSAGES=200 (default) mails sent for the latency; 0: none.
+#   IDLE_GAP_MS=50 (default): milliseconds between two of them.
+#   RUNS=0: the latency alone, e.g. one mail at a time in a quiet inbox:
+#   IDLE_MESSAGES=20 IDLE_GAP_MS=2000 sh tests/bench/imap.sh 0 0
 #   BIG_EVERY=4 (default): one mail in BIG_EVERY carries the 5 MB scan;
 #   0: none (the small demo mails only, 0.5-3 KB, as the issue's first
 #   measurements).
@@ -35,8 +38,8 @@
 # Peak RSS of imapfilter and of the reference client: GNU time's %M.
 # Then the latency: balpd watching (STARTTLS, rescan_seconds = 3600, so
 # only IDLE wakes it), IDLE_MESSAGES mails of the same mix sent through
-# Postfix's SMTP port one every 50 ms by one perl process (Net::SMTP: a
-# swaks process per mail would cost a core at that rate); per mail, from
+# Postfix's SMTP port one every IDLE_GAP_MS by one perl process (Net::SMTP:
+# a swaks process per mail would cost a core at that rate); per mail, from
 # Postfix's 250 to the end of DATA to its file in a BALP/* folder on disk
 # (polled every 2 ms; matched by a token in its Message-ID).
 #
@@ -47,6 +50,7 @@ SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 N=${1:-10000}
 RUNS=${2:-3}
 IDLE_N=${IDLE_MESSAGES:-200}
+IDLE_GAP=${IDLE_GAP_MS:-50}
 BIG=${BIG_EVERY:-4}
 MS="$SRCDIR/tests/tools/mailstack.sh"
 for c in imapfilter dovecot postfix /usr/bin/time; do
@@ -366,7 +370,8 @@ if [ "$IDLE_N" -gt 0 ]; then
 			printf "%s %s %s\n", $k,
 			    exists $inbox{$k} ? sprintf("%.1f", 1000 * ($inbox{$k} - $sent{$k})) : "-",
 			    exists $seen{$k} ? sprintf("%.1f", 1000 * ($seen{$k} - $sent{$k})) : "lost";
-		}' "$IDLEPOOL" "$MD" "$MS_SMTP_PORT" "$MS_BALP_USER" 0.05 "$QUEUES" \
+		}' "$IDLEPOOL" "$MD" "$MS_SMTP_PORT" "$MS_BALP_USER" \
+	    "$(echo "$IDLE_GAP / 1000" | bc -l)" "$QUEUES" \
 	    >"$W/latency"
 	kill -TERM "$BALPD_PID"
 	wait "$BALPD_PID" || true
@@ -378,30 +383,32 @@ fi
 mix="1 in $BIG with a 5 MB attachment"
 [ "$BIG" -ne 0 ] || mix="the small demo mails only"
 echo "load average (1 min) at the start $load0, at the end $(cut -d' ' -f1 /proc/loadavg) (other work on the machine skews the figures)"
-echo "IMAP drain, $N messages ($mix), median of $RUNS runs, $(nproc) cores, Dovecot $(dovecot --version | cut -d' ' -f1) on loopback"
-printf '  %-22s %8s %10s %12s %12s\n' client msg/s "RSS KiB" "worker KiB" bytes/msg
-for c in $CLIENTS; do
-	n=${c%%:*}
-	wrss=-
-	[ ! -s "$W/$n.wrss" ] || wrss=$(median <"$W/$n.wrss")
-	printf '  %-22s %8.0f %10s %12s %12s\n' "$n" "$(median <"$W/$n.rate")" \
-	    "$(median <"$W/$n.rss")" "$wrss" "$(median <"$W/$n.bytes")"
-done
-for m in plain tls; do
-	printf '  balpd / reference, %-5s %5.0f %%\n' "$m" \
-	    "$(echo "100 * $(median <"$W/balpd-$m.rate") / $(median <"$W/ref-$m.rate")" | bc -l)"
-done
-for m in plain tls; do
-	printf '  reference, %-5s         UID FETCH %s ms, UID MOVE %s ms in all\n' \
-	    "$m" "$(median <"$W/ref-$m.fetch")" "$(median <"$W/ref-$m.move")"
-done
-printf '  balpd stages, us/msg    %8s %8s\n' plain tls
-for s in list lookup read parse_wait parse_rtt annex decide record commit \
-    move sync; do
-	printf '    %-20s %8.1f %8.1f\n' "$s" \
-	    "$(awk -v s="$s" '$1 == s { print $2 }' "$W/balpd-plain.stages" | median)" \
-	    "$(awk -v s="$s" '$1 == s { print $2 }' "$W/balpd-tls.stages" | median)"
-done
+if [ "$RUNS" -gt 0 ]; then
+	echo "IMAP drain, $N messages ($mix), median of $RUNS runs, $(nproc) cores, Dovecot $(dovecot --version | cut -d' ' -f1) on loopback"
+	printf '  %-22s %8s %10s %12s %12s\n' client msg/s "RSS KiB" "worker KiB" bytes/msg
+	for c in $CLIENTS; do
+		n=${c%%:*}
+		wrss=-
+		[ ! -s "$W/$n.wrss" ] || wrss=$(median <"$W/$n.wrss")
+		printf '  %-22s %8.0f %10s %12s %12s\n' "$n" "$(median <"$W/$n.rate")" \
+		    "$(median <"$W/$n.rss")" "$wrss" "$(median <"$W/$n.bytes")"
+	done
+	for m in plain tls; do
+		printf '  balpd / reference, %-5s %5.0f %%\n' "$m" \
+		    "$(echo "100 * $(median <"$W/balpd-$m.rate") / $(median <"$W/ref-$m.rate")" | bc -l)"
+	done
+	for m in plain tls; do
+		printf '  reference, %-5s         UID FETCH %s ms, UID MOVE %s ms in all\n' \
+		    "$m" "$(median <"$W/ref-$m.fetch")" "$(median <"$W/ref-$m.move")"
+	done
+	printf '  balpd stages, us/msg    %8s %8s\n' plain tls
+	for s in list lookup read parse_wait parse_rtt annex decide record commit \
+	    move sync; do
+		printf '    %-20s %8.1f %8.1f\n' "$s" \
+		    "$(awk -v s="$s" '$1 == s { print $2 }' "$W/balpd-plain.stages" | median)" \
+		    "$(awk -v s="$s" '$1 == s { print $2 }' "$W/balpd-tls.stages" | median)"
+	done
+fi
 if [ "$IDLE_N" -gt 0 ]; then
 	lost=$(awk '$3 == "lost"' "$W/latency" | wc -l)
 	awk '$3 != "lost" { print $3 }' "$W/latency" | sort -n >"$W/lat.filed"
@@ -410,7 +417,7 @@ if [ "$IDLE_N" -gt 0 ]; then
 	    sort -n >"$W/lat.balpd"
 	# pct FILE P: the P-th percentile of a sorted file (nearest rank)
 	pct() { awk -v p="$2" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }' "$1"; }
-	echo "IDLE, balpd over STARTTLS: $IDLE_N mails through Postfix, one every 50 ms ($mix)"
+	echo "IDLE, balpd over STARTTLS: $IDLE_N mails through Postfix, one every $IDLE_GAP ms ($mix)"
 	printf '  %-34s %8s %8s %8s %8s\n' "ms" min p50 p99 max
 	for l in "Postfix 250 -> queue folder:filed" \
 	    "Postfix 250 -> in the inbox:inbox" \
