@@ -373,9 +373,16 @@ if [ "$IDLE_N" -gt 0 ]; then
 		}' "$IDLEPOOL" "$MD" "$MS_SMTP_PORT" "$MS_BALP_USER" \
 	    "$(echo "$IDLE_GAP / 1000" | bc -l)" "$QUEUES" \
 	    >"$W/latency"
+	inbox_left=$(count "$MD")
 	kill -TERM "$BALPD_PID"
 	wait "$BALPD_PID" || true
 	BALPD_PID=""
+	if awk '$3 == "lost" { exit 1 }' "$W/latency"; then :; else
+		echo "imap.sh: not filed within 60 s (token, ms to the inbox):" \
+		    "$(awk '$3 == "lost" { printf "%s %s; ", $1, $2 }' "$W/latency")" \
+		    "$inbox_left left in the inbox; balpd's log:" >&2
+		tail -n 20 "$W/watch.err" >&2
+	fi
 	rm -rf "$HOME_DIR"
 fi
 
