@@ -46,6 +46,7 @@
 # A benchmark, not a test: quote medians and compare figures of one run.
 set -eu
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck disable=SC1091
 . "$SRCDIR/tests/tools/tap.sh" >/dev/null
 N=${1:-10000}
 RUNS=${2:-3}
@@ -78,6 +79,7 @@ sh "$MS" start "$STACK" 2>"$STACK.start" || {
 	exit 1
 }
 rm -f "$STACK.start"
+# shellcheck disable=SC1091
 . "$STACK/env"
 MD=$MS_MAILDIR_ROOT/balp/Maildir
 POOL=$MS_MAILDIR_ROOT/bench-pool	# same file system: hard links
@@ -153,6 +155,7 @@ refill() {
 		mkdir -p "$MD/.BALP.$q/new" "$MD/.BALP.$q/cur" "$MD/.BALP.$q/tmp"
 		: >"$MD/.BALP.$q/maildirfolder"
 	done
+	# shellcheck disable=SC2086
 	printf 'BALP/%s\n' $QUEUES >"$MD/subscriptions"
 	if [ "${1:-1}" != 0 ]; then
 		perl -e '
