@@ -121,7 +121,8 @@ build/fuzz/%: tests/fuzz/%.c build/fuzz/libbalp.a
 	$(FUZZCC) $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined $(TEST_DEFS) \
 	    -o $@ $< build/fuzz/libbalp.a $(PKG_LIBS)
 
-# Benchmarks (tests/bench): built by tests/bench/triage.sh, not by check.
+# Benchmarks (tests/bench): built by tests/bench/triage.sh and imap.sh
+# (bench_decide, imap_ref), not by check.
 build/bench/%: tests/bench/%.c build/libbalp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libbalp.a $(PKG_LIBS)
