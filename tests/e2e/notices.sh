@@ -57,16 +57,6 @@ free_port() {
 	    bind($s, pack_sockaddr_in(0, INADDR_LOOPBACK)) or die;
 	    print((unpack_sockaddr_in(getsockname($s)))[0], "\n")'
 }
-# wait_for FILE REGEX SECONDS: until FILE matches (0) or time runs out (1).
-wait_for() {
-	t=0
-	while [ "$t" -lt $(($3 * 10)) ]; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
 # child_pids FILE: the notifier pids a balpd log names, in order.
 child_pids() {
 	sed -n 's/.*notifier started[a-z ]* (pid \([0-9]*\)).*/\1/p' "$1"
