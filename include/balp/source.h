@@ -60,9 +60,15 @@ struct source_blob {
 	 */
 	int		 partial;
 	size_t		 heads_from;
+	/*
+	 * Memory the blob takes until it is freed: a copy of the message
+	 * (IMAP: in data, or in a memory file behind fd), 0 for a file of
+	 * the source.  The pipeline bounds the sum in flight.
+	 */
+	size_t		 held;
 };
 
-#define SOURCE_BLOB_INIT { -1, NULL, 0, 0, 0, { 0 }, 0, 0 }
+#define SOURCE_BLOB_INIT { -1, NULL, 0, 0, 0, { 0 }, 0, 0, 0 }
 
 struct source_ops {
 	const char *name;	/* "maildir", "imap": part of the store key */

@@ -489,8 +489,7 @@ fill(struct pass *ps, struct buf *err)
 		}
 		it->submitted_ns = now_ns();
 		it->state = ITEM_PARSING;
-		if (it->blob.data != NULL)
-			ps->held += it->blob.len;
+		ps->held += it->blob.held;
 	}
 	buf_free(&ferr);
 	return 0;
@@ -529,8 +528,7 @@ take(struct pass *ps, size_t idx, struct buf *err)
 	p->stats.ns_parse_rtt += now_ns() - it->submitted_ns;
 	take_answer(st, answer, alen, &it->blob, &it->res.facts);
 	free(answer);
-	if (it->blob.data != NULL)
-		ps->held -= it->blob.len < ps->held ? it->blob.len : ps->held;
+	ps->held -= it->blob.held < ps->held ? it->blob.held : ps->held;
 	source_blob_free(&it->blob);
 	if (decide_facts(p, &it->res, err) == -1) {
 		item_fail(it, buf_str(err));

@@ -26,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -1076,6 +1078,7 @@ fetch_parts(struct imap *im, uint32_t uid, uint64_t size, size_t max,
 	    blob->header_digest);
 	blob->has_digest = 1;
 	blob->data = buf_detach(&out);
+	blob->held = blob->len;
 	rc = blob->data != NULL ? 0 : -2;
 	goto out;
 nomem:
@@ -1092,6 +1095,7 @@ out:
 			blob->fd = -1;
 			blob->data = ce->data;
 			blob->len = ce->len;
+			blob->held = ce->len;
 			blob->size = size;
 			*ce = im->cache[--im->n_cache];
 		}
@@ -1105,6 +1109,42 @@ out:
 	if (ft != NULL)
 		mailimap_fetch_type_free(ft);
 	return rc;
+}
+
+/*
+ * A big message goes to its parser worker as a sealed memory file, which
+ * the worker maps, rather than through the socket: streamed, its bytes
+ * would wait for this process to pump them between two fetches, and be
+ * copied twice more (docs/imap.md, "Fetching").  Without a memory file
+ * (no descriptor left) it goes through the socket as before.
+ */
+#define IMAP_MEMFD_MIN	((size_t)256 << 10)
+
+static void
+to_memfd(struct source_blob *blob)
+{
+	size_t off = 0;
+	ssize_t w;
+	int fd;
+
+	if ((fd = memfd_create("balp-message", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1)
+		return;
+	while (off < blob->len) {
+		w = write(fd, blob->data + off, blob->len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			(void)close(fd);
+			return;
+		}
+		off += (size_t)w;
+	}
+	(void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL);
+	free(blob->data);
+	blob->data = NULL;
+	blob->fd = fd;
 }
 
 static int
@@ -1128,11 +1168,14 @@ im_fetch(void *arg, const struct source_msg *m, size_t max,
 	blob->fd = -1;
 	blob->data = ce->data;
 	blob->len = ce->len;
+	blob->held = ce->len;
 	blob->size = m->size > ce->len ? m->size : ce->len;
 	source_header_digest(blob->data, blob->len, blob->size,
 	    blob->header_digest);
 	blob->has_digest = 1;
 	*ce = im->cache[--im->n_cache];	/* handed over: out of the cache */
+	if (blob->len >= IMAP_MEMFD_MIN)
+		to_memfd(blob);
 	return 0;
 }
 

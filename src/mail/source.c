@@ -42,6 +42,7 @@ source_blob_free(struct source_blob *b)
 	b->has_digest = 0;
 	b->partial = 0;
 	b->heads_from = 0;
+	b->held = 0;
 }
 
 void

@@ -35,6 +35,10 @@
 #   imapfilter   tests/bench/imapfilter.lua, subject-only sort into two
 #                folders, plain IMAP
 #   reference    build/bench/imap_ref, plain and STARTTLS
+#   whole        the same with IMAP_REF_WHOLE=1: it fetches each message
+#                whole (BODY.PEEK[]), the least a client that judges every
+#                attachment by its content must read
+#   CLIENTS="balpd-plain:none ref-plain:none" (say) runs only those.
 # Peak RSS of imapfilter and of the reference client: GNU time's %M.
 # Then the latency: balpd watching (STARTTLS, rescan_seconds = 3600, so
 # only IDLE wakes it), IDLE_MESSAGES mails of the same mix sent through
@@ -243,9 +247,10 @@ run_client() {
 		end=$(date +%s.%N)
 		tail -n 1 "$W/time" >>"$W/$name.rss"
 		;;
-	ref-*)
+	ref-*|whole-*)
 		start=$(date +%s.%N)
-		/usr/bin/time -f %M -o "$W/time" "$SRCDIR/build/bench/imap_ref" \
+		IMAP_REF_WHOLE=$([ "${name%%-*}" = whole ] && echo 1 || echo 0) \
+		    /usr/bin/time -f %M -o "$W/time" "$SRCDIR/build/bench/imap_ref" \
 		    127.0.0.1 "$MS_IMAP_PORT" "$MS_BALP_USER" "$MS_BALP_PASS_FILE" \
 		    "$mode" "$MS_CA" >"$W/out" 2>&1 || {
 			echo "imap.sh: imap_ref failed:" >&2
@@ -276,7 +281,7 @@ run_client() {
 }
 
 load0=$(cut -d' ' -f1 /proc/loadavg)
-CLIENTS="balpd-plain:none balpd-tls:starttls imapfilter:none ref-plain:none ref-tls:starttls"
+CLIENTS=${CLIENTS:-"balpd-plain:none balpd-tls:starttls imapfilter:none ref-plain:none ref-tls:starttls whole-plain:none whole-tls:starttls"}
 r=0
 while [ "$r" -lt "$RUNS" ]; do
 	for c in $CLIENTS; do
@@ -403,13 +408,22 @@ if [ "$RUNS" -gt 0 ]; then
 		printf '  %-22s %8.0f %10s %12s %12s\n' "$n" "$(median <"$W/$n.rate")" \
 		    "$(median <"$W/$n.rss")" "$wrss" "$(median <"$W/$n.bytes")"
 	done
+	# ratio A B: A's median rate in percent of B's, "-" if one is missing
+	ratio() {
+		if [ -s "$W/$1.rate" ] && [ -s "$W/$2.rate" ]; then
+			printf '%5.0f %%' "$(echo "100 * $(median <"$W/$1.rate") / $(median <"$W/$2.rate")" | bc -l)"
+		else
+			printf '    -'
+		fi
+	}
 	for m in plain tls; do
-		printf '  balpd / reference, %-5s %5.0f %%\n' "$m" \
-		    "$(echo "100 * $(median <"$W/balpd-$m.rate") / $(median <"$W/ref-$m.rate")" | bc -l)"
+		printf '  balpd / reference, %-5s %s   (/ whole-message reference: %s)\n' \
+		    "$m" "$(ratio "balpd-$m" "ref-$m")" "$(ratio "balpd-$m" "whole-$m")"
 	done
-	for m in plain tls; do
-		printf '  reference, %-5s         UID FETCH %s ms, UID MOVE %s ms in all\n' \
-		    "$m" "$(median <"$W/ref-$m.fetch")" "$(median <"$W/ref-$m.move")"
+	for c in ref-plain ref-tls whole-plain whole-tls; do
+		[ -s "$W/$c.fetch" ] || continue
+		printf '  %-22s UID FETCH %s ms, UID MOVE %s ms in all\n' \
+		    "$c" "$(median <"$W/$c.fetch")" "$(median <"$W/$c.move")"
 	done
 	printf '  balpd stages, us/msg    %8s %8s\n' plain tls
 	for s in list lookup read parse_wait parse_rtt annex decide record commit \

@@ -9,7 +9,9 @@
  * with balp's tls_verify, before the password is sent), SELECT INBOX,
  * UID SEARCH ALL, then per batch of BATCH UIDs (100): one UID FETCH (UID
  * BODYSTRUCTURE BODY.PEEK[HEADER] BODY.PEEK[1]<0.65536>) and one UID MOVE
- * per target folder.  The target is chosen by UID parity (odd: BALP/RIB,
+ * per target folder.  With IMAP_REF_WHOLE=1 in the environment the FETCH
+ * is (UID BODY.PEEK[]) instead: what a client that judges attachments by
+ * their content must read, the whole message.  The target is chosen by UID parity (odd: BALP/RIB,
  * even: BALP/Rejets), not by looking at the message: the two MOVEs per
  * batch cost what a subject sort's would, and nothing is decided.  The
  * fetched data is only counted.  BODY[1] is the first part of the
@@ -74,8 +76,10 @@ main(int argc, char **argv)
 	size_t moved = 0, bytes = 0, plen, batch = 100;
 	double t, fetch_ms = 0, move_ms = 0;
 	FILE *f;
-	int r;
+	int r, whole;
 
+	whole = getenv("IMAP_REF_WHOLE") != NULL &&
+	    strcmp(getenv("IMAP_REF_WHOLE"), "1") == 0;
 	if (argc == 8)
 		batch = (size_t)strtoul(argv[7], NULL, 10);
 	if ((argc != 7 && argc != 8) || batch == 0) {
@@ -139,6 +143,12 @@ main(int argc, char **argv)
 		ft = mailimap_fetch_type_new_fetch_att_list_empty();
 		mailimap_fetch_type_new_fetch_att_list_add(ft,
 		    mailimap_fetch_att_new_uid());
+		if (whole) {
+			mailimap_fetch_type_new_fetch_att_list_add(ft,
+			    mailimap_fetch_att_new_body_peek_section(
+			    mailimap_section_new(NULL)));
+			goto fetch;
+		}
 		mailimap_fetch_type_new_fetch_att_list_add(ft,
 		    mailimap_fetch_att_new_bodystructure());
 		mailimap_fetch_type_new_fetch_att_list_add(ft,
@@ -154,6 +164,7 @@ main(int argc, char **argv)
 		    mailimap_fetch_att_new_body_peek_section_partial(
 		    mailimap_section_new_part(mailimap_section_part_new(part)),
 		    0, 65536));
+fetch:
 		t = now_ms();
 		r = mailimap_uid_fetch(s, all, ft, &res);
 		fetch_ms += now_ms() - t;
