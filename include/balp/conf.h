@@ -40,6 +40,9 @@ struct balp_conf {
 	char			*rules_file;	/* absolute */
 	char			*store_path;	/* absolute */
 	char			*key_file;	/* absolute */
+	/* The audit chain's key (store_audit.h); default: audit.key beside
+	 * key_file.  Absolute. */
+	char			*audit_key_file;
 
 	struct source_conf	  source;	/* paths absolute */
 

@@ -55,6 +55,7 @@ enum store_status {
 };
 
 #define STORE_HASH_HEX_LEN	64	/* audit hashes, pseudonyms */
+#define STORE_AUDIT_KEY_LEN	32	/* the audit key (keyfile.h's format) */
 
 /*
  * Opens (creating it with mode 0600 if missing) the database at path and

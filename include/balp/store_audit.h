@@ -3,11 +3,18 @@
  * the transaction of the change each one records (see store_priv.h), read
  * and verified here.
  *
- * Chain (docs/store.md): hash = hex(crypto_generichash-256(prev_hash ||
- * netstring(id) || netstring(at, kind, actor, action, object, detail))),
- * each field a netstring "<len>:<bytes>,", the first prev_hash 64 '0'.
- * A row edited, deleted or inserted behind the store's back breaks the
- * chain from that row on.
+ * Chain (docs/store.md): hash = hex(BLAKE2b-256(prev_hash || netstring(id)
+ * || netstring(at, kind, actor, action, object, detail))), each field a
+ * netstring "<len>:<bytes>,", the first prev_hash 64 '0'.  Since schema 5
+ * the BLAKE2b is keyed with the audit key (a 0600 file, keyfile.h's
+ * format): whoever can write the database but not read the key can no
+ * longer edit a row and hash the chain again.  Rows written before schema
+ * 5 stay unkeyed, verified as they were.
+ *
+ * A row edited, deleted, inserted or moved behind the store's back breaks
+ * the chain from that row on.  Rows cut from the end leave a shorter chain
+ * that verifies: an anchor (the head's hash, kept outside the machine)
+ * is what shows them.
  *
  * Errors, ownership: as store.h says.
  */
@@ -17,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "balp/buf.h"
 #include "balp/store.h"
 
 struct store_audit_row {
@@ -37,11 +45,56 @@ struct store_audit_list {
 };
 
 /*
- * Recomputes the whole chain: hash = hex(crypto_generichash-256(prev_hash
- * || length-prefixed id, at, kind, actor, action, object, detail)), the
- * first prev_hash being 64 '0'.  Returns 0 if intact, 1 if broken with
- * *first_bad_id the first row whose prev_hash or hash does not match,
- * -1 on error (store_errmsg).
+ * The key rows are hashed with from now on; copied (wiped at close).
+ * Every process that writes to the store sets it: an append without it
+ * is refused (STORE_ERROR, "audit key not loaded").
+ */
+void	 store_audit_key(struct store *,
+	    const unsigned char key[STORE_AUDIT_KEY_LEN]);
+/*
+ * Reads the key from its 0600 file (keyfile_load's checks) and sets it.
+ * 0, or -1 with err set (one line naming the file, never the key).
+ */
+int	 store_audit_key_load(struct store *, const char *path,
+	    struct buf *err);
+
+/* What store_audit_check found first. */
+enum store_audit_break {
+	STORE_AUDIT_INTACT = 0,
+	STORE_AUDIT_EDITED,	/* the row's hash is not its content's */
+	STORE_AUDIT_LINK,	/* its prev_hash is not the row before's hash:
+				   rows inserted, moved, or the first deleted */
+	STORE_AUDIT_GAP,	/* ids jump before it: rows deleted */
+	STORE_AUDIT_UNKEYED,	/* hashed without the key in a keyed chain */
+	STORE_AUDIT_LEGACY,	/* the count of rows from before the key was
+				   changed */
+	STORE_AUDIT_ANCHOR,	/* the anchor is not in the chain: rows cut
+				   from the end, or the chain rewritten */
+};
+
+struct store_audit_report {
+	enum store_audit_break	 why;
+	int64_t			 bad_id;	/* the first broken row, or 0 */
+	int64_t			 rows;		/* rows read */
+	int64_t			 legacy_rows;	/* unkeyed, before schema 5 */
+	int64_t			 head_id;	/* the last row read */
+	char			 head_hash[STORE_HASH_HEX_LEN + 1];
+};
+
+/*
+ * Walks the whole chain and reports the first break (r->why).  anchor
+ * (NULL: none) is a head hash printed earlier (`balpctl audit anchor`):
+ * the chain must still hold that row.  Keyed rows need the key
+ * (store_audit_key).  Returns 0 if intact, 1 if broken, -1 on error
+ * (store_errmsg).
+ */
+int	 store_audit_check(struct store *, const char *anchor,
+	    struct store_audit_report *r);
+/* One line for a break, e.g. "row 12 was edited"; static. */
+const char *store_audit_break_str(enum store_audit_break);
+/*
+ * store_audit_check without an anchor: 0 if intact, 1 if broken with
+ * *first_bad_id the first broken row, -1 on error.
  */
 int	 store_audit_verify(struct store *, int64_t *first_bad_id);
 /*

@@ -39,7 +39,8 @@ static const char usage_text[] =
 "  message show ID|MESSAGE-ID\n"
 "  message retriage ID|MESSAGE-ID [--reason TEXT]\n"
 "  message release ID|MESSAGE-ID --to QUEUE --reason TEXT [--notify]\n"
-"  audit verify\n"
+"  audit verify [--anchor HASH]\n"
+"  audit anchor\n"
 "\n"
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n";
 

@@ -34,6 +34,7 @@
 #include "balp/reason.h"
 #include "balp/source.h"
 #include "balp/store.h"
+#include "balp/store_audit.h"
 #include "balp/table.h"
 
 #include <errno.h>
@@ -261,9 +262,10 @@ reload(struct daemon *d)
 		buf_free(&err);
 		return;
 	}
-	if (strcmp(nc->store_path, d->conf->store_path) != 0) {
-		log_warn("reload refused: store.path changed (restart balpd"
-		    " to change stores)");
+	if (strcmp(nc->store_path, d->conf->store_path) != 0 ||
+	    strcmp(nc->audit_key_file, d->conf->audit_key_file) != 0) {
+		log_warn("reload refused: store.path or store.audit_key_file "
+		    "changed (restart balpd to change stores)");
 		conf_destroy(nc);
 		return;
 	}
@@ -509,6 +511,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (store_open(d.conf->store_path, &d.store, &err) != STORE_OK ||
+	    store_audit_key_load(d.store, d.conf->audit_key_file, &err) == -1 ||
 	    keyfile_load(d.conf->key_file, key, &err) == -1) {	/* fail fast */
 		fprintf(stderr, "balpd: %s\n", buf_str(&err));
 		goto out;

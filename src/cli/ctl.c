@@ -2,6 +2,7 @@
  * ctl - shared context of balpctl commands (see ctl.h).
  */
 #include "balp/ctl.h"
+#include "balp/store_audit.h"
 #include "balp/date.h"
 #include "balp/text.h"
 #include "balp/pipeline.h"
@@ -82,9 +83,19 @@ ctl_open_store(struct ctl *c, int create)
 		    c->conf.store_path, c->conf_path);
 		return -1;
 	}
-	if (store_open(c->conf.store_path, &c->store, &err) != STORE_OK) {
+	if (stat(c->conf.audit_key_file, &st) == -1) {
+		ctl_error("no audit key at %s: run `balpctl -c %s init` (it "
+		    "keeps the store and the keys it finds)",
+		    c->conf.audit_key_file, c->conf_path);
+		return -1;
+	}
+	if (store_open(c->conf.store_path, &c->store, &err) != STORE_OK ||
+	    store_audit_key_load(c->store, c->conf.audit_key_file, &err) ==
+	    -1) {
 		ctl_error("%s", buf_str(&err));
 		buf_free(&err);
+		store_close(c->store);
+		c->store = NULL;
 		return -1;
 	}
 	/* A typo in source.path would leave balpd watching nothing. */

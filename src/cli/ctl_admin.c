@@ -96,14 +96,33 @@ mkdir_parents(const char *file)
 	return 0;
 }
 
+/* Keeps a key file that loads, or creates it; prints what it did. */
+static int
+init_key(const char *path, const char *label)
+{
+	unsigned char key[KEYFILE_KEY_LEN];
+	struct buf err = BUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	if (stat(path, &st) == 0) {
+		if ((rc = keyfile_load(path, key, &err)) == 0)
+			printf("%s %s (kept)\n", label, path);
+		sodium_memzero(key, sizeof(key));
+	} else if ((rc = keyfile_create(path, &err)) == 0)
+		printf("%s %s (new, mode 0600: back it up)\n", label, path);
+	if (rc == -1)
+		ctl_error("%s", buf_str(&err));
+	buf_free(&err);
+	return rc;
+}
+
 int
 ctl_admin_init(struct ctl *c, int argc, char **argv)
 {
 	struct buf err = BUF_INIT;
 	struct source src;
-	unsigned char key[KEYFILE_KEY_LEN];
 	const struct rules *r;
-	struct stat st;
 	int rc = CTL_FAILED;
 
 	(void)argv;
@@ -112,26 +131,17 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 	if (ctl_load_conf(c) == -1)
 		return CTL_USAGE;
 	if (mkdir_parents(c->conf.store_path) == -1 ||
-	    mkdir_parents(c->conf.key_file) == -1)
+	    mkdir_parents(c->conf.key_file) == -1 ||
+	    mkdir_parents(c->conf.audit_key_file) == -1)
+		return CTL_FAILED;
+	/* The keys first: the store is opened with the audit key. */
+	if (init_key(c->conf.key_file, "key      ") == -1 ||
+	    init_key(c->conf.audit_key_file, "audit key") == -1)
 		return CTL_FAILED;
 	if (ctl_open_store(c, 1) == -1)
 		return CTL_FAILED;
 	printf("store     %s (schema %d)\n", c->conf.store_path,
 	    store_schema_version(c->store));
-	if (stat(c->conf.key_file, &st) == 0) {
-		if (keyfile_load(c->conf.key_file, key, &err) == -1) {
-			ctl_error("%s", buf_str(&err));
-			goto out;
-		}
-		printf("key       %s (kept)\n", c->conf.key_file);
-	} else {
-		if (keyfile_create(c->conf.key_file, &err) == -1) {
-			ctl_error("%s", buf_str(&err));
-			goto out;
-		}
-		printf("key       %s (new, mode 0600: back it up)\n",
-		    c->conf.key_file);
-	}
 	if (source_create(&c->conf.source, &err) == -1 ||
 	    source_open(&c->conf.source, 0, &src, &err) == -1) {
 		ctl_error("%s", buf_str(&err));
@@ -152,8 +162,6 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 		    r->n_types + 2);
 	rc = CTL_OK;
 out:
-	/* memset() before a return may be optimised away; this may not. */
-	sodium_memzero(key, sizeof(key));
 	buf_free(&err);
 	return rc;
 }
@@ -740,24 +748,68 @@ ctl_admin_log(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* 64 lower-case hex digits: what `audit anchor` prints. */
+static int
+valid_hash(const char *h)
+{
+	size_t i;
+
+	for (i = 0; h[i] != '\0'; i++)
+		if (!isdigit((unsigned char)h[i]) && !(h[i] >= 'a' && h[i] <= 'f'))
+			return 0;
+	return i == STORE_HASH_HEX_LEN;
+}
+
+/*
+ * audit verify [--anchor HASH] | audit anchor.  The anchor is the head's
+ * hash: printed alone, for a script to send away (syslog, a mail to the
+ * security officer); a broken chain has none.
+ */
 int
 ctl_admin_audit(struct ctl *c, int argc, char **argv)
 {
-	int64_t bad = 0;
-	int r;
+	static const char *const u = "audit verify [--anchor HASH] | audit "
+	    "anchor";
+	struct store_audit_report rep;
+	const char *anchor = NULL;
+	int r, verify;
 
-	if (argc != 2 || strcmp(argv[1], "verify") != 0)
-		return usage("audit verify");
+	verify = argc >= 2 && strcmp(argv[1], "verify") == 0;
+	if (verify && argc == 4 && strcmp(argv[2], "--anchor") == 0)
+		anchor = argv[3];
+	else if (verify && argc == 3 && strncmp(argv[2], "--anchor=", 9) == 0)
+		anchor = argv[2] + 9;
+	else if (argc != 2 || (!verify && strcmp(argv[1], "anchor") != 0))
+		return usage(u);
+	if (anchor != NULL && !valid_hash(anchor)) {
+		ctl_error("--anchor: expected the 64 hex digits `balpctl audit "
+		    "anchor` printed");
+		return CTL_USAGE;
+	}
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	r = store_audit_verify(c->store, &bad);
-	if (r == -1)
+	if ((r = store_audit_check(c->store, anchor, &rep)) == -1)
 		return store_fail(c);
 	if (r == 1) {
-		printf("audit chain BROKEN at row %lld: rows were changed or"
-		    " removed\n", (long long)bad);
+		if (rep.bad_id != 0)
+			printf("audit chain BROKEN at row %lld: %s\n",
+			    (long long)rep.bad_id, store_audit_break_str(rep.why));
+		else
+			printf("audit chain BROKEN: %s (it ends at row %lld)\n",
+			    store_audit_break_str(rep.why),
+			    (long long)rep.head_id);
 		return CTL_FAILED;
 	}
-	printf("audit chain intact\n");
+	if (!verify) {
+		printf("%s\n", rep.head_hash);
+		return CTL_OK;
+	}
+	printf("audit chain intact: %lld rows", (long long)rep.rows);
+	if (rep.legacy_rows > 0)
+		printf(", the first %lld written before the audit key",
+		    (long long)rep.legacy_rows);
+	if (anchor != NULL)
+		printf(", the anchor found");
+	printf("\nhead %s (row %lld)\n", rep.head_hash, (long long)rep.head_id);
 	return CTL_OK;
 }

@@ -656,6 +656,7 @@ conf_free(struct balp_conf *c)
 	free(c->rules_file);
 	free(c->store_path);
 	free(c->key_file);
+	free(c->audit_key_file);
 	source_conf_free(&c->source);
 	wordlist_free(&c->trusted_authserv_ids);
 	wordlist_free(&c->public_suffixes);
@@ -680,6 +681,19 @@ get_path(struct loader *l, const config_setting_t *g, const char *name,
 	else if ((*out = conf_resolve(dir, raw)) == NULL)
 		lerr(l, member(g, name), "out of memory");
 	free(raw);
+}
+
+/* The file name beside path (same folder); NULL when out of memory. */
+static char *
+beside(const char *path, const char *name)
+{
+	struct buf b = BUF_INIT;
+	const char *slash = strrchr(path, '/');
+
+	if (slash != NULL)
+		buf_add(&b, path, (size_t)(slash - path) + 1);
+	buf_puts(&b, name);
+	return buf_detach(&b);
 }
 
 static char *
@@ -902,7 +916,8 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	static const char *const top[] = { "rules", "store", "source",
 	    "trusted_authserv_ids", "public_suffixes", "limits", "parser",
 	    "batch", "notices", "daemon", "smtp", NULL };
-	static const char *const store_keys[] = { "path", "key_file", NULL };
+	static const char *const store_keys[] = { "path", "key_file",
+	    "audit_key_file", NULL };
 	static const char *const source_keys[] = { "kind", "path", NULL };
 	static const char *const limit_keys[] = { "max_mime_depth",
 	    "max_parts", "max_text_bytes", "max_header_bytes", "max_scan_bytes",
@@ -958,6 +973,11 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	check_keys(&l, g, store_keys, "store");
 	get_path(&l, g, "path", c->dir, &c->store_path);
 	get_path(&l, g, "key_file", c->dir, &c->key_file);
+	if (member(g, "audit_key_file") != NULL)
+		get_path(&l, g, "audit_key_file", c->dir, &c->audit_key_file);
+	else if (c->key_file != NULL &&
+	    (c->audit_key_file = beside(c->key_file, "audit.key")) == NULL)
+		lerr(&l, NULL, "out of memory");
 
 	if ((g = member(root, "source")) == NULL)
 		lerr(&l, NULL, "missing group 'source' { kind; path; }");

@@ -33,6 +33,7 @@
 #include "balp/log.h"
 #include "balp/notice.h"
 #include "balp/notifier.h"
+#include "balp/store_audit.h"
 #include "balp/smtp.h"
 #include "balp/store_decision.h"
 
@@ -332,9 +333,11 @@ notifier_child(const struct balp_conf *c, int wake)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&none);
-	if (store_open(c->store_path, &st, &err) != STORE_OK) {
+	if (store_open(c->store_path, &st, &err) != STORE_OK ||
+	    store_audit_key_load(st, c->audit_key_file, &err) == -1) {
 		log_warn("notifier: %s", buf_str(&err));
 		buf_free(&err);
+		store_close(st);
 		return 1;
 	}
 	for (;;) {

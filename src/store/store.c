@@ -183,6 +183,16 @@ static const char *const migrations[] = {
 	"  AND header_key NOT GLOB '*[^0-9a-f]*'));"
 	"CREATE UNIQUE INDEX decisions_header_key ON decisions(header_key)"
 	"  WHERE header_key IS NOT NULL AND supersedes IS NULL;",
+	/*
+	 * 5: the audit chain is keyed (docs/store.md, "The audit chain"):
+	 * rows from now on are hashed with the audit key.  The rows written
+	 * before stay as they were, verified without it; how many they are
+	 * is kept here, and the first keyed row repeats it under the key.
+	 */
+	"ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (keyed IN (0, 1));"
+	"CREATE TABLE audit_keying (legacy_rows INTEGER NOT NULL);"
+	"INSERT INTO audit_keying SELECT coalesce(max(id), 0) FROM audit;",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -776,6 +786,7 @@ store_close(struct store *st)
 	stmt_finalize_all(st);
 	if (st->db != NULL)
 		sqlite3_close_v2(st->db);
+	sodium_memzero(st->audit_key, sizeof(st->audit_key));
 	buf_free(&st->err);
 	free(st);
 }

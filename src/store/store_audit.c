@@ -3,8 +3,9 @@
  * and docs/store.md): append inside the caller's transaction, verify, list.
  *
  * Why the chain: a row edited or deleted behind the store's back (raw
- * sqlite) is seen by store_audit_verify, from that row on.  The hash
- * definition is frozen: stores written by earlier versions must verify.
+ * sqlite) is seen by store_audit_check, from that row on; why the key:
+ * without it, whoever edits a row can hash the chain again.  The unkeyed
+ * definition is frozen: rows written before schema 5 must still verify.
  *
  * Ownership: lists own their strings (store_audit_list_free).  Failure: a
  * status, message in store_errmsg().
@@ -19,12 +20,36 @@
 #include <sodium.h>
 
 #include "balp/array.h"
+#include "balp/keyfile.h"
 #include "store_priv.h"
 
 /* ---- audit chain ------------------------------------------------------ */
 
 static const char genesis_hash[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
+
+/* The first keyed row after rows from before the key names them. */
+#define AUDIT_KEYED_ACTION	"audit.keyed"
+#define AUDIT_KEYED_DETAIL	"legacy_rows="
+
+void
+store_audit_key(struct store *st, const unsigned char key[STORE_AUDIT_KEY_LEN])
+{
+	memcpy(st->audit_key, key, sizeof(st->audit_key));
+	st->has_audit_key = 1;
+}
+
+int
+store_audit_key_load(struct store *st, const char *path, struct buf *err)
+{
+	unsigned char key[STORE_AUDIT_KEY_LEN];
+
+	if (keyfile_load(path, key, err) == -1)
+		return -1;
+	store_audit_key(st, key);
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
 
 static void
 hash_field(crypto_generichash_state *h, const char *s, size_t n)
@@ -44,22 +69,25 @@ struct audit_fields {
 	size_t		 n[6];
 };
 
+/* key NULL: the unkeyed hash of the rows from before schema 5. */
 static void
-audit_hash(const char *prev, size_t prevlen, const struct audit_fields *a,
-    char out[STORE_HASH_HEX_LEN + 1])
+audit_hash(const unsigned char *key, const char *prev, size_t prevlen,
+    const struct audit_fields *a, char out[STORE_HASH_HEX_LEN + 1])
 {
 	crypto_generichash_state h;
 	unsigned char md[32];
 	char id[32];
 	int i;
 
-	crypto_generichash_init(&h, NULL, 0, sizeof(md));
+	crypto_generichash_init(&h, key, key != NULL ? STORE_AUDIT_KEY_LEN : 0,
+	    sizeof(md));
 	crypto_generichash_update(&h, (const unsigned char *)prev, prevlen);
 	snprintf(id, sizeof(id), "%" PRId64, a->id);
 	hash_field(&h, id, strlen(id));
 	for (i = 0; i < 6; i++)
 		hash_field(&h, a->f[i], a->n[i]);
 	crypto_generichash_final(&h, md, sizeof(md));
+	sodium_memzero(&h, sizeof(h));
 	sodium_bin2hex(out, STORE_HASH_HEX_LEN + 1, md, sizeof(md));
 }
 
@@ -80,10 +108,11 @@ audit_head(struct store *st)
 		return rc;
 	if (st->head_known)
 		return STORE_OK;
-	if ((rc = stmt_get(st, STMT_AUDIT_HEAD, "SELECT id, hash FROM audit "
-	    "ORDER BY id DESC LIMIT 1", &s)) != STORE_OK)
+	if ((rc = stmt_get(st, STMT_AUDIT_HEAD, "SELECT id, hash, keyed FROM "
+	    "audit ORDER BY id DESC LIMIT 1", &s)) != STORE_OK)
 		return rc;
 	st->head_id = 0;
+	st->head_keyed = 0;
 	memcpy(st->head_hash, genesis_hash, sizeof(st->head_hash));
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
@@ -92,6 +121,7 @@ audit_head(struct store *st)
 		/* As stored, even if tampered: verify is where it shows. */
 		snprintf(st->head_hash, sizeof(st->head_hash), "%s",
 		    p != NULL ? p : "");
+		st->head_keyed = sqlite3_column_int(s, 2) != 0;
 		st->head_known = 1;
 		break;
 	case SQLITE_DONE:
@@ -104,18 +134,16 @@ audit_head(struct store *st)
 	return rc;
 }
 
-int
-store_audit_append(struct store *st, const char *kind, const char *actor,
-    const char *action, const char *object, const char *detail, time_t now)
+static int
+audit_insert(struct store *st, const char *kind, const char *actor,
+    const char *action, const char *object, const char *detail,
+    const char *at)
 {
 	struct audit_fields a;
 	sqlite3_stmt *s;
-	char hash[STORE_HASH_HEX_LEN + 1], at[21];
+	char hash[STORE_HASH_HEX_LEN + 1];
 	int rc, i;
 
-	if ((rc = audit_head(st)) != STORE_OK)
-		return rc;
-	store_timestamp(now, at);
 	a.id = st->head_id + 1;
 	a.f[0] = at;
 	a.f[1] = kind;
@@ -125,11 +153,12 @@ store_audit_append(struct store *st, const char *kind, const char *actor,
 	a.f[5] = detail != NULL ? detail : "";
 	for (i = 0; i < 6; i++)
 		a.n[i] = strlen(a.f[i]);
-	audit_hash(st->head_hash, strlen(st->head_hash), &a, hash);
+	audit_hash(st->audit_key, st->head_hash, strlen(st->head_hash), &a,
+	    hash);
 
 	if ((rc = stmt_get(st, STMT_AUDIT_INSERT, "INSERT INTO audit (id, at, "
-	    "kind, actor, action, object, detail, prev_hash, hash) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &s)) != STORE_OK)
+	    "kind, actor, action, object, detail, prev_hash, hash, keyed) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", &s)) != STORE_OK)
 		return rc;
 	bind_int64(st, s, 1, a.id, &rc);
 	for (i = 0; i < 6; i++)
@@ -143,25 +172,145 @@ store_audit_append(struct store *st, const char *kind, const char *actor,
 	if ((rc = step_done(st, s, "audit insert", NULL)) != STORE_OK)
 		return rc;
 	st->head_id = a.id;
+	st->head_keyed = 1;
 	memcpy(st->head_hash, hash, sizeof(st->head_hash));
 	return STORE_OK;
 }
 
 int
-store_audit_verify(struct store *st, int64_t *first_bad_id)
+store_audit_append(struct store *st, const char *kind, const char *actor,
+    const char *action, const char *object, const char *detail, time_t now)
+{
+	char at[21], legacy[48];
+	int rc;
+
+	if (!st->has_audit_key)
+		return store_seterr(st, STORE_ERROR, "audit key not loaded");
+	if ((rc = audit_head(st)) != STORE_OK)
+		return rc;
+	store_timestamp(now, at);
+	/*
+	 * The first keyed row after rows from before the key says, under
+	 * the key, how many they are: audit_keying alone could be raised to
+	 * pass rows re-hashed without the key as old ones.
+	 */
+	if (st->head_id > 0 && !st->head_keyed) {
+		snprintf(legacy, sizeof(legacy), AUDIT_KEYED_DETAIL "%" PRId64,
+		    st->head_id);
+		if ((rc = audit_insert(st, "admin", actor, AUDIT_KEYED_ACTION,
+		    "audit", legacy, at)) != STORE_OK)
+			return rc;
+	}
+	return audit_insert(st, kind, actor, action, object, detail, at);
+}
+
+const char *
+store_audit_break_str(enum store_audit_break why)
+{
+	switch (why) {
+	case STORE_AUDIT_INTACT:
+		return "intact";
+	case STORE_AUDIT_EDITED:
+		return "its content does not match its hash: the row was edited";
+	case STORE_AUDIT_LINK:
+		return "it does not follow the row before it: rows were "
+		    "inserted, moved or deleted";
+	case STORE_AUDIT_GAP:
+		return "rows before it were deleted";
+	case STORE_AUDIT_UNKEYED:
+		return "it was hashed without the audit key";
+	case STORE_AUDIT_LEGACY:
+		return "the count of rows from before the audit key was changed";
+	case STORE_AUDIT_ANCHOR:
+		return "the anchor is not in the chain: rows were cut from its "
+		    "end, or it was rewritten";
+	}
+	return "broken";
+}
+
+/* Rows from before schema 5, as the migration counted them. */
+static int
+legacy_rows(struct store *st, int64_t *n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	if ((rc = stmt_get(st, STMT_AUDIT_LEGACY, "SELECT legacy_rows FROM "
+	    "audit_keying", &s)) != STORE_OK)
+		return rc;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		*n = sqlite3_column_int64(s, 0);
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		rc = store_sqlerr(st, "audit legacy rows");
+	}
+	stmt_done(s);
+	return rc;
+}
+
+/* The break in row a (read from s), or STORE_AUDIT_INTACT; -1: no key. */
+static int
+check_row(struct store *st, sqlite3_stmt *s, const struct audit_fields *a,
+    const char *expect, int64_t expect_id, int *seen_keyed,
+    struct store_audit_report *r, char hash[STORE_HASH_HEX_LEN + 1])
+{
+	const char *prev, *stored;
+	char marker[48];
+	size_t prevlen;
+	int keyed;
+
+	prev = (const char *)sqlite3_column_text(s, 7);
+	prevlen = (size_t)sqlite3_column_bytes(s, 7);
+	stored = (const char *)sqlite3_column_text(s, 8);
+	keyed = sqlite3_column_int(s, 9) != 0;
+	if (a->id != expect_id)
+		return STORE_AUDIT_GAP;
+	if (prev == NULL || stored == NULL ||
+	    prevlen != STORE_HASH_HEX_LEN ||
+	    memcmp(prev, expect, STORE_HASH_HEX_LEN) != 0)
+		return STORE_AUDIT_LINK;
+	if (keyed) {
+		if (!st->has_audit_key)
+			return -1;
+		/* The first keyed row after old ones names them. */
+		if (!*seen_keyed && r->legacy_rows > 0) {
+			snprintf(marker, sizeof(marker), AUDIT_KEYED_DETAIL
+			    "%" PRId64, r->legacy_rows);
+			if (a->id != r->legacy_rows + 1 ||
+			    strcmp(a->f[3], AUDIT_KEYED_ACTION) != 0 ||
+			    strcmp(a->f[5], marker) != 0)
+				return STORE_AUDIT_LEGACY;
+		}
+		*seen_keyed = 1;
+	} else if (*seen_keyed || a->id > r->legacy_rows)
+		return STORE_AUDIT_UNKEYED;
+	audit_hash(keyed ? st->audit_key : NULL, prev, prevlen, a, hash);
+	if ((size_t)sqlite3_column_bytes(s, 8) != STORE_HASH_HEX_LEN ||
+	    memcmp(stored, hash, STORE_HASH_HEX_LEN) != 0)
+		return STORE_AUDIT_EDITED;
+	return STORE_AUDIT_INTACT;
+}
+
+int
+store_audit_check(struct store *st, const char *anchor,
+    struct store_audit_report *r)
 {
 	struct audit_fields a;
 	sqlite3_stmt *s;
 	char expect[STORE_HASH_HEX_LEN + 1], hash[STORE_HASH_HEX_LEN + 1];
-	const char *prev, *stored;
-	size_t prevlen;
-	int step, i, broken = 0;
+	int step, i, why = STORE_AUDIT_INTACT, seen_keyed = 0, anchored = 0;
 
-	*first_bad_id = 0;
-	a.id = 0;
+	memset(r, 0, sizeof(*r));
+	memcpy(r->head_hash, genesis_hash, sizeof(r->head_hash));
+	if (legacy_rows(st, &r->legacy_rows) != STORE_OK)
+		return -1;
 	if (stmt_get(st, STMT_AUDIT_ALL, "SELECT id, at, kind, actor, action, "
-	    "object, detail, prev_hash, hash FROM audit ORDER BY id", &s)
-	    != STORE_OK)
+	    "object, detail, prev_hash, hash, keyed FROM audit ORDER BY id",
+	    &s) != STORE_OK)
 		return -1;
 	memcpy(expect, genesis_hash, sizeof(expect));
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -172,37 +321,53 @@ store_audit_verify(struct store *st, int64_t *first_bad_id)
 				a.f[i] = "";
 			a.n[i] = (size_t)sqlite3_column_bytes(s, i + 1);
 		}
-		prev = (const char *)sqlite3_column_text(s, 7);
-		prevlen = (size_t)sqlite3_column_bytes(s, 7);
-		stored = (const char *)sqlite3_column_text(s, 8);
-		if (prev == NULL || stored == NULL ||
-		    prevlen != STORE_HASH_HEX_LEN ||
-		    memcmp(prev, expect, STORE_HASH_HEX_LEN) != 0) {
-			broken = 1;
+		why = check_row(st, s, &a, expect, r->head_id + 1, &seen_keyed,
+		    r, hash);
+		if (why == -1) {
+			stmt_done(s);
+			store_seterr(st, STORE_ERROR, "audit key not loaded: "
+			    "keyed rows cannot be verified");
+			return -1;
+		}
+		if (why != STORE_AUDIT_INTACT) {
+			r->bad_id = a.id;
 			break;
 		}
-		audit_hash(prev, prevlen, &a, hash);
-		if ((size_t)sqlite3_column_bytes(s, 8) != STORE_HASH_HEX_LEN ||
-		    memcmp(stored, hash, STORE_HASH_HEX_LEN) != 0) {
-			broken = 1;
-			break;
-		}
+		r->rows++;
+		r->head_id = a.id;
+		memcpy(r->head_hash, hash, sizeof(r->head_hash));
 		memcpy(expect, hash, sizeof(expect));
-	}
-	if (broken) {
-		stmt_done(s);
-		*first_bad_id = a.id;
-		store_seterr(st, STORE_OK, "audit chain broken at row %" PRId64,
-		    a.id);
-		return 1;
-	}
-	if (step != SQLITE_DONE) {
-		store_sqlerr(st, "audit verify");
-		stmt_done(s);
-		return -1;
+		if (anchor != NULL && strcmp(anchor, hash) == 0)
+			anchored = 1;
 	}
 	stmt_done(s);
-	return 0;
+	if (why == STORE_AUDIT_INTACT && step != SQLITE_DONE) {
+		store_sqlerr(st, "audit verify");
+		return -1;
+	}
+	if (why == STORE_AUDIT_INTACT && anchor != NULL && !anchored)
+		why = STORE_AUDIT_ANCHOR;
+	r->why = (enum store_audit_break)why;
+	if (why == STORE_AUDIT_INTACT)
+		return 0;
+	if (r->bad_id != 0)
+		store_seterr(st, STORE_OK, "audit chain broken at row %" PRId64
+		    ": %s", r->bad_id, store_audit_break_str(r->why));
+	else
+		store_seterr(st, STORE_OK, "audit chain broken: %s",
+		    store_audit_break_str(r->why));
+	return 1;
+}
+
+int
+store_audit_verify(struct store *st, int64_t *first_bad_id)
+{
+	struct store_audit_report r;
+	int rc;
+
+	rc = store_audit_check(st, NULL, &r);
+	*first_bad_id = rc == 1 ? r.bad_id : 0;
+	return rc;
 }
 
 static int

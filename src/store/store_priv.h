@@ -71,6 +71,7 @@ enum stmt_id {
 	STMT_RETRIAGE_DELETE,
 	STMT_RELEASE_LIST,
 	STMT_RELEASE_INSERT,
+	STMT_AUDIT_LEGACY,
 	STMT_COUNT
 };
 
@@ -86,8 +87,12 @@ struct store {
 	 * can append until COMMIT or ROLLBACK, which forget it.
 	 */
 	int		 head_known;
+	int		 head_keyed;	/* the head row was hashed with the key */
 	int64_t		 head_id;
 	char		 head_hash[STORE_HASH_HEX_LEN + 1];
+	/* The audit key (store_audit_key), wiped at close. */
+	int		 has_audit_key;
+	unsigned char	 audit_key[STORE_AUDIT_KEY_LEN];
 };
 
 sqlite3	*store_db(struct store *);

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_store_open.h"
 #include "tmpdir.h"
 
 #include <sys/stat.h>
@@ -61,7 +62,7 @@ setup(void **state)
 	if (tmpdir_make(fx->dir, sizeof(fx->dir), "annex") == -1)
 		return -1;
 	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
-	if (store_open(fx->path, &fx->st, NULL) != STORE_OK ||
+	if (test_store_open(fx->path, &fx->st, NULL) != STORE_OK ||
 	    store_partner_add(fx->st, &p, ACTOR, NOW) != STORE_OK)
 		return -1;
 	*state = fx;

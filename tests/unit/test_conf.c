@@ -105,6 +105,7 @@ test_shipped_conf(void **state)
 	assert_int_equal(c.source.kind, SOURCE_MAILDIR);
 	assert_string_equal(c.source.maildir_path, BALP_SRCDIR "/var/Maildir");
 	assert_string_equal(c.store_path, BALP_SRCDIR "/var/balp.db");
+	assert_string_equal(c.audit_key_file, BALP_SRCDIR "/var/audit.key");
 	assert_int_equal(c.parser_workers, 1);
 	assert_int_equal(c.parser_deadline_ms, 10000);
 	assert_int_equal(c.parser_max_jobs, 1000);
@@ -132,6 +133,9 @@ test_defaults(void **state)
 	assert_string_equal(c.notice_from, CONF_NOTICE_FROM);
 	snprintf(want, sizeof(want), "%s/var/Maildir", fx->dir);
 	assert_string_equal(c.source.maildir_path, want);
+	/* The audit key beside the pseudonym key when not named. */
+	snprintf(want, sizeof(want), "%s/var/audit.key", fx->dir);
+	assert_string_equal(c.audit_key_file, want);
 	conf_free(&c);
 	/* conf_free leaves the struct zeroed. */
 	assert_null(c.source.maildir_path);

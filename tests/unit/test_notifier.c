@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_store_open.h"
 #include "tmpdir.h"
 
 #include <arpa/inet.h>
@@ -209,7 +210,7 @@ setup(void **state)
 	if (fx == NULL || tmpdir_make(fx->dir, sizeof(fx->dir), "notifier"))
 		return -1;
 	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
-	if (store_open(fx->path, &fx->st, &err) != STORE_OK)
+	if (test_store_open(fx->path, &fx->st, &err) != STORE_OK)
 		return -1;
 	fx->c.has_smtp = 1;
 	fx->c.smtp.host = strdup("127.0.0.1");

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_store_open.h"
 #include "tmpdir.h"
 
 #include <sys/mman.h>
@@ -127,7 +128,7 @@ setup(void **state)
 		return -1;
 	}
 	fx->conf.parser_deadline_ms = 300;
-	if (store_open(fx->conf.store_path, &fx->store, &err) != STORE_OK ||
+	if (test_store_open(fx->conf.store_path, &fx->store, &err) != STORE_OK ||
 	    maildir_create(fx->conf.source.maildir_path, &err) == -1 ||
 	    source_open(&fx->conf.source, 0, &fx->src, &err) == -1 ||
 	    pipeline_ensure_queues(&fx->conf.rules, &fx->src, &err) == -1) {

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_store_open.h"
 #include "tmpdir.h"
 
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "balp/date.h"
@@ -61,7 +63,7 @@ setup(void **state)
 	if (tmpdir_make(fx->dir, sizeof(fx->dir), "store") == -1)
 		return -1;
 	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
-	if (store_open(fx->path, &fx->st, &err) != STORE_OK) {
+	if (test_store_open(fx->path, &fx->st, &err) != STORE_OK) {
 		fprintf(stderr, "store_open: %s\n", buf_str(&err));
 		buf_free(&err);
 		return -1;
@@ -160,8 +162,8 @@ test_open_twice_is_idempotent(void **state)
 	add_partner(fx->st, "apeai", D("2026-01-01"), DATE_NONE, 10);
 	store_close(fx->st);
 	fx->st = NULL;
-	assert_int_equal(store_open(fx->path, &fx->st, &err), STORE_OK);
-	assert_int_equal(store_open(fx->path, &st2, &err), STORE_OK);
+	assert_int_equal(test_store_open(fx->path, &fx->st, &err), STORE_OK);
+	assert_int_equal(test_store_open(fx->path, &st2, &err), STORE_OK);
 	assert_int_equal(store_schema_version(st2), store_schema_latest());
 	/* Data survives, nothing was recreated. */
 	assert_int_equal(store_partner_get(st2, "apeai", &p), STORE_OK);
@@ -178,7 +180,7 @@ test_open_refuses_newer_schema(void **state)
 	struct buf err = BUF_INIT;
 
 	raw_exec(fx->path, "PRAGMA user_version = 999");
-	assert_int_equal(store_open(fx->path, &st2, &err), STORE_ERROR);
+	assert_int_equal(test_store_open(fx->path, &st2, &err), STORE_ERROR);
 	assert_null(st2);
 	assert_non_null(strstr(buf_str(&err), "newer"));
 	buf_free(&err);
@@ -212,7 +214,7 @@ test_open_refuses_non_database(void **state)
 	    "to have a header...............................................",
 	    f);
 	fclose(f);
-	assert_int_equal(store_open(path, &st2, &err), STORE_ERROR);
+	assert_int_equal(test_store_open(path, &st2, &err), STORE_ERROR);
 	assert_null(st2);
 	assert_non_null(strstr(buf_str(&err), path));
 	buf_free(&err);
@@ -924,7 +926,9 @@ test_migration_from_schema_1(void **state)
 	struct fx *fx = *state;
 	struct store_person_list l;
 	struct store_decision_list dl = { NULL, 0 };
+	struct store_audit_report r;
 	struct buf err = BUF_INIT;
+	char sql[200];
 	int64_t bad = -1;
 	long audit;
 	FILE *in, *out;
@@ -942,7 +946,7 @@ test_migration_from_schema_1(void **state)
 	assert_int_equal(raw_count(fx->path, "PRAGMA user_version"), 1);
 	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
 
-	assert_int_equal(store_open(fx->path, &fx->st, &err), STORE_OK);
+	assert_int_equal(test_store_open(fx->path, &fx->st, &err), STORE_OK);
 	assert_int_equal(store_schema_version(fx->st), store_schema_latest());
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
 	    "hab_periods"), 2);
@@ -963,10 +967,28 @@ test_migration_from_schema_1(void **state)
 	assert_string_equal(dl.v[0].outcome, "rejected");
 	assert_int_equal(dl.v[0].supersedes, 0);
 	store_decision_list_free(&dl);
-	/* And it is written to as any store. */
+	/*
+	 * And it is written to as any store: the first keyed row names the
+	 * rows from before the key, which stay verified without it.
+	 */
 	assert_int_equal(store_person_end(fx->st, NULL, "b@x.fr",
 	    D("2026-06-30"), D("2026-01-01"), ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 0);
+	assert_int_equal(r.legacy_rows, audit);
+	assert_int_equal(r.rows, audit + 2);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE id = %ld "
+	    "AND keyed = 1 AND action = 'audit.keyed' AND detail = "
+	    "'legacy_rows=%ld'", audit + 1, audit);
+	assert_int_equal(raw_count(fx->path, sql), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
+	    "keyed = 0"), audit);
+	/* The count of old rows raised: the keyed row disagrees. */
+	raw_exec(fx->path, "UPDATE audit_keying SET legacy_rows = legacy_rows "
+	    "+ 1");
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 1);
+	assert_int_equal(r.why, STORE_AUDIT_LEGACY);
+	assert_int_equal(r.bad_id, audit + 1);
 	buf_free(&err);
 }
 
@@ -1488,6 +1510,231 @@ test_audit_chain_continues(void **state)
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 6);
 }
 
+/*
+ * What an intruder who can write the database but not read the audit key
+ * can do: edit rows from `from` on and hash them again, each on the one
+ * before, with the definition of docs/store.md (netstrings of id, at,
+ * kind, actor, action, object, detail after the previous hash) - keyed
+ * with key, or unkeyed when key is NULL - marking them keyed or not.
+ */
+static void
+rehash_from(const char *path, int64_t from, const unsigned char *key,
+    int keyed)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s, *u;
+	char prev[65], hash[65], num[32];
+	crypto_generichash_state h;
+	unsigned char md[32];
+	int i;
+
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT hash FROM audit WHERE "
+	    "id = ?1 - 1", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, from);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(prev, sizeof(prev), "%s", sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id, at, kind, actor, "
+	    "action, object, detail FROM audit WHERE id >= ?1 ORDER BY id", -1,
+	    &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET prev_hash = "
+	    "?1, hash = ?2, keyed = ?3 WHERE id = ?4", -1, &u, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(s, 1, from);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		crypto_generichash_init(&h, key, key != NULL ? 32 : 0, 32);
+		crypto_generichash_update(&h, (const unsigned char *)prev, 64);
+		for (i = 0; i < 7; i++) {
+			const char *f = (const char *)sqlite3_column_text(s, i);
+			size_t n = (size_t)sqlite3_column_bytes(s, i);
+
+			snprintf(num, sizeof(num), "%zu:", n);
+			crypto_generichash_update(&h, (const unsigned char *)num,
+			    strlen(num));
+			crypto_generichash_update(&h, (const unsigned char *)f, n);
+			crypto_generichash_update(&h, (const unsigned char *)",",
+			    1);
+		}
+		crypto_generichash_final(&h, md, sizeof(md));
+		sodium_bin2hex(hash, sizeof(hash), md, sizeof(md));
+		sqlite3_bind_text(u, 1, prev, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(u, 2, hash, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(u, 3, keyed);
+		sqlite3_bind_int64(u, 4, sqlite3_column_int64(s, 0));
+		assert_int_equal(sqlite3_step(u), SQLITE_DONE);
+		sqlite3_reset(u);
+		memcpy(prev, hash, sizeof(prev));
+	}
+	sqlite3_finalize(u);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+/* The rehash itself is right: with the key, the chain verifies again. */
+static void
+test_audit_rehash_with_key_verifies(void **state)
+{
+	struct fx *fx = *state;
+	int64_t bad = 0;
+
+	fill_some(fx->st);
+	raw_exec(fx->path, "UPDATE audit SET detail = detail || ' (edited)' "
+	    "WHERE id = 3");
+	rehash_from(fx->path, 3, test_audit_key, 1);
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+}
+
+/* An edit hashed again without the key, keyed or not: row 3 is named. */
+static void
+test_audit_rehash_without_key(void **state)
+{
+	struct fx *fx = *state;
+	struct store_audit_report r;
+
+	fill_some(fx->st);
+	raw_exec(fx->path, "UPDATE audit SET detail = detail || ' (edited)' "
+	    "WHERE id = 3");
+	rehash_from(fx->path, 3, NULL, 1);
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 1);
+	assert_int_equal(r.bad_id, 3);
+	assert_int_equal(r.why, STORE_AUDIT_EDITED);
+	/* Passed off as rows from before the key: */
+	rehash_from(fx->path, 3, NULL, 0);
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 1);
+	assert_int_equal(r.bad_id, 3);
+	assert_int_equal(r.why, STORE_AUDIT_UNKEYED);
+	/* ... the whole chain, and the count of old rows raised short of
+	 * it: the first row past the count is named. */
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 1);
+	rehash_from(fx->path, 1, NULL, 0);
+	raw_exec(fx->path, "UPDATE audit_keying SET legacy_rows = 2");
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 1);
+	assert_int_equal(r.bad_id, 3);
+	assert_int_equal(r.why, STORE_AUDIT_UNKEYED);
+}
+
+/*
+ * The limit (docs/store.md): the whole chain re-hashed without the key and
+ * the count raised to all of it reads as a store from before the key, and
+ * verify says so ("written before the audit key"); an anchor taken before
+ * is what proves the rewrite.
+ */
+static void
+test_audit_rewrite_needs_anchor(void **state)
+{
+	struct fx *fx = *state;
+	struct store_audit_report r;
+	char anchor[STORE_HASH_HEX_LEN + 1];
+
+	fill_some(fx->st);
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 0);
+	assert_int_equal(r.legacy_rows, 0);
+	memcpy(anchor, r.head_hash, sizeof(anchor));
+	rehash_from(fx->path, 1, NULL, 0);
+	raw_exec(fx->path, "UPDATE audit_keying SET legacy_rows = "
+	    "(SELECT max(id) FROM audit)");
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 0);
+	assert_int_equal(r.legacy_rows, r.rows);
+	assert_int_equal(store_audit_check(fx->st, anchor, &r), 1);
+	assert_int_equal(r.why, STORE_AUDIT_ANCHOR);
+}
+
+/* Two rows swapped (ids kept): the first of them does not follow. */
+static void
+test_audit_reordered_rows(void **state)
+{
+	struct fx *fx = *state;
+	struct store_audit_report r;
+
+	fill_some(fx->st);
+	raw_exec(fx->path, "UPDATE audit SET id = -2 WHERE id = 2;"
+	    "UPDATE audit SET id = 2 WHERE id = 3;"
+	    "UPDATE audit SET id = 3 WHERE id = -2");
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 1);
+	assert_int_equal(r.bad_id, 2);
+	assert_int_equal(r.why, STORE_AUDIT_LINK);
+}
+
+/* A row deleted: the next one says rows are missing before it. */
+static void
+test_audit_gap(void **state)
+{
+	struct fx *fx = *state;
+	struct store_audit_report r;
+
+	fill_some(fx->st);
+	raw_exec(fx->path, "DELETE FROM audit WHERE id = 2");
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 1);
+	assert_int_equal(r.bad_id, 3);
+	assert_int_equal(r.why, STORE_AUDIT_GAP);
+	assert_int_equal(r.rows, 1);
+}
+
+/*
+ * The last rows cut: the shorter chain is intact (nothing in the store can
+ * tell), the anchor taken before is not in it any more.
+ */
+static void
+test_audit_anchor(void **state)
+{
+	struct fx *fx = *state;
+	struct store_audit_report r;
+	char anchor[STORE_HASH_HEX_LEN + 1], older[STORE_HASH_HEX_LEN + 1];
+	int64_t rows;
+
+	fill_some(fx->st);
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 0);
+	rows = r.rows;
+	assert_true(rows >= 3);
+	assert_int_equal(r.head_id, rows);
+	memcpy(anchor, r.head_hash, sizeof(anchor));
+	assert_int_equal(store_audit_check(fx->st, anchor, &r), 0);
+	/* An anchor of an older head holds as the chain grows. */
+	assert_int_equal(store_partner_resume(fx->st, "apeai", ACTOR, NOW),
+	    STORE_OK);
+	assert_int_equal(store_audit_check(fx->st, anchor, &r), 0);
+	assert_int_equal(r.rows, rows + 1);
+	memcpy(older, anchor, sizeof(older));
+	memcpy(anchor, r.head_hash, sizeof(anchor));
+	raw_exec(fx->path, "DELETE FROM audit WHERE id = (SELECT max(id) FROM "
+	    "audit)");
+	assert_int_equal(store_audit_check(fx->st, NULL, &r), 0);
+	assert_int_equal(r.rows, rows);
+	assert_int_equal(store_audit_check(fx->st, older, &r), 0);
+	assert_int_equal(store_audit_check(fx->st, anchor, &r), 1);
+	assert_int_equal(r.why, STORE_AUDIT_ANCHOR);
+	assert_int_equal(r.bad_id, 0);
+	assert_int_equal(r.head_id, rows);
+}
+
+/* Without the key nothing is appended, and keyed rows are not verified. */
+static void
+test_audit_needs_key(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st2 = NULL;
+	struct buf err = BUF_INIT;
+	unsigned char other[STORE_AUDIT_KEY_LEN] = { 7 };
+	int64_t bad = 0;
+
+	fill_some(fx->st);
+	assert_int_equal(store_open(fx->path, &st2, &err), STORE_OK);
+	assert_int_equal(store_partner_resume(st2, "apeai", ACTOR, NOW),
+	    STORE_ERROR);
+	assert_string_equal(store_errmsg(st2), "audit key not loaded");
+	assert_int_equal(store_audit_verify(st2, &bad), -1);
+	assert_non_null(strstr(store_errmsg(st2), "audit key not loaded"));
+	/* Another key is no better than none. */
+	store_audit_key(st2, other);
+	assert_int_equal(store_audit_verify(st2, &bad), 1);
+	assert_int_equal(bad, 1);
+	store_close(st2);
+	buf_free(&err);
+}
+
 /* ---- statement cache and binds ----------------------------------------- */
 
 /* Prepared statements alive on the connection; *busy: how many stepping. */
@@ -1580,7 +1827,7 @@ test_stmt_cache_close_releases(void **state)
 
 	snprintf(path, sizeof(path), "%s/other.db", fx->dir);
 	before = sqlite3_memory_used();
-	assert_int_equal(store_open(path, &st, &err), STORE_OK);
+	assert_int_equal(test_store_open(path, &st, &err), STORE_OK);
 	add_partner(st, "apeai", DATE_NONE, DATE_NONE, 2);
 	assert_int_equal(add_person(st, "apeai", "a@x.fr", D("2026-01-01"),
 	    DATE_NONE, D("2026-01-01")), STORE_OK);
@@ -1868,7 +2115,7 @@ test_audit_chain_two_connections(void **state)
 	struct buf err = BUF_INIT;
 	int64_t bad = -1;
 
-	assert_int_equal(store_open(fx->path, &st2, &err), STORE_OK);
+	assert_int_equal(test_store_open(fx->path, &st2, &err), STORE_OK);
 	d = decision_spec("one");
 	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", NOW,
 	    NULL), STORE_OK);
@@ -2211,6 +2458,13 @@ main(void)
 		T(test_audit_verify_rehashed_row),
 		T(test_audit_verify_deleted_row),
 		T(test_audit_chain_continues),
+		T(test_audit_rehash_with_key_verifies),
+		T(test_audit_rehash_without_key),
+		T(test_audit_rewrite_needs_anchor),
+		T(test_audit_reordered_rows),
+		T(test_audit_gap),
+		T(test_audit_anchor),
+		T(test_audit_needs_key),
 		T(test_stmt_cache_reuses),
 		T(test_stmt_cache_close_releases),
 		T(test_decision_bind_failure),

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_store_open.h"
 #include "tmpdir.h"
 
 #include <string.h>
@@ -35,7 +36,7 @@ setup(void **state)
 	if (fx == NULL || tmpdir_make(fx->dir, sizeof(fx->dir), "msg") == -1)
 		return -1;
 	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
-	if (store_open(fx->path, &fx->st, &err) != STORE_OK) {
+	if (test_store_open(fx->path, &fx->st, &err) != STORE_OK) {
 		fprintf(stderr, "%s\n", buf_str(&err));
 		return -1;
 	}
