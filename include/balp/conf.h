@@ -84,6 +84,13 @@ struct balp_conf {
 	 */
 	int			  notices_acknowledge;
 	int			  rescan_seconds;	/* watcher safety net */
+	/*
+	 * retention { traces_months; habilitation_years; }: what `balpctl
+	 * purge` and balpd's daily purge destroy (store_purge.h); the
+	 * contract's 6 and 6 by default.
+	 */
+	unsigned		  retention_traces_months;
+	unsigned		  retention_habilitation_years;
 
 	struct rules		  rules;
 };

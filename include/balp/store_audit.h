@@ -68,6 +68,10 @@ enum store_audit_break {
 	STORE_AUDIT_UNKEYED,	/* hashed without the key in a keyed chain */
 	STORE_AUDIT_LEGACY,	/* the count of rows from before the key was
 				   changed */
+	STORE_AUDIT_PURGE,	/* rows emptied that their purge row does
+				   not list (balpctl purge): named at the
+				   purge row, or at the first such row when
+				   the purge row is missing */
 	STORE_AUDIT_ANCHOR,	/* the anchor is not in the chain: rows cut
 				   from the end, or the chain rewritten */
 };
@@ -77,6 +81,7 @@ struct store_audit_report {
 	int64_t			 bad_id;	/* the first broken row, or 0 */
 	int64_t			 rows;		/* rows read */
 	int64_t			 legacy_rows;	/* unkeyed, before schema 5 */
+	int64_t			 purged_rows;	/* emptied by purges */
 	int64_t			 head_id;	/* the last row read */
 	char			 head_hash[STORE_HASH_HEX_LEN + 1];
 };

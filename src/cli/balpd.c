@@ -35,9 +35,11 @@
 #include "balp/source.h"
 #include "balp/store.h"
 #include "balp/store_audit.h"
+#include "balp/store_purge.h"
 #include "balp/table.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -71,6 +73,7 @@ struct daemon {
 	unsigned		 again;
 	char			*again_queue;	/* the one queue, or NULL */
 	int			 again_queues;	/* more than one */
+	time_t			 next_purge;	/* watching: the daily purge */
 };
 
 static void
@@ -317,6 +320,37 @@ on_signals(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Retention, daily while watching (store_purge.h): what the conventions
+ * say must go is destroyed without an admin's cron.  One log line with
+ * the counts and the audit row that proves it; nothing when nothing went.
+ */
+static void
+daily_purge(struct daemon *d)
+{
+	struct store_purge_spec spec;
+	struct store_purge_report r;
+	time_t now = time(NULL);
+
+	if (now < d->next_purge)
+		return;
+	d->next_purge = now + 86400;
+	memset(&spec, 0, sizeof(spec));
+	spec.today = pipeline_today(now);
+	spec.traces_months = (int)d->conf->retention_traces_months;
+	spec.habilitation_years = (int)d->conf->retention_habilitation_years;
+	if (store_purge(d->store, &spec, "balpd", now, &r) != STORE_OK) {
+		log_warn("purge: %s", store_errmsg(d->store));
+		return;
+	}
+	if (r.checkpoint_id != 0)
+		log_info("purge: %" PRId64 " decisions before %s, %" PRId64
+		    " persons ended before %s, %" PRId64 " audit rows emptied "
+		    "(audit row %" PRId64 ")", r.decisions, r.traces_before,
+		    r.persons, r.habilitations_before, r.audit_rows,
+		    r.checkpoint_id);
+}
+
 static int
 watch(struct daemon *d)
 {
@@ -326,6 +360,7 @@ watch(struct daemon *d)
 	log_info("watching %s, %zu request types, store %s",
 	    d->src.ops->name, d->conf->rules.n_types, d->conf->store_path);
 	for (;;) {
+		daily_purge(d);
 		if (again)
 			one_pass(d);
 		/* Stopped early: a signal is waiting, or messages are. */

@@ -8,6 +8,7 @@
  * must reach neither a later "%s" nor a caller that trusts a loaded conf.
  */
 #include "balp/conf.h"
+#include "balp/store_purge.h"
 #include "balp/notice.h"
 #include "balp/reason.h"
 #include "balp/secret.h"
@@ -915,7 +916,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 {
 	static const char *const top[] = { "rules", "store", "source",
 	    "trusted_authserv_ids", "public_suffixes", "limits", "parser",
-	    "batch", "notices", "daemon", "smtp", NULL };
+	    "batch", "notices", "daemon", "smtp", "retention", NULL };
 	static const char *const store_keys[] = { "path", "key_file",
 	    "audit_key_file", NULL };
 	static const char *const source_keys[] = { "kind", "path", NULL };
@@ -925,6 +926,8 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	static const char *const notice_keys[] = { "from",
 	    "max_per_sender_hour", "acknowledge", NULL };
 	static const char *const daemon_keys[] = { "rescan_seconds", NULL };
+	static const char *const retention_keys[] = { "traces_months",
+	    "habilitation_years", NULL };
 	struct loader l = { err, 0, path };
 	struct mime_limits defaults = MIME_LIMITS_DEFAULT;
 	const config_setting_t *root, *g, *e;
@@ -944,6 +947,8 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	c->batch_size = CONF_BATCH_SIZE;
 	c->batch_max_ms = CONF_BATCH_MAX_MS;
 	c->rescan_seconds = CONF_RESCAN_SECONDS;
+	c->retention_traces_months = STORE_PURGE_TRACES_MONTHS;
+	c->retention_habilitation_years = STORE_PURGE_HABILITATION_YEARS;
 	c->notices_per_hour = CONF_NOTICES_PER_HOUR;
 	config_init(&cfg);
 	if ((c->file = buf_strdup(path)) == NULL) {
@@ -1037,6 +1042,13 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		    member(member(root, "smtp"), "from"),
 		    "'from' must be a plain address (name@domain), not '%s'",
 		    c->notice_from);
+	if ((g = member(root, "retention")) != NULL) {
+		check_keys(&l, g, retention_keys, "retention");
+		get_unsigned(&l, g, "traces_months", 1, 1200,
+		    &c->retention_traces_months);
+		get_unsigned(&l, g, "habilitation_years", 1, 100,
+		    &c->retention_habilitation_years);
+	}
 	if ((g = member(root, "daemon")) != NULL) {
 		check_keys(&l, g, daemon_keys, "daemon");
 		v = c->rescan_seconds;

@@ -185,12 +185,17 @@ static const char *const migrations[] = {
 	"  WHERE header_key IS NOT NULL AND supersedes IS NULL;",
 	/*
 	 * 5: the audit chain is keyed (docs/store.md, "The audit chain"):
-	 * rows from now on are hashed with the audit key.  The rows written
-	 * before stay as they were, verified without it; how many they are
-	 * is kept here, and the first keyed row repeats it under the key.
+	 * rows from now on are hashed with the audit key, their content
+	 * apart from their link, so that a purge can destroy a row's content
+	 * and leave the chain verifiable (purged: the id of the audit.purge
+	 * row that destroyed it).  The rows written before stay as they
+	 * were, verified without the key; how many they are is kept here,
+	 * and the first keyed row repeats it under the key.
 	 */
 	"ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0"
 	"  CHECK (keyed IN (0, 1));"
+	"ALTER TABLE audit ADD COLUMN content_hash TEXT;"
+	"ALTER TABLE audit ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE audit_keying (legacy_rows INTEGER NOT NULL);"
 	"INSERT INTO audit_keying SELECT coalesce(max(id), 0) FROM audit;",
 };

@@ -31,6 +31,10 @@ static const char genesis_hash[] =
 /* The first keyed row after rows from before the key names them. */
 #define AUDIT_KEYED_ACTION	"audit.keyed"
 #define AUDIT_KEYED_DETAIL	"legacy_rows="
+/* What a purge row says of the rows it destroyed (store_purge.c). */
+#define AUDIT_PURGE_ACTION	"audit.purge"
+#define AUDIT_PURGE_ROWS	"audit_rows="
+#define AUDIT_PURGE_IDS		"audit_ids="
 
 void
 store_audit_key(struct store *st, const unsigned char key[STORE_AUDIT_KEY_LEN])
@@ -69,26 +73,67 @@ struct audit_fields {
 	size_t		 n[6];
 };
 
-/* key NULL: the unkeyed hash of the rows from before schema 5. */
 static void
-audit_hash(const unsigned char *key, const char *prev, size_t prevlen,
+hash_final_hex(crypto_generichash_state *h, char out[STORE_HASH_HEX_LEN + 1])
+{
+	unsigned char md[32];
+
+	crypto_generichash_final(h, md, sizeof(md));
+	sodium_memzero(h, sizeof(*h));
+	sodium_bin2hex(out, STORE_HASH_HEX_LEN + 1, md, sizeof(md));
+}
+
+static void
+hash_id(crypto_generichash_state *h, int64_t id)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%" PRId64, id);
+	hash_field(h, s, strlen(s));
+}
+
+/* The frozen hash of the rows from before schema 5, without a key. */
+static void
+audit_hash_legacy(const char *prev, size_t prevlen,
     const struct audit_fields *a, char out[STORE_HASH_HEX_LEN + 1])
 {
 	crypto_generichash_state h;
-	unsigned char md[32];
-	char id[32];
 	int i;
 
-	crypto_generichash_init(&h, key, key != NULL ? STORE_AUDIT_KEY_LEN : 0,
-	    sizeof(md));
+	crypto_generichash_init(&h, NULL, 0, 32);
 	crypto_generichash_update(&h, (const unsigned char *)prev, prevlen);
-	snprintf(id, sizeof(id), "%" PRId64, a->id);
-	hash_field(&h, id, strlen(id));
+	hash_id(&h, a->id);
 	for (i = 0; i < 6; i++)
 		hash_field(&h, a->f[i], a->n[i]);
-	crypto_generichash_final(&h, md, sizeof(md));
-	sodium_memzero(&h, sizeof(h));
-	sodium_bin2hex(out, STORE_HASH_HEX_LEN + 1, md, sizeof(md));
+	hash_final_hex(&h, out);
+}
+
+/* A keyed row's content: what a purge destroys, its hash staying. */
+static void
+audit_content_hash(const unsigned char *key, const struct audit_fields *a,
+    char out[STORE_HASH_HEX_LEN + 1])
+{
+	crypto_generichash_state h;
+	int i;
+
+	crypto_generichash_init(&h, key, STORE_AUDIT_KEY_LEN, 32);
+	for (i = 0; i < 6; i++)
+		hash_field(&h, a->f[i], a->n[i]);
+	hash_final_hex(&h, out);
+}
+
+/* A keyed row's link: the previous hash, its id and its content's hash. */
+static void
+audit_link_hash(const unsigned char *key, const char *prev, size_t prevlen,
+    int64_t id, const char *content, char out[STORE_HASH_HEX_LEN + 1])
+{
+	crypto_generichash_state h;
+
+	crypto_generichash_init(&h, key, STORE_AUDIT_KEY_LEN, 32);
+	crypto_generichash_update(&h, (const unsigned char *)prev, prevlen);
+	hash_id(&h, id);
+	hash_field(&h, content, strlen(content));
+	hash_final_hex(&h, out);
 }
 
 /*
@@ -141,7 +186,7 @@ audit_insert(struct store *st, const char *kind, const char *actor,
 {
 	struct audit_fields a;
 	sqlite3_stmt *s;
-	char hash[STORE_HASH_HEX_LEN + 1];
+	char hash[STORE_HASH_HEX_LEN + 1], content[STORE_HASH_HEX_LEN + 1];
 	int rc, i;
 
 	a.id = st->head_id + 1;
@@ -153,18 +198,21 @@ audit_insert(struct store *st, const char *kind, const char *actor,
 	a.f[5] = detail != NULL ? detail : "";
 	for (i = 0; i < 6; i++)
 		a.n[i] = strlen(a.f[i]);
-	audit_hash(st->audit_key, st->head_hash, strlen(st->head_hash), &a,
-	    hash);
+	audit_content_hash(st->audit_key, &a, content);
+	audit_link_hash(st->audit_key, st->head_hash, strlen(st->head_hash),
+	    a.id, content, hash);
 
 	if ((rc = stmt_get(st, STMT_AUDIT_INSERT, "INSERT INTO audit (id, at, "
-	    "kind, actor, action, object, detail, prev_hash, hash, keyed) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", &s)) != STORE_OK)
+	    "kind, actor, action, object, detail, prev_hash, hash, keyed, "
+	    "content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)", &s)) !=
+	    STORE_OK)
 		return rc;
 	bind_int64(st, s, 1, a.id, &rc);
 	for (i = 0; i < 6; i++)
 		bind_text(st, s, i + 2, a.f[i], &rc);
 	bind_text(st, s, 8, st->head_hash, &rc);
 	bind_text(st, s, 9, hash, &rc);
+	bind_text(st, s, 10, content, &rc);
 	if (rc != STORE_OK) {
 		stmt_done(s);
 		return rc;
@@ -221,6 +269,9 @@ store_audit_break_str(enum store_audit_break why)
 		return "it was hashed without the audit key";
 	case STORE_AUDIT_LEGACY:
 		return "the count of rows from before the audit key was changed";
+	case STORE_AUDIT_PURGE:
+		return "the rows emptied in the name of a purge do not match "
+		    "what its purge row says (rows emptied by hand)";
 	case STORE_AUDIT_ANCHOR:
 		return "the anchor is not in the chain: rows were cut from its "
 		    "end, or it was rewritten";
@@ -252,45 +303,189 @@ legacy_rows(struct store *st, int64_t *n)
 	return rc;
 }
 
-/* The break in row a (read from s), or STORE_AUDIT_INTACT; -1: no key. */
+/*
+ * The rows one audit.purge row destroyed (their `purged` names it): their
+ * ids hashed in order, compared with what the purge row says when the
+ * walk reaches it.
+ */
+struct purge_set {
+	int64_t				 checkpoint;
+	int64_t				 first_id;
+	int64_t				 n;
+	crypto_generichash_state	 h;
+};
+
+struct audit_walk {
+	struct store			*st;
+	struct store_audit_report	*r;
+	char				 expect[STORE_HASH_HEX_LEN + 1];
+	int				 seen_keyed;
+	struct purge_set		*sets;
+	size_t				 nsets, cap;
+};
+
+static void
+ids_init(crypto_generichash_state *h)
+{
+	crypto_generichash_init(h, NULL, 0, 32);
+}
+
+static void
+ids_add(crypto_generichash_state *h, int64_t id)
+{
+	hash_id(h, id);
+}
+
+static void
+ids_final(crypto_generichash_state *h,
+    char out[STORE_HASH_HEX_LEN + 1])
+{
+	hash_final_hex(h, out);
+}
+
+/* The set of purge row c, made on first use; NULL when out of memory. */
+static struct purge_set *
+purge_set_of(struct audit_walk *w, int64_t c, int64_t id)
+{
+	struct purge_set *p;
+	size_t i;
+
+	for (i = 0; i < w->nsets; i++)
+		if (w->sets[i].checkpoint == c)
+			return &w->sets[i];
+	if (ARRAY_RESERVE(w->sets, w->cap, w->nsets))
+		return NULL;
+	p = &w->sets[w->nsets++];
+	p->checkpoint = c;
+	p->first_id = id;
+	p->n = 0;
+	ids_init(&p->h);
+	return p;
+}
+
+/* The number after "name=" in a detail ("a=1; b=2"), -1 if none. */
+static long long
+detail_number(const char *detail, const char *name)
+{
+	const char *p = strstr(detail, name);
+
+	if (p == NULL || (p != detail && p[-1] != ' '))
+		return -1;
+	p += strlen(name);
+	if (*p < '0' || *p > '9')
+		return -1;
+	return strtoll(p, NULL, 10);
+}
+
+/* A purge row: its count and digest against the rows that name it. */
 static int
-check_row(struct store *st, sqlite3_stmt *s, const struct audit_fields *a,
-    const char *expect, int64_t expect_id, int *seen_keyed,
-    struct store_audit_report *r, char hash[STORE_HASH_HEX_LEN + 1])
+check_purge_row(struct audit_walk *w, const struct audit_fields *a)
+{
+	char digest[STORE_HASH_HEX_LEN + 1];
+	const char *ids;
+	long long n = detail_number(a->f[5], AUDIT_PURGE_ROWS);
+	int64_t have = 0;
+	size_t i;
+
+	ids = strstr(a->f[5], AUDIT_PURGE_IDS);
+	for (i = 0; i < w->nsets && w->sets[i].checkpoint != a->id; i++)
+		;
+	if (i < w->nsets) {
+		have = w->sets[i].n;
+		ids_final(&w->sets[i].h, digest);
+		w->sets[i] = w->sets[--w->nsets];
+	} else {
+		crypto_generichash_state h;
+
+		ids_init(&h);
+		ids_final(&h, digest);
+	}
+	if (n != have || ids == NULL || strncmp(ids + strlen(AUDIT_PURGE_IDS),
+	    digest, STORE_HASH_HEX_LEN) != 0)
+		return STORE_AUDIT_PURGE;
+	return STORE_AUDIT_INTACT;
+}
+
+/* A keyed row: its content (unless purged) and its link. */
+static int
+check_keyed(struct audit_walk *w, sqlite3_stmt *s,
+    const struct audit_fields *a, const char *prev, size_t prevlen,
+    char hash[STORE_HASH_HEX_LEN + 1])
+{
+	struct store_audit_report *r = w->r;
+	struct purge_set *ps;
+	const char *stored = (const char *)sqlite3_column_text(s, 8);
+	const char *content = (const char *)sqlite3_column_text(s, 10);
+	char marker[48], mine[STORE_HASH_HEX_LEN + 1];
+	int64_t purged = sqlite3_column_int64(s, 11);
+	int i;
+
+	if (!w->st->has_audit_key)
+		return -1;
+	/* The first keyed row after old ones names them. */
+	if (!w->seen_keyed && r->legacy_rows > 0) {
+		snprintf(marker, sizeof(marker), AUDIT_KEYED_DETAIL "%" PRId64,
+		    r->legacy_rows);
+		if (a->id != r->legacy_rows + 1 ||
+		    strcmp(a->f[3], AUDIT_KEYED_ACTION) != 0 ||
+		    strcmp(a->f[5], marker) != 0)
+			return STORE_AUDIT_LEGACY;
+	}
+	w->seen_keyed = 1;
+	if (content == NULL || (size_t)sqlite3_column_bytes(s, 10) !=
+	    STORE_HASH_HEX_LEN)
+		return STORE_AUDIT_EDITED;
+	if (purged != 0) {
+		/* Destroyed by a purge row after it, and emptied. */
+		if (purged <= a->id)
+			return STORE_AUDIT_PURGE;
+		for (i = 0; i < 6; i++)
+			if (i != 1 && a->n[i] != 0)
+				return STORE_AUDIT_EDITED;
+		if ((ps = purge_set_of(w, purged, a->id)) == NULL)
+			return -2;
+		ids_add(&ps->h, a->id);
+		ps->n++;
+	} else {
+		audit_content_hash(w->st->audit_key, a, mine);
+		if (memcmp(mine, content, STORE_HASH_HEX_LEN) != 0)
+			return STORE_AUDIT_EDITED;
+	}
+	audit_link_hash(w->st->audit_key, prev, prevlen, a->id, content, hash);
+	if (stored == NULL || (size_t)sqlite3_column_bytes(s, 8) !=
+	    STORE_HASH_HEX_LEN || memcmp(stored, hash, STORE_HASH_HEX_LEN) != 0)
+		return STORE_AUDIT_EDITED;
+	if (purged == 0 && strcmp(a->f[3], AUDIT_PURGE_ACTION) == 0)
+		return check_purge_row(w, a);
+	return STORE_AUDIT_INTACT;
+}
+
+/*
+ * The break in row a (read from s), or STORE_AUDIT_INTACT; -1: no key,
+ * -2: out of memory.
+ */
+static int
+check_row(struct audit_walk *w, sqlite3_stmt *s, const struct audit_fields *a,
+    char hash[STORE_HASH_HEX_LEN + 1])
 {
 	const char *prev, *stored;
-	char marker[48];
 	size_t prevlen;
-	int keyed;
 
 	prev = (const char *)sqlite3_column_text(s, 7);
 	prevlen = (size_t)sqlite3_column_bytes(s, 7);
-	stored = (const char *)sqlite3_column_text(s, 8);
-	keyed = sqlite3_column_int(s, 9) != 0;
-	if (a->id != expect_id)
+	if (a->id != w->r->head_id + 1)
 		return STORE_AUDIT_GAP;
-	if (prev == NULL || stored == NULL ||
-	    prevlen != STORE_HASH_HEX_LEN ||
-	    memcmp(prev, expect, STORE_HASH_HEX_LEN) != 0)
+	if (prev == NULL || prevlen != STORE_HASH_HEX_LEN ||
+	    memcmp(prev, w->expect, STORE_HASH_HEX_LEN) != 0)
 		return STORE_AUDIT_LINK;
-	if (keyed) {
-		if (!st->has_audit_key)
-			return -1;
-		/* The first keyed row after old ones names them. */
-		if (!*seen_keyed && r->legacy_rows > 0) {
-			snprintf(marker, sizeof(marker), AUDIT_KEYED_DETAIL
-			    "%" PRId64, r->legacy_rows);
-			if (a->id != r->legacy_rows + 1 ||
-			    strcmp(a->f[3], AUDIT_KEYED_ACTION) != 0 ||
-			    strcmp(a->f[5], marker) != 0)
-				return STORE_AUDIT_LEGACY;
-		}
-		*seen_keyed = 1;
-	} else if (*seen_keyed || a->id > r->legacy_rows)
+	if (sqlite3_column_int(s, 9) != 0)
+		return check_keyed(w, s, a, prev, prevlen, hash);
+	if (w->seen_keyed || a->id > w->r->legacy_rows)
 		return STORE_AUDIT_UNKEYED;
-	audit_hash(keyed ? st->audit_key : NULL, prev, prevlen, a, hash);
-	if ((size_t)sqlite3_column_bytes(s, 8) != STORE_HASH_HEX_LEN ||
-	    memcmp(stored, hash, STORE_HASH_HEX_LEN) != 0)
+	audit_hash_legacy(prev, prevlen, a, hash);
+	stored = (const char *)sqlite3_column_text(s, 8);
+	if (stored == NULL || (size_t)sqlite3_column_bytes(s, 8) !=
+	    STORE_HASH_HEX_LEN || memcmp(stored, hash, STORE_HASH_HEX_LEN) != 0)
 		return STORE_AUDIT_EDITED;
 	return STORE_AUDIT_INTACT;
 }
@@ -299,20 +494,25 @@ int
 store_audit_check(struct store *st, const char *anchor,
     struct store_audit_report *r)
 {
+	struct audit_walk w;
 	struct audit_fields a;
 	sqlite3_stmt *s;
-	char expect[STORE_HASH_HEX_LEN + 1], hash[STORE_HASH_HEX_LEN + 1];
-	int step, i, why = STORE_AUDIT_INTACT, seen_keyed = 0, anchored = 0;
+	char hash[STORE_HASH_HEX_LEN + 1];
+	int step, i, why = STORE_AUDIT_INTACT, anchored = 0;
+	size_t k;
 
 	memset(r, 0, sizeof(*r));
+	memset(&w, 0, sizeof(w));
+	w.st = st;
+	w.r = r;
 	memcpy(r->head_hash, genesis_hash, sizeof(r->head_hash));
+	memcpy(w.expect, genesis_hash, sizeof(w.expect));
 	if (legacy_rows(st, &r->legacy_rows) != STORE_OK)
 		return -1;
 	if (stmt_get(st, STMT_AUDIT_ALL, "SELECT id, at, kind, actor, action, "
-	    "object, detail, prev_hash, hash, keyed FROM audit ORDER BY id",
-	    &s) != STORE_OK)
+	    "object, detail, prev_hash, hash, keyed, content_hash, purged "
+	    "FROM audit ORDER BY id", &s) != STORE_OK)
 		return -1;
-	memcpy(expect, genesis_hash, sizeof(expect));
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		a.id = sqlite3_column_int64(s, 0);
 		for (i = 0; i < 6; i++) {
@@ -321,26 +521,41 @@ store_audit_check(struct store *st, const char *anchor,
 				a.f[i] = "";
 			a.n[i] = (size_t)sqlite3_column_bytes(s, i + 1);
 		}
-		why = check_row(st, s, &a, expect, r->head_id + 1, &seen_keyed,
-		    r, hash);
-		if (why == -1) {
-			stmt_done(s);
-			store_seterr(st, STORE_ERROR, "audit key not loaded: "
-			    "keyed rows cannot be verified");
-			return -1;
-		}
+		if ((why = check_row(&w, s, &a, hash)) < 0)
+			break;
 		if (why != STORE_AUDIT_INTACT) {
 			r->bad_id = a.id;
 			break;
 		}
 		r->rows++;
+		if (sqlite3_column_int64(s, 11) != 0 &&
+		    sqlite3_column_int(s, 9) != 0)
+			r->purged_rows++;
 		r->head_id = a.id;
 		memcpy(r->head_hash, hash, sizeof(r->head_hash));
-		memcpy(expect, hash, sizeof(expect));
+		memcpy(w.expect, hash, sizeof(w.expect));
 		if (anchor != NULL && strcmp(anchor, hash) == 0)
 			anchored = 1;
 	}
 	stmt_done(s);
+	if (why == STORE_AUDIT_INTACT && w.nsets > 0) {
+		/* Rows naming a purge row that never came. */
+		why = STORE_AUDIT_PURGE;
+		r->bad_id = w.sets[0].first_id;
+		for (k = 1; k < w.nsets; k++)
+			if (w.sets[k].first_id < r->bad_id)
+				r->bad_id = w.sets[k].first_id;
+	}
+	for (k = 0; k < w.nsets; k++)
+		sodium_memzero(&w.sets[k].h, sizeof(w.sets[k].h));
+	free(w.sets);
+	if (why == -1) {
+		store_seterr(st, STORE_ERROR, "audit key not loaded: keyed "
+		    "rows cannot be verified");
+		return -1;
+	}
+	if (why == -2)
+		return store_oom(st), -1;
 	if (why == STORE_AUDIT_INTACT && step != SQLITE_DONE) {
 		store_sqlerr(st, "audit verify");
 		return -1;
@@ -368,6 +583,94 @@ store_audit_verify(struct store *st, int64_t *first_bad_id)
 	rc = store_audit_check(st, NULL, &r);
 	*first_bad_id = rc == 1 ? r.bad_id : 0;
 	return rc;
+}
+
+/* ---- purge ------------------------------------------------------------ */
+
+/*
+ * The rows a purge destroys (?1 traces_before, ?2 hab_before); `keyed`
+ * is left to the statements, which want the keyed rows or the others.
+ */
+#define AUDIT_PURGE_WHERE \
+	"purged = 0 AND action <> '" AUDIT_PURGE_ACTION "' AND (" \
+	"(at < ?1 AND (kind = 'decision' OR object LIKE 'decision/%')) OR " \
+	"(kind = 'admin' AND action LIKE 'person.%' AND object IN (" \
+	"SELECT partner_id || '/' || email FROM persons " \
+	"WHERE hab_end IS NOT NULL AND hab_end < ?2)))"
+
+int
+store_audit_purge(struct store *st, const char *traces_before,
+    const char *hab_before, const char *detail, int dry_run,
+    const char *actor, time_t now, int64_t *rows, int64_t *kept)
+{
+	crypto_generichash_state h;
+	sqlite3_stmt *s;
+	struct buf d = BUF_INIT;
+	char digest[STORE_HASH_HEX_LEN + 1], last[STORE_HASH_HEX_LEN + 1];
+	int64_t checkpoint;
+	const char *p;
+	int rc, step;
+
+	*rows = *kept = 0;
+	if ((rc = stmt_get(st, STMT_AUDIT_PURGE_KEPT, "SELECT count(*) FROM "
+	    "audit WHERE keyed = 0 AND " AUDIT_PURGE_WHERE, &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, traces_before, &rc);
+	bind_text(st, s, 2, hab_before, &rc);
+	if (rc == STORE_OK && sqlite3_step(s) == SQLITE_ROW)
+		*kept = sqlite3_column_int64(s, 0);
+	else if (rc == STORE_OK)
+		rc = store_sqlerr(st, "purge: old audit rows");
+	stmt_done(s);
+	if (rc != STORE_OK)
+		return rc;
+	/* The ids, in order, hashed as store_audit_check hashes them. */
+	if ((rc = stmt_get(st, STMT_AUDIT_PURGE_IDS, "SELECT id, hash FROM "
+	    "audit WHERE keyed = 1 AND " AUDIT_PURGE_WHERE " ORDER BY id", &s))
+	    != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, traces_before, &rc);
+	bind_text(st, s, 2, hab_before, &rc);
+	ids_init(&h);
+	memcpy(last, genesis_hash, sizeof(last));
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		ids_add(&h, sqlite3_column_int64(s, 0));
+		p = (const char *)sqlite3_column_text(s, 1);
+		snprintf(last, sizeof(last), "%s", p != NULL ? p : "");
+		(*rows)++;
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "purge: audit rows");
+	stmt_done(s);
+	ids_final(&h, digest);
+	if (rc != STORE_OK || dry_run)
+		return rc;
+	buf_printf(&d, "%s; " AUDIT_PURGE_ROWS "%" PRId64 "; " AUDIT_PURGE_IDS
+	    "%s; last_purged=%s", detail, *rows, digest, last);
+	if (d.failed) {
+		buf_free(&d);
+		return store_oom(st);
+	}
+	rc = store_audit_append(st, "admin", actor, AUDIT_PURGE_ACTION,
+	    "store", buf_str(&d), now);
+	buf_free(&d);
+	if (rc != STORE_OK)
+		return rc;
+	checkpoint = st->head_id;
+	/* kind stays: the schema wants one, and it tells nothing. */
+	if ((rc = stmt_get(st, STMT_AUDIT_PURGE_EMPTY, "UPDATE audit SET "
+	    "at = '', actor = '', action = '', object = '', detail = '', "
+	    "purged = ?3 WHERE keyed = 1 AND id < ?3 AND " AUDIT_PURGE_WHERE,
+	    &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, traces_before, &rc);
+	bind_text(st, s, 2, hab_before, &rc);
+	bind_int64(st, s, 3, checkpoint, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return step_done(st, s, "purge: audit rows", NULL);
 }
 
 static int

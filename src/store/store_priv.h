@@ -72,6 +72,9 @@ enum stmt_id {
 	STMT_RELEASE_LIST,
 	STMT_RELEASE_INSERT,
 	STMT_AUDIT_LEGACY,
+	STMT_AUDIT_PURGE_IDS,
+	STMT_AUDIT_PURGE_EMPTY,
+	STMT_AUDIT_PURGE_KEPT,
 	STMT_COUNT
 };
 
@@ -190,6 +193,21 @@ void	 store_date_text(int32_t day, char out[11]);
 int	 store_audit_append(struct store *, const char *kind,
 	    const char *actor, const char *action, const char *object,
 	    const char *detail, time_t now);
+
+/*
+ * The audit side of a purge (store_purge.c), in the open transaction: the
+ * keyed rows it destroys - kind "decision" rows and admin rows about a
+ * decision written before traces_before, admin rows about the persons
+ * whose habilitation ended before hab_before (both "YYYY-MM-DD") - are
+ * counted into *rows, and unless dry_run emptied (their hashes stay, so
+ * the chain still verifies) after one purge row (action audit.purge,
+ * detail: `detail`, then the count, a digest of their ids and the hash of
+ * the last of them).  *kept: rows from before the audit key it would
+ * destroy but cannot (their hash covers their content).
+ */
+int	 store_audit_purge(struct store *, const char *traces_before,
+	    const char *hab_before, const char *detail, int dry_run,
+	    const char *actor, time_t now, int64_t *rows, int64_t *kept);
 
 /*
  * The quota rule, the one place it is written (store_partner.c; the rule:

@@ -1510,12 +1510,32 @@ test_audit_chain_continues(void **state)
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 6);
 }
 
+static void
+hash_ns(crypto_generichash_state *h, const char *f, size_t n)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%zu:", n);
+	crypto_generichash_update(h, (const unsigned char *)num, strlen(num));
+	crypto_generichash_update(h, (const unsigned char *)f, n);
+	crypto_generichash_update(h, (const unsigned char *)",", 1);
+}
+
+static void
+hash_hex(crypto_generichash_state *h, char out[65])
+{
+	unsigned char md[32];
+
+	crypto_generichash_final(h, md, sizeof(md));
+	sodium_bin2hex(out, 65, md, sizeof(md));
+}
+
 /*
- * What an intruder who can write the database but not read the audit key
- * can do: edit rows from `from` on and hash them again, each on the one
- * before, with the definition of docs/store.md (netstrings of id, at,
- * kind, actor, action, object, detail after the previous hash) - keyed
- * with key, or unkeyed when key is NULL - marking them keyed or not.
+ * What an intruder who can write the database can do: edit rows from
+ * `from` on and hash them again, each on the one before, with the
+ * definitions of docs/store.md - with key, the keyed one (the content's
+ * hash, then the link); without (key NULL), the unkeyed one of the rows
+ * from before schema 5 - marking them keyed or not.
  */
 static void
 rehash_from(const char *path, int64_t from, const unsigned char *key,
@@ -1523,9 +1543,8 @@ rehash_from(const char *path, int64_t from, const unsigned char *key,
 {
 	sqlite3 *db;
 	sqlite3_stmt *s, *u;
-	char prev[65], hash[65], num[32];
+	char prev[65], hash[65], content[65], id[32];
 	crypto_generichash_state h;
-	unsigned char md[32];
 	int i;
 
 	memset(prev, '0', 64);
@@ -1541,29 +1560,37 @@ rehash_from(const char *path, int64_t from, const unsigned char *key,
 	    "action, object, detail FROM audit WHERE id >= ?1 ORDER BY id", -1,
 	    &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE audit SET prev_hash = "
-	    "?1, hash = ?2, keyed = ?3 WHERE id = ?4", -1, &u, NULL),
-	    SQLITE_OK);
+	    "?1, hash = ?2, keyed = ?3, content_hash = ?4 WHERE id = ?5", -1,
+	    &u, NULL), SQLITE_OK);
 	sqlite3_bind_int64(s, 1, from);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		crypto_generichash_init(&h, key, key != NULL ? 32 : 0, 32);
-		crypto_generichash_update(&h, (const unsigned char *)prev, 64);
-		for (i = 0; i < 7; i++) {
-			const char *f = (const char *)sqlite3_column_text(s, i);
-			size_t n = (size_t)sqlite3_column_bytes(s, i);
-
-			snprintf(num, sizeof(num), "%zu:", n);
-			crypto_generichash_update(&h, (const unsigned char *)num,
-			    strlen(num));
-			crypto_generichash_update(&h, (const unsigned char *)f, n);
-			crypto_generichash_update(&h, (const unsigned char *)",",
-			    1);
+		snprintf(id, sizeof(id), "%lld", sqlite3_column_int64(s, 0));
+		if (key != NULL) {
+			crypto_generichash_init(&h, key, 32, 32);
+			for (i = 1; i < 7; i++)
+				hash_ns(&h, (const char *)sqlite3_column_text(s,
+				    i), (size_t)sqlite3_column_bytes(s, i));
+			hash_hex(&h, content);
+			crypto_generichash_init(&h, key, 32, 32);
+			crypto_generichash_update(&h, (const unsigned char *)prev,
+			    64);
+			hash_ns(&h, id, strlen(id));
+			hash_ns(&h, content, 64);
+		} else {
+			snprintf(content, sizeof(content), "%064d", 0);
+			crypto_generichash_init(&h, NULL, 0, 32);
+			crypto_generichash_update(&h, (const unsigned char *)prev,
+			    64);
+			for (i = 0; i < 7; i++)
+				hash_ns(&h, (const char *)sqlite3_column_text(s,
+				    i), (size_t)sqlite3_column_bytes(s, i));
 		}
-		crypto_generichash_final(&h, md, sizeof(md));
-		sodium_bin2hex(hash, sizeof(hash), md, sizeof(md));
+		hash_hex(&h, hash);
 		sqlite3_bind_text(u, 1, prev, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(u, 2, hash, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int(u, 3, keyed);
-		sqlite3_bind_int64(u, 4, sqlite3_column_int64(s, 0));
+		sqlite3_bind_text(u, 4, content, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(u, 5, sqlite3_column_int64(s, 0));
 		assert_int_equal(sqlite3_step(u), SQLITE_DONE);
 		sqlite3_reset(u);
 		memcpy(prev, hash, sizeof(prev));

@@ -1,0 +1,387 @@
+/*
+ * test_store_purge - retention: what a purge destroys and keeps, the
+ * audit chain green after it, and each way of faking a purge by hand
+ * caught by store_audit_check.  Each test has its own database.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "test_store_open.h"
+#include "tmpdir.h"
+
+#include <sqlite3.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "balp/date.h"
+#include "balp/store.h"
+#include "balp/store_audit.h"
+#include "balp/store_decision.h"
+#include "balp/store_message.h"
+#include "balp/store_partner.h"
+#include "balp/store_purge.h"
+
+/* 2026-09-21T...Z: the "today" of these tests is its day. */
+#define NOW	((time_t)1790000000)
+#define DAY	((time_t)86400)
+#define ACTOR	"admin:test"
+
+struct fx {
+	char		 dir[64];
+	char		 path[128];
+	struct store	*st;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct buf err = BUF_INIT;
+
+	if (fx == NULL || tmpdir_make(fx->dir, sizeof(fx->dir), "purge") == -1)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
+	if (test_store_open(fx->path, &fx->st, &err) != STORE_OK) {
+		fprintf(stderr, "%s\n", buf_str(&err));
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	store_close(fx->st);
+	tmpdir_remove(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static long
+raw_count(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long n = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int32_t
+day_of(time_t t)
+{
+	return (int32_t)(t / DAY);
+}
+
+/* A rejected decision for ref at time t, with a notice; its id. */
+static int64_t
+record(struct fx *fx, const char *ref, const char *sender, time_t t)
+{
+	struct store_decision_spec d;
+	struct store_notice n = { "a@x.test", "Votre demande", "Bonjour" };
+	int64_t id = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.source = "maildir";
+	d.source_ref = ref;
+	d.message_id = "m1@x.test";
+	d.sender = sender;
+	d.partner_id = "apeai";
+	d.outcome = OUTCOME_REJECTED;
+	d.queue = "BALP/Rejets";
+	assert_int_equal(store_decision_record(fx->st, &d, &n, "balpd", t,
+	    &id), STORE_OK);
+	return id;
+}
+
+static void
+add_person(struct fx *fx, const char *email, const char *start,
+    const char *end)
+{
+	struct store_person_spec p = { "apeai", "MARTIN", "Anne", email,
+	    "Assistante sociale", 0, DATE_NONE };
+
+	assert_int_equal(date_parse_iso(start, &p.start), 0);
+	if (end != NULL)
+		assert_int_equal(date_parse_iso(end, &p.end), 0);
+	assert_int_equal(store_person_add(fx->st, &p, p.start, ACTOR, NOW,
+	    NULL), STORE_OK);
+}
+
+/*
+ * A store with a partner, two persons (one ended in 2019, one open), two
+ * decisions 300 days old (one released to RIB) and one of today.
+ */
+static void
+fill(struct fx *fx)
+{
+	struct store_partner_spec p = { "apeai", "APEAI", NULL, DATE_NONE,
+	    DATE_NONE, -1 };
+	int64_t old;
+
+	assert_int_equal(store_partner_add(fx->st, &p, ACTOR, NOW - 400 * DAY),
+	    STORE_OK);
+	add_person(fx, "gone@x.test", "2015-01-01", "2019-12-31");
+	add_person(fx, "here@x.test", "2020-01-01", NULL);
+	old = record(fx, "old-1", "gone@x.test", NOW - 300 * DAY);
+	record(fx, "old-2", "here@x.test", NOW - 299 * DAY);
+	assert_int_equal(store_message_release(fx->st, old, "BALP/Rejets",
+	    "BALP/RIB", "vu", NULL, ACTOR, NOW - 298 * DAY), STORE_OK);
+	record(fx, "new-1", "here@x.test", NOW);
+}
+
+static struct store_purge_spec
+spec_at(time_t t, int dry)
+{
+	struct store_purge_spec s = { day_of(t), STORE_PURGE_TRACES_MONTHS,
+	    STORE_PURGE_HABILITATION_YEARS, dry };
+
+	return s;
+}
+
+static void
+assert_chain(struct fx *fx)
+{
+	int64_t bad = -1;
+
+	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
+	assert_int_equal(bad, 0);
+}
+
+static void
+test_purge_destroys_what_is_due(void **state)
+{
+	struct fx *fx = *state;
+	struct store_purge_spec spec = spec_at(NOW, 0);
+	struct store_purge_report r;
+	struct store_audit_report a;
+	long rows = 0;
+
+	fill(fx);
+	rows = raw_count(fx->path, "SELECT count(*) FROM audit");
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
+	assert_string_equal(r.traces_before, "2026-03-21");
+	assert_string_equal(r.habilitations_before, "2020-09-21");
+	assert_int_equal(r.decisions, 2);
+	assert_int_equal(r.outbox, 2);
+	assert_int_equal(r.releases, 1);
+	assert_int_equal(r.persons, 1);
+	assert_int_equal(r.periods, 1);
+	/* 2 decision.record + 2 notice.queue + 1 release + 1 person.add */
+	assert_int_equal(r.audit_rows, 6);
+	assert_int_equal(r.audit_kept, 0);
+	assert_int_equal(r.checkpoint_id, rows + 1);
+	/* What stays: today's decision, the open person, the partner. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions "
+	    "WHERE source_ref = 'new-1'"), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions"),
+	    1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM releases"),
+	    0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM persons "
+	    "WHERE email = 'here@x.test'"), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM persons"),
+	    1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "hab_periods"), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM partners"),
+	    1);
+	/* The rows stay, emptied; nothing of them is readable. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    rows + 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
+	    "purged <> 0 AND detail = '' AND actor = '' AND object = ''"), 6);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
+	    "detail LIKE '%old-%' OR detail LIKE '%gone@%' OR object LIKE "
+	    "'%gone@%'"), 0);
+	/* What went is said, and no more: counts, never content. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
+	    "action = 'audit.purge' AND detail LIKE 'traces_before=2026-03-21; "
+	    "habilitations_before=2020-09-21; decisions=2; outbox=2; "
+	    "retriages=0; releases=1; persons=1; periods=1; audit_rows=6; "
+	    "audit_ids=%'"), 1);
+	assert_chain(fx);
+	assert_int_equal(store_audit_check(fx->st, NULL, &a), 0);
+	assert_int_equal(a.purged_rows, 6);
+	/* Nothing more is due: nothing written, the chain as it was. */
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
+	assert_int_equal(r.checkpoint_id, 0);
+	assert_int_equal(r.decisions + r.audit_rows + r.persons, 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    rows + 1);
+	/* Later, the rest goes, and the chain holds across two purges. */
+	spec = spec_at(NOW + 200 * DAY, 0);
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW + 200 * DAY,
+	    &r), STORE_OK);
+	assert_int_equal(r.decisions, 1);
+	assert_chain(fx);
+}
+
+static void
+test_purge_dry_run_changes_nothing(void **state)
+{
+	struct fx *fx = *state;
+	struct store_purge_spec spec = spec_at(NOW, 1);
+	struct store_purge_report r;
+	long rows;
+
+	fill(fx);
+	rows = raw_count(fx->path, "SELECT count(*) FROM audit");
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
+	assert_int_equal(r.decisions, 2);
+	assert_int_equal(r.audit_rows, 6);
+	assert_int_equal(r.checkpoint_id, 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions"),
+	    3);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    rows);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
+	    "purged <> 0"), 0);
+}
+
+/* A superseded decision purged: the one that replaced it forgets it. */
+static void
+test_purge_supersede_link(void **state)
+{
+	struct fx *fx = *state;
+	struct store_purge_spec spec = spec_at(NOW, 0);
+	struct store_purge_report r;
+	int64_t old;
+
+	fill(fx);
+	old = record(fx, "old-3", "here@x.test", NOW - 250 * DAY);
+	assert_int_equal(store_message_retriage(fx->st, old, "old-3.r1", "x",
+	    ACTOR, NOW - 250 * DAY), STORE_OK);
+	record(fx, "old-3.r1", "here@x.test", NOW - 10 * DAY);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions "
+	    "WHERE supersedes IS NOT NULL"), 1);
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
+	assert_int_equal(r.retriages, 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions "
+	    "WHERE source_ref = 'old-3.r1' AND supersedes IS NULL"), 1);
+	assert_chain(fx);
+}
+
+/* Shorter periods from the configuration are followed. */
+static void
+test_purge_periods(void **state)
+{
+	struct fx *fx = *state;
+	struct store_purge_spec spec = spec_at(NOW, 1);
+	struct store_purge_report r;
+
+	fill(fx);
+	spec.traces_months = 12;
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
+	assert_string_equal(r.traces_before, "2025-09-21");
+	assert_int_equal(r.decisions, 0);
+	spec.habilitation_years = 10;
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
+	assert_int_equal(r.persons, 0);
+	spec.traces_months = 0;
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r),
+	    STORE_ERROR);
+}
+
+/* Faking a purge by hand: each way is caught. */
+static void
+test_purge_forgeries(void **state)
+{
+	struct fx *fx = *state;
+	struct store_purge_spec spec = spec_at(NOW, 0);
+	struct store_purge_report r;
+	struct store_audit_report a;
+	char sql[200];
+	long kept;
+
+	fill(fx);
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
+	raw_exec(fx->path, "CREATE TABLE saved AS SELECT * FROM audit");
+	/* A kept row emptied as if purged, named by the real purge row. */
+	kept = raw_count(fx->path, "SELECT min(id) FROM audit WHERE purged = "
+	    "0 AND action = 'decision.record'");
+	snprintf(sql, sizeof(sql), "UPDATE audit SET at = '', actor = '', "
+	    "action = '', object = '', detail = '', purged = %" PRId64
+	    " WHERE id = %ld", r.checkpoint_id, kept);
+	raw_exec(fx->path, sql);
+	assert_int_equal(store_audit_check(fx->st, NULL, &a), 1);
+	assert_int_equal(a.why, STORE_AUDIT_PURGE);
+	/* ... or named by no purge row at all. */
+	raw_exec(fx->path, "DELETE FROM audit; INSERT INTO audit SELECT * FROM "
+	    "saved");
+	assert_int_equal(store_audit_check(fx->st, NULL, &a), 0);
+	snprintf(sql, sizeof(sql), "UPDATE audit SET at = '', actor = '', "
+	    "action = '', object = '', detail = '', purged = %" PRId64
+	    " WHERE id = %ld", r.checkpoint_id + 5, kept);
+	raw_exec(fx->path, sql);
+	assert_int_equal(store_audit_check(fx->st, NULL, &a), 1);
+	assert_int_equal(a.why, STORE_AUDIT_PURGE);
+	assert_int_equal(a.bad_id, kept);
+	/* A purged row whose mark points before it. */
+	raw_exec(fx->path, "DELETE FROM audit; INSERT INTO audit SELECT * FROM "
+	    "saved");
+	raw_exec(fx->path, "UPDATE audit SET purged = 1 WHERE id = (SELECT "
+	    "max(id) FROM audit WHERE purged <> 0)");
+	assert_int_equal(store_audit_check(fx->st, NULL, &a), 1);
+	assert_int_equal(a.why, STORE_AUDIT_PURGE);
+	/* Content put back into a purged row. */
+	raw_exec(fx->path, "DELETE FROM audit; INSERT INTO audit SELECT * FROM "
+	    "saved");
+	raw_exec(fx->path, "UPDATE audit SET detail = 'restored' WHERE id = "
+	    "(SELECT min(id) FROM audit WHERE purged <> 0)");
+	assert_int_equal(store_audit_check(fx->st, NULL, &a), 1);
+	assert_int_equal(a.why, STORE_AUDIT_EDITED);
+	/* The purge row's counts changed (it is keyed like any row). */
+	raw_exec(fx->path, "DELETE FROM audit; INSERT INTO audit SELECT * FROM "
+	    "saved");
+	raw_exec(fx->path, "UPDATE audit SET detail = replace(detail, "
+	    "'decisions=2', 'decisions=0') WHERE action = 'audit.purge'");
+	assert_int_equal(store_audit_check(fx->st, NULL, &a), 1);
+	assert_int_equal(a.why, STORE_AUDIT_EDITED);
+	assert_int_equal(a.bad_id, r.checkpoint_id);
+	raw_exec(fx->path, "DELETE FROM audit; INSERT INTO audit SELECT * FROM "
+	    "saved");
+	assert_chain(fx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_purge_destroys_what_is_due,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_purge_dry_run_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_supersede_link,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_periods, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_purge_forgeries, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
