@@ -72,6 +72,8 @@ enum stmt_id {
 	STMT_RELEASE_LIST,
 	STMT_RELEASE_INSERT,
 	STMT_AUDIT_LEGACY,
+	/* store_queue.c */
+	STMT_QUEUE_STATUS,
 	STMT_COUNT
 };
 
