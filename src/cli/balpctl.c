@@ -11,6 +11,7 @@
 #include "balp/ctl_admin.h"
 #include "balp/ctl_annex.h"
 #include "balp/ctl_message.h"
+#include "balp/ctl_queue.h"
 #include "balp/ctl_test.h"
 
 #include <stdio.h>
@@ -41,6 +42,7 @@ static const char usage_text[] =
 "  message release ID|MESSAGE-ID --to QUEUE --reason TEXT [--notify]\n"
 "  audit verify [--anchor HASH]\n"
 "  audit anchor\n"
+"  queue status [--json] [--now YYYY-MM-DD]\n"
 "\n"
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n";
 
@@ -95,6 +97,8 @@ main(int argc, char **argv)
 		rc = ctl_message(&c, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = ctl_admin_audit(&c, argc, argv);
+	else if (strcmp(cmd, "queue") == 0)
+		rc = ctl_queue(&c, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
 		rc = 0;
