@@ -51,6 +51,8 @@ add_name(struct qrow *rows, size_t *n, const char *name, int in_rules)
 {
 	size_t i;
 
+	if (name == NULL)
+		return;
 	for (i = 0; i < *n; i++)
 		if (strcmp(rows[i].name, name) == 0)
 			return;
@@ -96,13 +98,15 @@ measure(struct qrow *r, int32_t today)
 	return 0;
 }
 
-static void
+/* 0, or -1 on ENOMEM (nothing printed). */
+static int
 print_json(const struct qrow *rows, size_t n, int32_t today, size_t waiting,
     size_t overdue)
 {
 	struct buf b = BUF_INIT;
 	char day[11];
 	size_t i, k;
+	int rc;
 
 	buf_printf(&b, "{\"as_of\":\"%s\",\"waiting\":%zu,\"overdue\":%zu,"
 	    "\"queues\":[", ctl_day(today, day), waiting, overdue);
@@ -133,11 +137,11 @@ print_json(const struct qrow *rows, size_t n, int32_t today, size_t waiting,
 		buf_puts(&b, "]}");
 	}
 	buf_puts(&b, "]}\n");
-	if (b.failed)
-		ctl_error("out of memory");
-	else
+	rc = b.failed ? -1 : 0;
+	if (rc == 0)
 		fputs(buf_str(&b), stdout);
 	buf_free(&b);
+	return rc;
 }
 
 /* The notes under the table: totals, the overdue decisions by queue. */
@@ -282,12 +286,12 @@ ctl_queue(struct ctl *c, int argc, char **argv)
 		waiting += rows[i].q != NULL ? rows[i].q->count : 0;
 		overdue += rows[i].overdue;
 	}
-	if (json)
-		print_json(rows, n, today, waiting, overdue);
-	else if (print_table(rows, n) == -1) {
+	if (json ? print_json(rows, n, today, waiting, overdue) :
+	    print_table(rows, n)) {
 		ctl_error("out of memory");
 		goto out;
-	} else
+	}
+	if (!json)
 		print_notes(rows, n, today, waiting, overdue);
 	rc = overdue > 0 ? CTL_FAILED : CTL_OK;
 out:
