@@ -33,6 +33,19 @@
 #define CONF_RESCAN_SECONDS	60
 #define CONF_NOTICE_FROM	"balp@caf.test"
 #define CONF_NOTICES_PER_HOUR	10
+#define CONF_SLA_WORKING_DAYS	10
+
+/* One queue's own SLA (sla.per_queue). */
+struct conf_sla_queue {
+	char		*queue;		/* "BALP/Suspension" */
+	unsigned	 working_days;	/* 0..260; 0 = no deadline */
+};
+
+struct conf_sla {
+	unsigned		 working_days;	/* every other queue */
+	struct conf_sla_queue	*per_queue;
+	size_t			 n_per_queue;
+};
 
 struct balp_conf {
 	char			*file;		/* the config file, as given */
@@ -92,6 +105,15 @@ struct balp_conf {
 	unsigned		  retention_traces_months;
 	unsigned		  retention_habilitation_years;
 
+	/*
+	 * The queues' SLA (group sla): a message waiting in a queue more
+	 * than this many working days (workdays.h) is overdue (contract
+	 * 3.3: 10).  per_queue overrides it for the queues it names, each
+	 * one of the rules' queues; 0 days: the queue has no deadline (the
+	 * rejects, answered by their notice).
+	 */
+	struct conf_sla		  sla;
+
 	struct rules		  rules;
 };
 
@@ -107,6 +129,10 @@ void	 conf_free(struct balp_conf *);
  * lexically.  Caller frees; NULL on ENOMEM.
  */
 char	*conf_resolve(const char *dir, const char *p);
+
+/* The SLA of queue in working days (its own, else sla.working_days);
+ * 0: no deadline. */
+unsigned conf_sla_days(const struct balp_conf *, const char *queue);
 
 /* 1 if name is a valid queue folder name ("BALP/RIB"), else 0. */
 int	 conf_valid_folder(const char *name);

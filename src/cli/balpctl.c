@@ -12,6 +12,7 @@
 #include "balp/ctl_annex.h"
 #include "balp/ctl_message.h"
 #include "balp/ctl_purge.h"
+#include "balp/ctl_queue.h"
 #include "balp/ctl_test.h"
 
 #include <stdio.h>
@@ -43,6 +44,7 @@ static const char usage_text[] =
 "  audit verify [--anchor HASH]\n"
 "  audit anchor\n"
 "  purge [--dry-run] [--now YYYY-MM-DD]\n"
+"  queue status [--json] [--now YYYY-MM-DD]\n"
 "\n"
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n";
 
@@ -99,6 +101,8 @@ main(int argc, char **argv)
 		rc = ctl_admin_audit(&c, argc, argv);
 	else if (strcmp(cmd, "purge") == 0)
 		rc = ctl_purge(&c, argc, argv);
+	else if (strcmp(cmd, "queue") == 0)
+		rc = ctl_queue(&c, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
 		rc = 0;

@@ -652,6 +652,8 @@ out:
 void
 conf_free(struct balp_conf *c)
 {
+	size_t i;
+
 	free(c->file);
 	free(c->dir);
 	free(c->rules_file);
@@ -663,6 +665,9 @@ conf_free(struct balp_conf *c)
 	wordlist_free(&c->public_suffixes);
 	free(c->notice_from);
 	smtp_conf_free(&c->smtp);
+	for (i = 0; i < c->sla.n_per_queue; i++)
+		free(c->sla.per_queue[i].queue);
+	free(c->sla.per_queue);
 	rules_free(&c->rules);
 	memset(c, 0, sizeof(*c));
 }
@@ -911,12 +916,106 @@ load_smtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 		free(from);
 }
 
+/* 1 if q is one of the rules' queue folders. */
+static int
+rules_has_queue(const struct rules *r, const char *q)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_types; i++)
+		if (r->types[i].queue != NULL &&
+		    strcmp(r->types[i].queue, q) == 0)
+			return 1;
+	return (r->queue_rejects != NULL && strcmp(r->queue_rejects, q) == 0) ||
+	    (r->queue_quarantine != NULL &&
+	    strcmp(r->queue_quarantine, q) == 0);
+}
+
+/*
+ * The group "sla" { working_days; per_queue = ( { queue; working_days; },
+ * ... ); } (libconfig names cannot hold the '/' of a folder, hence a
+ * list).  Read after the rules: a queue named here must be one of theirs,
+ * or a typo would leave the queue it meant on the default without a word.
+ * check_queues is 0 when the rules did not load (their errors say enough).
+ */
+static void
+load_sla(struct loader *l, const config_setting_t *g, struct balp_conf *c,
+    int check_queues)
+{
+	static const char *const keys[] = { "working_days", "per_queue",
+	    NULL };
+	static const char *const queue_keys[] = { "queue", "working_days",
+	    NULL };
+	const config_setting_t *list, *e;
+	struct conf_sla *sla = &c->sla;
+	struct conf_sla_queue *q;
+	size_t i, k, n;
+
+	if (g == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		lerr(l, g, "'sla' must be a group { working_days; per_queue ="
+		    " ( ... ); }");
+		return;
+	}
+	check_keys(l, g, keys, "sla");
+	get_unsigned(l, g, "working_days", 0, 260, &sla->working_days);
+	if ((list = member(g, "per_queue")) == NULL)
+		return;
+	if (!config_setting_is_list(list)) {
+		lerr(l, list, "'per_queue' must be a list ( { queue ="
+		    " \"BALP/RIB\"; working_days = 5; }, ... )");
+		return;
+	}
+	if ((n = (size_t)config_setting_length(list)) == 0)
+		return;
+	if ((sla->per_queue = calloc(n, sizeof(*sla->per_queue))) == NULL) {
+		lerr(l, list, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, (unsigned)i);
+		if (!config_setting_is_group(e)) {
+			lerr(l, e, "per_queue %zu must be a group { queue;"
+			    " working_days; }", i + 1);
+			continue;
+		}
+		check_keys(l, e, queue_keys, "sla.per_queue");
+		q = &sla->per_queue[sla->n_per_queue];
+		get_string(l, e, "queue", 1, &q->queue);
+		if (member(e, "working_days") == NULL)
+			lerr(l, e, "missing setting 'working_days'");
+		get_unsigned(l, e, "working_days", 0, 260, &q->working_days);
+		if (q->queue == NULL)
+			continue;
+		sla->n_per_queue++;
+		for (k = 0; k + 1 < sla->n_per_queue; k++)
+			if (strcmp(sla->per_queue[k].queue, q->queue) == 0)
+				lerr(l, member(e, "queue"), "queue '%s' is given"
+				    " twice in sla.per_queue", q->queue);
+		if (check_queues && !rules_has_queue(&c->rules, q->queue))
+			lerr(l, member(e, "queue"), "sla.per_queue: '%s' is"
+			    " none of the rules' queues", q->queue);
+	}
+}
+
+unsigned
+conf_sla_days(const struct balp_conf *c, const char *queue)
+{
+	size_t i;
+
+	for (i = 0; queue != NULL && i < c->sla.n_per_queue; i++)
+		if (strcmp(c->sla.per_queue[i].queue, queue) == 0)
+			return c->sla.per_queue[i].working_days;
+	return c->sla.working_days;
+}
+
 int
 conf_load(const char *path, struct balp_conf *c, struct buf *err)
 {
 	static const char *const top[] = { "rules", "store", "source",
 	    "trusted_authserv_ids", "public_suffixes", "limits", "parser",
-	    "batch", "notices", "daemon", "smtp", "retention", NULL };
+	    "batch", "notices", "daemon", "smtp", "retention", "sla", NULL };
 	static const char *const store_keys[] = { "path", "key_file",
 	    "audit_key_file", NULL };
 	static const char *const source_keys[] = { "kind", "path", NULL };
@@ -935,6 +1034,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	long long v;
 	config_t cfg;
 	size_t i;
+	int rules_ok;
 
 	memset(c, 0, sizeof(*c));
 	rules_init(&c->rules);
@@ -950,6 +1050,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	c->retention_traces_months = STORE_PURGE_TRACES_MONTHS;
 	c->retention_habilitation_years = STORE_PURGE_HABILITATION_YEARS;
 	c->notices_per_hour = CONF_NOTICES_PER_HOUR;
+	c->sla.working_days = CONF_SLA_WORKING_DAYS;
 	config_init(&cfg);
 	if ((c->file = buf_strdup(path)) == NULL) {
 		lerr(&l, NULL, "out of memory");
@@ -1060,8 +1161,9 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		if (strchr(c->trusted_authserv_ids.v[i], ' ') != NULL)
 			lerr(&l, e, "authserv-id '%s' contains a space",
 			    c->trusted_authserv_ids.v[i]);
-	if (c->rules_file != NULL)
-		load_rules(&l, c->rules_file, &c->rules);
+	rules_ok = c->rules_file != NULL &&
+	    load_rules(&l, c->rules_file, &c->rules) == 0;
+	load_sla(&l, member(root, "sla"), c, rules_ok);
 	if (c->rules_file != NULL && c->notices_acknowledge &&
 	    c->rules.notices.ack_body == NULL && l.errors == 0)
 		lerr(&l, member(member(root, "notices"), "acknowledge"),

@@ -75,6 +75,8 @@ enum stmt_id {
 	STMT_AUDIT_PURGE_IDS,
 	STMT_AUDIT_PURGE_EMPTY,
 	STMT_AUDIT_PURGE_KEPT,
+	/* store_queue.c */
+	STMT_QUEUE_STATUS,
 	STMT_COUNT
 };
 

@@ -550,6 +550,154 @@ test_smtp_password_mode(void **state)
 	conf_free(&c);
 }
 
+/* No group sla: 10 working days for every queue, none of its own. */
+static void
+test_sla_defaults(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+
+	write_conf(fx, "");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.sla.working_days, CONF_SLA_WORKING_DAYS);
+	assert_int_equal(CONF_SLA_WORKING_DAYS, 10);
+	assert_int_equal(c.sla.n_per_queue, 0);
+	assert_int_equal(conf_sla_days(&c, "BALP/RIB"), 10);
+	assert_int_equal(conf_sla_days(&c, "BALP/Quarantaine"), 10);
+	assert_int_equal(conf_sla_days(&c, NULL), 10);
+	conf_free(&c);
+	assert_null(c.sla.per_queue);
+}
+
+static void
+test_sla_per_queue(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+
+	write_conf(fx, "sla = {\n\tworking_days = 8;\n\tper_queue = (\n"
+	    "\t\t{ queue = \"BALP/Suspension\"; working_days = 15; },\n"
+	    "\t\t{ queue = \"BALP/Rejets\"; working_days = 0; }\n\t);\n};\n");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.sla.working_days, 8);
+	assert_int_equal(c.sla.n_per_queue, 2);
+	assert_string_equal(c.sla.per_queue[0].queue, "BALP/Suspension");
+	assert_int_equal(conf_sla_days(&c, "BALP/Suspension"), 15);
+	assert_int_equal(conf_sla_days(&c, "BALP/Rejets"), 0);
+	assert_int_equal(conf_sla_days(&c, "BALP/RIB"), 8);
+	/* Folder names are compared exactly, as the mailbox does. */
+	assert_int_equal(conf_sla_days(&c, "balp/suspension"), 8);
+	conf_free(&c);
+
+	/* An empty list, and the default alone. */
+	write_conf(fx, "sla = { per_queue = ( ); };\n");
+	load(fx, 1, NULL, &c);
+	assert_int_equal(c.sla.working_days, 10);
+	assert_int_equal(c.sla.n_per_queue, 0);
+	conf_free(&c);
+}
+
+static void
+test_sla_refused(void **state)
+{
+	static const struct {
+		const char	*extra;
+		const char	*want;
+	} cases[] = {
+		{ "sla = 10;\n", "balp.conf:6: 'sla' must be a group" },
+		{ "sla = { working_days = 10; jours_ouvres = 5; };\n",
+		    "balp.conf:6: unknown setting 'jours_ouvres' in sla" },
+		{ "sla = {\n\tworking_days = 261;\n};\n",
+		    "balp.conf:7: 'working_days' must be between 0 and 260,"
+		    " not 261" },
+		{ "sla = { working_days = -1; };\n",
+		    "balp.conf:6: 'working_days' must be between 0 and 260" },
+		{ "sla = { working_days = \"10\"; };\n",
+		    "balp.conf:6: 'working_days' must be an integer" },
+		{ "sla = { per_queue = { queue = \"BALP/RIB\"; }; };\n",
+		    "balp.conf:6: 'per_queue' must be a list" },
+		{ "sla = { per_queue = ( \"BALP/RIB\" ); };\n",
+		    "balp.conf:6: per_queue 1 must be a group" },
+		{ "sla = { per_queue = (\n\t{ queue = \"BALP/RIB\"; }\n); };\n",
+		    "balp.conf:7: missing setting 'working_days'" },
+		{ "sla = { per_queue = (\n\t{ working_days = 3; }\n); };\n",
+		    "balp.conf:7: missing setting 'queue'" },
+		{ "sla = { per_queue = (\n\t{ queue = \"BALP/RIB\";"
+		    " working_days = 5; days = 3; }\n); };\n",
+		    "balp.conf:7: unknown setting 'days' in sla.per_queue" },
+		{ "sla = { per_queue = (\n\t{ queue = \"BALP/RIB\";"
+		    " working_days = 300; }\n); };\n",
+		    "balp.conf:7: 'working_days' must be between 0 and 260" },
+		/* A typo would leave BALP/Suspension on the default. */
+		{ "sla = {\n\tper_queue = (\n\t\t{ queue ="
+		    " \"BALP/Suspenssion\"; working_days = 15; }\n\t);\n};\n",
+		    "balp.conf:8: sla.per_queue: 'BALP/Suspenssion' is none of"
+		    " the rules' queues" },
+		{ "sla = { per_queue = (\n\t{ queue = \"balp/rib\";"
+		    " working_days = 5; }\n); };\n",
+		    "balp.conf:7: sla.per_queue: 'balp/rib' is none of the"
+		    " rules' queues" },
+		{ "sla = { per_queue = (\n"
+		    "\t{ queue = \"BALP/RIB\"; working_days = 5; },\n"
+		    "\t{ queue = \"BALP/RIB\"; working_days = 6; }\n); };\n",
+		    "balp.conf:8: queue 'BALP/RIB' is given twice in"
+		    " sla.per_queue" },
+	};
+	struct fx *fx = *state;
+	struct balp_conf c;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_conf(fx, cases[i].extra);
+		load(fx, 0, cases[i].want, &c);
+	}
+}
+
+/* The examples in the shipped configs, uncommented, load. */
+static void
+test_sla_shipped_example(void **state)
+{
+	static const char *const confs[] = { BALP_SRCDIR "/conf/balp.conf",
+	    BALP_SRCDIR "/conf/balp-imap.conf" };
+	struct fx *fx = *state;
+	struct balp_conf c;
+	char line[512];
+	FILE *in, *out;
+	size_t i, found;
+	int in_sla;
+
+	for (i = 0; i < 2; i++) {
+		assert_non_null(in = fopen(confs[i], "r"));
+		assert_non_null(out = fopen(fx->path, "w"));
+		fprintf(out, "rules = \"%s\";\n"
+		    "store = { path = \"var/balp.db\"; key_file ="
+		    " \"var/k.key\"; };\n"
+		    "source = { kind = \"maildir\"; path = \"var/Maildir\"; };\n"
+		    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n", RULES);
+		found = 0;
+		in_sla = 0;
+		while (fgets(line, sizeof(line), in) != NULL) {
+			if (strncmp(line, "# sla = {", 9) == 0)
+				in_sla = 1;
+			if (!in_sla || strlen(line) < 2)
+				continue;
+			/* "# x" lines are the setting; "#\t# ..." its notes. */
+			fputs(line + 2, out);
+			found++;
+			if (strncmp(line, "# };", 4) == 0)
+				in_sla = 0;
+		}
+		fclose(in);
+		assert_int_equal(fclose(out), 0);
+		if (found < 3)
+			fail_msg("%s: no commented sla example", confs[i]);
+		load(fx, 1, NULL, &c);
+		assert_int_equal(c.sla.working_days, 10);
+		assert_true(c.sla.n_per_queue > 0);
+		conf_free(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -572,6 +720,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_smtp_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_smtp_password_mode, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sla_defaults, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sla_per_queue, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sla_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sla_shipped_example, setup,
 		    teardown),
 	};
 

@@ -1,0 +1,62 @@
+/*
+ * store_queue - the messages waiting in each queue, by the record
+ * (balpctl queue status; contract 3.3's 10 working days are counted on
+ * it by the caller, workdays.h).
+ *
+ * A message waits in a queue from its current decision: the latest of
+ * its decisions, the one no other supersedes (an admin's retriage
+ * decides a message again: the new decision names the old one).  Its
+ * queue is the decision's, or the last release's when an admin moved it
+ * (store_message.h), and it waits there since the decision, or since
+ * that release.  A message with a pending retriage is back in the inbox,
+ * in no queue, until the next pass decides it.
+ *
+ * This is what the store knows, not what the mailbox holds: a message an
+ * agent answered and filed, or deleted, is still counted here.  Nothing
+ * in the result names a sender, a partner or a beneficiary: decision ids
+ * and times only.
+ *
+ * Errors, ownership: as store.h says (store_queue_list_free).
+ */
+#ifndef BALP_STORE_QUEUE_H
+#define BALP_STORE_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "balp/store.h"
+
+struct store_queue_item {
+	int64_t		 decision_id;	/* the current decision */
+	time_t		 since;		/* decided, or last released, at */
+};
+
+struct store_queue {
+	char			*name;		/* "BALP/RIB" */
+	size_t			 count;		/* of items */
+	time_t			 oldest;	/* items[0].since */
+	struct store_queue_item	*items;		/* oldest first, then by id */
+};
+
+struct store_queue_list {
+	struct store_queue	*v;		/* by name (bytewise) */
+	size_t			 n;
+};
+
+/*
+ * Every queue that holds at least one message by the record, with its
+ * messages, in one query.  A queue with none is not listed (the caller
+ * knows the rules' queues).  STORE_OK or STORE_ERROR (a stored time that
+ * is no timestamp names its decision).  Free out with
+ * store_queue_list_free(), whatever the return.
+ */
+int	 store_queue_status(struct store *, struct store_queue_list *out);
+
+/* The entry of that queue name in l, or NULL. */
+const struct store_queue *store_queue_find(const struct store_queue_list *,
+	    const char *name);
+
+void	 store_queue_list_free(struct store_queue_list *);
+
+#endif
