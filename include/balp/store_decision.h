@@ -78,10 +78,27 @@ struct store_decision_list {
 	size_t			 n;
 };
 
+/*
+ * A trace query: every field set must match (AND); a zeroed filter is
+ * "everything".  The period is in seconds, from inclusive, before
+ * exclusive (a day range is [first day 00:00Z, day after the last)).
+ */
 struct store_decision_filter {
 	const char	*partner_id;	/* NULL = any */
 	const char	*sender;	/* NULL = any; compared lower-cased */
 	size_t		 limit;		/* 0 = no limit */
+	time_t		 from;		/* 0 = open: decided at or after */
+	time_t		 before;	/* 0 = open: decided strictly before */
+	const char	*outcome;	/* NULL = any; outcome_name()'s words */
+	/* NULL = any; one code of reason.h among the decision's reasons. */
+	const char	*reason;
+	const char	*type;		/* NULL = any; the type as stored */
+	/*
+	 * NULL = any; 64 lower-case hex digits (keyfile_pseudonym of the
+	 * NIR searched for, computed by the caller: the store never sees
+	 * a NIR).
+	 */
+	const char	*nir_pseudonym;
 };
 
 /*
@@ -141,7 +158,13 @@ int	 store_decision_find_by_key(struct store *, const char *header_key,
  */
 int	 store_decision_find_many(struct store *, const char *source,
 	    const char *const *refs, size_t n, struct store_decision *out);
-/* Most recent first. */
+/*
+ * The decisions matching the filter (NULL = all), most recent first, in
+ * one statement that an index answers when the filter names a
+ * pseudonym, a partner or a sender.  STORE_REFUSED for an outcome or a
+ * reason code that does not exist or a pseudonym that is not 64 hex
+ * digits (the message never echoes the pseudonym field), STORE_ERROR.
+ */
 int	 store_decision_list(struct store *,
 	    const struct store_decision_filter *,
 	    struct store_decision_list *out);

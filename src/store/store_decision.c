@@ -565,10 +565,39 @@ out:
 	return rc;
 }
 
+/*
+ * The trace filter, ANDed; an unset (NULL) parameter lets every row
+ * through.  Reasons are matched as whole codes in the comma-separated
+ * list (instr, not LIKE: '_' in a code is a LIKE wildcard).
+ */
+#define DECISION_FILTER \
+	"(?1 IS NULL OR partner_id = ?1) AND (?2 IS NULL OR sender = ?2) " \
+	"AND (?3 IS NULL OR decided_at >= ?3) " \
+	"AND (?4 IS NULL OR decided_at < ?4) " \
+	"AND (?5 IS NULL OR outcome = ?5) " \
+	"AND (?6 IS NULL OR instr(',' || reasons || ',', ',' || ?6 || ',') " \
+	"> 0) AND (?7 IS NULL OR type = ?7) " \
+	"AND (?8 IS NULL OR nir_pseudonym = ?8)"
+
+/*
+ * One fixed statement (cached), yet indexed: `?N IS NULL OR col = ?N`
+ * alone makes sqlite scan the whole table, so the query is four branches
+ * whose guards on the parameters are constants (evaluated once; exactly
+ * one branch runs): by pseudonym (decisions_pseudonym), else by partner
+ * (decisions_partner), else by sender (decisions_sender), else a scan
+ * from the newest row, which LIMIT stops early.  Each branch yields ids
+ * in order, so the UNION ALL is a merge, with no sort.  On a million
+ * rows (a year at one decision every 30 s): --nir 0 ms instead of a
+ * 170 ms scan, --sender 6 ms; a period alone scans, 120 ms, which is why
+ * decided_at has no index.
+ */
+#define DECISION_SELECT "SELECT " DECISION_COLS " FROM decisions WHERE "
+
 int
 store_decision_list(struct store *st, const struct store_decision_filter *f,
     struct store_decision_list *out)
 {
+	static const struct store_decision_filter all;
 	sqlite3_stmt *s;
 	char *sender = NULL;
 	size_t cap = 0;
@@ -576,20 +605,53 @@ store_decision_list(struct store *st, const struct store_decision_filter *f,
 
 	out->v = NULL;
 	out->n = 0;
-	if (f != NULL && f->sender != NULL &&
-	    (sender = lower_trim(f->sender)) == NULL)
+	if (f == NULL)
+		f = &all;
+	/*
+	 * None of the refused values is echoed: a caller that mixed up its
+	 * fields may hold a NIR in any of them.
+	 */
+	if (f->outcome != NULL && strcmp(f->outcome,
+	    outcome_name(OUTCOME_ACCEPTED)) != 0 && strcmp(f->outcome,
+	    outcome_name(OUTCOME_REJECTED)) != 0 && strcmp(f->outcome,
+	    outcome_name(OUTCOME_QUARANTINED)) != 0)
+		return store_seterr(st, STORE_REFUSED, "decision list: the "
+		    "outcome must be accepted, rejected or quarantined");
+	if (f->reason != NULL && reason_from_code(f->reason) == -1)
+		return store_seterr(st, STORE_REFUSED, "decision list: the "
+		    "reason must be one code of reason.h");
+	if (f->nir_pseudonym != NULL && !is_hex64(f->nir_pseudonym))
+		return store_seterr(st, STORE_REFUSED, "decision list: the "
+		    "NIR pseudonym must be 64 lower-case hex digits");
+	if (f->sender != NULL && (sender = lower_trim(f->sender)) == NULL)
 		return store_oom(st);
-	if ((rc = stmt_get(st, STMT_DECISION_LIST, "SELECT " DECISION_COLS
-	    " FROM decisions WHERE (?1 IS NULL OR partner_id = ?1) AND "
-	    "(?2 IS NULL OR sender = ?2) ORDER BY id DESC LIMIT ?3", &s))
-	    != STORE_OK) {
+	if ((rc = stmt_get(st, STMT_DECISION_LIST,
+	    DECISION_SELECT "?8 IS NOT NULL AND nir_pseudonym = ?8 AND "
+	    DECISION_FILTER " UNION ALL "
+	    DECISION_SELECT "?8 IS NULL AND ?1 IS NOT NULL AND "
+	    "partner_id = ?1 AND " DECISION_FILTER " UNION ALL "
+	    DECISION_SELECT "?8 IS NULL AND ?1 IS NULL AND ?2 IS NOT NULL AND "
+	    "sender = ?2 AND " DECISION_FILTER " UNION ALL "
+	    DECISION_SELECT "?8 IS NULL AND ?1 IS NULL AND ?2 IS NULL AND "
+	    DECISION_FILTER " ORDER BY id DESC LIMIT ?9", &s)) != STORE_OK) {
 		free(sender);
 		return rc;
 	}
-	bind_text(st, s, 1, f != NULL ? f->partner_id : NULL, &rc);
+	bind_text(st, s, 1, f->partner_id, &rc);
 	bind_text(st, s, 2, sender, &rc);
-	bind_int64(st, s, 3, f != NULL && f->limit ? (int64_t)f->limit : -1,
-	    &rc);
+	if (f->from != 0)
+		bind_ts(st, s, 3, f->from, &rc);
+	else
+		bind_null(st, s, 3, &rc);
+	if (f->before != 0)
+		bind_ts(st, s, 4, f->before, &rc);
+	else
+		bind_null(st, s, 4, &rc);
+	bind_text(st, s, 5, f->outcome, &rc);
+	bind_text(st, s, 6, f->reason, &rc);
+	bind_text(st, s, 7, f->type, &rc);
+	bind_text(st, s, 8, f->nir_pseudonym, &rc);
+	bind_int64(st, s, 9, f->limit ? (int64_t)f->limit : -1, &rc);
 	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    decision_from_row(s, &out->v[out->n]) == -1) {

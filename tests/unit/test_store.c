@@ -26,6 +26,8 @@
 #include <sqlite3.h>
 
 #include "balp/date.h"
+#include "balp/keyfile.h"
+#include "balp/nir.h"
 #include "balp/store.h"
 #include "balp/store_audit.h"
 #include "balp/store_decision.h"
@@ -1278,6 +1280,351 @@ test_decision_list(void **state)
 	store_decision_list_free(&l);
 }
 
+/* ---- trace queries: store_decision_list's filter ----------------------- */
+
+/* Midnight UTC of NOW's day: the period tests' day. */
+#define M0	(NOW - NOW % 86400)
+
+/* Two beneficiaries' pseudonyms under the tests' pseudonym key. */
+static const unsigned char trace_key[KEYFILE_KEY_LEN] = { 0x70, 0x73 };
+
+static void
+trace_pseudonym(const char *nir, char out[KEYFILE_PSEUDONYM_LEN + 1])
+{
+	struct nir_scan scan;
+
+	/* The writing an admin types, read as the pipeline reads a Subject. */
+	nir_scan(nir, strlen(nir), &scan);
+	assert_int_equal(scan.found, 1);
+	keyfile_pseudonym(trace_key, scan.nir, out);
+}
+
+/*
+ * Six decisions around one day [M0, M0 + 1 day): r0 one second before it,
+ * r1 at its first second, r2 at its last, r3 at the next day's first.
+ */
+static void
+trace_fixture(struct fx *fx)
+{
+	static const struct {
+		const char	*ref;
+		time_t		 at;
+		const char	*partner, *sender, *type;
+		enum outcome	 outcome;
+		reason_set	 reasons;
+		const char	*nir;
+	} rows[] = {
+		{ "r0", M0 - 1, "apeai", "A.Martin@apeai34.fr", "rib",
+		  OUTCOME_ACCEPTED, 0, "185057800608491" },
+		{ "r1", M0, "apeai", "a.martin@apeai34.fr", "suspension",
+		  OUTCOME_REJECTED, REASON_BIT(REASON_NIR_INVALID) |
+		  REASON_BIT(REASON_NAME_MISSING), "269052B12345618" },
+		{ "r2", M0 + 86399, "ccas", "c.garcia@ccas.fr", "rib",
+		  OUTCOME_REJECTED, REASON_BIT(REASON_NAME_MISSING),
+		  "1 85 05 78 006 084 91" },
+		{ "r3", M0 + 86400, "ccas", "c.garcia@ccas.fr", "blocage",
+		  OUTCOME_QUARANTINED, REASON_BIT(REASON_AUTH_FAILED), NULL },
+		{ "r4", M0 + 2 * 86400, "apeai", "j.roux@apeai34.fr", "rib",
+		  OUTCOME_REJECTED,
+		  REASON_BIT(REASON_SENDER_HABILITATION_ENDED) |
+		  REASON_BIT(REASON_NIR_KEY_MISSING), NULL },
+		{ "r5", M0 + 2 * 86400 + 5, NULL, NULL, NULL,
+		  OUTCOME_QUARANTINED, REASON_BIT(REASON_MALFORMED), NULL },
+	};
+	struct store_decision_spec d;
+	char p[KEYFILE_PSEUDONYM_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		d = decision_spec(rows[i].ref);
+		d.partner_id = rows[i].partner;
+		d.sender = rows[i].sender;
+		d.type = rows[i].type;
+		d.outcome = rows[i].outcome;
+		d.reasons = rows[i].reasons;
+		d.nir_pseudonym = NULL;
+		if (rows[i].nir != NULL) {
+			trace_pseudonym(rows[i].nir, p);
+			d.nir_pseudonym = p;
+		}
+		assert_int_equal(store_decision_record(fx->st, &d, NULL,
+		    "balpd", rows[i].at, NULL), STORE_OK);
+	}
+}
+
+/* The refs the filter gives, in the order given, joined by ','. */
+static void
+expect_refs(struct fx *fx, const struct store_decision_filter *f,
+    const char *want)
+{
+	struct store_decision_list l;
+	struct buf got = BUF_INIT;
+	size_t i;
+
+	assert_int_equal(store_decision_list(fx->st, f, &l), STORE_OK);
+	buf_add(&got, "", 0);
+	for (i = 0; i < l.n; i++)
+		buf_printf(&got, "%s%s", i > 0 ? "," : "", l.v[i].source_ref);
+	store_decision_list_free(&l);
+	assert_string_equal(buf_str(&got), want);
+	buf_free(&got);
+}
+
+static void
+test_trace_each_filter_alone(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_filter f;
+	char p[KEYFILE_PSEUDONYM_LEN + 1];
+
+	trace_fixture(fx);
+	memset(&f, 0, sizeof(f));
+	expect_refs(fx, &f, "r5,r4,r3,r2,r1,r0");
+	f.partner_id = "apeai";
+	expect_refs(fx, &f, "r4,r1,r0");
+	memset(&f, 0, sizeof(f));
+	f.sender = " A.MARTIN@apeai34.FR";
+	expect_refs(fx, &f, "r1,r0");
+	memset(&f, 0, sizeof(f));
+	f.from = M0;
+	expect_refs(fx, &f, "r5,r4,r3,r2,r1");
+	memset(&f, 0, sizeof(f));
+	f.before = M0 + 86400;
+	expect_refs(fx, &f, "r2,r1,r0");
+	memset(&f, 0, sizeof(f));
+	f.outcome = "rejected";
+	expect_refs(fx, &f, "r4,r2,r1");
+	f.outcome = "quarantined";
+	expect_refs(fx, &f, "r5,r3");
+	memset(&f, 0, sizeof(f));
+	f.reason = "name_missing";		/* r1's last, r2's only */
+	expect_refs(fx, &f, "r2,r1");
+	f.reason = "nir_invalid";		/* r1's first */
+	expect_refs(fx, &f, "r1");
+	f.reason = "too_large";
+	expect_refs(fx, &f, "");
+	memset(&f, 0, sizeof(f));
+	f.type = "rib";
+	expect_refs(fx, &f, "r4,r2,r0");
+	memset(&f, 0, sizeof(f));
+	trace_pseudonym("185057800608491", p);
+	f.nir_pseudonym = p;
+	expect_refs(fx, &f, "r2,r0");
+	memset(&f, 0, sizeof(f));
+	f.limit = 2;
+	expect_refs(fx, &f, "r5,r4");
+}
+
+static void
+test_trace_filters_combined(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_filter f;
+	char p[KEYFILE_PSEUDONYM_LEN + 1];
+
+	trace_fixture(fx);
+	trace_pseudonym("185057800608491", p);
+	memset(&f, 0, sizeof(f));
+	f.partner_id = "apeai";
+	f.outcome = "rejected";
+	expect_refs(fx, &f, "r4,r1");
+	f.limit = 1;
+	expect_refs(fx, &f, "r4");
+	memset(&f, 0, sizeof(f));
+	f.nir_pseudonym = p;
+	f.partner_id = "ccas";
+	expect_refs(fx, &f, "r2");
+	memset(&f, 0, sizeof(f));
+	f.nir_pseudonym = p;
+	f.before = M0;
+	expect_refs(fx, &f, "r0");
+	memset(&f, 0, sizeof(f));
+	f.from = M0;
+	f.before = M0 + 86400;
+	f.sender = "c.garcia@ccas.fr";
+	expect_refs(fx, &f, "r2");
+	memset(&f, 0, sizeof(f));
+	f.reason = "name_missing";
+	f.type = "rib";
+	expect_refs(fx, &f, "r2");
+	/* Every filter at once, then each one changed alone: nothing. */
+	memset(&f, 0, sizeof(f));
+	f.partner_id = "ccas";
+	f.sender = "c.garcia@ccas.fr";
+	f.from = M0;
+	f.before = M0 + 86400;
+	f.outcome = "rejected";
+	f.reason = "name_missing";
+	f.type = "rib";
+	f.nir_pseudonym = p;
+	expect_refs(fx, &f, "r2");
+	f.outcome = "accepted";
+	expect_refs(fx, &f, "");
+	f.outcome = "rejected";
+	f.type = "blocage";
+	expect_refs(fx, &f, "");
+	f.type = "rib";
+	f.partner_id = "apeai";
+	expect_refs(fx, &f, "");
+	f.partner_id = "ccas";
+	f.sender = "a.martin@apeai34.fr";
+	expect_refs(fx, &f, "");
+	f.sender = "c.garcia@ccas.fr";
+	f.reason = "auth_failed";
+	expect_refs(fx, &f, "");
+	f.reason = "name_missing";
+	f.from = M0 + 86400;
+	f.before = 0;
+	expect_refs(fx, &f, "");
+}
+
+/* [from, before): the first second in, the second at `before` out. */
+static void
+test_trace_period_bounds(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_filter f;
+
+	trace_fixture(fx);
+	memset(&f, 0, sizeof(f));
+	f.from = M0;
+	f.before = M0 + 86400;
+	expect_refs(fx, &f, "r2,r1");
+	f.from = M0 - 1;
+	expect_refs(fx, &f, "r2,r1,r0");
+	f.before = M0 + 86401;
+	expect_refs(fx, &f, "r3,r2,r1,r0");
+	f.from = M0 + 86399;
+	f.before = M0 + 86400;
+	expect_refs(fx, &f, "r2");
+	f.from = M0 + 86400;
+	expect_refs(fx, &f, "");
+}
+
+/* A reason is a whole code of the list, never part of one. */
+static void
+test_trace_reason_whole_code(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_filter f;
+
+	/* Lists no store write makes, written behind its back. */
+	raw_exec(fx->path, "INSERT INTO decisions (decided_at, source, "
+	    "source_ref, outcome, reasons, queue) VALUES "
+	    "('2026-09-21T00:00:01Z', 'maildir', 'alone', 'rejected', "
+	    "'nir_missing', 'q'), "
+	    "('2026-09-21T00:00:02Z', 'maildir', 'first', 'rejected', "
+	    "'nir_missing,name_missing', 'q'), "
+	    "('2026-09-21T00:00:03Z', 'maildir', 'last', 'rejected', "
+	    "'name_missing,nir_missing', 'q'), "
+	    "('2026-09-21T00:00:04Z', 'maildir', 'longer', 'rejected', "
+	    "'nir_missing_key', 'q'), "
+	    "('2026-09-21T00:00:05Z', 'maildir', 'inside', 'rejected', "
+	    "'name_missing,xnir_missing,nir_missingx', 'q'), "
+	    "('2026-09-21T00:00:06Z', 'maildir', 'wildcard', 'rejected', "
+	    "'nir-missing', 'q'), "
+	    "('2026-09-21T00:00:07Z', 'maildir', 'none', 'accepted', "
+	    "'', 'q')");
+	memset(&f, 0, sizeof(f));
+	f.reason = "nir_missing";
+	expect_refs(fx, &f, "last,first,alone");
+	f.reason = "name_missing";
+	expect_refs(fx, &f, "inside,last,first");
+}
+
+/*
+ * --nir: the pseudonym of a NIR in any writing finds its rows; another
+ * NIR finds its own; one never seen, none.
+ */
+static void
+test_trace_by_pseudonym(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_filter f;
+	char p[KEYFILE_PSEUDONYM_LEN + 1];
+
+	trace_fixture(fx);
+	memset(&f, 0, sizeof(f));
+	f.nir_pseudonym = p;
+	trace_pseudonym("1.85.05.78.006.084-91", p);
+	expect_refs(fx, &f, "r2,r0");
+	trace_pseudonym("2 69 05 2b 123 456 18", p);	/* lower-case 2b */
+	expect_refs(fx, &f, "r1");
+	trace_pseudonym("2870634172058 73", p);
+	expect_refs(fx, &f, "");
+	/* The pseudonym is the key's: another key finds nothing. */
+	keyfile_pseudonym(test_audit_key, "185057800608491", p);
+	expect_refs(fx, &f, "");
+}
+
+static void
+test_trace_refusals(void **state)
+{
+	static const char *const bad_pseudonyms[] = {
+		"185057800608491",
+		"4EB29B6F302D6D9622DBBEA169985694F37012A0F4F2705C914F77093EF3A3DE",
+		"",
+	};
+	struct fx *fx = *state;
+	struct store_decision_filter f;
+	struct store_decision_list l;
+	size_t i;
+
+	trace_fixture(fx);
+	memset(&f, 0, sizeof(f));
+	f.outcome = "185057800608491";
+	assert_int_equal(store_decision_list(fx->st, &f, &l), STORE_REFUSED);
+	assert_null(strstr(store_errmsg(fx->st), "185057800608491"));
+	f.outcome = "Accepted";
+	assert_int_equal(store_decision_list(fx->st, &f, &l), STORE_REFUSED);
+	memset(&f, 0, sizeof(f));
+	f.reason = "185057800608491";
+	assert_int_equal(store_decision_list(fx->st, &f, &l), STORE_REFUSED);
+	assert_null(strstr(store_errmsg(fx->st), "185057800608491"));
+	f.reason = "missing";			/* part of codes, none */
+	assert_int_equal(store_decision_list(fx->st, &f, &l), STORE_REFUSED);
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < sizeof(bad_pseudonyms) / sizeof(bad_pseudonyms[0]);
+	    i++) {
+		f.nir_pseudonym = bad_pseudonyms[i];
+		assert_int_equal(store_decision_list(fx->st, &f, &l),
+		    STORE_REFUSED);
+		assert_int_equal(l.n, 0);
+		assert_null(strstr(store_errmsg(fx->st), "185057800608491"));
+	}
+}
+
+/*
+ * The one cached statement is answered by an index for a pseudonym, a
+ * partner or a sender, and never sorts: the branches merge in id order.
+ */
+static void
+test_trace_query_plan(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_list l;
+	struct buf sql = BUF_INIT, plan = BUF_INIT;
+	sqlite3_stmt *s;
+
+	trace_fixture(fx);
+	assert_int_equal(store_decision_list(fx->st, NULL, &l), STORE_OK);
+	store_decision_list_free(&l);
+	assert_non_null(fx->st->stmt_sql[STMT_DECISION_LIST]);
+	buf_printf(&sql, "EXPLAIN QUERY PLAN %s",
+	    fx->st->stmt_sql[STMT_DECISION_LIST]);
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st), buf_str(&sql),
+	    -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		buf_printf(&plan, "%s\n", sqlite3_column_text(s, 3));
+	sqlite3_finalize(s);
+	assert_non_null(strstr(buf_str(&plan), "INDEX decisions_pseudonym"));
+	assert_non_null(strstr(buf_str(&plan), "INDEX decisions_partner"));
+	assert_non_null(strstr(buf_str(&plan), "INDEX decisions_sender"));
+	assert_null(strstr(buf_str(&plan), "TEMP B-TREE"));
+	buf_free(&sql);
+	buf_free(&plan);
+}
+
 static void
 test_outbox(void **state)
 {
@@ -2475,6 +2822,13 @@ main(void)
 		T(test_decision_header_key),
 		T(test_decision_refuses_nir_in_pseudonym),
 		T(test_decision_list),
+		T(test_trace_each_filter_alone),
+		T(test_trace_filters_combined),
+		T(test_trace_period_bounds),
+		T(test_trace_reason_whole_code),
+		T(test_trace_by_pseudonym),
+		T(test_trace_refusals),
+		T(test_trace_query_plan),
 		T(test_outbox),
 		T(test_outbox_failed_for_good),
 		T(test_decision_all_or_nothing),
