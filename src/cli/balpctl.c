@@ -11,6 +11,7 @@
 #include "balp/ctl_admin.h"
 #include "balp/ctl_annex.h"
 #include "balp/ctl_message.h"
+#include "balp/ctl_review.h"
 #include "balp/ctl_test.h"
 
 #include <stdio.h>
@@ -41,6 +42,8 @@ static const char usage_text[] =
 "  message release ID|MESSAGE-ID --to QUEUE --reason TEXT [--notify]\n"
 "  audit verify [--anchor HASH]\n"
 "  audit anchor\n"
+"  review [--partner ID] [--format text|csv] [--json] [--now DATE]\n"
+"         [--idle-months N]                 the yearly reverse review\n"
 "\n"
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n";
 
@@ -95,6 +98,8 @@ main(int argc, char **argv)
 		rc = ctl_message(&c, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = ctl_admin_audit(&c, argc, argv);
+	else if (strcmp(cmd, "review") == 0)
+		rc = ctl_review(&c, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
 		rc = 0;

@@ -72,6 +72,8 @@ enum stmt_id {
 	STMT_RELEASE_LIST,
 	STMT_RELEASE_INSERT,
 	STMT_AUDIT_LEGACY,
+	/* store_partner.c: the yearly review */
+	STMT_REVIEW_PERSONS,
 	STMT_COUNT
 };
 
