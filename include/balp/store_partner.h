@@ -264,8 +264,9 @@ struct store_review {
  * The review of partner_id (NULL: every partner, ordered by id) on the
  * day `now`, the review year being year_start .. now (both included;
  * year_start <= now).  Each partner lists its persons whose latest period
- * ends on year_start or later or is open (an ended person stays in one
- * review, the year of the end), ordered by last name, first name, email;
+ * ends on year_start or later or is open (an ended person is listed for a
+ * year after the end, so one review asks the partner to confirm the
+ * departure), ordered by last name, first name, email;
  * a period that ended before it started (a person the annex removed
  * before the start) is not listed, but counted as store_quota_check does.
  * A decision's day is its local civil day, as the pipeline's `today`.
