@@ -1232,12 +1232,14 @@ store_review(struct store *st, const char *partner_id, int32_t now,
 	 * decisions_partner index), grouped by sender.  A decision's day is
 	 * local, as the day the pipeline judged it by.  Superseded decisions
 	 * (a retriage decided the message again) are left out of the counts
-	 * through one NOT IN list, built once.  Every person whose latest
+	 * through the list `sup`, read once (supersedes has no index).  Every person whose latest
 	 * period ends on year_start or later comes back, so the quota count
 	 * (the persons not ended on now) is made here too, in C, with the
 	 * store's rule.
 	 */
-	if ((rc = stmt_get(st, STMT_REVIEW_PERSONS, "SELECT p.partner_id, "
+	if ((rc = stmt_get(st, STMT_REVIEW_PERSONS, "WITH sup(id) AS "
+	    "MATERIALIZED (SELECT supersedes FROM decisions WHERE supersedes "
+	    "IS NOT NULL) SELECT p.partner_id, "
 	    "p.last_name, p.first_name, p.email, p.job_title, p.hab_start, "
 	    "p.hab_end, p.suspended, p.suspend_reason, "
 	    "(SELECT min(h.hab_start) FROM hab_periods h WHERE "
@@ -1258,8 +1260,8 @@ store_review(struct store *st, const char *partner_id, int32_t now,
 	    "sum(cur AND day >= ?3 AND outcome = 'rejected') AS n_rej, "
 	    "sum(cur AND day >= ?3 AND outcome = 'quarantined') AS n_qua "
 	    "FROM (SELECT sender, partner_id, outcome, reasons, supersedes, "
-	    "date(decided_at, 'localtime') AS day, id NOT IN (SELECT "
-	    "supersedes FROM decisions WHERE supersedes IS NOT NULL) AS cur "
+	    "date(decided_at, 'localtime') AS day, id NOT IN (SELECT id FROM "
+	    "sup) AS cur "
 	    "FROM decisions WHERE sender IS NOT NULL AND partner_id IS NOT "
 	    "NULL AND (?1 IS NULL OR partner_id = ?1)) WHERE day <= ?2 "
 	    "GROUP BY sender, partner_id) a ON a.sender = p.email AND "
