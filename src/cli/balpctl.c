@@ -13,6 +13,7 @@
 #include "balp/ctl_message.h"
 #include "balp/ctl_purge.h"
 #include "balp/ctl_queue.h"
+#include "balp/ctl_review.h"
 #include "balp/ctl_test.h"
 
 #include <stdio.h>
@@ -47,6 +48,8 @@ static const char usage_text[] =
 "  audit anchor\n"
 "  purge [--dry-run] [--now YYYY-MM-DD]\n"
 "  queue status [--json] [--now YYYY-MM-DD]\n"
+"  review [--partner ID] [--format text|csv] [--json] [--now DATE]\n"
+"         [--idle-months N]                 the yearly reverse review\n"
 "\n"
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n";
 
@@ -105,6 +108,8 @@ main(int argc, char **argv)
 		rc = ctl_purge(&c, argc, argv);
 	else if (strcmp(cmd, "queue") == 0)
 		rc = ctl_queue(&c, argc, argv);
+	else if (strcmp(cmd, "review") == 0)
+		rc = ctl_review(&c, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
 		rc = 0;

@@ -77,6 +77,8 @@ enum stmt_id {
 	STMT_AUDIT_PURGE_KEPT,
 	/* store_queue.c */
 	STMT_QUEUE_STATUS,
+	/* store_partner.c: the yearly review */
+	STMT_REVIEW_PERSONS,
 	STMT_COUNT
 };
 
