@@ -6,6 +6,7 @@
  * (optind = 0).  Every refusal is one line naming the value at fault.
  */
 #include "balp/ctl_admin.h"
+#include "balp/csv.h"
 #include "balp/date.h"
 #include "balp/json.h"
 #include "balp/keyfile.h"
@@ -887,23 +888,11 @@ log_json_row(struct buf *b, const struct store_decision *d)
 	buf_free(&code);
 }
 
-/*
- * An RFC 4180 cell, quoted as the annex export quotes (a sender or a
- * Message-ID may hold ';' or '"'); NULL is empty.
- */
+/* A cell of the export and its separator (csv.h: mail's values guarded). */
 static void
 log_csv_cell(struct buf *b, const char *s, int last)
 {
-	if (s != NULL && strpbrk(s, ";,\"\r\n") != NULL) {
-		buf_putc(b, '"');
-		for (; *s != '\0'; s++) {
-			if (*s == '"')
-				buf_putc(b, '"');
-			buf_putc(b, *s);
-		}
-		buf_putc(b, '"');
-	} else if (s != NULL)
-		buf_puts(b, s);
+	csv_cell_text(b, s);
 	buf_puts(b, last ? "\r\n" : ";");
 }
 

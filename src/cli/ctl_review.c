@@ -8,6 +8,7 @@
  * JSON document.  CSV and JSON are built in a buf and printed once.
  */
 #include "balp/ctl_review.h"
+#include "balp/csv.h"
 #include "balp/date.h"
 #include "balp/json.h"
 #include "balp/review.h"
@@ -242,25 +243,6 @@ print_text(const struct store_review *r, const struct review_params *rp,
 
 /* ---- csv -------------------------------------------------------------- */
 
-/* One cell, RFC 4180: quoted when it holds a separator, quote or newline. */
-static void
-csv_cell(struct buf *out, const char *s)
-{
-	if (s == NULL)
-		s = "";
-	if (strpbrk(s, ";,\"\r\n") == NULL) {
-		buf_puts(out, s);
-		return;
-	}
-	buf_putc(out, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			buf_putc(out, '"');
-		buf_putc(out, *s);
-	}
-	buf_putc(out, '"');
-}
-
 /* A day, "" when none. */
 static void
 csv_day(struct buf *out, int32_t day)
@@ -281,7 +263,7 @@ csv_flags(struct buf *out, unsigned flags)
 	review_flags_join(&f, flags, ",", 0);
 	if (f.failed)
 		out->failed = 1;
-	csv_cell(out, buf_str(&f));
+	csv_cell_text(out, buf_str(&f));
 	buf_free(&f);
 }
 
@@ -295,15 +277,15 @@ csv_partner(struct buf *out, const struct store_review_partner *pa,
 	buf_putc(out, ';');
 	csv_day(out, year_start);
 	buf_putc(out, ';');
-	csv_cell(out, p->id);
+	csv_cell_text(out, p->id);
 	buf_putc(out, ';');
-	csv_cell(out, p->name);
+	csv_cell_text(out, p->name);
 	buf_putc(out, ';');
 	csv_day(out, p->start);
 	buf_putc(out, ';');
 	csv_day(out, p->end);
 	buf_printf(out, ";%d;", p->suspended);
-	csv_cell(out, p->suspended ? p->suspend_reason : NULL);
+	csv_cell_text(out, p->suspended ? p->suspend_reason : NULL);
 	buf_putc(out, ';');
 	if (p->max_persons != STORE_NO_QUOTA)
 		buf_printf(out, "%d", p->max_persons);
@@ -333,19 +315,19 @@ print_csv(const struct store_review *r, const struct review_params *rp,
 		for (j = 0; j < r->v[i].n; j++) {
 			q = &r->v[i].v[j];
 			csv_partner(out, &r->v[i], rp, year_start);
-			csv_cell(out, q->last_name);
+			csv_cell_text(out, q->last_name);
 			buf_putc(out, ';');
-			csv_cell(out, q->first_name);
+			csv_cell_text(out, q->first_name);
 			buf_putc(out, ';');
-			csv_cell(out, q->email);
+			csv_cell_text(out, q->email);
 			buf_putc(out, ';');
-			csv_cell(out, q->job_title);
+			csv_cell_text(out, q->job_title);
 			buf_putc(out, ';');
 			csv_day(out, q->start);
 			buf_putc(out, ';');
 			csv_day(out, q->end);
 			buf_printf(out, ";%d;", q->suspended);
-			csv_cell(out, q->suspended ? q->suspend_reason : NULL);
+			csv_cell_text(out, q->suspended ? q->suspend_reason : NULL);
 			buf_putc(out, ';');
 			csv_day(out, q->last_message);
 			buf_printf(out, ";%zu;%zu;%zu;", q->n_accepted,

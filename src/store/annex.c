@@ -17,6 +17,7 @@
  * through store_errmsg().
  */
 #include "balp/annex.h"
+#include "balp/csv.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -1417,23 +1418,6 @@ annex_plan_render(const struct annex_plan *plan, struct buf *out)
 }
 
 /* ---- export ------------------------------------------------------------- */
-
-/* One CSV cell, quoted when it holds a separator, a quote or a newline. */
-static void
-csv_cell(struct buf *out, const char *s)
-{
-	if (strpbrk(s, ";,\"\r\n") == NULL) {
-		buf_puts(out, s);
-		return;
-	}
-	buf_putc(out, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			buf_putc(out, '"');
-		buf_putc(out, *s);
-	}
-	buf_putc(out, '"');
-}
 
 int
 annex_export(struct store *st, const char *partner_id, struct buf *out)
