@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "balp/buf.h"
 #include "balp/store.h"
@@ -97,6 +98,14 @@ int	 store_audit_check(struct store *, const char *anchor,
 	    struct store_audit_report *r);
 /* One line for a break, e.g. "row 12 was edited"; static. */
 const char *store_audit_break_str(enum store_audit_break);
+/*
+ * One admin row for what changes nothing else: a trace query (action
+ * "trace.query", detail its filters and row count), in its own
+ * transaction.  Purged with the decision traces (store_purge.h).
+ */
+int	 store_audit_note(struct store *, const char *actor,
+	    const char *action, const char *object, const char *detail,
+	    time_t now);
 /*
  * store_audit_check without an anchor: 0 if intact, 1 if broken with
  * *first_bad_id the first broken row, -1 on error.

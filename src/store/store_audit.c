@@ -252,6 +252,19 @@ store_audit_append(struct store *st, const char *kind, const char *actor,
 	return audit_insert(st, kind, actor, action, object, detail, at);
 }
 
+int
+store_audit_note(struct store *st, const char *actor, const char *action,
+    const char *object, const char *detail, time_t now)
+{
+	int rc;
+
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	rc = store_audit_append(st, "admin", actor, action, object, detail,
+	    now);
+	return store_tx_end(st, rc);
+}
+
 const char *
 store_audit_break_str(enum store_audit_break why)
 {
@@ -593,7 +606,8 @@ store_audit_verify(struct store *st, int64_t *first_bad_id)
  */
 #define AUDIT_PURGE_WHERE \
 	"purged = 0 AND action <> '" AUDIT_PURGE_ACTION "' AND (" \
-	"(at < ?1 AND (kind = 'decision' OR object LIKE 'decision/%')) OR " \
+	"(at < ?1 AND (kind = 'decision' OR object LIKE 'decision/%' OR " \
+	"action LIKE 'trace.%')) OR " \
 	"(kind = 'admin' AND action LIKE 'person.%' AND object IN (" \
 	"SELECT partner_id || '/' || email FROM persons " \
 	"WHERE hab_end IS NOT NULL AND hab_end < ?2)))"

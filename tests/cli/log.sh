@@ -217,6 +217,18 @@ is "$(ids --nir "$NIR" --limit 500)" \
     "$(sql_ids "nir_pseudonym = (select nir_pseudonym from decisions where id = $demo01)")" \
     "--nir still matches sqlite with more rows"
 
+# ---- every query is traced: who looked, for what -----------------------------
+before=$(q "select count(*) from audit where action = 'trace.query'")
+ok "$(test "$before" -ge 10; echo $?)" "the queries above left audit rows ($before)"
+ids --nir "$NIR" --outcome rejected >/dev/null
+is "$(q "select count(*) from audit where action = 'trace.query'")" "$((before + 1))" \
+    "one more query, one more row"
+row=$(q "select actor || ' ' || detail from audit where action = 'trace.query' order by id desc limit 1")
+pseudo=$(q "select nir_pseudonym from decisions where id = $demo01")
+like "$row" "^admin:[^ ]+ outcome=rejected; nir_pseudonym=$pseudo; rows=[0-9]+$" \
+    "naming the admin, the filters (the NIR as its pseudonym) and the rows"
+"$B" -c "$CONF" audit verify >/dev/null; ok $? "the audit chain verifies"
+
 # ---- the NIR, and the pseudonym, appear nowhere -----------------------------
 is "$(grep -c -E "$NIR15|$NIR|1850578006084" "$OUT")" 0 \
     "no output, error or balpd log line holds the NIR"

@@ -150,6 +150,10 @@ fill(struct fx *fx)
 	assert_int_equal(store_message_release(fx->st, old, "BALP/Rejets",
 	    "BALP/RIB", "vu", NULL, ACTOR, NOW - 298 * DAY), STORE_OK);
 	record(fx, "new-1", "here@x.test", NOW);
+	/* An admin's trace query: a trace too. */
+	assert_int_equal(store_audit_note(fx->st, ACTOR, "trace.query",
+	    "decisions", "sender=gone@x.test; rows=1", NOW - 297 * DAY),
+	    STORE_OK);
 }
 
 static struct store_purge_spec
@@ -189,8 +193,11 @@ test_purge_destroys_what_is_due(void **state)
 	assert_int_equal(r.releases, 1);
 	assert_int_equal(r.persons, 1);
 	assert_int_equal(r.periods, 1);
-	/* 2 decision.record + 2 notice.queue + 1 release + 1 person.add */
-	assert_int_equal(r.audit_rows, 6);
+	/*
+	 * 2 decision.record + 2 notice.queue + 1 release + 1 trace.query +
+	 * 1 person.add
+	 */
+	assert_int_equal(r.audit_rows, 7);
 	assert_int_equal(r.audit_kept, 0);
 	assert_int_equal(r.checkpoint_id, rows + 1);
 	/* What stays: today's decision, the open person, the partner. */
@@ -213,7 +220,7 @@ test_purge_destroys_what_is_due(void **state)
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
 	    rows + 1);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
-	    "purged <> 0 AND detail = '' AND actor = '' AND object = ''"), 6);
+	    "purged <> 0 AND detail = '' AND actor = '' AND object = ''"), 7);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
 	    "detail LIKE '%old-%' OR detail LIKE '%gone@%' OR object LIKE "
 	    "'%gone@%'"), 0);
@@ -221,11 +228,11 @@ test_purge_destroys_what_is_due(void **state)
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
 	    "action = 'audit.purge' AND detail LIKE 'traces_before=2026-03-21; "
 	    "habilitations_before=2020-09-21; decisions=2; outbox=2; "
-	    "retriages=0; releases=1; persons=1; periods=1; audit_rows=6; "
+	    "retriages=0; releases=1; persons=1; periods=1; audit_rows=7; "
 	    "audit_ids=%'"), 1);
 	assert_chain(fx);
 	assert_int_equal(store_audit_check(fx->st, NULL, &a), 0);
-	assert_int_equal(a.purged_rows, 6);
+	assert_int_equal(a.purged_rows, 7);
 	/* Nothing more is due: nothing written, the chain as it was. */
 	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
 	assert_int_equal(r.checkpoint_id, 0);
@@ -252,7 +259,7 @@ test_purge_dry_run_changes_nothing(void **state)
 	rows = raw_count(fx->path, "SELECT count(*) FROM audit");
 	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
 	assert_int_equal(r.decisions, 2);
-	assert_int_equal(r.audit_rows, 6);
+	assert_int_equal(r.audit_rows, 7);
 	assert_int_equal(r.checkpoint_id, 0);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions"),
 	    3);
