@@ -350,8 +350,14 @@ like "$out" "1 accepted, 0 rejected, 1 quarantined" "  an accepted and a quarant
 like "$out" "notices: 1 sent, 0 to retry, 0 failed" "  one acknowledgment sent"
 sh "$MS" wait-count "$MSD" capture@caf.test INBOX 12 15
 ok $? "  and received"
+# Found by what it answers: Dovecot numbers the files it finds together in
+# the order it reads them, not in the order they arrived.
+ack_uid=$(curl -sS --max-time 10 --cacert "$MS_CA" --user "capture@caf.test:$CAP_PW" \
+    -X 'UID SEARCH HEADER In-Reply-To "1763370094.demo94.apeai-rib@apeai34.fr"' \
+    "imaps://$MS_HOST_GOOD:$MS_IMAPS_PORT/INBOX" | sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p')
+ok "$(test -n "$ack_uid"; echo $?)" "  one message answers the accepted mail (UID ${ack_uid:-none})"
 curl -sS --max-time 10 --cacert "$MS_CA" --user "capture@caf.test:$CAP_PW" \
-    "imaps://$MS_HOST_GOOD:$MS_IMAPS_PORT/INBOX;UID=12" >"$HOME_DIR/ack.eml"
+    "imaps://$MS_HOST_GOOD:$MS_IMAPS_PORT/INBOX;UID=${ack_uid:-0}" >"$HOME_DIR/ack.eml"
 ack=$(perl -MMIME::QuotedPrint -MEncode -0777 -ne '
 	s/\r\n/\n/g; my ($h, $b) = split(/\n\n/, $_, 2); $h =~ s/\n[ \t]+/ /g;
 	print encode("UTF-8", decode("MIME-Header", $h)), "\n\n",
