@@ -34,6 +34,7 @@
 #define CONF_NOTICE_FROM	"balp@caf.test"
 #define CONF_NOTICES_PER_HOUR	10
 #define CONF_SLA_WORKING_DAYS	10
+#define CONF_SLA_DIGEST_HOUR	7
 
 /* One queue's own SLA (sla.per_queue). */
 struct conf_sla_queue {
@@ -45,6 +46,13 @@ struct conf_sla {
 	unsigned		 working_days;	/* every other queue */
 	struct conf_sla_queue	*per_queue;
 	size_t			 n_per_queue;
+	/*
+	 * sla.digest_to: the supervisors' address, mailed once a day (from
+	 * sla.digest_hour, local time, default 7) the overdue messages
+	 * when there are any (sla.h); NULL: no digest.
+	 */
+	char			*digest_to;
+	unsigned		 digest_hour;
 };
 
 struct balp_conf {

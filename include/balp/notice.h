@@ -41,6 +41,9 @@ struct notice_mail {
 	int64_t		 date;		/* seconds since the epoch, UTC */
 	const char	*message_id;	/* the notice's own */
 	const char	*in_reply_to;	/* the partner's, NULL if none */
+	/* 1: no answer to anyone (the supervisors' digest): Auto-Submitted
+	 * auto-generated rather than auto-replied (RFC 3834). */
+	int		 generated;
 };
 
 /*

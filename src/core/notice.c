@@ -327,9 +327,10 @@ notice_compose(const struct notice_mail *m, struct buf *out, int *threaded,
 	if (thread)
 		buf_printf(out, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n",
 		    m->in_reply_to, m->in_reply_to);
-	buf_puts(out, "Auto-Submitted: auto-replied\r\n"
-	    "X-Auto-Response-Suppress: All\r\n"
-	    "X-BALP-Notice: 1\r\n"
+	buf_printf(out, "Auto-Submitted: %s\r\n"
+	    "X-Auto-Response-Suppress: All\r\n", m->generated ?
+	    "auto-generated" : "auto-replied");
+	buf_puts(out, "X-BALP-Notice: 1\r\n"
 	    "MIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"

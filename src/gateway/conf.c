@@ -668,6 +668,7 @@ conf_free(struct balp_conf *c)
 	for (i = 0; i < c->sla.n_per_queue; i++)
 		free(c->sla.per_queue[i].queue);
 	free(c->sla.per_queue);
+	free(c->sla.digest_to);
 	rules_free(&c->rules);
 	memset(c, 0, sizeof(*c));
 }
@@ -943,7 +944,7 @@ load_sla(struct loader *l, const config_setting_t *g, struct balp_conf *c,
     int check_queues)
 {
 	static const char *const keys[] = { "working_days", "per_queue",
-	    NULL };
+	    "digest_to", "digest_hour", NULL };
 	static const char *const queue_keys[] = { "queue", "working_days",
 	    NULL };
 	const config_setting_t *list, *e;
@@ -960,6 +961,11 @@ load_sla(struct loader *l, const config_setting_t *g, struct balp_conf *c,
 	}
 	check_keys(l, g, keys, "sla");
 	get_unsigned(l, g, "working_days", 0, 260, &sla->working_days);
+	get_unsigned(l, g, "digest_hour", 0, 23, &sla->digest_hour);
+	get_string(l, g, "digest_to", 0, &sla->digest_to);
+	if (sla->digest_to != NULL && !notice_addr_ok(sla->digest_to))
+		lerr(l, member(g, "digest_to"), "'digest_to' must be a plain "
+		    "address (name@domain), not '%s'", sla->digest_to);
 	if ((list = member(g, "per_queue")) == NULL)
 		return;
 	if (!config_setting_is_list(list)) {
@@ -1051,6 +1057,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	c->retention_habilitation_years = STORE_PURGE_HABILITATION_YEARS;
 	c->notices_per_hour = CONF_NOTICES_PER_HOUR;
 	c->sla.working_days = CONF_SLA_WORKING_DAYS;
+	c->sla.digest_hour = CONF_SLA_DIGEST_HOUR;
 	config_init(&cfg);
 	if ((c->file = buf_strdup(path)) == NULL) {
 		lerr(&l, NULL, "out of memory");
@@ -1164,6 +1171,10 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	rules_ok = c->rules_file != NULL &&
 	    load_rules(&l, c->rules_file, &c->rules) == 0;
 	load_sla(&l, member(root, "sla"), c, rules_ok);
+	if (c->sla.digest_to != NULL && !c->has_smtp)
+		lerr(&l, member(member(root, "sla"), "digest_to"),
+		    "'digest_to' needs the smtp group: the digest is mailed "
+		    "through the relay");
 	if (c->rules_file != NULL && c->notices_acknowledge &&
 	    c->rules.notices.ack_body == NULL && l.errors == 0)
 		lerr(&l, member(member(root, "notices"), "acknowledge"),

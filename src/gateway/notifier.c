@@ -33,6 +33,8 @@
 #include "balp/log.h"
 #include "balp/notice.h"
 #include "balp/notifier.h"
+#include "balp/pipeline.h"
+#include "balp/sla.h"
 #include "balp/store_audit.h"
 #include "balp/smtp.h"
 #include "balp/store_decision.h"
@@ -248,6 +250,105 @@ out:
 	return rc;
 }
 
+/*
+ * The supervisors' digest (sla.h), once a day from sla.digest_hour: the
+ * day's check is an audit row digest.sent ("day=YYYY-MM-DD; ..."), so
+ * that neither a restart nor the next round sends it again; a day with
+ * nothing overdue is recorded too, and mails nothing.  A relay that is
+ * down or says 4xx: tried again next round.  -1 only on a store failure.
+ */
+static int
+digest(struct round *r, struct buf *err)
+{
+	const struct balp_conf *c = r->c;
+	struct sla_report rep;
+	struct notice_mail m;
+	struct buf d = BUF_INIT, msg = BUF_INIT, mid = BUF_INIT, why = BUF_INIT;
+	char day[11], *last = NULL, *subject = NULL, *body = NULL;
+	int32_t today = pipeline_today(r->now);
+	const char *sent = NULL;
+	struct tm tm;
+	int rc = 0;
+
+	if (c->sla.digest_to == NULL || localtime_r(&r->now, &tm) == NULL ||
+	    (unsigned)tm.tm_hour < c->sla.digest_hour || r->down.len > 0)
+		return 0;
+	date_format_iso(today, day);
+	if (store_audit_last_detail(r->st, "digest.sent", &last) != STORE_OK) {
+		buf_printf(err, "digest: %s", store_errmsg(r->st));
+		return -1;
+	}
+	if (last != NULL && strncmp(last, "day=", 4) == 0 &&
+	    strncmp(last + 4, day, 10) == 0) {
+		free(last);
+		return 0;
+	}
+	free(last);
+	if (sla_report(r->st, c, today, &rep, &why) == -1) {
+		buf_printf(err, "digest: %s", buf_str(&why));
+		buf_free(&why);
+		return -1;
+	}
+	if (rep.overdue == 0)
+		sent = "no";
+	else if (sla_digest(&rep, &subject, &body) == -1)
+		buf_puts(&why, "out of memory");
+	else {
+		buf_printf(&mid, "digest.%s.%lld@%s", day, (long long)r->now,
+		    strchr(c->notice_from, '@') + 1);
+		memset(&m, 0, sizeof(m));
+		m.from = c->notice_from;
+		m.to = c->sla.digest_to;
+		m.subject = subject;
+		m.body = body;
+		m.date = (int64_t)r->now;
+		m.message_id = buf_str(&mid);
+		m.generated = 1;
+		if (mid.failed || notice_compose(&m, &msg, NULL, &why) == -1)
+			;
+		else if (r->smtp == NULL && smtp_open(&c->smtp, &r->smtp,
+		    &r->down) != SMTP_OK)
+			buf_puts(&why, buf_str(&r->down));
+		else
+			switch (smtp_send(r->smtp, c->notice_from,
+			    c->sla.digest_to, msg.data, msg.len, &why)) {
+			case SMTP_OK:
+				sent = "yes";
+				break;
+			case SMTP_PERMANENT:
+				sent = "refused";
+				break;
+			default:
+				break;
+			}
+	}
+	if (sent != NULL) {
+		buf_printf(&d, "day=%s; to=%s; overdue=%zu; waiting=%zu; "
+		    "sent=%s", day, c->sla.digest_to, rep.overdue, rep.waiting,
+		    sent);
+		if (d.failed || store_audit_note(r->st, "notifier",
+		    "digest.sent", "sla", buf_str(&d), r->now) != STORE_OK) {
+			buf_printf(err, "digest: %s", d.failed ?
+			    "out of memory" : store_errmsg(r->st));
+			rc = -1;
+		}
+	}
+	if (sent != NULL && strcmp(sent, "yes") == 0)
+		log_info("digest: %zu overdue messages, sent to %s",
+		    rep.overdue, c->sla.digest_to);
+	else if (sent == NULL || strcmp(sent, "no") != 0)
+		log_warn("digest to %s not sent%s: %s", c->sla.digest_to,
+		    sent != NULL ? " (for good today)" : "", buf_str(&why));
+	sla_report_free(&rep);
+	free(subject);
+	free(body);
+	buf_free(&d);
+	buf_free(&msg);
+	buf_free(&mid);
+	buf_free(&why);
+	return rc;
+}
+
 int
 notifier_round(struct store *st, const struct balp_conf *c, time_t now,
     struct notifier_counts *counts, struct buf *err)
@@ -283,6 +384,8 @@ notifier_round(struct store *st, const struct balp_conf *c, time_t now,
 		if (n < NOTIFIER_BATCH)
 			break;
 	}
+	if (rc == 0)
+		rc = digest(&r, err);
 	smtp_close(r.smtp);
 	buf_free(&r.down);
 	return rc;

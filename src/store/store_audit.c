@@ -265,6 +265,33 @@ store_audit_note(struct store *st, const char *actor, const char *action,
 	return store_tx_end(st, rc);
 }
 
+int
+store_audit_last_detail(struct store *st, const char *action, char **detail)
+{
+	sqlite3_stmt *s;
+	int rc, fail = 0;
+
+	*detail = NULL;
+	if ((rc = stmt_get(st, STMT_AUDIT_LAST, "SELECT detail FROM audit "
+	    "WHERE action = ?1 ORDER BY id DESC LIMIT 1", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, action, &rc);
+	if (rc == STORE_OK) {
+		switch (sqlite3_step(s)) {
+		case SQLITE_ROW:
+			if ((*detail = col_str0(s, 0, &fail)) == NULL || fail)
+				rc = store_oom(st);
+			break;
+		case SQLITE_DONE:
+			break;
+		default:
+			rc = store_sqlerr(st, "audit last");
+		}
+	}
+	stmt_done(s);
+	return rc;
+}
+
 const char *
 store_audit_break_str(enum store_audit_break why)
 {

@@ -75,6 +75,7 @@ enum stmt_id {
 	STMT_AUDIT_PURGE_IDS,
 	STMT_AUDIT_PURGE_EMPTY,
 	STMT_AUDIT_PURGE_KEPT,
+	STMT_AUDIT_LAST,
 	/* store_queue.c */
 	STMT_QUEUE_STATUS,
 	/* store_partner.c: the yearly review */

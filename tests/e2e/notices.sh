@@ -367,6 +367,40 @@ like "$ack" "Subject: BALP : votre message a bien été reçu" "  says it was re
 like "$ack" "Auto-Submitted: auto-replied" "  is an automatic reply"
 unlike "$ack" "1 ?85 ?05 ?78 ?006 ?084|DUPONT|Je vous transmets" "  without NIR, name or body"
 
+# ---- the supervisors' daily digest of overdue messages ----------------------
+AGENTDIR=$MS_MAILDIR_ROOT/agent/Maildir
+agent_mails() { find "$AGENTDIR/new" "$AGENTDIR/cur" -type f 2>/dev/null | wc -l; }
+agent0=$(agent_mails)
+cat >>"$CONF" <<EOC
+sla = { digest_to = "agent@caf.test"; digest_hour = 0; };
+EOC
+# Three decisions waited five weeks: over any SLA of 10 working days.
+late=$(q "SELECT group_concat(id, ' ') FROM (SELECT id FROM decisions WHERE queue <> 'BALP/Rejets' ORDER BY id LIMIT 3)")
+q "UPDATE decisions SET decided_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-35 days') WHERE id IN ($(echo "$late" | tr ' ' ','))"
+"$D" -c "$CONF" --once >/dev/null 2>"$HOME_DIR/digest.err"
+like "$(cat "$HOME_DIR/digest.err")" "digest: [0-9]+ overdue messages, sent to agent@caf.test" \
+    "balpd mails the overdue messages to sla.digest_to"
+sh "$MS" wait-count "$MSD" agent@caf.test INBOX "$((agent0 + 1))" 15
+ok $? "  the supervisors receive it"
+dg=$(cat "$AGENTDIR"/new/* "$AGENTDIR"/cur/* 2>/dev/null | perl -MMIME::QuotedPrint -MEncode -0777 -ne '
+	s/\r\n/\n/g; my ($h, $b) = split(/\n\n/, $_, 2); $h =~ s/\n[ \t]+/ /g;
+	print encode("UTF-8", decode("MIME-Header", $h)), "\n\n", decode_qp($b);')
+like "$dg" "Subject: BALP : [0-9]+ messages? en attente au-delà du délai" "  its subject says what it is"
+like "$dg" "Auto-Submitted: auto-generated" "  an automatic message (RFC 3834)"
+for id in $late; do
+	like "$dg" "décisions :.* $id(,|\$)" "  it lists decision $id"
+done
+unlike "$dg" "1 ?85 ?05|DUPONT|MARTIN|apeai34|mairie-lespignan|Bonjour, je" \
+    "  no NIR, no name, no partner address"
+is "$(q "SELECT count(*) FROM audit WHERE action = 'digest.sent' AND detail LIKE 'day=%; to=agent@caf.test; overdue=%; sent=yes'")" 1 \
+    "  one audit row records it"
+"$D" -c "$CONF" --once >/dev/null 2>"$HOME_DIR/digest2.err"
+sleep 1
+is "$(agent_mails)" "$((agent0 + 1))" "  once a day: the next run sends none"
+unlike "$(cat "$HOME_DIR/digest2.err")" "digest" "  and says nothing of it"
+"$SRCDIR/build/balpctl" -c "$CONF" audit verify >/dev/null
+ok $? "  the audit chain verifies"
+
 # ---- a notice that comes back is known as ours --------------------------
 out=$("$SRCDIR/build/balpctl" -c "$CONF" test --json "$HOME_DIR/notice.1" 2>&1)
 like "$out" '"reasons":\[[^]]*"auto_reply"' \

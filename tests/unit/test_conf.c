@@ -642,6 +642,15 @@ test_sla_refused(void **state)
 		    "\t{ queue = \"BALP/RIB\"; working_days = 6; }\n); };\n",
 		    "balp.conf:8: queue 'BALP/RIB' is given twice in"
 		    " sla.per_queue" },
+		{ "sla = { digest_to = \"chefs@caf.test\"; };\n",
+		    "balp.conf:6: 'digest_to' needs the smtp group" },
+		{ "smtp = { host = \"relay.caf.test\"; };\n"
+		    "sla = { digest_to = \"Chefs <chefs@caf.test>\"; };\n",
+		    "balp.conf:7: 'digest_to' must be a plain address" },
+		{ "smtp = { host = \"relay.caf.test\"; };\n"
+		    "sla = { digest_to = \"chefs@caf.test\"; digest_hour = 24;"
+		    " };\n", "balp.conf:7: 'digest_hour' must be between 0 and"
+		    " 23" },
 	};
 	struct fx *fx = *state;
 	struct balp_conf c;
@@ -673,7 +682,8 @@ test_sla_shipped_example(void **state)
 		    "store = { path = \"var/balp.db\"; key_file ="
 		    " \"var/k.key\"; };\n"
 		    "source = { kind = \"maildir\"; path = \"var/Maildir\"; };\n"
-		    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n", RULES);
+		    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n"
+		    "smtp = { host = \"relay.caf.test\"; };\n", RULES);
 		found = 0;
 		in_sla = 0;
 		while (fgets(line, sizeof(line), in) != NULL) {
@@ -694,6 +704,9 @@ test_sla_shipped_example(void **state)
 		load(fx, 1, NULL, &c);
 		assert_int_equal(c.sla.working_days, 10);
 		assert_true(c.sla.n_per_queue > 0);
+		assert_string_equal(c.sla.digest_to,
+		    "supervision-balp@caf.test");
+		assert_int_equal(c.sla.digest_hour, 7);
 		conf_free(&c);
 	}
 }

@@ -1,0 +1,171 @@
+/*
+ * test_sla - queue ages against their SLA (sla.c), as `balpctl queue
+ * status` and the supervisors' digest read them, and the digest's text:
+ * counts, ages and decision ids, nothing that names a person.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "test_store_open.h"
+#include "tmpdir.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "balp/conf.h"
+#include "balp/date.h"
+#include "balp/pipeline.h"
+#include "balp/sla.h"
+#include "balp/store_decision.h"
+
+/* Tuesday 2026-09-22, noon UTC. */
+#define NOW	((time_t)1790078400)
+#define DAY	((time_t)86400)
+
+struct fx {
+	char			 dir[64];
+	char			 path[128];
+	struct store		*st;
+	struct balp_conf	 conf;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct buf err = BUF_INIT;
+
+	if (fx == NULL || tmpdir_make(fx->dir, sizeof(fx->dir), "sla") == -1)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
+	if (test_store_open(fx->path, &fx->st, &err) != STORE_OK ||
+	    conf_load(BALP_SRCDIR "/conf/balp.conf", &fx->conf, &err) != 0) {
+		fprintf(stderr, "%s\n", buf_str(&err));
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	store_close(fx->st);
+	conf_free(&fx->conf);
+	tmpdir_remove(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static int64_t
+record(struct fx *fx, const char *ref, const char *queue, time_t t)
+{
+	struct store_decision_spec d;
+	int64_t id = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.source = "maildir";
+	d.source_ref = ref;
+	d.sender = "a.martin@apeai34.fr";
+	d.partner_id = "apeai";
+	d.outcome = OUTCOME_ACCEPTED;
+	d.queue = queue;
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd", t,
+	    &id), STORE_OK);
+	return id;
+}
+
+static void
+test_report_and_digest(void **state)
+{
+	struct fx *fx = *state;
+	struct sla_report r;
+	struct buf err = BUF_INIT;
+	const struct sla_queue *rib = NULL;
+	char *subject = NULL, *body = NULL, want[64];
+	int64_t old1, old2;
+	size_t i;
+
+	old1 = record(fx, "a", "BALP/RIB", NOW - 30 * DAY);
+	old2 = record(fx, "b", "BALP/RIB", NOW - 20 * DAY);
+	record(fx, "c", "BALP/RIB", NOW - 2 * DAY);
+	record(fx, "d", "BALP/Quarantaine", NOW);
+	assert_int_equal(sla_report(fx->st, &fx->conf, pipeline_today(NOW),
+	    &r, &err), 0);
+	assert_int_equal(r.waiting, 4);
+	assert_int_equal(r.overdue, 2);
+	for (i = 0; i < r.n; i++)
+		if (strcmp(r.v[i].name, "BALP/RIB") == 0)
+			rib = &r.v[i];
+	assert_non_null(rib);
+	assert_int_equal(rib->sla, 10);
+	assert_int_equal(rib->overdue, 2);
+	assert_int_equal(rib->overdue_ids[0], old1);
+	assert_int_equal(rib->overdue_ids[1], old2);
+	/* 30 calendar days back from a Tuesday: 22 working days (no public
+	 * holiday between 2026-08-23 and 2026-09-22). */
+	assert_int_equal(rib->oldest_days, 30);
+	assert_int_equal(rib->oldest_wd, 22);
+
+	assert_int_equal(sla_digest(&r, &subject, &body), 0);
+	assert_string_equal(subject, "BALP : 2 messages en attente au-delà du "
+	    "délai au 22/09/2026");
+	assert_non_null(strstr(body, "BALP/RIB : 2 en retard (délai 10 jours "
+	    "ouvrés), le plus ancien depuis le 23/08/2026 (22 jours ouvrés)"));
+	snprintf(want, sizeof(want), "décisions : %lld, %lld\n",
+	    (long long)old1, (long long)old2);
+	assert_non_null(strstr(body, want));
+	assert_non_null(strstr(body, "(4 messages en attente en tout)"));
+	/* A queue with nothing late is not named. */
+	assert_null(strstr(body, "Quarantaine"));
+	assert_null(strstr(body, "apeai"));
+	assert_null(strstr(body, "martin"));
+	free(subject);
+	free(body);
+	sla_report_free(&r);
+	buf_free(&err);
+}
+
+/* 60 overdue in one queue: 50 ids listed, the rest counted. */
+static void
+test_digest_caps_ids(void **state)
+{
+	struct fx *fx = *state;
+	struct sla_report r;
+	struct buf err = BUF_INIT;
+	char *subject = NULL, *body = NULL, ref[16];
+	int i;
+
+	for (i = 0; i < 60; i++) {
+		snprintf(ref, sizeof(ref), "m%d", i);
+		record(fx, ref, "BALP/RIB", NOW - 40 * DAY + i);
+	}
+	assert_int_equal(sla_report(fx->st, &fx->conf, pipeline_today(NOW),
+	    &r, &err), 0);
+	assert_int_equal(r.overdue, 60);
+	assert_int_equal(sla_digest(&r, &subject, &body), 0);
+	assert_non_null(strstr(body, " et 10 autres\n"));
+	assert_non_null(strstr(body, ", 50 et 10 autres"));
+	free(subject);
+	free(body);
+	sla_report_free(&r);
+	buf_free(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_report_and_digest, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_digest_caps_ids, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
