@@ -14,6 +14,11 @@
 
 void	 log_init(const char *prog);
 void	 log_syslog(void);
+/*
+ * log_syslog(), and stderr no more: for balpctl, whose own output has
+ * already told the admin what the line tells syslog.
+ */
+void	 log_syslog_only(void);
 /* 1 after log_syslog(): a child balpd runs is told to do the same. */
 int	 log_to_syslog(void);
 void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

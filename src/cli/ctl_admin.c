@@ -10,6 +10,7 @@
 #include "balp/date.h"
 #include "balp/json.h"
 #include "balp/keyfile.h"
+#include "balp/log.h"
 #include "balp/nir.h"
 #include "balp/pipeline.h"
 #include "balp/source.h"
@@ -1323,13 +1324,25 @@ ctl_admin_audit(struct ctl *c, int argc, char **argv)
 	if ((r = store_audit_check(c->store, anchor, &rep)) == -1)
 		return store_fail(c);
 	if (r == 1) {
-		if (rep.bad_id != 0)
+		/* An incident the Caf's security contact must hear of. */
+		log_init("balpctl");
+		log_syslog_only();
+		if (rep.bad_id != 0) {
 			printf("audit chain BROKEN at row %lld: %s\n",
 			    (long long)rep.bad_id, store_audit_break_str(rep.why));
-		else
+			log_security("audit chain of %s broken at row %lld: %s"
+			    " (found by %s)", c->conf.store_path,
+			    (long long)rep.bad_id,
+			    store_audit_break_str(rep.why), c->actor);
+		} else {
 			printf("audit chain BROKEN: %s (it ends at row %lld)\n",
 			    store_audit_break_str(rep.why),
 			    (long long)rep.head_id);
+			log_security("audit chain of %s broken: %s (it ends at"
+			    " row %lld; found by %s)", c->conf.store_path,
+			    store_audit_break_str(rep.why),
+			    (long long)rep.head_id, c->actor);
+		}
 		return CTL_FAILED;
 	}
 	if (!verify) {

@@ -13,6 +13,7 @@
 
 static const char *log_prog = "balp";
 static int log_syslog_on;
+static int log_stderr_off;
 
 void
 log_init(const char *prog)
@@ -25,6 +26,13 @@ log_syslog(void)
 {
 	openlog(log_prog, LOG_PID | LOG_NDELAY, LOG_MAIL);
 	log_syslog_on = 1;
+}
+
+void
+log_syslog_only(void)
+{
+	log_syslog();
+	log_stderr_off = 1;
 }
 
 int
@@ -50,6 +58,8 @@ log_line(int priority, const char *level, const char *fmt, va_list ap)
 		vsyslog(priority, fmt, again);
 		va_end(again);
 	}
+	if (log_stderr_off)
+		return;
 	if (gmtime_r(&t, &tm) == NULL || strftime(ts, sizeof(ts),
 	    "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		ts[0] = '\0';
