@@ -15,6 +15,8 @@
 #ifndef BALP_CONF_H
 #define BALP_CONF_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #include "balp/buf.h"
@@ -121,6 +123,17 @@ struct balp_conf {
 	 * rejects, answered by their notice).
 	 */
 	struct conf_sla		  sla;
+
+	/*
+	 * access { admin_group; }: the group whose members (and root) may
+	 * run balpctl's trace, review and purge commands, and that reads
+	 * the store and its keys (balpctl init: folder 2770, database 0660,
+	 * keys 0640, all of that group).  NULL / (gid_t)-1 when unset: the
+	 * files stay their owner's alone and no command checks a group.
+	 * The group must exist when the configuration is loaded.
+	 */
+	char			 *admin_group;
+	gid_t			  admin_gid;
 
 	struct rules		  rules;
 };

@@ -26,7 +26,12 @@ struct ctl {
 	struct store		*store;
 	int32_t			 today;
 	time_t			 now;
-	char			*actor;		/* "admin:<login>" */
+	/*
+	 * "admin:<login>", or "admin:<SUDO_USER> (sudo)" for root run
+	 * through sudo: the trail names the human, not root.
+	 */
+	char			*actor;
+	char			*login;		/* getuid()'s name */
 };
 
 void	 ctl_init(struct ctl *, const char *conf_path);
@@ -40,6 +45,16 @@ int	 ctl_load_conf(struct ctl *);
  * Prints the error and returns -1.
  */
 int	 ctl_open_store(struct ctl *, int create);
+
+/*
+ * The gate of the trace, review and purge commands (log, message, audit,
+ * review, purge), called before they open the store: with
+ * access.admin_group set, a user who is neither root nor a member of
+ * that group (effective or supplementary) is refused with a message
+ * naming command, the group and the user.  Loads the configuration.
+ * CTL_OK to go on, else the exit status (the message printed).
+ */
+int	 ctl_require_admin(struct ctl *, const char *command);
 
 /* Parses YYYY-MM-DD or DD/MM/YYYY; prints "OPTION: bad date" and -1. */
 int	 ctl_date(const char *option, const char *s, int32_t *out);

@@ -1,5 +1,6 @@
 /*
- * keyfile - the secret key behind NIR pseudonyms, in a 0600 file.
+ * keyfile - the secret key behind NIR pseudonyms, in a 0600 file (0640
+ * when shared with the admin group, see keyfile_load_shared).
  *
  * The file holds 32 random bytes as 64 lower-case hex digits and a newline.
  * A pseudonym is hex(crypto_generichash-256 keyed with it over the 15
@@ -13,6 +14,8 @@
  */
 #ifndef BALP_KEYFILE_H
 #define BALP_KEYFILE_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 
@@ -36,6 +39,15 @@ int	 keyfile_create(const char *path, struct buf *err);
  */
 int	 keyfile_load(const char *path, unsigned char key[KEYFILE_KEY_LEN],
 	    struct buf *err);
+/*
+ * keyfile_load, but a file its group may read (mode 0640 at most: never
+ * group-writable, nothing for others) is accepted when that group is
+ * admin_gid, the configured admin group (conf.h admin_gid); (gid_t)-1:
+ * none, exactly keyfile_load.  The refusal of another group names the
+ * one it should be.
+ */
+int	 keyfile_load_shared(const char *path, gid_t admin_gid,
+	    unsigned char key[KEYFILE_KEY_LEN], struct buf *err);
 
 /*
  * out = 64 lower-case hex digits + NUL: the keyed hash of the NIR's first

@@ -21,6 +21,8 @@
 #ifndef BALP_STORE_AUDIT_H
 #define BALP_STORE_AUDIT_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -53,11 +55,13 @@ struct store_audit_list {
 void	 store_audit_key(struct store *,
 	    const unsigned char key[STORE_AUDIT_KEY_LEN]);
 /*
- * Reads the key from its 0600 file (keyfile_load's checks) and sets it.
- * 0, or -1 with err set (one line naming the file, never the key).
+ * Reads the key from its 0600 file (keyfile_load_shared's checks: 0640
+ * too when its group is admin_gid, the configured admin group, (gid_t)-1
+ * for none) and sets it.  0, or -1 with err set (one line naming the
+ * file, never the key).
  */
 int	 store_audit_key_load(struct store *, const char *path,
-	    struct buf *err);
+	    gid_t admin_gid, struct buf *err);
 
 /* What store_audit_check found first. */
 enum store_audit_break {

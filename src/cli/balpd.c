@@ -55,6 +55,13 @@
 #define DEFAULT_CONF	"conf/balp.conf"
 /* The longest wait between two passes, whatever rescan_seconds says. */
 #define WATCH_MAX_SECONDS	(25 * 60)
+/*
+ * The decisions logged with log_security: a forged sender and a
+ * dangerous attachment are attacks the Caf's security contact hears of
+ * (BALP convention art. 5); the rest are a partner's mistakes.
+ */
+#define SECURITY_REASONS	(REASON_BIT(REASON_AUTH_FAILED) | \
+				 REASON_BIT(REASON_ATTACHMENT_FORBIDDEN))
 
 struct daemon {
 	const char		*conf_path;
@@ -128,6 +135,12 @@ on_report(const struct pipeline_report *rep, void *arg)
 	} else if (rep->decision == NULL)
 		log_info("%s: already decided (%s), moved again to %s",
 		    rep->label, outcome ? outcome : "?", rep->queue);
+	else if ((rep->decision->reasons & SECURITY_REASONS) != 0)
+		/* Even with --once: the table is no alert. */
+		log_security("%s: %s%s%s -> %s%s%s%s", rep->label,
+		    outcome ? outcome : "?", type ? " " : "", type ? type : "",
+		    rep->queue, reasons.len ? " (" : "", buf_str(&reasons),
+		    reasons.len ? ")" : "");
 	else if (!d->once)
 		log_info("%s: %s%s%s -> %s%s%s%s", rep->label,
 		    outcome ? outcome : "?", type ? " " : "", type ? type : "",
@@ -546,8 +559,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (store_open(d.conf->store_path, &d.store, &err) != STORE_OK ||
-	    store_audit_key_load(d.store, d.conf->audit_key_file, &err) == -1 ||
-	    keyfile_load(d.conf->key_file, key, &err) == -1) {	/* fail fast */
+	    store_audit_key_load(d.store, d.conf->audit_key_file,
+	    d.conf->admin_gid, &err) == -1 ||
+	    keyfile_load_shared(d.conf->key_file, d.conf->admin_gid, key,
+	    &err) == -1) {	/* fail fast */
 		fprintf(stderr, "balpd: %s\n", buf_str(&err));
 		goto out;
 	}

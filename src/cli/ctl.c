@@ -7,6 +7,7 @@
 #include "balp/text.h"
 #include "balp/pipeline.h"
 
+#include <ctype.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,19 +15,78 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * 1 if s looks like a login: it goes into audit rows and messages, and
+ * comes from the environment.
+ */
+static int
+plain_login(const char *s)
+{
+	const char *p;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 64)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
+		    *p != '.' && *p != '@')
+			return 0;
+	return 1;
+}
+
 void
 ctl_init(struct ctl *c, const char *conf_path)
 {
 	struct passwd *pw;
 	struct buf b = BUF_INIT;
+	const char *sudo = getenv("SUDO_USER");
 
 	memset(c, 0, sizeof(*c));
 	c->conf_path = conf_path;
 	c->now = time(NULL);
 	c->today = pipeline_today(c->now);
 	pw = getpwuid(getuid());
-	buf_printf(&b, "admin:%s", pw != NULL ? pw->pw_name : "unknown");
+	c->login = buf_strdup(pw != NULL ? pw->pw_name : "unknown");
+	/* Root can set SUDO_USER at will, but root can write any row too. */
+	if (getuid() == 0 && plain_login(sudo) && strcmp(sudo, "root") != 0)
+		buf_printf(&b, "admin:%s (sudo)", sudo);
+	else
+		buf_printf(&b, "admin:%s", c->login != NULL ? c->login :
+		    "unknown");
 	c->actor = buf_detach(&b);
+}
+
+/* 1 if the process has gid as its effective or a supplementary group. */
+static int
+in_group(gid_t gid)
+{
+	gid_t *list;
+	int n, i, found = 0;
+
+	if (getegid() == gid)
+		return 1;
+	if ((n = getgroups(0, NULL)) <= 0)
+		return 0;
+	if ((list = calloc((size_t)n, sizeof(*list))) == NULL)
+		return 0;
+	n = getgroups(n, list);
+	for (i = 0; i < n && !found; i++)
+		found = list[i] == gid;
+	free(list);
+	return found;
+}
+
+int
+ctl_require_admin(struct ctl *c, const char *command)
+{
+	if (ctl_load_conf(c) == -1)
+		return CTL_USAGE;
+	if (c->conf.admin_group == NULL || geteuid() == 0 ||
+	    in_group(c->conf.admin_gid))
+		return CTL_OK;
+	ctl_error("%s is for the members of group '%s' (access.admin_group);"
+	    " you are '%s'", command, c->conf.admin_group,
+	    c->login != NULL ? c->login : "unknown");
+	return CTL_FAILED;
 }
 
 void
@@ -37,6 +97,7 @@ ctl_free(struct ctl *c)
 	if (c->conf_loaded)
 		conf_free(&c->conf);
 	free(c->actor);
+	free(c->login);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -90,8 +151,8 @@ ctl_open_store(struct ctl *c, int create)
 		return -1;
 	}
 	if (store_open(c->conf.store_path, &c->store, &err) != STORE_OK ||
-	    store_audit_key_load(c->store, c->conf.audit_key_file, &err) ==
-	    -1) {
+	    store_audit_key_load(c->store, c->conf.audit_key_file,
+	    c->conf.admin_gid, &err) == -1) {
 		ctl_error("%s", buf_str(&err));
 		buf_free(&err);
 		store_close(c->store);

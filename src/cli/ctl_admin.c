@@ -10,6 +10,7 @@
 #include "balp/date.h"
 #include "balp/json.h"
 #include "balp/keyfile.h"
+#include "balp/log.h"
 #include "balp/nir.h"
 #include "balp/pipeline.h"
 #include "balp/source.h"
@@ -99,33 +100,136 @@ mkdir_parents(const char *file)
 	return 0;
 }
 
-/* Keeps a key file that loads, or creates it; prints what it did. */
+/*
+ * Gives path to the admin group with mode; a missing path is no error
+ * when optional (sqlite's -wal and -shm come and go).
+ */
 static int
-init_key(const char *path, const char *label)
+share_file(const char *path, gid_t gid, mode_t mode, int optional)
+{
+	if (chown(path, (uid_t)-1, gid) == 0 && chmod(path, mode) == 0)
+		return 0;
+	if (optional && errno == ENOENT)
+		return 0;
+	ctl_error("cannot give %s to the admin group (access.admin_group): %s",
+	    path, strerror(errno));
+	return -1;
+}
+
+/*
+ * The folder holding file, for the admin group: 2770, so that what sqlite
+ * creates in it later (-wal, -shm) gets the group too.  done (the last
+ * folder shared) saves doing one folder twice.  A folder others may
+ * enter is refused rather than closed: it may be /var/lib, shared with
+ * everything else.
+ */
+static int
+share_dir(const char *file, gid_t gid, struct buf *done)
+{
+	struct buf dir = BUF_INIT;
+	const char *slash = strrchr(file, '/');
+	struct stat st;
+	int rc = -1;
+
+	buf_add(&dir, file, slash != NULL && slash != file ?
+	    (size_t)(slash - file) : 1);
+	if (dir.failed) {
+		ctl_error("out of memory");
+		goto out;
+	}
+	if (done->len > 0 && strcmp(buf_str(done), buf_str(&dir)) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (stat(buf_str(&dir), &st) == -1) {
+		ctl_error("%s: %s", buf_str(&dir), strerror(errno));
+		goto out;
+	}
+	if ((st.st_mode & 007) != 0) {
+		ctl_error("%s is open to others (mode %04o): with "
+		    "access.admin_group the store and its keys need a folder "
+		    "of their own (chmod o-rwx it, or move them)", buf_str(&dir),
+		    (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (share_file(buf_str(&dir), gid, 02770, 0) == -1)
+		goto out;
+	buf_reset(done);
+	buf_puts(done, buf_str(&dir));
+	rc = 0;
+out:
+	buf_free(&dir);
+	return rc;
+}
+
+/*
+ * Keeps a key file that loads, or creates it; prints what it did.  With
+ * an admin group (gid not -1) the file becomes 0640 of that group.
+ */
+static int
+init_key(const char *path, const char *label, const char *group, gid_t gid)
 {
 	unsigned char key[KEYFILE_KEY_LEN];
 	struct buf err = BUF_INIT;
 	struct stat st;
-	int rc = 0;
+	int rc = 0, made = 0;
 
 	if (stat(path, &st) == 0) {
-		if ((rc = keyfile_load(path, key, &err)) == 0)
-			printf("%s %s (kept)\n", label, path);
+		rc = keyfile_load_shared(path, gid, key, &err);
 		sodium_memzero(key, sizeof(key));
 	} else if ((rc = keyfile_create(path, &err)) == 0)
-		printf("%s %s (new, mode 0600: back it up)\n", label, path);
-	if (rc == -1)
+		made = 1;
+	if (rc == -1) {
 		ctl_error("%s", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
 	buf_free(&err);
+	if (gid != (gid_t)-1 && share_file(path, gid, 0640, 0) == -1)
+		return -1;
+	if (!made && gid != (gid_t)-1)
+		printf("%s %s (kept, mode 0640 group %s)\n", label, path,
+		    group);
+	else if (!made)
+		printf("%s %s (kept)\n", label, path);
+	else if (gid != (gid_t)-1)
+		printf("%s %s (new, mode 0640 group %s: back it up)\n", label,
+		    path, group);
+	else
+		printf("%s %s (new, mode 0600: back it up)\n", label, path);
+	return 0;
+}
+
+/* The database and its -wal and -shm, 0660 of the admin group. */
+static int
+share_store(const char *path, gid_t gid)
+{
+	static const char *const tails[] = { "", "-wal", "-shm" };
+	struct buf b = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]) && rc == 0; i++) {
+		buf_reset(&b);
+		buf_printf(&b, "%s%s", path, tails[i]);
+		if (b.failed) {
+			ctl_error("out of memory");
+			rc = -1;
+		} else
+			rc = share_file(buf_str(&b), gid, 0660, i > 0);
+	}
+	buf_free(&b);
 	return rc;
 }
 
 int
 ctl_admin_init(struct ctl *c, int argc, char **argv)
 {
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, shared = BUF_INIT;
 	struct source src;
 	const struct rules *r;
+	const char *group;
+	gid_t gid;
 	int rc = CTL_FAILED;
 
 	(void)argv;
@@ -133,18 +237,32 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 		return usage("init");
 	if (ctl_load_conf(c) == -1)
 		return CTL_USAGE;
+	gid = c->conf.admin_gid;
+	group = c->conf.admin_group;
 	if (mkdir_parents(c->conf.store_path) == -1 ||
 	    mkdir_parents(c->conf.key_file) == -1 ||
 	    mkdir_parents(c->conf.audit_key_file) == -1)
 		return CTL_FAILED;
+	/* The folders first: what is created in them inherits the group. */
+	if (gid != (gid_t)-1 &&
+	    (share_dir(c->conf.store_path, gid, &shared) == -1 ||
+	    share_dir(c->conf.key_file, gid, &shared) == -1 ||
+	    share_dir(c->conf.audit_key_file, gid, &shared) == -1))
+		goto out;
 	/* The keys first: the store is opened with the audit key. */
-	if (init_key(c->conf.key_file, "key      ") == -1 ||
-	    init_key(c->conf.audit_key_file, "audit key") == -1)
-		return CTL_FAILED;
+	if (init_key(c->conf.key_file, "key      ", group, gid) == -1 ||
+	    init_key(c->conf.audit_key_file, "audit key", group, gid) == -1)
+		goto out;
 	if (ctl_open_store(c, 1) == -1)
-		return CTL_FAILED;
-	printf("store     %s (schema %d)\n", c->conf.store_path,
-	    store_schema_version(c->store));
+		goto out;
+	if (gid != (gid_t)-1 && share_store(c->conf.store_path, gid) == -1)
+		goto out;
+	if (gid != (gid_t)-1)
+		printf("store     %s (schema %d, mode 0660 group %s)\n",
+		    c->conf.store_path, store_schema_version(c->store), group);
+	else
+		printf("store     %s (schema %d)\n", c->conf.store_path,
+		    store_schema_version(c->store));
 	if (source_create(&c->conf.source, &err) == -1 ||
 	    source_open(&c->conf.source, 0, &src, &err) == -1) {
 		ctl_error("%s", buf_str(&err));
@@ -165,6 +283,7 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 		    r->n_types + 2);
 	rc = CTL_OK;
 out:
+	buf_free(&shared);
 	buf_free(&err);
 	return rc;
 }
@@ -808,7 +927,8 @@ log_pseudonym(struct ctl *c, const struct nir_scan *scan,
 		    c->conf_path);
 		return CTL_USAGE;
 	}
-	if (keyfile_load(c->conf.key_file, key, &err) == -1) {
+	if (keyfile_load_shared(c->conf.key_file, c->conf.admin_gid, key,
+	    &err) == -1) {
 		ctl_error("%s", buf_str(&err));
 		buf_free(&err);
 		return CTL_USAGE;
@@ -1042,6 +1162,9 @@ ctl_admin_log(struct ctl *c, int argc, char **argv)
 	int32_t since = DATE_NONE, until = DATE_NONE;
 	int ch, n, json = 0, csv = 0, limit_set = 0, rc = CTL_OK;
 
+	/* Before --nir - reads a NIR the user may not look up. */
+	if ((rc = ctl_require_admin(c, "log")) != CTL_OK)
+		return rc;
 	memset(&f, 0, sizeof(f));
 	memset(&scan, 0, sizeof(scan));
 	optind = 0;
@@ -1182,6 +1305,8 @@ ctl_admin_audit(struct ctl *c, int argc, char **argv)
 	const char *anchor = NULL;
 	int r, verify;
 
+	if ((r = ctl_require_admin(c, "audit")) != CTL_OK)
+		return r;
 	verify = argc >= 2 && strcmp(argv[1], "verify") == 0;
 	if (verify && argc == 4 && strcmp(argv[2], "--anchor") == 0)
 		anchor = argv[3];
@@ -1199,13 +1324,25 @@ ctl_admin_audit(struct ctl *c, int argc, char **argv)
 	if ((r = store_audit_check(c->store, anchor, &rep)) == -1)
 		return store_fail(c);
 	if (r == 1) {
-		if (rep.bad_id != 0)
+		/* An incident the Caf's security contact must hear of. */
+		log_init("balpctl");
+		log_syslog_only();
+		if (rep.bad_id != 0) {
 			printf("audit chain BROKEN at row %lld: %s\n",
 			    (long long)rep.bad_id, store_audit_break_str(rep.why));
-		else
+			log_security("audit chain of %s broken at row %lld: %s"
+			    " (found by %s)", c->conf.store_path,
+			    (long long)rep.bad_id,
+			    store_audit_break_str(rep.why), c->actor);
+		} else {
 			printf("audit chain BROKEN: %s (it ends at row %lld)\n",
 			    store_audit_break_str(rep.why),
 			    (long long)rep.head_id);
+			log_security("audit chain of %s broken: %s (it ends at"
+			    " row %lld; found by %s)", c->conf.store_path,
+			    store_audit_break_str(rep.why),
+			    (long long)rep.head_id, c->actor);
+		}
 		return CTL_FAILED;
 	}
 	if (!verify) {

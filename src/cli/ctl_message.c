@@ -383,6 +383,10 @@ out:
 int
 ctl_message(struct ctl *c, int argc, char **argv)
 {
+	int rc;
+
+	if ((rc = ctl_require_admin(c, "message")) != CTL_OK)
+		return rc;
 	/* getopt names argv[0] in its errors: the whole command. */
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		return message_show(c, argc - 1, argv + 1);

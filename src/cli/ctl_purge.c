@@ -24,6 +24,8 @@ ctl_purge(struct ctl *c, int argc, char **argv)
 	char at[21];
 	int ch;
 
+	if ((ch = ctl_require_admin(c, "purge")) != CTL_OK)
+		return ch;
 	memset(&spec, 0, sizeof(spec));
 	spec.today = c->today;
 	optind = 0;

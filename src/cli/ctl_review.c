@@ -494,6 +494,8 @@ ctl_review(struct ctl *c, int argc, char **argv)
 	int ch, json = 0, csv = 0;
 	int32_t year_start;
 
+	if ((ch = ctl_require_admin(c, "review")) != CTL_OK)
+		return ch;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {

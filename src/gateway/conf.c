@@ -15,6 +15,7 @@
 #include "balp/text.h"
 
 #include <ctype.h>
+#include <grp.h>
 #include <libconfig.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -660,6 +661,7 @@ conf_free(struct balp_conf *c)
 	free(c->store_path);
 	free(c->key_file);
 	free(c->audit_key_file);
+	free(c->admin_group);
 	source_conf_free(&c->source);
 	wordlist_free(&c->trusted_authserv_ids);
 	wordlist_free(&c->public_suffixes);
@@ -1016,12 +1018,56 @@ conf_sla_days(const struct balp_conf *c, const char *queue)
 	return c->sla.working_days;
 }
 
+/*
+ * The group "access" { admin_group; }, looked up now: a name that is no
+ * group would lock every admin out, or leave the keys to whoever gets a
+ * group of that name later.
+ */
+static void
+load_access(struct loader *l, const config_setting_t *g, struct balp_conf *c)
+{
+	static const char *const keys[] = { "admin_group", NULL };
+	const config_setting_t *s;
+	struct group *gr;
+	const char *p;
+
+	if (g == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		lerr(l, g, "'access' must be a group { admin_group = "
+		    "\"balp-admin\"; }");
+		return;
+	}
+	check_keys(l, g, keys, "access");
+	get_string(l, g, "admin_group", 0, &c->admin_group);
+	if (c->admin_group == NULL)
+		return;
+	s = member(g, "admin_group");
+	for (p = c->admin_group; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
+		    *p != '.')
+			break;
+	if (*c->admin_group == '\0' || *p != '\0' ||
+	    strlen(c->admin_group) > 64) {
+		lerr(l, s, "access.admin_group: '%s' is not a group name",
+		    c->admin_group);
+		return;
+	}
+	if ((gr = getgrnam(c->admin_group)) == NULL) {
+		lerr(l, s, "access.admin_group: no group '%s' on this system "
+		    "(create it, or fix the name)", c->admin_group);
+		return;
+	}
+	c->admin_gid = gr->gr_gid;
+}
+
 int
 conf_load(const char *path, struct balp_conf *c, struct buf *err)
 {
 	static const char *const top[] = { "rules", "store", "source",
 	    "trusted_authserv_ids", "public_suffixes", "limits", "parser",
-	    "batch", "notices", "daemon", "smtp", "retention", "sla", NULL };
+	    "batch", "notices", "daemon", "smtp", "retention", "sla", "access",
+	    NULL };
 	static const char *const store_keys[] = { "path", "key_file",
 	    "audit_key_file", NULL };
 	static const char *const source_keys[] = { "kind", "path", NULL };
@@ -1058,6 +1104,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	c->notices_per_hour = CONF_NOTICES_PER_HOUR;
 	c->sla.working_days = CONF_SLA_WORKING_DAYS;
 	c->sla.digest_hour = CONF_SLA_DIGEST_HOUR;
+	c->admin_gid = (gid_t)-1;
 	config_init(&cfg);
 	if ((c->file = buf_strdup(path)) == NULL) {
 		lerr(&l, NULL, "out of memory");
@@ -1157,6 +1204,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		get_unsigned(&l, g, "habilitation_years", 1, 100,
 		    &c->retention_habilitation_years);
 	}
+	load_access(&l, member(root, "access"), c);
 	if ((g = member(root, "daemon")) != NULL) {
 		check_keys(&l, g, daemon_keys, "daemon");
 		v = c->rescan_seconds;

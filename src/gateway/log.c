@@ -13,6 +13,7 @@
 
 static const char *log_prog = "balp";
 static int log_syslog_on;
+static int log_stderr_off;
 
 void
 log_init(const char *prog)
@@ -27,17 +28,25 @@ log_syslog(void)
 	log_syslog_on = 1;
 }
 
+void
+log_syslog_only(void)
+{
+	log_syslog();
+	log_stderr_off = 1;
+}
+
 int
 log_to_syslog(void)
 {
 	return log_syslog_on;
 }
 
-static void log_line(const char *, const char *, va_list)
-    __attribute__((format(printf, 2, 0)));
+static void log_line(int, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
 
+/* priority: syslog's, facility included when not the default one. */
 static void
-log_line(const char *level, const char *fmt, va_list ap)
+log_line(int priority, const char *level, const char *fmt, va_list ap)
 {
 	char ts[32];
 	time_t t = time(NULL);
@@ -46,9 +55,11 @@ log_line(const char *level, const char *fmt, va_list ap)
 
 	if (log_syslog_on) {
 		va_copy(again, ap);
-		vsyslog(*level != '\0' ? LOG_WARNING : LOG_INFO, fmt, again);
+		vsyslog(priority, fmt, again);
 		va_end(again);
 	}
+	if (log_stderr_off)
+		return;
 	if (gmtime_r(&t, &tm) == NULL || strftime(ts, sizeof(ts),
 	    "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		ts[0] = '\0';
@@ -63,7 +74,7 @@ log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line("", fmt, ap);
+	log_line(LOG_INFO, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -73,6 +84,16 @@ log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_line("warning: ", fmt, ap);
+	log_line(LOG_WARNING, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_security(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line(LOG_AUTHPRIV | LOG_WARNING, "security: ", fmt, ap);
 	va_end(ap);
 }

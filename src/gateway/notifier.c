@@ -437,7 +437,8 @@ notifier_child(const struct balp_conf *c, int wake)
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&none);
 	if (store_open(c->store_path, &st, &err) != STORE_OK ||
-	    store_audit_key_load(st, c->audit_key_file, &err) == -1) {
+	    store_audit_key_load(st, c->audit_key_file, c->admin_gid, &err) ==
+	    -1) {
 		log_warn("notifier: %s", buf_str(&err));
 		buf_free(&err);
 		store_close(st);

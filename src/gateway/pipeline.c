@@ -559,7 +559,8 @@ pseudonyms(struct pass *ps, size_t from, size_t to, struct buf *err)
 	}
 	if (!need)
 		return 0;
-	if (keyfile_load(ps->p->key_file, key, err) == -1)
+	if (keyfile_load_shared(ps->p->key_file, ps->p->conf->admin_gid, key,
+	    err) == -1)
 		return -1;
 	for (k = from; k < to; k++) {
 		it = item_at(ps, k);

@@ -4,7 +4,10 @@
  * Why so strict on reading: the key is what keeps pseudonyms from being
  * reversed by hashing every possible NIR, so a key file others can read
  * is a leak we refuse to run with, and a truncated or edited file must not
- * silently become another key (every pseudonym would change).
+ * silently become another key (every pseudonym would change).  The one
+ * group a key may be shared with is the configured admin group (conf.h
+ * access.admin_group): its members run balpctl's trace commands, which
+ * need both keys; any other group reading it is the same leak.
  *
  * Ownership: nothing allocated is returned.  Failure: -1 with a message
  * naming the file in err; the key never appears in a message.
@@ -15,7 +18,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -121,9 +126,68 @@ keyfile_create(const char *path, struct buf *err)
 	return 0;
 }
 
+/*
+ * The name of group gid for a message, into b ("#1234" when it has none).
+ */
+static const char *
+group_name(gid_t gid, char *b, size_t len)
+{
+	struct group *gr = getgrgid(gid);
+
+	if (gr != NULL && gr->gr_name != NULL)
+		snprintf(b, len, "%s", gr->gr_name);
+	else
+		snprintf(b, len, "#%lu", (unsigned long)gid);
+	return b;
+}
+
+/*
+ * 0 if sb's mode is one we read a key from: owner only, or read by the
+ * admin group and no one else.  Else -1 with the reason in err.
+ */
+static int
+check_mode(const char *path, const struct stat *sb, gid_t admin_gid,
+    struct buf *err)
+{
+	char want[64], have[64];
+	unsigned mode = (unsigned)(sb->st_mode & 07777);
+
+	if ((mode & 077) == 0)
+		return 0;
+	if (admin_gid == (gid_t)-1 || (mode & 037) != 0) {
+		if (err == NULL)
+			return -1;
+		if (admin_gid == (gid_t)-1)
+			buf_printf(err, "%s: key file mode %04o lets group or "
+			    "others read or write it (chmod 600)", path, mode);
+		else
+			buf_printf(err, "%s: key file mode %04o lets group or "
+			    "others write it, or others read it (chmod 640: "
+			    "group '%s' may only read it)", path, mode,
+			    group_name(admin_gid, want, sizeof(want)));
+		return -1;
+	}
+	if (sb->st_gid == admin_gid)
+		return 0;
+	if (err != NULL)
+		buf_printf(err, "%s: key file mode %04o lets group '%s' read "
+		    "it, and only the admin group '%s' may (chgrp %s, or "
+		    "chmod 600)", path, mode, group_name(sb->st_gid, have,
+		    sizeof(have)), group_name(admin_gid, want, sizeof(want)),
+		    want);
+	return -1;
+}
+
 int
 keyfile_load(const char *path, unsigned char key[KEYFILE_KEY_LEN],
     struct buf *err)
+{
+	return keyfile_load_shared(path, (gid_t)-1, key, err);
+}
+
+int
+keyfile_load_shared(const char *path, gid_t admin_gid,
+    unsigned char key[KEYFILE_KEY_LEN], struct buf *err)
 {
 	struct stat sb;
 	char data[HEX_LEN + 3];
@@ -144,13 +208,8 @@ keyfile_load(const char *path, unsigned char key[KEYFILE_KEY_LEN],
 		fail(err, path, "the key file is not a regular file", 0);
 		goto out;
 	}
-	if ((sb.st_mode & 077) != 0) {
-		if (err != NULL)
-			buf_printf(err, "%s: key file mode %04o lets group or "
-			    "others read or write it (chmod 600)", path,
-			    (unsigned)(sb.st_mode & 07777));
+	if (check_mode(path, &sb, admin_gid, err) == -1)
 		goto out;
-	}
 	/* Read one byte more than a valid file holds, to see it is longer. */
 	while (n < sizeof(data)) {
 		if ((r = read(fd, data + n, sizeof(data) - n)) == -1) {

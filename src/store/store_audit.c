@@ -44,11 +44,12 @@ store_audit_key(struct store *st, const unsigned char key[STORE_AUDIT_KEY_LEN])
 }
 
 int
-store_audit_key_load(struct store *st, const char *path, struct buf *err)
+store_audit_key_load(struct store *st, const char *path, gid_t admin_gid,
+    struct buf *err)
 {
 	unsigned char key[STORE_AUDIT_KEY_LEN];
 
-	if (keyfile_load(path, key, err) == -1)
+	if (keyfile_load_shared(path, admin_gid, key, err) == -1)
 		return -1;
 	store_audit_key(st, key);
 	sodium_memzero(key, sizeof(key));

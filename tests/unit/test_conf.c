@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <ftw.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -711,6 +712,76 @@ test_sla_shipped_example(void **state)
 	}
 }
 
+/* access.admin_group: unset by default, looked up when set. */
+static void
+test_access_group(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+	struct group *gr = getgrgid(getegid());
+	char extra[160];
+
+	write_conf(fx, "");
+	load(fx, 1, NULL, &c);
+	assert_null(c.admin_group);
+	assert_true(c.admin_gid == (gid_t)-1);
+	conf_free(&c);
+	/* An empty group is no setting at all. */
+	write_conf(fx, "access = { };\n");
+	load(fx, 1, NULL, &c);
+	assert_null(c.admin_group);
+	assert_true(c.admin_gid == (gid_t)-1);
+	conf_free(&c);
+	/* The process's own group surely exists; it is found by name. */
+	assert_non_null(gr);
+	snprintf(extra, sizeof(extra), "access = {\n  admin_group = \"%s\";"
+	    "\n};\n", gr->gr_name);
+	write_conf(fx, extra);
+	load(fx, 1, NULL, &c);
+	assert_string_equal(c.admin_group, gr->gr_name);
+	assert_true(c.admin_gid == getegid());
+	conf_free(&c);
+	assert_null(c.admin_group);
+}
+
+static void
+test_access_refused(void **state)
+{
+	static const struct {
+		const char	*extra;
+		const char	*want;
+	} cases[] = {
+		{ "access = { admin_groups = \"root\"; };\n",
+		  ":6: unknown setting 'admin_groups' in access" },
+		{ "access = { admin_group = \"root\"; user = \"x\"; };\n",
+		  ":6: unknown setting 'user' in access" },
+		{ "access = { admin_group = \"balp-no-such-group-x\"; };\n",
+		  ":6: access.admin_group: no group 'balp-no-such-group-x' on"
+		  " this system" },
+		{ "access = { admin_group = \"\"; };\n",
+		  ":6: access.admin_group: '' is not a group name" },
+		{ "access = { admin_group = \"wheel staff\"; };\n",
+		  ":6: access.admin_group: 'wheel staff' is not a group name" },
+		{ "access = { admin_group = \"../root\"; };\n",
+		  "is not a group name" },
+		{ "access = { admin_group = 0; };\n",
+		  ":6: 'admin_group' must be a string" },
+		{ "access = \"root\";\n",
+		  ":6: 'access' must be a group" },
+		{ "\naccess = { admin_group = \"root\"; };\n"
+		  "access = { admin_group = \"root\"; };\n",
+		  ":8: " },
+	};
+	struct fx *fx = *state;
+	struct balp_conf c;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_conf(fx, cases[i].extra);
+		load(fx, 0, cases[i].want, &c);
+	}
+}
+
 int
 main(void)
 {
@@ -741,6 +812,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sla_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sla_shipped_example, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_access_group, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_access_refused, setup,
 		    teardown),
 	};
 

@@ -16,6 +16,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,6 +247,141 @@ test_load_refuses_symlink(void **state)
 	assert_int_equal(keyfile_load(link, key, NULL), -1);
 }
 
+/*
+ * A group other than the process's own effective group, for "the wrong
+ * group": root is in group 0 and the tests run as root, so pick a group
+ * the file can be chgrp'ed to that is not getegid().  -1 if none.
+ */
+static gid_t
+other_group(void)
+{
+	gid_t list[64];
+	int n, i;
+
+	n = getgroups(64, list);
+	for (i = 0; i < n; i++)
+		if (list[i] != getegid())
+			return list[i];
+	/* root may chgrp to any group: take one that is surely not ours. */
+	if (geteuid() == 0)
+		return getegid() == 65534 ? 65533 : 65534;
+	return (gid_t)-1;
+}
+
+/* 0640 of the admin group: read; that is what balpctl init makes. */
+static void
+test_shared_accepts_admin_group(void **state)
+{
+	struct fx *fx = *state;
+	struct buf err = BUF_INIT;
+	unsigned char k1[KEYFILE_KEY_LEN], k2[KEYFILE_KEY_LEN];
+
+	assert_int_equal(keyfile_create(fx->path, NULL), 0);
+	assert_int_equal(keyfile_load(fx->path, k1, NULL), 0);
+	assert_int_equal(chown(fx->path, (uid_t)-1, getegid()), 0);
+	assert_int_equal(chmod(fx->path, 0640), 0);
+	assert_int_equal(keyfile_load_shared(fx->path, getegid(), k2, &err),
+	    0);
+	assert_memory_equal(k1, k2, sizeof(k1));
+	/* Less than 0640 is fine too; 0600 still is, with a group set. */
+	assert_int_equal(chmod(fx->path, 0440), 0);
+	assert_int_equal(keyfile_load_shared(fx->path, getegid(), k2, NULL),
+	    0);
+	assert_int_equal(chmod(fx->path, 0600), 0);
+	assert_int_equal(keyfile_load_shared(fx->path, getegid(), k2, NULL),
+	    0);
+	buf_free(&err);
+}
+
+/* 0640 of another group: refused, naming the group it should be. */
+static void
+test_shared_refuses_other_group(void **state)
+{
+	struct fx *fx = *state;
+	struct buf err = BUF_INIT;
+	unsigned char key[KEYFILE_KEY_LEN], zero[KEYFILE_KEY_LEN] = { 0 };
+	gid_t other = other_group();
+	char want[32];
+
+	if (other == (gid_t)-1)
+		skip();
+	assert_int_equal(keyfile_create(fx->path, NULL), 0);
+	assert_int_equal(chown(fx->path, (uid_t)-1, other), 0);
+	assert_int_equal(chmod(fx->path, 0640), 0);
+	memset(key, 0xaa, sizeof(key));
+	assert_int_equal(keyfile_load_shared(fx->path, getegid(), key, &err),
+	    -1);
+	assert_memory_equal(key, zero, sizeof(key));
+	assert_non_null(strstr(buf_str(&err), fx->path));
+	assert_non_null(strstr(buf_str(&err), "only the admin group"));
+	/* The admin group is named (by name when it has one, else #gid). */
+	assert_non_null(strstr(buf_str(&err), "chgrp "));
+	snprintf(want, sizeof(want), "#%lu", (unsigned long)getegid());
+	if (getgrgid(getegid()) != NULL)
+		assert_non_null(strstr(buf_str(&err),
+		    getgrgid(getegid())->gr_name));
+	else
+		assert_non_null(strstr(buf_str(&err), want));
+	/* The file's group is the admin group the day it is chgrp'ed. */
+	assert_int_equal(keyfile_load_shared(fx->path, other, key, NULL), 0);
+	buf_free(&err);
+}
+
+/* More than group-read is refused even for the admin group. */
+static void
+test_shared_refuses_wider_modes(void **state)
+{
+	static const mode_t modes[] = { 0660, 0644, 0604, 0650, 0620, 0664,
+	    0666 };
+	struct fx *fx = *state;
+	struct buf err = BUF_INIT;
+	unsigned char key[KEYFILE_KEY_LEN];
+	size_t i;
+
+	assert_int_equal(keyfile_create(fx->path, NULL), 0);
+	assert_int_equal(chown(fx->path, (uid_t)-1, getegid()), 0);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		buf_reset(&err);
+		assert_int_equal(chmod(fx->path, modes[i]), 0);
+		assert_int_equal(keyfile_load_shared(fx->path, getegid(), key,
+		    &err), -1);
+		assert_non_null(strstr(buf_str(&err), fx->path));
+		assert_non_null(strstr(buf_str(&err), "chmod 640"));
+	}
+	buf_free(&err);
+}
+
+/* No admin group ((gid_t)-1): exactly keyfile_load, 0640 refused. */
+static void
+test_shared_without_group_is_load(void **state)
+{
+	static const mode_t modes[] = { 0640, 0660, 0644, 0600 };
+	struct fx *fx = *state;
+	struct buf e1 = BUF_INIT, e2 = BUF_INIT;
+	unsigned char k1[KEYFILE_KEY_LEN], k2[KEYFILE_KEY_LEN];
+	size_t i;
+	int r1, r2;
+
+	assert_int_equal(keyfile_create(fx->path, NULL), 0);
+	assert_int_equal(chown(fx->path, (uid_t)-1, getegid()), 0);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		buf_reset(&e1);
+		buf_reset(&e2);
+		assert_int_equal(chmod(fx->path, modes[i]), 0);
+		r1 = keyfile_load(fx->path, k1, &e1);
+		r2 = keyfile_load_shared(fx->path, (gid_t)-1, k2, &e2);
+		assert_int_equal(r1, r2);
+		assert_int_equal(r1, modes[i] == 0600 ? 0 : -1);
+		assert_string_equal(buf_str(&e1), buf_str(&e2));
+		if (r1 == 0)
+			assert_memory_equal(k1, k2, sizeof(k1));
+		else
+			assert_non_null(strstr(buf_str(&e2), "chmod 600"));
+	}
+	buf_free(&e1);
+	buf_free(&e2);
+}
+
 /* An independent vector: BLAKE2b-256 keyed with bytes 0..31 (Python). */
 static void
 test_pseudonym_known_vector(void **state)
@@ -462,6 +598,14 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_load_refuses_symlink,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_shared_accepts_admin_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_shared_refuses_other_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_shared_refuses_wider_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_shared_without_group_is_load, setup, teardown),
 		cmocka_unit_test(test_pseudonym_known_vector),
 		cmocka_unit_test(test_pseudonym_stable_and_keyed),
 		cmocka_unit_test(test_pseudonym_differs_per_nir),
