@@ -34,6 +34,9 @@ struct sla_queue {
 	int64_t			 oldest_days;	/* calendar days */
 	size_t			 overdue;
 	int64_t			*overdue_ids;	/* the overdue, oldest first */
+	/* What the mailbox holds there, -1 if not read (sla_report leaves
+	 * it to the caller: balpctl queue status asks the source). */
+	int64_t			 in_mailbox;
 };
 
 struct sla_report {

@@ -114,6 +114,14 @@ struct source_ops {
 		    const char *new_ref, struct buf *err);
 	/* Creates folder if missing (at start, for every queue). */
 	int	(*ensure_folder)(void *, const char *folder, struct buf *err);
+	/*
+	 * *n = the messages in folder (NULL: the inbox) as the mailbox holds
+	 * them now, agents' moves and deletions included (balpctl queue
+	 * status sets them beside the store's count).  A folder that does
+	 * not exist holds 0.  0 or -1.
+	 */
+	int	(*count)(void *, const char *folder, size_t *n,
+		    struct buf *err);
 	/* A descriptor that becomes readable when mail may have arrived, or
 	 * -1 if the source can only be polled. */
 	int	(*watch_fd)(void *);

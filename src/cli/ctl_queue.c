@@ -9,6 +9,7 @@
 #include "balp/date.h"
 #include "balp/json.h"
 #include "balp/sla.h"
+#include "balp/source.h"
 #include "balp/table.h"
 
 #include <getopt.h>
@@ -47,6 +48,11 @@ print_json(const struct sla_queue *rows, size_t n, int32_t today, size_t waiting
 		json_string(&b, r->name);
 		buf_printf(&b, ",\"in_rules\":%s,\"waiting\":%zu,",
 		    r->in_rules ? "true" : "false", r->q ? r->q->count : 0);
+		if (r->in_mailbox >= 0)
+			buf_printf(&b, "\"in_mailbox\":%" PRId64 ",",
+			    r->in_mailbox);
+		else
+			buf_puts(&b, "\"in_mailbox\":null,");
 		if (r->q != NULL)
 			buf_printf(&b, "\"oldest_since\":\"%s\","
 			    "\"oldest_working_days\":%" PRId64 ","
@@ -110,22 +116,22 @@ print_table(const struct sla_queue *rows, size_t n)
 {
 	static const char *const head[] = { "QUEUE", "WAITING", "OLDEST SINCE",
 	    "AGE (WORKING DAYS)", "AGE (DAYS)", "SLA (WORKING DAYS)",
-	    "OVERDUE" };
+	    "OVERDUE", "IN MAILBOX" };
 	struct table t;
-	struct buf cell[7];
-	const char *row[7];
+	struct buf cell[8];
+	const char *row[8];
 	char day[11];
 	size_t i, k;
 	int rc = 0;
 
-	if (table_init(&t, 7, head) == -1)
+	if (table_init(&t, 8, head) == -1)
 		return -1;
-	for (k = 0; k < 7; k++)
+	for (k = 0; k < 8; k++)
 		buf_init(&cell[k]);
 	for (i = 0; i < n && rc == 0; i++) {
 		const struct sla_queue *r = &rows[i];
 
-		for (k = 0; k < 7; k++)
+		for (k = 0; k < 8; k++)
 			buf_reset(&cell[k]);
 		buf_puts(&cell[0], r->name);
 		if (!r->in_rules)
@@ -141,7 +147,9 @@ print_table(const struct sla_queue *rows, size_t n)
 		else
 			buf_puts(&cell[5], "none");
 		buf_printf(&cell[6], "%zu", r->overdue);
-		for (k = 0; k < 7; k++) {
+		if (r->in_mailbox >= 0)
+			buf_printf(&cell[7], "%" PRId64, r->in_mailbox);
+		for (k = 0; k < 8; k++) {
 			if (cell[k].failed)
 				rc = -1;
 			row[k] = cell[k].len > 0 ? buf_str(&cell[k]) : NULL;
@@ -151,10 +159,35 @@ print_table(const struct sla_queue *rows, size_t n)
 	}
 	if (rc == 0)
 		table_print(&t, stdout);
-	for (k = 0; k < 7; k++)
+	for (k = 0; k < 8; k++)
 		buf_free(&cell[k]);
 	table_free(&t);
 	return rc;
+}
+
+/*
+ * What the mailbox holds in each queue folder, beside the store's count:
+ * a message an agent answered and filed elsewhere, or deleted, leaves the
+ * folder but not the record.  A source that cannot be reached (an IMAP
+ * server down) leaves the counts unknown and says why in *why.
+ */
+static void
+mailbox_counts(struct ctl *c, struct sla_report *r, struct buf *why)
+{
+	struct source src;
+	size_t i, n;
+
+	if (source_open(&c->conf.source, 0, &src, why) == -1)
+		return;
+	for (i = 0; i < r->n; i++) {
+		if (src.ops->count(src.state, r->v[i].name, &n, why) == -1)
+			break;
+		r->v[i].in_mailbox = (int64_t)n;
+	}
+	if (i < r->n)
+		for (i = 0; i < r->n; i++)
+			r->v[i].in_mailbox = -1;
+	src.ops->close(src.state);
 }
 
 int
@@ -166,7 +199,7 @@ ctl_queue(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sla_report r;
-	struct buf err = BUF_INIT;
+	struct buf err = BUF_INIT, why = BUF_INIT;
 	int32_t today = c->today;
 	int json = 0, ch, rc = CTL_FAILED;
 
@@ -193,14 +226,19 @@ ctl_queue(struct ctl *c, int argc, char **argv)
 		buf_free(&err);
 		return CTL_FAILED;
 	}
+	mailbox_counts(c, &r, &why);
 	if (json ? print_json(r.v, r.n, today, r.waiting, r.overdue) :
 	    print_table(r.v, r.n))
 		ctl_error("out of memory");
 	else {
 		if (!json)
 			print_notes(r.v, r.n, today, r.waiting, r.overdue);
+		if (why.len > 0)
+			fprintf(stderr, "balpctl: the mailbox was not read "
+			    "(%s): the store's counts only\n", buf_str(&why));
 		rc = r.overdue > 0 ? CTL_FAILED : CTL_OK;
 	}
 	sla_report_free(&r);
+	buf_free(&why);
 	return rc;
 }

@@ -29,6 +29,7 @@ add_name(struct sla_report *r, const char *name, int in_rules)
 	memset(&r->v[r->n], 0, sizeof(r->v[r->n]));
 	r->v[r->n].name = name;
 	r->v[r->n].in_rules = in_rules;
+	r->v[r->n].in_mailbox = -1;
 	r->n++;
 }
 

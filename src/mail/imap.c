@@ -1869,9 +1869,53 @@ im_close(void *arg)
 	free(im);
 }
 
+/* STATUS (MESSAGES): no SELECT, so the inbox's session is not disturbed. */
+static int
+im_count(void *arg, const char *folder, size_t *n, struct buf *err)
+{
+	struct imap *im = arg;
+	struct mailimap_status_att_list *att;
+	struct mailimap_mailbox_data_status *st = NULL;
+	struct mailimap_status_info *si;
+	clistiter *it;
+	char *name;
+	int r;
+
+	*n = 0;
+	if (ready(im, err) == -1)
+		return -1;
+	if ((name = folder != NULL ? server_name(im, folder) :
+	    buf_strdup(im->inbox)) == NULL ||
+	    (att = mailimap_status_att_list_new_empty()) == NULL) {
+		free(name);
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	if (mailimap_status_att_list_add(att, MAILIMAP_STATUS_ATT_MESSAGES) !=
+	    MAILIMAP_NO_ERROR)
+		r = MAILIMAP_ERROR_MEMORY;
+	else
+		r = mailimap_status(im->s, name, att, &st);
+	mailimap_status_att_list_free(att);
+	free(name);
+	/* A folder nobody made yet: NO [NONEXISTENT]. */
+	if (r == MAILIMAP_ERROR_STATUS)
+		return 0;
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, err, "STATUS", r);
+	for (it = st->st_info_list != NULL ? clist_begin(st->st_info_list) :
+	    NULL; it != NULL; it = clist_next(it)) {
+		si = clist_content(it);
+		if (si->st_att == MAILIMAP_STATUS_ATT_MESSAGES)
+			*n = si->st_value;
+	}
+	mailimap_mailbox_data_status_free(st);
+	return 0;
+}
+
 static const struct source_ops imap_ops = {
 	"imap", im_list, im_fetch, im_move, im_sync, im_relocate,
-	im_ensure_folder, im_watch_fd, im_watch_drain, im_close,
+	im_ensure_folder, im_count, im_watch_fd, im_watch_drain, im_close,
 };
 
 static char *

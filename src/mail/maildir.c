@@ -526,9 +526,53 @@ md_close(void *arg)
 	free(md);
 }
 
+/* Regular files in dir/new and dir/cur: the messages, read or not. */
+static int
+md_count(void *arg, const char *folder, size_t *n, struct buf *err)
+{
+	static const char *const subs[] = { "new", "cur" };
+	struct maildir *md = arg;
+	struct dirent *e;
+	struct buf p = BUF_INIT;
+	char *dir;
+	DIR *d;
+	size_t i;
+	int rc = 0;
+
+	*n = 0;
+	if ((dir = folder_dir(md, folder)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < 2 && rc == 0; i++) {
+		buf_reset(&p);
+		buf_printf(&p, "%s/%s", dir, subs[i]);
+		if (p.failed) {
+			buf_puts(err, "out of memory");
+			rc = -1;
+			break;
+		}
+		if ((d = opendir(buf_str(&p))) == NULL) {
+			if (errno == ENOENT)
+				continue;
+			buf_printf(err, "%s: %s", buf_str(&p), strerror(errno));
+			rc = -1;
+			break;
+		}
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.' && (e->d_type == DT_REG ||
+			    e->d_type == DT_UNKNOWN))
+				(*n)++;
+		closedir(d);
+	}
+	buf_free(&p);
+	free(dir);
+	return rc;
+}
+
 static const struct source_ops maildir_ops = {
 	"maildir", md_list, md_fetch, md_move, md_sync, md_relocate,
-	md_ensure_folder, md_watch_fd, md_watch_drain, md_close,
+	md_ensure_folder, md_count, md_watch_fd, md_watch_drain, md_close,
 };
 
 int

@@ -47,6 +47,20 @@ is "$(field "$json" BALP/RIB sla_working_days)" 10 "the default SLA: 10 working 
 is "$(field "$json" BALP/RIB in_rules)" true "a queue of the rules"
 unlike "$json" "185057800608491|1 85 05|DUPONT|Dupont|@|apeai" "--json: no NIR, name, sender or partner"
 
+# ---- the mailbox beside the store --------------------------------------------
+for qn in $QUEUES; do
+	is "$(field "$json" "$qn" in_mailbox)" "$(files "$qn")" "$qn: the mailbox holds what the folder holds"
+done
+like "$(status)" "OVERDUE +IN MAILBOX" "the table shows the mailbox's count"
+rej=$(files BALP/Rejets)
+gone=$(ls "$MD/.BALP.Rejets/new" | head -n 1)
+mv "$MD/.BALP.Rejets/new/$gone" "$HOME_DIR/answered.eml"
+json=$(status --json)
+is "$(field "$json" BALP/Rejets waiting)/$(field "$json" BALP/Rejets in_mailbox)" \
+    "$(q "select count(*) from decisions where queue = 'BALP/Rejets'")/$((rej - 1))" \
+    "a message an agent took out: still waiting by the store, one less in the mailbox"
+mv "$HOME_DIR/answered.eml" "$MD/.BALP.Rejets/new/$gone"
+
 # ---- ages and the SLA -----------------------------------------------------
 # The local day the demo mails were decided, and that day plus N days.
 first=$(date -d "$(q "select min(decided_at) from decisions")" +%F)
