@@ -51,7 +51,9 @@ static const char usage_text[] =
 "  review [--partner ID] [--format text|csv] [--json] [--now DATE]\n"
 "         [--idle-months N]                 the yearly reverse review\n"
 "\n"
-"Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n";
+"Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n"
+"With access.admin_group set, log, message, audit, review and purge are for\n"
+"root and that group's members.\n";
 
 int
 main(int argc, char **argv)
