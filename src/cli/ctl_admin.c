@@ -1353,6 +1353,8 @@ ctl_admin_audit(struct ctl *c, int argc, char **argv)
 	if (rep.legacy_rows > 0)
 		printf(", the first %lld written before the audit key",
 		    (long long)rep.legacy_rows);
+	if (rep.purged_rows > 0)
+		printf(", %lld emptied by purges", (long long)rep.purged_rows);
 	if (anchor != NULL)
 		printf(", the anchor found");
 	printf("\nhead %s (row %lld)\n", rep.head_hash, (long long)rep.head_id);
