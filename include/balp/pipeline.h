@@ -60,6 +60,10 @@ struct pipeline_report {
 	const char		*stored_type;
 	const char		*warning;	/* decided, but worth a log line */
 	const char		*error;		/* NULL, or why it stays in the inbox */
+	const char		*message_id;	/* without <>, NULL if none */
+	const char		*partner_id;	/* NULL if unknown */
+	/* From handing it to a parser worker to now (0: not parsed now). */
+	uint64_t		 ms;
 };
 
 typedef void pipeline_report_fn(const struct pipeline_report *, void *arg);

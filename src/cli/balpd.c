@@ -107,6 +107,32 @@ count_again(struct daemon *d, const struct pipeline_report *rep)
 		d->again_queues = 1;
 }
 
+/*
+ * One line per message with stable fields (balpd(8), LOGGING):
+ * "decision msgid=... partner=... type=... outcome=... reasons=a,b
+ * queue=... ms=... file=...", "refile" for a message moved again by its
+ * stored decision.  No NIR, no name, no Subject: ids, codes, folders.
+ */
+static void
+log_event(const struct pipeline_report *rep, const char *event, int security,
+    const char *outcome, const char *type, const struct buf *reasons)
+{
+	char ms[24];
+	struct log_field f[8] = {
+		{ "msgid", rep->message_id },
+		{ "partner", rep->partner_id },
+		{ "type", type },
+		{ "outcome", outcome },
+		{ "reasons", reasons->len > 0 ? buf_str(reasons) : NULL },
+		{ "queue", rep->queue },
+		{ "ms", ms },
+		{ "file", rep->label },
+	};
+
+	snprintf(ms, sizeof(ms), "%" PRIu64, rep->ms);
+	log_fields(security, event, f, 8);
+}
+
 static void
 on_report(const struct pipeline_report *rep, void *arg)
 {
@@ -133,19 +159,12 @@ on_report(const struct pipeline_report *rep, void *arg)
 		d->errors++;
 		log_warn("%s: left in the inbox: %s", rep->label, rep->error);
 	} else if (rep->decision == NULL)
-		log_info("%s: already decided (%s), moved again to %s",
-		    rep->label, outcome ? outcome : "?", rep->queue);
+		log_event(rep, "refile", 0, outcome, type, &reasons);
 	else if ((rep->decision->reasons & SECURITY_REASONS) != 0)
 		/* Even with --once: the table is no alert. */
-		log_security("%s: %s%s%s -> %s%s%s%s", rep->label,
-		    outcome ? outcome : "?", type ? " " : "", type ? type : "",
-		    rep->queue, reasons.len ? " (" : "", buf_str(&reasons),
-		    reasons.len ? ")" : "");
+		log_event(rep, "decision", 1, outcome, type, &reasons);
 	else if (!d->once)
-		log_info("%s: %s%s%s -> %s%s%s%s", rep->label,
-		    outcome ? outcome : "?", type ? " " : "", type ? type : "",
-		    rep->queue, reasons.len ? " (" : "", buf_str(&reasons),
-		    reasons.len ? ")" : "");
+		log_event(rep, "decision", 0, outcome, type, &reasons);
 	if (d->once && (outcome != NULL || rep->error != NULL)) {
 		row[0] = rep->label;
 		row[1] = rep->error ? "error" : outcome;

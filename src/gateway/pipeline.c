@@ -650,11 +650,17 @@ report_item(struct item *it, pipeline_report_fn *report, void *arg)
 		rep.stored_outcome = it->old.outcome;
 		rep.stored_type = it->old.type;
 		rep.stored_reasons = it->old.reasons;
+		rep.message_id = it->old.message_id;
+		rep.partner_id = it->old.partner_id;
 	} else if (it->state == ITEM_DECIDED) {
 		rep.decision = &it->res.decision;
 		rep.sender = it->res.facts.from_addr;
 		rep.queue = it->res.decision.queue;
 		rep.warning = it->warning;
+		rep.message_id = it->res.facts.message_id;
+		rep.partner_id = it->res.decision.partner_id;
+		if (it->submitted_ns != 0)
+			rep.ms = (now_ns() - it->submitted_ns) / 1000000;
 	}
 	report(&rep, arg);
 }

@@ -144,11 +144,11 @@ ok "$(test "$(printf '%s\n' "$sec" | grep -c .)" -ge 2; echo $?)" \
 is "$(printf '%s\n' "$err" | grep -c ' security: ')" \
     "$(printf '%s\n' "$sec" | grep -c .)" "one security line for each"
 for ref in $sec; do
-	like "$err" "balpd\\[[0-9]+\\]: security: $ref: quarantined .*\\((.*,)?(auth_failed|attachment_forbidden)(,.*)?\\)" \
+	like "$err" "balpd\\[[0-9]+\\]: security: decision msgid=[^ ]+ partner=[^ ]+ type=[^ ]+ outcome=quarantined reasons=([^ ]*,)?(auth_failed|attachment_forbidden)(,[^ ]*)? queue=BALP/Quarantaine ms=[0-9]+ file=$ref\$" \
 	    "security line for $ref, with its reason"
 done
 for ref in $(q "select source_ref from decisions where outcome = 'accepted'"); do
-	unlike "$err" "security: $ref" "no security line for the accepted $ref"
+	unlike "$err" "security: .* file=$ref\$" "no security line for the accepted $ref"
 done
 unlike "$(printf '%s\n' "$err" | grep ' security: ')" "malformed|sender_unknown" \
     "nor for the other reasons"

@@ -32,19 +32,19 @@ kill -HUP "$first"
 wait_for "$HOME_DIR/first.err" "reload refused: .*balp\.conf:[0-9]+" 10
 ok $? "a bad configuration on SIGHUP is refused with file:line"
 fill "$MD" 1 hup-bad
-wait_for "$HOME_DIR/first.err" "hup-bad.* -> BALP/RIB" 10
+wait_for "$HOME_DIR/first.err" "queue=BALP/RIB ms=[0-9]+ file=[^ ]*hup-bad" 10
 ok $? "the daemon goes on with the old configuration"
 sed 's/"mx.caf.test"/"mx.other.test"/' "$HOME_DIR/good.conf" >"$CONF"
 kill -HUP "$first"
 wait_for "$HOME_DIR/first.err" "configuration reloaded" 10
 ok $? "a good one is taken"
 fill "$MD" 1 hup-good
-wait_for "$HOME_DIR/first.err" "hup-good.* -> BALP/Quarantaine \(auth_failed" 10
+wait_for "$HOME_DIR/first.err" "reasons=auth_failed[^ ]* queue=BALP/Quarantaine ms=[0-9]+ file=[^ ]*hup-good" 10
 ok $? "and acts on the next message (its MX is no longer trusted)"
 # An admin removed a queue folder: the next move creates it again.
 rm -rf "$MD/.BALP.Quarantaine"
 fill "$MD" 1 gone-folder
-wait_for "$HOME_DIR/first.err" "gone-folder.* -> BALP/Quarantaine" 10
+wait_for "$HOME_DIR/first.err" "queue=BALP/Quarantaine ms=[0-9]+ file=[^ ]*gone-folder" 10
 ok "$(ls "$MD"/.BALP.Quarantaine/new/gone-folder.* >/dev/null 2>&1; echo $?)" \
     "a queue folder removed while balpd runs is created again"
 cp "$HOME_DIR/good.conf" "$CONF"

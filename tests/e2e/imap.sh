@@ -150,7 +150,7 @@ is "$(count INBOX)" 1 "the message is back in the inbox"
 flags=$(imap INBOX 'UID FETCH 1:* (FLAGS)')
 unlike "$flags" 'BALP_' "without its old tags"
 out=$("$D" -c "$ICONF" --once 2>&1)
-unlike "$out" "already decided" "the next pass decides it afresh"
+unlike "$out" "refile " "the next pass decides it afresh"
 is "$(q "select count(*) from decisions where supersedes = $id")" 1 \
     "its new decision supersedes the old one"
 is "$(count INBOX)" 0 "and files it"
@@ -183,7 +183,7 @@ uid=$(imap BALP/RIB "UID SEARCH HEADER Message-ID \"$mid\"" |
 imap BALP/RIB "UID MOVE $uid INBOX" >/dev/null
 is "$(count INBOX)" 1 "a filed message put back in the inbox (a new UID)"
 out=$("$D" -c "$ICONF" --once 2>&1)
-like "$out" "already decided \(accepted\), moved again to BALP/RIB" \
+like "$out" "refile msgid=[^ ]+ .*outcome=accepted reasons=- queue=BALP/RIB ms=0 " \
     "found by its header key: moved again"
 is "$(count INBOX)" 0 "the inbox is empty again"
 is "$(q 'select count(*) from decisions')" "$decided" "and nothing was decided twice"
@@ -201,7 +201,7 @@ v2=$(imap INBOX 'STATUS INBOX (UIDVALIDITY)' | sed -n 's/.*UIDVALIDITY \([0-9]*\
 ok "$([ -n "$v1" ] && [ -n "$v2" ] && [ "$v1" != "$v2" ]; echo $?)" \
     "the server changed the inbox's UIDVALIDITY ($v1 -> $v2)"
 out=$("$D" -c "$ICONF" --once 2>&1)
-like "$out" "already decided \(rejected\), moved again to BALP/Rejets" \
+like "$out" "refile msgid=[^ ]+ .*outcome=rejected reasons=[^ ]+ queue=BALP/Rejets ms=0 " \
     "a decided message under a new UIDVALIDITY: moved again"
 is "$(q 'select count(*) from decisions')" "$decided" "not decided again"
 

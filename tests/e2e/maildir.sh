@@ -60,7 +60,7 @@ rm "$MD/.BALP.RIB/new/1763370001.demo01.apeai-rib"
 out=$("$D" -c "$CONF" --once 2>"$HOME_DIR/again.err"); ok $? "balpd after a crash between record and move"
 like "$out" "1 message\(s\): 0 accepted, 0 rejected, 0 quarantined, 1 already decided, moved again to BALP/RIB" \
     "the summary counts it as already decided"
-like "$(cat "$HOME_DIR/again.err")" "1763370001.demo01.apeai-rib: already decided \(accepted\), moved again to BALP/RIB" \
+like "$(cat "$HOME_DIR/again.err")" "refile msgid=[^ ]+ partner=apeai-ouest-herault type=rib outcome=accepted reasons=- queue=BALP/RIB ms=0 file=1763370001.demo01.apeai-rib" \
     "and the log says so"
 ok "$(test -f "$MD/.BALP.RIB/new/1763370001.demo01.apeai-rib"; echo $?)" \
     "the move is redone to the recorded queue"
@@ -85,7 +85,8 @@ ok "$(test -f "$MD/.BALP.RIB/new/$new"; echo $?)" "the watcher triages a new mes
 kill -TERM $pid
 wait $pid
 is $? 0 "balpd stops cleanly on SIGTERM"
-like "$(cat "$HOME_DIR/watch.err")" "$new: accepted rib -> BALP/RIB" "and logs each decision"
+like "$(cat "$HOME_DIR/watch.err")" "decision msgid=[^ ]+ partner=[a-z0-9-]+ type=rib outcome=accepted reasons=- queue=BALP/RIB ms=[0-9]+ file=$new\$" \
+    "and logs each decision, with stable fields"
 
 # A malformed message is quarantined, never dropped.
 printf '\000\001garbage\n' >"$MD/new/1764000000.garbage"
