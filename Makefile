@@ -84,6 +84,12 @@ build/asan/libbalp.a: $(SAN_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# One version, in VERSION, for the two mains' --version only.
+BALP_VERSION := $(shell cat VERSION)
+build/obj/src/cli/balpd.o build/obj/src/cli/balpctl.o: VERSION
+build/obj/src/cli/balpd.o build/obj/src/cli/balpctl.o: \
+    ALL_CFLAGS += -DBALP_VERSION='"$(BALP_VERSION)"'
+
 build/balpd: build/obj/src/cli/balpd.o build/libbalp.a
 	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

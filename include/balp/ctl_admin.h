@@ -8,6 +8,7 @@
 #define BALP_CTL_ADMIN_H
 
 #include "balp/ctl.h"
+#include "balp/store_decision.h"
 
 int	 ctl_admin_init(struct ctl *, int argc, char **argv);
 int	 ctl_admin_partner(struct ctl *, int argc, char **argv);
@@ -15,5 +16,10 @@ int	 ctl_admin_person(struct ctl *, int argc, char **argv);
 int	 ctl_admin_rules(struct ctl *, int argc, char **argv);
 int	 ctl_admin_log(struct ctl *, int argc, char **argv);
 int	 ctl_admin_audit(struct ctl *, int argc, char **argv);
+/*
+ * Appends decision d as the JSON object `log --json` prints a line of
+ * (never its pseudonym): `message show --json` nests the same keys.
+ */
+void	 ctl_admin_decision_json(struct buf *, const struct store_decision *d);
 
 #endif

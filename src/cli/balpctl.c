@@ -21,30 +21,36 @@
 
 #define DEFAULT_CONF	"conf/balp.conf"
 
+/* From the top-level VERSION file, by the Makefile. */
+#ifndef BALP_VERSION
+#error "BALP_VERSION is not defined: build with make (it reads VERSION)"
+#endif
+
 static const char usage_text[] =
 "usage: balpctl [-c CONF] COMMAND [ARGS]\n"
+"       balpctl --version | --help\n"
 "\n"
 "  init                                   create the store, key, Maildir and queues\n"
 "  partner add --id ID --name NAME [--siret N] [--start DATE] [--end DATE]\n"
 "              [--max-persons N]\n"
-"  partner list | show ID\n"
+"  partner list [--json] | show ID [--json]\n"
 "  partner end ID [--date DATE] | suspend ID --reason TEXT | resume ID\n"
 "  person add --partner ID --last-name NOM --first-name PRENOM --email EMAIL\n"
 "             [--job-title FONCTION] [--start DATE] [--end DATE]\n"
 "  person end EMAIL [--partner ID] [--date DATE]\n"
 "  person suspend EMAIL [--partner ID] --reason TEXT | resume EMAIL [--partner ID]\n"
-"  person list [--partner ID] [--at DATE]\n"
+"  person list [--partner ID] [--at DATE] [--json]\n"
 "  annex import --partner ID [--dry-run] [--force] FILE.csv\n"
 "  annex export --partner ID [FILE.csv]\n"
 "  test [--json] [--now YYYY-MM-DD] FILE.eml...\n"
-"  rules check\n"
+"  rules check [--json]\n"
 "  log [--since DATE] [--until DATE] [--partner ID] [--sender EMAIL]\n"
 "      [--outcome accepted|rejected|quarantined] [--reason CODE]\n"
 "      [--type TYPE] [--nir NIR|-] [--limit N] [--json|--csv]\n"
-"  message show ID|MESSAGE-ID\n"
+"  message show ID|MESSAGE-ID [--json]\n"
 "  message retriage ID|MESSAGE-ID [--reason TEXT]\n"
 "  message release ID|MESSAGE-ID --to QUEUE --reason TEXT [--notify]\n"
-"  audit verify [--anchor HASH]\n"
+"  audit verify [--anchor HASH] [--json]\n"
 "  audit anchor\n"
 "  purge [--dry-run] [--now YYYY-MM-DD]\n"
 "  queue status [--json] [--now YYYY-MM-DD]\n"
@@ -52,6 +58,8 @@ static const char usage_text[] =
 "         [--idle-months N]                 the yearly reverse review\n"
 "\n"
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n"
+"--json prints one JSON document (keys in snake_case, dates YYYY-MM-DD,\n"
+"null for none).\n"
 "With access.admin_group set, log, message, audit, review and purge are for\n"
 "root and that group's members.\n";
 
@@ -73,6 +81,9 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			fputs(usage_text, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			puts("balpctl " BALP_VERSION);
 			return 0;
 		} else {
 			fprintf(stderr, "balpctl: unknown option '%s'\n%s",

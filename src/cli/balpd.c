@@ -87,7 +87,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: balpd [-c CONF] [--once] [--stats]"
-	    " [--syslog]\n");
+	    " [--syslog]\n       balpd --version\n");
 	exit(2);
 }
 
@@ -490,6 +490,7 @@ main(int argc, char **argv)
 		/* balpd's own notifier child (notifier.h), not for users. */
 		{ NOTIFIER_CHILD_ARG + 2, no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct daemon d;
@@ -523,6 +524,9 @@ main(int argc, char **argv)
 		case 'N':
 			notifier_child_mode = 1;
 			break;
+		case 'V':
+			puts("balpd " BALP_VERSION);
+			return 0;
 		default:
 			usage();
 		}

@@ -379,6 +379,54 @@ change_usage(const struct change *ch, const char *noun, const char *opt)
 	return rc;
 }
 
+/* ---- json -------------------------------------------------------------- */
+
+/* "YYYY-MM-DD", or null for DATE_NONE. */
+static void
+json_day(struct buf *b, int32_t day)
+{
+	char d[11];
+
+	if (day == DATE_NONE)
+		buf_puts(b, "null");
+	else
+		buf_printf(b, "\"%s\"", ctl_day(day, d));
+}
+
+/*
+ * A state as the table says it, as a snake_case value ("in force" ->
+ * "in_force"): a script matches one word.
+ */
+static void
+json_state(struct buf *b, const char *label)
+{
+	const char *p;
+
+	buf_putc(b, '"');
+	for (p = label; *p != '\0'; p++)
+		buf_putc(b, *p == ' ' ? '_' : *p);
+	buf_putc(b, '"');
+}
+
+/*
+ * Prints b whole, or nothing: a listing cut short by ENOMEM must not read
+ * as a whole one.  CTL_OK, or CTL_FAILED after a message.
+ */
+static int
+json_print(const struct buf *b)
+{
+	if (b->failed) {
+		ctl_error("out of memory");
+		return CTL_FAILED;
+	}
+	fputs(buf_str(b), stdout);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		ctl_error("writing the listing: %s", strerror(errno));
+		return CTL_FAILED;
+	}
+	return CTL_OK;
+}
+
 /* ---- partner ----------------------------------------------------------- */
 
 static const char *
@@ -467,20 +515,92 @@ partner_add(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+/*
+ * A partner as a JSON object, left open for partner show to add its
+ * persons: the caller closes it.  persons = habilitated today.
+ */
+static void
+partner_json(struct buf *b, const struct store_partner *p, size_t persons,
+    int32_t today)
+{
+	buf_puts(b, "{\"id\":");
+	json_string(b, p->id);
+	buf_puts(b, ",\"name\":");
+	json_string(b, p->name);
+	buf_puts(b, ",\"siret\":");
+	json_string(b, p->siret);
+	buf_puts(b, ",\"start\":");
+	json_day(b, p->start);
+	buf_puts(b, ",\"end\":");
+	json_day(b, p->end);
+	buf_puts(b, ",\"state\":");
+	json_state(b, partner_state(p, today));
+	buf_printf(b, ",\"suspended\":%s,\"suspend_reason\":",
+	    p->suspended ? "true" : "false");
+	json_string(b, p->suspended ? p->suspend_reason : NULL);
+	if (p->max_persons == STORE_NO_QUOTA)
+		buf_puts(b, ",\"max_persons\":null");
+	else
+		buf_printf(b, ",\"max_persons\":%d", p->max_persons);
+	buf_printf(b, ",\"persons_today\":%zu,\"created_at\":", persons);
+	json_string(b, p->created_at);
+}
+
+/* --json alone, for list and show: 1 with it, 0 without, -1 otherwise. */
+static int
+json_flag(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch, json = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return -1;
+		json = 1;
+	}
+	return json;
+}
+
+/*
+ * partner list [--json]: the JSON is an array with one partner a line,
+ * so that a shell script (the bash completion) can read it with sed.
+ */
 static int
 partner_list(struct ctl *c, int argc, char **argv)
 {
 	struct store_partner_list l = { NULL, 0 };
+	struct buf out = BUF_INIT;
 	char a[11], b[11], q[16];
 	size_t i, n;
+	int json, rc;
 
-	(void)argv;
-	if (argc != 1)
-		return usage("partner list");
+	if ((json = json_flag(argc, argv)) == -1 || optind != argc)
+		return usage("partner list [--json]");
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	if (store_partner_list(c->store, &l) != STORE_OK)
 		return store_fail(c);
+	if (json) {
+		buf_puts(&out, "[\n");
+		for (i = 0; i < l.n; i++) {
+			if (count_persons(c, l.v[i].id, c->today, &n) == -1) {
+				store_partner_list_free(&l);
+				buf_free(&out);
+				return store_fail(c);
+			}
+			partner_json(&out, &l.v[i], n, c->today);
+			buf_puts(&out, i + 1 < l.n ? "},\n" : "}\n");
+		}
+		buf_puts(&out, "]\n");
+		store_partner_list_free(&l);
+		rc = json_print(&out);
+		buf_free(&out);
+		return rc;
+	}
 	printf("%-24s %-32s %-10s %-10s %-11s %s\n", "ID", "NAME", "START",
 	    "END", "STATE", "PERSONS");
 	for (i = 0; i < l.n; i++) {
@@ -502,6 +622,62 @@ partner_list(struct ctl *c, int argc, char **argv)
 	}
 	store_partner_list_free(&l);
 	return CTL_OK;
+}
+
+static const char *
+person_state(const struct store_person *p, int32_t today)
+{
+	if (p->suspended)
+		return "suspended";
+	if (p->end != DATE_NONE && p->end < today)
+		return "ended";
+	if (p->start > today)
+		return "not yet";
+	return "in force";
+}
+
+/* A partner's staff member as a JSON object (never a beneficiary). */
+static void
+person_json(struct buf *b, const struct store_person *p, int32_t today)
+{
+	buf_puts(b, "{\"partner\":");
+	json_string(b, p->partner_id);
+	buf_puts(b, ",\"last_name\":");
+	json_string(b, p->last_name);
+	buf_puts(b, ",\"first_name\":");
+	json_string(b, p->first_name);
+	buf_puts(b, ",\"email\":");
+	json_string(b, p->email);
+	buf_puts(b, ",\"job_title\":");
+	json_string(b, p->job_title[0] != '\0' ? p->job_title : NULL);
+	buf_puts(b, ",\"start\":");
+	json_day(b, p->start);
+	buf_puts(b, ",\"end\":");
+	json_day(b, p->end);
+	buf_puts(b, ",\"state\":");
+	json_state(b, person_state(p, today));
+	buf_printf(b, ",\"suspended\":%s,\"suspend_reason\":",
+	    p->suspended ? "true" : "false");
+	json_string(b, p->suspended ? p->suspend_reason : NULL);
+	buf_puts(b, ",\"created_at\":");
+	json_string(b, p->created_at);
+	buf_puts(b, ",\"updated_at\":");
+	json_string(b, p->updated_at);
+	buf_putc(b, '}');
+}
+
+/* The persons as a JSON array, one a line. */
+static void
+persons_json(struct buf *b, const struct store_person_list *l, int32_t today)
+{
+	size_t i;
+
+	buf_puts(b, "[\n");
+	for (i = 0; i < l->n; i++) {
+		person_json(b, &l->v[i], today);
+		buf_puts(b, i + 1 < l->n ? ",\n" : "\n");
+	}
+	buf_putc(b, ']');
 }
 
 static void
@@ -530,9 +706,7 @@ print_persons(const struct store_person_list *l, int with_partner,
 		putchar(' ');
 		ctl_pad(stdout, p->job_title[0] ? p->job_title : "-", 24);
 		printf(" %-10s %-10s %s\n", ctl_day(p->start, a),
-		    ctl_day(p->end, b), p->suspended ? "suspended" :
-		    p->end != DATE_NONE && p->end < today ? "ended" :
-		    p->start > today ? "not yet" : "in force");
+		    ctl_day(p->end, b), person_state(p, today));
 	}
 }
 
@@ -541,21 +715,33 @@ partner_show(struct ctl *c, int argc, char **argv)
 {
 	struct store_partner p;
 	struct store_person_list l = { NULL, 0 };
+	struct buf out = BUF_INIT;
 	char a[11], b[11];
 	size_t active;
-	int r;
+	int r, json;
 
-	if (argc != 2)
-		return usage("partner show ID");
+	if ((json = json_flag(argc, argv)) == -1 || optind + 1 != argc)
+		return usage("partner show ID [--json]");
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	memset(&p, 0, sizeof(p));
-	if ((r = store_partner_get(c->store, argv[1], &p)) != STORE_OK)
+	if ((r = store_partner_get(c->store, argv[optind], &p)) != STORE_OK)
 		return store_fail(c);
 	if (count_persons(c, p.id, c->today, &active) == -1 ||
 	    store_person_list(c->store, p.id, DATE_NONE, &l) != STORE_OK) {
 		store_partner_free(&p);
 		return store_fail(c);
+	}
+	if (json) {
+		partner_json(&out, &p, active, c->today);
+		buf_puts(&out, ",\"persons\":");
+		persons_json(&out, &l, c->today);
+		buf_puts(&out, "}\n");
+		store_person_list_free(&l);
+		store_partner_free(&p);
+		r = json_print(&out);
+		buf_free(&out);
+		return r;
 	}
 	printf("id          %s\n", p.id);
 	printf("name        %s\n", p.name);
@@ -733,12 +919,16 @@ person_list(struct ctl *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "partner", required_argument, NULL, 'p' },
 		{ "at", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *const u = "person list [--partner ID] [--at DATE]"
+	    " [--json]";
 	struct store_person_list l = { NULL, 0 };
+	struct buf out = BUF_INIT;
 	const char *partner = NULL;
 	int32_t at = DATE_NONE;
-	int ch;
+	int ch, json = 0, rc = CTL_OK;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -747,18 +937,26 @@ person_list(struct ctl *c, int argc, char **argv)
 		else if (ch == 'a') {
 			if (ctl_date("--at", optarg, &at) == -1)
 				return CTL_USAGE;
-		} else
-			return usage("person list [--partner ID] [--at DATE]");
+		} else if (ch == 'j')
+			json = 1;
+		else
+			return usage(u);
 	}
 	if (optind != argc)
-		return usage("person list [--partner ID] [--at DATE]");
+		return usage(u);
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	if (store_person_list(c->store, partner, at, &l) != STORE_OK)
 		return store_fail(c);
-	print_persons(&l, 1, c->today);
+	if (json) {
+		persons_json(&out, &l, c->today);
+		buf_putc(&out, '\n');
+		rc = json_print(&out);
+		buf_free(&out);
+	} else
+		print_persons(&l, 1, c->today);
 	store_person_list_free(&l);
-	return CTL_OK;
+	return rc;
 }
 
 int
@@ -788,13 +986,47 @@ int
 ctl_admin_rules(struct ctl *c, int argc, char **argv)
 {
 	const struct rules *r;
+	struct buf b = BUF_INIT;
 	size_t i;
+	int json = 0, rc;
 
-	if (argc != 2 || strcmp(argv[1], "check") != 0)
-		return usage("rules check");
+	if (argc == 3 && strcmp(argv[1], "check") == 0 &&
+	    strcmp(argv[2], "--json") == 0)
+		json = 1;
+	else if (argc != 2 || strcmp(argv[1], "check") != 0)
+		return usage("rules check [--json]");
 	if (ctl_load_conf(c) == -1)
 		return CTL_USAGE;
 	r = &c->conf.rules;
+	if (json) {
+		/* A configuration that does not load said so above (exit 2). */
+		buf_puts(&b, "{\"conf\":");
+		json_string(&b, c->conf_path);
+		buf_puts(&b, ",\"rules_file\":");
+		json_string(&b, c->conf.rules_file);
+		buf_puts(&b, ",\"types\":[");
+		for (i = 0; i < r->n_types; i++) {
+			buf_puts(&b, i > 0 ? ",\n{\"id\":" : "\n{\"id\":");
+			json_string(&b, r->types[i].id);
+			buf_puts(&b, ",\"queue\":");
+			json_string(&b, r->types[i].queue);
+			buf_printf(&b, ",\"keywords\":%zu,\"min_age_months\":",
+			    r->types[i].keywords.n);
+			/* 0: the type has no date rule. */
+			if (r->types[i].min_age_months > 0)
+				buf_printf(&b, "%d}", r->types[i].min_age_months);
+			else
+				buf_puts(&b, "null}");
+		}
+		buf_puts(&b, "],\n\"queue_rejects\":");
+		json_string(&b, r->queue_rejects);
+		buf_puts(&b, ",\"queue_quarantine\":");
+		json_string(&b, r->queue_quarantine);
+		buf_puts(&b, "}\n");
+		rc = json_print(&b);
+		buf_free(&b);
+		return rc;
+	}
 	printf("%s: ok\n%s: ok, %zu request types:\n", c->conf_path,
 	    c->conf.rules_file, r->n_types);
 	for (i = 0; i < r->n_types; i++)
@@ -966,8 +1198,8 @@ log_table(const struct store_decision_list *l)
 }
 
 /* One decision as a JSON object; never its pseudonym. */
-static void
-log_json_row(struct buf *b, const struct store_decision *d)
+void
+ctl_admin_decision_json(struct buf *b, const struct store_decision *d)
 {
 	const char *p, *comma;
 	struct buf code = BUF_INIT;
@@ -1058,7 +1290,7 @@ log_export(const struct store_decision_list *l, int json)
 		buf_reset(&b);
 		if (json) {
 			buf_puts(&b, i > 0 ? ",\n" : "\n");
-			log_json_row(&b, &l->v[i]);
+			ctl_admin_decision_json(&b, &l->v[i]);
 		} else
 			log_csv_row(&b, &l->v[i]);
 		if (b.failed) {
@@ -1291,28 +1523,102 @@ valid_hash(const char *h)
 	return i == STORE_HASH_HEX_LEN;
 }
 
+/* A stable code for a break, for scripts (--json's "why"). */
+static const char *
+audit_break_code(enum store_audit_break why)
+{
+	switch (why) {
+	case STORE_AUDIT_INTACT:
+		return "intact";
+	case STORE_AUDIT_EDITED:
+		return "edited";
+	case STORE_AUDIT_LINK:
+		return "link";
+	case STORE_AUDIT_GAP:
+		return "gap";
+	case STORE_AUDIT_UNKEYED:
+		return "unkeyed";
+	case STORE_AUDIT_LEGACY:
+		return "legacy";
+	case STORE_AUDIT_PURGE:
+		return "purge";
+	case STORE_AUDIT_ANCHOR:
+		return "anchor";
+	}
+	return "broken";
+}
+
 /*
- * audit verify [--anchor HASH] | audit anchor.  The anchor is the head's
- * hash: printed alone, for a script to send away (syslog, a mail to the
- * security officer); a broken chain has none.
+ * audit verify --json: one object, broken or not.  A broken chain has no
+ * head to trust: head_hash is null, head_id the last row read intact.
+ */
+static int
+audit_json(const struct store_audit_report *rep, int broken,
+    const char *anchor)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	buf_printf(&b, "{\"intact\":%s,\"rows\":%lld,\"legacy_rows\":%lld,"
+	    "\"purged_rows\":%lld,\"head_id\":%lld,\"head_hash\":",
+	    broken ? "false" : "true", (long long)rep->rows,
+	    (long long)rep->legacy_rows, (long long)rep->purged_rows,
+	    (long long)rep->head_id);
+	json_string(&b, broken ? NULL : rep->head_hash);
+	buf_puts(&b, ",\"anchor\":");
+	json_string(&b, anchor);
+	if (rep->bad_id != 0)
+		buf_printf(&b, ",\"bad_id\":%lld", (long long)rep->bad_id);
+	else
+		buf_puts(&b, ",\"bad_id\":null");
+	buf_puts(&b, ",\"why\":");
+	json_string(&b, broken ? audit_break_code(rep->why) : NULL);
+	buf_puts(&b, ",\"why_text\":");
+	json_string(&b, broken ? store_audit_break_str(rep->why) : NULL);
+	buf_puts(&b, "}\n");
+	rc = json_print(&b);
+	buf_free(&b);
+	return rc;
+}
+
+/*
+ * audit verify [--anchor HASH] [--json] | audit anchor.  The anchor is the
+ * head's hash: printed alone, for a script to send away (syslog, a mail
+ * to the security officer); a broken chain has none.
  */
 int
 ctl_admin_audit(struct ctl *c, int argc, char **argv)
 {
-	static const char *const u = "audit verify [--anchor HASH] | audit "
-	    "anchor";
+	static const struct option opts[] = {
+		{ "anchor", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const u = "audit verify [--anchor HASH] [--json] |"
+	    " audit anchor";
 	struct store_audit_report rep;
 	const char *anchor = NULL;
-	int r, verify;
+	int r, ch, verify, json = 0;
 
 	if ((r = ctl_require_admin(c, "audit")) != CTL_OK)
 		return r;
 	verify = argc >= 2 && strcmp(argv[1], "verify") == 0;
-	if (verify && argc == 4 && strcmp(argv[2], "--anchor") == 0)
-		anchor = argv[3];
-	else if (verify && argc == 3 && strncmp(argv[2], "--anchor=", 9) == 0)
-		anchor = argv[2] + 9;
-	else if (argc != 2 || (!verify && strcmp(argv[1], "anchor") != 0))
+	if (verify) {
+		/* getopt names argv[0] in its errors: the whole command. */
+		argv[1] = (char *)"audit verify";
+		optind = 0;
+		while ((ch = getopt_long(argc - 1, argv + 1, "", opts,
+		    NULL)) != -1) {
+			if (ch == 'a')
+				anchor = optarg;
+			else if (ch == 'j')
+				json = 1;
+			else
+				return usage(u);
+		}
+		if (optind != argc - 1)
+			return usage(u);
+	} else if (argc != 2 || strcmp(argv[1], "anchor") != 0)
 		return usage(u);
 	if (anchor != NULL && !valid_hash(anchor)) {
 		ctl_error("--anchor: expected the 64 hex digits `balpctl audit "
@@ -1327,28 +1633,33 @@ ctl_admin_audit(struct ctl *c, int argc, char **argv)
 		/* An incident the Caf's security contact must hear of. */
 		log_init("balpctl");
 		log_syslog_only();
-		if (rep.bad_id != 0) {
+		if (json)
+			(void)audit_json(&rep, 1, anchor);
+		else if (rep.bad_id != 0)
 			printf("audit chain BROKEN at row %lld: %s\n",
 			    (long long)rep.bad_id, store_audit_break_str(rep.why));
+		else
+			printf("audit chain BROKEN: %s (it ends at row %lld)\n",
+			    store_audit_break_str(rep.why),
+			    (long long)rep.head_id);
+		if (rep.bad_id != 0)
 			log_security("audit chain of %s broken at row %lld: %s"
 			    " (found by %s)", c->conf.store_path,
 			    (long long)rep.bad_id,
 			    store_audit_break_str(rep.why), c->actor);
-		} else {
-			printf("audit chain BROKEN: %s (it ends at row %lld)\n",
-			    store_audit_break_str(rep.why),
-			    (long long)rep.head_id);
+		else
 			log_security("audit chain of %s broken: %s (it ends at"
 			    " row %lld; found by %s)", c->conf.store_path,
 			    store_audit_break_str(rep.why),
 			    (long long)rep.head_id, c->actor);
-		}
 		return CTL_FAILED;
 	}
 	if (!verify) {
 		printf("%s\n", rep.head_hash);
 		return CTL_OK;
 	}
+	if (json)
+		return audit_json(&rep, 0, anchor);
 	printf("audit chain intact: %lld rows", (long long)rep.rows);
 	if (rep.legacy_rows > 0)
 		printf(", the first %lld written before the audit key",

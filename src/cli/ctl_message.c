@@ -10,6 +10,8 @@
  */
 #include "balp/ctl_message.h"
 #include "balp/conf.h"
+#include "balp/ctl_admin.h"
+#include "balp/json.h"
 #include "balp/notice.h"
 #include "balp/source.h"
 #include "balp/store_message.h"
@@ -86,23 +88,107 @@ known_queue(const struct rules *r, const char *q)
 	    strcmp(r->queue_quarantine, q) == 0;
 }
 
+/*
+ * message show --json: the decision as `log --json` gives it, then what
+ * happened to its message since.  "queue_now" is null while a retriage
+ * has it back in the inbox (as "retriage_ref").  The audit rows are
+ * named as in the table: no detail, no hash.  0, or -1 on ENOMEM
+ * (nothing printed).
+ */
+static int
+show_json(const struct store_message *m)
+{
+	struct buf b = BUF_INIT;
+	const struct store_release *r;
+	size_t i;
+	int rc;
+
+	buf_puts(&b, "{\"decision\":");
+	ctl_admin_decision_json(&b, &m->decision);
+	if (m->superseded_by != 0)
+		buf_printf(&b, ",\n\"superseded_by\":%" PRId64,
+		    m->superseded_by);
+	else
+		buf_puts(&b, ",\n\"superseded_by\":null");
+	buf_puts(&b, ",\"queue_now\":");
+	json_string(&b, m->superseded_by != 0 ? NULL :
+	    store_message_queue(m));
+	buf_puts(&b, ",\"retriage_ref\":");
+	json_string(&b, m->retriage_ref);
+	buf_puts(&b, ",\n\"releases\":[");
+	for (i = 0; i < m->n_releases; i++) {
+		r = &m->releases[i];
+		buf_printf(&b, "%s{\"id\":%" PRId64 ",\"at\":", i > 0 ?
+		    ",\n" : "\n", r->id);
+		json_string(&b, r->at);
+		buf_puts(&b, ",\"actor\":");
+		json_string(&b, r->actor);
+		buf_puts(&b, ",\"from_queue\":");
+		json_string(&b, r->from_queue);
+		buf_puts(&b, ",\"to_queue\":");
+		json_string(&b, r->to_queue);
+		buf_puts(&b, ",\"reason\":");
+		json_string(&b, r->reason);
+		buf_putc(&b, '}');
+	}
+	buf_puts(&b, "],\n\"audit\":[");
+	for (i = 0; i < m->audit.n; i++) {
+		buf_printf(&b, "%s{\"id\":%" PRId64 ",\"at\":", i > 0 ?
+		    ",\n" : "\n", m->audit.v[i].id);
+		json_string(&b, m->audit.v[i].at);
+		buf_puts(&b, ",\"actor\":");
+		json_string(&b, m->audit.v[i].actor);
+		buf_puts(&b, ",\"action\":");
+		json_string(&b, m->audit.v[i].action);
+		buf_putc(&b, '}');
+	}
+	buf_puts(&b, "]}\n");
+	rc = b.failed ? -1 : 0;
+	if (rc == 0)
+		fputs(buf_str(&b), stdout);
+	buf_free(&b);
+	return rc;
+}
+
 static int
 message_show(struct ctl *c, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *u = "show ID|MESSAGE-ID [--json]";
 	struct store_message m;
 	const struct store_decision *d;
 	const char *where;
 	int64_t id;
 	size_t i;
+	int ch, json = 0;
 
-	if (argc != 2)
-		return usage("show ID|MESSAGE-ID");
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'j')
+			json = 1;
+		else
+			return usage(u);
+	}
+	if (optind != argc - 1)
+		return usage(u);
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	if (resolve(c, argv[1], &id) == -1)
+	if (resolve(c, argv[optind], &id) == -1)
 		return CTL_FAILED;
 	if (store_message_get(c->store, id, &m) != STORE_OK)
 		return store_fail(c);
+	if (json) {
+		ch = show_json(&m);
+		store_message_free(&m);
+		if (ch == -1) {
+			ctl_error("out of memory");
+			return CTL_FAILED;
+		}
+		return CTL_OK;
+	}
 	d = &m.decision;
 	where = store_message_queue(&m);
 	printf("decision    %" PRId64 " (%s)\n", d->id, d->decided_at);
@@ -388,8 +474,10 @@ ctl_message(struct ctl *c, int argc, char **argv)
 	if ((rc = ctl_require_admin(c, "message")) != CTL_OK)
 		return rc;
 	/* getopt names argv[0] in its errors: the whole command. */
-	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+	if (argc >= 2 && strcmp(argv[1], "show") == 0) {
+		argv[1] = (char *)"message show";
 		return message_show(c, argc - 1, argv + 1);
+	}
 	if (argc >= 2 && strcmp(argv[1], "retriage") == 0) {
 		argv[1] = (char *)"message retriage";
 		return message_retriage(c, argc - 1, argv + 1);

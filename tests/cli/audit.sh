@@ -29,6 +29,27 @@ is $? 2 "an anchor that is no hash is a usage error"
 key_hex=$(tr -d '\n' <"$KEY")
 unlike "$out$anchor$("$B" -c "$CONF" log --limit 100)" "$key_hex" "no output holds the key"
 
+# --json: one object, its values those of the store.
+vals() {	# KEYS... of the object on stdin, "a|b" (null as '', booleans 1/0)
+	python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+def cell(v):
+    return "" if v is None else str(int(v)) if isinstance(v, bool) else str(v)
+print("|".join(cell(o[k]) for k in sys.argv[1:]))
+' "$@"
+}
+out=$("$B" -c "$CONF" audit verify --json); ok $? "audit verify --json"
+printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "it is valid JSON"
+is "$(printf '%s' "$out" | vals intact rows legacy_rows purged_rows head_id head_hash bad_id why anchor)" \
+    "1|$(q "select count(*) from audit")|$(q "select coalesce((select legacy_rows from audit_keying), 0)")|$(q "select count(*) from audit where purged != 0")|$(q "select max(id) from audit")|$(q "select hash from audit order by id desc limit 1")|||" \
+    "intact, with the rows and the head of the store"
+out=$("$B" -c "$CONF" audit verify --json --anchor "$anchor"); ok $? "verify --json --anchor"
+is "$(printf '%s' "$out" | vals intact anchor)" "1|$anchor" "names the anchor found"
+unlike "$out" "$key_hex" "the JSON holds no key"
+"$B" -c "$CONF" audit verify --jsn >/dev/null 2>&1; is $? 2 "an unknown option of verify is a usage error"
+"$B" -c "$CONF" audit anchor --json >/dev/null 2>&1; is $? 2 "anchor takes no --json"
+
 # Work on copies: each tampering starts from the intact store.
 cp "$DB" "$HOME_DIR/intact.db"
 restore() { cp "$HOME_DIR/intact.db" "$DB"; rm -f "$DB-wal" "$DB-shm"; }
@@ -44,6 +65,14 @@ verify_broken "delete from audit where id = 4" 5 "a deleted row"
 verify_broken "update audit set id = -1 where id = 2; update audit set id = 2 where id = 3; update audit set id = 3 where id = -1" 2 \
     "two rows swapped"
 verify_broken "update audit set keyed = 0 where id = 6" 6 "a row marked unkeyed"
+restore
+q "update audit set detail = detail || ' ' where id = 3"
+out=$("$B" -c "$CONF" audit verify --json 2>&1)
+is $? 1 "an edited row: verify --json fails"
+printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "with valid JSON"
+is "$(printf '%s' "$out" | vals intact bad_id why head_id head_hash rows)" \
+    "0|3|edited|2||2" "broken at row 3, edited, no head to trust"
+like "$(printf '%s' "$out" | vals why_text)" "the row was edited" "and the sentence of the table"
 
 # An edit hashed again without the key (python: BLAKE2b as docs/store.md).
 restore
@@ -76,6 +105,10 @@ out=$("$B" -c "$CONF" audit verify --anchor "$anchor" 2>&1)
 is $? 1 "with the anchor it fails"
 like "$out" "BROKEN: the anchor is not in the chain: rows were cut .*ends at row $((rows - 2))" \
     "saying the anchor is gone and where the chain ends"
+out=$("$B" -c "$CONF" audit verify --anchor "$anchor" --json 2>&1)
+is $? 1 "with the anchor, --json fails too"
+is "$(printf '%s' "$out" | vals intact why bad_id head_id anchor)" \
+    "0|anchor||$((rows - 2))|$anchor" "saying the anchor is gone and where the chain ends"
 
 # The key: needed, and refused when others may read it.
 restore

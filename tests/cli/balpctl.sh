@@ -147,5 +147,82 @@ is $? 1 "an unreadable file is an error"
 out=$("$B" -c "$CONF" test --json --now 2026-08-15 \
     "$HOME_DIR/var/Maildir/new/1763370009.demo09.apeai-habilitation-finie")
 like "$out" '"outcome":"accepted"' "--now sets the day of processing (habilitation then valid)"
+
+# --json of partner list|show and person list: valid JSON, and the values
+# of the store (read with sqlite3) - never a NIR nor a key.
+DB="$HOME_DIR/var/balp.db"
+q() { sqlite3 "$DB" "$1"; }
+"$B" -c "$CONF" partner suspend ccas-lespignan --reason 'contrôle "annuel"' >/dev/null
+ok $? "a partner suspended for the JSON's state"
+# The fields of a JSON array or object as "a|b|c" lines (null and false
+# as sqlite3 prints NULL and 0: '' and 0), for a comparison with sqlite3.
+rows() {	# KEYS... (stdin: the JSON; an object's "persons" with -p)
+	python3 -c '
+import json, sys
+keys = sys.argv[1:]
+doc = json.load(sys.stdin)
+if keys[0] == "-p":
+    doc, keys = doc["persons"], keys[1:]
+elif isinstance(doc, dict):
+    doc = [doc]
+def cell(v):
+    return "" if v is None else str(int(v)) if isinstance(v, bool) else str(v)
+for o in doc:
+    print("|".join(cell(o[k]) for k in keys))
+' "$@"
+}
+out=$("$B" -c "$CONF" partner list --json); ok $? "partner list --json"
+printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "partner list --json is valid JSON"
+is "$(printf '%s' "$out" | rows id name siret start end suspended suspend_reason max_persons created_at)" \
+    "$(q "select id, name, siret, convention_start, convention_end, suspended, suspend_reason, max_persons, created_at from partners order by id")" \
+    "partner list --json: the partners of the store"
+is "$(printf '%s' "$out" | rows id state)" "apeai-ouest-herault|in_force
+ccas-lespignan|suspended" "partner list --json: each one's state as one word"
+is "$(printf '%s\n' "$out" | grep -c '^{"id":')" "$(q "select count(*) from partners")" \
+    "one partner a line (what the bash completion reads)"
+table=$("$B" -c "$CONF" partner list | awk 'NR > 1 { sub("/.*", "", $NF); print $1 "|" $NF }')
+is "$(printf '%s' "$out" | rows id persons_today)" "$table" \
+    "persons_today is the count of the table"
+out=$("$B" -c "$CONF" partner show ccas-lespignan --json); ok $? "partner show ID --json"
+printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "partner show --json is valid JSON"
+is "$(printf '%s' "$out" | rows id name suspended suspend_reason max_persons)" \
+    "$(q "select id, name, suspended, suspend_reason, max_persons from partners where id = 'ccas-lespignan'")" \
+    "partner show --json: the partner of the store"
+is "$(printf '%s' "$out" | rows -p email last_name first_name | sort)" \
+    "$(q "select email, last_name, first_name from persons where partner_id = 'ccas-lespignan'" | sort)" \
+    "partner show --json: its persons"
+"$B" -c "$CONF" partner show --json >/dev/null 2>&1; is $? 2 "partner show --json without an id is a usage error"
+"$B" -c "$CONF" partner list --csv >/dev/null 2>&1; is $? 2 "partner list --csv is a usage error"
+out=$("$B" -c "$CONF" person list --json); ok $? "person list --json"
+printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "person list --json is valid JSON"
+is "$(printf '%s' "$out" | rows partner email last_name first_name job_title start end suspended suspend_reason | sort)" \
+    "$(q "select partner_id, email, last_name, first_name, nullif(job_title, ''), hab_start, hab_end, suspended, suspend_reason from persons" | sort)" \
+    "person list --json: the persons of the store"
+like "$(printf '%s' "$out" | rows email state)" "a\.martin@apeai34\.fr\|in_force" \
+    "a person ending today is still in force"
+out=$("$B" -c "$CONF" person list --json --partner apeai-ouest-herault --at "$tomorrow")
+printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "person list --json --partner --at is valid JSON"
+unlike "$out" "a\.martin|ccas-lespignan" "with --at and --partner it narrows as the table does"
+is "$(printf '%s' "$out" | rows email | wc -l)" \
+    "$("$B" -c "$CONF" person list --partner apeai-ouest-herault --at "$tomorrow" | tail -n +2 | wc -l)" \
+    "as many persons as the table"
+is "$("$B" -c "$CONF" person list --partner nobody --json)" "[
+]" "no person: an empty array"
+all=$("$B" -c "$CONF" partner list --json; "$B" -c "$CONF" person list --json
+    "$B" -c "$CONF" partner show apeai-ouest-herault --json)
+key_hex=$(tr -d '\n' <"$HOME_DIR/var/pseudonym.key")
+unlike "$all" "$key_hex" "no JSON listing holds the key"
+out=$("$B" -c "$CONF" rules check --json); ok $? "rules check --json"
+printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "rules check --json is valid JSON"
+like "$out" '"queue_rejects":"[^"]+","queue_quarantine":"[^"]+"' "it names the rejects and quarantine queues"
 rm -rf "$HOME_DIR"
+
+# --version: the VERSION file's, for both binaries.
+version=$(cat "$SRCDIR/VERSION")
+like "$version" '^[0-9]+\.[0-9]+\.[0-9]+' "VERSION holds a version"
+out=$("$B" --version); ok $? "balpctl --version exits 0"
+is "$out" "balpctl $version" "balpctl --version prints VERSION"
+out=$("$SRCDIR/build/balpd" --version); ok $? "balpd --version exits 0"
+is "$out" "balpd $version" "balpd --version prints VERSION"
+like "$("$B" --help)" "--version" "balpctl --help mentions --version"
 done_testing

@@ -13,6 +13,20 @@ q() { sqlite3 "$HOME_DIR/var/balp.db" "$1"; }
 verify() { "$B" -c "$CONF" audit verify >/dev/null; ok $? "$1"; }
 
 # ---- show ---------------------------------------------------------------
+# Top-level values of a JSON object as "a|b" (null as ''), for sqlite3;
+# "decision.KEY" for the nested decision.
+field() {
+	python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+def get(k):
+    o = doc
+    for part in k.split("."):
+        o = o[part]
+    return "" if o is None else ",".join(o) if isinstance(o, list) else str(o)
+print("|".join(get(k) for k in sys.argv[1:]))
+' "$@"
+}
 spoof=$(q "select id from decisions where source_ref like '%demo10.usurpation'")
 out=$("$B" -c "$CONF" message show "$spoof"); ok $? "message show ID"
 like "$out" "outcome +quarantined, type rib, reasons auth_failed" "shows the outcome and reasons"
@@ -78,6 +92,11 @@ ok "$(test ! -e "$MD/.BALP.Rejets/new/1763370005.demo05.apeai-nir-faux"; echo $?
     "and no longer in the rejects"
 like "$("$B" -c "$CONF" message show "$rej")" "back in the inbox as .*\.r$rej" \
     "show says it waits for the next pass"
+out=$("$B" -c "$CONF" message show "$rej" --json)
+printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "show --json of a pending retriage is valid JSON"
+is "$(printf '%s' "$out" | field queue_now retriage_ref)" \
+    "|$(q "select new_ref from retriages where decision_id = $rej")" \
+    "show --json: no queue, and the name in the inbox of the store"
 err=$("$B" -c "$CONF" message release "$rej" --to BALP/RIB --reason x 2>&1)
 is $? 1 "no release while a retriage is pending"
 verify "the audit chain is intact after a retriage"
@@ -104,6 +123,40 @@ is "$(q "select count(*) from retriages where decision_id = $acc")" 0 "and leave
 is "$(q "select count(*) from audit where object = 'decision/$acc' and action like 'message.retriage%'")" 2 \
     "the attempt and its undoing are in the trail"
 verify "the audit chain is intact at the end"
+
+# ---- show --json ----------------------------------------------------------
+out=$("$B" -c "$CONF" message show "$spoof" --json); ok $? "message show ID --json"
+printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "it is valid JSON"
+is "$(printf '%s' "$out" | field decision.id decision.decided_at decision.source decision.source_ref decision.message_id decision.sender decision.partner decision.type decision.outcome decision.reasons decision.queue)" \
+    "$(q "select id, decided_at, source, source_ref, message_id, sender, partner_id, type, outcome, reasons, queue from decisions where id = $spoof")" \
+    "the decision of the store, with the keys of log --json"
+is "$(printf '%s' "$out" | field queue_now superseded_by retriage_ref)" "BALP/RIB||" \
+    "where it is now"
+is "$(printf '%s' "$out" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["releases"]:
+    print("|".join(str(r[k]) for k in ("id", "at", "actor", "from_queue", "to_queue", "reason")))')" \
+    "$(q "select id, at, actor, from_queue, to_queue, reason from releases where decision_id = $spoof order by id")" \
+    "its releases, from the store"
+is "$(printf '%s' "$out" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["audit"]:
+    print("|".join(str(r[k]) for k in ("id", "at", "actor", "action")))')" \
+    "$(q "select id, at, actor, action from audit where object = 'decision/$spoof' order by id")" \
+    "its audit rows, from the store"
+out=$("$B" -c "$CONF" message show "<$mid>" --json)
+is "$(printf '%s' "$out" | field decision.id)" "$spoof" "--json with a Message-ID"
+is "$(printf '%s' "$("$B" -c "$CONF" message show --json "$rej")" | field superseded_by queue_now)" \
+    "$new|" "a superseded decision: superseded_by, no queue"
+is "$(printf '%s' "$("$B" -c "$CONF" message show "$new" --json)" | field decision.supersedes)" \
+    "$(q "select supersedes from decisions where id = $new")" "the new one: supersedes"
+pid=$(q "select id from decisions where nir_pseudonym is not null limit 1")
+pseudo=$(q "select nir_pseudonym from decisions where id = $pid")
+ok "$([ -n "$pseudo" ]; echo $?)" "a decision with a pseudonym (the check below can fail)"
+out=$("$B" -c "$CONF" message show "$pid" --json)
+printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "its show --json is valid JSON"
+unlike "$out" "$pseudo|nir_pseudonym|185057800608491|1 85 05|DUPONT" "and holds no pseudonym, NIR nor name"
+"$B" -c "$CONF" message show --json >/dev/null 2>&1; is $? 2 "show --json without an id is a usage error"
 
 rm -rf "$HOME_DIR"
 done_testing
