@@ -172,7 +172,9 @@ SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 LOCALSTATEDIR	?= /var/lib/balp
-SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+# Debian 12's debhelper (dh_installsystemd) only sees units in
+# /lib/systemd/system (Debian bug #1066025): a package's unit goes there.
+SYSTEMDUNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib,$(PREFIX)/lib)/systemd/system
 BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
 INSTALL		?= install
 

@@ -137,7 +137,7 @@ for f in 755:usr/sbin/balpd 755:usr/sbin/balpctl \
     644:usr/share/man/man5/balp.conf.5 644:usr/share/man/man5/balp.rules.5 \
     644:etc/balp/balp.conf 644:etc/balp/balp-imap.conf \
     644:etc/balp/rules/balp.rules 644:etc/balp/rules/notices.rules \
-    644:usr/lib/systemd/system/balpd.service; do
+    644:lib/systemd/system/balpd.service; do
 	is "$(stat -c %a "$D/${f#*:}" 2>&1)" "${f%%:*}" "installed ${f#*:}, mode ${f%%:*}"
 done
 if [ -f conf/balpctl.bash ]; then
