@@ -155,3 +155,76 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# make install [DESTDIR=...] [PREFIX=...]: the binaries, the man pages,
+# the configuration, the rules, the systemd unit and (when the tree has
+# it) the bash completion.  Everything goes under DESTDIR, a packager's
+# staging root, every time, the configuration included: a package
+# installs into an empty DESTDIR and dpkg keeps an admin's edits of
+# /etc/balp as conffiles, so there is no "keep the existing file" case
+# here; a hand install over a live /etc/balp replaces its files (copy
+# them first).  The state folder (LOCALSTATEDIR, the folder itself) is
+# not created: it belongs to balpd's user, and `balpctl init` makes what
+# the configuration names there.
+#
+# conf/ in the tree names its paths relative to conf/ (../var, ../rules),
+# which `make run` uses as they are.  The installed configuration names
+# the rules relative to itself (rules/balp.rules: SYSCONFDIR/balp/rules,
+# also inside a DESTDIR) and the state by absolute paths under
+# LOCALSTATEDIR, written by sed at install time; an install whose
+# configuration would still name a "../" path fails instead.
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+LOCALSTATEDIR	?= /var/lib/balp
+# Debian 12's debhelper (dh_installsystemd) only sees units in
+# /lib/systemd/system (Debian bug #1066025): a package's unit goes there.
+SYSTEMDUNITDIR	?= $(if $(filter /usr,$(PREFIX)),/lib,$(PREFIX)/lib)/systemd/system
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+INSTALL		?= install
+
+MAN5	 = man/balp.conf.5 man/balp.rules.5
+MAN8	 = man/balpd.8 man/balpctl.8
+CONFS	 = conf/balp.conf conf/balp-imap.conf
+RULES	 = rules/balp.rules rules/notices.rules
+UNIT	 = $(wildcard conf/balpd.service)
+BASHCOMP = $(wildcard conf/balpctl.bash)
+CONF_SED = -e 's|"\.\./rules/|"rules/|' -e 's|"\.\./var/|"$(LOCALSTATEDIR)/|'
+
+.PHONY: install uninstall
+
+install: all
+	$(INSTALL) -D -m 0755 build/balpd $(DESTDIR)$(SBINDIR)/balpd
+	$(INSTALL) -D -m 0755 build/balpctl $(DESTDIR)$(SBINDIR)/balpctl
+	for f in $(MAN5); do \
+	    $(INSTALL) -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/$${f#man/} || \
+	    exit 1; done
+	for f in $(MAN8); do \
+	    $(INSTALL) -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man8/$${f#man/} || \
+	    exit 1; done
+	@mkdir -p build/install
+	for f in $(CONFS); do \
+	    sed $(CONF_SED) $$f >build/install/$${f#conf/} && \
+	    if grep -n '"\.\./' build/install/$${f#conf/}; then \
+		echo "$$f: a relative path install does not rewrite" >&2; \
+		exit 1; fi && \
+	    $(INSTALL) -D -m 0644 build/install/$${f#conf/} \
+		$(DESTDIR)$(SYSCONFDIR)/balp/$${f#conf/} || exit 1; done
+	for f in $(RULES); do \
+	    $(INSTALL) -D -m 0644 $$f \
+		$(DESTDIR)$(SYSCONFDIR)/balp/rules/$${f#rules/} || exit 1; done
+	$(if $(UNIT),$(INSTALL) -D -m 0644 $(UNIT) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpd.service)
+	$(if $(BASHCOMP),$(INSTALL) -D -m 0644 $(BASHCOMP) \
+	    $(DESTDIR)$(BASHCOMPDIR)/balpctl)
+
+# The configuration and the rules stay: an admin may have edited them
+# (remove $(SYSCONFDIR)/balp by hand); the state is never touched.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/balpd $(DESTDIR)$(SBINDIR)/balpctl \
+	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
+	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpd.service \
+	    $(DESTDIR)$(BASHCOMPDIR)/balpctl
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/balp (the configuration and the rules)"
