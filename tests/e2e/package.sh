@@ -109,6 +109,8 @@ like "$(tr '\n' ' ' <"$WORK/DEBIAN/postrm")" \
     "postrm removes /var/lib/balp on purge only"
 unlike "$(cat "$WORK/DEBIAN/postinst")" "deb-systemd-invoke (start|restart) " \
     "postinst does not start balpd on install"
+like "$(cat "$WORK/DEBIAN/prerm")" "deb-systemd-invoke stop balpd.service" \
+    "prerm stops it on removal"
 
 # ---- run from the root, unprivileged ------------------------------------------
 # The package's paths pointed into the root; a uid no account has.
