@@ -7,7 +7,7 @@
 # exist here and is not created), and the unit checked by systemd-analyze.
 . "$SRCDIR/tests/tools/tap.sh"
 
-for t in dpkg-buildpackage dpkg-deb dh lintian git; do
+for t in dpkg-buildpackage dpkg-deb dh lintian; do
 	if ! command -v "$t" >/dev/null 2>&1; then
 		echo "1..0 # SKIP $t is missing (make check's deps.sh installs" \
 		    "dpkg-dev, debhelper and lintian)"
@@ -25,11 +25,21 @@ mkdir "$TREE"
 
 # ---- build ------------------------------------------------------------------
 # The tracked files (and untracked ones not ignored, for a run before the
-# commit), not build/: the package builds from a clean tree.
-git -C "$SRCDIR" ls-files -z --cached --others --exclude-standard |
-    (cd "$SRCDIR" && xargs -0 sh -c 'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh) |
-    tar -C "$SRCDIR" --null -T - -cf - | tar -C "$TREE" -xf -
+# commit), not build/: the package builds from a clean tree.  Outside a
+# checkout (a tarball): everything but build/.
+if git -c safe.directory="$SRCDIR" -C "$SRCDIR" rev-parse >/dev/null 2>&1; then
+	git -c safe.directory="$SRCDIR" -C "$SRCDIR" ls-files -z --cached \
+	    --others --exclude-standard |
+	    (cd "$SRCDIR" && xargs -0 sh -c \
+	    'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh) |
+	    tar -C "$SRCDIR" --null -T - -cf - | tar -C "$TREE" -xf -
+else
+	tar -C "$SRCDIR" --exclude=./build --exclude=./var -cf - . |
+	    tar -C "$TREE" -xf -
+fi
 ok $? "a copy of the source tree"
+ok "$([ -f "$TREE/debian/rules" ] && [ ! -e "$TREE/build" ]; echo $?)" \
+    "with debian/, without build/"
 t0=$(date +%s)
 (cd "$TREE" && DEB_BUILD_OPTIONS=parallel=2 timeout 600 \
     dpkg-buildpackage -us -uc -b) >"$WORK/build.log" 2>&1
@@ -69,8 +79,9 @@ ROOT="$WORK/root"
 mkdir "$ROOT" && chmod 0755 "$ROOT"
 dpkg -x "$DEB" "$ROOT"; ok $? "dpkg -x into a throwaway root"
 for b in balpd balpctl; do
-	is "$(stat -c '%a %U' "$ROOT/usr/sbin/$b" 2>&1)" "755 root" \
-	    "/usr/sbin/$b, 0755 root"
+	like "$(dpkg-deb -c "$DEB" | grep " \./usr/sbin/$b\$")" \
+	    "^-rwxr-xr-x root/root " "/usr/sbin/$b, 0755 root in the .deb"
+	is "$(stat -c '%a' "$ROOT/usr/sbin/$b" 2>&1)" 755 "and so unpacked"
 done
 dpkg-deb -e "$DEB" "$WORK/DEBIAN"
 for f in balp.conf balp-imap.conf rules/balp.rules rules/notices.rules; do
@@ -126,9 +137,9 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 	as_balp() { setpriv --reuid=$RUID --regid=$RUID --clear-groups "$@"; }
 	who="uid $RUID"
 else
-	echo "# not root: the root's programs run as $(id -un)"
+	echo "# not root: the root's programs run as uid $(id -u)"
 	as_balp() { "$@"; }
-	who=$(id -un)
+	who="uid $(id -u)"
 fi
 B="$ROOT/usr/sbin/balpctl"
 D="$ROOT/usr/sbin/balpd"
