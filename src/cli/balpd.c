@@ -50,6 +50,8 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_CONF	"conf/balp.conf"
@@ -81,6 +83,9 @@ struct daemon {
 	char			*again_queue;	/* the one queue, or NULL */
 	int			 again_queues;	/* more than one */
 	time_t			 next_purge;	/* watching: the daily purge */
+	/* systemd's watchdog (WATCHDOG_USEC): 0 when off. */
+	uint64_t		 wd_usec;
+	uint64_t		 wd_next;	/* CLOCK_MONOTONIC, in us */
 };
 
 static void
@@ -328,6 +333,27 @@ reload(struct daemon *d)
 }
 
 /*
+ * systemd's watchdog (Type=notify, WatchdogSec=): fed at half its period,
+ * from the watch loop only, whose poll wakes that often.  A triage pass
+ * does not feed it: WatchdogSec must outlast the longest pass (the unit
+ * says how long).  sd_notify does nothing without NOTIFY_SOCKET.
+ */
+static void
+watchdog_feed(struct daemon *d)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	if (d->wd_usec == 0 || clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return;
+	now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	if (now < d->wd_next)
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	d->wd_next = now + d->wd_usec / 2;
+}
+
+/*
  * Consumes pending signals.  Returns 1 on SIGTERM or SIGINT (stop), 0
  * otherwise (a SIGHUP reloads here).
  */
@@ -347,8 +373,12 @@ on_signals(struct daemon *d)
 		log_info("stopping on signal");
 		return 1;
 	}
-	if (hup)
+	if (hup) {
+		/* systemctl reload waits for the READY=1 after it. */
+		sd_notify(0, "RELOADING=1");
 		reload(d);
+		sd_notify(0, "READY=1");
+	}
 	return 0;
 }
 
@@ -387,11 +417,20 @@ static int
 watch(struct daemon *d)
 {
 	struct pollfd pfd[2];
-	int r, wfd, again = 1;
+	uint64_t usec;
+	int r, wfd, again = 1, timeout_ms;
 
 	log_info("watching %s, %zu request types, store %s",
 	    d->src.ops->name, d->conf->rules.n_types, d->conf->store_path);
+	/*
+	 * Ready before the first pass: the store and the source are open,
+	 * and a backlog to triage must not run into the start timeout.
+	 */
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		d->wd_usec = usec;
+	sd_notify(0, "READY=1");
 	for (;;) {
+		watchdog_feed(d);
 		daily_purge(d);
 		if (again)
 			one_pass(d);
@@ -404,9 +443,13 @@ watch(struct daemon *d)
 		pfd[1].events = POLLIN;
 		/* A rescan ends an IMAP IDLE too: well within the 29
 		 * minutes a server may wait (RFC 2177). */
-		r = poll(pfd, wfd >= 0 ? 2 : 1, again ? 0 :
-		    (d->conf->rescan_seconds < WATCH_MAX_SECONDS ?
-		    d->conf->rescan_seconds : WATCH_MAX_SECONDS) * 1000);
+		timeout_ms = (d->conf->rescan_seconds < WATCH_MAX_SECONDS ?
+		    (int)d->conf->rescan_seconds : WATCH_MAX_SECONDS) * 1000;
+		if (d->wd_usec > 0 && d->wd_usec / 2000 < (uint64_t)timeout_ms)
+			timeout_ms = d->wd_usec >= 2000 ?
+			    (int)(d->wd_usec / 2000) : 1;
+		watchdog_feed(d);
+		r = poll(pfd, wfd >= 0 ? 2 : 1, again ? 0 : timeout_ms);
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
 			return 1;
@@ -600,6 +643,7 @@ main(int argc, char **argv)
 	} else {
 		start_notifier(&d);
 		rc = watch(&d);
+		sd_notify(0, "STOPPING=1");
 	}
 	if (stats)
 		ps = *pipeline_stats(d.pipe);
