@@ -218,6 +218,7 @@ install: all
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpd.service)
 	$(if $(BASHCOMP),$(INSTALL) -D -m 0644 $(BASHCOMP) \
 	    $(DESTDIR)$(BASHCOMPDIR)/balpctl)
+	$(if $(BASHCOMP),ln -sf balpctl $(DESTDIR)$(BASHCOMPDIR)/balpd)
 
 # The configuration and the rules stay: an admin may have edited them
 # (remove $(SYSCONFDIR)/balp by hand); the state is never touched.
@@ -226,5 +227,5 @@ uninstall:
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
 	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpd.service \
-	    $(DESTDIR)$(BASHCOMPDIR)/balpctl
+	    $(DESTDIR)$(BASHCOMPDIR)/balpctl $(DESTDIR)$(BASHCOMPDIR)/balpd
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/balp (the configuration and the rules)"
