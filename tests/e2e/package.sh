@@ -91,8 +91,8 @@ done
 conf="$ROOT/etc/balp/balp.conf"
 like "$(cat "$conf")" 'path = "/var/lib/balp/balp.db"' \
     "balp.conf: the store in /var/lib/balp"
-like "$(cat "$conf")" 'rules = "/etc/balp/rules/balp.rules"' \
-    "balp.conf: the rules in /etc/balp/rules"
+like "$(cat "$conf")" 'rules = "rules/balp.rules"' \
+    "balp.conf: the rules beside it (/etc/balp/rules)"
 like "$(cat "$conf")" 'path = "/var/lib/balp/Maildir"' \
     "balp.conf: the Maildir in /var/lib/balp"
 unlike "$(cat "$conf" "$ROOT/etc/balp/balp-imap.conf")" '"\.\./' \
