@@ -517,11 +517,11 @@ if command -v valgrind >/dev/null; then
 	big "$HOME_DIR/vgbig" 20000000
 	put "$HOME_DIR/vgbig"
 	i=0
-	while [ $i -lt 300 ] && [ "$(grep -c ' -> ' "$verr")" -lt 3 ]; do
+	while [ $i -lt 300 ] && [ "$(grep -c ' decision msgid=' "$verr")" -lt 3 ]; do
 		sleep 0.2
 		i=$((i + 1))
 	done
-	is "$(grep -c ' -> ' "$verr")" 3 "under valgrind: the three mails filed"
+	is "$(grep -c ' decision msgid=' "$verr")" 3 "under valgrind: the three mails filed"
 	kill -HUP "$pid"
 	wait_for "$verr" "configuration reloaded" 60
 	kill -TERM "$pid"

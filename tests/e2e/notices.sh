@@ -310,10 +310,10 @@ use_smtp localhost "$port" starttls 3
 BPID=$!
 wait_for "$HOME_DIR/hang.err" "watching" 10
 new_mail 1763370097.demo97.apeai-nir-faux 1763370005.demo05.apeai-nir-faux
-wait_for "$HOME_DIR/hang.err" "demo97.*: rejected" 2
+wait_for "$HOME_DIR/hang.err" "outcome=rejected .*file=[^ ]*demo97" 2
 ok $? "a relay that never answers: the mail is triaged at once"
 new_mail 1763370096.demo96.apeai-nir-faux 1763370005.demo05.apeai-nir-faux
-wait_for "$HOME_DIR/hang.err" "demo96.*: rejected" 2
+wait_for "$HOME_DIR/hang.err" "outcome=rejected .*file=[^ ]*demo96" 2
 ok $? "  and so is the next one, while the notifier waits"
 wait_for "$HOME_DIR/hang.err" "cannot send through relay localhost:$port: .*no greeting" 10
 st=$?

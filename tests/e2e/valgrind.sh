@@ -31,11 +31,11 @@ for f in "$SRCDIR"/tests/data/demo/Maildir/new/*; do
 	sleep 0.2
 done
 i=0
-while [ $i -lt 150 ] && [ "$(grep -c ' -> ' "$err")" -lt 14 ]; do
+while [ $i -lt 150 ] && [ "$(grep -c ' decision msgid=' "$err")" -lt 14 ]; do
 	sleep 0.2
 	i=$((i + 1))
 done
-is "$(grep -c ' -> ' "$err")" 14 "the watcher under valgrind triages all 14 mails"
+is "$(grep -c ' decision msgid=' "$err")" 14 "the watcher under valgrind triages all 14 mails"
 kill -TERM $pid
 wait $pid
 status=$?
