@@ -37,6 +37,19 @@ struct ctl {
 void	 ctl_init(struct ctl *, const char *conf_path);
 void	 ctl_free(struct ctl *);
 
+/* "usage: balpctl [-c CONF] TEXT" on stderr; returns CTL_USAGE. */
+int	 ctl_usage(const char *text);
+/* The store's last error on stderr; returns CTL_FAILED. */
+int	 ctl_store_fail(struct ctl *);
+/*
+ * Prints b whole on stdout, or nothing: a listing cut short by ENOMEM
+ * must not read as a whole one; a write error (a full disk) is said.
+ * CTL_OK, or CTL_FAILED after a message.
+ */
+int	 ctl_print(const struct buf *b);
+/* *out = s read as a count 0..INT_MAX; -1 after naming option and s. */
+int	 ctl_count(const char *option, const char *s, int *out);
+
 /* Loads the configuration; on error prints every line and returns -1. */
 int	 ctl_load_conf(struct ctl *);
 /*

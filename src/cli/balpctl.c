@@ -15,6 +15,7 @@
 #include "balp/ctl_queue.h"
 #include "balp/ctl_review.h"
 #include "balp/ctl_test.h"
+#include "balp/ctl_trace.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -112,11 +113,11 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "rules") == 0)
 		rc = ctl_admin_rules(&c, argc, argv);
 	else if (strcmp(cmd, "log") == 0)
-		rc = ctl_admin_log(&c, argc, argv);
+		rc = ctl_trace_log(&c, argc, argv);
 	else if (strcmp(cmd, "message") == 0)
 		rc = ctl_message(&c, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
-		rc = ctl_admin_audit(&c, argc, argv);
+		rc = ctl_trace_audit(&c, argc, argv);
 	else if (strcmp(cmd, "purge") == 0)
 		rc = ctl_purge(&c, argc, argv);
 	else if (strcmp(cmd, "queue") == 0)

@@ -9,6 +9,9 @@
 
 #include <ctype.h>
 #include <pwd.h>
+#include <stdio.h>
+#include <limits.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +102,51 @@ ctl_free(struct ctl *c)
 	free(c->actor);
 	free(c->login);
 	memset(c, 0, sizeof(*c));
+}
+
+int
+ctl_usage(const char *text)
+{
+	fprintf(stderr, "usage: balpctl [-c CONF] %s\n", text);
+	return CTL_USAGE;
+}
+
+int
+ctl_store_fail(struct ctl *c)
+{
+	ctl_error("%s", store_errmsg(c->store));
+	return CTL_FAILED;
+}
+
+int
+ctl_print(const struct buf *b)
+{
+	if (b->failed) {
+		ctl_error("out of memory");
+		return CTL_FAILED;
+	}
+	fputs(buf_str(b), stdout);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		ctl_error("writing the listing: %s", strerror(errno));
+		return CTL_FAILED;
+	}
+	return CTL_OK;
+}
+
+int
+ctl_count(const char *option, const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > INT_MAX) {
+		ctl_error("%s: '%s' is not a number", option, s);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
 }
 
 void

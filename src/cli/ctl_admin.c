@@ -1,49 +1,27 @@
 /*
- * ctl_admin - partners, persons, init, rules check, log, audit (see
- * ctl_admin.h).
+ * ctl_admin - partners, persons, init, rules check (see ctl_admin.h).
  *
  * Options are parsed with getopt_long, re-initialised per command
  * (optind = 0).  Every refusal is one line naming the value at fault.
  */
 #include "balp/ctl_admin.h"
-#include "balp/csv.h"
 #include "balp/date.h"
 #include "balp/json.h"
 #include "balp/keyfile.h"
-#include "balp/log.h"
-#include "balp/nir.h"
 #include "balp/pipeline.h"
 #include "balp/source.h"
-#include "balp/store_audit.h"
-#include "balp/store_decision.h"
 #include "balp/store_partner.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
-
-/* Reports a store failure; the command then exits 1. */
-static int
-store_fail(struct ctl *c)
-{
-	ctl_error("%s", store_errmsg(c->store));
-	return CTL_FAILED;
-}
-
-static int
-usage(const char *text)
-{
-	fprintf(stderr, "usage: balpctl [-c CONF] %s\n", text);
-	return CTL_USAGE;
-}
 
 static int
 valid_partner_id(const char *id)
@@ -58,22 +36,6 @@ valid_partner_id(const char *id)
 		    *p != '-')
 			return 0;
 	return 1;
-}
-
-static int
-parse_count(const char *option, const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > INT_MAX) {
-		ctl_error("%s: '%s' is not a number", option, s);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
 }
 
 /* ---- init -------------------------------------------------------------- */
@@ -234,7 +196,7 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 1)
-		return usage("init");
+		return ctl_usage("init");
 	if (ctl_load_conf(c) == -1)
 		return CTL_USAGE;
 	gid = c->conf.admin_gid;
@@ -374,7 +336,7 @@ change_usage(const struct change *ch, const char *noun, const char *opt)
 		buf_printf(&u, "%s suspend %s --reason TEXT", noun, opt);
 	else
 		buf_printf(&u, "%s resume %s", noun, opt);
-	rc = usage(buf_str(&u));
+	rc = ctl_usage(buf_str(&u));
 	buf_free(&u);
 	return rc;
 }
@@ -406,25 +368,6 @@ json_state(struct buf *b, const char *label)
 	for (p = label; *p != '\0'; p++)
 		buf_putc(b, *p == ' ' ? '_' : *p);
 	buf_putc(b, '"');
-}
-
-/*
- * Prints b whole, or nothing: a listing cut short by ENOMEM must not read
- * as a whole one.  CTL_OK, or CTL_FAILED after a message.
- */
-static int
-json_print(const struct buf *b)
-{
-	if (b->failed) {
-		ctl_error("out of memory");
-		return CTL_FAILED;
-	}
-	fputs(buf_str(b), stdout);
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		ctl_error("writing the listing: %s", strerror(errno));
-		return CTL_FAILED;
-	}
-	return CTL_OK;
 }
 
 /* ---- partner ----------------------------------------------------------- */
@@ -492,16 +435,16 @@ partner_add(struct ctl *c, int argc, char **argv)
 				return CTL_USAGE;
 			break;
 		case 'm':
-			if (parse_count("--max-persons", optarg,
+			if (ctl_count("--max-persons", optarg,
 			    &s.max_persons) == -1)
 				return CTL_USAGE;
 			break;
 		default:
-			return usage(u);
+			return ctl_usage(u);
 		}
 	}
 	if (optind != argc || s.id == NULL || s.name == NULL)
-		return usage(u);
+		return ctl_usage(u);
 	if (!valid_partner_id(s.id)) {
 		ctl_error("--id: '%s' must be lower-case letters, digits and"
 		    " '-' (e.g. apeai-ouest-herault)", s.id);
@@ -510,7 +453,7 @@ partner_add(struct ctl *c, int argc, char **argv)
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	if ((r = store_partner_add(c->store, &s, c->actor, c->now)) != STORE_OK)
-		return store_fail(c);
+		return ctl_store_fail(c);
 	printf("partner %s added\n", s.id);
 	return CTL_OK;
 }
@@ -579,25 +522,25 @@ partner_list(struct ctl *c, int argc, char **argv)
 	int json, rc;
 
 	if ((json = json_flag(argc, argv)) == -1 || optind != argc)
-		return usage("partner list [--json]");
+		return ctl_usage("partner list [--json]");
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	if (store_partner_list(c->store, &l) != STORE_OK)
-		return store_fail(c);
+		return ctl_store_fail(c);
 	if (json) {
 		buf_puts(&out, "[\n");
 		for (i = 0; i < l.n; i++) {
 			if (count_persons(c, l.v[i].id, c->today, &n) == -1) {
 				store_partner_list_free(&l);
 				buf_free(&out);
-				return store_fail(c);
+				return ctl_store_fail(c);
 			}
 			partner_json(&out, &l.v[i], n, c->today);
 			buf_puts(&out, i + 1 < l.n ? "},\n" : "}\n");
 		}
 		buf_puts(&out, "]\n");
 		store_partner_list_free(&l);
-		rc = json_print(&out);
+		rc = ctl_print(&out);
 		buf_free(&out);
 		return rc;
 	}
@@ -608,7 +551,7 @@ partner_list(struct ctl *c, int argc, char **argv)
 
 		if (count_persons(c, p->id, c->today, &n) == -1) {
 			store_partner_list_free(&l);
-			return store_fail(c);
+			return ctl_store_fail(c);
 		}
 		if (p->max_persons == STORE_NO_QUOTA)
 			snprintf(q, sizeof(q), "%zu", n);
@@ -721,16 +664,16 @@ partner_show(struct ctl *c, int argc, char **argv)
 	int r, json;
 
 	if ((json = json_flag(argc, argv)) == -1 || optind + 1 != argc)
-		return usage("partner show ID [--json]");
+		return ctl_usage("partner show ID [--json]");
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	memset(&p, 0, sizeof(p));
 	if ((r = store_partner_get(c->store, argv[optind], &p)) != STORE_OK)
-		return store_fail(c);
+		return ctl_store_fail(c);
 	if (count_persons(c, p.id, c->today, &active) == -1 ||
 	    store_person_list(c->store, p.id, DATE_NONE, &l) != STORE_OK) {
 		store_partner_free(&p);
-		return store_fail(c);
+		return ctl_store_fail(c);
 	}
 	if (json) {
 		partner_json(&out, &p, active, c->today);
@@ -739,7 +682,7 @@ partner_show(struct ctl *c, int argc, char **argv)
 		buf_puts(&out, "}\n");
 		store_person_list_free(&l);
 		store_partner_free(&p);
-		r = json_print(&out);
+		r = ctl_print(&out);
 		buf_free(&out);
 		return r;
 	}
@@ -782,7 +725,7 @@ partner_change(struct ctl *c, int argc, char **argv)
 	else
 		r = store_partner_resume(c->store, ch.target, c->actor, c->now);
 	if (r != STORE_OK)
-		return store_fail(c);
+		return ctl_store_fail(c);
 	printf("partner %s: %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
 	    "convention ends" : strcmp(ch.what, "suspend") == 0 ? "suspended" :
 	    "resumed");
@@ -795,7 +738,7 @@ ctl_admin_partner(struct ctl *c, int argc, char **argv)
 	const char *u = "partner add|list|show|end|suspend|resume ...";
 
 	if (argc < 2)
-		return usage(u);
+		return ctl_usage(u);
 	argc--;
 	argv++;
 	argv[0] = command_name("partner", argv[0]);
@@ -809,7 +752,7 @@ ctl_admin_partner(struct ctl *c, int argc, char **argv)
 	    strcmp(argv[0], "partner suspend") == 0 ||
 	    strcmp(argv[0], "partner resume") == 0)
 		return partner_change(c, argc, argv);
-	return usage(u);
+	return ctl_usage(u);
 }
 
 /* ---- person ------------------------------------------------------------ */
@@ -864,17 +807,17 @@ person_add(struct ctl *c, int argc, char **argv)
 				return CTL_USAGE;
 			break;
 		default:
-			return usage(u);
+			return ctl_usage(u);
 		}
 	}
 	if (optind != argc || s.partner_id == NULL || s.last_name == NULL ||
 	    s.first_name == NULL || s.email == NULL)
-		return usage(u);
+		return ctl_usage(u);
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	r = store_person_add(c->store, &s, c->today, c->actor, c->now, NULL);
 	if (r != STORE_OK)
-		return store_fail(c);
+		return ctl_store_fail(c);
 	/* As stored (trimmed, lower case): what a partner's mail must match. */
 	if (store_email_canon(s.email, &email) != STORE_OK) {
 		ctl_error("out of memory");
@@ -906,7 +849,7 @@ person_change(struct ctl *c, int argc, char **argv)
 		r = store_person_resume(c->store, ch.partner, ch.target,
 		    c->today, c->actor, c->now);
 	if (r != STORE_OK)
-		return store_fail(c);
+		return ctl_store_fail(c);
 	printf("person %s: %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
 	    "habilitation ends" : strcmp(ch.what, "suspend") == 0 ?
 	    "suspended" : "resumed");
@@ -940,18 +883,18 @@ person_list(struct ctl *c, int argc, char **argv)
 		} else if (ch == 'j')
 			json = 1;
 		else
-			return usage(u);
+			return ctl_usage(u);
 	}
 	if (optind != argc)
-		return usage(u);
+		return ctl_usage(u);
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	if (store_person_list(c->store, partner, at, &l) != STORE_OK)
-		return store_fail(c);
+		return ctl_store_fail(c);
 	if (json) {
 		persons_json(&out, &l, c->today);
 		buf_putc(&out, '\n');
-		rc = json_print(&out);
+		rc = ctl_print(&out);
 		buf_free(&out);
 	} else
 		print_persons(&l, 1, c->today);
@@ -965,7 +908,7 @@ ctl_admin_person(struct ctl *c, int argc, char **argv)
 	const char *u = "person add|end|suspend|resume|list ...";
 
 	if (argc < 2)
-		return usage(u);
+		return ctl_usage(u);
 	argc--;
 	argv++;
 	argv[0] = command_name("person", argv[0]);
@@ -977,7 +920,7 @@ ctl_admin_person(struct ctl *c, int argc, char **argv)
 	    strcmp(argv[0], "person suspend") == 0 ||
 	    strcmp(argv[0], "person resume") == 0)
 		return person_change(c, argc, argv);
-	return usage(u);
+	return ctl_usage(u);
 }
 
 /* ---- rules check ------------------------------------------------------- */
@@ -994,7 +937,7 @@ ctl_admin_rules(struct ctl *c, int argc, char **argv)
 	    strcmp(argv[2], "--json") == 0)
 		json = 1;
 	else if (argc != 2 || strcmp(argv[1], "check") != 0)
-		return usage("rules check [--json]");
+		return ctl_usage("rules check [--json]");
 	if (ctl_load_conf(c) == -1)
 		return CTL_USAGE;
 	r = &c->conf.rules;
@@ -1023,7 +966,7 @@ ctl_admin_rules(struct ctl *c, int argc, char **argv)
 		buf_puts(&b, ",\"queue_quarantine\":");
 		json_string(&b, r->queue_quarantine);
 		buf_puts(&b, "}\n");
-		rc = json_print(&b);
+		rc = ctl_print(&b);
 		buf_free(&b);
 		return rc;
 	}
@@ -1035,639 +978,5 @@ ctl_admin_rules(struct ctl *c, int argc, char **argv)
 		    r->types[i].min_age_months > 0 ? ", date rule" : "");
 	printf("  rejects    -> %s\n  quarantine -> %s\n", r->queue_rejects,
 	    r->queue_quarantine);
-	return CTL_OK;
-}
-
-/* ---- log, audit -------------------------------------------------------- */
-
-/*
- * A refused --outcome or --reason is named in its message only when it
- * reads as a code ([a-z_]): an admin who typed a NIR in the wrong option
- * must not find it echoed (a terminal log, a ticket).
- */
-static int
-log_shown(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!(*s >= 'a' && *s <= 'z') && *s != '_')
-			return 0;
-	return 1;
-}
-
-static int
-log_outcome_check(const char *s)
-{
-	int show = log_shown(s);
-
-	if (strcmp(s, outcome_name(OUTCOME_ACCEPTED)) == 0 ||
-	    strcmp(s, outcome_name(OUTCOME_REJECTED)) == 0 ||
-	    strcmp(s, outcome_name(OUTCOME_QUARANTINED)) == 0)
-		return 0;
-	ctl_error("--outcome: %s%s%sexpected accepted, rejected or "
-	    "quarantined", show ? "'" : "", show ? s : "", show ? "': " : "");
-	return -1;
-}
-
-static int
-log_reason_check(const char *s)
-{
-	struct buf codes = BUF_INIT;
-	int r, show = log_shown(s);
-
-	if (reason_from_code(s) != -1)
-		return 0;
-	for (r = 0; r < REASON_COUNT; r++)
-		buf_printf(&codes, "%s%s", r > 0 ? ", " : "",
-		    reason_code((enum reason)r));
-	ctl_error("--reason: %s%s%sexpected one of %s", show ? "'" : "",
-	    show ? s : "", show ? "' is no reason code; " : "",
-	    buf_str(&codes));
-	buf_free(&codes);
-	return -1;
-}
-
-/*
- * The NIR typed by an admin as the one NIR of a Subject: nir_scan reads
- * every writing partners use ("1 85 05 78 006 084 91", "185057800608491",
- * "2a"), so scan->nir is what the pipeline hashed.  Only the characters
- * of those writings are allowed: a label or a second number is refused.
- * -1 after a message that never repeats the argument.
- */
-static int
-log_nir_read(const char *arg, struct nir_scan *scan)
-{
-	const char *p;
-
-	memset(scan, 0, sizeof(*scan));
-	for (p = arg; *p != '\0'; p++)
-		if (!isdigit((unsigned char)*p) && strchr("AaBb .-/", *p) ==
-		    NULL)
-			break;
-	if (*p == '\0')
-		nir_scan(arg, strlen(arg), scan);
-	if (scan->found != 1 || scan->nir[0] == '\0' || scan->invalid ||
-	    scan->key_missing || scan->ambiguous) {
-		sodium_memzero(scan, sizeof(*scan));
-		ctl_error("--nir: not a valid NIR (15 characters with its key; "
-		    "spaces, dots or dashes allowed)");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * `--nir -`: the NIR on the first line of standard input, so that it is
- * in no shell history nor process list.  The line is wiped.
- */
-static int
-log_nir_stdin(struct nir_scan *scan)
-{
-	char line[128];
-	size_t len;
-	int r = -1;
-
-	if (fgets(line, sizeof(line), stdin) == NULL) {
-		ctl_error("--nir -: no NIR on standard input");
-		return -1;
-	}
-	len = strcspn(line, "\r\n");
-	if (line[len] == '\0' && len == sizeof(line) - 1)
-		ctl_error("--nir -: the line is too long for a NIR");
-	else {
-		line[len] = '\0';
-		r = log_nir_read(line, scan);
-	}
-	sodium_memzero(line, sizeof(line));
-	return r;
-}
-
-/*
- * The keyed pseudonym of scan->nir with the configuration's key_file,
- * into out; the key is wiped.  CTL_OK or the exit status after a message.
- */
-static int
-log_pseudonym(struct ctl *c, const struct nir_scan *scan,
-    char out[KEYFILE_PSEUDONYM_LEN + 1])
-{
-	unsigned char key[KEYFILE_KEY_LEN];
-	struct buf err = BUF_INIT;
-
-	if (c->conf.key_file == NULL) {
-		ctl_error("--nir needs the pseudonym key: no key_file in %s",
-		    c->conf_path);
-		return CTL_USAGE;
-	}
-	if (keyfile_load_shared(c->conf.key_file, c->conf.admin_gid, key,
-	    &err) == -1) {
-		ctl_error("%s", buf_str(&err));
-		buf_free(&err);
-		return CTL_USAGE;
-	}
-	keyfile_pseudonym(key, scan->nir, out);
-	sodium_memzero(key, sizeof(key));
-	buf_free(&err);
-	return CTL_OK;
-}
-
-static void
-log_table(const struct store_decision_list *l)
-{
-	size_t i;
-
-	/* The id is what `balpctl message` takes; the message, what an
-	 * agent sees (file name, or Message-ID). */
-	printf("%-6s %-20s %-11s %-10s %-22s %-32s %-30s %s\n", "ID",
-	    "DECIDED (UTC)", "OUTCOME", "TYPE", "PARTNER", "SENDER", "REASONS",
-	    "MESSAGE");
-	for (i = 0; i < l->n; i++) {
-		const struct store_decision *d = &l->v[i];
-
-		printf("%-6" PRId64 " %-20s %-11s %-10s ", d->id, d->decided_at,
-		    d->outcome, d->type ? d->type : "-");
-		ctl_pad(stdout, d->partner_id ? d->partner_id : "-", 22);
-		putchar(' ');
-		ctl_pad(stdout, d->sender ? d->sender : "-", 32);
-		putchar(' ');
-		ctl_pad(stdout, d->reasons[0] ? d->reasons : "-", 30);
-		putchar(' ');
-		ctl_put_escaped(stdout, d->source_ref);
-		putchar('\n');
-	}
-}
-
-/* One decision as a JSON object; never its pseudonym. */
-void
-ctl_admin_decision_json(struct buf *b, const struct store_decision *d)
-{
-	const char *p, *comma;
-	struct buf code = BUF_INIT;
-
-	buf_printf(b, "{\"id\":%" PRId64 ",\"decided_at\":", d->id);
-	json_string(b, d->decided_at);
-	buf_puts(b, ",\"outcome\":");
-	json_string(b, d->outcome);
-	buf_puts(b, ",\"type\":");
-	json_string(b, d->type);
-	buf_puts(b, ",\"partner\":");
-	json_string(b, d->partner_id);
-	buf_puts(b, ",\"sender\":");
-	json_string(b, d->sender);
-	buf_puts(b, ",\"reasons\":[");
-	for (p = d->reasons; *p != '\0'; p = *comma ? comma + 1 : comma) {
-		comma = p + strcspn(p, ",");
-		buf_reset(&code);
-		buf_add(&code, p, (size_t)(comma - p));
-		if (p != d->reasons)
-			buf_putc(b, ',');
-		json_string(b, buf_str(&code));
-	}
-	buf_puts(b, "],\"queue\":");
-	json_string(b, d->queue);
-	buf_puts(b, ",\"message_id\":");
-	json_string(b, d->message_id);
-	buf_puts(b, ",\"source\":");
-	json_string(b, d->source);
-	buf_puts(b, ",\"source_ref\":");
-	json_string(b, d->source_ref);
-	if (d->supersedes != 0)
-		buf_printf(b, ",\"supersedes\":%" PRId64 "}", d->supersedes);
-	else
-		buf_puts(b, ",\"supersedes\":null}");
-	if (code.failed)
-		b->failed = 1;
-	buf_free(&code);
-}
-
-/* A cell of the export and its separator (csv.h: mail's values guarded). */
-static void
-log_csv_cell(struct buf *b, const char *s, int last)
-{
-	csv_cell_text(b, s);
-	buf_puts(b, last ? "\r\n" : ";");
-}
-
-static void
-log_csv_row(struct buf *b, const struct store_decision *d)
-{
-	char id[24], sup[24];
-
-	snprintf(id, sizeof(id), "%" PRId64, d->id);
-	snprintf(sup, sizeof(sup), "%" PRId64, d->supersedes);
-	log_csv_cell(b, id, 0);
-	log_csv_cell(b, d->decided_at, 0);
-	log_csv_cell(b, d->outcome, 0);
-	log_csv_cell(b, d->type, 0);
-	log_csv_cell(b, d->partner_id, 0);
-	log_csv_cell(b, d->sender, 0);
-	log_csv_cell(b, d->reasons, 0);
-	log_csv_cell(b, d->queue, 0);
-	log_csv_cell(b, d->message_id, 0);
-	log_csv_cell(b, d->source, 0);
-	log_csv_cell(b, d->source_ref, 0);
-	log_csv_cell(b, d->supersedes != 0 ? sup : NULL, 1);
-}
-
-/*
- * The export, written row by row (an export may be long).  CTL_OK, or
- * CTL_FAILED after a message when stdout could not take it (a full disk
- * under a redirection must not leave a short file that looks whole).
- */
-static int
-log_export(const struct store_decision_list *l, int json)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-	int rc = CTL_OK;
-
-	if (json)
-		fputs("[", stdout);
-	else
-		fputs("id;decided_at;outcome;type;partner;sender;reasons;queue;"
-		    "message_id;source;source_ref;supersedes\r\n", stdout);
-	for (i = 0; i < l->n; i++) {
-		buf_reset(&b);
-		if (json) {
-			buf_puts(&b, i > 0 ? ",\n" : "\n");
-			ctl_admin_decision_json(&b, &l->v[i]);
-		} else
-			log_csv_row(&b, &l->v[i]);
-		if (b.failed) {
-			ctl_error("out of memory");
-			rc = CTL_FAILED;
-			break;
-		}
-		fwrite(buf_str(&b), 1, b.len, stdout);
-	}
-	if (json && rc == CTL_OK)
-		fputs("\n]\n", stdout);
-	buf_free(&b);
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		ctl_error("writing the export: %s", strerror(errno));
-		rc = CTL_FAILED;
-	}
-	return rc;
-}
-
-/*
- * getopt's own message would print "--nri=<the NIR>" whole: the option
- * is named without what follows '='.
- */
-static void
-log_bad_option(const char *arg)
-{
-	if (arg != NULL && strncmp(arg, "--", 2) == 0)
-		ctl_error("log: unknown option, or one without its value: "
-		    "%.*s", (int)strcspn(arg, "="), arg);
-	else
-		ctl_error("log: unknown option, or one without its value");
-}
-
-/*
- * log: the trace query.  Every filter narrows (AND); the store does the
- * filtering.  The NIR of --nir is read, hashed with the pseudonym key and
- * wiped (argv included, so it is gone from /proc/PID/cmdline): it is
- * never printed, stored nor sent to the store, whose filter takes the
- * pseudonym.
- */
-/*
- * The audit row of a trace query: its filters (the NIR as its pseudonym,
- * as the decisions hold it) and how many rows it gave.  -1 on failure.
- */
-static int
-log_traced(struct ctl *c, const struct store_decision_filter *f,
-    int32_t since, int32_t until, size_t rows)
-{
-	struct buf d = BUF_INIT;
-	char day[11];
-	int rc;
-
-	if (since != DATE_NONE)
-		buf_printf(&d, "since=%s; ", ctl_day(since, day));
-	if (until != DATE_NONE)
-		buf_printf(&d, "until=%s; ", ctl_day(until, day));
-	if (f->partner_id != NULL)
-		buf_printf(&d, "partner=%s; ", f->partner_id);
-	if (f->sender != NULL)
-		buf_printf(&d, "sender=%s; ", f->sender);
-	if (f->outcome != NULL)
-		buf_printf(&d, "outcome=%s; ", f->outcome);
-	if (f->reason != NULL)
-		buf_printf(&d, "reason=%s; ", f->reason);
-	if (f->type != NULL)
-		buf_printf(&d, "type=%s; ", f->type);
-	if (f->nir_pseudonym != NULL)
-		buf_printf(&d, "nir_pseudonym=%s; ", f->nir_pseudonym);
-	buf_printf(&d, "rows=%zu", rows);
-	rc = d.failed ? -1 : store_audit_note(c->store, c->actor,
-	    "trace.query", "decisions", buf_str(&d), c->now) == STORE_OK ? 0 :
-	    -1;
-	buf_free(&d);
-	return rc;
-}
-
-int
-ctl_admin_log(struct ctl *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "partner", required_argument, NULL, 'p' },
-		{ "sender", required_argument, NULL, 's' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "outcome", required_argument, NULL, 'o' },
-		{ "reason", required_argument, NULL, 'r' },
-		{ "type", required_argument, NULL, 't' },
-		{ "nir", required_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "csv", no_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *u = "log [--since DATE] [--until DATE] [--partner ID] "
-	    "[--sender EMAIL] [--outcome O] [--reason CODE] [--type TYPE] "
-	    "[--nir NIR|-] [--limit N] [--json|--csv]";
-	struct store_decision_filter f;
-	struct store_decision_list l = { NULL, 0 };
-	struct nir_scan scan;
-	char pseudonym[KEYFILE_PSEUDONYM_LEN + 1];
-	int32_t since = DATE_NONE, until = DATE_NONE;
-	int ch, n, json = 0, csv = 0, limit_set = 0, rc = CTL_OK;
-
-	/* Before --nir - reads a NIR the user may not look up. */
-	if ((rc = ctl_require_admin(c, "log")) != CTL_OK)
-		return rc;
-	memset(&f, 0, sizeof(f));
-	memset(&scan, 0, sizeof(scan));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p':
-			f.partner_id = optarg;
-			break;
-		case 's':
-			f.sender = optarg;
-			break;
-		case 'n':
-			if (parse_count("--limit", optarg, &n) == -1)
-				rc = CTL_USAGE;
-			/* 0 would read as "no limit" in the store: refused. */
-			else if (n == 0) {
-				ctl_error("--limit: give at least 1");
-				rc = CTL_USAGE;
-			}
-			f.limit = (size_t)n;
-			limit_set = 1;
-			break;
-		case 'S':
-			if (ctl_date("--since", optarg, &since) == -1)
-				rc = CTL_USAGE;
-			break;
-		case 'U':
-			if (ctl_date("--until", optarg, &until) == -1)
-				rc = CTL_USAGE;
-			break;
-		case 'o':
-			f.outcome = optarg;
-			if (log_outcome_check(optarg) == -1)
-				rc = CTL_USAGE;
-			break;
-		case 'r':
-			f.reason = optarg;
-			if (log_reason_check(optarg) == -1)
-				rc = CTL_USAGE;
-			break;
-		case 't':
-			f.type = optarg;
-			break;
-		case 'N':
-			if ((strcmp(optarg, "-") == 0 ?
-			    log_nir_stdin(&scan) : log_nir_read(optarg,
-			    &scan)) == -1)
-				rc = CTL_USAGE;
-			sodium_memzero(optarg, strlen(optarg));
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'c':
-			csv = 1;
-			break;
-		default:
-			log_bad_option(optind > 0 ? argv[optind - 1] : NULL);
-			rc = usage(u);
-		}
-		if (rc != CTL_OK)
-			goto out;
-	}
-	if (optind != argc || (json && csv)) {
-		rc = usage(u);
-		goto out;
-	}
-	if (since != DATE_NONE && until != DATE_NONE && since > until) {
-		ctl_error("--since is after --until");
-		rc = CTL_USAGE;
-		goto out;
-	}
-	/* Days are UTC days, as decided_at is; --until takes its whole day. */
-	if (since != DATE_NONE)
-		f.from = (time_t)since * 86400;
-	if (until != DATE_NONE)
-		f.before = (time_t)until * 86400 + 86400;
-	/* The day before 1970-01-01 would end at 0, which reads "open". */
-	if (until != DATE_NONE && f.before == 0)
-		f.before = -1;
-	/* The table is for reading; an export is whole unless told. */
-	if (!limit_set && !json && !csv)
-		f.limit = 50;
-	if (ctl_open_store(c, 0) == -1) {
-		rc = CTL_USAGE;
-		goto out;
-	}
-	if (scan.nir[0] != '\0') {
-		if ((rc = log_pseudonym(c, &scan, pseudonym)) != CTL_OK)
-			goto out;
-		f.nir_pseudonym = pseudonym;
-	}
-	if (store_decision_list(c->store, &f, &l) != STORE_OK) {
-		rc = store_fail(c);
-		goto out;
-	}
-	/* Who looked at whose traces is itself traced, before it is shown. */
-	if (log_traced(c, &f, since, until, l.n) == -1) {
-		store_decision_list_free(&l);
-		rc = store_fail(c);
-		goto out;
-	}
-	if (json || csv)
-		rc = log_export(&l, json);
-	else
-		log_table(&l);
-	store_decision_list_free(&l);
-out:
-	opterr = 1;
-	sodium_memzero(&scan, sizeof(scan));
-	return rc;
-}
-
-/* 64 lower-case hex digits: what `audit anchor` prints. */
-static int
-valid_hash(const char *h)
-{
-	size_t i;
-
-	for (i = 0; h[i] != '\0'; i++)
-		if (!isdigit((unsigned char)h[i]) && !(h[i] >= 'a' && h[i] <= 'f'))
-			return 0;
-	return i == STORE_HASH_HEX_LEN;
-}
-
-/* A stable code for a break, for scripts (--json's "why"). */
-static const char *
-audit_break_code(enum store_audit_break why)
-{
-	switch (why) {
-	case STORE_AUDIT_INTACT:
-		return "intact";
-	case STORE_AUDIT_EDITED:
-		return "edited";
-	case STORE_AUDIT_LINK:
-		return "link";
-	case STORE_AUDIT_GAP:
-		return "gap";
-	case STORE_AUDIT_UNKEYED:
-		return "unkeyed";
-	case STORE_AUDIT_LEGACY:
-		return "legacy";
-	case STORE_AUDIT_PURGE:
-		return "purge";
-	case STORE_AUDIT_ANCHOR:
-		return "anchor";
-	}
-	return "broken";
-}
-
-/*
- * audit verify --json: one object, broken or not.  A broken chain has no
- * head to trust: head_hash is null, head_id the last row read intact.
- */
-static int
-audit_json(const struct store_audit_report *rep, int broken,
-    const char *anchor)
-{
-	struct buf b = BUF_INIT;
-	int rc;
-
-	buf_printf(&b, "{\"intact\":%s,\"rows\":%lld,\"legacy_rows\":%lld,"
-	    "\"purged_rows\":%lld,\"head_id\":%lld,\"head_hash\":",
-	    broken ? "false" : "true", (long long)rep->rows,
-	    (long long)rep->legacy_rows, (long long)rep->purged_rows,
-	    (long long)rep->head_id);
-	json_string(&b, broken ? NULL : rep->head_hash);
-	buf_puts(&b, ",\"anchor\":");
-	json_string(&b, anchor);
-	if (rep->bad_id != 0)
-		buf_printf(&b, ",\"bad_id\":%lld", (long long)rep->bad_id);
-	else
-		buf_puts(&b, ",\"bad_id\":null");
-	buf_puts(&b, ",\"why\":");
-	json_string(&b, broken ? audit_break_code(rep->why) : NULL);
-	buf_puts(&b, ",\"why_text\":");
-	json_string(&b, broken ? store_audit_break_str(rep->why) : NULL);
-	buf_puts(&b, "}\n");
-	rc = json_print(&b);
-	buf_free(&b);
-	return rc;
-}
-
-/*
- * audit verify [--anchor HASH] [--json] | audit anchor.  The anchor is the
- * head's hash: printed alone, for a script to send away (syslog, a mail
- * to the security officer); a broken chain has none.
- */
-int
-ctl_admin_audit(struct ctl *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "anchor", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const char *const u = "audit verify [--anchor HASH] [--json] |"
-	    " audit anchor";
-	struct store_audit_report rep;
-	const char *anchor = NULL;
-	int r, ch, verify, json = 0;
-
-	if ((r = ctl_require_admin(c, "audit")) != CTL_OK)
-		return r;
-	verify = argc >= 2 && strcmp(argv[1], "verify") == 0;
-	if (verify) {
-		/* getopt names argv[0] in its errors: the whole command. */
-		argv[1] = (char *)"audit verify";
-		optind = 0;
-		while ((ch = getopt_long(argc - 1, argv + 1, "", opts,
-		    NULL)) != -1) {
-			if (ch == 'a')
-				anchor = optarg;
-			else if (ch == 'j')
-				json = 1;
-			else
-				return usage(u);
-		}
-		if (optind != argc - 1)
-			return usage(u);
-	} else if (argc != 2 || strcmp(argv[1], "anchor") != 0)
-		return usage(u);
-	if (anchor != NULL && !valid_hash(anchor)) {
-		ctl_error("--anchor: expected the 64 hex digits `balpctl audit "
-		    "anchor` printed");
-		return CTL_USAGE;
-	}
-	if (ctl_open_store(c, 0) == -1)
-		return CTL_USAGE;
-	if ((r = store_audit_check(c->store, anchor, &rep)) == -1)
-		return store_fail(c);
-	if (r == 1) {
-		/* An incident the Caf's security contact must hear of. */
-		log_init("balpctl");
-		log_syslog_only();
-		if (json)
-			(void)audit_json(&rep, 1, anchor);
-		else if (rep.bad_id != 0)
-			printf("audit chain BROKEN at row %lld: %s\n",
-			    (long long)rep.bad_id, store_audit_break_str(rep.why));
-		else
-			printf("audit chain BROKEN: %s (it ends at row %lld)\n",
-			    store_audit_break_str(rep.why),
-			    (long long)rep.head_id);
-		if (rep.bad_id != 0)
-			log_security("audit chain of %s broken at row %lld: %s"
-			    " (found by %s)", c->conf.store_path,
-			    (long long)rep.bad_id,
-			    store_audit_break_str(rep.why), c->actor);
-		else
-			log_security("audit chain of %s broken: %s (it ends at"
-			    " row %lld; found by %s)", c->conf.store_path,
-			    store_audit_break_str(rep.why),
-			    (long long)rep.head_id, c->actor);
-		return CTL_FAILED;
-	}
-	if (!verify) {
-		printf("%s\n", rep.head_hash);
-		return CTL_OK;
-	}
-	if (json)
-		return audit_json(&rep, 0, anchor);
-	printf("audit chain intact: %lld rows", (long long)rep.rows);
-	if (rep.legacy_rows > 0)
-		printf(", the first %lld written before the audit key",
-		    (long long)rep.legacy_rows);
-	if (rep.purged_rows > 0)
-		printf(", %lld emptied by purges", (long long)rep.purged_rows);
-	if (anchor != NULL)
-		printf(", the anchor found");
-	printf("\nhead %s (row %lld)\n", rep.head_hash, (long long)rep.head_id);
 	return CTL_OK;
 }

@@ -10,7 +10,7 @@
  */
 #include "balp/ctl_message.h"
 #include "balp/conf.h"
-#include "balp/ctl_admin.h"
+#include "balp/ctl_trace.h"
 #include "balp/json.h"
 #include "balp/notice.h"
 #include "balp/source.h"
@@ -27,13 +27,6 @@ usage(const char *u)
 {
 	fprintf(stderr, "usage: balpctl [-c CONF] message %s\n", u);
 	return CTL_USAGE;
-}
-
-static int
-store_fail(struct ctl *c)
-{
-	ctl_error("%s", store_errmsg(c->store));
-	return CTL_FAILED;
 }
 
 /*
@@ -54,7 +47,7 @@ resolve(struct ctl *c, const char *arg, int64_t *id)
 		}
 	}
 	if (store_message_find(c->store, arg, id) != STORE_OK) {
-		store_fail(c);
+		ctl_store_fail(c);
 		return -1;
 	}
 	return 0;
@@ -104,7 +97,7 @@ show_json(const struct store_message *m)
 	int rc;
 
 	buf_puts(&b, "{\"decision\":");
-	ctl_admin_decision_json(&b, &m->decision);
+	ctl_trace_decision_json(&b, &m->decision);
 	if (m->superseded_by != 0)
 		buf_printf(&b, ",\n\"superseded_by\":%" PRId64,
 		    m->superseded_by);
@@ -179,7 +172,7 @@ message_show(struct ctl *c, int argc, char **argv)
 	if (resolve(c, argv[optind], &id) == -1)
 		return CTL_FAILED;
 	if (store_message_get(c->store, id, &m) != STORE_OK)
-		return store_fail(c);
+		return ctl_store_fail(c);
 	if (json) {
 		ch = show_json(&m);
 		store_message_free(&m);
@@ -269,7 +262,7 @@ message_retriage(struct ctl *c, int argc, char **argv)
 	if (resolve(c, argv[optind], &id) == -1)
 		return CTL_FAILED;
 	if (store_message_get(c->store, id, &m) != STORE_OK)
-		return store_fail(c);
+		return ctl_store_fail(c);
 	/* Where the record says it is, a pending retriage aside. */
 	from = m.n_releases > 0 ? m.releases[m.n_releases - 1].to_queue :
 	    m.decision.queue;
@@ -282,7 +275,7 @@ message_retriage(struct ctl *c, int argc, char **argv)
 	r = store_message_retriage(c->store, id, name, reason, c->actor,
 	    c->now);
 	if (r != STORE_OK && r != STORE_EXISTS) {
-		store_fail(c);
+		ctl_store_fail(c);
 		goto out;
 	}
 	switch (src.ops->relocate(src.state, from, m.decision.source_ref,
@@ -402,7 +395,7 @@ message_release(struct ctl *c, int argc, char **argv)
 	if (resolve(c, argv[optind], &id) == -1)
 		return CTL_FAILED;
 	if (store_message_get(c->store, id, &m) != STORE_OK)
-		return store_fail(c);
+		return ctl_store_fail(c);
 	if ((from = store_message_queue(&m)) == NULL || m.superseded_by) {
 		ctl_error("decision %" PRId64 ": %s", id, m.superseded_by ?
 		    "superseded: release its current decision" :
@@ -444,7 +437,7 @@ message_release(struct ctl *c, int argc, char **argv)
 	}
 	if (store_message_release(c->store, id, from, to, reason,
 	    notify ? &notice : NULL, c->actor, c->now) != STORE_OK) {
-		store_fail(c);
+		ctl_store_fail(c);
 		/* Put it back: no move without its record. */
 		buf_reset(&err);
 		if (src.ops->relocate(src.state, to, m.decision.source_ref,

@@ -36,13 +36,11 @@ ctl_purge(struct ctl *c, int argc, char **argv)
 			if (ctl_date("--now", optarg, &spec.today) == -1)
 				return CTL_USAGE;
 		} else {
-			fprintf(stderr, "usage: balpctl [-c CONF] %s\n", u);
-			return CTL_USAGE;
+			return ctl_usage(u);
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "usage: balpctl [-c CONF] %s\n", u);
-		return CTL_USAGE;
+		return ctl_usage(u);
 	}
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;

@@ -101,10 +101,10 @@ ctl_test(struct ctl *c, int argc, char **argv)
 			if (ctl_date("--now", optarg, &today) == -1)
 				return CTL_USAGE;
 		} else
-			{ fprintf(stderr, "usage: balpctl [-c CONF] %s\n", u); return CTL_USAGE; }
+			return ctl_usage(u);
 	}
 	if (optind >= argc)
-		{ fprintf(stderr, "usage: balpctl [-c CONF] %s\n", u); return CTL_USAGE; }
+		return ctl_usage(u);
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	/* The daemon's parser workers: the same parser, the same answers. */
