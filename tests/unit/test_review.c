@@ -236,18 +236,10 @@ static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct buf err = BUF_INIT;
 
-	if (fx == NULL)
+	if (fx == NULL || test_store_make(fx->dir, fx->path, &fx->st,
+	    "review") == -1)
 		return -1;
-	if (tmpdir_make(fx->dir, sizeof(fx->dir), "review") == -1)
-		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
-	if (test_store_open(fx->path, &fx->st, &err) != STORE_OK) {
-		fprintf(stderr, "store_open: %s\n", buf_str(&err));
-		buf_free(&err);
-		return -1;
-	}
 	*state = fx;
 	return 0;
 }
@@ -257,23 +249,9 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 
-	store_close(fx->st);
-	tmpdir_remove(fx->dir);
+	test_store_done(fx->dir, fx->st);
 	free(fx);
 	return 0;
-}
-
-static void
-raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("raw sql: %s", msg);
-	sqlite3_close(db);
 }
 
 static void

@@ -31,15 +31,10 @@ static int
 setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct buf err = BUF_INIT;
 
-	if (fx == NULL || tmpdir_make(fx->dir, sizeof(fx->dir), "msg") == -1)
+	if (fx == NULL || test_store_make(fx->dir, fx->path, &fx->st,
+	    "msg") == -1)
 		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/balp.db", fx->dir);
-	if (test_store_open(fx->path, &fx->st, &err) != STORE_OK) {
-		fprintf(stderr, "%s\n", buf_str(&err));
-		return -1;
-	}
 	*state = fx;
 	return 0;
 }
@@ -49,8 +44,7 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 
-	store_close(fx->st);
-	tmpdir_remove(fx->dir);
+	test_store_done(fx->dir, fx->st);
 	free(fx);
 	return 0;
 }
