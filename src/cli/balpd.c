@@ -138,6 +138,28 @@ log_event(const struct pipeline_report *rep, const char *event, int security,
 	log_fields(security, event, f, 8);
 }
 
+/*
+ * systemd's watchdog (Type=notify, WatchdogSec=): fed at half its period,
+ * from the watch loop, whose poll wakes that often, and after each message
+ * a pass handles: a long backlog keeps it fed, a pass stuck on one message
+ * (a server that stopped answering) for WatchdogSec does not, and systemd
+ * restarts balpd.  sd_notify does nothing without NOTIFY_SOCKET.
+ */
+static void
+watchdog_feed(struct daemon *d)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	if (d->wd_usec == 0 || clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return;
+	now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	if (now < d->wd_next)
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	d->wd_next = now + d->wd_usec / 2;
+}
+
 static void
 on_report(const struct pipeline_report *rep, void *arg)
 {
@@ -145,6 +167,7 @@ on_report(const struct pipeline_report *rep, void *arg)
 	struct buf reasons = BUF_INIT;
 	const char *outcome, *type, *row[5];
 
+	watchdog_feed(d);
 	if (rep->decision != NULL) {
 		outcome = outcome_name(rep->decision->outcome);
 		type = rep->decision->type ? rep->decision->type->id : NULL;
@@ -330,27 +353,6 @@ reload(struct daemon *d)
 	start_notifier(d);
 	log_info("configuration reloaded: %zu request types",
 	    nc->rules.n_types);
-}
-
-/*
- * systemd's watchdog (Type=notify, WatchdogSec=): fed at half its period,
- * from the watch loop only, whose poll wakes that often.  A triage pass
- * does not feed it: WatchdogSec must outlast the longest pass (the unit
- * says how long).  sd_notify does nothing without NOTIFY_SOCKET.
- */
-static void
-watchdog_feed(struct daemon *d)
-{
-	struct timespec ts;
-	uint64_t now;
-
-	if (d->wd_usec == 0 || clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return;
-	now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-	if (now < d->wd_next)
-		return;
-	sd_notify(0, "WATCHDOG=1");
-	d->wd_next = now + d->wd_usec / 2;
 }
 
 /*
