@@ -29,7 +29,8 @@
 /* Defaults of the settings that have one (conf/balp.conf says why). */
 #define CONF_PARSER_WORKERS	1
 #define CONF_PARSER_DEADLINE_MS	10000
-#define CONF_PARSER_MAX_JOBS	1000
+#define CONF_PARSER_MAX_JOBS	1
+#define CONF_PARSER_BREAKER	5
 #define CONF_BATCH_SIZE		100
 #define CONF_BATCH_MAX_MS	50
 #define CONF_RESCAN_SECONDS	60
@@ -74,13 +75,17 @@ struct balp_conf {
 
 	/*
 	 * The parser always runs isolated (libetpan has heap bugs):
-	 * workers 1..16 processes; deadline 100..600000 ms per message;
-	 * a worker is recycled after max_jobs (1..1000000) messages.
+	 * workers 1..16 processes at once; deadline 100..600000 ms per
+	 * message; a worker parses max_jobs (1..1000000) messages, 1 by
+	 * default (docs/sandbox.md: more is a trade); breaker (1..1000):
+	 * failed parses in a row before the canary decides whether the
+	 * parser itself is broken.
 	 */
 	struct mime_limits	  limits;
 	unsigned		  parser_workers;
 	unsigned		  parser_deadline_ms;
 	unsigned		  parser_max_jobs;
+	unsigned		  parser_breaker;
 
 	/*
 	 * Group commit, one fdatasync per batch: at most batch_size

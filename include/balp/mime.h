@@ -103,9 +103,11 @@ int	 mime_worker(const char *in, size_t len, uint64_t opt, struct buf *out,
  * once the seccomp filter is on, and keeps one iconv descriptor of each
  * open for the life of the process (glibc would unload them otherwise);
  * loads libmagic's database (it opens a file too) for the process:
- * meant for workers, not for the daemon itself.  arg is ignored (the
- * sandbox hands the parser's argument to both).
+ * meant for the zygote workers are forked from, not for the daemon
+ * itself.  arg is ignored.  -1 with err naming the database when
+ * libmagic cannot load it: a worker that could not type attachments
+ * would judge mail with weaker checks, silently (docs/sandbox.md).
  */
-void	 mime_warm_up(void *arg);
+int	 mime_warm_up(void *arg, struct buf *err);
 
 #endif

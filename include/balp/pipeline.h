@@ -92,18 +92,26 @@ struct pipeline_stats {
 };
 
 /*
- * Starts the parser workers.  key_file: the pseudonym key's file, NULL for
- * no pseudonyms (balpctl test); it is read once per batch and wiped at
- * once, so no worker is ever forked with it in memory.  actor names the
- * audit rows.  0, or -1 with err set.
+ * The zygote the parser workers come from (sandbox_zygote.h), running
+ * mime_worker: start it before any key, password, store or message is in
+ * memory (balpd and balpctl do it first thing).  0, or -1 with err.
+ */
+int	 pipeline_zygote(struct sandbox_zygote **, struct buf *err);
+/*
+ * A pipeline whose parser workers come from zygote (which must outlive
+ * it); NULL: one is started now, from the caller as it is (for callers
+ * that hold no secret).  key_file: the pseudonym key's file, NULL for no
+ * pseudonyms (balpctl test); it is read once per batch and wiped at once.
+ * actor names the audit rows.  No worker is asked for yet.  0, or -1 with
+ * err set.
  */
 int	 pipeline_open(const struct balp_conf *, struct store *,
-	    const char *key_file, const char *actor, struct pipeline **,
-	    struct buf *err);
+	    struct sandbox_zygote *zygote, const char *key_file,
+	    const char *actor, struct pipeline **, struct buf *err);
 /*
  * The same with another parser than mime_worker, for tests (a parser that
- * crashes or hangs on a marker): parse runs in the workers with parse_arg
- * and must answer facts_serialize()'s bytes.
+ * crashes or hangs on a marker): parse runs in the workers of a zygote of
+ * its own with parse_arg and must answer facts_serialize()'s bytes.
  */
 int	 pipeline_open_with(const struct balp_conf *, struct store *,
 	    const char *key_file, const char *actor, sandbox_fn *parse,
@@ -119,8 +127,9 @@ int32_t	 pipeline_today(time_t t);
  * Parses the message of blob, looks the sender up in the annex and
  * decides, with no side effect.  Fills *res (free it with
  * pipeline_result_free, whatever the return).  0; -1 with err set when the
- * store fails; -2 with err set when the parser could not run (no fork, no
- * memory): never because of the message itself.
+ * store fails; -2 with err set when the parser could not run (no worker,
+ * the breaker open, or the canary failing where the message failed):
+ * never because of the message itself.
  */
 int	 pipeline_decide_blob(struct pipeline *, const struct source_blob *,
 	    struct pipeline_result *res, struct buf *err);
@@ -132,11 +141,35 @@ void	 pipeline_result_free(struct pipeline_result *);
  * signalfd) becomes readable, the pass finishes the batch in hand and
  * returns early: pipeline_interrupted() then says so.  Returns the number
  * of messages handled, or -1 with err set when the store or the parser
- * fails (messages not yet handled stay in the inbox for the next pass).
+ * fails (messages not yet handled stay in the inbox for the next pass;
+ * pipeline_breaker_open() tells the parser's failure).  A message whose
+ * parse failed is left in the inbox (reported with an error); the pass
+ * then checks the parser (the canary) and goes over the inbox once more,
+ * where such a message is quarantined if it fails again.
  */
 int	 pipeline_pass(struct pipeline *, struct source *, int wake_fd,
 	    pipeline_report_fn *report, void *arg, struct buf *err);
 int	 pipeline_interrupted(const struct pipeline *);
+
+/*
+ * The parser's breaker (breaker.h, docs/sandbox.md).  A parse that fails
+ * leaves its message in the inbox; when parses keep failing and a
+ * known-good message (the canary) fails too, or no worker can be had at
+ * all (the warm-up failed: libmagic's database), the breaker opens:
+ * pipeline_pass() and pipeline_decide_blob() then decide nothing and say
+ * why, until pipeline_breaker_retry() finds the parser working.
+ */
+int	 pipeline_breaker_open(const struct pipeline *);
+/* Why it is open (no NIR, no name: a parser's error); NULL when closed. */
+const char *pipeline_breaker_cause(const struct pipeline *);
+/* Seconds until the next retry is due (0: due, or closed). */
+unsigned pipeline_breaker_wait(const struct pipeline *, time_t now);
+/*
+ * When open and due, tries the canary: 0 when the breaker is closed (now
+ * or already), -1 when it stays open (err says why; the next retry waits
+ * longer, up to 5 minutes).
+ */
+int	 pipeline_breaker_retry(struct pipeline *, time_t now, struct buf *err);
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *);
 

@@ -71,6 +71,9 @@ struct daemon {
 	struct store		*store;
 	struct source		 src;
 	struct pipeline		*pipe;
+	/* Forked first thing: no secret, no mail in its lineage. */
+	struct sandbox_zygote	*zygote;
+	int			 breaker_said;	/* its opening is logged */
 	struct notifier		*notifier;	/* NULL: no smtp, or --once */
 	int			 sfd;		/* signalfd: TERM, INT, HUP */
 	/* --once: the table printed at the end, and the counts. */
@@ -204,6 +207,41 @@ on_report(const struct pipeline_report *rep, void *arg)
 	buf_free(&reasons);
 }
 
+/*
+ * The parser is failing for every message (breaker.h): one critical line
+ * when it opens, systemd's status says it, the messages stay in the inbox.
+ */
+static void
+breaker_opened(struct daemon *d, const char *why)
+{
+	if (!d->breaker_said)
+		log_security("critical: %s; no message is decided, they stay "
+		    "in the inbox%s", why, d->once ? "" :
+		    " (tried again with backoff)");
+	d->breaker_said = 1;
+	sd_notifyf(0, "STATUS=Triage paused: %s", why);
+}
+
+/* Watching with the breaker open: the canary when due; 1 when closed. */
+static int
+breaker_retry(struct daemon *d)
+{
+	struct buf err = BUF_INIT;
+	int r;
+
+	if (!pipeline_breaker_open(d->pipe))
+		return 1;
+	r = pipeline_breaker_retry(d->pipe, time(NULL), &err) == 0;
+	if (r) {
+		log_info("the parser works again: triage resumes");
+		sd_notify(0, "STATUS=Triaging");
+		d->breaker_said = 0;
+	} else if (err.len > 0)
+		sd_notifyf(0, "STATUS=Triage paused: %s", buf_str(&err));
+	buf_free(&err);
+	return r;
+}
+
 static int
 one_pass(struct daemon *d)
 {
@@ -213,7 +251,9 @@ one_pass(struct daemon *d)
 
 	pipeline_set_time(d->pipe, now, 0);
 	if ((n = pipeline_pass(d->pipe, &d->src, d->sfd, on_report, d,
-	    &err)) == -1)
+	    &err)) == -1 && pipeline_breaker_open(d->pipe))
+		breaker_opened(d, buf_str(&err));
+	else if (n == -1)
 		log_warn("triage pass stopped: %s", buf_str(&err));
 	else if (n > 0)
 		notifier_kick(d->notifier);	/* its notices, if any */
@@ -261,7 +301,8 @@ open_around(struct daemon *d, struct balp_conf *c, const struct source *keep,
 	else if (source_open(&c->source, !d->once, src, err) == -1)
 		return -1;
 	if (pipeline_ensure_queues(&c->rules, src, err) == -1 ||
-	    pipeline_open(c, d->store, c->key_file, "balpd", pipe, err) ==
+	    pipeline_open(c, d->store, d->zygote, c->key_file, "balpd", pipe,
+	    err) ==
 	    -1) {
 		if (keep == NULL)
 			src->ops->close(src->state);
@@ -434,7 +475,7 @@ watch(struct daemon *d)
 	for (;;) {
 		watchdog_feed(d);
 		daily_purge(d);
-		if (again)
+		if (again && breaker_retry(d))
 			one_pass(d);
 		/* Stopped early: a signal is waiting, or messages are. */
 		again = pipeline_interrupted(d->pipe);
@@ -450,6 +491,13 @@ watch(struct daemon *d)
 		if (d->wd_usec > 0 && d->wd_usec / 2000 < (uint64_t)timeout_ms)
 			timeout_ms = d->wd_usec >= 2000 ?
 			    (int)(d->wd_usec / 2000) : 1;
+		/* The breaker's next try, mail or not. */
+		if (pipeline_breaker_open(d->pipe) &&
+		    (int)pipeline_breaker_wait(d->pipe, time(NULL)) * 1000 + 100
+		    < timeout_ms) {
+			timeout_ms = (int)pipeline_breaker_wait(d->pipe,
+			    time(NULL)) * 1000 + 100;
+		}
 		watchdog_feed(d);
 		r = poll(pfd, wfd >= 0 ? 2 : 1, again ? 0 : timeout_ms);
 		if (r == -1 && errno != EINTR) {
@@ -607,6 +655,15 @@ main(int argc, char **argv)
 		    notifier_child(d.conf, NOTIFIER_WAKE_FD) : 2;
 		goto out;
 	}
+	/*
+	 * The parser's zygote, before the store, any key or password, or
+	 * any mail is opened: workers forked from it can hold none of them
+	 * (docs/sandbox.md).
+	 */
+	if (pipeline_zygote(&d.zygote, &err) == -1) {
+		fprintf(stderr, "balpd: %s\n", buf_str(&err));
+		goto out;
+	}
 	if (stat(d.conf->store_path, &sb) == -1) {
 		fprintf(stderr, "balpd: no store at %s: run `balpctl -c %s init`"
 		    " first\n", d.conf->store_path, d.conf_path);
@@ -653,6 +710,7 @@ out:
 	sodium_memzero(key, sizeof(key));
 	notifier_stop(d.notifier);
 	pipeline_close(d.pipe);
+	sandbox_zygote_stop(d.zygote);
 	if (stats && d.pipe != NULL)
 		print_stats(&ps);	/* the workers reaped: their RSS too */
 	if (d.src.ops != NULL)

@@ -85,6 +85,7 @@ ctl_test(struct ctl *c, int argc, char **argv)
 	static const char *const head[] = { "FILE", "OUTCOME", "TYPE", "QUEUE",
 	    "PARTNER", "REASONS" };
 	const char *u = "test [--json] [--now YYYY-MM-DD] FILE.eml...";
+	struct sandbox_zygote *z = NULL;
 	struct pipeline *p = NULL;
 	struct pipeline_result res;
 	struct source_blob blob = SOURCE_BLOB_INIT;
@@ -105,17 +106,30 @@ ctl_test(struct ctl *c, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return ctl_usage(u);
-	if (ctl_open_store(c, 0) == -1)
-		return CTL_USAGE;
-	/* The daemon's parser workers: the same parser, the same answers. */
-	if (pipeline_open(&c->conf, c->store, NULL, c->actor, &p, &err) == -1) {
+	/*
+	 * The daemon's parser workers: the same parser, the same answers;
+	 * their zygote forked before the store is opened, as balpd's.
+	 */
+	if (pipeline_zygote(&z, &err) == -1) {
 		ctl_error("%s", buf_str(&err));
 		buf_free(&err);
+		return CTL_FAILED;
+	}
+	if (ctl_open_store(c, 0) == -1) {
+		sandbox_zygote_stop(z);
+		return CTL_USAGE;
+	}
+	if (pipeline_open(&c->conf, c->store, z, NULL, c->actor, &p, &err) ==
+	    -1) {
+		ctl_error("%s", buf_str(&err));
+		buf_free(&err);
+		sandbox_zygote_stop(z);
 		return CTL_FAILED;
 	}
 	pipeline_set_time(p, c->now, today);
 	if (!json && table_init(&table, 6, head) == -1) {
 		pipeline_close(p);
+		sandbox_zygote_stop(z);
 		return CTL_FAILED;
 	}
 	for (i = optind; i < argc; i++) {
@@ -158,6 +172,7 @@ ctl_test(struct ctl *c, int argc, char **argv)
 		table_free(&table);
 	}
 	pipeline_close(p);
+	sandbox_zygote_stop(z);
 	buf_free(&err);
 	buf_free(&reasons);
 	return rc;

@@ -737,19 +737,20 @@ static void
 load_parser(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 {
 	static const char *const keys[] = { "workers", "deadline_ms",
-	    "max_jobs", NULL };
+	    "max_jobs", "breaker", NULL };
 
 	if (g == NULL)
 		return;
 	if (!config_setting_is_group(g)) {
 		lerr(l, g, "'parser' must be a group { workers; deadline_ms;"
-		    " max_jobs; }");
+		    " max_jobs; breaker; }");
 		return;
 	}
 	check_keys(l, g, keys, "parser");
 	get_unsigned(l, g, "workers", 1, 16, &c->parser_workers);
 	get_unsigned(l, g, "deadline_ms", 100, 600000, &c->parser_deadline_ms);
 	get_unsigned(l, g, "max_jobs", 1, 1000000, &c->parser_max_jobs);
+	get_unsigned(l, g, "breaker", 1, 1000, &c->parser_breaker);
 }
 
 /*
@@ -1096,6 +1097,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	c->parser_workers = CONF_PARSER_WORKERS;
 	c->parser_deadline_ms = CONF_PARSER_DEADLINE_MS;
 	c->parser_max_jobs = CONF_PARSER_MAX_JOBS;
+	c->parser_breaker = CONF_PARSER_BREAKER;
 	c->batch_size = CONF_BATCH_SIZE;
 	c->batch_max_ms = CONF_BATCH_MAX_MS;
 	c->rescan_seconds = CONF_RESCAN_SECONDS;

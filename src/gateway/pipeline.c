@@ -12,8 +12,10 @@
  * decision), or decided and moved.
  */
 #include "balp/pipeline.h"
+#include "balp/breaker.h"
 #include "balp/date.h"
 #include "balp/keyfile.h"
+#include "balp/log.h"
 #include "balp/mime.h"
 #include "balp/notice.h"
 #include "balp/reason.h"
@@ -45,10 +47,14 @@ struct pipeline {
 	const struct balp_conf	*conf;
 	struct store		*store;
 	struct sandbox		*sandbox;	/* NULL: reopened on demand */
+	struct sandbox_zygote	*zygote;
+	int			 own_zygote;	/* started here, stopped here */
+	/* mime_worker's argument, sent to each worker: the conf's limits */
+	const void		*worker_arg;
+	size_t			 worker_arglen;
+	struct breaker		 brk;
 	const char		*key_file;
 	const char		*actor;
-	sandbox_fn		*parse;
-	void			*parse_arg;
 	time_t			 now;
 	int32_t			 today;
 	int			 interrupted;
@@ -112,6 +118,14 @@ pipeline_today(time_t t)
 	return d;
 }
 
+/* A worker's complaint, escaped by the sandbox: logged as the worker's. */
+static void
+worker_stderr(void *ctx, long pid, const char *line)
+{
+	(void)ctx;
+	log_warn("parser worker %ld: %s", pid, line);
+}
+
 static int
 sandbox_start(struct pipeline *p, struct buf *err)
 {
@@ -126,7 +140,8 @@ sandbox_start(struct pipeline *p, struct buf *err)
 	sc.max_jobs = c->parser_max_jobs;
 	sc.max_input = PIPELINE_READ_MAX;
 	sc.max_output = PIPELINE_ANSWER_MAX;
-	if (sandbox_open(&sc, p->parse, mime_warm_up, p->parse_arg,
+	sc.on_stderr = worker_stderr;
+	if (sandbox_open(&sc, p->zygote, p->worker_arg, p->worker_arglen,
 	    &p->sandbox, err) == -1) {
 		p->sandbox = NULL;
 		return -1;
@@ -135,12 +150,54 @@ sandbox_start(struct pipeline *p, struct buf *err)
 }
 
 int
-pipeline_open(const struct balp_conf *conf, struct store *store,
-    const char *key_file, const char *actor, struct pipeline **out,
-    struct buf *err)
+pipeline_zygote(struct sandbox_zygote **out, struct buf *err)
 {
-	return pipeline_open_with(conf, store, key_file, actor, mime_worker,
-	    (void *)&conf->limits, out, err);
+	return sandbox_zygote_start(mime_worker, mime_warm_up, NULL, out, err);
+}
+
+static int
+pipeline_new(const struct balp_conf *conf, struct store *store,
+    struct sandbox_zygote *zygote, int own, const char *key_file,
+    const char *actor, struct pipeline **out, struct buf *err)
+{
+	struct pipeline *p;
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		buf_puts(err, "out of memory");
+		if (own)
+			sandbox_zygote_stop(zygote);
+		return -1;
+	}
+	p->conf = conf;
+	p->store = store;
+	p->zygote = zygote;
+	p->own_zygote = own;
+	p->key_file = key_file;
+	p->actor = actor;
+	breaker_init(&p->brk, conf->parser_breaker);
+	pipeline_set_time(p, time(NULL), 0);
+	*out = p;
+	return 0;
+}
+
+int
+pipeline_open(const struct balp_conf *conf, struct store *store,
+    struct sandbox_zygote *zygote, const char *key_file, const char *actor,
+    struct pipeline **out, struct buf *err)
+{
+	int own = zygote == NULL;
+
+	if (own && pipeline_zygote(&zygote, err) == -1)
+		return -1;
+	if (pipeline_new(conf, store, zygote, own, key_file, actor, out,
+	    err) == -1)
+		return -1;
+	/* The limits go to each worker as values: a reload's new limits
+	 * need no new zygote. */
+	(*out)->worker_arg = &conf->limits;
+	(*out)->worker_arglen = sizeof(conf->limits);
+	return 0;
 }
 
 int
@@ -148,26 +205,11 @@ pipeline_open_with(const struct balp_conf *conf, struct store *store,
     const char *key_file, const char *actor, sandbox_fn *parse,
     void *parse_arg, struct pipeline **out, struct buf *err)
 {
-	struct pipeline *p;
+	struct sandbox_zygote *z;
 
-	*out = NULL;
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		buf_puts(err, "out of memory");
+	if (sandbox_zygote_start(parse, NULL, parse_arg, &z, err) == -1)
 		return -1;
-	}
-	p->conf = conf;
-	p->store = store;
-	p->key_file = key_file;
-	p->actor = actor;
-	p->parse = parse;
-	p->parse_arg = parse_arg;
-	pipeline_set_time(p, time(NULL), 0);
-	if (sandbox_start(p, err) == -1) {
-		free(p);
-		return -1;
-	}
-	*out = p;
-	return 0;
+	return pipeline_new(conf, store, z, 1, key_file, actor, out, err);
 }
 
 void
@@ -176,6 +218,9 @@ pipeline_close(struct pipeline *p)
 	if (p == NULL)
 		return;
 	sandbox_close(p->sandbox);
+	if (p->own_zygote)
+		sandbox_zygote_stop(p->zygote);
+	breaker_free(&p->brk);
 	free(p);
 }
 
@@ -276,6 +321,131 @@ decide_facts(struct pipeline *p, struct pipeline_result *res,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* The breaker (breaker.h)                                              */
+
+/*
+ * A message every working parser parses: run when parses keep failing,
+ * to tell a broken parser from hostile messages.
+ */
+static const char canary_msg[] =
+    "From: Canari <canari@balp.invalid>\n"
+    "To: balp@balp.invalid\n"
+    "Subject: canari\n"
+    "Message-ID: <canari@balp.invalid>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=b\n\n"
+    "--b\n"
+    "Content-Type: text/plain; charset=utf-8\n\n"
+    "Le parseur fonctionne.\n"
+    "--b\n"
+    "Content-Type: application/pdf; name=c.pdf\n"
+    "Content-Transfer-Encoding: base64\n\n"
+    "JVBERi0xLjQKJSVFT0YK\n"
+    "--b--\n";
+
+/*
+ * The canary through a fresh sandbox (the pipeline's own may hold other
+ * jobs): 0 when the parser answers it, else -1 with err saying why.
+ */
+static int
+canary(struct pipeline *p, struct buf *err)
+{
+	struct sandbox *keep = p->sandbox;
+	struct msg_facts f;
+	enum sandbox_status st;
+	uint64_t tag;
+	char *answer = NULL;
+	size_t alen = 0;
+	int r, ok = 0;
+
+	p->sandbox = NULL;
+	if (sandbox_start(p, err) == 0 &&
+	    sandbox_submit(p->sandbox, 0, -1, canary_msg,
+	    sizeof(canary_msg) - 1, 0, err) == 0) {
+		r = sandbox_collect(p->sandbox, -1, &tag, &st, &answer, &alen,
+		    err);
+		facts_init(&f);
+		if (r == 1 && st == SANDBOX_OK &&
+		    facts_deserialize(answer, alen, &f) == 0 &&
+		    f.malformed == NULL)
+			ok = 1;
+		else if (r == 1)
+			buf_printf(err, "the parser fails on a known-good "
+			    "message too (%s)", st == SANDBOX_CRASHED ?
+			    "it crashed" : st == SANDBOX_TIMEOUT ?
+			    "it timed out" : "a wrong answer");
+		facts_free(&f);
+		free(answer);
+	}
+	sandbox_close(p->sandbox);
+	p->sandbox = keep;
+	return ok ? 0 : -1;
+}
+
+/* The canary decides: proven (0), or the breaker opens (-1, err). */
+static int
+probe(struct pipeline *p, struct buf *err)
+{
+	if (canary(p, err) == 0) {
+		breaker_success(&p->brk);
+		return 0;
+	}
+	breaker_trip(&p->brk, buf_str(err), p->now);
+	return -1;
+}
+
+int
+pipeline_breaker_open(const struct pipeline *p)
+{
+	return p->brk.open;
+}
+
+const char *
+pipeline_breaker_cause(const struct pipeline *p)
+{
+	return p->brk.open ? p->brk.cause : NULL;
+}
+
+int
+pipeline_breaker_retry(struct pipeline *p, time_t now, struct buf *err)
+{
+	if (!p->brk.open)
+		return 0;
+	if (!breaker_retry_due(&p->brk, now))
+		return -1;
+	if (canary(p, err) == 0) {
+		breaker_success(&p->brk);
+		return 0;
+	}
+	(void)snprintf(p->brk.cause, sizeof(p->brk.cause), "%s", buf_str(err));
+	breaker_retry_failed(&p->brk, now);
+	return -1;
+}
+
+unsigned
+pipeline_breaker_wait(const struct pipeline *p, time_t now)
+{
+	if (!p->brk.open || p->brk.retry_at <= now)
+		return 0;
+	return (unsigned)(p->brk.retry_at - now);
+}
+
+static int
+parse_failed(enum sandbox_status st)
+{
+	return st == SANDBOX_CRASHED || st == SANDBOX_TIMEOUT ||
+	    st == SANDBOX_FAILED;
+}
+
+static const char *
+failure_name(enum sandbox_status st)
+{
+	return st == SANDBOX_CRASHED ? FACTS_MALFORMED_CRASHED :
+	    st == SANDBOX_TIMEOUT ? FACTS_MALFORMED_TIMEOUT :
+	    FACTS_MALFORMED_PARSER;
+}
+
 int
 pipeline_decide_blob(struct pipeline *p, const struct source_blob *blob,
     struct pipeline_result *res, struct buf *err)
@@ -288,6 +458,10 @@ pipeline_decide_blob(struct pipeline *p, const struct source_blob *blob,
 
 	memset(res, 0, sizeof(*res));
 	facts_init(&res->facts);
+	if (p->brk.open) {
+		buf_printf(err, "the parser is failing: %s", p->brk.cause);
+		return -2;
+	}
 	if (sandbox_start(p, err) == -1 ||
 	    sandbox_submit(p->sandbox, 0, blob->fd, blob->data, blob->len,
 	    parse_option(blob), err) == -1)
@@ -298,6 +472,15 @@ pipeline_decide_blob(struct pipeline *p, const struct source_blob *blob,
 			buf_puts(err, "the parser gave no answer");
 		sandbox_close(p->sandbox);
 		p->sandbox = NULL;
+		return -2;
+	}
+	/*
+	 * A dry run has no inbox to leave the message in: a failed parse is
+	 * the message's (malformed) when the canary parses, else the
+	 * parser's, said as such.
+	 */
+	if (parse_failed(st) && probe(p, err) == -1) {
+		free(answer);
 		return -2;
 	}
 	take_answer(st, answer, alen, blob, &res->facts);
@@ -325,6 +508,7 @@ struct pass {
 	size_t			 checked;	/* "already decided?" asked up to */
 	size_t			 sub;		/* next to hand to a worker */
 	size_t			 held;		/* bytes of blobs in flight */
+	size_t			 held_now;	/* parses failed: left */
 };
 
 static struct item *
@@ -481,6 +665,8 @@ fill(struct pass *ps, struct buf *err)
 		if (sandbox_submit(p->sandbox, ps->sub - 1, it->blob.fd,
 		    it->blob.data, it->blob.len, parse_option(&it->blob),
 		    &ferr) == -1) {
+			/* No worker to be had: the parser is broken. */
+			breaker_trip(&p->brk, buf_str(&ferr), p->now);
 			buf_printf(err, "cannot run the parser: %s",
 			    buf_str(&ferr));
 			item_fail(it, buf_str(err));
@@ -496,8 +682,9 @@ fill(struct pass *ps, struct buf *err)
 }
 
 /*
- * Waits for the answer about items[idx] and decides it.  1 done; 0 when
- * woken by wake_fd first; -1 when the store or the parser fails.
+ * Waits for the answer about items[idx] and decides it.  1 done (or held
+ * in the inbox: its parse failed); 0 when woken by wake_fd first; -1 when
+ * the store or the parser fails; -3 when the breaker opened.
  */
 static int
 take(struct pass *ps, size_t idx, struct buf *err)
@@ -522,13 +709,31 @@ take(struct pass *ps, size_t idx, struct buf *err)
 		free(answer);
 		if (r != -1)
 			buf_puts(err, "the parser lost a message");
+		else	/* no worker to be had: the parser is broken */
+			breaker_trip(&p->brk, buf_str(err), p->now);
 		item_fail(it, buf_str(err));
 		return -1;
 	}
 	p->stats.ns_parse_rtt += now_ns() - it->submitted_ns;
+	ps->held -= it->blob.held < ps->held ? it->blob.held : ps->held;
+	if (!parse_failed(st))
+		breaker_success(&p->brk);
+	else if (breaker_failure(&p->brk, it->m->ref) == BREAKER_HOLD) {
+		/* Not decided: its own fault, or the parser's? (breaker.h) */
+		free(answer);
+		buf_reset(err);
+		buf_printf(err, "%s; tried again once the "
+		    "parser is seen to work", failure_name(st));
+		item_fail(it, buf_str(err));
+		buf_reset(err);
+		ps->held_now++;
+		if (breaker_should_probe(&p->brk) && probe(p, err) == -1)
+			return -3;
+		buf_reset(err);
+		return 1;
+	}
 	take_answer(st, answer, alen, &it->blob, &it->res.facts);
 	free(answer);
-	ps->held -= it->blob.held < ps->held ? it->blob.held : ps->held;
 	source_blob_free(&it->blob);
 	if (decide_facts(p, &it->res, err) == -1) {
 		item_fail(it, buf_str(err));
@@ -820,9 +1025,50 @@ flush(struct pass *ps, size_t from, size_t to, pipeline_report_fn *report,
 	return (int)handled;
 }
 
+static int pass_once(struct pipeline *, struct source *, int,
+    pipeline_report_fn *, void *, size_t *, struct buf *);
+
 int
 pipeline_pass(struct pipeline *p, struct source *src, int wake_fd,
     pipeline_report_fn *report, void *arg, struct buf *err)
+{
+	size_t held = 0;
+	int n, again;
+
+	if (p->brk.open) {
+		buf_printf(err, "the parser is failing: %s", p->brk.cause);
+		return -1;
+	}
+	n = pass_once(p, src, wake_fd, report, arg, &held, err);
+	if (n < 0 && p->brk.open) {
+		buf_reset(err);
+		buf_printf(err, "the parser is failing: %s", p->brk.cause);
+	}
+	if (n < 0 || held == 0 || p->interrupted)
+		return n;
+	n -= (int)held;		/* not handled: they come again */
+	/*
+	 * Parses failed and left their messages in the inbox.  Once the
+	 * parser is proven (another message parsed, or the canary), one
+	 * more pass settles them: parsed, or quarantined as their own
+	 * fault.  If the canary fails too, the breaker is open.
+	 */
+	if (!breaker_pending(&p->brk) && probe(p, err) == -1)
+		return -1;
+	buf_reset(err);
+	held = 0;
+	again = pass_once(p, src, wake_fd, report, arg, &held, err);
+	if (again < 0 && p->brk.open) {
+		buf_reset(err);
+		buf_printf(err, "the parser is failing: %s", p->brk.cause);
+	}
+	return again < 0 ? again : n + again;
+}
+
+static int
+pass_once(struct pipeline *p, struct source *src, int wake_fd,
+    pipeline_report_fn *report, void *arg, size_t *held_out,
+    struct buf *err)
 {
 	struct source_msg *v = NULL;
 	struct buf ferr = BUF_INIT;
@@ -865,7 +1111,7 @@ pipeline_pass(struct pipeline *p, struct source *src, int wake_fd,
 		} else if ((r = take(&ps, col, err)) == 0) {
 			p->interrupted = stop = 1;
 		} else {
-			if (r == -1)
+			if (r < 0)
 				rc = stop = 1;
 			if (col == ps.bstart)
 				batch_t0 = now_ns();
@@ -908,6 +1154,7 @@ pipeline_pass(struct pipeline *p, struct source *src, int wake_fd,
 	free(ps.ring);
 	source_msgs_free(v, n);
 	buf_free(&ferr);
+	*held_out = ps.held_now;
 	return rc != 0 ? -1 : done;
 }
 

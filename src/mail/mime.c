@@ -2108,8 +2108,8 @@ static const char *const warm_charsets[] = {
 };
 static iconv_t warm_held[sizeof(warm_charsets) / sizeof(warm_charsets[0])];
 
-void
-mime_warm_up(void *arg)
+int
+mime_warm_up(void *arg, struct buf *err)
 {
 	static int held;
 	size_t i;
@@ -2120,6 +2120,19 @@ mime_warm_up(void *arg)
 			warm_held[i] = iconv_open("UTF-8", warm_charsets[i]);
 		held = 1;
 	}
-	(void)magic_cookie();
+	/*
+	 * Without its database libmagic types nothing, and content checks
+	 * would be silently weaker: no worker rather than a degraded one.
+	 * Tried again at the next warm-up (the zygote's next request).
+	 */
+	mime_magic_tried = 0;
+	if (mime_magic == NULL && magic_cookie() == NULL) {
+		buf_printf(err, "libmagic's database (%s) cannot be loaded: "
+		    "attachments could not be typed", getenv("MAGIC") != NULL ?
+		    getenv("MAGIC") : "the system's magic.mgc, package "
+		    "libmagic-mgc");
+		return -1;
+	}
 	warm_up_parse();
+	return 0;
 }

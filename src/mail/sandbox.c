@@ -1,94 +1,47 @@
 /*
- * sandbox - persistent sandboxed workers (see include/balp/sandbox.h and
- * docs/sandbox.md).
+ * sandbox - sandboxed workers, one message each by default (see
+ * include/balp/sandbox.h and docs/sandbox.md).
  *
- * The parent keeps `workers` slots.  A job is given to one slot at submit
+ * The caller keeps `workers` slots.  A job is given to one slot at submit
  * time and stays in that slot's queue until answered: the slot's process
  * gets the jobs in that order, so the first job of the queue is the one
  * it works on.  When the process goes (deadline, death, retirement) its
  * unanswered jobs stay queued and go, from their first byte, to the next
  * process of the same slot: that is the "fresh worker" of the retry rule.
+ * Processes come ready from the zygote (sandbox_zygote.h), which also
+ * has the job protocol; after max_jobs answers (1 by default) a process
+ * is killed and the slot's next jobs go to a fresh one.  Anything else
+ * than the protocol from a worker is a broken worker: it is killed.
  *
- * Protocol on the socketpair (host byte order, both ends are this
- * program):
- *   worker -> parent, once:  'R' when it is inside its sandbox
- *   parent -> worker:        u64 length, then the input; or, for an
- *                            input in a file, u64 length | SANDBOX_BY_FD
- *                            with the file's descriptor (SCM_RIGHTS),
- *                            which the worker maps read-only
- *   worker -> parent:        u8 status (0 ok, 1 failed), u64 length, answer
- *   parent closes its write side: the worker exits 0
- * Anything else from a worker is a broken worker: it is killed.
- *
- * The parent's end is non-blocking and every wait is one poll() over all
- * sockets in both directions, so a worker writing answer n while the
- * parent writes job n+1 never deadlocks them.
+ * The caller's end is non-blocking and every wait is one poll() over all
+ * sockets in both directions and the workers' stderr pipes, so a worker
+ * writing answer n while the caller writes job n+1 never deadlocks them.
  *
  * Ownership: jobs are calloc'ed at submit and freed at collect or close;
- * an answer is handed over to the caller.  Every fork is reaped here,
- * with a blocking waitpid only after SIGKILL or once the worker has shown
- * it is exiting (EOF), so no worker can stall the parent.
- * Failures: -1 with err; the worker itself only _exit()s.
+ * an answer is handed over to the caller.  The zygote reaps every worker;
+ * the caller kills them through their pidfd.  Failures: -1 with err.
  */
 #include "balp/sandbox.h"
 
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
 #include <sys/queue.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <poll.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_UNDER_ASAN 1
-#endif
-#endif
-
-#if defined(__x86_64__)
-#define SANDBOX_SECCOMP_ARCH	AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define SANDBOX_SECCOMP_ARCH	AUDIT_ARCH_AARCH64
-#endif
-
-#if defined(SANDBOX_SECCOMP_ARCH) && !defined(SANDBOX_UNDER_ASAN)
-#define SANDBOX_FILTER 1
-#endif
-
-#define SANDBOX_AS_BYTES	(1024UL * 1024 * 1024)
-#define SANDBOX_READY		'R'
-#define SANDBOX_ANSWER_OK	0
-#define SANDBOX_ANSWER_FAILED	1
-#define SANDBOX_JOB_HDR		16	/* u64 length, u64 option */
-/* In the length: the input is the descriptor sent with the header. */
-#define SANDBOX_BY_FD		((uint64_t)1 << 63)
-#define SANDBOX_ANSWER_HDR	9	/* u8 status, u64 length */
-/* The worker's socket: the one descriptor it keeps besides stderr. */
-#define SANDBOX_WORKER_FD	3
-/* Worker exit statuses, for the parent's error message. */
-#define SANDBOX_EXIT_SETUP	4	/* could not enter the sandbox */
-#define SANDBOX_EXIT_PROTO	5	/* broken stream or ENOMEM */
+/* A worker's stderr: bytes of one line, and lines, passed on at most. */
+#define SANDBOX_ERR_LINE	256
+#define SANDBOX_ERR_LINES	32
 
 struct sandbox_job {
 	TAILQ_ENTRY(sandbox_job) all;	/* submission order */
@@ -109,12 +62,11 @@ struct sandbox_job {
 TAILQ_HEAD(sandbox_jobs, sandbox_job);
 
 struct sandbox_worker {
-	pid_t		 pid;		/* -1: no process in the slot */
-	int		 fd;		/* parent's end, non-blocking */
+	const struct sandbox *sb;
+	struct sandbox_handle h;	/* pid -1: no process in the slot */
 	int		 ready;		/* its 'R' was received */
-	int		 retiring;	/* max_jobs answered, shut */
 	int		 wr_closed;	/* EPIPE: only EOF to read */
-	/* ms: fork, ready, last answer, EPIPE or retirement */
+	/* ms: handed over, ready, last answer or EPIPE */
 	uint64_t	 since;
 	unsigned	 started;	/* jobs begun to be sent */
 	unsigned	 answered;
@@ -128,30 +80,25 @@ struct sandbox_worker {
 	size_t		 rx_len;
 	size_t		 rx_got;
 	int		 rx_status;
+	char		 eline[SANDBOX_ERR_LINE];	/* stderr, a line */
+	size_t		 elen;
+	unsigned	 elines;	/* lines passed on */
+	int		 ecut;		/* the line is too long: cut */
 };
 
 struct sandbox {
 	struct sandbox_conf	 conf;
-	sandbox_fn		*fn;
-	sandbox_warmup_fn	*warmup;
-	void			*arg;
+	struct sandbox_zygote	*zygote;
+	int			 own_zygote;	/* stopped with the sandbox */
+	struct sandbox_spec	 spec;
+	char			*arg;		/* spec.arg's bytes, owned */
 	struct sandbox_jobs	 jobs;	/* not collected, in order */
 	size_t			 in_flight;
 	struct sandbox_worker	*w;	/* conf.workers slots */
-	struct pollfd		*pfd;	/* conf.workers + wake_fd */
+	struct pollfd		*pfd;	/* 2 per slot + wake_fd */
 	unsigned		*map;	/* pfd index -> slot */
 	char			 rbuf[65536];
 };
-
-int
-sandbox_filtered(void)
-{
-#ifdef SANDBOX_FILTER
-	return 1;
-#else
-	return 0;
-#endif
-}
 
 static uint64_t
 now_ms(void)
@@ -163,343 +110,104 @@ now_ms(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* The worker process                                                  */
-
-/* Lowers a limit; never tries to raise a hard limit (EPERM). */
-static void
-lower_limit(int resource, rlim_t soft, rlim_t hard)
-{
-	struct rlimit rl;
-
-	if (getrlimit(resource, &rl) == -1)
-		return;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < hard)
-		hard = rl.rlim_max;
-	if (soft > hard)
-		soft = hard;
-	rl.rlim_cur = soft;
-	rl.rlim_max = hard;
-	(void)setrlimit(resource, &rl);
-}
-
-static int
-write_all(int fd, const void *vp, size_t n)
-{
-	const char *p = vp;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* 1 when all n bytes were read, 0 on EOF before the first, else -1. */
-static int
-read_all(int fd, void *vp, size_t n)
-{
-	char *p = vp;
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = read(fd, p + got, n - got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == 0 && got == 0)
-			return 0;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 1;
-}
+/* A worker's stderr                                                   */
 
 /*
- * A job's header, and the descriptor that may come with it.  1 when read,
- * 0 on EOF before the first byte, -1 otherwise.  *fd is -1 when no
- * descriptor came (one more than expected is closed: it is not ours).
- */
-static int
-read_header(int sock, uint64_t h[2], int *fd)
-{
-	union {
-		char		buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr	align;
-	} cm;
-	struct cmsghdr *c;
-	struct msghdr mh;
-	struct iovec iov;
-	char *p = (char *)h;
-	size_t got = 0;
-	ssize_t r;
-	int passed;
-
-	*fd = -1;
-	while (got < SANDBOX_JOB_HDR) {
-		memset(&mh, 0, sizeof(mh));
-		iov.iov_base = p + got;
-		iov.iov_len = SANDBOX_JOB_HDR - got;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == 0 && got == 0)
-			return 0;
-		if (r <= 0 || (mh.msg_flags & MSG_CTRUNC))
-			return -1;
-		for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET &&
-			    c->cmsg_type == SCM_RIGHTS &&
-			    c->cmsg_len == CMSG_LEN(sizeof(int))) {
-				memcpy(&passed, CMSG_DATA(c), sizeof(int));
-				if (*fd == -1)
-					*fd = passed;
-				else
-					(void)close(passed);
-			}
-		got += (size_t)r;
-	}
-	return 1;
-}
-
-/*
- * The input of a job sent as a descriptor, mapped read-only: 0 with *map
- * (len bytes; munmap it), or -1 when the file is shorter than len (it
- * changed since it was listed: reading past its end would kill us).
- */
-static int
-map_input(int fd, size_t len, void **map)
-{
-	struct stat st;
-
-	*map = NULL;
-	if (fstat(fd, &st) == -1 || (uint64_t)st.st_size < len)
-		return -1;
-	if (len == 0)
-		return 0;
-	if ((*map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0)) ==
-	    MAP_FAILED) {
-		*map = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * A crash must kill the worker: handlers inherited from the parent (a
- * test runner's longjmp, a daemon's) could resume it with a corrupt heap.
- * Nothing stays blocked either (a daemon blocks SIGTERM for its signalfd).
+ * A line of a worker's stderr, escaped (only printable ASCII stays;
+ * anything else, a backslash included, is \xHH), to the caller's
+ * on_stderr or to our stderr prefixed as the worker's: a worker taken
+ * over cannot write a line that looks like balpd's own.
  */
 static void
-worker_signals(void)
+stderr_emit(const struct sandbox *sb, struct sandbox_worker *w)
 {
-	sigset_t none;
-	int sig;
+	char line[SANDBOX_ERR_LINE * 4 + 16], *q = line;
+	unsigned char ch;
+	size_t i;
 
-	for (sig = 1; sig < NSIG; sig++)
-		(void)signal(sig, SIG_DFL);	/* SIGKILL...: EINVAL */
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/* Only the socket (as fd 3) and stderr stay open; returns 3, or -1. */
-static int
-worker_fds(int fd)
-{
-	if (fd != SANDBOX_WORKER_FD) {
-		if (dup2(fd, SANDBOX_WORKER_FD) == -1)
-			return -1;
-		(void)close(fd);	/* stderr when the parent had none */
+	if (w->elines >= SANDBOX_ERR_LINES)
+		goto out;
+	for (i = 0; i < w->elen; i++) {
+		ch = (unsigned char)w->eline[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			*q++ = (char)ch;
+		else
+			q += snprintf(q, 5, "\\x%02x", ch);
 	}
-	(void)close(0);
-	(void)close(1);
-	if (syscall(SYS_close_range, SANDBOX_WORKER_FD + 1U, ~0U, 0) == -1)
-		return -1;
-	return SANDBOX_WORKER_FD;
+	if (w->ecut)
+		q += snprintf(q, 5, "...");
+	*q = '\0';
+	if (++w->elines == SANDBOX_ERR_LINES)
+		(void)snprintf(line, sizeof(line), "(more output dropped)");
+	if (sb->conf.on_stderr != NULL)
+		sb->conf.on_stderr(sb->conf.stderr_ctx, w->h.pid, line);
+	else
+		(void)dprintf(2, "sandbox worker %ld: %s\n", w->h.pid, line);
+out:
+	w->elen = 0;
+	w->ecut = 0;
 }
 
-/*
- * What a worker may do once it holds untrusted bytes: compute, allocate,
- * read its jobs, write its answers, die.  Everything else fails with EPERM
- * (libc then falls back: iconv without a module reads windows-1252), so
- * code run through a parser bug can neither open a file or a socket nor
- * touch the store, whose descriptors are closed anyway.  A foreign
- * architecture's system call numbers mean something else: kill.
- */
-#define ALLOW(nr) \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-
-static int
-worker_filter(void)
+/* Reads what w wrote on stderr; at EOF, the pipe is closed. */
+static void
+stderr_read(const struct sandbox *sb, struct sandbox_worker *w, int final)
 {
-#ifdef SANDBOX_FILTER
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SANDBOX_SECCOMP_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    offsetof(struct seccomp_data, nr)),
-		ALLOW(__NR_read), ALLOW(__NR_write), ALLOW(__NR_close),
-		ALLOW(__NR_exit), ALLOW(__NR_exit_group), ALLOW(__NR_brk),
-		ALLOW(__NR_mmap), ALLOW(__NR_munmap), ALLOW(__NR_mremap),
-		ALLOW(__NR_mprotect), ALLOW(__NR_madvise), ALLOW(__NR_futex),
-		ALLOW(__NR_rt_sigreturn), ALLOW(__NR_rt_sigprocmask),
-		ALLOW(__NR_getpid), ALLOW(__NR_gettid), ALLOW(__NR_tgkill),
-		ALLOW(__NR_fstat), ALLOW(__NR_newfstatat), ALLOW(__NR_lseek),
-		ALLOW(__NR_clock_gettime), ALLOW(__NR_getrandom),
-		ALLOW(__NR_recvmsg),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & 0xffff)),
-	};
-	struct sock_fprog prog = {
-		(unsigned short)(sizeof(filter) / sizeof(filter[0])), filter
-	};
+	char chunk[4096];
+	ssize_t r, i;
 
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-#else
-	return 0;
-#endif
-}
-
-static void __attribute__((noreturn))
-worker_main(const struct sandbox *sb, int fd, pid_t parent)
-{
-	unsigned char hdr[SANDBOX_ANSWER_HDR];
-	struct buf out;
-	char *in = NULL, *p;
-	const char *input;
-	void *map;
-	size_t cap = 0, len, olen;
-	uint64_t n, h[2];
-	int r, status, infd;
-
-	worker_signals();
-	lower_limit(RLIMIT_CORE, 0, 0);
-#ifndef SANDBOX_UNDER_ASAN
-	/* ASan reserves terabytes of shadow: an AS limit would kill it. */
-	lower_limit(RLIMIT_AS, SANDBOX_AS_BYTES, SANDBOX_AS_BYTES);
-#endif
-	/*
-	 * A worker must not outlive its parent: one spinning on a hostile
-	 * input would spin on.  The parent may have died before the prctl.
-	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
-	    getppid() != parent)
-		_exit(SANDBOX_EXIT_SETUP);
-	if ((fd = worker_fds(fd)) == -1 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		_exit(SANDBOX_EXIT_SETUP);
-	if (sb->warmup != NULL)
-		sb->warmup(sb->arg);
-	if (worker_filter() == -1)
-		_exit(SANDBOX_EXIT_SETUP);
-	hdr[0] = SANDBOX_READY;
-	if (write_all(fd, hdr, 1) == -1)
-		_exit(SANDBOX_EXIT_SETUP);
-	for (;;) {
-		if ((r = read_header(fd, h, &infd)) == 0)
-			_exit(0);	/* the parent is done with us */
-		n = h[0];
-		if (r == -1 || (infd >= 0) != ((n & SANDBOX_BY_FD) != 0) ||
-		    (n & ~SANDBOX_BY_FD) > sb->conf.max_input)
-			_exit(SANDBOX_EXIT_PROTO);
-		len = (size_t)(n & ~SANDBOX_BY_FD);
-		map = NULL;
-		if (infd >= 0) {
-			/*
-			 * A message in a file is mapped, not copied through
-			 * the socket: a 2 MB attachment then costs neither
-			 * process a copy (docs/sandbox.md).
-			 */
-			r = map_input(infd, len, &map);
-			(void)close(infd);
-			input = map != NULL ? map : "";
-		} else {
-			/* Kept across jobs: the next input is likely as big. */
-			if (len >= cap) {
-				if ((p = realloc(in, len + 1)) == NULL)
-					_exit(SANDBOX_EXIT_PROTO);
-				in = p;
-				cap = len + 1;
-			}
-			if (len > 0 && read_all(fd, in, len) != 1)
-				_exit(SANDBOX_EXIT_PROTO);
-			input = in;
-			r = 0;
+	while (w->h.err != -1) {
+		r = read(w->h.err, chunk, sizeof(chunk));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    !final)
+			return;
+		if (r <= 0) {
+			(void)close(w->h.err);
+			w->h.err = -1;
+			break;
 		}
-		buf_init(&out);
-		if (r == 0)
-			r = sb->fn(input, len, h[1], &out, sb->arg);
-		if (map != NULL)
-			(void)munmap(map, len);
-		status = r == 0 && !out.failed &&
-		    out.len <= sb->conf.max_output ? SANDBOX_ANSWER_OK :
-		    SANDBOX_ANSWER_FAILED;
-		olen = status == SANDBOX_ANSWER_OK ? out.len : 0;
-		hdr[0] = (unsigned char)status;
-		n = olen;
-		memcpy(hdr + 1, &n, sizeof(n));
-		if (write_all(fd, hdr, sizeof(hdr)) == -1 ||
-		    write_all(fd, out.data, olen) == -1)
-			_exit(SANDBOX_EXIT_PROTO);
-		buf_free(&out);
+		for (i = 0; i < r; i++) {
+			if (chunk[i] == '\n') {
+				stderr_emit(sb, w);
+				continue;
+			}
+			if (w->elen < sizeof(w->eline))
+				w->eline[w->elen++] = chunk[i];
+			else
+				w->ecut = 1;
+		}
+		if (final && r < (ssize_t)sizeof(chunk))
+			break;
 	}
+	if (w->elen > 0 || w->ecut)
+		stderr_emit(sb, w);
 }
 
 /* ------------------------------------------------------------------ */
 /* Processes, seen from the parent                                     */
 
-static void
-reap(pid_t pid, int *status)
-{
-	*status = 0;
-	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
-		;
-}
-
-static void
-describe_exit(struct buf *err, int status)
-{
-	if (err == NULL)
-		return;
-	if (WIFSIGNALED(status))
-		buf_printf(err, "killed by signal %d", WTERMSIG(status));
-	else if (WIFEXITED(status))
-		buf_printf(err, "exit status %d", WEXITSTATUS(status));
-}
-
 /*
- * Ends w's process (SIGKILL, harmless when it is already gone), reaps it
- * and resets the slot so that its unanswered jobs go again, from their
- * first byte, to the next process.  Returns the wait status.
+ * Ends w's process (SIGKILL through its pidfd, harmless when it is gone
+ * already; the zygote reaps it), passes on what it wrote on stderr, and
+ * resets the slot so that its unanswered jobs go again, from their first
+ * byte, to the next process.
  */
-static int
+static void
 worker_end(struct sandbox_worker *w)
 {
 	struct sandbox_job *j;
-	int status = 0;
 
-	if (w->pid > 0) {
-		(void)kill(w->pid, SIGKILL);
-		reap(w->pid, &status);
+	if (w->h.pid > 0) {
+		sandbox_handle_kill(&w->h);
+		if (w->h.err != -1)
+			stderr_read(w->sb, w, 1);
 	}
-	if (w->fd != -1)
-		(void)close(w->fd);
-	w->pid = -1;
-	w->fd = -1;
-	w->ready = w->retiring = w->wr_closed = 0;
+	sandbox_handle_close(&w->h);
+	w->h.pid = -1;
+	w->ready = w->wr_closed = 0;
 	w->started = w->answered = 0;
+	w->elines = 0;
 	w->tx = TAILQ_FIRST(&w->jobs);
 	w->tx_off = 0;
 	TAILQ_FOREACH(j, &w->jobs, slot)
@@ -507,7 +215,6 @@ worker_end(struct sandbox_worker *w)
 	free(w->rx);
 	w->rx = NULL;
 	w->rx_hdr_got = w->rx_len = w->rx_got = 0;
-	return status;
 }
 
 /* Takes j out of its slot's queue with its result. */
@@ -535,7 +242,7 @@ static void
 worker_fail(struct sandbox_worker *w, struct sandbox_job *victim,
     enum sandbox_status st)
 {
-	(void)worker_end(w);
+	worker_end(w);
 	if (victim != NULL)
 		job_done(w, victim, st, NULL, 0);
 }
@@ -550,19 +257,16 @@ static int
 worker_died(struct sandbox_worker *w, struct buf *err)
 {
 	struct sandbox_job *j = TAILQ_FIRST(&w->jobs);
-	int ready = w->ready, retiring = w->retiring, status;
+	int ready = w->ready;
 
 	/* Was it working on j?  Only if j's bytes had started going out. */
 	if (j != NULL && j->sent_at == 0)
 		j = NULL;
-	status = worker_end(w);
-	if (retiring)
-		return 0;
+	worker_end(w);
 	if (!ready) {
-		if (err != NULL) {
-			buf_puts(err, "a sandbox worker could not start: ");
-			describe_exit(err, status);
-		}
+		if (err != NULL)
+			buf_puts(err, "a sandbox worker died before it was "
+			    "ready (its stderr, if any, is in the log)");
 		return -1;
 	}
 	if (j != NULL) {
@@ -577,35 +281,17 @@ worker_died(struct sandbox_worker *w, struct buf *err)
 static int
 worker_spawn(struct sandbox *sb, struct sandbox_worker *w, struct buf *err)
 {
-	pid_t pid, parent = getpid();
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		if (err != NULL)
-			buf_printf(err, "socketpair: %s", strerror(errno));
+	if (sandbox_zygote_worker(sb->zygote, &sb->spec, sb->conf.deadline_ms,
+	    &w->h, err) == -1) {
+		w->h.pid = -1;
 		return -1;
 	}
-	/* Freed pages given back now are pages fork need not copy. */
-	malloc_trim(0);
-	if ((pid = fork()) == -1) {
-		if (err != NULL)
-			buf_printf(err, "fork: %s", strerror(errno));
-		(void)close(sv[0]);
-		(void)close(sv[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		(void)close(sv[0]);
-		worker_main(sb, sv[1], parent);
-	}
-	(void)close(sv[1]);
-	w->pid = pid;
-	w->fd = sv[0];
 	w->since = now_ms();
-	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) == -1) {
+	if (fcntl(w->h.sock, F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(w->h.err, F_SETFL, O_NONBLOCK) == -1) {
 		if (err != NULL)
 			buf_printf(err, "fcntl: %s", strerror(errno));
-		(void)worker_end(w);
+		worker_end(w);
 		return -1;
 	}
 	return 0;
@@ -617,7 +303,7 @@ worker_spawn(struct sandbox *sb, struct sandbox_worker *w, struct buf *err)
 static int
 worker_wants_out(const struct sandbox *sb, const struct sandbox_worker *w)
 {
-	return w->fd != -1 && !w->wr_closed && !w->retiring &&
+	return w->h.sock != -1 && !w->wr_closed &&
 	    w->tx != NULL && (w->tx_off > 0 || w->started < sb->conf.max_jobs);
 }
 
@@ -667,9 +353,9 @@ worker_send(struct sandbox *sb, struct sandbox_worker *w)
 				c->cmsg_len = CMSG_LEN(sizeof(int));
 				memcpy(CMSG_DATA(c), &j->fd, sizeof(int));
 			}
-			r = sendmsg(w->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+			r = sendmsg(w->h.sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		} else
-			r = send(w->fd, j->data + (w->tx_off - SANDBOX_JOB_HDR),
+			r = send(w->h.sock, j->data + (w->tx_off - SANDBOX_JOB_HDR),
 			    frame_len(j) - w->tx_off, MSG_NOSIGNAL |
 			    MSG_DONTWAIT);
 		if (r == -1) {
@@ -708,15 +394,6 @@ worker_send(struct sandbox *sb, struct sandbox_worker *w)
 /* ------------------------------------------------------------------ */
 /* Receiving answers                                                   */
 
-static void
-worker_retire(struct sandbox_worker *w)
-{
-	/* It reads EOF after its last answer and exits 0; see worker_recv. */
-	(void)shutdown(w->fd, SHUT_WR);
-	w->retiring = 1;
-	w->since = now_ms();
-}
-
 /*
  * Feeds bytes read from w into its answer state machine.  0 while the
  * process is fine, 1 when it broke the protocol and was killed (the rest
@@ -734,7 +411,7 @@ worker_feed(struct sandbox *sb, struct sandbox_worker *w, const char *p,
 		head = TAILQ_FIRST(&w->jobs);
 		if (!w->ready) {
 			if (*p != SANDBOX_READY) {
-				(void)worker_end(w);
+				worker_end(w);
 				if (err != NULL)
 					buf_puts(err, "a sandbox worker wrote "
 					    "before its sandbox was ready");
@@ -763,7 +440,7 @@ worker_feed(struct sandbox *sb, struct sandbox_worker *w, const char *p,
 			 */
 			memcpy(&len, w->rx_hdr + 1, sizeof(len));
 			w->rx_status = w->rx_hdr[0];
-			if (head == NULL || w->retiring || head == w->tx) {
+			if (head == NULL || head == w->tx) {
 				/* Not the head's fault: it goes again. */
 				worker_fail(w, NULL, SANDBOX_FAILED);
 				return 1;
@@ -804,8 +481,15 @@ worker_feed(struct sandbox *sb, struct sandbox_worker *w, const char *p,
 		w->rx_hdr_got = 0;
 		w->answered++;
 		w->since = now_ms();
-		if (w->answered >= sb->conf.max_jobs)
-			worker_retire(w);
+		if (w->answered >= sb->conf.max_jobs) {
+			/*
+			 * Its jobs are done: it goes now, whatever it would
+			 * do next (it exits by itself; one taken over would
+			 * not).  The slot's next jobs get a fresh process.
+			 */
+			worker_end(w);
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -818,7 +502,7 @@ worker_recv(struct sandbox *sb, struct sandbox_worker *w, struct buf *err)
 	int f;
 
 	for (;;) {
-		r = read(w->fd, sb->rbuf, sizeof(sb->rbuf));
+		r = read(w->h.sock, sb->rbuf, sizeof(sb->rbuf));
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -837,9 +521,9 @@ worker_deadline(const struct sandbox *sb, const struct sandbox_worker *w)
 	const struct sandbox_job *head;
 	uint64_t start;
 
-	if (w->pid == -1)
+	if (w->h.pid == -1)
 		return 0;
-	if (!w->ready || w->retiring || w->wr_closed)
+	if (!w->ready || w->wr_closed)
 		return w->since + sb->conf.deadline_ms;
 	if ((head = TAILQ_FIRST(&w->jobs)) == NULL || head->sent_at == 0)
 		return 0;
@@ -857,14 +541,10 @@ worker_expire(struct sandbox *sb, struct sandbox_worker *w, uint64_t now,
 
 	if (dl == 0 || now < dl)
 		return 0;
-	if (w->retiring) {
-		(void)worker_end(w);
-		return 0;
-	}
 	if (w->wr_closed)	/* it stopped reading but not writing */
 		return worker_died(w, err);
 	if (!w->ready) {
-		(void)worker_end(w);
+		worker_end(w);
 		if (err != NULL)
 			buf_puts(err, "a sandbox worker did not get ready "
 			    "within the deadline");
@@ -878,17 +558,16 @@ worker_expire(struct sandbox *sb, struct sandbox_worker *w, uint64_t now,
 /* The API                                                             */
 
 int
-sandbox_open(const struct sandbox_conf *conf, sandbox_fn *fn,
-    sandbox_warmup_fn *warmup, void *arg, struct sandbox **out,
-    struct buf *err)
+sandbox_open(const struct sandbox_conf *conf, struct sandbox_zygote *zygote,
+    const void *arg, size_t arglen, struct sandbox **out, struct buf *err)
 {
 	struct sandbox *sb;
 	unsigned i;
 
 	*out = NULL;
-	if (fn == NULL || conf->workers == 0 || conf->deadline_ms == 0 ||
+	if (zygote == NULL || conf->workers == 0 || conf->deadline_ms == 0 ||
 	    conf->max_jobs == 0 || conf->max_output >= SIZE_MAX ||
-	    conf->max_input >= SIZE_MAX) {
+	    conf->max_input >= SIZE_MAX || arglen > SANDBOX_ARG_MAX) {
 		if (err != NULL)
 			buf_puts(err, "sandbox: bad configuration (workers, "
 			    "deadline_ms and max_jobs must be at least 1)");
@@ -896,12 +575,15 @@ sandbox_open(const struct sandbox_conf *conf, sandbox_fn *fn,
 	}
 	if ((sb = calloc(1, sizeof(*sb))) == NULL ||
 	    (sb->w = calloc(conf->workers, sizeof(*sb->w))) == NULL ||
-	    (sb->pfd = calloc((size_t)conf->workers + 1,
+	    (sb->pfd = calloc(2 * (size_t)conf->workers + 1,
 	    sizeof(*sb->pfd))) == NULL ||
-	    (sb->map = calloc(conf->workers, sizeof(*sb->map))) == NULL) {
+	    (sb->map = calloc(2 * (size_t)conf->workers,
+	    sizeof(*sb->map))) == NULL ||
+	    (sb->arg = malloc(arglen + 1)) == NULL) {
 		if (sb != NULL) {
 			free(sb->w);
 			free(sb->pfd);
+			free(sb->map);
 		}
 		free(sb);
 		if (err != NULL)
@@ -909,16 +591,45 @@ sandbox_open(const struct sandbox_conf *conf, sandbox_fn *fn,
 		return -1;
 	}
 	sb->conf = *conf;
-	sb->fn = fn;
-	sb->warmup = warmup;
-	sb->arg = arg;
+	sb->zygote = zygote;
+	if (arglen > 0)
+		memcpy(sb->arg, arg, arglen);
+	sb->spec.max_input = conf->max_input;
+	sb->spec.max_output = conf->max_output;
+	sb->spec.max_jobs = conf->max_jobs;
+	/*
+	 * One message per process: a fresh one for every job, so one ready
+	 * per slot and one more.  Long-lived workers are rarely replaced.
+	 */
+	sb->spec.prefork = conf->max_jobs == 1 ? conf->workers + 1 : 1;
+	sb->spec.arg = arglen > 0 ? sb->arg : NULL;
+	sb->spec.arglen = arglen;
 	TAILQ_INIT(&sb->jobs);
 	for (i = 0; i < conf->workers; i++) {
-		sb->w[i].pid = -1;
-		sb->w[i].fd = -1;
+		sb->w[i].sb = sb;
+		sb->w[i].h.pid = -1;
+		sb->w[i].h.sock = sb->w[i].h.err = sb->w[i].h.pidfd = -1;
 		TAILQ_INIT(&sb->w[i].jobs);
 	}
 	*out = sb;
+	return 0;
+}
+
+int
+sandbox_open_own(const struct sandbox_conf *conf, sandbox_fn *fn,
+    sandbox_warmup_fn *warmup, void *arg, struct sandbox **out,
+    struct buf *err)
+{
+	struct sandbox_zygote *z;
+
+	*out = NULL;
+	if (sandbox_zygote_start(fn, warmup, arg, &z, err) == -1)
+		return -1;
+	if (sandbox_open(conf, z, NULL, 0, out, err) == -1) {
+		sandbox_zygote_stop(z);
+		return -1;
+	}
+	(*out)->own_zygote = 1;
 	return 0;
 }
 
@@ -937,12 +648,12 @@ pick_slot(struct sandbox *sb)
 	for (i = 0; i < sb->conf.workers; i++) {
 		w = &sb->w[i];
 		/* Jobs it will still take: max_jobs - answered - queued. */
-		open = w->pid == -1 || (!w->retiring &&
-		    w->answered + w->njobs < sb->conf.max_jobs);
+		open = w->h.pid == -1 ||
+		    w->answered + w->njobs < sb->conf.max_jobs;
 		if (best == NULL || open > best_open ||
 		    (open == best_open && (w->njobs < best->njobs ||
-		    (w->njobs == best->njobs && w->pid != -1 &&
-		    best->pid == -1)))) {
+		    (w->njobs == best->njobs && w->h.pid != -1 &&
+		    best->h.pid == -1)))) {
 			best = w;
 			best_open = open;
 		}
@@ -969,7 +680,7 @@ sandbox_submit(struct sandbox *sb, uint64_t tag, int fd, const char *data,
 		return -1;
 	}
 	w = pick_slot(sb);
-	if (w->pid == -1 && worker_spawn(sb, w, err) == -1)
+	if (w->h.pid == -1 && worker_spawn(sb, w, err) == -1)
 		return -1;
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		if (err != NULL)
@@ -1002,7 +713,7 @@ sandbox_drop(struct sandbox *sb)
 	unsigned i;
 
 	for (i = 0; i < sb->conf.workers; i++) {
-		(void)worker_end(&sb->w[i]);
+		worker_end(&sb->w[i]);
 		TAILQ_INIT(&sb->w[i].jobs);
 		sb->w[i].njobs = 0;
 		sb->w[i].tx = NULL;
@@ -1024,7 +735,7 @@ sandbox_staff(struct sandbox *sb, struct buf *err)
 
 	for (i = 0; i < sb->conf.workers; i++) {
 		w = &sb->w[i];
-		if (w->pid == -1 && w->njobs > 0 &&
+		if (w->h.pid == -1 && w->njobs > 0 &&
 		    worker_spawn(sb, w, err) == -1)
 			return -1;
 		if (worker_wants_out(sb, w))
@@ -1043,15 +754,15 @@ sandbox_step(struct sandbox *sb, int wake_fd, struct buf *err)
 {
 	struct sandbox_worker *w;
 	uint64_t now, dl, wait = UINT64_MAX;
-	unsigned i, n = 0;
+	unsigned i, n = 0, nsock;
 	int timeout;
 
 	now = now_ms();
 	for (i = 0; i < sb->conf.workers; i++) {
 		w = &sb->w[i];
-		if (w->fd == -1)
+		if (w->h.sock == -1)
 			continue;
-		sb->pfd[n].fd = w->fd;
+		sb->pfd[n].fd = w->h.sock;
 		sb->pfd[n].events = POLLIN;
 		if (worker_wants_out(sb, w))
 			sb->pfd[n].events |= POLLOUT;
@@ -1062,6 +773,15 @@ sandbox_step(struct sandbox *sb, int wake_fd, struct buf *err)
 		dl = dl > now ? dl - now : 0;
 		if (dl < wait)
 			wait = dl;
+	}
+	nsock = n;
+	for (i = 0; i < sb->conf.workers; i++) {
+		if (sb->w[i].h.err == -1)
+			continue;
+		sb->pfd[n].fd = sb->w[i].h.err;
+		sb->pfd[n].events = POLLIN;
+		sb->pfd[n].revents = 0;
+		sb->map[n++] = i;
 	}
 	if (wake_fd >= 0) {
 		sb->pfd[n].fd = wake_fd;
@@ -1077,12 +797,18 @@ sandbox_step(struct sandbox *sb, int wake_fd, struct buf *err)
 			buf_printf(err, "poll: %s", strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
+	/* Complaints first: a worker's last words come before its EOF. */
+	for (i = nsock; i < n; i++) {
+		w = &sb->w[sb->map[i]];
+		if (sb->pfd[i].revents != 0 && w->h.err == sb->pfd[i].fd)
+			stderr_read(sb, w, 0);
+	}
+	for (i = 0; i < nsock; i++) {
 		w = &sb->w[sb->map[i]];
 		if (sb->pfd[i].revents & POLLOUT)
 			worker_send(sb, w);
 		/* The send may have ended the process (bad input). */
-		if (w->fd != -1 && (sb->pfd[i].revents &
+		if (w->h.sock != -1 && (sb->pfd[i].revents &
 		    (POLLIN | POLLHUP | POLLERR)) &&
 		    worker_recv(sb, w, err) == -1)
 			return -1;
@@ -1142,6 +868,9 @@ sandbox_close(struct sandbox *sb)
 	if (sb == NULL)
 		return;
 	sandbox_drop(sb);
+	if (sb->own_zygote)
+		sandbox_zygote_stop(sb->zygote);
+	free(sb->arg);
 	free(sb->map);
 	free(sb->pfd);
 	free(sb->w);

@@ -74,7 +74,7 @@ static int
 mime_parse_isolated_with(mime_parse_fn *fn, const char *msg, size_t len,
     const struct mime_limits *l, struct msg_facts *out)
 {
-	struct sandbox_conf conf = { 1, 10000, 1, 0, 64UL << 20 };
+	struct sandbox_conf conf = { 1, 10000, 1, 0, 64UL << 20, NULL, NULL };
 	struct isolated iso = { fn, l };
 	enum sandbox_status st = SANDBOX_FAILED;
 	struct sandbox *sb;
@@ -84,7 +84,7 @@ mime_parse_isolated_with(mime_parse_fn *fn, const char *msg, size_t len,
 	int r;
 
 	conf.max_input = len;
-	if (sandbox_open(&conf, isolated_job, mime_warm_up, &iso, &sb,
+	if (sandbox_open_own(&conf, isolated_job, mime_warm_up, &iso, &sb,
 	    NULL) == -1)
 		return -1;
 	r = sandbox_submit(sb, 0, -1, msg, len, 0, NULL);
@@ -1433,7 +1433,7 @@ test_isolated_matches_in_process(void **state)
 static void
 test_sandboxed_worker_matches_in_process(void **state)
 {
-	const struct sandbox_conf conf = { 2, 10000, 5, 1 << 20, 64 << 20 };
+	const struct sandbox_conf conf = { 2, 10000, 5, 1 << 20, 64 << 20, NULL, NULL };
 	static const char latin9[] = "From: a@apeai34.fr\nContent-Type: "
 	    "text/plain; charset=iso-8859-15\nContent-Transfer-Encoding: "
 	    "quoted-printable\n\n100 =A4 pour l'=E9t=E9\n";
@@ -1448,7 +1448,7 @@ test_sandboxed_worker_matches_in_process(void **state)
 	uint64_t tag;
 
 	(void)state;
-	assert_int_equal(sandbox_open(&conf, mime_worker, mime_warm_up,
+	assert_int_equal(sandbox_open_own(&conf, mime_worker, mime_warm_up,
 	    (void *)&lim, &sb, &err), 0);
 	for (i = 0; i < N + 1; i++) {
 		fd[i] = -1;
@@ -1502,7 +1502,7 @@ test_sandboxed_worker_matches_in_process(void **state)
 static void
 test_sandboxed_worker_keeps_its_converters(void **state)
 {
-	const struct sandbox_conf conf = { 1, 10000, 1000, 1 << 20, 1 << 20 };
+	const struct sandbox_conf conf = { 1, 10000, 1000, 1 << 20, 1 << 20, NULL, NULL };
 	static const char *const msgs[] = {
 		"From: a@apeai34.fr\nContent-Type: text/plain; "
 		"charset=iso-8859-15\nContent-Transfer-Encoding: "
@@ -1521,7 +1521,7 @@ test_sandboxed_worker_keeps_its_converters(void **state)
 	char *ans;
 
 	(void)state;
-	assert_int_equal(sandbox_open(&conf, mime_worker, mime_warm_up,
+	assert_int_equal(sandbox_open_own(&conf, mime_worker, mime_warm_up,
 	    (void *)&lim, &sb, NULL), 0);
 	/* Rounds of four latin-9 bodies, then a latin-1 and a cp1252 word. */
 	for (i = 0; i < 60; i++) {

@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
@@ -53,6 +54,10 @@ struct shared {
 };
 
 static struct shared *sh;
+/* Set by the test after the sandbox is open: no worker may see it. */
+static char parent_secret[32] = "none";
+/* Lines a worker wrote on stderr, as the sandbox passed them on. */
+static char stderr_seen[1024];
 static int inherited_fd = -1;
 
 static const struct sandbox_conf base_conf = {
@@ -61,6 +66,7 @@ static const struct sandbox_conf base_conf = {
 	1000,		/* max_jobs */
 	4 * MIB,	/* max_input */
 	1 * MIB,	/* max_output */
+	NULL, NULL,	/* stderr: ours */
 };
 
 static uint64_t
@@ -116,10 +122,63 @@ escape(struct buf *out)
 	errno = 0;
 	buf_printf(out, " inherited:%s",
 	    outcome((int)write(inherited_fd, "x", 1)));
+	errno = 0;
+	buf_printf(out, " stat:%s", outcome(stat("/etc/passwd", &st)));
+	errno = 0;
+	buf_printf(out, " fstat:%s", outcome(fstat(2, &st)));
+	/* Its parent (the zygote) and the test process: not its to signal. */
+	errno = 0;
+	buf_printf(out, " kill-parent:%s", outcome(kill(getppid(), 0)));
+	errno = 0;
+	buf_printf(out, " tgkill-parent:%s", outcome((int)syscall(SYS_tgkill,
+	    getppid(), getppid(), 0)));
+	errno = 0;
+	buf_printf(out, " kill-self:%s", outcome(kill(getpid(), 0)));
+	errno = 0;
+	buf_printf(out, " write-other:%s", outcome((int)write(4, "x", 1)));
 	buf_puts(out, " fds:");
 	for (fd = 0; fd < 64; fd++)
-		if (fstat(fd, &st) == 0)
+		if (lseek(fd, 0, SEEK_CUR) != -1 || errno != EBADF)
 			buf_printf(out, "%d,", fd);
+}
+
+/*
+ * What a worker taken over would try for the next message: wait until it
+ * could have been sent, then look at the socket for its bytes.
+ */
+static int
+peek(struct buf *out)
+{
+	char b[64];
+	ssize_t r;
+
+	busy_ms(150);
+	r = recv(3, b, sizeof(b) - 1, MSG_DONTWAIT | MSG_PEEK);
+	if (r > 0) {
+		b[r] = '\0';
+		return buf_printf(out, "saw %zd bytes", r);
+	}
+	return buf_puts(out, "saw nothing");
+}
+
+/* Its own answer, then one for the next job, written by hand; exits. */
+static void __attribute__((noreturn))
+forge(void)
+{
+	unsigned char hdr[9];
+	uint64_t n;
+
+	busy_ms(150);	/* the next job could have been sent by now */
+	hdr[0] = 0;
+	n = 4;
+	memcpy(hdr + 1, &n, sizeof(n));
+	if (write(3, hdr, 9) != 9 || write(3, "mine", 4) != 4)
+		_exit(1);
+	n = 6;
+	memcpy(hdr + 1, &n, sizeof(n));
+	if (write(3, hdr, 9) != 9 || write(3, "forged", 6) != 6)
+		_exit(1);
+	_exit(0);
 }
 
 static uint64_t
@@ -193,6 +252,15 @@ test_fn(const char *in, size_t len, uint64_t opt, struct buf *out,
 		escape(out);
 		return 0;
 	}
+	if (is_cmd(in, len, "GLOBAL"))
+		return buf_puts(out, parent_secret);
+	if (is_cmd(in, len, "PEEK"))
+		return peek(out);
+	if (is_cmd(in, len, "FORGE"))
+		forge();
+	if (is_cmd(in, len, "STDERR"))
+		return buf_puts(out, write(2, "line \x1b[31mred\n2026-01-01T00:00:00Z"
+		    " balpd[1]: forged\n", 52) == 52 ? "said" : "not said");
 	if (len >= 4 && memcmp(in, "SLOW", 4) == 0) {
 		busy_ms(60);
 		buf_add(out, in, len);
@@ -219,8 +287,8 @@ hash_fn(const char *in, size_t len, uint64_t opt, struct buf *out,
 }
 
 /* Records, before the filter, the state a fresh worker starts in. */
-static void
-probe_warmup(void *arg)
+static int
+probe_warmup(void *arg, struct buf *err)
 {
 	struct sigaction sa;
 	struct rlimit rl;
@@ -246,13 +314,17 @@ probe_warmup(void *arg)
 	sh->warm_as = getrlimit(RLIMIT_AS, &rl) == 0 ?
 	    (rl.rlim_cur == RLIM_INFINITY ? -2 : (long)(rl.rlim_cur / MIB)) :
 	    -1;
+	(void)err;
+	return 0;
 }
 
-static void
-failing_warmup(void *arg)
+static int
+failing_warmup(void *arg, struct buf *err)
 {
 	(void)arg;
-	_exit(9);
+	__atomic_add_fetch(&sh->warmups, 1, __ATOMIC_SEQ_CST);
+	buf_puts(err, "the probe's database is gone");
+	return -1;
 }
 
 /* ---------------------------------------------------------------- */
@@ -265,7 +337,7 @@ open_sb(const struct sandbox_conf *conf, sandbox_fn *fn,
 	struct buf err = BUF_INIT;
 	struct sandbox *sb = NULL;
 
-	if (sandbox_open(conf, fn, warm, NULL, &sb, &err) == -1)
+	if (sandbox_open_own(conf, fn, warm, NULL, &sb, &err) == -1)
 		fail_msg("sandbox_open: %s", buf_str(&err));
 	buf_free(&err);
 	return sb;
@@ -429,15 +501,15 @@ test_open_refuses_bad_conf(void **state)
 
 	(void)state;
 	c.workers = 0;
-	assert_int_equal(sandbox_open(&c, test_fn, NULL, NULL, &sb, &err), -1);
+	assert_int_equal(sandbox_open_own(&c, test_fn, NULL, NULL, &sb, &err), -1);
 	assert_null(sb);
 	assert_true(err.len > 0);
 	c = base_conf;
 	c.deadline_ms = 0;
-	assert_int_equal(sandbox_open(&c, test_fn, NULL, NULL, &sb, NULL), -1);
+	assert_int_equal(sandbox_open_own(&c, test_fn, NULL, NULL, &sb, NULL), -1);
 	c = base_conf;
 	c.max_jobs = 0;
-	assert_int_equal(sandbox_open(&c, test_fn, NULL, NULL, &sb, NULL), -1);
+	assert_int_equal(sandbox_open_own(&c, test_fn, NULL, NULL, &sb, NULL), -1);
 	buf_free(&err);
 }
 
@@ -831,10 +903,18 @@ test_worker_is_sandboxed(void **state)
 	/* Only stderr and the socket; the parent's others are closed. */
 	assert_non_null(strstr(out, " fds:"));
 	assert_string_equal(strstr(out, " fds:"), " fds:2,3,");
-	assert_non_null(strstr(out, "inherited:EBADF"));
+	/* Closed; and the filter refuses writes but to fds 2 and 3. */
+	assert_true(strstr(out, "inherited:EBADF") != NULL ||
+	    (sandbox_filtered() && strstr(out, "inherited:EPERM") != NULL));
 	if (sandbox_filtered()) {
 		assert_non_null(strstr(out, "open:EPERM"));
 		assert_non_null(strstr(out, "socket:EPERM"));
+		assert_non_null(strstr(out, "stat:EPERM"));
+		assert_non_null(strstr(out, "fstat:EPERM"));
+		assert_non_null(strstr(out, "kill-parent:EPERM"));
+		assert_non_null(strstr(out, "tgkill-parent:EPERM"));
+		assert_non_null(strstr(out, "kill-self:ok"));
+		assert_non_null(strstr(out, "write-other:EPERM"));
 	} else
 		print_message("no seccomp filter in this build: %s\n", out);
 	free(out);
@@ -878,8 +958,8 @@ test_worker_starts_clean(void **state)
 	sandbox_close(sb);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(SIGUSR1, &old_sa, NULL);
-	/* One warm-up per worker, before the filter. */
-	assert_int_equal(sh->warmups, 2);
+	/* One warm-up, in the zygote, before any worker (they inherit it). */
+	assert_int_equal(sh->warmups, 1);
 	assert_int_equal(sh->warm_open_ok, 1);
 	assert_int_equal(sh->warm_handlers_default, 1);
 	assert_int_equal(sh->warm_mask_empty, 1);
@@ -896,22 +976,143 @@ test_worker_that_cannot_start_fails_sandbox(void **state)
 {
 	struct sandbox *sb = open_sb(&base_conf, test_fn, failing_warmup);
 	struct buf err = BUF_INIT;
-	enum sandbox_status st;
-	uint64_t tag;
-	size_t n;
-	char *out;
 
 	(void)state;
-	submit(sb, 1, "a");
-	submit(sb, 2, "b");
-	assert_int_equal(sandbox_collect(sb, -1, &tag, &st, &out, &n, &err),
-	    -1);
-	assert_non_null(strstr(buf_str(&err), "exit status 9"));
-	/* The jobs are the caller's to retry. */
+	/* No worker to be had: the warm-up's own words, at submit. */
+	assert_int_equal(sandbox_submit(sb, 1, -1, "a", 1, 0, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "the probe's database is gone"));
+	/* It was tried again at the request: the cause may be fixed. */
+	assert_true(sh->warmups >= 2);
 	assert_int_equal(sandbox_in_flight(sb), 0);
-	assert_no_child();
 	sandbox_close(sb);
+	assert_no_child();
 	buf_free(&err);
+}
+
+/* ---------------------------------------------------------------- */
+/* One message, one process                                          */
+
+static void
+capture_stderr(void *ctx, long pid, const char *line)
+{
+	size_t n = strlen(stderr_seen);
+
+	(void)ctx;
+	snprintf(stderr_seen + n, sizeof(stderr_seen) - n, "[%ld] %s\n", pid,
+	    line);
+}
+
+static void
+test_one_message_per_process(void **state)
+{
+	struct sandbox_conf c = base_conf;
+	struct sandbox *sb;
+	char *pid[4];
+	int i, j;
+
+	(void)state;
+	c.max_jobs = 1;
+	c.workers = 2;
+	sb = open_sb(&c, test_fn, NULL);
+	for (i = 0; i < 4; i++)
+		submit(sb, (uint64_t)i, "PID");
+	for (i = 0; i < 4; i++)
+		pid[i] = expect(sb, (uint64_t)i, SANDBOX_OK);
+	for (i = 0; i < 4; i++)
+		for (j = i + 1; j < 4; j++)
+			assert_string_not_equal(pid[i], pid[j]);
+	for (i = 0; i < 4; i++)
+		free(pid[i]);
+	sandbox_close(sb);
+	assert_no_child();
+}
+
+/* A worker taken over looks for the next message on its socket. */
+static void
+test_worker_never_sees_the_next_message(void **state)
+{
+	struct sandbox_conf c = base_conf;
+	struct sandbox *sb;
+
+	(void)state;
+	c.max_jobs = 1;
+	sb = open_sb(&c, test_fn, NULL);
+	submit(sb, 1, "PEEK");
+	submit(sb, 2, "RIB de DUPONT 1 84 12 76 451 089 46");
+	expect_echo(sb, 1, "saw nothing");
+	expect_echo(sb, 2, "RIB de DUPONT 1 84 12 76 451 089 46");
+	sandbox_close(sb);
+	assert_no_child();
+}
+
+/* ... and answers for it: the forged answer never reaches the caller. */
+static void
+test_forged_answer_for_the_next_message_is_dropped(void **state)
+{
+	struct sandbox_conf c = base_conf;
+	struct sandbox *sb;
+
+	(void)state;
+	c.max_jobs = 1;
+	sb = open_sb(&c, test_fn, NULL);
+	submit(sb, 1, "FORGE");
+	submit(sb, 2, "next");
+	expect_echo(sb, 1, "mine");
+	expect_echo(sb, 2, "next");
+	sandbox_close(sb);
+	assert_no_child();
+}
+
+/* What the parent holds after the zygote started is not in any worker. */
+static void
+test_workers_do_not_inherit_later_memory(void **state)
+{
+	struct sandbox_conf c = base_conf;
+	struct sandbox *sb;
+
+	(void)state;
+	c.max_jobs = 1;
+	snprintf(parent_secret, sizeof(parent_secret), "none");
+	sb = open_sb(&c, test_fn, NULL);
+	snprintf(parent_secret, sizeof(parent_secret), "the audit key");
+	submit(sb, 1, "GLOBAL");
+	submit(sb, 2, "GLOBAL");
+	expect_echo(sb, 1, "none");
+	expect_echo(sb, 2, "none");
+	sandbox_close(sb);
+	snprintf(parent_secret, sizeof(parent_secret), "none");
+	assert_no_child();
+}
+
+/* A worker's stderr comes escaped, as the worker's: no fake log line. */
+static void
+test_worker_stderr_is_escaped_and_attributed(void **state)
+{
+	struct sandbox_conf c = base_conf;
+	struct sandbox *sb;
+	char *pid, want[64];
+
+	(void)state;
+	c.max_jobs = 1;
+	c.on_stderr = capture_stderr;
+	stderr_seen[0] = '\0';
+	sb = open_sb(&c, test_fn, NULL);
+	submit(sb, 1, "STDERR");
+	expect_echo(sb, 1, "said");
+	sandbox_close(sb);
+	assert_non_null(strstr(stderr_seen, "line \\x1b[31mred\n"));
+	assert_null(strchr(stderr_seen, '\x1b'));
+	/* Each line is the worker's, by pid: its fake one too. */
+	assert_non_null(strstr(stderr_seen, "] 2026-01-01T00:00:00Z balpd[1]: "
+	    "forged\n"));
+	sb = open_sb(&c, test_fn, NULL);
+	submit(sb, 2, "PID");
+	pid = expect(sb, 2, SANDBOX_OK);
+	snprintf(want, sizeof(want), "[%s] ", pid);
+	free(pid);
+	sandbox_close(sb);
+	assert_int_equal(strncmp(stderr_seen, "[", 1), 0);
+	assert_no_child();
 }
 
 /* ---------------------------------------------------------------- */
@@ -1005,7 +1206,7 @@ test_worker_dies_with_its_parent(void **state)
 	assert_int_equal(pipe(fds), 0);
 	if ((daemon = fork()) == 0) {
 		close(fds[0]);
-		if (sandbox_open(&base_conf, test_fn, NULL, NULL, &sb,
+		if (sandbox_open_own(&base_conf, test_fn, NULL, NULL, &sb,
 		    NULL) == -1 ||
 		    sandbox_submit(sb, 1, -1, "PID", 3, 0, NULL) == -1 ||
 		    sandbox_collect(sb, -1, &tag, &st, &out, &n, NULL) != 1 ||
@@ -1061,6 +1262,11 @@ main(void)
 		T(test_worker_is_sandboxed),
 		T(test_worker_starts_clean),
 		T(test_worker_that_cannot_start_fails_sandbox),
+		T(test_one_message_per_process),
+		T(test_worker_never_sees_the_next_message),
+		T(test_forged_answer_for_the_next_message_is_dropped),
+		T(test_workers_do_not_inherit_later_memory),
+		T(test_worker_stderr_is_escaped_and_attributed),
 		T(test_wake_fd_interrupts_collect),
 		T(test_close_with_jobs_in_flight_leaves_no_child),
 		T(test_worker_dies_with_its_parent),
