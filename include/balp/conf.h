@@ -27,7 +27,7 @@
 #include "balp/wordlist.h"
 
 /* Defaults of the settings that have one (conf/balp.conf says why). */
-#define CONF_PARSER_WORKERS	1
+#define CONF_PARSER_WORKERS	2
 #define CONF_PARSER_DEADLINE_MS	10000
 #define CONF_PARSER_MAX_JOBS	1
 #define CONF_PARSER_BREAKER	5
