@@ -27,6 +27,9 @@
 # until the inbox is empty; wall time, peak RSS, and the bytes Dovecot sent
 # on the client's sessions (the out= of its logout lines) per message.
 # Clients:
+#   balpd1000    the same with parser.max_jobs = 1000 (not in the default
+#                CLIENTS: CLIENTS="balpd-plain:none balpd1000-plain:none
+#                whole-plain:none" compares one message per process)
 #   balpd        `balpd --once --stats`, fresh home with the demo partners,
 #                shipped configuration (conf/balp-imap.conf), over plain
 #                IMAP (tls = "none") and over STARTTLS with the certificate
@@ -214,8 +217,11 @@ run_client() {
 	refill
 	off=$(wc -c <"$MS_DOVECOT_LOG")
 	case $name in
-	balpd-*)
+	balpd-*|balpd1000-*)
 		balp_home "$mode"
+		# The old trade: a worker parses 1000 messages (docs/sandbox.md).
+		[ "${name%%-*}" = balpd ] ||
+		    echo 'parser = { max_jobs = 1000; };' >>"$ICONF"
 		start=$(date +%s.%N)
 		"$SRCDIR/build/balpd" -c "$ICONF" --once --stats \
 		    >"$W/out" 2>"$W/stats" || {
@@ -419,6 +425,9 @@ if [ "$RUNS" -gt 0 ]; then
 	for m in plain tls; do
 		printf '  balpd / reference, %-5s %s   (/ whole-message reference: %s)\n' \
 		    "$m" "$(ratio "balpd-$m" "ref-$m")" "$(ratio "balpd-$m" "whole-$m")"
+		[ ! -s "$W/balpd1000-$m.rate" ] ||
+		    printf '  balpd (max_jobs 1) / balpd (max_jobs 1000), %-5s %s\n' \
+		    "$m" "$(ratio "balpd-$m" "balpd1000-$m")"
 	done
 	for c in ref-plain ref-tls whole-plain whole-tls; do
 		[ -s "$W/$c.fetch" ] || continue
