@@ -97,5 +97,54 @@ ok $? "balpd --once with NOTIFY_SOCKET set"
 wait $LISTENER
 is "$(cat "$OUT")" "" "says nothing to systemd"
 
+# A long first pass (a backlog of 4,000 mails, a fresh worker each) under
+# a short watchdog: fed after each message when due, never silent for
+# WatchdogSec (2 s) while the pass runs.  The listener stamps each message.
+OUT="$HOME_DIR/wd.out"
+: >"$OUT"
+python3 - "$SOCK.4" "$OUT" <<'EOF2' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(60)
+with open(sys.argv[2], "a") as out:
+    try:
+        while True:
+            m = s.recv(4096).decode()
+            out.write("%.3f %s\n" % (time.time(), m.replace("\n", " ").strip()))
+            out.flush()
+            if "STOPPING=1" in m:
+                break
+    except socket.timeout:
+        pass
+EOF2
+LISTENER=$!
+wait_sock "$SOCK.4"
+fill "$HOME_DIR/var/Maildir" 4000 wd
+NOTIFY_SOCKET="$SOCK.4" WATCHDOG_USEC=2000000 "$D" -c "$CONF" 2>/dev/null &
+PID=$!
+wait_for "$OUT" " READY=1" 10; ok $? "a backlog of 4000: READY=1 before the pass"
+t=0
+while [ "$(ls "$HOME_DIR/var/Maildir/new" | wc -l)" -gt 0 ] && [ $t -lt 1200 ]; do
+	sleep 0.1
+	t=$((t + 1))
+done
+end=$(date +%s.%N)
+kill -TERM $PID
+wait $PID
+wait $LISTENER
+is "$(ls "$HOME_DIR/var/Maildir/new" | wc -l)" 0 "the backlog is triaged"
+# From READY=1 to the end of the pass: the longest silence, and the pass.
+gaps=$(awk -v end="$end" '
+	/ READY=1/ && !start { start = $1; last = $1 }
+	start && / WATCHDOG=1/ && $1 <= end { if ($1 - last > max) max = $1 - last; last = $1 }
+	END { if (end - last > max) max = end - last; printf "%.3f %.3f\n", max, end - start }' "$OUT")
+pass=${gaps#* }
+gap=${gaps% *}
+[ "$(echo "$pass > 2" | bc)" = 1 ]
+ok $? "the pass outlasts WatchdogSec (${pass} s)"
+[ "$(echo "$gap < 2" | bc)" = 1 ]
+ok $? "the watchdog is fed all along: longest silence ${gap} s < 2 s"
+
 rm -rf "$HOME_DIR"
 done_testing
