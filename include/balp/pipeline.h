@@ -160,8 +160,6 @@ int	 pipeline_interrupted(const struct pipeline *);
  * why, until pipeline_breaker_retry() finds the parser working.
  */
 int	 pipeline_breaker_open(const struct pipeline *);
-/* Why it is open (no NIR, no name: a parser's error); NULL when closed. */
-const char *pipeline_breaker_cause(const struct pipeline *);
 /* Seconds until the next retry is due (0: due, or closed). */
 unsigned pipeline_breaker_wait(const struct pipeline *, time_t now);
 /*

@@ -401,12 +401,6 @@ pipeline_breaker_open(const struct pipeline *p)
 	return p->brk.open;
 }
 
-const char *
-pipeline_breaker_cause(const struct pipeline *p)
-{
-	return p->brk.open ? p->brk.cause : NULL;
-}
-
 int
 pipeline_breaker_retry(struct pipeline *p, time_t now, struct buf *err)
 {
