@@ -173,6 +173,19 @@ smtp_close(struct smtp *c)
 }
 
 int
+smtp_check_password(const struct smtp_conf *conf, struct buf *err)
+{
+	char *password = NULL;
+
+	if (conf->user == NULL || conf->password_file == NULL)
+		return 0;
+	if (secret_read(conf->password_file, &password, err) == -1)
+		return -1;
+	secret_free(password);
+	return 0;
+}
+
+int
 smtp_open(const struct smtp_conf *conf, struct smtp **out, struct buf *err)
 {
 	struct smtp *c;

@@ -12,6 +12,8 @@
 #ifndef BALP_STORE_PRIV_H
 #define BALP_STORE_PRIV_H
 
+#include <sys/types.h>
+
 #include <sqlite3.h>
 
 #include "balp/store.h"
@@ -98,8 +100,17 @@ struct store {
 	int		 head_keyed;	/* the head row was hashed with the key */
 	int64_t		 head_id;
 	char		 head_hash[STORE_HASH_HEX_LEN + 1];
-	/* The audit key (store_audit_key), wiped at close. */
+	/*
+	 * The audit key.  From a file (store_audit_key_load): read when a
+	 * write transaction first appends, or when a check starts, and wiped
+	 * at COMMIT, ROLLBACK or the check's end (audit_key_held says it is
+	 * in audit_key now).  Given as bytes (store_audit_key): kept, wiped
+	 * at close.
+	 */
 	int		 has_audit_key;
+	int		 audit_key_held;
+	char		*audit_key_path;	/* NULL: given as bytes */
+	gid_t		 audit_key_gid;
 	unsigned char	 audit_key[STORE_AUDIT_KEY_LEN];
 };
 
@@ -118,6 +129,11 @@ int	 store_oom(struct store *);
  * Rollback never fails visibly and leaves store_errmsg() as it was.
  */
 int	 store_tx_begin(struct store *);
+/*
+ * Wipes the audit key when it was read from its file (store_audit.c);
+ * store_tx_commit and store_tx_rollback call it.
+ */
+void	 store_audit_key_drop(struct store *);
 int	 store_tx_commit(struct store *);
 void	 store_tx_rollback(struct store *);
 /* Ends a write: commit if rc is STORE_OK, else roll back; returns rc. */
