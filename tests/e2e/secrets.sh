@@ -5,7 +5,8 @@
 # of every process below balpd (parser workers, and the lead's zygote and
 # its workers when they come; the notifier) is read through /proc/PID/mem
 # and searched for the audit key, the pseudonym key, the IMAP and the
-# SMTP passwords, as raw bytes and as hex (tests/tools/memscan.py).
+# SMTP passwords, as raw bytes and as hex (tests/tools/memscan.py), and
+# for the SMTP password as AUTH PLAIN sends it (base64).
 #
 # What is asserted, precisely:
 # - a worker (any descendant but the notifier), read during and after the
@@ -67,7 +68,9 @@ EOC
 SECRETS="audit-key=$(tr -d '\n' <"$HOME_DIR/var/audit.key")
 pseudonym-key=$(tr -d '\n' <"$HOME_DIR/var/pseudonym.key")
 imap-password=$(hex <"$HOME_DIR/var/imap.pass")
-smtp-password=$(hex <"$HOME_DIR/conf/notices.pass")"
+smtp-password=$(hex <"$HOME_DIR/conf/notices.pass")
+smtp-auth-plain=$({ printf '\0%s\0' "$MS_NOTICES_USER"; cat "$HOME_DIR/conf/notices.pass"; } |
+    base64 -w 0 | hex)"
 
 # frozen_scan PID "SYSCALLS" [memscan options...]: stops PID once it waits
 # in one of those system calls (its idle wait; 219, restart_syscall, is a
