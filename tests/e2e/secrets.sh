@@ -127,16 +127,12 @@ run_backlog() {
 	ok $? "$name: balpd started its notifier"
 	NPID=$(sed -n 's/.*notifier started (pid \([0-9]*\)).*/\1/p' \
 	    "$HOME_DIR/$name.err" | head -n 1)
-	found="" workers="" scans=0
-	while :; do
-		left=$(eval "$remaining")
-		# shellcheck disable=SC2086
-		o=$(python3 "$SCAN" --except "${NPID:-0}" "$BPID" $SECRETS)
-		found="$found$(printf '%s\n' "$o" | grep '^found' | sed 's/^/\n/')"
-		workers="$workers $(printf '%s\n' "$o" | sed -n 's/^scanned \([0-9]*\).*/\1/p')"
-		scans=$((scans + 1))
-		[ "$left" -gt 0 ] && [ "$scans" -lt 300 ] || break
-	done
+	# shellcheck disable=SC2086
+	o=$(python3 "$SCAN" --except "${NPID:-0}" --while \
+	    "[ \$($remaining) -gt 0 ]" "$BPID" $SECRETS)
+	found=$(printf '%s\n' "$o" | grep '^found')
+	workers=$(printf '%s\n' "$o" | sed -n 's/^scanned \([0-9]*\).*/\1/p')
+	scans=$(printf '%s\n' "$o" | sed -n 's/^rounds //p')
 	wait_decided "$want" 60
 	# After the backlog: the workers once more, then balpd and the
 	# notifier each while it waits.
@@ -171,6 +167,7 @@ run_backlog() {
 
 # ---- Maildir --------------------------------------------------------------
 MD="$HOME_DIR/var/Maildir"
+export MD
 fill "$MD" "$N" bk
 run_backlog maildir "$CONF" 'ls "$MD/new" | wc -l' "$N"
 is "$(cat "$HOME_DIR/maildir.count")" "$N" "maildir: every mail of the backlog decided"
@@ -192,6 +189,7 @@ smtp = {
 };
 EOC
 BOX="$MS_MAILDIR_ROOT/balp/Maildir"
+export BOX
 mkdir -p "$HOME_DIR/spool/tmp" "$HOME_DIR/spool/new"
 fill "$HOME_DIR/spool" "$N" imapbk
 # Delivered straight into Dovecot's Maildir (of its mail user): faster

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """memscan.py - looks for secrets in the memory of running processes.
 
-    memscan.py [--self] [--except PID] [--only PID] ROOT_PID NAME=HEX...
+    memscan.py [--self] [--except PID] [--only PID] [--while CMD]
+        ROOT_PID NAME=HEX...
 
 Reads every readable mapping (/proc/PID/maps, /proc/PID/mem) of every
 descendant of ROOT_PID (children, grandchildren...), and of ROOT_PID itself
@@ -16,6 +17,7 @@ at ADDR PATH" per hit; exits 1 if anything was found, 0 otherwise, 2 on
 usage errors.
 """
 import os
+import subprocess
 import sys
 
 
@@ -82,32 +84,8 @@ def scan(pid, needles):
     return hits
 
 
-def main(argv):
-    self_too, skip, only = False, None, None
-    while argv and argv[0].startswith("--"):
-        if argv[0] == "--self":
-            self_too = True
-            argv = argv[1:]
-        elif argv[0] in ("--except", "--only") and len(argv) > 1:
-            if argv[0] == "--except":
-                skip = int(argv[1])
-            else:
-                only = int(argv[1])
-            argv = argv[2:]
-        else:
-            print(__doc__, file=sys.stderr)
-            return 2
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    root = int(argv[0])
-    needles = []
-    for spec in argv[1:]:
-        name, _, hexs = spec.partition("=")
-        raw = bytes.fromhex(hexs)
-        needles += [(name, "raw", raw),
-                    (name, "hex", raw.hex().encode()),
-                    (name, "HEX", raw.hex().upper().encode())]
+def scan_round(root, self_too, skip, only, needles):
+    """Scans the processes of this moment; the number of hits."""
     pids = descendants(root) + ([root] if self_too else [])
     if skip is not None:
         gone = set([skip] + descendants(skip))
@@ -124,6 +102,44 @@ def main(argv):
         for name, form, addr, path in hits:
             print(f"found {name} {form} in {pid} {c} at {addr:#x} {path}")
             found += 1
+    return found
+
+
+def main(argv):
+    self_too, skip, only, cond = False, None, None, None
+    while argv and argv[0].startswith("--"):
+        if argv[0] == "--self":
+            self_too = True
+            argv = argv[1:]
+        elif argv[0] in ("--except", "--only", "--while") and len(argv) > 1:
+            if argv[0] == "--except":
+                skip = int(argv[1])
+            elif argv[0] == "--only":
+                only = int(argv[1])
+            else:
+                cond = argv[1]
+            argv = argv[2:]
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    root = int(argv[0])
+    needles = []
+    for spec in argv[1:]:
+        name, _, hexs = spec.partition("=")
+        raw = bytes.fromhex(hexs)
+        needles += [(name, "raw", raw),
+                    (name, "hex", raw.hex().encode()),
+                    (name, "HEX", raw.hex().upper().encode())]
+    found = rounds = 0
+    while True:
+        found += scan_round(root, self_too, skip, only, needles)
+        rounds += 1
+        if cond is None or subprocess.call(["sh", "-c", cond]) != 0:
+            break
+    print(f"rounds {rounds}")
     return 1 if found else 0
 
 
