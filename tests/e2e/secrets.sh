@@ -22,7 +22,6 @@
 # A secret in use during a transaction or a login is not looked for: the
 # scans of balpd and the notifier are made while they wait.
 . "$SRCDIR/tests/tools/tap.sh"
-B="$SRCDIR/build/balpctl"
 D="$SRCDIR/build/balpd"
 MS="$SRCDIR/tests/tools/mailstack.sh"
 SCAN="$SRCDIR/tests/tools/memscan.py"
@@ -142,6 +141,7 @@ run_backlog() {
 	o=$(python3 "$SCAN" --except "${NPID:-0}" "$BPID" $SECRETS)
 	found="$found$(printf '%s\n' "$o" | grep '^found' | sed 's/^/\n/')"
 	workers="$workers $(printf '%s\n' "$o" | sed -n 's/^scanned \([0-9]*\).*/\1/p')"
+	# shellcheck disable=SC2086
 	nw=$(printf '%s\n' $workers | sort -u | grep -c .)
 	ok "$([ "$nw" -ge 1 ]; echo $?)" "$name: $nw worker(s) read, $scans scans during the backlog"
 	is "$found" "" "$name: no worker holds a key or a password, raw or hex"
