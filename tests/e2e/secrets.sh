@@ -156,6 +156,13 @@ run_backlog() {
 	done
 	ok "$([ "$(sent)" -gt "$sent0" ]; echo $?)" \
 	    "$name: the notifier sent notices through the relay (AUTH)"
+	# What the notifier inherits: none of balpd's descriptors (its lock,
+	# its inbox watch, the IMAP session's eventfd and timerfd) but stdin,
+	# stdout, stderr and the pipe that wakes it; the store, the relay's
+	# socket and a signalfd it opens itself (balpd's main).
+	fds=$(ls -l "/proc/$NPID/fd" | sed -n 's/.* -> //p' | tr '\n' ' ')
+	unlike "$fds" "\.lock|inotify|eventfd|timerfd" \
+	    "$name: the notifier holds none of balpd's descriptors ($fds)"
 	frozen_scan "$NPID" "271 219" --self --only "$NPID" "$NPID"
 	is "$st" 0 "$name: the notifier between rounds holds no key nor password"
 	[ "$st" -eq 0 ] || printf '%s\n' "$out" | grep -v '^scanned' | sed 's/^/# /'
