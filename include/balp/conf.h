@@ -96,8 +96,9 @@ struct balp_conf {
 	 * configured, notices wait in the outbox.  The password file is
 	 * not read at load (balpctl never sends mail): balpd checks it at
 	 * start-up and reload (smtp_check_password), the notifier reads it
-	 * at each session and wipes it.  At most notices_per_hour (1..10000) notices to one
-	 * recipient in any hour (notices.max_per_sender_hour).
+	 * at each session and wipes it.  At most notices_per_hour
+	 * (1..10000) notices to one recipient in any hour
+	 * (notices.max_per_sender_hour).
 	 */
 	int			  has_smtp;
 	struct smtp_conf	  smtp;

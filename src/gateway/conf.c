@@ -894,7 +894,7 @@ load_smtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 		lerr(l, member(g, "user"), "AUTH needs tls \"smtps\" or"
 		    " \"starttls\": a password never travels in clear");
 	/*
-	 * The password file itself is read by who sends mail (balpd checks
+	 * The password file itself is read by what sends mail (balpd checks
 	 * it at start-up, the notifier per session), never here: balpctl
 	 * loads this file too and must not need a secret it never uses.
 	 */

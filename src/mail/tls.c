@@ -19,6 +19,11 @@
 
 #define TLS_CHAIN_MAX	16
 
+#ifndef USE_SSL
+/* Exported by the library, declared by its header only under USE_SSL. */
+extern mailstream_low_driver *mailstream_ssl_driver;
+#endif
+
 /*
  * The head of libetpan's private state of a TLS stream (struct
  * mailstream_ssl_data, mailstream_ssl.c, GnuTLS build: 1.9.4 as Debian
@@ -28,11 +33,6 @@
  * by libetpan's TLS driver and the descriptor stored next to it is the
  * stream's own: anything else is refused (tls_version_ok).
  */
-#ifndef USE_SSL
-/* Exported by the library, declared by its header only under USE_SSL. */
-extern mailstream_low_driver *mailstream_ssl_driver;
-#endif
-
 struct etpan_ssl_head {
 	int			fd;
 	gnutls_session_t	session;

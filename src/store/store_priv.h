@@ -129,17 +129,17 @@ int	 store_oom(struct store *);
  * Rollback never fails visibly and leaves store_errmsg() as it was.
  */
 int	 store_tx_begin(struct store *);
-/*
- * Wipes the audit key when it was read from its file (store_audit.c);
- * store_tx_commit and store_tx_rollback call it.
- */
-void	 store_audit_key_drop(struct store *);
 int	 store_tx_commit(struct store *);
 void	 store_tx_rollback(struct store *);
 /* Ends a write: commit if rc is STORE_OK, else roll back; returns rc. */
 int	 store_tx_end(struct store *, int rc);
 /* STORE_ERROR with a message unless a transaction is open. */
 int	 store_tx_required(struct store *, const char *what);
+/*
+ * Wipes the audit key when it was read from its file (store_audit.c);
+ * store_tx_commit and store_tx_rollback call it.
+ */
+void	 store_audit_key_drop(struct store *);
 
 /*
  * The cached statement `id`, prepared from sql (a string literal: the
