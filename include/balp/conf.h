@@ -98,10 +98,12 @@ struct balp_conf {
 
 	/*
 	 * The relay notices go through (group smtp); has_smtp 0: none
-	 * configured, notices wait in the outbox.  The password file was
-	 * found 0600 and readable at load; it is read again at each
-	 * session.  At most notices_per_hour (1..10000) notices to one
-	 * recipient in any hour (notices.max_per_sender_hour).
+	 * configured, notices wait in the outbox.  The password file is
+	 * not read at load (balpctl never sends mail): balpd checks it at
+	 * start-up and reload (smtp_check_password), the notifier reads it
+	 * at each session and wipes it.  At most notices_per_hour
+	 * (1..10000) notices to one recipient in any hour
+	 * (notices.max_per_sender_hour).
 	 */
 	int			  has_smtp;
 	struct smtp_conf	  smtp;

@@ -69,6 +69,14 @@ int	 smtp_alive(const struct smtp *);
 /* QUIT when the session is alive, else a hard close; fine on NULL. */
 void	 smtp_close(struct smtp *);
 
+/*
+ * Reads the password file of conf (when it has a user) and wipes what it
+ * read: what balpd does at start-up and reload, so that a missing or too
+ * open file stops it then rather than at its first notice.  0, or -1 with
+ * err set (one line naming the file, never its content).
+ */
+int	 smtp_check_password(const struct smtp_conf *, struct buf *err);
+
 /* "smtps", "starttls", "none" -> mode; 0, or -1 if unknown. */
 int	 smtp_tls_mode(const char *name, enum tls_mode *out);
 void	 smtp_conf_free(struct smtp_conf *);

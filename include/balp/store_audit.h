@@ -48,17 +48,22 @@ struct store_audit_list {
 };
 
 /*
- * The key rows are hashed with from now on; copied (wiped at close).
- * Every process that writes to the store sets it: an append without it
+ * The key rows are hashed with from now on; copied and kept (wiped at
+ * close): for tests.  Every process that writes to the store sets a key,
+ * this way or from its file (store_audit_key_load): an append without one
  * is refused (STORE_ERROR, "audit key not loaded").
  */
 void	 store_audit_key(struct store *,
 	    const unsigned char key[STORE_AUDIT_KEY_LEN]);
 /*
- * Reads the key from its 0600 file (keyfile_load_shared's checks: 0640
- * too when its group is admin_gid, the configured admin group, (gid_t)-1
- * for none) and sets it.  0, or -1 with err set (one line naming the
- * file, never the key).
+ * The key from its 0600 file (keyfile_load_shared's checks: 0640 too when
+ * its group is admin_gid, the configured admin group, (gid_t)-1 for
+ * none): read now to check it and wiped at once, then read again at the
+ * first append of each write transaction and at each store_audit_check,
+ * and wiped at COMMIT, ROLLBACK or the check's end: never kept between
+ * two (docs/sandbox.md, "Secrets").  0, or -1 with err set (one line
+ * naming the file, never the key); a later read that fails makes that
+ * write or check fail with the same line.
  */
 int	 store_audit_key_load(struct store *, const char *path,
 	    gid_t admin_gid, struct buf *err);

@@ -26,13 +26,23 @@ enum tls_mode {
 };
 
 /*
- * Checks the certificate chain of stream (a TLS stream whose handshake
- * succeeded) for host: trusted by ca_file (PEM; NULL: the system store)
- * and issued for host (a DNS name or an IP address).  0, or -1 with err
- * set to one line naming host and GnuTLS's reason ("name does not
- * match", "issuer is unknown").
+ * Checks the TLS version of stream (tls_version_ok), then its certificate
+ * chain (a TLS stream whose handshake succeeded) for host: trusted by
+ * ca_file (PEM; NULL: the system store) and issued for host (a DNS name
+ * or an IP address).  0, or -1 with err set to one line naming host and
+ * the reason (GnuTLS's for a certificate: "name does not match", "issuer
+ * is unknown").
  */
 int	 tls_verify(struct _mailstream *stream, const char *host, const char *ca_file,
+	    struct buf *err);
+
+/*
+ * 0 if the TLS session of stream uses TLS 1.2 or 1.3; -1 with err set
+ * ("HOST: the server speaks TLS1.0 only: refused, ...") for an older
+ * version, or when the version cannot be read (a stream not made by
+ * libetpan's TLS driver).  Called by tls_verify, before any credential.
+ */
+int	 tls_version_ok(struct _mailstream *stream, const char *host,
 	    struct buf *err);
 
 /*

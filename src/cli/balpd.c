@@ -32,6 +32,7 @@
 #include "balp/pidlock.h"
 #include "balp/pipeline.h"
 #include "balp/reason.h"
+#include "balp/smtp.h"
 #include "balp/source.h"
 #include "balp/store.h"
 #include "balp/store_audit.h"
@@ -47,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -366,6 +368,12 @@ reload(struct daemon *d)
 		buf_free(&err);
 		return;
 	}
+	if (nc->has_smtp && smtp_check_password(&nc->smtp, &err) == -1) {
+		log_warn("reload refused: smtp: %s", buf_str(&err));
+		conf_destroy(nc);
+		buf_free(&err);
+		return;
+	}
 	if (strcmp(nc->store_path, d->conf->store_path) != 0 ||
 	    strcmp(nc->audit_key_file, d->conf->audit_key_file) != 0) {
 		log_warn("reload refused: store.path or store.audit_key_file "
@@ -595,6 +603,17 @@ main(int argc, char **argv)
 	long holder;
 	int ch, rc = 2, stats = 0, lock_fd = -1, notifier_child_mode = 0;
 
+	/*
+	 * Keys and passwords pass through this process (and the notifier,
+	 * this program exec'd again): no core file of it, and no reading its
+	 * memory (/proc/PID/mem, ptrace) by other processes of its user.
+	 * Root still can (docs/sandbox.md, "Secrets").
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) == -1) {
+		fprintf(stderr, "balpd: prctl(PR_SET_DUMPABLE): %s\n",
+		    strerror(errno));
+		return 1;
+	}
 	memset(&d, 0, sizeof(d));
 	memset(&ps, 0, sizeof(ps));
 	d.conf_path = DEFAULT_CONF;
@@ -662,6 +681,12 @@ main(int argc, char **argv)
 	 */
 	if (pipeline_zygote(&d.zygote, &err) == -1) {
 		fprintf(stderr, "balpd: %s\n", buf_str(&err));
+		goto out;
+	}
+	/* Checked now, not at the first notice (read again per session). */
+	if (d.conf->has_smtp &&
+	    smtp_check_password(&d.conf->smtp, &err) == -1) {
+		fprintf(stderr, "balpd: smtp: %s\n", buf_str(&err));
 		goto out;
 	}
 	if (stat(d.conf->store_path, &sb) == -1) {

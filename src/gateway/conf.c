@@ -11,7 +11,6 @@
 #include "balp/store_purge.h"
 #include "balp/notice.h"
 #include "balp/reason.h"
-#include "balp/secret.h"
 #include "balp/text.h"
 
 #include <ctype.h>
@@ -846,8 +845,7 @@ load_smtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 	static const char *const keys[] = { "host", "port", "tls", "user",
 	    "password_file", "ca_file", "from", "timeout", NULL };
 	struct smtp_conf *sc = &c->smtp;
-	struct buf serr = BUF_INIT;
-	char *tls = NULL, *from = NULL, *pw = NULL;
+	char *tls = NULL, *from = NULL;
 	const char *p;
 	long long port = 0, timeout = SMTP_TIMEOUT_DEFAULT;
 
@@ -896,13 +894,11 @@ load_smtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 	if (sc->user != NULL && sc->tls == TLS_NONE)
 		lerr(l, member(g, "user"), "AUTH needs tls \"smtps\" or"
 		    " \"starttls\": a password never travels in clear");
-	if (sc->user != NULL && sc->password_file != NULL) {
-		if (secret_read(sc->password_file, &pw, &serr) == -1)
-			lerr(l, member(g, "password_file"), "%s",
-			    buf_str(&serr));
-		secret_free(pw);
-		buf_free(&serr);
-	}
+	/*
+	 * The password file itself is read by what sends mail (balpd checks
+	 * it at start-up, the notifier per session), never here: balpctl
+	 * loads this file too and must not need a secret it never uses.
+	 */
 	if (member(g, "ca_file") != NULL) {
 		get_path(l, g, "ca_file", c->dir, &sc->ca_file);
 		if (sc->ca_file != NULL && access(sc->ca_file, R_OK) == -1)

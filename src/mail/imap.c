@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include <libetpan/libetpan.h>
+#include <sodium.h>
 
 /* Fetched together: bounded in count and in bytes held at once. */
 #define IMAP_PREFETCH_MSGS	64
@@ -74,7 +75,7 @@ struct imap {
 	size_t		 scan_budget;	/* decoded bytes, as the parser's */
 	size_t		 text_max;
 	int		 watch;
-	char		*password;	/* secret_free */
+	char		*password_file;	/* read at each login, wiped after */
 
 	mailimap	*s;		/* NULL while disconnected */
 	char		 delim;		/* hierarchy separator announced */
@@ -234,6 +235,35 @@ select_inbox(struct imap *im, struct buf *err)
 }
 
 /*
+ * LOGIN with the password read from its file now and wiped right after,
+ * with the stream's write buffer that held the command: a worker forked
+ * later, or a look at this process's memory between reconnections, finds
+ * neither (docs/sandbox.md, "Secrets").  0 or -1 (session dropped).
+ */
+static int
+login(struct imap *im, struct buf *err)
+{
+	mailstream *st = im->s->imap_stream;
+	char *password = NULL;
+	int r;
+
+	if (secret_read(im->password_file, &password, err) == -1) {
+		drop(im);
+		return -1;
+	}
+	r = mailimap_login(im->s, im->user, password);
+	secret_free(password);
+	if (st != NULL && st->write_buffer != NULL)
+		sodium_memzero(st->write_buffer, st->buffer_max_size);
+	if (r != MAILIMAP_NO_ERROR) {
+		fail(im, err, "login refused", r);
+		drop(im);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Connects, checks the certificate before anything else is sent, logs in
  * and selects the inbox.  0 or -1 (session dropped).
  */
@@ -284,12 +314,8 @@ connect_session(struct imap *im, struct buf *err)
 			return -1;
 		}
 	}
-	if (!preauth && (r = mailimap_login(im->s, im->user, im->password)) !=
-	    MAILIMAP_NO_ERROR) {
-		fail(im, err, "login refused", r);
-		drop(im);
+	if (!preauth && login(im, err) == -1)
 		return -1;
-	}
 	if (refresh_capabilities(im, err) == -1 ||
 	    read_delimiter(im, err) == -1 || select_inbox(im, err) == -1) {
 		drop(im);
@@ -1857,7 +1883,7 @@ im_close(void *arg)
 	moves_clear(im);
 	free(im->moves);
 	free(im->listed);
-	secret_free(im->password);
+	free(im->password_file);
 	free(im->host);
 	free(im->user);
 	free(im->ca_file);
@@ -1935,6 +1961,7 @@ imap_source_open(const struct source_conf *sc, int watch, struct source *src,
     struct buf *err)
 {
 	struct imap *im;
+	char *password = NULL;
 	int bad = 0;
 
 	if (sc->host == NULL || sc->user == NULL || sc->password_file == NULL
@@ -1957,6 +1984,7 @@ imap_source_open(const struct source_conf *sc, int watch, struct source *src,
 	im->user = dup_or_null(sc->user, &bad);
 	im->ca_file = dup_or_null(sc->ca_file, &bad);
 	im->inbox = dup_or_null(sc->inbox, &bad);
+	im->password_file = dup_or_null(sc->password_file, &bad);
 	im->port = sc->port;
 	im->tls = sc->tls;
 	im->timeout = sc->timeout_seconds > 0 ? sc->timeout_seconds : 60;
@@ -1968,8 +1996,10 @@ imap_source_open(const struct source_conf *sc, int watch, struct source *src,
 		buf_puts(err, "out of memory");
 		goto fail;
 	}
-	if (secret_read(sc->password_file, &im->password, err) == -1)
+	/* Checked now (fail early), read again at each login. */
+	if (secret_read(sc->password_file, &password, err) == -1)
 		goto fail;
+	secret_free(password);
 	if ((im->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (im->timer_fd = timerfd_create(CLOCK_MONOTONIC,
 	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1) {

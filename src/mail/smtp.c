@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <libetpan/libetpan.h>
+#include <sodium.h>
 
 #include "balp/secret.h"
 #include "balp/smtp.h"
@@ -173,6 +174,19 @@ smtp_close(struct smtp *c)
 }
 
 int
+smtp_check_password(const struct smtp_conf *conf, struct buf *err)
+{
+	char *password = NULL;
+
+	if (conf->user == NULL || conf->password_file == NULL)
+		return 0;
+	if (secret_read(conf->password_file, &password, err) == -1)
+		return -1;
+	secret_free(password);
+	return 0;
+}
+
+int
 smtp_open(const struct smtp_conf *conf, struct smtp **out, struct buf *err)
 {
 	struct smtp *c;
@@ -261,6 +275,10 @@ smtp_open(const struct smtp_conf *conf, struct smtp **out, struct buf *err)
 		r = mailsmtp_auth_type(c->s, conf->user, password,
 		    MAILSMTP_AUTH_PLAIN);
 		secret_free(password);
+		/* AUTH PLAIN's line (the password in base64) stays there. */
+		if (c->s->stream != NULL && c->s->stream->write_buffer != NULL)
+			sodium_memzero(c->s->stream->write_buffer,
+			    c->s->stream->buffer_max_size);
 		if (r != MAILSMTP_NO_ERROR) {
 			buf_printf(err, "%s:%u: AUTH PLAIN as %s refused (%s)",
 			    conf->host, conf->port, conf->user,

@@ -19,6 +19,25 @@
 
 #define TLS_CHAIN_MAX	16
 
+#ifndef USE_SSL
+/* Exported by the library, declared by its header only under USE_SSL. */
+extern mailstream_low_driver *mailstream_ssl_driver;
+#endif
+
+/*
+ * The head of libetpan's private state of a TLS stream (struct
+ * mailstream_ssl_data, mailstream_ssl.c, GnuTLS build: 1.9.4 as Debian
+ * ships it).  libetpan offers no way to set the TLS versions (it sets
+ * "NORMAL" after our callback, TLS 1.0 included) nor to read the one
+ * agreed; the session is read here, and only when the stream is driven
+ * by libetpan's TLS driver and the descriptor stored next to it is the
+ * stream's own: anything else is refused (tls_version_ok).
+ */
+struct etpan_ssl_head {
+	int			fd;
+	gnutls_session_t	session;
+};
+
 int
 tls_host_is_loopback(const char *host)
 {
@@ -51,6 +70,32 @@ tls_sni(struct mailstream_ssl_context *ctx, void *host)
 }
 
 int
+tls_version_ok(mailstream *stream, const char *host, struct buf *err)
+{
+	mailstream_low *low;
+	struct etpan_ssl_head *h;
+	gnutls_protocol_t v;
+	const char *name;
+
+	if (stream == NULL || (low = mailstream_get_low(stream)) == NULL ||
+	    low->driver != mailstream_ssl_driver ||
+	    (h = low->data) == NULL || h->session == NULL ||
+	    h->fd != mailstream_low_get_fd(low)) {
+		buf_printf(err, "%s: cannot tell which TLS version the "
+		    "connection uses: refused", host);
+		return -1;
+	}
+	v = gnutls_protocol_get_version(h->session);
+	if (v == GNUTLS_TLS1_2 || v == GNUTLS_TLS1_3)
+		return 0;
+	name = gnutls_protocol_get_name(v);
+	buf_printf(err, "%s: the server speaks %s only: refused, TLS 1.2 at "
+	    "least is required (nothing was sent)", host,
+	    name != NULL ? name : "an unknown TLS version");
+	return -1;
+}
+
+int
 tls_verify(mailstream *stream, const char *host, const char *ca_file,
     struct buf *err)
 {
@@ -67,6 +112,8 @@ tls_verify(mailstream *stream, const char *host, const char *ca_file,
 		buf_printf(err, "%s: not connected", host);
 		return -1;
 	}
+	if (tls_version_ok(stream, host, err) == -1)
+		return -1;
 	if ((chain = mailstream_get_certificate_chain(stream)) == NULL ||
 	    carray_count(chain) == 0) {
 		buf_printf(err, "%s: the server sent no certificate", host);

@@ -565,6 +565,7 @@ store_tx_commit(struct store *st)
 	int rc;
 
 	st->head_known = 0;
+	store_audit_key_drop(st);
 	if ((rc = run(st, STMT_COMMIT, "COMMIT", "commit")) != STORE_OK)
 		store_tx_rollback(st);
 	return rc;
@@ -576,6 +577,7 @@ store_tx_rollback(struct store *st)
 	sqlite3_stmt *s = st->stmt[STMT_ROLLBACK];
 
 	st->head_known = 0;
+	store_audit_key_drop(st);
 	/* After some errors sqlite already rolled back: nothing to undo. */
 	if (sqlite3_get_autocommit(st->db))
 		return;
@@ -792,6 +794,7 @@ store_close(struct store *st)
 	if (st->db != NULL)
 		sqlite3_close_v2(st->db);
 	sodium_memzero(st->audit_key, sizeof(st->audit_key));
+	free(st->audit_key_path);
 	buf_free(&st->err);
 	free(st);
 }

@@ -39,8 +39,11 @@ static const char genesis_hash[] =
 void
 store_audit_key(struct store *st, const unsigned char key[STORE_AUDIT_KEY_LEN])
 {
+	free(st->audit_key_path);
+	st->audit_key_path = NULL;
 	memcpy(st->audit_key, key, sizeof(st->audit_key));
 	st->has_audit_key = 1;
+	st->audit_key_held = 1;
 }
 
 int
@@ -48,12 +51,56 @@ store_audit_key_load(struct store *st, const char *path, gid_t admin_gid,
     struct buf *err)
 {
 	unsigned char key[STORE_AUDIT_KEY_LEN];
+	char *copy;
 
+	/* Read once now so that a bad file fails the caller at start. */
 	if (keyfile_load_shared(path, admin_gid, key, err) == -1)
 		return -1;
-	store_audit_key(st, key);
 	sodium_memzero(key, sizeof(key));
+	if ((copy = strdup(path)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	sodium_memzero(st->audit_key, sizeof(st->audit_key));
+	free(st->audit_key_path);
+	st->audit_key_path = copy;
+	st->audit_key_gid = admin_gid;
+	st->has_audit_key = 1;
+	st->audit_key_held = 0;
 	return 0;
+}
+
+/*
+ * The key in st->audit_key until store_audit_key_drop: read from its
+ * file (read(2) into a buffer keyfile wipes) unless already there.
+ * STORE_OK, or STORE_ERROR naming the file.
+ */
+static int
+audit_key_take(struct store *st)
+{
+	struct buf err = BUF_INIT;
+	int rc = STORE_OK;
+
+	if (!st->has_audit_key)
+		return store_seterr(st, STORE_ERROR, "audit key not loaded");
+	if (st->audit_key_held)
+		return STORE_OK;
+	if (keyfile_load_shared(st->audit_key_path, st->audit_key_gid,
+	    st->audit_key, &err) == -1)
+		rc = store_seterr(st, STORE_ERROR, "%s", buf_str(&err));
+	else
+		st->audit_key_held = 1;
+	buf_free(&err);
+	return rc;
+}
+
+void
+store_audit_key_drop(struct store *st)
+{
+	if (st->audit_key_path == NULL || !st->audit_key_held)
+		return;
+	sodium_memzero(st->audit_key, sizeof(st->audit_key));
+	st->audit_key_held = 0;
 }
 
 static void
@@ -233,8 +280,8 @@ store_audit_append(struct store *st, const char *kind, const char *actor,
 	char at[21], legacy[48];
 	int rc;
 
-	if (!st->has_audit_key)
-		return store_seterr(st, STORE_ERROR, "audit key not loaded");
+	if ((rc = audit_key_take(st)) != STORE_OK)
+		return rc;
 	if ((rc = audit_head(st)) != STORE_OK)
 		return rc;
 	store_timestamp(now, at);
@@ -548,12 +595,16 @@ store_audit_check(struct store *st, const char *anchor,
 	w.r = r;
 	memcpy(r->head_hash, genesis_hash, sizeof(r->head_hash));
 	memcpy(w.expect, genesis_hash, sizeof(w.expect));
-	if (legacy_rows(st, &r->legacy_rows) != STORE_OK)
+	/* Without a key, keyed rows cannot be checked: said below. */
+	if (legacy_rows(st, &r->legacy_rows) != STORE_OK ||
+	    (st->has_audit_key && audit_key_take(st) != STORE_OK))
 		return -1;
 	if (stmt_get(st, STMT_AUDIT_ALL, "SELECT id, at, kind, actor, action, "
 	    "object, detail, prev_hash, hash, keyed, content_hash, purged "
-	    "FROM audit ORDER BY id", &s) != STORE_OK)
+	    "FROM audit ORDER BY id", &s) != STORE_OK) {
+		store_audit_key_drop(st);
 		return -1;
+	}
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		a.id = sqlite3_column_int64(s, 0);
 		for (i = 0; i < 6; i++) {
@@ -579,6 +630,7 @@ store_audit_check(struct store *st, const char *anchor,
 			anchored = 1;
 	}
 	stmt_done(s);
+	store_audit_key_drop(st);
 	if (why == STORE_AUDIT_INTACT && w.nsets > 0) {
 		/* Rows naming a purge row that never came. */
 		why = STORE_AUDIT_PURGE;

@@ -12,6 +12,8 @@
 #ifndef BALP_STORE_PRIV_H
 #define BALP_STORE_PRIV_H
 
+#include <sys/types.h>
+
 #include <sqlite3.h>
 
 #include "balp/store.h"
@@ -98,8 +100,17 @@ struct store {
 	int		 head_keyed;	/* the head row was hashed with the key */
 	int64_t		 head_id;
 	char		 head_hash[STORE_HASH_HEX_LEN + 1];
-	/* The audit key (store_audit_key), wiped at close. */
+	/*
+	 * The audit key.  From a file (store_audit_key_load): read when a
+	 * write transaction first appends, or when a check starts, and wiped
+	 * at COMMIT, ROLLBACK or the check's end (audit_key_held says it is
+	 * in audit_key now).  Given as bytes (store_audit_key): kept, wiped
+	 * at close.
+	 */
 	int		 has_audit_key;
+	int		 audit_key_held;
+	char		*audit_key_path;	/* NULL: given as bytes */
+	gid_t		 audit_key_gid;
 	unsigned char	 audit_key[STORE_AUDIT_KEY_LEN];
 };
 
@@ -124,6 +135,11 @@ void	 store_tx_rollback(struct store *);
 int	 store_tx_end(struct store *, int rc);
 /* STORE_ERROR with a message unless a transaction is open. */
 int	 store_tx_required(struct store *, const char *what);
+/*
+ * Wipes the audit key when it was read from its file (store_audit.c);
+ * store_tx_commit and store_tx_rollback call it.
+ */
+void	 store_audit_key_drop(struct store *);
 
 /*
  * The cached statement `id`, prepared from sql (a string literal: the

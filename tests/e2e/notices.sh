@@ -94,7 +94,7 @@ chmod 644 "$HOME_DIR/conf/notices.pass"
 deliver_demo "$MD"
 err=$("$D" -c "$CONF" --once 2>&1 >/dev/null)
 is "$?" 2 "balpd refuses to start with a password file mode 0644"
-like "$err" "balp.conf:[0-9]+: .*notices.pass: password file mode 0644 lets group or others read or write it \(chmod 600\)" \
+like "$err" "smtp: .*/notices.pass: password file mode 0644 lets group or others read or write it \(chmod 600\)" \
     "  saying which file, its mode and the fix"
 is "$(find "$MD/new" -type f | wc -l)" 14 "  and triages nothing"
 chmod 600 "$HOME_DIR/conf/notices.pass"

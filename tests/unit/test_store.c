@@ -2070,6 +2070,56 @@ test_audit_needs_key(void **state)
 	buf_free(&err);
 }
 
+/*
+ * A key from its file is read per write transaction, not kept: the file
+ * replaced by another key, the next row is hashed with the new one (the
+ * chain then breaks there); the file gone, the next write fails naming
+ * it, and the store held no copy to go on with.
+ */
+static void
+test_audit_key_read_per_write(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st2 = NULL;
+	struct buf err = BUF_INIT;
+	char kpath[160];
+	int64_t bad = 0, before;
+	FILE *f;
+
+	fill_some(fx->st);
+	snprintf(kpath, sizeof(kpath), "%s/audit.key", fx->dir);
+	assert_non_null(f = fopen(kpath, "w"));
+	fprintf(f, "%s\n", "62616c702d746573742d61756469742d6b6579000000000000"
+	    "00000000000000");
+	fclose(f);
+	chmod(kpath, 0600);
+	assert_int_equal(store_open(fx->path, &st2, &err), STORE_OK);
+	assert_int_equal(store_audit_key_load(st2, kpath, (gid_t)-1, &err), 0);
+	assert_int_equal(store_audit_verify(st2, &bad), 0);
+	assert_int_equal(store_audit_note(st2, ACTOR, "test.note", "x", "1", NOW),
+	    STORE_OK);
+	assert_int_equal(store_audit_verify(st2, &bad), 0);
+	before = raw_count(fx->path, "SELECT max(id) FROM audit");
+	/* Another key in the file: used from the next write on. */
+	assert_non_null(f = fopen(kpath, "w"));
+	fprintf(f, "%064d\n", 7);
+	fclose(f);
+	assert_int_equal(store_audit_note(st2, ACTOR, "test.note", "x", "2", NOW),
+	    STORE_OK);
+	assert_int_equal(store_audit_verify(st2, &bad), 1);
+	assert_int_equal(bad, 1);
+	/* The file gone: a write fails, naming it. */
+	unlink(kpath);
+	assert_int_equal(store_audit_note(st2, ACTOR, "test.note", "x", "1", NOW),
+	    STORE_ERROR);
+	assert_non_null(strstr(store_errmsg(st2), "audit.key: cannot open "
+	    "the key file"));
+	assert_int_equal(raw_count(fx->path, "SELECT max(id) FROM audit"),
+	    before + 1);
+	store_close(st2);
+	buf_free(&err);
+}
+
 /* ---- statement cache and binds ----------------------------------------- */
 
 /* Prepared statements alive on the connection; *busy: how many stepping. */
@@ -2807,6 +2857,7 @@ main(void)
 		T(test_audit_gap),
 		T(test_audit_anchor),
 		T(test_audit_needs_key),
+		T(test_audit_key_read_per_write),
 		T(test_stmt_cache_reuses),
 		T(test_stmt_cache_close_releases),
 		T(test_decision_bind_failure),
