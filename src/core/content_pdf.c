@@ -18,6 +18,16 @@
  *    bound, or when an object stream cannot be inflated, the part is
  *    CONTENT_NOT_INSPECTED: what we could not read is not clean.
  *
+ * Encryption (/Encrypt in the trailer) encrypts strings and streams, never
+ * the dictionaries of objects written in the clear: those are read as
+ * usual, whatever the password (an owner password that only restricts
+ * printing, or a user one).  Objects inside object streams are encrypted
+ * with their stream and cannot be read without the key: such a PDF is
+ * CONTENT_ENCRYPTED (the partner is asked for it without a password).
+ * Telling an empty user password from a real one would need RC4/AES and
+ * the PDF key derivation in the core; deciding on readability instead
+ * keeps the check pure and small, and errs towards asking again.
+ *
  * Ownership: zlib's state and the window are allocated and freed here.
  */
 #include "balp/content.h"
@@ -38,6 +48,7 @@ struct pdf_state {
 	const struct content_limits *lim;
 	unsigned	 found;
 	int		 objstm;	/* /ObjStm seen since the last stream */
+	int		 encrypt;	/* an /Encrypt name seen */
 	long long	 length;	/* last direct /Length, -1 if none */
 	size_t		 streams;	/* object streams inflated */
 	size_t		 inflated;	/* bytes inflated, all streams */
@@ -84,9 +95,14 @@ pdf_judge_name(struct pdf_state *st, const char *n, size_t len)
 	size_t k;
 
 	/* Most names are of none of these lengths: one test for them. */
-	if (len != 2 && len != 6 && len != 9 && len != 10 && len != 12 &&
-	    len != 13)
+	if (len != 2 && len != 6 && len != 7 && len != 9 && len != 10 &&
+	    len != 12 && len != 13)
 		return;
+	if (len == 7) {
+		if (memcmp(n, "Encrypt", 7) == 0)
+			st->encrypt = 1;
+		return;
+	}
 	if (len == 6 && memcmp(n, "ObjStm", 6) == 0) {
 		st->objstm = 1;
 		return;
@@ -385,6 +401,13 @@ content_pdf(const unsigned char *b, size_t len, int whole,
 		i = ended ? stop + 9 : data;
 	}
 	free(st.window);
+	/*
+	 * Encrypted object streams: what inflating them said is noise
+	 * (no zlib data, read as unfiltered; or a broken stream).
+	 */
+	if (st.encrypt && st.streams > 0)
+		st.found = (st.found & ~CONTENT_NOT_INSPECTED) |
+		    CONTENT_ENCRYPTED;
 	if (!whole)
 		st.found |= CONTENT_NOT_INSPECTED;
 	return st.found;

@@ -10,6 +10,7 @@
 #include "balp/attachment.h"
 #include "balp/auth.h"
 #include "balp/classify.h"
+#include "balp/content.h"
 #include "balp/date.h"
 #include "balp/quote.h"
 #include "balp/subject.h"
@@ -197,6 +198,11 @@ judge_attachments(const struct msg_facts *f, const struct rules *r,
 	for (i = 0; i < f->n_parts; i++) {
 		if (attachment_forbidden(r, &f->parts[i]))
 			why |= REASON_BIT(REASON_ATTACHMENT_FORBIDDEN);
+		/* Not inspected for its size alone: too large, not forbidden. */
+		if (f->parts[i].findings & CONTENT_TOO_LARGE)
+			why |= REASON_BIT(REASON_TOO_LARGE);
+		if (f->parts[i].findings & CONTENT_ENCRYPTED)
+			why |= REASON_BIT(REASON_ATTACHMENT_ENCRYPTED);
 		if (needed && attachment_fulfils(type, &f->parts[i]))
 			found = 1;
 	}

@@ -794,9 +794,12 @@ test_parse_heads(void **state)
 	assert_int_equal(f.n_parts, 3);
 	assert_string_equal(f.parts[1].sniffed_type, "application/pdf");
 	assert_int_equal(f.parts[1].findings & CONTENT_NOT_INSPECTED, 0);
-	/* The head is typed, and not called inspected. */
+	/* The head is typed, and not called inspected: too large, for its
+	 * size alone, never forbidden (CONTENT_NOT_INSPECTED). */
 	assert_string_equal(f.parts[2].sniffed_type, "application/pdf");
-	assert_true(f.parts[2].findings & CONTENT_NOT_INSPECTED);
+	assert_true(f.parts[2].findings & CONTENT_TOO_LARGE);
+	assert_int_equal(f.parts[2].findings & CONTENT_NOT_INSPECTED, 0);
+	assert_int_equal(f.parts[1].findings & CONTENT_TOO_LARGE, 0);
 	facts_free(&f);
 
 	facts_init(&f);
@@ -808,8 +811,10 @@ test_parse_heads(void **state)
 	/* From the first body on: the own text too is a head. */
 	facts_init(&f);
 	assert_int_equal(mime_parse_heads(msg.data, msg.len, &ml, 0, &f), 0);
-	assert_true(f.parts[0].findings & CONTENT_NOT_INSPECTED);
-	assert_true(f.parts[1].findings & CONTENT_NOT_INSPECTED);
+	assert_true(f.parts[0].findings & CONTENT_TOO_LARGE);
+	assert_true(f.parts[1].findings & CONTENT_TOO_LARGE);
+	assert_int_equal((f.parts[0].findings | f.parts[1].findings) &
+	    CONTENT_NOT_INSPECTED, 0);
 	facts_free(&f);
 	buf_free(&msg);
 }

@@ -24,6 +24,7 @@
 #include <libetpan/libetpan.h>
 
 #include "balp/buf.h"
+#include "balp/content.h"
 #include "balp/facts.h"
 #include "balp/mime.h"
 #include "balp/sandbox.h"
@@ -703,9 +704,16 @@ test_forwarded_message_is_walked(void **state)
 	assert_string_equal(f.subject, "TR: Avis de situation");
 	assert_int_equal(f.n_parts, 3);
 	assert_part(&f, 0, "text/plain", NULL, 38, 0, 1);
-	/* inside message/rfc822 (depth 2) -> multipart (3): attachments */
-	assert_part(&f, 1, "text/plain", NULL, 29, 1, 3);
+	/*
+	 * inside message/rfc822 (depth 2) -> multipart (3): the forwarded
+	 * message's own text (a text, not the first text) and its
+	 * attachment, both marked as forwarded
+	 */
+	assert_part(&f, 1, "text/plain", NULL, 29, 0, 3);
 	assert_part(&f, 2, "application/pdf", "avis.pdf", PDF_SIZE, 1, 3);
+	assert_true(f.parts[1].findings & CONTENT_FORWARDED);
+	assert_true(f.parts[2].findings & CONTENT_FORWARDED);
+	assert_int_equal(f.parts[0].findings & CONTENT_FORWARDED, 0);
 	assert_string_equal(f.first_text,
 	    "Je vous transfère le message du CCAS.");
 	facts_free(&f);
