@@ -251,9 +251,15 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 	 * could be the executable.  Such a message cannot be decided.
 	 */
 	if (f->malformed != NULL || f->from_count != 1 || f->from_addr == NULL ||
-	    f->truncated_parts)
+	    f->truncated_parts) {
 		why = REASON_BIT(REASON_MALFORMED);
-	else {
+		/*
+		 * Its sender's partner still, when the From could be read:
+		 * for the record (log --partner), never for a reason.
+		 */
+		if (f->from_count == 1 && f->from_addr != NULL)
+			(void)judge_sender(annex, ctx->today, &out->partner_id);
+	} else {
 		if (r->max_message_size > 0 && f->raw_size > r->max_message_size)
 			why |= REASON_BIT(REASON_TOO_LARGE);
 		if (!auth_sender_verified(f->auth_results, f->n_auth_results,

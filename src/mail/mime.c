@@ -2135,6 +2135,71 @@ parse_cut(struct walk *w, const char *msg, size_t len, size_t body)
 	return parse_buffer(w, msg, len, body);
 }
 
+/*
+ * A message refused before libetpan read its header (a field too long, a
+ * NUL byte, a hostile boundary, too many multiparts or comments) is still
+ * malformed; its From and Message-ID are read anyway, when those fields
+ * themselves are sound, so that the record names them (`balpctl message
+ * show`, `log --partner`).  Each such field is copied alone (within
+ * max_header, no NUL, few comments) into a small header of its own that
+ * libetpan parses: it never sees the rest.  Only these two fields: the
+ * Subject may carry a NIR, and a malformed message is decided on nothing.
+ * 0, or -1 on ENOMEM.
+ */
+static int
+salvage_headers(struct walk *w, const char *msg, size_t len)
+{
+	struct mailimf_fields *fields = NULL;
+	struct buf mini = BUF_INIT;
+	const char *nl;
+	size_t i = 0, start, n, idx = 0, froms = 0;
+	int from_taken = 0, mid_taken = 0, is_from, r;
+
+	while (i < len && msg[i] != '\n' && !(msg[i] == '\r' &&
+	    i + 1 < len && msg[i + 1] == '\n')) {
+		/* one field: its first line and its folded continuations */
+		start = i;
+		do {
+			nl = memchr(msg + i, '\n', len - i);
+			i = nl != NULL ? (size_t)(nl - msg) + 1 : len;
+		} while (i < len && is_wsp(msg[i]));
+		n = i - start;
+		is_from = n >= 5 && text_ascii_ncasecmp(msg + start, "From:",
+		    5) == 0;
+		froms += is_from;
+		if (!is_from && (n < 11 || text_ascii_ncasecmp(msg + start,
+		    "Message-ID:", 11) != 0))
+			continue;
+		if ((is_from ? from_taken : mid_taken) || n > w->lim->max_header ||
+		    memchr(msg + start, '\0', n) != NULL ||
+		    scan_comment_depth(msg + start, n) > MIME_MAX_COMMENT_DEPTH)
+			continue;
+		buf_add(&mini, msg + start, n);
+		if (msg[i - 1] != '\n')
+			buf_puts(&mini, "\n");
+		if (is_from)
+			from_taken = 1;
+		else
+			mid_taken = 1;
+	}
+	/* Several From: no sender to name. */
+	if (mini.failed || froms > 1 || (!from_taken && !mid_taken)) {
+		r = mini.failed ? -1 : 0;
+		buf_free(&mini);
+		return r;
+	}
+	buf_puts(&mini, "\n");
+	if (mini.failed)
+		return -1;
+	r = mailimf_fields_parse(mini.data, mini.len, &idx, &fields);
+	if (r == MAILIMF_NO_ERROR && fields != NULL) {
+		take_headers(w, fields);
+		mailimf_fields_free(fields);
+	}
+	buf_free(&mini);
+	return r == MAILIMF_ERROR_MEMORY || w->nomem ? -1 : 0;
+}
+
 static int
 parse_message(const char *msg, size_t len, const struct mime_limits *lim,
     size_t heads_from, struct msg_facts *out)
@@ -2159,8 +2224,10 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	}
 	if ((why = scan_header(msg, len, lim->max_header, &hdr_end,
 	    &body)) != NULL) {
-		out->malformed = why;
-		return 0;
+		w.malformed = why;
+		r = salvage_headers(&w, msg, len);
+		out->malformed = w.malformed;
+		return r;
 	}
 	if (hdr_end == 0) {
 		out->malformed = FACTS_MALFORMED_NO_HEADER;
@@ -2177,6 +2244,10 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	    body);
 	free(cut);
 	free(cuts);
+	/* Refused before its header was read: what can be, for the record. */
+	if (r == 0 && w.malformed != NULL && out->from_count == 0 &&
+	    out->message_id == NULL)
+		r = salvage_headers(&w, msg, hdr_end);
 	if (r == -1) {
 		facts_free(out);
 		out->raw_size = len;
