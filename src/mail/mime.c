@@ -2150,10 +2150,10 @@ static int
 salvage_headers(struct walk *w, const char *msg, size_t len)
 {
 	struct mailimf_fields *fields = NULL;
-	struct buf mini = BUF_INIT;
+	struct buf from = BUF_INIT, mid = BUF_INIT, *to;
 	const char *nl;
 	size_t i = 0, start, n, idx = 0, froms = 0;
-	int from_taken = 0, mid_taken = 0, is_from, r;
+	int is_from, r = MAILIMF_NO_ERROR;
 
 	while (i < len && msg[i] != '\n' && !(msg[i] == '\r' &&
 	    i + 1 < len && msg[i + 1] == '\n')) {
@@ -2170,34 +2170,35 @@ salvage_headers(struct walk *w, const char *msg, size_t len)
 		if (!is_from && (n < 11 || text_ascii_ncasecmp(msg + start,
 		    "Message-ID:", 11) != 0))
 			continue;
-		if ((is_from ? from_taken : mid_taken) || n > w->lim->max_header ||
+		to = is_from ? &from : &mid;
+		if (to->len > 0 || n > w->lim->max_header ||
 		    memchr(msg + start, '\0', n) != NULL ||
 		    scan_comment_depth(msg + start, n) > MIME_MAX_COMMENT_DEPTH)
 			continue;
-		buf_add(&mini, msg + start, n);
+		buf_add(to, msg + start, n);
 		if (msg[i - 1] != '\n')
-			buf_puts(&mini, "\n");
-		if (is_from)
-			from_taken = 1;
-		else
-			mid_taken = 1;
+			buf_puts(to, "\n");
 	}
 	/* Several From: no sender to name. */
-	if (mini.failed || froms > 1 || (!from_taken && !mid_taken)) {
-		r = mini.failed ? -1 : 0;
-		buf_free(&mini);
-		return r;
+	if (froms > 1)
+		buf_reset(&from);
+	if (from.len + mid.len > 0) {
+		buf_add(&from, mid.data, mid.len);
+		buf_puts(&from, "\n");
+		if (!from.failed && !mid.failed) {
+			r = mailimf_fields_parse(from.data, from.len, &idx,
+			    &fields);
+			if (r == MAILIMF_NO_ERROR && fields != NULL) {
+				take_headers(w, fields);
+				mailimf_fields_free(fields);
+			}
+		}
 	}
-	buf_puts(&mini, "\n");
-	if (mini.failed)
-		return -1;
-	r = mailimf_fields_parse(mini.data, mini.len, &idx, &fields);
-	if (r == MAILIMF_NO_ERROR && fields != NULL) {
-		take_headers(w, fields);
-		mailimf_fields_free(fields);
-	}
-	buf_free(&mini);
-	return r == MAILIMF_ERROR_MEMORY || w->nomem ? -1 : 0;
+	r = from.failed || mid.failed || r == MAILIMF_ERROR_MEMORY ||
+	    w->nomem ? -1 : 0;
+	buf_free(&from);
+	buf_free(&mid);
+	return r;
 }
 
 static int
