@@ -7,7 +7,8 @@
 # tests/data/cases/expected.tsv, so the tests need neither Python nor qpdf.
 #
 # The PDFs are encrypted by qpdf (Debian's qpdf package), from the clean
-# and JavaScript PDFs of gen_content.py; the encrypted zip by zip -P.  The
+# and JavaScript PDFs of gen_content.py (R5/R6 salts are random: a new run
+# writes other bytes, judged the same); the encrypted zip by zip -P.  The
 # Office and OpenDocument files are built here: what makes them encrypted
 # is their structure (an OLE "EncryptedPackage" stream; a manifest with
 # encryption-data), which is all the checks read.
@@ -106,14 +107,23 @@ with tempfile.TemporaryDirectory() as tmp:
     # A user password, objects in (encrypted) object streams: unreadable.
     qpdf("clean.pdf", "encrypted-objstm.pdf", "--object-streams=generate",
          "--encrypt", "motdepasse", "proprietaire", "256", "--")
-    # An owner password only (printing restricted), objects in the clear:
-    # readable, judged as usual, clean or not.
-    qpdf("clean.pdf", "owner-only.pdf", "--object-streams=disable",
+    qpdf("clean.pdf", "encrypted-rc4.pdf", "--allow-weak-crypto",
+         "--object-streams=generate", "--encrypt", "motdepasse",
+         "proprietaire", "128", "--use-aes=n", "--")
+    # An owner password only (printing restricted), the objects in object
+    # streams: any reader opens it, the scan decrypts it and judges it as
+    # usual, clean or not; AES-128 (R4), AES-256 (R6), RC4 (R3).
+    qpdf("clean.pdf", "owner-only.pdf", "--object-streams=generate",
          "--encrypt", "", "proprietaire", "128", "--use-aes=y",
          "--print=none", "--")
-    qpdf("js.pdf", "owner-only-js.pdf", "--object-streams=disable",
-         "--encrypt", "", "proprietaire", "128", "--use-aes=y",
-         "--print=none", "--")
+    qpdf("js.pdf", "owner-only-js.pdf", "--object-streams=generate",
+         "--encrypt", "", "proprietaire", "256", "--print=none", "--")
+    qpdf("js.pdf", "owner-only-rc4-js.pdf", "--allow-weak-crypto",
+         "--object-streams=generate", "--encrypt", "", "proprietaire",
+         "128", "--use-aes=n", "--print=none", "--")
+    # objects in the clear: their names read without decrypting anything
+    qpdf("js.pdf", "owner-only-clear-js.pdf", "--object-streams=disable",
+         "--encrypt", "", "proprietaire", "256", "--print=none", "--")
     # An encrypted zip: an archive, forbidden as archives are.
     write(os.path.join(tmp, "RIB.pdf"), read("clean.pdf"))
     z = os.path.join(tmp, "rib.zip")
@@ -259,6 +269,8 @@ enc = {
                                            read("owner-only.pdf"))],
     "134-pdf-restrictions-javascript": [("application/pdf", "RIB.pdf",
                                          read("owner-only-js.pdf"))],
+    "136-pdf-mot-de-passe-rc4": [("application/pdf", "RIB.pdf",
+                                  read("encrypted-rc4.pdf"))],
     "135-zip-chiffre": rib + [("application/zip", "RIB.zip",
                                read("encrypted.zip"))],
 }

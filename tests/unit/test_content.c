@@ -124,15 +124,19 @@ static const struct {
 	{ "clean.doc",		CONTENT_OFFICE,		0 },
 	{ "clean.txt",		0,			0 },
 	/*
-	 * Encrypted (gen_content_wrapped.py): attachment_encrypted, not
-	 * forbidden; an encrypted zip is an archive; a PDF with an owner
-	 * password only and its objects in the clear is judged as usual.
+	 * Encrypted (gen_content_wrapped.py, qpdf): attachment_encrypted,
+	 * not forbidden; an encrypted zip is an archive; a PDF with an
+	 * owner password only is decrypted (its object streams: AES-128,
+	 * AES-256, RC4) or read in the clear, and judged as usual.
 	 */
 	{ "encrypted-package.docx", CONTENT_OFFICE | CONTENT_ENCRYPTED, 0 },
 	{ "encrypted.odt",	CONTENT_OFFICE | CONTENT_ENCRYPTED, 0 },
 	{ "encrypted-objstm.pdf", CONTENT_PDF | CONTENT_ENCRYPTED, 0 },
+	{ "encrypted-rc4.pdf",	CONTENT_PDF | CONTENT_ENCRYPTED, 0 },
 	{ "owner-only.pdf",	CONTENT_PDF,		0 },
 	{ "owner-only-js.pdf",	CONTENT_PDF | CONTENT_PDF_ACTIVE, 1 },
+	{ "owner-only-rc4-js.pdf", CONTENT_PDF | CONTENT_PDF_ACTIVE, 1 },
+	{ "owner-only-clear-js.pdf", CONTENT_PDF | CONTENT_PDF_ACTIVE, 1 },
 	{ "encrypted.zip",	CONTENT_ARCHIVE,	1 },
 	/* a winmail.dat, alone: not opened without the caller's function */
 	{ "winmail-clean.dat",	CONTENT_NOT_INSPECTED,	1 },
