@@ -168,6 +168,8 @@ CASES="$SRCDIR/tests/data/cases"
 put "$CASES/121-tr-exe-dans-message-rfc822-base64.eml" 1763370101.f1.fwd-exe
 put "$CASES/106-docx-avec-macros.eml" 1763370102.f2.docm
 put "$CASES/130-docx-chiffre.eml" 1763370103.f3.encrypted
+put "$CASES/134-pdf-restrictions-javascript.eml" 1763370107.f7.owner-js
+put "$CASES/133-pdf-restrictions-proprietaire.eml" 1763370108.f8.owner
 hdr() {	# MESSAGE-ID
 	printf 'Authentication-Results: mx.caf.test; dkim=pass header.d=apeai34.fr; spf=pass smtp.mailfrom=apeai34.fr; dmarc=pass header.from=apeai34.fr\n'
 	printf 'From: Anne Martin <a.martin@apeai34.fr>\nTo: balp@caf.test\n'
@@ -209,6 +211,13 @@ like "$(show "<content-79@apeai34.fr>")" "findings +part 3 application/vnd.openx
 out=$(show "<wrapped-130@apeai34.fr>")
 like "$out" "outcome +rejected, type rib, reasons attachment_encrypted" "an encrypted document is rejected"
 like "$out" "findings +part 3 .* \.docx: encrypted" "  show says which part is encrypted"
+like "$("$B" -c "$CONF" log --reason attachment_encrypted)" "1763370103.f3.encrypted" \
+    "log --reason attachment_encrypted finds it"
+# Decrypted in the sandboxed worker: an owner password only, AES-256.
+like "$(show "<wrapped-134@apeai34.fr>")" "findings +part 2 application/pdf \.pdf: JavaScript, actions or embedded files \(PDF\)" \
+    "a PDF with printing restricted is decrypted and its JavaScript found"
+like "$(show "<wrapped-133@apeai34.fr>")" "outcome +accepted, type rib, reasons -" \
+    "  and a clean one is accepted"
 out=$(show "<big-scan@apeai34.fr>")
 like "$out" "outcome +rejected, type rib, reasons too_large" "a 20 MB clean scan is too large, not forbidden"
 like "$out" "findings +part 2 application/pdf \.pdf: not inspected: too large \(20971529 bytes\)" \
