@@ -1483,7 +1483,7 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 {
 	struct nested nc;
 	const unsigned char *b;
-	size_t len, cap;
+	size_t len, cap, charged;
 	unsigned g;
 	int owned, whole, r, fwd;
 
@@ -1513,7 +1513,8 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 		p->findings |= CONTENT_NOT_INSPECTED;
 		return;
 	}
-	w->scan_left -= len < w->scan_left ? len : w->scan_left;
+	charged = len < w->scan_left ? len : w->scan_left;
+	w->scan_left -= charged;
 	fwd = 0;
 	if (own_text) {
 		p->findings |= content_text_hidden(b, len);
@@ -1549,7 +1550,7 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 		} else if (fwd) {
 			/* its leaves are charged as they are read */
 			w->reparse_left -= len;
-			w->scan_left += len;
+			w->scan_left += charged;
 		}
 	}
 	/* Last: the forwarded message's parts move w->out->parts (p). */

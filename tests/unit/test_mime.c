@@ -922,6 +922,51 @@ test_forwarded_depth(void **state)
 }
 
 /*
+ * Forwarded mails are parsed again for at most max_scan_bytes in all: the
+ * second of two forwards that together pass it is not opened, and is too
+ * large (never forbidden, never clean unread).
+ */
+static void
+test_forwarded_reparse_budget(void **state)
+{
+	struct mime_limits ml = MIME_LIMITS_DEFAULT;
+	struct buf inner, msg;
+	struct msg_facts f;
+	size_t i, k, opened;
+
+	(void)state;
+	buf_init(&inner);
+	inner_mail(&inner);
+	buf_init(&msg);
+	buf_puts(&msg, "From: a.martin@apeai34.fr\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"out\"\n\n");
+	for (i = 0; i < 2; i++) {
+		buf_puts(&msg, "--out\nContent-Type: message/rfc822\n"
+		    "Content-Transfer-Encoding: base64\n\n");
+		b64_into(&msg, inner.data, inner.len);
+	}
+	buf_puts(&msg, "--out--\n");
+	assert_false(inner.failed || msg.failed);
+	ml.max_scan_bytes = inner.len * 3 / 2;
+	facts_init(&f);
+	assert_int_equal(mime_parse(msg.data, msg.len, &ml, &f), 0);
+	assert_null(f.malformed);
+	for (k = 0, opened = 0; k < f.n_parts; k++)
+		if (f.parts[k].findings & CONTENT_FORWARDED)
+			opened++;
+	/* the first opened (its text and its attachment), not the second */
+	assert_int_equal(opened, 2);
+	assert_string_equal(f.parts[f.n_parts - 1].content_type,
+	    "message/rfc822");
+	assert_true(f.parts[f.n_parts - 1].findings & CONTENT_TOO_LARGE);
+	assert_int_equal(f.parts[f.n_parts - 1].findings &
+	    CONTENT_NOT_INSPECTED, 0);
+	facts_free(&f);
+	buf_free(&inner);
+	buf_free(&msg);
+}
+
+/*
  * A message refused before libetpan reads its header keeps its From and
  * Message-ID when those fields are sound (issue 17 point 6).
  */
@@ -2213,6 +2258,7 @@ main(void)
 		cmocka_unit_test(test_forwarded_message_is_walked),
 		cmocka_unit_test(test_forwarded_every_wrapping),
 		cmocka_unit_test(test_forwarded_depth),
+		cmocka_unit_test(test_forwarded_reparse_budget),
 		cmocka_unit_test(test_malformed_keeps_header),
 		cmocka_unit_test(test_exe_as_octet_stream),
 		cmocka_unit_test(test_docm_attachment),
