@@ -566,6 +566,11 @@ test_outcome_rule(void **state)
 	assert_int_equal(reason_outcome(REASON_BIT(REASON_AUTO_REPLY)),
 	    OUTCOME_REJECTED);
 	assert_int_equal(reason_from_code("too_large"), REASON_TOO_LARGE);
+	/* the stable code of issue 22, and it rejects (a notice goes) */
+	assert_int_equal(reason_from_code("attachment_encrypted"),
+	    REASON_ATTACHMENT_ENCRYPTED);
+	assert_int_equal(reason_outcome(REASON_BIT(
+	    REASON_ATTACHMENT_ENCRYPTED)), OUTCOME_REJECTED);
 	assert_int_equal(reason_from_code("nope"), -1);
 }
 
