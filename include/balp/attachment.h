@@ -57,7 +57,9 @@ int	 attachment_fulfils(const struct request_type *,
 /*
  * Appends to out what made parts of f forbidden, too large or encrypted,
  * one line per such part: "part 3 application/pdf .pdf in a forwarded
- * mail: executable, content contradicts its type or name".  For the
+ * mail: executable, content contradicts its type or name"; first, when
+ * the message is malformed, why ("message malformed: header field too
+ * long": facts.h's fixed texts).  For the
  * record (decision_findings, `balpctl message show`), so never a file
  * name (partners name files after the beneficiary), and a declared type
  * or an extension only when a list (the rules', content.h's) knows it.

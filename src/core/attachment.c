@@ -255,6 +255,12 @@ attachment_findings(const struct rules *r, const struct msg_facts *f,
 	size_t i, k, n;
 	int first, by_type, by_ext;
 
+	/* What made the message itself unreadable: a static, fixed text. */
+	if (f->malformed != NULL)
+		buf_printf(out, "message malformed: %s\n", f->malformed);
+	else if (f->truncated_parts)
+		buf_puts(out, "message malformed: more parts than "
+		    "limits.max_parts, the rest not inspected\n");
 	for (i = 0; i < f->n_parts; i++) {
 		p = &f->parts[i];
 		faults = attachment_content_faults(r, p);

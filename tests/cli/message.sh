@@ -230,6 +230,10 @@ for m in long-header too-wide; do
 	like "$out" "sender +a.martin@apeai34.fr \(partner apeai-ouest-herault\)" "  with its sender and partner"
 	like "$out" "reasons malformed" "  quarantined as malformed"
 done
+like "$(show "<long-header@apeai34.fr>")" "findings +message malformed: header field too long" \
+    "  and show says why"
+like "$(show "<too-wide@apeai34.fr>")" "findings +message malformed: too many multiparts" \
+    "  (each its own why)"
 log=$("$B" -c "$CONF" log --partner apeai-ouest-herault --reason malformed)
 like "$log" "1763370105.f5.long" "log --partner finds the 10 MB header"
 like "$log" "1763370106.f6.wide" "  and the too wide mail"
