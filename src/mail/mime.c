@@ -2227,9 +2227,13 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	if ((why = scan_header(msg, len, lim->max_header, &hdr_end,
 	    &body)) != NULL) {
 		w.malformed = why;
-		r = salvage_headers(&w, msg, len);
+		if (salvage_headers(&w, msg, len) == -1) {
+			facts_free(out);
+			out->raw_size = len;
+			return -1;
+		}
 		out->malformed = w.malformed;
-		return r;
+		return 0;
 	}
 	if (hdr_end == 0) {
 		out->malformed = FACTS_MALFORMED_NO_HEADER;
