@@ -380,6 +380,7 @@ open_rc4_md5(const struct crypt_dict *d, const unsigned char *id,
 	struct md5_ctx md5;
 	struct arcfour_ctx rc4;
 	unsigned char key[16], k[16], x[32], p[4];
+	uint32_t pv;
 	size_t n, i, j;
 
 	n = d->r == 2 ? 5 : (size_t)d->length / 8;
@@ -388,10 +389,11 @@ open_rc4_md5(const struct crypt_dict *d, const unsigned char *id,
 	md5_init(&md5);
 	md5_update(&md5, 32, pad);
 	md5_update(&md5, 32, d->o);
-	p[0] = (unsigned char)d->p;
-	p[1] = (unsigned char)(d->p >> 8);
-	p[2] = (unsigned char)(d->p >> 16);
-	p[3] = (unsigned char)(d->p >> 24);
+	pv = (uint32_t)d->p;	/* a negative 32-bit integer, as stored */
+	p[0] = (unsigned char)pv;
+	p[1] = (unsigned char)(pv >> 8);
+	p[2] = (unsigned char)(pv >> 16);
+	p[3] = (unsigned char)(pv >> 24);
 	md5_update(&md5, 4, p);
 	md5_update(&md5, idlen, id);
 	if (d->r >= 4 && !d->encrypt_metadata)
