@@ -1357,35 +1357,47 @@ body_offset(const struct walk *w, const struct mailmime_data *d)
 static void	walk_node(struct walk *, struct mailmime *, size_t, int, int);
 
 /*
- * 1 if b[0..len) starts with a mail's header block: lines "Name: value"
- * (RFC 5322 field names) or their folded continuations, up to an empty
- * line, no NUL, within MIME_SNIFF_HEAD, one of them a field every mail
- * has (From, Date, Subject, Message-ID, Received, MIME-Version).  That is
- * a forwarded message, however it is wrapped (message/rfc822 in base64
- * or quoted-printable, an .eml sent as application/octet-stream, or even
- * as text/plain): what a mail client would open, opened here too.
+ * Where the mail starts if b[0..len) is one: lines "Name: value" (RFC
+ * 5322 field names) or their folded continuations, up to an empty line,
+ * no NUL, within MIME_SNIFF_HEAD, one of them a field every mail has
+ * (From, Date, Subject, Message-ID, Received, MIME-Version); after a
+ * UTF-8 BOM or an mbox "From " line, which some tools write before a
+ * saved .eml.  SIZE_MAX if it is none.  That is a forwarded message,
+ * however it is wrapped (message/rfc822 in base64 or quoted-printable,
+ * an .eml sent as application/octet-stream, or even as text/plain): what
+ * a mail client would open, opened here too.
  */
-static int
-looks_like_mail(const unsigned char *b, size_t len)
+static size_t
+mail_start(const unsigned char *b, size_t len)
 {
 	static const char *const known[] = { "from", "date", "subject",
 	    "message-id", "received", "mime-version", NULL };
-	size_t i = 0, n, k, end = len < MIME_SNIFF_HEAD ? len : MIME_SNIFF_HEAD;
+	size_t i = 0, n, k, start, end = len < MIME_SNIFF_HEAD ? len :
+	    MIME_SNIFF_HEAD;
 	int fields = 0, mail = 0;
+
+	if (end >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+		i = 3;
+	if (end - i >= 5 && memcmp(b + i, "From ", 5) == 0) {
+		while (i < end && b[i] != '\n')
+			i++;
+		i++;
+	}
+	start = i;
 
 	while (i < end) {
 		if (b[i] == '\n' || (b[i] == '\r' && i + 1 < end &&
 		    b[i + 1] == '\n'))
-			return fields > 0 && mail;
+			return fields > 0 && mail ? start : SIZE_MAX;
 		if (b[i] == ' ' || b[i] == '\t') {
 			if (fields == 0)
-				return 0;
+				return SIZE_MAX;
 		} else {
 			for (n = 0; i + n < end && b[i + n] > 32 &&
 			    b[i + n] < 127 && b[i + n] != ':'; n++)
 				;
 			if (n == 0 || i + n >= end || b[i + n] != ':')
-				return 0;
+				return SIZE_MAX;
 			fields++;
 			for (k = 0; known[k] != NULL; k++)
 				if (strlen(known[k]) == n && text_ascii_ncasecmp(
@@ -1394,10 +1406,32 @@ looks_like_mail(const unsigned char *b, size_t len)
 		}
 		for (; i < end && b[i] != '\n'; i++)
 			if (b[i] == '\0')
-				return 0;
+				return SIZE_MAX;
 		i++;
 	}
-	return 0;	/* no end of header in sight: not read as a mail */
+	/* headers only, to the end (a bounce's returned header) */
+	if (end == len && fields > 0 && mail)
+		return start;
+	return SIZE_MAX;	/* no end of header in sight: not a mail */
+}
+
+/* 1 if the part says it is a mail: its type, or its name's extension. */
+static int
+says_mail(const struct part_facts *p)
+{
+	const char *ext;
+	size_t n;
+
+	if (strcmp(p->content_type, "message/rfc822") == 0 ||
+	    strcmp(p->content_type, "message/global") == 0)
+		return 1;
+	ext = p->filename != NULL ? strrchr(p->filename, '.') : NULL;
+	if (ext == NULL)
+		return 0;
+	for (n = strlen(++ext); n > 0 && (ext[n - 1] == ' ' ||
+	    ext[n - 1] == '.'); n--)
+		;
+	return n == 3 && text_ascii_ncasecmp(ext, "eml", 3) == 0;
 }
 
 /*
@@ -1483,7 +1517,7 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 {
 	struct nested nc;
 	const unsigned char *b;
-	size_t len, cap, charged;
+	size_t len, cap, charged, at = 0;
 	unsigned g;
 	int owned, whole, r, fwd;
 
@@ -1541,7 +1575,8 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 		if (!whole)
 			g = (g & ~CONTENT_NOT_INSPECTED) | CONTENT_TOO_LARGE;
 		p->findings |= g;
-		fwd = looks_like_mail(b, len);
+		at = mail_start(b, len);
+		fwd = at != SIZE_MAX;
 		if (fwd && !whole)
 			fwd = 0;	/* too large to open: said above */
 		else if (fwd && len > w->reparse_left) {
@@ -1551,11 +1586,14 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 			/* its leaves are charged as they are read */
 			w->reparse_left -= len;
 			w->scan_left += charged;
+		} else if (whole && says_mail(p)) {
+			/* a mail client would open it as a mail; we cannot */
+			p->findings |= CONTENT_NOT_INSPECTED;
 		}
 	}
 	/* Last: the forwarded message's parts move w->out->parts (p). */
 	if (fwd)
-		open_forwarded(w, b, len, depth);
+		open_forwarded(w, b + at, len - at, depth);
 	if (owned)
 		free((void *)(uintptr_t)b);
 }

@@ -799,7 +799,9 @@ test_forwarded_every_wrapping(void **state)
 	static const struct {
 		const char	*what;
 		const char	*headers;
-		int		 enc;	/* 0 as is, 1 base64, 2 quoted-printable */
+		/* 0 as is, 1 base64, 2 quoted-printable, 3 base64 of an
+		 * mbox "From " line and the mail */
+		int		 enc;
 	} wraps[] = {
 		{ "message/rfc822, 7bit", "Content-Type: message/rfc822\n", 0 },
 		{ "message/rfc822, base64", "Content-Type: message/rfc822\n"
@@ -815,6 +817,9 @@ test_forwarded_every_wrapping(void **state)
 		  "base64\n", 1 },
 		{ "an .eml sent as text/plain", "Content-Type: text/plain; "
 		  "name=\"TR.eml\"\nContent-Disposition: attachment\n", 0 },
+		{ "an .eml after an mbox From line", "Content-Type: "
+		  "application/octet-stream; name=\"TR.eml\"\n"
+		  "Content-Transfer-Encoding: base64\n", 3 },
 	};
 	static const struct mime_limits ml = MIME_LIMITS_DEFAULT;
 	struct buf inner, msg;
@@ -833,7 +838,16 @@ test_forwarded_every_wrapping(void **state)
 		    "Content-Type: multipart/mixed; boundary=\"out\"\n\n--out\n"
 		    "Content-Type: text/plain\n\nvoir ci-dessous\n--out\n%s\n",
 		    wraps[i].headers);
-		if (wraps[i].enc == 1)
+		if (wraps[i].enc == 3) {
+			struct buf mbox = BUF_INIT;
+
+			buf_puts(&mbox, "From social@ccas.test Mon Nov 16 "
+			    "14:02:00 2026\n");
+			buf_add(&mbox, inner.data, inner.len);
+			assert_false(mbox.failed);
+			b64_into(&msg, mbox.data, mbox.len);
+			buf_free(&mbox);
+		} else if (wraps[i].enc == 1)
 			b64_into(&msg, inner.data, inner.len);
 		else if (wraps[i].enc == 2)
 			qp_into(&msg, inner.data, inner.len);
@@ -866,6 +880,51 @@ test_forwarded_every_wrapping(void **state)
 		buf_free(&msg);
 	}
 	buf_free(&inner);
+}
+
+/*
+ * A part that says it is a mail (message/rfc822, a name in .eml) and is
+ * none a parser can open is not clean; one that says nothing is judged
+ * as the file it is.
+ */
+static void
+test_forwarded_unreadable(void **state)
+{
+	static const struct {
+		const char	*headers;
+		int		 not_inspected;
+	} cases[] = {
+		{ "Content-Type: message/rfc822\nContent-Transfer-Encoding: "
+		  "base64\n", 1 },
+		{ "Content-Type: application/octet-stream; name=\"TR.EML\"\n"
+		  "Content-Transfer-Encoding: base64\n", 1 },
+		{ "Content-Type: application/octet-stream; name=\"notes.txt\"\n"
+		  "Content-Transfer-Encoding: base64\n", 0 },
+	};
+	static const struct mime_limits ml = MIME_LIMITS_DEFAULT;
+	static const char junk[] = "ceci n'est pas un courriel\n\x01\x02\x03";
+	struct buf msg;
+	struct msg_facts f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&msg);
+		buf_printf(&msg, "From: a.martin@apeai34.fr\nMIME-Version: 1.0"
+		    "\nContent-Type: multipart/mixed; boundary=\"out\"\n\n"
+		    "--out\nContent-Type: text/plain\n\nvoir\n--out\n%s\n",
+		    cases[i].headers);
+		b64_into(&msg, junk, sizeof(junk) - 1);
+		buf_puts(&msg, "--out--\n");
+		assert_false(msg.failed);
+		facts_init(&f);
+		assert_int_equal(mime_parse(msg.data, msg.len, &ml, &f), 0);
+		assert_int_equal(f.n_parts, 2);
+		assert_int_equal((f.parts[1].findings &
+		    CONTENT_NOT_INSPECTED) != 0, cases[i].not_inspected);
+		facts_free(&f);
+		buf_free(&msg);
+	}
 }
 
 /*
@@ -2257,6 +2316,7 @@ main(void)
 		cmocka_unit_test(test_rfc2047_filenames),
 		cmocka_unit_test(test_forwarded_message_is_walked),
 		cmocka_unit_test(test_forwarded_every_wrapping),
+		cmocka_unit_test(test_forwarded_unreadable),
 		cmocka_unit_test(test_forwarded_depth),
 		cmocka_unit_test(test_forwarded_reparse_budget),
 		cmocka_unit_test(test_malformed_keeps_header),
