@@ -16,7 +16,7 @@
 
 CC	?= cc
 FUZZCC	?= clang
-PKGS	 = libsodium sqlite3 libconfig zlib gnutls libsystemd
+PKGS	 = libsodium sqlite3 libconfig zlib gnutls nettle libsystemd
 
 STD	 = -std=c17 -D_GNU_SOURCE
 WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \

@@ -55,6 +55,21 @@ int	 attachment_fulfils(const struct request_type *,
 	    const struct part_facts *);
 
 /*
+ * Appends to out what made parts of f forbidden, too large or encrypted,
+ * one line per such part: "part 3 application/pdf .pdf in a forwarded
+ * mail: executable, content contradicts its type or name"; first, when
+ * the message is malformed, why ("message malformed: header field too
+ * long": facts.h's fixed texts).  For the
+ * record (decision_findings, `balpctl message show`), so never a file
+ * name (partners name files after the beneficiary), and a declared type
+ * or an extension only when a list (the rules', content.h's) knows it.
+ * 0, or -1 when out failed.
+ */
+struct buf;
+int	 attachment_findings(const struct rules *, const struct msg_facts *,
+	    struct buf *out);
+
+/*
  * The extension after the last '.' of the name's last path component,
  * trailing dots and spaces ignored: a pointer into filename (case kept)
  * and its length in *len.  The extension is NOT terminated there ("exe."

@@ -12,9 +12,13 @@
  *
  *  - a zip's central directory (OOXML / OpenDocument or a plain archive;
  *    a vbaProject.bin, macro sheets or OpenDocument Basic: macros);
- *  - an OLE (Compound File) directory: VBA storage or streams = macros;
+ *  - an OLE (Compound File) directory: VBA storage or streams = macros,
+ *    an EncryptedPackage stream = an encrypted Office file;
+ *  - an OpenDocument manifest (inflated, bounded): encryption-data =
+ *    encrypted entries;
  *  - a PDF's names, '#'-escapes decoded (/J#61vaScript), in the file and
- *    in its Flate-compressed object streams (inflated, bounded);
+ *    in its Flate-compressed object streams (inflated, bounded); /Encrypt
+ *    with object streams = its dictionaries encrypted;
  *  - markup (HTML, SVG, XHTML) and scripts ("#!");
  *  - files hidden in text (uuencode, yEnc, BinHex);
  *  - the files inside Outlook's winmail.dat (TNEF), through a function
@@ -40,6 +44,22 @@
 #define CONTENT_MARKUP		0x0010U	/* HTML, XHTML, SVG */
 #define CONTENT_HIDDEN_FILE	0x0020U	/* uuencode, yEnc, BinHex in text */
 #define CONTENT_NOT_INSPECTED	0x0040U	/* not all of it could be read */
+/*
+ * Not inspected because of its size alone: past the message's scan
+ * budget, or only its head fetched (mime.h).  Not a fault: too_large,
+ * never attachment_forbidden (what its head shows still counts).
+ */
+#define CONTENT_TOO_LARGE	0x0080U
+/*
+ * Encrypted, so unreadable: an Office encrypted package (OLE
+ * "EncryptedPackage"), an OpenDocument file whose manifest lists
+ * encryption-data, a PDF with /Encrypt whose object streams hold its
+ * dictionaries.  attachment_encrypted (rejected), not forbidden; an
+ * encrypted zip is an archive (CONTENT_ARCHIVE) and stays forbidden.
+ */
+#define CONTENT_ENCRYPTED	0x0800U
+/* Not a fault: the part was inside a forwarded (attached) message. */
+#define CONTENT_FORWARDED	0x1000U
 /* Not faults: what the content is, for the RIB and the mismatch rule. */
 #define CONTENT_OFFICE		0x0100U	/* OOXML, OpenDocument, OLE document */
 #define CONTENT_PDF		0x0200U	/* a PDF by content */
@@ -51,7 +71,8 @@
 	CONTENT_HIDDEN_FILE | CONTENT_NOT_INSPECTED)
 /* Every bit a findings word may carry (a deserializer checks). */
 #define CONTENT_ALL		(CONTENT_FORBIDDEN | CONTENT_OFFICE | \
-	CONTENT_PDF | CONTENT_IMAGE)
+	CONTENT_PDF | CONTENT_IMAGE | CONTENT_TOO_LARGE | CONTENT_ENCRYPTED | \
+	CONTENT_FORWARDED)
 
 struct content_limits {
 	size_t	max_zip_entries;	/* central directory entries read */
@@ -91,15 +112,20 @@ unsigned content_inspect(const unsigned char *b, size_t len,
 unsigned content_text_hidden(const unsigned char *b, size_t len);
 
 /* The zip checks alone (CONTENT_ARCHIVE or CONTENT_OFFICE, CONTENT_MACRO,
+ * CONTENT_ENCRYPTED for an OpenDocument file with encrypted entries,
  * CONTENT_NOT_INSPECTED past the limits); 0 if b is no zip. */
 unsigned content_zip(const unsigned char *b, size_t len,
 	    const struct content_limits *);
 
-/* The OLE checks alone (CONTENT_OFFICE, CONTENT_MACRO); 0 if no OLE. */
+/* The OLE checks alone (CONTENT_OFFICE, CONTENT_MACRO, CONTENT_ENCRYPTED);
+ * 0 if no OLE. */
 unsigned content_ole(const unsigned char *b, size_t len);
 
 /* The PDF checks alone (CONTENT_PDF, CONTENT_PDF_ACTIVE,
- * CONTENT_NOT_INSPECTED); 0 if b is no PDF. */
+ * CONTENT_NOT_INSPECTED, CONTENT_ENCRYPTED: /Encrypt and object streams,
+ * which then cannot be read; an encrypted PDF whose objects are all in
+ * the clear has readable dictionaries and is judged on them); 0 if b is
+ * no PDF. */
 unsigned content_pdf(const unsigned char *b, size_t len, int whole,
 	    const struct content_limits *);
 

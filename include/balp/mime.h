@@ -28,12 +28,24 @@
  * takes.  Headers, parts and text are still filled as far as they could
  * be read, for the record.
  *
- * is_attachment is 0 for the message's own text only: the first
+ * is_attachment is 0 for a message's own text only: the first
  * text/plain or text/html leaf without a name and not disposition
  * "attachment", and the other text parts of a multipart/alternative or
- * related beside it.  Everything inside a message/rfc822 is an
- * attachment.  first_text is the first own text/plain, else the first own
- * text/html with tags stripped.
+ * related beside it.  A forwarded message (message/rfc822 in any transfer
+ * encoding, or any attachment whose decoded bytes start with a mail's
+ * header block: an .eml sent as application/octet-stream) is opened and
+ * walked on from its part's depth, max_depth counting through every
+ * wrapping: its own text is a text (is_attachment 0), its attachments are
+ * attachments, and every part inside carries CONTENT_FORWARDED.
+ * first_text is the first own text/plain of the message itself, else its
+ * first own text/html with tags stripped; never a forwarded one's.
+ *
+ * A part past the scan budget, or fetched by its head only, is
+ * CONTENT_TOO_LARGE (typed by its head, what the head shows kept), never
+ * CONTENT_NOT_INSPECTED for that alone.  A message refused before its
+ * header was parsed (a field too long, a NUL, a hostile boundary, too
+ * many containers or comments) keeps its From and Message-ID when those
+ * fields are sound.
  */
 #ifndef BALP_MIME_H
 #define BALP_MIME_H
@@ -52,7 +64,7 @@ struct mime_limits {
 	/*
 	 * Decoded bytes of attachments inspected per message (content.h);
 	 * a part beyond it is sniffed by its head only and recorded
-	 * CONTENT_NOT_INSPECTED.  More than the largest message the rules
+	 * CONTENT_TOO_LARGE.  More than the largest message the rules
 	 * accept (15M), so that every acceptable message is read whole.
 	 */
 	size_t	max_scan_bytes;
@@ -80,7 +92,7 @@ int	 mime_parse(const char *msg, size_t len, const struct mime_limits *,
  * mime_parse of a message whose source fetched, from byte heads_from on,
  * only the head of each body (docs/imap.md: an IMAP message larger than
  * the scan budget): those bodies are judged as bodies past the budget
- * are, typed by their head and CONTENT_NOT_INSPECTED.  SIZE_MAX: a whole
+ * are, typed by their head and CONTENT_TOO_LARGE.  SIZE_MAX: a whole
  * message (mime_parse).
  */
 int	 mime_parse_heads(const char *msg, size_t len,

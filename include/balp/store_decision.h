@@ -47,6 +47,12 @@ struct store_decision_spec {
 	 * server gave it a name of its own in the inbox).
 	 */
 	const char	*header_key;
+	/*
+	 * NULL or what the reasons found, one line per part
+	 * (attachment_findings(), attachment.h): never a file name, a NIR
+	 * or a beneficiary's name.  Stored beside the decision.
+	 */
+	const char	*findings;
 };
 
 /* A notice to send; queued in the outbox with the decision. */
@@ -132,6 +138,13 @@ int	 store_batch_add(struct store *, const struct store_decision_spec *,
 int	 store_batch_commit(struct store *);
 /* ROLLBACK; never fails visibly. */
 void	 store_batch_abort(struct store *);
+
+/*
+ * What decision id's reasons found (store_decision_spec.findings): *out
+ * a malloc'd string the caller frees, NULL when nothing was recorded.
+ * STORE_OK or an error.
+ */
+int	 store_decision_findings(struct store *, int64_t id, char **out);
 
 /* The decision of that id: STORE_OK, STORE_NOTFOUND or error. */
 int	 store_decision_get(struct store *, int64_t id,

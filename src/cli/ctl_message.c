@@ -14,6 +14,7 @@
 #include "balp/json.h"
 #include "balp/notice.h"
 #include "balp/source.h"
+#include "balp/store_decision.h"
 #include "balp/store_message.h"
 
 #include <getopt.h>
@@ -21,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static void	show_findings_json(struct buf *, const char *);
 
 static int
 usage(const char *u)
@@ -89,7 +92,7 @@ known_queue(const struct rules *r, const char *q)
  * (nothing printed).
  */
 static int
-show_json(const struct store_message *m)
+show_json(const struct store_message *m, const char *findings)
 {
 	struct buf b = BUF_INIT;
 	const struct store_release *r;
@@ -135,12 +138,67 @@ show_json(const struct store_message *m)
 		json_string(&b, m->audit.v[i].action);
 		buf_putc(&b, '}');
 	}
-	buf_puts(&b, "]}\n");
+	buf_putc(&b, ']');
+	show_findings_json(&b, findings);
+	buf_puts(&b, "}\n");
 	rc = b.failed ? -1 : 0;
 	if (rc == 0)
 		fputs(buf_str(&b), stdout);
 	buf_free(&b);
 	return rc;
+}
+
+/*
+ * What the decision's reasons found (store_decision_findings): one line
+ * per part, "findings    part 3 application/pdf .pdf: macro" in the
+ * text, or the lines as a JSON array after ",\n\"findings\":" in b.
+ * Parts that were not inspected say why; the file name is never kept
+ * (attachment.h): the part's number finds it in the message.
+ */
+static void
+show_findings(const char *findings)
+{
+	const char *s = findings, *nl;
+	char *line;
+	int first = 1;
+
+	while (s != NULL && *s != '\0') {
+		nl = strchr(s, '\n');
+		if ((line = buf_strndup(s, nl != NULL ? (size_t)(nl - s) :
+		    strlen(s))) == NULL)
+			return;
+		fputs(first ? "findings    " : "            ", stdout);
+		ctl_put_escaped(stdout, line);
+		putchar('\n');
+		free(line);
+		first = 0;
+		s = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
+static void
+show_findings_json(struct buf *b, const char *findings)
+{
+	const char *s = findings, *nl;
+	char *line;
+	int first = 1;
+
+	buf_puts(b, ",\n\"findings\":[");
+	while (s != NULL && *s != '\0') {
+		nl = strchr(s, '\n');
+		if ((line = buf_strndup(s, nl != NULL ? (size_t)(nl - s) :
+		    strlen(s))) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		if (!first)
+			buf_putc(b, ',');
+		json_string(b, line);
+		free(line);
+		first = 0;
+		s = nl != NULL ? nl + 1 : NULL;
+	}
+	buf_putc(b, ']');
 }
 
 static int
@@ -154,6 +212,7 @@ message_show(struct ctl *c, int argc, char **argv)
 	struct store_message m;
 	const struct store_decision *d;
 	const char *where;
+	char *findings = NULL;
 	int64_t id;
 	size_t i;
 	int ch, json = 0;
@@ -171,10 +230,15 @@ message_show(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (resolve(c, argv[optind], &id) == -1)
 		return CTL_FAILED;
-	if (store_message_get(c->store, id, &m) != STORE_OK)
+	if (store_decision_findings(c->store, id, &findings) != STORE_OK)
 		return ctl_store_fail(c);
+	if (store_message_get(c->store, id, &m) != STORE_OK) {
+		free(findings);
+		return ctl_store_fail(c);
+	}
 	if (json) {
-		ch = show_json(&m);
+		ch = show_json(&m, findings);
+		free(findings);
 		store_message_free(&m);
 		if (ch == -1) {
 			ctl_error("out of memory");
@@ -198,6 +262,8 @@ message_show(struct ctl *c, int argc, char **argv)
 		printf(" (partner %s)", d->partner_id);
 	printf("\noutcome     %s, type %s, reasons %s\n", d->outcome,
 	    d->type ? d->type : "-", d->reasons[0] ? d->reasons : "-");
+	show_findings(findings);
+	free(findings);
 	printf("queue       %s\n", d->queue);
 	if (m.superseded_by != 0)
 		printf("now         superseded by decision %" PRId64 "\n",

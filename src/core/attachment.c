@@ -12,6 +12,7 @@
  * name or type simply matches nothing.
  */
 #include "balp/attachment.h"
+#include "balp/buf.h"
 #include "balp/content.h"
 #include "balp/text.h"
 
@@ -178,4 +179,152 @@ attachment_fulfils(const struct request_type *t, const struct part_facts *p)
 		return 0;
 	return t->needs_types.n == 0 ||
 	    type_listed(&t->needs_types, p->sniffed_type);
+}
+
+/* ------------------------------------------------------------------ */
+/* What was found, for the record                                      */
+
+/*
+ * 1 if t is a word everyone's lists know (a type of the rules, or one
+ * whose kind content.c knows), so that writing it discloses nothing the
+ * sender chose freely.
+ */
+static int
+type_known(const struct rules *r, const char *t)
+{
+	static const char *const plain[] = { "application/octet-stream",
+	    "message/rfc822", "message/global", "text/plain", "text/html",
+	    "text/calendar", "application/ms-tnef", "application/vnd.ms-tnef",
+	    NULL };
+	size_t k;
+
+	if (t == NULL || t[0] == '\0' || strlen(t) > 100)
+		return 0;
+	for (k = 0; plain[k] != NULL; k++)
+		if (strcmp(t, plain[k]) == 0)
+			return 1;
+	if (content_kind_of_type(t) != CONTENT_KIND_UNKNOWN ||
+	    type_listed(&r->forbidden_types, t) ||
+	    type_listed(&r->archive_types, t))
+		return 1;
+	for (k = 0; k < r->n_types; k++)
+		if (type_listed(&r->types[k].needs_types, t))
+			return 1;
+	return 0;
+}
+
+/* Same for an extension ext[0..n): known to the rules or to content.c. */
+static int
+extension_known(const struct rules *r, const char *ext, size_t n)
+{
+	size_t k;
+
+	if (n == 0 || n > 10)
+		return 0;
+	for (k = 0; k < n; k++)
+		if (!((ext[k] >= 'a' && ext[k] <= 'z') ||
+		    (ext[k] >= 'A' && ext[k] <= 'Z') ||
+		    (ext[k] >= '0' && ext[k] <= '9')))
+			return 0;
+	if (content_kind_of_extension(ext, n) != CONTENT_KIND_UNKNOWN ||
+	    listed(&r->forbidden_extensions, ext, n) ||
+	    listed(&r->archive_extensions, ext, n))
+		return 1;
+	for (k = 0; k < r->n_types; k++)
+		if (listed(&r->types[k].needs_extensions, ext, n))
+			return 1;
+	return 0;
+}
+
+/* ", word" (or "word" first) after the part's description. */
+static void
+finding(struct buf *b, int *first, const char *word)
+{
+	buf_puts(b, *first ? ": " : ", ");
+	buf_puts(b, word);
+	*first = 0;
+}
+
+int
+attachment_findings(const struct rules *r, const struct msg_facts *f,
+    struct buf *out)
+{
+	const struct part_facts *p;
+	const char *ext;
+	unsigned faults;
+	size_t i, k, n;
+	int first, by_type, by_ext;
+
+	/* What made the message itself unreadable: a static, fixed text. */
+	if (f->malformed != NULL)
+		buf_printf(out, "message malformed: %s\n", f->malformed);
+	else if (f->truncated_parts)
+		buf_puts(out, "message malformed: more parts than "
+		    "limits.max_parts, the rest not inspected\n");
+	for (i = 0; i < f->n_parts; i++) {
+		p = &f->parts[i];
+		faults = attachment_content_faults(r, p);
+		ext = attachment_extension_span(p->filename, &n);
+		by_type = type_listed(&r->forbidden_types, p->content_type) ||
+		    (r->archives_forbidden &&
+		    type_listed(&r->archive_types, p->content_type));
+		by_ext = listed(&r->forbidden_extensions, ext, n) ||
+		    (r->archives_forbidden &&
+		    listed(&r->archive_extensions, ext, n));
+		if (faults == 0 && !by_type && !by_ext &&
+		    !(p->findings & (CONTENT_TOO_LARGE | CONTENT_ENCRYPTED)))
+			continue;
+		/*
+		 * Which part: its number, the types, the extension; never its
+		 * name, which a partner often makes of the beneficiary's
+		 * ("RIB_Mercier.pdf"), nor a type or extension nobody lists
+		 * (free text too).  The message itself, in quarantine, has
+		 * the rest.
+		 */
+		buf_printf(out, "part %zu %s", i + 1,
+		    type_known(r, p->content_type) ? p->content_type :
+		    "(other type)");
+		if (p->sniffed_type != NULL && type_known(r, p->sniffed_type) &&
+		    strcmp(p->sniffed_type, p->content_type) != 0)
+			buf_printf(out, " (content %s)", p->sniffed_type);
+		if (extension_known(r, ext, n)) {
+			buf_puts(out, " .");
+			for (k = 0; k < n; k++)
+				buf_printf(out, "%c", text_ascii_lower(ext[k]));
+		} else if (n > 0)
+			buf_puts(out, " (other extension)");
+		if (p->findings & CONTENT_FORWARDED)
+			buf_puts(out, " in a forwarded mail");
+		first = 1;
+		if (by_type)
+			finding(out, &first, "type forbidden");
+		if (by_ext)
+			finding(out, &first, "extension forbidden");
+		if (faults & CONTENT_EXECUTABLE)
+			finding(out, &first, "executable");
+		if (faults & CONTENT_ARCHIVE)
+			finding(out, &first, "archive");
+		if (faults & CONTENT_MACRO)
+			finding(out, &first, "macro");
+		if (faults & CONTENT_PDF_ACTIVE)
+			finding(out, &first,
+			    "JavaScript, actions or embedded files (PDF)");
+		if (faults & CONTENT_MARKUP)
+			finding(out, &first, "markup (HTML, SVG)");
+		if (faults & CONTENT_HIDDEN_FILE)
+			finding(out, &first, "file hidden in the text");
+		if (faults & ATTACHMENT_MISMATCH)
+			finding(out, &first,
+			    "content contradicts its type or name");
+		if (faults & CONTENT_NOT_INSPECTED)
+			finding(out, &first, "not inspected: unreadable");
+		if (p->findings & CONTENT_ENCRYPTED)
+			finding(out, &first, "encrypted");
+		if (p->findings & CONTENT_TOO_LARGE)
+			buf_printf(out, "%snot inspected: too large "
+			    "(%llu bytes)", first ? ": " : ", ",
+			    (unsigned long long)p->size);
+		buf_puts(out, "\n");
+	}
+	return out->failed ? -1 : 0;
 }

@@ -18,9 +18,21 @@
  *    bound, or when an object stream cannot be inflated, the part is
  *    CONTENT_NOT_INSPECTED: what we could not read is not clean.
  *
+ * Encryption (/Encrypt in the trailer) encrypts strings and streams, never
+ * the dictionaries of objects written in the clear: those are read as
+ * usual, whatever the password.  Objects inside object streams are
+ * encrypted with their stream: when the empty user password opens the
+ * file (an owner password only, restricting printing or copying: every
+ * reader opens it without asking), the scan runs again with the object
+ * streams decrypted (content_pdf_crypt.c) and judges them as usual;
+ * otherwise (a real user password, another security handler) it cannot
+ * read them and the PDF is CONTENT_ENCRYPTED (the partner is asked for
+ * it without a password).
+ *
  * Ownership: zlib's state and the window are allocated and freed here.
  */
 #include "balp/content.h"
+#include "content_priv.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +50,9 @@ struct pdf_state {
 	const struct content_limits *lim;
 	unsigned	 found;
 	int		 objstm;	/* /ObjStm seen since the last stream */
+	int		 encrypt;	/* an /Encrypt name seen */
+	/* The second scan of an encrypted PDF opened without a password. */
+	const struct pdf_crypt *crypt;
 	long long	 length;	/* last direct /Length, -1 if none */
 	size_t		 streams;	/* object streams inflated */
 	size_t		 inflated;	/* bytes inflated, all streams */
@@ -84,9 +99,14 @@ pdf_judge_name(struct pdf_state *st, const char *n, size_t len)
 	size_t k;
 
 	/* Most names are of none of these lengths: one test for them. */
-	if (len != 2 && len != 6 && len != 9 && len != 10 && len != 12 &&
-	    len != 13)
+	if (len != 2 && len != 6 && len != 7 && len != 9 && len != 10 &&
+	    len != 12 && len != 13)
 		return;
+	if (len == 7) {
+		if (memcmp(n, "Encrypt", 7) == 0)
+			st->encrypt = 1;
+		return;
+	}
 	if (len == 6 && memcmp(n, "ObjStm", 6) == 0) {
 		st->objstm = 1;
 		return;
@@ -228,10 +248,11 @@ pdf_next_mark(const unsigned char *s, size_t i, size_t n)
  */
 static void
 pdf_objstm(struct pdf_state *st, const unsigned char *s, size_t n,
-    int ended)
+    int ended, unsigned long num, unsigned long gen)
 {
 	z_stream z;
 	size_t have, carry = 0, budget;
+	unsigned char *plain = NULL;
 	int r;
 
 	if (st->streams >= st->lim->max_pdf_streams) {
@@ -239,6 +260,15 @@ pdf_objstm(struct pdf_state *st, const unsigned char *s, size_t n,
 		return;
 	}
 	st->streams++;
+	if (st->crypt != NULL) {
+		if ((plain = pdf_crypt_stream(st->crypt, num, gen, s, n,
+		    &n)) == NULL) {
+			st->found |= CONTENT_NOT_INSPECTED;
+			return;
+		}
+		s = plain;
+		ended = 1;
+	}
 	if (st->window == NULL &&
 	    (st->window = malloc(PDF_WINDOW + PDF_CARRY)) == NULL) {
 		st->found |= CONTENT_NOT_INSPECTED;
@@ -247,6 +277,7 @@ pdf_objstm(struct pdf_state *st, const unsigned char *s, size_t n,
 	memset(&z, 0, sizeof(z));
 	if (inflateInit(&z) != Z_OK) {
 		st->found |= CONTENT_NOT_INSPECTED;
+		free(plain);
 		return;
 	}
 	/* zlib counts in uInt: feed at most 1 GiB, more than any part */
@@ -296,6 +327,41 @@ pdf_objstm(struct pdf_state *st, const unsigned char *s, size_t n,
 		}
 	}
 	inflateEnd(&z);
+	free(plain);
+}
+
+/*
+ * The object number and generation of the object whose "stream" keyword
+ * is at b[i]: the "num gen obj" nearest before it (an object stream's
+ * dictionary is short; its names hold no lower-case "obj").  0 if none
+ * within 4 KiB.
+ */
+static int
+pdf_obj_number(const unsigned char *b, size_t i, unsigned long *num,
+    unsigned long *gen)
+{
+	size_t lo = i > 4096 ? i - 4096 : 0, k;
+	unsigned long v[2], m;
+	int f;
+
+	for (k = i; k >= lo + 3; k--) {
+		if (memcmp(b + k - 3, "obj", 3) != 0)
+			continue;
+		k -= 3;
+		for (f = 1; f >= 0; f--) {
+			while (k > lo && pdf_delim(b[k - 1]) && b[k - 1] != '/')
+				k--;
+			for (v[f] = 0, m = 1; k > lo && b[k - 1] >= '0' &&
+			    b[k - 1] <= '9' && m < 10000000000UL; k--, m *= 10)
+				v[f] += (unsigned long)(b[k - 1] - '0') * m;
+			if (m == 1)
+				return 0;
+		}
+		*num = v[0];
+		*gen = v[1];
+		return 1;
+	}
+	return 0;
 }
 
 /* Where a "stream" keyword at s[i] ends its line (the data start). */
@@ -345,19 +411,18 @@ pdf_stream_end(const unsigned char *b, size_t len, size_t data,
 	return e != NULL ? (size_t)(e - b) : len;
 }
 
-unsigned
-content_pdf(const unsigned char *b, size_t len, int whole,
-    const struct content_limits *lim)
+static unsigned
+pdf_scan(const unsigned char *b, size_t len, int whole,
+    const struct content_limits *lim, const struct pdf_crypt *crypt)
 {
 	struct pdf_state st;
-	size_t i, head, data, stop;
+	struct pdf_crypt opened;
+	unsigned long num, gen;
+	size_t i, data, stop, dlen;
 	int no_end = 0, ended;
 
-	/* A reader finds "%PDF-" in the first KiB, not only at 0. */
-	head = len < 1024 ? len : 1024;
-	if (len < 5 || memmem(b, head, "%PDF-", 5) == NULL)
-		return 0;
 	memset(&st, 0, sizeof(st));
+	st.crypt = crypt;
 	st.lim = lim;
 	st.found = CONTENT_PDF;
 	st.length = -1;
@@ -374,8 +439,17 @@ content_pdf(const unsigned char *b, size_t len, int whole,
 		}
 		data = pdf_stream_data(b, len, i);
 		stop = pdf_stream_end(b, len, data, st.length, &no_end, &ended);
-		if (st.objstm)
-			pdf_objstm(&st, b + data, stop - data, ended);
+		if (st.objstm && crypt != NULL) {
+			/* decrypted: its exact bytes, not the line end after */
+			dlen = st.length >= 0 && (unsigned long long)st.length <=
+			    stop - data ? (size_t)st.length : stop - data;
+			if (pdf_obj_number(b, i, &num, &gen))
+				pdf_objstm(&st, b + data, dlen, ended, num,
+				    gen);
+			else
+				st.found |= CONTENT_NOT_INSPECTED;
+		} else if (st.objstm)
+			pdf_objstm(&st, b + data, stop - data, ended, 0, 0);
 		st.objstm = 0;
 		st.length = -1;
 		/*
@@ -385,7 +459,31 @@ content_pdf(const unsigned char *b, size_t len, int whole,
 		i = ended ? stop + 9 : data;
 	}
 	free(st.window);
+	/*
+	 * Encrypted object streams: what inflating them said is noise (no
+	 * zlib data, read as unfiltered; or a broken stream).  Read again,
+	 * decrypted, if the empty user password opens the file.
+	 */
+	if (st.encrypt && st.streams > 0 && crypt == NULL) {
+		if (pdf_crypt_open(b, len, &opened))
+			return pdf_scan(b, len, whole, lim, &opened);
+		st.found = (st.found & ~CONTENT_NOT_INSPECTED) |
+		    CONTENT_ENCRYPTED;
+	}
 	if (!whole)
 		st.found |= CONTENT_NOT_INSPECTED;
 	return st.found;
+}
+
+unsigned
+content_pdf(const unsigned char *b, size_t len, int whole,
+    const struct content_limits *lim)
+{
+	size_t head;
+
+	/* A reader finds "%PDF-" in the first KiB, not only at 0. */
+	head = len < 1024 ? len : 1024;
+	if (len < 5 || memmem(b, head, "%PDF-", 5) == NULL)
+		return 0;
+	return pdf_scan(b, len, whole, lim, NULL);
 }

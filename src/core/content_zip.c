@@ -6,15 +6,29 @@
  * Why walk them rather than trust libmagic: libmagic names a .docx by its
  * first entries, and says nothing of the macros inside; a macro is an
  * entry (vbaProject.bin) or a storage (VBA) deep in the directory.  Both
- * walks read names only, never inflate anything, and stop at the buffer's
- * end and at the entry limit: a 10,000-entry zip costs 10,000 short
- * comparisons, a zip bomb nothing more than its directory.
+ * walks read names only and stop at the buffer's end and at the entry
+ * limit: a 10,000-entry zip costs 10,000 short comparisons, a zip bomb
+ * nothing more than its directory.  One entry only is ever inflated: an
+ * OpenDocument file's META-INF/manifest.xml, which alone says whether its
+ * entries are encrypted (ODF encryption sets no zip flag), bounded by
+ * ZIP_MANIFEST_MAX and max_inflate.
+ *
+ * Encryption: an Office file with a password is an OLE file holding an
+ * "EncryptedPackage" stream (OOXML) or an OpenDocument zip whose manifest
+ * has <manifest:encryption-data>: CONTENT_ENCRYPTED (attachment_encrypted,
+ * the partner is asked for it without a password).  A zip whose entries
+ * carry the zip encryption flag is an archive whatever its names say.
  */
 #include "balp/content.h"
 #include "balp/text.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
+
+/* Bytes of an OpenDocument manifest read; real ones are a few KiB. */
+#define ZIP_MANIFEST_MAX	((size_t)256 << 10)
 
 static uint16_t
 le16(const unsigned char *p)
@@ -35,7 +49,12 @@ struct zip_seen {
 	int	manifest;	/* META-INF/manifest.xml: OpenDocument */
 	int	odf_content;	/* content.xml */
 	int	macro;
+	int	encrypted;	/* an entry with the zip encryption flag */
 	size_t	names;		/* entries read */
+	/* The manifest's entry, from the central directory (0: none). */
+	size_t	manifest_local;	/* its local header's offset + 1 */
+	size_t	manifest_csize;
+	unsigned manifest_method;
 };
 
 /* 1 if name[0..n) ends with the path component or suffix s. */
@@ -77,6 +96,69 @@ zip_name(const unsigned char *name, size_t n, struct zip_seen *z)
 	    starts_ci(name, n, "xl/macrosheets/") ||
 	    starts_ci(name, n, "Basic/") || starts_ci(name, n, "Scripts/"))
 		z->macro = 1;
+}
+
+/* 1 if needle[0..n) is in b[0..len). */
+static int
+has_bytes(const unsigned char *b, size_t len, const char *needle)
+{
+	return memmem(b, len, needle, strlen(needle)) != NULL;
+}
+
+/*
+ * CONTENT_ENCRYPTED if the OpenDocument manifest the central directory
+ * pointed to lists encryption-data, CONTENT_NOT_INSPECTED if it cannot
+ * be read (cut, an unknown method, broken deflate data, larger than
+ * ZIP_MANIFEST_MAX), else 0.  Inflates into one bounded buffer.
+ */
+static unsigned
+zip_manifest_encrypted(const unsigned char *b, size_t len,
+    const struct zip_seen *z, const struct content_limits *lim)
+{
+	static const char mark[] = "encryption-data";
+	unsigned char *out;
+	size_t lh, data, cap, n;
+	z_stream zs;
+	unsigned f;
+	int r;
+
+	if (z->manifest_local == 0)
+		return 0;	/* names read from local headers only */
+	lh = z->manifest_local - 1;
+	if (lh > len || len - lh < 30 || le32(b + lh) != 0x04034b50)
+		return CONTENT_NOT_INSPECTED;
+	data = lh + 30 + (size_t)le16(b + lh + 26) + le16(b + lh + 28);
+	if (data > len || z->manifest_csize > len - data)
+		return CONTENT_NOT_INSPECTED;
+	n = z->manifest_csize;
+	if (z->manifest_method == 0)
+		return has_bytes(b + data, n, mark) ? CONTENT_ENCRYPTED : 0;
+	if (z->manifest_method != 8)
+		return CONTENT_NOT_INSPECTED;
+	cap = ZIP_MANIFEST_MAX < lim->max_inflate ? ZIP_MANIFEST_MAX :
+	    lim->max_inflate;
+	if ((out = malloc(cap + 1)) == NULL)
+		return CONTENT_NOT_INSPECTED;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, -15) != Z_OK) {
+		free(out);
+		return CONTENT_NOT_INSPECTED;
+	}
+	zs.next_in = (Bytef *)(uintptr_t)(b + data);
+	zs.avail_in = n > (1U << 30) ? 1U << 30 : (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	r = inflate(&zs, Z_FINISH);
+	n = (size_t)(zs.next_out - out);
+	inflateEnd(&zs);
+	if (has_bytes(out, n, mark))
+		f = CONTENT_ENCRYPTED;
+	else if (r != Z_STREAM_END)
+		f = CONTENT_NOT_INSPECTED;
+	else
+		f = 0;
+	free(out);
+	return f;
 }
 
 /* Where the end-of-central-directory record is, or -1. */
@@ -137,6 +219,14 @@ content_zip(const unsigned char *b, size_t len,
 			if (nl > end - off - 46)
 				break;
 			zip_name(b + off + 46, nl, &z);
+			if (le16(b + off + 8) & 0x01)
+				z.encrypted = 1;
+			if (nl == 21 && text_ascii_ncasecmp((const char *)b +
+			    off + 46, "META-INF/manifest.xml", 21) == 0) {
+				z.manifest_local = (size_t)le32(b + off + 42) + 1;
+				z.manifest_csize = le32(b + off + 20);
+				z.manifest_method = le16(b + off + 10);
+			}
 			off += 46 + nl + xl + cl;
 		}
 		/* Zip64 (0xFFFF entries) or a directory cut short. */
@@ -157,6 +247,8 @@ content_zip(const unsigned char *b, size_t len,
 			if (nl > len - off - 30)
 				break;
 			zip_name(b + off + 30, nl, &z);
+			if (le16(b + off + 6) & 0x01)
+				z.encrypted = 1;
 			if ((le16(b + off + 6) & 0x08) && csize == 0)
 				break;	/* size after the data: unknown */
 			if (csize > len - off - 30 - nl ||
@@ -171,12 +263,15 @@ content_zip(const unsigned char *b, size_t len,
 	 */
 	if (z.names == 0)
 		return f;
-	if (z.content_types || (z.manifest && z.odf_content))
+	/* Zip encryption: no Office program opens it, an archive tool does. */
+	if (!z.encrypted && (z.content_types || (z.manifest && z.odf_content)))
 		f |= CONTENT_OFFICE;
 	else
 		f |= CONTENT_ARCHIVE;
 	if (z.macro)
 		f |= CONTENT_MACRO;
+	if ((f & CONTENT_OFFICE) && z.manifest && z.odf_content)
+		f |= zip_manifest_encrypted(b, len, &z, lim);
 	return f;
 }
 
@@ -209,6 +304,7 @@ content_ole(const unsigned char *b, size_t len)
 	static const char *const vba[] = { "VBA", "_VBA_PROJECT",
 	    "_VBA_PROJECT_CUR", "Macros", "PROJECT", "PROJECTwm", NULL };
 	size_t off, k;
+	unsigned enc = 0;
 	unsigned f;
 
 	if (len < 512 || memcmp(b, ole_magic, sizeof(ole_magic)) != 0)
@@ -227,7 +323,10 @@ content_ole(const unsigned char *b, size_t len)
 			continue;
 		for (k = 0; vba[k] != NULL; k++)
 			if (ole_name_is(b + off, vba[k]))
-				return f | CONTENT_MACRO;
+				return f | enc | CONTENT_MACRO;
+		/* an OOXML file with a password, wrapped in OLE */
+		if (b[off + 66] == 2 && ole_name_is(b + off, "EncryptedPackage"))
+			enc = CONTENT_ENCRYPTED;
 	}
-	return f;
+	return f | enc;
 }

@@ -10,6 +10,7 @@
 #include "balp/attachment.h"
 #include "balp/auth.h"
 #include "balp/classify.h"
+#include "balp/content.h"
 #include "balp/date.h"
 #include "balp/quote.h"
 #include "balp/subject.h"
@@ -197,6 +198,11 @@ judge_attachments(const struct msg_facts *f, const struct rules *r,
 	for (i = 0; i < f->n_parts; i++) {
 		if (attachment_forbidden(r, &f->parts[i]))
 			why |= REASON_BIT(REASON_ATTACHMENT_FORBIDDEN);
+		/* Not inspected for its size alone: too large, not forbidden. */
+		if (f->parts[i].findings & CONTENT_TOO_LARGE)
+			why |= REASON_BIT(REASON_TOO_LARGE);
+		if (f->parts[i].findings & CONTENT_ENCRYPTED)
+			why |= REASON_BIT(REASON_ATTACHMENT_ENCRYPTED);
 		if (needed && attachment_fulfils(type, &f->parts[i]))
 			found = 1;
 	}
@@ -245,9 +251,15 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 	 * could be the executable.  Such a message cannot be decided.
 	 */
 	if (f->malformed != NULL || f->from_count != 1 || f->from_addr == NULL ||
-	    f->truncated_parts)
+	    f->truncated_parts) {
 		why = REASON_BIT(REASON_MALFORMED);
-	else {
+		/*
+		 * Its sender's partner still, when the From could be read:
+		 * for the record (log --partner), never for a reason.
+		 */
+		if (f->from_count == 1 && f->from_addr != NULL)
+			(void)judge_sender(annex, ctx->today, &out->partner_id);
+	} else {
 		if (r->max_message_size > 0 && f->raw_size > r->max_message_size)
 			why |= REASON_BIT(REASON_TOO_LARGE);
 		if (!auth_sender_verified(f->auth_results, f->n_auth_results,

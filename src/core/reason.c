@@ -24,6 +24,7 @@ static const char *const codes[REASON_COUNT] = {
 	[REASON_NAME_MISSING] = "name_missing",
 	[REASON_ATTACHMENT_MISSING] = "attachment_missing",
 	[REASON_TOO_LARGE] = "too_large",
+	[REASON_ATTACHMENT_ENCRYPTED] = "attachment_encrypted",
 };
 
 const char *

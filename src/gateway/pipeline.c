@@ -12,6 +12,7 @@
  * decision), or decided and moved.
  */
 #include "balp/pipeline.h"
+#include "balp/attachment.h"
 #include "balp/breaker.h"
 #include "balp/date.h"
 #include "balp/keyfile.h"
@@ -783,6 +784,7 @@ record(struct pass *ps, struct item *it, struct buf *err)
 	const struct decision *d = &it->res.decision;
 	struct store_decision_spec spec;
 	struct store_notice notice = { NULL, NULL, NULL };
+	struct buf findings = BUF_INIT;
 	char *subject = NULL, *body = NULL;
 	int r;
 
@@ -798,9 +800,18 @@ record(struct pass *ps, struct item *it, struct buf *err)
 	spec.queue = d->queue;
 	spec.nir_pseudonym = it->pseudonym[0] != '\0' ? it->pseudonym : NULL;
 	spec.header_key = it->header_key[0] != '\0' ? it->header_key : NULL;
+	/* what the reasons found, part by part (no file name: attachment.h) */
+	if (attachment_findings(&p->conf->rules, &it->res.facts,
+	    &findings) == -1) {
+		buf_free(&findings);
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	spec.findings = findings.len > 0 ? buf_str(&findings) : NULL;
 	if (d->notify && it->res.facts.from_addr != NULL) {
 		if (notice_render(&p->conf->rules, d, p->today, &subject,
 		    &body) == -1) {
+			buf_free(&findings);
 			buf_puts(err, "out of memory");
 			return -1;
 		}
@@ -812,6 +823,7 @@ record(struct pass *ps, struct item *it, struct buf *err)
 		/* notices.acknowledge: the outbox takes it like a notice. */
 		if (notice_render_ack(&p->conf->rules, d, p->today, &subject,
 		    &body) == -1) {
+			buf_free(&findings);
 			buf_puts(err, "out of memory");
 			return -1;
 		}
@@ -823,6 +835,7 @@ record(struct pass *ps, struct item *it, struct buf *err)
 	    notice.recipient != NULL ? &notice : NULL, p->actor, p->now, NULL);
 	free(subject);
 	free(body);
+	buf_free(&findings);
 	if (r == STORE_EXISTS)
 		return 1;
 	if (r != STORE_OK) {

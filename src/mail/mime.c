@@ -83,7 +83,10 @@ struct walk {
 	struct msg_facts	*out;
 	const char		*malformed;	/* first reason found */
 	int			 nomem;
-	int			 seen_text;	/* own text part seen */
+	/* Of the message being walked (the outer one, or a forwarded
+	 * one): a text part of it seen, an HTML one seen. */
+	int			 seen_text;
+	int			 seen_html;
 	int			 many_authors;	/* From with >1 mailbox */
 	struct mailmime		*plain;		/* first_text candidates */
 	struct mailmime		*html;
@@ -94,6 +97,9 @@ struct walk {
 	const struct elision	*cuts;
 	size_t			 n_cuts;
 	size_t			 scan_left;	/* of lim->max_scan_bytes */
+	/* Bytes of forwarded messages still to parse again (open_forwarded:
+	 * at most max_scan_bytes in all, whatever their nesting). */
+	size_t			 reparse_left;
 	/* Bodies from this offset of orig on are heads only (the source
 	 * fetched no more: docs/imap.md); SIZE_MAX: none. */
 	size_t			 heads_from;
@@ -1345,6 +1351,161 @@ body_offset(const struct walk *w, const struct mailmime_data *d)
 	return (size_t)(full.dt_data.dt_text.dt_data - w->orig);
 }
 
+/* ------------------------------------------------------------------ */
+/* Forwarded messages                                                  */
+
+static void	walk_node(struct walk *, struct mailmime *, size_t, int, int);
+
+/*
+ * Where the mail starts if b[0..len) is one: lines "Name: value" (RFC
+ * 5322 field names) or their folded continuations, up to an empty line,
+ * no NUL, within MIME_SNIFF_HEAD, one of them a field every mail has
+ * (From, Date, Subject, Message-ID, Received, MIME-Version); after a
+ * UTF-8 BOM or an mbox "From " line, which some tools write before a
+ * saved .eml.  SIZE_MAX if it is none.  That is a forwarded message,
+ * however it is wrapped (message/rfc822 in base64 or quoted-printable,
+ * an .eml sent as application/octet-stream, or even as text/plain): what
+ * a mail client would open, opened here too.
+ */
+static size_t
+mail_start(const unsigned char *b, size_t len)
+{
+	static const char *const known[] = { "from", "date", "subject",
+	    "message-id", "received", "mime-version", NULL };
+	size_t i = 0, n, k, start, end = len < MIME_SNIFF_HEAD ? len :
+	    MIME_SNIFF_HEAD;
+	int fields = 0, mail = 0;
+
+	if (end >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+		i = 3;
+	if (end - i >= 5 && memcmp(b + i, "From ", 5) == 0) {
+		while (i < end && b[i] != '\n')
+			i++;
+		i++;
+	}
+	start = i;
+
+	while (i < end) {
+		if (b[i] == '\n' || (b[i] == '\r' && i + 1 < end &&
+		    b[i + 1] == '\n'))
+			return fields > 0 && mail ? start : SIZE_MAX;
+		if (b[i] == ' ' || b[i] == '\t') {
+			if (fields == 0)
+				return SIZE_MAX;
+		} else {
+			for (n = 0; i + n < end && b[i + n] > 32 &&
+			    b[i + n] < 127 && b[i + n] != ':'; n++)
+				;
+			if (n == 0 || i + n >= end || b[i + n] != ':')
+				return SIZE_MAX;
+			fields++;
+			for (k = 0; known[k] != NULL; k++)
+				if (strlen(known[k]) == n && text_ascii_ncasecmp(
+				    (const char *)b + i, known[k], n) == 0)
+					mail = 1;
+		}
+		for (; i < end && b[i] != '\n'; i++)
+			if (b[i] == '\0')
+				return SIZE_MAX;
+		i++;
+	}
+	/* headers only, to the end (a bounce's returned header) */
+	if (end == len && fields > 0 && mail)
+		return start;
+	return SIZE_MAX;	/* no end of header in sight: not a mail */
+}
+
+/* 1 if the part says it is a mail: its type, or its name's extension. */
+static int
+says_mail(const struct part_facts *p)
+{
+	const char *ext;
+	size_t n;
+
+	if (strcmp(p->content_type, "message/rfc822") == 0 ||
+	    strcmp(p->content_type, "message/global") == 0)
+		return 1;
+	ext = p->filename != NULL ? strrchr(p->filename, '.') : NULL;
+	if (ext == NULL)
+		return 0;
+	for (n = strlen(++ext); n > 0 && (ext[n - 1] == ' ' ||
+	    ext[n - 1] == '.'); n--)
+		;
+	return n == 3 && text_ascii_ncasecmp(ext, "eml", 3) == 0;
+}
+
+/*
+ * Parses the forwarded message b[0..len) (decoded from a part at depth)
+ * and walks its tree as the rest of the message, at depth + 1 on: its
+ * parts join the facts, judged as the outer ones, and nesting counts
+ * through every wrapping towards max_depth.  The same guards as for the
+ * message itself come first (libetpan must never see a hostile boundary
+ * or unbounded nesting); what they find makes the whole message
+ * malformed.  b outlives the tree (freed here).
+ */
+static void
+open_forwarded(struct walk *w, const unsigned char *b, size_t len,
+    size_t depth)
+{
+	const char *s = (const char *)b, *why;
+	struct mailmime *root = NULL;
+	struct walk sub;
+	size_t hdr_end, body, containers, idx = 0;
+	int r;
+
+	if (depth + 1 > w->lim->max_depth) {
+		set_malformed(w, FACTS_MALFORMED_DEPTH);
+		return;
+	}
+	if ((why = scan_header(s, len, w->lim->max_header, &hdr_end,
+	    &body)) != NULL) {
+		set_malformed(w, why);
+		return;
+	}
+	if (body >= len)
+		return;		/* a header and no body: nothing inside */
+	if (scan_containers(s, len, &containers)) {
+		set_malformed(w, FACTS_MALFORMED_BOUNDARY);
+		return;
+	}
+	if (containers > MIME_MAX_CONTAINERS) {
+		set_malformed(w, FACTS_MALFORMED_CONTAINERS);
+		return;
+	}
+	if (scan_comment_depth(s, len) > MIME_MAX_COMMENT_DEPTH) {
+		set_malformed(w, FACTS_MALFORMED_BAD_HEADER);
+		return;
+	}
+	r = mailmime_parse(s, len, &idx, &root);
+	if (r == MAILIMF_ERROR_MEMORY) {
+		w->nomem = 1;
+		return;
+	}
+	if (r != MAILIMF_NO_ERROR || root == NULL ||
+	    root->mm_type != MAILMIME_MESSAGE ||
+	    root->mm_data.mm_message.mm_msg_mime == NULL) {
+		set_malformed(w, FACTS_MALFORMED_MIME);
+		if (root != NULL)
+			mailmime_free(root);
+		return;
+	}
+	/* Its own buffer, whole (no cut, no head-only body), same budgets. */
+	memset(&sub, 0, sizeof(sub));
+	sub.lim = w->lim;
+	sub.out = w->out;
+	sub.malformed = w->malformed;
+	sub.buf = sub.orig = s;
+	sub.scan_left = w->scan_left;
+	sub.reparse_left = w->reparse_left;
+	sub.heads_from = SIZE_MAX;
+	walk_node(&sub, root->mm_data.mm_message.mm_msg_mime, depth + 1, 1, 0);
+	w->malformed = sub.malformed;
+	w->nomem |= sub.nomem;
+	w->scan_left = sub.scan_left;
+	w->reparse_left = sub.reparse_left;
+	mailmime_free(root);
+}
+
 /*
  * Reads the leaf's bytes and records what they are in p: an attachment
  * is typed and inspected whole (within the message's scan budget); the
@@ -1352,13 +1513,13 @@ body_offset(const struct walk *w, const struct mailmime_data *d)
  */
 static void
 inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
-    int own_text)
+    int own_text, size_t depth)
 {
 	struct nested nc;
 	const unsigned char *b;
-	size_t len, cap;
+	size_t len, cap, charged, at = 0;
 	unsigned g;
-	int owned, whole, r;
+	int owned, whole, r, fwd;
 
 	if (m->mm_type != MAILMIME_SINGLE)
 		return;
@@ -1386,11 +1547,13 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 		p->findings |= CONTENT_NOT_INSPECTED;
 		return;
 	}
-	w->scan_left -= len < w->scan_left ? len : w->scan_left;
+	charged = len < w->scan_left ? len : w->scan_left;
+	w->scan_left -= charged;
+	fwd = 0;
 	if (own_text) {
 		p->findings |= content_text_hidden(b, len);
 		if (!whole)
-			p->findings |= CONTENT_NOT_INSPECTED;
+			p->findings |= CONTENT_TOO_LARGE;
 	} else {
 		p->sniffed_type = sniff(b, len, &w->nomem);
 		if (p->sniffed_type == NULL)
@@ -1404,10 +1567,33 @@ inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 			g = (g & ~CONTENT_NOT_INSPECTED) | content_tnef(b, len,
 			    &mime_clim, nested_part, &nc);
 		}
-		p->findings |= g;
+		/*
+		 * Only its head was read, for its size alone: what the head
+		 * could not show makes it too large, not forbidden; what it
+		 * did show (an executable, macros) still counts.
+		 */
 		if (!whole)
+			g = (g & ~CONTENT_NOT_INSPECTED) | CONTENT_TOO_LARGE;
+		p->findings |= g;
+		at = mail_start(b, len);
+		fwd = at != SIZE_MAX;
+		if (fwd && !whole)
+			fwd = 0;	/* too large to open: said above */
+		else if (fwd && len > w->reparse_left) {
+			p->findings |= CONTENT_TOO_LARGE;
+			fwd = 0;
+		} else if (fwd) {
+			/* its leaves are charged as they are read */
+			w->reparse_left -= len;
+			w->scan_left += charged;
+		} else if (whole && says_mail(p)) {
+			/* a mail client would open it as a mail; we cannot */
 			p->findings |= CONTENT_NOT_INSPECTED;
+		}
 	}
+	/* Last: the forwarded message's parts move w->out->parts (p). */
+	if (fwd)
+		open_forwarded(w, b + at, len - at, depth);
 	if (owned)
 		free((void *)(uintptr_t)b);
 }
@@ -1418,7 +1604,7 @@ leaf(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 {
 	struct mailmime_single_fields sf;
 	char *ct, *fn;
-	int disp_att, plain, html, own_text;
+	int disp_att, plain, html, own_text, msg_text;
 
 	mailmime_single_fields_init(&sf, m->mm_mime_fields, m->mm_content_type);
 	if ((ct = type_string(m->mm_content_type)) == NULL) {
@@ -1444,15 +1630,20 @@ leaf(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 	 * text/html even after a text/plain in a multipart/mixed (some
 	 * clients send the HTML body so, beside an empty plain part: it is
 	 * the body a mail client shows, and the text read when the plain
-	 * part is empty).  A forwarded message (inside message/rfc822) is an
-	 * attachment through and through.
+	 * part is empty).  A forwarded message (inside message/rfc822, or
+	 * opened by open_forwarded) has its own text, judged as a text
+	 * (hidden files), and its attachments, judged as attachments; none
+	 * of it is the first text.
 	 */
-	own_text = fn == NULL && !disp_att && !in_message &&
-	    strncmp(ct, "text/", 5) == 0 &&
+	msg_text = fn == NULL && !disp_att && strncmp(ct, "text/", 5) == 0 &&
 	    (((plain || html) && !w->seen_text) || in_alternative ||
-	    (html && w->html == NULL));
-	if (own_text && (plain || html))
+	    (html && !w->seen_html));
+	/* a forwarded message's text is its own, never the first text */
+	own_text = msg_text && !in_message;
+	if (msg_text && (plain || html))
 		w->seen_text = 1;
+	if (msg_text && html)
+		w->seen_html = 1;
 	if (own_text && plain && w->plain == NULL)
 		w->plain = m;
 	if (own_text && html && w->html == NULL)
@@ -1461,13 +1652,16 @@ leaf(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 	if (w->out->n_parts >= w->lim->max_parts)
 		w->out->truncated_parts = 1;
 	else if (facts_add_part(w->out, ct, fn, decoded_size(w, m->mm_body),
-	    !own_text, (int)depth) == -1)
+	    !msg_text, (int)depth) == -1)
 		w->nomem = 1;
 	else {
 		w->out->parts[w->out->n_parts - 1].embedded =
 		    w->parent_related && sf.fld_id != NULL && !disp_att;
+		if (in_message)
+			w->out->parts[w->out->n_parts - 1].findings |=
+			    CONTENT_FORWARDED;
 		inspect_leaf(w, m, &w->out->parts[w->out->n_parts - 1],
-		    own_text);
+		    msg_text, depth);
 	}
 	free(ct);
 	free(fn);
@@ -1509,7 +1703,7 @@ walk_node(struct walk *w, struct mailmime *m, size_t depth, int in_message,
     int in_alternative)
 {
 	clistiter *it;
-	int alt, related, saved;
+	int alt, related, saved, seen_text, seen_html;
 
 	if (w->nomem || m == NULL)
 		return;
@@ -1542,13 +1736,19 @@ walk_node(struct walk *w, struct mailmime *m, size_t depth, int in_message,
 		break;
 	case MAILMIME_MESSAGE:
 		saved = w->parent_related;
+		seen_text = w->seen_text;
+		seen_html = w->seen_html;
 		w->parent_related = 0;
-		if (m->mm_data.mm_message.mm_msg_mime != NULL)
+		if (m->mm_data.mm_message.mm_msg_mime != NULL) {
+			/* the forwarded message's text, from its start */
+			w->seen_text = w->seen_html = 0;
 			walk_node(w, m->mm_data.mm_message.mm_msg_mime,
 			    depth + 1, 1, 0);
-		else
+		} else
 			leaf(w, m, depth, in_message, in_alternative);
 		w->parent_related = saved;
+		w->seen_text = seen_text;
+		w->seen_html = seen_html;
 		break;
 	default:
 		leaf(w, m, depth, in_message, in_alternative);
@@ -1974,6 +2174,72 @@ parse_cut(struct walk *w, const char *msg, size_t len, size_t body)
 	return parse_buffer(w, msg, len, body);
 }
 
+/*
+ * A message refused before libetpan read its header (a field too long, a
+ * NUL byte, a hostile boundary, too many multiparts or comments) is still
+ * malformed; its From and Message-ID are read anyway, when those fields
+ * themselves are sound, so that the record names them (`balpctl message
+ * show`, `log --partner`).  Each such field is copied alone (within
+ * max_header, no NUL, few comments) into a small header of its own that
+ * libetpan parses: it never sees the rest.  Only these two fields: the
+ * Subject may carry a NIR, and a malformed message is decided on nothing.
+ * 0, or -1 on ENOMEM.
+ */
+static int
+salvage_headers(struct walk *w, const char *msg, size_t len)
+{
+	struct mailimf_fields *fields = NULL;
+	struct buf from = BUF_INIT, mid = BUF_INIT, *to;
+	const char *nl;
+	size_t i = 0, start, n, idx = 0, froms = 0;
+	int is_from, r = MAILIMF_NO_ERROR;
+
+	while (i < len && msg[i] != '\n' && !(msg[i] == '\r' &&
+	    i + 1 < len && msg[i + 1] == '\n')) {
+		/* one field: its first line and its folded continuations */
+		start = i;
+		do {
+			nl = memchr(msg + i, '\n', len - i);
+			i = nl != NULL ? (size_t)(nl - msg) + 1 : len;
+		} while (i < len && is_wsp(msg[i]));
+		n = i - start;
+		is_from = n >= 5 && text_ascii_ncasecmp(msg + start, "From:",
+		    5) == 0;
+		froms += is_from;
+		if (!is_from && (n < 11 || text_ascii_ncasecmp(msg + start,
+		    "Message-ID:", 11) != 0))
+			continue;
+		to = is_from ? &from : &mid;
+		if (to->len > 0 || n > w->lim->max_header ||
+		    memchr(msg + start, '\0', n) != NULL ||
+		    scan_comment_depth(msg + start, n) > MIME_MAX_COMMENT_DEPTH)
+			continue;
+		buf_add(to, msg + start, n);
+		if (msg[i - 1] != '\n')
+			buf_puts(to, "\n");
+	}
+	/* Several From: no sender to name. */
+	if (froms > 1)
+		buf_reset(&from);
+	if (from.len + mid.len > 0) {
+		buf_add(&from, mid.data, mid.len);
+		buf_puts(&from, "\n");
+		if (!from.failed && !mid.failed) {
+			r = mailimf_fields_parse(from.data, from.len, &idx,
+			    &fields);
+			if (r == MAILIMF_NO_ERROR && fields != NULL) {
+				take_headers(w, fields);
+				mailimf_fields_free(fields);
+			}
+		}
+	}
+	r = from.failed || mid.failed || r == MAILIMF_ERROR_MEMORY ||
+	    w->nomem ? -1 : 0;
+	buf_free(&from);
+	buf_free(&mid);
+	return r;
+}
+
 static int
 parse_message(const char *msg, size_t len, const struct mime_limits *lim,
     size_t heads_from, struct msg_facts *out)
@@ -1989,6 +2255,7 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	w.lim = lim;
 	w.out = out;
 	w.scan_left = lim->max_scan_bytes;
+	w.reparse_left = lim->max_scan_bytes;
 	w.heads_from = heads_from;
 	out->raw_size = len;
 	if (msg == NULL || len == 0) {
@@ -1997,7 +2264,13 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	}
 	if ((why = scan_header(msg, len, lim->max_header, &hdr_end,
 	    &body)) != NULL) {
-		out->malformed = why;
+		w.malformed = why;
+		if (salvage_headers(&w, msg, len) == -1) {
+			facts_free(out);
+			out->raw_size = len;
+			return -1;
+		}
+		out->malformed = w.malformed;
 		return 0;
 	}
 	if (hdr_end == 0) {
@@ -2015,6 +2288,10 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	    body);
 	free(cut);
 	free(cuts);
+	/* Refused before its header was read: what can be, for the record. */
+	if (r == 0 && w.malformed != NULL && out->from_count == 0 &&
+	    out->message_id == NULL)
+		r = salvage_headers(&w, msg, hdr_end);
 	if (r == -1) {
 		facts_free(out);
 		out->raw_size = len;

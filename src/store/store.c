@@ -198,6 +198,17 @@ static const char *const migrations[] = {
 	"ALTER TABLE audit ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE audit_keying (legacy_rows INTEGER NOT NULL);"
 	"INSERT INTO audit_keying SELECT coalesce(max(id), 0) FROM audit;",
+	/*
+	 * 6 (wt-content): what a decision's reasons found, part by part
+	 * (store_decision.h, docs/store.md): which parts were not inspected
+	 * and why, what each forbidden part holds.  Never a file name nor a
+	 * Subject: no NIR, no beneficiary name.  A row only for decisions
+	 * that found something; purged with its decision.
+	 */
+	"CREATE TABLE decision_findings ("
+	"  decision_id INTEGER PRIMARY KEY REFERENCES decisions(id),"
+	"  findings TEXT NOT NULL"
+	");",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -176,6 +176,59 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 	return rc;
 }
 
+/* The decision's findings, when it has any (a row of its own). */
+static int
+findings_insert(struct store *st, int64_t decision_id, const char *findings)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (findings == NULL || findings[0] == '\0')
+		return STORE_OK;
+	if ((rc = stmt_get(st, STMT_FINDINGS_INSERT, "INSERT INTO "
+	    "decision_findings (decision_id, findings) VALUES (?, ?)", &s)) !=
+	    STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, decision_id, &rc);
+	bind_text(st, s, 2, findings, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return step_done(st, s, "findings insert", NULL);
+}
+
+int
+store_decision_findings(struct store *st, int64_t id, char **out)
+{
+	sqlite3_stmt *s;
+	int rc, step, fail = 0;
+
+	*out = NULL;
+	if ((rc = stmt_get(st, STMT_FINDINGS_GET, "SELECT findings FROM "
+	    "decision_findings WHERE decision_id = ?1", &s)) != STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	if ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		*out = col_str(s, 0, &fail);
+		step = fail ? SQLITE_NOMEM : sqlite3_step(s);
+	}
+	if (fail)
+		rc = store_oom(st);
+	else if (step != SQLITE_DONE)
+		rc = store_sqlerr(st, "findings get");
+	stmt_done(s);
+	if (rc != STORE_OK) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 static int
 outbox_insert(struct store *st, int64_t decision_id,
     const struct store_notice *n, time_t now, int64_t *id)
@@ -284,7 +337,8 @@ store_batch_add(struct store *st, const struct store_decision_spec *d,
 	 * transaction (the rest of the batch) goes on.
 	 */
 	if ((rc = decision_insert(st, d, sender, buf_str(&reasons), now, &id,
-	    &supersedes)) != STORE_OK)
+	    &supersedes)) != STORE_OK ||
+	    (rc = findings_insert(st, id, d->findings)) != STORE_OK)
 		goto done;
 	buf_printf(&obj, "decision/%" PRId64, id);
 	buf_printf(&detail, "source=%s; ref=%s; outcome=%s; reasons=%s; "

@@ -58,8 +58,8 @@ like "$out" "p.castel@mairie-lespignan.fr" "the extra persons are in the annex"
 # epilogue of empty lines after the closing boundary.
 GEN="$HOME_DIR/gen"
 mkdir -p "$GEN"
-gen_big() {	# FILE FROM-ADDRESS SIZE|"" RAW-BYTES
-	f=$1 addr=$2 size=$3 raw=$4 dom=${2#*@}
+gen_big() {	# FILE FROM-ADDRESS SIZE|"" RAW-BYTES [HEAD-FILE]
+	f=$1 addr=$2 size=$3 raw=$4 head=${5:-} dom=${2#*@}
 	bd="------------9f2c4e1a7b3d5c8e0a6f4b21"
 	{
 		printf 'Return-Path: <%s>\n' "$addr"
@@ -83,7 +83,12 @@ gen_big() {	# FILE FROM-ADDRESS SIZE|"" RAW-BYTES
 		printf -- '--%s\nContent-Type: application/pdf; name="RIB_Mercier.pdf"\n' "$bd"
 		printf 'Content-Disposition: attachment; filename="RIB_Mercier.pdf"\n'
 		printf 'Content-Transfer-Encoding: base64\n\n'
-		{ printf '%%PDF-1.7\n'; head -c "$raw" /dev/zero; } | base64 -w 76
+		if [ -n "$head" ]; then
+			{ cat "$head"; head -c "$raw" /dev/zero; } | base64 -w 76
+		else
+			{ printf '%%PDF-1.7\n'; head -c "$raw" /dev/zero; } |
+			    base64 -w 76
+		fi
 		printf -- '--%s--\n' "$bd"
 	} >"$f"
 	if [ -n "$size" ]; then
@@ -97,6 +102,11 @@ gen_big "$GEN/gen-trop-gros-inconnu.eml" m.dubois@autre-asso.fr "" 12500000
 gen_big "$GEN/gen-taille-limite.eml" a.martin@apeai34.fr "$mib15" 11500000
 gen_big "$GEN/gen-taille-limite-plus-un.eml" a.martin@apeai34.fr \
     $((mib15 + 1)) 11500000
+# Past the scan budget (16 MiB): a clean 20 MB scan is too large, not
+# forbidden; an executable whose head shows it is still forbidden.
+gen_big "$GEN/gen-pdf-20-mo.eml" a.martin@apeai34.fr "" 20971520
+gen_big "$GEN/gen-exe-20-mo.eml" a.martin@apeai34.fr "" 20971520 \
+    "$SRCDIR/tests/data/content/program.exe"
 is "$(wc -c <"$GEN/gen-taille-limite.eml")" "$mib15" \
     "a generated mail of exactly 15 MiB"
 is "$(wc -c <"$GEN/gen-taille-limite-plus-un.eml")" "$((mib15 + 1))" \

@@ -158,5 +158,88 @@ printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "its show --json is 
 unlike "$out" "$pseudo|nir_pseudonym|185057800608491|1 85 05|DUPONT" "and holds no pseudonym, NIR nor name"
 "$B" -c "$CONF" message show --json >/dev/null 2>&1; is $? 2 "show --json without an id is a usage error"
 
+# ---- what each reason found (decision_findings) ---------------------------
+# Mails of the case corpus, a 20 MB scan past the scan budget (too big to
+# commit) and malformed mails whose header could still be read.
+put() {	# FILE NAME
+	cp "$1" "$MD/tmp/$2" && mv "$MD/tmp/$2" "$MD/new/$2"
+}
+CASES="$SRCDIR/tests/data/cases"
+put "$CASES/121-tr-exe-dans-message-rfc822-base64.eml" 1763370101.f1.fwd-exe
+put "$CASES/106-docx-avec-macros.eml" 1763370102.f2.docm
+put "$CASES/130-docx-chiffre.eml" 1763370103.f3.encrypted
+put "$CASES/134-pdf-restrictions-javascript.eml" 1763370107.f7.owner-js
+put "$CASES/133-pdf-restrictions-proprietaire.eml" 1763370108.f8.owner
+hdr() {	# MESSAGE-ID
+	printf 'Authentication-Results: mx.caf.test; dkim=pass header.d=apeai34.fr; spf=pass smtp.mailfrom=apeai34.fr; dmarc=pass header.from=apeai34.fr\n'
+	printf 'From: Anne Martin <a.martin@apeai34.fr>\nTo: balp@caf.test\n'
+	printf 'Subject: RIB - MERCIER Hugo - 1 85 05 78 006 084 91\n'
+	printf 'Message-ID: <%s>\nMIME-Version: 1.0\n' "$1"
+}
+{
+	hdr big-scan@apeai34.fr
+	printf 'Content-Type: multipart/mixed; boundary="b"\n\n--b\n'
+	printf 'Content-Type: text/plain\n\nLe RIB de M. Mercier.\n--b\n'
+	printf 'Content-Type: application/pdf; name="RIB_MERCIER_Hugo.pdf"\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	{ printf '%%PDF-1.7\n'; head -c 20971520 /dev/zero; } | base64 -w 76
+	printf -- '--b--\n'
+} >"$MD/tmp/1763370104.f4.big" && mv "$MD/tmp/1763370104.f4.big" "$MD/new/"
+{
+	hdr long-header@apeai34.fr
+	printf 'X-Junk: '; head -c 10485760 /dev/zero | tr '\0' a; printf '\n\nx\n'
+} >"$MD/tmp/1763370105.f5.long" && mv "$MD/tmp/1763370105.f5.long" "$MD/new/"
+{
+	hdr too-wide@apeai34.fr
+	printf 'Content-Type: multipart/mixed; boundary="w"\n\n'
+	i=0
+	while [ $i -lt 2100 ]; do
+		printf -- '--w\nContent-Type: multipart/mixed; boundary="i%d"\n\n--i%d--\n' $i $i
+		i=$((i + 1))
+	done
+	printf -- '--w--\n'
+} >"$MD/tmp/1763370106.f6.wide" && mv "$MD/tmp/1763370106.f6.wide" "$MD/new/"
+"$D" -c "$CONF" --once >/dev/null 2>&1; ok $? "the new mails are triaged"
+show() { "$B" -c "$CONF" message show "$1"; }
+out=$(show "<wrapped-121@apeai34.fr>")
+like "$out" "reasons attachment_forbidden" "the forwarded executable is forbidden"
+like "$out" "findings +part 5 application/pdf \(content [a-z./-]*executable\) \.pdf in a forwarded mail: executable, content contradicts its type or name" \
+    "  and show says which part, where it was and what it is"
+unlike "$out" "Guessan|GUESSAN|\.eml|RIB_" "  never a file name (a beneficiary's name)"
+like "$(show "<content-79@apeai34.fr>")" "findings +part 3 application/vnd.openxmlformats-officedocument.wordprocessingml.document \.docx: macro" \
+    "a macro document: macro"
+out=$(show "<wrapped-130@apeai34.fr>")
+like "$out" "outcome +rejected, type rib, reasons attachment_encrypted" "an encrypted document is rejected"
+like "$out" "findings +part 3 .* \.docx: encrypted" "  show says which part is encrypted"
+like "$("$B" -c "$CONF" log --reason attachment_encrypted)" "1763370103.f3.encrypted" \
+    "log --reason attachment_encrypted finds it"
+# Decrypted in the sandboxed worker: an owner password only, AES-256.
+like "$(show "<wrapped-134@apeai34.fr>")" "findings +part 2 application/pdf \.pdf: JavaScript, actions or embedded files \(PDF\)" \
+    "a PDF with printing restricted is decrypted and its JavaScript found"
+like "$(show "<wrapped-133@apeai34.fr>")" "outcome +accepted, type rib, reasons -" \
+    "  and a clean one is accepted"
+out=$(show "<big-scan@apeai34.fr>")
+like "$out" "outcome +rejected, type rib, reasons too_large" "a 20 MB clean scan is too large, not forbidden"
+like "$out" "findings +part 2 application/pdf \.pdf: not inspected: too large \(20971529 bytes\)" \
+    "  show says which part was not inspected and why"
+unlike "$out" "MERCIER|Mercier|1 85 05" "  no name, no NIR"
+is "$(q "select count(*) from decision_findings f join decisions d on d.id = f.decision_id where d.outcome = 'accepted'")" 0 \
+    "no findings recorded for an accepted mail"
+for m in long-header too-wide; do
+	out=$(show "<$m@apeai34.fr>"); ok $? "message show <$m@...>: a malformed mail is found by its Message-ID"
+	like "$out" "sender +a.martin@apeai34.fr \(partner apeai-ouest-herault\)" "  with its sender and partner"
+	like "$out" "reasons malformed" "  quarantined as malformed"
+done
+like "$(show "<long-header@apeai34.fr>")" "findings +message malformed: header field too long" \
+    "  and show says why"
+like "$(show "<too-wide@apeai34.fr>")" "findings +message malformed: too many multiparts" \
+    "  (each its own why)"
+log=$("$B" -c "$CONF" log --partner apeai-ouest-herault --reason malformed)
+like "$log" "1763370105.f5.long" "log --partner finds the 10 MB header"
+like "$log" "1763370106.f6.wide" "  and the too wide mail"
+out=$("$B" -c "$CONF" message show "<big-scan@apeai34.fr>" --json)
+is "$(printf '%s' "$out" | field findings)" "part 2 application/pdf .pdf: not inspected: too large (20971529 bytes)" \
+    "show --json has the findings"
+
 rm -rf "$HOME_DIR"
 done_testing

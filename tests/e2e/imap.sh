@@ -493,8 +493,12 @@ for f in big20 two9 small3; do
 	ok "$([ "${rss:-999999}" -lt 65536 ]; echo $?)" \
 	    "$f: balpd peak RSS ${rss} KiB, under 64 MiB"
 done
-like "$(q "select reasons from decisions where message_id like 'big20.%'")" \
-    "attachment_forbidden" "what could not be inspected is recorded with the decision"
+# Its PDF fetched by its head only: too large, not forbidden (issue 17).
+is "$(q "select reasons from decisions where message_id like 'big20.%'")" \
+    "too_large" "what could not be inspected for its size is too_large, not forbidden"
+like "$(q "select f.findings from decision_findings f join decisions d on d.id = f.decision_id where d.message_id like 'big20.%'")" \
+    "part [0-9]+ application/pdf \.pdf: not inspected: too large" \
+    "  and the part not inspected is recorded with the decision"
 
 # ---- the IMAP loop under valgrind ----------------------------------------
 # IDLE, mail by Postfix and one fetched by its parts, a SIGHUP, SIGTERM:

@@ -1,6 +1,7 @@
 /*
  * fuzz_decide - libFuzzer target over the parse+decide entry point: raw
- * bytes -> mime_parse -> decide -> notice_render, plus the facts
+ * bytes -> mime_parse -> decide -> notice_render and the findings
+ * recorded (attachment_findings), plus the facts
  * serialization the daemon's parse child uses.  Half the inputs (by their
  * first byte) are parsed as a message an IMAP source fetched by its parts,
  * heads from an offset on (mime_parse_heads).  Run by `make check` for 60
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balp/attachment.h"
+#include "balp/buf.h"
 #include "balp/conf.h"
 #include "balp/date.h"
 #include "balp/decide.h"
@@ -51,6 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct decide_ctx ctx;
 	struct msg_facts f, back;
 	struct decision d;
+	struct buf found = BUF_INIT;
 	char *subject, *body, *ser;
 	size_t len;
 
@@ -76,6 +80,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(subject);
 		free(body);
 	}
+	/* The findings recorded with it: never the NIR. */
+	if (attachment_findings(&conf.rules, &f, &found) == 0 &&
+	    d.nir[0] != '\0' && strstr(buf_str(&found), d.nir) != NULL)
+		abort();
+	buf_free(&found);
 	if ((ser = facts_serialize(&f, &len)) != NULL) {
 		facts_init(&back);
 		if (facts_deserialize(ser, len, &back) != 0)

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "balp/attachment.h"
+#include "balp/buf.h"
+#include "balp/content.h"
 #include "balp/facts.h"
 #include "balp/rules.h"
 
@@ -317,6 +319,76 @@ test_fulfils_no_requirement(void **state)
 	rules_free(&r);
 }
 
+/*
+ * What is recorded with the decision: one line per part that gave a
+ * reason, its number, types and extension, never its file name.
+ */
+static void
+test_findings(void **state)
+{
+	static const struct {
+		const char	*type;
+		const char	*name;
+		const char	*sniffed;
+		unsigned	 findings;
+		const char	*line;		/* NULL: no line */
+	} parts[] = {
+		{ "text/plain", NULL, NULL, 0, NULL },
+		{ "application/pdf", "RIB_MERCIER_Hugo.pdf", "application/pdf",
+		  CONTENT_PDF | CONTENT_TOO_LARGE,
+		  "part 2 application/pdf .pdf: not inspected: too large "
+		  "(20971520 bytes)" },
+		{ "application/pdf", "RIB Mme N'GUESSAN.pdf",
+		  "application/x-dosexec", CONTENT_EXECUTABLE |
+		  CONTENT_FORWARDED,
+		  "part 3 application/pdf (content application/x-dosexec) .pdf "
+		  "in a forwarded mail: executable, content contradicts its "
+		  "type or name" },
+		{ "application/x-185057800608491", "Dupont.185057800608491",
+		  NULL, CONTENT_NOT_INSPECTED,
+		  "part 4 (other type) (other extension): not inspected: "
+		  "unreadable" },
+		{ "application/octet-stream", "MERCIER.EXE", "application/x-dosexec",
+		  CONTENT_EXECUTABLE, "part 5 application/octet-stream (content "
+		  "application/x-dosexec) .exe: extension forbidden, executable" },
+		{ "application/vnd.oasis.opendocument.text", "Attestation "
+		  "Mercier.odt", "application/vnd.oasis.opendocument.text",
+		  CONTENT_OFFICE | CONTENT_ENCRYPTED,
+		  "part 6 application/vnd.oasis.opendocument.text .odt: "
+		  "encrypted" },
+		{ "application/pdf", "RIB.pdf", "application/pdf", CONTENT_PDF,
+		  NULL },
+	};
+	struct msg_facts f;
+	struct rules r;
+	struct buf b = BUF_INIT, want = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	make_rules(&r, 1);
+	facts_init(&f);
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		assert_int_equal(facts_add_part(&f, parts[i].type,
+		    parts[i].name, i == 1 ? 20971520 : 1000, i > 0, 1), 0);
+		f.parts[i].findings = parts[i].findings;
+		if (parts[i].sniffed != NULL)
+			f.parts[i].sniffed_type = strdup(parts[i].sniffed);
+		if (parts[i].line != NULL)
+			buf_printf(&want, "%s\n", parts[i].line);
+	}
+	assert_int_equal(attachment_findings(&r, &f, &b), 0);
+	assert_string_equal(buf_str(&b), buf_str(&want));
+	/* no name, no NIR, whatever the sender made of them */
+	assert_null(strstr(buf_str(&b), "MERCIER"));
+	assert_null(strstr(buf_str(&b), "Mercier"));
+	assert_null(strstr(buf_str(&b), "GUESSAN"));
+	assert_null(strstr(buf_str(&b), "185057800608491"));
+	buf_free(&b);
+	buf_free(&want);
+	facts_free(&f);
+	rules_free(&r);
+}
+
 int
 main(void)
 {
@@ -326,6 +398,7 @@ main(void)
 		cmocka_unit_test(test_extension_table),
 		cmocka_unit_test(test_fulfils_table),
 		cmocka_unit_test(test_fulfils_no_requirement),
+		cmocka_unit_test(test_findings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -123,6 +123,21 @@ static const struct {
 	{ "clean.odt",		CONTENT_OFFICE,		0 },
 	{ "clean.doc",		CONTENT_OFFICE,		0 },
 	{ "clean.txt",		0,			0 },
+	/*
+	 * Encrypted (gen_content_wrapped.py, qpdf): attachment_encrypted,
+	 * not forbidden; an encrypted zip is an archive; a PDF with an
+	 * owner password only is decrypted (its object streams: AES-128,
+	 * AES-256, RC4) or read in the clear, and judged as usual.
+	 */
+	{ "encrypted-package.docx", CONTENT_OFFICE | CONTENT_ENCRYPTED, 0 },
+	{ "encrypted.odt",	CONTENT_OFFICE | CONTENT_ENCRYPTED, 0 },
+	{ "encrypted-objstm.pdf", CONTENT_PDF | CONTENT_ENCRYPTED, 0 },
+	{ "encrypted-rc4.pdf",	CONTENT_PDF | CONTENT_ENCRYPTED, 0 },
+	{ "owner-only.pdf",	CONTENT_PDF,		0 },
+	{ "owner-only-js.pdf",	CONTENT_PDF | CONTENT_PDF_ACTIVE, 1 },
+	{ "owner-only-rc4-js.pdf", CONTENT_PDF | CONTENT_PDF_ACTIVE, 1 },
+	{ "owner-only-clear-js.pdf", CONTENT_PDF | CONTENT_PDF_ACTIVE, 1 },
+	{ "encrypted.zip",	CONTENT_ARCHIVE,	1 },
 	/* a winmail.dat, alone: not opened without the caller's function */
 	{ "winmail-clean.dat",	CONTENT_NOT_INSPECTED,	1 },
 	{ "clean.csv",		0,			0 },
@@ -142,13 +157,178 @@ test_corpus(void **state)
 		t = sniff(b, len);
 		f = content_inspect(b, len, t, 1, &lim);
 		if ((f & corpus[i].must) != corpus[i].must ||
-		    ((f & CONTENT_FORBIDDEN) != 0) != corpus[i].forbidden)
+		    ((f & CONTENT_FORBIDDEN) != 0) != corpus[i].forbidden ||
+		    (f & CONTENT_ENCRYPTED) != (corpus[i].must &
+		    CONTENT_ENCRYPTED))
 			fail_msg("%s (%s): findings 0x%x, want 0x%x%s",
 			    corpus[i].file, t != NULL ? t : "-", f,
 			    corpus[i].must, corpus[i].forbidden ?
 			    " and forbidden" : ", nothing forbidden");
 		free(t);
 		free(b);
+	}
+}
+
+/* A zip of entries (name, data, compressed?) with its directory. */
+static void
+zip_build(struct buf *z, const char *const *names,
+    const char *const *datas, const int *deflated, size_t n, int flags)
+{
+	unsigned char cbuf[4096];
+	struct buf cd = BUF_INIT;
+	size_t i, off[8], nl, dl, cl;
+	uLongf clen;
+	const unsigned char *data;
+
+	assert_true(n <= 8);
+	for (i = 0; i < n; i++) {
+		nl = strlen(names[i]);
+		dl = strlen(datas[i]);
+		data = (const unsigned char *)datas[i];
+		cl = dl;
+		if (deflated[i]) {
+			z_stream zs;
+
+			memset(&zs, 0, sizeof(zs));
+			assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, -15, 8,
+			    Z_DEFAULT_STRATEGY), Z_OK);
+			zs.next_in = (Bytef *)(uintptr_t)data;
+			zs.avail_in = (uInt)dl;
+			zs.next_out = cbuf;
+			zs.avail_out = sizeof(cbuf);
+			assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+			clen = zs.total_out;
+			deflateEnd(&zs);
+			data = cbuf;
+			cl = clen;
+		}
+		off[i] = z->len;
+		buf_add(z, "PK\3\4\24\0", 6);
+		buf_add(z, (char[]){ (char)flags, 0, deflated[i] ? 8 : 0, 0 },
+		    4);
+		buf_add(z, "\0\0\0\0\0\0\0\0", 8);	/* time, date, crc */
+		buf_add(z, (char[]){ (char)cl, (char)(cl >> 8), 0, 0,
+		    (char)dl, (char)(dl >> 8), 0, 0, (char)nl, 0, 0, 0 }, 12);
+		buf_puts(z, names[i]);
+		buf_add(z, data, cl);
+		buf_add(&cd, "PK\1\2\24\0\24\0", 8);
+		buf_add(&cd, (char[]){ (char)flags, 0, deflated[i] ? 8 : 0, 0 },
+		    4);
+		buf_add(&cd, "\0\0\0\0\0\0\0\0", 8);
+		buf_add(&cd, (char[]){ (char)cl, (char)(cl >> 8), 0, 0,
+		    (char)dl, (char)(dl >> 8), 0, 0, (char)nl, 0, 0, 0, 0, 0,
+		    0, 0, 0, 0, 0, 0, 0, 0, (char)off[i], (char)(off[i] >> 8),
+		    0, 0 }, 26);
+		buf_puts(&cd, names[i]);
+	}
+	i = z->len;
+	buf_add(z, cd.data, cd.len);
+	buf_add(z, "PK\5\6\0\0\0\0", 8);
+	buf_add(z, (char[]){ (char)n, 0, (char)n, 0, (char)cd.len,
+	    (char)(cd.len >> 8), 0, 0, (char)i, (char)(i >> 8), 0, 0, 0, 0 },
+	    14);
+	assert_false(z->failed || cd.failed);
+	buf_free(&cd);
+}
+
+/*
+ * Encryption, table-driven: what makes a document unreadable, and what
+ * only looks like it.
+ */
+static void
+test_encrypted(void **state)
+{
+	static const char manifest_enc[] = "<manifest:manifest><manifest:"
+	    "file-entry manifest:full-path=\"content.xml\"><manifest:"
+	    "encryption-data manifest:checksum=\"x\"/></manifest:file-entry>"
+	    "</manifest:manifest>";
+	static const char manifest_clear[] = "<manifest:manifest><manifest:"
+	    "file-entry manifest:full-path=\"content.xml\"/>"
+	    "</manifest:manifest>";
+	static const struct {
+		const char	*what;
+		const char	*names[3];
+		const char	*datas[3];
+		int		 deflated[3];
+		int		 flags;		/* general purpose bits */
+		unsigned	 want;		/* among the bits below */
+	} zips[] = {
+		{ "ODF, manifest deflated, encrypted",
+		  { "mimetype", "content.xml", "META-INF/manifest.xml" },
+		  { "application/vnd.oasis.opendocument.text", "x",
+		    manifest_enc }, { 0, 1, 1 }, 0,
+		  CONTENT_OFFICE | CONTENT_ENCRYPTED },
+		{ "ODF, manifest stored, encrypted",
+		  { "mimetype", "content.xml", "META-INF/manifest.xml" },
+		  { "application/vnd.oasis.opendocument.text", "x",
+		    manifest_enc }, { 0, 1, 0 }, 0,
+		  CONTENT_OFFICE | CONTENT_ENCRYPTED },
+		{ "ODF in the clear",
+		  { "mimetype", "content.xml", "META-INF/manifest.xml" },
+		  { "application/vnd.oasis.opendocument.text", "x",
+		    manifest_clear }, { 0, 1, 1 }, 0, CONTENT_OFFICE },
+		/* zip encryption: an archive, whatever its names say */
+		{ "OOXML names, zip-encrypted",
+		  { "[Content_Types].xml", "word/document.xml", NULL },
+		  { "<Types/>", "<w:document/>", NULL }, { 1, 1, 0 }, 1,
+		  CONTENT_ARCHIVE },
+		/* a manifest is only read in an OpenDocument file */
+		{ "plain zip with a manifest",
+		  { "META-INF/manifest.xml", "a.txt", NULL },
+		  { manifest_enc, "x", NULL }, { 1, 0, 0 }, 0, CONTENT_ARCHIVE },
+	};
+	static const struct {
+		const char	*what;
+		const char	*pdf;
+		unsigned	 want;
+	} pdfs[] = {
+		{ "/Encrypt, objects in the clear: read as usual",
+		  "%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"
+		  "2 0 obj << /Filter /Standard /V 4 /R 4 >> endobj\n"
+		  "trailer << /Root 1 0 R /Encrypt 2 0 R >>\n%%EOF\n",
+		  CONTENT_PDF },
+		{ "/Encrypt, objects in the clear, JavaScript named",
+		  "%PDF-1.7\n1 0 obj << /Type /Catalog /OpenAction << /S "
+		  "/JavaScript /JS (xyz) >> >> endobj\n"
+		  "2 0 obj << /Filter /Standard /V 4 /R 4 >> endobj\n"
+		  "trailer << /Root 1 0 R /Encrypt 2 0 R >>\n%%EOF\n",
+		  CONTENT_PDF | CONTENT_PDF_ACTIVE },
+		{ "/Encrypt and an object stream: unreadable",
+		  "%PDF-1.7\n1 0 obj << /Type /ObjStm /N 1 /First 4 /Length 8 "
+		  "/Filter /FlateDecode >>\nstream\n\x9c\x13\xee\x01\xfa"
+		  "\x77\x10\x42\nendstream\nendobj\n"
+		  "2 0 obj << /Filter /Standard /V 5 /R 6 >> endobj\n"
+		  "trailer << /Root 3 0 R /Encrypt 2 0 R >>\n%%EOF\n",
+		  CONTENT_PDF | CONTENT_ENCRYPTED },
+		{ "an object stream, no /Encrypt: not called encrypted",
+		  "%PDF-1.7\n1 0 obj << /Type /ObjStm /N 1 /First 4 /Length 8 "
+		  ">>\nstream\n1 0 << >>\nendstream\nendobj\n"
+		  "trailer << /Root 3 0 R >>\n%%EOF\n", CONTENT_PDF },
+	};
+	const unsigned mask = CONTENT_OFFICE | CONTENT_ARCHIVE | CONTENT_PDF |
+	    CONTENT_PDF_ACTIVE | CONTENT_ENCRYPTED | CONTENT_NOT_INSPECTED;
+	struct buf z;
+	size_t i, n;
+	unsigned f;
+
+	(void)state;
+	for (i = 0; i < sizeof(zips) / sizeof(zips[0]); i++) {
+		buf_init(&z);
+		n = zips[i].names[2] != NULL ? 3 : 2;
+		zip_build(&z, zips[i].names, zips[i].datas, zips[i].deflated,
+		    n, zips[i].flags);
+		f = content_zip((const unsigned char *)z.data, z.len, &lim);
+		if ((f & mask) != zips[i].want)
+			fail_msg("%s: 0x%x, want 0x%x", zips[i].what, f & mask,
+			    zips[i].want);
+		buf_free(&z);
+	}
+	for (i = 0; i < sizeof(pdfs) / sizeof(pdfs[0]); i++) {
+		f = content_pdf((const unsigned char *)pdfs[i].pdf,
+		    strlen(pdfs[i].pdf), 1, &lim);
+		if ((f & mask) != pdfs[i].want)
+			fail_msg("%s: 0x%x, want 0x%x", pdfs[i].what, f & mask,
+			    pdfs[i].want);
 	}
 }
 
@@ -794,9 +974,12 @@ test_parse_heads(void **state)
 	assert_int_equal(f.n_parts, 3);
 	assert_string_equal(f.parts[1].sniffed_type, "application/pdf");
 	assert_int_equal(f.parts[1].findings & CONTENT_NOT_INSPECTED, 0);
-	/* The head is typed, and not called inspected. */
+	/* The head is typed, and not called inspected: too large, for its
+	 * size alone, never forbidden (CONTENT_NOT_INSPECTED). */
 	assert_string_equal(f.parts[2].sniffed_type, "application/pdf");
-	assert_true(f.parts[2].findings & CONTENT_NOT_INSPECTED);
+	assert_true(f.parts[2].findings & CONTENT_TOO_LARGE);
+	assert_int_equal(f.parts[2].findings & CONTENT_NOT_INSPECTED, 0);
+	assert_int_equal(f.parts[1].findings & CONTENT_TOO_LARGE, 0);
 	facts_free(&f);
 
 	facts_init(&f);
@@ -808,8 +991,10 @@ test_parse_heads(void **state)
 	/* From the first body on: the own text too is a head. */
 	facts_init(&f);
 	assert_int_equal(mime_parse_heads(msg.data, msg.len, &ml, 0, &f), 0);
-	assert_true(f.parts[0].findings & CONTENT_NOT_INSPECTED);
-	assert_true(f.parts[1].findings & CONTENT_NOT_INSPECTED);
+	assert_true(f.parts[0].findings & CONTENT_TOO_LARGE);
+	assert_true(f.parts[1].findings & CONTENT_TOO_LARGE);
+	assert_int_equal((f.parts[0].findings | f.parts[1].findings) &
+	    CONTENT_NOT_INSPECTED, 0);
 	facts_free(&f);
 	buf_free(&msg);
 }
@@ -820,6 +1005,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_head_only_not_inspected),
+		cmocka_unit_test(test_encrypted),
 		cmocka_unit_test(test_mismatch),
 		cmocka_unit_test(test_b64),
 		cmocka_unit_test(test_b64_differential),

@@ -16,6 +16,7 @@
 
 #include "balp/conf.h"
 #include "balp/date.h"
+#include "balp/content.h"
 #include "balp/decide.h"
 
 static struct balp_conf conf;
@@ -62,6 +63,9 @@ struct dcase {
 	const char	*att2_name;
 	int		 truncated;	/* more parts than the parser kept */
 	int		 embedded;	/* the attachment is a body picture */
+	/* The parser's findings on the attachment (content.h); its sniffed
+	 * type is then application/pdf. */
+	unsigned	 att_findings;
 	/* expectations */
 	const char	*outcome;
 	const char	*type;		/* NULL: unknown */
@@ -274,9 +278,10 @@ static const struct dcase cases[] = {
 	  .reasons = "type_unknown,nir_missing,name_missing", .partner = P },
 
 	/* quarantined */
+	/* Malformed, its From readable: its partner named for the record. */
 	{ "malformed_alone", SUBJ_RIB, NULL, NULL, PDF,
 	  .malformed = "unparseable header", .outcome = "quarantined",
-	  .type = "rib", .reasons = "malformed" },
+	  .type = "rib", .reasons = "malformed", .partner = P },
 	{ "two_from_is_malformed", SUBJ_RIB, NULL, NULL, PDF, .from_count = 2,
 	  .outcome = "quarantined", .type = "rib", .reasons = "malformed" },
 	{ "no_from_is_malformed", SUBJ_RIB, NULL, NULL, PDF, .from = "",
@@ -326,9 +331,41 @@ static const struct dcase cases[] = {
 	  NULL, .att2_type = "application/octet-stream", .att2_name = "x.scr",
 	  .outcome = "quarantined", .type = "rib", .reasons = "auth_failed,"
 	  "attachment_forbidden,nir_missing,attachment_missing", .partner = P },
+	/*
+	 * Too large to inspect is not dangerous (DESIGN.md): a clean PDF
+	 * past the scan budget is too_large, rejected, never forbidden;
+	 * what its head showed still forbids it.
+	 */
+	{ "part_too_large_to_inspect", SUBJ_RIB, NULL, NULL, PDF,
+	  .att_findings = CONTENT_PDF | CONTENT_TOO_LARGE,
+	  .outcome = "rejected", .type = "rib", .reasons = "too_large",
+	  .partner = P },
+	{ "part_too_large_but_head_active", SUBJ_RIB, NULL, NULL, PDF,
+	  .att_findings = CONTENT_PDF | CONTENT_PDF_ACTIVE | CONTENT_TOO_LARGE,
+	  .outcome = "quarantined", .type = "rib",
+	  .reasons = "attachment_forbidden,too_large", .partner = P },
+	/* What could not be read for another reason is still not clean. */
+	{ "part_unreadable_is_forbidden", SUBJ_RIB, NULL, NULL, PDF,
+	  .att_findings = CONTENT_PDF | CONTENT_NOT_INSPECTED,
+	  .outcome = "quarantined", .type = "rib",
+	  .reasons = "attachment_forbidden", .partner = P },
+	/* Encrypted: rejected, the notice asks for it without a password. */
+	{ "part_encrypted", SUBJ_RIB, NULL, NULL, PDF,
+	  .att_findings = CONTENT_PDF | CONTENT_ENCRYPTED,
+	  .outcome = "rejected", .type = "rib",
+	  .reasons = "attachment_encrypted", .partner = P },
+	{ "part_encrypted_and_too_large", SUBJ_RIB, NULL, NULL, PDF,
+	  .att_findings = CONTENT_PDF | CONTENT_ENCRYPTED | CONTENT_TOO_LARGE,
+	  .outcome = "rejected", .type = "rib",
+	  .reasons = "too_large,attachment_encrypted", .partner = P },
+	/* A forwarded mail's executable, named as a PDF. */
+	{ "forwarded_executable", SUBJ_RIB, NULL, NULL, PDF,
+	  .att_findings = CONTENT_EXECUTABLE | CONTENT_FORWARDED,
+	  .outcome = "quarantined", .type = "rib",
+	  .reasons = "attachment_forbidden,attachment_missing", .partner = P },
 	{ "too_many_parts_to_examine", SUBJ_RIB, NULL, NULL, PDF,
 	  .truncated = 1, .outcome = "quarantined", .type = "rib",
-	  .reasons = "malformed" },
+	  .reasons = "malformed", .partner = P },
 	{ "nameless_inline_logo_is_not_a_rib", SUBJ_RIB, NULL, NULL,
 	  "image/png", NULL, .outcome = "rejected", .type = "rib",
 	  .reasons = "attachment_missing", .partner = P },
@@ -462,6 +499,11 @@ test_case(void **state)
 	if (c->att_type != NULL) {
 		facts_add_part(&f, c->att_type, c->att_name, 50000, 1, 1);
 		f.parts[f.n_parts - 1].embedded = c->embedded;
+		if (c->att_findings != 0) {
+			f.parts[f.n_parts - 1].findings = c->att_findings;
+			f.parts[f.n_parts - 1].sniffed_type =
+			    strdup("application/pdf");
+		}
 	}
 	if (c->att2_type != NULL)
 		facts_add_part(&f, c->att2_type, c->att2_name, 50000, 1, 1);
@@ -524,6 +566,11 @@ test_outcome_rule(void **state)
 	assert_int_equal(reason_outcome(REASON_BIT(REASON_AUTO_REPLY)),
 	    OUTCOME_REJECTED);
 	assert_int_equal(reason_from_code("too_large"), REASON_TOO_LARGE);
+	/* the stable code of issue 22, and it rejects (a notice goes) */
+	assert_int_equal(reason_from_code("attachment_encrypted"),
+	    REASON_ATTACHMENT_ENCRYPTED);
+	assert_int_equal(reason_outcome(REASON_BIT(
+	    REASON_ATTACHMENT_ENCRYPTED)), OUTCOME_REJECTED);
 	assert_int_equal(reason_from_code("nope"), -1);
 }
 

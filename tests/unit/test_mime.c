@@ -24,6 +24,7 @@
 #include <libetpan/libetpan.h>
 
 #include "balp/buf.h"
+#include "balp/content.h"
 #include "balp/facts.h"
 #include "balp/mime.h"
 #include "balp/sandbox.h"
@@ -703,12 +704,404 @@ test_forwarded_message_is_walked(void **state)
 	assert_string_equal(f.subject, "TR: Avis de situation");
 	assert_int_equal(f.n_parts, 3);
 	assert_part(&f, 0, "text/plain", NULL, 38, 0, 1);
-	/* inside message/rfc822 (depth 2) -> multipart (3): attachments */
-	assert_part(&f, 1, "text/plain", NULL, 29, 1, 3);
+	/*
+	 * inside message/rfc822 (depth 2) -> multipart (3): the forwarded
+	 * message's own text (a text, not the first text) and its
+	 * attachment, both marked as forwarded
+	 */
+	assert_part(&f, 1, "text/plain", NULL, 29, 0, 3);
 	assert_part(&f, 2, "application/pdf", "avis.pdf", PDF_SIZE, 1, 3);
+	assert_true(f.parts[1].findings & CONTENT_FORWARDED);
+	assert_true(f.parts[2].findings & CONTENT_FORWARDED);
+	assert_int_equal(f.parts[0].findings & CONTENT_FORWARDED, 0);
 	assert_string_equal(f.first_text,
 	    "Je vous transfère le message du CCAS.");
 	facts_free(&f);
+}
+
+/* base64 of s, in lines of 76. */
+static void
+b64_into(struct buf *b, const char *s, size_t n)
+{
+	static const char a[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, col = 0;
+	unsigned v;
+
+	for (i = 0; i < n; i += 3) {
+		v = (unsigned)(unsigned char)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)(unsigned char)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)s[i + 2];
+		buf_putc(b, a[v >> 18 & 63]);
+		buf_putc(b, a[v >> 12 & 63]);
+		buf_putc(b, i + 1 < n ? a[v >> 6 & 63] : '=');
+		buf_putc(b, i + 2 < n ? a[v & 63] : '=');
+		if ((col += 4) == 76) {
+			buf_putc(b, '\n');
+			col = 0;
+		}
+	}
+	buf_putc(b, '\n');
+}
+
+/* quoted-printable of s: '=' and 8-bit bytes escaped, soft breaks. */
+static void
+qp_into(struct buf *b, const char *s, size_t n)
+{
+	size_t i, col = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\n') {
+			buf_putc(b, '\n');
+			col = 0;
+			continue;
+		}
+		if (col >= 72) {
+			buf_puts(b, "=\n");
+			col = 0;
+		}
+		if (s[i] == '=' || (unsigned char)s[i] >= 127) {
+			buf_printf(b, "=%02X", (unsigned char)s[i]);
+			col += 3;
+		} else {
+			buf_putc(b, s[i]);
+			col++;
+		}
+	}
+}
+
+/* An ELF head: what libmagic and content_inspect call an executable. */
+static const char elf[] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"
+    "\x02\0\x3e\0\x01\0\0\0\0\0\0\0\0\0\0\0";
+
+/* The forwarded mail: a text and an ELF named rib.pdf. */
+static void
+inner_mail(struct buf *m)
+{
+	buf_puts(m, "From: social@ccas.test\nTo: a@b.test\nSubject: RIB\n"
+	    "Message-ID: <inner@ccas.test>\nMIME-Version: 1.0\nContent-Type: "
+	    "multipart/mixed; boundary=\"in\"\n\n--in\nContent-Type: "
+	    "text/html\n\n<p>ci-joint</p>\n--in\nContent-Type: application/pdf;"
+	    " name=\"rib.pdf\"\nContent-Transfer-Encoding: base64\n\n");
+	b64_into(m, elf, sizeof(elf) - 1);
+	buf_puts(m, "--in--\n");
+}
+
+/*
+ * A message attached to a message is opened whatever its wrapping, and
+ * its attachments judged as the outer ones (issue 17 point 4).
+ */
+static void
+test_forwarded_every_wrapping(void **state)
+{
+	static const struct {
+		const char	*what;
+		const char	*headers;
+		/* 0 as is, 1 base64, 2 quoted-printable, 3 base64 of an
+		 * mbox "From " line and the mail */
+		int		 enc;
+	} wraps[] = {
+		{ "message/rfc822, 7bit", "Content-Type: message/rfc822\n", 0 },
+		{ "message/rfc822, base64", "Content-Type: message/rfc822\n"
+		  "Content-Transfer-Encoding: base64\n", 1 },
+		{ "message/rfc822, quoted-printable", "Content-Type: "
+		  "message/rfc822\nContent-Transfer-Encoding: "
+		  "quoted-printable\n", 2 },
+		{ ".eml as application/octet-stream", "Content-Type: "
+		  "application/octet-stream; name=\"TR.eml\"\n"
+		  "Content-Transfer-Encoding: base64\n", 1 },
+		{ "nameless octet-stream that is a mail", "Content-Type: "
+		  "application/octet-stream\nContent-Transfer-Encoding: "
+		  "base64\n", 1 },
+		{ "an .eml sent as text/plain", "Content-Type: text/plain; "
+		  "name=\"TR.eml\"\nContent-Disposition: attachment\n", 0 },
+		{ "an .eml after an mbox From line", "Content-Type: "
+		  "application/octet-stream; name=\"TR.eml\"\n"
+		  "Content-Transfer-Encoding: base64\n", 3 },
+	};
+	static const struct mime_limits ml = MIME_LIMITS_DEFAULT;
+	struct buf inner, msg;
+	struct msg_facts f;
+	size_t i, k;
+	int found;
+
+	(void)state;
+	buf_init(&inner);
+	inner_mail(&inner);
+	assert_false(inner.failed);
+	for (i = 0; i < sizeof(wraps) / sizeof(wraps[0]); i++) {
+		buf_init(&msg);
+		buf_printf(&msg, "From: a.martin@apeai34.fr\nSubject: TR: RIB\n"
+		    "Message-ID: <outer@apeai34.fr>\nMIME-Version: 1.0\n"
+		    "Content-Type: multipart/mixed; boundary=\"out\"\n\n--out\n"
+		    "Content-Type: text/plain\n\nvoir ci-dessous\n--out\n%s\n",
+		    wraps[i].headers);
+		if (wraps[i].enc == 3) {
+			struct buf mbox = BUF_INIT;
+
+			buf_puts(&mbox, "From social@ccas.test Mon Nov 16 "
+			    "14:02:00 2026\n");
+			buf_add(&mbox, inner.data, inner.len);
+			assert_false(mbox.failed);
+			b64_into(&msg, mbox.data, mbox.len);
+			buf_free(&mbox);
+		} else if (wraps[i].enc == 1)
+			b64_into(&msg, inner.data, inner.len);
+		else if (wraps[i].enc == 2)
+			qp_into(&msg, inner.data, inner.len);
+		else
+			buf_add(&msg, inner.data, inner.len);
+		buf_puts(&msg, "\n--out--\n");
+		assert_false(msg.failed);
+		facts_init(&f);
+		assert_int_equal(mime_parse(msg.data, msg.len, &ml, &f), 0);
+		if (f.malformed != NULL)
+			fail_msg("%s: malformed %s", wraps[i].what, f.malformed);
+		found = 0;
+		for (k = 0; k < f.n_parts; k++) {
+			if (f.parts[k].filename != NULL &&
+			    strcmp(f.parts[k].filename, "rib.pdf") == 0 &&
+			    (f.parts[k].findings & CONTENT_EXECUTABLE) &&
+			    (f.parts[k].findings & CONTENT_FORWARDED) &&
+			    f.parts[k].is_attachment && f.parts[k].depth == 3)
+				found = 1;
+			/* the forwarded HTML is its text, not an attachment */
+			if (strcmp(f.parts[k].content_type, "text/html") == 0)
+				assert_int_equal(f.parts[k].is_attachment, 0);
+		}
+		if (!found)
+			fail_msg("%s: the executable inside was not found",
+			    wraps[i].what);
+		/* the outer text stays the first text */
+		assert_string_equal(f.first_text, "voir ci-dessous");
+		facts_free(&f);
+		buf_free(&msg);
+	}
+	buf_free(&inner);
+}
+
+/*
+ * A part that says it is a mail (message/rfc822, a name in .eml) and is
+ * none a parser can open is not clean; one that says nothing is judged
+ * as the file it is.
+ */
+static void
+test_forwarded_unreadable(void **state)
+{
+	static const struct {
+		const char	*headers;
+		int		 not_inspected;
+	} cases[] = {
+		{ "Content-Type: message/rfc822\nContent-Transfer-Encoding: "
+		  "base64\n", 1 },
+		{ "Content-Type: application/octet-stream; name=\"TR.EML\"\n"
+		  "Content-Transfer-Encoding: base64\n", 1 },
+		{ "Content-Type: application/octet-stream; name=\"notes.txt\"\n"
+		  "Content-Transfer-Encoding: base64\n", 0 },
+	};
+	static const struct mime_limits ml = MIME_LIMITS_DEFAULT;
+	static const char junk[] = "ceci n'est pas un courriel\n\x01\x02\x03";
+	struct buf msg;
+	struct msg_facts f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&msg);
+		buf_printf(&msg, "From: a.martin@apeai34.fr\nMIME-Version: 1.0"
+		    "\nContent-Type: multipart/mixed; boundary=\"out\"\n\n"
+		    "--out\nContent-Type: text/plain\n\nvoir\n--out\n%s\n",
+		    cases[i].headers);
+		b64_into(&msg, junk, sizeof(junk) - 1);
+		buf_puts(&msg, "--out--\n");
+		assert_false(msg.failed);
+		facts_init(&f);
+		assert_int_equal(mime_parse(msg.data, msg.len, &ml, &f), 0);
+		assert_int_equal(f.n_parts, 2);
+		assert_int_equal((f.parts[1].findings &
+		    CONTENT_NOT_INSPECTED) != 0, cases[i].not_inspected);
+		facts_free(&f);
+		buf_free(&msg);
+	}
+}
+
+/*
+ * Nesting counts through every wrapping: a base64 forward inside a
+ * base64 forward passes max_depth where the same mail alone does not.
+ */
+static void
+test_forwarded_depth(void **state)
+{
+	struct mime_limits ml = MIME_LIMITS_DEFAULT;
+	struct buf inner, mid, msg;
+	struct msg_facts f;
+
+	(void)state;
+	buf_init(&inner);
+	inner_mail(&inner);
+	buf_init(&mid);
+	buf_puts(&mid, "From: x@ccas.test\nSubject: TR\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"mid\"\n\n--mid\n"
+	    "Content-Type: message/rfc822\nContent-Transfer-Encoding: "
+	    "base64\n\n");
+	b64_into(&mid, inner.data, inner.len);
+	buf_puts(&mid, "--mid--\n");
+	buf_init(&msg);
+	buf_puts(&msg, "From: a.martin@apeai34.fr\nMessage-ID: <deep@x>\n"
+	    "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+	    "boundary=\"out\"\n\n--out\nContent-Type: message/rfc822\n"
+	    "Content-Transfer-Encoding: base64\n\n");
+	b64_into(&msg, mid.data, mid.len);
+	buf_puts(&msg, "--out--\n");
+	assert_false(inner.failed || mid.failed || msg.failed);
+
+	/* leaves at depth 5: within 5, malformed at 4 */
+	ml.max_depth = 5;
+	facts_init(&f);
+	assert_int_equal(mime_parse(msg.data, msg.len, &ml, &f), 0);
+	assert_null(f.malformed);
+	facts_free(&f);
+	ml.max_depth = 4;
+	facts_init(&f);
+	assert_int_equal(mime_parse(msg.data, msg.len, &ml, &f), 0);
+	assert_string_equal(f.malformed, FACTS_MALFORMED_DEPTH);
+	/* what could be read is kept for the record */
+	assert_string_equal(f.message_id, "deep@x");
+	facts_free(&f);
+	/* the middle mail alone is within 4 */
+	facts_init(&f);
+	assert_int_equal(mime_parse(mid.data, mid.len, &ml, &f), 0);
+	assert_null(f.malformed);
+	facts_free(&f);
+	buf_free(&inner);
+	buf_free(&mid);
+	buf_free(&msg);
+}
+
+/*
+ * Forwarded mails are parsed again for at most max_scan_bytes in all: the
+ * second of two forwards that together pass it is not opened, and is too
+ * large (never forbidden, never clean unread).
+ */
+static void
+test_forwarded_reparse_budget(void **state)
+{
+	struct mime_limits ml = MIME_LIMITS_DEFAULT;
+	struct buf inner, msg;
+	struct msg_facts f;
+	size_t i, k, opened;
+
+	(void)state;
+	buf_init(&inner);
+	inner_mail(&inner);
+	buf_init(&msg);
+	buf_puts(&msg, "From: a.martin@apeai34.fr\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"out\"\n\n");
+	for (i = 0; i < 2; i++) {
+		buf_puts(&msg, "--out\nContent-Type: message/rfc822\n"
+		    "Content-Transfer-Encoding: base64\n\n");
+		b64_into(&msg, inner.data, inner.len);
+	}
+	buf_puts(&msg, "--out--\n");
+	assert_false(inner.failed || msg.failed);
+	ml.max_scan_bytes = inner.len * 3 / 2;
+	facts_init(&f);
+	assert_int_equal(mime_parse(msg.data, msg.len, &ml, &f), 0);
+	assert_null(f.malformed);
+	for (k = 0, opened = 0; k < f.n_parts; k++)
+		if (f.parts[k].findings & CONTENT_FORWARDED)
+			opened++;
+	/* the first opened (its text and its attachment), not the second */
+	assert_int_equal(opened, 2);
+	assert_string_equal(f.parts[f.n_parts - 1].content_type,
+	    "message/rfc822");
+	assert_true(f.parts[f.n_parts - 1].findings & CONTENT_TOO_LARGE);
+	assert_int_equal(f.parts[f.n_parts - 1].findings &
+	    CONTENT_NOT_INSPECTED, 0);
+	facts_free(&f);
+	buf_free(&inner);
+	buf_free(&msg);
+}
+
+/*
+ * A message refused before libetpan reads its header keeps its From and
+ * Message-ID when those fields are sound (issue 17 point 6).
+ */
+static void
+test_malformed_keeps_header(void **state)
+{
+	static const struct mime_limits ml = MIME_LIMITS_DEFAULT;
+	static const struct {
+		const char	*what;
+		const char	*reason;
+		int		 from;	/* the From is expected back */
+	} cases[] = {
+		{ "field too long", FACTS_MALFORMED_LONG_HEADER, 1 },
+		{ "NUL in another field", FACTS_MALFORMED_NUL_HEADER, 1 },
+		{ "too many multiparts", FACTS_MALFORMED_CONTAINERS, 1 },
+		{ "hostile boundary", FACTS_MALFORMED_BOUNDARY, 1 },
+		{ "several From", FACTS_MALFORMED_LONG_HEADER, 0 },
+	};
+	struct buf m;
+	struct msg_facts f;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&m);
+		buf_puts(&m, "Received: from x\nFrom: Anne Martin "
+		    "<A.Martin@apeai34.fr>\n");
+		if (i == 4)
+			buf_puts(&m, "From: other@x.test\n");
+		buf_puts(&m, "Message-ID: <kept@apeai34.fr>\nSubject: RIB\n");
+		switch (i) {
+		case 0:
+		case 4:
+			buf_puts(&m, "X-Junk: ");
+			for (k = 0; k < ml.max_header + 10; k++)
+				buf_putc(&m, 'a');
+			buf_puts(&m, "\n\nbody\n");
+			break;
+		case 1:
+			buf_add(&m, "X-Nul: a\0b\n\nbody\n", 17);
+			break;
+		case 2:
+			buf_puts(&m, "Content-Type: multipart/mixed; "
+			    "boundary=\"w\"\n\n");
+			for (k = 0; k < 2100; k++)
+				buf_printf(&m, "--w\nContent-Type: multipart/"
+				    "mixed; boundary=\"i%zu\"\n\n--i%zu--\n",
+				    k, k);
+			buf_puts(&m, "--w--\n");
+			break;
+		case 3:
+			buf_puts(&m, "Content-Type: multipart/mixed; "
+			    "boundary=\"\\\"\"\n\n--\"\n\nx\n");
+			break;
+		}
+		assert_false(m.failed);
+		facts_init(&f);
+		assert_int_equal(mime_parse(m.data, m.len, &ml, &f), 0);
+		if (f.malformed == NULL || strcmp(f.malformed,
+		    cases[i].reason) != 0)
+			fail_msg("%s: malformed %s, want %s", cases[i].what,
+			    f.malformed ? f.malformed : "(none)",
+			    cases[i].reason);
+		assert_non_null(f.message_id);
+		assert_string_equal(f.message_id, "kept@apeai34.fr");
+		if (cases[i].from) {
+			assert_non_null(f.from_addr);
+			assert_string_equal(f.from_addr, "a.martin@apeai34.fr");
+			assert_int_equal(f.from_count, 1);
+		} else
+			assert_null(f.from_addr);
+		/* nothing else: the Subject may carry a NIR */
+		assert_null(f.subject);
+		facts_free(&f);
+		buf_free(&m);
+	}
 }
 
 static void
@@ -1922,6 +2315,11 @@ main(void)
 		cmocka_unit_test(test_rfc2231_content_type_name_fallback),
 		cmocka_unit_test(test_rfc2047_filenames),
 		cmocka_unit_test(test_forwarded_message_is_walked),
+		cmocka_unit_test(test_forwarded_every_wrapping),
+		cmocka_unit_test(test_forwarded_unreadable),
+		cmocka_unit_test(test_forwarded_depth),
+		cmocka_unit_test(test_forwarded_reparse_budget),
+		cmocka_unit_test(test_malformed_keeps_header),
 		cmocka_unit_test(test_exe_as_octet_stream),
 		cmocka_unit_test(test_docm_attachment),
 		cmocka_unit_test(test_filename_lenient_fallback),
