@@ -2402,8 +2402,9 @@ mime_warm_up(void *arg, struct buf *err)
 	 * would be silently weaker: no worker rather than a degraded one.
 	 * Tried again at the next warm-up (the zygote's next request).
 	 */
-	mime_magic_tried = 0;
-	if (mime_magic == NULL && magic_cookie() == NULL) {
+	if (mime_magic == NULL)
+		mime_magic_tried = 0;	/* the cause may have been fixed */
+	if (magic_cookie() == NULL) {
 		buf_printf(err, "libmagic's database (%s) cannot be loaded: "
 		    "attachments could not be typed", getenv("MAGIC") != NULL ?
 		    getenv("MAGIC") : "the system's magic.mgc, package "

@@ -108,9 +108,11 @@ test_shipped_conf(void **state)
 	assert_string_equal(c.source.maildir_path, BALP_SRCDIR "/var/Maildir");
 	assert_string_equal(c.store_path, BALP_SRCDIR "/var/balp.db");
 	assert_string_equal(c.audit_key_file, BALP_SRCDIR "/var/audit.key");
-	assert_int_equal(c.parser_workers, 1);
+	assert_int_equal(c.parser_workers, 2);
 	assert_int_equal(c.parser_deadline_ms, 10000);
-	assert_int_equal(c.parser_max_jobs, 1000);
+	/* One message per process, by default (docs/sandbox.md). */
+	assert_int_equal(c.parser_max_jobs, 1);
+	assert_int_equal(c.parser_breaker, 5);
 	assert_int_equal(c.batch_size, 100);
 	assert_int_equal(c.batch_max_ms, 50);
 	assert_string_equal(c.notice_from, "balp-ne-pas-repondre@caf.test");
