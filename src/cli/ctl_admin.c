@@ -5,12 +5,14 @@
  * (optind = 0).  Every refusal is one line naming the value at fault.
  */
 #include "balp/ctl_admin.h"
+#include "balp/ctl_partner.h"
 #include "balp/date.h"
 #include "balp/json.h"
 #include "balp/keyfile.h"
 #include "balp/pipeline.h"
 #include "balp/source.h"
 #include "balp/store_partner.h"
+#include "balp/store_referent.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -274,6 +276,7 @@ command_name(const char *group, char *word)
 {
 	static const char *const names[] = {
 		"partner add", "partner list", "partner show", "partner end",
+		"partner update",
 		"partner suspend", "partner resume", "person add",
 		"person list", "person end", "person suspend", "person resume",
 	};
@@ -396,8 +399,9 @@ count_persons(struct ctl *c, const char *partner, int32_t at, size_t *n)
 	return 0;
 }
 
+/* partner add; refs has room for one referent an argument. */
 static int
-partner_add(struct ctl *c, int argc, char **argv)
+partner_add_with(struct ctl *c, int argc, char **argv, const char **refs)
 {
 	static const struct option opts[] = {
 		{ "id", required_argument, NULL, 'i' },
@@ -406,12 +410,15 @@ partner_add(struct ctl *c, int argc, char **argv)
 		{ "start", required_argument, NULL, 'S' },
 		{ "end", required_argument, NULL, 'E' },
 		{ "max-persons", required_argument, NULL, 'm' },
+		{ "referent", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *u = "partner add --id ID --name NAME [--siret N]"
-	    " [--start DATE] [--end DATE] [--max-persons N]";
+	    " [--start DATE] [--end DATE] [--max-persons N]"
+	    " [--referent EMAIL]...";
 	struct store_partner_spec s = { NULL, NULL, NULL, DATE_NONE, DATE_NONE,
 	    STORE_NO_QUOTA };
+	size_t n_refs = 0;
 	int ch, r;
 
 	optind = 0;
@@ -438,6 +445,14 @@ partner_add(struct ctl *c, int argc, char **argv)
 			if (ctl_count("--max-persons", optarg,
 			    &s.max_persons) == -1)
 				return CTL_USAGE;
+			if (s.max_persons == 0) {
+				ctl_error("--max-persons: 0 would refuse every"
+				    " person (leave it out for no quota)");
+				return CTL_USAGE;
+			}
+			break;
+		case 'r':
+			refs[n_refs++] = optarg;
 			break;
 		default:
 			return ctl_usage(u);
@@ -452,10 +467,26 @@ partner_add(struct ctl *c, int argc, char **argv)
 	}
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	if ((r = store_partner_add(c->store, &s, c->actor, c->now)) != STORE_OK)
+	if ((r = store_partner_add_referents(c->store, &s, refs, n_refs,
+	    c->actor, c->now)) != STORE_OK)
 		return ctl_store_fail(c);
 	printf("partner %s added\n", s.id);
 	return CTL_OK;
+}
+
+static int
+partner_add(struct ctl *c, int argc, char **argv)
+{
+	const char **refs;
+	int r;
+
+	if ((refs = calloc((size_t)argc + 1, sizeof(*refs))) == NULL) {
+		ctl_error("out of memory");
+		return CTL_FAILED;
+	}
+	r = partner_add_with(c, argc, argv, refs);
+	free(refs);
+	return r;
 }
 
 /*
@@ -658,9 +689,10 @@ partner_show(struct ctl *c, int argc, char **argv)
 {
 	struct store_partner p;
 	struct store_person_list l = { NULL, 0 };
+	struct store_referent_list refs = { NULL, 0 };
 	struct buf out = BUF_INIT;
 	char a[11], b[11];
-	size_t active;
+	size_t active, i;
 	int r, json;
 
 	if ((json = json_flag(argc, argv)) == -1 || optind + 1 != argc)
@@ -671,13 +703,21 @@ partner_show(struct ctl *c, int argc, char **argv)
 	if ((r = store_partner_get(c->store, argv[optind], &p)) != STORE_OK)
 		return ctl_store_fail(c);
 	if (count_persons(c, p.id, c->today, &active) == -1 ||
-	    store_person_list(c->store, p.id, DATE_NONE, &l) != STORE_OK) {
+	    store_person_list(c->store, p.id, DATE_NONE, &l) != STORE_OK ||
+	    store_referent_list(c->store, p.id, &refs) != STORE_OK) {
+		store_person_list_free(&l);
 		store_partner_free(&p);
 		return ctl_store_fail(c);
 	}
 	if (json) {
 		partner_json(&out, &p, active, c->today);
-		buf_puts(&out, ",\"persons\":");
+		buf_puts(&out, ",\"referents\":[");
+		for (i = 0; i < refs.n; i++) {
+			buf_puts(&out, i > 0 ? "," : "");
+			json_string(&out, refs.v[i]);
+		}
+		store_referent_list_free(&refs);
+		buf_puts(&out, "],\"persons\":");
 		persons_json(&out, &l, c->today);
 		buf_puts(&out, "}\n");
 		store_person_list_free(&l);
@@ -689,6 +729,11 @@ partner_show(struct ctl *c, int argc, char **argv)
 	printf("id          %s\n", p.id);
 	printf("name        %s\n", p.name);
 	printf("siret       %s\n", p.siret ? p.siret : "-");
+	printf("referents   %s", refs.n == 0 ? "-" : "");
+	for (i = 0; i < refs.n; i++)
+		printf("%s%s", i > 0 ? ", " : "", refs.v[i]);
+	putchar('\n');
+	store_referent_list_free(&refs);
 	printf("convention  %s to %s\n", ctl_day(p.start, a), ctl_day(p.end, b));
 	printf("state       %s%s%s\n", partner_state(&p, c->today),
 	    p.suspend_reason ? ": " : "",
@@ -735,7 +780,7 @@ partner_change(struct ctl *c, int argc, char **argv)
 int
 ctl_admin_partner(struct ctl *c, int argc, char **argv)
 {
-	const char *u = "partner add|list|show|end|suspend|resume ...";
+	const char *u = "partner add|list|show|update|end|suspend|resume ...";
 
 	if (argc < 2)
 		return ctl_usage(u);
@@ -748,6 +793,8 @@ ctl_admin_partner(struct ctl *c, int argc, char **argv)
 		return partner_list(c, argc, argv);
 	if (strcmp(argv[0], "partner show") == 0)
 		return partner_show(c, argc, argv);
+	if (strcmp(argv[0], "partner update") == 0)
+		return ctl_partner_update(c, argc, argv);
 	if (strcmp(argv[0], "partner end") == 0 ||
 	    strcmp(argv[0], "partner suspend") == 0 ||
 	    strcmp(argv[0], "partner resume") == 0)

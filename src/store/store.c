@@ -198,6 +198,24 @@ static const char *const migrations[] = {
 	"ALTER TABLE audit ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE audit_keying (legacy_rows INTEGER NOT NULL);"
 	"INSERT INTO audit_keying SELECT coalesce(max(id), 0) FROM audit;",
+	/*
+	 * wt-admin: a partner's BALP referents (convention art. 6: the one
+	 * who sends the annex's updates), one row per address; and the
+	 * indexes the lookups by decision need: superseded_by() and the
+	 * retriage's checks ask who supersedes a decision, store_audit_of()
+	 * and audit verify ask for the rows about one object.
+	 */
+	"CREATE TABLE partner_referents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  partner_id TEXT NOT NULL REFERENCES partners(id),"
+	"  email TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  UNIQUE (partner_id, email)"
+	");"
+	"CREATE INDEX partner_referents_email ON partner_referents(email);"
+	"CREATE INDEX decisions_supersedes ON decisions(supersedes)"
+	"  WHERE supersedes IS NOT NULL;"
+	"CREATE INDEX audit_object ON audit(object, id);",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

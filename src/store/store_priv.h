@@ -51,6 +51,11 @@ enum stmt_id {
 	STMT_HABILITATIONS,
 	STMT_PERIOD_INSERT,
 	STMT_PERIOD_SET_LATEST,
+	STMT_PARTNER_UPDATE,
+	/* store_referent.c */
+	STMT_REFERENT_LIST,
+	STMT_REFERENT_INSERT,
+	STMT_REFERENT_DELETE,
 	/* store_decision.c */
 	STMT_DECISION_INSERT,
 	STMT_DECISION_FIND,
@@ -251,5 +256,16 @@ int	 store_person_set_end(struct store *, int64_t id, int32_t end,
 int	 store_person_new_period(struct store *, int64_t id,
 	    const char *last_name, const char *first_name,
 	    const char *job_title, int32_t start, int32_t end, time_t now);
+
+/*
+ * A partner's referent (email canonical), in the caller's transaction,
+ * without audit row (partner add and update write it).  *added / *removed:
+ * 1 if the row was written, 0 if it was there already / was not there.
+ * store_referent.c.
+ */
+int	 store_referent_insert(struct store *, const char *partner_id,
+	    const char *email, time_t now, int *added);
+int	 store_referent_delete(struct store *, const char *partner_id,
+	    const char *email, int *removed);
 
 #endif
