@@ -167,7 +167,7 @@ _balpctl()
 	--id|--name|--siret|--start|--end|--max-persons|--last-name|\
 	--first-name|--email|--job-title|--date|--reason|--at|--since|\
 	--until|--sender|--nir|--limit|--now|--anchor|--idle-months|\
-	--referent|--no-referent)
+	--referent|--no-referent|--queue)
 		return ;;
 	esac
 
@@ -179,7 +179,7 @@ _balpctl()
 		--start|--end|--max-persons|--last-name|--first-name|--email|\
 		--job-title|--date|--reason|--at|--since|--until|--sender|\
 		--nir|--limit|--now|--anchor|--idle-months|--referent|\
-		--no-referent) ((i++)) ;;
+		--no-referent|--queue) ((i++)) ;;
 		-*) ;;
 		*) ((args++)) ;;
 		esac
@@ -206,7 +206,7 @@ _balpctl()
 	"test ") opts='--json --now' ;;
 	"rules check") opts='--json' ;;
 	"log ") opts='--since --until --partner --sender --outcome --reason
-	    --type --nir --limit --json --csv' ;;
+	    --type --queue --nir --limit --json --csv' ;;
 	"message show") opts='--json' ;;
 	"message retriage") opts='--reason' ;;
 	"message release") opts='--to --reason --notify' ;;

@@ -50,7 +50,7 @@ static const char usage_text[] =
 "  rules check [--json]\n"
 "  log [--since DATE] [--until DATE] [--partner ID] [--sender EMAIL]\n"
 "      [--outcome accepted|rejected|quarantined] [--reason CODE]\n"
-"      [--type TYPE] [--nir NIR|-] [--limit N] [--json|--csv]\n"
+"      [--type TYPE] [--queue QUEUE] [--nir NIR|-] [--limit N] [--json|--csv]\n"
 "  message show ID|MESSAGE-ID [--json]\n"
 "  message retriage ID|MESSAGE-ID [--reason TEXT]\n"
 "  message release ID|MESSAGE-ID --to QUEUE --reason TEXT [--notify]\n"

@@ -135,7 +135,7 @@ is "$(printf '%s' "$out" | python3 -c '
 import json, sys
 print(" ".join(str(o["id"]) for o in json.load(sys.stdin)))')" "$(echo $want)" \
     "--json --nir"
-log --json --type nothing
+log --json --until 2000-01-01
 is "$(printf '%s' "$out" | python3 -c 'import json, sys; print(json.load(sys.stdin))')" \
     "[]" "--json with nothing found is []"
 
@@ -198,6 +198,22 @@ bad "--until 31/02/2026" --until 31/02/2026
 bad "--since after --until" --since 2026-11-02 --until 2026-11-01
 bad "--json with --csv" --json --csv
 bad "--limit 0" --limit 0
+# A typo in a filter is not "no traces" (issue 18 point 3): named, exit 2.
+audits=$(q "select count(*) from audit")
+bad "--partner nope" --partner nope
+like "$out" "--partner: 'nope' is no partner" "naming the partner"
+bad "--type bogus" --type bogus
+like "$out" "--type: 'bogus' is no type of the rules \\(rib, " "naming the type and the rules' types"
+bad "--queue BALP/Bogus" --queue BALP/Bogus
+like "$out" "--queue: 'BALP/Bogus' is no queue" "naming the queue"
+bad "--sender not-an-email" --sender not-an-email
+like "$out" "--sender: 'not-an-email' is not an email address" "naming the sender"
+bad "--sender NIR" --sender "$NIR15"
+bad "--partner NIR" --partner "$NIR15"
+is "$(q "select count(*) from audit")" "$audits" "a refused query writes no trace.query row"
+is "$(ids --queue BALP/Rejets)" "$(sql_ids "queue = 'BALP/Rejets'")" "--queue BALP/Rejets"
+log --partner ccas-lespignan --type blocage --outcome quarantined --until 2000-01-01
+is "$rc:$out" "0:$(printf '%s' "$out" | head -1)" "known values that match nothing: an empty table, exit 0"
 
 # ---- the table shows 50, an export all --------------------------------------
 fill "$MD" 40 more
