@@ -733,9 +733,14 @@ ctl_trace_audit(struct ctl *c, int argc, char **argv)
 	if ((r = store_audit_check(c->store, anchor, &rep)) == -1)
 		return ctl_store_fail(c);
 	if (r == 1) {
-		/* An incident the Caf's security contact must hear of. */
+		/*
+		 * An incident the Caf's security contact must hear of: to
+		 * syslog (authpriv), and on stderr as balpd says it
+		 * ("security: ..."), so that a cron job's mail or a wrapper
+		 * that watches for the prefix sees it beside the report.
+		 */
 		log_init("balpctl");
-		log_syslog_only();
+		log_syslog();
 		if (json)
 			(void)audit_json(&rep, 1, anchor);
 		else if (rep.bad_id != 0)

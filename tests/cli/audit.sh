@@ -65,10 +65,18 @@ verify_broken "delete from audit where id = 4" 5 "a deleted row"
 verify_broken "update audit set id = -1 where id = 2; update audit set id = 2 where id = 3; update audit set id = 3 where id = -1" 2 \
     "two rows swapped"
 verify_broken "update audit set keyed = 0 where id = 6" 6 "a row marked unkeyed"
+# A break is a security event: on stderr with balpd's "security:" prefix,
+# besides the report on stdout (issue 22 point 4).
 restore
 q "update audit set detail = detail || ' ' where id = 3"
-out=$("$B" -c "$CONF" audit verify --json 2>&1)
+out=$("$B" -c "$CONF" audit verify 2>"$HOME_DIR/err")
+is $? 1 "an edited row: verify fails"
+like "$out" "^audit chain BROKEN at row 3" "the report on stdout"
+like "$(cat "$HOME_DIR/err")" "^[0-9TZ:-]+ balpctl\[[0-9]+\]: security: audit chain of $DB broken at row 3: its content does not match its hash: the row was edited \(found by admin:" \
+    "and a security: line on stderr, as balpd logs it"
+out=$("$B" -c "$CONF" audit verify --json 2>"$HOME_DIR/err")
 is $? 1 "an edited row: verify --json fails"
+like "$(cat "$HOME_DIR/err")" "security: audit chain of .* broken at row 3" "with the security: line on stderr"
 printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "with valid JSON"
 is "$(printf '%s' "$out" | vals intact bad_id why head_id head_hash rows)" \
     "0|3|edited|2||2" "broken at row 3, edited, no head to trust"
@@ -105,7 +113,7 @@ out=$("$B" -c "$CONF" audit verify --anchor "$anchor" 2>&1)
 is $? 1 "with the anchor it fails"
 like "$out" "BROKEN: the anchor is not in the chain: rows were cut .*ends at row $((rows - 2))" \
     "saying the anchor is gone and where the chain ends"
-out=$("$B" -c "$CONF" audit verify --anchor "$anchor" --json 2>&1)
+out=$("$B" -c "$CONF" audit verify --anchor "$anchor" --json 2>"$HOME_DIR/err")
 is $? 1 "with the anchor, --json fails too"
 is "$(printf '%s' "$out" | vals intact why bad_id head_id anchor)" \
     "0|anchor||$((rows - 2))|$anchor" "saying the anchor is gone and where the chain ends"
