@@ -16,7 +16,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,33 +68,75 @@ mkdir_parents(const char *file)
 
 /*
  * Gives path to the admin group with mode; a missing path is no error
- * when optional (sqlite's -wal and -shm come and go).
+ * when optional (sqlite's -wal and -shm come and go).  Through a
+ * descriptor opened with O_NOFOLLOW, never by name: a symbolic link
+ * planted in the store's folder (whoever is in the group may write
+ * there) must not hand its target to the group, nor make it 0660.  A
+ * folder (dir) others may enter is refused rather than closed: it may be
+ * /var/lib, shared with everything else.
  */
 static int
-share_file(const char *path, gid_t gid, mode_t mode, int optional)
+share_file(const char *path, gid_t gid, mode_t mode, int optional, int dir)
 {
-	if (chown(path, (uid_t)-1, gid) == 0 && chmod(path, mode) == 0)
+	struct group *gr;
+	struct stat st;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
+	    (dir ? O_DIRECTORY : 0));
+	if (fd == -1 && optional && errno == ENOENT)
 		return 0;
-	if (optional && errno == ENOENT)
+	if (fd == -1 && (errno == ELOOP || errno == ENOTDIR) &&
+	    lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		ctl_error("%s is a symbolic link: refused (the store's files "
+		    "and folders must be the files themselves)", path);
+		return -1;
+	}
+	if (fd == -1 || fstat(fd, &st) == -1)
+		goto fail;
+	if (!dir && !S_ISREG(st.st_mode)) {
+		ctl_error("%s is not a regular file: refused", path);
+		close(fd);
+		return -1;
+	}
+	if (dir && (st.st_mode & 007) != 0) {
+		ctl_error("%s is open to others (mode %04o): with "
+		    "access.admin_group the store and its keys need a folder "
+		    "of their own (chmod o-rwx it, or move them)", path,
+		    (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	if (fchown(fd, (uid_t)-1, gid) == 0 && fchmod(fd, mode) == 0) {
+		close(fd);
 		return 0;
-	ctl_error("cannot give %s to the admin group (access.admin_group): %s",
-	    path, strerror(errno));
+	}
+fail:
+	e = errno;
+	if (fd != -1)
+		close(fd);
+	gr = getgrgid(gid);
+	if (e == EPERM || e == EACCES)
+		ctl_error("permission denied: cannot give %s to group '%s' "
+		    "(access.admin_group): run init as root or as the owner "
+		    "of the store's files", path, gr != NULL ? gr->gr_name :
+		    "?");
+	else
+		ctl_error("cannot give %s to the admin group "
+		    "(access.admin_group): %s", path, strerror(e));
 	return -1;
 }
 
 /*
  * The folder holding file, for the admin group: 2770, so that what sqlite
  * creates in it later (-wal, -shm) gets the group too.  done (the last
- * folder shared) saves doing one folder twice.  A folder others may
- * enter is refused rather than closed: it may be /var/lib, shared with
- * everything else.
+ * folder shared) saves doing one folder twice.
  */
 static int
 share_dir(const char *file, gid_t gid, struct buf *done)
 {
 	struct buf dir = BUF_INIT;
 	const char *slash = strrchr(file, '/');
-	struct stat st;
 	int rc = -1;
 
 	buf_add(&dir, file, slash != NULL && slash != file ?
@@ -105,18 +149,7 @@ share_dir(const char *file, gid_t gid, struct buf *done)
 		rc = 0;
 		goto out;
 	}
-	if (stat(buf_str(&dir), &st) == -1) {
-		ctl_error("%s: %s", buf_str(&dir), strerror(errno));
-		goto out;
-	}
-	if ((st.st_mode & 007) != 0) {
-		ctl_error("%s is open to others (mode %04o): with "
-		    "access.admin_group the store and its keys need a folder "
-		    "of their own (chmod o-rwx it, or move them)", buf_str(&dir),
-		    (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if (share_file(buf_str(&dir), gid, 02770, 0) == -1)
+	if (share_file(buf_str(&dir), gid, 02770, 0, 1) == -1)
 		goto out;
 	buf_reset(done);
 	buf_puts(done, buf_str(&dir));
@@ -149,7 +182,7 @@ init_key(const char *path, const char *label, const char *group, gid_t gid)
 		return -1;
 	}
 	buf_free(&err);
-	if (gid != (gid_t)-1 && share_file(path, gid, 0640, 0) == -1)
+	if (gid != (gid_t)-1 && share_file(path, gid, 0640, 0, 0) == -1)
 		return -1;
 	if (!made && gid != (gid_t)-1)
 		printf("%s %s (kept, mode 0640 group %s)\n", label, path,
@@ -180,7 +213,7 @@ share_store(const char *path, gid_t gid)
 			ctl_error("out of memory");
 			rc = -1;
 		} else
-			rc = share_file(buf_str(&b), gid, 0660, i > 0);
+			rc = share_file(buf_str(&b), gid, 0660, i > 0, 0);
 	}
 	buf_free(&b);
 	return rc;
@@ -203,6 +236,12 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	gid = c->conf.admin_gid;
 	group = c->conf.admin_group;
+	/* A store closed to this user: say so before trying to chown. */
+	if (access(c->conf.store_path, F_OK) == -1 &&
+	    store_access_explain(c->conf.store_path, errno, group, &err)) {
+		ctl_error("%s", buf_str(&err));
+		goto out;
+	}
 	if (mkdir_parents(c->conf.store_path) == -1 ||
 	    mkdir_parents(c->conf.key_file) == -1 ||
 	    mkdir_parents(c->conf.audit_key_file) == -1)

@@ -26,6 +26,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -548,6 +550,56 @@ store_email_canon(const char *in, char **out)
 bad:
 	free(e);
 	return STORE_REFUSED;
+}
+
+int
+store_access_explain(const char *path, int errnum, const char *admin_group,
+    struct buf *err)
+{
+	struct passwd *pw;
+	struct group *gr;
+	struct stat sb;
+	char *dir, *p;
+	const char *what = path;
+
+	if (errnum == ENOENT)
+		return 0;
+	if (errnum != EACCES && errnum != EPERM) {
+		buf_printf(err, "%s: %s", path, strerror(errnum));
+		return 1;
+	}
+	/* The first folder on the way this user cannot enter. */
+	if ((dir = strdup(path)) != NULL) {
+		for (p = strchr(dir + 1, '/'); p != NULL;
+		    p = strchr(p + 1, '/')) {
+			*p = '\0';
+			if (access(dir, X_OK) == -1 && errno == EACCES) {
+				what = dir;
+				break;
+			}
+			*p = '/';
+		}
+	}
+	buf_printf(err, "permission denied: %s", what);
+	if (stat(what, &sb) == 0) {
+		gr = getgrgid(sb.st_gid);
+		buf_printf(err, " (mode %04o, group %s)",
+		    (unsigned)(sb.st_mode & 07777), gr != NULL ? gr->gr_name :
+		    "?");
+	}
+	pw = getpwuid(getuid());
+	buf_printf(err, " is closed to '%s': ", pw != NULL ? pw->pw_name :
+	    "this user");
+	if (admin_group != NULL)
+		buf_printf(err, "the store is for root and the members of "
+		    "group '%s' (access.admin_group)", admin_group);
+	else
+		buf_printf(err, "the store is its owner's (access.admin_group "
+		    "is not set)");
+	if (what != path)
+		buf_printf(err, "; it holds %s", path);
+	free(dir);
+	return 1;
 }
 
 /* ---- transactions ----------------------------------------------------- */
