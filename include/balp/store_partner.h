@@ -183,6 +183,18 @@ struct store_person_list {
 int	 store_person_add(struct store *, const struct store_person_spec *,
 	    int32_t today, const char *actor, time_t now, int64_t *id);
 /*
+ * store_person_add, and a person of the partner whose habilitation ended
+ * before today is habilitated again instead of STORE_EXISTS: a new period
+ * from spec.start (which must be after the previous end; the names and
+ * job title become the spec's), audited as person.period, the previous
+ * period's dates in *prev_start and *prev_end (both DATE_NONE when the
+ * person was new).  A person in force (open, or ending today or later) is
+ * still STORE_EXISTS, with the period in the message.
+ */
+int	 store_person_habilitate(struct store *,
+	    const struct store_person_spec *, int32_t today, const char *actor,
+	    time_t now, int64_t *id, int32_t *prev_start, int32_t *prev_end);
+/*
  * The person with that email, on partner_id or, when partner_id is NULL,
  * on the only partner that has it.  STORE_NOTFOUND if none; STORE_REFUSED
  * if partner_id is NULL and several partners have that email (the message

@@ -860,7 +860,8 @@ person_add(struct ctl *c, int argc, char **argv)
 	    " PRENOM --email EMAIL [--job-title FONCTION] [--start DATE]"
 	    " [--end DATE]";
 	struct store_person_spec s;
-	char *email;
+	char *email, d0[11], d1[11], d2[11];
+	int32_t prev_start, prev_end;
 	int ch, r;
 
 	memset(&s, 0, sizeof(s));
@@ -901,7 +902,8 @@ person_add(struct ctl *c, int argc, char **argv)
 		return ctl_usage(u);
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	r = store_person_add(c->store, &s, c->today, c->actor, c->now, NULL);
+	r = store_person_habilitate(c->store, &s, c->today, c->actor, c->now,
+	    NULL, &prev_start, &prev_end);
 	if (r != STORE_OK)
 		return ctl_store_fail(c);
 	/* As stored (trimmed, lower case): what a partner's mail must match. */
@@ -909,7 +911,13 @@ person_add(struct ctl *c, int argc, char **argv)
 		ctl_error("out of memory");
 		return CTL_FAILED;
 	}
-	printf("person %s added to %s\n", email, s.partner_id);
+	if (prev_end != DATE_NONE)
+		printf("person %s of %s re-habilitated from %s (previous "
+		    "period %s\u2013%s)\n", email, s.partner_id,
+		    ctl_day(s.start, d0), ctl_day(prev_start, d1),
+		    ctl_day(prev_end, d2));
+	else
+		printf("person %s added to %s\n", email, s.partner_id);
 	free(email);
 	return CTL_OK;
 }

@@ -1077,10 +1077,62 @@ person_object(struct buf *b, const char *partner_id, const char *email)
 	buf_printf(b, "%s/%s", partner_id, email);
 }
 
+/*
+ * The person pid/email of the spec is already in the annex, in the open
+ * transaction: a new period when its habilitation ended before today
+ * (person.period), else STORE_EXISTS.
+ */
+static int
+person_rehabilitate(struct store *st, const struct store_person_spec *p,
+    const struct store_person *old, int32_t today, const char *actor,
+    time_t now, struct buf *obj, struct buf *detail)
+{
+	char d1[11], d2[11];
+	int rc;
+
+	store_date_text(old->start, d1);
+	store_date_text(old->end, d2);
+	if (old->end == DATE_NONE || old->end >= today)
+		return store_seterr(st, STORE_EXISTS, "'%s' is already in the "
+		    "annex of partner '%s', habilitated from %s to %s",
+		    p->email, p->partner_id, d1, old->end == DATE_NONE ?
+		    "(open)" : d2);
+	if (p->start <= old->end) {
+		store_date_text(p->start, d1);
+		return store_seterr(st, STORE_REFUSED, "%s: a new habilitation "
+		    "must start after the previous one ended (%s); --start "
+		    "%s is not", p->email, d2, d1);
+	}
+	if ((rc = store_person_new_period(st, old->id, p->last_name,
+	    p->first_name, p->job_title, p->start, p->end, now)) != STORE_OK)
+		return rc;
+	person_object(obj, p->partner_id, p->email);
+	buf_printf(detail, "new period; last period %s to %s; ", d1, d2);
+	store_date_text(p->start, d1);
+	store_date_text(p->end, d2);
+	buf_printf(detail, "last_name=%s; first_name=%s; job_title=%s; "
+	    "start=%s; end=%s", p->last_name, p->first_name, p->job_title,
+	    d1, d2);
+	return obj->failed || detail->failed ? store_oom(st) :
+	    store_audit_append(st, "admin", actor, "person.period",
+	    buf_str(obj), buf_str(detail), now);
+}
+
 int
 store_person_add(struct store *st, const struct store_person_spec *in,
     int32_t today, const char *actor, time_t now, int64_t *id)
 {
+	return store_person_habilitate(st, in, today, actor, now, id, NULL,
+	    NULL);
+}
+
+int
+store_person_habilitate(struct store *st, const struct store_person_spec *in,
+    int32_t today, const char *actor, time_t now, int64_t *id,
+    int32_t *prev_start, int32_t *prev_end)
+{
+	struct store_person old;
+	int found;
 	struct store_person_spec p;
 	struct store_partner pa;
 	struct buf obj = BUF_INIT, detail = BUF_INIT;
@@ -1090,6 +1142,8 @@ store_person_add(struct store *st, const struct store_person_spec *in,
 	int rc;
 
 	memset(&pa, 0, sizeof(pa));
+	if (prev_start != NULL)
+		*prev_start = *prev_end = DATE_NONE;
 	if (is_blank(in->email))
 		return store_seterr(st, STORE_REFUSED, "email required");
 	if ((rc = store_email_canon(in->email, &email)) != STORE_OK)
@@ -1130,9 +1184,31 @@ store_person_add(struct store *st, const struct store_person_spec *in,
 		goto done;
 	if ((rc = store_partner_get(st, pid, &pa)) != STORE_OK)
 		goto out;
-	if ((rc = store_quota_check(st, &pa, today, &p.end, 1, 0))
-	    != STORE_OK)
+	/* Only when asked: store_person_add keeps answering STORE_EXISTS. */
+	memset(&old, 0, sizeof(old));
+	found = prev_start != NULL && store_person_get(st, pid, email, &old) ==
+	    STORE_OK;
+	/* One in force is named as such, before any quota is counted. */
+	if ((found && (old.end == DATE_NONE || old.end >= today) &&
+	    (rc = person_rehabilitate(st, &p, &old, today, actor, now, &obj,
+	    &detail)) != STORE_OK) || (rc = store_quota_check(st, &pa, today,
+	    &p.end, 1, 0)) != STORE_OK) {
+		store_person_free(&old);
 		goto out;
+	}
+	if (found) {
+		rc = person_rehabilitate(st, &p, &old, today, actor, now, &obj,
+		    &detail);
+		if (rc == STORE_OK) {
+			*prev_start = old.start;
+			*prev_end = old.end;
+			if (id != NULL)
+				*id = old.id;
+		}
+		store_person_free(&old);
+		goto out;
+	}
+	store_person_free(&old);
 	if ((rc = store_person_insert(st, &p, now, id)) != STORE_OK)
 		goto out;
 	person_object(&obj, pid, email);

@@ -100,4 +100,32 @@ err=$("$B" -c "$CONF" partner update $P 2>&1)
 is $? 2 "nothing to change is a usage error"
 is "$(q "select * from partners where id = '$P'")" "$before" "the partner is as it was"
 is "$(q "select count(*) from audit")" "$rows" "no audit row"
+# ---- person add of a person whose habilitation ended (issue 18 point 12) ----
+R=j.roux@apeai34.fr
+is "$(q "select hab_start || ' ' || hab_end from persons where email = '$R'")" \
+    "2025-03-01 2026-08-31" "j.roux's habilitation ended on 2026-08-31"
+err=$("$B" -c "$CONF" person add --partner $P --last-name ROUX --first-name Julien \
+    --email $R --start 2026-08-15 2>&1)
+is $? 1 "a new period starting before the last one ended is refused"
+like "$err" "must start after the previous one ended \\(2026-08-31\\)" "saying when it ended"
+today=$(date -u +%Y-%m-%d)
+out=$("$B" -c "$CONF" person add --partner $P --last-name ROUX --first-name Julien \
+    --email J.Roux@apeai34.fr --job-title "Chef de service"); ok $? "person add of j.roux again"
+is "$out" "person $R of $P re-habilitated from $today (previous period 2025-03-01–2026-08-31)" \
+    "says re-habilitated from today, with the previous period"
+is "$(q "select count(*) from hab_periods where person_id = (select id from persons where email = '$R')")" 2 \
+    "a second period beside the first"
+is "$(q "select hab_start || ' ' || coalesce(hab_end, '-') || ' ' || job_title from persons where email = '$R'")" \
+    "$today - Chef de service" "the person row has the new period and title"
+is "$(q "select action || ' ' || detail from audit order by id desc limit 1")" \
+    "person.period new period; last period 2025-03-01 to 2026-08-31; last_name=ROUX; first_name=Julien; job_title=Chef de service; start=$today; end=(none)" \
+    "audited as a new period"
+like "$("$B" -c "$CONF" person list --partner $P)" "ROUX .* $today +- +in force" "in force again"
+err=$("$B" -c "$CONF" person add --partner $P --last-name ROUX --first-name Julien \
+    --email $R 2>&1)
+is $? 1 "a person in force is still refused"
+like "$err" "already in the annex of partner '$P', habilitated from $today to \\(open\\)" \
+    "naming the period in force"
+"$B" -c "$CONF" audit verify >/dev/null; ok $? "the chain verifies"
+
 done_testing
