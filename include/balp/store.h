@@ -65,6 +65,15 @@ enum store_status {
  */
 int		 store_open(const char *path, struct store **out,
 		    struct buf *err);
+/*
+ * Opens an existing database read-only, for a command that must change
+ * nothing (balpctl test): never created, never migrated.  STORE_REFUSED,
+ * with "run `balpctl init` to upgrade it" in err, when its schema is not
+ * this program's; STORE_ERROR when it cannot be opened.  Every write
+ * through it fails.
+ */
+int		 store_open_readonly(const char *path, struct store **out,
+		    struct buf *err);
 /* Finalizes every cached statement and closes the connection. */
 void		 store_close(struct store *);
 /* The message of the last failure on this store; "" if none.  Owned. */

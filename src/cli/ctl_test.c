@@ -105,7 +105,8 @@ ctl_test(struct ctl *c, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return ctl_usage(u);
-	if (ctl_open_store(c, 0) == -1)
+	/* A dry run: it never migrates nor writes the store. */
+	if (ctl_open_store_readonly(c) == -1)
 		return CTL_USAGE;
 	/* The daemon's parser workers: the same parser, the same answers. */
 	if (pipeline_open(&c->conf, c->store, NULL, c->actor, &p, &err) == -1) {

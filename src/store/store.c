@@ -772,7 +772,7 @@ pragma(struct store *st, const char *sql, const char *want)
 }
 
 static int
-configure(struct store *st)
+configure(struct store *st, int readonly)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -787,7 +787,9 @@ configure(struct store *st)
 	 * WAL with synchronous FULL: every COMMIT is durable (one fdatasync
 	 * of the log), which the pipeline relies on before moving a message.
 	 */
-	if ((rc = pragma(st, "PRAGMA journal_mode = WAL", "wal")) != STORE_OK ||
+	/* Read-only: the mode is the file's, an old store's may not be WAL. */
+	if ((rc = readonly ? pragma(st, "PRAGMA journal_mode", NULL) :
+	    pragma(st, "PRAGMA journal_mode = WAL", "wal")) != STORE_OK ||
 	    (rc = pragma(st, "PRAGMA foreign_keys = ON", NULL)) != STORE_OK ||
 	    (rc = pragma(st, "PRAGMA foreign_keys", "1")) != STORE_OK ||
 	    (rc = pragma(st, "PRAGMA synchronous = FULL", NULL)) != STORE_OK ||
@@ -843,11 +845,59 @@ store_open(const char *path, struct store **out, struct buf *err)
 		store_close(st);
 		return STORE_ERROR;
 	}
-	if (configure(st) != STORE_OK || migrate(st) != STORE_OK) {
+	if (configure(st, 0) != STORE_OK || migrate(st) != STORE_OK) {
 		if (err != NULL)
 			buf_printf(err, "%s: %s", path, store_errmsg(st));
 		store_close(st);
 		return STORE_ERROR;
+	}
+	*out = st;
+	return STORE_OK;
+}
+
+int
+store_open_readonly(const char *path, struct store **out, struct buf *err)
+{
+	struct store *st;
+	int v = -1, flags;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0' || sodium_init() < 0) {
+		if (err != NULL)
+			buf_printf(err, "store: no database path");
+		return STORE_ERROR;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		if (err != NULL)
+			buf_printf(err, "out of memory");
+		return STORE_ERROR;
+	}
+	buf_init(&st->err);
+	flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW;
+#ifdef SQLITE_OPEN_EXRESCODE
+	flags |= SQLITE_OPEN_EXRESCODE;
+#endif
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK ||
+	    configure(st, 1) != STORE_OK || user_version(st, &v) != STORE_OK) {
+		if (err != NULL)
+			buf_printf(err, "%s: %s", path, st->db == NULL ?
+			    "cannot open" : buf_str(&st->err)[0] != '\0' ?
+			    store_errmsg(st) : sqlite3_errmsg(st->db));
+		store_close(st);
+		return STORE_ERROR;
+	}
+	if (v != N_MIGRATIONS) {
+		if (err != NULL && v < N_MIGRATIONS)
+			buf_printf(err, "%s: the store is at schema version %d, "
+			    "this program's is %d: run `balpctl init` to "
+			    "upgrade it (this command only reads it)", path, v,
+			    N_MIGRATIONS);
+		else if (err != NULL)
+			buf_printf(err, "%s: database schema version %d is "
+			    "newer than this program's (%d)", path, v,
+			    N_MIGRATIONS);
+		store_close(st);
+		return STORE_REFUSED;
 	}
 	*out = st;
 	return STORE_OK;
