@@ -647,6 +647,8 @@ audit_break_code(enum store_audit_break why)
 		return "purge";
 	case STORE_AUDIT_ANCHOR:
 		return "anchor";
+	case STORE_AUDIT_RECORD:
+		return "record";
 	}
 	return "broken";
 }
@@ -678,6 +680,9 @@ audit_json(const struct store_audit_report *rep, int broken,
 	json_string(&b, broken ? audit_break_code(rep->why) : NULL);
 	buf_puts(&b, ",\"why_text\":");
 	json_string(&b, broken ? store_audit_break_str(rep->why) : NULL);
+	buf_puts(&b, ",\"record\":");
+	json_string(&b, broken && rep->why == STORE_AUDIT_RECORD ?
+	    rep->record : NULL);
 	buf_puts(&b, "}\n");
 	rc = ctl_print(&b);
 	buf_free(&b);
@@ -743,6 +748,8 @@ ctl_trace_audit(struct ctl *c, int argc, char **argv)
 		log_syslog();
 		if (json)
 			(void)audit_json(&rep, 1, anchor);
+		else if (rep.why == STORE_AUDIT_RECORD)
+			printf("audit chain BROKEN: %s\n", rep.record);
 		else if (rep.bad_id != 0)
 			printf("audit chain BROKEN at row %lld: %s\n",
 			    (long long)rep.bad_id, store_audit_break_str(rep.why));
@@ -750,7 +757,10 @@ ctl_trace_audit(struct ctl *c, int argc, char **argv)
 			printf("audit chain BROKEN: %s (it ends at row %lld)\n",
 			    store_audit_break_str(rep.why),
 			    (long long)rep.head_id);
-		if (rep.bad_id != 0)
+		if (rep.why == STORE_AUDIT_RECORD)
+			log_security("audit chain of %s broken: %s (found by "
+			    "%s)", c->conf.store_path, rep.record, c->actor);
+		else if (rep.bad_id != 0)
 			log_security("audit chain of %s broken at row %lld: %s"
 			    " (found by %s)", c->conf.store_path,
 			    (long long)rep.bad_id,

@@ -258,6 +258,15 @@ int	 store_person_new_period(struct store *, int64_t id,
 	    const char *job_title, int32_t start, int32_t end, time_t now);
 
 /*
+ * The rows of the tables beside the chain against the audit rows that
+ * recorded them (store_audit_records.c): 0 all agree, 1 the first that
+ * does not in r (why, bad_id, record), -1 error (store_errmsg).
+ */
+struct store_audit_report;
+int	 store_audit_check_records(struct store *,
+	    struct store_audit_report *r);
+
+/*
  * A partner's referent (email canonical), in the caller's transaction,
  * without audit row (partner add and update write it).  *added / *removed:
  * 1 if the row was written, 0 if it was there already / was not there.

@@ -73,6 +73,8 @@ is "$(rows --since "$(date -u -d tomorrow +%Y-%m-%d)")" 0 "--since tomorrow: non
 # A decision of yesterday's last second and one of tomorrow's first.
 y=$(date -u -d yesterday +%Y-%m-%d)
 t=$(date -u -d tomorrow +%Y-%m-%d)
+at1=$(q "select decided_at from decisions where id = 1")
+at2=$(q "select decided_at from decisions where id = 2")
 q "update decisions set decided_at = '${y}T23:59:59Z' where id = 1;
    update decisions set decided_at = '${t}T00:00:00Z' where id = 2"
 is "$(ids --since "$today" --until "$today")" \
@@ -80,6 +82,10 @@ is "$(ids --since "$today" --until "$today")" \
     "one day's period leaves out the seconds around it"
 is "$(ids --since "$y" --until "$y")" "1 " "--since = --until = yesterday: its last second"
 is "$(ids --since "$t")" "2 " "--since tomorrow: its first second"
+# Dates edited by hand break audit verify (issue 18 point 2): put back.
+"$B" -c "$CONF" audit verify >/dev/null 2>&1; is $? 1 "the edited dates break audit verify"
+q "update decisions set decided_at = '$at1' where id = 1;
+   update decisions set decided_at = '$at2' where id = 2"
 
 # ---- --nir: the beneficiary's messages, through the pseudonym ---------------
 NIR="1 85 05 78 006 084 91"

@@ -84,6 +84,22 @@ out=$("$B" -c "$CONF" audit verify 2>&1); is $? 1 "a row emptied by hand breaks 
 like "$out" "BROKEN at row $last: the rows emptied in the name of a purge do not match" \
     "at the purge row it claims"
 
+# A decision whose date was moved on by hand escapes the purge, but not
+# audit verify (issue 18 point 2): its audit row was emptied with the rest.
+demo_home
+DB="$HOME_DIR/var/balp.db"
+deliver_demo "$HOME_DIR/var/Maildir"
+"$D" -c "$CONF" --once >/dev/null 2>&1; ok $? "a second home's mails are triaged"
+kept=$(q "select min(id) from decisions")
+rec=$(q "select id from audit where object = 'decision/$kept' and action = 'decision.record'")
+q "update decisions set decided_at = '2099-01-01T00:00:00Z' where id = $kept"
+on "$later" "$B" -c "$CONF" purge >/dev/null; ok $? "purge seven months on"
+is "$(q "select count(*) from decisions")" 1 "the decision moved on by hand is kept"
+out=$("$B" -c "$CONF" audit verify 2>/dev/null); is $? 1 "audit verify fails"
+is "$(q "select purged != 0 from audit where id = $rec")" 1 "its audit row was emptied"
+like "$out" "BROKEN: decision $kept has no audit row that recorded it: inserted by hand, or kept past the purge that emptied its row" \
+    "naming the decision kept past its purge"
+
 # The periods come from the configuration.
 new_home; "$B" -c "$CONF" init >/dev/null
 sed -i 's/traces_months = 6;/traces_months = 24;/; s/habilitation_years = 6;/habilitation_years = 10;/' "$CONF"
