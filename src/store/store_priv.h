@@ -228,6 +228,27 @@ int	 store_audit_purge(struct store *, const char *traces_before,
  */
 int	 store_quota_check(struct store *, const struct store_partner *pa,
 	    int32_t today, const int32_t *ends, size_t n, int replace);
+/* *count: the persons of partner_id that count on today (the quota rule). */
+int	 store_quota_count(struct store *, const char *partner_id,
+	    int32_t today, size_t *count);
+/* max_persons as stored: NULL for STORE_NO_QUOTA.  store_partner.c. */
+void	 store_bind_quota(struct store *, sqlite3_stmt *, int, int max_persons,
+	    int *rc);
+/*
+ * A partner's values as add and update check them
+ * (store_partner_update.c): STORE_OK, or STORE_REFUSED with the message.
+ * siret: 14 digits (spaces ignored) whose key is right, into out.  name:
+ * no control character, *out a clean copy (caller frees).  referents:
+ * n emails canonicalised into *out (store_strv_free(*out, n)).
+ */
+int	 store_partner_siret_check(struct store *, const char *id,
+	    const char *in, char out[15]);
+int	 store_partner_name_check(struct store *, const char *id,
+	    const char *in, char **out);
+int	 store_partner_referents_canon(struct store *, const char *id,
+	    const char *const *in, size_t n, char ***out);
+/* Frees v[0..n) and v; NULL is fine. */
+void	 store_strv_free(char **v, size_t n);
 /*
  * 1 if a habilitation ending on `end` (DATE_NONE: open) is not ended on
  * today (its last day is valid): the persons the quota counts.
