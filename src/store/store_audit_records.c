@@ -27,12 +27,12 @@
 
 /* Where a row is compared: the report's text is built from it. */
 struct cmp {
-	struct store_audit_report	*r;
-	const char			*table;	/* "decision", "notice"... */
-	int64_t				 id;
-	int64_t				 audit_id;
-	const char			*p;	/* the rest of the detail */
-	int64_t				 lost;	/* see check_decision */
+	struct store_audit_report *r;
+	const char	*table;		/* "decision", "notice"... */
+	int64_t		 id;
+	int64_t		 audit_id;
+	const char	*p;		/* the rest of the detail */
+	int64_t		 lost;		/* see check_decision */
 };
 
 static const char *
@@ -292,7 +292,7 @@ check_others(struct store *st, struct store_audit_report *r)
 	static const struct {
 		const char	*sql;
 		const char	*table;
-		int		 audit;		/* column of the audit id */
+		int		 audit;	/* column of the audit id */
 	} q[] = {
 		{ outbox_sql, "notice", 4 },
 		{ retriages_sql, "retriage", 7 },

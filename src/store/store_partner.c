@@ -190,8 +190,8 @@ store_partner_add_referents(struct store *st,
 	if (p->id == NULL || *p->id == '\0')
 		return store_seterr(st, STORE_REFUSED, "partner id required");
 	has_siret = p->siret != NULL && !is_blank(p->siret);
-	if (has_siret && (rc = store_partner_siret_check(st, p->id, p->siret, siret)) !=
-	    STORE_OK)
+	if (has_siret && (rc = store_partner_siret_check(st, p->id,
+	    p->siret, siret)) != STORE_OK)
 		return rc;
 	if (p->start != DATE_NONE && p->end != DATE_NONE && p->end < p->start) {
 		store_date_text(p->start, d1);
@@ -206,10 +206,11 @@ store_partner_add_referents(struct store *st,
 		return store_seterr(st, STORE_REFUSED, "partner '%s': "
 		    "max_persons 0 would refuse every person (suspend the "
 		    "partner instead)", p->id);
-	if ((rc = store_partner_name_check(st, p->id, p->name, &name)) != STORE_OK)
+	if ((rc = store_partner_name_check(st, p->id, p->name, &name)) !=
+	    STORE_OK)
 		return rc;
-	if ((rc = store_partner_referents_canon(st, p->id, referents, n_referents, &refs))
-	    != STORE_OK)
+	if ((rc = store_partner_referents_canon(st, p->id, referents,
+	    n_referents, &refs)) != STORE_OK)
 		goto out;
 
 	if ((rc = store_tx_begin(st)) != STORE_OK)

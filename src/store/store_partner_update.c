@@ -62,7 +62,8 @@ siret_key_ok(const char d[15])
 }
 
 int
-store_partner_siret_check(struct store *st, const char *id, const char *in, char out[15])
+store_partner_siret_check(struct store *st, const char *id, const char *in,
+    char out[15])
 {
 	if (siret_norm(in, out) == -1)
 		return store_seterr(st, STORE_REFUSED, "partner '%s': siret "
@@ -92,7 +93,8 @@ has_control(const char *s)
 }
 
 int
-store_partner_name_check(struct store *st, const char *id, const char *in, char **out)
+store_partner_name_check(struct store *st, const char *id, const char *in,
+    char **out)
 {
 	*out = NULL;
 	if (is_blank(in))
@@ -119,8 +121,8 @@ store_strv_free(char **v, size_t n)
 }
 
 int
-store_partner_referents_canon(struct store *st, const char *id, const char *const *in,
-    size_t n, char ***out)
+store_partner_referents_canon(struct store *st, const char *id,
+    const char *const *in, size_t n, char ***out)
 {
 	size_t i;
 	int rc;
@@ -266,11 +268,12 @@ store_partner_update(struct store *st, const char *id,
 		*changed = 0;
 	if (id == NULL)
 		id = "";
-	if (ch->name != NULL && (rc = store_partner_name_check(st, id, ch->name, &name)) !=
-	    STORE_OK)
+	if (ch->name != NULL && (rc = store_partner_name_check(st, id,
+	    ch->name, &name)) != STORE_OK)
 		return rc;
 	if (ch->siret != NULL && *ch->siret != '\0' &&
-	    (rc = store_partner_siret_check(st, id, ch->siret, siret)) != STORE_OK)
+	    (rc = store_partner_siret_check(st, id, ch->siret, siret)) !=
+	    STORE_OK)
 		goto out;
 	rc = STORE_OK;
 	if (ch->set_max_persons && ch->max_persons != STORE_NO_QUOTA &&
