@@ -359,6 +359,77 @@ test_partner_add_refusals(void **state)
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 1);
 }
 
+/* partner update: every field, one audit row; equal values write none. */
+static void
+test_partner_update(void **state)
+{
+	struct fx *fx = *state;
+	const char *add[] = { "Ref@X.fr" }, *del[] = { "ref@x.fr" };
+	struct store_partner_change ch;
+	struct store_partner p;
+	long rows;
+	int changed;
+
+	add_partner(fx->st, "apeai", D("2026-01-01"), DATE_NONE, 10);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "b@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	rows = raw_count(fx->path, "SELECT count(*) FROM audit");
+	memset(&ch, 0, sizeof(ch));
+	ch.name = "APEAI 34";
+	ch.siret = "356 000 000 00048";
+	ch.set_end = 1;
+	ch.end = D("2027-12-31");
+	ch.set_max_persons = 1;
+	ch.max_persons = 2;
+	ch.add_referents = add;
+	ch.n_add_referents = 1;
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_OK);
+	assert_int_equal(changed, 1);
+	assert_int_equal(store_partner_get(fx->st, "apeai", &p), STORE_OK);
+	assert_string_equal(p.name, "APEAI 34");
+	assert_string_equal(p.siret, "35600000000048");
+	assert_int_equal(p.end, D("2027-12-31"));
+	assert_int_equal(p.max_persons, 2);
+	store_partner_free(&p);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    rows + 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'partner.update' AND detail = 'name: Partenaire -> "
+	    "APEAI 34; siret: (none) -> 35600000000048; end: (none) -> "
+	    "2027-12-31; max_persons: 10 -> 2; referent+: ref@x.fr'"), 1);
+	/* The same values again: nothing written. */
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_OK);
+	assert_int_equal(changed, 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    rows + 1);
+	/* Below the two persons in force: refused with their count. */
+	memset(&ch, 0, sizeof(ch));
+	ch.set_max_persons = 1;
+	ch.max_persons = 1;
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "below the 2 persons"));
+	ch.max_persons = 0;
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_REFUSED);
+	/* A referent removed; removing it again is not found. */
+	memset(&ch, 0, sizeof(ch));
+	ch.del_referents = del;
+	ch.n_del_referents = 1;
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_OK);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "partner_referents"), 0);
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_NOTFOUND);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    rows + 2);
+}
+
 static void
 test_partner_end(void **state)
 {
@@ -2835,6 +2906,7 @@ main(void)
 		T(test_open_twice_is_idempotent),
 		T(test_lookup_indexes),
 		T(test_referents_table),
+		T(test_partner_update),
 		T(test_open_refuses_newer_schema),
 		T(test_open_uses_wal_and_foreign_keys),
 		T(test_open_refuses_non_database),
