@@ -133,7 +133,13 @@ build/bench/%: tests/bench/%.c build/libbalp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libbalp.a $(PKG_LIBS)
 
-tests: $(TESTS)
+# time() on another day, for the shell tests that need a command to run
+# on a day other than today (tests/tools/fakenow.c).
+build/tests/fakenow.so: tests/tools/fakenow.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -O2 -fPIC -shared -o $@ $<
+
+tests: $(TESTS) build/tests/fakenow.so
 san-tests: $(SAN_TESTS)
 fuzzers: $(FUZZERS)
 

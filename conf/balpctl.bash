@@ -128,7 +128,7 @@ _balpctl()
 
 	# The subcommand, for the commands that have one.
 	case $cmd in
-	partner) words='add list show end suspend resume' ;;
+	partner) words='add list show update end suspend resume' ;;
 	person) words='add list end suspend resume' ;;
 	annex) words='import export' ;;
 	rules) words='check' ;;
@@ -166,7 +166,8 @@ _balpctl()
 		return ;;
 	--id|--name|--siret|--start|--end|--max-persons|--last-name|\
 	--first-name|--email|--job-title|--date|--reason|--at|--since|\
-	--until|--sender|--nir|--limit|--now|--anchor|--idle-months)
+	--until|--sender|--nir|--limit|--now|--anchor|--idle-months|\
+	--referent|--no-referent|--queue)
 		return ;;
 	esac
 
@@ -177,14 +178,18 @@ _balpctl()
 		--partner|--to|--type|--outcome|--format|--id|--name|--siret|\
 		--start|--end|--max-persons|--last-name|--first-name|--email|\
 		--job-title|--date|--reason|--at|--since|--until|--sender|\
-		--nir|--limit|--now|--anchor|--idle-months) ((i++)) ;;
+		--nir|--limit|--now|--anchor|--idle-months|--referent|\
+		--no-referent|--queue) ((i++)) ;;
 		-*) ;;
 		*) ((args++)) ;;
 		esac
 	done
 
 	case "$cmd $sub" in
-	"partner add") opts='--id --name --siret --start --end --max-persons' ;;
+	"partner add") opts='--id --name --siret --start --end --max-persons
+	    --referent' ;;
+	"partner update") opts='--name --siret --start --end --max-persons
+	    --referent --no-referent' ;;
 	"partner list") opts='--json' ;;
 	"partner show") opts='--json' ;;
 	"partner end") opts='--date' ;;
@@ -201,7 +206,7 @@ _balpctl()
 	"test ") opts='--json --now' ;;
 	"rules check") opts='--json' ;;
 	"log ") opts='--since --until --partner --sender --outcome --reason
-	    --type --nir --limit --json --csv' ;;
+	    --type --queue --nir --limit --json --csv' ;;
 	"message show") opts='--json' ;;
 	"message retriage") opts='--reason' ;;
 	"message release") opts='--to --reason --notify' ;;
@@ -217,7 +222,7 @@ _balpctl()
 
 	# Operands.
 	case "$cmd $sub" in
-	"partner show"|"partner end"|"partner suspend"|"partner resume")
+	"partner show"|"partner update"|"partner end"|"partner suspend"|"partner resume")
 		((args == 0)) && _balpctl_lines < <(_balpctl_partners) ;;
 	"annex import"|"test ")
 		_balpctl_files ;;

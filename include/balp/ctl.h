@@ -58,6 +58,12 @@ int	 ctl_load_conf(struct ctl *);
  * Prints the error and returns -1.
  */
 int	 ctl_open_store(struct ctl *, int create);
+/*
+ * Opens the existing store read-only (store_open_readonly: never
+ * migrated, an older schema refused with "run balpctl init"), without
+ * the audit key, which it never needs.  Prints the error and returns -1.
+ */
+int	 ctl_open_store_readonly(struct ctl *);
 
 /*
  * The gate of the trace, review and purge commands (log, message, audit,

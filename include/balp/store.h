@@ -65,6 +65,15 @@ enum store_status {
  */
 int		 store_open(const char *path, struct store **out,
 		    struct buf *err);
+/*
+ * Opens an existing database read-only, for a command that must change
+ * nothing (balpctl test): never created, never migrated.  STORE_REFUSED,
+ * with "run `balpctl init` to upgrade it" in err, when its schema is not
+ * this program's; STORE_ERROR when it cannot be opened.  Every write
+ * through it fails.
+ */
+int		 store_open_readonly(const char *path, struct store **out,
+		    struct buf *err);
 /* Finalizes every cached statement and closes the connection. */
 void		 store_close(struct store *);
 /* The message of the last failure on this store; "" if none.  Owned. */
@@ -81,6 +90,19 @@ int		 store_schema_latest(void);
  * bad address, STORE_ERROR on allocation failure.
  */
 int	 store_email_canon(const char *in, char **out);
+
+/*
+ * Why this process cannot use path (the database, a key), after stat() or
+ * open() failed on it with errnum.  ENOENT: 0, nothing written (the
+ * caller says what is missing).  Otherwise 1, and err gets one line:
+ * for EACCES or EPERM "permission denied: " and the first folder of the
+ * path this user cannot enter (or the file itself), its mode and group,
+ * then who may (the members of admin_group, or the owner when it is
+ * NULL); for anything else "PATH: strerror".  A store that exists but is
+ * closed to the user must not read as "no store: run init".
+ */
+int	 store_access_explain(const char *path, int errnum,
+	    const char *admin_group, struct buf *err);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" (UTC) for t into out (21 bytes). */
 void	 store_timestamp(time_t t, char out[21]);

@@ -84,6 +84,11 @@ enum store_audit_break {
 				   the purge row is missing */
 	STORE_AUDIT_ANCHOR,	/* the anchor is not in the chain: rows cut
 				   from the end, or the chain rewritten */
+	STORE_AUDIT_RECORD,	/* a decision, outbox, retriage or release
+				   row does not agree with the audit row
+				   that recorded it (edited, inserted, or
+				   kept past its purge): report.record
+				   names it and the field */
 };
 
 struct store_audit_report {
@@ -94,10 +99,19 @@ struct store_audit_report {
 	int64_t			 purged_rows;	/* emptied by purges */
 	int64_t			 head_id;	/* the last row read */
 	char			 head_hash[STORE_HASH_HEX_LEN + 1];
+	/*
+	 * STORE_AUDIT_RECORD: "decision 12 does not agree with audit row 40
+	 * that recorded it: outcome is 'accepted' in the table,
+	 * 'quarantined' in the audit row" (bad_id: that audit row, or 0).
+	 * Never a free text an admin typed, never a NIR.
+	 */
+	char			 record[320];
 };
 
 /*
- * Walks the whole chain and reports the first break (r->why).  anchor
+ * Walks the whole chain and reports the first break (r->why); the chain
+ * intact, checks that every decision, outbox, retriage and release row
+ * agrees with the audit row that recorded it (STORE_AUDIT_RECORD).  anchor
  * (NULL: none) is a head hash printed earlier (`balpctl audit anchor`):
  * the chain must still hold that row.  Keyed rows need the key
  * (store_audit_key).  Returns 0 if intact, 1 if broken, -1 on error

@@ -99,6 +99,7 @@ struct store_decision_filter {
 	/* NULL = any; one code of reason.h among the decision's reasons. */
 	const char	*reason;
 	const char	*type;		/* NULL = any; the type as stored */
+	const char	*queue;		/* NULL = any; the queue decided */
 	/*
 	 * NULL = any; 64 lower-case hex digits (keyfile_pseudonym of the
 	 * NIR searched for, computed by the caller: the store never sees

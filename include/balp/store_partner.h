@@ -31,7 +31,7 @@ struct store_partner_spec {
 	const char	*siret;		/* NULL or 14 digits, spaces ignored */
 	int32_t		 start;		/* convention start; DATE_NONE = none */
 	int32_t		 end;		/* convention end; DATE_NONE = open */
-	int		 max_persons;	/* >= 0, or STORE_NO_QUOTA */
+	int		 max_persons;	/* >= 1, or STORE_NO_QUOTA */
 };
 
 struct store_partner {
@@ -53,11 +53,16 @@ struct store_partner_list {
 
 /*
  * Adds a partner.  STORE_EXISTS if the id is taken; STORE_REFUSED for an
- * empty id or name, a siret that is not 14 digits, end < start, or a
- * negative quota.  Audit: partner.add.
+ * empty id or name, a name with a control character, a siret that is not
+ * 14 digits or whose Luhn key is wrong, end < start, a quota below 1, or a
+ * referent that is not an email.  Audit: partner.add (with the referents).
  */
 int	 store_partner_add(struct store *, const struct store_partner_spec *,
 	    const char *actor, time_t now);
+/* The same with its BALP referents (store_referent.h), n emails. */
+int	 store_partner_add_referents(struct store *,
+	    const struct store_partner_spec *, const char *const *referents,
+	    size_t n, const char *actor, time_t now);
 /* STORE_OK and *out filled, STORE_NOTFOUND, or STORE_ERROR. */
 int	 store_partner_get(struct store *, const char *id,
 	    struct store_partner *out);
@@ -86,6 +91,38 @@ int	 store_partner_resume(struct store *, const char *id,
  */
 int	 store_partner_set_max_persons(struct store *, const char *id,
 	    int max_persons, const char *actor, time_t now);
+/*
+ * What partner update changes; a field not set stays as it is.
+ */
+struct store_partner_change {
+	const char	*name;		/* NULL: unchanged */
+	const char	*siret;		/* NULL: unchanged; "": removed */
+	int		 set_start;	/* start: DATE_NONE removes it */
+	int32_t		 start;
+	int		 set_end;	/* end: DATE_NONE reopens */
+	int32_t		 end;
+	int		 set_max_persons; /* max_persons: STORE_NO_QUOTA */
+	int		 max_persons;
+	const char *const *add_referents; /* added (one there is kept) */
+	size_t		 n_add_referents;
+	const char *const *del_referents; /* removed: each must be one */
+	size_t		 n_del_referents;
+};
+
+/*
+ * Changes a partner's record in one transaction, checked as
+ * store_partner_add checks it (name, siret and its key, dates, quota at
+ * least 1, referents' emails); besides, a quota below the persons that
+ * count on `today` (the quota rule: see store_person_add) is refused with
+ * their count, and removing an address that is not a referent is
+ * STORE_NOTFOUND.  *changed (may be NULL): 0 when every value was the
+ * stored one (nothing written).  Audit: one partner.update row listing
+ * each change as "field: old -> new", "referent+: email",
+ * "referent-: email".
+ */
+int	 store_partner_update(struct store *, const char *id,
+	    const struct store_partner_change *, int32_t today,
+	    const char *actor, time_t now, int *changed);
 void	 store_partner_free(struct store_partner *);
 void	 store_partner_list_free(struct store_partner_list *);
 
@@ -145,6 +182,18 @@ struct store_person_list {
  */
 int	 store_person_add(struct store *, const struct store_person_spec *,
 	    int32_t today, const char *actor, time_t now, int64_t *id);
+/*
+ * store_person_add, and a person of the partner whose habilitation ended
+ * before today is habilitated again instead of STORE_EXISTS: a new period
+ * from spec.start (which must be after the previous end; the names and
+ * job title become the spec's), audited as person.period, the previous
+ * period's dates in *prev_start and *prev_end (both DATE_NONE when the
+ * person was new).  A person in force (open, or ending today or later) is
+ * still STORE_EXISTS, with the period in the message.
+ */
+int	 store_person_habilitate(struct store *,
+	    const struct store_person_spec *, int32_t today, const char *actor,
+	    time_t now, int64_t *id, int32_t *prev_start, int32_t *prev_end);
 /*
  * The person with that email, on partner_id or, when partner_id is NULL,
  * on the only partner that has it.  STORE_NOTFOUND if none; STORE_REFUSED

@@ -689,9 +689,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "balpd: smtp: %s\n", buf_str(&err));
 		goto out;
 	}
-	if (stat(d.conf->store_path, &sb) == -1) {
-		fprintf(stderr, "balpd: no store at %s: run `balpctl -c %s init`"
-		    " first\n", d.conf->store_path, d.conf_path);
+	if (stat(d.conf->store_path, &sb) == -1 ||
+	    access(d.conf->store_path, R_OK | W_OK) == -1) {
+		/* Closed to balpd's user is not missing (issue 18). */
+		if (store_access_explain(d.conf->store_path, errno,
+		    d.conf->admin_group, &err))
+			fprintf(stderr, "balpd: %s\n", buf_str(&err));
+		else
+			fprintf(stderr, "balpd: no store at %s: run `balpctl "
+			    "-c %s init` first\n", d.conf->store_path,
+			    d.conf_path);
 		goto out;
 	}
 	buf_printf(&lock, "%s.lock", d.conf->store_path);

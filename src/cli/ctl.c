@@ -187,6 +187,19 @@ ctl_open_store(struct ctl *c, int create)
 		return 0;
 	if (ctl_load_conf(c) == -1)
 		return -1;
+	/* A store closed to this user is no missing store (issue 18). */
+	if ((!create && (stat(c->conf.store_path, &st) == -1 ||
+	    access(c->conf.store_path, R_OK) == -1) &&
+	    store_access_explain(c->conf.store_path, errno,
+	    c->conf.admin_group, &err)) ||
+	    ((stat(c->conf.audit_key_file, &st) == -1 ||
+	    access(c->conf.audit_key_file, R_OK) == -1) &&
+	    store_access_explain(c->conf.audit_key_file, errno,
+	    c->conf.admin_group, &err))) {
+		ctl_error("%s", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
 	if (!create && stat(c->conf.store_path, &st) == -1) {
 		ctl_error("no store at %s: run `balpctl -c %s init` first",
 		    c->conf.store_path, c->conf_path);
@@ -214,6 +227,37 @@ ctl_open_store(struct ctl *c, int create)
 		fprintf(stderr, "balpctl: warning: source.path %s does not "
 		    "exist (balpctl init creates it)\n",
 		    c->conf.source.maildir_path);
+	buf_free(&err);
+	return 0;
+}
+
+int
+ctl_open_store_readonly(struct ctl *c)
+{
+	struct buf err = BUF_INIT;
+	struct stat st;
+
+	if (c->store != NULL)
+		return 0;
+	if (ctl_load_conf(c) == -1)
+		return -1;
+	if (stat(c->conf.store_path, &st) == -1 ||
+	    access(c->conf.store_path, R_OK) == -1) {
+		if (store_access_explain(c->conf.store_path, errno,
+		    c->conf.admin_group, &err))
+			ctl_error("%s", buf_str(&err));
+		else
+			ctl_error("no store at %s: run `balpctl -c %s init` "
+			    "first", c->conf.store_path, c->conf_path);
+		buf_free(&err);
+		return -1;
+	}
+	if (store_open_readonly(c->conf.store_path, &c->store, &err) !=
+	    STORE_OK) {
+		ctl_error("%s", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
 	buf_free(&err);
 	return 0;
 }

@@ -5,16 +5,20 @@
  * (optind = 0).  Every refusal is one line naming the value at fault.
  */
 #include "balp/ctl_admin.h"
+#include "balp/ctl_partner.h"
 #include "balp/date.h"
 #include "balp/json.h"
 #include "balp/keyfile.h"
 #include "balp/pipeline.h"
 #include "balp/source.h"
 #include "balp/store_partner.h"
+#include "balp/store_referent.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,33 +68,75 @@ mkdir_parents(const char *file)
 
 /*
  * Gives path to the admin group with mode; a missing path is no error
- * when optional (sqlite's -wal and -shm come and go).
+ * when optional (sqlite's -wal and -shm come and go).  Through a
+ * descriptor opened with O_NOFOLLOW, never by name: a symbolic link
+ * planted in the store's folder (whoever is in the group may write
+ * there) must not hand its target to the group, nor make it 0660.  A
+ * folder (dir) others may enter is refused rather than closed: it may be
+ * /var/lib, shared with everything else.
  */
 static int
-share_file(const char *path, gid_t gid, mode_t mode, int optional)
+share_file(const char *path, gid_t gid, mode_t mode, int optional, int dir)
 {
-	if (chown(path, (uid_t)-1, gid) == 0 && chmod(path, mode) == 0)
+	struct group *gr;
+	struct stat st;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
+	    (dir ? O_DIRECTORY : 0));
+	if (fd == -1 && optional && errno == ENOENT)
 		return 0;
-	if (optional && errno == ENOENT)
+	if (fd == -1 && (errno == ELOOP || errno == ENOTDIR) &&
+	    lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		ctl_error("%s is a symbolic link: refused (the store's files "
+		    "and folders must be the files themselves)", path);
+		return -1;
+	}
+	if (fd == -1 || fstat(fd, &st) == -1)
+		goto fail;
+	if (!dir && !S_ISREG(st.st_mode)) {
+		ctl_error("%s is not a regular file: refused", path);
+		close(fd);
+		return -1;
+	}
+	if (dir && (st.st_mode & 007) != 0) {
+		ctl_error("%s is open to others (mode %04o): with "
+		    "access.admin_group the store and its keys need a folder "
+		    "of their own (chmod o-rwx it, or move them)", path,
+		    (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	if (fchown(fd, (uid_t)-1, gid) == 0 && fchmod(fd, mode) == 0) {
+		close(fd);
 		return 0;
-	ctl_error("cannot give %s to the admin group (access.admin_group): %s",
-	    path, strerror(errno));
+	}
+fail:
+	e = errno;
+	if (fd != -1)
+		close(fd);
+	gr = getgrgid(gid);
+	if (e == EPERM || e == EACCES)
+		ctl_error("permission denied: cannot give %s to group '%s' "
+		    "(access.admin_group): run init as root or as the owner "
+		    "of the store's files", path, gr != NULL ? gr->gr_name :
+		    "?");
+	else
+		ctl_error("cannot give %s to the admin group "
+		    "(access.admin_group): %s", path, strerror(e));
 	return -1;
 }
 
 /*
  * The folder holding file, for the admin group: 2770, so that what sqlite
  * creates in it later (-wal, -shm) gets the group too.  done (the last
- * folder shared) saves doing one folder twice.  A folder others may
- * enter is refused rather than closed: it may be /var/lib, shared with
- * everything else.
+ * folder shared) saves doing one folder twice.
  */
 static int
 share_dir(const char *file, gid_t gid, struct buf *done)
 {
 	struct buf dir = BUF_INIT;
 	const char *slash = strrchr(file, '/');
-	struct stat st;
 	int rc = -1;
 
 	buf_add(&dir, file, slash != NULL && slash != file ?
@@ -103,18 +149,7 @@ share_dir(const char *file, gid_t gid, struct buf *done)
 		rc = 0;
 		goto out;
 	}
-	if (stat(buf_str(&dir), &st) == -1) {
-		ctl_error("%s: %s", buf_str(&dir), strerror(errno));
-		goto out;
-	}
-	if ((st.st_mode & 007) != 0) {
-		ctl_error("%s is open to others (mode %04o): with "
-		    "access.admin_group the store and its keys need a folder "
-		    "of their own (chmod o-rwx it, or move them)", buf_str(&dir),
-		    (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if (share_file(buf_str(&dir), gid, 02770, 0) == -1)
+	if (share_file(buf_str(&dir), gid, 02770, 0, 1) == -1)
 		goto out;
 	buf_reset(done);
 	buf_puts(done, buf_str(&dir));
@@ -147,7 +182,7 @@ init_key(const char *path, const char *label, const char *group, gid_t gid)
 		return -1;
 	}
 	buf_free(&err);
-	if (gid != (gid_t)-1 && share_file(path, gid, 0640, 0) == -1)
+	if (gid != (gid_t)-1 && share_file(path, gid, 0640, 0, 0) == -1)
 		return -1;
 	if (!made && gid != (gid_t)-1)
 		printf("%s %s (kept, mode 0640 group %s)\n", label, path,
@@ -178,7 +213,7 @@ share_store(const char *path, gid_t gid)
 			ctl_error("out of memory");
 			rc = -1;
 		} else
-			rc = share_file(buf_str(&b), gid, 0660, i > 0);
+			rc = share_file(buf_str(&b), gid, 0660, i > 0, 0);
 	}
 	buf_free(&b);
 	return rc;
@@ -201,6 +236,12 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	gid = c->conf.admin_gid;
 	group = c->conf.admin_group;
+	/* A store closed to this user: say so before trying to chown. */
+	if (access(c->conf.store_path, F_OK) == -1 &&
+	    store_access_explain(c->conf.store_path, errno, group, &err)) {
+		ctl_error("%s", buf_str(&err));
+		goto out;
+	}
 	if (mkdir_parents(c->conf.store_path) == -1 ||
 	    mkdir_parents(c->conf.key_file) == -1 ||
 	    mkdir_parents(c->conf.audit_key_file) == -1)
@@ -274,6 +315,7 @@ command_name(const char *group, char *word)
 {
 	static const char *const names[] = {
 		"partner add", "partner list", "partner show", "partner end",
+		"partner update",
 		"partner suspend", "partner resume", "person add",
 		"person list", "person end", "person suspend", "person resume",
 	};
@@ -396,8 +438,9 @@ count_persons(struct ctl *c, const char *partner, int32_t at, size_t *n)
 	return 0;
 }
 
+/* partner add; refs has room for one referent an argument. */
 static int
-partner_add(struct ctl *c, int argc, char **argv)
+partner_add_with(struct ctl *c, int argc, char **argv, const char **refs)
 {
 	static const struct option opts[] = {
 		{ "id", required_argument, NULL, 'i' },
@@ -406,12 +449,15 @@ partner_add(struct ctl *c, int argc, char **argv)
 		{ "start", required_argument, NULL, 'S' },
 		{ "end", required_argument, NULL, 'E' },
 		{ "max-persons", required_argument, NULL, 'm' },
+		{ "referent", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *u = "partner add --id ID --name NAME [--siret N]"
-	    " [--start DATE] [--end DATE] [--max-persons N]";
+	    " [--start DATE] [--end DATE] [--max-persons N]"
+	    " [--referent EMAIL]...";
 	struct store_partner_spec s = { NULL, NULL, NULL, DATE_NONE, DATE_NONE,
 	    STORE_NO_QUOTA };
+	size_t n_refs = 0;
 	int ch, r;
 
 	optind = 0;
@@ -438,6 +484,14 @@ partner_add(struct ctl *c, int argc, char **argv)
 			if (ctl_count("--max-persons", optarg,
 			    &s.max_persons) == -1)
 				return CTL_USAGE;
+			if (s.max_persons == 0) {
+				ctl_error("--max-persons: 0 would refuse every"
+				    " person (leave it out for no quota)");
+				return CTL_USAGE;
+			}
+			break;
+		case 'r':
+			refs[n_refs++] = optarg;
 			break;
 		default:
 			return ctl_usage(u);
@@ -452,10 +506,26 @@ partner_add(struct ctl *c, int argc, char **argv)
 	}
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	if ((r = store_partner_add(c->store, &s, c->actor, c->now)) != STORE_OK)
+	if ((r = store_partner_add_referents(c->store, &s, refs, n_refs,
+	    c->actor, c->now)) != STORE_OK)
 		return ctl_store_fail(c);
 	printf("partner %s added\n", s.id);
 	return CTL_OK;
+}
+
+static int
+partner_add(struct ctl *c, int argc, char **argv)
+{
+	const char **refs;
+	int r;
+
+	if ((refs = calloc((size_t)argc + 1, sizeof(*refs))) == NULL) {
+		ctl_error("out of memory");
+		return CTL_FAILED;
+	}
+	r = partner_add_with(c, argc, argv, refs);
+	free(refs);
+	return r;
 }
 
 /*
@@ -658,9 +728,10 @@ partner_show(struct ctl *c, int argc, char **argv)
 {
 	struct store_partner p;
 	struct store_person_list l = { NULL, 0 };
+	struct store_referent_list refs = { NULL, 0 };
 	struct buf out = BUF_INIT;
 	char a[11], b[11];
-	size_t active;
+	size_t active, i;
 	int r, json;
 
 	if ((json = json_flag(argc, argv)) == -1 || optind + 1 != argc)
@@ -671,13 +742,21 @@ partner_show(struct ctl *c, int argc, char **argv)
 	if ((r = store_partner_get(c->store, argv[optind], &p)) != STORE_OK)
 		return ctl_store_fail(c);
 	if (count_persons(c, p.id, c->today, &active) == -1 ||
-	    store_person_list(c->store, p.id, DATE_NONE, &l) != STORE_OK) {
+	    store_person_list(c->store, p.id, DATE_NONE, &l) != STORE_OK ||
+	    store_referent_list(c->store, p.id, &refs) != STORE_OK) {
+		store_person_list_free(&l);
 		store_partner_free(&p);
 		return ctl_store_fail(c);
 	}
 	if (json) {
 		partner_json(&out, &p, active, c->today);
-		buf_puts(&out, ",\"persons\":");
+		buf_puts(&out, ",\"referents\":[");
+		for (i = 0; i < refs.n; i++) {
+			buf_puts(&out, i > 0 ? "," : "");
+			json_string(&out, refs.v[i]);
+		}
+		store_referent_list_free(&refs);
+		buf_puts(&out, "],\"persons\":");
 		persons_json(&out, &l, c->today);
 		buf_puts(&out, "}\n");
 		store_person_list_free(&l);
@@ -689,6 +768,11 @@ partner_show(struct ctl *c, int argc, char **argv)
 	printf("id          %s\n", p.id);
 	printf("name        %s\n", p.name);
 	printf("siret       %s\n", p.siret ? p.siret : "-");
+	printf("referents   %s", refs.n == 0 ? "-" : "");
+	for (i = 0; i < refs.n; i++)
+		printf("%s%s", i > 0 ? ", " : "", refs.v[i]);
+	putchar('\n');
+	store_referent_list_free(&refs);
 	printf("convention  %s to %s\n", ctl_day(p.start, a), ctl_day(p.end, b));
 	printf("state       %s%s%s\n", partner_state(&p, c->today),
 	    p.suspend_reason ? ": " : "",
@@ -735,7 +819,7 @@ partner_change(struct ctl *c, int argc, char **argv)
 int
 ctl_admin_partner(struct ctl *c, int argc, char **argv)
 {
-	const char *u = "partner add|list|show|end|suspend|resume ...";
+	const char *u = "partner add|list|show|update|end|suspend|resume ...";
 
 	if (argc < 2)
 		return ctl_usage(u);
@@ -748,6 +832,8 @@ ctl_admin_partner(struct ctl *c, int argc, char **argv)
 		return partner_list(c, argc, argv);
 	if (strcmp(argv[0], "partner show") == 0)
 		return partner_show(c, argc, argv);
+	if (strcmp(argv[0], "partner update") == 0)
+		return ctl_partner_update(c, argc, argv);
 	if (strcmp(argv[0], "partner end") == 0 ||
 	    strcmp(argv[0], "partner suspend") == 0 ||
 	    strcmp(argv[0], "partner resume") == 0)
@@ -774,7 +860,8 @@ person_add(struct ctl *c, int argc, char **argv)
 	    " PRENOM --email EMAIL [--job-title FONCTION] [--start DATE]"
 	    " [--end DATE]";
 	struct store_person_spec s;
-	char *email;
+	char *email, d0[11], d1[11], d2[11];
+	int32_t prev_start, prev_end;
 	int ch, r;
 
 	memset(&s, 0, sizeof(s));
@@ -815,7 +902,8 @@ person_add(struct ctl *c, int argc, char **argv)
 		return ctl_usage(u);
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	r = store_person_add(c->store, &s, c->today, c->actor, c->now, NULL);
+	r = store_person_habilitate(c->store, &s, c->today, c->actor, c->now,
+	    NULL, &prev_start, &prev_end);
 	if (r != STORE_OK)
 		return ctl_store_fail(c);
 	/* As stored (trimmed, lower case): what a partner's mail must match. */
@@ -823,7 +911,13 @@ person_add(struct ctl *c, int argc, char **argv)
 		ctl_error("out of memory");
 		return CTL_FAILED;
 	}
-	printf("person %s added to %s\n", email, s.partner_id);
+	if (prev_end != DATE_NONE)
+		printf("person %s of %s re-habilitated from %s (previous "
+		    "period %s\u2013%s)\n", email, s.partner_id,
+		    ctl_day(s.start, d0), ctl_day(prev_start, d1),
+		    ctl_day(prev_end, d2));
+	else
+		printf("person %s added to %s\n", email, s.partner_id);
 	free(email);
 	return CTL_OK;
 }

@@ -42,6 +42,20 @@ ctl_purge(struct ctl *c, int argc, char **argv)
 	if (optind != argc) {
 		return ctl_usage(u);
 	}
+	/*
+	 * A purge "on" a day to come would destroy today what the
+	 * conventions keep until then, and attest it under today's date:
+	 * only a simulation may look ahead.
+	 */
+	if (!spec.dry_run && spec.today > c->today) {
+		char want[11], today[11];
+
+		ctl_error("purge --now %s: that day is after today (%s); a "
+		    "purge destroys only what is due by today (--dry-run "
+		    "previews any day)", ctl_day(spec.today, want),
+		    ctl_day(c->today, today));
+		return CTL_USAGE;
+	}
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
 	spec.traces_months = (int)c->conf.retention_traces_months;

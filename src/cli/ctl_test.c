@@ -115,7 +115,8 @@ ctl_test(struct ctl *c, int argc, char **argv)
 		buf_free(&err);
 		return CTL_FAILED;
 	}
-	if (ctl_open_store(c, 0) == -1) {
+	/* A dry run: it never migrates nor writes the store. */
+	if (ctl_open_store_readonly(c) == -1) {
 		sandbox_zygote_stop(z);
 		return CTL_USAGE;
 	}

@@ -13,7 +13,9 @@
 #include "balp/log.h"
 #include "balp/nir.h"
 #include "balp/reason.h"
+#include "balp/rules.h"
 #include "balp/store_audit.h"
+#include "balp/store_partner.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -74,6 +76,101 @@ log_reason_check(const char *s)
 	    buf_str(&codes));
 	buf_free(&codes);
 	return -1;
+}
+
+/*
+ * A value of --partner, --sender, --type or --queue is named in its
+ * refusal unless it might be a NIR typed in the wrong option (ten digits
+ * or more) or holds what a terminal would act on.
+ */
+static int
+log_value_shown(const char *s)
+{
+	size_t digits = 0, n = 0;
+
+	for (; *s != '\0'; s++, n++) {
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+		digits += isdigit((unsigned char)*s) != 0;
+	}
+	return digits < 10 && n > 0 && n <= 128;
+}
+
+/* "--OPTION: 'VALUE' WHY" or, for a value not shown, "--OPTION: WHY". */
+static int
+log_unknown(const char *option, const char *value, const char *why)
+{
+	if (log_value_shown(value))
+		ctl_error("%s: '%s' %s", option, value, why);
+	else
+		ctl_error("%s: the value given %s", option, why);
+	return CTL_USAGE;
+}
+
+static int
+log_rules_type(const struct rules *r, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_types; i++)
+		if (strcmp(r->types[i].id, s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+log_rules_queue(const struct rules *r, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_types; i++)
+		if (strcmp(r->types[i].queue, s) == 0)
+			return 1;
+	return strcmp(r->queue_rejects, s) == 0 ||
+	    strcmp(r->queue_quarantine, s) == 0;
+}
+
+/*
+ * A query that found nothing: a filter value that names nothing there is
+ * (no such partner, a type or a queue the rules do not have) is a typo,
+ * not "no traces" (a GDPR export, contract 5.3.4, must not read empty
+ * for it).  A value of older rules still has its traces, so it is
+ * accepted when rows match it.  CTL_OK, or CTL_USAGE after the message.
+ */
+static int
+log_unknown_filters(struct ctl *c, const struct store_decision_filter *f)
+{
+	struct store_partner p;
+	struct buf list = BUF_INIT;
+	const struct rules *r = &c->conf.rules;
+	size_t i;
+	int rc = CTL_OK;
+
+	if (f->partner_id != NULL) {
+		memset(&p, 0, sizeof(p));
+		if (store_partner_get(c->store, f->partner_id, &p) ==
+		    STORE_NOTFOUND)
+			rc = log_unknown("--partner", f->partner_id, "is no "
+			    "partner (balpctl partner list)");
+		store_partner_free(&p);
+		if (rc != CTL_OK)
+			return rc;
+	}
+	if (f->type != NULL && !log_rules_type(r, f->type)) {
+		buf_puts(&list, "is no type of the rules (");
+		for (i = 0; i < r->n_types; i++)
+			buf_printf(&list, "%s%s", i > 0 ? ", " : "",
+			    r->types[i].id);
+		buf_puts(&list, ") and has no traces");
+		rc = log_unknown("--type", f->type, list.failed ?
+		    "is unknown" : buf_str(&list));
+		buf_free(&list);
+		return rc;
+	}
+	if (f->queue != NULL && !log_rules_queue(r, f->queue))
+		return log_unknown("--queue", f->queue, "is no queue of the "
+		    "rules and has no traces");
+	return CTL_OK;
 }
 
 /*
@@ -345,6 +442,8 @@ log_traced(struct ctl *c, const struct store_decision_filter *f,
 		buf_printf(&d, "reason=%s; ", f->reason);
 	if (f->type != NULL)
 		buf_printf(&d, "type=%s; ", f->type);
+	if (f->queue != NULL)
+		buf_printf(&d, "queue=%s; ", f->queue);
 	if (f->nir_pseudonym != NULL)
 		buf_printf(&d, "nir_pseudonym=%s; ", f->nir_pseudonym);
 	buf_printf(&d, "rows=%zu", rows);
@@ -367,6 +466,7 @@ ctl_trace_log(struct ctl *c, int argc, char **argv)
 		{ "outcome", required_argument, NULL, 'o' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "type", required_argument, NULL, 't' },
+		{ "queue", required_argument, NULL, 'q' },
 		{ "nir", required_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
@@ -374,7 +474,7 @@ ctl_trace_log(struct ctl *c, int argc, char **argv)
 	};
 	const char *u = "log [--since DATE] [--until DATE] [--partner ID] "
 	    "[--sender EMAIL] [--outcome O] [--reason CODE] [--type TYPE] "
-	    "[--nir NIR|-] [--limit N] [--json|--csv]";
+	    "[--queue QUEUE] [--nir NIR|-] [--limit N] [--json|--csv]";
 	struct store_decision_filter f;
 	struct store_decision_list l = { NULL, 0 };
 	struct nir_scan scan;
@@ -393,9 +493,6 @@ ctl_trace_log(struct ctl *c, int argc, char **argv)
 		switch (ch) {
 		case 'p':
 			f.partner_id = optarg;
-			break;
-		case 's':
-			f.sender = optarg;
 			break;
 		case 'n':
 			if (ctl_count("--limit", optarg, &n) == -1)
@@ -429,6 +526,12 @@ ctl_trace_log(struct ctl *c, int argc, char **argv)
 		case 't':
 			f.type = optarg;
 			break;
+		case 'q':
+			f.queue = optarg;
+			break;
+		case 's':
+			f.sender = optarg;
+			break;
 		case 'N':
 			if ((strcmp(optarg, "-") == 0 ?
 			    log_nir_stdin(&scan) : log_nir_read(optarg,
@@ -452,6 +555,16 @@ ctl_trace_log(struct ctl *c, int argc, char **argv)
 	if (optind != argc || (json && csv)) {
 		rc = ctl_usage(u);
 		goto out;
+	}
+	if (f.sender != NULL) {
+		char *canon = NULL;
+
+		if (store_email_canon(f.sender, &canon) != STORE_OK) {
+			rc = log_unknown("--sender", f.sender, "is not an "
+			    "email address (local@domain.tld)");
+			goto out;
+		}
+		free(canon);
 	}
 	if (since != DATE_NONE && until != DATE_NONE && since > until) {
 		ctl_error("--since is after --until");
@@ -482,6 +595,8 @@ ctl_trace_log(struct ctl *c, int argc, char **argv)
 		rc = ctl_store_fail(c);
 		goto out;
 	}
+	if (l.n == 0 && (rc = log_unknown_filters(c, &f)) != CTL_OK)
+		goto out;
 	/* Who looked at whose traces is itself traced, before it is shown. */
 	if (log_traced(c, &f, since, until, l.n) == -1) {
 		store_decision_list_free(&l);
@@ -532,6 +647,8 @@ audit_break_code(enum store_audit_break why)
 		return "purge";
 	case STORE_AUDIT_ANCHOR:
 		return "anchor";
+	case STORE_AUDIT_RECORD:
+		return "record";
 	}
 	return "broken";
 }
@@ -563,6 +680,9 @@ audit_json(const struct store_audit_report *rep, int broken,
 	json_string(&b, broken ? audit_break_code(rep->why) : NULL);
 	buf_puts(&b, ",\"why_text\":");
 	json_string(&b, broken ? store_audit_break_str(rep->why) : NULL);
+	buf_puts(&b, ",\"record\":");
+	json_string(&b, broken && rep->why == STORE_AUDIT_RECORD ?
+	    rep->record : NULL);
 	buf_puts(&b, "}\n");
 	rc = ctl_print(&b);
 	buf_free(&b);
@@ -618,11 +738,18 @@ ctl_trace_audit(struct ctl *c, int argc, char **argv)
 	if ((r = store_audit_check(c->store, anchor, &rep)) == -1)
 		return ctl_store_fail(c);
 	if (r == 1) {
-		/* An incident the Caf's security contact must hear of. */
+		/*
+		 * An incident the Caf's security contact must hear of: to
+		 * syslog (authpriv), and on stderr as balpd says it
+		 * ("security: ..."), so that a cron job's mail or a wrapper
+		 * that watches for the prefix sees it beside the report.
+		 */
 		log_init("balpctl");
-		log_syslog_only();
+		log_syslog();
 		if (json)
 			(void)audit_json(&rep, 1, anchor);
+		else if (rep.why == STORE_AUDIT_RECORD)
+			printf("audit chain BROKEN: %s\n", rep.record);
 		else if (rep.bad_id != 0)
 			printf("audit chain BROKEN at row %lld: %s\n",
 			    (long long)rep.bad_id, store_audit_break_str(rep.why));
@@ -630,7 +757,10 @@ ctl_trace_audit(struct ctl *c, int argc, char **argv)
 			printf("audit chain BROKEN: %s (it ends at row %lld)\n",
 			    store_audit_break_str(rep.why),
 			    (long long)rep.head_id);
-		if (rep.bad_id != 0)
+		if (rep.why == STORE_AUDIT_RECORD)
+			log_security("audit chain of %s broken: %s (found by "
+			    "%s)", c->conf.store_path, rep.record, c->actor);
+		else if (rep.bad_id != 0)
 			log_security("audit chain of %s broken at row %lld: %s"
 			    " (found by %s)", c->conf.store_path,
 			    (long long)rep.bad_id,

@@ -26,6 +26,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,7 +201,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit_keying (legacy_rows INTEGER NOT NULL);"
 	"INSERT INTO audit_keying SELECT coalesce(max(id), 0) FROM audit;",
 	/*
-	 * 6 (wt-content): what a decision's reasons found, part by part
+	 * 6: what a decision's reasons found, part by part
 	 * (store_decision.h, docs/store.md): which parts were not inspected
 	 * and why, what each forbidden part holds.  Never a file name nor a
 	 * Subject: no NIR, no beneficiary name.  A row only for decisions
@@ -209,6 +211,24 @@ static const char *const migrations[] = {
 	"  decision_id INTEGER PRIMARY KEY REFERENCES decisions(id),"
 	"  findings TEXT NOT NULL"
 	");",
+	/*
+	 * 7: a partner's BALP referents (convention art. 6: the one
+	 * who sends the annex's updates), one row per address; and the
+	 * indexes the lookups by decision need: superseded_by() and the
+	 * retriage's checks ask who supersedes a decision, store_audit_of()
+	 * and audit verify ask for the rows about one object.
+	 */
+	"CREATE TABLE partner_referents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  partner_id TEXT NOT NULL REFERENCES partners(id),"
+	"  email TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  UNIQUE (partner_id, email)"
+	");"
+	"CREATE INDEX partner_referents_email ON partner_referents(email);"
+	"CREATE INDEX decisions_supersedes ON decisions(supersedes)"
+	"  WHERE supersedes IS NOT NULL;"
+	"CREATE INDEX audit_object ON audit(object, id);",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -543,6 +563,56 @@ bad:
 	return STORE_REFUSED;
 }
 
+int
+store_access_explain(const char *path, int errnum, const char *admin_group,
+    struct buf *err)
+{
+	struct passwd *pw;
+	struct group *gr;
+	struct stat sb;
+	char *dir, *p;
+	const char *what = path;
+
+	if (errnum == ENOENT)
+		return 0;
+	if (errnum != EACCES && errnum != EPERM) {
+		buf_printf(err, "%s: %s", path, strerror(errnum));
+		return 1;
+	}
+	/* The first folder on the way this user cannot enter. */
+	if ((dir = strdup(path)) != NULL) {
+		for (p = strchr(dir + 1, '/'); p != NULL;
+		    p = strchr(p + 1, '/')) {
+			*p = '\0';
+			if (access(dir, X_OK) == -1 && errno == EACCES) {
+				what = dir;
+				break;
+			}
+			*p = '/';
+		}
+	}
+	buf_printf(err, "permission denied: %s", what);
+	if (stat(what, &sb) == 0) {
+		gr = getgrgid(sb.st_gid);
+		buf_printf(err, " (mode %04o, group %s)",
+		    (unsigned)(sb.st_mode & 07777), gr != NULL ? gr->gr_name :
+		    "?");
+	}
+	pw = getpwuid(getuid());
+	buf_printf(err, " is closed to '%s': ", pw != NULL ? pw->pw_name :
+	    "this user");
+	if (admin_group != NULL)
+		buf_printf(err, "the store is for root and the members of "
+		    "group '%s' (access.admin_group)", admin_group);
+	else
+		buf_printf(err, "the store is its owner's (access.admin_group "
+		    "is not set)");
+	if (what != path)
+		buf_printf(err, "; it holds %s", path);
+	free(dir);
+	return 1;
+}
+
 /* ---- transactions ----------------------------------------------------- */
 
 /* Runs a cached statement that returns no row (BEGIN, COMMIT...). */
@@ -715,7 +785,7 @@ pragma(struct store *st, const char *sql, const char *want)
 }
 
 static int
-configure(struct store *st)
+configure(struct store *st, int readonly)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -730,7 +800,9 @@ configure(struct store *st)
 	 * WAL with synchronous FULL: every COMMIT is durable (one fdatasync
 	 * of the log), which the pipeline relies on before moving a message.
 	 */
-	if ((rc = pragma(st, "PRAGMA journal_mode = WAL", "wal")) != STORE_OK ||
+	/* Read-only: the mode is the file's, an old store's may not be WAL. */
+	if ((rc = readonly ? pragma(st, "PRAGMA journal_mode", NULL) :
+	    pragma(st, "PRAGMA journal_mode = WAL", "wal")) != STORE_OK ||
 	    (rc = pragma(st, "PRAGMA foreign_keys = ON", NULL)) != STORE_OK ||
 	    (rc = pragma(st, "PRAGMA foreign_keys", "1")) != STORE_OK ||
 	    (rc = pragma(st, "PRAGMA synchronous = FULL", NULL)) != STORE_OK ||
@@ -786,11 +858,59 @@ store_open(const char *path, struct store **out, struct buf *err)
 		store_close(st);
 		return STORE_ERROR;
 	}
-	if (configure(st) != STORE_OK || migrate(st) != STORE_OK) {
+	if (configure(st, 0) != STORE_OK || migrate(st) != STORE_OK) {
 		if (err != NULL)
 			buf_printf(err, "%s: %s", path, store_errmsg(st));
 		store_close(st);
 		return STORE_ERROR;
+	}
+	*out = st;
+	return STORE_OK;
+}
+
+int
+store_open_readonly(const char *path, struct store **out, struct buf *err)
+{
+	struct store *st;
+	int v = -1, flags;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0' || sodium_init() < 0) {
+		if (err != NULL)
+			buf_printf(err, "store: no database path");
+		return STORE_ERROR;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		if (err != NULL)
+			buf_printf(err, "out of memory");
+		return STORE_ERROR;
+	}
+	buf_init(&st->err);
+	flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW;
+#ifdef SQLITE_OPEN_EXRESCODE
+	flags |= SQLITE_OPEN_EXRESCODE;
+#endif
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK ||
+	    configure(st, 1) != STORE_OK || user_version(st, &v) != STORE_OK) {
+		if (err != NULL)
+			buf_printf(err, "%s: %s", path, st->db == NULL ?
+			    "cannot open" : buf_str(&st->err)[0] != '\0' ?
+			    store_errmsg(st) : sqlite3_errmsg(st->db));
+		store_close(st);
+		return STORE_ERROR;
+	}
+	if (v != N_MIGRATIONS) {
+		if (err != NULL && v < N_MIGRATIONS)
+			buf_printf(err, "%s: the store is at schema version %d, "
+			    "this program's is %d: run `balpctl init` to "
+			    "upgrade it (this command only reads it)", path, v,
+			    N_MIGRATIONS);
+		else if (err != NULL)
+			buf_printf(err, "%s: database schema version %d is "
+			    "newer than this program's (%d)", path, v,
+			    N_MIGRATIONS);
+		store_close(st);
+		return STORE_REFUSED;
 	}
 	*out = st;
 	return STORE_OK;

@@ -363,6 +363,10 @@ store_audit_break_str(enum store_audit_break why)
 	case STORE_AUDIT_ANCHOR:
 		return "the anchor is not in the chain: rows were cut from its "
 		    "end, or it was rewritten";
+	case STORE_AUDIT_RECORD:
+		return "a row of the decisions, the outbox, the retriages or "
+		    "the releases does not agree with the audit row that "
+		    "recorded it: the table was edited by hand";
 	}
 	return "broken";
 }
@@ -656,8 +660,18 @@ store_audit_check(struct store *st, const char *anchor,
 	if (why == STORE_AUDIT_INTACT && anchor != NULL && !anchored)
 		why = STORE_AUDIT_ANCHOR;
 	r->why = (enum store_audit_break)why;
-	if (why == STORE_AUDIT_INTACT)
-		return 0;
+	if (why == STORE_AUDIT_INTACT) {
+		switch (store_audit_check_records(st, r)) {
+		case 0:
+			return 0;
+		case 1:
+			store_seterr(st, STORE_OK, "audit chain broken: %s",
+			    r->record);
+			return 1;
+		default:
+			return -1;
+		}
+	}
 	if (r->bad_id != 0)
 		store_seterr(st, STORE_OK, "audit chain broken at row %" PRId64
 		    ": %s", r->bad_id, store_audit_break_str(r->why));

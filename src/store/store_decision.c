@@ -631,7 +631,8 @@ out:
 	"AND (?5 IS NULL OR outcome = ?5) " \
 	"AND (?6 IS NULL OR instr(',' || reasons || ',', ',' || ?6 || ',') " \
 	"> 0) AND (?7 IS NULL OR type = ?7) " \
-	"AND (?8 IS NULL OR nir_pseudonym = ?8)"
+	"AND (?8 IS NULL OR nir_pseudonym = ?8) " \
+	"AND (?10 IS NULL OR queue = ?10)"
 
 /*
  * One fixed statement (cached), yet indexed: `?N IS NULL OR col = ?N`
@@ -706,6 +707,7 @@ store_decision_list(struct store *st, const struct store_decision_filter *f,
 	bind_text(st, s, 7, f->type, &rc);
 	bind_text(st, s, 8, f->nir_pseudonym, &rc);
 	bind_int64(st, s, 9, f->limit ? (int64_t)f->limit : -1, &rc);
+	bind_text(st, s, 10, f->queue, &rc);
 	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    decision_from_row(s, &out->v[out->n]) == -1) {

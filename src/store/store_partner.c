@@ -18,6 +18,7 @@
 
 #include "balp/array.h"
 #include "balp/date.h"
+#include "balp/store_referent.h"
 #include "store_priv.h"
 
 /* ---- partners --------------------------------------------------------- */
@@ -128,26 +129,9 @@ store_partner_list(struct store *st, struct store_partner_list *out)
 	return rc;
 }
 
-/* "12345678901234" from "123 456 789 01234"; -1 if not 14 digits. */
-static int
-siret_norm(const char *in, char out[15])
-{
-	size_t n = 0;
-
-	for (; *in != '\0'; in++) {
-		if (*in == ' ' || *in == '\t')
-			continue;
-		if (*in < '0' || *in > '9' || n == 14)
-			return -1;
-		out[n++] = *in;
-	}
-	out[n] = '\0';
-	return n == 14 ? 0 : -1;
-}
-
 /* max_persons as stored: NULL for no quota. */
-static void
-bind_quota(struct store *st, sqlite3_stmt *s, int i, int max_persons,
+void
+store_bind_quota(struct store *st, sqlite3_stmt *s, int i, int max_persons,
     int *rc)
 {
 	if (max_persons == STORE_NO_QUOTA)
@@ -172,7 +156,7 @@ partner_insert(struct store *st, const struct store_partner_spec *p,
 	bind_text(st, s, 3, siret, &rc);
 	bind_date(st, s, 4, p->start, &rc);
 	bind_date(st, s, 5, p->end, &rc);
-	bind_quota(st, s, 6, p->max_persons, &rc);
+	store_bind_quota(st, s, 6, p->max_persons, &rc);
 	bind_ts(st, s, 7, now, &rc);
 	if (rc == STORE_OK && sqlite3_step(s) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(st->db) ==
@@ -190,19 +174,25 @@ int
 store_partner_add(struct store *st, const struct store_partner_spec *p,
     const char *actor, time_t now)
 {
+	return store_partner_add_referents(st, p, NULL, 0, actor, now);
+}
+
+int
+store_partner_add_referents(struct store *st,
+    const struct store_partner_spec *p, const char *const *referents,
+    size_t n_referents, const char *actor, time_t now)
+{
 	struct buf detail = BUF_INIT;
-	char siret[15], d1[11], d2[11], *name = NULL;
-	int rc, has_siret;
+	char siret[15], d1[11], d2[11], *name = NULL, **refs = NULL;
+	size_t i;
+	int rc, has_siret, added, first = 1;
 
 	if (p->id == NULL || *p->id == '\0')
 		return store_seterr(st, STORE_REFUSED, "partner id required");
-	if (is_blank(p->name))
-		return store_seterr(st, STORE_REFUSED, "partner '%s': name "
-		    "required", p->id);
 	has_siret = p->siret != NULL && !is_blank(p->siret);
-	if (has_siret && siret_norm(p->siret, siret) == -1)
-		return store_seterr(st, STORE_REFUSED, "partner '%s': siret "
-		    "'%s' is not 14 digits", p->id, p->siret);
+	if (has_siret && (rc = store_partner_siret_check(st, p->id,
+	    p->siret, siret)) != STORE_OK)
+		return rc;
 	if (p->start != DATE_NONE && p->end != DATE_NONE && p->end < p->start) {
 		store_date_text(p->start, d1);
 		store_date_text(p->end, d2);
@@ -212,8 +202,16 @@ store_partner_add(struct store *st, const struct store_partner_spec *p,
 	if (p->max_persons < STORE_NO_QUOTA)
 		return store_seterr(st, STORE_REFUSED, "partner '%s': "
 		    "max_persons %d is negative", p->id, p->max_persons);
-	if ((name = clean(p->name)) == NULL)
-		return store_oom(st);
+	if (p->max_persons == 0)
+		return store_seterr(st, STORE_REFUSED, "partner '%s': "
+		    "max_persons 0 would refuse every person (suspend the "
+		    "partner instead)", p->id);
+	if ((rc = store_partner_name_check(st, p->id, p->name, &name)) !=
+	    STORE_OK)
+		return rc;
+	if ((rc = store_partner_referents_canon(st, p->id, referents,
+	    n_referents, &refs)) != STORE_OK)
+		goto out;
 
 	if ((rc = store_tx_begin(st)) != STORE_OK)
 		goto out;
@@ -228,12 +226,22 @@ store_partner_add(struct store *st, const struct store_partner_spec *p,
 		buf_puts(&detail, "(none)");
 	else
 		buf_printf(&detail, "%d", p->max_persons);
+	for (i = 0; i < n_referents && rc == STORE_OK; i++) {
+		rc = store_referent_insert(st, p->id, refs[i], now, &added);
+		if (rc == STORE_OK && added)
+			buf_printf(&detail, "%s%s", first ? "; referents=" :
+			    ", ", refs[i]);
+		first &= !added;
+	}
+	if (rc != STORE_OK)
+		goto end;
 	rc = detail.failed ? store_oom(st) : store_audit_append(st, "admin",
 	    actor, "partner.add", p->id, buf_str(&detail), now);
 end:
 	rc = store_tx_end(st, rc);
 out:
 	free(name);
+	store_strv_free(refs, n_referents);
 	buf_free(&detail);
 	return rc;
 }
@@ -370,7 +378,7 @@ store_partner_set_max_persons(struct store *st, const char *id,
 	if ((rc = stmt_get(st, STMT_PARTNER_SET_QUOTA, "UPDATE partners SET "
 	    "max_persons = ? WHERE id = ?", &s)) != STORE_OK)
 		goto out;
-	bind_quota(st, s, 1, max_persons, &rc);
+	store_bind_quota(st, s, 1, max_persons, &rc);
 	bind_text(st, s, 2, id, &rc);
 	if (rc != STORE_OK) {
 		stmt_done(s);
@@ -521,31 +529,39 @@ store_person_counts(int32_t end, int32_t today)
  * persons whose end dates are ends[0..n).
  */
 int
+store_quota_count(struct store *st, const char *partner_id, int32_t today,
+    size_t *count)
+{
+	sqlite3_stmt *s;
+	int rc, step = SQLITE_DONE;
+
+	*count = 0;
+	if ((rc = stmt_get(st, STMT_QUOTA_ENDS, "SELECT hab_end FROM "
+	    "persons WHERE partner_id = ?", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, partner_id, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW)
+		if (store_person_counts(col_date(s, 0), today))
+			(*count)++;
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "quota count");
+	stmt_done(s);
+	return rc;
+}
+
+int
 store_quota_check(struct store *st, const struct store_partner *pa,
     int32_t today, const int32_t *ends, size_t n, int replace)
 {
-	sqlite3_stmt *s;
 	size_t count = 0, i;
 	char d[11];
-	int rc = STORE_OK, step = SQLITE_DONE;
+	int rc;
 
 	if (pa->max_persons == STORE_NO_QUOTA)
 		return STORE_OK;
-	if (!replace) {
-		if ((rc = stmt_get(st, STMT_QUOTA_ENDS, "SELECT hab_end FROM "
-		    "persons WHERE partner_id = ?", &s)) != STORE_OK)
-			return rc;
-		bind_text(st, s, 1, pa->id, &rc);
-		while (rc == STORE_OK &&
-		    (step = sqlite3_step(s)) == SQLITE_ROW)
-			if (store_person_counts(col_date(s, 0), today))
-				count++;
-		if (rc == STORE_OK && step != SQLITE_DONE)
-			rc = store_sqlerr(st, "quota count");
-		stmt_done(s);
-		if (rc != STORE_OK)
-			return rc;
-	}
+	if (!replace && (rc = store_quota_count(st, pa->id, today, &count)) !=
+	    STORE_OK)
+		return rc;
 	for (i = 0; i < n; i++)
 		if (store_person_counts(ends[i], today))
 			count++;
@@ -739,10 +755,62 @@ person_object(struct buf *b, const char *partner_id, const char *email)
 	buf_printf(b, "%s/%s", partner_id, email);
 }
 
+/*
+ * The person pid/email of the spec is already in the annex, in the open
+ * transaction: a new period when its habilitation ended before today
+ * (person.period), else STORE_EXISTS.
+ */
+static int
+person_rehabilitate(struct store *st, const struct store_person_spec *p,
+    const struct store_person *old, int32_t today, const char *actor,
+    time_t now, struct buf *obj, struct buf *detail)
+{
+	char d1[11], d2[11];
+	int rc;
+
+	store_date_text(old->start, d1);
+	store_date_text(old->end, d2);
+	if (old->end == DATE_NONE || old->end >= today)
+		return store_seterr(st, STORE_EXISTS, "'%s' is already in the "
+		    "annex of partner '%s', habilitated from %s to %s",
+		    p->email, p->partner_id, d1, old->end == DATE_NONE ?
+		    "(open)" : d2);
+	if (p->start <= old->end) {
+		store_date_text(p->start, d1);
+		return store_seterr(st, STORE_REFUSED, "%s: a new habilitation "
+		    "must start after the previous one ended (%s); --start "
+		    "%s is not", p->email, d2, d1);
+	}
+	if ((rc = store_person_new_period(st, old->id, p->last_name,
+	    p->first_name, p->job_title, p->start, p->end, now)) != STORE_OK)
+		return rc;
+	person_object(obj, p->partner_id, p->email);
+	buf_printf(detail, "new period; last period %s to %s; ", d1, d2);
+	store_date_text(p->start, d1);
+	store_date_text(p->end, d2);
+	buf_printf(detail, "last_name=%s; first_name=%s; job_title=%s; "
+	    "start=%s; end=%s", p->last_name, p->first_name, p->job_title,
+	    d1, d2);
+	return obj->failed || detail->failed ? store_oom(st) :
+	    store_audit_append(st, "admin", actor, "person.period",
+	    buf_str(obj), buf_str(detail), now);
+}
+
 int
 store_person_add(struct store *st, const struct store_person_spec *in,
     int32_t today, const char *actor, time_t now, int64_t *id)
 {
+	return store_person_habilitate(st, in, today, actor, now, id, NULL,
+	    NULL);
+}
+
+int
+store_person_habilitate(struct store *st, const struct store_person_spec *in,
+    int32_t today, const char *actor, time_t now, int64_t *id,
+    int32_t *prev_start, int32_t *prev_end)
+{
+	struct store_person old;
+	int found;
 	struct store_person_spec p;
 	struct store_partner pa;
 	struct buf obj = BUF_INIT, detail = BUF_INIT;
@@ -752,6 +820,8 @@ store_person_add(struct store *st, const struct store_person_spec *in,
 	int rc;
 
 	memset(&pa, 0, sizeof(pa));
+	if (prev_start != NULL)
+		*prev_start = *prev_end = DATE_NONE;
 	if (is_blank(in->email))
 		return store_seterr(st, STORE_REFUSED, "email required");
 	if ((rc = store_email_canon(in->email, &email)) != STORE_OK)
@@ -792,9 +862,31 @@ store_person_add(struct store *st, const struct store_person_spec *in,
 		goto done;
 	if ((rc = store_partner_get(st, pid, &pa)) != STORE_OK)
 		goto out;
-	if ((rc = store_quota_check(st, &pa, today, &p.end, 1, 0))
-	    != STORE_OK)
+	/* Only when asked: store_person_add keeps answering STORE_EXISTS. */
+	memset(&old, 0, sizeof(old));
+	found = prev_start != NULL && store_person_get(st, pid, email, &old) ==
+	    STORE_OK;
+	/* One in force is named as such, before any quota is counted. */
+	if ((found && (old.end == DATE_NONE || old.end >= today) &&
+	    (rc = person_rehabilitate(st, &p, &old, today, actor, now, &obj,
+	    &detail)) != STORE_OK) || (rc = store_quota_check(st, &pa, today,
+	    &p.end, 1, 0)) != STORE_OK) {
+		store_person_free(&old);
 		goto out;
+	}
+	if (found) {
+		rc = person_rehabilitate(st, &p, &old, today, actor, now, &obj,
+		    &detail);
+		if (rc == STORE_OK) {
+			*prev_start = old.start;
+			*prev_end = old.end;
+			if (id != NULL)
+				*id = old.id;
+		}
+		store_person_free(&old);
+		goto out;
+	}
+	store_person_free(&old);
 	if ((rc = store_person_insert(st, &p, now, id)) != STORE_OK)
 		goto out;
 	person_object(&obj, pid, email);

@@ -53,6 +53,11 @@ enum stmt_id {
 	STMT_HABILITATIONS,
 	STMT_PERIOD_INSERT,
 	STMT_PERIOD_SET_LATEST,
+	STMT_PARTNER_UPDATE,
+	/* store_referent.c */
+	STMT_REFERENT_LIST,
+	STMT_REFERENT_INSERT,
+	STMT_REFERENT_DELETE,
 	/* store_decision.c */
 	STMT_DECISION_INSERT,
 	STMT_DECISION_FIND,
@@ -241,6 +246,27 @@ int	 store_audit_purge(struct store *, const char *traces_before,
  */
 int	 store_quota_check(struct store *, const struct store_partner *pa,
 	    int32_t today, const int32_t *ends, size_t n, int replace);
+/* *count: the persons of partner_id that count on today (the quota rule). */
+int	 store_quota_count(struct store *, const char *partner_id,
+	    int32_t today, size_t *count);
+/* max_persons as stored: NULL for STORE_NO_QUOTA.  store_partner.c. */
+void	 store_bind_quota(struct store *, sqlite3_stmt *, int, int max_persons,
+	    int *rc);
+/*
+ * A partner's values as add and update check them
+ * (store_partner_update.c): STORE_OK, or STORE_REFUSED with the message.
+ * siret: 14 digits (spaces ignored) whose key is right, into out.  name:
+ * no control character, *out a clean copy (caller frees).  referents:
+ * n emails canonicalised into *out (store_strv_free(*out, n)).
+ */
+int	 store_partner_siret_check(struct store *, const char *id,
+	    const char *in, char out[15]);
+int	 store_partner_name_check(struct store *, const char *id,
+	    const char *in, char **out);
+int	 store_partner_referents_canon(struct store *, const char *id,
+	    const char *const *in, size_t n, char ***out);
+/* Frees v[0..n) and v; NULL is fine. */
+void	 store_strv_free(char **v, size_t n);
 /*
  * 1 if a habilitation ending on `end` (DATE_NONE: open) is not ended on
  * today (its last day is valid): the persons the quota counts.
@@ -269,5 +295,25 @@ int	 store_person_set_end(struct store *, int64_t id, int32_t end,
 int	 store_person_new_period(struct store *, int64_t id,
 	    const char *last_name, const char *first_name,
 	    const char *job_title, int32_t start, int32_t end, time_t now);
+
+/*
+ * The rows of the tables beside the chain against the audit rows that
+ * recorded them (store_audit_records.c): 0 all agree, 1 the first that
+ * does not in r (why, bad_id, record), -1 error (store_errmsg).
+ */
+struct store_audit_report;
+int	 store_audit_check_records(struct store *,
+	    struct store_audit_report *r);
+
+/*
+ * A partner's referent (email canonical), in the caller's transaction,
+ * without audit row (partner add and update write it).  *added / *removed:
+ * 1 if the row was written, 0 if it was there already / was not there.
+ * store_referent.c.
+ */
+int	 store_referent_insert(struct store *, const char *partner_id,
+	    const char *email, time_t now, int *added);
+int	 store_referent_delete(struct store *, const char *partner_id,
+	    const char *email, int *removed);
 
 #endif

@@ -85,6 +85,23 @@ is "$(q "select count(*) from audit")" "$rows" "no refused command wrote an audi
 as_nobody partner list
 ok "$(test "$rc" -ne 0; echo $?)" "nobody: partner list fails on the files' modes"
 unlike "$out" "is for the members" "not through the group gate"
+# A store closed to the user is no missing store (issue 18 point 4).
+closed="permission denied: $V \\(mode 2770, group $GROUP\\) is closed to 'nobody': the store is for root and the members of group '$GROUP' \\(access\\.admin_group\\)"
+like "$out" "^balpctl: $closed; it holds $DB\$" "nobody: partner list says permission denied, the folder and the group"
+unlike "$out" "no store|run .*init" "not \"no store: run init\""
+as_nobody init
+is "$rc" 1 "nobody: init fails"
+like "$out" "^balpctl: $closed" "saying permission denied, the folder and the group, before any chown"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$D" -c "$CONF" --once 2>&1)
+ok "$(test $? -ne 0; echo $?)" "nobody: balpd fails"
+like "$out" "^balpd: $closed" "saying the same"
+chmod 2775 "$V"
+chmod 0640 "$DB"
+as_nobody partner list
+like "$out" "^balpctl: permission denied: $DB \\(mode 0640, group $GROUP\\) is closed to 'nobody'" \
+    "a database the user may not read: named itself"
+chmod 2770 "$V"
+chmod 0660 "$DB"
 
 # ---- nobody, in the group ---------------------------------------------------
 as_admin log
@@ -154,5 +171,26 @@ unlike "$(printf '%s\n' "$err" | grep ' security: ')" "malformed|sender_unknown"
     "nor for the other reasons"
 unlike "$err$(cat "$HOME_DIR/out")" "185057800608491|1 85 05 78 006 084 91|1\\.85\\.05|2870634172058|2A06341720" \
     "no NIR in balpd's output"
+
+# ---- init hands nothing to the group through a symbolic link -----------------
+# (issue 17 point 7): a member may write in the store's folder, so a link
+# planted there must not make init chown/chmod its target.
+mkdir -m 0700 "$HOME_DIR/elsewhere"
+rm -rf "$V/keys"
+ln -s "$HOME_DIR/elsewhere" "$V/keys"
+sed -i 's#key_file = "../var/pseudonym.key";#key_file = "../var/keys/pseudonym.key";#' "$CONF"
+out=$("$B" -c "$CONF" init 2>&1); is $? 1 "init with a key folder that is a planted link fails"
+like "$out" "$V/keys is a symbolic link: refused" "naming the link"
+is "$(modes "$HOME_DIR/elsewhere")" "700 root" "its target keeps its mode and group"
+sed -i 's#key_file = "../var/keys/pseudonym.key";#key_file = "../var/pseudonym.key";#' "$CONF"
+rm "$V/keys"
+touch "$HOME_DIR/victim"
+chmod 600 "$HOME_DIR/victim"
+ln -s "$HOME_DIR/victim" "$V/audit.key.planted"
+sed -i 's#audit_key_file = "../var/audit.key";#audit_key_file = "../var/audit.key.planted";#' "$CONF"
+"$B" -c "$CONF" init >/dev/null 2>&1; ok "$(test $? -ne 0; echo $?)" "a key that is a link: init fails"
+is "$(modes "$HOME_DIR/victim")" "600 root" "its target keeps its mode and group"
+sed -i 's#audit_key_file = "../var/audit.key.planted";#audit_key_file = "../var/audit.key";#' "$CONF"
+"$B" -c "$CONF" init >/dev/null; ok $? "init, the links gone, works again"
 
 done_testing

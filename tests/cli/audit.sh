@@ -65,14 +65,61 @@ verify_broken "delete from audit where id = 4" 5 "a deleted row"
 verify_broken "update audit set id = -1 where id = 2; update audit set id = 2 where id = 3; update audit set id = 3 where id = -1" 2 \
     "two rows swapped"
 verify_broken "update audit set keyed = 0 where id = 6" 6 "a row marked unkeyed"
+# A break is a security event: on stderr with balpd's "security:" prefix,
+# besides the report on stdout (issue 22 point 4).
 restore
 q "update audit set detail = detail || ' ' where id = 3"
-out=$("$B" -c "$CONF" audit verify --json 2>&1)
+out=$("$B" -c "$CONF" audit verify 2>"$HOME_DIR/err")
+is $? 1 "an edited row: verify fails"
+like "$out" "^audit chain BROKEN at row 3" "the report on stdout"
+like "$(cat "$HOME_DIR/err")" "^[0-9TZ:-]+ balpctl\[[0-9]+\]: security: audit chain of $DB broken at row 3: its content does not match its hash: the row was edited \(found by admin:" \
+    "and a security: line on stderr, as balpd logs it"
+out=$("$B" -c "$CONF" audit verify --json 2>"$HOME_DIR/err")
 is $? 1 "an edited row: verify --json fails"
+like "$(cat "$HOME_DIR/err")" "security: audit chain of .* broken at row 3" "with the security: line on stderr"
 printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "with valid JSON"
 is "$(printf '%s' "$out" | vals intact bad_id why head_id head_hash rows)" \
     "0|3|edited|2||2" "broken at row 3, edited, no head to trust"
 like "$(printf '%s' "$out" | vals why_text)" "the row was edited" "and the sentence of the table"
+
+# The tables beside the chain (issue 18 point 2): a decision edited by
+# hand (quarantined -> accepted, its queue and reasons changed) made `log`
+# and `message show` tell another story while the chain verified.
+restore
+id=$(q "select min(id) from decisions where outcome = 'quarantined'")
+rec=$(q "select id from audit where object = 'decision/$id' and action = 'decision.record'")
+q "update decisions set outcome = 'accepted', queue = 'BALP/RIB', reasons = '' where id = $id"
+out=$("$B" -c "$CONF" audit verify 2>"$HOME_DIR/err")
+is $? 1 "a decision edited by hand: verify fails"
+is "$out" "audit chain BROKEN: decision $id does not agree with audit row $rec that recorded it: outcome is 'accepted' in the table, 'quarantined' in the audit row" \
+    "naming the decision, its audit row and the field"
+like "$(cat "$HOME_DIR/err")" "security: audit chain of .* broken: decision $id does not agree" "a security line too"
+out=$("$B" -c "$CONF" audit verify --json 2>/dev/null)
+is "$(printf '%s' "$out" | vals intact why bad_id)" "0|record|$rec" "--json: why record, bad_id the audit row"
+like "$(printf '%s' "$out" | vals record)" "^decision $id does not agree" "and the record named"
+restore
+q "update decisions set queue = 'BALP/RIB' where id = $id"
+like "$("$B" -c "$CONF" audit verify 2>/dev/null)" "decision $id .*: queue is 'BALP/RIB' in the table, 'BALP/Quarantaine' in the audit row" \
+    "the queue alone"
+restore
+q "update decisions set reasons = '' where id = $id"
+like "$("$B" -c "$CONF" audit verify 2>/dev/null)" "decision $id .*: reasons is '' in the table" "the reasons alone"
+restore
+q "update decisions set decided_at = '2020-01-01T00:00:00Z' where id = $id"
+like "$("$B" -c "$CONF" audit verify 2>/dev/null)" "decision $id .*: decided_at is '2020-01-01T00:00:00Z' in the table" \
+    "its date (a purge would take it early, or keep it)"
+restore
+q "insert into decisions (decided_at, source, source_ref, outcome, reasons, queue) values ('2026-01-01T00:00:00Z', 'maildir', 'forged', 'accepted', '', 'BALP/RIB')"
+forged=$(q "select max(id) from decisions")
+like "$("$B" -c "$CONF" audit verify 2>/dev/null)" "BROKEN: decision $forged has no audit row that recorded it: inserted by hand" \
+    "a decision inserted by hand"
+restore
+ob=$(q "select min(id) from outbox")
+q "update outbox set recipient = 'pirate@example.org' where id = $ob"
+like "$("$B" -c "$CONF" audit verify 2>/dev/null)" "BROKEN: notice $ob does not agree with audit row [0-9]+ that recorded it: recipient is 'pirate@example.org' in the table" \
+    "a notice's recipient edited"
+restore
+"$B" -c "$CONF" audit verify >/dev/null; ok $? "the intact store verifies"
 
 # An edit hashed again without the key (python: BLAKE2b as docs/store.md).
 restore
@@ -100,12 +147,14 @@ like "$out" "BROKEN at row 3: its content does not match its hash" "at the edite
 # The last rows cut: verify alone cannot tell; the anchor does.
 restore
 q "delete from audit where id > $((rows - 2))"
-"$B" -c "$CONF" audit verify >/dev/null; ok $? "a cut tail still verifies alone"
+out=$("$B" -c "$CONF" audit verify 2>/dev/null)
+is $? 1 "a cut tail that recorded decisions: verify alone sees them unrecorded"
+like "$out" "BROKEN: decision [0-9]+ has no audit row that recorded it" "naming the decision"
 out=$("$B" -c "$CONF" audit verify --anchor "$anchor" 2>&1)
 is $? 1 "with the anchor it fails"
 like "$out" "BROKEN: the anchor is not in the chain: rows were cut .*ends at row $((rows - 2))" \
     "saying the anchor is gone and where the chain ends"
-out=$("$B" -c "$CONF" audit verify --anchor "$anchor" --json 2>&1)
+out=$("$B" -c "$CONF" audit verify --anchor "$anchor" --json 2>"$HOME_DIR/err")
 is $? 1 "with the anchor, --json fails too"
 is "$(printf '%s' "$out" | vals intact why bad_id head_id anchor)" \
     "0|anchor||$((rows - 2))|$anchor" "saying the anchor is gone and where the chain ends"

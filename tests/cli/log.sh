@@ -73,6 +73,8 @@ is "$(rows --since "$(date -u -d tomorrow +%Y-%m-%d)")" 0 "--since tomorrow: non
 # A decision of yesterday's last second and one of tomorrow's first.
 y=$(date -u -d yesterday +%Y-%m-%d)
 t=$(date -u -d tomorrow +%Y-%m-%d)
+at1=$(q "select decided_at from decisions where id = 1")
+at2=$(q "select decided_at from decisions where id = 2")
 q "update decisions set decided_at = '${y}T23:59:59Z' where id = 1;
    update decisions set decided_at = '${t}T00:00:00Z' where id = 2"
 is "$(ids --since "$today" --until "$today")" \
@@ -80,6 +82,10 @@ is "$(ids --since "$today" --until "$today")" \
     "one day's period leaves out the seconds around it"
 is "$(ids --since "$y" --until "$y")" "1 " "--since = --until = yesterday: its last second"
 is "$(ids --since "$t")" "2 " "--since tomorrow: its first second"
+# Dates edited by hand break audit verify (issue 18 point 2): put back.
+"$B" -c "$CONF" audit verify >/dev/null 2>&1; is $? 1 "the edited dates break audit verify"
+q "update decisions set decided_at = '$at1' where id = 1;
+   update decisions set decided_at = '$at2' where id = 2"
 
 # ---- --nir: the beneficiary's messages, through the pseudonym ---------------
 NIR="1 85 05 78 006 084 91"
@@ -135,7 +141,7 @@ is "$(printf '%s' "$out" | python3 -c '
 import json, sys
 print(" ".join(str(o["id"]) for o in json.load(sys.stdin)))')" "$(echo $want)" \
     "--json --nir"
-log --json --type nothing
+log --json --until 2000-01-01
 is "$(printf '%s' "$out" | python3 -c 'import json, sys; print(json.load(sys.stdin))')" \
     "[]" "--json with nothing found is []"
 
@@ -198,6 +204,22 @@ bad "--until 31/02/2026" --until 31/02/2026
 bad "--since after --until" --since 2026-11-02 --until 2026-11-01
 bad "--json with --csv" --json --csv
 bad "--limit 0" --limit 0
+# A typo in a filter is not "no traces" (issue 18 point 3): named, exit 2.
+audits=$(q "select count(*) from audit")
+bad "--partner nope" --partner nope
+like "$out" "--partner: 'nope' is no partner" "naming the partner"
+bad "--type bogus" --type bogus
+like "$out" "--type: 'bogus' is no type of the rules \\(rib, " "naming the type and the rules' types"
+bad "--queue BALP/Bogus" --queue BALP/Bogus
+like "$out" "--queue: 'BALP/Bogus' is no queue" "naming the queue"
+bad "--sender not-an-email" --sender not-an-email
+like "$out" "--sender: 'not-an-email' is not an email address" "naming the sender"
+bad "--sender NIR" --sender "$NIR15"
+bad "--partner NIR" --partner "$NIR15"
+is "$(q "select count(*) from audit")" "$audits" "a refused query writes no trace.query row"
+is "$(ids --queue BALP/Rejets)" "$(sql_ids "queue = 'BALP/Rejets'")" "--queue BALP/Rejets"
+log --partner ccas-lespignan --type blocage --outcome quarantined --until 2000-01-01
+is "$rc:$out" "0:$(printf '%s' "$out" | head -1)" "known values that match nothing: an empty table, exit 0"
 
 # ---- the table shows 50, an export all --------------------------------------
 fill "$MD" 40 more

@@ -124,6 +124,33 @@ is "$(q "select count(*) from audit where object = 'decision/$acc' and action li
     "the attempt and its undoing are in the trail"
 verify "the audit chain is intact at the end"
 
+# ---- the rows of retriages and releases agree with their audit rows ----------
+# (issue 18 point 2): each edit by hand is named by audit verify.
+tamper() {	# SQL UNDO PATTERN DESCRIPTION
+	q "$1"
+	out=$("$B" -c "$CONF" audit verify 2>/dev/null)
+	is $? 1 "$4: verify fails"
+	like "$out" "$3" "$4: named"
+	q "$2"
+}
+rel=$(q "select min(id) from releases where decision_id = $spoof")
+tamper "update releases set to_queue = 'BALP/Blocage' where id = $rel" \
+    "update releases set to_queue = 'BALP/RIB' where id = $rel" \
+    "BROKEN: release $rel does not agree with audit row [0-9]+ that recorded it: to is 'BALP/Blocage' in the table, 'BALP/RIB' in the audit row" \
+    "a release's queue edited"
+tamper "update releases set reason = 'autre' where id = $rel" \
+    "update releases set reason = 'vérifié par téléphone' where id = $rel" \
+    "BROKEN: release $rel .*: its reason differs" "a release's reason edited (not quoted)"
+tamper "update decisions set supersedes = NULL where id = $new" \
+    "update decisions set supersedes = $rej where id = $new" \
+    "BROKEN: decision $new .*: supersedes is '\\(none\\)' in the table, 'decision/$rej' in the audit row" \
+    "the link of a retriaged decision cut"
+tamper "insert into retriages (decision_id, source, new_ref, at, actor, reason) select id, source, 'forged', decided_at, 'x', 'y' from decisions where id = $acc" \
+    "delete from retriages where decision_id = $acc" \
+    "BROKEN: retriage [0-9]+ does not agree with audit row [0-9]+ that recorded it" \
+    "a retriage inserted by hand"
+verify "and intact again once put back"
+
 # ---- show --json ----------------------------------------------------------
 out=$("$B" -c "$CONF" message show "$spoof" --json); ok $? "message show ID --json"
 printf '%s' "$out" | python3 -m json.tool >/dev/null; ok $? "it is valid JSON"

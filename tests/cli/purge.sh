@@ -30,8 +30,27 @@ ended=$(q "select count(*) from persons where hab_end < '2027-03-01'")
 like "$out" "à détruire +$n décisions, .* $ended personnes habilitées" "counts what would go"
 is "$(q "select count(*) from decisions")" "$n" "and changes nothing"
 
-# Seven months later: the traces go, the person (ended in 2026) stays.
-out=$("$B" -c "$CONF" purge --now "$(date -d '7 months' +%Y-%m-%d)"); ok $? "purge seven months on"
+# A real purge on a day to come is refused (issue 18 point 1): it would
+# destroy today what is kept until then, under today's date.
+rows=$(q "select count(*) from audit")
+later=$(date -d '7 months' +%Y-%m-%d)
+err=$("$B" -c "$CONF" purge --now "$later" 2>&1); is $? 2 "purge --now a day after today is refused"
+like "$err" "purge --now $later: that day is after today \\($(date -u +%Y-%m-%d)\\)" \
+    "naming the day and today"
+unlike "$err" "Attestation" "no attestation"
+is "$(q "select count(*) from decisions")" "$n" "nothing destroyed"
+is "$(q "select count(*) from audit")" "$rows" "no audit row"
+err=$("$B" -c "$CONF" purge --now "$(date -u -d tomorrow +%Y-%m-%d)" 2>&1); is $? 2 "tomorrow too"
+"$B" -c "$CONF" purge --now "$(date -u +%Y-%m-%d)" >/dev/null; ok $? "today is a day to purge"
+
+# Seven months later (the process's today: tests/tools/fakenow.c): the
+# traces go, the person (ended in 2026) stays.
+on() {	# on DAY CMD...: CMD with time() on DAY
+	day=$1
+	shift
+	LD_PRELOAD="$SRCDIR/build/tests/fakenow.so" BALP_TEST_TODAY=$day "$@"
+}
+out=$(on "$later" "$B" -c "$CONF" purge); ok $? "purge seven months on"
 like "$out" "Attestation de destruction" "prints an attestation"
 like "$out" "par +admin:" "naming who"
 like "$out" "traces de décision de plus de 6 mois" "the rule"
@@ -51,7 +70,7 @@ like "$out" "intact: [0-9]+ rows, [0-9]+ emptied by purges" "intact, saying how 
 is "$("$B" -c "$CONF" log | wc -l)" 1 "log has nothing left to show"
 
 # Six years after the end of her habilitation, the person goes too.
-out=$("$B" -c "$CONF" purge --now 2032-02-01); ok $? "purge in 2032"
+out=$(on 2032-02-01 "$B" -c "$CONF" purge); ok $? "purge in 2032"
 like "$out" "1 personnes habilitées" "the person is destroyed"
 is "$(q "select count(*) from persons where email = 'a.martin@apeai34.fr'")" 0 "gone"
 is "$(q "select count(*) from audit where object like '%a.martin@%'")" 0 \
@@ -64,6 +83,22 @@ q "update audit set detail = '', actor = '', at = '', action = '', object = '', 
 out=$("$B" -c "$CONF" audit verify 2>&1); is $? 1 "a row emptied by hand breaks the chain"
 like "$out" "BROKEN at row $last: the rows emptied in the name of a purge do not match" \
     "at the purge row it claims"
+
+# A decision whose date was moved on by hand escapes the purge, but not
+# audit verify (issue 18 point 2): its audit row was emptied with the rest.
+demo_home
+DB="$HOME_DIR/var/balp.db"
+deliver_demo "$HOME_DIR/var/Maildir"
+"$D" -c "$CONF" --once >/dev/null 2>&1; ok $? "a second home's mails are triaged"
+kept=$(q "select min(id) from decisions")
+rec=$(q "select id from audit where object = 'decision/$kept' and action = 'decision.record'")
+q "update decisions set decided_at = '2099-01-01T00:00:00Z' where id = $kept"
+on "$later" "$B" -c "$CONF" purge >/dev/null; ok $? "purge seven months on"
+is "$(q "select count(*) from decisions")" 1 "the decision moved on by hand is kept"
+out=$("$B" -c "$CONF" audit verify 2>/dev/null); is $? 1 "audit verify fails"
+is "$(q "select purged != 0 from audit where id = $rec")" 1 "its audit row was emptied"
+like "$out" "BROKEN: decision $kept has no audit row that recorded it: inserted by hand, or kept past the purge that emptied its row" \
+    "naming the decision kept past its purge"
 
 # The periods come from the configuration.
 new_home; "$B" -c "$CONF" init >/dev/null

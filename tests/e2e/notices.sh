@@ -376,6 +376,8 @@ sla = { digest_to = "agent@caf.test"; digest_hour = 0; };
 EOC
 # Three decisions waited five weeks: over any SLA of 10 working days.
 late=$(q "SELECT group_concat(id, ' ') FROM (SELECT id FROM decisions WHERE queue <> 'BALP/Rejets' ORDER BY id LIMIT 3)")
+# Put back before audit verify, which compares them with their audit rows.
+undo_late=$(q "SELECT group_concat(printf('UPDATE decisions SET decided_at = %Q WHERE id = %d', decided_at, id), '; ') FROM decisions WHERE id IN ($(echo "$late" | tr ' ' ','))")
 q "UPDATE decisions SET decided_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-35 days') WHERE id IN ($(echo "$late" | tr ' ' ','))"
 "$D" -c "$CONF" --once >/dev/null 2>"$HOME_DIR/digest.err"
 like "$(cat "$HOME_DIR/digest.err")" "digest: [0-9]+ overdue messages, sent to agent@caf.test" \
@@ -398,6 +400,7 @@ is "$(q "SELECT count(*) FROM audit WHERE action = 'digest.sent' AND detail LIKE
 sleep 1
 is "$(agent_mails)" "$((agent0 + 1))" "  once a day: the next run sends none"
 unlike "$(cat "$HOME_DIR/digest2.err")" "digest" "  and says nothing of it"
+q "$undo_late"
 "$SRCDIR/build/balpctl" -c "$CONF" audit verify >/dev/null
 ok $? "  the audit chain verifies"
 

@@ -114,6 +114,77 @@ test_open_creates_0600_and_migrates(void **state)
 	    "'persons', 'decisions', 'outbox', 'audit')"), 5);
 }
 
+/* The plan of sql (EXPLAIN QUERY PLAN), its details joined by " | ". */
+static void
+query_plan(const char *path, const char *sql, char *out, size_t size)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char q[1024];
+	size_t n = 0;
+
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &s, NULL), SQLITE_OK);
+	out[0] = '\0';
+	while (sqlite3_step(s) == SQLITE_ROW && n < size)
+		n += (size_t)snprintf(out + n, size - n, "%s | ",
+		    (const char *)sqlite3_column_text(s, 3));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+/*
+ * The lookups by decision use an index (schema of wt-admin's migration):
+ * who supersedes a decision (superseded_by, the retriage's checks), the
+ * audit rows about one object (store_audit_of, audit verify).  Without
+ * them each is a scan of a year of decisions or of the whole chain.
+ */
+static void
+test_lookup_indexes(void **state)
+{
+	static const struct {
+		const char	*sql;
+		const char	*index;
+	} cases[] = {
+		{ "SELECT id FROM decisions WHERE supersedes = ?1 ORDER BY id "
+		    "LIMIT 1", "decisions_supersedes" },
+		{ "SELECT 1 FROM decisions x WHERE x.supersedes = ?1",
+		    "decisions_supersedes" },
+		{ "SELECT id, at, kind, actor, action, object, detail, "
+		    "prev_hash, hash FROM audit WHERE object = ?1 ORDER BY id",
+		    "audit_object" },
+	};
+	struct fx *fx = *state;
+	char plan[2048];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		query_plan(fx->path, cases[i].sql, plan, sizeof(plan));
+		if (strstr(plan, cases[i].index) == NULL ||
+		    strstr(plan, "SCAN") != NULL)
+			fail_msg("%s: plan '%s' does not use %s",
+			    cases[i].sql, plan, cases[i].index);
+	}
+}
+
+/* The referents' table: one address once per partner. */
+static void
+test_referents_table(void **state)
+{
+	struct fx *fx = *state;
+	const char *refs[] = { "Ref@X.fr", "ref@x.fr ", "autre@x.fr" };
+	struct store_partner_spec p = { "x", "X", NULL, DATE_NONE, DATE_NONE,
+	    STORE_NO_QUOTA };
+
+	assert_int_equal(store_partner_add_referents(fx->st, &p, refs, 3,
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "partner_referents WHERE partner_id = 'x'"), 2);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "partner_referents WHERE email = 'ref@x.fr'"), 1);
+}
+
 static void
 test_open_twice_is_idempotent(void **state)
 {
@@ -189,7 +260,7 @@ static void
 test_partner_add_get_list(void **state)
 {
 	struct fx *fx = *state;
-	struct store_partner_spec b = { "zeta", "Zeta", "123 456 789 00012",
+	struct store_partner_spec b = { "zeta", "Zeta", "123 456 789 00015",
 	    D("2026-01-01"), D("2026-12-31"), 20 };
 	struct store_partner_spec a = { "apeai", "  APEAI  Ouest Hérault ",
 	    NULL, DATE_NONE, DATE_NONE, STORE_NO_QUOTA };
@@ -201,7 +272,7 @@ test_partner_add_get_list(void **state)
 
 	assert_int_equal(store_partner_get(fx->st, "zeta", &p), STORE_OK);
 	assert_string_equal(p.id, "zeta");
-	assert_string_equal(p.siret, "12345678900012");
+	assert_string_equal(p.siret, "12345678900015");
 	assert_int_equal(p.start, D("2026-01-01"));
 	assert_int_equal(p.end, D("2026-12-31"));
 	assert_int_equal(p.max_persons, 20);
@@ -262,6 +333,12 @@ test_partner_add_refusals(void **state)
 		    STORE_REFUSED, "id required" },
 		{ { "p6", "P", NULL, DATE_NONE, DATE_NONE, -5 },
 		    STORE_REFUSED, "negative" },
+		{ { "p7", "P", "12345678900012", DATE_NONE, DATE_NONE, -1 },
+		    STORE_REFUSED, "wrong key" },
+		{ { "p8", "P", NULL, DATE_NONE, DATE_NONE, 0 },
+		    STORE_REFUSED, "max_persons 0" },
+		{ { "p9", "P\tQ", NULL, DATE_NONE, DATE_NONE, -1 },
+		    STORE_REFUSED, "control character" },
 	};
 	struct fx *fx = *state;
 	struct store_partner_list l;
@@ -280,6 +357,77 @@ test_partner_add_refusals(void **state)
 	store_partner_list_free(&l);
 	/* One audit row: the successful add only. */
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"), 1);
+}
+
+/* partner update: every field, one audit row; equal values write none. */
+static void
+test_partner_update(void **state)
+{
+	struct fx *fx = *state;
+	const char *add[] = { "Ref@X.fr" }, *del[] = { "ref@x.fr" };
+	struct store_partner_change ch;
+	struct store_partner p;
+	long rows;
+	int changed;
+
+	add_partner(fx->st, "apeai", D("2026-01-01"), DATE_NONE, 10);
+	assert_int_equal(add_person(fx->st, "apeai", "a@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	assert_int_equal(add_person(fx->st, "apeai", "b@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	rows = raw_count(fx->path, "SELECT count(*) FROM audit");
+	memset(&ch, 0, sizeof(ch));
+	ch.name = "APEAI 34";
+	ch.siret = "356 000 000 00048";
+	ch.set_end = 1;
+	ch.end = D("2027-12-31");
+	ch.set_max_persons = 1;
+	ch.max_persons = 2;
+	ch.add_referents = add;
+	ch.n_add_referents = 1;
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_OK);
+	assert_int_equal(changed, 1);
+	assert_int_equal(store_partner_get(fx->st, "apeai", &p), STORE_OK);
+	assert_string_equal(p.name, "APEAI 34");
+	assert_string_equal(p.siret, "35600000000048");
+	assert_int_equal(p.end, D("2027-12-31"));
+	assert_int_equal(p.max_persons, 2);
+	store_partner_free(&p);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    rows + 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'partner.update' AND detail = 'name: Partenaire -> "
+	    "APEAI 34; siret: (none) -> 35600000000048; end: (none) -> "
+	    "2027-12-31; max_persons: 10 -> 2; referent+: ref@x.fr'"), 1);
+	/* The same values again: nothing written. */
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_OK);
+	assert_int_equal(changed, 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    rows + 1);
+	/* Below the two persons in force: refused with their count. */
+	memset(&ch, 0, sizeof(ch));
+	ch.set_max_persons = 1;
+	ch.max_persons = 1;
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "below the 2 persons"));
+	ch.max_persons = 0;
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_REFUSED);
+	/* A referent removed; removing it again is not found. */
+	memset(&ch, 0, sizeof(ch));
+	ch.del_referents = del;
+	ch.n_del_referents = 1;
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_OK);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "partner_referents"), 0);
+	assert_int_equal(store_partner_update(fx->st, "apeai", &ch,
+	    D("2026-06-01"), ACTOR, NOW, &changed), STORE_NOTFOUND);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    rows + 2);
 }
 
 static void
@@ -1916,9 +2064,10 @@ test_audit_rehash_with_key_verifies(void **state)
 	int64_t bad = 0;
 
 	fill_some(fx->st);
+	/* Row 4, person.end: no table row is compared with it. */
 	raw_exec(fx->path, "UPDATE audit SET detail = detail || ' (edited)' "
-	    "WHERE id = 3");
-	rehash_from(fx->path, 3, test_audit_key, 1);
+	    "WHERE id = 4");
+	rehash_from(fx->path, 4, test_audit_key, 1);
 	assert_int_equal(store_audit_verify(fx->st, &bad), 0);
 }
 
@@ -2805,6 +2954,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_open_creates_0600_and_migrates),
 		T(test_open_twice_is_idempotent),
+		T(test_lookup_indexes),
+		T(test_referents_table),
+		T(test_partner_update),
 		T(test_open_refuses_newer_schema),
 		T(test_open_uses_wal_and_foreign_keys),
 		T(test_open_refuses_non_database),
