@@ -135,7 +135,7 @@ query_plan(const char *path, const char *sql, char *out, size_t size)
 }
 
 /*
- * The lookups by decision use an index (schema of wt-admin's migration):
+ * The lookups by decision use an index (migration 7):
  * who supersedes a decision (superseded_by, the retriage's checks), the
  * audit rows about one object (store_audit_of, audit verify).  Without
  * them each is a scan of a year of decisions or of the whole chain.
