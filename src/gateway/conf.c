@@ -544,9 +544,10 @@ load_notices(struct loader *l, const config_setting_t *g, struct rules *r)
 		}
 		get_string(l, reasons, name, 1, &r->notices.reason[code]);
 	}
-	/* Every reason that can reach a partner needs its own sentence. */
+	/* Every reason that can reach a partner needs its own sentence:
+	 * the list is reason.h's, so a new code is checked as it comes. */
 	for (code = 0; code < REASON_COUNT; code++) {
-		if (reason_quarantines(code) || code == REASON_AUTO_REPLY)
+		if (!reason_notified(code))
 			continue;
 		if (r->notices.reason[code] == NULL)
 			lerr(l, reasons, "no notice text for reason '%s'",

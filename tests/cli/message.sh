@@ -78,6 +78,9 @@ like "$out" "notice queued" "says a notice is queued"
 is "$(q "select count(*) from outbox where decision_id = $exe")" 1 "one notice for it"
 unlike "$(q "select body from outbox where decision_id = $exe")" "185057800608491|1 85 05|DUPONT" \
     "the notice holds no NIR nor name"
+body=$(q "select body from outbox where decision_id = $exe")
+unlike "$body" "motif : |attachment_forbidden" "the notice gives no raw reason code"
+like "$body" "type non autorisé" "but the French text of attachment_forbidden"
 is "$(q "select count(*) from audit where action = 'notice.queue' and detail like 'decision=$exe;%'")" 1 \
     "and its audit row"
 verify "the audit chain is intact after a release with a notice"
