@@ -559,7 +559,7 @@ partner_list(struct ctl *c, int argc, char **argv)
 			snprintf(q, sizeof(q), "%zu/%d", n, p->max_persons);
 		ctl_pad(stdout, p->id, 24);
 		putchar(' ');
-		ctl_pad(stdout, p->name, 32);
+		ctl_cell(stdout, p->name, 32);
 		printf(" %-10s %-10s %-11s %s\n", ctl_day(p->start, a),
 		    ctl_day(p->end, b), partner_state(p, c->today), q);
 	}
@@ -641,13 +641,13 @@ print_persons(const struct store_person_list *l, int with_partner,
 			ctl_pad(stdout, p->partner_id, 24);
 			putchar(' ');
 		}
-		ctl_pad(stdout, p->last_name, 20);
+		ctl_cell(stdout, p->last_name, 20);
 		putchar(' ');
-		ctl_pad(stdout, p->first_name, 16);
+		ctl_cell(stdout, p->first_name, 16);
 		putchar(' ');
 		ctl_pad(stdout, p->email, 32);
 		putchar(' ');
-		ctl_pad(stdout, p->job_title[0] ? p->job_title : "-", 24);
+		ctl_cell(stdout, p->job_title[0] ? p->job_title : "-", 24);
 		printf(" %-10s %-10s %s\n", ctl_day(p->start, a),
 		    ctl_day(p->end, b), person_state(p, today));
 	}
@@ -687,7 +687,9 @@ partner_show(struct ctl *c, int argc, char **argv)
 		return r;
 	}
 	printf("id          %s\n", p.id);
-	printf("name        %s\n", p.name);
+	printf("name        ");
+	ctl_put_escaped(stdout, p.name);
+	putchar('\n');
 	printf("siret       %s\n", p.siret ? p.siret : "-");
 	printf("convention  %s to %s\n", ctl_day(p.start, a), ctl_day(p.end, b));
 	printf("state       %s%s%s\n", partner_state(&p, c->today),

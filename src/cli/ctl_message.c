@@ -193,9 +193,13 @@ message_show(struct ctl *c, int argc, char **argv)
 		ctl_put_escaped(stdout, d->message_id);
 		putchar('>');
 	}
-	printf("\nsender      %s", d->sender ? d->sender : "-");
-	if (d->partner_id != NULL)
-		printf(" (partner %s)", d->partner_id);
+	printf("\nsender      ");
+	ctl_put_escaped(stdout, d->sender ? d->sender : "-");
+	if (d->partner_id != NULL) {
+		printf(" (partner ");
+		ctl_put_escaped(stdout, d->partner_id);
+		putchar(')');
+	}
 	printf("\noutcome     %s, type %s, reasons %s\n", d->outcome,
 	    d->type ? d->type : "-", d->reasons[0] ? d->reasons : "-");
 	printf("queue       %s\n", d->queue);

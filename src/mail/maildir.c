@@ -8,6 +8,7 @@
  * moves of a batch touched, once each (docs/pipeline.md).
  */
 #include "balp/maildir.h"
+#include "balp/text.h"
 #include "balp/array.h"
 
 #include <dirent.h>
@@ -124,22 +125,17 @@ md_ensure_folder(void *arg, const char *folder, struct buf *err)
 }
 
 /*
- * A file name as it may be shown and logged: control bytes escaped as
- * \xNN so that a name cannot forge a log line.  Caller frees.
+ * A file name as it may be shown and logged: escaped by text_escape()
+ * (controls as \xNN) so that a name cannot forge a log line nor drive a
+ * terminal.  Caller frees.
  */
 static char *
 printable(const char *name)
 {
 	struct buf b = BUF_INIT;
-	const unsigned char *p;
 
 	buf_add(&b, "", 0);
-	for (p = (const unsigned char *)name; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			buf_printf(&b, "\\x%02x", *p);
-		else
-			buf_putc(&b, (char)*p);
-	}
+	text_escape(&b, name, strlen(name));
 	return buf_detach(&b);
 }
 
