@@ -495,13 +495,18 @@ cell_text(const struct record *r, const long pos[NCOLS], enum col c,
     char **out, struct errlist *el)
 {
 	const struct buf *cell;
+	const char *value;
 	char *s;
 
 	*out = NULL;
 	if (pos[c] == -1)
 		return (*out = buf_strdup("")) == NULL ? -1 : 0;
 	cell = &r->cells[pos[c]];
-	if ((s = text_clean(buf_str(cell), cell->len)) == NULL)
+	/* "'=..." is how annex export writes a value a spreadsheet would
+	 * run as a formula: read back as it was. */
+	value = csv_text_value(buf_str(cell));
+	if ((s = text_clean(value, cell->len - (size_t)(value -
+	    buf_str(cell)))) == NULL)
 		return -1;
 	if (*s == '\0' && col_required[c])
 		err_add(el, r->line, "%s is empty (required)", col_names[c]);
@@ -1440,13 +1445,15 @@ annex_export(struct store *st, const char *partner_id, struct buf *out)
 		p = &l.v[i];
 		if (p->end != DATE_NONE && p->end < p->start)
 			continue;
-		csv_cell(out, p->last_name);
+		/* As log --csv: a name a spreadsheet would run as a formula
+		 * gets a "'", which annex import drops again. */
+		csv_cell_text(out, p->last_name);
 		buf_putc(out, ';');
-		csv_cell(out, p->first_name);
+		csv_cell_text(out, p->first_name);
 		buf_putc(out, ';');
-		csv_cell(out, p->email);
+		csv_cell_text(out, p->email);
 		buf_putc(out, ';');
-		csv_cell(out, p->job_title);
+		csv_cell_text(out, p->job_title);
 		buf_putc(out, ';');
 		date_format_fr(p->start, d);
 		buf_puts(out, d);

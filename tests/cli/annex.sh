@@ -153,4 +153,36 @@ is $? 0 "person end shortens the open second period"
 like "$(decide 2030-01-02)" '"reasons":\["sender_habilitation_ended"\]' \
     "ended after its last day"
 rm -rf "$HOME_DIR"
+# ---- export: formula-like cells neutralised, read back unchanged --------
+new_home
+"$B" -c "$CONF" init >/dev/null
+"$B" -c "$CONF" partner add --id p1 --name "P un" --start 2025-01-01 >/dev/null
+ok $? "a fresh partner"
+csv="$HOME_DIR/formulas.csv"
+printf 'Nom;Prénom;Email;Fonction;Date habilitation;Date fin\n=SOMME(A1:A9);@Anne;a.martin@apeai34.fr;+33 Référente;05/01/2025;\n' >"$csv"
+"$B" -c "$CONF" annex import --partner p1 "$csv" >/dev/null
+ok $? "an annex whose cells start with = + - and @ is imported"
+"$B" -c "$CONF" person add --partner p1 --last-name -DUPONT \
+    --first-name "'=moi" --email j.dupont@apeai34.fr --job-title "'Educ" \
+    --start 2025-02-01 >/dev/null
+ok $? "and a person whose first name starts with ' and ="
+before=$("$B" -c "$CONF" person list --partner p1 --json)
+"$B" -c "$CONF" annex export --partner p1 "$HOME_DIR/export.csv"
+ok $? "annex export"
+exp=$(cat "$HOME_DIR/export.csv")
+like "$exp" "'=SOMME\(A1:A9\);'@Anne;" \
+    "a cell starting with = or @ is written with a leading '"
+like "$exp" "'-DUPONT;''=moi;" "so are - and a value that starts with ' and ="
+like "$exp" ";'\+33 Référente;" "and +"
+like "$exp" ";'Educ;" "a plain ' stays as it is"
+"$B" -c "$CONF" annex import --partner p1 "$HOME_DIR/export.csv" >"$HOME_DIR/out"
+ok $? "the export is imported again"
+like "$(cat "$HOME_DIR/out")" "0 added, 0 updated, 0 ended, 2 unchanged" \
+    "nothing changes: every cell reads back as it was"
+after=$("$B" -c "$CONF" person list --partner p1 --json)
+is "$(printf '%s' "$after" | python3 -c 'import json,sys; print(sorted((p["last_name"], p["first_name"], p["job_title"]) for p in json.load(sys.stdin)))')" \
+    "[('-DUPONT', \"'=moi\", \"'Educ\"), ('=SOMME(A1:A9)', '@Anne', '+33 Référente')]" \
+    "the names are those imported first"
+is "$after" "$before" "person list is the same before and after the round trip"
+rm -rf "$HOME_DIR"
 done_testing
