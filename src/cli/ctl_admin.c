@@ -307,9 +307,17 @@ parse_change(struct ctl *c, int argc, char **argv, int person,
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'p' && person)
 			ch->partner = optarg;
-		else if (o == 'd' && strcmp(ch->what, "end") == 0) {
+		else if (o == 'd' && (strcmp(ch->what, "end") == 0 ||
+		    person)) {
+			/* a person's suspension has days: from, resumed on */
 			if (ctl_date("--date", optarg, &ch->date) == -1)
 				return -1;
+			if (strcmp(ch->what, "end") != 0 && ch->date >
+			    c->today) {
+				ctl_error("--date: a suspension is recorded "
+				    "from today or a day past, not %s", optarg);
+				return -1;
+			}
 		} else if (o == 'r' && strcmp(ch->what, "suspend") == 0)
 			ch->reason = optarg;
 		else
@@ -333,9 +341,11 @@ change_usage(const struct change *ch, const char *noun, const char *opt)
 	if (strcmp(ch->what, "end") == 0)
 		buf_printf(&u, "%s end %s [--date DATE]", noun, opt);
 	else if (strcmp(ch->what, "suspend") == 0)
-		buf_printf(&u, "%s suspend %s --reason TEXT", noun, opt);
+		buf_printf(&u, "%s suspend %s --reason TEXT%s", noun, opt,
+		    strcmp(noun, "person") == 0 ? " [--date DATE]" : "");
 	else
-		buf_printf(&u, "%s resume %s", noun, opt);
+		buf_printf(&u, "%s resume %s%s", noun, opt,
+		    strcmp(noun, "person") == 0 ? " [--date DATE]" : "");
 	rc = ctl_usage(buf_str(&u));
 	buf_free(&u);
 	return rc;
@@ -835,6 +845,7 @@ static int
 person_change(struct ctl *c, int argc, char **argv)
 {
 	struct change ch;
+	char day[11];
 	int r;
 
 	if (parse_change(c, argc, argv, 1, &ch) == -1)
@@ -845,16 +856,17 @@ person_change(struct ctl *c, int argc, char **argv)
 		r = store_person_end(c->store, ch.partner, ch.target, ch.date,
 		    c->today, c->actor, c->now);
 	else if (strcmp(ch.what, "suspend") == 0)
-		r = store_person_suspend(c->store, ch.partner, ch.target,
-		    ch.reason, c->actor, c->now);
+		r = store_person_suspend_from(c->store, ch.partner, ch.target,
+		    ch.reason, ch.date, c->actor, c->now);
 	else
-		r = store_person_resume(c->store, ch.partner, ch.target,
-		    c->today, c->actor, c->now);
+		r = store_person_resume_on(c->store, ch.partner, ch.target,
+		    ch.date, c->today, c->actor, c->now);
 	if (r != STORE_OK)
 		return ctl_store_fail(c);
-	printf("person %s: %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
-	    "habilitation ends" : strcmp(ch.what, "suspend") == 0 ?
-	    "suspended" : "resumed");
+	/* The day it takes effect: what the admin checks first. */
+	printf("person %s: %s %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
+	    "habilitation ends on" : strcmp(ch.what, "suspend") == 0 ?
+	    "suspended from" : "resumed on", ctl_day(ch.date, day));
 	return CTL_OK;
 }
 
@@ -893,13 +905,14 @@ person_list(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (store_person_list(c->store, partner, at, &l) != STORE_OK)
 		return ctl_store_fail(c);
+	/* --at: the state of that day (in force, suspended), not today's */
 	if (json) {
-		persons_json(&out, &l, c->today);
+		persons_json(&out, &l, at != DATE_NONE ? at : c->today);
 		buf_putc(&out, '\n');
 		rc = ctl_print(&out);
 		buf_free(&out);
 	} else
-		print_persons(&l, 1, c->today);
+		print_persons(&l, 1, at != DATE_NONE ? at : c->today);
 	store_person_list_free(&l);
 	return rc;
 }

@@ -82,6 +82,40 @@ known_queue(const struct rules *r, const char *q)
 }
 
 /*
+ * Where the message is now, as the mailbox says: looked up by its name
+ * (Maildir) or its Message-ID (IMAP) in the folder the store says, as
+ * retriage and release find it.  Not asked for a superseded decision
+ * (its message is the new decision's).
+ */
+enum whereabouts {
+	MAILBOX_NOT_ASKED,
+	MAILBOX_THERE,		/* in the folder the store says */
+	MAILBOX_GONE,		/* an agent moved or deleted it */
+	MAILBOX_UNREACHABLE,	/* the mailbox cannot tell: why in err */
+};
+
+static enum whereabouts
+whereabouts(struct ctl *c, const struct store_message *m, struct buf *err)
+{
+	struct source src = { NULL, NULL };
+	const char *folder, *ref;
+	int r;
+
+	if (m->superseded_by != 0)
+		return MAILBOX_NOT_ASKED;
+	/* A pending retriage has it in the inbox under its new name. */
+	folder = store_message_queue(m);
+	ref = folder != NULL ? m->decision.source_ref : m->retriage_ref;
+	if (source_open(&c->conf.source, 0, &src, err) == -1)
+		return MAILBOX_UNREACHABLE;
+	r = src.ops->locate(src.state, folder, ref, m->decision.message_id,
+	    err);
+	src.ops->close(src.state);
+	return r == 0 ? MAILBOX_THERE : r == 1 ? MAILBOX_GONE :
+	    MAILBOX_UNREACHABLE;
+}
+
+/*
  * message show --json: the decision as `log --json` gives it, then what
  * happened to its message since.  "queue_now" is null while a retriage
  * has it back in the inbox (as "retriage_ref").  The audit rows are
@@ -89,7 +123,8 @@ known_queue(const struct rules *r, const char *q)
  * (nothing printed).
  */
 static int
-show_json(const struct store_message *m)
+show_json(const struct store_message *m, enum whereabouts w,
+    const struct buf *why)
 {
 	struct buf b = BUF_INIT;
 	const struct store_release *r;
@@ -108,6 +143,11 @@ show_json(const struct store_message *m)
 	    store_message_queue(m));
 	buf_puts(&b, ",\"retriage_ref\":");
 	json_string(&b, m->retriage_ref);
+	/* queue_now is the store's word; in_mailbox, the mailbox's */
+	buf_printf(&b, ",\"in_mailbox\":%s,\"mailbox_error\":",
+	    w == MAILBOX_THERE ? "true" : w == MAILBOX_GONE ? "false" :
+	    "null");
+	json_string(&b, w == MAILBOX_UNREACHABLE ? buf_str(why) : NULL);
 	buf_puts(&b, ",\n\"releases\":[");
 	for (i = 0; i < m->n_releases; i++) {
 		r = &m->releases[i];
@@ -154,6 +194,8 @@ message_show(struct ctl *c, int argc, char **argv)
 	struct store_message m;
 	const struct store_decision *d;
 	const char *where;
+	struct buf why = BUF_INIT;
+	enum whereabouts w;
 	int64_t id;
 	size_t i;
 	int ch, json = 0;
@@ -173,8 +215,10 @@ message_show(struct ctl *c, int argc, char **argv)
 		return CTL_FAILED;
 	if (store_message_get(c->store, id, &m) != STORE_OK)
 		return ctl_store_fail(c);
+	w = whereabouts(c, &m, &why);
 	if (json) {
-		ch = show_json(&m);
+		ch = show_json(&m, w, &why);
+		buf_free(&why);
 		store_message_free(&m);
 		if (ch == -1) {
 			ctl_error("out of memory");
@@ -206,6 +250,17 @@ message_show(struct ctl *c, int argc, char **argv)
 	if (m.superseded_by != 0)
 		printf("now         superseded by decision %" PRId64 "\n",
 		    m.superseded_by);
+	else if (w == MAILBOX_UNREACHABLE) {
+		printf("now         the mailbox cannot tell (");
+		ctl_put_escaped(stdout, buf_str(&why));
+		if (where == NULL)
+			printf("); the store says: back in the inbox as %s, "
+			    "for the next pass\n", m.retriage_ref);
+		else
+			printf("); the store says: in %s\n", where);
+	} else if (w == MAILBOX_GONE)
+		printf("now         not in %s any more (moved or deleted)\n",
+		    where != NULL ? where : "the inbox");
 	else if (where == NULL)
 		printf("now         back in the inbox as %s, for the next "
 		    "pass\n", m.retriage_ref);
@@ -221,6 +276,7 @@ message_show(struct ctl *c, int argc, char **argv)
 		printf("%s #%" PRId64 " %s %s %s\n", i == 0 ? "audit      " :
 		    "           ", m.audit.v[i].id, m.audit.v[i].at,
 		    m.audit.v[i].actor, m.audit.v[i].action);
+	buf_free(&why);
 	store_message_free(&m);
 	return CTL_OK;
 }

@@ -194,7 +194,15 @@ log_table(const struct store_decision_list *l)
 		putchar(' ');
 		ctl_pad(stdout, d->reasons[0] ? d->reasons : "-", 30);
 		putchar(' ');
-		ctl_put_escaped(stdout, d->source_ref);
+		/* an IMAP key (UIDVALIDITY.UID) means nothing to an agent:
+		 * the Message-ID is what finds the mail in a client */
+		if (d->source != NULL && strcmp(d->source, "imap") == 0 &&
+		    d->message_id != NULL) {
+			putchar('<');
+			ctl_put_escaped(stdout, d->message_id);
+			putchar('>');
+		} else
+			ctl_put_escaped(stdout, d->source_ref);
 		putchar('\n');
 	}
 }

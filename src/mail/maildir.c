@@ -488,6 +488,26 @@ out:
 }
 
 static int
+md_locate(void *arg, const char *folder, const char *ref,
+    const char *message_id, struct buf *err)
+{
+	struct maildir *md = arg;
+	struct buf path = BUF_INIT;
+	char *dir;
+	int r;
+
+	(void)message_id;	/* a file keeps its name: ref finds it */
+	if ((dir = folder_dir(md, folder)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	r = find_in(dir, ref, &path, err);
+	buf_free(&path);
+	free(dir);
+	return r;
+}
+
+static int
 md_watch_fd(void *arg)
 {
 	return ((struct maildir *)arg)->inotify_fd;
@@ -567,7 +587,7 @@ md_count(void *arg, const char *folder, size_t *n, struct buf *err)
 }
 
 static const struct source_ops maildir_ops = {
-	"maildir", md_list, md_fetch, md_move, md_sync, md_relocate,
+	"maildir", md_list, md_fetch, md_move, md_sync, md_relocate, md_locate,
 	md_ensure_folder, md_count, md_watch_fd, md_watch_drain, md_close,
 };
 

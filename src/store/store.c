@@ -198,6 +198,29 @@ static const char *const migrations[] = {
 	"ALTER TABLE audit ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE audit_keying (legacy_rows INTEGER NOT NULL);"
 	"INSERT INTO audit_keying SELECT coalesce(max(id), 0) FROM audit;",
+	/*
+	 * wt-answers: a person's suspensions keep their history, like the
+	 * habilitation periods (`person list --at` and a decision answer for
+	 * the day asked): from its first day to its last (NULL: open), with
+	 * its reason.  persons.suspended/suspend_reason stay as the open
+	 * one's, which the lists and the quota read.  A suspension of before
+	 * this step becomes an open one from the day of the person row's
+	 * last change (the day it was suspended, unless an annex changed the
+	 * row since).  No audit row: the chain is left exactly as it was.
+	 */
+	"CREATE TABLE suspensions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL REFERENCES persons(id),"
+	"  first_day TEXT NOT NULL,"
+	"  last_day TEXT,"
+	"  reason TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  resumed_at TEXT"
+	");"
+	"CREATE INDEX suspensions_person ON suspensions(person_id, first_day);"
+	"INSERT INTO suspensions (person_id, first_day, reason, created_at)"
+	"  SELECT id, substr(updated_at, 1, 10), coalesce(suspend_reason, ''),"
+	"  updated_at FROM persons WHERE suspended = 1 ORDER BY id;",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "balp/array.h"
 #include "balp/date.h"
@@ -468,19 +469,26 @@ store_person_list(struct store *st, const char *partner_id, int32_t at,
 	/*
 	 * With a day, the period in force on it (periods never overlap, so
 	 * one at most) gives the dates shown: a person ended and habilitated
-	 * again is listed on a day of either period.  Without, the person
-	 * row's dates: the latest period.
+	 * again is listed on a day of either period; and the suspension in
+	 * force on it (they never overlap either) says whether the person
+	 * was suspended that day, and why.  Without, the person row's dates
+	 * (the latest period) and its open suspension.
 	 */
 	if ((rc = stmt_get(st, STMT_PERSON_LIST, "SELECT p.id, p.partner_id, "
 	    "p.last_name, p.first_name, p.email, p.job_title, "
 	    "COALESCE(h.hab_start, p.hab_start), "
 	    "CASE WHEN h.id IS NULL THEN p.hab_end ELSE h.hab_end END, "
-	    "p.suspended, p.suspend_reason, p.created_at, p.updated_at, "
+	    "CASE WHEN ?2 IS NULL THEN p.suspended ELSE sp.id IS NOT NULL "
+	    "END, CASE WHEN ?2 IS NULL THEN p.suspend_reason ELSE sp.reason "
+	    "END, p.created_at, p.updated_at, "
 	    PREV_END("p") " FROM persons p LEFT JOIN hab_periods h ON "
 	    "?2 IS NOT NULL AND h.person_id = p.id AND h.hab_start <= ?2 "
 	    "AND (h.hab_end IS NULL OR h.hab_end >= ?2) "
+	    "LEFT JOIN suspensions sp ON ?2 IS NOT NULL AND "
+	    "sp.person_id = p.id AND sp.first_day <= ?2 AND "
+	    "(sp.last_day IS NULL OR sp.last_day >= ?2) "
 	    "WHERE (?1 IS NULL OR p.partner_id = ?1) AND "
-	    "(?2 IS NULL OR (h.id IS NOT NULL AND p.suspended = 0)) "
+	    "(?2 IS NULL OR h.id IS NOT NULL) "
 	    "ORDER BY p.partner_id, p.last_name, p.first_name, p.email, p.id",
 	    &s)) != STORE_OK)
 		return rc;
@@ -933,17 +941,53 @@ out:
 	return store_tx_end(st, rc);
 }
 
+/*
+ * The person's latest suspension: its first and last days (DATE_NONE:
+ * open); *found 0 when there is none.
+ */
+static int
+suspension_last(struct store *st, int64_t person_id, int *found,
+    int32_t *first, int32_t *last)
+{
+	sqlite3_stmt *s;
+	int rc, step;
+
+	*found = 0;
+	*first = *last = DATE_NONE;
+	if ((rc = stmt_get(st, STMT_SUSPENSION_LAST, "SELECT first_day, "
+	    "last_day FROM suspensions WHERE person_id = ? ORDER BY "
+	    "first_day DESC, id DESC LIMIT 1", &s)) != STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, person_id, &rc);
+	if (rc == STORE_OK) {
+		if ((step = sqlite3_step(s)) == SQLITE_ROW) {
+			*found = 1;
+			*first = col_date(s, 0);
+			*last = col_date(s, 1);
+		} else if (step != SQLITE_DONE)
+			rc = store_sqlerr(st, "suspension");
+	}
+	stmt_done(s);
+	return rc;
+}
+
+/*
+ * Opens a suspension from day (suspend) or closes the open one the day
+ * before day (resume: day is the first day the person may send again),
+ * and keeps persons.suspended as "a suspension is open".
+ */
 static int
 person_set_suspended(struct store *st, const char *partner_id,
-    const char *email, int suspend, const char *reason, int32_t today,
-    const char *actor, time_t now)
+    const char *email, int suspend, const char *reason, int32_t day,
+    int32_t today, const char *actor, time_t now)
 {
 	struct store_person cur;
 	struct store_partner pa;
 	struct buf obj = BUF_INIT, detail = BUF_INIT;
 	sqlite3_stmt *s;
-	char *why = NULL;
-	int rc;
+	char *why = NULL, d1[11], d2[11];
+	int32_t first, last;
+	int rc, found;
 
 	memset(&pa, 0, sizeof(pa));
 	if (suspend && is_blank(reason))
@@ -963,6 +1007,25 @@ person_set_suspended(struct store *st, const char *partner_id,
 		    "already suspended" : "not suspended");
 		goto out;
 	}
+	if ((rc = suspension_last(st, cur.id, &found, &first, &last)) !=
+	    STORE_OK)
+		goto out;
+	/* Suspensions never overlap: one is in force on a day at most. */
+	if (suspend && found && last != DATE_NONE && day <= last) {
+		date_format_iso(day, d1);
+		date_format_iso(last, d2);
+		rc = store_seterr(st, STORE_REFUSED, "'%s': a suspension from "
+		    "%s would overlap the last one, which ran to %s",
+		    cur.email, d1, d2);
+		goto out;
+	}
+	if (!suspend && found && last == DATE_NONE && day < first) {
+		date_format_iso(day, d1);
+		date_format_iso(first, d2);
+		rc = store_seterr(st, STORE_REFUSED, "'%s': resumed on %s, "
+		    "before the suspension started (%s)", cur.email, d1, d2);
+		goto out;
+	}
 	if (!suspend) {
 		if ((rc = store_partner_get(st, cur.partner_id, &pa))
 		    != STORE_OK)
@@ -971,6 +1034,32 @@ person_set_suspended(struct store *st, const char *partner_id,
 		    != STORE_OK)
 			goto out;
 	}
+	if (suspend) {
+		if ((rc = stmt_get(st, STMT_SUSPENSION_OPEN, "INSERT INTO "
+		    "suspensions (person_id, first_day, reason, created_at) "
+		    "VALUES (?, ?, ?, ?)", &s)) != STORE_OK)
+			goto out;
+		bind_int64(st, s, 1, cur.id, &rc);
+		bind_date(st, s, 2, day, &rc);
+		bind_text(st, s, 3, why, &rc);
+		bind_ts(st, s, 4, now, &rc);
+	} else {
+		/* A row suspended before the history (none since the step
+		 * that made it) has no open suspension: nothing to close. */
+		if ((rc = stmt_get(st, STMT_SUSPENSION_CLOSE, "UPDATE "
+		    "suspensions SET last_day = ?, resumed_at = ? WHERE "
+		    "person_id = ? AND last_day IS NULL", &s)) != STORE_OK)
+			goto out;
+		bind_date(st, s, 1, day - 1, &rc);
+		bind_ts(st, s, 2, now, &rc);
+		bind_int64(st, s, 3, cur.id, &rc);
+	}
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "suspension", NULL)) != STORE_OK)
+		goto out;
 	if ((rc = stmt_get(st, STMT_PERSON_SET_SUSPENDED, "UPDATE persons SET "
 	    "suspended = ?, suspend_reason = ?, updated_at = ? WHERE id = ?",
 	    &s)) != STORE_OK)
@@ -986,10 +1075,11 @@ person_set_suspended(struct store *st, const char *partner_id,
 	if ((rc = step_done(st, s, "person suspend", NULL)) != STORE_OK)
 		goto out;
 	person_object(&obj, cur.partner_id, cur.email);
+	date_format_iso(day, d1);
 	if (suspend)
-		buf_printf(&detail, "reason=%s", why);
+		buf_printf(&detail, "from=%s; reason=%s", d1, why);
 	else
-		buf_printf(&detail, "was suspended: %s",
+		buf_printf(&detail, "on=%s; was suspended: %s", d1,
 		    cur.suspend_reason ? cur.suspend_reason : "");
 	rc = obj.failed || detail.failed ? store_oom(st) :
 	    store_audit_append(st, "admin", actor, suspend ? "person.suspend" :
@@ -1005,11 +1095,34 @@ done:
 	return rc;
 }
 
+/* The local day of t, as balpctl and balpd count days. */
+static int32_t
+day_of(time_t t)
+{
+	struct tm tm;
+	int32_t d;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, &d) ==
+	    -1)
+		return 0;
+	return d;
+}
+
 int
 store_person_suspend(struct store *st, const char *partner_id,
     const char *email, const char *reason, const char *actor, time_t now)
 {
 	return person_set_suspended(st, partner_id, email, 1, reason,
+	    day_of(now), DATE_NONE, actor, now);
+}
+
+int
+store_person_suspend_from(struct store *st, const char *partner_id,
+    const char *email, const char *reason, int32_t day, const char *actor,
+    time_t now)
+{
+	return person_set_suspended(st, partner_id, email, 1, reason, day,
 	    DATE_NONE, actor, now);
 }
 
@@ -1018,7 +1131,71 @@ store_person_resume(struct store *st, const char *partner_id,
     const char *email, int32_t today, const char *actor, time_t now)
 {
 	return person_set_suspended(st, partner_id, email, 0, NULL, today,
-	    actor, now);
+	    today, actor, now);
+}
+
+int
+store_person_resume_on(struct store *st, const char *partner_id,
+    const char *email, int32_t day, int32_t today, const char *actor,
+    time_t now)
+{
+	return person_set_suspended(st, partner_id, email, 0, NULL, day,
+	    today, actor, now);
+}
+
+int
+store_person_suspensions(struct store *st, const char *partner_id,
+    const char *email, struct store_suspension_list *out)
+{
+	struct store_person cur;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, step = SQLITE_DONE, fail = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = store_person_get(st, partner_id, email, &cur)) != STORE_OK)
+		return rc;
+	if ((rc = stmt_get(st, STMT_SUSPENSION_LIST, "SELECT first_day, "
+	    "last_day, reason FROM suspensions WHERE person_id = ? "
+	    "ORDER BY first_day, id", &s)) != STORE_OK) {
+		store_person_free(&cur);
+		return rc;
+	}
+	bind_int64(st, s, 1, cur.id, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(out->v, cap, out->n)) {
+			rc = store_oom(st);
+			break;
+		}
+		out->v[out->n].first = col_date(s, 0);
+		out->v[out->n].last = col_date(s, 1);
+		out->v[out->n].reason = col_str0(s, 2, &fail);
+		out->n++;
+		if (fail) {
+			rc = store_oom(st);
+			break;
+		}
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "suspensions");
+	stmt_done(s);
+	store_person_free(&cur);
+	if (rc != STORE_OK)
+		store_suspension_list_free(out);
+	return rc;
+}
+
+void
+store_suspension_list_free(struct store_suspension_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].reason);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }
 
 /* ---- habilitations ---------------------------------------------------- */
@@ -1070,7 +1247,11 @@ store_habilitations_at(struct store *st, const char *email, int32_t day,
 	    "pa.convention_start, pa.convention_end, pa.suspended, "
 	    "COALESCE(h.hab_start, p.hab_start), "
 	    "CASE WHEN h.id IS NULL THEN p.hab_end ELSE h.hab_end END, "
-	    "p.suspended FROM persons p "
+	    /* the suspension in force on the day, not today's flag */
+	    "CASE WHEN ?2 IS NULL THEN p.suspended ELSE EXISTS (SELECT 1 "
+	    "FROM suspensions sp WHERE sp.person_id = p.id AND "
+	    "sp.first_day <= ?2 AND (sp.last_day IS NULL OR "
+	    "sp.last_day >= ?2)) END FROM persons p "
 	    "JOIN partners pa ON pa.id = p.partner_id "
 	    "LEFT JOIN hab_periods h ON h.id = (SELECT h2.id FROM hab_periods "
 	    "h2 WHERE h2.person_id = p.id ORDER BY "

@@ -185,4 +185,70 @@ is "$(printf '%s' "$after" | python3 -c 'import json,sys; print(sorted((p["last_
     "the names are those imported first"
 is "$after" "$before" "person list is the same before and after the round trip"
 rm -rf "$HOME_DIR"
+# ---- person list --at: the state of the day; suspensions with history ----
+demo_home
+today=$(date +%Y-%m-%d)
+json_state() {	# json_state EMAIL ARGS...: state|suspended|reason of EMAIL
+	e=$1; shift
+	"$B" -c "$CONF" person list "$@" --json | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    if p["email"] == sys.argv[1]:
+        print("%s|%s|%s" % (p["state"], p["suspended"], p["suspend_reason"] or ""))' "$e"
+}
+is "$(json_state j.roux@apeai34.fr --at 2026-08-01)" "in_force|False|" \
+    "ROUX (ended 2026-08-31) is in force at 2026-08-01"
+out=$("$B" -c "$CONF" person list --at 2026-08-01)
+like "$out" "j.roux@apeai34.fr .* 2025-03-01 2026-08-31 in force" \
+    "the table too says in force on that day"
+ok "$([ "$today" \> 2026-08-31 ]; echo $?)" "(today is after 2026-08-31)"
+is "$(json_state j.roux@apeai34.fr)" "ended|False|" "today ROUX is ended"
+out=$("$B" -c "$CONF" person end j.roux@apeai34.fr --date 2026-08-31 2>&1)
+like "$out" "person j.roux@apeai34.fr: habilitation ends on 2026-08-31" \
+    "person end prints the end date"
+# MARTIN suspended in October, resumed in November, suspended again.
+out=$("$B" -c "$CONF" person suspend a.martin@apeai34.fr --reason \
+    "poste partagé" --date 2026-10-01)
+like "$out" "suspended from 2026-10-01" "person suspend --date: from that day"
+out=$("$B" -c "$CONF" person resume a.martin@apeai34.fr --date 2026-09-30 2>&1)
+is $? 1 "a resume before the suspension started is refused"
+like "$out" "before the suspension started \(2026-10-01\)" "saying so"
+out=$("$B" -c "$CONF" person resume a.martin@apeai34.fr --date 2026-11-01)
+like "$out" "resumed on 2026-11-01" "person resume --date: on that day"
+"$B" -c "$CONF" person suspend a.martin@apeai34.fr --reason départ \
+    --date 2026-10-15 >/dev/null 2>&1
+is $? 1 "a suspension inside the last one is refused"
+"$B" -c "$CONF" person suspend a.martin@apeai34.fr --reason "départ" \
+    --date 2026-11-20 >/dev/null; ok $? "suspended again from 2026-11-20"
+err=$("$B" -c "$CONF" person suspend j.roux@apeai34.fr --reason x \
+    --date 2099-01-01 2>&1)
+is $? 2 "a suspension from a future day is refused"
+is "$(json_state a.martin@apeai34.fr --at 2026-09-30)" "in_force|False|" \
+    "--at before the first suspension: in force"
+is "$(json_state a.martin@apeai34.fr --at 2026-10-01)" \
+    "suspended|True|poste partagé" "--at its first day: suspended, with its reason"
+is "$(json_state a.martin@apeai34.fr --at 2026-10-31)" \
+    "suspended|True|poste partagé" "--at its last day: suspended"
+is "$(json_state a.martin@apeai34.fr --at 2026-11-01)" "in_force|False|" \
+    "--at the day of the resume: in force"
+is "$(json_state a.martin@apeai34.fr --at 2026-11-25)" "suspended|True|départ" \
+    "--at a day of the second: suspended, with the second reason"
+like "$("$B" -c "$CONF" person list --at 2026-10-10)" \
+    "a.martin@apeai34.fr .* suspended" "the table says suspended on that day"
+# A decision reads the suspension in force on the day of processing.
+mail="$SRCDIR/tests/data/demo/Maildir/new/1763370001.demo01.apeai-rib"
+decide() { "$B" -c "$CONF" test --json --now "$1" "$mail"; }
+like "$(decide 2026-09-30)" '"outcome":"accepted"' \
+    "a mail of MARTIN on 2026-09-30 is accepted"
+like "$(decide 2026-10-15)" '"reasons":\["sender_habilitation_ended"\]' \
+    "on a day of her first suspension: refused"
+like "$(decide 2026-11-10)" '"outcome":"accepted"' \
+    "between the suspensions: accepted (not today's flag)"
+like "$(decide 2026-11-25)" '"reasons":\["sender_habilitation_ended"\]' \
+    "on a day of the second: refused"
+is "$(sqlite3 "$HOME_DIR/var/balp.db" "select first_day || '|' || coalesce(last_day, '-') || '|' || reason from suspensions order by id" | tr '\n' ' ')" \
+    "2026-10-01|2026-10-31|poste partagé 2026-11-20|-|départ " \
+    "the store keeps both, with their days and reasons"
+out=$("$B" -c "$CONF" audit verify 2>&1); ok $? "the audit chain verifies"
+rm -rf "$HOME_DIR"
 done_testing
