@@ -11,6 +11,7 @@
 #include "balp/ctl_admin.h"
 #include "balp/ctl_annex.h"
 #include "balp/ctl_message.h"
+#include "balp/ctl_notice.h"
 #include "balp/ctl_purge.h"
 #include "balp/ctl_queue.h"
 #include "balp/ctl_review.h"
@@ -39,7 +40,8 @@ static const char usage_text[] =
 "  person add --partner ID --last-name NOM --first-name PRENOM --email EMAIL\n"
 "             [--job-title FONCTION] [--start DATE] [--end DATE]\n"
 "  person end EMAIL [--partner ID] [--date DATE]\n"
-"  person suspend EMAIL [--partner ID] --reason TEXT | resume EMAIL [--partner ID]\n"
+"  person suspend EMAIL [--partner ID] --reason TEXT [--date DATE]\n"
+"  person resume EMAIL [--partner ID] [--date DATE]\n"
 "  person list [--partner ID] [--at DATE] [--json]\n"
 "  annex import --partner ID [--dry-run] [--force] FILE.csv\n"
 "  annex export --partner ID [FILE.csv]\n"
@@ -51,6 +53,7 @@ static const char usage_text[] =
 "  message show ID|MESSAGE-ID [--json]\n"
 "  message retriage ID|MESSAGE-ID [--reason TEXT]\n"
 "  message release ID|MESSAGE-ID --to QUEUE --reason TEXT [--notify]\n"
+"  notice list [--json] | resend ID        the outbox of notices\n"
 "  audit verify [--anchor HASH] [--json]\n"
 "  audit anchor\n"
 "  purge [--dry-run] [--now YYYY-MM-DD]\n"
@@ -61,8 +64,8 @@ static const char usage_text[] =
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n"
 "--json prints one JSON document (keys in snake_case, dates YYYY-MM-DD,\n"
 "null for none).\n"
-"With access.admin_group set, log, message, audit, review and purge are for\n"
-"root and that group's members.\n";
+"With access.admin_group set, log, message, notice, audit, review and purge\n"
+"are for root and that group's members.\n";
 
 int
 main(int argc, char **argv)
@@ -116,6 +119,8 @@ main(int argc, char **argv)
 		rc = ctl_trace_log(&c, argc, argv);
 	else if (strcmp(cmd, "message") == 0)
 		rc = ctl_message(&c, argc, argv);
+	else if (strcmp(cmd, "notice") == 0)
+		rc = ctl_notice(&c, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = ctl_trace_audit(&c, argc, argv);
 	else if (strcmp(cmd, "purge") == 0)

@@ -894,6 +894,65 @@ test_notices_missing_reason_refused(void **state)
 	assert_true(tried >= REASON_COUNT - 1);
 }
 
+/*
+ * Errors in balp.rules and in the notices.rules it includes name their
+ * file the same way (under the rules file's folder), and come in the
+ * order of the files' lines, as balpd prints them at a reload too.
+ */
+static void
+test_rules_errors_named_and_ordered(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+	struct buf err = BUF_INIT;
+	char rules[160], notices[160], prefix[200], *text, *at;
+	const char *p, *nl;
+	unsigned last = 0, line, n = 0;
+	FILE *fp;
+
+	snprintf(rules, sizeof(rules), "%s/balp.rules", fx->dir);
+	snprintf(notices, sizeof(notices), "%s/notices.rules", fx->dir);
+	text = slurp(BALP_SRCDIR "/rules/balp.rules");
+	spit(rules, text);
+	free(text);
+	/* the text of too_recent renamed: an unknown code at its line, and
+	 * too_recent missing at the line of 'reasons', above it */
+	text = slurp(BALP_SRCDIR "/rules/notices.rules");
+	assert_non_null(at = strstr(text, "\t\ttoo_recent ="));
+	memcpy(at + 2, "too_recenX", 10);
+	spit(notices, text);
+	free(text);
+	fp = fopen(fx->path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "rules = \"%s\";\n"
+	    "store = { path = \"var/balp.db\"; key_file = \"var/k.key\"; };\n"
+	    "source = { kind = \"maildir\"; path = \"var/Maildir\"; };\n"
+	    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n", rules);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(conf_load(fx->path, &c, &err), -1);
+	snprintf(prefix, sizeof(prefix), "%s:", notices);
+	for (p = buf_str(&err); *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		if (strncmp(p, prefix, strlen(prefix)) != 0)
+			fail_msg("not named as %s...: %.*s", prefix,
+			    (int)(nl - p), p);
+		line = (unsigned)strtoul(p + strlen(prefix), NULL, 10);
+		if (line < last)
+			fail_msg("line %u after line %u:\n%s", line, last,
+			    buf_str(&err));
+		last = line;
+		n++;
+		if (*nl == '\0')
+			break;
+	}
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(buf_str(&err), "'too_recenX' is not a reason"));
+	assert_non_null(strstr(buf_str(&err), "no notice text for reason "
+	    "'too_recent'"));
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -902,6 +961,8 @@ main(void)
 		cmocka_unit_test(test_notices_every_reason),
 		cmocka_unit_test_setup_teardown(
 		    test_notices_missing_reason_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rules_errors_named_and_ordered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parser_and_batch, setup,
 		    teardown),
