@@ -282,6 +282,20 @@ out:
 	return store_tx_end(st, rc);
 }
 
+/* The local day of t, as balpctl and balpd count days. */
+static int32_t
+day_of(time_t t)
+{
+	struct tm tm;
+	int32_t d;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, &d) ==
+	    -1)
+		return 0;
+	return d;
+}
+
 static int
 partner_set_suspended(struct store *st, const char *id, int suspend,
     const char *reason, const char *actor, time_t now)
@@ -320,6 +334,32 @@ partner_set_suspended(struct store *st, const char *id, int suspend,
 		goto out;
 	}
 	if ((rc = step_done(st, s, "partner suspend", NULL)) != STORE_OK)
+		goto out;
+	/* Its history, as a person's: from today, or closed yesterday. */
+	if (suspend) {
+		if ((rc = stmt_get(st, STMT_PARTNER_SUSPENSION_OPEN, "INSERT "
+		    "INTO partner_suspensions (partner_id, first_day, reason, "
+		    "created_at) VALUES (?, ?, ?, ?)", &s)) != STORE_OK)
+			goto out;
+		bind_text(st, s, 1, id, &rc);
+		bind_date(st, s, 2, day_of(now), &rc);
+		bind_text(st, s, 3, why, &rc);
+		bind_ts(st, s, 4, now, &rc);
+	} else {
+		if ((rc = stmt_get(st, STMT_PARTNER_SUSPENSION_CLOSE, "UPDATE "
+		    "partner_suspensions SET last_day = max(?1, date(first_day,"
+		    " '-1 day')), resumed_at = ?2 WHERE partner_id = ?3 AND "
+		    "last_day IS NULL", &s)) != STORE_OK)
+			goto out;
+		bind_date(st, s, 1, day_of(now) - 1, &rc);
+		bind_ts(st, s, 2, now, &rc);
+		bind_text(st, s, 3, id, &rc);
+	}
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "partner suspension", NULL)) != STORE_OK)
 		goto out;
 	if (suspend)
 		buf_printf(&detail, "reason=%s", why);
@@ -1095,20 +1135,6 @@ done:
 	return rc;
 }
 
-/* The local day of t, as balpctl and balpd count days. */
-static int32_t
-day_of(time_t t)
-{
-	struct tm tm;
-	int32_t d;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, &d) ==
-	    -1)
-		return 0;
-	return d;
-}
-
 int
 store_person_suspend(struct store *st, const char *partner_id,
     const char *email, const char *reason, const char *actor, time_t now)
@@ -1244,7 +1270,12 @@ store_habilitations_at(struct store *st, const char *email, int32_t day,
 	 * (none since schema 2) answers with its own dates.
 	 */
 	if ((rc = stmt_get(st, STMT_HABILITATIONS, "SELECT p.partner_id, "
-	    "pa.convention_start, pa.convention_end, pa.suspended, "
+	    "pa.convention_start, pa.convention_end, "
+	    /* the partner's suspension in force on the day too */
+	    "CASE WHEN ?2 IS NULL THEN pa.suspended ELSE EXISTS (SELECT 1 "
+	    "FROM partner_suspensions ps WHERE ps.partner_id = pa.id AND "
+	    "ps.first_day <= ?2 AND (ps.last_day IS NULL OR "
+	    "ps.last_day >= ?2)) END, "
 	    "COALESCE(h.hab_start, p.hab_start), "
 	    "CASE WHEN h.id IS NULL THEN p.hab_end ELSE h.hab_end END, "
 	    /* the suspension in force on the day, not today's flag */

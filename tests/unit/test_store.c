@@ -738,6 +738,43 @@ list_has(const struct store_person_list *l, const char *email)
 	return 0;
 }
 
+/*
+ * A partner's suspension keeps its history too: a decision of a day reads
+ * the one in force on it (suspended on NOW's day, resumed ten days
+ * later), not today's flag.
+ */
+static void
+test_partner_suspension_history(void **state)
+{
+	struct fx *fx = *state;
+	struct store_habilitations h;
+	int32_t day = D("2026-09-21");	/* NOW's day */
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "s@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	assert_int_equal(store_partner_suspend(fx->st, "apeai", "contrôle",
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_partner_resume(fx->st, "apeai", ACTOR,
+	    NOW + 10 * 86400), STORE_OK);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "partner_suspensions WHERE partner_id = 'apeai' AND first_day = "
+	    "'2026-09-21' AND last_day = '2026-09-30' AND reason = 'contrôle'"),
+	    1);
+	assert_int_equal(store_habilitations_at(fx->st, "s@x.fr", day - 1, &h),
+	    STORE_OK);
+	assert_false(h.v[0].partner_suspended);
+	store_habilitations_free(&h);
+	assert_int_equal(store_habilitations_at(fx->st, "s@x.fr", day + 5, &h),
+	    STORE_OK);
+	assert_true(h.v[0].partner_suspended);
+	store_habilitations_free(&h);
+	assert_int_equal(store_habilitations_at(fx->st, "s@x.fr", day + 10, &h),
+	    STORE_OK);
+	assert_false(h.v[0].partner_suspended);
+	store_habilitations_free(&h);
+}
+
 static int
 list_suspended(const struct store_person_list *l, const char *email)
 {
@@ -1002,8 +1039,15 @@ test_migration_suspended_flag(void **state)
 	raw_exec(fx->path, "UPDATE persons SET suspended = 1, suspend_reason "
 	    "= 'poste partagé', updated_at = '2026-02-03T10:00:00Z' WHERE "
 	    "email = 'b@x.fr'");
+	raw_exec(fx->path, "UPDATE partners SET suspended = 1, suspend_reason "
+	    "= 'contrôle'");
 	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
 	assert_int_equal(test_store_open(fx->path, &fx->st, &err), STORE_OK);
+	/* the partner's too, open from its creation (no audit row) */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "partner_suspensions ps JOIN partners pa ON pa.id = ps.partner_id "
+	    "WHERE ps.last_day IS NULL AND ps.reason = 'contrôle' AND "
+	    "ps.first_day = substr(pa.created_at, 1, 10)"), 1);
 	assert_int_equal(store_schema_version(fx->st), store_schema_latest());
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
 	    audit);
@@ -2931,6 +2975,7 @@ main(void)
 		T(test_person_end_only_shortens),
 		T(test_person_suspend_resume),
 		T(test_person_suspension_history),
+		T(test_partner_suspension_history),
 		T(test_person_list_at),
 		T(test_habilitations_several_rows),
 		T(test_habilitations_at_periods),
