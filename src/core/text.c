@@ -303,7 +303,7 @@ is_bidi_control(uint32_t cp)
 static int
 escape_kind(size_t at, size_t next, uint32_t cp)
 {
-	if (cp < 0x20 || cp == 0x7F || cp == '\\')
+	if (cp < 0x20 || cp == 0x7F)
 		return 1;
 	/* U+FFFD from one byte is a malformed byte; a real one is 3 bytes */
 	if (cp == 0xFFFD && next - at == 1)
