@@ -29,7 +29,8 @@ int	 store_outbox_cap_free_at(struct store *, const char *recipient,
  * A pending notice waits until `at` (the cap frees a place then): its
  * next attempt is moved, its attempts are not counted (it was not tried)
  * and it is never given up for waiting.  Audit: notice.deferred with the
- * time.  STORE_NOTFOUND if it is not pending.
+ * time, once: waiting again for the same reason (why) writes no row.
+ * STORE_NOTFOUND if it is not pending.
  */
 int	 store_outbox_defer(struct store *, int64_t id, const char *why,
 	    time_t at, time_t now);

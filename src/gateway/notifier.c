@@ -192,6 +192,9 @@ deferred(struct round *r, const struct store_outbox_item *it, time_t at,
 		return -1;
 	}
 	r->counts->deferred++;
+	/* said once: a notice may wait several hours behind others */
+	if (it->last_error != NULL && strcmp(it->last_error, why) == 0)
+		return 0;
 	store_timestamp(at, ts);
 	log_info("notice %" PRId64 " (decision %" PRId64 ") to %s waits until"
 	    " %s: %s", it->id, it->decision_id, shown(it->recipient), ts, why);

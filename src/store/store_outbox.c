@@ -86,18 +86,21 @@ outbox_audit(struct store *st, const char *kind, const char *actor,
 	return rc;
 }
 
-/* The notice id: its decision, recipient and status (caller frees). */
+/*
+ * The notice id: its decision, recipient, status and last error (NULL
+ * if none; caller frees the three).
+ */
 static int
 outbox_get(struct store *st, int64_t id, int64_t *decision_id,
-    char **recipient, char **status, int *attempts)
+    char **recipient, char **status, int *attempts, char **last_error)
 {
 	sqlite3_stmt *s;
 	int rc, fail = 0, step;
 
-	*recipient = *status = NULL;
+	*recipient = *status = *last_error = NULL;
 	if ((rc = stmt_get(st, STMT_OUTBOX_GET, "SELECT decision_id, "
-	    "recipient, status, attempts FROM outbox WHERE id = ?", &s)) !=
-	    STORE_OK)
+	    "recipient, status, attempts, last_error FROM outbox WHERE id = ?",
+	    &s)) != STORE_OK)
 		return rc;
 	bind_int64(st, s, 1, id, &rc);
 	if (rc == STORE_OK) {
@@ -106,6 +109,7 @@ outbox_get(struct store *st, int64_t id, int64_t *decision_id,
 			*recipient = col_str0(s, 1, &fail);
 			*status = col_str0(s, 2, &fail);
 			*attempts = sqlite3_column_int(s, 3);
+			*last_error = col_str(s, 4, &fail);
 			if (fail)
 				rc = store_oom(st);
 		} else if (step == SQLITE_DONE)
@@ -124,15 +128,17 @@ store_outbox_defer(struct store *st, int64_t id, const char *why, time_t at,
 {
 	struct buf detail = BUF_INIT;
 	sqlite3_stmt *s;
-	char *recipient = NULL, *status = NULL, ts[21];
+	char *recipient = NULL, *status = NULL, *last = NULL, ts[21];
 	int64_t decision_id = 0;
-	int rc, attempts = 0, changes = 0;
+	int rc, attempts = 0, changes = 0, again;
 
 	if ((rc = store_tx_begin(st)) != STORE_OK)
 		return rc;
 	if ((rc = outbox_get(st, id, &decision_id, &recipient, &status,
-	    &attempts)) != STORE_OK)
+	    &attempts, &last)) != STORE_OK)
 		goto out;
+	/* Waiting again for the same reason: one audit row said it. */
+	again = last != NULL && why != NULL && strcmp(last, why) == 0;
 	if (strcmp(status, "pending") != 0) {
 		rc = store_seterr(st, STORE_NOTFOUND, "no pending notice %"
 		    PRId64, id);
@@ -149,7 +155,8 @@ store_outbox_defer(struct store *st, int64_t id, const char *why, time_t at,
 		stmt_done(s);
 		goto out;
 	}
-	if ((rc = step_done(st, s, "outbox defer", &changes)) != STORE_OK)
+	if ((rc = step_done(st, s, "outbox defer", &changes)) != STORE_OK ||
+	    again)
 		goto out;
 	store_timestamp(at, ts);
 	buf_printf(&detail, "decision=%" PRId64 "; recipient=%s; until %s",
@@ -159,6 +166,7 @@ store_outbox_defer(struct store *st, int64_t id, const char *why, time_t at,
 out:
 	free(recipient);
 	free(status);
+	free(last);
 	buf_free(&detail);
 	return store_tx_end(st, rc);
 }
@@ -214,7 +222,7 @@ store_outbox_resend(struct store *st, int64_t id, const char *actor,
 {
 	struct buf detail = BUF_INIT;
 	sqlite3_stmt *s;
-	char *recipient = NULL, *status = NULL;
+	char *recipient = NULL, *status = NULL, *last = NULL;
 	int64_t decision_id = 0;
 	int rc, attempts = 0;
 
@@ -222,7 +230,7 @@ store_outbox_resend(struct store *st, int64_t id, const char *actor,
 	if ((rc = store_tx_begin(st)) != STORE_OK)
 		return rc;
 	if ((rc = outbox_get(st, id, &decision_id, &recipient, &status,
-	    &attempts)) != STORE_OK)
+	    &attempts, &last)) != STORE_OK)
 		goto out;
 	if (strcmp(status, "pending") == 0) {
 		rc = store_seterr(st, STORE_REFUSED, "notice %" PRId64 " is "
@@ -252,6 +260,7 @@ store_outbox_resend(struct store *st, int64_t id, const char *actor,
 out:
 	free(recipient);
 	free(status);
+	free(last);
 	buf_free(&detail);
 	return store_tx_end(st, rc);
 }

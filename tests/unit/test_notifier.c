@@ -432,7 +432,7 @@ test_hourly_cap(void **state)
 {
 	struct fx *fx = *state;
 	struct notifier_counts c;
-	char ref[16];
+	char ref[16], *mail;
 	int i;
 
 	fx->c.notices_per_hour = 3;
@@ -464,7 +464,8 @@ test_hourly_cap(void **state)
 	round_ok(fx, NOW + 3601, &c);
 	assert_int_equal(c.sent, 2);
 	assert_int_equal(c.deferred, 0);
-	assert_non_null(slurp(fx, "msg.6"));
+	assert_non_null(mail = slurp(fx, "msg.6"));
+	free(mail);
 	/* A burst of five more: one more place this hour, the rest wait
 	 * and go hour after hour, three at most in any hour. */
 	for (i = 10; i < 15; i++) {
@@ -479,6 +480,11 @@ test_hourly_cap(void **state)
 	assert_int_equal(pending(fx, NOW + 1000000), 0);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox "
 	    "WHERE status = 'sent'"), 11);
+	/* One audit row per notice that waited, however often it did. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'notice.deferred'"), 5);
+	assert_int_equal(raw_count(fx->path, "SELECT count(DISTINCT object) "
+	    "FROM audit WHERE action = 'notice.deferred'"), 5);
 	for (i = 0; i < 24; i++)
 		if (sent_between(fx, "a.martin@apeai34.fr", NOW + i * 600,
 		    NOW + i * 600 + 3599) > 3)
@@ -494,6 +500,7 @@ test_resend(void **state)
 	struct store_outbox_list l;
 	struct notifier_counts c;
 	int64_t id, new_id = 0;
+	char *mail;
 
 	start_server(fx);
 	id = queue(fx, "1", "a@apeai34.fr", NULL, 0, NOW);
@@ -519,7 +526,8 @@ test_resend(void **state)
 	    "'%resends=outbox/1 (sent)%'"), 1);
 	round_ok(fx, NOW + 60, &c);
 	assert_int_equal(c.sent, 1);
-	assert_non_null(slurp(fx, "msg.2"));
+	assert_non_null(mail = slurp(fx, "msg.2"));
+	free(mail);
 }
 
 static void
