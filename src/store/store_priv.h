@@ -181,6 +181,8 @@ char	*col_str0(sqlite3_stmt *, int, int *fail);
 
 /* NULL, "" or only spaces, tabs, CR, LF. */
 int	 is_blank(const char *);
+/* The local day of t, as balpctl and balpd count days (store_suspension.c). */
+int32_t	 store_local_day(time_t t);
 /* text_clean of a C string (NULL is ""); caller frees; NULL on ENOMEM. */
 char	*clean(const char *);
 /*
