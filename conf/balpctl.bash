@@ -190,8 +190,8 @@ _balpctl()
 	"partner list") opts='--json' ;;
 	"partner show") opts='--json' ;;
 	"partner end") opts='--date' ;;
-	"partner suspend") opts='--reason' ;;
-	"partner resume") opts='' ;;
+	"partner suspend") opts='--reason --date' ;;
+	"partner resume") opts='--date' ;;
 	"person add") opts='--partner --last-name --first-name --email
 	    --job-title --start --end' ;;
 	"person list") opts='--partner --at --json' ;;

@@ -71,13 +71,25 @@ int	 store_partner_list(struct store *, struct store_partner_list *out);
 int	 store_partner_end(struct store *, const char *id, int32_t end,
 	    const char *actor, time_t now);
 /*
- * Suspends at once, with a required reason; STORE_REFUSED if already
- * suspended.  Audit: partner.suspend.
+ * Suspends from day (store_partner_suspend: the local day of now), with a
+ * required reason, kept in the partner's history of suspensions as a
+ * person's are (first day, last day, reason; never overlapping): a
+ * decision of a day reads the one in force on it.  STORE_REFUSED if
+ * already suspended, or from a day inside the last one.  Audit:
+ * partner.suspend.
  */
 int	 store_partner_suspend(struct store *, const char *id,
 	    const char *reason, const char *actor, time_t now);
-/* STORE_REFUSED if not suspended.  Audit: partner.resume. */
+int	 store_partner_suspend_from(struct store *, const char *id,
+	    const char *reason, int32_t day, const char *actor, time_t now);
+/*
+ * Resumes on day (store_partner_resume: the local day of now): the
+ * suspension's last day is the day before.  STORE_REFUSED if not
+ * suspended, or before the suspension started.  Audit: partner.resume.
+ */
 int	 store_partner_resume(struct store *, const char *id,
+	    const char *actor, time_t now);
+int	 store_partner_resume_on(struct store *, const char *id, int32_t day,
 	    const char *actor, time_t now);
 /*
  * Sets or removes (STORE_NO_QUOTA) the quota.  Persons already habilitated

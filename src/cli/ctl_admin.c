@@ -307,9 +307,8 @@ parse_change(struct ctl *c, int argc, char **argv, int person,
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'p' && person)
 			ch->partner = optarg;
-		else if (o == 'd' && (strcmp(ch->what, "end") == 0 ||
-		    person)) {
-			/* a person's suspension has days: from, resumed on */
+		else if (o == 'd') {
+			/* a suspension has days: from, resumed on */
 			if (ctl_date("--date", optarg, &ch->date) == -1)
 				return -1;
 			if (strcmp(ch->what, "end") != 0 && ch->date >
@@ -341,11 +340,10 @@ change_usage(const struct change *ch, const char *noun, const char *opt)
 	if (strcmp(ch->what, "end") == 0)
 		buf_printf(&u, "%s end %s [--date DATE]", noun, opt);
 	else if (strcmp(ch->what, "suspend") == 0)
-		buf_printf(&u, "%s suspend %s --reason TEXT%s", noun, opt,
-		    strcmp(noun, "person") == 0 ? " [--date DATE]" : "");
+		buf_printf(&u, "%s suspend %s --reason TEXT [--date DATE]",
+		    noun, opt);
 	else
-		buf_printf(&u, "%s resume %s%s", noun, opt,
-		    strcmp(noun, "person") == 0 ? " [--date DATE]" : "");
+		buf_printf(&u, "%s resume %s [--date DATE]", noun, opt);
 	rc = ctl_usage(buf_str(&u));
 	buf_free(&u);
 	return rc;
@@ -722,6 +720,7 @@ static int
 partner_change(struct ctl *c, int argc, char **argv)
 {
 	struct change ch;
+	char day[11];
 	int r;
 
 	if (parse_change(c, argc, argv, 0, &ch) == -1)
@@ -732,15 +731,16 @@ partner_change(struct ctl *c, int argc, char **argv)
 		r = store_partner_end(c->store, ch.target, ch.date, c->actor,
 		    c->now);
 	else if (strcmp(ch.what, "suspend") == 0)
-		r = store_partner_suspend(c->store, ch.target, ch.reason,
-		    c->actor, c->now);
+		r = store_partner_suspend_from(c->store, ch.target, ch.reason,
+		    ch.date, c->actor, c->now);
 	else
-		r = store_partner_resume(c->store, ch.target, c->actor, c->now);
+		r = store_partner_resume_on(c->store, ch.target, ch.date,
+		    c->actor, c->now);
 	if (r != STORE_OK)
 		return ctl_store_fail(c);
-	printf("partner %s: %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
-	    "convention ends" : strcmp(ch.what, "suspend") == 0 ? "suspended" :
-	    "resumed");
+	printf("partner %s: %s %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
+	    "convention ends on" : strcmp(ch.what, "suspend") == 0 ?
+	    "suspended from" : "resumed on", ctl_day(ch.date, day));
 	return CTL_OK;
 }
 

@@ -281,15 +281,47 @@ out:
 	return store_tx_end(st, rc);
 }
 
+/* The partner's latest suspension's days; *found 0 when none. */
+static int
+partner_suspension_last(struct store *st, const char *id, int *found,
+    int32_t *first, int32_t *last)
+{
+	sqlite3_stmt *s;
+	int rc, step;
+
+	*found = 0;
+	*first = *last = DATE_NONE;
+	if ((rc = stmt_get(st, STMT_PARTNER_SUSPENSION_LAST, "SELECT "
+	    "first_day, last_day FROM partner_suspensions WHERE partner_id = ?"
+	    " ORDER BY first_day DESC, id DESC LIMIT 1", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, id, &rc);
+	if (rc == STORE_OK) {
+		if ((step = sqlite3_step(s)) == SQLITE_ROW) {
+			*found = 1;
+			*first = col_date(s, 0);
+			*last = col_date(s, 1);
+		} else if (step != SQLITE_DONE)
+			rc = store_sqlerr(st, "partner suspension");
+	}
+	stmt_done(s);
+	return rc;
+}
+
+/*
+ * Suspends from day, or resumes on day (the suspension's last day is the
+ * day before), keeping the history as a person's (store_suspension.c).
+ */
 static int
 partner_set_suspended(struct store *st, const char *id, int suspend,
-    const char *reason, const char *actor, time_t now)
+    const char *reason, int32_t day, const char *actor, time_t now)
 {
 	struct store_partner cur;
 	struct buf detail = BUF_INIT;
 	sqlite3_stmt *s;
-	char *why = NULL;
-	int rc;
+	char *why = NULL, d1[11], d2[11];
+	int32_t first, last;
+	int rc, found;
 
 	if (suspend && is_blank(reason))
 		return store_seterr(st, STORE_REFUSED, "partner '%s': a reason "
@@ -307,6 +339,24 @@ partner_set_suspended(struct store *st, const char *id, int suspend,
 		    id, suspend ? "already suspended" : "not suspended");
 		goto out;
 	}
+	if ((rc = partner_suspension_last(st, id, &found, &first, &last)) !=
+	    STORE_OK)
+		goto out;
+	if (suspend && found && last != DATE_NONE && day <= last) {
+		date_format_iso(day, d1);
+		date_format_iso(last, d2);
+		rc = store_seterr(st, STORE_REFUSED, "partner '%s': a "
+		    "suspension from %s would overlap the last one, which ran "
+		    "to %s", id, d1, d2);
+		goto out;
+	}
+	if (!suspend && found && last == DATE_NONE && day < first) {
+		date_format_iso(day, d1);
+		date_format_iso(first, d2);
+		rc = store_seterr(st, STORE_REFUSED, "partner '%s': resumed on "
+		    "%s, before the suspension started (%s)", id, d1, d2);
+		goto out;
+	}
 	if ((rc = stmt_get(st, STMT_PARTNER_SET_SUSPENDED, "UPDATE partners "
 	    "SET suspended = ?, suspend_reason = ? WHERE id = ?", &s))
 	    != STORE_OK)
@@ -320,23 +370,23 @@ partner_set_suspended(struct store *st, const char *id, int suspend,
 	}
 	if ((rc = step_done(st, s, "partner suspend", NULL)) != STORE_OK)
 		goto out;
-	/* Its history, as a person's: from today, or closed yesterday. */
+	/* Its history, as a person's: from day, or closed the day before. */
 	if (suspend) {
 		if ((rc = stmt_get(st, STMT_PARTNER_SUSPENSION_OPEN, "INSERT "
 		    "INTO partner_suspensions (partner_id, first_day, reason, "
 		    "created_at) VALUES (?, ?, ?, ?)", &s)) != STORE_OK)
 			goto out;
 		bind_text(st, s, 1, id, &rc);
-		bind_date(st, s, 2, store_local_day(now), &rc);
+		bind_date(st, s, 2, day, &rc);
 		bind_text(st, s, 3, why, &rc);
 		bind_ts(st, s, 4, now, &rc);
 	} else {
 		if ((rc = stmt_get(st, STMT_PARTNER_SUSPENSION_CLOSE, "UPDATE "
-		    "partner_suspensions SET last_day = max(?1, date(first_day,"
-		    " '-1 day')), resumed_at = ?2 WHERE partner_id = ?3 AND "
-		    "last_day IS NULL", &s)) != STORE_OK)
+		    "partner_suspensions SET last_day = ?1, resumed_at = ?2 "
+		    "WHERE partner_id = ?3 AND last_day IS NULL", &s)) !=
+		    STORE_OK)
 			goto out;
-		bind_date(st, s, 1, store_local_day(now) - 1, &rc);
+		bind_date(st, s, 1, day - 1, &rc);
 		bind_ts(st, s, 2, now, &rc);
 		bind_text(st, s, 3, id, &rc);
 	}
@@ -346,10 +396,11 @@ partner_set_suspended(struct store *st, const char *id, int suspend,
 	}
 	if ((rc = step_done(st, s, "partner suspension", NULL)) != STORE_OK)
 		goto out;
+	date_format_iso(day, d1);
 	if (suspend)
-		buf_printf(&detail, "reason=%s", why);
+		buf_printf(&detail, "from=%s; reason=%s", d1, why);
 	else
-		buf_printf(&detail, "was suspended: %s",
+		buf_printf(&detail, "on=%s; was suspended: %s", d1,
 		    cur.suspend_reason ? cur.suspend_reason : "");
 	rc = detail.failed ? store_oom(st) : store_audit_append(st, "admin",
 	    actor, suspend ? "partner.suspend" : "partner.resume", id,
@@ -367,14 +418,30 @@ int
 store_partner_suspend(struct store *st, const char *id, const char *reason,
     const char *actor, time_t now)
 {
-	return partner_set_suspended(st, id, 1, reason, actor, now);
+	return partner_set_suspended(st, id, 1, reason, store_local_day(now),
+	    actor, now);
+}
+
+int
+store_partner_suspend_from(struct store *st, const char *id,
+    const char *reason, int32_t day, const char *actor, time_t now)
+{
+	return partner_set_suspended(st, id, 1, reason, day, actor, now);
 }
 
 int
 store_partner_resume(struct store *st, const char *id, const char *actor,
     time_t now)
 {
-	return partner_set_suspended(st, id, 0, NULL, actor, now);
+	return partner_set_suspended(st, id, 0, NULL, store_local_day(now),
+	    actor, now);
+}
+
+int
+store_partner_resume_on(struct store *st, const char *id, int32_t day,
+    const char *actor, time_t now)
+{
+	return partner_set_suspended(st, id, 0, NULL, day, actor, now);
 }
 
 int

@@ -246,6 +246,19 @@ like "$(decide 2026-11-10)" '"outcome":"accepted"' \
     "between the suspensions: accepted (not today's flag)"
 like "$(decide 2026-11-25)" '"reasons":\["sender_habilitation_ended"\]' \
     "on a day of the second: refused"
+# A partner's suspension too: the decision reads the one of its day.
+out=$("$B" -c "$CONF" partner suspend ccas-lespignan --reason contrôle \
+    --date 2026-10-01)
+like "$out" "partner ccas-lespignan: suspended from 2026-10-01" \
+    "partner suspend --date: from that day"
+out=$("$B" -c "$CONF" partner resume ccas-lespignan --date 2026-10-20)
+like "$out" "resumed on 2026-10-20" "partner resume --date: on that day"
+ccas="$SRCDIR/tests/data/demo/Maildir/new/1763370003.demo03.ccas-blocage"
+pdecide() { "$B" -c "$CONF" test --json --now "$1" "$ccas"; }
+like "$(pdecide 2026-09-30)" '"reasons":\[\]' "a CCAS mail the day before: accepted"
+like "$(pdecide 2026-10-05)" '"reasons":\["partner_inactive"\]' \
+    "during the partner's suspension: partner_inactive"
+like "$(pdecide 2026-10-20)" '"reasons":\[\]' "from the day it resumed: accepted"
 is "$(sqlite3 "$HOME_DIR/var/balp.db" "select first_day || '|' || coalesce(last_day, '-') || '|' || reason from suspensions order by id" | tr '\n' ' ')" \
     "2026-10-01|2026-10-31|poste partagé 2026-11-20|-|départ " \
     "the store keeps both, with their days and reasons"
