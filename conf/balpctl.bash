@@ -120,7 +120,8 @@ _balpctl()
 			    -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W 'init partner person annex test
-			    rules log message audit purge queue review help' \
+			    rules log message notice audit purge queue review
+			    help' \
 			    -- "$cur"))
 		fi
 		return
@@ -133,6 +134,7 @@ _balpctl()
 	annex) words='import export' ;;
 	rules) words='check' ;;
 	message) words='show retriage release' ;;
+	notice) words='list resend' ;;
 	audit) words='verify anchor' ;;
 	queue) words='status' ;;
 	*) words='' ;;
@@ -193,14 +195,14 @@ _balpctl()
 	"partner list") opts='--json' ;;
 	"partner show") opts='--json' ;;
 	"partner end") opts='--date' ;;
-	"partner suspend") opts='--reason' ;;
-	"partner resume") opts='' ;;
+	"partner suspend") opts='--reason --date' ;;
+	"partner resume") opts='--date' ;;
 	"person add") opts='--partner --last-name --first-name --email
 	    --job-title --start --end' ;;
 	"person list") opts='--partner --at --json' ;;
 	"person end") opts='--partner --date' ;;
-	"person suspend") opts='--partner --reason' ;;
-	"person resume") opts='--partner' ;;
+	"person suspend") opts='--partner --reason --date' ;;
+	"person resume") opts='--partner --date' ;;
 	"annex import") opts='--partner --dry-run --force' ;;
 	"annex export") opts='--partner' ;;
 	"test ") opts='--json --now' ;;
@@ -210,6 +212,8 @@ _balpctl()
 	"message show") opts='--json' ;;
 	"message retriage") opts='--reason' ;;
 	"message release") opts='--to --reason --notify' ;;
+	"notice list") opts='--json' ;;
+	"notice resend") opts='' ;;
 	"audit verify") opts='--anchor --json' ;;
 	"purge ") opts='--dry-run --now' ;;
 	"queue status") opts='--json --now' ;;

@@ -24,4 +24,13 @@ void	 csv_cell(struct buf *, const char *s);
  */
 void	 csv_cell_text(struct buf *, const char *s);
 
+/*
+ * The value of a cell csv_cell_text() wrote (unquoted): the leading "'"
+ * it added dropped, anything else as is, so that `annex import` reads an
+ * exported annex back unchanged.  A value starting with "'" and one of
+ * the characters above (or a second "'") is itself written with an added
+ * "'", so that the round trip is exact.  Points into cell.
+ */
+const char *csv_text_value(const char *cell);
+
 #endif

@@ -81,14 +81,28 @@ int	 ctl_date(const char *option, const char *s, int32_t *out);
 /* Prints "balpctl: " + message on stderr. */
 void	 ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Writes s left-aligned in width columns (counting UTF-8 characters). */
+/*
+ * Writes s escaped (ctl_put_escaped) and left-aligned in width columns
+ * (counting UTF-8 characters); a longer value overflows the column.
+ */
 void	 ctl_pad(FILE *, const char *s, int width);
 
 /*
- * Writes s with control bytes (and '\\') as \xNN: a message's name comes
- * from whoever delivered it and must not drive the admin's terminal.
+ * As ctl_pad(), but a value longer than width is cut to width - 1
+ * columns and an ellipsis, so that the next column stays in place (the
+ * whole value is in --json).
+ */
+void	 ctl_cell(FILE *, const char *s, int width);
+
+/*
+ * Writes s through text_escape(), the one escaper of what balpctl prints
+ * from mail or from an annex: a sender, a Subject, a file name or a name
+ * comes from whoever wrote it and must not drive the admin's terminal
+ * (C0 and C1 controls, bidi overrides, invalid UTF-8 are escaped).
  */
 void	 ctl_put_escaped(FILE *, const char *s);
+/* The same, line by line: each '\n' of s is kept as a line break. */
+void	 ctl_put_escaped_lines(FILE *, const char *s);
 /* "2026-11-23", or "-" for DATE_NONE, into out (11 bytes). */
 const char *ctl_day(int32_t day, char out[11]);
 

@@ -9,10 +9,13 @@
  * message) and sends them over ONE session; each is then marked sent, or
  * failed with its next attempt (notifier_backoff) or for good.  A relay
  * that is down, a certificate refused, a 4xx: the notices stay pending
- * and go, once, when the relay is back.  A 5xx to MAIL/RCPT/DATA, a
- * recipient past notices.max_per_sender_hour in the last hour, an
- * automatic reply, a recipient that is not a plain address: failed for
- * good, with the reason in the outbox row, never dropped silently.
+ * and go, once, when the relay is back.  A recipient who had
+ * notices.max_per_sender_hour notices in the last hour: the notice waits
+ * (deferred, untried) until the oldest of them is an hour old, so that
+ * at most that many go per hour and none is dropped.  A 5xx to
+ * MAIL/RCPT/DATA, an automatic reply, a recipient that is not a plain
+ * address: failed for good, with the reason in the outbox row, never
+ * dropped silently.
  *
  * balpd never waits for it: notifier_spawn() runs the rounds in a child
  * process (balpd exec'd again with NOTIFIER_CHILD_ARG, which calls
@@ -50,6 +53,7 @@ struct notifier_counts {
 	unsigned	sent;
 	unsigned	retry;		/* failed, will be tried again */
 	unsigned	failed;		/* failed for good */
+	unsigned	deferred;	/* waits for the hourly cap */
 };
 
 /*

@@ -45,6 +45,12 @@ typedef uint32_t reason_set;
 const char	*reason_code(enum reason);
 /* The enum for a code, or -1. */
 int		 reason_from_code(const char *);
+/*
+ * 1 if a notice may name this reason (so notices.rules needs its text):
+ * every reason but auto_reply, quarantined ones included (release
+ * --notify).
+ */
+int		 reason_notified(enum reason);
 /* 1 if this reason alone sends the message to quarantine. */
 int		 reason_quarantines(enum reason);
 /* The outcome rule (docs/contracts.md): quarantine > reject > accept. */

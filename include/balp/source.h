@@ -112,6 +112,15 @@ struct source_ops {
 	int	(*relocate)(void *, const char *from, const char *ref,
 		    const char *message_id, const char *to,
 		    const char *new_ref, struct buf *err);
+	/*
+	 * Where the message is now, as the mailbox says (balpctl message
+	 * show): 0 if the message named ref (IMAP: of that Message-ID) is in
+	 * folder (NULL: the inbox); 1 if it is not (an agent moved or
+	 * deleted it); -1 if the mailbox cannot tell (unreachable, several
+	 * copies), with why in err.  Moves nothing.
+	 */
+	int	(*locate)(void *, const char *folder, const char *ref,
+		    const char *message_id, struct buf *err);
 	/* Creates folder if missing (at start, for every queue). */
 	int	(*ensure_folder)(void *, const char *folder, struct buf *err);
 	/*

@@ -76,13 +76,25 @@ int	 store_partner_list(struct store *, struct store_partner_list *out);
 int	 store_partner_end(struct store *, const char *id, int32_t end,
 	    const char *actor, time_t now);
 /*
- * Suspends at once, with a required reason; STORE_REFUSED if already
- * suspended.  Audit: partner.suspend.
+ * Suspends from day (store_partner_suspend: the local day of now), with a
+ * required reason, kept in the partner's history of suspensions as a
+ * person's are (first day, last day, reason; never overlapping): a
+ * decision of a day reads the one in force on it.  STORE_REFUSED if
+ * already suspended, or from a day inside the last one.  Audit:
+ * partner.suspend.
  */
 int	 store_partner_suspend(struct store *, const char *id,
 	    const char *reason, const char *actor, time_t now);
-/* STORE_REFUSED if not suspended.  Audit: partner.resume. */
+int	 store_partner_suspend_from(struct store *, const char *id,
+	    const char *reason, int32_t day, const char *actor, time_t now);
+/*
+ * Resumes on day (store_partner_resume: the local day of now): the
+ * suspension's last day is the day before.  STORE_REFUSED if not
+ * suspended, or before the suspension started.  Audit: partner.resume.
+ */
 int	 store_partner_resume(struct store *, const char *id,
+	    const char *actor, time_t now);
+int	 store_partner_resume_on(struct store *, const char *id, int32_t day,
 	    const char *actor, time_t now);
 /*
  * Sets or removes (STORE_NO_QUOTA) the quota.  Persons already habilitated
@@ -212,25 +224,58 @@ int	 store_person_get(struct store *, const char *partner_id,
 int	 store_person_end(struct store *, const char *partner_id,
 	    const char *email, int32_t end, int32_t today, const char *actor,
 	    time_t now);
-/* Required reason; STORE_REFUSED if already suspended.  person.suspend. */
+/*
+ * Suspends the person from day (store_person_suspend: the local day of
+ * now) on, with a required reason: a suspension of the person's history
+ * (first day, last day, reason), which `person list --at` and a decision
+ * of a day read.  STORE_REFUSED if already suspended, or when day is not
+ * after the last day of the previous suspension (they never overlap).
+ * Audit: person.suspend.
+ */
 int	 store_person_suspend(struct store *, const char *partner_id,
 	    const char *email, const char *reason, const char *actor,
 	    time_t now);
+int	 store_person_suspend_from(struct store *, const char *partner_id,
+	    const char *email, const char *reason, int32_t day,
+	    const char *actor, time_t now);
 /*
- * STORE_REFUSED if not suspended, or if the partner is over its quota on
- * `today` (the quota rule: see store_person_add; the suspended person
- * already counts).  Audit: person.resume.
+ * Ends the open suspension: day (store_person_resume: today) is the first
+ * day the person may send again, so the suspension's last day is the day
+ * before.  STORE_REFUSED if not suspended, if day is before the
+ * suspension's first day, or if the partner is over its quota on `today`
+ * (the quota rule: see store_person_add; the suspended person already
+ * counts).  Audit: person.resume.
  */
 int	 store_person_resume(struct store *, const char *partner_id,
 	    const char *email, int32_t today, const char *actor, time_t now);
+int	 store_person_resume_on(struct store *, const char *partner_id,
+	    const char *email, int32_t day, int32_t today, const char *actor,
+	    time_t now);
+
+/* One suspension of a person: its days, both included, and its reason. */
+struct store_suspension {
+	int32_t		 first;
+	int32_t		 last;		/* DATE_NONE: open */
+	char		*reason;
+};
+
+struct store_suspension_list {
+	struct store_suspension	*v;
+	size_t			 n;
+};
+
+/* The person's suspensions, oldest first (store_suspension_list_free). */
+int	 store_person_suspensions(struct store *, const char *partner_id,
+	    const char *email, struct store_suspension_list *);
+void	 store_suspension_list_free(struct store_suspension_list *);
 /*
  * Persons of partner_id (NULL = every partner), ordered by partner, last
  * name, first name, email, with the dates of their latest habilitation
  * period.  With at != DATE_NONE, only those habilitated on that day: one
- * of their periods holds it (start <= at <= end, or open), they are not
- * suspended (now: suspensions keep no history), and start/end are that
- * period's.  The partner's own state (convention, suspension) is not
- * considered.
+ * of their periods holds it (start <= at <= end, or open), start/end are
+ * that period's, and suspended/suspend_reason those of the suspension in
+ * force on that day (a person suspended then is listed, as suspended).
+ * The partner's own state (convention, suspension) is not considered.
  */
 int	 store_person_list(struct store *, const char *partner_id, int32_t at,
 	    struct store_person_list *out);

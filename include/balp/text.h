@@ -67,6 +67,22 @@ uint32_t text_cp1252_cp(unsigned char c);
 /* windows-1252 (a superset of ISO-8859-1 printable range) to UTF-8. */
 char	*text_cp1252_to_utf8(const char *s, size_t len);
 
+/*
+ * The one escaper of what balpctl prints from mail or from an annex:
+ * appends s[0..len) to b so that a terminal shows it and nothing more.
+ * C0 controls, DEL and each byte of invalid UTF-8 become \xNN; C1
+ * controls (U+0080-U+009F) and the bidi controls (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069) become \uNNNN; the rest is copied.  The
+ * backslash is kept: what it writes is then escaped already, and escaping
+ * it again (a file name escaped by its source, then by a table) changes
+ * nothing.  Returns -1 on allocation failure (b->failed), else 0.
+ */
+struct buf;
+int	 text_escape(struct buf *b, const char *s, size_t len);
+
+/* 1 if text_escape() would change s[0..len). */
+int	 text_needs_escape(const char *s, size_t len);
+
 /* ASCII case-insensitive compare helpers that do not depend on locale. */
 int	 text_ascii_casecmp(const char *, const char *);
 int	 text_ascii_ncasecmp(const char *, const char *, size_t);

@@ -11,6 +11,7 @@
 #include "balp/ctl_admin.h"
 #include "balp/ctl_annex.h"
 #include "balp/ctl_message.h"
+#include "balp/ctl_notice.h"
 #include "balp/ctl_purge.h"
 #include "balp/ctl_queue.h"
 #include "balp/ctl_review.h"
@@ -38,11 +39,13 @@ static const char usage_text[] =
 "  partner update ID [--name NAME] [--siret N|none] [--start DATE|none]\n"
 "              [--end DATE|none] [--max-persons N|none] [--referent EMAIL]...\n"
 "              [--no-referent EMAIL]...\n"
-"  partner end ID [--date DATE] | suspend ID --reason TEXT | resume ID\n"
+"  partner end ID [--date DATE] | suspend ID --reason TEXT [--date DATE]\n"
+"  partner resume ID [--date DATE]\n"
 "  person add --partner ID --last-name NOM --first-name PRENOM --email EMAIL\n"
 "             [--job-title FONCTION] [--start DATE] [--end DATE]\n"
 "  person end EMAIL [--partner ID] [--date DATE]\n"
-"  person suspend EMAIL [--partner ID] --reason TEXT | resume EMAIL [--partner ID]\n"
+"  person suspend EMAIL [--partner ID] --reason TEXT [--date DATE]\n"
+"  person resume EMAIL [--partner ID] [--date DATE]\n"
 "  person list [--partner ID] [--at DATE] [--json]\n"
 "  annex import --partner ID [--dry-run] [--force] FILE.csv\n"
 "  annex export --partner ID [FILE.csv]\n"
@@ -54,6 +57,7 @@ static const char usage_text[] =
 "  message show ID|MESSAGE-ID [--json]\n"
 "  message retriage ID|MESSAGE-ID [--reason TEXT]\n"
 "  message release ID|MESSAGE-ID --to QUEUE --reason TEXT [--notify]\n"
+"  notice list [--json] | resend ID        the outbox of notices\n"
 "  audit verify [--anchor HASH] [--json]\n"
 "  audit anchor\n"
 "  purge [--dry-run] [--now YYYY-MM-DD]\n"
@@ -64,8 +68,8 @@ static const char usage_text[] =
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n"
 "--json prints one JSON document (keys in snake_case, dates YYYY-MM-DD,\n"
 "null for none).\n"
-"With access.admin_group set, log, message, audit, review and purge are for\n"
-"root and that group's members.\n";
+"With access.admin_group set, log, message, notice, audit, review and purge\n"
+"are for root and that group's members.\n";
 
 int
 main(int argc, char **argv)
@@ -119,6 +123,8 @@ main(int argc, char **argv)
 		rc = ctl_trace_log(&c, argc, argv);
 	else if (strcmp(cmd, "message") == 0)
 		rc = ctl_message(&c, argc, argv);
+	else if (strcmp(cmd, "notice") == 0)
+		rc = ctl_notice(&c, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = ctl_trace_audit(&c, argc, argv);
 	else if (strcmp(cmd, "purge") == 0)

@@ -333,7 +333,7 @@ start_notifier(struct daemon *d)
 static void
 notify_once(struct daemon *d)
 {
-	struct notifier_counts c = { 0, 0, 0 };
+	struct notifier_counts c = { 0, 0, 0, 0 };
 	struct buf err = BUF_INIT;
 
 	if (!d->conf->has_smtp) {
@@ -343,8 +343,11 @@ notify_once(struct daemon *d)
 	}
 	if (notifier_round(d->store, d->conf, time(NULL), &c, &err) == -1)
 		log_warn("notices: %s", buf_str(&err));
-	printf("notices: %u sent, %u to retry, %u failed\n", c.sent, c.retry,
+	printf("notices: %u sent, %u to retry, %u failed", c.sent, c.retry,
 	    c.failed);
+	if (c.deferred > 0)
+		printf(", %u waiting for the hourly cap", c.deferred);
+	putchar('\n');
 	buf_free(&err);
 }
 

@@ -273,22 +273,52 @@ ctl_date(const char *option, const char *s, int32_t *out)
 	return 0;
 }
 
-void
-ctl_pad(FILE *fp, const char *s, int width)
+/* Columns of s as a terminal shows it: one a code point. */
+static size_t
+columns(const char *s, size_t len)
 {
-	size_t i = 0, len;
-	int cols = 0;
+	size_t i = 0, cols = 0;
 
-	if (s == NULL)
-		s = "-";
-	len = strlen(s);
 	while (i < len) {
 		text_utf8_next(s, len, &i);
 		cols++;
 	}
-	fputs(s, fp);
-	for (; cols < width; cols++)
+	return cols;
+}
+
+static void
+put_cell(FILE *fp, const char *s, int width, int cut)
+{
+	struct buf b = BUF_INIT;
+	size_t cols, i = 0, n;
+
+	if (s == NULL)
+		s = "-";
+	text_escape(&b, s, strlen(s));
+	cols = columns(buf_str(&b), b.len);
+	if (cut && width > 1 && cols > (size_t)width) {
+		for (n = 0; n + 1 < (size_t)width; n++)
+			text_utf8_next(buf_str(&b), b.len, &i);
+		fwrite(buf_str(&b), 1, i, fp);
+		fputs("\xe2\x80\xa6", fp);	/* U+2026 … */
+		cols = (size_t)width;
+	} else
+		fputs(buf_str(&b), fp);
+	for (; cols < (size_t)(width > 0 ? width : 0); cols++)
 		fputc(' ', fp);
+	buf_free(&b);
+}
+
+void
+ctl_pad(FILE *fp, const char *s, int width)
+{
+	put_cell(fp, s, width, 0);
+}
+
+void
+ctl_cell(FILE *fp, const char *s, int width)
+{
+	put_cell(fp, s, width, 1);
 }
 
 const char *
@@ -305,12 +335,28 @@ ctl_day(int32_t day, char out[11])
 void
 ctl_put_escaped(FILE *fp, const char *s)
 {
-	const unsigned char *p;
+	struct buf b = BUF_INIT;
 
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			fprintf(fp, "\\x%02x", *p);
-		else
-			putc(*p, fp);
+	text_escape(&b, s, strlen(s));
+	fputs(buf_str(&b), fp);
+	buf_free(&b);
+}
+
+void
+ctl_put_escaped_lines(FILE *fp, const char *s)
+{
+	struct buf b = BUF_INIT;
+	const char *nl;
+
+	while (*s != '\0') {
+		nl = strchr(s, '\n');
+		buf_reset(&b);
+		text_escape(&b, s, nl != NULL ? (size_t)(nl - s) : strlen(s));
+		fputs(buf_str(&b), fp);
+		if (nl == NULL)
+			break;
+		fputc('\n', fp);
+		s = nl + 1;
 	}
+	buf_free(&b);
 }

@@ -349,9 +349,16 @@ parse_change(struct ctl *c, int argc, char **argv, int person,
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o == 'p' && person)
 			ch->partner = optarg;
-		else if (o == 'd' && strcmp(ch->what, "end") == 0) {
+		else if (o == 'd') {
+			/* a suspension has days: from, resumed on */
 			if (ctl_date("--date", optarg, &ch->date) == -1)
 				return -1;
+			if (strcmp(ch->what, "end") != 0 && ch->date >
+			    c->today) {
+				ctl_error("--date: a suspension is recorded "
+				    "from today or a day past, not %s", optarg);
+				return -1;
+			}
 		} else if (o == 'r' && strcmp(ch->what, "suspend") == 0)
 			ch->reason = optarg;
 		else
@@ -375,9 +382,10 @@ change_usage(const struct change *ch, const char *noun, const char *opt)
 	if (strcmp(ch->what, "end") == 0)
 		buf_printf(&u, "%s end %s [--date DATE]", noun, opt);
 	else if (strcmp(ch->what, "suspend") == 0)
-		buf_printf(&u, "%s suspend %s --reason TEXT", noun, opt);
+		buf_printf(&u, "%s suspend %s --reason TEXT [--date DATE]",
+		    noun, opt);
 	else
-		buf_printf(&u, "%s resume %s", noun, opt);
+		buf_printf(&u, "%s resume %s [--date DATE]", noun, opt);
 	rc = ctl_usage(buf_str(&u));
 	buf_free(&u);
 	return rc;
@@ -629,7 +637,7 @@ partner_list(struct ctl *c, int argc, char **argv)
 			snprintf(q, sizeof(q), "%zu/%d", n, p->max_persons);
 		ctl_pad(stdout, p->id, 24);
 		putchar(' ');
-		ctl_pad(stdout, p->name, 32);
+		ctl_cell(stdout, p->name, 32);
 		printf(" %-10s %-10s %-11s %s\n", ctl_day(p->start, a),
 		    ctl_day(p->end, b), partner_state(p, c->today), q);
 	}
@@ -711,13 +719,13 @@ print_persons(const struct store_person_list *l, int with_partner,
 			ctl_pad(stdout, p->partner_id, 24);
 			putchar(' ');
 		}
-		ctl_pad(stdout, p->last_name, 20);
+		ctl_cell(stdout, p->last_name, 20);
 		putchar(' ');
-		ctl_pad(stdout, p->first_name, 16);
+		ctl_cell(stdout, p->first_name, 16);
 		putchar(' ');
 		ctl_pad(stdout, p->email, 32);
 		putchar(' ');
-		ctl_pad(stdout, p->job_title[0] ? p->job_title : "-", 24);
+		ctl_cell(stdout, p->job_title[0] ? p->job_title : "-", 24);
 		printf(" %-10s %-10s %s\n", ctl_day(p->start, a),
 		    ctl_day(p->end, b), person_state(p, today));
 	}
@@ -766,7 +774,9 @@ partner_show(struct ctl *c, int argc, char **argv)
 		return r;
 	}
 	printf("id          %s\n", p.id);
-	printf("name        %s\n", p.name);
+	printf("name        ");
+	ctl_put_escaped(stdout, p.name);
+	putchar('\n');
 	printf("siret       %s\n", p.siret ? p.siret : "-");
 	printf("referents   %s", refs.n == 0 ? "-" : "");
 	for (i = 0; i < refs.n; i++)
@@ -794,6 +804,7 @@ static int
 partner_change(struct ctl *c, int argc, char **argv)
 {
 	struct change ch;
+	char day[11];
 	int r;
 
 	if (parse_change(c, argc, argv, 0, &ch) == -1)
@@ -804,15 +815,16 @@ partner_change(struct ctl *c, int argc, char **argv)
 		r = store_partner_end(c->store, ch.target, ch.date, c->actor,
 		    c->now);
 	else if (strcmp(ch.what, "suspend") == 0)
-		r = store_partner_suspend(c->store, ch.target, ch.reason,
-		    c->actor, c->now);
+		r = store_partner_suspend_from(c->store, ch.target, ch.reason,
+		    ch.date, c->actor, c->now);
 	else
-		r = store_partner_resume(c->store, ch.target, c->actor, c->now);
+		r = store_partner_resume_on(c->store, ch.target, ch.date,
+		    c->actor, c->now);
 	if (r != STORE_OK)
 		return ctl_store_fail(c);
-	printf("partner %s: %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
-	    "convention ends" : strcmp(ch.what, "suspend") == 0 ? "suspended" :
-	    "resumed");
+	printf("partner %s: %s %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
+	    "convention ends on" : strcmp(ch.what, "suspend") == 0 ?
+	    "suspended from" : "resumed on", ctl_day(ch.date, day));
 	return CTL_OK;
 }
 
@@ -927,6 +939,7 @@ static int
 person_change(struct ctl *c, int argc, char **argv)
 {
 	struct change ch;
+	char day[11];
 	int r;
 
 	if (parse_change(c, argc, argv, 1, &ch) == -1)
@@ -937,16 +950,17 @@ person_change(struct ctl *c, int argc, char **argv)
 		r = store_person_end(c->store, ch.partner, ch.target, ch.date,
 		    c->today, c->actor, c->now);
 	else if (strcmp(ch.what, "suspend") == 0)
-		r = store_person_suspend(c->store, ch.partner, ch.target,
-		    ch.reason, c->actor, c->now);
+		r = store_person_suspend_from(c->store, ch.partner, ch.target,
+		    ch.reason, ch.date, c->actor, c->now);
 	else
-		r = store_person_resume(c->store, ch.partner, ch.target,
-		    c->today, c->actor, c->now);
+		r = store_person_resume_on(c->store, ch.partner, ch.target,
+		    ch.date, c->today, c->actor, c->now);
 	if (r != STORE_OK)
 		return ctl_store_fail(c);
-	printf("person %s: %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
-	    "habilitation ends" : strcmp(ch.what, "suspend") == 0 ?
-	    "suspended" : "resumed");
+	/* The day it takes effect: what the admin checks first. */
+	printf("person %s: %s %s\n", ch.target, strcmp(ch.what, "end") == 0 ?
+	    "habilitation ends on" : strcmp(ch.what, "suspend") == 0 ?
+	    "suspended from" : "resumed on", ctl_day(ch.date, day));
 	return CTL_OK;
 }
 
@@ -985,13 +999,14 @@ person_list(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (store_person_list(c->store, partner, at, &l) != STORE_OK)
 		return ctl_store_fail(c);
+	/* --at: the state of that day (in force, suspended), not today's */
 	if (json) {
-		persons_json(&out, &l, c->today);
+		persons_json(&out, &l, at != DATE_NONE ? at : c->today);
 		buf_putc(&out, '\n');
 		rc = ctl_print(&out);
 		buf_free(&out);
 	} else
-		print_persons(&l, 1, c->today);
+		print_persons(&l, 1, at != DATE_NONE ? at : c->today);
 	store_person_list_free(&l);
 	return rc;
 }

@@ -61,6 +61,7 @@ slurp(const char *path, struct buf *out)
 static void
 print_errors(const char *file, const char *errors)
 {
+	struct buf line = BUF_INIT;
 	const char *p = errors, *nl;
 	unsigned count = 0;
 
@@ -70,12 +71,16 @@ print_errors(const char *file, const char *errors)
 	    " error%s):\n", file, count, count == 1 ? "" : "s");
 	while (*p != '\0') {
 		nl = strchr(p, '\n');
-		fprintf(stderr, "%s: %.*s\n", file,
-		    (int)(nl ? (size_t)(nl - p) : strlen(p)), p);
+		fprintf(stderr, "%s: ", file);
+		buf_reset(&line);
+		buf_add(&line, p, nl ? (size_t)(nl - p) : strlen(p));
+		ctl_put_escaped(stderr, buf_str(&line));
+		fputc('\n', stderr);
 		if (nl == NULL)
 			break;
 		p = nl + 1;
 	}
+	buf_free(&line);
 }
 
 static int
@@ -131,7 +136,7 @@ annex_import_cmd(struct ctl *c, int argc, char **argv)
 	printf("encoding: %s\n", rows.encoding != NULL ? rows.encoding :
 	    "UTF-8");
 	annex_plan_render(&plan, &text);
-	fputs(buf_str(&text), stdout);
+	ctl_put_escaped_lines(stdout, buf_str(&text));
 	if (dry)
 		printf("dry run: nothing written\n");
 	else

@@ -85,6 +85,40 @@ known_queue(const struct rules *r, const char *q)
 }
 
 /*
+ * Where the message is now, as the mailbox says: looked up by its name
+ * (Maildir) or its Message-ID (IMAP) in the folder the store says, as
+ * retriage and release find it.  Not asked for a superseded decision
+ * (its message is the new decision's).
+ */
+enum whereabouts {
+	MAILBOX_NOT_ASKED,
+	MAILBOX_THERE,		/* in the folder the store says */
+	MAILBOX_GONE,		/* an agent moved or deleted it */
+	MAILBOX_UNREACHABLE,	/* the mailbox cannot tell: why in err */
+};
+
+static enum whereabouts
+whereabouts(struct ctl *c, const struct store_message *m, struct buf *err)
+{
+	struct source src = { NULL, NULL };
+	const char *folder, *ref;
+	int r;
+
+	if (m->superseded_by != 0)
+		return MAILBOX_NOT_ASKED;
+	/* A pending retriage has it in the inbox under its new name. */
+	folder = store_message_queue(m);
+	ref = folder != NULL ? m->decision.source_ref : m->retriage_ref;
+	if (source_open(&c->conf.source, 0, &src, err) == -1)
+		return MAILBOX_UNREACHABLE;
+	r = src.ops->locate(src.state, folder, ref, m->decision.message_id,
+	    err);
+	src.ops->close(src.state);
+	return r == 0 ? MAILBOX_THERE : r == 1 ? MAILBOX_GONE :
+	    MAILBOX_UNREACHABLE;
+}
+
+/*
  * message show --json: the decision as `log --json` gives it, then what
  * happened to its message since.  "queue_now" is null while a retriage
  * has it back in the inbox (as "retriage_ref").  The audit rows are
@@ -92,7 +126,8 @@ known_queue(const struct rules *r, const char *q)
  * (nothing printed).
  */
 static int
-show_json(const struct store_message *m, const char *findings)
+show_json(const struct store_message *m, const char *findings,
+    enum whereabouts w, const struct buf *why)
 {
 	struct buf b = BUF_INIT;
 	const struct store_release *r;
@@ -111,6 +146,11 @@ show_json(const struct store_message *m, const char *findings)
 	    store_message_queue(m));
 	buf_puts(&b, ",\"retriage_ref\":");
 	json_string(&b, m->retriage_ref);
+	/* queue_now is the store's word; in_mailbox, the mailbox's */
+	buf_printf(&b, ",\"in_mailbox\":%s,\"mailbox_error\":",
+	    w == MAILBOX_THERE ? "true" : w == MAILBOX_GONE ? "false" :
+	    "null");
+	json_string(&b, w == MAILBOX_UNREACHABLE ? buf_str(why) : NULL);
 	buf_puts(&b, ",\n\"releases\":[");
 	for (i = 0; i < m->n_releases; i++) {
 		r = &m->releases[i];
@@ -213,6 +253,8 @@ message_show(struct ctl *c, int argc, char **argv)
 	const struct store_decision *d;
 	const char *where;
 	char *findings = NULL;
+	struct buf why = BUF_INIT;
+	enum whereabouts w;
 	int64_t id;
 	size_t i;
 	int ch, json = 0;
@@ -236,9 +278,11 @@ message_show(struct ctl *c, int argc, char **argv)
 		free(findings);
 		return ctl_store_fail(c);
 	}
+	w = whereabouts(c, &m, &why);
 	if (json) {
-		ch = show_json(&m, findings);
+		ch = show_json(&m, findings, w, &why);
 		free(findings);
+		buf_free(&why);
 		store_message_free(&m);
 		if (ch == -1) {
 			ctl_error("out of memory");
@@ -257,9 +301,13 @@ message_show(struct ctl *c, int argc, char **argv)
 		ctl_put_escaped(stdout, d->message_id);
 		putchar('>');
 	}
-	printf("\nsender      %s", d->sender ? d->sender : "-");
-	if (d->partner_id != NULL)
-		printf(" (partner %s)", d->partner_id);
+	printf("\nsender      ");
+	ctl_put_escaped(stdout, d->sender ? d->sender : "-");
+	if (d->partner_id != NULL) {
+		printf(" (partner ");
+		ctl_put_escaped(stdout, d->partner_id);
+		putchar(')');
+	}
 	printf("\noutcome     %s, type %s, reasons %s\n", d->outcome,
 	    d->type ? d->type : "-", d->reasons[0] ? d->reasons : "-");
 	show_findings(findings);
@@ -268,6 +316,17 @@ message_show(struct ctl *c, int argc, char **argv)
 	if (m.superseded_by != 0)
 		printf("now         superseded by decision %" PRId64 "\n",
 		    m.superseded_by);
+	else if (w == MAILBOX_UNREACHABLE) {
+		printf("now         the mailbox cannot tell (");
+		ctl_put_escaped(stdout, buf_str(&why));
+		if (where == NULL)
+			printf("); the store says: back in the inbox as %s, "
+			    "for the next pass\n", m.retriage_ref);
+		else
+			printf("); the store says: in %s\n", where);
+	} else if (w == MAILBOX_GONE)
+		printf("now         not in %s any more (moved or deleted)\n",
+		    where != NULL ? where : "the inbox");
 	else if (where == NULL)
 		printf("now         back in the inbox as %s, for the next "
 		    "pass\n", m.retriage_ref);
@@ -283,6 +342,7 @@ message_show(struct ctl *c, int argc, char **argv)
 		printf("%s #%" PRId64 " %s %s %s\n", i == 0 ? "audit      " :
 		    "           ", m.audit.v[i].id, m.audit.v[i].at,
 		    m.audit.v[i].actor, m.audit.v[i].action);
+	buf_free(&why);
 	store_message_free(&m);
 	return CTL_OK;
 }

@@ -177,13 +177,13 @@ text_partner(const struct store_review_partner *pa,
 
 		f = person_flags(q, rp);
 		tally_add(&t, f);
-		ctl_pad(stdout, q->last_name, 20);
+		ctl_cell(stdout, q->last_name, 20);
 		putchar(' ');
-		ctl_pad(stdout, q->first_name, 16);
+		ctl_cell(stdout, q->first_name, 16);
 		putchar(' ');
 		ctl_pad(stdout, q->email, 32);
 		putchar(' ');
-		ctl_pad(stdout, q->job_title[0] ? q->job_title : "-", 24);
+		ctl_cell(stdout, q->job_title[0] ? q->job_title : "-", 24);
 		printf(" %-10s ", ctl_day(q->start, d1));
 		printf("%-10s %-9s ", ctl_day(q->end, d2),
 		    person_state(q, rp->now));

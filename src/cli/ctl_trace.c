@@ -204,21 +204,35 @@ log_nir_read(const char *arg, struct nir_scan *scan)
 
 /*
  * `--nir -`: the NIR on the first line of standard input, so that it is
- * in no shell history nor process list.  The line is wiped.
+ * in no shell history nor process list.  Read with read(2) into a buffer
+ * of its own, wiped after: stdio would keep a copy in its own buffer
+ * (freed, never wiped) until the process ends.
  */
 static int
 log_nir_stdin(struct nir_scan *scan)
 {
 	char line[128];
-	size_t len;
+	size_t len = 0;
+	ssize_t n;
+	char *nl = NULL;
 	int r = -1;
 
-	if (fgets(line, sizeof(line), stdin) == NULL) {
-		ctl_error("--nir -: no NIR on standard input");
-		return -1;
+	while (len < sizeof(line) - 1 && nl == NULL) {
+		n = read(STDIN_FILENO, line + len, sizeof(line) - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		nl = memchr(line + len, '\n', (size_t)n);
+		len += (size_t)n;
 	}
+	line[len] = '\0';
+	if (nl != NULL)
+		*nl = '\0';
 	len = strcspn(line, "\r\n");
-	if (line[len] == '\0' && len == sizeof(line) - 1)
+	if (nl == NULL && len == 0)
+		ctl_error("--nir -: no NIR on standard input");
+	else if (nl == NULL && len == sizeof(line) - 1)
 		ctl_error("--nir -: the line is too long for a NIR");
 	else {
 		line[len] = '\0';
@@ -277,7 +291,15 @@ log_table(const struct store_decision_list *l)
 		putchar(' ');
 		ctl_pad(stdout, d->reasons[0] ? d->reasons : "-", 30);
 		putchar(' ');
-		ctl_put_escaped(stdout, d->source_ref);
+		/* an IMAP key (UIDVALIDITY.UID) means nothing to an agent:
+		 * the Message-ID is what finds the mail in a client */
+		if (d->source != NULL && strcmp(d->source, "imap") == 0 &&
+		    d->message_id != NULL) {
+			putchar('<');
+			ctl_put_escaped(stdout, d->message_id);
+			putchar('>');
+		} else
+			ctl_put_escaped(stdout, d->source_ref);
 		putchar('\n');
 	}
 }

@@ -40,8 +40,17 @@ table_add(struct table *t, const char *const *cells)
 	if (ARRAY_RESERVE(t->cells, t->cap, base + t->ncols - 1) == -1)
 		return -1;
 	v = t->cells;
-	for (i = 0; i < t->ncols; i++)
-		v[base + i] = buf_strdup(cells[i] != NULL ? cells[i] : "-");
+	/* Escaped once here: a cell may come from mail (a sender, a file
+	 * name) and must not drive the terminal. */
+	for (i = 0; i < t->ncols; i++) {
+		struct buf e = BUF_INIT;
+		const char *s = cells[i] != NULL ? cells[i] : "-";
+
+		buf_add(&e, "", 0);
+		text_escape(&e, s, strlen(s));
+		v[base + i] = e.failed ? NULL : buf_detach(&e);
+		buf_free(&e);
+	}
 	t->nrows++;
 	for (i = 0; i < t->ncols; i++)
 		if (v[base + i] == NULL)

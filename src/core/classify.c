@@ -456,6 +456,8 @@ static const struct {
  * saying anything of the date: "depuis maintenant 3 semaines", "depuis
  * déjà le 2 octobre", "depuis environ deux mois".
  */
+#define NUNITS	(sizeof(unit_words) / sizeof(unit_words[0]))
+
 static const char *const filler_words[] = {
 	"deja", "maintenant", "environ", "presque", "bientot", "pres",
 	"desormais",
@@ -505,20 +507,34 @@ is_filler(const char *s, size_t w)
 
 /*
  * The count at i, a word of w bytes: digits ("15", "15jours": *end then
- * stops after the digits), or words, "dix-sept" and "vingt et un"
- * included.  *end is where the unit is looked for.  0 if none.
+ * stops after the digits, "4,5" or "1.5": *half set), or words,
+ * "dix-sept" and "vingt et un" included.  *end is where the unit is
+ * looked for.  0 if none.
  */
 static int
-quantity_at(const char *s, size_t len, size_t i, size_t w, size_t *end)
+quantity_at(const char *s, size_t len, size_t i, size_t w, size_t *end,
+    int *half)
 {
 	size_t n, k, at, nw;
 	int v, u;
 
+	*half = 0;
 	if ((n = digit_run(s, len, i)) > 0) {
-		/* "15/11" or "1,5" is no count */
-		if (n > 4 || (i + n < len && (is_date_sep(s[i + n]) ||
-		    s[i + n] == ',') && i + n + 1 < len &&
-		    is_digit(s[i + n + 1])))
+		if (n > 4)
+			return 0;
+		/* "4,5 semaines", "1.5 mois": half units are what people say;
+		 * another fraction ("1,3") or "15/11" is no count */
+		if (i + n + 1 < len && (s[i + n] == ',' || s[i + n] == '.') &&
+		    is_digit(s[i + n + 1])) {
+			if (s[i + n + 1] != '5' || (i + n + 2 < len &&
+			    is_digit(s[i + n + 2])))
+				return 0;
+			*half = 1;
+			*end = i + n + 2;
+			return digits_value(s + i, n);
+		}
+		if (i + n < len && is_date_sep(s[i + n]) && i + n + 1 < len &&
+		    is_digit(s[i + n + 1]))
 			return 0;
 		*end = i + n;
 		return digits_value(s + i, n);
@@ -546,13 +562,77 @@ quantity_at(const char *s, size_t len, size_t i, size_t w, size_t *end)
 	return v;
 }
 
-/* n units (unit_words[u]) before today, no further back than a century. */
+/*
+ * "Une quinzaine (de jours)", "une dizaine de jours": about that many,
+ * read as that many; without a unit, days ("depuis une quinzaine").
+ */
+static const struct {
+	const char	*word;
+	int		 n;
+} about_words[] = {
+	{ "dizaine", 10 }, { "douzaine", 12 }, { "quinzaine", 15 },
+	{ "vingtaine", 20 }, { "trentaine", 30 },
+};
+
+static int
+about_word(const char *s, size_t w)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(about_words) / sizeof(about_words[0]); k++)
+		if (word_is(s, w, about_words[k].word))
+			return about_words[k].n;
+	return 0;
+}
+
+static size_t
+unit_word(const char *s, size_t w)
+{
+	size_t u;
+
+	for (u = 0; u < sizeof(unit_words) / sizeof(unit_words[0]); u++)
+		if (word_is(s, w, unit_words[u].word))
+			break;
+	return u;
+}
+
+/*
+ * After a unit ending at k: "et demi(e)" or "1/2" ("un mois et demi",
+ * "4 semaines et demie", "1 mois 1/2").  1 if there.
+ */
+static int
+half_after(const char *s, size_t len, size_t k)
+{
+	size_t at, nw;
+
+	nw = next_word(s, len, k, &at);
+	if (word_is(s + at, nw, "et")) {
+		nw = next_word(s, len, at + nw, &at);
+		return word_is(s + at, nw, "demi") ||
+		    word_is(s + at, nw, "demie");
+	}
+	return word_is(s + at, nw, "1") && at + 2 < len && s[at + 1] == '/' &&
+	    s[at + 2] == '2' && (at + 3 >= len || !is_digit(s[at + 3]));
+}
+
+/*
+ * n units (unit_words[u]), and a half more if half, before today, no
+ * further back than a century.  Half a month is 15 days, half a year six
+ * months; half a day or a week is rounded down (4 semaines et demie is
+ * 31 days back: at least what the partner says).
+ */
 static int32_t
-counted_back(int32_t today, size_t u, int n)
+counted_back(int32_t today, size_t u, int n, int half)
 {
 	long days = (long)n * unit_words[u].days;
 	long mons = (long)n * unit_words[u].months;
 
+	if (half) {
+		days += unit_words[u].days / 2;
+		mons += unit_words[u].months / 2;
+		if (unit_words[u].months % 2 != 0)
+			days += 15;
+	}
 	if (days > DURATION_MAX_DAYS)
 		days = DURATION_MAX_DAYS;
 	if (mons > DURATION_MAX_MONTHS)
@@ -574,7 +654,7 @@ static int32_t
 duration_at(const char *s, size_t len, size_t i, size_t w, int32_t today)
 {
 	size_t at, nw, k, u;
-	int sign = 0, n;
+	int sign = 0, n, half, about;
 
 	if (word_is(s + i, w, "hier"))
 		return today - 1;
@@ -594,21 +674,32 @@ duration_at(const char *s, size_t len, size_t i, size_t w, int32_t today)
 		if (sign != 0)
 			w = next_word(s, len, i + w, &i);
 	}
-	if (w == 0 || (n = quantity_at(s, len, i, w, &k)) <= 0)
+	if (w == 0 || (n = quantity_at(s, len, i, w, &k, &half)) <= 0)
 		return DATE_NONE;
 	/* the unit: right after digits ("15jours", "3sem.") or next word */
 	if (k >= len || !(is_word_byte(s[k]) || is_space(s[k]) ||
 	    s[k] == '-' || s[k] == '\''))
 		return DATE_NONE;
 	nw = next_word(s, len, k, &at);
-	for (u = 0; u < sizeof(unit_words) / sizeof(unit_words[0]); u++)
-		if (word_is(s + at, nw, unit_words[u].word))
-			break;
-	if (u == sizeof(unit_words) / sizeof(unit_words[0]))
+	if (!half && (about = about_word(s + at, nw)) > 0) {
+		/* "une quinzaine de jours", "une quinzaine" */
+		n *= about;
+		k = at + nw;
+		nw = next_word(s, len, k, &at);
+		if (word_is(s + at, nw, "de") || word_is(s + at, nw, "d"))
+			nw = next_word(s, len, at + nw, &at);
+		if ((u = unit_word(s + at, nw)) == NUNITS) {
+			u = unit_word("jours", 5);
+			at = k;
+			nw = 0;
+		}
+	} else if ((u = unit_word(s + at, nw)) == NUNITS)
 		return DATE_NONE;
+	if (!half)
+		half = half_after(s, len, at + nw);
 	if (sign < 0)
 		return today;
-	return counted_back(today, u, n) - (sign > 0 ? 1 : 0);
+	return counted_back(today, u, n, half) - (sign > 0 ? 1 : 0);
 }
 
 /*

@@ -27,6 +27,14 @@ static const char *const codes[REASON_COUNT] = {
 	[REASON_ATTACHMENT_ENCRYPTED] = "attachment_encrypted",
 };
 
+int
+reason_notified(enum reason r)
+{
+	/* Quarantined reasons reach a partner too, through `message release
+	 * --notify`; only an automatic reply is never answered (RFC 3834). */
+	return (unsigned)r < REASON_COUNT && r != REASON_AUTO_REPLY;
+}
+
 const char *
 reason_code(enum reason r)
 {

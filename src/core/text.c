@@ -285,3 +285,69 @@ text_ascii_casecmp(const char *a, const char *b)
 {
 	return text_ascii_ncasecmp(a, b, (size_t)-1);
 }
+
+/* ---- the terminal escaper ---------------------------------------------- */
+
+/* Code points that reorder or hide what follows them on a terminal. */
+static int
+is_bidi_control(uint32_t cp)
+{
+	return cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+	    (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * 0: copy the code point; 1: escape its bytes (\xNN); 2: escape the code
+ * point (\uNNNN).
+ */
+static int
+escape_kind(size_t at, size_t next, uint32_t cp)
+{
+	if (cp < 0x20 || cp == 0x7F)
+		return 1;
+	/* U+FFFD from one byte is a malformed byte; a real one is 3 bytes */
+	if (cp == 0xFFFD && next - at == 1)
+		return 1;
+	if ((cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp))
+		return 2;
+	return 0;
+}
+
+int
+text_escape(struct buf *b, const char *s, size_t len)
+{
+	size_t i = 0, at;
+	uint32_t cp;
+
+	while (i < len) {
+		at = i;
+		cp = text_utf8_next(s, len, &i);
+		switch (escape_kind(at, i, cp)) {
+		case 1:
+			for (; at < i; at++)
+				buf_printf(b, "\\x%02x", (unsigned char)s[at]);
+			break;
+		case 2:
+			buf_printf(b, "\\u%04x", (unsigned)cp);
+			break;
+		default:
+			buf_add(b, s + at, i - at);
+		}
+	}
+	return b->failed ? -1 : 0;
+}
+
+int
+text_needs_escape(const char *s, size_t len)
+{
+	size_t i = 0, at;
+	uint32_t cp;
+
+	while (i < len) {
+		at = i;
+		cp = text_utf8_next(s, len, &i);
+		if (escape_kind(at, i, cp) != 0)
+			return 1;
+	}
+	return 0;
+}

@@ -33,6 +33,24 @@ static void
 lerr(struct loader *l, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * A file an error names, as its including file is named: libconfig gives
+ * an @include'd file (notices.rules) by its name in the @include, and the
+ * rules file by its path; both appear under the rules file's folder.
+ */
+static void
+put_file(struct buf *b, const struct loader *l, const char *file)
+{
+	const char *slash;
+
+	if (file == NULL)
+		file = l->file;
+	if (file[0] != '/' && strcmp(file, l->file) != 0 &&
+	    (slash = strrchr(l->file, '/')) != NULL)
+		buf_printf(b, "%.*s/", (int)(slash - l->file), l->file);
+	buf_puts(b, file);
+}
+
 static void
 lerr(struct loader *l, const config_setting_t *s, const char *fmt, ...)
 {
@@ -44,17 +62,108 @@ lerr(struct loader *l, const config_setting_t *s, const char *fmt, ...)
 		file = config_setting_source_file(s);
 		line = config_setting_source_line(s);
 	}
-	if (file == NULL)
-		file = l->file;
+	put_file(l->err, l, file);
 	if (line > 0)
-		buf_printf(l->err, "%s:%u: ", file, line);
+		buf_printf(l->err, ":%u: ", line);
 	else
-		buf_printf(l->err, "%s: ", file);
+		buf_puts(l->err, ": ");
 	va_start(ap, fmt);
 	buf_vprintf(l->err, fmt, ap);
 	va_end(ap);
 	buf_putc(l->err, '\n');
 	l->errors++;
+}
+
+/* One line of the errors, and where it points. */
+struct err_line {
+	const char	*text;
+	size_t		 len;		/* '\n' included */
+	size_t		 file_len;	/* of "FILE" in "FILE:LINE: " */
+	unsigned	 line;		/* 0: no line */
+	size_t		 file_rank;	/* order of FILE's first error */
+	size_t		 index;		/* order written: ties stay so */
+};
+
+static int
+by_place(const void *a, const void *b)
+{
+	const struct err_line *x = a, *y = b;
+
+	if (x->file_rank != y->file_rank)
+		return x->file_rank < y->file_rank ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * The errors written to b from byte from on, in the order of the files'
+ * lines (file by file, in the order each file first had one): checks run
+ * setting by setting, not line by line, and an admin fixes a file from
+ * the top.
+ */
+static void
+sort_errors(struct buf *b, size_t from)
+{
+	struct err_line *v = NULL;
+	struct buf out = BUF_INIT;
+	const char *p, *end, *nl, *c;
+	size_t n = 0, cap = 0, i, k;
+
+	if (b->failed || b->len <= from)
+		return;
+	for (p = b->data + from, end = b->data + b->len; p < end; p = nl) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		else
+			nl++;
+		if (n == cap) {
+			struct err_line *nv;
+
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				free(v);
+				return;
+			}
+			v = nv;
+		}
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].text = p;
+		v[n].len = (size_t)(nl - p);
+		v[n].index = n;
+		/* "FILE:LINE: ": the first ':' followed by digits and ':' */
+		for (c = p; c < nl && (c = memchr(c, ':', (size_t)(nl - c))) !=
+		    NULL; c++) {
+			const char *d = c + 1;
+			unsigned line = 0;
+
+			while (d < nl && *d >= '0' && *d <= '9' && line < 10000000)
+				line = line * 10 + (unsigned)(*d++ - '0');
+			if (d > c + 1 && d < nl && *d == ':') {
+				v[n].file_len = (size_t)(c - p);
+				v[n].line = line;
+				break;
+			}
+		}
+		if (c == NULL || c >= nl)
+			v[n].file_len = (c = memchr(p, ':', v[n].len)) != NULL ?
+			    (size_t)(c - p) : 0;
+		v[n].file_rank = n;
+		for (k = 0; k < n; k++)
+			if (v[k].file_len == v[n].file_len &&
+			    memcmp(v[k].text, p, v[n].file_len) == 0) {
+				v[n].file_rank = v[k].file_rank;
+				break;
+			}
+		n++;
+	}
+	qsort(v, n, sizeof(*v), by_place);
+	for (i = 0; i < n; i++)
+		buf_add(&out, v[i].text, v[i].len);
+	if (!out.failed && out.len == b->len - from)
+		memcpy(b->data + from, out.data, out.len);
+	buf_free(&out);
+	free(v);
 }
 
 /*
@@ -403,7 +512,8 @@ read_error(struct loader *l, const config_t *cfg, const char *path)
 
 	if (text != NULL && strstr(text, "include") != NULL)
 		inc = include_named(file, config_error_line(cfg));
-	buf_printf(l->err, "%s:%d: %s%s%s%s\n", file, config_error_line(cfg),
+	put_file(l->err, l, file);
+	buf_printf(l->err, ":%d: %s%s%s%s\n", config_error_line(cfg),
 	    text != NULL ? text : "parse error", inc != NULL ? " '" : "",
 	    inc != NULL ? inc : "", inc != NULL ? "' (relative to the"
 	    " including file's folder)" : "");
@@ -543,9 +653,10 @@ load_notices(struct loader *l, const config_setting_t *g, struct rules *r)
 		}
 		get_string(l, reasons, name, 1, &r->notices.reason[code]);
 	}
-	/* Every reason that can reach a partner needs its own sentence. */
+	/* Every reason that can reach a partner needs its own sentence:
+	 * the list is reason.h's, so a new code is checked as it comes. */
 	for (code = 0; code < REASON_COUNT; code++) {
-		if (reason_quarantines(code) || code == REASON_AUTO_REPLY)
+		if (!reason_notified(code))
 			continue;
 		if (r->notices.reason[code] == NULL)
 			lerr(l, reasons, "no notice text for reason '%s'",
@@ -1077,6 +1188,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	static const char *const retention_keys[] = { "traces_months",
 	    "habilitation_years", NULL };
 	struct loader l = { err, 0, path };
+	size_t err_from = err->len;
 	struct mime_limits defaults = MIME_LIMITS_DEFAULT;
 	const config_setting_t *root, *g, *e;
 	char *kind = NULL;
@@ -1237,6 +1349,8 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		    (unsigned long long)c->rules.max_message_size);
 out:
 	config_destroy(&cfg);
+	if (l.errors > 0)
+		sort_errors(err, err_from);
 	if (l.errors > 0) {
 		if (looks_like_rules(path))
 			buf_printf(err, "%s: this is a rules file: -c takes the"

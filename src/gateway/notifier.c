@@ -38,6 +38,7 @@
 #include "balp/store_audit.h"
 #include "balp/smtp.h"
 #include "balp/store_decision.h"
+#include "balp/store_outbox.h"
 
 int64_t
 notifier_backoff(int attempt, int64_t age)
@@ -134,12 +135,15 @@ failed(struct round *r, const struct store_outbox_item *it, int retry,
 	return 0;
 }
 
-/* Whether this notice may go at all, and to whom; 1 go, 0 refused. */
+/*
+ * Whether this notice may go at all, and to whom: 1 go, 0 refused for
+ * good, 2 not now (over the hourly cap: *wait_until says when).
+ */
 static int
 vet(struct round *r, const struct store_outbox_item *it,
-    struct store_decision *d, struct buf *why, struct buf *err)
+    struct store_decision *d, struct buf *why, time_t *wait_until,
+    struct buf *err)
 {
-	unsigned sent = 0;
 	int rc;
 
 	rc = store_decision_get(r->st, it->decision_id, d);
@@ -158,18 +162,43 @@ vet(struct round *r, const struct store_outbox_item *it,
 		buf_puts(why, "the recipient is not a plain address");
 		return 0;
 	}
-	if (store_outbox_sent_since(r->st, it->recipient, r->now - 3600,
-	    &sent) != STORE_OK) {
+	/* Over the cap the notice waits its turn: a partner must learn
+	 * that their 11th mail was refused too, only later. */
+	if (store_outbox_cap_free_at(r->st, it->recipient,
+	    r->c->notices_per_hour, r->now, wait_until) != STORE_OK) {
 		buf_printf(err, "notice %" PRId64 ": %s", it->id,
 		    store_errmsg(r->st));
 		return -1;
 	}
-	if (sent >= r->c->notices_per_hour) {
-		buf_printf(why, "%u notices already sent to this address in"
-		    " the last hour (notices.max_per_sender_hour)", sent);
-		return 0;
+	if (*wait_until > r->now) {
+		buf_printf(why, "%u notices sent to this address in the last"
+		    " hour (notices.max_per_sender_hour): waits its turn",
+		    r->c->notices_per_hour);
+		return 2;
 	}
 	return 1;
+}
+
+/* Over the cap: the notice waits, untried, until a place frees. */
+static int
+deferred(struct round *r, const struct store_outbox_item *it, time_t at,
+    const char *why, struct buf *err)
+{
+	char ts[21];
+
+	if (store_outbox_defer(r->st, it->id, why, at, r->now) != STORE_OK) {
+		buf_printf(err, "notice %" PRId64 ": cannot defer it: %s",
+		    it->id, store_errmsg(r->st));
+		return -1;
+	}
+	r->counts->deferred++;
+	/* said once: a notice may wait several hours behind others */
+	if (it->last_error != NULL && strcmp(it->last_error, why) == 0)
+		return 0;
+	store_timestamp(at, ts);
+	log_info("notice %" PRId64 " (decision %" PRId64 ") to %s waits until"
+	    " %s: %s", it->id, it->decision_id, shown(it->recipient), ts, why);
+	return 0;
 }
 
 static int
@@ -178,15 +207,20 @@ one(struct round *r, const struct store_outbox_item *it, struct buf *err)
 	struct store_decision d;
 	struct notice_mail m;
 	struct buf why = BUF_INIT, msg = BUF_INIT, mid = BUF_INIT;
+	time_t wait_until = 0;
 	int rc = 0, v, threaded = 0;
 
 	memset(&d, 0, sizeof(d));
-	if ((v = vet(r, it, &d, &why, err)) == -1) {
+	if ((v = vet(r, it, &d, &why, &wait_until, err)) == -1) {
 		rc = -1;
 		goto out;
 	}
 	if (v == 0) {
 		rc = failed(r, it, 0, buf_str(&why), err);
+		goto out;
+	}
+	if (v == 2) {
+		rc = deferred(r, it, wait_until, buf_str(&why), err);
 		goto out;
 	}
 	message_id(&mid, it, r->c->notice_from);

@@ -522,7 +522,9 @@ im_list(void *arg, struct source_msg **out, size_t *n, struct buf *err)
 		    im->listed[i].uid);
 		v[i].ref = buf_strdup(buf_str(&b));
 		buf_reset(&b);
-		buf_printf(&b, "%s UID %" PRIu32, im->inbox, im->listed[i].uid);
+		/* What an admin can look up: the folder and the UID, in one
+		 * word, so that a log field shows it as is ("INBOX/uid:15") */
+		buf_printf(&b, "%s/uid:%" PRIu32, im->inbox, im->listed[i].uid);
 		v[i].label = buf_strdup(buf_str(&b));
 		v[i].size = im->listed[i].size;
 		if (v[i].ref == NULL || v[i].label == NULL) {
@@ -1746,6 +1748,46 @@ out:
 	return rc;
 }
 
+/*
+ * Where the message is now: looked up in folder by its Message-ID, as
+ * im_relocate finds it (its UID there is not the one it had in the inbox).
+ */
+static int
+im_locate(void *arg, const char *folder, const char *ref,
+    const char *message_id, struct buf *err)
+{
+	struct imap *im = arg;
+	char *fname;
+	uint32_t uid = 0;
+	int r, rc = -1;
+
+	(void)ref;
+	if (message_id == NULL) {
+		buf_puts(err, "the message has no Message-ID: the server cannot"
+		    " be asked for it");
+		return -1;
+	}
+	if (ready(im, err) == -1)
+		return -1;
+	if ((fname = server_name(im, folder != NULL ? folder : im->inbox)) ==
+	    NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	if ((r = mailimap_examine(im->s, fname)) != MAILIMAP_NO_ERROR) {
+		/* The folder is gone: so is the message. */
+		rc = fatal(r) ? fail(im, err, "EXAMINE", r) : 1;
+		goto reselect;
+	}
+	rc = find_by_message_id(im, message_id, &uid, err);
+reselect:
+	/* Back to the inbox, which the other operations expect. */
+	if (im->s != NULL && select_inbox(im, err) == -1)
+		rc = -1;
+	free(fname);
+	return rc;
+}
+
 /* ---- watching --------------------------------------------------------- */
 
 static void
@@ -1940,7 +1982,7 @@ im_count(void *arg, const char *folder, size_t *n, struct buf *err)
 }
 
 static const struct source_ops imap_ops = {
-	"imap", im_list, im_fetch, im_move, im_sync, im_relocate,
+	"imap", im_list, im_fetch, im_move, im_sync, im_relocate, im_locate,
 	im_ensure_folder, im_count, im_watch_fd, im_watch_drain, im_close,
 };
 

@@ -8,6 +8,7 @@
  * moves of a batch touched, once each (docs/pipeline.md).
  */
 #include "balp/maildir.h"
+#include "balp/text.h"
 #include "balp/array.h"
 
 #include <dirent.h>
@@ -124,22 +125,17 @@ md_ensure_folder(void *arg, const char *folder, struct buf *err)
 }
 
 /*
- * A file name as it may be shown and logged: control bytes escaped as
- * \xNN so that a name cannot forge a log line.  Caller frees.
+ * A file name as it may be shown and logged: escaped by text_escape()
+ * (controls as \xNN) so that a name cannot forge a log line nor drive a
+ * terminal.  Caller frees.
  */
 static char *
 printable(const char *name)
 {
 	struct buf b = BUF_INIT;
-	const unsigned char *p;
 
 	buf_add(&b, "", 0);
-	for (p = (const unsigned char *)name; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			buf_printf(&b, "\\x%02x", *p);
-		else
-			buf_putc(&b, (char)*p);
-	}
+	text_escape(&b, name, strlen(name));
 	return buf_detach(&b);
 }
 
@@ -492,6 +488,26 @@ out:
 }
 
 static int
+md_locate(void *arg, const char *folder, const char *ref,
+    const char *message_id, struct buf *err)
+{
+	struct maildir *md = arg;
+	struct buf path = BUF_INIT;
+	char *dir;
+	int r;
+
+	(void)message_id;	/* a file keeps its name: ref finds it */
+	if ((dir = folder_dir(md, folder)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	r = find_in(dir, ref, &path, err);
+	buf_free(&path);
+	free(dir);
+	return r;
+}
+
+static int
 md_watch_fd(void *arg)
 {
 	return ((struct maildir *)arg)->inotify_fd;
@@ -571,7 +587,7 @@ md_count(void *arg, const char *folder, size_t *n, struct buf *err)
 }
 
 static const struct source_ops maildir_ops = {
-	"maildir", md_list, md_fetch, md_move, md_sync, md_relocate,
+	"maildir", md_list, md_fetch, md_move, md_sync, md_relocate, md_locate,
 	md_ensure_folder, md_count, md_watch_fd, md_watch_drain, md_close,
 };
 

@@ -495,13 +495,18 @@ cell_text(const struct record *r, const long pos[NCOLS], enum col c,
     char **out, struct errlist *el)
 {
 	const struct buf *cell;
+	const char *value;
 	char *s;
 
 	*out = NULL;
 	if (pos[c] == -1)
 		return (*out = buf_strdup("")) == NULL ? -1 : 0;
 	cell = &r->cells[pos[c]];
-	if ((s = text_clean(buf_str(cell), cell->len)) == NULL)
+	/* "'=..." is how annex export writes a value a spreadsheet would
+	 * run as a formula: read back as it was. */
+	value = csv_text_value(buf_str(cell));
+	if ((s = text_clean(value, cell->len - (size_t)(value -
+	    buf_str(cell)))) == NULL)
 		return -1;
 	if (*s == '\0' && col_required[c])
 		err_add(el, r->line, "%s is empty (required)", col_names[c]);
@@ -677,15 +682,17 @@ static const char ENC_UTF8[] = "UTF-8";
 static const char ENC_UTF8_BOM[] = "UTF-8 with BOM";
 static const char ENC_UTF16LE[] = "UTF-16LE";
 static const char ENC_UTF16BE[] = "UTF-16BE";
+static const char ENC_UTF16LE_NOBOM[] = "UTF-16LE (no BOM)";
+static const char ENC_UTF16BE_NOBOM[] = "UTF-16BE (no BOM)";
 static const char ENC_CP1252[] = "windows-1252";
 
-/* UTF-16 after its BOM into out. */
+/* UTF-16 from byte i (2: after its BOM) into out. */
 static void
-utf16_decode(const unsigned char *d, size_t len, int be, struct buf *out)
+utf16_decode(const unsigned char *d, size_t len, size_t i, int be,
+    struct buf *out)
 {
 	char tmp[4];
 	uint32_t u, lo;
-	size_t i = 2;
 
 	buf_add(out, "", 0);
 	while (i + 1 < len) {
@@ -753,6 +760,30 @@ has_utf8_sequence(const char *d, size_t len)
 }
 
 /*
+ * UTF-16 saved without its BOM (some exports do): an annex is mostly
+ * Latin text, so one byte of each pair is NUL, always the same one, and
+ * the other almost never.  1 big endian, 0 little endian, -1 neither (a
+ * UTF-8 or Windows-1252 file has no NUL at all).  Reads the first 4 KiB.
+ */
+static int
+utf16_without_bom(const unsigned char *d, size_t len)
+{
+	size_t i, n = len > 4096 ? 4096 : len, pairs, nul[2] = { 0, 0 };
+
+	n &= ~(size_t)1;
+	if ((pairs = n / 2) < 4)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (d[i] == 0)
+			nul[i & 1]++;
+	if (nul[1] * 2 >= pairs && nul[0] * 16 <= pairs)
+		return 0;	/* "n\0o\0m\0": the high byte second */
+	if (nul[0] * 2 >= pairs && nul[1] * 16 <= pairs)
+		return 1;
+	return -1;
+}
+
+/*
  * Names the encoding of d and, unless it is UTF-8, decodes it into dec.
  * *skip is the BOM to step over in the UTF-8 text read.  -1 on ENOMEM.
  */
@@ -761,6 +792,7 @@ decode(const char *d, size_t len, struct buf *dec, const char **enc,
     size_t *skip)
 {
 	const unsigned char *u = (const unsigned char *)d;
+	int be;
 
 	*skip = 0;
 	if (len >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0) {
@@ -770,10 +802,13 @@ decode(const char *d, size_t len, struct buf *dec, const char **enc,
 	}
 	if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
 		*enc = ENC_UTF16LE;
-		utf16_decode(u, len, 0, dec);
+		utf16_decode(u, len, 2, 0, dec);
 	} else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
 		*enc = ENC_UTF16BE;
-		utf16_decode(u, len, 1, dec);
+		utf16_decode(u, len, 2, 1, dec);
+	} else if ((be = utf16_without_bom(u, len)) >= 0) {
+		*enc = be ? ENC_UTF16BE_NOBOM : ENC_UTF16LE_NOBOM;
+		utf16_decode(u, len, 0, be, dec);
 	} else if (text_utf8_valid(d, len) || has_utf8_sequence(d, len)) {
 		*enc = ENC_UTF8;
 		return 0;
@@ -1440,13 +1475,15 @@ annex_export(struct store *st, const char *partner_id, struct buf *out)
 		p = &l.v[i];
 		if (p->end != DATE_NONE && p->end < p->start)
 			continue;
-		csv_cell(out, p->last_name);
+		/* As log --csv: a name a spreadsheet would run as a formula
+		 * gets a "'", which annex import drops again. */
+		csv_cell_text(out, p->last_name);
 		buf_putc(out, ';');
-		csv_cell(out, p->first_name);
+		csv_cell_text(out, p->first_name);
 		buf_putc(out, ';');
-		csv_cell(out, p->email);
+		csv_cell_text(out, p->email);
 		buf_putc(out, ';');
-		csv_cell(out, p->job_title);
+		csv_cell_text(out, p->job_title);
 		buf_putc(out, ';');
 		date_format_fr(p->start, d);
 		buf_puts(out, d);

@@ -229,6 +229,51 @@ static const char *const migrations[] = {
 	"CREATE INDEX decisions_supersedes ON decisions(supersedes)"
 	"  WHERE supersedes IS NOT NULL;"
 	"CREATE INDEX audit_object ON audit(object, id);",
+	/*
+	 * 8: suspensions keep their history, like the habilitation
+	 * periods (`person list --at` and a decision answer for the day
+	 * asked): a person's, and a partner's, from its first day to its
+	 * last (NULL: open), with its reason.  The suspended/suspend_reason
+	 * columns stay as the open one's, which the lists and the quota
+	 * read.  A suspension of before this step becomes an open one from
+	 * the day of its audit row (person.suspend, partner.suspend), else
+	 * (a purged row) the day of the person row's last change or the
+	 * partner's creation.  No audit row: the chain is left as it was.
+	 */
+	"CREATE TABLE suspensions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL REFERENCES persons(id),"
+	"  first_day TEXT NOT NULL,"
+	"  last_day TEXT,"
+	"  reason TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  resumed_at TEXT"
+	");"
+	"CREATE INDEX suspensions_person ON suspensions(person_id, first_day);"
+	"INSERT INTO suspensions (person_id, first_day, reason, created_at)"
+	"  SELECT p.id, coalesce((SELECT substr(a.at, 1, 10) FROM audit a"
+	"  WHERE a.action = 'person.suspend' AND a.object = p.partner_id ||"
+	"  '/' || p.email ORDER BY a.id DESC LIMIT 1),"
+	"  substr(p.updated_at, 1, 10)), coalesce(p.suspend_reason, ''),"
+	"  p.updated_at FROM persons p WHERE p.suspended = 1 ORDER BY p.id;"
+	"CREATE TABLE partner_suspensions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  partner_id TEXT NOT NULL REFERENCES partners(id),"
+	"  first_day TEXT NOT NULL,"
+	"  last_day TEXT,"
+	"  reason TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  resumed_at TEXT"
+	");"
+	"CREATE INDEX partner_suspensions_partner ON"
+	"  partner_suspensions(partner_id, first_day);"
+	"INSERT INTO partner_suspensions (partner_id, first_day, reason,"
+	"  created_at)"
+	"  SELECT pa.id, coalesce((SELECT substr(a.at, 1, 10) FROM audit a"
+	"  WHERE a.action = 'partner.suspend' AND a.object = pa.id"
+	"  ORDER BY a.id DESC LIMIT 1), substr(pa.created_at, 1, 10)),"
+	"  coalesce(pa.suspend_reason, ''), pa.created_at FROM partners pa"
+	"  WHERE pa.suspended = 1 ORDER BY pa.id;",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

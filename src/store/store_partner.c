@@ -289,15 +289,47 @@ out:
 	return store_tx_end(st, rc);
 }
 
+/* The partner's latest suspension's days; *found 0 when none. */
+static int
+partner_suspension_last(struct store *st, const char *id, int *found,
+    int32_t *first, int32_t *last)
+{
+	sqlite3_stmt *s;
+	int rc, step;
+
+	*found = 0;
+	*first = *last = DATE_NONE;
+	if ((rc = stmt_get(st, STMT_PARTNER_SUSPENSION_LAST, "SELECT "
+	    "first_day, last_day FROM partner_suspensions WHERE partner_id = ?"
+	    " ORDER BY first_day DESC, id DESC LIMIT 1", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, id, &rc);
+	if (rc == STORE_OK) {
+		if ((step = sqlite3_step(s)) == SQLITE_ROW) {
+			*found = 1;
+			*first = col_date(s, 0);
+			*last = col_date(s, 1);
+		} else if (step != SQLITE_DONE)
+			rc = store_sqlerr(st, "partner suspension");
+	}
+	stmt_done(s);
+	return rc;
+}
+
+/*
+ * Suspends from day, or resumes on day (the suspension's last day is the
+ * day before), keeping the history as a person's (store_suspension.c).
+ */
 static int
 partner_set_suspended(struct store *st, const char *id, int suspend,
-    const char *reason, const char *actor, time_t now)
+    const char *reason, int32_t day, const char *actor, time_t now)
 {
 	struct store_partner cur;
 	struct buf detail = BUF_INIT;
 	sqlite3_stmt *s;
-	char *why = NULL;
-	int rc;
+	char *why = NULL, d1[11], d2[11];
+	int32_t first, last;
+	int rc, found;
 
 	if (suspend && is_blank(reason))
 		return store_seterr(st, STORE_REFUSED, "partner '%s': a reason "
@@ -315,6 +347,24 @@ partner_set_suspended(struct store *st, const char *id, int suspend,
 		    id, suspend ? "already suspended" : "not suspended");
 		goto out;
 	}
+	if ((rc = partner_suspension_last(st, id, &found, &first, &last)) !=
+	    STORE_OK)
+		goto out;
+	if (suspend && found && last != DATE_NONE && day <= last) {
+		date_format_iso(day, d1);
+		date_format_iso(last, d2);
+		rc = store_seterr(st, STORE_REFUSED, "partner '%s': a "
+		    "suspension from %s would overlap the last one, which ran "
+		    "to %s", id, d1, d2);
+		goto out;
+	}
+	if (!suspend && found && last == DATE_NONE && day < first) {
+		date_format_iso(day, d1);
+		date_format_iso(first, d2);
+		rc = store_seterr(st, STORE_REFUSED, "partner '%s': resumed on "
+		    "%s, before the suspension started (%s)", id, d1, d2);
+		goto out;
+	}
 	if ((rc = stmt_get(st, STMT_PARTNER_SET_SUSPENDED, "UPDATE partners "
 	    "SET suspended = ?, suspend_reason = ? WHERE id = ?", &s))
 	    != STORE_OK)
@@ -328,10 +378,37 @@ partner_set_suspended(struct store *st, const char *id, int suspend,
 	}
 	if ((rc = step_done(st, s, "partner suspend", NULL)) != STORE_OK)
 		goto out;
+	/* Its history, as a person's: from day, or closed the day before. */
+	if (suspend) {
+		if ((rc = stmt_get(st, STMT_PARTNER_SUSPENSION_OPEN, "INSERT "
+		    "INTO partner_suspensions (partner_id, first_day, reason, "
+		    "created_at) VALUES (?, ?, ?, ?)", &s)) != STORE_OK)
+			goto out;
+		bind_text(st, s, 1, id, &rc);
+		bind_date(st, s, 2, day, &rc);
+		bind_text(st, s, 3, why, &rc);
+		bind_ts(st, s, 4, now, &rc);
+	} else {
+		if ((rc = stmt_get(st, STMT_PARTNER_SUSPENSION_CLOSE, "UPDATE "
+		    "partner_suspensions SET last_day = ?1, resumed_at = ?2 "
+		    "WHERE partner_id = ?3 AND last_day IS NULL", &s)) !=
+		    STORE_OK)
+			goto out;
+		bind_date(st, s, 1, day - 1, &rc);
+		bind_ts(st, s, 2, now, &rc);
+		bind_text(st, s, 3, id, &rc);
+	}
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		goto out;
+	}
+	if ((rc = step_done(st, s, "partner suspension", NULL)) != STORE_OK)
+		goto out;
+	date_format_iso(day, d1);
 	if (suspend)
-		buf_printf(&detail, "reason=%s", why);
+		buf_printf(&detail, "from=%s; reason=%s", d1, why);
 	else
-		buf_printf(&detail, "was suspended: %s",
+		buf_printf(&detail, "on=%s; was suspended: %s", d1,
 		    cur.suspend_reason ? cur.suspend_reason : "");
 	rc = detail.failed ? store_oom(st) : store_audit_append(st, "admin",
 	    actor, suspend ? "partner.suspend" : "partner.resume", id,
@@ -349,14 +426,30 @@ int
 store_partner_suspend(struct store *st, const char *id, const char *reason,
     const char *actor, time_t now)
 {
-	return partner_set_suspended(st, id, 1, reason, actor, now);
+	return partner_set_suspended(st, id, 1, reason, store_local_day(now),
+	    actor, now);
+}
+
+int
+store_partner_suspend_from(struct store *st, const char *id,
+    const char *reason, int32_t day, const char *actor, time_t now)
+{
+	return partner_set_suspended(st, id, 1, reason, day, actor, now);
 }
 
 int
 store_partner_resume(struct store *st, const char *id, const char *actor,
     time_t now)
 {
-	return partner_set_suspended(st, id, 0, NULL, actor, now);
+	return partner_set_suspended(st, id, 0, NULL, store_local_day(now),
+	    actor, now);
+}
+
+int
+store_partner_resume_on(struct store *st, const char *id, int32_t day,
+    const char *actor, time_t now)
+{
+	return partner_set_suspended(st, id, 0, NULL, day, actor, now);
 }
 
 int
@@ -476,19 +569,26 @@ store_person_list(struct store *st, const char *partner_id, int32_t at,
 	/*
 	 * With a day, the period in force on it (periods never overlap, so
 	 * one at most) gives the dates shown: a person ended and habilitated
-	 * again is listed on a day of either period.  Without, the person
-	 * row's dates: the latest period.
+	 * again is listed on a day of either period; and the suspension in
+	 * force on it (they never overlap either) says whether the person
+	 * was suspended that day, and why.  Without, the person row's dates
+	 * (the latest period) and its open suspension.
 	 */
 	if ((rc = stmt_get(st, STMT_PERSON_LIST, "SELECT p.id, p.partner_id, "
 	    "p.last_name, p.first_name, p.email, p.job_title, "
 	    "COALESCE(h.hab_start, p.hab_start), "
 	    "CASE WHEN h.id IS NULL THEN p.hab_end ELSE h.hab_end END, "
-	    "p.suspended, p.suspend_reason, p.created_at, p.updated_at, "
+	    "CASE WHEN ?2 IS NULL THEN p.suspended ELSE sp.id IS NOT NULL "
+	    "END, CASE WHEN ?2 IS NULL THEN p.suspend_reason ELSE sp.reason "
+	    "END, p.created_at, p.updated_at, "
 	    PREV_END("p") " FROM persons p LEFT JOIN hab_periods h ON "
 	    "?2 IS NOT NULL AND h.person_id = p.id AND h.hab_start <= ?2 "
 	    "AND (h.hab_end IS NULL OR h.hab_end >= ?2) "
+	    "LEFT JOIN suspensions sp ON ?2 IS NOT NULL AND "
+	    "sp.person_id = p.id AND sp.first_day <= ?2 AND "
+	    "(sp.last_day IS NULL OR sp.last_day >= ?2) "
 	    "WHERE (?1 IS NULL OR p.partner_id = ?1) AND "
-	    "(?2 IS NULL OR (h.id IS NOT NULL AND p.suspended = 0)) "
+	    "(?2 IS NULL OR h.id IS NOT NULL) "
 	    "ORDER BY p.partner_id, p.last_name, p.first_name, p.email, p.id",
 	    &s)) != STORE_OK)
 		return rc;
@@ -1025,94 +1125,6 @@ out:
 	return store_tx_end(st, rc);
 }
 
-static int
-person_set_suspended(struct store *st, const char *partner_id,
-    const char *email, int suspend, const char *reason, int32_t today,
-    const char *actor, time_t now)
-{
-	struct store_person cur;
-	struct store_partner pa;
-	struct buf obj = BUF_INIT, detail = BUF_INIT;
-	sqlite3_stmt *s;
-	char *why = NULL;
-	int rc;
-
-	memset(&pa, 0, sizeof(pa));
-	if (suspend && is_blank(reason))
-		return store_seterr(st, STORE_REFUSED, "a reason is required "
-		    "to suspend");
-	if (suspend && (why = clean(reason)) == NULL)
-		return store_oom(st);
-	if ((rc = store_tx_begin(st)) != STORE_OK)
-		goto done;
-	if ((rc = store_person_get(st, partner_id, email, &cur)) != STORE_OK) {
-		rc = store_tx_end(st, rc);
-		goto done;
-	}
-	if (cur.suspended == suspend) {
-		rc = store_seterr(st, STORE_REFUSED, "'%s' of partner '%s' is "
-		    "%s", cur.email, cur.partner_id, suspend ?
-		    "already suspended" : "not suspended");
-		goto out;
-	}
-	if (!suspend) {
-		if ((rc = store_partner_get(st, cur.partner_id, &pa))
-		    != STORE_OK)
-			goto out;
-		if ((rc = store_quota_check(st, &pa, today, NULL, 0, 0))
-		    != STORE_OK)
-			goto out;
-	}
-	if ((rc = stmt_get(st, STMT_PERSON_SET_SUSPENDED, "UPDATE persons SET "
-	    "suspended = ?, suspend_reason = ?, updated_at = ? WHERE id = ?",
-	    &s)) != STORE_OK)
-		goto out;
-	bind_int64(st, s, 1, suspend, &rc);
-	bind_text(st, s, 2, why, &rc);
-	bind_ts(st, s, 3, now, &rc);
-	bind_int64(st, s, 4, cur.id, &rc);
-	if (rc != STORE_OK) {
-		stmt_done(s);
-		goto out;
-	}
-	if ((rc = step_done(st, s, "person suspend", NULL)) != STORE_OK)
-		goto out;
-	person_object(&obj, cur.partner_id, cur.email);
-	if (suspend)
-		buf_printf(&detail, "reason=%s", why);
-	else
-		buf_printf(&detail, "was suspended: %s",
-		    cur.suspend_reason ? cur.suspend_reason : "");
-	rc = obj.failed || detail.failed ? store_oom(st) :
-	    store_audit_append(st, "admin", actor, suspend ? "person.suspend" :
-	    "person.resume", buf_str(&obj), buf_str(&detail), now);
-out:
-	store_person_free(&cur);
-	store_partner_free(&pa);
-	rc = store_tx_end(st, rc);
-done:
-	free(why);
-	buf_free(&obj);
-	buf_free(&detail);
-	return rc;
-}
-
-int
-store_person_suspend(struct store *st, const char *partner_id,
-    const char *email, const char *reason, const char *actor, time_t now)
-{
-	return person_set_suspended(st, partner_id, email, 1, reason,
-	    DATE_NONE, actor, now);
-}
-
-int
-store_person_resume(struct store *st, const char *partner_id,
-    const char *email, int32_t today, const char *actor, time_t now)
-{
-	return person_set_suspended(st, partner_id, email, 0, NULL, today,
-	    actor, now);
-}
-
 /* ---- habilitations ---------------------------------------------------- */
 
 void
@@ -1159,10 +1171,19 @@ store_habilitations_at(struct store *st, const char *email, int32_t day,
 	 * (none since schema 2) answers with its own dates.
 	 */
 	if ((rc = stmt_get(st, STMT_HABILITATIONS, "SELECT p.partner_id, "
-	    "pa.convention_start, pa.convention_end, pa.suspended, "
+	    "pa.convention_start, pa.convention_end, "
+	    /* the partner's suspension in force on the day too */
+	    "CASE WHEN ?2 IS NULL THEN pa.suspended ELSE EXISTS (SELECT 1 "
+	    "FROM partner_suspensions ps WHERE ps.partner_id = pa.id AND "
+	    "ps.first_day <= ?2 AND (ps.last_day IS NULL OR "
+	    "ps.last_day >= ?2)) END, "
 	    "COALESCE(h.hab_start, p.hab_start), "
 	    "CASE WHEN h.id IS NULL THEN p.hab_end ELSE h.hab_end END, "
-	    "p.suspended FROM persons p "
+	    /* the suspension in force on the day, not today's flag */
+	    "CASE WHEN ?2 IS NULL THEN p.suspended ELSE EXISTS (SELECT 1 "
+	    "FROM suspensions sp WHERE sp.person_id = p.id AND "
+	    "sp.first_day <= ?2 AND (sp.last_day IS NULL OR "
+	    "sp.last_day >= ?2)) END FROM persons p "
 	    "JOIN partners pa ON pa.id = p.partner_id "
 	    "LEFT JOIN hab_periods h ON h.id = (SELECT h2.id FROM hab_periods "
 	    "h2 WHERE h2.person_id = p.id ORDER BY "

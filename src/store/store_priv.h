@@ -49,6 +49,18 @@ enum stmt_id {
 	STMT_PERSON_UPDATE,
 	STMT_PERSON_SET_END,
 	STMT_PERSON_SET_SUSPENDED,
+	STMT_SUSPENSION_LAST,
+	STMT_SUSPENSION_OPEN,
+	STMT_SUSPENSION_CLOSE,
+	STMT_SUSPENSION_LIST,
+	STMT_PARTNER_SUSPENSION_LAST,
+	STMT_PARTNER_SUSPENSION_OPEN,
+	STMT_PARTNER_SUSPENSION_CLOSE,
+	STMT_OUTBOX_CAP_FREE,
+	STMT_OUTBOX_GET,
+	STMT_OUTBOX_DEFER,
+	STMT_OUTBOX_ALL,
+	STMT_OUTBOX_RESEND,
 	STMT_QUOTA_ENDS,
 	STMT_HABILITATIONS,
 	STMT_PERIOD_INSERT,
@@ -193,6 +205,8 @@ char	*col_str0(sqlite3_stmt *, int, int *fail);
 
 /* NULL, "" or only spaces, tabs, CR, LF. */
 int	 is_blank(const char *);
+/* The local day of t, as balpctl and balpd count days (store_suspension.c). */
+int32_t	 store_local_day(time_t t);
 /* text_clean of a C string (NULL is ""); caller frees; NULL on ENOMEM. */
 char	*clean(const char *);
 /*

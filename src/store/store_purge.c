@@ -38,6 +38,8 @@ static const char *const delete_sql[] = {
 	"DELETE FROM decision_findings WHERE decision_id IN " OLD_DECISIONS,
 	"DELETE FROM decisions WHERE decided_at < ?1",
 	"DELETE FROM hab_periods WHERE person_id IN " OLD_PERSONS,
+	/* a person's suspensions are habilitation data: they go with it */
+	"DELETE FROM suspensions WHERE person_id IN " OLD_PERSONS,
 	"DELETE FROM persons WHERE id IN " OLD_PERSONS,
 };
 

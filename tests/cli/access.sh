@@ -74,7 +74,8 @@ as_admin() {	# nobody, with the admin group as a supplementary group
 	rc=$?
 }
 rows=$(q "select count(*) from audit")
-for cmd in "log" "review" "purge --dry-run" "audit verify" "message show 1"; do
+for cmd in "log" "review" "purge --dry-run" "audit verify" "message show 1" \
+    "notice list"; do
 	# shellcheck disable=SC2086
 	as_nobody $cmd
 	is "$rc" 1 "nobody: $cmd is refused (exit 1)"

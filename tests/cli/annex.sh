@@ -153,4 +153,115 @@ is $? 0 "person end shortens the open second period"
 like "$(decide 2030-01-02)" '"reasons":\["sender_habilitation_ended"\]' \
     "ended after its last day"
 rm -rf "$HOME_DIR"
+# ---- export: formula-like cells neutralised, read back unchanged --------
+new_home
+"$B" -c "$CONF" init >/dev/null
+"$B" -c "$CONF" partner add --id p1 --name "P un" --start 2025-01-01 >/dev/null
+ok $? "a fresh partner"
+csv="$HOME_DIR/formulas.csv"
+printf 'Nom;Prénom;Email;Fonction;Date habilitation;Date fin\n=SOMME(A1:A9);@Anne;a.martin@apeai34.fr;+33 Référente;05/01/2025;\n' >"$csv"
+"$B" -c "$CONF" annex import --partner p1 "$csv" >/dev/null
+ok $? "an annex whose cells start with = + - and @ is imported"
+"$B" -c "$CONF" person add --partner p1 --last-name -DUPONT \
+    --first-name "'=moi" --email j.dupont@apeai34.fr --job-title "'Educ" \
+    --start 2025-02-01 >/dev/null
+ok $? "and a person whose first name starts with ' and ="
+before=$("$B" -c "$CONF" person list --partner p1 --json)
+"$B" -c "$CONF" annex export --partner p1 "$HOME_DIR/export.csv"
+ok $? "annex export"
+exp=$(cat "$HOME_DIR/export.csv")
+like "$exp" "'=SOMME\(A1:A9\);'@Anne;" \
+    "a cell starting with = or @ is written with a leading '"
+like "$exp" "'-DUPONT;''=moi;" "so are - and a value that starts with ' and ="
+like "$exp" ";'\+33 Référente;" "and +"
+like "$exp" ";'Educ;" "a plain ' stays as it is"
+"$B" -c "$CONF" annex import --partner p1 "$HOME_DIR/export.csv" >"$HOME_DIR/out"
+ok $? "the export is imported again"
+like "$(cat "$HOME_DIR/out")" "0 added, 0 updated, 0 ended, 2 unchanged" \
+    "nothing changes: every cell reads back as it was"
+after=$("$B" -c "$CONF" person list --partner p1 --json)
+is "$(printf '%s' "$after" | python3 -c 'import json,sys; print(sorted((p["last_name"], p["first_name"], p["job_title"]) for p in json.load(sys.stdin)))')" \
+    "[('-DUPONT', \"'=moi\", \"'Educ\"), ('=SOMME(A1:A9)', '@Anne', '+33 Référente')]" \
+    "the names are those imported first"
+is "$after" "$before" "person list is the same before and after the round trip"
+rm -rf "$HOME_DIR"
+# ---- person list --at: the state of the day; suspensions with history ----
+demo_home
+today=$(date +%Y-%m-%d)
+json_state() {	# json_state EMAIL ARGS...: state|suspended|reason of EMAIL
+	e=$1; shift
+	"$B" -c "$CONF" person list "$@" --json | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    if p["email"] == sys.argv[1]:
+        print("%s|%s|%s" % (p["state"], p["suspended"], p["suspend_reason"] or ""))' "$e"
+}
+is "$(json_state j.roux@apeai34.fr --at 2026-08-01)" "in_force|False|" \
+    "ROUX (ended 2026-08-31) is in force at 2026-08-01"
+out=$("$B" -c "$CONF" person list --at 2026-08-01)
+like "$out" "j.roux@apeai34.fr .* 2025-03-01 2026-08-31 in force" \
+    "the table too says in force on that day"
+ok "$([ "$today" \> 2026-08-31 ]; echo $?)" "(today is after 2026-08-31)"
+is "$(json_state j.roux@apeai34.fr)" "ended|False|" "today ROUX is ended"
+out=$("$B" -c "$CONF" person end j.roux@apeai34.fr --date 2026-08-31 2>&1)
+like "$out" "person j.roux@apeai34.fr: habilitation ends on 2026-08-31" \
+    "person end prints the end date"
+# MARTIN suspended in October, resumed in November, suspended again.
+out=$("$B" -c "$CONF" person suspend a.martin@apeai34.fr --reason \
+    "poste partagé" --date 2026-10-01)
+like "$out" "suspended from 2026-10-01" "person suspend --date: from that day"
+out=$("$B" -c "$CONF" person resume a.martin@apeai34.fr --date 2026-09-30 2>&1)
+is $? 1 "a resume before the suspension started is refused"
+like "$out" "before the suspension started \(2026-10-01\)" "saying so"
+out=$("$B" -c "$CONF" person resume a.martin@apeai34.fr --date 2026-11-01)
+like "$out" "resumed on 2026-11-01" "person resume --date: on that day"
+"$B" -c "$CONF" person suspend a.martin@apeai34.fr --reason départ \
+    --date 2026-10-15 >/dev/null 2>&1
+is $? 1 "a suspension inside the last one is refused"
+"$B" -c "$CONF" person suspend a.martin@apeai34.fr --reason "départ" \
+    --date 2026-11-20 >/dev/null; ok $? "suspended again from 2026-11-20"
+err=$("$B" -c "$CONF" person suspend j.roux@apeai34.fr --reason x \
+    --date 2099-01-01 2>&1)
+is $? 2 "a suspension from a future day is refused"
+is "$(json_state a.martin@apeai34.fr --at 2026-09-30)" "in_force|False|" \
+    "--at before the first suspension: in force"
+is "$(json_state a.martin@apeai34.fr --at 2026-10-01)" \
+    "suspended|True|poste partagé" "--at its first day: suspended, with its reason"
+is "$(json_state a.martin@apeai34.fr --at 2026-10-31)" \
+    "suspended|True|poste partagé" "--at its last day: suspended"
+is "$(json_state a.martin@apeai34.fr --at 2026-11-01)" "in_force|False|" \
+    "--at the day of the resume: in force"
+is "$(json_state a.martin@apeai34.fr --at 2026-11-25)" "suspended|True|départ" \
+    "--at a day of the second: suspended, with the second reason"
+like "$("$B" -c "$CONF" person list --at 2026-10-10)" \
+    "a.martin@apeai34.fr .* suspended" "the table says suspended on that day"
+# A decision reads the suspension in force on the day of processing.
+mail="$SRCDIR/tests/data/demo/Maildir/new/1763370001.demo01.apeai-rib"
+decide() { "$B" -c "$CONF" test --json --now "$1" "$mail"; }
+like "$(decide 2026-09-30)" '"outcome":"accepted"' \
+    "a mail of MARTIN on 2026-09-30 is accepted"
+like "$(decide 2026-10-15)" '"reasons":\["sender_habilitation_ended"\]' \
+    "on a day of her first suspension: refused"
+like "$(decide 2026-11-10)" '"outcome":"accepted"' \
+    "between the suspensions: accepted (not today's flag)"
+like "$(decide 2026-11-25)" '"reasons":\["sender_habilitation_ended"\]' \
+    "on a day of the second: refused"
+# A partner's suspension too: the decision reads the one of its day.
+out=$("$B" -c "$CONF" partner suspend ccas-lespignan --reason contrôle \
+    --date 2026-10-01)
+like "$out" "partner ccas-lespignan: suspended from 2026-10-01" \
+    "partner suspend --date: from that day"
+out=$("$B" -c "$CONF" partner resume ccas-lespignan --date 2026-10-20)
+like "$out" "resumed on 2026-10-20" "partner resume --date: on that day"
+ccas="$SRCDIR/tests/data/demo/Maildir/new/1763370003.demo03.ccas-blocage"
+pdecide() { "$B" -c "$CONF" test --json --now "$1" "$ccas"; }
+like "$(pdecide 2026-09-30)" '"reasons":\[\]' "a CCAS mail the day before: accepted"
+like "$(pdecide 2026-10-05)" '"reasons":\["partner_inactive"\]' \
+    "during the partner's suspension: partner_inactive"
+like "$(pdecide 2026-10-20)" '"reasons":\[\]' "from the day it resumed: accepted"
+is "$(sqlite3 "$HOME_DIR/var/balp.db" "select first_day || '|' || coalesce(last_day, '-') || '|' || reason from suspensions order by id" | tr '\n' ' ')" \
+    "2026-10-01|2026-10-31|poste partagé 2026-11-20|-|départ " \
+    "the store keeps both, with their days and reasons"
+out=$("$B" -c "$CONF" audit verify 2>&1); ok $? "the audit chain verifies"
+rm -rf "$HOME_DIR"
 done_testing

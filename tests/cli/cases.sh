@@ -28,7 +28,9 @@ setup person add --partner apeai-ouest-herault --last-name NGUYEN \
 setup person add --partner apeai-ouest-herault --last-name VIDAL \
     --first-name Thomas --email t.vidal@apeai34.fr \
     --job-title "Moniteur éducateur" --start 2025-09-01
-setup person suspend t.vidal@apeai34.fr \
+# Suspended before the day the cases are decided (a decision reads the
+# suspension in force on its day).
+setup person suspend t.vidal@apeai34.fr --date 2026-11-02 \
     --reason "poste de travail compromis, en attente de vérification"
 setup person add --partner ccas-lespignan --last-name FERRAND \
     --first-name Michel --email m.ferrand@mairie-lespignan.fr \
@@ -47,7 +49,7 @@ setup partner add --id asso-solidarite-biterroise \
     --name "Solidarité biterroise" --start 2025-03-01
 setup annex import --partner asso-solidarite-biterroise \
     "$CASES/annexe-solidarite-biterroise.csv"
-setup partner suspend asso-solidarite-biterroise \
+setup partner suspend asso-solidarite-biterroise --date 2026-11-02 \
     --reason "convention en cours de révision"
 is "$setup_failed" "" "the extra persons and partners are set up"
 out=$("$B" -c "$CONF" person list --at "$NOW" 2>&1)

@@ -27,6 +27,17 @@ like "$err" "balp.rules:[0-9]+: cannot open include file 'notices-old.rules'" \
     "naming the file"
 cp "$HOME_DIR/rules.orig" "$RULES"
 
+# A notices file without the text of a reason a notice can name (the
+# quarantine's ones too: release --notify sends them).
+NOTICES="$HOME_DIR/rules/notices.rules"
+cp "$NOTICES" "$HOME_DIR/notices.orig"
+reasons=$(grep -n '^	reasons = {' "$NOTICES" | cut -d: -f1)
+perl -0pi -e 's/\t\tmalformed =.*?";\n//s' "$NOTICES"
+err=$("$B" -c "$CONF" rules check 2>&1); is $? 2 "a notices file without malformed's text is refused"
+like "$err" "^$NOTICES:$reasons: no notice text for reason 'malformed'\$" \
+    "naming the file (under the rules' folder, as balp.rules), the line and the code"
+cp "$HOME_DIR/notices.orig" "$NOTICES"
+
 # -c given the rules file instead of the configuration.
 err=$("$B" -c "$RULES" rules check 2>&1); is $? 2 "-c with the rules file is refused"
 like "$err" "this is a rules file: -c takes the configuration that names it" \

@@ -99,6 +99,23 @@ is "$(ids --nir "$NIR15")" "$want" "in any writing"
 is "$(ids --nir "1.85.05.78.006.084-91")" "$want" "dots and a dash too"
 is "$(printf '%s\n' "$NIR" | ids --nir -)" "$want" \
     "--nir - reads it from standard input"
+# No copy of the NIR left in the process when it ends: read(2) into a
+# buffer that is wiped, no stdio buffer (the whole memory, through a core
+# taken by gdb as the process exits).
+printf '%s\n' "$NIR" >"$HOME_DIR/nir.in"
+cat >"$HOME_DIR/gdb.cmd" <<EOG
+set pagination off
+catch syscall exit_group
+run -c $CONF log --nir - <$HOME_DIR/nir.in >/dev/null
+gcore $HOME_DIR/core
+kill
+quit
+EOG
+gdb -q -batch -x "$HOME_DIR/gdb.cmd" "$B" >/dev/null 2>&1
+ok "$(test -s "$HOME_DIR/core"; echo $?)" "(a core of log --nir - as it exits)"
+is "$(grep -c -a -e "$NIR" -e "$NIR15" "$HOME_DIR/core")" 0 \
+    "--nir -: the NIR is nowhere in the process's memory at its end"
+rm -f "$HOME_DIR/core"
 printf '%s\n' "1 85 05 78 006 084 92" >"$HOME_DIR/nir.in"
 log --nir - <"$HOME_DIR/nir.in"
 is "$rc" 2 "--nir - with a wrong NIR is a usage error"

@@ -76,6 +76,38 @@ while read -r o; do
 done <"$TMP/options"
 is "$missing" "" "balpctl.8 names every option of --help ($(grep -c . "$TMP/options"))"
 
+# --json per command: every command of --help that takes it has it in its
+# own item of balpctl.8 (the item's head: its first line and the option
+# lines under it), not only somewhere in the page.
+printf '%s\n' "$help" | awk '
+	/^  [a-z]/ { flush(); line = $0; next }
+	/^      +[[-]/ { line = line " " $0; next }
+	{ flush() }
+	END { flush() }
+	function flush(   n, seg, i, w, k, cmd, sub1) {
+		if (line == "") return
+		sub(/   [a-z][^[]*$/, "", line)	# the description column
+		n = split(line, seg, / \| /)
+		split(seg[1], w, " "); cmd = w[1]
+		for (i = 1; i <= n; i++) {
+			k = split(seg[i], w, " ")
+			if (i == 1) sub1 = (w[2] ~ /^[a-z]+$/) ? " " w[2] : ""
+			else sub1 = (w[1] ~ /^[a-z]+$/) ? " " w[1] : ""
+			if (seg[i] ~ /--json/) print cmd sub1
+		}
+		line = ""
+	}' | sort -u >"$TMP/json"
+n=$(grep -c . "$TMP/json")
+ok "$(test "$n" -ge 10; echo $?)" "--help read: $n commands take --json"
+missing=
+while read -r c; do
+	printf '%s\n' "$ctl" | awk -v c="$c" '
+		index($0, "     " c " ") == 1 || $0 == "     " c { on = 1; print; next }
+		on && /^             (\[|--)/ { print; next }
+		{ on = 0 }' | grep -q -- '--json' || missing="$missing [$c]"
+done <"$TMP/json"
+is "$missing" "" "balpctl.8 lists --json in the item of every command that takes it"
+
 # Setting names as conf.c accepts them: the quoted names of every
 # "static const char *const NAME[] = { ... NULL };" of the functions given.
 settings() {

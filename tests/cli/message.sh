@@ -78,6 +78,9 @@ like "$out" "notice queued" "says a notice is queued"
 is "$(q "select count(*) from outbox where decision_id = $exe")" 1 "one notice for it"
 unlike "$(q "select body from outbox where decision_id = $exe")" "185057800608491|1 85 05|DUPONT" \
     "the notice holds no NIR nor name"
+body=$(q "select body from outbox where decision_id = $exe")
+unlike "$body" "motif : |attachment_forbidden" "the notice gives no raw reason code"
+like "$body" "type non autorisé" "but the French text of attachment_forbidden"
 is "$(q "select count(*) from audit where action = 'notice.queue' and detail like 'decision=$exe;%'")" 1 \
     "and its audit row"
 verify "the audit chain is intact after a release with a notice"
@@ -122,6 +125,31 @@ like "$err" "not in BALP/Suspension .*nothing done" "saying where it was looked 
 is "$(q "select count(*) from retriages where decision_id = $acc")" 0 "and leaves no pending retriage"
 is "$(q "select count(*) from audit where object = 'decision/$acc' and action like 'message.retriage%'")" 2 \
     "the attempt and its undoing are in the trail"
+# show asks the mailbox, not the store: the store still says BALP/Suspension.
+out=$("$B" -c "$CONF" message show "$acc")
+like "$out" "now +not in BALP/Suspension any more \(moved or deleted\)" \
+    "show says the message is no longer where the store put it"
+unlike "$out" "now +in BALP/Suspension" "and does not say it is there"
+out=$("$B" -c "$CONF" message show "$acc" --json)
+is "$(printf '%s' "$out" | field queue_now in_mailbox mailbox_error)" \
+    "BALP/Suspension|False|" "--json: the store's queue, and in_mailbox false"
+# A mail client marks it read: it goes to cur/ with flags, still there.
+mv "$HOME_DIR/1763370002.demo02.apeai-suspension" \
+    "$MD/.BALP.Suspension/cur/1763370002.demo02.apeai-suspension:2,S"
+like "$("$B" -c "$CONF" message show "$acc")" "now +in BALP/Suspension" \
+    "read by an agent (cur/, flags): still in BALP/Suspension"
+is "$(printf '%s' "$("$B" -c "$CONF" message show "$acc" --json)" | field in_mailbox)" \
+    "True" "--json: in_mailbox true"
+# The mailbox cannot be reached: said, and the store's view labelled so.
+mv "$MD" "$MD.away"
+out=$("$B" -c "$CONF" message show "$acc")
+like "$out" "now +the mailbox cannot tell \(.*\); the store says: in BALP/Suspension" \
+    "an unreachable mailbox is said, the store's view labelled as such"
+out=$("$B" -c "$CONF" message show "$acc" --json)
+is "$(printf '%s' "$out" | field queue_now in_mailbox)" "BALP/Suspension|" \
+    "--json: in_mailbox null"
+like "$(printf '%s' "$out" | field mailbox_error)" "." "and mailbox_error says why"
+mv "$MD.away" "$MD"
 verify "the audit chain is intact at the end"
 
 # ---- the rows of retriages and releases agree with their audit rows ----------

@@ -139,6 +139,17 @@ while IFS='	' read -r file outcome type reasons; do
 	unlike "$flags" 'Seen' "$file: still unread for the agents"
 done <"$HOME_DIR/expected"
 is "$(q 'select count(*) from decisions')" "$n" "one decision row each"
+# The log line of an IMAP message: its Message-ID and its folder and UID,
+# readable (not "INBOX?UID?15").
+like "$(cat "$HOME_DIR/once.err")" \
+    "decision msgid=1763370010\.demo10[^ ]* .* file=INBOX/uid:[0-9]+$" \
+    "a decision's log line names its Message-ID and INBOX/uid:N"
+unlike "$(cat "$HOME_DIR/once.err")" "file=INBOX\?" "no ? in the mailbox key"
+out=$("$B" -c "$ICONF" log --limit 100)
+like "$out" " <1763370010\.demo10[^ ]*>$" \
+    "balpctl log shows an IMAP decision's Message-ID"
+unlike "$(printf '%s\n' "$out" | sed 1d)" " [0-9]+\.[0-9]+$" \
+    "not its UIDVALIDITY.UID key"
 "$D" -c "$ICONF" --once >/dev/null 2>&1
 is "$(q 'select count(*) from decisions')" "$n" "a second run decides nothing again"
 
@@ -168,6 +179,30 @@ unlike "$(imap BALP/Quarantaine "UID SEARCH HEADER Message-ID \"$mid\"")" \
 is "$?" 0 "released again"
 like "$(imap BALP/Rejets "UID SEARCH HEADER Message-ID \"$mid\"")" 'SEARCH [0-9]' \
     "from where the record says it is, BALP/RIB, to BALP/Rejets"
+
+# message show asks the server where the message is now.
+like "$("$B" -c "$ICONF" message show "$id")" "now +in BALP/Rejets" \
+    "message show: in BALP/Rejets, as the server says"
+uid=$(imap BALP/Rejets "UID SEARCH HEADER Message-ID \"$mid\"" |
+    sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p' | tr -d '\r')
+imap "" 'CREATE Traites' >/dev/null
+imap BALP/Rejets "UID MOVE $uid Traites" >/dev/null
+out=$("$B" -c "$ICONF" message show "$id")
+like "$out" "now +not in BALP/Rejets any more \(moved or deleted\)" \
+    "an agent moved it in a mail client: show says so, not the store's queue"
+is "$(printf '%s' "$("$B" -c "$ICONF" message show "$id" --json)" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["queue_now"], d["in_mailbox"])')" \
+    "BALP/Rejets False" "--json: the store's queue, in_mailbox false"
+imap_conf "port = $MS_IMAPS_PORT|port = 1"
+out=$("$B" -c "$ICONF" message show "$id" 2>&1)
+like "$out" "now +the mailbox cannot tell \(.*\); the store says: in BALP/Rejets" \
+    "the server unreachable: said, and the store's view labelled as such"
+imap_conf
+uid=$(imap Traites "UID SEARCH HEADER Message-ID \"$mid\"" |
+    sed -n 's/^\* SEARCH \([0-9]*\).*/\1/p' | tr -d '\r')
+imap Traites "UID MOVE $uid BALP/Rejets" >/dev/null
+like "$("$B" -c "$ICONF" message show "$id")" "now +in BALP/Rejets" \
+    "moved back: in BALP/Rejets again"
 
 decided=$(q 'select count(*) from decisions')
 

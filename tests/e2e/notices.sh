@@ -404,6 +404,67 @@ q "$undo_late"
 "$SRCDIR/build/balpctl" -c "$CONF" audit verify >/dev/null
 ok $? "  the audit chain verifies"
 
+# ---- the hourly cap: over it a notice waits its turn, never dropped -------
+B="$SRCDIR/build/balpctl"
+sed -i 's/^\(\tmax_per_sender_hour = \)10;/\12;/' "$CONF"
+grep -q "^.max_per_sender_hour = 2;" "$CONF"
+ok $? "notices.max_per_sender_hour = 2"
+# What went before was long ago, as far as the cap counts.
+q "UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00Z' WHERE status = 'sent'"
+c0=$(captured)
+for i in 1 2 3 4 5; do
+	new_mail "1763370080.cap$i.apeai-nir-faux" 1763370005.demo05.apeai-nir-faux
+done
+out=$("$D" -c "$CONF" --once 2>"$HOME_DIR/cap.err")
+like "$out" "5 message\(s\): 0 accepted, 5 rejected" "five rejected mails of one sender"
+like "$out" "notices: 2 sent, 0 to retry, 0 failed, 3 waiting for the hourly cap" \
+    "  two notices go, three wait for the cap (none failed)"
+like "$(cat "$HOME_DIR/cap.err")" "notice [0-9]+ \(decision [0-9]+\) to a.martin@apeai34.fr waits until [0-9T:-]+Z: 2 notices sent" \
+    "  the log says until when and why"
+sh "$MS" wait-count "$MSD" capture@caf.test INBOX "$((c0 + 2))" 15
+ok $? "  two arrive"
+list=$("$B" -c "$CONF" notice list)
+ok $? "balpctl notice list"
+is "$(printf '%s\n' "$list" | grep -c ' pending .*a.martin@apeai34.fr .*max_per_sender_hour')" 3 \
+    "  shows the three waiting, with why"
+json=$("$B" -c "$CONF" notice list --json)
+is "$(printf '%s' "$json" | python3 -c 'import json,sys; l=json.load(sys.stdin); print(sum(1 for n in l if n["status"] == "pending" and n["attempts"] == 0 and n["next_attempt_at"]))')" 3 \
+    "  --json: three pending, untried, each with its next attempt"
+unlike "$json" "BALP : votre message|Bonjour" "  never a subject nor a body"
+out=$("$D" -c "$CONF" --once 2>/dev/null)
+like "$out" "notices: 0 sent, 0 to retry, 0 failed$" "  within the hour nothing more goes"
+# An hour later (the sent ones made an hour old, the waiting ones due).
+q "UPDATE outbox SET next_attempt_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3601 seconds') WHERE status = 'sent' AND next_attempt_at > '2001'"
+make_due
+out=$("$D" -c "$CONF" --once 2>/dev/null)
+like "$out" "notices: 2 sent, 0 to retry, 0 failed, 1 waiting for the hourly cap" \
+    "  an hour later two more go, still two in the hour"
+sh "$MS" wait-count "$MSD" capture@caf.test INBOX "$((c0 + 4))" 15
+ok $? "  and arrive"
+q "UPDATE outbox SET next_attempt_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3601 seconds') WHERE status = 'sent' AND next_attempt_at > '2001'"
+make_due
+out=$("$D" -c "$CONF" --once 2>/dev/null)
+like "$out" "notices: 1 sent, 0 to retry, 0 failed$" "  and the last one the hour after"
+sh "$MS" wait-count "$MSD" capture@caf.test INBOX "$((c0 + 5))" 15
+ok $? "  five notices for five mails: none dropped"
+is "$(q "SELECT count(*) FROM outbox WHERE status = 'failed'")" 0 "  none failed"
+# An admin resends one.
+sent=$(q "SELECT max(id) FROM outbox WHERE status = 'sent'")
+err=$("$B" -c "$CONF" notice resend 99999 2>&1)
+is $? 1 "notice resend of no notice: refused"
+out=$("$B" -c "$CONF" notice resend "$sent")
+ok $? "notice resend $sent"
+like "$out" "notice $sent queued again as notice [0-9]+" "  says which notice it queued"
+is "$(q "SELECT count(*) FROM audit WHERE action = 'notice.resend' AND actor LIKE 'admin:%' AND detail LIKE '%resends=outbox/$sent (sent)'")" 1 \
+    "  audited, naming the admin and the notice"
+q "UPDATE outbox SET next_attempt_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3601 seconds') WHERE status = 'sent' AND next_attempt_at > '2001'"
+out=$("$D" -c "$CONF" --once 2>/dev/null)
+like "$out" "notices: 1 sent" "  balpd sends it"
+sh "$MS" wait-count "$MSD" capture@caf.test INBOX "$((c0 + 6))" 15
+ok $? "  and it arrives"
+"$B" -c "$CONF" audit verify >/dev/null
+ok $? "  the audit chain verifies"
+
 # ---- a notice that comes back is known as ours --------------------------
 out=$("$SRCDIR/build/balpctl" -c "$CONF" test --json "$HOME_DIR/notice.1" 2>&1)
 like "$out" '"reasons":\[[^]]*"auto_reply"' \

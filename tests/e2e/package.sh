@@ -40,10 +40,17 @@ fi
 ok $? "a copy of the source tree"
 ok "$([ -f "$TREE/debian/rules" ] && [ ! -e "$TREE/build" ]; echo $?)" \
     "with debian/, without build/"
+# A git repository of the copy: what the build leaves shows in git status.
+(cd "$TREE" && git init -q && git add -A &&
+    git -c user.email=t@balp.test -c user.name=t commit -qm tree) \
+    >/dev/null 2>&1
+ok $? "(the copy committed in a git repository of its own)"
 t0=$(date +%s)
 (cd "$TREE" && DEB_BUILD_OPTIONS=parallel=2 timeout 600 \
     dpkg-buildpackage -us -uc -b) >"$WORK/build.log" 2>&1
 st=$?
+is "$(git -C "$TREE" status --porcelain)" "" \
+    "dpkg-buildpackage leaves the tree clean (debian/.gitignore, .gitignore)"
 secs=$(($(date +%s) - t0))
 ok $st "dpkg-buildpackage -us -uc -b builds it (${secs} s)"
 [ $st -eq 0 ] || tail -n 30 "$WORK/build.log" | sed 's/^/# /'

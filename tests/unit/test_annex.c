@@ -1341,6 +1341,58 @@ test_export_then_import_changes_nothing(void **state)
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/*
+ * UTF-16 saved without its BOM: read as UTF-16 (and said so), not
+ * refused with "contains a NUL byte" on every line.
+ */
+static void
+test_parse_utf16_without_bom(void **state)
+{
+	static const struct {
+		const char	*file;
+		const char	*encoding;
+	} cases[] = {
+		{ "excel_unicode.txt", "UTF-16LE (no BOM)" },
+		{ "libreoffice_utf16be.csv", "UTF-16BE (no BOM)" },
+	};
+	struct annex_rows rows;
+	struct buf err = BUF_INIT;
+	const struct annex_row *r;
+	size_t len, i;
+	char *data;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		data = slurp(cases[i].file, &len);
+		assert_true(len > 2);
+		assert_true((unsigned char)data[0] == 0xFF ||
+		    (unsigned char)data[0] == 0xFE);
+		buf_reset(&err);
+		if (annex_parse(data + 2, len - 2, &rows, &err) != 0)
+			fail_msg("%s without BOM: %s", cases[i].file,
+			    buf_str(&err));
+		assert_null(strstr(buf_str(&err), "NUL"));
+		assert_string_equal(rows.encoding, cases[i].encoding);
+		assert_int_equal(rows.n, 3);
+		r = row_by_email(&rows, "z.coeur@apeai34.fr");
+		assert_string_equal(r->last_name, "CŒUR");
+		assert_string_equal(r->first_name, "Zoé");
+		annex_rows_free(&rows);
+		free(data);
+	}
+	/* A UTF-8 file with one NUL is no UTF-16: that line is refused. */
+	{
+		static const char nul[] = "nom;prenom;email;fonction;"
+		    "date_habilitation;date_fin\nMARTIN;A\0;a@x.fr;;05/01/2026;\n";
+
+		buf_reset(&err);
+		assert_int_equal(annex_parse(nul, sizeof(nul) - 1, &rows,
+		    &err), -1);
+		assert_error(buf_str(&err), 2, "contains a NUL byte");
+	}
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -1357,6 +1409,7 @@ main(void)
 		cmocka_unit_test(test_parse_column_twice),
 		cmocka_unit_test(test_parse_invalid_utf8),
 		cmocka_unit_test(test_parse_spreadsheet_files),
+		cmocka_unit_test(test_parse_utf16_without_bom),
 		cmocka_unit_test(test_parse_spreadsheet_dates),
 		cmocka_unit_test(test_parse_undecodable),
 		cmocka_unit_test(test_parse_tab_separator),

@@ -26,6 +26,7 @@
 
 #include "balp/conf.h"
 #include "balp/smtp.h"
+#include "balp/reason.h"
 
 #define RULES	BALP_SRCDIR "/rules/balp.rules"
 
@@ -801,11 +802,186 @@ test_access_refused(void **state)
 	}
 }
 
+/* ---- notices.rules: a text for every reason a notice can name ---------- */
+
+/* The whole of a file, NUL-terminated; the caller frees it. */
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *s;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n > 0);
+	rewind(fp);
+	s = malloc((size_t)n + 1);
+	assert_non_null(s);
+	assert_int_equal(fread(s, 1, (size_t)n, fp), (size_t)n);
+	s[n] = '\0';
+	fclose(fp);
+	return s;
+}
+
+static void
+spit(const char *path, const char *s)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(s, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* The shipped notices have a text for each reason a notice may name. */
+static void
+test_notices_every_reason(void **state)
+{
+	struct balp_conf c;
+	struct buf err = BUF_INIT;
+	int code;
+
+	(void)state;
+	if (conf_load(BALP_SRCDIR "/conf/balp.conf", &c, &err) != 0)
+		fail_msg("%s", buf_str(&err));
+	buf_free(&err);
+	for (code = 0; code < REASON_COUNT; code++)
+		if (reason_notified(code) &&
+		    c.rules.notices.reason[code] == NULL)
+			fail_msg("no notice text for %s", reason_code(code));
+	/* the quarantine's reasons reach a partner by release --notify */
+	assert_true(reason_notified(REASON_MALFORMED));
+	assert_true(reason_notified(REASON_AUTH_FAILED));
+	assert_true(reason_notified(REASON_ATTACHMENT_FORBIDDEN));
+	assert_false(reason_notified(REASON_AUTO_REPLY));
+	conf_free(&c);
+}
+
+/*
+ * A notices.rules without the text of one reason is refused, naming the
+ * file, a line and the code: for every code of reason.h, so that a code
+ * added later is checked without a change here.
+ */
+static void
+test_notices_missing_reason_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+	char rules[160], notices[160], want[256], key[64], *text, *cut, *at,
+	    *end;
+	FILE *fp;
+	int code, tried = 0;
+
+	snprintf(rules, sizeof(rules), "%s/balp.rules", fx->dir);
+	snprintf(notices, sizeof(notices), "%s/notices.rules", fx->dir);
+	text = slurp(BALP_SRCDIR "/rules/balp.rules");
+	spit(rules, text);
+	free(text);
+	fp = fopen(fx->path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "rules = \"%s\";\n"
+	    "store = { path = \"var/balp.db\"; key_file = \"var/k.key\"; };\n"
+	    "source = { kind = \"maildir\"; path = \"var/Maildir\"; };\n"
+	    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n", rules);
+	assert_int_equal(fclose(fp), 0);
+	text = slurp(BALP_SRCDIR "/rules/notices.rules");
+	for (code = 0; code < REASON_COUNT; code++) {
+		if (!reason_notified(code))
+			continue;
+		snprintf(key, sizeof(key), "\t\t%s =", reason_code(code));
+		if ((at = strstr(text, key)) == NULL)
+			fail_msg("notices.rules has no %s", reason_code(code));
+		end = strstr(at, "\";\n");
+		assert_non_null(end);
+		end += 3;
+		cut = malloc(strlen(text) + 1);
+		assert_non_null(cut);
+		memcpy(cut, text, (size_t)(at - text));
+		strcpy(cut + (at - text), end);
+		spit(notices, cut);
+		free(cut);
+		snprintf(want, sizeof(want), "notices.rules:");
+		load(fx, 0, want, &c);
+		snprintf(want, sizeof(want), "no notice text for reason '%s'",
+		    reason_code(code));
+		load(fx, 0, want, &c);
+		tried++;
+	}
+	free(text);
+	assert_true(tried >= REASON_COUNT - 1);
+}
+
+/*
+ * Errors in balp.rules and in the notices.rules it includes name their
+ * file the same way (under the rules file's folder), and come in the
+ * order of the files' lines, as balpd prints them at a reload too.
+ */
+static void
+test_rules_errors_named_and_ordered(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+	struct buf err = BUF_INIT;
+	char rules[160], notices[160], prefix[200], *text, *at;
+	const char *p, *nl;
+	unsigned last = 0, line, n = 0;
+	FILE *fp;
+
+	snprintf(rules, sizeof(rules), "%s/balp.rules", fx->dir);
+	snprintf(notices, sizeof(notices), "%s/notices.rules", fx->dir);
+	text = slurp(BALP_SRCDIR "/rules/balp.rules");
+	spit(rules, text);
+	free(text);
+	/* the text of too_recent renamed: an unknown code at its line, and
+	 * too_recent missing at the line of 'reasons', above it */
+	text = slurp(BALP_SRCDIR "/rules/notices.rules");
+	assert_non_null(at = strstr(text, "\t\ttoo_recent ="));
+	memcpy(at + 2, "too_recenX", 10);
+	spit(notices, text);
+	free(text);
+	fp = fopen(fx->path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "rules = \"%s\";\n"
+	    "store = { path = \"var/balp.db\"; key_file = \"var/k.key\"; };\n"
+	    "source = { kind = \"maildir\"; path = \"var/Maildir\"; };\n"
+	    "trusted_authserv_ids = [ \"mx.caf.test\" ];\n", rules);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(conf_load(fx->path, &c, &err), -1);
+	snprintf(prefix, sizeof(prefix), "%s:", notices);
+	for (p = buf_str(&err); *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		if (strncmp(p, prefix, strlen(prefix)) != 0)
+			fail_msg("not named as %s...: %.*s", prefix,
+			    (int)(nl - p), p);
+		line = (unsigned)strtoul(p + strlen(prefix), NULL, 10);
+		if (line < last)
+			fail_msg("line %u after line %u:\n%s", line, last,
+			    buf_str(&err));
+		last = line;
+		n++;
+		if (*nl == '\0')
+			break;
+	}
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(buf_str(&err), "'too_recenX' is not a reason"));
+	assert_non_null(strstr(buf_str(&err), "no notice text for reason "
+	    "'too_recent'"));
+	buf_free(&err);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_conf),
+		cmocka_unit_test(test_notices_every_reason),
+		cmocka_unit_test_setup_teardown(
+		    test_notices_missing_reason_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rules_errors_named_and_ordered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parser_and_batch, setup,
 		    teardown),

@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <string.h>
+
 #include "balp/csv.h"
 
 static void
@@ -56,6 +58,41 @@ test_cell_text_guard(void **state)
 	expect(csv_cell_text, "=a;b", "\"'=a;b\"");
 	/* Only the first character counts. */
 	expect(csv_cell_text, "a=b", "a=b");
+	/* A value that reads like a neutralised one gets its own "'". */
+	expect(csv_cell_text, "'=x", "''=x");
+	expect(csv_cell_text, "''", "'''");
+	expect(csv_cell_text, "'a", "'a");
+	expect(csv_cell_text, "l'=x", "l'=x");
+}
+
+/* csv_text_value() reads back what csv_cell_text() wrote (unquoted). */
+static void
+test_cell_text_round_trip(void **state)
+{
+	static const char *const values[] = {
+		"", "a", "MARTIN", "+33", "-2+3", "@SUM(A1)", "\tx", "'",
+		"''", "'=x", "''=x", "'a", "'+", "O'Neil", "a=b", "-", "=",
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		buf_reset(&b);
+		buf_add(&b, "", 0);
+		csv_cell_text(&b, values[i]);
+		/* none of these needs quoting: the cell is the value */
+		assert_null(strchr(buf_str(&b), '"'));
+		if (strcmp(csv_text_value(buf_str(&b)), values[i]) != 0)
+			fail_msg("\"%s\" written \"%s\" reads \"%s\"",
+			    values[i], buf_str(&b),
+			    csv_text_value(buf_str(&b)));
+	}
+	/* what no export wrote is read as it is */
+	assert_string_equal(csv_text_value("'abc"), "'abc");
+	assert_string_equal(csv_text_value("abc"), "abc");
+	assert_string_equal(csv_text_value("'=x"), "=x");
+	buf_free(&b);
 }
 
 int
@@ -64,6 +101,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cell_quoting),
 		cmocka_unit_test(test_cell_text_guard),
+		cmocka_unit_test(test_cell_text_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

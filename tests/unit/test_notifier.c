@@ -28,6 +28,7 @@
 
 #include "balp/conf.h"
 #include "balp/notifier.h"
+#include "balp/store_outbox.h"
 #include "balp/store.h"
 #include "balp/store_decision.h"
 
@@ -407,12 +408,31 @@ test_given_up_after_days(void **state)
 	assert_int_equal(pending(fx, NOW + 1000000), 0);
 }
 
+/* Notices sent to recipient (any case) in [from, to]. */
+static long
+sent_between(struct fx *fx, const char *recipient, time_t from, time_t to)
+{
+	char a[21], b[21], sql[256];
+
+	store_timestamp(from, a);
+	store_timestamp(to, b);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM outbox WHERE status"
+	    " = 'sent' AND next_attempt_at BETWEEN '%s' AND '%s' AND "
+	    "recipient = '%s' COLLATE NOCASE", a, b, recipient);
+	return raw_count(fx->path, sql);
+}
+
+/*
+ * Over the hourly cap a notice waits its turn, never dropped: it goes as
+ * soon as the cap allows, and still at most N go to one address in any
+ * hour.
+ */
 static void
 test_hourly_cap(void **state)
 {
 	struct fx *fx = *state;
 	struct notifier_counts c;
-	char ref[16];
+	char ref[16], *mail;
 	int i;
 
 	fx->c.notices_per_hour = 3;
@@ -425,12 +445,89 @@ test_hourly_cap(void **state)
 	round_ok(fx, NOW, &c);
 	/* Three to a.martin (the case of the address does not matter). */
 	assert_int_equal(c.sent, 4);
-	assert_int_equal(c.failed, 1);
+	assert_int_equal(c.failed, 0);
+	assert_int_equal(c.deferred, 1);
 	assert_null(slurp(fx, "msg.5"));
-	/* An hour later the count starts again. */
+	/* The fourth waits, pending and untried, with why. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox "
+	    "WHERE status = 'pending' AND attempts = 0 AND last_error LIKE "
+	    "'%max_per_sender_hour%'"), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'notice.deferred'"), 1);
+	/* Not before the first three are an hour old ... */
+	assert_int_equal(pending(fx, NOW + 3600), 0);
+	round_ok(fx, NOW + 1800, &c);
+	assert_int_equal(c.sent + c.deferred + c.failed, 0);
+	/* ... then it goes, with one queued meanwhile: the hour's count
+	 * starts again. */
 	queue(fx, "9", "a.martin@apeai34.fr", NULL, 0, NOW + 3601);
 	round_ok(fx, NOW + 3601, &c);
+	assert_int_equal(c.sent, 2);
+	assert_int_equal(c.deferred, 0);
+	assert_non_null(mail = slurp(fx, "msg.6"));
+	free(mail);
+	/* A burst of five more: one more place this hour, the rest wait
+	 * and go hour after hour, three at most in any hour. */
+	for (i = 10; i < 15; i++) {
+		snprintf(ref, sizeof(ref), "%d", i);
+		queue(fx, ref, "a.martin@apeai34.fr", NULL, 0, NOW + 3700);
+	}
+	round_ok(fx, NOW + 3700, &c);
 	assert_int_equal(c.sent, 1);
+	assert_int_equal(c.deferred, 4);
+	for (i = 0; i < 6; i++)
+		round_ok(fx, NOW + 3700 + (i + 1) * 1800, &c);
+	assert_int_equal(pending(fx, NOW + 1000000), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM outbox "
+	    "WHERE status = 'sent'"), 11);
+	/* One audit row per notice that waited, however often it did. */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'notice.deferred'"), 5);
+	assert_int_equal(raw_count(fx->path, "SELECT count(DISTINCT object) "
+	    "FROM audit WHERE action = 'notice.deferred'"), 5);
+	for (i = 0; i < 24; i++)
+		if (sent_between(fx, "a.martin@apeai34.fr", NOW + i * 600,
+		    NOW + i * 600 + 3599) > 3)
+			fail_msg("more than 3 notices in the hour from +%d s",
+			    i * 600);
+}
+
+/* An admin sees the notices and resends one, audited. */
+static void
+test_resend(void **state)
+{
+	struct fx *fx = *state;
+	struct store_outbox_list l;
+	struct notifier_counts c;
+	int64_t id, new_id = 0;
+	char *mail;
+
+	start_server(fx);
+	id = queue(fx, "1", "a@apeai34.fr", NULL, 0, NOW);
+	assert_int_equal(store_outbox_resend(fx->st, id, "admin:x", NOW,
+	    &new_id), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "still pending"));
+	round_ok(fx, NOW, &c);
+	assert_int_equal(c.sent, 1);
+	assert_int_equal(store_outbox_resend(fx->st, 999, "admin:x", NOW,
+	    &new_id), STORE_NOTFOUND);
+	assert_int_equal(store_outbox_resend(fx->st, id, "admin:x", NOW + 60,
+	    &new_id), STORE_OK);
+	assert_true(new_id > id);
+	assert_int_equal(store_outbox_all(fx->st, &l), STORE_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.v[0].id, new_id);
+	assert_string_equal(l.v[0].status, "pending");
+	assert_string_equal(l.v[0].recipient, "a@apeai34.fr");
+	assert_string_equal(l.v[1].status, "sent");
+	store_outbox_list_free(&l);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
+	    "action = 'notice.resend' AND actor = 'admin:x' AND detail LIKE "
+	    "'%resends=outbox/1 (sent)%'"), 1);
+	round_ok(fx, NOW + 60, &c);
+	assert_int_equal(c.sent, 1);
+	assert_non_null(mail = slurp(fx, "msg.2"));
+	free(mail);
 }
 
 static void
@@ -495,6 +592,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_given_up_after_days, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_resend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hourly_cap, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_no_notice_for_auto_reply,

@@ -633,8 +633,8 @@ test_person_add_quota(void **state)
 	assert_int_equal(add_person(fx->st, "apeai", "c@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_OK);
 	/* A suspended person still counts (one quota rule, DESIGN.md). */
-	assert_int_equal(store_person_suspend(fx->st, NULL, "b@x.fr",
-	    "left without notice", ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_suspend_from(fx->st, NULL, "b@x.fr",
+	    "left without notice", today, ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "d@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_REFUSED);
 	assert_non_null(strstr(store_errmsg(fx->st), "quota"));
@@ -698,13 +698,13 @@ test_quota_resume(void **state)
 	    DATE_NONE, today), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "b@x.fr", D("2026-01-01"),
 	    DATE_NONE, today), STORE_OK);
-	assert_int_equal(store_person_suspend(fx->st, NULL, "b@x.fr", "r",
-	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_suspend_from(fx->st, NULL, "b@x.fr", "r",
+	    today - 1, ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
 	    ACTOR, NOW), STORE_OK);
 
-	assert_int_equal(store_person_suspend(fx->st, NULL, "b@x.fr", "r",
-	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_suspend_from(fx->st, NULL, "b@x.fr", "r",
+	    today, ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_partner_set_max_persons(fx->st, "apeai", 1,
 	    ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_resume(fx->st, NULL, "b@x.fr", today,
@@ -857,15 +857,15 @@ test_person_suspend_resume(void **state)
 	    ACTOR, NOW), STORE_REFUSED);
 	assert_int_equal(store_person_resume(fx->st, NULL, "one@x.fr", t,
 	    ACTOR, NOW), STORE_REFUSED);
-	assert_int_equal(store_person_suspend(fx->st, "apeai", "one@x.fr",
-	    "password shared", ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_suspend_from(fx->st, "apeai", "one@x.fr",
+	    "password shared", t, ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_get(fx->st, NULL, "one@x.fr", &p),
 	    STORE_OK);
 	assert_true(p.suspended);
 	assert_string_equal(p.suspend_reason, "password shared");
 	store_person_free(&p);
-	assert_int_equal(store_person_suspend(fx->st, "apeai", "one@x.fr",
-	    "again", ACTOR, NOW), STORE_REFUSED);
+	assert_int_equal(store_person_suspend_from(fx->st, "apeai", "one@x.fr",
+	    "again", t, ACTOR, NOW), STORE_REFUSED);
 	assert_int_equal(store_person_resume(fx->st, NULL, "one@x.fr", t,
 	    ACTOR, NOW), STORE_OK);
 	assert_int_equal(store_person_get(fx->st, NULL, "one@x.fr", &p),
@@ -886,18 +886,68 @@ list_has(const struct store_person_list *l, const char *email)
 	return 0;
 }
 
+/*
+ * A partner's suspension keeps its history too: a decision of a day reads
+ * the one in force on it (suspended on NOW's day, resumed ten days
+ * later), not today's flag.
+ */
+static void
+test_partner_suspension_history(void **state)
+{
+	struct fx *fx = *state;
+	struct store_habilitations h;
+	int32_t day = D("2026-09-21");	/* NOW's day */
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "s@x.fr", D("2026-01-01"),
+	    DATE_NONE, D("2026-01-01")), STORE_OK);
+	assert_int_equal(store_partner_suspend(fx->st, "apeai", "contrôle",
+	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_partner_resume(fx->st, "apeai", ACTOR,
+	    NOW + 10 * 86400), STORE_OK);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "partner_suspensions WHERE partner_id = 'apeai' AND first_day = "
+	    "'2026-09-21' AND last_day = '2026-09-30' AND reason = 'contrôle'"),
+	    1);
+	assert_int_equal(store_habilitations_at(fx->st, "s@x.fr", day - 1, &h),
+	    STORE_OK);
+	assert_false(h.v[0].partner_suspended);
+	store_habilitations_free(&h);
+	assert_int_equal(store_habilitations_at(fx->st, "s@x.fr", day + 5, &h),
+	    STORE_OK);
+	assert_true(h.v[0].partner_suspended);
+	store_habilitations_free(&h);
+	assert_int_equal(store_habilitations_at(fx->st, "s@x.fr", day + 10, &h),
+	    STORE_OK);
+	assert_false(h.v[0].partner_suspended);
+	store_habilitations_free(&h);
+}
+
+static int
+list_suspended(const struct store_person_list *l, const char *email)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].email, email) == 0)
+			return l->v[i].suspended;
+	return -1;
+}
+
 static void
 test_person_list_at(void **state)
 {
 	static const struct {
 		const char	*at;
 		int		 window, open, suspended, other;
+		int		 susp_state;	/* -1: not listed */
 	} cases[] = {
-		{ "2026-01-09", 0, 0, 0, 0 },
-		{ "2026-01-10", 1, 1, 0, 1 },	/* start day included */
-		{ "2026-01-20", 1, 1, 0, 1 },	/* end day included */
-		{ "2026-01-21", 0, 1, 0, 1 },
-		{ "2030-01-01", 0, 1, 0, 1 },
+		{ "2026-01-09", 0, 0, 1, 0, 0 },
+		{ "2026-01-10", 1, 1, 1, 1, 0 },	/* start day included */
+		{ "2026-01-15", 1, 1, 1, 1, 1 },	/* suspended from it */
+		{ "2026-01-20", 1, 1, 1, 1, 1 },	/* end day included */
+		{ "2026-01-21", 0, 1, 1, 1, 1 },
+		{ "2030-01-01", 0, 1, 1, 1, 1 },
 	};
 	struct fx *fx = *state;
 	struct store_person_list l;
@@ -912,8 +962,8 @@ test_person_list_at(void **state)
 	    D("2026-01-10"), DATE_NONE, t), STORE_OK);
 	assert_int_equal(add_person(fx->st, "apeai", "susp@x.fr",
 	    D("2026-01-01"), DATE_NONE, t), STORE_OK);
-	assert_int_equal(store_person_suspend(fx->st, NULL, "susp@x.fr", "r",
-	    ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_suspend_from(fx->st, NULL, "susp@x.fr",
+	    "r", D("2026-01-15"), ACTOR, NOW), STORE_OK);
 	assert_int_equal(add_person(fx->st, "ccas", "other@x.fr",
 	    D("2026-01-10"), DATE_NONE, t), STORE_OK);
 
@@ -925,6 +975,9 @@ test_person_list_at(void **state)
 		    list_has(&l, "susp@x.fr") != cases[i].suspended ||
 		    list_has(&l, "other@x.fr") != cases[i].other)
 			fail_msg("list --at %s: wrong persons", cases[i].at);
+		if (list_suspended(&l, "susp@x.fr") != cases[i].susp_state)
+			fail_msg("list --at %s: suspended is %d", cases[i].at,
+			    list_suspended(&l, "susp@x.fr"));
 		store_person_list_free(&l);
 	}
 	/* Without a day: everyone, suspended and ended too; by partner. */
@@ -939,6 +992,87 @@ test_person_list_at(void **state)
 	assert_string_equal(l.v[0].partner_id, "apeai");
 	assert_string_equal(l.v[3].partner_id, "ccas");
 	store_person_list_free(&l);
+}
+
+/*
+ * Suspensions keep their history like habilitation periods: each with
+ * its days and reason; they never overlap; the lists and the decisions of
+ * a day read the one in force on it, not today's flag.
+ */
+static void
+test_person_suspension_history(void **state)
+{
+	struct fx *fx = *state;
+	struct store_suspension_list sl;
+	struct store_habilitations h;
+	struct store_person_list l;
+	int32_t today = D("2026-06-01");
+
+	add_partner(fx->st, "apeai", DATE_NONE, DATE_NONE, -1);
+	assert_int_equal(add_person(fx->st, "apeai", "s@x.fr", D("2026-01-01"),
+	    DATE_NONE, today), STORE_OK);
+	/* Suspended 2026-02-01, resumed 2026-03-01 (last day 02-28). */
+	assert_int_equal(store_person_suspend_from(fx->st, NULL, "s@x.fr",
+	    "poste partagé", D("2026-02-01"), ACTOR, NOW), STORE_OK);
+	assert_int_equal(store_person_resume_on(fx->st, NULL, "s@x.fr",
+	    D("2026-01-31"), today, ACTOR, NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "before the suspension "
+	    "started (2026-02-01)"));
+	assert_int_equal(store_person_resume_on(fx->st, NULL, "s@x.fr",
+	    D("2026-03-01"), today, ACTOR, NOW), STORE_OK);
+	/* A second one may not start inside the first. */
+	assert_int_equal(store_person_suspend_from(fx->st, NULL, "s@x.fr",
+	    "x", D("2026-02-28"), ACTOR, NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "ran to 2026-02-28"));
+	assert_int_equal(store_person_suspend_from(fx->st, NULL, "s@x.fr",
+	    "départ", D("2026-05-01"), ACTOR, NOW), STORE_OK);
+
+	assert_int_equal(store_person_suspensions(fx->st, NULL, "s@x.fr", &sl),
+	    STORE_OK);
+	assert_int_equal(sl.n, 2);
+	assert_int_equal(sl.v[0].first, D("2026-02-01"));
+	assert_int_equal(sl.v[0].last, D("2026-02-28"));
+	assert_string_equal(sl.v[0].reason, "poste partagé");
+	assert_int_equal(sl.v[1].first, D("2026-05-01"));
+	assert_int_equal(sl.v[1].last, DATE_NONE);
+	assert_string_equal(sl.v[1].reason, "départ");
+	store_suspension_list_free(&sl);
+
+	/* A decision of a day reads the suspension in force on it. */
+	assert_int_equal(store_habilitations_at(fx->st, "s@x.fr",
+	    D("2026-01-31"), &h), STORE_OK);
+	assert_int_equal(h.n, 1);
+	assert_false(h.v[0].person_suspended);
+	store_habilitations_free(&h);
+	assert_int_equal(store_habilitations_at(fx->st, "s@x.fr",
+	    D("2026-02-15"), &h), STORE_OK);
+	assert_true(h.v[0].person_suspended);
+	store_habilitations_free(&h);
+	assert_int_equal(store_habilitations_at(fx->st, "s@x.fr",
+	    D("2026-03-01"), &h), STORE_OK);
+	assert_false(h.v[0].person_suspended);
+	store_habilitations_free(&h);
+	assert_int_equal(store_habilitations_at(fx->st, "s@x.fr",
+	    D("2026-05-01"), &h), STORE_OK);
+	assert_true(h.v[0].person_suspended);
+	store_habilitations_free(&h);
+
+	/* And so does the list of a day, with the reason of then. */
+	assert_int_equal(store_person_list(fx->st, NULL, D("2026-02-10"), &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_true(l.v[0].suspended);
+	assert_string_equal(l.v[0].suspend_reason, "poste partagé");
+	store_person_list_free(&l);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2026-04-10"), &l),
+	    STORE_OK);
+	assert_false(l.v[0].suspended);
+	assert_null(l.v[0].suspend_reason);
+	store_person_list_free(&l);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
+	    "action = 'person.suspend' AND detail LIKE 'from=2026-05-01;%'"), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
+	    "action = 'person.resume' AND detail LIKE 'on=2026-03-01;%'"), 1);
 }
 
 /* ---- habilitations ---------------------------------------------------- */
@@ -1021,6 +1155,74 @@ test_person_list_at_periods(void **state)
 	assert_int_equal(l.v[0].start, D("2027-01-01"));
 	assert_int_equal(l.v[0].prev_end, D("2024-12-31"));
 	store_person_list_free(&l);
+}
+
+/*
+ * A person suspended before suspensions had a history (schema 1 here,
+ * suspended behind the store's back as an older balpctl did): the
+ * migration turns the flag into an open suspension from the day of the
+ * row's last change, with its reason, and a day before it reads as not
+ * suspended.  Nothing is audited.
+ */
+static void
+test_migration_suspended_flag(void **state)
+{
+	struct fx *fx = *state;
+	struct store_suspension_list sl;
+	struct store_person_list l;
+	struct buf err = BUF_INIT;
+	long audit;
+	FILE *in, *out;
+	int c;
+
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_non_null(in = fopen(BALP_SRCDIR "/tests/data/store/schema1.db",
+	    "rb"));
+	assert_non_null(out = fopen(fx->path, "wb"));
+	while ((c = getc(in)) != EOF)
+		putc(c, out);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	raw_exec(fx->path, "UPDATE persons SET suspended = 1, suspend_reason "
+	    "= 'poste partagé', updated_at = '2026-02-03T10:00:00Z' WHERE "
+	    "email = 'b@x.fr'");
+	raw_exec(fx->path, "UPDATE partners SET suspended = 1, suspend_reason "
+	    "= 'contrôle'");
+	audit = raw_count(fx->path, "SELECT count(*) FROM audit");
+	assert_int_equal(test_store_open(fx->path, &fx->st, &err), STORE_OK);
+	/* the partner's too, open from its creation (no audit row) */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "partner_suspensions ps JOIN partners pa ON pa.id = ps.partner_id "
+	    "WHERE ps.last_day IS NULL AND ps.reason = 'contrôle' AND "
+	    "ps.first_day = substr(pa.created_at, 1, 10)"), 1);
+	assert_int_equal(store_schema_version(fx->st), store_schema_latest());
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit"),
+	    audit);
+	assert_int_equal(store_person_suspensions(fx->st, NULL, "b@x.fr", &sl),
+	    STORE_OK);
+	assert_int_equal(sl.n, 1);
+	assert_int_equal(sl.v[0].first, D("2026-02-03"));
+	assert_int_equal(sl.v[0].last, DATE_NONE);
+	assert_string_equal(sl.v[0].reason, "poste partagé");
+	store_suspension_list_free(&sl);
+	assert_int_equal(store_person_suspensions(fx->st, NULL, "a@x.fr", &sl),
+	    STORE_OK);
+	assert_int_equal(sl.n, 0);
+	store_suspension_list_free(&sl);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2026-02-02"), &l),
+	    STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_false(l.v[0].suspended);
+	store_person_list_free(&l);
+	assert_int_equal(store_person_list(fx->st, NULL, D("2026-02-03"), &l),
+	    STORE_OK);
+	assert_true(l.v[0].suspended);
+	store_person_list_free(&l);
+	/* and it is resumed as any other */
+	assert_int_equal(store_person_resume_on(fx->st, NULL, "b@x.fr",
+	    D("2026-03-01"), D("2026-03-01"), ACTOR, NOW), STORE_OK);
+	buf_free(&err);
 }
 
 /*
@@ -2974,11 +3176,14 @@ main(void)
 		T(test_person_end),
 		T(test_person_end_only_shortens),
 		T(test_person_suspend_resume),
+		T(test_person_suspension_history),
+		T(test_partner_suspension_history),
 		T(test_person_list_at),
 		T(test_habilitations_several_rows),
 		T(test_habilitations_at_periods),
 		T(test_person_list_at_periods),
 		T(test_migration_from_schema_1),
+		T(test_migration_suspended_flag),
 		T(test_decision_record_find),
 		T(test_decision_nulls),
 		T(test_decision_unique_per_message),

@@ -342,6 +342,33 @@ test_purge_forgeries(void **state)
 	assert_chain(fx);
 }
 
+/*
+ * A person due for purge with suspensions in their history: the
+ * suspensions go with the person (habilitation data), the others stay.
+ */
+static void
+test_purge_suspensions(void **state)
+{
+	struct fx *fx = *state;
+	struct store_purge_spec spec = spec_at(NOW, 0);
+	struct store_purge_report r;
+
+	fill(fx);
+	raw_exec(fx->path, "INSERT INTO suspensions (person_id, first_day, "
+	    "last_day, reason, created_at) SELECT id, '2018-01-01', "
+	    "'2018-02-01', 'r', '2018-01-01T00:00:00Z' FROM persons");
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "suspensions"), 2);
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
+	assert_int_equal(r.persons, 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM suspensions"
+	    " s JOIN persons p ON p.id = s.person_id WHERE p.email = "
+	    "'here@x.test'"), 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "suspensions"), 1);
+	assert_chain(fx);
+}
+
 int
 main(void)
 {
@@ -350,6 +377,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_purge_dry_run_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_purge_suspensions, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_purge_supersede_link,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_purge_periods, setup,

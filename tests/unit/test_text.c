@@ -228,6 +228,118 @@ test_lazy_folds_once(void **state)
 	text_lazy_free(&t);
 }
 
+/* ---- text_escape: the one escaper of what balpctl prints ---------------- */
+
+static void
+check_escape(const char *in, size_t len, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	buf_add(&b, "", 0);
+	assert_int_equal(text_escape(&b, in, len), 0);
+	if (strcmp(buf_str(&b), want) != 0)
+		fail_msg("escape: got \"%s\", want \"%s\"", buf_str(&b), want);
+	assert_int_equal(text_needs_escape(in, len), strcmp(in, want) != 0);
+	buf_free(&b);
+}
+
+#define ESC(lit, want)	check_escape(lit, sizeof(lit) - 1, want)
+
+static void
+test_escape(void **state)
+{
+	(void)state;
+	/* plain text and French letters are kept */
+	ESC("a.martin@apeai34.fr", "a.martin@apeai34.fr");
+	ESC("Relev\xc3\xa9 d'identit\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac",
+	    "Relev\xc3\xa9 d'identit\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac");
+	/* C0 and DEL; the backslash is kept */
+	ESC("a\x1b[2Jb", "a\\x1b[2Jb");
+	ESC("l1\nl2\r\t", "l1\\x0al2\\x0d\\x09");
+	ESC("x\x7fy\\z", "x\\x7fy\\z");
+	/* C1 controls as code points: U+009B is CSI on a terminal */
+	ESC("a\xc2\x9b" "2Jb", "a\\u009b2Jb");
+	ESC("\xc2\x80\xc2\x9f\xc2\xa0", "\\u0080\\u009f\xc2\xa0");
+	/* bidi controls: the right-to-left override and the isolates */
+	ESC("fdp.\xe2\x80\xaegpj.exe", "fdp.\\u202egpj.exe");
+	ESC("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+	    "\\u202a\\u202b\\u202c\\u202d");
+	ESC("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
+	    "\\u2066\\u2067\\u2068\\u2069");
+	ESC("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "\\u200e\\u200f\\u061c");
+	/* neighbours of the ranges are kept */
+	ESC("\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
+	    "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa");
+	/* invalid UTF-8: each byte; a real U+FFFD is kept */
+	ESC("a\xffz", "a\\xffz");
+	ESC("\xc3(", "\\xc3(");
+	ESC("\xe2\x80", "\\xe2\\x80");
+	ESC("\xed\xa0\x80", "\\xed\\xa0\\x80");	/* a surrogate */
+	ESC("\xc0\xaf", "\\xc0\\xaf");			/* an overlong '/' */
+	ESC("\xef\xbf\xbd", "\xef\xbf\xbd");
+	/* a NUL inside the length is escaped too */
+	ESC("a\0b", "a\\x00b");
+}
+
+/*
+ * Escaping what was escaped changes nothing (a name escaped by its source
+ * and printed through a table shows once escaped), on every byte string
+ * of a pseudo-random sample.
+ */
+static void
+test_escape_idempotent(void **state)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	char in[24];
+	uint32_t x = 2463534242u;
+	size_t n, k;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		n = (size_t)(i % (int)sizeof(in));
+		for (k = 0; k < n; k++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			in[k] = (char)(x & 0xff);
+		}
+		buf_reset(&a);
+		buf_reset(&b);
+		buf_add(&a, "", 0);
+		buf_add(&b, "", 0);
+		text_escape(&a, in, n);
+		assert_false(text_needs_escape(buf_str(&a), a.len));
+		text_escape(&b, buf_str(&a), a.len);
+		assert_string_equal(buf_str(&b), buf_str(&a));
+	}
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/* Every code point: escaped exactly when it is a control. */
+static void
+test_escape_every_code_point(void **state)
+{
+	char in[4];
+	size_t n;
+	uint32_t cp;
+	int want;
+
+	(void)state;
+	for (cp = 1; cp <= 0x10FFFF; cp++) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		n = text_utf8_put(cp, in);
+		want = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) ||
+		    cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+		    (cp >= 0x202A && cp <= 0x202E) ||
+		    (cp >= 0x2066 && cp <= 0x2069);
+		if (text_needs_escape(in, n) != want)
+			fail_msg("U+%04X: escaped is %d", (unsigned)cp, !want);
+	}
+}
+
 int
 main(void)
 {
@@ -237,6 +349,9 @@ main(void)
 		cmocka_unit_test(test_fold_every_code_point_as_before),
 		cmocka_unit_test(test_fold_random_bytes_as_before),
 		cmocka_unit_test(test_lazy_folds_once),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_escape_every_code_point),
+		cmocka_unit_test(test_escape_idempotent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
