@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # balp - secure gateway for a Caf's shared partner mailbox (BALP).
 #
 #   make          build build/balpd and build/balpctl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * annex - the annex of habilitated persons as a CSV file: parse and check
  * it, compare it with the store, import it (all or nothing), export it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * array - the one growth primitive for the project's dynamic arrays.
  *

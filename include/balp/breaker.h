@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * breaker - the parser's circuit breaker (docs/sandbox.md, "The
  * breaker"): tells a message that kills the parser from a parser that is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf - loads conf/balp.conf and the rules it names (libconfig) into plain
  * values: paths, source, trusted authserv-ids, limits, and struct rules.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * content - what an attachment's bytes are, whatever its name says.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * csv - cells of the CSV files balpctl writes (RFC 4180, ';'-separated as
  * the annex a Caf admin opens in a spreadsheet).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl - what every balpctl command shares: the configuration named by -c,
  * the store, the day, the actor for the audit trail, and a few output

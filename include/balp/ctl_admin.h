@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_admin - balpctl commands of the Caf's habilitation admins and DPO:
  * init, partner, person, rules check (the traces: ctl_trace.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_annex - `balpctl annex import|export`: the convention's annex of
  * habilitated persons, imported all-or-nothing as the partner's exhaustive

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_partner - balpctl partner update: every field of partner add
  * changed after the fact, and the partner's BALP referents (the other

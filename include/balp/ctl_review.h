@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_review - `balpctl review`: the yearly reverse review of habilitations
  * (Contrat Mon Compte Partenaire 2.2.2), the report the Caf sends each

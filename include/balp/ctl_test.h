@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_test - `balpctl test [--json] [--now DATE] FILE...`: decides each
  * file exactly as the daemon would (same parse, same annex lookup, same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_trace - balpctl commands for the Caf's security officer and DPO:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * decide - the pure decision: message facts + the sender's annex entries +
  * rules + the day of processing -> outcome, type, reasons, queue.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * html - HTML to plain text, for a mail whose only own text is HTML.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap - the BALP on an IMAP server, as a source (source.h), with libetpan
  * (docs/imap.md, docs/libetpan.md).

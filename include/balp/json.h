@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * json - the pieces of JSON output balpctl writes (`test --json`, and every
  * later --json): values appended to a struct buf.  Apart from buf so that

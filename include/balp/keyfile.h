@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keyfile - the secret key behind NIR pseudonyms, in a 0600 file (0640
  * when shared with the admin group, see keyfile_load_shared).

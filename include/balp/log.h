@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log - the daemon's log lines, on stderr (journald or a redirect keeps
  * them), one line each: "2026-11-23T14:02:11Z balpd[812]: warning: ...",

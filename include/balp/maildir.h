@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maildir - the embedded default source: a local Maildir++ inbox.
  *

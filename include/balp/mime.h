@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime - raw message bytes -> struct msg_facts, with libetpan.
  *

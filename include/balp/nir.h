@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nir - finding and checking the French social security number (NIR) in a
  * Subject, pure.  See docs/nir.md for the facts it rests on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * notice - the text of the notice that tells a partner what to fix, pure.
  *

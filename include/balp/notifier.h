@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * notifier - sends the notices waiting in the store's outbox to their
  * recipients through the configured SMTP relay (docs/pipeline.md, the

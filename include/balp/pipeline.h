@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pipeline - source -> parse -> decide -> record -> act, for balpd and for
  * `balpctl test` (docs/pipeline.md).

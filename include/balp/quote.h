@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * quote - the partner's own words in a mail that quotes earlier mail,
  * pure.

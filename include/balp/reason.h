@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reason - the stable reason codes and outcomes (docs/contracts.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * review - the flags of the yearly reverse review of habilitations
  * (Contrat Mon Compte Partenaire 2.2.2), pure: the Caf sends each partner's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rules - the Caf's policy as plain values: request types and their
  * queues, subject stop words, attachment policy, notice templates.

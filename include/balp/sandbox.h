@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sandbox - runs one function on untrusted bytes in sandboxed worker
  * processes, one job each by default, and hands back the bytes it

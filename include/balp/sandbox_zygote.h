@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sandbox_zygote - the process the parser workers are forked from, and the
  * workers themselves (docs/sandbox.md, "One message, one process").

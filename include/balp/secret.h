@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * secret - a password kept in a file of its own, readable by its owner
  * only (the IMAP and SMTP accounts of the gateway).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sla - what waits in each queue folder and what waits too long (contract
  * 3.3: escalation after 10 working days), for `balpctl queue status` and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp - sends notices to the Caf's relay (libetpan's SMTP client,
  * docs/libetpan.md §6).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store - the embedded sqlite store: opening it, its schema, its errors and
  * what every part of it shares.  The parts, one header each:

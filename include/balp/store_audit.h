@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_audit - the audit trail: ONE table of hash-chained rows, appended in
  * the transaction of the change each one records (see store_priv.h), read

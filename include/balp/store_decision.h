@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_decision - one decision row per message, the outbox of notices
  * queued with it, and the group commit the pipeline uses to record a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_message - what an admin does to a message once it is decided,
  * and what can be said of it afterwards (balpctl message show, retriage,

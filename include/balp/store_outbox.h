@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_outbox - what the notifier and an admin do to the outbox beyond
  * sending (store_decision.h queues, sends and fails notices): a notice

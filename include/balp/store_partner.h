@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_partner - partners (their convention, suspension and quota) and the
  * annex of their habilitated persons; and store_habilitations(), the one

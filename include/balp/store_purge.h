@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_purge - retention (conventions.md: Contrat 5.3.2, monenfant art.
  * 2): decision traces are destroyed after traces_months (6), habilitation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_queue - the messages waiting in each queue, by the record
  * (balpctl queue status; contract 3.3's 10 working days are counted on

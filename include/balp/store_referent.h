@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_referent - a partner's BALP referents (convention art. 6): the
  * addresses that send the Caf the updates of the partner's annex.  A

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * subject - the beneficiary's name in a Subject, pure.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * table - rows of text printed in aligned columns (UTF-8 aware), for the
  * human outputs of balpctl and `balpd --once`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * text - pure UTF-8 helpers shared by the core: validation, control
  * stripping and "folding" (lower case, accents removed) so that keywords,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tls - what libetpan does not do on a TLS connection: check the server's
  * certificate (docs/libetpan.md §5).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wordlist - a list of folded words or phrases and the matching rules the
  * core uses for keywords and stop words, pure.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * workdays - working days of metropolitan France, pure: the clock of the
  * queues' SLA (contract 3.3: escalation when a partner has had no answer

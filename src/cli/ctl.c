@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl - shared context of balpctl commands (see ctl.h).
  */

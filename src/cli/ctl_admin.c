@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_admin - partners, persons, init, rules check (see ctl_admin.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_annex - annex import and export (see ctl_annex.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_message - balpctl message show | retriage | release (see
  * ctl_message.h and store_message.h).

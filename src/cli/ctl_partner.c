@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_partner - balpctl partner update (see ctl_partner.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_purge - balpctl purge (see include/balp/ctl_purge.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_queue - balpctl queue status (see ctl_queue.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_review - `balpctl review` (see ctl_review.h).
  *

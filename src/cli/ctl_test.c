@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_test - balpctl test (see ctl_test.h).  The JSON shape is a contract
  * (docs/contracts.md): one object per line, keys in this order, null for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_trace - the traces for the Caf's security officer (see ctl_trace.h):
  * log (trace queries, themselves traced) and audit verify | anchor.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * array - the growth primitive (see include/balp/array.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth - sender authentication from Authentication-Results (RFC 8601), pure
  * (see auth.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * buf - growable byte string (see include/balp/buf.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * classify - request type and "since" date from the Subject and first text
  * part (see classify.h).

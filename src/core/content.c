@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * content - what an attachment's bytes are (see include/balp/content.h):
  * the dispatch, the kinds of content, markup, files hidden in text, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * content_pdf - is a PDF active (see content.h)?
  *

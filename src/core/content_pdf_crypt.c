@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * content_pdf_crypt - opening an encrypted PDF with the empty user
  * password (see content_priv.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * content_priv - what the content checks' files share and nobody else
  * uses (as src/store/store_priv.h): the PDF decryption of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * content_tnef - Outlook's winmail.dat (see content.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * content_zip - the containers of Office documents (see content.h): a
  * zip's directory (OOXML, OpenDocument, or a plain archive) and an OLE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * csv - cells of balpctl's CSV files (see include/balp/csv.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * facts - the parser's findings as plain values, and their wire form
  * (see include/balp/facts.h).

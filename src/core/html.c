@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * html - HTML to plain text (see include/balp/html.h).
  *

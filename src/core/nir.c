@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nir - finding and checking the NIR in a Subject (see include/balp/nir.h
  * and docs/nir.md for the facts).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * notice - renders the French notice of a refused message (see notice.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reason - stable reason codes and the outcome rule (see reason.h).
  */

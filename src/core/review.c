@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * review - the flags of the yearly reverse review (see review.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rules - plain-value policy (see rules.h).  Loading lives in src/cli/conf.c.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * subject - is the beneficiary named in the Subject? (see subject.h)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * text - UTF-8 validation, folding and cleaning (see include/balp/text.h).
  *

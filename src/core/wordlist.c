@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wordlist - folded word and phrase matching (see wordlist.h).
  *

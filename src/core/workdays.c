@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * workdays - working days of metropolitan France (see workdays.h).
  *

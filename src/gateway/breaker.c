@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * breaker - the parser's circuit breaker (see include/balp/breaker.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * log - timestamped log lines on stderr, and to syslog when asked (see
  * log.h).  The globals of the program live here: the name logs are

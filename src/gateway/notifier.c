@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * notifier - the outbox to the SMTP relay, in a child of balpd (see
  * include/balp/notifier.h).

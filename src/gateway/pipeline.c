@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pipeline - source -> parse -> decide -> record -> act (see pipeline.h
  * and docs/pipeline.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sla - queue ages against their SLA, and the supervisors' digest (see
  * include/balp/sla.h).

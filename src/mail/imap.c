@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap - the BALP on an IMAP server (include/balp/imap.h, docs/imap.md).
  *

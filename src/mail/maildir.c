@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * maildir - a local Maildir++ inbox as a source (see maildir.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime - raw message bytes -> struct msg_facts, with libetpan (see
  * include/balp/mime.h, and docs/libetpan.md for the library's traps).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sandbox - sandboxed workers, one message each by default (see
  * include/balp/sandbox.h and docs/sandbox.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sandbox_zygote - the zygote and the workers it forks (see
  * include/balp/sandbox_zygote.h and docs/sandbox.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * secret - passwords read from 0600 files (see include/balp/secret.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp - notices to the relay over libetpan's SMTP client (see
  * include/balp/smtp.h and docs/libetpan.md §6).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * source - what all sources share (see source.h): the message list, and
  * the one place that maps a configured kind to its implementation, so

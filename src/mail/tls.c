@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tls - server certificate checks libetpan leaves out (include/balp/tls.h,
  * docs/libetpan.md §5).

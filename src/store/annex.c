@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * annex - CSV annex of habilitated persons: parse, plan, import, export
  * (see include/balp/annex.h for the contract).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keyfile - the pseudonym key file (see include/balp/keyfile.h).
  *

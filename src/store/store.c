@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store - opening the sqlite store, its configuration and schema
  * migrations, errors, transactions, and the helpers the store's files

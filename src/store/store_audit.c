@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_audit - the hash-chained audit trail (see include/balp/store_audit.h
  * and docs/store.md): append inside the caller's transaction, verify, list.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_audit_records - the second half of audit verify: every decision,
  * outbox, retriage and release row agrees with the audit row that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_decision - decisions and the outbox (see
  * include/balp/store_decision.h).

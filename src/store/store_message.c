@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_message - retriages and releases of decided messages (see
  * include/balp/store_message.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_outbox - the outbox's waiting and an admin's resend (see
  * include/balp/store_outbox.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_partner - partners, the annex of their persons, the quota and the
  * habilitation lookup decide() uses (see include/balp/store_partner.h).

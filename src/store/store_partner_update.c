@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_partner_update - what a partner's record may hold, checked alike
  * by partner add and partner update (name, SIRET and its key, referents),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_priv - what the store's files (store*.c, annex.c) share and nobody
  * else may use: struct store and its statement cache, errors, transactions,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_purge - retention: what the conventions say must go, destroyed in
  * one transaction (see include/balp/store_purge.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_queue - the messages waiting in each queue, by the record (see
  * include/balp/store_queue.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_referent - a partner's referents (see include/balp/store_referent.h).
  * The writes, without their own transaction, are in store_priv.h: partner

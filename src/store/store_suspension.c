@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store_suspension - a person's suspensions and their history (see
  * include/balp/store_partner.h: store_person_suspend and after).

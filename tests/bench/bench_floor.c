@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_floor - the floor balpd is measured against (tests/bench/isolation.sh):
  * what triaging a Maildir costs with nothing decided, the parse either in a

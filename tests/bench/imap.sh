@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # imap.sh - issue 10: how fast balpd drains a backlog from a real IMAP
 # server, next to imapfilter and to a reference client that does only what
 # deciding needs from the server (tests/bench/imap_ref.c), all in the same

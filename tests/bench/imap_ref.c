@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imap_ref - the reference client of tests/bench/imap.sh (issue 10): what
  * any client of this IMAP server can do at best when it reads what a

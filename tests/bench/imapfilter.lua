@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- imapfilter.lua - the imapfilter peer of tests/bench/imap.sh (issue 10):
 -- a subject-only sort of the BALP inbox into two folders, as a Caf could
 -- write it without balp.  Subject contains "RIB" -> BALP/RIB, the rest ->

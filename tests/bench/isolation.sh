@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # isolation.sh - what one message per process costs balpd on a Maildir,
 # against the right floors (docs/sandbox.md, README "Performance").
 #

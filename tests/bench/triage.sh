@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # triage.sh - how fast balpd triages a Maildir with the shipped
 # configuration (parser isolated in its sandboxed workers, group commits,
 # every decision durable before its move), where the time goes, and how

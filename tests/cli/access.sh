@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # access.admin_group (issue 11, item 6): balpctl init gives the store's
 # folder (2770), the database (0660) and the keys (0640) to the admin
 # group; the trace, review and purge commands refuse whoever is neither

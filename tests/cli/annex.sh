@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl annex and person: habilitation periods, what `person end` may do,
 # the --force guard, and the files as Excel and LibreOffice write them
 # (tests/data/annex/excel_*, libreoffice_*: bytes made once, committed).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl audit verify | anchor (issue 11): the trail is keyed with a 0600
 # key, an edit is found even when the chain was hashed again without the
 # key, rows deleted or moved are named, and a cut tail shows with --anchor.

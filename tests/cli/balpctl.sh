@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl as an admin uses it: outputs and exit codes.
 . "$SRCDIR/tests/tools/tap.sh"
 B="$SRCDIR/build/balpctl"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl test --json over the case corpus (tests/data/cases): realistic
 # partner mails, each decided as of 2026-11-23 with the outcome, type,
 # partner and reasons of tests/data/cases/expected.tsv.  Every JSON line

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # conf/balpctl.bash: the bash completion of balpctl and balpd, called as
 # bash calls it (COMP_WORDS, COMP_CWORD), its COMPREPLY checked against
 # balpctl's own usage text, the store and the rules.

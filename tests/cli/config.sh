@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Configuration, rules and command errors that say what to fix: a request
 # type filed with the rejects, an @include that names a missing file, -c
 # given the rules file, a source.path that does not exist, an option the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # What balpctl prints from mail or from an annex goes through one escaper
 # (issue 17, point 7): a sender, a file name or a name carrying a CSI (raw
 # or C1), a right-to-left override or invalid UTF-8 is printed escaped,

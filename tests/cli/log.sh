@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl log (issue 11): trace queries by period, partner, sender, outcome,
 # reason, type and beneficiary (--nir, through the keyed pseudonym), each
 # checked against the same store read with sqlite3; --json and --csv

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The man pages and `make install`: every page lint-clean (mandoc, and
 # groff through `man -l` where man-db is there), with the sections a
 # reader looks for; balpctl(8) naming every command and option of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl message show | retriage | release, end to end on the Maildir:
 # the record, the file's place and the audit trail after each.
 . "$SRCDIR/tests/tools/tap.sh"

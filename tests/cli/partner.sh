@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl partner update and the partners' BALP referents (issue 18
 # point 11): every field of partner add can be changed, each change
 # audited with its old and new values; what would be a mistake is refused

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl purge (issue 11): traces older than 6 months and habilitation
 # data 6 years after the habilitation ended are destroyed, with an
 # attestation; the audit chain still verifies; what went is nowhere in the

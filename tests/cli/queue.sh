@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl queue status: the counts per queue against the store and the
 # Maildir, ages in working days (a public holiday is not one), the SLA and
 # its per-queue override, the exit status a cron job alerts on, a release

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl test is a dry run (issue 22 point 3): it opens the store
 # read-only, so it never migrates nor writes it; a store at an older
 # schema gets "run balpctl init to upgrade it" and stays as it was.

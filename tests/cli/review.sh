@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpctl review (issue 11, Contrat 2.2.2): the yearly reverse review.  On
 # the demo home after a triage, persons and partners are added that hit
 # each flag; each flag must show for them and for no one else, in the

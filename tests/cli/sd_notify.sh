@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpd under systemd's Type=notify (issue 12): READY=1 once it watches,
 # WATCHDOG=1 at half of WATCHDOG_USEC, RELOADING=1 then READY=1 around a
 # SIGHUP, STOPPING=1 on SIGTERM.  systemd's side is a python3 AF_UNIX

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Commands read the secrets they use, and only those (issue 18, point 5):
 # an SMTP password file that is missing or too open blocks nothing that
 # never sends mail (balpctl init, log, audit verify), while balpd, which

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The parser's breaker (docs/sandbox.md, "The breaker"): a parser that
 # fails on every message stops triage instead of quarantining the inbox;
 # the cause fixed, every message is decided once.  And a worker whose

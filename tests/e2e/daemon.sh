@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpd as an operator runs it: one daemon per store, SIGTERM that does not
 # wait for the backlog, SIGHUP that reloads (or keeps the old config), and
 # exactly-once triage through kill -9 at random moments of group commits.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # balpd on a real mailbox: a private Dovecot and Postfix on loopback
 # (tests/tools/mailstack.sh), partner mail sent through Postfix with swaks,
 # what agents see read back with curl's IMAP.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The gateway on its embedded default (a Maildir), end to end: triage of
 # the demo mails into their queues, a second run that does nothing, the
 # move redone after a crash, and the watcher picking up a message that

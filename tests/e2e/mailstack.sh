@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck disable=SC2153 # the MS_ variables come from DIR/env
 # The private mail stack of the end-to-end tests (tests/tools/mailstack.sh):
 # real Dovecot + Postfix on loopback, mail delivered and captured, the bad

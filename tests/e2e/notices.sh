@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck disable=SC2153 # the MS_ variables come from the stack's env
 # Notices over SMTP against a real Postfix (submission, STARTTLS + AUTH
 # PLAIN) and Dovecot on loopback (tests/tools/mailstack.sh): read back

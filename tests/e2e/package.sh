@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Debian package (issue 12), built and used without touching the host:
 # dpkg-buildpackage on a copy of the tree, lintian clean, the .deb
 # unpacked into a throwaway root (dpkg -x, never dpkg -i), its files and

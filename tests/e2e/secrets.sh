@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Secrets held only while used (issue 17, point 2; docs/sandbox.md,
 # "Secrets"): while balpd works through a backlog, in Maildir and in IMAP
 # mode (a real Dovecot and Postfix, tests/tools/mailstack.sh), the memory

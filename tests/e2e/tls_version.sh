@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # TLS 1.2 at least (issue 17, point 3): a server that offers only TLS 1.0
 # or 1.1 is refused before any credential is sent, for IMAP (IMAPS and
 # STARTTLS: balpd) and SMTP (SMTPS and STARTTLS: the notices).  The

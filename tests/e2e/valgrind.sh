@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The daemon's main loop under valgrind: the watcher triages the demo mails
 # as they arrive one by one, then stops on SIGTERM.  No memory error, and
 # every heap block freed at exit (the parse children are left out: they

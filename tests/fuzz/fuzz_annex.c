@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_annex - libFuzzer target over the annex CSV parser, the other
  * parser of untrusted input (files partners send).  Any crash, leak or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_content - libFuzzer target over the content checks (content.h):
  * the zip and OLE directory walks, the PDF scan with its bounded inflate,

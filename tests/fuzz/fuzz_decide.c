@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_decide - libFuzzer target over the parse+decide entry point: raw
  * bytes -> mime_parse -> decide -> notice_render and the findings

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_html - libFuzzer target over html_to_text(), the one pass over the
  * HTML a sender controls completely.  Beyond crashes, leaks and undefined

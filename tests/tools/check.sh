@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # check.sh - runs every test of balp (make check) and ends with the line
 # "N passed, N failed".  Unit tests run twice: plain and under ASan+UBSan.
 # Logs of each suite are kept in build/test-logs/.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # demo.sh - what `make run` does after the build: a demo home under
 # var/demo (git-ignored) with two partners and their annexes, the bundled
 # sample Maildir of partner mails, and one triage pass of the gateway on

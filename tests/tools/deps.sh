@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages balp needs, or says the one line to run.
 #   deps.sh run     what `make run` needs (build and run)
 #   deps.sh check   what `make check` needs too (tests, sanitizers, fuzzer,

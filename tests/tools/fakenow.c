@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fakenow.so - time(2) as if today were another day, for the tests that
  * need a real command to run on a day other than today (a purge seven

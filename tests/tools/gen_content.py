@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 # gen_content.py - writes the content corpus of tests/data/content: small
 # files of every kind the attachment policy judges by content, and clean
 # look-alikes.  Run once by a developer; the files are committed, so the

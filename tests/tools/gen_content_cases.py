@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 # gen_content_cases.py - writes the end-to-end cases of attachments judged
 # by content (tests/data/cases/100-..117-*.eml) from the corpus of
 # tests/data/content.  Run once by a developer; the mails are committed

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 # gen_content_wrapped.py - writes the corpus of attachments that hide what
 # they are behind a wrapping: encrypted documents (tests/data/content/
 # encrypted-*, owner-only*) and forwarded mails (tests/data/cases/120-..

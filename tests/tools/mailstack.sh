@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # mailstack.sh - a private, real Dovecot + Postfix on loopback for balp's
 # end-to-end tests (run as root; packages from `tests/tools/deps.sh check`).
 #

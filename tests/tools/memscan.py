@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """memscan.py - looks for secrets in the memory of running processes.
 
     memscan.py [--self] [--except PID] [--only PID] [--while CMD]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tap.sh - a few TAP helpers for balp's shell tests (sourced, POSIX sh).
 #
 #   ok COND_EXIT_STATUS "description"     is GOT EXPECTED "description"

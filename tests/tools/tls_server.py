@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tls_server.py - a scripted IMAP or SMTP server on loopback whose TLS
 offers one protocol version only, for balp's TLS tests.
 

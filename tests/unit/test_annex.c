@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_annex - the CSV annex: every accepted form of a good file, every
  * kind of bad row reported with its line (all of them, and nothing written

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_attachment - forbidden attachments and the attachment a type needs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_auth - Authentication-Results (RFC 8601) reading and alignment.
  *

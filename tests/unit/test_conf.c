@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_conf - the configuration loader: the shipped config's values and
  * defaults, the parser and batch groups with their ranges, the source as

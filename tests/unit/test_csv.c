@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_csv - the cells of balpctl's CSV files: RFC 4180 quoting, and the
  * guard against values a spreadsheet would run as formulas.

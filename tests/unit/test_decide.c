@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_decide - the decision table: every reason code alone and combined,
  * the outcome rule, the queue, the partner and the notice flag, with the

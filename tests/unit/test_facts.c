@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_facts - struct msg_facts helpers and the wire form a parse child
  * sends back.  The wire form is read from a process that parsed hostile

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_html - html_to_text() on small documents, one construct at a time.
  *

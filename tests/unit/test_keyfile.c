@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_keyfile - the pseudonym key file: created 0600 and never over an
  * existing file, loaded only from a private, well-formed file; pseudonyms

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_log - the stable fields of balpd's event lines (log_fields): every
  * value on one line, none running into the next, nothing but printable

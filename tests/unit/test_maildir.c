@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_maildir - the Maildir source's contract (source.h): a message that
  * is gone is "gone", not an error; a passing failure (no descriptor left)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_mime - raw messages -> facts, on the corpus in tests/data/mime/
  * (realistic partner mails and broken ones) and on messages built in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_nir - the NIR checks and the search of a NIR in a Subject.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_notice - the mail a notice travels in (notice_compose): RFC 3834
  * headers, threading to the partner's message, the Subject in RFC 2047

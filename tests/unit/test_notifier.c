@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_notifier - the outbox to a relay: the backoff schedule, and rounds
  * against a scripted SMTP server on loopback (plain text, the one case

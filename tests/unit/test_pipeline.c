@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_pipeline - the pipeline over a real Maildir and a real store, with
  * the parser workers running a test parser that crashes, hangs or fails

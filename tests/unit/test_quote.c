@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_quote - the partner's own text: '>' lines, attributions (one line
  * or folded by Gmail), Outlook and Thunderbird separators and header

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_review - the yearly reverse review (Contrat 2.2.2): the flags of
  * review.c (each flag, what excludes it, the boundary days) and what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sandbox - persistent sandboxed workers: answers, failures,
  * crashes retried once, deadlines, recycling, order, pipelining with big

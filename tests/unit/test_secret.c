@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_secret - passwords from 0600 files: the content read as it is (one
  * final line end dropped), and every file a password must not come from

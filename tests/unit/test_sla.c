@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sla - queue ages against their SLA (sla.c), as `balpctl queue
  * status` and the supervisors' digest read them, and the digest's text:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store - the sqlite store: migrations, partners, persons and their
  * quota, the habilitation lookup, decisions, the outbox and the audit

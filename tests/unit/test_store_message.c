@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_message - retriages and releases as the store records them:
  * the supersede link, the refusals, the idempotent retry, the undo, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_open - what the unit tests that use a store share:
  * store_open() as balpd and balpctl do it, with an audit key set

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_purge - retention: what a purge destroys and keeps, the
  * audit chain green after it, and each way of faking a purge by hand

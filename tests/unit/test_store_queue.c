@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_store_queue - the messages waiting in each queue by the record:
  * grouped by queue, oldest first; a release moves a message and restarts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_tls - the TLS version check fails closed: a stream whose TLS
  * version cannot be read (none, or one not made by libetpan's TLS driver)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_workdays - the working-day clock of the queues' SLA: Easter (known
  * dates, and a second algorithm over every year date.h knows), the

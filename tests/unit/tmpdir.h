@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tmpdir - what the unit tests that touch files share: a fresh folder
  * under /tmp for a test, and its removal with everything in it.
