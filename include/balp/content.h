@@ -158,6 +158,11 @@ enum content_kind content_kind_found(const char *sniffed, unsigned findings);
 /* The kind a declared MIME type or a file name's extension announces. */
 enum content_kind content_kind_of_type(const char *type);
 enum content_kind content_kind_of_extension(const char *ext, size_t len);
+/*
+ * 1 if type is, word for word, one of the types above (not a prefix: an
+ * "image/" or Office prefix followed by the sender's own words is not).
+ */
+int	 content_type_standard(const char *type);
 
 /*
  * 1 if what the content is contradicts its declared type or its name's

@@ -105,6 +105,21 @@ type_listed(const struct wordlist *w, const char *ct)
 	return 0;
 }
 
+/* 1 if the content type is an entry word for word (no wildcard). */
+static int
+type_listed_exactly(const struct wordlist *w, const char *ct)
+{
+	size_t k, n;
+
+	if (ct == NULL || (n = bare_type_len(ct)) == 0)
+		return 0;
+	for (k = 0; k < w->n; k++)
+		if (w->ent[k].len == n &&
+		    text_ascii_ncasecmp(w->v[k], ct, n) == 0)
+			return 1;
+	return 0;
+}
+
 unsigned
 attachment_content_faults(const struct rules *r, const struct part_facts *p)
 {
@@ -204,16 +219,20 @@ type_known(const struct rules *r, const char *t)
 	for (k = 0; plain[k] != NULL; k++)
 		if (strcmp(t, plain[k]) == 0)
 			return 1;
-	if (content_kind_of_type(t) != CONTENT_KIND_UNKNOWN ||
-	    type_listed(&r->forbidden_types, t) ||
-	    type_listed(&r->archive_types, t))
+	/*
+	 * Word for word only: a prefix or a wildcard (image/ and any
+	 * subtype) would let the sender's own words through
+	 * ("image/jpeg2870634172058...", found by fuzz_decide).
+	 */
+	if (content_type_standard(t) ||
+	    type_listed_exactly(&r->forbidden_types, t) ||
+	    type_listed_exactly(&r->archive_types, t))
 		return 1;
 	for (k = 0; k < r->n_types; k++)
-		if (type_listed(&r->types[k].needs_types, t))
+		if (type_listed_exactly(&r->types[k].needs_types, t))
 			return 1;
 	return 0;
 }
-
 /* Same for an extension ext[0..n): known to the rules or to content.c. */
 static int
 extension_known(const struct rules *r, const char *ext, size_t n)

@@ -198,6 +198,42 @@ content_kind_of_type(const char *type)
 	return CONTENT_KIND_UNKNOWN;
 }
 
+int
+content_type_standard(const char *type)
+{
+	static const char *const images[] = { "image/jpeg", "image/png",
+	    "image/gif", "image/tiff", "image/bmp", "image/webp",
+	    "image/heic", "image/heif", "image/svg+xml", NULL };
+	static const char *const pdf[] = { "application/pdf",
+	    "application/x-pdf", NULL };
+	/* The Office and OpenDocument types mail clients write. */
+	static const char *const office[] = {
+	    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	    "application/vnd.openxmlformats-officedocument.wordprocessingml.template",
+	    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	    "application/vnd.openxmlformats-officedocument.spreadsheetml.template",
+	    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+	    "application/vnd.openxmlformats-officedocument.presentationml.slideshow",
+	    "application/vnd.ms-word.document.macroenabled.12",
+	    "application/vnd.ms-word.template.macroenabled.12",
+	    "application/vnd.ms-excel.sheet.macroenabled.12",
+	    "application/vnd.ms-excel.template.macroenabled.12",
+	    "application/vnd.ms-excel.addin.macroenabled.12",
+	    "application/vnd.ms-excel.sheet.binary.macroenabled.12",
+	    "application/vnd.ms-powerpoint.presentation.macroenabled.12",
+	    "application/vnd.ms-powerpoint.slideshow.macroenabled.12",
+	    "application/vnd.oasis.opendocument.text",
+	    "application/vnd.oasis.opendocument.spreadsheet",
+	    "application/vnd.oasis.opendocument.presentation",
+	    "application/vnd.oasis.opendocument.graphics",
+	    NULL };
+
+	return type_in(type, exec_types) || type_in(type, markup_types) ||
+	    type_in(type, archive_types) || type_in(type, office_types) ||
+	    type_in(type, office) || type_in(type, pdf) ||
+	    type_in(type, images);
+}
+
 enum content_kind
 content_kind_of_extension(const char *ext, size_t len)
 {

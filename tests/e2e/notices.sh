@@ -464,7 +464,13 @@ like "$out" "notices: 1 sent" "  balpd sends it"
 sh "$MS" wait-count "$MSD" capture@caf.test INBOX "$((c0 + 6))" 15
 ok $? "  and it arrives"
 "$B" -c "$CONF" audit verify >/dev/null
-ok $? "  the audit chain verifies"
+ok $? "  the audit chain verifies (the copy recorded by notice.resend)"
+resent=$(q "SELECT max(id) FROM outbox")
+q "UPDATE outbox SET recipient = 'someone@else.test' WHERE id = $resent"
+out=$("$B" -c "$CONF" audit verify 2>/dev/null)
+like "$out" "notice $resent does not agree with audit row" \
+    "  a resent notice's recipient edited by hand: verify names it"
+q "UPDATE outbox SET recipient = (SELECT recipient FROM outbox WHERE id = $sent) WHERE id = $resent"
 
 # ---- a notice that comes back is known as ours --------------------------
 out=$("$SRCDIR/build/balpctl" -c "$CONF" test --json "$HOME_DIR/notice.1" 2>&1)

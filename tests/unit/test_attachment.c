@@ -359,6 +359,16 @@ test_findings(void **state)
 		  "encrypted" },
 		{ "application/pdf", "RIB.pdf", "application/pdf", CONTENT_PDF,
 		  NULL },
+		/* A known prefix with the sender's words after it (fuzz_decide):
+		 * not shown. */
+		{ "image/jpeg28706341720587361117_0912.jpg", "scan.jpg",
+		  "application/x-dosexec", CONTENT_EXECUTABLE,
+		  "part 8 (other type) (content application/x-dosexec) .jpg: "
+		  "executable, content contradicts its type or name" },
+		{ "image/dupont", "scan.jpg", "application/x-dosexec",
+		  CONTENT_EXECUTABLE, "part 9 (other type) (content "
+		  "application/x-dosexec) .jpg: executable, content contradicts "
+		  "its type or name" },
 	};
 	struct msg_facts f;
 	struct rules r;
