@@ -101,6 +101,7 @@ struct zstate {
 	char			*specarg;	/* its argument bytes */
 	struct zpool_entry	 pool[ZYGOTE_POOL_MAX];
 	unsigned		 npool;
+	unsigned		 want;		/* ready workers to keep */
 };
 
 int
@@ -582,7 +583,6 @@ zygote_serve(struct zstate *z, const struct zreq *rq, const char *arg)
 	struct zpool_entry e;
 	struct buf err = BUF_INIT;
 	int fds[3], crash, r;
-	unsigned i, want;
 	char *copy;
 
 	if (!z->warm) {
@@ -632,13 +632,8 @@ zygote_serve(struct zstate *z, const struct zreq *rq, const char *arg)
 	sandbox_handle_close(&e.h);	/* the caller's copies are theirs */
 	if (r == -1)
 		return -1;
-	/* Ready ahead of need: forked now, while the caller works. */
-	want = rq->prefork < ZYGOTE_POOL_MAX ? rq->prefork : ZYGOTE_POOL_MAX;
-	for (i = z->npool; i < want; i++) {
-		if (zygote_fork(z, &z->pool[z->npool]) == -1)
-			break;
-		z->npool++;
-	}
+	/* Ready ahead of need: refilled by the main loop between requests. */
+	z->want = rq->prefork < ZYGOTE_POOL_MAX ? rq->prefork : ZYGOTE_POOL_MAX;
 	return 0;
 }
 
@@ -689,12 +684,24 @@ zygote_main(struct zstate *z, int ctl, pid_t parent)
 	for (;;) {
 		pfd.fd = ZYGOTE_CTL_FD;
 		pfd.events = POLLIN;
-		/* Reap at least once a second, requests or not. */
-		if (poll(&pfd, 1, 1000) == -1 && errno != EINTR)
+		/*
+		 * A request first; else one more worker ready ahead of need,
+		 * then look again (a request never waits for more than one
+		 * fork); else wait, reaping at least once a second.
+		 */
+		if (poll(&pfd, 1, z->npool < z->want ? 0 : 1000) == -1 &&
+		    errno != EINTR)
 			break;
 		zygote_reap();
-		if (pfd.revents == 0)
+		if (pfd.revents == 0) {
+			if (z->npool < z->want) {
+				if (zygote_fork(z, &z->pool[z->npool]) == 0)
+					z->npool++;
+				else
+					z->want = z->npool;	/* ENOMEM... */
+			}
 			continue;
+		}
 		memset(&mh, 0, sizeof(mh));
 		iov[0].iov_base = &rq;
 		iov[0].iov_len = sizeof(rq);
