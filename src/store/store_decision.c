@@ -750,30 +750,20 @@ store_outbox_list_free(struct store_outbox_list *l)
 }
 
 int
-store_outbox_pending(struct store *st, time_t now, size_t limit,
+store_outbox_read(struct store *st, sqlite3_stmt *s, const char *what,
     struct store_outbox_list *out)
 {
 	struct store_outbox_item *it;
-	sqlite3_stmt *s;
 	size_t cap = 0;
-	int rc, step = SQLITE_DONE, fail = 0;
+	int rc = STORE_OK, step = SQLITE_DONE, fail = 0;
 
-	out->v = NULL;
-	out->n = 0;
-	if ((rc = stmt_get(st, STMT_OUTBOX_PENDING, "SELECT id, decision_id, "
-	    "created_at, recipient, subject, body, status, attempts, "
-	    "next_attempt_at, last_error FROM outbox WHERE status = 'pending' "
-	    "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
-	    &s)) != STORE_OK)
-		return rc;
-	bind_ts(st, s, 1, now, &rc);
-	bind_int64(st, s, 2, limit ? (int64_t)limit : -1, &rc);
-	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n)) {
 			rc = store_oom(st);
 			break;
 		}
 		it = &out->v[out->n++];
+		memset(it, 0, sizeof(*it));
 		it->id = sqlite3_column_int64(s, 0);
 		it->decision_id = sqlite3_column_int64(s, 1);
 		it->created_at = col_str0(s, 2, &fail);
@@ -790,11 +780,35 @@ store_outbox_pending(struct store *st, time_t now, size_t limit,
 		}
 	}
 	if (rc == STORE_OK && step != SQLITE_DONE)
-		rc = store_sqlerr(st, "outbox pending");
+		rc = store_sqlerr(st, what);
 	stmt_done(s);
 	if (rc != STORE_OK)
 		store_outbox_list_free(out);
 	return rc;
+}
+
+int
+store_outbox_pending(struct store *st, time_t now, size_t limit,
+    struct store_outbox_list *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = stmt_get(st, STMT_OUTBOX_PENDING, "SELECT id, decision_id, "
+	    "created_at, recipient, subject, body, status, attempts, "
+	    "next_attempt_at, last_error FROM outbox WHERE status = 'pending' "
+	    "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+	    &s)) != STORE_OK)
+		return rc;
+	bind_ts(st, s, 1, now, &rc);
+	bind_int64(st, s, 2, limit ? (int64_t)limit : -1, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return store_outbox_read(st, s, "outbox pending", out);
 }
 
 /*

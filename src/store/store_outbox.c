@@ -175,10 +175,8 @@ out:
 int
 store_outbox_all(struct store *st, struct store_outbox_list *out)
 {
-	struct store_outbox_item *it;
 	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc, step = SQLITE_DONE, fail = 0;
+	int rc;
 
 	out->v = NULL;
 	out->n = 0;
@@ -187,34 +185,7 @@ store_outbox_all(struct store *st, struct store_outbox_list *out)
 	    "next_attempt_at, last_error FROM outbox ORDER BY id DESC", &s)) !=
 	    STORE_OK)
 		return rc;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (ARRAY_RESERVE(out->v, cap, out->n)) {
-			rc = store_oom(st);
-			break;
-		}
-		it = &out->v[out->n++];
-		memset(it, 0, sizeof(*it));
-		it->id = sqlite3_column_int64(s, 0);
-		it->decision_id = sqlite3_column_int64(s, 1);
-		it->created_at = col_str0(s, 2, &fail);
-		it->recipient = col_str0(s, 3, &fail);
-		it->subject = col_str0(s, 4, &fail);
-		it->body = col_str0(s, 5, &fail);
-		it->status = col_str0(s, 6, &fail);
-		it->attempts = sqlite3_column_int(s, 7);
-		it->next_attempt_at = col_str0(s, 8, &fail);
-		it->last_error = col_str(s, 9, &fail);
-		if (fail) {
-			rc = store_oom(st);
-			break;
-		}
-	}
-	if (rc == STORE_OK && step != SQLITE_DONE)
-		rc = store_sqlerr(st, "outbox list");
-	stmt_done(s);
-	if (rc != STORE_OK)
-		store_outbox_list_free(out);
-	return rc;
+	return store_outbox_read(st, s, "outbox list", out);
 }
 
 int

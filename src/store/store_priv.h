@@ -223,6 +223,15 @@ const char *actor_or_default(const char *);
  * (notice.queue), inside the caller's transaction.
  */
 struct store_notice;
+/*
+ * The rows of a prepared outbox query (columns id, decision_id,
+ * created_at, recipient, subject, body, status, attempts,
+ * next_attempt_at, last_error) appended to out; the statement is done
+ * with.  STORE_OK, or an error with out freed.
+ */
+struct store_outbox_list;
+int	 store_outbox_read(struct store *, sqlite3_stmt *, const char *what,
+	    struct store_outbox_list *out);
 int	 store_notice_queue(struct store *, int64_t decision_id,
 	    const struct store_notice *, const char *actor, time_t now);
 
