@@ -52,6 +52,22 @@ int	 tls_version_ok(struct _mailstream *stream, const char *host,
  */
 void	 tls_sni(struct mailstream_ssl_context *ctx, void *host);
 
+/*
+ * libetpan reports a failed handshake with gnutls_perror(), which prints
+ * "GnuTLS error: ..." on stderr itself, outside the caller's log.  Around
+ * a connect that may handshake, stderr is a memory stream: tls_quiet_end
+ * puts it back and appends what was written, as " (GnuTLS error: ...)",
+ * to err (NULL: dropped).  Not for threaded callers.
+ */
+struct tls_quiet {
+	void	*saved;		/* the FILE * stderr was */
+	void	*mem;		/* the memory stream, or NULL */
+	char	*text;
+	size_t	 len;
+};
+void	 tls_quiet_begin(struct tls_quiet *);
+void	 tls_quiet_end(struct tls_quiet *, struct buf *err);
+
 /* 1 if host names the loopback interface ("localhost", 127/8, ::1). */
 int	 tls_host_is_loopback(const char *host);
 

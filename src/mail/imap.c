@@ -271,6 +271,8 @@ login(struct imap *im, struct buf *err)
 static int
 connect_session(struct imap *im, struct buf *err)
 {
+	struct tls_quiet quiet;
+	struct buf said = BUF_INIT;	/* GnuTLS's own words, if any */
 	int r, preauth;
 
 	if ((im->s = mailimap_new(0, NULL)) == NULL) {
@@ -279,16 +281,23 @@ connect_session(struct imap *im, struct buf *err)
 	}
 	/* Bounds the TCP connect, the handshake and every read. */
 	mailimap_set_timeout(im->s, im->timeout);
+	tls_quiet_begin(&quiet);
 	if (im->tls == TLS_IMPLICIT)
 		r = mailimap_ssl_connect_with_callback(im->s, im->host,
 		    (uint16_t)im->port, tls_sni, im->host);
 	else
 		r = mailimap_socket_connect(im->s, im->host,
 		    (uint16_t)im->port);
+	tls_quiet_end(&quiet, &said);
 	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
-	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
-		return fail(im, err, "cannot connect", r == MAILIMAP_NO_ERROR ?
+	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		r = fail(im, err, "cannot connect", r == MAILIMAP_NO_ERROR ?
 		    MAILIMAP_ERROR_PROTOCOL : r);
+		buf_puts(err, buf_str(&said));
+		buf_free(&said);
+		return r;
+	}
+	buf_free(&said);
 	preauth = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
 	if (im->tls == TLS_IMPLICIT &&
 	    tls_verify(im->s->imap_stream, im->host, im->ca_file, err) == -1) {
@@ -305,10 +314,18 @@ connect_session(struct imap *im, struct buf *err)
 			drop(im);
 			return -1;
 		}
-		if ((r = mailimap_socket_starttls_with_callback(im->s,
-		    tls_sni, im->host)) != MAILIMAP_NO_ERROR)
-			return fail(im, err, "STARTTLS", r == MAILIMAP_ERROR_STREAM
+		tls_quiet_begin(&quiet);
+		r = mailimap_socket_starttls_with_callback(im->s, tls_sni,
+		    im->host);
+		tls_quiet_end(&quiet, &said);
+		if (r != MAILIMAP_NO_ERROR) {
+			r = fail(im, err, "STARTTLS", r == MAILIMAP_ERROR_STREAM
 			    ? MAILIMAP_ERROR_SSL : r);
+			buf_puts(err, buf_str(&said));
+			buf_free(&said);
+			return r;
+		}
+		buf_free(&said);
 		if (tls_verify(im->s->imap_stream, im->host, im->ca_file,
 		    err) == -1) {
 			drop(im);

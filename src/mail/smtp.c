@@ -192,6 +192,8 @@ smtp_open(const struct smtp_conf *conf, struct smtp **out, struct buf *err)
 {
 	struct smtp *c;
 	mailstream *stream;
+	struct tls_quiet quiet;
+	struct buf said = BUF_INIT;	/* GnuTLS's own words, if any */
 	char *password = NULL;
 	unsigned timeout = conf->timeout > 0 ? conf->timeout :
 	    SMTP_TIMEOUT_DEFAULT;
@@ -208,14 +210,17 @@ smtp_open(const struct smtp_conf *conf, struct smtp **out, struct buf *err)
 	mailsmtp_set_timeout(c->s, timeout);	/* STARTTLS's handshake */
 	if ((fd = tcp_connect(conf->host, conf->port, timeout, err)) == -1)
 		goto fail;
+	tls_quiet_begin(&quiet);
 	if (conf->tls == TLS_IMPLICIT)
 		stream = mailstream_ssl_open_with_callback_timeout(fd, timeout,
 		    tls_sni, conf->host);
 	else
 		stream = mailstream_socket_open_timeout(fd, timeout);
+	tls_quiet_end(&quiet, &said);
 	if (stream == NULL) {
-		buf_printf(err, "%s:%u: %s failed", conf->host, conf->port,
-		    conf->tls == TLS_IMPLICIT ? "TLS handshake" : "connection");
+		buf_printf(err, "%s:%u: %s failed%s", conf->host, conf->port,
+		    conf->tls == TLS_IMPLICIT ? "TLS handshake" : "connection",
+		    buf_str(&said));
 		close(fd);
 		goto fail;
 	}
@@ -240,13 +245,15 @@ smtp_open(const struct smtp_conf *conf, struct smtp **out, struct buf *err)
 		goto fail;
 	}
 	if (conf->tls == TLS_STARTTLS) {
+		tls_quiet_begin(&quiet);
 		r = mailsmtp_socket_starttls_with_callback(c->s, tls_sni,
 		    conf->host);
+		tls_quiet_end(&quiet, &said);
 		if (r != MAILSMTP_NO_ERROR) {
-			buf_printf(err, "%s:%u: STARTTLS failed (%s)",
+			buf_printf(err, "%s:%u: STARTTLS failed (%s)%s",
 			    conf->host, conf->port,
 			    r == MAILSMTP_ERROR_SSL ? "TLS handshake refused" :
-			    mailsmtp_strerror(r));
+			    mailsmtp_strerror(r), buf_str(&said));
 			if (r != MAILSMTP_ERROR_SSL)
 				put_reply(err, c->s);
 			goto fail;
@@ -288,9 +295,11 @@ smtp_open(const struct smtp_conf *conf, struct smtp **out, struct buf *err)
 			goto fail;
 		}
 	}
+	buf_free(&said);
 	*out = c;
 	return SMTP_OK;
 fail:
+	buf_free(&said);
 	/* A refused session is not worth a polite QUIT. */
 	c->alive = 0;
 	smtp_close(c);

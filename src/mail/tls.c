@@ -9,6 +9,8 @@
  * one call.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -199,4 +201,41 @@ out:
 	if (chain != NULL)
 		mailstream_certificate_chain_free(chain);
 	return rc;
+}
+
+void
+tls_quiet_begin(struct tls_quiet *q)
+{
+	FILE *mem;
+
+	memset(q, 0, sizeof(*q));
+	q->saved = stderr;
+	if ((mem = open_memstream(&q->text, &q->len)) == NULL)
+		return;		/* stderr as it is: said, not lost */
+	q->mem = mem;
+	stderr = mem;
+}
+
+void
+tls_quiet_end(struct tls_quiet *q, struct buf *err)
+{
+	size_t n;
+
+	if (q->mem == NULL)
+		return;
+	stderr = q->saved;
+	(void)fclose(q->mem);
+	n = q->len;
+	while (n > 0 && (q->text[n - 1] == '\n' || q->text[n - 1] == ' '))
+		n--;
+	if (err != NULL && n > 0) {
+		buf_puts(err, " (");
+		for (size_t i = 0; i < n; i++)
+			/* one line: a library's text, kept printable */
+			buf_putc(err, q->text[i] >= 0x20 && q->text[i] < 0x7f ?
+			    q->text[i] : ' ');
+		buf_putc(err, ')');
+	}
+	free(q->text);
+	memset(q, 0, sizeof(*q));
 }
