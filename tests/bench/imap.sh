@@ -439,8 +439,8 @@ if [ "$RUNS" -gt 0 ]; then
 	for s in list lookup read parse_wait parse_rtt annex decide record commit \
 	    move sync; do
 		printf '    %-20s %8.1f %8.1f\n' "$s" \
-		    "$(awk -v s="$s" '$1 == s { print $2 }' "$W/balpd-plain.stages" | median)" \
-		    "$(awk -v s="$s" '$1 == s { print $2 }' "$W/balpd-tls.stages" | median)"
+		    "$(awk -v s="$s" '$1 == s { print $2 }' "$W/balpd-plain.stages" 2>/dev/null | median)" \
+		    "$(awk -v s="$s" '$1 == s { print $2 }' "$W/balpd-tls.stages" 2>/dev/null | median)"
 	done
 fi
 if [ "$IDLE_N" -gt 0 ]; then
