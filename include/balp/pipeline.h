@@ -93,15 +93,17 @@ struct pipeline_stats {
 };
 
 /*
- * The zygote the parser workers come from (sandbox_zygote.h), running
- * mime_worker: start it before any key, password, store or message is in
- * memory (balpd and balpctl do it first thing).  0, or -1 with err.
+ * The zygote the parser workers come from (sandbox_zygote.h): the program
+ * balp-parser, executed now, found beside the running program or in
+ * ../libexec/balp from it.  Start it before any key, password, store or
+ * message is in memory (balpd and balpctl do it first thing).  0, or -1
+ * with err (naming where balp-parser was looked for).
  */
 int	 pipeline_zygote(struct sandbox_zygote **, struct buf *err);
 /*
  * A pipeline whose parser workers come from zygote (which must outlive
- * it); NULL: one is started now, from the caller as it is (for callers
- * that hold no secret).  key_file: the pseudonym key's file, NULL for no
+ * it); NULL: one is forked now from the caller as it is (for callers
+ * that hold no secret, and tests).  key_file: the pseudonym key's file, NULL for no
  * pseudonyms (balpctl test); it is read once per batch and wiped at once.
  * actor names the audit rows.  No worker is asked for yet.  0, or -1 with
  * err set.

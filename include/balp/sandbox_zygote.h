@@ -109,6 +109,19 @@ int	 sandbox_zygote_worker(struct sandbox_zygote *,
 	    const struct sandbox_spec *spec, unsigned timeout_ms,
 	    struct sandbox_handle *out, struct buf *err);
 long	 sandbox_zygote_pid(const struct sandbox_zygote *);
+/*
+ * The zygote as a program of its own (balp-parser, src/cli/balp_parser.c):
+ * sandbox_zygote_exec() forks and executes path with the control socket
+ * as its fd 3, and that program calls sandbox_zygote_serve() with its
+ * function.  The zygote then starts from a fresh image: not even a copy
+ * of the caller's memory, and only the libraries a parser needs mapped,
+ * which makes each worker's fork and exit cheaper (docs/sandbox.md).
+ * -1 with err when path is no executable.
+ */
+int	 sandbox_zygote_exec(const char *path, struct sandbox_zygote **,
+	    struct buf *err);
+void	 sandbox_zygote_serve(sandbox_fn *, sandbox_warmup_fn *, void *arg)
+	    __attribute__((noreturn));
 /* Kills the zygote (and so its workers) and reaps it; NULL is fine. */
 void	 sandbox_zygote_stop(struct sandbox_zygote *);
 

@@ -30,6 +30,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
  * Messages in the workers ahead of the one being decided: enough to keep
@@ -151,10 +152,50 @@ sandbox_start(struct pipeline *p, struct buf *err)
 	return 0;
 }
 
+/*
+ * balp-parser beside the running program (the build tree: build/balpd,
+ * build/balp-parser), else in ../libexec/balp from it (an install:
+ * /usr/sbin/balpd, /usr/libexec/balp/balp-parser; also when the tree is
+ * unpacked elsewhere, as tests/e2e/package.sh does).
+ */
+static int
+parser_path(struct buf *path, struct buf *err)
+{
+	char exe[4096], *slash;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0 ||
+	    (size_t)n >= sizeof(exe) - 1) {
+		buf_puts(err, "cannot tell where this program is "
+		    "(/proc/self/exe), so where balp-parser is");
+		return -1;
+	}
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	buf_printf(path, "%s/balp-parser", exe);
+	if (access(buf_str(path), X_OK) == 0)
+		return 0;
+	buf_reset(path);
+	buf_printf(path, "%s/../libexec/balp/balp-parser", exe);
+	if (access(buf_str(path), X_OK) == 0)
+		return 0;
+	buf_printf(err, "the parser program balp-parser is neither in %s nor "
+	    "in %s/../libexec/balp: is balp installed whole?", exe, exe);
+	return -1;
+}
+
 int
 pipeline_zygote(struct sandbox_zygote **out, struct buf *err)
 {
-	return sandbox_zygote_start(mime_worker, mime_warm_up, NULL, out, err);
+	struct buf path = BUF_INIT;
+	int r;
+
+	*out = NULL;
+	if ((r = parser_path(&path, err)) == 0)
+		r = sandbox_zygote_exec(buf_str(&path), out, err);
+	buf_free(&path);
+	return r;
 }
 
 static int
@@ -190,7 +231,8 @@ pipeline_open(const struct balp_conf *conf, struct store *store,
 {
 	int own = zygote == NULL;
 
-	if (own && pipeline_zygote(&zygote, err) == -1)
+	if (own && sandbox_zygote_start(mime_worker, mime_warm_up, NULL,
+	    &zygote, err) == -1)
 		return -1;
 	if (pipeline_new(conf, store, zygote, own, key_file, actor, out,
 	    err) == -1)

@@ -776,6 +776,72 @@ sandbox_zygote_start(sandbox_fn *fn, sandbox_warmup_fn *warmup, void *arg,
 	return 0;
 }
 
+void
+sandbox_zygote_serve(sandbox_fn *fn, sandbox_warmup_fn *warmup, void *arg)
+{
+	struct zstate z;
+
+	memset(&z, 0, sizeof(z));
+	z.fn = fn;
+	z.warmup = warmup;
+	z.arg = arg;
+	zygote_main(&z, ZYGOTE_CTL_FD, getppid());
+}
+
+int
+sandbox_zygote_exec(const char *path, struct sandbox_zygote **out,
+    struct buf *err)
+{
+	struct sandbox_zygote *zy;
+	pid_t pid;
+	int sv[2];
+
+	*out = NULL;
+	if (access(path, X_OK) == -1) {
+		if (err != NULL)
+			buf_printf(err, "the parser program %s: %s", path,
+			    strerror(errno));
+		return -1;
+	}
+	if ((zy = calloc(1, sizeof(*zy))) == NULL) {
+		if (err != NULL)
+			buf_puts(err, "sandbox: out of memory");
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		if (err != NULL)
+			buf_printf(err, "socketpair: %s", strerror(errno));
+		free(zy);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		if (err != NULL)
+			buf_printf(err, "fork: %s", strerror(errno));
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		free(zy);
+		return -1;
+	}
+	if (pid == 0) {
+		/*
+		 * Only the socket, as fd 3, and stdin/stdout/stderr go
+		 * through the exec: no descriptor of the caller's, and a
+		 * fresh image with none of its memory.
+		 */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (dup2(sv[1], ZYGOTE_CTL_FD) == -1 ||
+		    syscall(SYS_close_range, ZYGOTE_CTL_FD + 1U, ~0U, 0) == -1)
+			_exit(127);
+		execl(path, "balp-parser", (char *)NULL);
+		_exit(127);
+	}
+	(void)close(sv[1]);
+	zy->pid = pid;
+	zy->ctl = sv[0];
+	*out = zy;
+	return 0;
+}
+
 long
 sandbox_zygote_pid(const struct sandbox_zygote *zy)
 {

@@ -166,6 +166,7 @@ D="$TMP/dest"
 make -s --no-print-directory install DESTDIR="$D" PREFIX=/usr >"$TMP/log" 2>&1
 ok $? "make install DESTDIR=... PREFIX=/usr"
 for f in 755:usr/sbin/balpd 755:usr/sbin/balpctl \
+    755:usr/libexec/balp/balp-parser \
     644:usr/share/man/man8/balpd.8 644:usr/share/man/man8/balpctl.8 \
     644:usr/share/man/man5/balp.conf.5 644:usr/share/man/man5/balp.rules.5 \
     644:etc/balp/balp.conf 644:etc/balp/balp-imap.conf \
@@ -198,6 +199,13 @@ is $? 0 "the installed balpctl checks the installed configuration"
 like "$out" "$D/etc/balp/rules/balp.rules: ok, 3 request types" "with the installed rules"
 "$D/usr/sbin/balpctl" -c "$D/etc/balp/balp-imap.conf" rules check >/dev/null 2>&1
 ok $? "and the installed balp-imap.conf"
+# The installed balpctl finds the installed parser (../libexec/balp from
+# itself, inside the staging root too): a dry run decides a demo mail.
+mkdir -p "$TMP/home" && cp -R conf rules "$TMP/home/"
+"$D/usr/sbin/balpctl" -c "$TMP/home/conf/balp.conf" init >/dev/null 2>&1
+out=$("$D/usr/sbin/balpctl" -c "$TMP/home/conf/balp.conf" test --json \
+    tests/data/demo/Maildir/new/*demo01* 2>&1)
+like "$out" '"outcome":"[a-z]+"' "the installed balpctl test runs the installed balp-parser"
 
 # The default prefix: /usr/local, its configuration in /usr/local/etc.
 D2="$TMP/dest2"

@@ -63,6 +63,19 @@ NOTIFY_SOCKET="$sock" BALP_TEST_PARSER_CRASH="$hook" "$D" -c "$CONF" \
 pid=$!
 wait_for "$HOME_DIR/daemon.err" "security: critical" 20
 ok $? "the watcher opens the breaker"
+# The zygote is the program balp-parser, executed: a fresh image, not a
+# copy of balpd's memory; its workers are its children.
+zy=""
+for c in $(pgrep -P $pid); do
+	case "$(readlink "/proc/$c/exe")" in
+	*/balp-parser) zy=$c ;;
+	esac
+done
+ok "$([ -n "$zy" ]; echo $?)" "balpd's child is the program balp-parser"
+ok "$([ "$(pgrep -P "$zy" | wc -l)" -ge 1 ]; echo $?)" \
+    "with workers ready ahead of need, its children"
+"$SRCDIR/build/balp-parser" >/dev/null 2>&1
+is "$?" 2 "balp-parser run by hand refuses"
 wait_for "$HOME_DIR/notify.log" "STATUS=Triage paused: " 5
 ok $? "systemd's status says triage is paused"
 is "$(decisions)" 0 "nothing decided while open"

@@ -91,6 +91,8 @@ for b in balpd balpctl; do
 	    "^-rwxr-xr-x root/root " "/usr/sbin/$b, 0755 root in the .deb"
 	is "$(stat -c '%a' "$ROOT/usr/sbin/$b" 2>&1)" 755 "and so unpacked"
 done
+like "$(dpkg-deb -c "$DEB" | grep " \./usr/libexec/balp/balp-parser\$")" \
+    "^-rwxr-xr-x root/root " "/usr/libexec/balp/balp-parser (the parser's zygote), 0755"
 dpkg-deb -e "$DEB" "$WORK/DEBIAN"
 for f in balp.conf balp-imap.conf rules/balp.rules rules/notices.rules; do
 	ok "$(grep -qx "/etc/balp/$f" "$WORK/DEBIAN/conffiles"; echo $?)" \
