@@ -6,7 +6,8 @@
  * bounded by the buffer and by struct content_limits, so that a zip bomb,
  * a zip of 10,000 entries, a PDF of a million objects or an object stream
  * that inflates without end costs a bounded time and memory.  The type
- * identification itself (libmagic) is the mail layer's (src/mail/mime.c):
+ * identification itself (libmagic) is the mail layer's
+ * (src/mail/mime_content.c):
  * it opens a database file, which the core does not do; these functions
  * take libmagic's answer, the "sniffed" MIME type, as a string, and look
  * inside the structures libmagic only names:

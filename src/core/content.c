@@ -5,10 +5,10 @@
  * the base64 decoder.  The zip and OLE walks are in content_zip.c, the
  * PDF scan in content_pdf.c.
  *
- * libmagic names the type (src/mail/mime.c asks it); the lists below map
- * its answers (its MIME output, as Debian's libmagic-mgc writes it) to
- * the kinds the policy speaks of.  They are lists of libmagic's names,
- * not of magic numbers: the database knows the formats.
+ * libmagic names the type (src/mail/mime_content.c asks it); the lists
+ * below map its answers (its MIME output, as Debian's libmagic-mgc writes
+ * it) to the kinds the policy speaks of.  They are lists of libmagic's
+ * names, not of magic numbers: the database knows the formats.
  */
 #include "balp/content.h"
 #include "balp/text.h"
@@ -461,11 +461,11 @@ static const unsigned char b64_val[256] = {
 };
 
 /*
- * Sixteen digits at once (GCC/clang vector extensions, as mime.c's raw
- * scans: SSE2 on x86-64, NEON on arm64, plain code elsewhere): 12 bytes
- * to out, which must have room for 14 (the last store is 8 bytes wide),
- * or 0 when one of the 16 is no digit (a line end: the caller goes on
- * group by group).  Little-endian hosts only: the packing reads the
+ * Sixteen digits at once (GCC/clang vector extensions, as mime_scan.c's
+ * raw scans: SSE2 on x86-64, NEON on arm64, plain code elsewhere): 12
+ * bytes to out, which must have room for 14 (the last store is 8 bytes
+ * wide), or 0 when one of the 16 is no digit (a line end: the caller goes
+ * on group by group).  Little-endian hosts only: the packing reads the
  * lanes as little-endian words (big-endian ones take the group path).
  */
 typedef unsigned char content_v16 __attribute__((vector_size(16)));

@@ -190,7 +190,7 @@ pdf_names(struct pdf_state *st, const unsigned char *s, size_t n,
 /*
  * The scan reads every byte of a PDF that is not stream data (all of a
  * damaged or hostile one), so it skips 16 bytes at once to the next '/'
- * or "st" (GCC/clang vector extensions, as mime.c's raw scans).  Returns
+ * or "st" (GCC/clang vector extensions, as mime_scan.c's raw scans).  Returns
  * the index of the next mark at or after i, n if none.
  */
 typedef unsigned char pdf_v16 __attribute__((vector_size(16)));

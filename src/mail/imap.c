@@ -699,12 +699,12 @@ out:
 /*
  * What the parser would read of a message over its budget is the bodies
  * that fit in the budget, whole, and the head of every body after them
- * (mime.c: inspect_leaf).  So that is what is fetched: the message is
- * rebuilt from BODY[HEADER], each part's BODY[n.MIME] and its body, whole
- * or BODY[n]<0.head>, with the boundaries BODYSTRUCTURE names, and the
- * parser told where the heads start (source_blob.heads_from).  Bytes
- * fetched: at most the headers, 4/3 of the budget and one head per part,
- * whatever the attachments weigh.
+ * (mime_content.c: mime_inspect_leaf).  So that is what is fetched: the
+ * message is rebuilt from BODY[HEADER], each part's BODY[n.MIME] and its
+ * body, whole or BODY[n]<0.head>, with the boundaries BODYSTRUCTURE
+ * names, and the parser told where the heads start
+ * (source_blob.heads_from).  Bytes fetched: at most the headers, 4/3 of
+ * the budget and one head per part, whatever the attachments weigh.
  */
 struct piece {
 	char		*text;		/* literal bytes, or NULL */

@@ -55,7 +55,7 @@ slurp(const char *name, size_t *len)
 	return b;
 }
 
-/* libmagic's answer as mime.c keeps it: lower case, no parameters. */
+/* libmagic's answer as mime_content.c keeps it: lower case, no parameters. */
 static char *
 sniff(const unsigned char *b, size_t len)
 {
@@ -803,7 +803,7 @@ test_policy(void **state)
 	wordlist_free(&t.needs_extensions);
 }
 
-/* content_nested_fn: as mime.c does, with the test's libmagic. */
+/* content_nested_fn: as mime_content.c does, with the test's libmagic. */
 static unsigned
 nested(const unsigned char *b, size_t len, void *arg)
 {
