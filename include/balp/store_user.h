@@ -28,6 +28,7 @@
 #include "balp/store.h"
 
 #define STORE_USER_LOGIN_MAX	64
+#define STORE_USER_NAME_MAX	256	/* bytes */
 
 struct store_user {
 	int64_t	 id;
@@ -54,7 +55,8 @@ int	 store_user_login_valid(const char *login);
 
 /*
  * A new account whose password is pw[0..len), to change at its first
- * login.  name may be NULL.  STORE_EXISTS if the login is taken (in any
+ * login.  name may be NULL (its controls become spaces; at most
+ * STORE_USER_NAME_MAX bytes).  STORE_EXISTS if the login is taken (in any
  * case), STORE_REFUSED for a bad login, role, name or password.
  */
 int	 store_user_add(struct store *, const char *login, const char *name,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -233,19 +234,31 @@ user_disable(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* now as the store writes its timestamps, which compare as text. */
+static void
+utc_stamp(time_t now, char out[32])
+{
+	struct tm tm;
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		strcpy(out, "");
+}
+
+/* A lock that has run out is no lock. */
 static const char *
-state_of(const struct store_user *u)
+state_of(const struct store_user *u, const char *now)
 {
 	if (u->disabled)
 		return "disabled";
-	if (u->locked_until != NULL)
+	if (u->locked_until != NULL && strcmp(u->locked_until, now) > 0)
 		return "locked";
 	return "active";
 }
 
 /* One account as a JSON object: never its hash. */
 static void
-user_json(struct buf *b, const struct store_user *u)
+user_json(struct buf *b, const struct store_user *u, const char *now)
 {
 	buf_puts(b, "{\"login\":");
 	json_string(b, u->login);
@@ -254,7 +267,7 @@ user_json(struct buf *b, const struct store_user *u)
 	buf_puts(b, ",\"role\":");
 	json_string(b, u->role);
 	buf_puts(b, ",\"state\":");
-	json_string(b, state_of(u));
+	json_string(b, state_of(u, now));
 	buf_printf(b, ",\"must_change\":%s,\"created_at\":",
 	    u->must_change ? "true" : "false");
 	json_string(b, u->created_at);
@@ -276,6 +289,7 @@ user_list(struct ctl *c, int argc, char **argv)
 	struct buf out = BUF_INIT;
 	struct table t;
 	const char *row[6];
+	char now[32];
 	size_t i;
 	int o, json = 0, rc;
 
@@ -294,11 +308,12 @@ user_list(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (store_user_list(c->store, &l) != STORE_OK)
 		return ctl_store_fail(c);
+	utc_stamp(c->now, now);
 	if (json) {
 		buf_puts(&out, "[");
 		for (i = 0; i < l.n; i++) {
 			buf_puts(&out, i > 0 ? ",\n" : "\n");
-			user_json(&out, &l.v[i]);
+			user_json(&out, &l.v[i], now);
 		}
 		buf_puts(&out, l.n > 0 ? "\n]\n" : "]\n");
 		rc = ctl_print(&out);
@@ -314,7 +329,7 @@ user_list(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < l.n && rc == CTL_OK; i++) {
 		row[0] = l.v[i].login;
 		row[1] = l.v[i].role;
-		row[2] = state_of(&l.v[i]);
+		row[2] = state_of(&l.v[i], now);
 		row[3] = l.v[i].must_change ? "yes" : "no";
 		row[4] = l.v[i].created_at;
 		row[5] = l.v[i].name[0] != '\0' ? l.v[i].name : NULL;

@@ -207,6 +207,9 @@ store_user_add(struct store *st, const char *login, const char *name,
 	if (!store_user_role_valid(role))
 		return store_seterr(st, STORE_REFUSED, "a role is admin, "
 		    "supervisor or dpo");
+	if (name != NULL && strlen(name) > STORE_USER_NAME_MAX)
+		return store_seterr(st, STORE_REFUSED, "the name of '%s' is "
+		    "longer than %d bytes", login, STORE_USER_NAME_MAX);
 	/* Controls become spaces: a name is shown in lists and pages. */
 	if ((nm = clean(name)) == NULL)
 		return store_oom(st);

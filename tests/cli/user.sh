@@ -112,6 +112,12 @@ is "$rc" 1 "an unknown login refused"
 like "$err" "no console account 'nobody-here'" "saying so"
 run "" user list --json
 like "$out" '"login":"bob"[^}]*"state":"disabled"' "list says disabled"
+q "update users set locked_until = '2999-01-01T00:00:00Z' where login = 'alice'"
+run "" user list --json
+like "$out" '"login":"alice"[^}]*"state":"locked"' "a lock in force: locked"
+q "update users set locked_until = '2000-01-01T00:00:00Z' where login = 'alice'"
+run "" user list --json
+like "$out" '"login":"alice"[^}]*"state":"active"' "a lock run out: active"
 old=$(q "select password_hash from users where login = 'alice'")
 q "update users set must_change = 0 where login = 'alice'"
 run "$PW2" user passwd alice
@@ -120,6 +126,8 @@ new=$(q "select password_hash from users where login = 'alice'")
 [ "$old" != "$new" ]; ok $? "a new hash"
 is "$(q "select must_change from users where login = 'alice'")" 1 \
     "set by an admin: must change again"
+is "$(q "select coalesce(locked_until, 'none') from users where login = 'alice'")" \
+    none "the lock cleared"
 run "short" user passwd alice
 is "$rc" 2 "a short new password refused, exit 2"
 is "$(q "select password_hash from users where login = 'alice'")" "$new" \

@@ -147,6 +147,14 @@ test_bad_values_refused(void **state)
 	assert_int_equal(add(fx, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaa", "admin", PW), STORE_REFUSED);
 	assert_int_equal(add(fx, "alice", "root", PW), STORE_REFUSED);
+	{
+		char name[STORE_USER_NAME_MAX + 2];
+
+		memset(name, 'n', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		assert_int_equal(store_user_add(fx->st, "alice", name, "dpo",
+		    PW, strlen(PW), "admin:test", NOW), STORE_REFUSED);
+	}
 	assert_int_equal(add(fx, "alice", "admin", "short"), STORE_REFUSED);
 	assert_non_null(strstr(store_errmsg(fx->st), "shorter than 12"));
 	assert_null(strstr(store_errmsg(fx->st), "short\""));
