@@ -121,7 +121,7 @@ _balpctl()
 		else
 			COMPREPLY=($(compgen -W 'init partner person annex test
 			    rules log message notice audit purge queue review
-			    help' \
+			    user help' \
 			    -- "$cur"))
 		fi
 		return
@@ -137,6 +137,7 @@ _balpctl()
 	notice) words='list resend' ;;
 	audit) words='verify anchor' ;;
 	queue) words='status' ;;
+	user) words='add passwd disable list' ;;
 	*) words='' ;;
 	esac
 	if [[ -n $words ]]; then
@@ -166,6 +167,9 @@ _balpctl()
 	--format)
 		COMPREPLY=($(compgen -W 'text csv' -- "$cur"))
 		return ;;
+	--role)
+		COMPREPLY=($(compgen -W 'admin supervisor dpo' -- "$cur"))
+		return ;;
 	--id|--name|--siret|--start|--end|--max-persons|--last-name|\
 	--first-name|--email|--job-title|--date|--reason|--at|--since|\
 	--until|--sender|--nir|--limit|--now|--anchor|--idle-months|\
@@ -181,7 +185,7 @@ _balpctl()
 		--start|--end|--max-persons|--last-name|--first-name|--email|\
 		--job-title|--date|--reason|--at|--since|--until|--sender|\
 		--nir|--limit|--now|--anchor|--idle-months|--referent|\
-		--no-referent|--queue) ((i++)) ;;
+		--no-referent|--queue|--role) ((i++)) ;;
 		-*) ;;
 		*) ((args++)) ;;
 		esac
@@ -218,6 +222,9 @@ _balpctl()
 	"purge ") opts='--dry-run --now' ;;
 	"queue status") opts='--json --now' ;;
 	"review ") opts='--partner --format --json --now --idle-months' ;;
+	"user add") opts='--role --name' ;;
+	"user list") opts='--json' ;;
+	"user passwd"|"user disable") opts='' ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

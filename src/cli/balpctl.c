@@ -18,6 +18,7 @@
 #include "balp/ctl_review.h"
 #include "balp/ctl_test.h"
 #include "balp/ctl_trace.h"
+#include "balp/ctl_user.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,12 +66,16 @@ static const char usage_text[] =
 "  queue status [--json] [--now YYYY-MM-DD]\n"
 "  review [--partner ID] [--format text|csv] [--json] [--now DATE]\n"
 "         [--idle-months N]                 the yearly reverse review\n"
+"  user add LOGIN --role admin|supervisor|dpo [--name TEXT]\n"
+"  user passwd LOGIN | disable LOGIN | list [--json]\n"
+"                                         the console's accounts (password:\n"
+"                                         the first line of stdin)\n"
 "\n"
 "Dates are YYYY-MM-DD or DD/MM/YYYY.  Default CONF: " DEFAULT_CONF "\n"
 "--json prints one JSON document (keys in snake_case, dates YYYY-MM-DD,\n"
 "null for none).\n"
-"With access.admin_group set, log, message, notice, audit, review and purge\n"
-"are for root and that group's members.\n";
+"With access.admin_group set, log, message, notice, audit, review, purge\n"
+"and user are for root and that group's members.\n";
 
 int
 main(int argc, char **argv)
@@ -134,6 +139,8 @@ main(int argc, char **argv)
 		rc = ctl_queue(&c, argc, argv);
 	else if (strcmp(cmd, "review") == 0)
 		rc = ctl_review(&c, argc, argv);
+	else if (strcmp(cmd, "user") == 0)
+		rc = ctl_user(&c, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {
 		fputs(usage_text, stdout);
 		rc = 0;

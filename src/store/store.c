@@ -275,6 +275,28 @@ static const char *const migrations[] = {
 	"  ORDER BY a.id DESC LIMIT 1), substr(pa.created_at, 1, 10)),"
 	"  coalesce(pa.suspend_reason, ''), pa.created_at FROM partners pa"
 	"  WHERE pa.suspended = 1 ORDER BY pa.id;",
+	/*
+	 * wt-users (issue 20): the console's accounts (store_user.h).  The
+	 * login is unique whatever its case (alice and Alice would be one
+	 * person to the eye); the password is only ever its Argon2id string
+	 * (crypto_pwhash_str); failures and locked_until are for the
+	 * console's lockout.  Not a table audit verify compares: the audit
+	 * rows (user.add, user.passwd, user.disable) name the login and the
+	 * role, never the hash.
+	 */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  login TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  role TEXT NOT NULL CHECK (role IN ('admin', 'supervisor', 'dpo')),"
+	"  password_hash TEXT NOT NULL,"
+	"  must_change INTEGER NOT NULL DEFAULT 1,"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  locked_until TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL"
+	");",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

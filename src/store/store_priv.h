@@ -102,6 +102,13 @@ enum stmt_id {
 	STMT_QUEUE_STATUS,
 	/* store_partner.c: the yearly review */
 	STMT_REVIEW_PERSONS,
+	/* store_user.c */
+	STMT_USER_INSERT,
+	STMT_USER_GET,
+	STMT_USER_LIST,
+	STMT_USER_SET_HASH,
+	STMT_USER_DISABLE,
+	STMT_USER_HASH,
 	STMT_COUNT
 };
 
