@@ -276,7 +276,7 @@ static const char *const migrations[] = {
 	"  coalesce(pa.suspend_reason, ''), pa.created_at FROM partners pa"
 	"  WHERE pa.suspended = 1 ORDER BY pa.id;",
 	/*
-	 * wt-users (issue 20): the console's accounts (store_user.h).  The
+	 * 9 (issue 20): the console's accounts (store_user.h).  The
 	 * login is unique whatever its case (alice and Alice would be one
 	 * person to the eye); the password is only ever its Argon2id string
 	 * (crypto_pwhash_str); failures and locked_until are for the
