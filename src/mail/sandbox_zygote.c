@@ -727,21 +727,20 @@ zygote_main(struct zstate *z, int ctl, pid_t parent)
 /* ------------------------------------------------------------------ */
 /* The caller's side                                                   */
 
-int
-sandbox_zygote_start(sandbox_fn *fn, sandbox_warmup_fn *warmup, void *arg,
-    struct sandbox_zygote **out, struct buf *err)
+/*
+ * Forks the zygote's process with its control socket: the child gets its
+ * end in *child_fd and returns 0 (to become the zygote); the caller gets
+ * *out and the child's pid.  -1 with err.
+ */
+static pid_t
+zygote_fork_proc(struct sandbox_zygote **out, int *child_fd,
+    struct buf *err)
 {
 	struct sandbox_zygote *zy;
-	struct zstate z;
-	pid_t pid, parent = getpid();
+	pid_t pid;
 	int sv[2];
 
 	*out = NULL;
-	if (fn == NULL) {
-		if (err != NULL)
-			buf_puts(err, "sandbox: no function to run");
-		return -1;
-	}
 	if ((zy = calloc(1, sizeof(*zy))) == NULL) {
 		if (err != NULL)
 			buf_puts(err, "sandbox: out of memory");
@@ -762,17 +761,41 @@ sandbox_zygote_start(sandbox_fn *fn, sandbox_warmup_fn *warmup, void *arg,
 		return -1;
 	}
 	if (pid == 0) {
-		memset(&z, 0, sizeof(z));
-		z.fn = fn;
-		z.warmup = warmup;
-		z.arg = arg;
 		(void)close(sv[0]);
-		zygote_main(&z, sv[1], parent);
+		free(zy);
+		*child_fd = sv[1];
+		return 0;
 	}
 	(void)close(sv[1]);
 	zy->pid = pid;
 	zy->ctl = sv[0];
 	*out = zy;
+	return pid;
+}
+
+int
+sandbox_zygote_start(sandbox_fn *fn, sandbox_warmup_fn *warmup, void *arg,
+    struct sandbox_zygote **out, struct buf *err)
+{
+	struct zstate z;
+	pid_t pid, parent = getpid();
+	int ctl;
+
+	*out = NULL;
+	if (fn == NULL) {
+		if (err != NULL)
+			buf_puts(err, "sandbox: no function to run");
+		return -1;
+	}
+	if ((pid = zygote_fork_proc(out, &ctl, err)) == -1)
+		return -1;
+	if (pid == 0) {
+		memset(&z, 0, sizeof(z));
+		z.fn = fn;
+		z.warmup = warmup;
+		z.arg = arg;
+		zygote_main(&z, ctl, parent);
+	}
 	return 0;
 }
 
@@ -792,9 +815,8 @@ int
 sandbox_zygote_exec(const char *path, struct sandbox_zygote **out,
     struct buf *err)
 {
-	struct sandbox_zygote *zy;
 	pid_t pid;
-	int sv[2];
+	int ctl;
 
 	*out = NULL;
 	if (access(path, X_OK) == -1) {
@@ -803,25 +825,8 @@ sandbox_zygote_exec(const char *path, struct sandbox_zygote **out,
 			    strerror(errno));
 		return -1;
 	}
-	if ((zy = calloc(1, sizeof(*zy))) == NULL) {
-		if (err != NULL)
-			buf_puts(err, "sandbox: out of memory");
+	if ((pid = zygote_fork_proc(out, &ctl, err)) == -1)
 		return -1;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		if (err != NULL)
-			buf_printf(err, "socketpair: %s", strerror(errno));
-		free(zy);
-		return -1;
-	}
-	if ((pid = fork()) == -1) {
-		if (err != NULL)
-			buf_printf(err, "fork: %s", strerror(errno));
-		(void)close(sv[0]);
-		(void)close(sv[1]);
-		free(zy);
-		return -1;
-	}
 	if (pid == 0) {
 		/*
 		 * Only the socket, as fd 3, and stdin/stdout/stderr go
@@ -829,16 +834,14 @@ sandbox_zygote_exec(const char *path, struct sandbox_zygote **out,
 		 * fresh image with none of its memory.
 		 */
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		if (dup2(sv[1], ZYGOTE_CTL_FD) == -1 ||
+		/* dup2 onto itself would keep its close-on-exec flag. */
+		if ((ctl == ZYGOTE_CTL_FD ? fcntl(ctl, F_SETFD, 0) :
+		    dup2(ctl, ZYGOTE_CTL_FD)) == -1 ||
 		    syscall(SYS_close_range, ZYGOTE_CTL_FD + 1U, ~0U, 0) == -1)
 			_exit(127);
 		execl(path, "balp-parser", (char *)NULL);
 		_exit(127);
 	}
-	(void)close(sv[1]);
-	zy->pid = pid;
-	zy->ctl = sv[0];
-	*out = zy;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#define TEST_STORE_NAME "review"
 #include "test_store_open.h"
 #include "tmpdir.h"
 
@@ -226,34 +227,6 @@ test_flag_names(void **state)
 }
 
 /* ---- store_review ----------------------------------------------------- */
-
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct store	*st;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (fx == NULL || test_store_make(fx->dir, fx->path, &fx->st,
-	    "review") == -1)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	test_store_done(fx->dir, fx->st);
-	free(fx);
-	return 0;
-}
 
 static void
 add_partner(struct store *st, const char *id, int32_t end, int max)

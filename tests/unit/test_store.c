@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#define TEST_STORE_NAME "store"
 #include "test_store_open.h"
 #include "tmpdir.h"
 
@@ -39,12 +40,6 @@
 #define NOW	((time_t)1790000000)	/* 2026-09-21T... UTC */
 #define ACTOR	"admin-test"
 
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct store	*st;
-};
-
 static int32_t
 D(const char *iso)
 {
@@ -53,28 +48,6 @@ D(const char *iso)
 	if (date_parse_iso(iso, &d) == -1)
 		fail_msg("bad test date %s", iso);
 	return d;
-}
-
-static int
-setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (fx == NULL || test_store_make(fx->dir, fx->path, &fx->st,
-	    "store") == -1)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	test_store_done(fx->dir, fx->st);
-	free(fx);
-	return 0;
 }
 
 static void

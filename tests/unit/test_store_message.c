@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#define TEST_STORE_NAME "msg"
 #include "test_store_open.h"
 #include "tmpdir.h"
 
@@ -21,34 +22,6 @@
 #include "balp/store_message.h"
 
 #define NOW	((time_t)1790000000)
-
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct store	*st;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (fx == NULL || test_store_make(fx->dir, fx->path, &fx->st,
-	    "msg") == -1)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	test_store_done(fx->dir, fx->st);
-	free(fx);
-	return 0;
-}
 
 static int64_t
 record(struct fx *fx, const char *ref, enum outcome o, const char *queue)

@@ -10,6 +10,7 @@
 #define BALP_TEST_STORE_OPEN_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <sqlite3.h>
 
@@ -93,5 +94,42 @@ raw_count(const char *path, const char *sql)
 	sqlite3_close(db);
 	return n;
 }
+
+/*
+ * The fixture of the store's tests: a database of its own per test.  A
+ * test file defines TEST_STORE_NAME (the temp folder's name) and uses
+ * setup/teardown below with cmocka_unit_test_setup_teardown.
+ */
+#ifdef TEST_STORE_NAME
+struct fx {
+	char		 dir[64];
+	char		 path[128];
+	struct store	*st;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (fx == NULL || test_store_make(fx->dir, fx->path, &fx->st,
+	    TEST_STORE_NAME) == -1) {
+		free(fx);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	test_store_done(fx->dir, fx->st);
+	free(fx);
+	return 0;
+}
+#endif
 
 #endif

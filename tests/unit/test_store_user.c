@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#define TEST_STORE_NAME "user"
 #include "test_store_open.h"
 #include "tmpdir.h"
 
@@ -28,34 +29,6 @@
 #define NOW	((time_t)1790000000)
 #define PW	"correct horse battery"
 #define PW2	"tr\xc3\xa8s bon mot de passe"
-
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct store	*st;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (fx == NULL || test_store_make(fx->dir, fx->path, &fx->st,
-	    "user") == -1)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	test_store_done(fx->dir, fx->st);
-	free(fx);
-	return 0;
-}
 
 static int
 add(struct fx *fx, const char *login, const char *role, const char *pw)
