@@ -14,6 +14,7 @@
 #include "balp/json.h"
 #include "balp/review.h"
 #include "balp/store_partner.h"
+#include "balp/store_review.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -26,6 +26,7 @@
 #include "balp/store.h"
 #include "balp/store_decision.h"
 #include "balp/store_partner.h"
+#include "balp/store_review.h"
 
 #define ACTOR	"admin-test"
 
