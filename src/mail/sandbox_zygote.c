@@ -17,6 +17,7 @@
  * dropped (killed, closed).  Every worker is reaped by the zygote.
  */
 #include "balp/sandbox_zygote.h"
+#include "balp/sandbox_image.h"
 
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -487,7 +488,12 @@ zygote_fork(struct zstate *z, struct zpool_entry *e)
 		errno = saved;
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
+	/*
+	 * _Fork: no pthread_atfork handler runs in the worker (the
+	 * libraries that registered them may not be mapped there:
+	 * sandbox_image.h).
+	 */
+	if ((pid = _Fork()) == -1) {
 		saved = errno;
 		(void)close(sv[0]);
 		(void)close(sv[1]);
@@ -808,6 +814,8 @@ sandbox_zygote_serve(sandbox_fn *fn, sandbox_warmup_fn *warmup, void *arg)
 	z.fn = fn;
 	z.warmup = warmup;
 	z.arg = arg;
+	/* Best effort: on failure workers only carry more mappings. */
+	(void)sandbox_image_trim(NULL);
 	zygote_main(&z, ZYGOTE_CTL_FD, getppid());
 }
 
