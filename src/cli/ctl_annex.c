@@ -121,9 +121,13 @@ annex_import_cmd(struct ctl *c, int argc, char **argv)
 	}
 	memset(&rows, 0, sizeof(rows));
 	memset(&plan, 0, sizeof(plan));
-	if (annex_parse(data.data ? data.data : "", data.len, &rows,
+	if (annex_file_parse(data.data ? data.data : "", data.len, &rows,
 	    &errors) == -1) {
 		print_errors(file, buf_str(&errors));
+		goto out;
+	}
+	if (annex_digest(data.data ? data.data : "", data.len, &rows) == -1) {
+		ctl_error("%s: libsodium init failed", file);
 		goto out;
 	}
 	r = annex_import(c->store, partner, &rows, c->today, dry, force,

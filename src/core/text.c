@@ -265,6 +265,55 @@ text_ascii_lower_inplace(char *s)
 	return s;
 }
 
+#define EMAIL_MAX	254	/* RFC 5321's path minus its brackets */
+
+int
+text_email_canon(const char *in, char **out)
+{
+	const char *at = NULL, *p;
+	char *e;
+	size_t a, n;
+
+	*out = NULL;
+	if (in == NULL)
+		in = "";
+	a = 0;
+	n = strlen(in);
+	while (a < n && (in[a] == ' ' || in[a] == '\t' || in[a] == '\r' ||
+	    in[a] == '\n'))
+		a++;
+	while (n > a && (in[n - 1] == ' ' || in[n - 1] == '\t' ||
+	    in[n - 1] == '\r' || in[n - 1] == '\n'))
+		n--;
+	if ((e = malloc(n - a + 1)) == NULL)
+		return -1;
+	memcpy(e, in + a, n - a);
+	e[n - a] = '\0';
+	text_ascii_lower_inplace(e);
+	n = strlen(e);
+	if (n == 0 || n > EMAIL_MAX)
+		goto bad;
+	for (p = e; *p != '\0'; p++) {
+		if (*p <= ' ' || *p >= 0x7f || strchr("\"(),:;<>[\\]", *p))
+			goto bad;
+		if (*p == '@') {
+			if (at != NULL)
+				goto bad;
+			at = p;
+		}
+	}
+	/* local@domain.tld: non-empty local, dotted domain, no empty label. */
+	if (at == NULL || at == e || at[1] == '\0' || at[1] == '.' ||
+	    e[n - 1] == '.' || strchr(at, '.') == NULL || strstr(at, "..") ||
+	    e[0] == '.' || at[-1] == '.')
+		goto bad;
+	*out = e;
+	return 0;
+bad:
+	free(e);
+	return 1;
+}
+
 int
 text_ascii_ncasecmp(const char *a, const char *b, size_t n)
 {
