@@ -36,6 +36,7 @@ enum sheet_format {
 	SHEET_NONE = 0,		/* neither: a text file (CSV) */
 	SHEET_XLSX,
 	SHEET_ODS,
+	SHEET_OTHER_ZIP,	/* a zip, but neither, or cut short */
 };
 
 enum sheet_kind {
@@ -73,7 +74,8 @@ struct sheet {
 /*
  * What b[0..len) is: a zip holding xl/workbook.xml is SHEET_XLSX, a zip
  * whose "mimetype" entry says application/vnd.oasis.opendocument.
- * spreadsheet is SHEET_ODS, anything else SHEET_NONE.
+ * spreadsheet is SHEET_ODS; another zip, or one whose directory cannot
+ * be read (cut short), SHEET_OTHER_ZIP; anything else SHEET_NONE.
  */
 enum sheet_format sheet_format(const unsigned char *b, size_t len);
 

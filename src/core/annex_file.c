@@ -954,9 +954,15 @@ annex_file_parse(const char *data, size_t len, struct annex_rows *out,
 	memset(out, 0, sizeof(*out));
 	memset(&el, 0, sizeof(el));
 	f = sheet_format((const unsigned char *)data, len);
-	if (f == SHEET_NONE)
+	if (f == SHEET_NONE) {
 		parse_csv(data, len, out, &el);
-	else if (parse_sheet(data, len, f, out, &el, errors) == -1)
+	} else if (f == SHEET_OTHER_ZIP) {
+		/* A .docx, a .zip, an .xlsx cut short: no text to read. */
+		buf_puts(errors, "file: a zip archive that is not a readable "
+		    ".xlsx or .ods spreadsheet (cut short, or another kind "
+		    "of file): send the annex as .xlsx, .ods or .csv\n");
+		goto out;
+	} else if (parse_sheet(data, len, f, out, &el, errors) == -1)
 		goto out;
 	if (el.oom) {
 		buf_puts(errors, "out of memory\n");

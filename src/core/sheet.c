@@ -42,9 +42,10 @@ sheet_format(const unsigned char *b, size_t len)
 	size_t n, k = 0;
 	enum sheet_format f = SHEET_NONE;
 
-	if (len < 4 || b[0] != 'P' || b[1] != 'K' || zip_dir_open(&d, b,
-	    len) == -1 || !zip_dir_plausible(&d))
+	if (len < 4 || b[0] != 'P' || b[1] != 'K' || b[2] != 3 || b[3] != 4)
 		return SHEET_NONE;
+	if (zip_dir_open(&d, b, len) == -1 || !zip_dir_plausible(&d))
+		return SHEET_OTHER_ZIP;
 	/* The names are enough; a few entries suffice (bounded anyway). */
 	while (f == SHEET_NONE && k++ < 4096 && zip_dir_next(&d, &e) == 1) {
 		if (zip_entry_is(&e, "xl/workbook.xml"))
@@ -57,7 +58,7 @@ sheet_format(const unsigned char *b, size_t len)
 			free(mt);
 		}
 	}
-	return f;
+	return f != SHEET_NONE ? f : SHEET_OTHER_ZIP;
 }
 
 const char *
@@ -291,24 +292,31 @@ sheet_cell(struct sheet_ctx *c, size_t col, const char *text, size_t len,
 	return 0;
 }
 
-/* Appends the row built (moved) or, from, a copy of it; -1 (reported). */
+/*
+ * Appends the row built (moved) or, when copy, a copy of the row stored
+ * at index `from` (an index: appending may move the rows).  -1 (reported).
+ */
 static int
-row_store(struct sheet_ctx *c, unsigned line, const struct sheet_row *from)
+row_store(struct sheet_ctx *c, unsigned line, int copy, size_t from_i)
 {
 	struct sheet *s = c->out;
 	struct sheet_row *r;
+	const struct sheet_row *from;
 	struct sheet_cell *v;
 	const char *t;
-	size_t i, n = from != NULL ? from->n : c->n, len;
+	size_t i, n, len;
 
 	if (line > SHEET_MAX_LINE)
 		return sheet_fail(c, 0, "row %u is beyond the %u rows a "
 		    "spreadsheet has", line, SHEET_MAX_LINE);
+	if (ARRAY_RESERVE(s->rows, s->cap, s->n) == -1)
+		return sheet_fail(c, 0, "out of memory");
+	from = copy ? &s->rows[from_i] : NULL;
+	n = from != NULL ? from->n : c->n;
 	if (n > SHEET_MAX_CELLS - c->n_cells)
 		return sheet_fail(c, line, "more than %zu cells: not an annex",
 		    SHEET_MAX_CELLS);
-	if (ARRAY_RESERVE(s->rows, s->cap, s->n) == -1 ||
-	    (v = calloc(n, sizeof(*v))) == NULL)
+	if ((v = calloc(n, sizeof(*v))) == NULL)
 		return sheet_fail(c, 0, "out of memory");
 	for (i = 0; i < n; i++) {
 		if (from == NULL && c->cells[i].text != NULL) {
@@ -346,14 +354,14 @@ sheet_row_end(struct sheet_ctx *c, unsigned long repeat)
 
 	if (c->n == 0)
 		return 0;
-	if (row_store(c, c->line, NULL) == -1)
+	if (row_store(c, c->line, 0, 0) == -1)
 		return -1;
 	c->n = 0;
 	/* An ODS row repeated: each copy is a row of its own. */
 	first = c->out->n - 1;
 	for (k = 1; k < repeat; k++)
 		if (row_store(c, c->line + (unsigned)(k > SHEET_MAX_LINE ?
-		    SHEET_MAX_LINE : k), &c->out->rows[first]) == -1)
+		    SHEET_MAX_LINE : k), 1, first) == -1)
 			return -1;
 	return 0;
 }
