@@ -116,6 +116,8 @@ test_formats_give_the_csv_rows(void **state)
 		{ "sheet_title.ods", 3, "(.ods)" },
 		{ "edited_title.xlsx", 3, "(.xlsx)" },
 		{ "edited_title.ods", 3, "(.ods)" },
+		{ "sheet_margin.xlsx", 1, "(.xlsx)" },
+		{ "sheet_margin.ods", 1, "(.ods)" },
 	};
 	struct annex_rows csv, sheet;
 	size_t i;
