@@ -37,6 +37,7 @@ enum sheet_format {
 	SHEET_XLSX,
 	SHEET_ODS,
 	SHEET_OTHER_ZIP,	/* a zip, but neither, or cut short */
+	SHEET_OLE,		/* an Excel 97-2003 .xls, or a password */
 };
 
 enum sheet_kind {
@@ -75,7 +76,9 @@ struct sheet {
  * What b[0..len) is: a zip holding xl/workbook.xml is SHEET_XLSX, a zip
  * whose "mimetype" entry says application/vnd.oasis.opendocument.
  * spreadsheet is SHEET_ODS; another zip, or one whose directory cannot
- * be read (cut short), SHEET_OTHER_ZIP; anything else SHEET_NONE.
+ * be read (cut short), SHEET_OTHER_ZIP; an OLE compound file (Excel
+ * 97-2003, or an .xlsx saved with a password) SHEET_OLE; anything else
+ * SHEET_NONE.
  */
 enum sheet_format sheet_format(const unsigned char *b, size_t len);
 

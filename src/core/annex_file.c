@@ -956,6 +956,11 @@ annex_file_parse(const char *data, size_t len, struct annex_rows *out,
 	f = sheet_format((const unsigned char *)data, len);
 	if (f == SHEET_NONE) {
 		parse_csv(data, len, out, &el);
+	} else if (f == SHEET_OLE) {
+		buf_puts(errors, "file: an Excel 97-2003 workbook (.xls) or a "
+		    "spreadsheet saved with a password: save it as .xlsx or "
+		    ".ods without a password, or as .csv\n");
+		goto out;
 	} else if (f == SHEET_OTHER_ZIP) {
 		/* A .docx, a .zip, an .xlsx cut short: no text to read. */
 		buf_puts(errors, "file: a zip archive that is not a readable "

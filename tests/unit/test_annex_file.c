@@ -222,6 +222,9 @@ test_hostile(void **state)
 		    "or .ods" },
 		{ "hostile_malformed.xlsx", "file: ", "is not well-formed XML" },
 		{ "hostile_sst.xlsx", "line 3: ", "points to text 99999" },
+		/* Not hostile, but no text either: told what to send. */
+		{ "good_semicolon_fr.xls", "file: ", "an Excel 97-2003 "
+		    "workbook (.xls) or a spreadsheet saved with a password" },
 	};
 	char *err;
 	size_t i;
