@@ -8,10 +8,13 @@
  * What a cell gives: its text as the spreadsheet stores it (shared
  * strings, inline strings and rich-text runs joined), and a kind: a
  * number stored with a date format (built-in formats 14-22 and 45-47, a
- * custom format with d, m or y codes) or an ODS date is SHEET_DATE, its
- * text "YYYY-MM-DD" (or "YYYY-MM-DD HH:MM" when it holds a time of day);
- * a number with no date format is SHEET_NUMBER, its text the number
- * stored ("45306"); anything else SHEET_TEXT.
+ * custom format with d or y codes, or m ones without h or s: months, not
+ * minutes) is SHEET_DATE, its text "YYYY-MM-DD" (or "YYYY-MM-DD HH:MM"
+ * when it holds a time of day); so is an ODS date, its text the
+ * office:date-value stored ("2026-01-05", "2026-01-05T00:00:00"); a
+ * number with no date format is SHEET_NUMBER, its text the number stored
+ * ("45306"); anything else SHEET_TEXT (an .xlsx cell of type d, an ISO
+ * date, is SHEET_DATE too).
  *
  * Hostile input: a bounded number of zip entries (content_limits'
  * max_zip_entries), bytes inflated in all (max_inflate) and per entry
