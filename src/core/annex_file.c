@@ -12,6 +12,12 @@
  * needed).  It never fails half-way: it either returns every row or every
  * error.  Values echoed in errors are bounded and stripped of controls.
  *
+ * One checker for three formats: a CSV line (textenc.c decodes it) and a
+ * spreadsheet's row (sheet.c reads it) both become a struct record, and
+ * the header, the rows and the duplicates are checked the same way; a
+ * spreadsheet's record keeps its cells' kinds, so that a bare number in
+ * a date column is told from a typed one.
+ *
  * Ownership: rows own their strings (annex_rows_free).
  */
 #include "balp/annex_file.h"
