@@ -1,19 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * annex - the annex of habilitated persons as a CSV file: parse and check
- * it, compare it with the store, import it (all or nothing), export it.
+ * annex - the annex of habilitated persons in the store: compare a file's
+ * rows (annex_file.h reads them) with the store, import them (all or
+ * nothing), export the annex.
  *
- * The contract (docs/contracts.md, `balpctl annex import`): a header row
- * naming the columns nom;prenom;email;fonction;date_habilitation;date_fin
- * in any order (case, accents, spaces, '-' and '\'' do not matter; obvious
- * aliases such as "prénom", "e-mail", "courriel", "date de fin" are
- * accepted), ';' or ',' separated (told by the header line), UTF-8 with or
- * without BOM, CRLF or LF, RFC 4180 quotes.  Dates DD/MM/YYYY or
- * YYYY-MM-DD.  The file is the partner's EXHAUSTIVE list: persons missing
- * from it are ended at the import day, never deleted.
+ * The file is the partner's EXHAUSTIVE list: persons missing from it are
+ * ended at the import day, never deleted.
  *
  * Usage:
- *	annex_parse(data, len, &rows, &errors)      -> rows, or every error
+ *	annex_file_parse(data, len, &rows, &errors) -> rows, or every error
+ *	annex_digest(data, len, &rows)              -> for the audit
  *	annex_import(st, partner, &rows, today, dry_run, force, actor, now,
  *	    &plan)
  *	annex_plan_render(&plan, &text)             -> the diff, for --dry-run
@@ -29,43 +25,17 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "balp/annex_file.h"
 #include "balp/buf.h"
 #include "balp/store.h"
 
-/* One valid row of the file, values cleaned as the store keeps them. */
-struct annex_row {
-	unsigned	 line;		/* 1-based line where the row starts */
-	char		*last_name;	/* nom */
-	char		*first_name;	/* prenom */
-	char		*email;		/* canonical: trimmed, lower case */
-	char		*job_title;	/* fonction; "" if empty */
-	int32_t		 start;		/* date_habilitation */
-	int32_t		 end;		/* date_fin; DATE_NONE if empty */
-};
-
-struct annex_rows {
-	struct annex_row	*v;
-	size_t			 n;
-	/* crypto_generichash-256 of the file's bytes, hex: for the audit. */
-	char			 digest[STORE_HASH_HEX_LEN + 1];
-	/*
-	 * The encoding read, a static string (not owned): "UTF-8",
-	 * "UTF-8 with BOM", "UTF-16LE", "UTF-16BE" or "windows-1252".
-	 */
-	const char		*encoding;
-};
-
 /*
- * Parses and checks a whole file (no store needed).  Returns 0 with every
- * row in out, or -1 with out empty and errors holding one line per error,
- * "line N: <what is wrong, naming the column and the value>\n", in line
- * order: every error of the file, not only the first.  Empty lines (and
- * lines of empty cells) are skipped.  Errors echo staff data from the file
- * (bounded, controls removed), never anything else.
+ * Fills rows->digest with the crypto_generichash-256 of the file's bytes
+ * (hex), for the audit of the import: here, not in annex_file_parse(),
+ * because the sandboxed parser does not link libsodium.  0, or -1 if
+ * libsodium cannot start.
  */
-int	 annex_parse(const char *data, size_t len, struct annex_rows *out,
-	    struct buf *errors);
-void	 annex_rows_free(struct annex_rows *);
+int	 annex_digest(const char *data, size_t len, struct annex_rows *rows);
 
 enum annex_change_kind {
 	ANNEX_ADD,		/* a new person for this partner */
@@ -175,7 +145,7 @@ void	 annex_plan_free(struct annex_plan *);
 int	 annex_plan_render(const struct annex_plan *, struct buf *out);
 
 /*
- * Appends the partner's annex as a CSV file annex_parse reads back to the
+ * Appends the partner's annex as a CSV file annex_file_parse reads back to the
  * same rows: header nom;prenom;email;fonction;date_habilitation;date_fin,
  * ';' separated, CRLF, DD/MM/YYYY dates, quotes where needed; every person
  * ever habilitated (ended ones too), ordered by name.  A person ended

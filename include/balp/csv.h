@@ -12,7 +12,7 @@
 
 /*
  * s (NULL: empty) as one cell: quoted, its quotes doubled, when it holds
- * ';', ',', '"', CR or LF.  What annex_parse reads back as it was.
+ * ';', ',', '"', CR or LF.  What annex_file_parse reads back as it was.
  */
 void	 csv_cell(struct buf *, const char *s);
 

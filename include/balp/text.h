@@ -91,4 +91,17 @@ char	 text_ascii_lower(char);
 /* Lower-cases ASCII letters in place; returns s. */
 char	*text_ascii_lower_inplace(char *s);
 
+/* s (NULL: "") without its leading and trailing blanks, ASCII lower case. */
+char	*text_lower_trim(const char *s);
+
+/*
+ * "  A.Martin@X.fr " -> "a.martin@x.fr" in *out (caller frees) if it looks
+ * like local@domain.tld: printable ASCII, no space, one '@', a dot inside
+ * the domain, no empty label, at most 254 bytes.  Returns 0, 1 (*out
+ * NULL) for a bad address, -1 on allocation failure.  Pure, so that the
+ * annex file is checked where it is parsed (store_email_canon says the
+ * same in the store's codes).
+ */
+int	 text_email_canon(const char *in, char **out);
+
 #endif

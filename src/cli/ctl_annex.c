@@ -2,7 +2,8 @@
 /*
  * ctl_annex - annex import and export (see ctl_annex.h).
  *
- * Import reads the whole file, parses and checks every row before the
+ * Import reads the whole file as bytes (CSV, .xlsx or .ods: annex_file.h
+ * tells them apart), parses and checks every row before the
  * store is touched, then hands the rows to annex_import(), which applies
  * the difference in one transaction.  Export writes through a temporary
  * file and a rename, so a reader never sees half a file.
@@ -24,7 +25,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: balpctl [-c CONF] annex import --partner ID"
-	    " [--dry-run] [--force] FILE.csv\n"
+	    " [--dry-run] [--force] FILE\n"
 	    "       balpctl [-c CONF] annex export --partner ID [FILE.csv]\n");
 	return CTL_USAGE;
 }
@@ -121,9 +122,13 @@ annex_import_cmd(struct ctl *c, int argc, char **argv)
 	}
 	memset(&rows, 0, sizeof(rows));
 	memset(&plan, 0, sizeof(plan));
-	if (annex_parse(data.data ? data.data : "", data.len, &rows,
+	if (annex_file_parse(data.data ? data.data : "", data.len, &rows,
 	    &errors) == -1) {
 		print_errors(file, buf_str(&errors));
+		goto out;
+	}
+	if (annex_digest(data.data ? data.data : "", data.len, &rows) == -1) {
+		ctl_error("%s: libsodium init failed", file);
 		goto out;
 	}
 	r = annex_import(c->store, partner, &rows, c->today, dry, force,

@@ -265,6 +265,64 @@ text_ascii_lower_inplace(char *s)
 	return s;
 }
 
+#define EMAIL_MAX	254	/* RFC 5321's path minus its brackets */
+
+char *
+text_lower_trim(const char *s)
+{
+	size_t a = 0, b;
+	char *p;
+
+	if (s == NULL)
+		s = "";
+	b = strlen(s);
+	while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r' ||
+	    s[a] == '\n'))
+		a++;
+	while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' ||
+	    s[b - 1] == '\r' || s[b - 1] == '\n'))
+		b--;
+	if ((p = malloc(b - a + 1)) == NULL)
+		return NULL;
+	memcpy(p, s + a, b - a);
+	p[b - a] = '\0';
+	return text_ascii_lower_inplace(p);
+}
+
+int
+text_email_canon(const char *in, char **out)
+{
+	const char *at = NULL, *p;
+	char *e;
+	size_t n;
+
+	*out = NULL;
+	if ((e = text_lower_trim(in)) == NULL)
+		return -1;
+	n = strlen(e);
+	if (n == 0 || n > EMAIL_MAX)
+		goto bad;
+	for (p = e; *p != '\0'; p++) {
+		if (*p <= ' ' || *p >= 0x7f || strchr("\"(),:;<>[\\]", *p))
+			goto bad;
+		if (*p == '@') {
+			if (at != NULL)
+				goto bad;
+			at = p;
+		}
+	}
+	/* local@domain.tld: non-empty local, dotted domain, no empty label. */
+	if (at == NULL || at == e || at[1] == '\0' || at[1] == '.' ||
+	    e[n - 1] == '.' || strchr(at, '.') == NULL || strstr(at, "..") ||
+	    e[0] == '.' || at[-1] == '.')
+		goto bad;
+	*out = e;
+	return 0;
+bad:
+	free(e);
+	return 1;
+}
+
 int
 text_ascii_ncasecmp(const char *a, const char *b, size_t n)
 {

@@ -43,7 +43,6 @@
 #include "store_priv.h"
 
 #define STORE_BUSY_TIMEOUT_MS	10000
-#define EMAIL_MAX		254
 
 /* ---- schema ----------------------------------------------------------- */
 
@@ -573,22 +572,7 @@ clean(const char *s)
 char *
 lower_trim(const char *s)
 {
-	size_t a, b;
-	char *p;
-
-	if (s == NULL)
-		s = "";
-	a = 0;
-	b = strlen(s);
-	while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r' ||
-	    s[a] == '\n'))
-		a++;
-	while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' ||
-	    s[b - 1] == '\r' || s[b - 1] == '\n'))
-		b--;
-	if ((p = buf_strndup(s + a, b - a)) == NULL)
-		return NULL;
-	return text_ascii_lower_inplace(p);
+	return text_lower_trim(s);
 }
 
 const char *
@@ -600,35 +584,11 @@ actor_or_default(const char *actor)
 int
 store_email_canon(const char *in, char **out)
 {
-	const char *at = NULL, *p;
-	char *e;
-	size_t n;
+	int rc;
 
-	*out = NULL;
-	if ((e = lower_trim(in)) == NULL)
+	if ((rc = text_email_canon(in, out)) == -1)
 		return STORE_ERROR;
-	n = strlen(e);
-	if (n == 0 || n > EMAIL_MAX)
-		goto bad;
-	for (p = e; *p != '\0'; p++) {
-		if (*p <= ' ' || *p >= 0x7f || strchr("\"(),:;<>[\\]", *p))
-			goto bad;
-		if (*p == '@') {
-			if (at != NULL)
-				goto bad;
-			at = p;
-		}
-	}
-	/* local@domain.tld: non-empty local, dotted domain, no empty label. */
-	if (at == NULL || at == e || at[1] == '\0' || at[1] == '.' ||
-	    e[n - 1] == '.' || strchr(at, '.') == NULL || strstr(at, "..") ||
-	    e[0] == '.' || at[-1] == '.')
-		goto bad;
-	*out = e;
-	return STORE_OK;
-bad:
-	free(e);
-	return STORE_REFUSED;
+	return rc == 0 ? STORE_OK : STORE_REFUSED;
 }
 
 int

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz_annex - libFuzzer target over the annex CSV parser, the other
+ * fuzz_annex - libFuzzer target over the annex file parser, the other
  * parser of untrusted input (files partners send).  Any crash, leak or
  * undefined behaviour fails `make check`.  A refused file must say why.
  */
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "balp/annex.h"
+#include "balp/annex_file.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf errors = BUF_INIT;
 	int r;
 
-	r = annex_parse((const char *)data, size, &rows, &errors);
+	r = annex_file_parse((const char *)data, size, &rows, &errors);
 	if (r == -1 && errors.len == 0)
 		abort();
 	if (r == 0 && errors.len != 0)

@@ -14,6 +14,7 @@
 
 #include "test_store_open.h"
 #include "tmpdir.h"
+#include "annex_data.h"
 
 #include <sys/stat.h>
 
@@ -31,7 +32,6 @@
 #include "balp/store_audit.h"
 #include "balp/store_partner.h"
 
-#define DATA	BALP_SRCDIR "/tests/data/annex/"
 #define NOW	((time_t)1790000000)
 #define ACTOR	"admin-test"
 
@@ -40,16 +40,6 @@ struct fx {
 	char		 path[128];
 	struct store	*st;
 };
-
-static int32_t
-D(const char *iso)
-{
-	int32_t d;
-
-	if (date_parse_iso(iso, &d) == -1)
-		fail_msg("bad test date %s", iso);
-	return d;
-}
 
 static int
 setup(void **state)
@@ -81,40 +71,21 @@ teardown(void **state)
 	return 0;
 }
 
-static char *
-slurp(const char *name, size_t *len)
-{
-	char path[512];
-	char *data;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), DATA "%s", name);
-	if ((f = fopen(path, "rb")) == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)n + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	data[n] = '\0';
-	*len = (size_t)n;
-	return data;
-}
-
 /* Parses a data file that must be valid. */
 static void
 parse_ok(const char *name, struct annex_rows *rows)
 {
 	struct buf err = BUF_INIT;
 	size_t len;
-	char *data = slurp(name, &len);
+	char *data = annex_data(name, &len);
 
-	if (annex_parse(data, len, rows, &err) != 0)
+	if (annex_file_parse(data, len, rows, &err) != 0)
 		fail_msg("%s: %s", name, buf_str(&err));
 	assert_int_equal(err.len, 0);
+	/* The parser leaves the digest to the store's side (no libsodium
+	 * in the sandboxed parser). */
+	assert_string_equal(rows->digest, "");
+	assert_int_equal(annex_digest(data, len, rows), 0);
 	free(data);
 	buf_free(&err);
 }
@@ -125,23 +96,12 @@ parse_bad(const char *name, struct buf *err)
 {
 	struct annex_rows rows;
 	size_t len;
-	char *data = slurp(name, &len);
+	char *data = annex_data(name, &len);
 
-	assert_int_equal(annex_parse(data, len, &rows, err), -1);
+	assert_int_equal(annex_file_parse(data, len, &rows, err), -1);
 	assert_int_equal(rows.n, 0);
 	assert_null(rows.v);
 	free(data);
-}
-
-static size_t
-count_lines(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (*s == '\n')
-			n++;
-	return n;
 }
 
 /* The error text has a line "line N: ..." holding what. */
@@ -397,7 +357,7 @@ test_parse_header_spellings(void **state)
 		buf_reset(&err);
 		buf_printf(&file, "%s\nMARTIN;Anne;a.martin@apeai34.fr;AS;"
 		    "05/01/2026;31/12/2026\n", headers[i]);
-		if (annex_parse(file.data, file.len, &rows, &err) != 0)
+		if (annex_file_parse(file.data, file.len, &rows, &err) != 0)
 			fail_msg("header '%s': %s", headers[i], buf_str(&err));
 		assert_int_equal(rows.n, 1);
 		assert_int_equal(rows.v[0].end, D("2026-12-31"));
@@ -587,15 +547,15 @@ test_parse_undecodable(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(annex_parse(le_odd, sizeof(le_odd) - 1, &rows, &err),
+	assert_int_equal(annex_file_parse(le_odd, sizeof(le_odd) - 1, &rows, &err),
 	    -1);
 	assert_error(buf_str(&err), 2, "not valid UTF-16LE text");
 	buf_reset(&err);
-	assert_int_equal(annex_parse(le_lone, sizeof(le_lone) - 1, &rows,
+	assert_int_equal(annex_file_parse(le_lone, sizeof(le_lone) - 1, &rows,
 	    &err), -1);
 	assert_error(buf_str(&err), 2, "not valid UTF-16LE text");
 	buf_reset(&err);
-	assert_int_equal(annex_parse(cp, sizeof(cp) - 1, &rows, &err), -1);
+	assert_int_equal(annex_file_parse(cp, sizeof(cp) - 1, &rows, &err), -1);
 	assert_string_equal(rows.encoding, "windows-1252");
 	assert_error(buf_str(&err), 2, "not valid windows-1252 text");
 	assert_int_equal(count_lines(buf_str(&err)), 1);
@@ -617,7 +577,7 @@ test_parse_tab_separator(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
-	if (annex_parse(tsv, sizeof(tsv) - 1, &rows, &err) != 0)
+	if (annex_file_parse(tsv, sizeof(tsv) - 1, &rows, &err) != 0)
 		fail_msg("%s", buf_str(&err));
 	assert_int_equal(rows.n, 2);
 	assert_string_equal(rows.v[0].job_title, "AS; CESF");
@@ -625,7 +585,7 @@ test_parse_tab_separator(void **state)
 	assert_string_equal(rows.v[1].job_title, "");
 	assert_int_equal(rows.v[1].start, D("2026-01-05"));
 	annex_rows_free(&rows);
-	if (annex_parse(semi, sizeof(semi) - 1, &rows, &err) != 0)
+	if (annex_file_parse(semi, sizeof(semi) - 1, &rows, &err) != 0)
 		fail_msg("%s", buf_str(&err));
 	assert_int_equal(rows.n, 1);
 	assert_string_equal(rows.v[0].first_name, "Anne Marie");
@@ -656,7 +616,7 @@ test_parse_empty_file(void **state)
 	parse_bad("empty.csv", &err);
 	assert_non_null(strstr(buf_str(&err), "no header row"));
 	buf_reset(&err);
-	assert_int_equal(annex_parse("", 0, &rows, &err), -1);
+	assert_int_equal(annex_file_parse("", 0, &rows, &err), -1);
 	assert_error(buf_str(&err), 1, "no header row");
 	buf_free(&err);
 }
@@ -670,7 +630,7 @@ test_parse_nul_byte(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(annex_parse(data, sizeof(data) - 1, &rows, &err), -1);
+	assert_int_equal(annex_file_parse(data, sizeof(data) - 1, &rows, &err), -1);
 	assert_error(buf_str(&err), 2, "NUL");
 	buf_free(&err);
 }
@@ -688,7 +648,7 @@ test_parse_error_echo_bounded(void **state)
 	for (i = 0; i < 500; i++)
 		buf_puts(&file, "é");
 	buf_puts(&file, ";2026-01-05\n");
-	assert_int_equal(annex_parse(file.data, file.len, &rows, &err), -1);
+	assert_int_equal(annex_file_parse(file.data, file.len, &rows, &err), -1);
 	assert_error(buf_str(&err), 2, "...' is not an email address");
 	assert_true(err.len < 200);
 	buf_free(&err);
@@ -897,7 +857,7 @@ test_import_force_guard(void **state)
 	annex_plan_free(&plan);
 	audit = audit_count(fx->path);
 	/* 2 of 3 ended: more than half. */
-	assert_int_equal(annex_parse(one, sizeof(one) - 1, &rows, &err), 0);
+	assert_int_equal(annex_file_parse(one, sizeof(one) - 1, &rows, &err), 0);
 	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-01"),
 	    0, 0, ACTOR, NOW, &plan), STORE_REFUSED);
 	assert_non_null(strstr(store_errmsg(fx->st), "ends 2 of its 3 active "
@@ -915,14 +875,14 @@ test_import_force_guard(void **state)
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
 	/* 1 of 3: half or less goes through. */
-	assert_int_equal(annex_parse(two, sizeof(two) - 1, &rows, &err), 0);
+	assert_int_equal(annex_file_parse(two, sizeof(two) - 1, &rows, &err), 0);
 	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-01"),
 	    1, 0, ACTOR, NOW, &plan), STORE_OK);
 	assert_false(plan.force_needed);
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
 	/* --force lets more than half through. */
-	assert_int_equal(annex_parse(one, sizeof(one) - 1, &rows, &err), 0);
+	assert_int_equal(annex_file_parse(one, sizeof(one) - 1, &rows, &err), 0);
 	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-01"),
 	    0, 1, ACTOR, NOW, &plan), STORE_OK);
 	assert_true(plan.applied);
@@ -930,7 +890,7 @@ test_import_force_guard(void **state)
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
 	/* 1 active left, ended by a header-only file: all of them. */
-	assert_int_equal(annex_parse("nom;prenom;email;fonction;"
+	assert_int_equal(annex_file_parse("nom;prenom;email;fonction;"
 	    "date_habilitation;date_fin\n", 52, &rows, &err), 0);
 	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-07-02"),
 	    0, 0, ACTOR, NOW, &plan), STORE_REFUSED);
@@ -1019,7 +979,7 @@ test_import_plan_text_add_with_end_and_names(void **state)
 
 	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
 	annex_plan_free(&plan);
-	assert_int_equal(annex_parse(v2, sizeof(v2) - 1, &rows, &err), 0);
+	assert_int_equal(annex_file_parse(v2, sizeof(v2) - 1, &rows, &err), 0);
 	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-11-23"),
 	    1, 0, ACTOR, NOW, &plan), STORE_OK);
 	assert_int_equal(annex_plan_render(&plan, &text), 0);
@@ -1117,7 +1077,7 @@ parse_text(const char *csv, struct annex_rows *rows)
 {
 	struct buf err = BUF_INIT;
 
-	if (annex_parse(csv, strlen(csv), rows, &err) != 0)
+	if (annex_file_parse(csv, strlen(csv), rows, &err) != 0)
 		fail_msg("inline annex: %s", buf_str(&err));
 	buf_free(&err);
 }
@@ -1248,7 +1208,7 @@ test_import_header_only_ends_everyone(void **state)
 
 	import_file(fx, "annex_v1.csv", "2026-06-01", &plan);
 	annex_plan_free(&plan);
-	assert_int_equal(annex_parse(empty, sizeof(empty) - 1, &rows, &err),
+	assert_int_equal(annex_file_parse(empty, sizeof(empty) - 1, &rows, &err),
 	    0);
 	assert_int_equal(rows.n, 0);
 	/* A truncated export, maybe: not without --force. */
@@ -1318,7 +1278,7 @@ test_export_then_import_changes_nothing(void **state)
 	assert_non_null(strstr(buf_str(&out),
 	    "\"Référente BALP, coordinatrice\""));
 	assert_null(strstr(buf_str(&out), "h.nouveau"));
-	if (annex_parse(out.data, out.len, &rows, &err) != 0)
+	if (annex_file_parse(out.data, out.len, &rows, &err) != 0)
 		fail_msg("export does not parse: %s", buf_str(&err));
 	assert_int_equal(annex_import(fx->st, "apeai", &rows, D("2026-11-24"),
 	    0, 0, ACTOR, NOW, &plan), STORE_OK);
@@ -1364,12 +1324,12 @@ test_parse_utf16_without_bom(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		data = slurp(cases[i].file, &len);
+		data = annex_data(cases[i].file, &len);
 		assert_true(len > 2);
 		assert_true((unsigned char)data[0] == 0xFF ||
 		    (unsigned char)data[0] == 0xFE);
 		buf_reset(&err);
-		if (annex_parse(data + 2, len - 2, &rows, &err) != 0)
+		if (annex_file_parse(data + 2, len - 2, &rows, &err) != 0)
 			fail_msg("%s without BOM: %s", cases[i].file,
 			    buf_str(&err));
 		assert_null(strstr(buf_str(&err), "NUL"));
@@ -1387,7 +1347,7 @@ test_parse_utf16_without_bom(void **state)
 		    "date_habilitation;date_fin\nMARTIN;A\0;a@x.fr;;05/01/2026;\n";
 
 		buf_reset(&err);
-		assert_int_equal(annex_parse(nul, sizeof(nul) - 1, &rows,
+		assert_int_equal(annex_file_parse(nul, sizeof(nul) - 1, &rows,
 		    &err), -1);
 		assert_error(buf_str(&err), 2, "contains a NUL byte");
 	}
