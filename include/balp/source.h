@@ -190,21 +190,6 @@ void	 source_blob_free(struct source_blob *);
 void	 source_header_digest(const char *msg, size_t len, uint64_t size,
 	    unsigned char out[SOURCE_DIGEST_LEN]);
 
-/*
- * Creates what a local source needs before it can be opened (the Maildir
- * root and its cur/ new/ tmp/); nothing for a remote one.  0 or -1 with
- * err set.
- */
-int	 source_create(const struct source_conf *, struct buf *err);
-
-/*
- * Opens the configured source into src (closed with src->ops->close).
- * With watch set, the source backs watch_fd with an event when it can.
- * 0, or -1 with err set (src is then untouched).
- */
-int	 source_open(const struct source_conf *, int watch, struct source *,
-	    struct buf *err);
-
 /* 1 if both name the same inbox the same way (a reload may keep it). */
 int	 source_conf_equal(const struct source_conf *,
 	    const struct source_conf *);

@@ -35,6 +35,7 @@
 #include "balp/reason.h"
 #include "balp/smtp.h"
 #include "balp/source.h"
+#include "balp/source_registry.h"
 #include "balp/store.h"
 #include "balp/store_audit.h"
 #include "balp/store_purge.h"
@@ -301,7 +302,7 @@ open_around(struct daemon *d, struct balp_conf *c, const struct source *keep,
 {
 	if (keep != NULL)
 		*src = *keep;
-	else if (source_open(&c->source, !d->once, src, err) == -1)
+	else if (source_registry_open(&c->source, !d->once, src, err) == -1)
 		return -1;
 	if (pipeline_ensure_queues(&c->rules, src, err) == -1 ||
 	    pipeline_open(c, d->store, d->zygote, c->key_file, "balpd", pipe,
