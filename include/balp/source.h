@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "balp/buf.h"
 #include "balp/tls.h"
@@ -122,6 +123,18 @@ struct source_ops {
 	 */
 	int	(*locate)(void *, const char *folder, const char *ref,
 		    const char *message_id, struct buf *err);
+	/*
+	 * Files a message that came from elsewhere (LMTP), never listed in
+	 * the inbox: size bytes read from fd (from offset 0, not moved),
+	 * into folder, tagged with keywords (as move()), arrived at that
+	 * time (IMAP: its INTERNALDATE; a Maildir: the file's time), under
+	 * the name ref where the source names messages itself (a Maildir's
+	 * unique name; IMAP's server names it).  Durable when it returns
+	 * 0; -1 on error (nothing half-filed that locate() would find).
+	 */
+	int	(*append)(void *, const char *folder, const char *ref, int fd,
+		    uint64_t size, const char *keywords, time_t arrived,
+		    struct buf *err);
 	/* Creates folder if missing (at start, for every queue). */
 	int	(*ensure_folder)(void *, const char *folder, struct buf *err);
 	/*

@@ -606,46 +606,53 @@ pseudonyms(struct pass *ps, size_t from, size_t to, struct buf *err)
 static int
 record(struct pass *ps, struct item *it, struct buf *err)
 {
-	struct pipeline *p = ps->p;
-	const struct decision *d = &it->res.decision;
 	struct store_decision_spec spec;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.source = ps->src->ops->name;
+	spec.source_ref = it->m->ref;
+	spec.nir_pseudonym = it->pseudonym[0] != '\0' ? it->pseudonym : NULL;
+	spec.header_key = it->header_key[0] != '\0' ? it->header_key : NULL;
+	return pipeline_record(ps->p, &spec, &it->res, err);
+}
+
+int
+pipeline_record(struct pipeline *p, struct store_decision_spec *spec,
+    const struct pipeline_result *res, struct buf *err)
+{
+	const struct decision *d = &res->decision;
 	struct store_notice notice = { NULL, NULL, NULL };
 	struct buf findings = BUF_INIT;
 	char *subject = NULL, *body = NULL;
 	int r;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.source = ps->src->ops->name;
-	spec.source_ref = it->m->ref;
-	spec.message_id = it->res.facts.message_id;
-	spec.sender = it->res.facts.from_addr;
-	spec.partner_id = d->partner_id;
-	spec.type = d->type != NULL ? d->type->id : NULL;
-	spec.outcome = d->outcome;
-	spec.reasons = d->reasons;
-	spec.queue = d->queue;
-	spec.nir_pseudonym = it->pseudonym[0] != '\0' ? it->pseudonym : NULL;
-	spec.header_key = it->header_key[0] != '\0' ? it->header_key : NULL;
+	spec->message_id = res->facts.message_id;
+	spec->sender = res->facts.from_addr;
+	spec->partner_id = d->partner_id;
+	spec->type = d->type != NULL ? d->type->id : NULL;
+	spec->outcome = d->outcome;
+	spec->reasons = d->reasons;
+	spec->queue = d->queue;
 	/* what the reasons found, part by part (no file name: attachment.h) */
-	if (attachment_findings(&p->conf->rules, &it->res.facts,
+	if (attachment_findings(&p->conf->rules, &res->facts,
 	    &findings) == -1) {
 		buf_free(&findings);
 		buf_puts(err, "out of memory");
 		return -1;
 	}
-	spec.findings = findings.len > 0 ? buf_str(&findings) : NULL;
-	if (d->notify && it->res.facts.from_addr != NULL) {
+	spec->findings = findings.len > 0 ? buf_str(&findings) : NULL;
+	if (d->notify && res->facts.from_addr != NULL) {
 		if (notice_render(&p->conf->rules, d, p->today, &subject,
 		    &body) == -1) {
 			buf_free(&findings);
 			buf_puts(err, "out of memory");
 			return -1;
 		}
-		notice.recipient = it->res.facts.from_addr;
+		notice.recipient = res->facts.from_addr;
 		notice.subject = subject;
 		notice.body = body;
 	} else if (p->conf->notices_acknowledge &&
-	    d->outcome == OUTCOME_ACCEPTED && it->res.facts.from_addr != NULL) {
+	    d->outcome == OUTCOME_ACCEPTED && res->facts.from_addr != NULL) {
 		/* notices.acknowledge: the outbox takes it like a notice. */
 		if (notice_render_ack(&p->conf->rules, d, p->today, &subject,
 		    &body) == -1) {
@@ -653,11 +660,11 @@ record(struct pass *ps, struct item *it, struct buf *err)
 			buf_puts(err, "out of memory");
 			return -1;
 		}
-		notice.recipient = it->res.facts.from_addr;
+		notice.recipient = res->facts.from_addr;
 		notice.subject = subject;
 		notice.body = body;
 	}
-	r = store_batch_add(p->store, &spec,
+	r = store_batch_add(p->store, spec,
 	    notice.recipient != NULL ? &notice : NULL, p->actor, p->now, NULL);
 	free(subject);
 	free(body);
@@ -709,8 +716,8 @@ report_item(struct item *it, pipeline_report_fn *report, void *arg)
  * id (upper-cased), reasons the stored comma-separated codes; anything an
  * IMAP atom cannot hold becomes '_'.
  */
-static void
-keywords_of(const char *type, const char *reasons, struct buf *kw)
+void
+pipeline_keywords(const char *type, const char *reasons, struct buf *kw)
 {
 	const char *p;
 	int start = 1;
@@ -820,7 +827,7 @@ flush(struct pass *ps, size_t from, size_t to, pipeline_report_fn *report,
 		} else
 			continue;
 		buf_reset(&merr);
-		keywords_of(type, buf_str(&reasons), &kw);
+		pipeline_keywords(type, buf_str(&reasons), &kw);
 		r = src->ops->move(src->state, it->m, queue, buf_str(&kw),
 		    &merr);
 		if (r == 1)

@@ -165,9 +165,9 @@ store_flags(struct imap *im, struct mailimap_set *set,
 	return 0;
 }
 
-/* +FLAGS.SILENT (keywords...) on set. */
+/* The keywords "a b c" as a flag list: *out, or NULL when none.  0 or -1. */
 static int
-store_keywords(struct imap *im, struct mailimap_set *set, const char *kw,
+keyword_list(const char *kw, struct mailimap_flag_list **out,
     struct buf *err)
 {
 	struct mailimap_flag_list *fl;
@@ -175,7 +175,8 @@ store_keywords(struct imap *im, struct mailimap_set *set, const char *kw,
 	const char *p = kw, *e;
 	char *word;
 
-	if (*kw == '\0' || !im->keywords_ok)
+	*out = NULL;
+	if (*kw == '\0')
 		return 0;
 	if ((fl = mailimap_flag_list_new_empty()) == NULL)
 		goto nomem;
@@ -196,12 +197,27 @@ store_keywords(struct imap *im, struct mailimap_set *set, const char *kw,
 		}
 		p = *e == ' ' ? e + 1 : e;
 	}
-	return store_flags(im, set, fl, err);
+	*out = fl;
+	return 0;
 nomem_fl:
 	mailimap_flag_list_free(fl);
 nomem:
 	buf_puts(err, "out of memory");
 	return -1;
+}
+
+/* +FLAGS.SILENT (keywords...) on set. */
+static int
+store_keywords(struct imap *im, struct mailimap_set *set, const char *kw,
+    struct buf *err)
+{
+	struct mailimap_flag_list *fl;
+
+	if (*kw == '\0' || !im->keywords_ok)
+		return 0;
+	if (keyword_list(kw, &fl, err) == -1)
+		return -1;
+	return fl != NULL ? store_flags(im, set, fl, err) : 0;
 }
 
 static int
@@ -653,4 +669,63 @@ imap_op_count(void *arg, const char *folder, size_t *n, struct buf *err)
 	}
 	mailimap_mailbox_data_status_free(st);
 	return 0;
+}
+
+/*
+ * A message from LMTP: one APPEND of the spooled bytes (mapped, not
+ * copied) with its keywords and its arrival as INTERNALDATE, over the
+ * session's verified connection.  The server's tagged OK is the message
+ * stored (Dovecot syncs before it answers).
+ */
+int
+imap_op_append(void *arg, const char *folder, const char *ref, int fd,
+    uint64_t size, const char *keywords, time_t arrived, struct buf *err)
+{
+	struct imap *im = arg;
+	struct mailimap_flag_list *fl = NULL;
+	struct mailimap_date_time *dt = NULL;
+	struct tm tm;
+	char *name = NULL;
+	void *map = MAP_FAILED;
+	int r, rc = -1;
+
+	(void)ref;	/* the server names it */
+	if (size == 0 || size > SIZE_MAX) {
+		buf_puts(err, "an empty message is not filed");
+		return -1;
+	}
+	if (imap_ready(im, err) == -1)
+		return -1;
+	if ((map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+	    MAP_FAILED) {
+		buf_printf(err, "cannot map the message: %s", strerror(errno));
+		return -1;
+	}
+	if (im->keywords_ok && keyword_list(keywords != NULL ? keywords : "",
+	    &fl, err) == -1)
+		goto out;
+	if (gmtime_r(&arrived, &tm) == NULL ||
+	    (dt = mailimap_date_time_new(tm.tm_mday, tm.tm_mon + 1,
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, 0)) == NULL ||
+	    (name = imap_server_name(im, folder)) == NULL) {
+		buf_puts(err, "out of memory");
+		goto out;
+	}
+	r = mailimap_append(im->s, name, fl, dt, map, (size_t)size);
+	if (r == MAILIMAP_ERROR_APPEND && im->s->imap_response_info != NULL &&
+	    im->s->imap_response_info->rsp_trycreate) {
+		if (imap_create_folder(im, name, err) == -1)
+			goto out;
+		r = mailimap_append(im->s, name, fl, dt, map, (size_t)size);
+	}
+	rc = r == MAILIMAP_NO_ERROR ? 0 : imap_fail(im, err, "APPEND", r);
+out:
+	free(name);
+	if (dt != NULL)
+		mailimap_date_time_free(dt);
+	if (fl != NULL)
+		mailimap_flag_list_free(fl);
+	if (map != MAP_FAILED)
+		(void)munmap(map, (size_t)size);
+	return rc;
 }

@@ -113,6 +113,8 @@ int	 imap_op_relocate(void *, const char *from, const char *ref,
 	    struct buf *);
 int	 imap_op_locate(void *, const char *folder, const char *ref,
 	    const char *message_id, struct buf *);
+int	 imap_op_append(void *, const char *folder, const char *ref, int fd,
+	    uint64_t size, const char *keywords, time_t arrived, struct buf *);
 int	 imap_op_count(void *, const char *folder, size_t *n, struct buf *);
 
 #endif
