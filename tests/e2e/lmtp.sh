@@ -85,6 +85,20 @@ like "$err" "bad.conf:[0-9]+: 'recipients' must not be empty" \
 
 echo "lmtp = { listen = \"127.0.0.1:$PORT\"; recipients = [ \"$MS_BALP_USER\" ]; max_sessions = 4; };" \
     >>"$ICONF"
+# Notices go out through the stack's submission port, as in notices.sh.
+cp "$MS_NOTICES_PASS_FILE" "$HOME_DIR/conf/notices.pass"
+chmod 600 "$HOME_DIR/conf/notices.pass"
+cat >>"$ICONF" <<EOC
+smtp = {
+	host = "localhost";
+	port = $MS_SUBMIT_PORT;
+	tls = "starttls";
+	user = "$MS_NOTICES_USER";
+	password_file = "notices.pass";
+	ca_file = "$MS_CA";
+	timeout = 10;
+};
+EOC
 start_balpd; ok $? "balpd listens on LMTP beside its drain"
 sh "$MS" lmtp-route "$STACK" "$MS_BALP_USER" "lmtp:inet:127.0.0.1:$PORT"
 ok $? "Postfix routes the BALP's address to balpd"
@@ -108,6 +122,8 @@ for q in RIB Suspension Blocage Rejets Quarantaine; do
 	is "$(count "BALP/$q")" "$n" "BALP/$q holds its $n decided mail(s)"
 done
 is "$(q "select count(*) from outbox")" 7 "the notices are queued as for drained mail"
+sh "$MS" wait-count "$STACK" capture@caf.test INBOX 7 30
+ok $? "and the notifier sends them: 7 notices arrive"
 flags=$(curl -s --cacert "$MS_CA" --user "$MS_BALP_USER:$(cat "$MS_BALP_PASS_FILE")" \
     "imaps://localhost:$MS_IMAPS_PORT/BALP/Rejets" -X 'FETCH 1:* FLAGS')
 like "$flags" '\$BALP_' "filed mail carries its keywords"
