@@ -171,6 +171,21 @@ is "$(printf '%s\n' "$out" | grep -c '^250 2.0.0')" 3 \
 is "$(q "select count(*) from decisions where message_id like 'pipe%'")" 3 \
     "three decisions"
 
+# One session more than max_sessions (4): 421 4.3.2 at once.
+out=$(python3 - "$PORT" <<'EOF'
+import socket, sys
+port = int(sys.argv[1])
+held = []
+for i in range(4):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.makefile("rb").readline()
+    held.append(s)
+s = socket.create_connection(("127.0.0.1", port))
+print(s.makefile("rb").readline().decode().strip())
+EOF
+)
+like "$out" "^421 4.3.2" "a session over max_sessions: 421 4.3.2"
+
 # Dovecot gone: 451, the mail waits in Postfix, filed when it is back.
 sh "$MS" dovecot-stop "$STACK"
 sed 's/^Message-ID: </Message-ID: <dovecot-down./' \
@@ -227,6 +242,20 @@ is "$(count INBOX)" 0 "the inbox stays empty"
 unlike "$(cat "$HOME_DIR/balpd.err")" "185057800608491|DUPONT" \
     "no NIR nor name in balpd's log"
 
+# A reload onto a unix socket: mode 0660, and mail goes through it.
+sed -i "s#listen = \"127.0.0.1:$PORT\"#listen = \"unix:$HOME_DIR/lmtp.sock\"#" "$ICONF"
+kill -HUP "$BPID"
+wait_for "$HOME_DIR/balpd.err" "taking mail over LMTP on unix:" 10
+ok $? "SIGHUP: balpd listens on the unix socket"
+is "$(stat -c %a "$HOME_DIR/lmtp.sock")" 660 "the socket is mode 0660"
+sed 's/^Message-ID: </Message-ID: <unix-socket./' \
+    "$HOME_DIR/mail/1763370001.demo01.apeai-rib" >"$HOME_DIR/unix.eml"
+out=$(swaks --socket "$HOME_DIR/lmtp.sock" --protocol LMTP --to "$MS_BALP_USER" \
+    --from a.martin@apeai34.fr --data "$HOME_DIR/unix.eml" 2>&1)
+like "$out" "250 2.0.0" "a message over the unix socket is delivered"
+is "$(all_files | xargs grep -l 'unix-socket\.' | wc -l)" 1 "and filed"
+
 kill "$BPID"; wait "$BPID"; st=$?; BPID=
 is "$st" 0 "SIGTERM: exit 0"
+test -e "$HOME_DIR/lmtp.sock"; is "$?" 1 "the socket is removed at exit"
 done_testing
