@@ -606,10 +606,11 @@ watch(struct daemon *d)
 			again = 1;
 			continue;
 		}
-		if (r > 0 && nl > 0) {
+		if (nl > 0) {
+			/* What is ready, and the sessions' deadlines. */
 			lmtp_server_handle(d->lmtp, pfd + 2, nl);
 			/* Mail that came over LMTP needs no pass. */
-			if (!(wfd >= 0 && (pfd[1].revents & POLLIN)))
+			if (r > 0 && !(wfd >= 0 && (pfd[1].revents & POLLIN)))
 				continue;
 		}
 		if (r > 0 && wfd >= 0 && (pfd[1].revents & POLLIN))

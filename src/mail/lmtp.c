@@ -263,16 +263,16 @@ lmtp_server_open(const struct lmtp_conf *c, lmtp_deliver_fn *deliver,
 	struct lmtp_server *sv;
 
 	*out = NULL;
-	if ((sv = calloc(1, sizeof(*sv))) == NULL ||
-	    conf_copy(&sv->conf, c) == -1 ||
-	    (sv->conns = calloc(c->max_sessions > 0 ? c->max_sessions : 1,
-	    sizeof(*sv->conns))) == NULL ||
+	if ((sv = calloc(1, sizeof(*sv))) != NULL)
+		sv->lfd = -1;
+	if (sv == NULL || conf_copy(&sv->conf, c) == -1 ||
+	    (sv->conns = calloc(c->max_sessions > 0 ? c->max_sessions :
+	    LMTP_MAX_SESSIONS_DEFAULT, sizeof(*sv->conns))) == NULL ||
 	    (sv->rbuf = malloc(LMTP_READ_CHUNK)) == NULL) {
 		buf_puts(err, "out of memory");
 		lmtp_server_close(sv);
 		return -1;
 	}
-	sv->lfd = -1;
 	if (sv->conf.max_sessions == 0)
 		sv->conf.max_sessions = LMTP_MAX_SESSIONS_DEFAULT;
 	if (gethostname(sv->name, sizeof(sv->name) - 1) == -1 ||
