@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "balp/buf.h"
+#include "balp/lmtp.h"
 #include "balp/mime.h"
 #include "balp/rules.h"
 #include "balp/smtp.h"
@@ -70,6 +71,14 @@ struct balp_conf {
 	char			*audit_key_file;
 
 	struct source_conf	  source;	/* paths absolute */
+	/*
+	 * lmtp { listen; recipients; max_sessions; group;
+	 * idle_timeout_seconds; command_timeout_seconds; }: mail taken
+	 * from Postfix at delivery time (lmtp.h); has_lmtp 0: none.
+	 * lmtp.max_size is the rules' max_message_size.
+	 */
+	int			  has_lmtp;
+	struct lmtp_conf	  lmtp;
 
 	struct wordlist		  trusted_authserv_ids;	/* lower case */
 	struct wordlist		  public_suffixes;

@@ -30,6 +30,7 @@
 #include "balp/conf.h"
 #include "balp/decide.h"
 #include "balp/facts.h"
+#include "balp/lmtp.h"
 #include "balp/sandbox.h"
 #include "balp/source.h"
 #include "balp/store.h"
@@ -171,6 +172,21 @@ unsigned pipeline_breaker_wait(const struct pipeline *, time_t now);
  * longer, up to 5 minutes).
  */
 int	 pipeline_breaker_retry(struct pipeline *, time_t now, struct buf *err);
+
+/*
+ * A message taken over LMTP (lmtp.h, docs/lmtp.md): parsed, decided,
+ * recorded with its envelope (source "lmtp") and committed, then filed
+ * into its queue in src (src->ops->append: durable when it returns), and
+ * only then 0, for the caller to answer 250.  A message handed over again
+ * (the same header key: a crash before its 250) is not decided again: it
+ * is filed only if its folder does not hold it.  report (may be NULL) is
+ * called once it is filed.  -1 with err on any failure (the caller
+ * answers 451, Postfix retries): the store, the parser's processes, the
+ * mailbox.  Set the time first (pipeline_set_time).
+ */
+int	 pipeline_deliver(struct pipeline *, struct source *src,
+	    const struct lmtp_message *msg, pipeline_report_fn *report,
+	    void *arg, struct buf *err);
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *);
 

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "balp/buf.h"
 #include "balp/tls.h"
@@ -122,6 +123,18 @@ struct source_ops {
 	 */
 	int	(*locate)(void *, const char *folder, const char *ref,
 		    const char *message_id, struct buf *err);
+	/*
+	 * Files a message that came from elsewhere (LMTP), never listed in
+	 * the inbox: size bytes read from fd (from offset 0, not moved),
+	 * into folder, tagged with keywords (as move()), arrived at that
+	 * time (IMAP: its INTERNALDATE; a Maildir: the file's time), under
+	 * the name ref where the source names messages itself (a Maildir's
+	 * unique name; IMAP's server names it).  Durable when it returns
+	 * 0; -1 on error (nothing half-filed that locate() would find).
+	 */
+	int	(*append)(void *, const char *folder, const char *ref, int fd,
+		    uint64_t size, const char *keywords, time_t arrived,
+		    struct buf *err);
 	/* Creates folder if missing (at start, for every queue). */
 	int	(*ensure_folder)(void *, const char *folder, struct buf *err);
 	/*
@@ -189,21 +202,6 @@ void	 source_blob_free(struct source_blob *);
  */
 void	 source_header_digest(const char *msg, size_t len, uint64_t size,
 	    unsigned char out[SOURCE_DIGEST_LEN]);
-
-/*
- * Creates what a local source needs before it can be opened (the Maildir
- * root and its cur/ new/ tmp/); nothing for a remote one.  0 or -1 with
- * err set.
- */
-int	 source_create(const struct source_conf *, struct buf *err);
-
-/*
- * Opens the configured source into src (closed with src->ops->close).
- * With watch set, the source backs watch_fd with an event when it can.
- * 0, or -1 with err set (src is then untouched).
- */
-int	 source_open(const struct source_conf *, int watch, struct source *,
-	    struct buf *err);
 
 /* 1 if both name the same inbox the same way (a reload may keep it). */
 int	 source_conf_equal(const struct source_conf *,

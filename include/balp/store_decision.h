@@ -32,7 +32,7 @@
 #include "balp/store.h"
 
 struct store_decision_spec {
-	const char	*source;	/* "maildir", "imap" */
+	const char	*source;	/* "maildir", "imap", "lmtp" */
 	const char	*source_ref;	/* unique within source */
 	const char	*message_id;	/* NULL if none */
 	const char	*sender;	/* NULL if none; stored lower-case */
@@ -54,6 +54,13 @@ struct store_decision_spec {
 	 * or a beneficiary's name.  Stored beside the decision.
 	 */
 	const char	*findings;
+	/*
+	 * A message taken over LMTP: MAIL FROM ("" for <>) and the
+	 * recipients, comma-separated; NULL for a drained one.  Stored
+	 * beside the decision (decision_envelopes).
+	 */
+	const char	*envelope_sender;
+	const char	*envelope_recipients;
 };
 
 /* A notice to send; queued in the outbox with the decision. */

@@ -28,6 +28,7 @@
 #include "balp/buf.h"
 #include "balp/conf.h"
 #include "balp/keyfile.h"
+#include "balp/lmtp.h"
 #include "balp/log.h"
 #include "balp/notifier.h"
 #include "balp/pidlock.h"
@@ -35,6 +36,7 @@
 #include "balp/reason.h"
 #include "balp/smtp.h"
 #include "balp/source.h"
+#include "balp/source_registry.h"
 #include "balp/store.h"
 #include "balp/store_audit.h"
 #include "balp/store_purge.h"
@@ -78,6 +80,7 @@ struct daemon {
 	struct sandbox_zygote	*zygote;
 	int			 breaker_said;	/* its opening is logged */
 	struct notifier		*notifier;	/* NULL: no smtp, or --once */
+	struct lmtp_server	*lmtp;		/* NULL: no lmtp group, or --once */
 	int			 sfd;		/* signalfd: TERM, INT, HUP */
 	/* --once: the table printed at the end, and the counts. */
 	int			 once;
@@ -301,7 +304,7 @@ open_around(struct daemon *d, struct balp_conf *c, const struct source *keep,
 {
 	if (keep != NULL)
 		*src = *keep;
-	else if (source_open(&c->source, !d->once, src, err) == -1)
+	else if (source_registry_open(&c->source, !d->once, src, err) == -1)
 		return -1;
 	if (pipeline_ensure_queues(&c->rules, src, err) == -1 ||
 	    pipeline_open(c, d->store, d->zygote, c->key_file, "balpd", pipe,
@@ -351,6 +354,8 @@ notify_once(struct daemon *d)
 	putchar('\n');
 	buf_free(&err);
 }
+
+static int start_lmtp(struct daemon *);
 
 /* SIGHUP: the new configuration, or the old one kept. */
 static void
@@ -404,6 +409,10 @@ reload(struct daemon *d)
 	d->src = nsrc;
 	d->pipe = npipe;
 	start_notifier(d);
+	/* Sessions in hand are told 421: Postfix hands their mail again. */
+	lmtp_server_close(d->lmtp);
+	d->lmtp = NULL;
+	(void)start_lmtp(d);
 	log_info("configuration reloaded: %zu request types",
 	    nc->rules.n_types);
 }
@@ -468,10 +477,58 @@ daily_purge(struct daemon *d)
 		    r.checkpoint_id);
 }
 
+/*
+ * A message Postfix hands over (lmtp.h): decided, recorded and filed
+ * now, or 451 and Postfix retries.  While the parser's breaker is open
+ * nothing is decided: Postfix keeps the mail.
+ */
+static int
+on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
+{
+	struct daemon *d = arg;
+	int r;
+
+	watchdog_feed(d);
+	if (pipeline_breaker_open(d->pipe) && !breaker_retry(d)) {
+		buf_puts(err, "the parser is failing");
+		return -1;
+	}
+	pipeline_set_time(d->pipe, time(NULL), 0);
+	if ((r = pipeline_deliver(d->pipe, &d->src, msg, on_report, d, err)) ==
+	    -1 && pipeline_breaker_open(d->pipe))
+		breaker_opened(d, buf_str(err));
+	else if (r == -1)
+		log_warn("lmtp: a message from <%s> deferred: %s", msg->sender,
+		    buf_str(err));
+	else
+		notifier_kick(d->notifier);
+	return r;
+}
+
+/* The LMTP server, when the configuration has one.  0 or -1 (logged). */
+static int
+start_lmtp(struct daemon *d)
+{
+	struct buf err = BUF_INIT;
+
+	if (!d->conf->has_lmtp)
+		return 0;
+	if (lmtp_server_open(&d->conf->lmtp, on_deliver, d, &d->lmtp, &err) ==
+	    -1) {
+		log_warn("lmtp: %s", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
+	log_info("taking mail over LMTP on %s for %zu recipient(s)",
+	    d->conf->lmtp.listen, d->conf->lmtp.n_recipients);
+	return 0;
+}
+
 static int
 watch(struct daemon *d)
 {
-	struct pollfd pfd[2];
+	struct pollfd *pfd = NULL;
+	size_t nl = 0, cap = 0;
 	uint64_t usec;
 	int r, wfd, again = 1, timeout_ms;
 
@@ -483,6 +540,11 @@ watch(struct daemon *d)
 	 */
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		d->wd_usec = usec;
+	cap = 2 + (d->lmtp != NULL ? lmtp_server_nfds(d->lmtp) : 0);
+	if ((pfd = calloc(cap, sizeof(*pfd))) == NULL) {
+		log_warn("out of memory");
+		return 1;
+	}
 	sd_notify(0, "READY=1");
 	for (;;) {
 		watchdog_feed(d);
@@ -494,8 +556,9 @@ watch(struct daemon *d)
 		wfd = d->src.ops->watch_fd(d->src.state);
 		pfd[0].fd = d->sfd;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = wfd;
+		pfd[1].fd = wfd;	/* -1: ignored by poll */
 		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
 		/* A rescan ends an IMAP IDLE too: well within the 29
 		 * minutes a server may wait (RFC 2177). */
 		timeout_ms = (d->conf->rescan_seconds < WATCH_MAX_SECONDS ?
@@ -510,17 +573,45 @@ watch(struct daemon *d)
 			timeout_ms = (int)pipeline_breaker_wait(d->pipe,
 			    time(NULL)) * 1000 + 100;
 		}
+		nl = 0;
+		if (d->lmtp != NULL) {
+			int lt = -1;
+
+			nl = lmtp_server_pollfds(d->lmtp, pfd + 2, &lt);
+			if (lt >= 0 && lt < timeout_ms)
+				timeout_ms = lt;
+		}
 		watchdog_feed(d);
-		r = poll(pfd, wfd >= 0 ? 2 : 1, again ? 0 : timeout_ms);
+		r = poll(pfd, 2 + nl, again ? 0 : timeout_ms);
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
+			free(pfd);
 			return 1;
 		}
 		if (r > 0 && (pfd[0].revents & POLLIN)) {
-			if (on_signals(d))
+			if (on_signals(d)) {
+				free(pfd);
 				return 0;
+			}
+			/* A reload may have a server of another size. */
+			if (d->lmtp != NULL && lmtp_server_nfds(d->lmtp) + 2 >
+			    cap) {
+				cap = lmtp_server_nfds(d->lmtp) + 2;
+				free(pfd);
+				if ((pfd = calloc(cap, sizeof(*pfd))) == NULL) {
+					log_warn("out of memory");
+					return 1;
+				}
+			}
 			again = 1;
 			continue;
+		}
+		if (nl > 0) {
+			/* What is ready, and the sessions' deadlines. */
+			lmtp_server_handle(d->lmtp, pfd + 2, nl);
+			/* Mail that came over LMTP needs no pass. */
+			if (r > 0 && !(wfd >= 0 && (pfd[1].revents & POLLIN)))
+				continue;
 		}
 		if (r > 0 && wfd >= 0 && (pfd[1].revents & POLLIN))
 			d->src.ops->watch_drain(d->src.state);
@@ -737,6 +828,10 @@ main(int argc, char **argv)
 		notify_once(&d);
 	} else {
 		start_notifier(&d);
+		if (start_lmtp(&d) == -1) {
+			rc = 1;
+			goto out;
+		}
 		rc = watch(&d);
 		sd_notify(0, "STOPPING=1");
 	}
@@ -744,6 +839,7 @@ main(int argc, char **argv)
 		ps = *pipeline_stats(d.pipe);
 out:
 	sodium_memzero(key, sizeof(key));
+	lmtp_server_close(d.lmtp);
 	notifier_stop(d.notifier);
 	pipeline_close(d.pipe);
 	sandbox_zygote_stop(d.zygote);

@@ -12,6 +12,7 @@
 #include "balp/keyfile.h"
 #include "balp/pipeline.h"
 #include "balp/source.h"
+#include "balp/source_registry.h"
 #include "balp/store_partner.h"
 #include "balp/store_referent.h"
 
@@ -267,8 +268,8 @@ ctl_admin_init(struct ctl *c, int argc, char **argv)
 	else
 		printf("store     %s (schema %d)\n", c->conf.store_path,
 		    store_schema_version(c->store));
-	if (source_create(&c->conf.source, &err) == -1 ||
-	    source_open(&c->conf.source, 0, &src, &err) == -1) {
+	if (source_registry_create(&c->conf.source, &err) == -1 ||
+	    source_registry_open(&c->conf.source, 0, &src, &err) == -1) {
 		ctl_error("%s", buf_str(&err));
 		goto out;
 	}

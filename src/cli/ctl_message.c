@@ -15,6 +15,7 @@
 #include "balp/json.h"
 #include "balp/notice.h"
 #include "balp/source.h"
+#include "balp/source_registry.h"
 #include "balp/store_decision.h"
 #include "balp/store_message.h"
 
@@ -63,7 +64,7 @@ open_source(struct ctl *c, struct source *src)
 {
 	struct buf err = BUF_INIT;
 
-	if (source_open(&c->conf.source, 0, src, &err) == -1) {
+	if (source_registry_open(&c->conf.source, 0, src, &err) == -1) {
 		ctl_error("%s", buf_str(&err));
 		buf_free(&err);
 		return -1;
@@ -110,7 +111,7 @@ whereabouts(struct ctl *c, const struct store_message *m, struct buf *err)
 	/* A pending retriage has it in the inbox under its new name. */
 	folder = store_message_queue(m);
 	ref = folder != NULL ? m->decision.source_ref : m->retriage_ref;
-	if (source_open(&c->conf.source, 0, &src, err) == -1)
+	if (source_registry_open(&c->conf.source, 0, &src, err) == -1)
 		return MAILBOX_UNREACHABLE;
 	r = src.ops->locate(src.state, folder, ref, m->decision.message_id,
 	    err);

@@ -11,6 +11,7 @@
 #include "balp/json.h"
 #include "balp/sla.h"
 #include "balp/source.h"
+#include "balp/source_registry.h"
 #include "balp/table.h"
 
 #include <getopt.h>
@@ -178,7 +179,7 @@ mailbox_counts(struct ctl *c, struct sla_report *r, struct buf *why)
 	struct source src;
 	size_t i, n;
 
-	if (source_open(&c->conf.source, 0, &src, why) == -1)
+	if (source_registry_open(&c->conf.source, 0, &src, why) == -1)
 		return;
 	for (i = 0; i < r->n; i++) {
 		if (src.ops->count(src.state, r->v[i].name, &n, why) == -1)

@@ -773,6 +773,7 @@ conf_free(struct balp_conf *c)
 	free(c->key_file);
 	free(c->audit_key_file);
 	free(c->admin_group);
+	lmtp_conf_free(&c->lmtp);
 	source_conf_free(&c->source);
 	wordlist_free(&c->trusted_authserv_ids);
 	wordlist_free(&c->public_suffixes);
@@ -1170,13 +1171,98 @@ load_access(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 	c->admin_gid = gr->gr_gid;
 }
 
+/*
+ * The group "lmtp" (lmtp.h): where Postfix hands mail over, loopback
+ * only, and to whom.  Absent: no LMTP, the drain alone.
+ */
+static void
+load_lmtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
+{
+	static const char *const keys[] = { "listen", "recipients",
+	    "max_sessions", "group", "idle_timeout_seconds",
+	    "command_timeout_seconds", NULL };
+	struct lmtp_conf *lc = &c->lmtp;
+	const config_setting_t *s, *e;
+	struct buf why = BUF_INIT;
+	struct group *gr;
+	const char *v;
+	char *p;
+	int i, n;
+
+	lc->gid = (gid_t)-1;
+	lc->max_sessions = LMTP_MAX_SESSIONS_DEFAULT;
+	lc->idle_seconds = LMTP_IDLE_SECONDS_DEFAULT;
+	lc->command_seconds = LMTP_COMMAND_SECONDS_DEFAULT;
+	if (g == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		lerr(l, g, "'lmtp' must be a group { listen = "
+		    "\"127.0.0.1:10026\"; recipients = [ \"balp@caf.test\" ];"
+		    " }");
+		return;
+	}
+	c->has_lmtp = 1;
+	check_keys(l, g, keys, "lmtp");
+	get_string(l, g, "listen", 1, &lc->listen);
+	if (lc->listen != NULL && lmtp_conf_listen(lc, lc->listen, &why) == -1)
+		lerr(l, member(g, "listen"), "lmtp.listen: %s", buf_str(&why));
+	buf_free(&why);
+	if ((s = member(g, "recipients")) == NULL)
+		lerr(l, g, "missing setting 'recipients' (the BALP's addresses"
+		    " Postfix hands over)");
+	else if (!config_setting_is_aggregate(s) || config_setting_is_group(s))
+		lerr(l, s, "'recipients' must be a list of addresses "
+		    "[\"balp@caf.test\"]");
+	else {
+		n = config_setting_length(s);
+		if (n == 0)
+			lerr(l, s, "'recipients' must not be empty");
+		if (n > 0 && (lc->recipients = calloc((size_t)n,
+		    sizeof(*lc->recipients))) == NULL)
+			lerr(l, s, "out of memory");
+		for (i = 0; lc->recipients != NULL && i < n; i++) {
+			e = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING ||
+			    (v = config_setting_get_string(e)) == NULL ||
+			    !notice_addr_ok(v)) {
+				lerr(l, e, "'recipients': element %d must be "
+				    "an address (name@domain)", i + 1);
+				continue;
+			}
+			if ((p = buf_strdup(v)) == NULL) {
+				lerr(l, e, "out of memory");
+				continue;
+			}
+			for (v = p; *v != '\0'; v++)
+				p[v - p] = (char)tolower((unsigned char)*v);
+			lc->recipients[lc->n_recipients++] = p;
+		}
+	}
+	get_unsigned(l, g, "max_sessions", 1, 1024, &lc->max_sessions);
+	get_unsigned(l, g, "idle_timeout_seconds", 5, 3600, &lc->idle_seconds);
+	get_unsigned(l, g, "command_timeout_seconds", 5, 3600,
+	    &lc->command_seconds);
+	get_string(l, g, "group", 0, &lc->group);
+	if (lc->group != NULL) {
+		s = member(g, "group");
+		if (lc->path == NULL)
+			lerr(l, s, "'group' is for a unix socket (listen = "
+			    "\"unix:PATH\")");
+		else if ((gr = getgrnam(lc->group)) == NULL)
+			lerr(l, s, "lmtp.group: no group '%s' on this system",
+			    lc->group);
+		else
+			lc->gid = gr->gr_gid;
+	}
+}
+
 int
 conf_load(const char *path, struct balp_conf *c, struct buf *err)
 {
 	static const char *const top[] = { "rules", "store", "source",
 	    "trusted_authserv_ids", "public_suffixes", "limits", "parser",
 	    "batch", "notices", "daemon", "smtp", "retention", "sla", "access",
-	    NULL };
+	    "lmtp", NULL };
 	static const char *const store_keys[] = { "path", "key_file",
 	    "audit_key_file", NULL };
 	static const char *const source_keys[] = { "kind", "path", NULL };
@@ -1316,6 +1402,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		    &c->retention_habilitation_years);
 	}
 	load_access(&l, member(root, "access"), c);
+	load_lmtp(&l, member(root, "lmtp"), c);
 	if ((g = member(root, "daemon")) != NULL) {
 		check_keys(&l, g, daemon_keys, "daemon");
 		v = c->rescan_seconds;
@@ -1330,6 +1417,8 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	rules_ok = c->rules_file != NULL &&
 	    load_rules(&l, c->rules_file, &c->rules) == 0;
 	load_sla(&l, member(root, "sla"), c, rules_ok);
+	if (rules_ok)
+		c->lmtp.max_size = c->rules.max_message_size;
 	if (c->sla.digest_to != NULL && !c->has_smtp)
 		lerr(&l, member(member(root, "sla"), "digest_to"),
 		    "'digest_to' needs the smtp group: the digest is mailed "

@@ -13,18 +13,15 @@
  * decision), or decided and moved.
  */
 #include "balp/pipeline.h"
-#include "balp/attachment.h"
 #include "balp/breaker.h"
 #include "balp/date.h"
 #include "balp/keyfile.h"
 #include "balp/mime.h"
-#include "balp/notice.h"
 #include "balp/reason.h"
 #include "balp/sandbox.h"
 #include "balp/store_decision.h"
 #include "pipeline_priv.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <sodium.h>
@@ -606,70 +603,14 @@ pseudonyms(struct pass *ps, size_t from, size_t to, struct buf *err)
 static int
 record(struct pass *ps, struct item *it, struct buf *err)
 {
-	struct pipeline *p = ps->p;
-	const struct decision *d = &it->res.decision;
 	struct store_decision_spec spec;
-	struct store_notice notice = { NULL, NULL, NULL };
-	struct buf findings = BUF_INIT;
-	char *subject = NULL, *body = NULL;
-	int r;
 
 	memset(&spec, 0, sizeof(spec));
 	spec.source = ps->src->ops->name;
 	spec.source_ref = it->m->ref;
-	spec.message_id = it->res.facts.message_id;
-	spec.sender = it->res.facts.from_addr;
-	spec.partner_id = d->partner_id;
-	spec.type = d->type != NULL ? d->type->id : NULL;
-	spec.outcome = d->outcome;
-	spec.reasons = d->reasons;
-	spec.queue = d->queue;
 	spec.nir_pseudonym = it->pseudonym[0] != '\0' ? it->pseudonym : NULL;
 	spec.header_key = it->header_key[0] != '\0' ? it->header_key : NULL;
-	/* what the reasons found, part by part (no file name: attachment.h) */
-	if (attachment_findings(&p->conf->rules, &it->res.facts,
-	    &findings) == -1) {
-		buf_free(&findings);
-		buf_puts(err, "out of memory");
-		return -1;
-	}
-	spec.findings = findings.len > 0 ? buf_str(&findings) : NULL;
-	if (d->notify && it->res.facts.from_addr != NULL) {
-		if (notice_render(&p->conf->rules, d, p->today, &subject,
-		    &body) == -1) {
-			buf_free(&findings);
-			buf_puts(err, "out of memory");
-			return -1;
-		}
-		notice.recipient = it->res.facts.from_addr;
-		notice.subject = subject;
-		notice.body = body;
-	} else if (p->conf->notices_acknowledge &&
-	    d->outcome == OUTCOME_ACCEPTED && it->res.facts.from_addr != NULL) {
-		/* notices.acknowledge: the outbox takes it like a notice. */
-		if (notice_render_ack(&p->conf->rules, d, p->today, &subject,
-		    &body) == -1) {
-			buf_free(&findings);
-			buf_puts(err, "out of memory");
-			return -1;
-		}
-		notice.recipient = it->res.facts.from_addr;
-		notice.subject = subject;
-		notice.body = body;
-	}
-	r = store_batch_add(p->store, &spec,
-	    notice.recipient != NULL ? &notice : NULL, p->actor, p->now, NULL);
-	free(subject);
-	free(body);
-	buf_free(&findings);
-	if (r == STORE_EXISTS)
-		return 1;
-	if (r != STORE_OK) {
-		buf_printf(err, "cannot record the decision: %s",
-		    store_errmsg(p->store));
-		return -1;
-	}
-	return 0;
+	return pipeline_record(ps->p, &spec, &it->res, err);
 }
 
 static void
@@ -701,41 +642,6 @@ report_item(struct item *it, pipeline_report_fn *report, void *arg)
 			rep.ms = (now_ns() - it->submitted_ns) / 1000000;
 	}
 	report(&rep, arg);
-}
-
-/*
- * The IMAP keywords a filed message carries, so that agents see its type
- * and reasons as tags: "$BALP_RIB $BALP_nir_missing".  type is the rules'
- * id (upper-cased), reasons the stored comma-separated codes; anything an
- * IMAP atom cannot hold becomes '_'.
- */
-static void
-keywords_of(const char *type, const char *reasons, struct buf *kw)
-{
-	const char *p;
-	int start = 1;
-
-	buf_reset(kw);
-	if (type != NULL) {
-		buf_puts(kw, "$BALP_");
-		for (p = type; *p != '\0'; p++)
-			buf_putc(kw, isalnum((unsigned char)*p) ?
-			    (char)toupper((unsigned char)*p) : '_');
-	}
-	for (p = reasons; *p != '\0'; p++) {
-		if (*p == ',') {
-			start = 1;
-			continue;
-		}
-		if (start) {
-			if (kw->len > 0)
-				buf_putc(kw, ' ');
-			buf_puts(kw, "$BALP_");
-			start = 0;
-		}
-		buf_putc(kw, isalnum((unsigned char)*p) || *p == '_' ? *p :
-		    '_');
-	}
 }
 
 /*
@@ -820,7 +726,7 @@ flush(struct pass *ps, size_t from, size_t to, pipeline_report_fn *report,
 		} else
 			continue;
 		buf_reset(&merr);
-		keywords_of(type, buf_str(&reasons), &kw);
+		pipeline_keywords(type, buf_str(&reasons), &kw);
 		r = src->ops->move(src->state, it->m, queue, buf_str(&kw),
 		    &merr);
 		if (r == 1)

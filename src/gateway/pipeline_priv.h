@@ -10,6 +10,7 @@
 #include "balp/breaker.h"
 #include "balp/pipeline.h"
 #include "balp/sandbox.h"
+#include "balp/store_decision.h"
 
 /* A worker's answer: the serialized facts (first text is capped). */
 #define PIPELINE_ANSWER_MAX	((size_t)16 << 20)
@@ -40,5 +41,19 @@ int	 pipeline_probe(struct pipeline *, struct buf *err);
 int	 pipeline_parse_failed(enum sandbox_status);
 /* The malformed reason a failed parse stands for. */
 const char *pipeline_failure_name(enum sandbox_status);
+
+/*
+ * The decision of res in the open batch, with its notice if it has one:
+ * spec comes with source, source_ref, the keyed hashes and the envelope
+ * set; the rest is filled from res.  0, 1 if already decided, -1.
+ */
+int	 pipeline_record(struct pipeline *, struct store_decision_spec *spec,
+	    const struct pipeline_result *res, struct buf *err);
+/*
+ * The IMAP keywords a filed message carries ("$BALP_RIB
+ * $BALP_nir_missing"), from the type's id and the comma-separated reasons.
+ */
+void	 pipeline_keywords(const char *type, const char *reasons,
+	    struct buf *kw);
 
 #endif

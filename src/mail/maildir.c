@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -508,6 +509,96 @@ md_locate(void *arg, const char *folder, const char *ref,
 	return r;
 }
 
+/*
+ * A message from LMTP: written into the folder's tmp/ under ref, synced,
+ * renamed into new/ (never over a file: a clash fails, the caller looks
+ * first), and new/ synced.  The folder's new/ is where move() puts mail:
+ * agents see it unread.
+ */
+static int
+md_append(void *arg, const char *folder, const char *ref, int fd,
+    uint64_t size, const char *keywords, time_t arrived, struct buf *err)
+{
+	struct maildir *md = arg;
+	struct buf tmp = BUF_INIT, dst = BUF_INIT;
+	struct timespec ts[2];
+	char *dir;
+	off_t off = 0;
+	ssize_t w;
+	int out = -1, dfd = -1, rc = -1;
+
+	(void)keywords;	/* as md_move: Dovecot's file, not ours */
+	if (strchr(ref, '/') != NULL || ref[0] == '.' || ref[0] == '\0') {
+		buf_printf(err, "'%s' is no Maildir name", ref);
+		return -1;
+	}
+	if ((dir = folder_dir(md, folder)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	if (md_ensure_folder(md, folder, err) == -1)
+		goto out;
+	buf_printf(&tmp, "%s/tmp/%s", dir, ref);
+	buf_printf(&dst, "%s/new/%s", dir, ref);
+	if (tmp.failed || dst.failed) {
+		buf_puts(err, "out of memory");
+		goto out;
+	}
+	if ((out = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
+		buf_printf(err, "cannot write into %s: %s", folder,
+		    strerror(errno));
+		goto out;
+	}
+	while ((uint64_t)off < size) {
+		w = sendfile(out, fd, &off, (size_t)(size - (uint64_t)off));
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			buf_printf(err, "cannot write into %s: %s", folder,
+			    w == 0 ? "short message" : strerror(errno));
+			goto unlink;
+		}
+	}
+	ts[0].tv_sec = ts[1].tv_sec = arrived;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	(void)futimens(out, ts);
+	if (fsync(out) == -1) {
+		buf_printf(err, "cannot sync into %s: %s", folder,
+		    strerror(errno));
+		goto unlink;
+	}
+	if (link(buf_str(&tmp), buf_str(&dst)) == -1) {
+		buf_printf(err, "cannot file into %s: %s", folder,
+		    strerror(errno));
+		goto unlink;
+	}
+	buf_reset(&tmp);
+	buf_printf(&tmp, "%s/new", dir);
+	if ((dfd = open(buf_str(&tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1 || fsync(dfd) == -1) {
+		buf_printf(err, "cannot sync %s: %s", folder, strerror(errno));
+		(void)unlink(buf_str(&dst));
+		buf_reset(&tmp);
+		buf_printf(&tmp, "%s/tmp/%s", dir, ref);
+		goto unlink;
+	}
+	buf_reset(&tmp);
+	buf_printf(&tmp, "%s/tmp/%s", dir, ref);
+	rc = 0;
+unlink:
+	(void)unlink(buf_str(&tmp));
+out:
+	if (out >= 0)
+		close(out);
+	if (dfd >= 0)
+		close(dfd);
+	buf_free(&tmp);
+	buf_free(&dst);
+	free(dir);
+	return rc;
+}
+
 static int
 md_watch_fd(void *arg)
 {
@@ -589,7 +680,8 @@ md_count(void *arg, const char *folder, size_t *n, struct buf *err)
 
 static const struct source_ops maildir_ops = {
 	"maildir", md_list, md_fetch, md_move, md_sync, md_relocate, md_locate,
-	md_ensure_folder, md_count, md_watch_fd, md_watch_drain, md_close,
+	md_append, md_ensure_folder, md_count, md_watch_fd, md_watch_drain,
+	md_close,
 };
 
 int

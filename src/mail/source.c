@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * source - what all sources share (see source.h): the message list, and
- * the one place that maps a configured kind to its implementation, so
- * that adding IMAP touches this file and not the daemon or balpctl.
- *
- * Ownership: source_open() hands the opened state to struct source.
- * Failures: -1 with one line in err; an unknown or unavailable kind is
- * such a failure, not an abort.
+ * source - what all sources share (see source.h): the message list, the
+ * blob, the header digest, the configuration's value.  Which kind opens
+ * how is source_registry.c's: this file includes no source, so that
+ * maildir.c and imap.c can include source.h without a circle.
  */
 #include "balp/source.h"
-#include "balp/imap.h"
-#include "balp/maildir.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -70,41 +65,6 @@ source_header_digest(const char *msg, size_t len, uint64_t size,
 	crypto_generichash_update(&st, (const unsigned char *)msg, hlen);
 	crypto_generichash_update(&st, le, sizeof(le));
 	crypto_generichash_final(&st, out, SOURCE_DIGEST_LEN);
-}
-
-int
-source_create(const struct source_conf *sc, struct buf *err)
-{
-	switch (sc->kind) {
-	case SOURCE_MAILDIR:
-		if (sc->maildir_path == NULL) {
-			buf_puts(err, "no Maildir path configured");
-			return -1;
-		}
-		return maildir_create(sc->maildir_path, err);
-	case SOURCE_IMAP:
-		return 0;	/* the server's: nothing local to create */
-	}
-	buf_puts(err, "unknown source kind");
-	return -1;
-}
-
-int
-source_open(const struct source_conf *sc, int watch, struct source *src,
-    struct buf *err)
-{
-	switch (sc->kind) {
-	case SOURCE_MAILDIR:
-		if (sc->maildir_path == NULL) {
-			buf_puts(err, "no Maildir path configured");
-			return -1;
-		}
-		return maildir_source_open(sc->maildir_path, watch, src, err);
-	case SOURCE_IMAP:
-		return imap_source_open(sc, watch, src, err);
-	}
-	buf_puts(err, "unknown source kind");
-	return -1;
 }
 
 static int

@@ -296,6 +296,17 @@ static const char *const migrations[] = {
 	"  created_at TEXT NOT NULL,"
 	"  updated_at TEXT NOT NULL"
 	");",
+	/*
+	 * 10 (issue 19): the envelope of a message taken over LMTP (the
+	 * decision's source is "lmtp"): MAIL FROM and the RCPTs Postfix
+	 * gave, one row per such decision, purged with it.  Addresses of a
+	 * partner's staff and of the BALP only.
+	 */
+	"CREATE TABLE decision_envelopes ("
+	"  decision_id INTEGER PRIMARY KEY REFERENCES decisions(id),"
+	"  sender TEXT NOT NULL,"
+	"  recipients TEXT NOT NULL"
+	");",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

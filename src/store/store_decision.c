@@ -177,6 +177,31 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 	return rc;
 }
 
+/* The envelope of a message taken over LMTP (a row of its own). */
+static int
+envelope_insert(struct store *st, int64_t decision_id,
+    const struct store_decision_spec *d)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (d->envelope_recipients == NULL)
+		return STORE_OK;
+	if ((rc = stmt_get(st, STMT_ENVELOPE_INSERT, "INSERT INTO "
+	    "decision_envelopes (decision_id, sender, recipients) VALUES "
+	    "(?, lower(?), lower(?))", &s)) != STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, decision_id, &rc);
+	bind_text(st, s, 2, d->envelope_sender != NULL ? d->envelope_sender :
+	    "", &rc);
+	bind_text(st, s, 3, d->envelope_recipients, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return step_done(st, s, "envelope insert", NULL);
+}
+
 /* The decision's findings, when it has any (a row of its own). */
 static int
 findings_insert(struct store *st, int64_t decision_id, const char *findings)
@@ -339,7 +364,8 @@ store_batch_add(struct store *st, const struct store_decision_spec *d,
 	 */
 	if ((rc = decision_insert(st, d, sender, buf_str(&reasons), now, &id,
 	    &supersedes)) != STORE_OK ||
-	    (rc = findings_insert(st, id, d->findings)) != STORE_OK)
+	    (rc = findings_insert(st, id, d->findings)) != STORE_OK ||
+	    (rc = envelope_insert(st, id, d)) != STORE_OK)
 		goto done;
 	buf_printf(&obj, "decision/%" PRId64, id);
 	buf_printf(&detail, "source=%s; ref=%s; outcome=%s; reasons=%s; "

@@ -37,6 +37,7 @@ static const char *const delete_sql[] = {
 	"DELETE FROM retriages WHERE decision_id IN " OLD_DECISIONS,
 	"DELETE FROM releases WHERE decision_id IN " OLD_DECISIONS,
 	"DELETE FROM decision_findings WHERE decision_id IN " OLD_DECISIONS,
+	"DELETE FROM decision_envelopes WHERE decision_id IN " OLD_DECISIONS,
 	"DELETE FROM decisions WHERE decided_at < ?1",
 	"DELETE FROM hab_periods WHERE person_id IN " OLD_PERSONS,
 	/* a person's suspensions are habilitation data: they go with it */

@@ -135,7 +135,7 @@ for g in $top; do
 	printf '%s\n' "$conf5" | grep -Eq "^   $g\$" || missing="$missing $g"
 done
 is "$missing" "" "balp.conf.5 has a subsection for every top-level group of conf.c"
-names=$(settings "conf_load load_parser load_imap load_batch load_smtp load_sla load_access")
+names=$(settings "conf_load load_parser load_imap load_batch load_smtp load_sla load_access load_lmtp")
 n=$(printf '%s\n' "$names" | grep -c .)
 ok "$(test "$n" -ge 40; echo $?)" "conf.c's settings read: $n"
 missing=

@@ -21,6 +21,11 @@
 #   mailstack.sh dovecot-stop DIR / dovecot-start DIR
 #       Stops Dovecot alone (by its pid file), starts it again on the same
 #       ports and mail: the IMAP server going away under a client.
+#   mailstack.sh lmtp-route DIR ADDRESS NEXTHOP
+#       Routes mail for ADDRESS through Postfix's transport_maps to NEXTHOP
+#       (lmtp:inet:127.0.0.1:PORT or lmtp:unix:PATH: balpd's LMTP, as a
+#       Caf's MX would), one recipient per delivery
+#       (lmtp_destination_recipient_limit), and reloads Postfix.
 #   mailstack.sh wait-count DIR USER FOLDER N SECONDS
 #       Waits until FOLDER (IMAP name: INBOX, BALP/RIB, ...) of USER (balp or
 #       balp@caf.test) holds exactly N messages, counted in the Maildir on
@@ -620,6 +625,15 @@ dovecot-stop | dovecot-start)
 	check_dir "$1"
 	if [ "$cmd" = dovecot-stop ]; then do_dovecot_stop; else do_dovecot_start; fi
 	;;
+lmtp-route)
+	[ "$#" -eq 3 ] || die "usage: mailstack.sh lmtp-route DIR ADDRESS NEXTHOP"
+	check_dir "$1"
+	printf '%s %s\n' "$2" "$3" >>"$dir/postfix/transport"
+	postconf -c "$dir/postfix" -e \
+	    "transport_maps = texthash:$dir/postfix/transport" \
+	    "lmtp_destination_recipient_limit = 1" || die "postconf failed"
+	postfix -c "$dir/postfix" reload >/dev/null 2>&1 || die "reload failed"
+	;;
 wait-count)
 	[ "$#" -eq 5 ] || die "usage: mailstack.sh wait-count DIR USER FOLDER N SECONDS"
 	check_dir "$1"
@@ -628,6 +642,7 @@ wait-count)
 *)
 	echo "usage: mailstack.sh start DIR | stop DIR |" \
 	    "dovecot-stop DIR | dovecot-start DIR |" \
+	    "lmtp-route DIR ADDRESS NEXTHOP |" \
 	    "wait-count DIR USER FOLDER N SECONDS" >&2
 	exit 2
 	;;

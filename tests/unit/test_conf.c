@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "balp/conf.h"
+#include "balp/source_registry.h"
 #include "balp/smtp.h"
 #include "balp/reason.h"
 
@@ -348,7 +349,7 @@ test_source_kinds(void **state)
 	load(fx, 0, "balp.conf:3: unknown setting 'host'", &c);
 }
 
-/* source_open() opens what the conf names, and says so when it cannot. */
+/* source_registry_open() opens what the conf names, and says so when it cannot. */
 static void
 test_source_open(void **state)
 {
@@ -363,12 +364,12 @@ test_source_open(void **state)
 	sc.kind = SOURCE_MAILDIR;
 	sc.maildir_path = root;
 	memset(&src, 0, sizeof(src));
-	assert_int_equal(source_open(&sc, 0, &src, &err), -1);
+	assert_int_equal(source_registry_open(&sc, 0, &src, &err), -1);
 	assert_non_null(strstr(buf_str(&err), "is not a Maildir"));
 	assert_null(src.ops);
 	buf_reset(&err);
-	assert_int_equal(source_create(&sc, &err), 0);
-	assert_int_equal(source_open(&sc, 1, &src, &err), 0);
+	assert_int_equal(source_registry_create(&sc, &err), 0);
+	assert_int_equal(source_registry_open(&sc, 1, &src, &err), 0);
 	assert_string_equal(src.ops->name, "maildir");
 	assert_true(src.ops->watch_fd(src.state) >= 0);
 	src.ops->close(src.state);
@@ -376,7 +377,7 @@ test_source_open(void **state)
 	/* IMAP without a server: refused with a reason, nothing opened. */
 	sc.kind = SOURCE_IMAP;
 	buf_reset(&err);
-	assert_int_equal(source_open(&sc, 0, &src, &err), -1);
+	assert_int_equal(source_registry_open(&sc, 0, &src, &err), -1);
 	assert_non_null(strstr(buf_str(&err), "needs host"));
 	buf_free(&err);
 }

@@ -30,6 +30,7 @@
 #include "balp/mime.h"
 #include "balp/pipeline.h"
 #include "balp/source.h"
+#include "balp/source_registry.h"
 #include "balp/store.h"
 #include "balp/store_decision.h"
 
@@ -132,7 +133,7 @@ setup(void **state)
 	fx->conf.parser_deadline_ms = 300;
 	if (test_store_open(fx->conf.store_path, &fx->store, &err) != STORE_OK ||
 	    maildir_create(fx->conf.source.maildir_path, &err) == -1 ||
-	    source_open(&fx->conf.source, 0, &fx->src, &err) == -1 ||
+	    source_registry_open(&fx->conf.source, 0, &fx->src, &err) == -1 ||
 	    pipeline_ensure_queues(&fx->conf.rules, &fx->src, &err) == -1) {
 		fprintf(stderr, "%s\n", buf_str(&err));
 		return -1;
