@@ -34,6 +34,7 @@
 #include "balp/source.h"
 #include "balp/store.h"
 #include "balp/store_partner.h"
+#include "balp/store_referent.h"
 
 /*
  * Bytes of a message examined to decide it, by the daemon and `balpctl
@@ -43,11 +44,16 @@
 #define PIPELINE_READ_MAX	((size_t)256 << 20)
 
 struct pipeline;
+struct pipeline_annex;
 
 struct pipeline_result {
 	struct msg_facts		facts;
 	struct store_habilitations	habs;
+	/* The partners the sender is a referent of (decide.h). */
+	struct store_referent_list	referent_of;
 	struct decision			decision;
+	/* An accepted annex mail's file, read and planned (pipeline_annex). */
+	struct pipeline_annex		*annex;
 };
 
 /* What happened to one message of a pass, for the caller to show. */

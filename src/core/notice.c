@@ -25,6 +25,34 @@ put_size(struct buf *b, uint64_t bytes)
 		buf_printf(b, "%llu octets", (unsigned long long)bytes);
 }
 
+/*
+ * An annex's errors as the import prints them ("line N: ..."), one a line
+ * under the reason: every one of them, up to a bound that keeps a notice a
+ * mail (a file wrong on every line says so in its first lines anyway).
+ */
+#define NOTICE_MAX_ERRORS	500
+
+static void
+put_errors(struct buf *b, const char *errors)
+{
+	const char *p = errors, *nl;
+	size_t n = 0, more = 0;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		if (n < NOTICE_MAX_ERRORS) {
+			buf_puts(b, "\n    ");
+			buf_add(b, p, nl != NULL ? (size_t)(nl - p) : strlen(p));
+			n++;
+		} else
+			more++;
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	if (more > 0)
+		buf_printf(b, "\n    (et %zu autre%s erreur%s)", more,
+		    more > 1 ? "s" : "", more > 1 ? "s" : "");
+}
+
 static void
 expand(struct buf *b, const char *tpl, const struct rules *r,
     const struct decision *d, int32_t today)
@@ -50,6 +78,8 @@ expand(struct buf *b, const char *tpl, const struct rules *r,
 				buf_printf(b, " (NIR de clé %s)", d->nir + 13);
 		} else if (n == 8 && strncmp(p + 1, "max_size", 8) == 0) {
 			put_size(b, r->max_message_size);
+		} else if (n == 6 && strncmp(p + 1, "errors", 6) == 0) {
+			put_errors(b, d->annex_errors);
 		} else {
 			buf_putc(b, *p);
 			continue;
@@ -79,7 +109,12 @@ notice_render(const struct rules *r, const struct decision *d, int32_t today,
 			buf_printf(&b, "motif : %s", reason_code(code));
 		buf_putc(&b, '\n');
 	}
-	if (r->notices.outro != NULL)
+	/* An annex's sender is a referent: the beneficiaries' rules are
+	 * not theirs to be reminded of. */
+	if (d->type != NULL && d->type->annex_update &&
+	    r->notices.annex_outro != NULL)
+		expand(&b, r->notices.annex_outro, r, d, today);
+	else if (r->notices.outro != NULL)
 		expand(&b, r->notices.outro, r, d, today);
 	if (s.failed || b.failed) {
 		buf_free(&s);

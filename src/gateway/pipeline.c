@@ -18,6 +18,7 @@
 #include "balp/date.h"
 #include "balp/keyfile.h"
 #include "balp/mime.h"
+#include "balp/pipeline_annex.h"
 #include "balp/notice.h"
 #include "balp/reason.h"
 #include "balp/sandbox.h"
@@ -194,6 +195,9 @@ pipeline_result_free(struct pipeline_result *res)
 {
 	facts_free(&res->facts);
 	store_habilitations_free(&res->habs);
+	store_referent_list_free(&res->referent_of);
+	pipeline_annex_free(res->annex);
+	res->annex = NULL;
 	memset(&res->decision, 0, sizeof(res->decision));
 }
 
@@ -253,10 +257,18 @@ decide_facts(struct pipeline *p, struct pipeline_result *res,
 		buf_printf(err, "annex lookup: %s", store_errmsg(p->store));
 		return -1;
 	}
+	/* Whose referent it is: a mail of the annex is judged by that. */
+	if (res->facts.from_addr != NULL && store_referent_partners(p->store,
+	    res->facts.from_addr, &res->referent_of) != STORE_OK) {
+		buf_printf(err, "referent lookup: %s", store_errmsg(p->store));
+		return -1;
+	}
 	t1 = now_ns();
 	p->stats.ns_annex += t1 - t0;
 	annex.v = res->habs.v;
 	annex.n = res->habs.n;
+	annex.referent_of = (const char *const *)res->referent_of.v;
+	annex.n_referent_of = res->referent_of.n;
 	ctx.rules = &c->rules;
 	ctx.trusted_authserv_ids = (const char *const *)c->trusted_authserv_ids.v;
 	ctx.n_trusted_authserv_ids = c->trusted_authserv_ids.n;
@@ -418,7 +430,7 @@ out:
 static void
 decide_unreadable(struct pipeline *p, struct item *it, const char *why)
 {
-	struct annex_view none = { NULL, 0 };
+	struct annex_view none = { NULL, 0, NULL, 0 };
 	struct decide_ctx ctx;
 
 	facts_init(&it->res.facts);
