@@ -134,7 +134,8 @@ int32_t	 pipeline_today(time_t t);
 
 /*
  * Parses the message of blob, looks the sender up in the annex and
- * decides, with no side effect.  Fills *res (free it with
+ * decides, with no side effect; an accepted annex mail's file is read and
+ * planned too (pipeline_annex_read: res->annex), not staged.  Fills *res (free it with
  * pipeline_result_free, whatever the return).  0; -1 with err set when the
  * store fails; -2 with err set when the parser could not run (no worker,
  * the breaker open, or the canary failing where the message failed):

@@ -15,9 +15,15 @@
 #ifndef BALP_PIPELINE_ANNEX_H
 #define BALP_PIPELINE_ANNEX_H
 
+#include <stdint.h>
+
 #include "balp/annex.h"
 #include "balp/annex_file.h"
 #include "balp/buf.h"
+#include "balp/source.h"
+
+struct pipeline;
+struct pipeline_result;
 
 struct pipeline_annex {
 	struct annex_rows	 rows;		/* the file's rows, when valid */
@@ -26,6 +32,26 @@ struct pipeline_annex {
 	struct buf		 errors;	/* "line N: ...\n" each; empty: none */
 };
 
+/*
+ * After decide: an accepted mail of an annex_update type has its file read
+ * (a fresh sandboxed worker, blob the message as parsed) and planned with
+ * a dry run of the import; res->annex is then set, and the decision
+ * becomes annex_invalid (res->annex->errors: every error, or the
+ * import's refusal) or malformed (the reader crashed, timed out, or
+ * answered nonsense).  Any other decision: nothing.  0, or -1 with err
+ * (no worker could be had, the store failed: the message stays in the
+ * inbox).
+ */
+int	 pipeline_annex_read(struct pipeline *, const struct source_blob *blob,
+	    struct pipeline_result *res, struct buf *err);
+/*
+ * In the batch's transaction, after the decision's rows (decision_id):
+ * stages the planned annex (store_staged_add).  Nothing for any other
+ * result.  0, or -1 with err (the batch is then aborted).
+ */
+int	 pipeline_annex_stage(struct pipeline *,
+	    const struct pipeline_result *res, int64_t decision_id,
+	    struct buf *err);
 void	 pipeline_annex_free(struct pipeline_annex *);
 
 #endif

@@ -318,7 +318,10 @@ pipeline_decide_blob(struct pipeline *p, const struct source_blob *blob,
 	}
 	take_answer(st, answer, alen, blob, &res->facts);
 	free(answer);
-	return decide_facts(p, res, err);
+	if (decide_facts(p, res, err) == -1 ||
+	    pipeline_annex_read(p, blob, res, err) == -1)
+		return -1;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -567,11 +570,14 @@ take(struct pass *ps, size_t idx, struct buf *err)
 	}
 	take_answer(st, answer, alen, &it->blob, &it->res.facts);
 	free(answer);
-	source_blob_free(&it->blob);
-	if (decide_facts(p, &it->res, err) == -1) {
+	/* The annex's file is read from the message: the blob still. */
+	if (decide_facts(p, &it->res, err) == -1 ||
+	    pipeline_annex_read(p, &it->blob, &it->res, err) == -1) {
+		source_blob_free(&it->blob);
 		item_fail(it, buf_str(err));
 		return -1;
 	}
+	source_blob_free(&it->blob);
 	it->state = ITEM_DECIDED;
 	return 1;
 }
@@ -624,6 +630,7 @@ record(struct pass *ps, struct item *it, struct buf *err)
 	struct store_notice notice = { NULL, NULL, NULL };
 	struct buf findings = BUF_INIT;
 	char *subject = NULL, *body = NULL;
+	int64_t id = 0;
 	int r;
 
 	memset(&spec, 0, sizeof(spec));
@@ -670,7 +677,7 @@ record(struct pass *ps, struct item *it, struct buf *err)
 		notice.body = body;
 	}
 	r = store_batch_add(p->store, &spec,
-	    notice.recipient != NULL ? &notice : NULL, p->actor, p->now, NULL);
+	    notice.recipient != NULL ? &notice : NULL, p->actor, p->now, &id);
 	free(subject);
 	free(body);
 	buf_free(&findings);
@@ -681,6 +688,9 @@ record(struct pass *ps, struct item *it, struct buf *err)
 		    store_errmsg(p->store));
 		return -1;
 	}
+	/* An accepted annex is staged with its decision, or neither is. */
+	if (pipeline_annex_stage(p, &it->res, id, err) == -1)
+		return -1;
 	return 0;
 }
 
