@@ -147,6 +147,62 @@ notice_render_ack(const struct rules *r, const struct decision *d,
 	return 0;
 }
 
+/* The annex's templates: {date}, {partner}, {changes}, {reason}. */
+static void
+expand_annex(struct buf *b, const char *tpl, const char *partner,
+    const char *text, int32_t today)
+{
+	char day[11];
+	const char *p, *close;
+	size_t n;
+
+	for (p = tpl; *p != '\0'; p++) {
+		if (*p != '{' || (close = strchr(p, '}')) == NULL) {
+			buf_putc(b, *p);
+			continue;
+		}
+		n = (size_t)(close - p - 1);
+		if (n == 4 && strncmp(p + 1, "date", 4) == 0) {
+			date_format_fr(today, day);
+			buf_puts(b, day);
+		} else if (n == 7 && strncmp(p + 1, "partner", 7) == 0)
+			buf_puts(b, partner != NULL ? partner : "");
+		else if ((n == 7 && strncmp(p + 1, "changes", 7) == 0) ||
+		    (n == 6 && strncmp(p + 1, "reason", 6) == 0))
+			buf_puts(b, text != NULL ? text : "");
+		else {
+			buf_putc(b, *p);
+			continue;
+		}
+		p = close;
+	}
+}
+
+int
+notice_render_annex(const struct rules *r, int approved, const char *partner,
+    const char *text, int32_t today, char **subject, char **body)
+{
+	const char *ts = approved ? r->notices.annex_approved_subject :
+	    r->notices.annex_rejected_subject;
+	const char *tb = approved ? r->notices.annex_approved_body :
+	    r->notices.annex_rejected_body;
+	struct buf s = BUF_INIT, b = BUF_INIT;
+
+	*subject = *body = NULL;
+	if (ts == NULL || tb == NULL)
+		return -1;
+	expand_annex(&s, ts, partner, text, today);
+	expand_annex(&b, tb, partner, text, today);
+	if (s.failed || b.failed) {
+		buf_free(&s);
+		buf_free(&b);
+		return -1;
+	}
+	*subject = buf_detach(&s);
+	*body = buf_detach(&b);
+	return 0;
+}
+
 /* ---- the mail around a notice ------------------------------------------ */
 
 /* Header values we write must never carry what could end or split them. */
