@@ -17,7 +17,7 @@
 
 CC	?= cc
 FUZZCC	?= clang
-PKGS	 = libsodium sqlite3 libconfig zlib gnutls nettle libsystemd
+PKGS	 = libsodium sqlite3 libconfig zlib gnutls nettle libsystemd expat
 
 STD	 = -std=c17 -D_GNU_SOURCE
 WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -101,7 +101,7 @@ build/balpctl: build/obj/src/cli/balpctl.o build/libbalp.a
 # (--as-needed drops the rest), so that a worker has fewer mappings to
 # fork and to tear down: a fifth more messages a second here.
 PARSER_LIBS := -Wl,--as-needed $(shell pkg-config --libs zlib nettle \
-	    2>/dev/null) -letpan -lmagic
+	    expat 2>/dev/null) -letpan -lmagic
 build/balp-parser: build/obj/src/cli/balp_parser.o build/libbalp.a
 	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PARSER_LIBS)
 

@@ -9,9 +9,19 @@
  * naming the columns nom;prenom;email;fonction;date_habilitation;date_fin
  * in any order (case, accents, spaces, '-' and '\'' do not matter; obvious
  * aliases such as "prénom", "e-mail", "courriel", "date de fin" are
- * accepted), ';' or ',' separated (told by the header line), UTF-8 with or
- * without BOM, CRLF or LF, RFC 4180 quotes.  Dates DD/MM/YYYY or
- * YYYY-MM-DD.
+ * accepted).  Dates DD/MM/YYYY or YYYY-MM-DD.  Three formats, told from
+ * the bytes (never from a name):
+ *
+ *  - CSV: ';', ',' or TAB separated (told by the header line), UTF-8 with
+ *    or without BOM, UTF-16, Windows-1252 (textenc.h), CRLF or LF, RFC
+ *    4180 quotes; the header is the first line that is not blank;
+ *  - .xlsx and .ods (sheet.h): the first sheet; the header is the first
+ *    row naming three of the columns or more (a title row above it is
+ *    common); blank columns of the header are not read; a date stored
+ *    as a day number with a date format reads as that date, one with no
+ *    date format is refused; text dates read as in a CSV; merged cells
+ *    keep their value in the first cell; empty rows are skipped.  Line
+ *    numbers are the spreadsheet's row numbers.
  *
  * Usage:
  *	annex_file_parse(data, len, &rows, &errors) -> rows, or every error
@@ -52,7 +62,9 @@ struct annex_rows {
 	char			 digest[ANNEX_DIGEST_HEX_LEN + 1];
 	/*
 	 * The encoding read, a static string (not owned): "UTF-8",
-	 * "UTF-8 with BOM", "UTF-16LE", "UTF-16BE" or "windows-1252".
+	 * "UTF-8 with BOM", "UTF-16LE", "UTF-16BE" or "windows-1252"
+	 * (textenc.h); for a spreadsheet its format, "Office Open XML
+	 * spreadsheet (.xlsx)" or "OpenDocument spreadsheet (.ods)".
 	 */
 	const char		*encoding;
 };
@@ -64,6 +76,10 @@ struct annex_rows {
  * of the file, not only the first.  Empty lines (and lines of empty
  * cells) are skipped.  Errors echo staff data from the file (bounded,
  * controls removed), never anything else.  data needs no terminating NUL.
+ * A spreadsheet that cannot be read as a whole (a broken zip or XML, a
+ * limit of sheet.h passed: a zip bomb, a billion repeated columns) gives
+ * one error, "file: <why>\n" (or "line N: ..." when a row is at fault);
+ * a file that is neither a spreadsheet nor text gives CSV errors.
  */
 int	 annex_file_parse(const char *data, size_t len, struct annex_rows *out,
 	    struct buf *errors);

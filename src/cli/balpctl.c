@@ -49,7 +49,7 @@ static const char usage_text[] =
 "  person suspend EMAIL [--partner ID] --reason TEXT [--date DATE]\n"
 "  person resume EMAIL [--partner ID] [--date DATE]\n"
 "  person list [--partner ID] [--at DATE] [--json]\n"
-"  annex import --partner ID [--dry-run] [--force] FILE.csv\n"
+"  annex import --partner ID [--dry-run] [--force] FILE\n"
 "  annex export --partner ID [FILE.csv]\n"
 "  annex pending [--json] | show ID | approve ID [--force]\n"
 "  annex reject ID --reason TEXT\n"

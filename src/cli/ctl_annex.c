@@ -2,7 +2,8 @@
 /*
  * ctl_annex - annex import and export (see ctl_annex.h).
  *
- * Import reads the whole file, parses and checks every row before the
+ * Import reads the whole file as bytes (CSV, .xlsx or .ods: annex_file.h
+ * tells them apart), parses and checks every row before the
  * store is touched, then hands the rows to annex_import(), which applies
  * the difference in one transaction.  Export writes through a temporary
  * file and a rename, so a reader never sees half a file.
@@ -25,7 +26,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: balpctl [-c CONF] annex import --partner ID"
-	    " [--dry-run] [--force] FILE.csv\n"
+	    " [--dry-run] [--force] FILE\n"
 	    "       balpctl [-c CONF] annex export --partner ID [FILE.csv]\n"
 	    "       balpctl [-c CONF] annex pending [--json]\n"
 	    "       balpctl [-c CONF] annex show ID\n"

@@ -16,6 +16,8 @@
  */
 #include "balp/annex_file.h"
 #include "balp/csv.h"
+#include "balp/sheet.h"
+#include "balp/textenc.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -205,6 +207,8 @@ struct record {
 	struct buf	*cells;
 	size_t		 n, cap;
 	int		 bad;		/* a syntax error was reported */
+	/* A spreadsheet's row: its cells' kinds (NULL for a CSV line). */
+	const struct sheet_row *sheet;
 };
 
 static void
@@ -330,19 +334,35 @@ trimmed(const struct buf *c)
 	return buf_strndup(s + a, b - a);
 }
 
+/* 1 if cell i of r is empty or blank. */
+static int
+cells_blank_at(const struct record *r, size_t i)
+{
+	const char *s = buf_str(&r->cells[i]);
+	size_t k;
+
+	for (k = 0; k < r->cells[i].len; k++)
+		if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r')
+			return 0;
+	return 1;
+}
+
+/* 1 if every cell of r from the from-th on is empty or blank. */
+static int
+cells_blank(const struct record *r, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < r->n; i++)
+		if (!cells_blank_at(r, i))
+			return 0;
+	return 1;
+}
+
 static int
 record_blank(const struct record *r)
 {
-	const char *s;
-	size_t i, k;
-
-	for (i = 0; i < r->n; i++) {
-		s = buf_str(&r->cells[i]);
-		for (k = 0; k < r->cells[i].len; k++)
-			if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r')
-				return 0;
-	}
-	return 1;
+	return cells_blank(r, 0);
 }
 
 /* ---- header ------------------------------------------------------------- */
@@ -367,29 +387,45 @@ norm_colname(const struct buf *c)
 	return f;
 }
 
+/* The column a header cell names, -1 if none, -2 on ENOMEM. */
+static int
+alias_col(const struct buf *cell)
+{
+	char *name;
+	size_t k;
+
+	if ((name = norm_colname(cell)) == NULL)
+		return -2;
+	for (k = 0; k < sizeof(aliases) / sizeof(aliases[0]); k++)
+		if (strcmp(name, aliases[k].name) == 0)
+			break;
+	free(name);
+	return k < sizeof(aliases) / sizeof(aliases[0]) ?
+	    (int)aliases[k].col : -1;
+}
+
 /*
  * Maps header cells to columns: pos[col] = cell index or -1.  Returns 0,
- * or -1 after reporting errors (or on ENOMEM: el->oom).
+ * or -1 after reporting errors (or on ENOMEM: el->oom).  A spreadsheet's
+ * header may leave columns blank (a margin column A): they are not read.
  */
 static int
 header_map(const struct record *h, long pos[NCOLS], struct errlist *el)
 {
-	char *name, e[ECHO_MAX + 4];
-	size_t i, k;
+	char e[ECHO_MAX + 4];
+	size_t i;
 	int c, bad = 0;
 
 	for (c = 0; c < NCOLS; c++)
 		pos[c] = -1;
 	for (i = 0; i < h->n; i++) {
-		if ((name = norm_colname(&h->cells[i])) == NULL) {
+		if ((c = alias_col(&h->cells[i])) == -2) {
 			el->oom = 1;
 			return -1;
 		}
-		for (k = 0; k < sizeof(aliases) / sizeof(aliases[0]); k++)
-			if (strcmp(name, aliases[k].name) == 0)
-				break;
-		free(name);
-		if (k == sizeof(aliases) / sizeof(aliases[0])) {
+		if (c == -1 && h->sheet != NULL && cells_blank_at(h, i))
+			continue;
+		if (c == -1) {
 			echo(buf_str(&h->cells[i]), e);
 			if (strspn(e, " \t") == strlen(e))
 				err_add(el, h->line, "column %zu has no name",
@@ -401,7 +437,6 @@ header_map(const struct record *h, long pos[NCOLS], struct errlist *el)
 			bad = 1;
 			continue;
 		}
-		c = (int)aliases[k].col;
 		if (pos[c] != -1) {
 			err_add(el, h->line, "column %s appears twice (cells "
 			    "%ld and %zu)", col_names[c], pos[c] + 1, i + 1);
@@ -557,6 +592,14 @@ cell_date(const struct record *r, const long pos[NCOLS], enum col c,
 	if ((s = trimmed(&r->cells[pos[c]])) == NULL)
 		return -1;
 	*text = s;
+	if (*s != '\0' && r->sheet != NULL && (size_t)pos[c] < r->sheet->n &&
+	    r->sheet->cells[pos[c]].kind == SHEET_NUMBER) {
+		echo(s, e);
+		err_add(el, r->line, "%s '%s' is a number with no date format, "
+		    "not a date: format the column as dates (DD/MM/YYYY) and "
+		    "save again", col_names[c], e);
+		return 1;
+	}
 	if (*s == '\0') {
 		if (col_required[c]) {
 			err_add(el, r->line, "%s is empty (required)",
@@ -580,22 +623,6 @@ cell_date(const struct record *r, const long pos[NCOLS], enum col c,
 	return 0;
 }
 
-/* 1 if every cell of r from the from-th on is empty or blank. */
-static int
-cells_blank(const struct record *r, size_t from)
-{
-	const char *s;
-	size_t i, k;
-
-	for (i = from; i < r->n; i++) {
-		s = buf_str(&r->cells[i]);
-		for (k = 0; k < r->cells[i].len; k++)
-			if (s[k] != ' ' && s[k] != '\t' && s[k] != '\r')
-				return 0;
-	}
-	return 1;
-}
-
 /*
  * Checks one data record and appends it to out, valid or not: when any
  * error was found the caller throws every row away, and until then the
@@ -611,8 +638,12 @@ check_row(const struct record *r, const long pos[NCOLS], size_t ncols,
 
 	memset(&row, 0, sizeof(row));
 	row.line = r->line;
-	/* Spreadsheets write the empty cells of unnamed columns: ";;;". */
-	if (r->n > ncols && cells_blank(r, ncols))
+	/*
+	 * Spreadsheets write the empty cells of unnamed columns: ";;;".  A
+	 * spreadsheet's row has its cells where they are: the ones under
+	 * no name are not read (the caller gave it ncols cells at least).
+	 */
+	if (r->sheet != NULL || (r->n > ncols && cells_blank(r, ncols)))
 		;
 	else if (r->n != ncols) {
 		err_add(el, r->line, "%zu cells, expected %zu as in the header",
@@ -658,159 +689,7 @@ out:
 	return ret;
 }
 
-/* ---- encodings ---------------------------------------------------------- */
-
-/*
- * What spreadsheets write (DESIGN.md): UTF-8 with or without BOM; UTF-16
- * with BOM (Excel's "Unicode text", LibreOffice's UTF-16 export); and
- * Windows-1252, what Excel saves as "CSV (separator: semicolon)" on a
- * French Windows.  The file is decoded to UTF-8 once, before the CSV is
- * read, so lines keep their numbers.  A byte or code unit that cannot be
- * decoded becomes 0xFF, never UTF-8, and check_lines reports its line
- * naming the encoding: nothing is guessed silently.
- */
-#define BAD_BYTE	'\xFF'
-
-static const char ENC_UTF8[] = "UTF-8";
-static const char ENC_UTF8_BOM[] = "UTF-8 with BOM";
-static const char ENC_UTF16LE[] = "UTF-16LE";
-static const char ENC_UTF16BE[] = "UTF-16BE";
-static const char ENC_UTF16LE_NOBOM[] = "UTF-16LE (no BOM)";
-static const char ENC_UTF16BE_NOBOM[] = "UTF-16BE (no BOM)";
-static const char ENC_CP1252[] = "windows-1252";
-
-/* UTF-16 from byte i (2: after its BOM) into out. */
-static void
-utf16_decode(const unsigned char *d, size_t len, size_t i, int be,
-    struct buf *out)
-{
-	char tmp[4];
-	uint32_t u, lo;
-
-	buf_add(out, "", 0);
-	while (i + 1 < len) {
-		u = be ? (uint32_t)d[i] << 8 | d[i + 1] :
-		    (uint32_t)d[i + 1] << 8 | d[i];
-		i += 2;
-		if (u >= 0xD800 && u <= 0xDBFF && i + 1 < len) {
-			lo = be ? (uint32_t)d[i] << 8 | d[i + 1] :
-			    (uint32_t)d[i + 1] << 8 | d[i];
-			if (lo >= 0xDC00 && lo <= 0xDFFF) {
-				i += 2;
-				u = 0x10000 + ((u - 0xD800) << 10) +
-				    (lo - 0xDC00);
-				buf_add(out, tmp, text_utf8_put(u, tmp));
-				continue;
-			}
-		}
-		if (u >= 0xD800 && u <= 0xDFFF)
-			buf_putc(out, BAD_BYTE);	/* lone surrogate */
-		else
-			buf_add(out, tmp, text_utf8_put(u, tmp));
-	}
-	if (i < len)
-		buf_putc(out, BAD_BYTE);		/* half a code unit */
-}
-
-/* Windows-1252 into out; its five undefined bytes are no text. */
-static void
-cp1252_decode(const unsigned char *d, size_t len, struct buf *out)
-{
-	char tmp[4];
-	size_t i;
-
-	buf_add(out, "", 0);
-	for (i = 0; i < len; i++) {
-		if (d[i] == 0x81 || d[i] == 0x8D || d[i] == 0x8F ||
-		    d[i] == 0x90 || d[i] == 0x9D)
-			buf_putc(out, BAD_BYTE);
-		else
-			buf_add(out, tmp, text_utf8_put(text_cp1252_cp(d[i]),
-			    tmp));
-	}
-}
-
-/*
- * 1 if d holds at least one well-formed multi-byte UTF-8 sequence: a file
- * that is not valid UTF-8 but has some is UTF-8 with bad lines (pasted
- * from elsewhere), reported as such; read as Windows-1252, its good lines
- * would turn into "HÃ©lÃ¨ne" without a word.
- */
-static int
-has_utf8_sequence(const char *d, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)d;
-	size_t i, n;
-
-	for (i = 0; i < len; i++) {
-		if (u[i] < 0xC2 || u[i] > 0xF4)
-			continue;
-		n = u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
-		if (i + n <= len && text_utf8_valid(d + i, n))
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * UTF-16 saved without its BOM (some exports do): an annex is mostly
- * Latin text, so one byte of each pair is NUL, always the same one, and
- * the other almost never.  1 big endian, 0 little endian, -1 neither (a
- * UTF-8 or Windows-1252 file has no NUL at all).  Reads the first 4 KiB.
- */
-static int
-utf16_without_bom(const unsigned char *d, size_t len)
-{
-	size_t i, n = len > 4096 ? 4096 : len, pairs, nul[2] = { 0, 0 };
-
-	n &= ~(size_t)1;
-	if ((pairs = n / 2) < 4)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (d[i] == 0)
-			nul[i & 1]++;
-	if (nul[1] * 2 >= pairs && nul[0] * 16 <= pairs)
-		return 0;	/* "n\0o\0m\0": the high byte second */
-	if (nul[0] * 2 >= pairs && nul[1] * 16 <= pairs)
-		return 1;
-	return -1;
-}
-
-/*
- * Names the encoding of d and, unless it is UTF-8, decodes it into dec.
- * *skip is the BOM to step over in the UTF-8 text read.  -1 on ENOMEM.
- */
-static int
-decode(const char *d, size_t len, struct buf *dec, const char **enc,
-    size_t *skip)
-{
-	const unsigned char *u = (const unsigned char *)d;
-	int be;
-
-	*skip = 0;
-	if (len >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0) {
-		*enc = ENC_UTF8_BOM;
-		*skip = 3;
-		return 0;
-	}
-	if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
-		*enc = ENC_UTF16LE;
-		utf16_decode(u, len, 2, 0, dec);
-	} else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
-		*enc = ENC_UTF16BE;
-		utf16_decode(u, len, 2, 1, dec);
-	} else if ((be = utf16_without_bom(u, len)) >= 0) {
-		*enc = be ? ENC_UTF16BE_NOBOM : ENC_UTF16LE_NOBOM;
-		utf16_decode(u, len, 0, be, dec);
-	} else if (text_utf8_valid(d, len) || has_utf8_sequence(d, len)) {
-		*enc = ENC_UTF8;
-		return 0;
-	} else {
-		*enc = ENC_CP1252;
-		cp1252_decode(u, len, dec);
-	}
-	return dec->failed ? -1 : 0;
-}
+/* ---- lines ------------------------------------------------------------- */
 
 /* Reports every line that is not valid text or holds a NUL; marks them. */
 static int
@@ -833,7 +712,7 @@ check_lines(const char *d, size_t len, const char *enc, unsigned char **badp,
 			err_add(el, line, "contains a NUL byte");
 			bad[line] = 1;
 		} else if (!text_utf8_valid(d + start, i - start)) {
-			if (enc == ENC_UTF8 || enc == ENC_UTF8_BOM)
+			if (textenc_is_utf8(enc))
 				err_add(el, line, "not valid UTF-8 (save the "
 				    "file as UTF-8)");
 			else
@@ -899,32 +778,30 @@ find_duplicates(const struct annex_rows *rows, struct errlist *el)
 	return 0;
 }
 
-int
-annex_file_parse(const char *data, size_t len, struct annex_rows *out,
-    struct buf *errors)
+/* A CSV file (text: the encodings above) into out, its errors into el. */
+static void
+parse_csv(const char *data, size_t len, struct annex_rows *out,
+    struct errlist *el)
 {
-	struct errlist el;
 	struct record r;
 	struct buf dec = BUF_INIT;
 	const char *enc;
 	unsigned char *bad = NULL;
 	unsigned line = 1, nlines = 0;
-	size_t pos = 0, cap = 0, ncols, i;
+	size_t pos = 0, cap = 0, ncols;
 	long colpos[NCOLS];
-	int rc, ret = -1;
+	int rc;
 	char sep;
 
-	memset(out, 0, sizeof(*out));
-	memset(&el, 0, sizeof(el));
 	memset(&r, 0, sizeof(r));
-	if (decode(data, len, &dec, &enc, &pos) == -1)
+	if (textenc_decode(data, len, &dec, &enc, &pos) == -1)
 		goto oom;
 	out->encoding = enc;
 	if (dec.data != NULL) {
 		data = dec.data;
 		len = dec.len;
 	}
-	if (check_lines(data, len, enc, &bad, &nlines, &el) == -1)
+	if (check_lines(data, len, enc, &bad, &nlines, el) == -1)
 		goto oom;
 	/* The header is the first line that is not blank. */
 	while (pos < len && blank_line(data, len, pos)) {
@@ -936,56 +813,171 @@ annex_file_parse(const char *data, size_t len, struct annex_rows *out,
 		}
 	}
 	if (pos >= len) {
-		err_add(&el, line, "no header row: the first line must name "
+		err_add(el, line, "no header row: the first line must name "
 		    "the columns nom;prenom;email;fonction;date_habilitation;"
 		    "date_fin");
-		goto done;
+		goto out;
 	}
 	sep = detect_sep(data, len, pos);
-	if ((rc = next_record(data, len, &pos, &line, sep, &r, &el)) == -1)
+	if ((rc = next_record(data, len, &pos, &line, sep, &r, el)) == -1)
 		goto oom;
 	if (r.bad || record_touches_bad(&r, bad, nlines))
-		goto done;
+		goto out;
 	/* Unnamed empty columns at the right: a spreadsheet's ";;;". */
 	while (r.n > 1 && cells_blank(&r, r.n - 1))
 		r.n--;
-	if (header_map(&r, colpos, &el) == -1) {
-		if (el.oom)
-			goto oom;
-		goto done;
-	}
+	if (header_map(&r, colpos, el) == -1)
+		goto out;
 	ncols = r.n;
-	while ((rc = next_record(data, len, &pos, &line, sep, &r, &el)) == 1) {
+	while ((rc = next_record(data, len, &pos, &line, sep, &r, el)) == 1) {
 		if (r.bad || record_touches_bad(&r, bad, nlines) ||
 		    record_blank(&r))
 			continue;
-		if (check_row(&r, colpos, ncols, out, &cap, &el) == -1)
+		if (check_row(&r, colpos, ncols, out, &cap, el) == -1)
 			goto oom;
 	}
-	if (rc == -1 || find_duplicates(out, &el) == -1)
+	if (rc == -1 || find_duplicates(out, el) == -1)
 		goto oom;
-done:
-	if (el.oom)
-		goto oom;
-	if (el.n == 0) {
-		ret = 0;
-		goto out;
-	}
-	qsort(el.v, el.n, sizeof(*el.v), err_cmp);
-	for (i = 0; i < el.n; i++) {
-		buf_puts(errors, el.v[i].msg);
-		buf_putc(errors, '\n');
-	}
-	annex_rows_free(out);
 	goto out;
 oom:
-	buf_puts(errors, "out of memory\n");
-	annex_rows_free(out);
-	ret = -1;
+	el->oom = 1;
 out:
 	free(bad);
 	buf_free(&dec);
 	record_free(&r);
+}
+
+/* The cells of a spreadsheet's row as a record (r->sheet: the row). */
+static int
+sheet_record(const struct sheet_row *row, size_t min_cells, struct record *r)
+{
+	struct buf *c;
+	size_t i;
+
+	r->n = 0;
+	r->bad = 0;
+	r->line = r->last_line = row->line;
+	r->sheet = row;
+	for (i = 0; i < row->n || i < min_cells; i++) {
+		if ((c = record_cell(r)) == NULL)
+			return -1;
+		if (i < row->n && buf_puts(c, row->cells[i].text) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The header row of a spreadsheet: the first naming at least three of the
+ * columns (a title, a date or a logo often come above it), else the
+ * first row, whose errors then say what is wrong.  -1 on ENOMEM.
+ */
+static long
+sheet_header(const struct sheet *sh, struct record *r)
+{
+	size_t i, k, known;
+	int c;
+
+	for (i = 0; i < sh->n; i++) {
+		if (sheet_record(&sh->rows[i], 0, r) == -1)
+			return -1;
+		for (k = 0, known = 0; k < r->n; k++) {
+			if ((c = alias_col(&r->cells[k])) == -2)
+				return -1;
+			known += c >= 0;
+		}
+		if (known >= 3)
+			return (long)i;
+	}
+	return 0;
+}
+
+/* A spreadsheet (sheet.h) into out, its rows' errors into el. */
+static int
+parse_sheet(const char *data, size_t len, enum sheet_format f,
+    struct annex_rows *out, struct errlist *el, struct buf *errors)
+{
+	static const char *const enc_name[] = {
+		[SHEET_XLSX] = "Office Open XML spreadsheet (.xlsx)",
+		[SHEET_ODS] = "OpenDocument spreadsheet (.ods)",
+	};
+	struct sheet sh;
+	struct record r;
+	size_t i, cap = 0, ncols;
+	long colpos[NCOLS], h;
+
+	if (sheet_read((const unsigned char *)data, len, f, NULL, &sh,
+	    errors) == -1)
+		return -1;
+	out->encoding = enc_name[f];
+	memset(&r, 0, sizeof(r));
+	if (sh.n == 0) {
+		err_add(el, 1, "no header row: the first sheet is empty");
+		goto out;
+	}
+	if ((h = sheet_header(&sh, &r)) == -1 ||
+	    sheet_record(&sh.rows[h], 0, &r) == -1)
+		goto oom;
+	while (r.n > 1 && cells_blank(&r, r.n - 1))
+		r.n--;
+	if (header_map(&r, colpos, el) == -1)
+		goto out;
+	ncols = r.n;
+	for (i = (size_t)h + 1; i < sh.n; i++) {
+		if (sheet_record(&sh.rows[i], ncols, &r) == -1)
+			goto oom;
+		if (record_blank(&r))
+			continue;	/* spaces, or empty trailing rows */
+		if (check_row(&r, colpos, ncols, out, &cap, el) == -1)
+			goto oom;
+	}
+	if (find_duplicates(out, el) == -1)
+		goto oom;
+	goto out;
+oom:
+	el->oom = 1;
+out:
+	record_free(&r);
+	sheet_free(&sh);
+	return 0;
+}
+
+int
+annex_file_parse(const char *data, size_t len, struct annex_rows *out,
+    struct buf *errors)
+{
+	struct errlist el;
+	enum sheet_format f;
+	size_t i;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&el, 0, sizeof(el));
+	f = sheet_format((const unsigned char *)data, len);
+	if (f == SHEET_NONE) {
+		parse_csv(data, len, out, &el);
+	} else if (f == SHEET_OTHER_ZIP) {
+		/* A .docx, a .zip, an .xlsx cut short: no text to read. */
+		buf_puts(errors, "file: a zip archive that is not a readable "
+		    ".xlsx or .ods spreadsheet (cut short, or another kind "
+		    "of file): send the annex as .xlsx, .ods or .csv\n");
+		goto out;
+	} else if (parse_sheet(data, len, f, out, &el, errors) == -1)
+		goto out;
+	if (el.oom) {
+		buf_puts(errors, "out of memory\n");
+	} else if (el.n == 0) {
+		ret = 0;
+	} else {
+		qsort(el.v, el.n, sizeof(*el.v), err_cmp);
+		for (i = 0; i < el.n; i++) {
+			buf_puts(errors, el.v[i].msg);
+			buf_putc(errors, '\n');
+		}
+	}
+out:
+	if (ret == -1)
+		annex_rows_free(out);
 	err_free(&el);
 	return ret;
 }

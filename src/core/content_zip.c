@@ -22,27 +22,14 @@
  */
 #include "balp/content.h"
 #include "balp/text.h"
+#include "balp/zip.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 /* Bytes of an OpenDocument manifest read; real ones are a few KiB. */
 #define ZIP_MANIFEST_MAX	((size_t)256 << 10)
-
-static uint16_t
-le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 /* What one entry name says. */
 struct zip_seen {
@@ -52,10 +39,9 @@ struct zip_seen {
 	int	macro;
 	int	encrypted;	/* an entry with the zip encryption flag */
 	size_t	names;		/* entries read */
-	/* The manifest's entry, from the central directory (0: none). */
-	size_t	manifest_local;	/* its local header's offset + 1 */
-	size_t	manifest_csize;
-	unsigned manifest_method;
+	/* The manifest's entry, from the central directory. */
+	int	has_manifest_entry;
+	struct zip_entry manifest_entry;
 };
 
 /* 1 if name[0..n) ends with the path component or suffix s. */
@@ -118,43 +104,20 @@ zip_manifest_encrypted(const unsigned char *b, size_t len,
 {
 	static const char mark[] = "encryption-data";
 	unsigned char *out;
-	size_t lh, data, cap, n;
-	z_stream zs;
+	size_t cap, n;
+	enum zip_read r;
 	unsigned f;
-	int r;
 
-	if (z->manifest_local == 0)
+	if (!z->has_manifest_entry)
 		return 0;	/* names read from local headers only */
-	lh = z->manifest_local - 1;
-	if (lh > len || len - lh < 30 || le32(b + lh) != 0x04034b50)
-		return CONTENT_NOT_INSPECTED;
-	data = lh + 30 + (size_t)le16(b + lh + 26) + le16(b + lh + 28);
-	if (data > len || z->manifest_csize > len - data)
-		return CONTENT_NOT_INSPECTED;
-	n = z->manifest_csize;
-	if (z->manifest_method == 0)
-		return has_bytes(b + data, n, mark) ? CONTENT_ENCRYPTED : 0;
-	if (z->manifest_method != 8)
-		return CONTENT_NOT_INSPECTED;
 	cap = ZIP_MANIFEST_MAX < lim->max_inflate ? ZIP_MANIFEST_MAX :
 	    lim->max_inflate;
-	if ((out = malloc(cap + 1)) == NULL)
+	r = zip_entry_read(b, len, &z->manifest_entry, cap, &out, &n);
+	if (out == NULL)
 		return CONTENT_NOT_INSPECTED;
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, -15) != Z_OK) {
-		free(out);
-		return CONTENT_NOT_INSPECTED;
-	}
-	zs.next_in = (Bytef *)(uintptr_t)(b + data);
-	zs.avail_in = n > (1U << 30) ? 1U << 30 : (uInt)n;
-	zs.next_out = out;
-	zs.avail_out = (uInt)cap;
-	r = inflate(&zs, Z_FINISH);
-	n = (size_t)(zs.next_out - out);
-	inflateEnd(&zs);
 	if (has_bytes(out, n, mark))
 		f = CONTENT_ENCRYPTED;
-	else if (r != Z_STREAM_END)
+	else if (r != ZIP_READ_OK)
 		f = CONTENT_NOT_INSPECTED;
 	else
 		f = 0;
@@ -162,76 +125,41 @@ zip_manifest_encrypted(const unsigned char *b, size_t len,
 	return f;
 }
 
-/* Where the end-of-central-directory record is, or -1. */
-static long
-zip_eocd(const unsigned char *b, size_t len)
-{
-	size_t i, lo;
-
-	if (len < 22)
-		return -1;
-	/* after it only a comment of at most 65535 bytes */
-	lo = len > 22 + 65535 ? len - 22 - 65535 : 0;
-	for (i = len - 22 + 1; i-- > lo;)
-		if (b[i] == 'P' && b[i + 1] == 'K' && b[i + 2] == 5 &&
-		    b[i + 3] == 6)
-			return (long)i;
-	return -1;
-}
-
 unsigned
 content_zip(const unsigned char *b, size_t len,
     const struct content_limits *lim)
 {
 	struct zip_seen z;
+	struct zip_dir d;
+	struct zip_entry e;
 	unsigned f = 0;
-	long e;
-	size_t off, end, cd_size, n, k, nl, xl, cl, csize;
-	int local;
+	size_t off, k, nl, xl, csize;
+	int local, has_dir;
 
 	memset(&z, 0, sizeof(z));
 	local = len >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 &&
 	    b[3] == 4;
-	e = zip_eocd(b, len);
-	if (!local && e < 0)
+	has_dir = zip_dir_open(&d, b, len) == 0;
+	if (!local && !has_dir)
 		return 0;
-	if (e >= 0) {
-		n = le16(b + e + 10);
-		cd_size = le32(b + e + 12);
-		off = le32(b + e + 16);
-		/* Data prepended (a self-extractor): trust the size. */
-		if (off > (size_t)e || cd_size > (size_t)e - off)
-			off = cd_size <= (size_t)e ? (size_t)e - cd_size :
-			    (size_t)e;
-		end = (size_t)e;
+	if (has_dir) {
 		/* A stray "PK\5\6" in some other format is no zip. */
-		if (!local && (off + 46 > end || le32(b + off) != 0x02014b50))
+		if (!local && !zip_dir_plausible(&d))
 			return 0;
-		for (k = 0; k < n && off + 46 <= end; k++) {
-			if (k >= lim->max_zip_entries) {
-				f |= CONTENT_NOT_INSPECTED;
-				break;
-			}
-			if (le32(b + off) != 0x02014b50)
-				break;
-			nl = le16(b + off + 28);
-			xl = le16(b + off + 30);
-			cl = le16(b + off + 32);
-			if (nl > end - off - 46)
-				break;
-			zip_name(b + off + 46, nl, &z);
-			if (le16(b + off + 8) & 0x01)
+		while (d.k < lim->max_zip_entries &&
+		    zip_dir_next(&d, &e) == 1) {
+			zip_name(e.name, e.name_len, &z);
+			if (e.flags & 0x01)
 				z.encrypted = 1;
-			if (nl == 21 && text_ascii_ncasecmp((const char *)b +
-			    off + 46, "META-INF/manifest.xml", 21) == 0) {
-				z.manifest_local = (size_t)le32(b + off + 42) + 1;
-				z.manifest_csize = le32(b + off + 20);
-				z.manifest_method = le16(b + off + 10);
+			if (e.name_len == 21 && text_ascii_ncasecmp((const char *)
+			    e.name, "META-INF/manifest.xml", 21) == 0) {
+				z.has_manifest_entry = 1;
+				z.manifest_entry = e;
 			}
-			off += 46 + nl + xl + cl;
 		}
-		/* Zip64 (0xFFFF entries) or a directory cut short. */
-		if (n == 0xFFFF || k < n)
+		/* Over the limit, Zip64 (0xFFFF entries) or a directory cut
+		 * short. */
+		if (d.k < d.n || d.zip64)
 			f |= CONTENT_NOT_INSPECTED;
 	} else {
 		/*
@@ -240,17 +168,17 @@ content_zip(const unsigned char *b, size_t len,
 		 */
 		for (off = 0, k = 0; off + 30 <= len; k++) {
 			if (k >= lim->max_zip_entries ||
-			    le32(b + off) != 0x04034b50)
+			    zip_le32(b + off) != ZIP_SIG_LOCAL)
 				break;
-			nl = le16(b + off + 26);
-			xl = le16(b + off + 28);
-			csize = le32(b + off + 18);
+			nl = zip_le16(b + off + 26);
+			xl = zip_le16(b + off + 28);
+			csize = zip_le32(b + off + 18);
 			if (nl > len - off - 30)
 				break;
 			zip_name(b + off + 30, nl, &z);
-			if (le16(b + off + 6) & 0x01)
+			if (zip_le16(b + off + 6) & 0x01)
 				z.encrypted = 1;
-			if ((le16(b + off + 6) & 0x08) && csize == 0)
+			if ((zip_le16(b + off + 6) & 0x08) && csize == 0)
 				break;	/* size after the data: unknown */
 			if (csize > len - off - 30 - nl ||
 			    xl > len - off - 30 - nl - csize)
@@ -287,7 +215,7 @@ static const unsigned char ole_magic[8] = {
 static int
 ole_name_is(const unsigned char *ent, const char *ascii)
 {
-	size_t n = strlen(ascii), nbytes = le16(ent + 64), i;
+	size_t n = strlen(ascii), nbytes = zip_le16(ent + 64), i;
 
 	/* the length counts the terminating NUL */
 	if (nbytes != (n + 1) * 2 || nbytes > 64)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # balpctl annex and person: habilitation periods, what `person end` may do,
 # the --force guard, and the files as Excel and LibreOffice write them
-# (tests/data/annex/excel_*, libreoffice_*: bytes made once, committed).
+# (tests/data/annex/excel_*, libreoffice_*, *.xlsx, *.ods: bytes made once,
+# committed; tests/data/annex/README.md).
 . "$SRCDIR/tests/tools/tap.sh"
 B="$SRCDIR/build/balpctl"
 DATA="$SRCDIR/tests/data/annex"
@@ -128,6 +129,52 @@ like "$err" "line 4: date_habilitation '05/01/2026 14:30' is not a date" \
 err=$("$B" -c "$CONF" annex import --partner sheets "$DATA/bad_mixed_utf8.csv" 2>&1)
 is $? 1 "UTF-8 with a Latin-1 line is refused"
 like "$err" "line 3: not valid UTF-8" "naming the line"
+
+# ---- the spreadsheets themselves: .xlsx and .ods -------------------------------
+"$B" -c "$CONF" partner add --id tableurs --name Tableurs >/dev/null
+out=$("$B" -c "$CONF" annex import --partner tableurs --dry-run \
+    "$DATA/good_semicolon_fr.xlsx")
+ok $? "an .xlsx written by LibreOffice: dry run"
+like "$out" "^encoding: Office Open XML spreadsheet \(.xlsx\)$" \
+    "the dry run names the format"
+like "$out" "\+ add p.durand@apeai34.fr \(DURAND Paul, from 2025-03-15 to 2026-12-31\)" \
+    "shared strings and dates with a date format read"
+"$B" -c "$CONF" annex import --partner tableurs \
+    "$DATA/good_semicolon_fr.xlsx" >/dev/null
+ok $? "the .xlsx imported"
+out=$("$B" -c "$CONF" person list --partner tableurs)
+like "$out" "Éducateur spécialisé" "stored as UTF-8"
+out=$("$B" -c "$CONF" annex import --partner tableurs "$DATA/good_semicolon_fr.ods")
+ok $? "the same annex as .ods imported"
+like "$out" "^encoding: OpenDocument spreadsheet \(.ods\)$" "named .ods"
+like "$out" "0 added, 0 updated, 0 ended, 3 unchanged" \
+    "the .ods reads the same rows: nothing changes"
+# Told by the bytes: an .ods saved under a .csv name is still an .ods.
+cp "$DATA/sheet_title.ods" "$HOME_DIR/annexe.csv"
+out=$("$B" -c "$CONF" annex import --partner tableurs --dry-run \
+    "$HOME_DIR/annexe.csv")
+ok $? "an .ods with a title above its header, named .csv"
+like "$out" "0 added, 0 updated, 0 ended, 3 unchanged" "same rows again"
+err=$("$B" -c "$CONF" annex import --partner tableurs \
+    "$DATA/sheet_number_dates.xlsx" 2>&1)
+is $? 1 "a date column stored as bare numbers is refused"
+like "$err" "sheet_number_dates.xlsx: line 2: date_habilitation '46027' is a number with no date format" \
+    "with the spreadsheet's row and what to do"
+err=$("$B" -c "$CONF" annex import --partner tableurs "$DATA/sheet_bad.ods" 2>&1)
+is $? 1 "an .ods with bad rows is refused"
+like "$err" "annex refused, nothing imported \(4 errors\)" "every error counted"
+like "$err" "sheet_bad.ods: line 7: email 'p.durand@apeai34.fr' appears twice \(lines 4 and 7\)" \
+    "each on its row"
+err=$("$B" -c "$CONF" annex import --partner tableurs "$DATA/hostile_bomb.xlsx" 2>&1)
+is $? 1 "a zip bomb is refused"
+like "$err" "hostile_bomb.xlsx: file: xl/worksheets/sheet1.xml inflates more than 200 times its size" \
+    "as a bomb, before inflating it"
+err=$("$B" -c "$CONF" annex import --partner tableurs "$DATA/hostile_xxe.ods" 2>&1)
+is $? 1 "an .ods with an external entity is refused"
+unlike "$err" "root:" "the host's file is not read"
+out=$("$B" -c "$CONF" person list --partner tableurs)
+is "$(printf '%s\n' "$out" | grep -c apeai34)" 3 \
+    "the refused files changed nothing"
 rm -rf "$HOME_DIR"
 
 # ---- decisions read the period of the day of processing ----------------------

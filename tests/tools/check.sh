@@ -99,7 +99,33 @@ html_seeds() {
 	done
 }
 
-# The fuzzers (parse+decide, annex CSV, HTML to text, content checks): any crash, leak or
+# fuzz_sheet: the XML entries of the bundled spreadsheets, each after the
+# byte that tells the target which entry it is (tests/fuzz/fuzz_sheet.c).
+sheet_seeds() {
+	mkdir -p "$1"
+	python3 - "$1" tests/data/annex/*.xlsx tests/data/annex/*.ods <<'PY'
+import os, sys, zipfile
+modes = {"xl/worksheets/sheet1.xml": 0, "xl/sharedStrings.xml": 1,
+         "xl/styles.xml": 2, "content.xml": 3}
+for path in sys.argv[2:]:
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        continue
+    for name, mode in modes.items():
+        try:
+            data = z.read(name)
+        except (KeyError, zipfile.BadZipFile, OSError):
+            continue
+        if len(data) > 1 << 20:
+            continue
+        out = os.path.join(sys.argv[1], "%s-%d" % (os.path.basename(path), mode))
+        with open(out, "wb") as f:
+            f.write(bytes([mode]) + data)
+PY
+}
+
+# The fuzzers (parse+decide, annex files, HTML to text, content checks): any crash, leak or
 # UB report is a failure.
 for bin in build/fuzz/fuzz_*; do
 	[ -x "$bin" ] || continue
@@ -111,6 +137,11 @@ for bin in build/fuzz/fuzz_*; do
 	case $name in
 	fuzz_annex) seeds="tests/data/annex" ;;
 	fuzz_content) seeds="tests/data/content" ;;
+	fuzz_sheet)
+		seeds="build/fuzz-seeds/fuzz_sheet"
+		rm -rf "$seeds"
+		sheet_seeds "$seeds"
+		;;
 	fuzz_html)
 		seeds="build/fuzz-seeds/fuzz_html"
 		rm -rf "$seeds"
