@@ -31,18 +31,20 @@
 
 /*
  * Appends the answer: rows (NULL when the file had errors), errors (one
- * "line N: ...\n" each; "" when none) and the file's bytes.  0, or -1 on
- * ENOMEM or past a bound.
+ * "line N: ...\n" each; "" when none), unreadable (1: the file is a
+ * spreadsheet whose container could not be read as a whole: cut, corrupt,
+ * a zip bomb, entities; dangerous or broken, not a referent's mistake) and
+ * the file's bytes.  0, or -1 on ENOMEM or past a bound.
  */
 int	 annex_wire_put(const struct annex_rows *rows, const char *errors,
-	    const char *file, size_t file_len, struct buf *out);
+	    int unreadable, const char *file, size_t file_len, struct buf *out);
 /*
  * Reads an answer: 0 with rows (n = 0 when the file had errors), errors
- * (empty when none) and file filled; -1 on any inconsistency (all three
+ * (empty when none), *unreadable and file filled; -1 on any inconsistency (all three
  * freed).  rows->encoding points to static storage whatever the answer
  * said (an encoding outside the known list is "unknown").
  */
 int	 annex_wire_get(const char *data, size_t len, struct annex_rows *rows,
-	    struct buf *errors, struct buf *file);
+	    struct buf *errors, int *unreadable, struct buf *file);
 
 #endif

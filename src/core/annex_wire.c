@@ -4,6 +4,7 @@
  *
  *	"BALPANX1"
  *	u32 encoding index (enc_names; ~0 none)
+ *	u32 unreadable (0 or 1)
  *	u32 length, the errors' text
  *	u32 rows; each: u32 line, u32 start, u32 end (int32 as u32),
  *	    four strings (u32 length, bytes): nom, prenom, email, fonction
@@ -26,8 +27,9 @@ static const char magic[8] = { 'B', 'A', 'L', 'P', 'A', 'N', 'X', '1' };
  */
 static const char *const enc_names[] = {
 	"UTF-8", "UTF-8 with BOM", "UTF-16LE", "UTF-16BE",
-	"UTF-16LE (no BOM)", "UTF-16BE (no BOM)", "windows-1252", "xlsx",
-	"ods",
+	"UTF-16LE (no BOM)", "UTF-16BE (no BOM)", "windows-1252",
+	"Office Open XML spreadsheet (.xlsx)",
+	"OpenDocument spreadsheet (.ods)",
 };
 #define N_ENC	(sizeof(enc_names) / sizeof(enc_names[0]))
 #define ENC_NONE	0xffffffffu
@@ -63,7 +65,7 @@ put_string(struct buf *b, const char *s)
 
 int
 annex_wire_put(const struct annex_rows *rows, const char *errors,
-    const char *file, size_t file_len, struct buf *out)
+    int unreadable, const char *file, size_t file_len, struct buf *out)
 {
 	const struct annex_row *r;
 	uint32_t enc = ENC_NONE;
@@ -77,6 +79,7 @@ annex_wire_put(const struct annex_rows *rows, const char *errors,
 			enc = (uint32_t)i;
 	buf_add(out, magic, sizeof(magic));
 	put_u32(out, enc);
+	put_u32(out, unreadable != 0);
 	if (put_bytes(out, errors, strlen(errors), ANNEX_WIRE_MAX_ERRORS) == -1)
 		return -1;
 	put_u32(out, (uint32_t)n);
@@ -156,21 +159,25 @@ get_string(struct reader *rd)
 
 int
 annex_wire_get(const char *data, size_t len, struct annex_rows *rows,
-    struct buf *errors, struct buf *file)
+    struct buf *errors, int *unreadable, struct buf *file)
 {
 	struct reader rd = { (const unsigned char *)data, len, 0 };
 	struct annex_row *r;
 	const char *s;
-	uint32_t enc, n, i;
+	uint32_t enc, n, i, u;
 	size_t k;
 
 	memset(rows, 0, sizeof(*rows));
+	*unreadable = 0;
 	if (len < sizeof(magic) || memcmp(data, magic, sizeof(magic)) != 0)
 		return -1;
 	rd.p += sizeof(magic);
 	rd.left -= sizeof(magic);
 	enc = get_u32(&rd);
 	rows->encoding = enc < N_ENC ? enc_names[enc] : "unknown";
+	if ((u = get_u32(&rd)) > 1)
+		rd.bad = 1;
+	*unreadable = u == 1;
 	if ((s = get_bytes(&rd, ANNEX_WIRE_MAX_ERRORS, &k)) != NULL) {
 		if (memchr(s, '\0', k) != NULL)
 			rd.bad = 1;
@@ -197,7 +204,8 @@ annex_wire_get(const char *data, size_t len, struct annex_rows *rows,
 		buf_add(file, s, k);
 	/* Rows and errors together are no answer the worker gives. */
 	if (rd.bad || rd.left != 0 || errors->failed || file->failed ||
-	    (rows->n > 0 && errors->len > 0)) {
+	    (rows->n > 0 && (errors->len > 0 || *unreadable))) {
+		*unreadable = 0;
 		annex_rows_free(rows);
 		buf_free(errors);
 		buf_free(file);

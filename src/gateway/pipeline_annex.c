@@ -80,7 +80,7 @@ pipeline_annex_read(struct pipeline *p, const struct source_blob *blob,
 	enum sandbox_status st;
 	char *answer = NULL;
 	size_t alen = 0;
-	int rc;
+	int rc, unreadable = 0;
 
 	if (d->type == NULL || !d->type->annex_update ||
 	    d->outcome != OUTCOME_ACCEPTED || d->annex_part < 0 ||
@@ -101,7 +101,7 @@ pipeline_annex_read(struct pipeline *p, const struct source_blob *blob,
 	 * that does so is.  Quarantined; an admin looks.
 	 */
 	if (st != SANDBOX_OK || annex_wire_get(answer, alen, &a->rows,
-	    &a->errors, &file) == -1) {
+	    &a->errors, &unreadable, &file) == -1) {
 		free(answer);
 		log_warn("annex file of a mail from %s: the reader %s; "
 		    "quarantined", res->facts.from_addr, st ==
@@ -112,6 +112,21 @@ pipeline_annex_read(struct pipeline *p, const struct source_blob *blob,
 		return 0;
 	}
 	free(answer);
+	/*
+	 * A spreadsheet the reader refused whole (cut, corrupt, a zip
+	 * bomb): a dangerous attachment, quarantined as the content checks
+	 * quarantine one; nothing staged, nobody answered.
+	 */
+	if (unreadable) {
+		log_warn("annex file of a mail from %s refused by the reader: "
+		    "%.*s; quarantined", res->facts.from_addr,
+		    (int)strcspn(buf_str(&a->errors), "\n"),
+		    buf_str(&a->errors));
+		buf_reset(&a->errors);
+		buf_free(&file);
+		decide_annex_refused(d, r, REASON_ATTACHMENT_FORBIDDEN, NULL);
+		return 0;
+	}
 	if (a->errors.len == 0) {
 		if (annex_digest(file.data != NULL ? file.data : "",
 		    file.len, &a->rows) == -1) {

@@ -11,9 +11,11 @@
 #include "balp/annex_file.h"
 #include "balp/annex_wire.h"
 #include "balp/buf.h"
+#include "balp/sheet.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 int
 mime_annex_worker(const char *in, size_t len, uint64_t opt, struct buf *out,
@@ -24,7 +26,7 @@ mime_annex_worker(const char *in, size_t len, uint64_t opt, struct buf *out,
 	uint64_t heads = opt & MIME_OPT_HEADS_MASK;
 	size_t index = (size_t)((opt >> MIME_OPT_INDEX_SHIFT) &
 	    MIME_OPT_INDEX_MASK);
-	int r, rc = -1;
+	int r, rc = -1, unreadable = 0;
 
 	memset(&rows, 0, sizeof(rows));
 	r = mime_part_bytes(in, len, arg, heads == 0 ? SIZE_MAX :
@@ -41,11 +43,19 @@ mime_annex_worker(const char *in, size_t len, uint64_t opt, struct buf *out,
 	else if (annex_file_parse(file.data != NULL ? file.data : "",
 	    file.len, &rows, &errors) == 0)
 		buf_reset(&errors);
+	/*
+	 * A spreadsheet whose container the reader refused as a whole
+	 * ("file: ..."): cut, corrupt, a zip bomb, entities.  Dangerous or
+	 * broken rather than a referent's typo: said apart (quarantine).
+	 */
+	else if (sheet_format((const unsigned char *)file.data, file.len) !=
+	    SHEET_NONE && strncmp(buf_str(&errors), "file: ", 6) == 0)
+		unreadable = 1;
 	if (errors.failed)
 		goto out;
 	/* The file goes back only when it is staged: its digest, for the audit. */
 	rc = annex_wire_put(rows.n > 0 ? &rows : NULL, buf_str(&errors),
-	    errors.len > 0 || file.len > ANNEX_WIRE_MAX_FILE ? "" :
+	    unreadable, errors.len > 0 || file.len > ANNEX_WIRE_MAX_FILE ? "" :
 	    file.data, errors.len > 0 || file.len > ANNEX_WIRE_MAX_FILE ? 0 :
 	    file.len, out);
 out:

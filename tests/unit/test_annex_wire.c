@@ -40,12 +40,13 @@ test_round_trip(void **state)
 {
 	struct annex_rows rows, back;
 	struct buf b = BUF_INIT, errors = BUF_INIT, file = BUF_INIT;
+	int unr;
 
 	(void)state;
 	parse_csv(&rows);
-	assert_int_equal(annex_wire_put(&rows, "", csv, sizeof(csv) - 1, &b),
+	assert_int_equal(annex_wire_put(&rows, "", 0, csv, sizeof(csv) - 1, &b),
 	    0);
-	assert_int_equal(annex_wire_get(b.data, b.len, &back, &errors, &file),
+	assert_int_equal(annex_wire_get(b.data, b.len, &back, &errors, &unr, &file),
 	    0);
 	assert_int_equal(back.n, 2);
 	assert_string_equal(back.v[1].email, "j.roux@apeai34.fr");
@@ -69,11 +70,12 @@ test_errors(void **state)
 {
 	struct annex_rows back;
 	struct buf b = BUF_INIT, errors = BUF_INIT, file = BUF_INIT;
+	int unr;
 
 	(void)state;
 	assert_int_equal(annex_wire_put(NULL, "line 3: bad\nline 5: bad\n",
-	    "", 0, &b), 0);
-	assert_int_equal(annex_wire_get(b.data, b.len, &back, &errors, &file),
+	    0, "", 0, &b), 0);
+	assert_int_equal(annex_wire_get(b.data, b.len, &back, &errors, &unr, &file),
 	    0);
 	assert_int_equal(back.n, 0);
 	assert_string_equal(buf_str(&errors), "line 3: bad\nline 5: bad\n");
@@ -90,14 +92,14 @@ test_hostile(void **state)
 	struct buf b = BUF_INIT, errors = BUF_INIT, file = BUF_INIT;
 	char *copy;
 	size_t i;
-	int r;
+	int r, unr;
 
 	(void)state;
 	parse_csv(&rows);
-	assert_int_equal(annex_wire_put(&rows, "", csv, sizeof(csv) - 1, &b),
+	assert_int_equal(annex_wire_put(&rows, "", 0, csv, sizeof(csv) - 1, &b),
 	    0);
 	for (i = 0; i < b.len; i++) {
-		assert_int_equal(annex_wire_get(b.data, i, &back, &errors,
+		assert_int_equal(annex_wire_get(b.data, i, &back, &errors, &unr,
 		    &file), -1);
 		assert_int_equal(back.n, 0);
 		assert_int_equal(errors.len, 0);
@@ -106,7 +108,7 @@ test_hostile(void **state)
 	for (i = 8; i < b.len; i++) {
 		memcpy(copy, b.data, b.len);
 		copy[i] ^= (char)0xff;
-		r = annex_wire_get(copy, b.len, &back, &errors, &file);
+		r = annex_wire_get(copy, b.len, &back, &errors, &unr, &file);
 		if (r == 0) {
 			annex_rows_free(&back);
 			buf_free(&errors);
@@ -116,15 +118,15 @@ test_hostile(void **state)
 	/* Trailing bytes are no answer of ours. */
 	memcpy(copy, b.data, b.len);
 	copy[b.len] = 'x';
-	assert_int_equal(annex_wire_get(copy, b.len + 1, &back, &errors,
+	assert_int_equal(annex_wire_get(copy, b.len + 1, &back, &errors, &unr,
 	    &file), -1);
 	free(copy);
 	annex_rows_free(&rows);
 	buf_free(&b);
 	/* Rows and errors at once: refused. */
 	parse_csv(&rows);
-	assert_int_equal(annex_wire_put(&rows, "line 2: x\n", "", 0, &b), 0);
-	assert_int_equal(annex_wire_get(b.data, b.len, &back, &errors, &file),
+	assert_int_equal(annex_wire_put(&rows, "line 2: x\n", 0, "", 0, &b), 0);
+	assert_int_equal(annex_wire_get(b.data, b.len, &back, &errors, &unr, &file),
 	    -1);
 	annex_rows_free(&rows);
 	buf_free(&b);
@@ -149,11 +151,12 @@ test_worker(void **state)
 	    "--b--\r\n";
 	struct annex_rows back;
 	struct buf out = BUF_INIT, errors = BUF_INIT, file = BUF_INIT;
+	int unr;
 
 	(void)state;
 	assert_int_equal(mime_annex_worker(mail, sizeof(mail) - 1,
 	    MIME_OPT_ANNEX_JOB(1, 0), &out, (void *)&lim), 0);
-	assert_int_equal(annex_wire_get(out.data, out.len, &back, &errors,
+	assert_int_equal(annex_wire_get(out.data, out.len, &back, &errors, &unr,
 	    &file), 0);
 	assert_int_equal(back.n, 0);
 	assert_non_null(strstr(buf_str(&errors), "line 3: email"));
@@ -163,7 +166,7 @@ test_worker(void **state)
 	/* No such part: an answer that says so, not a failure. */
 	assert_int_equal(mime_annex_worker(mail, sizeof(mail) - 1,
 	    MIME_OPT_ANNEX_JOB(7, 0), &out, (void *)&lim), 0);
-	assert_int_equal(annex_wire_get(out.data, out.len, &back, &errors,
+	assert_int_equal(annex_wire_get(out.data, out.len, &back, &errors, &unr,
 	    &file), 0);
 	assert_non_null(strstr(buf_str(&errors), "could not be read"));
 	buf_free(&out);
