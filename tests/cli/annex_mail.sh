@@ -98,7 +98,7 @@ done
 is "$(sql "select count(*) from staged_annexes")" 3 \
     "three staged, the refused and the quarantined ones not"
 is "$(sql "select encoding from staged_annexes order by encoding" | paste -sd'|')" \
-    "OpenDocument spreadsheet (.ods)|Office Open XML spreadsheet (.xlsx)|UTF-8" \
+    "Office Open XML spreadsheet (.xlsx)|OpenDocument spreadsheet (.ods)|UTF-8" \
     "a CSV, an .xlsx and an .ods"
 is "$(sql "select added || '/' || ended || '/' || updated from staged_annexes order by id" | paste -sd' ')" \
     "2/1/1 2/1/1 2/1/1" "each with the same diff against the annex in force"
