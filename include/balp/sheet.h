@@ -8,10 +8,13 @@
  * What a cell gives: its text as the spreadsheet stores it (shared
  * strings, inline strings and rich-text runs joined), and a kind: a
  * number stored with a date format (built-in formats 14-22 and 45-47, a
- * custom format with d, m or y codes) or an ODS date is SHEET_DATE, its
- * text "YYYY-MM-DD" (or "YYYY-MM-DD HH:MM" when it holds a time of day);
- * a number with no date format is SHEET_NUMBER, its text the number
- * stored ("45306"); anything else SHEET_TEXT.
+ * custom format with d or y codes, or m ones without h or s: months, not
+ * minutes) is SHEET_DATE, its text "YYYY-MM-DD" (or "YYYY-MM-DD HH:MM"
+ * when it holds a time of day); so is an ODS date, its text the
+ * office:date-value stored ("2026-01-05", "2026-01-05T00:00:00"); a
+ * number with no date format is SHEET_NUMBER, its text the number stored
+ * ("45306"); anything else SHEET_TEXT (an .xlsx cell of type d, an ISO
+ * date, is SHEET_DATE too).
  *
  * Hostile input: a bounded number of zip entries (content_limits'
  * max_zip_entries), bytes inflated in all (max_inflate) and per entry
@@ -37,6 +40,7 @@ enum sheet_format {
 	SHEET_XLSX,
 	SHEET_ODS,
 	SHEET_OTHER_ZIP,	/* a zip, but neither, or cut short */
+	SHEET_OLE,		/* an Excel 97-2003 .xls, or a password */
 };
 
 enum sheet_kind {
@@ -75,7 +79,9 @@ struct sheet {
  * What b[0..len) is: a zip holding xl/workbook.xml is SHEET_XLSX, a zip
  * whose "mimetype" entry says application/vnd.oasis.opendocument.
  * spreadsheet is SHEET_ODS; another zip, or one whose directory cannot
- * be read (cut short), SHEET_OTHER_ZIP; anything else SHEET_NONE.
+ * be read (cut short), SHEET_OTHER_ZIP; an OLE compound file (Excel
+ * 97-2003, or an .xlsx saved with a password) SHEET_OLE; anything else
+ * SHEET_NONE.
  */
 enum sheet_format sheet_format(const unsigned char *b, size_t len);
 

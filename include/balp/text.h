@@ -91,6 +91,9 @@ char	 text_ascii_lower(char);
 /* Lower-cases ASCII letters in place; returns s. */
 char	*text_ascii_lower_inplace(char *s);
 
+/* s (NULL: "") without its leading and trailing blanks, ASCII lower case. */
+char	*text_lower_trim(const char *s);
+
 /*
  * "  A.Martin@X.fr " -> "a.martin@x.fr" in *out (caller frees) if it looks
  * like local@domain.tld: printable ASCII, no space, one '@', a dot inside

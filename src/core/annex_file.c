@@ -12,6 +12,12 @@
  * needed).  It never fails half-way: it either returns every row or every
  * error.  Values echoed in errors are bounded and stripped of controls.
  *
+ * One checker for three formats: a CSV line (textenc.c decodes it) and a
+ * spreadsheet's row (sheet.c reads it) both become a struct record, and
+ * the header, the rows and the duplicates are checked the same way; a
+ * spreadsheet's record keeps its cells' kinds, so that a bare number in
+ * a date column is told from a typed one.
+ *
  * Ownership: rows own their strings (annex_rows_free).
  */
 #include "balp/annex_file.h"
@@ -956,6 +962,11 @@ annex_file_parse(const char *data, size_t len, struct annex_rows *out,
 	f = sheet_format((const unsigned char *)data, len);
 	if (f == SHEET_NONE) {
 		parse_csv(data, len, out, &el);
+	} else if (f == SHEET_OLE) {
+		buf_puts(errors, "file: an Excel 97-2003 workbook (.xls) or a "
+		    "spreadsheet saved with a password: save it as .xlsx or "
+		    ".ods without a password, or as .csv\n");
+		goto out;
 	} else if (f == SHEET_OTHER_ZIP) {
 		/* A .docx, a .zip, an .xlsx cut short: no text to read. */
 		buf_puts(errors, "file: a zip archive that is not a readable "

@@ -41,7 +41,12 @@ sheet_format(const unsigned char *b, size_t len)
 	unsigned char *mt;
 	size_t n, k = 0;
 	enum sheet_format f = SHEET_NONE;
+	static const unsigned char ole[8] = {
+		0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1
+	};
 
+	if (len >= sizeof(ole) && memcmp(b, ole, sizeof(ole)) == 0)
+		return SHEET_OLE;
 	if (len < 4 || b[0] != 'P' || b[1] != 'K' || b[2] != 3 || b[3] != 4)
 		return SHEET_NONE;
 	if (zip_dir_open(&d, b, len) == -1 || !zip_dir_plausible(&d))

@@ -308,7 +308,9 @@ ws_start(void *u, const XML_Char *name, const XML_Char **atts)
 			x->col = (size_t)n;
 		v = sheet_attr(atts, "t");
 		snprintf(x->type, sizeof(x->type), "%s", v != NULL ? v : "n");
-		x->style = attr_num(atts, "s", 1UL << 30);
+		/* No s: the workbook's default cell style, the first. */
+		if ((x->style = attr_num(atts, "s", 1UL << 30)) < 0)
+			x->style = 0;
 	} else if (!x->in_c) {
 		return;
 	} else if (strcmp(el, "v") == 0) {
@@ -348,8 +350,7 @@ cell_done(struct sheet_ctx *c, struct xlsx *x)
 	} else if (strcmp(x->type, "d") == 0) {
 		kind = SHEET_DATE;	/* ISO 8601 text */
 	} else if (strcmp(x->type, "n") == 0 && len > 0) {
-		if (x->style >= 0 && (size_t)x->style < x->n_xf &&
-		    x->xf_date[x->style]) {
+		if ((size_t)x->style < x->n_xf && x->xf_date[x->style]) {
 			if (sheet_serial_date(t, x->date1904, date) == 0) {
 				t = date;
 				len = strlen(date);

@@ -267,29 +267,38 @@ text_ascii_lower_inplace(char *s)
 
 #define EMAIL_MAX	254	/* RFC 5321's path minus its brackets */
 
+char *
+text_lower_trim(const char *s)
+{
+	size_t a = 0, b;
+	char *p;
+
+	if (s == NULL)
+		s = "";
+	b = strlen(s);
+	while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r' ||
+	    s[a] == '\n'))
+		a++;
+	while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' ||
+	    s[b - 1] == '\r' || s[b - 1] == '\n'))
+		b--;
+	if ((p = malloc(b - a + 1)) == NULL)
+		return NULL;
+	memcpy(p, s + a, b - a);
+	p[b - a] = '\0';
+	return text_ascii_lower_inplace(p);
+}
+
 int
 text_email_canon(const char *in, char **out)
 {
 	const char *at = NULL, *p;
 	char *e;
-	size_t a, n;
+	size_t n;
 
 	*out = NULL;
-	if (in == NULL)
-		in = "";
-	a = 0;
-	n = strlen(in);
-	while (a < n && (in[a] == ' ' || in[a] == '\t' || in[a] == '\r' ||
-	    in[a] == '\n'))
-		a++;
-	while (n > a && (in[n - 1] == ' ' || in[n - 1] == '\t' ||
-	    in[n - 1] == '\r' || in[n - 1] == '\n'))
-		n--;
-	if ((e = malloc(n - a + 1)) == NULL)
+	if ((e = text_lower_trim(in)) == NULL)
 		return -1;
-	memcpy(e, in + a, n - a);
-	e[n - a] = '\0';
-	text_ascii_lower_inplace(e);
 	n = strlen(e);
 	if (n == 0 || n > EMAIL_MAX)
 		goto bad;

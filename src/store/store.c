@@ -617,22 +617,7 @@ clean(const char *s)
 char *
 lower_trim(const char *s)
 {
-	size_t a, b;
-	char *p;
-
-	if (s == NULL)
-		s = "";
-	a = 0;
-	b = strlen(s);
-	while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r' ||
-	    s[a] == '\n'))
-		a++;
-	while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' ||
-	    s[b - 1] == '\r' || s[b - 1] == '\n'))
-		b--;
-	if ((p = buf_strndup(s + a, b - a)) == NULL)
-		return NULL;
-	return text_ascii_lower_inplace(p);
+	return text_lower_trim(s);
 }
 
 const char *

@@ -14,6 +14,7 @@
 
 #include "test_store_open.h"
 #include "tmpdir.h"
+#include "annex_data.h"
 
 #include <sys/stat.h>
 
@@ -31,7 +32,6 @@
 #include "balp/store_audit.h"
 #include "balp/store_partner.h"
 
-#define DATA	BALP_SRCDIR "/tests/data/annex/"
 #define NOW	((time_t)1790000000)
 #define ACTOR	"admin-test"
 
@@ -40,16 +40,6 @@ struct fx {
 	char		 path[128];
 	struct store	*st;
 };
-
-static int32_t
-D(const char *iso)
-{
-	int32_t d;
-
-	if (date_parse_iso(iso, &d) == -1)
-		fail_msg("bad test date %s", iso);
-	return d;
-}
 
 static int
 setup(void **state)
@@ -81,36 +71,13 @@ teardown(void **state)
 	return 0;
 }
 
-static char *
-slurp(const char *name, size_t *len)
-{
-	char path[512];
-	char *data;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), DATA "%s", name);
-	if ((f = fopen(path, "rb")) == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)n + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	data[n] = '\0';
-	*len = (size_t)n;
-	return data;
-}
-
 /* Parses a data file that must be valid. */
 static void
 parse_ok(const char *name, struct annex_rows *rows)
 {
 	struct buf err = BUF_INIT;
 	size_t len;
-	char *data = slurp(name, &len);
+	char *data = annex_data(name, &len);
 
 	if (annex_file_parse(data, len, rows, &err) != 0)
 		fail_msg("%s: %s", name, buf_str(&err));
@@ -129,23 +96,12 @@ parse_bad(const char *name, struct buf *err)
 {
 	struct annex_rows rows;
 	size_t len;
-	char *data = slurp(name, &len);
+	char *data = annex_data(name, &len);
 
 	assert_int_equal(annex_file_parse(data, len, &rows, err), -1);
 	assert_int_equal(rows.n, 0);
 	assert_null(rows.v);
 	free(data);
-}
-
-static size_t
-count_lines(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (*s == '\n')
-			n++;
-	return n;
 }
 
 /* The error text has a line "line N: ..." holding what. */
@@ -1368,7 +1324,7 @@ test_parse_utf16_without_bom(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		data = slurp(cases[i].file, &len);
+		data = annex_data(cases[i].file, &len);
 		assert_true(len > 2);
 		assert_true((unsigned char)data[0] == 0xFF ||
 		    (unsigned char)data[0] == 0xFE);

@@ -23,38 +23,14 @@
 #include "balp/date.h"
 #include "balp/sheet.h"
 
-#define DATA	BALP_SRCDIR "/tests/data/annex/"
-
-static char *
-slurp(const char *name, size_t *len)
-{
-	char path[512];
-	char *data;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), DATA "%s", name);
-	if ((f = fopen(path, "rb")) == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	/* Exactly the file's bytes: the parser needs no terminating NUL
-	 * (ASan sees a read past them). */
-	data = malloc(n > 0 ? (size_t)n : 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return data;
-}
+#include "annex_data.h"
 
 static void
 parse_ok(const char *name, struct annex_rows *rows)
 {
 	struct buf err = BUF_INIT;
 	size_t len;
-	char *data = slurp(name, &len);
+	char *data = annex_data(name, &len);
 
 	if (annex_file_parse(data, len, rows, &err) != 0)
 		fail_msg("%s: %s", name, buf_str(&err));
@@ -69,7 +45,7 @@ parse_bad(const char *name)
 	struct annex_rows rows;
 	struct buf err = BUF_INIT;
 	size_t len;
-	char *data = slurp(name, &len);
+	char *data = annex_data(name, &len);
 
 	if (annex_file_parse(data, len, &rows, &err) != -1)
 		fail_msg("%s: accepted", name);
@@ -78,17 +54,6 @@ parse_bad(const char *name)
 	assert_true(err.len > 0);
 	free(data);
 	return buf_detach(&err);
-}
-
-static size_t
-count_lines(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (*s == '\n')
-			n++;
-	return n;
 }
 
 /* errors has a line starting with prefix ("line 3: ", "file: ") and
@@ -135,16 +100,6 @@ assert_same_rows(const struct annex_rows *a, const struct annex_rows *b,
 	}
 }
 
-static int32_t
-D(const char *iso)
-{
-	int32_t d;
-
-	if (date_parse_iso(iso, &d) == -1)
-		fail_msg("bad test date %s", iso);
-	return d;
-}
-
 static void
 test_formats_give_the_csv_rows(void **state)
 {
@@ -161,6 +116,8 @@ test_formats_give_the_csv_rows(void **state)
 		{ "sheet_title.ods", 3, "(.ods)" },
 		{ "edited_title.xlsx", 3, "(.xlsx)" },
 		{ "edited_title.ods", 3, "(.ods)" },
+		{ "sheet_margin.xlsx", 1, "(.xlsx)" },
+		{ "sheet_margin.ods", 1, "(.ods)" },
 	};
 	struct annex_rows csv, sheet;
 	size_t i;
@@ -265,6 +222,9 @@ test_hostile(void **state)
 		    "or .ods" },
 		{ "hostile_malformed.xlsx", "file: ", "is not well-formed XML" },
 		{ "hostile_sst.xlsx", "line 3: ", "points to text 99999" },
+		/* Not hostile, but no text either: told what to send. */
+		{ "good_semicolon_fr.xls", "file: ", "an Excel 97-2003 "
+		    "workbook (.xls) or a spreadsheet saved with a password" },
 	};
 	char *err;
 	size_t i;
@@ -288,7 +248,7 @@ test_entry_limit(void **state)
 	struct sheet sh;
 	struct buf err = BUF_INIT;
 	size_t len;
-	char *data = slurp("hostile_entries.xlsx", &len);
+	char *data = annex_data("hostile_entries.xlsx", &len);
 
 	(void)state;
 	/* Under the default limit the file reads (it is a good annex). */
@@ -324,16 +284,16 @@ test_format_sniffing(void **state)
 	char *data;
 
 	(void)state;
-	data = slurp("good_semicolon_fr.xlsx", &len);
+	data = annex_data("good_semicolon_fr.xlsx", &len);
 	assert_int_equal(sheet_format((unsigned char *)data, len), SHEET_XLSX);
 	free(data);
-	data = slurp("good_semicolon_fr.ods", &len);
+	data = annex_data("good_semicolon_fr.ods", &len);
 	assert_int_equal(sheet_format((unsigned char *)data, len), SHEET_ODS);
 	free(data);
-	data = slurp("good_semicolon_fr.csv", &len);
+	data = annex_data("good_semicolon_fr.csv", &len);
 	assert_int_equal(sheet_format((unsigned char *)data, len), SHEET_NONE);
 	free(data);
-	data = slurp("hostile_truncated.xlsx", &len);
+	data = annex_data("hostile_truncated.xlsx", &len);
 	assert_int_equal(sheet_format((unsigned char *)data, len),
 	    SHEET_OTHER_ZIP);
 	free(data);
@@ -354,7 +314,7 @@ test_every_cut(void **state)
 
 	(void)state;
 	for (i = 0; i < 2; i++) {
-		data = slurp(files[i], &len);
+		data = annex_data(files[i], &len);
 		for (cut = 0; cut < len; cut += 97) {
 			copy = malloc(cut > 0 ? cut : 1);
 			assert_non_null(copy);

@@ -24,11 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balp/annex_file.h"
 #include "balp/conf.h"
 #include "balp/facts.h"
 #include "balp/html.h"
 #include "balp/mime.h"
 #include "balp/reason.h"
+
+#include "annex_data.h"
 
 void	*__real_malloc(size_t);
 void	*__real_calloc(size_t, size_t);
@@ -319,6 +322,59 @@ test_conf_load(void **state)
 	conf_free(&ref);
 }
 
+/* ---- annex_file_parse: -1, or every row of the normal parse ----------- */
+
+static void
+test_annex_file(void **state)
+{
+	static const char *const files[] = { "good_semicolon_fr.xlsx",
+	    "good_semicolon_fr.ods", "good_semicolon_fr.csv" };
+	struct annex_rows ref, rows;
+	struct buf err = BUF_INIT;
+	size_t f, i, len;
+	char *data;
+	long n;
+	int r;
+
+	(void)state;
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		data = annex_data(files[f], &len);
+		if (annex_file_parse(data, len, &ref, &err) != 0)
+			fail_msg("%s: %s", files[f], buf_str(&err));
+		for (n = 0; n < OOM_MAX_RUNS; n++) {
+			buf_reset(&err);
+			oom_arm(n);
+			r = annex_file_parse(data, len, &rows, &err);
+			oom_disarm();
+			if (r == 0) {
+				assert_int_equal(rows.n, ref.n);
+				for (i = 0; i < ref.n; i++) {
+					assert_string_equal(rows.v[i].email,
+					    ref.v[i].email);
+					assert_string_equal(rows.v[i].job_title,
+					    ref.v[i].job_title);
+					assert_int_equal(rows.v[i].start,
+					    ref.v[i].start);
+					assert_int_equal(rows.v[i].end,
+					    ref.v[i].end);
+				}
+				annex_rows_free(&rows);
+			} else {
+				assert_int_equal(r, -1);
+				/* Nothing for a caller to import. */
+				assert_int_equal(rows.n, 0);
+				assert_null(rows.v);
+			}
+			if (!oom_hit)
+				break;
+		}
+		assert_true(n > 10 && n < OOM_MAX_RUNS);
+		annex_rows_free(&ref);
+		free(data);
+	}
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -328,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_mime_raw_param),
 		cmocka_unit_test(test_mime_other_paths),
 		cmocka_unit_test(test_conf_load),
+		cmocka_unit_test(test_annex_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
