@@ -20,6 +20,7 @@
 #include "balp/annex.h"
 #include "balp/annex_file.h"
 #include "balp/buf.h"
+#include "balp/decide.h"
 #include "balp/source.h"
 
 struct pipeline;
@@ -32,6 +33,15 @@ struct pipeline_annex {
 	struct buf		 errors;	/* "line N: ...\n" each; empty: none */
 };
 
+/*
+ * After the first decide: a mail of an annex_update type is judged by
+ * whose referent its sender is, looked up now (store_referent_partners,
+ * into res->referent_of and annex) and decided again (decide is pure), so
+ * that other mail pays no second query.  0, or -1 with err (the store).
+ */
+int	 pipeline_annex_redecide(struct pipeline *, struct pipeline_result *res,
+	    struct annex_view *annex, const struct decide_ctx *ctx,
+	    struct buf *err);
 /*
  * After decide: an accepted mail of an annex_update type has its file read
  * (a fresh sandboxed worker, blob the message as parsed) and planned with

@@ -269,23 +269,9 @@ decide_facts(struct pipeline *p, struct pipeline_result *res,
 	ctx.public_suffixes = &c->public_suffixes;
 	ctx.today = p->today;
 	decide(&res->facts, &annex, &ctx, &res->decision);
-	/*
-	 * A mail of the annex is judged by whose referent its sender is:
-	 * looked up then, and decided again (decide is pure), so that the
-	 * other mails pay no second query.
-	 */
-	if (res->decision.type != NULL && res->decision.type->annex_update &&
-	    res->facts.from_addr != NULL) {
-		if (store_referent_partners(p->store, res->facts.from_addr,
-		    &res->referent_of) != STORE_OK) {
-			buf_printf(err, "referent lookup: %s",
-			    store_errmsg(p->store));
-			return -1;
-		}
-		annex.referent_of = (const char *const *)res->referent_of.v;
-		annex.n_referent_of = res->referent_of.n;
-		decide(&res->facts, &annex, &ctx, &res->decision);
-	}
+	/* A mail of the annex: whose referent its sender is (pipeline_annex). */
+	if (pipeline_annex_redecide(p, res, &annex, &ctx, err) == -1)
+		return -1;
 	p->stats.ns_decide += now_ns() - t1;
 	return 0;
 }

@@ -34,6 +34,24 @@ pipeline_annex_free(struct pipeline_annex *a)
 	free(a);
 }
 
+int
+pipeline_annex_redecide(struct pipeline *p, struct pipeline_result *res,
+    struct annex_view *annex, const struct decide_ctx *ctx, struct buf *err)
+{
+	if (res->decision.type == NULL || !res->decision.type->annex_update ||
+	    res->facts.from_addr == NULL)
+		return 0;
+	if (store_referent_partners(p->store, res->facts.from_addr,
+	    &res->referent_of) != STORE_OK) {
+		buf_printf(err, "referent lookup: %s", store_errmsg(p->store));
+		return -1;
+	}
+	annex->referent_of = (const char *const *)res->referent_of.v;
+	annex->n_referent_of = res->referent_of.n;
+	decide(&res->facts, annex, ctx, &res->decision);
+	return 0;
+}
+
 /* One job in a sandbox of one worker: 0 with its status and answer. */
 static int
 run_job(struct pipeline *p, const struct source_blob *blob, uint64_t opt,
