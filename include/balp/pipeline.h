@@ -120,7 +120,10 @@ int	 pipeline_open(const struct balp_conf *, struct store *,
 /*
  * The same with another parser than mime_worker, for tests (a parser that
  * crashes or hangs on a marker): parse runs in the workers of a zygote of
- * its own with parse_arg and must answer facts_serialize()'s bytes.
+ * its own with parse_arg and must answer facts_serialize()'s bytes (and
+ * the annex reader's, for an option with MIME_OPT_ANNEX).  The zygote
+ * warms up as the daemon's (mime_warm_up: libmagic's database, iconv), so
+ * that a parse handed on to mime_worker types attachments as it does.
  */
 int	 pipeline_open_with(const struct balp_conf *, struct store *,
 	    const char *key_file, const char *actor, sandbox_fn *parse,

@@ -154,7 +154,7 @@ pipeline_open_with(const struct balp_conf *conf, struct store *store,
 {
 	struct sandbox_zygote *z;
 
-	if (sandbox_zygote_start(parse, NULL, parse_arg, &z, err) == -1)
+	if (sandbox_zygote_start(parse, mime_warm_up, parse_arg, &z, err) == -1)
 		return -1;
 	return pipeline_new(conf, store, z, 1, key_file, actor, out, err);
 }
