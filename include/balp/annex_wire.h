@@ -7,8 +7,9 @@
  *
  * The answer is the worker's, which may be anyone's after a hostile file:
  * annex_wire_get() checks every length against what is left and against
- * bounds (rows, strings, errors, file), every string for a NUL, and
- * fails on anything else.
+ * bounds (rows, strings, errors, file), every string for a control
+ * character (the reader removes them: only a newline, between errors),
+ * and fails on anything else.
  *
  * Ownership: annex_wire_get fills rows (annex_rows_free), errors and file
  * (buf_free): the caller's.

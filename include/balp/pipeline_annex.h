@@ -31,6 +31,12 @@ struct pipeline_annex {
 	struct annex_plan	 plan;		/* against the annex in force */
 	int			 planned;	/* plan filled */
 	struct buf		 errors;	/* "line N: ...\n" each; empty: none */
+	/*
+	 * Why the file quarantined its mail, for the decision's findings
+	 * ("part 2: annex file refused whole by its reader: ..."): the
+	 * reader's fixed texts, never a cell.  Empty otherwise.
+	 */
+	struct buf		 findings;
 };
 
 /*

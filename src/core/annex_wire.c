@@ -138,6 +138,23 @@ get_bytes(struct reader *rd, size_t max, size_t *n)
 	return s;
 }
 
+/*
+ * 1 if s[0..n) holds a control character (DEL included; a newline only
+ * when lines is 0): the reader cleans every value and error of them, so
+ * one here is a worker gone wrong, which would write into logs and tables.
+ */
+static int
+has_control(const char *s, size_t n, int lines)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] < 0x20 && !(lines && s[i] == '\n')) ||
+		    s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* A string of the answer, copied (caller frees); NULL and bad if wrong. */
 static char *
 get_string(struct reader *rd)
@@ -148,7 +165,7 @@ get_string(struct reader *rd)
 
 	if ((s = get_bytes(rd, ANNEX_WIRE_MAX_STRING, &n)) == NULL)
 		return NULL;
-	if (memchr(s, '\0', n) != NULL || (c = malloc(n + 1)) == NULL) {
+	if (has_control(s, n, 0) || (c = malloc(n + 1)) == NULL) {
 		rd->bad = 1;
 		return NULL;
 	}
@@ -179,7 +196,7 @@ annex_wire_get(const char *data, size_t len, struct annex_rows *rows,
 		rd.bad = 1;
 	*unreadable = u == 1;
 	if ((s = get_bytes(&rd, ANNEX_WIRE_MAX_ERRORS, &k)) != NULL) {
-		if (memchr(s, '\0', k) != NULL)
+		if (has_control(s, k, 1))
 			rd.bad = 1;
 		else
 			buf_add(errors, s, k);

@@ -649,6 +649,9 @@ record(struct pass *ps, struct item *it, struct buf *err)
 		buf_puts(err, "out of memory");
 		return -1;
 	}
+	/* what the annex file's reader found, when it quarantined it */
+	if (it->res.annex != NULL && it->res.annex->findings.len > 0)
+		buf_puts(&findings, buf_str(&it->res.annex->findings));
 	spec.findings = findings.len > 0 ? buf_str(&findings) : NULL;
 	if (d->notify && it->res.facts.from_addr != NULL) {
 		if (notice_render(&p->conf->rules, d, p->today, &subject,

@@ -31,6 +31,7 @@ pipeline_annex_free(struct pipeline_annex *a)
 	annex_rows_free(&a->rows);
 	annex_plan_free(&a->plan);
 	buf_free(&a->errors);
+	buf_free(&a->findings);
 	free(a);
 }
 
@@ -98,6 +99,7 @@ pipeline_annex_read(struct pipeline *p, const struct source_blob *blob,
 	enum sandbox_status st;
 	char *answer = NULL;
 	size_t alen = 0;
+	const char *why;
 	int rc, unreadable = 0;
 
 	if (d->type == NULL || !d->type->annex_update ||
@@ -126,6 +128,10 @@ pipeline_annex_read(struct pipeline *p, const struct source_blob *blob,
 		    SANDBOX_CRASHED ? "crashed" : st == SANDBOX_TIMEOUT ?
 		    "timed out" : "failed");
 		buf_reset(&a->errors);
+		buf_printf(&a->findings, "part %ld: the annex file's reader "
+		    "%s\n", d->annex_part + 1, st == SANDBOX_CRASHED ?
+		    "crashed" : st == SANDBOX_TIMEOUT ? "timed out" :
+		    "failed or answered nonsense");
 		decide_annex_refused(d, r, REASON_MALFORMED, NULL);
 		return 0;
 	}
@@ -140,6 +146,13 @@ pipeline_annex_read(struct pipeline *p, const struct source_blob *blob,
 		    "%.*s; quarantined", res->facts.from_addr,
 		    (int)strcspn(buf_str(&a->errors), "\n"),
 		    buf_str(&a->errors));
+		/* the worker's words: its "file: " only if it is there */
+		why = buf_str(&a->errors);
+		if (strncmp(why, "file: ", 6) == 0)
+			why += 6;
+		buf_printf(&a->findings, "part %ld: annex file refused whole "
+		    "by its reader: %.*s\n", d->annex_part + 1,
+		    (int)strcspn(why, "\n"), why);
 		buf_reset(&a->errors);
 		buf_free(&file);
 		decide_annex_refused(d, r, REASON_ATTACHMENT_FORBIDDEN, NULL);
