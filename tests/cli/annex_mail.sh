@@ -95,6 +95,10 @@ for f in bomb malformed truncated; do
 	ok "$(ls "$MD/.BALP.Quarantaine/new/" | grep -q "\.$f\$"; echo $?)" \
 	    "the $f .xlsx named as the annex is quarantined"
 done
+id=$(sql "select id from decisions where source_ref like '%.bomb'")
+like "$("$B" -c "$CONF" message show "$id")" \
+    "part 2: annex file refused whole by its reader: .*zip bomb" \
+    "message show says why the bomb was quarantined"
 is "$(sql "select count(*) from staged_annexes")" 3 \
     "three staged, the refused and the quarantined ones not"
 is "$(sql "select encoding from staged_annexes order by encoding" | paste -sd'|')" \
