@@ -131,7 +131,7 @@ _balpctl()
 	case $cmd in
 	partner) words='add list show update end suspend resume' ;;
 	person) words='add list end suspend resume' ;;
-	annex) words='import export' ;;
+	annex) words='import export pending show approve reject' ;;
 	rules) words='check' ;;
 	message) words='show retriage release' ;;
 	notice) words='list resend' ;;
@@ -209,6 +209,9 @@ _balpctl()
 	"person resume") opts='--partner --date' ;;
 	"annex import") opts='--partner --dry-run --force' ;;
 	"annex export") opts='--partner' ;;
+	"annex pending") opts='--json' ;;
+	"annex approve") opts='--force' ;;
+	"annex reject") opts='--reason' ;;
 	"test ") opts='--json --now' ;;
 	"rules check") opts='--json' ;;
 	"log ") opts='--since --until --partner --sender --outcome --reason

@@ -128,6 +128,17 @@ struct annex_plan {
 int	 annex_import(struct store *, const char *partner_id,
 	    const struct annex_rows *, int32_t today, int dry_run, int force,
 	    const char *actor, time_t now, struct annex_plan *plan);
+/*
+ * annex_import inside the caller's write transaction (store_tx_begin):
+ * the same plan, checks and writes, without BEGIN, COMMIT or ROLLBACK;
+ * plan->applied says the writes were made, for the caller to commit with
+ * what else it writes (an approved staged annex: store_staged.h).  A dry
+ * run only reads: it needs no transaction (a mailed annex's plan, made
+ * by balpd and by `balpctl test` on a read-only store).
+ */
+int	 annex_import_locked(struct store *, const char *partner_id,
+	    const struct annex_rows *, int32_t today, int dry_run, int force,
+	    const char *actor, time_t now, struct annex_plan *plan);
 void	 annex_plan_free(struct annex_plan *);
 
 /*

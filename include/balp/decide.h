@@ -38,6 +38,13 @@ struct habilitation {
 struct annex_view {
 	const struct habilitation *v;	/* entries whose email is the sender's */
 	size_t			   n;
+	/*
+	 * The partners (ids) of which the sender is a referent, looked up by
+	 * the caller like the entries: what a mail of an annex_update type
+	 * is judged by, instead of the habilitations.
+	 */
+	const char *const	  *referent_of;
+	size_t			   n_referent_of;
 };
 
 struct decide_ctx {
@@ -59,10 +66,30 @@ struct decision {
 	/* The valid NIR found, for the pseudonym only: never log it. */
 	char			   nir[NIR_LEN + 1];
 	int32_t			   since;	/* date the partner gave, or DATE_NONE */
+	/*
+	 * An annex_update type: the index in facts.parts of its one annex
+	 * file, -1 when there is not exactly one.  annex_errors: the file's
+	 * errors, one "line N: ..." a line, set by the caller with
+	 * decide_annex_refused() (borrowed: it must outlive the decision's
+	 * notice); NULL otherwise.
+	 */
+	long			   annex_part;
+	const char		  *annex_errors;
 };
 
 /* Always fills *out (never fails: a bad message is itself a decision). */
 void	 decide(const struct msg_facts *, const struct annex_view *,
 	    const struct decide_ctx *, struct decision *out);
+
+/*
+ * What the caller found on reading an accepted annex mail's file (it is
+ * read after decide, in a sandboxed worker: decide does no I/O): the file
+ * has errors (why = REASON_ANNEX_INVALID, errors its lines, borrowed), or
+ * could not be read at all without harm (why = REASON_MALFORMED: a parser
+ * that crashed or ran out of time on it).  The reason is added and the
+ * outcome, queue and notice follow as in decide().
+ */
+void	 decide_annex_refused(struct decision *, const struct rules *,
+	    enum reason why, const char *errors);
 
 #endif

@@ -101,12 +101,45 @@ int	 mime_parse_heads(const char *msg, size_t len,
 	    struct msg_facts *out);
 
 /*
+ * The decoded bytes of the part of that index in the facts mime_parse_heads
+ * gives for the same message and limits (the same walk), appended to out:
+ * 0; 1 when there is no such part, the message is malformed, or the part
+ * was not read whole (past the scan budget); -1 on ENOMEM.  For the annex
+ * file of a referent's mail, read in a sandboxed worker (mime_annex.c).
+ */
+int	 mime_part_bytes(const char *msg, size_t len,
+	    const struct mime_limits *, size_t heads_from, size_t index,
+	    struct buf *out);
+
+/*
  * The parse as a sandbox job (sandbox_fn): arg is a const struct
  * mime_limits *.  Parses in[0..len) with mime_parse_heads (opt: 0 for a
  * whole message, else 1 + heads_from) and appends facts_serialize's bytes
  * to out, for facts_deserialize in the parent.  0, or -1 on allocation
- * failure (the job then fails).
+ * failure (the job then fails).  With MIME_OPT_ANNEX in opt, the job is
+ * mime_annex_worker's instead.
  */
+#define MIME_OPT_ANNEX		((uint64_t)1 << 63)
+#define MIME_OPT_INDEX_SHIFT	40
+#define MIME_OPT_INDEX_MASK	((uint64_t)0x7fffff)
+#define MIME_OPT_HEADS_MASK	(((uint64_t)1 << MIME_OPT_INDEX_SHIFT) - 1)
+
+/* The option of an annex job: the part's index, and 0 or 1 + heads_from. */
+#define MIME_OPT_ANNEX_JOB(index, heads) (MIME_OPT_ANNEX | \
+	((uint64_t)(index) & MIME_OPT_INDEX_MASK) << MIME_OPT_INDEX_SHIFT | \
+	((uint64_t)(heads) & MIME_OPT_HEADS_MASK))
+
+/*
+ * The annex file of a referent's mail as a sandbox job (docs/annex-mail.md):
+ * the part of index (opt's MIME_OPT_INDEX bits) of in[0..len), decoded as
+ * mime_part_bytes gives it, read by annex_file_parse; appends
+ * annex_wire_put's answer (the rows, or every error, and the file).  A part
+ * that cannot be had whole is an answer with that error.  0, or -1 on
+ * allocation failure.
+ */
+int	 mime_annex_worker(const char *in, size_t len, uint64_t opt,
+	    struct buf *out, void *arg);
+
 int	 mime_worker(const char *in, size_t len, uint64_t opt, struct buf *out,
 	    void *arg);
 

@@ -30,6 +30,18 @@ int	 notice_render_ack(const struct rules *, const struct decision *,
 	    int32_t today, char **subject, char **body);
 
 /*
+ * The referent's mail about a staged annex (rules' notices.annex): approved
+ * (text: what changed, one person a line, for {changes}) or rejected
+ * (text: the admin's reason, for {reason}); {partner} the partner's id,
+ * {date} today.  Same ownership.  -1 on ENOMEM or when the rules have no
+ * such template.  The text is the admin's and the partner's own staff
+ * list: never a beneficiary's.
+ */
+int	 notice_render_annex(const struct rules *, int approved,
+	    const char *partner, const char *text, int32_t today,
+	    char **subject, char **body);
+
+/*
  * The mail a notice travels in (RFC 5322, RFC 2045, RFC 3834), as values:
  * core has no clock and makes no ids.  Addresses are bare (no <>), ids
  * bare (no <>).

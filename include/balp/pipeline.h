@@ -35,6 +35,7 @@
 #include "balp/source.h"
 #include "balp/store.h"
 #include "balp/store_partner.h"
+#include "balp/store_referent.h"
 
 /*
  * Bytes of a message examined to decide it, by the daemon and `balpctl
@@ -44,11 +45,16 @@
 #define PIPELINE_READ_MAX	((size_t)256 << 20)
 
 struct pipeline;
+struct pipeline_annex;
 
 struct pipeline_result {
 	struct msg_facts		facts;
 	struct store_habilitations	habs;
+	/* The partners the sender is a referent of (decide.h). */
+	struct store_referent_list	referent_of;
 	struct decision			decision;
+	/* An accepted annex mail's file, read and planned (pipeline_annex). */
+	struct pipeline_annex		*annex;
 };
 
 /* What happened to one message of a pass, for the caller to show. */
@@ -115,7 +121,10 @@ int	 pipeline_open(const struct balp_conf *, struct store *,
 /*
  * The same with another parser than mime_worker, for tests (a parser that
  * crashes or hangs on a marker): parse runs in the workers of a zygote of
- * its own with parse_arg and must answer facts_serialize()'s bytes.
+ * its own with parse_arg and must answer facts_serialize()'s bytes (and
+ * the annex reader's, for an option with MIME_OPT_ANNEX).  The zygote
+ * warms up as the daemon's (mime_warm_up: libmagic's database, iconv), so
+ * that a parse handed on to mime_worker types attachments as it does.
  */
 int	 pipeline_open_with(const struct balp_conf *, struct store *,
 	    const char *key_file, const char *actor, sandbox_fn *parse,
@@ -129,7 +138,8 @@ int32_t	 pipeline_today(time_t t);
 
 /*
  * Parses the message of blob, looks the sender up in the annex and
- * decides, with no side effect.  Fills *res (free it with
+ * decides, with no side effect; an accepted annex mail's file is read and
+ * planned too (pipeline_annex_read: res->annex), not staged.  Fills *res (free it with
  * pipeline_result_free, whatever the return).  0; -1 with err set when the
  * store fails; -2 with err set when the parser could not run (no worker,
  * the breaker open, or the canary failing where the message failed):

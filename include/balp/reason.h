@@ -29,6 +29,13 @@ enum reason {
 	REASON_ATTACHMENT_MISSING,
 	REASON_TOO_LARGE,
 	REASON_ATTACHMENT_ENCRYPTED,
+	/* A mail of a type marked annex_update (rules/: the annex sent by
+	 * a partner's referent, convention art. 6). */
+	REASON_ANNEX_SENDER_NOT_REFERENT,
+	REASON_ANNEX_PARTNER_AMBIGUOUS,
+	REASON_ANNEX_FILE_MISSING,
+	REASON_ANNEX_FILE_SEVERAL,
+	REASON_ANNEX_INVALID,
 	REASON_COUNT
 };
 

@@ -32,6 +32,14 @@ struct request_type {
 	/* "More than a month": the date the partner gives must be at least
 	 * this many months before the day of processing; 0 = no such rule. */
 	int		 min_age_months;
+	/*
+	 * The annex's update sent by a partner's referent (convention art.
+	 * 6, rules/ "annex_update = true"): no beneficiary name nor NIR
+	 * needed; the sender must be a referent of the partner (not a
+	 * habilitated person) and the mail must carry exactly one file that
+	 * needs_attachment describes, the annex (decide.h).
+	 */
+	int		 annex_update;
 };
 
 struct notice_templates {
@@ -42,6 +50,17 @@ struct notice_templates {
 	/* The acknowledgment of an accepted message; NULL = none written. */
 	char	*ack_subject;
 	char	*ack_body;
+	/*
+	 * The annex by mail (all NULL when the rules have no notices.annex):
+	 * the end of a refused annex mail's notice (instead of outro, which
+	 * speaks of beneficiaries), and the mails to the referent when an
+	 * admin approves or rejects the staged file (notice.h).
+	 */
+	char	*annex_outro;
+	char	*annex_approved_subject;
+	char	*annex_approved_body;
+	char	*annex_rejected_subject;
+	char	*annex_rejected_body;
 };
 
 struct rules {

@@ -23,6 +23,12 @@ struct store_referent_list {
 /* The referents of partner_id, by email; none is STORE_OK with n = 0. */
 int	 store_referent_list(struct store *, const char *partner_id,
 	    struct store_referent_list *out);
+/*
+ * The partners (ids, in order) of which email (canonical) is a referent:
+ * what the gateway hands decide() for a mail of the annex (decide.h).
+ */
+int	 store_referent_partners(struct store *, const char *email,
+	    struct store_referent_list *out);
 void	 store_referent_list_free(struct store_referent_list *);
 
 #endif

@@ -51,6 +51,8 @@ static const char usage_text[] =
 "  person list [--partner ID] [--at DATE] [--json]\n"
 "  annex import --partner ID [--dry-run] [--force] FILE\n"
 "  annex export --partner ID [FILE.csv]\n"
+"  annex pending [--json] | show ID | approve ID [--force]\n"
+"  annex reject ID --reason TEXT\n"
 "  test [--json] [--now YYYY-MM-DD] FILE.eml...\n"
 "  rules check [--json]\n"
 "  log [--since DATE] [--until DATE] [--partner ID] [--sender EMAIL]\n"

@@ -1068,9 +1068,11 @@ ctl_admin_rules(struct ctl *c, int argc, char **argv)
 			    r->types[i].keywords.n);
 			/* 0: the type has no date rule. */
 			if (r->types[i].min_age_months > 0)
-				buf_printf(&b, "%d}", r->types[i].min_age_months);
+				buf_printf(&b, "%d", r->types[i].min_age_months);
 			else
-				buf_puts(&b, "null}");
+				buf_puts(&b, "null");
+			buf_printf(&b, ",\"annex_update\":%s}",
+			    r->types[i].annex_update ? "true" : "false");
 		}
 		buf_puts(&b, "],\n\"queue_rejects\":");
 		json_string(&b, r->queue_rejects);
@@ -1084,9 +1086,11 @@ ctl_admin_rules(struct ctl *c, int argc, char **argv)
 	printf("%s: ok\n%s: ok, %zu request types:\n", c->conf_path,
 	    c->conf.rules_file, r->n_types);
 	for (i = 0; i < r->n_types; i++)
-		printf("  %-12s -> %-20s %zu keywords%s\n", r->types[i].id,
+		printf("  %-12s -> %-20s %zu keywords%s%s\n", r->types[i].id,
 		    r->types[i].queue, r->types[i].keywords.n,
-		    r->types[i].min_age_months > 0 ? ", date rule" : "");
+		    r->types[i].min_age_months > 0 ? ", date rule" : "",
+		    r->types[i].annex_update ? ", annex update (referents)" :
+		    "");
 	printf("  rejects    -> %s\n  quarantine -> %s\n", r->queue_rejects,
 	    r->queue_quarantine);
 	return CTL_OK;

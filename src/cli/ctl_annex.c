@@ -10,6 +10,7 @@
  */
 #include "balp/ctl_annex.h"
 #include "balp/annex.h"
+#include "balp/ctl_annex_staged.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,11 @@ usage(void)
 {
 	fprintf(stderr, "usage: balpctl [-c CONF] annex import --partner ID"
 	    " [--dry-run] [--force] FILE\n"
-	    "       balpctl [-c CONF] annex export --partner ID [FILE.csv]\n");
+	    "       balpctl [-c CONF] annex export --partner ID [FILE.csv]\n"
+	    "       balpctl [-c CONF] annex pending [--json]\n"
+	    "       balpctl [-c CONF] annex show ID\n"
+	    "       balpctl [-c CONF] annex approve ID [--force]\n"
+	    "       balpctl [-c CONF] annex reject ID --reason TEXT\n");
 	return CTL_USAGE;
 }
 
@@ -247,5 +252,9 @@ ctl_annex(struct ctl *c, int argc, char **argv)
 		argv[1] = (char *)"annex export";
 		return annex_export_cmd(c, argc - 1, argv + 1);
 	}
+	/* The annexes mailed by referents, staged (ctl_annex_staged.h). */
+	if (strcmp(argv[1], "pending") == 0 || strcmp(argv[1], "show") == 0 ||
+	    strcmp(argv[1], "approve") == 0 || strcmp(argv[1], "reject") == 0)
+		return ctl_annex_staged(c, argc - 1, argv + 1);
 	return usage();
 }

@@ -6,6 +6,7 @@
  */
 #include "balp/ctl_test.h"
 #include "balp/json.h"
+#include "balp/pipeline_annex.h"
 #include "balp/buf.h"
 #include "balp/reason.h"
 #include "balp/table.h"
@@ -48,6 +49,40 @@ open_file(const char *path, struct source_blob *blob)
 	return 0;
 }
 
+/*
+ * An annex mail's file (pipeline_annex.h): the diff's counts as it would
+ * be staged, or its errors as `annex import` prints them.
+ */
+static void
+annex_json(struct buf *b, const struct pipeline_annex *a)
+{
+	const struct annex_plan *pl = &a->plan;
+	const char *p, *nl;
+	struct buf line = BUF_INIT;
+	int first = 1;
+
+	buf_puts(b, ",\"annex\":{");
+	if (a->planned)
+		buf_printf(b, "\"rows\":%zu,\"added\":%zu,\"ended\":%zu,"
+		    "\"changed\":%zu,\"new_periods\":%zu,\"unchanged\":%zu,"
+		    "\"force_needed\":%s,", a->rows.n, pl->n_added, pl->n_ended,
+		    pl->n_updated, pl->n_new_period, pl->n_unchanged,
+		    pl->force_needed ? "true" : "false");
+	buf_puts(b, "\"errors\":[");
+	for (p = buf_str(&a->errors); *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p) - 1;
+		buf_reset(&line);
+		buf_add(&line, p, (size_t)(nl - p) + (*nl != '\n'));
+		if (!first)
+			buf_putc(b, ',');
+		json_string(b, buf_str(&line));
+		first = 0;
+	}
+	buf_puts(b, "]}");
+	buf_free(&line);
+}
+
 static void
 print_json(const char *file, const struct pipeline_result *res)
 {
@@ -70,7 +105,10 @@ print_json(const char *file, const struct pipeline_result *res)
 		reason_join(&b, d->reasons, "\",\"");
 		buf_putc(&b, '"');
 	}
-	buf_puts(&b, "]}\n");
+	buf_putc(&b, ']');
+	if (res->annex != NULL)
+		annex_json(&b, res->annex);
+	buf_puts(&b, "}\n");
 	fputs(buf_str(&b), stdout);
 	buf_free(&b);
 }

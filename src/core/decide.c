@@ -212,6 +212,98 @@ judge_attachments(const struct msg_facts *f, const struct rules *r,
 	return why;
 }
 
+/*
+ * The annex's update (rules' annex_update): the partner is the one the
+ * sender is a referent of.  A referent of several partners cannot say
+ * which annex the file is (the wrong partner's list would end everyone):
+ * refused rather than guessed.  Not a referent: the habilitation's
+ * listing names the partner for the record, never for a reason.
+ */
+static reason_set
+judge_referent(const struct annex_view *annex, int32_t today,
+    const char **partner_id)
+{
+	size_t n = annex != NULL ? annex->n_referent_of : 0;
+
+	*partner_id = NULL;
+	if (n == 1) {
+		*partner_id = annex->referent_of[0];
+		return 0;
+	}
+	if (n > 1)
+		return REASON_BIT(REASON_ANNEX_PARTNER_AMBIGUOUS);
+	(void)judge_sender(annex, today, partner_id);
+	return REASON_BIT(REASON_ANNEX_SENDER_NOT_REFERENT);
+}
+
+/*
+ * The annex file: exactly one part the type's needs_attachment describes
+ * (a CSV, .xlsx or .ods by name or type, and by content), the sender's
+ * own (a file inside a forwarded message is someone else's mail).  What
+ * every attachment is judged for (forbidden, too large, encrypted) is
+ * judged as for any mail.
+ */
+static reason_set
+judge_annex_file(const struct msg_facts *f, const struct rules *r,
+    const struct request_type *type, long *part)
+{
+	reason_set why = 0;
+	size_t i, found = 0;
+
+	*part = -1;
+	for (i = 0; i < f->n_parts; i++) {
+		if (attachment_forbidden(r, &f->parts[i]))
+			why |= REASON_BIT(REASON_ATTACHMENT_FORBIDDEN);
+		if (f->parts[i].findings & CONTENT_TOO_LARGE)
+			why |= REASON_BIT(REASON_TOO_LARGE);
+		if (f->parts[i].findings & CONTENT_ENCRYPTED)
+			why |= REASON_BIT(REASON_ATTACHMENT_ENCRYPTED);
+		if (f->parts[i].is_attachment &&
+		    !(f->parts[i].findings & CONTENT_FORWARDED) &&
+		    attachment_fulfils(type, &f->parts[i])) {
+			if (found++ == 0)
+				*part = (long)i;
+		}
+	}
+	if (found == 0)
+		why |= REASON_BIT(REASON_ANNEX_FILE_MISSING);
+	else if (found > 1) {
+		why |= REASON_BIT(REASON_ANNEX_FILE_SEVERAL);
+		*part = -1;
+	}
+	return why;
+}
+
+/* The outcome, queue and notice from the reasons (reason_outcome). */
+static void
+settle(struct decision *out, const struct rules *r)
+{
+	out->outcome = reason_outcome(out->reasons);
+	switch (out->outcome) {
+	case OUTCOME_ACCEPTED:
+		out->queue = out->type->queue;
+		break;
+	case OUTCOME_REJECTED:
+		out->queue = r->queue_rejects;
+		break;
+	case OUTCOME_QUARANTINED:
+		out->queue = r->queue_quarantine;
+		break;
+	}
+	out->notify = out->outcome == OUTCOME_REJECTED &&
+	    !(out->reasons & REASON_BIT(REASON_AUTO_REPLY));
+}
+
+void
+decide_annex_refused(struct decision *d, const struct rules *r,
+    enum reason why, const char *errors)
+{
+	d->reasons |= REASON_BIT(why);
+	if (why == REASON_ANNEX_INVALID)
+		d->annex_errors = errors;
+	settle(d, r);
+}
+
 static const char *
 domain_of(const char *addr)
 {
@@ -232,6 +324,7 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 
 	memset(out, 0, sizeof(*out));
 	out->since = DATE_NONE;
+	out->annex_part = -1;
 
 	/*
 	 * The type, the date and the name all read the folded Subject, the
@@ -269,21 +362,37 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 			why |= REASON_BIT(REASON_AUTH_FAILED);
 		if (is_auto_reply(f))
 			why |= REASON_BIT(REASON_AUTO_REPLY);
-		why |= judge_sender(annex, ctx->today, &out->partner_id);
+		if (type != NULL && type->annex_update) {
+			/*
+			 * The annex's update: its sender is judged as a
+			 * referent (who need not be habilitated), nor name
+			 * nor NIR is asked, and the convention's dates do
+			 * not act (an annex may come before the convention
+			 * starts, or after it ended: as an import).
+			 */
+			why |= judge_referent(annex, ctx->today,
+			    &out->partner_id);
+			why |= judge_annex_file(f, r, type, &out->annex_part);
+		} else {
+			why |= judge_sender(annex, ctx->today,
+			    &out->partner_id);
 
-		if (type == NULL)
-			why |= REASON_BIT(REASON_TYPE_UNKNOWN);
-		else if (type->min_age_months > 0) {
-			out->since = classify_since_lazy(r, &subject, &text,
-			    ctx->today);
-			if (out->since != DATE_NONE && out->since >
-			    date_add_months(ctx->today, -type->min_age_months))
-				why |= REASON_BIT(REASON_TOO_RECENT);
+			if (type == NULL)
+				why |= REASON_BIT(REASON_TYPE_UNKNOWN);
+			else if (type->min_age_months > 0) {
+				out->since = classify_since_lazy(r, &subject,
+				    &text, ctx->today);
+				if (out->since != DATE_NONE && out->since >
+				    date_add_months(ctx->today,
+				    -type->min_age_months))
+					why |= REASON_BIT(REASON_TOO_RECENT);
+			}
+			why |= judge_nir(f->subject, out->nir);
+			if (f->subject == NULL ||
+			    !subject_has_name_lazy(&subject, r))
+				why |= REASON_BIT(REASON_NAME_MISSING);
+			why |= judge_attachments(f, r, type);
 		}
-		why |= judge_nir(f->subject, out->nir);
-		if (f->subject == NULL || !subject_has_name_lazy(&subject, r))
-			why |= REASON_BIT(REASON_NAME_MISSING);
-		why |= judge_attachments(f, r, type);
 	}
 	text_lazy_free(&subject);
 	text_lazy_free(&text);
@@ -291,18 +400,5 @@ decide(const struct msg_facts *f, const struct annex_view *annex,
 
 	out->reasons = why;
 	out->type = type;
-	out->outcome = reason_outcome(why);
-	switch (out->outcome) {
-	case OUTCOME_ACCEPTED:
-		out->queue = type->queue;
-		break;
-	case OUTCOME_REJECTED:
-		out->queue = r->queue_rejects;
-		break;
-	case OUTCOME_QUARANTINED:
-		out->queue = r->queue_quarantine;
-		break;
-	}
-	out->notify = out->outcome == OUTCOME_REJECTED &&
-	    !(why & REASON_BIT(REASON_AUTO_REPLY));
+	settle(out, r);
 }

@@ -25,6 +25,34 @@ put_size(struct buf *b, uint64_t bytes)
 		buf_printf(b, "%llu octets", (unsigned long long)bytes);
 }
 
+/*
+ * An annex's errors as the import prints them ("line N: ..."), one a line
+ * under the reason: every one of them, up to a bound that keeps a notice a
+ * mail (a file wrong on every line says so in its first lines anyway).
+ */
+#define NOTICE_MAX_ERRORS	500
+
+static void
+put_errors(struct buf *b, const char *errors)
+{
+	const char *p = errors, *nl;
+	size_t n = 0, more = 0;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		if (n < NOTICE_MAX_ERRORS) {
+			buf_puts(b, "\n    ");
+			buf_add(b, p, nl != NULL ? (size_t)(nl - p) : strlen(p));
+			n++;
+		} else
+			more++;
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	if (more > 0)
+		buf_printf(b, "\n    (et %zu autre%s erreur%s)", more,
+		    more > 1 ? "s" : "", more > 1 ? "s" : "");
+}
+
 static void
 expand(struct buf *b, const char *tpl, const struct rules *r,
     const struct decision *d, int32_t today)
@@ -50,6 +78,8 @@ expand(struct buf *b, const char *tpl, const struct rules *r,
 				buf_printf(b, " (NIR de clé %s)", d->nir + 13);
 		} else if (n == 8 && strncmp(p + 1, "max_size", 8) == 0) {
 			put_size(b, r->max_message_size);
+		} else if (n == 6 && strncmp(p + 1, "errors", 6) == 0) {
+			put_errors(b, d->annex_errors);
 		} else {
 			buf_putc(b, *p);
 			continue;
@@ -79,7 +109,12 @@ notice_render(const struct rules *r, const struct decision *d, int32_t today,
 			buf_printf(&b, "motif : %s", reason_code(code));
 		buf_putc(&b, '\n');
 	}
-	if (r->notices.outro != NULL)
+	/* An annex's sender is a referent: the beneficiaries' rules are
+	 * not theirs to be reminded of. */
+	if (d->type != NULL && d->type->annex_update &&
+	    r->notices.annex_outro != NULL)
+		expand(&b, r->notices.annex_outro, r, d, today);
+	else if (r->notices.outro != NULL)
 		expand(&b, r->notices.outro, r, d, today);
 	if (s.failed || b.failed) {
 		buf_free(&s);
@@ -102,6 +137,62 @@ notice_render_ack(const struct rules *r, const struct decision *d,
 		return -1;
 	expand(&s, r->notices.ack_subject, r, d, today);
 	expand(&b, r->notices.ack_body, r, d, today);
+	if (s.failed || b.failed) {
+		buf_free(&s);
+		buf_free(&b);
+		return -1;
+	}
+	*subject = buf_detach(&s);
+	*body = buf_detach(&b);
+	return 0;
+}
+
+/* The annex's templates: {date}, {partner}, {changes}, {reason}. */
+static void
+expand_annex(struct buf *b, const char *tpl, const char *partner,
+    const char *text, int32_t today)
+{
+	char day[11];
+	const char *p, *close;
+	size_t n;
+
+	for (p = tpl; *p != '\0'; p++) {
+		if (*p != '{' || (close = strchr(p, '}')) == NULL) {
+			buf_putc(b, *p);
+			continue;
+		}
+		n = (size_t)(close - p - 1);
+		if (n == 4 && strncmp(p + 1, "date", 4) == 0) {
+			date_format_fr(today, day);
+			buf_puts(b, day);
+		} else if (n == 7 && strncmp(p + 1, "partner", 7) == 0)
+			buf_puts(b, partner != NULL ? partner : "");
+		else if ((n == 7 && strncmp(p + 1, "changes", 7) == 0) ||
+		    (n == 6 && strncmp(p + 1, "reason", 6) == 0))
+			buf_puts(b, text != NULL ? text : "");
+		else {
+			buf_putc(b, *p);
+			continue;
+		}
+		p = close;
+	}
+}
+
+int
+notice_render_annex(const struct rules *r, int approved, const char *partner,
+    const char *text, int32_t today, char **subject, char **body)
+{
+	const char *ts = approved ? r->notices.annex_approved_subject :
+	    r->notices.annex_rejected_subject;
+	const char *tb = approved ? r->notices.annex_approved_body :
+	    r->notices.annex_rejected_body;
+	struct buf s = BUF_INIT, b = BUF_INIT;
+
+	*subject = *body = NULL;
+	if (ts == NULL || tb == NULL)
+		return -1;
+	expand_annex(&s, ts, partner, text, today);
+	expand_annex(&b, tb, partner, text, today);
 	if (s.failed || b.failed) {
 		buf_free(&s);
 		buf_free(&b);

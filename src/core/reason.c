@@ -26,6 +26,11 @@ static const char *const codes[REASON_COUNT] = {
 	[REASON_ATTACHMENT_MISSING] = "attachment_missing",
 	[REASON_TOO_LARGE] = "too_large",
 	[REASON_ATTACHMENT_ENCRYPTED] = "attachment_encrypted",
+	[REASON_ANNEX_SENDER_NOT_REFERENT] = "annex_sender_not_referent",
+	[REASON_ANNEX_PARTNER_AMBIGUOUS] = "annex_partner_ambiguous",
+	[REASON_ANNEX_FILE_MISSING] = "annex_file_missing",
+	[REASON_ANNEX_FILE_SEVERAL] = "annex_file_several",
+	[REASON_ANNEX_INVALID] = "annex_invalid",
 };
 
 int

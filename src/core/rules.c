@@ -51,6 +51,11 @@ rules_free(struct rules *r)
 	free(r->notices.outro);
 	free(r->notices.ack_subject);
 	free(r->notices.ack_body);
+	free(r->notices.annex_outro);
+	free(r->notices.annex_approved_subject);
+	free(r->notices.annex_approved_body);
+	free(r->notices.annex_rejected_subject);
+	free(r->notices.annex_rejected_body);
 	for (i = 0; i < sizeof(r->notices.reason) / sizeof(r->notices.reason[0]);
 	    i++)
 		free(r->notices.reason[i]);

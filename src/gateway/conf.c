@@ -543,8 +543,9 @@ static void
 load_types(struct loader *l, const config_setting_t *list, struct rules *r)
 {
 	static const char *const keys[] = { "id", "label", "queue", "keywords",
-	    "needs_attachment", "min_age_months", NULL };
+	    "needs_attachment", "min_age_months", "annex_update", NULL };
 	static const char *const needs_keys[] = { "types", "extensions", NULL };
+	const struct request_type *annex_type = NULL;
 	const config_setting_t *e, *needs;
 	struct request_type *t;
 	long long months;
@@ -615,6 +616,27 @@ load_types(struct loader *l, const config_setting_t *list, struct rules *r)
 		months = 0;
 		get_int(l, e, "min_age_months", 0, 120, &months);
 		t->min_age_months = (int)months;
+		get_bool(l, e, "annex_update", &t->annex_update);
+		if (!t->annex_update)
+			continue;
+		/* Its file is what needs_attachment describes: one is needed. */
+		if (t->needs_types.n == 0 && t->needs_extensions.n == 0)
+			lerr(l, member(e, "annex_update"), "request type '%s':"
+			    " an annex_update type needs needs_attachment {"
+			    " types; extensions; } describing the annex file"
+			    " (csv, xlsx, ods)", t->id != NULL ? t->id : "?");
+		if (t->min_age_months > 0)
+			lerr(l, member(e, "min_age_months"), "request type"
+			    " '%s': an annex_update type has no date rule",
+			    t->id != NULL ? t->id : "?");
+		/* One annex per partner: two kinds of update would be one. */
+		if (annex_type != NULL)
+			lerr(l, member(e, "annex_update"), "request type '%s':"
+			    " '%s' is already the annex_update type", t->id !=
+			    NULL ? t->id : "?", annex_type->id != NULL ?
+			    annex_type->id : "?");
+		else
+			annex_type = t;
 	}
 }
 
@@ -622,8 +644,11 @@ static void
 load_notices(struct loader *l, const config_setting_t *g, struct rules *r)
 {
 	static const char *const keys[] = { "subject", "intro", "outro",
-	    "reasons", "acknowledgment", NULL };
+	    "reasons", "acknowledgment", "annex", NULL };
 	static const char *const ack_keys[] = { "subject", "body", NULL };
+	static const char *const annex_keys[] = { "outro", "approved",
+	    "rejected", NULL };
+	const config_setting_t *g2;
 	const config_setting_t *reasons, *m;
 	const char *name;
 	int i, code;
@@ -640,6 +665,29 @@ load_notices(struct loader *l, const config_setting_t *g, struct rules *r)
 		check_keys(l, m, ack_keys, "acknowledgment");
 		get_string(l, m, "subject", 1, &r->notices.ack_subject);
 		get_string(l, m, "body", 1, &r->notices.ack_body);
+	}
+	/* The annex by mail: its notices are the referent's (annex_notice.h). */
+	if ((m = member(g, "annex")) != NULL) {
+		check_keys(l, m, annex_keys, "notices.annex");
+		get_string(l, m, "outro", 1, &r->notices.annex_outro);
+		if ((g2 = member(m, "approved")) != NULL) {
+			check_keys(l, g2, ack_keys, "notices.annex.approved");
+			get_string(l, g2, "subject", 1,
+			    &r->notices.annex_approved_subject);
+			get_string(l, g2, "body", 1,
+			    &r->notices.annex_approved_body);
+		} else
+			lerr(l, m, "notices.annex needs approved { subject;"
+			    " body; }");
+		if ((g2 = member(m, "rejected")) != NULL) {
+			check_keys(l, g2, ack_keys, "notices.annex.rejected");
+			get_string(l, g2, "subject", 1,
+			    &r->notices.annex_rejected_subject);
+			get_string(l, g2, "body", 1,
+			    &r->notices.annex_rejected_body);
+		} else
+			lerr(l, m, "notices.annex needs rejected { subject;"
+			    " body; }");
 	}
 	if ((reasons = member(g, "reasons")) == NULL) {
 		lerr(l, g, "missing 'reasons' in notices");
@@ -681,6 +729,7 @@ load_rules(struct loader *l, const char *path, struct rules *r)
 	char *dir, *slash;
 	config_t cfg;
 	int before = l->errors;
+	size_t i;
 	const char *saved = l->file;
 
 	l->file = path;
@@ -755,6 +804,16 @@ load_rules(struct loader *l, const char *path, struct rules *r)
 		get_words(l, a, "archive_extensions", 0, &r->archive_extensions);
 	}
 	load_notices(l, member(root, "notices"), r);
+	for (i = 0; i < r->n_types; i++)
+		if (r->types[i].annex_update &&
+		    r->notices.annex_approved_body == NULL &&
+		    member(root, "notices") != NULL &&
+		    member(member(root, "notices"), "annex") == NULL)
+			lerr(l, member(root, "notices"), "request type '%s' is"
+			    " an annex_update type: notices.annex { outro;"
+			    " approved { subject; body; }; rejected { subject;"
+			    " body; }; } is needed", r->types[i].id != NULL ?
+			    r->types[i].id : "?");
 out:
 	config_destroy(&cfg);
 	l->file = saved;

@@ -17,6 +17,7 @@
 #include "balp/date.h"
 #include "balp/keyfile.h"
 #include "balp/mime.h"
+#include "balp/pipeline_annex.h"
 #include "balp/reason.h"
 #include "balp/sandbox.h"
 #include "balp/store_decision.h"
@@ -150,7 +151,7 @@ pipeline_open_with(const struct balp_conf *conf, struct store *store,
 {
 	struct sandbox_zygote *z;
 
-	if (sandbox_zygote_start(parse, NULL, parse_arg, &z, err) == -1)
+	if (sandbox_zygote_start(parse, mime_warm_up, parse_arg, &z, err) == -1)
 		return -1;
 	return pipeline_new(conf, store, z, 1, key_file, actor, out, err);
 }
@@ -191,6 +192,9 @@ pipeline_result_free(struct pipeline_result *res)
 {
 	facts_free(&res->facts);
 	store_habilitations_free(&res->habs);
+	store_referent_list_free(&res->referent_of);
+	pipeline_annex_free(res->annex);
+	res->annex = NULL;
 	memset(&res->decision, 0, sizeof(res->decision));
 }
 
@@ -254,12 +258,17 @@ decide_facts(struct pipeline *p, struct pipeline_result *res,
 	p->stats.ns_annex += t1 - t0;
 	annex.v = res->habs.v;
 	annex.n = res->habs.n;
+	annex.referent_of = (const char *const *)res->referent_of.v;
+	annex.n_referent_of = res->referent_of.n;
 	ctx.rules = &c->rules;
 	ctx.trusted_authserv_ids = (const char *const *)c->trusted_authserv_ids.v;
 	ctx.n_trusted_authserv_ids = c->trusted_authserv_ids.n;
 	ctx.public_suffixes = &c->public_suffixes;
 	ctx.today = p->today;
 	decide(&res->facts, &annex, &ctx, &res->decision);
+	/* A mail of the annex: whose referent its sender is (pipeline_annex). */
+	if (pipeline_annex_redecide(p, res, &annex, &ctx, err) == -1)
+		return -1;
 	p->stats.ns_decide += now_ns() - t1;
 	return 0;
 }
@@ -303,7 +312,10 @@ pipeline_decide_blob(struct pipeline *p, const struct source_blob *blob,
 	}
 	take_answer(st, answer, alen, blob, &res->facts);
 	free(answer);
-	return decide_facts(p, res, err);
+	if (decide_facts(p, res, err) == -1 ||
+	    pipeline_annex_read(p, blob, res, err) == -1)
+		return -1;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -415,7 +427,7 @@ out:
 static void
 decide_unreadable(struct pipeline *p, struct item *it, const char *why)
 {
-	struct annex_view none = { NULL, 0 };
+	struct annex_view none = { NULL, 0, NULL, 0 };
 	struct decide_ctx ctx;
 
 	facts_init(&it->res.facts);
@@ -552,11 +564,14 @@ take(struct pass *ps, size_t idx, struct buf *err)
 	}
 	take_answer(st, answer, alen, &it->blob, &it->res.facts);
 	free(answer);
-	source_blob_free(&it->blob);
-	if (decide_facts(p, &it->res, err) == -1) {
+	/* The annex's file is read from the message: the blob still. */
+	if (decide_facts(p, &it->res, err) == -1 ||
+	    pipeline_annex_read(p, &it->blob, &it->res, err) == -1) {
+		source_blob_free(&it->blob);
 		item_fail(it, buf_str(err));
 		return -1;
 	}
+	source_blob_free(&it->blob);
 	it->state = ITEM_DECIDED;
 	return 1;
 }

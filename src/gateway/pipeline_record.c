@@ -7,6 +7,7 @@
  */
 #include "balp/attachment.h"
 #include "balp/notice.h"
+#include "balp/pipeline_annex.h"
 #include "pipeline_priv.h"
 
 #include <ctype.h>
@@ -20,6 +21,7 @@ pipeline_record(struct pipeline *p, struct store_decision_spec *spec,
 	struct store_notice notice = { NULL, NULL, NULL };
 	struct buf findings = BUF_INIT;
 	char *subject = NULL, *body = NULL;
+	int64_t id = 0;
 	int r;
 
 	spec->message_id = res->facts.message_id;
@@ -36,6 +38,9 @@ pipeline_record(struct pipeline *p, struct store_decision_spec *spec,
 		buf_puts(err, "out of memory");
 		return -1;
 	}
+	/* what the annex file's reader found, when it quarantined it */
+	if (res->annex != NULL && res->annex->findings.len > 0)
+		buf_puts(&findings, buf_str(&res->annex->findings));
 	spec->findings = findings.len > 0 ? buf_str(&findings) : NULL;
 	if (d->notify && res->facts.from_addr != NULL) {
 		if (notice_render(&p->conf->rules, d, p->today, &subject,
@@ -61,7 +66,7 @@ pipeline_record(struct pipeline *p, struct store_decision_spec *spec,
 		notice.body = body;
 	}
 	r = store_batch_add(p->store, spec,
-	    notice.recipient != NULL ? &notice : NULL, p->actor, p->now, NULL);
+	    notice.recipient != NULL ? &notice : NULL, p->actor, p->now, &id);
 	free(subject);
 	free(body);
 	buf_free(&findings);
@@ -72,6 +77,9 @@ pipeline_record(struct pipeline *p, struct store_decision_spec *spec,
 		    store_errmsg(p->store));
 		return -1;
 	}
+	/* An accepted annex is staged with its decision, or neither is. */
+	if (pipeline_annex_stage(p, res, id, err) == -1)
+		return -1;
 	return 0;
 }
 

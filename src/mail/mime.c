@@ -514,7 +514,8 @@ salvage_headers(struct walk *w, const char *msg, size_t len)
 
 static int
 parse_message(const char *msg, size_t len, const struct mime_limits *lim,
-    size_t heads_from, struct msg_facts *out)
+    size_t heads_from, struct msg_facts *out, struct buf *grab,
+    size_t grab_index, int *grabbed)
 {
 	struct walk w;
 	struct elision *cuts = NULL;
@@ -529,6 +530,8 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	w.scan_left = lim->max_scan_bytes;
 	w.reparse_left = lim->max_scan_bytes;
 	w.heads_from = heads_from;
+	w.grab = grab;
+	w.grab_index = grab_index;
 	out->raw_size = len;
 	if (msg == NULL || len == 0) {
 		out->malformed = FACTS_MALFORMED_EMPTY;
@@ -560,6 +563,8 @@ parse_message(const char *msg, size_t len, const struct mime_limits *lim,
 	    body);
 	free(cut);
 	free(cuts);
+	if (grabbed != NULL)
+		*grabbed = w.grabbed && !w.nomem;
 	/* Refused before its header was read: what can be, for the record. */
 	if (r == 0 && w.malformed != NULL && out->from_count == 0 &&
 	    out->message_id == NULL)
@@ -587,9 +592,27 @@ mime_parse_heads(const char *msg, size_t len, const struct mime_limits *lim,
 {
 	int r;
 
-	r = parse_message(msg, len, lim, heads_from, out);
+	r = parse_message(msg, len, lim, heads_from, out, NULL, 0, NULL);
 	/* The table's pointer: one address per reason in the process. */
 	if (out->malformed != NULL)
 		out->malformed = facts_malformed_static(out->malformed);
 	return r;
+}
+
+int
+mime_part_bytes(const char *msg, size_t len, const struct mime_limits *lim,
+    size_t heads_from, size_t index, struct buf *out)
+{
+	struct msg_facts f;
+	int r, grabbed = 0;
+
+	facts_init(&f);
+	r = parse_message(msg, len, lim, heads_from, &f, out, index, &grabbed);
+	/* The same walk as mime_parse's, so the same index is the same part. */
+	if (r == 0 && (f.malformed != NULL || index >= f.n_parts))
+		grabbed = 0;
+	facts_free(&f);
+	if (r == -1 || out->failed)
+		return -1;
+	return grabbed ? 0 : 1;
 }

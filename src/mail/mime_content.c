@@ -436,12 +436,16 @@ open_forwarded(struct walk *w, const unsigned char *b, size_t len,
 	sub.scan_left = w->scan_left;
 	sub.reparse_left = w->reparse_left;
 	sub.heads_from = SIZE_MAX;
+	sub.grab = w->grab;
+	sub.grab_index = w->grab_index;
+	sub.grabbed = w->grabbed;
 	mime_walk_node(&sub, root->mm_data.mm_message.mm_msg_mime, depth + 1,
 	    1, 0);
 	w->malformed = sub.malformed;
 	w->nomem |= sub.nomem;
 	w->scan_left = sub.scan_left;
 	w->reparse_left = sub.reparse_left;
+	w->grabbed = sub.grabbed;
 	mailmime_free(root);
 }
 
@@ -485,6 +489,13 @@ mime_inspect_leaf(struct walk *w, struct mailmime *m, struct part_facts *p,
 	if (r == 2) {
 		p->findings |= CONTENT_NOT_INSPECTED;
 		return;
+	}
+	/* The bytes asked for (mime_part_bytes), as decoded, whole only. */
+	if (w->grab != NULL && !w->grabbed && whole &&
+	    (size_t)(p - w->out->parts) == w->grab_index) {
+		if (buf_add(w->grab, b, len) == -1)
+			w->nomem = 1;
+		w->grabbed = 1;
 	}
 	charged = len < w->scan_left ? len : w->scan_left;
 	w->scan_left -= charged;

@@ -84,6 +84,14 @@ struct walk {
 	/* Bodies from this offset of orig on are heads only (the source
 	 * fetched no more: docs/imap.md); SIZE_MAX: none. */
 	size_t			 heads_from;
+	/*
+	 * mime_part_bytes(): the decoded bytes of the part of index
+	 * grab_index in out->parts are copied into grab (NULL: none asked),
+	 * and grabbed set, when the part was read whole.
+	 */
+	struct buf		*grab;
+	size_t			 grab_index;
+	int			 grabbed;
 };
 
 static inline void

@@ -25,6 +25,8 @@ mime_worker(const char *in, size_t len, uint64_t opt, struct buf *out,
 	size_t n;
 	int r;
 
+	if (opt & MIME_OPT_ANNEX)
+		return mime_annex_worker(in, len, opt, out, arg);
 	facts_init(&f);
 	r = mime_parse_heads(in, len, arg, opt == 0 || opt - 1 > SIZE_MAX ?
 	    SIZE_MAX : (size_t)(opt - 1), &f);

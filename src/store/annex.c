@@ -368,7 +368,7 @@ apply_plan(struct store *st, const struct annex_plan *plan,
 }
 
 int
-annex_import(struct store *st, const char *partner_id,
+annex_import_locked(struct store *st, const char *partner_id,
     const struct annex_rows *rows, int32_t today, int dry_run, int force,
     const char *actor, time_t now, struct annex_plan *plan)
 {
@@ -388,9 +388,6 @@ annex_import(struct store *st, const char *partner_id,
 	if ((plan->partner_id = buf_strdup(partner_id != NULL ? partner_id :
 	    "")) == NULL)
 		return store_seterr(st, STORE_ERROR, "out of memory");
-	/* Read and write under one write lock: the plan shown is applied. */
-	if ((rc = store_tx_begin(st)) != STORE_OK)
-		return rc;
 	if ((rc = store_partner_get(st, plan->partner_id, &pa)) != STORE_OK ||
 	    (rc = store_person_list(st, plan->partner_id, DATE_NONE, &cur))
 	    != STORE_OK || (rc = build_plan(st, rows, &cur, plan)) != STORE_OK)
@@ -420,15 +417,32 @@ annex_import(struct store *st, const char *partner_id,
 		    plan->n_active ? "all of them" : "more than half");
 		goto out;
 	}
-	if ((rc = apply_plan(st, plan, rows, actor, now)) == STORE_OK &&
-	    (rc = store_tx_commit(st)) == STORE_OK)
+	if ((rc = apply_plan(st, plan, rows, actor, now)) == STORE_OK)
 		plan->applied = 1;
 out:
-	if (!plan->applied)
-		store_tx_rollback(st);
 	store_partner_free(&pa);
 	store_person_list_free(&cur);
 	free(ends);
+	return rc;
+}
+
+int
+annex_import(struct store *st, const char *partner_id,
+    const struct annex_rows *rows, int32_t today, int dry_run, int force,
+    const char *actor, time_t now, struct annex_plan *plan)
+{
+	int rc;
+
+	memset(plan, 0, sizeof(*plan));
+	/* Read and write under one write lock: the plan shown is applied. */
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	rc = annex_import_locked(st, partner_id, rows, today, dry_run, force,
+	    actor, now, plan);
+	if (plan->applied && (rc = store_tx_commit(st)) != STORE_OK)
+		plan->applied = 0;
+	else if (!plan->applied)
+		store_tx_rollback(st);
 	return rc;
 }
 

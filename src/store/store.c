@@ -307,6 +307,51 @@ static const char *const migrations[] = {
 	"  sender TEXT NOT NULL,"
 	"  recipients TEXT NOT NULL"
 	");",
+	/*
+	 * 11 (issue 21): annexes mailed by a partner's referent, staged
+	 * until an admin approves or rejects them (store_staged.h): the
+	 * file's rows (the partner's own staff list), its digest, its diff
+	 * against the annex in force when staged (rendered, counted, and
+	 * keyed by its changes), who sent it, the decision of its mail (no
+	 * foreign key: a purge of the traces keeps the staged record), and
+	 * who approved or rejected it, when and why.
+	 */
+	"CREATE TABLE staged_annexes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  partner_id TEXT NOT NULL REFERENCES partners(id),"
+	"  sender TEXT NOT NULL,"
+	"  decision_id INTEGER NOT NULL,"
+	"  received_at TEXT NOT NULL,"
+	"  file_digest TEXT NOT NULL,"
+	"  encoding TEXT NOT NULL,"
+	"  n_rows INTEGER NOT NULL,"
+	"  errors TEXT,"
+	"  added INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  ended INTEGER NOT NULL,"
+	"  unchanged INTEGER NOT NULL,"
+	"  new_periods INTEGER NOT NULL,"
+	"  force_needed INTEGER NOT NULL,"
+	"  diff TEXT NOT NULL,"
+	"  plan_key TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'approved', 'rejected')),"
+	"  decided_by TEXT,"
+	"  decided_at TEXT,"
+	"  reason TEXT"
+	");"
+	"CREATE INDEX staged_annexes_status ON staged_annexes(status, id);"
+	"CREATE TABLE staged_annex_rows ("
+	"  staged_id INTEGER NOT NULL REFERENCES staged_annexes(id),"
+	"  line INTEGER NOT NULL,"
+	"  last_name TEXT NOT NULL,"
+	"  first_name TEXT NOT NULL,"
+	"  email TEXT NOT NULL,"
+	"  job_title TEXT NOT NULL,"
+	"  start_day TEXT NOT NULL,"
+	"  end_day TEXT,"
+	"  PRIMARY KEY (staged_id, line)"
+	");",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -24,21 +24,14 @@ store_referent_list_free(struct store_referent_list *l)
 	l->n = 0;
 }
 
-int
-store_referent_list(struct store *st, const char *partner_id,
+/* The first column of every row of s (bound, or failed in rc). */
+static int
+read_column(struct store *st, sqlite3_stmt *s, int rc,
     struct store_referent_list *out)
 {
-	sqlite3_stmt *s;
 	size_t cap = 0;
-	int rc, step = SQLITE_DONE, fail = 0;
+	int step = SQLITE_DONE, fail = 0;
 
-	out->v = NULL;
-	out->n = 0;
-	if ((rc = stmt_get(st, STMT_REFERENT_LIST, "SELECT email FROM "
-	    "partner_referents WHERE partner_id = ? ORDER BY email", &s)) !=
-	    STORE_OK)
-		return rc;
-	bind_text(st, s, 1, partner_id, &rc);
 	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ARRAY_RESERVE(out->v, cap, out->n) ||
 		    (out->v[out->n] = col_str0(s, 0, &fail)) == NULL || fail) {
@@ -53,6 +46,40 @@ store_referent_list(struct store *st, const char *partner_id,
 	if (rc != STORE_OK)
 		store_referent_list_free(out);
 	return rc;
+}
+
+int
+store_referent_list(struct store *st, const char *partner_id,
+    struct store_referent_list *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = stmt_get(st, STMT_REFERENT_LIST, "SELECT email FROM "
+	    "partner_referents WHERE partner_id = ? ORDER BY email", &s)) !=
+	    STORE_OK)
+		return rc;
+	bind_text(st, s, 1, partner_id, &rc);
+	return read_column(st, s, rc, out);
+}
+
+int
+store_referent_partners(struct store *st, const char *email,
+    struct store_referent_list *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = stmt_get(st, STMT_REFERENT_PARTNERS, "SELECT partner_id "
+	    "FROM partner_referents WHERE email = ? ORDER BY partner_id",
+	    &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, email, &rc);
+	return read_column(st, s, rc, out);
 }
 
 int

@@ -66,7 +66,7 @@ main(int argc, char **argv)
 	struct buf err = BUF_INIT;
 	struct msg_facts *facts;
 	struct habilitation hab;
-	struct annex_view annex = { &hab, 1 };
+	struct annex_view annex = { &hab, 1, NULL, 0 };
 	struct decide_ctx ctx;
 	struct decision d;
 	double rate[ROUNDS], t0, t;

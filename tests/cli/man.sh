@@ -196,7 +196,7 @@ like "$(grep -c '"\.\./' conf/balp.conf)" '^[1-9]' "(which still names ../ paths
 # the staging root, so the installed configuration can be checked there.
 out=$("$D/usr/sbin/balpctl" -c "$D/etc/balp/balp.conf" rules check 2>&1)
 is $? 0 "the installed balpctl checks the installed configuration"
-like "$out" "$D/etc/balp/rules/balp.rules: ok, 3 request types" "with the installed rules"
+like "$out" "$D/etc/balp/rules/balp.rules: ok, 4 request types" "with the installed rules"
 "$D/usr/sbin/balpctl" -c "$D/etc/balp/balp-imap.conf" rules check >/dev/null 2>&1
 ok $? "and the installed balp-imap.conf"
 # The installed balpctl finds the installed parser (../libexec/balp from

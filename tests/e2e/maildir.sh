@@ -101,5 +101,38 @@ cp "$SRCDIR/tests/data/demo/Maildir/new/1763370014.demo14.apeai-motif-inconnu" "
 out=$("$D" -c "$CONF" --once 2>&1); ok $? "balpd handles a name with a newline"
 like "$out" '1764000001\.x\\x0a2026' "the newline is shown escaped"
 unlike "$out" '^2026-11-23T10:00:00Z balpd\[1\]' "no forged line appears"
+
+# The annex a referent mails (docs/annex-mail.md; tests/cli/annex_mail.sh
+# has the rest): the watcher files it in BALP/Annexes and stages it, the
+# same mail from a habilitated non-referent is refused.
+. "$SRCDIR/tests/tools/annex_mail.sh"
+"$B" -c "$CONF" partner update apeai-ouest-herault \
+    --referent referente@apeai34.fr >/dev/null
+"$D" -c "$CONF" 2>"$HOME_DIR/annex.err" &
+pid=$!
+sleep 1
+for who in referente a.martin; do
+	annex_mail "$who@apeai34.fr" "Mise à jour de l'annexe BALP" \
+	    "$SRCDIR/tests/data/annex/good_semicolon_fr.xlsx" annexe.xlsx \
+	    application/vnd.openxmlformats-officedocument.spreadsheetml.sheet \
+	    >"$MD/tmp/1765000000.$who"
+	mv "$MD/tmp/1765000000.$who" "$MD/new/1765000000.$who"
+done
+i=0
+while [ $i -lt 50 ] && ! grep -q 'file=1765000000.a.martin' "$HOME_DIR/annex.err"; do
+	sleep 0.2
+	i=$((i + 1))
+done
+kill -TERM $pid
+wait $pid
+is $? 0 "balpd stops cleanly after the annex mails"
+ok "$(test -f "$MD/.BALP.Annexes/new/1765000000.referente"; echo $?)" \
+    "the referent's annex is filed in BALP/Annexes"
+like "$(cat "$HOME_DIR/annex.err")" "annex of apeai-ouest-herault from referente@apeai34.fr staged as 1 \(2 added, 1 updated, 1 ended\)" \
+    "and staged, with its diff's counts"
+like "$(cat "$HOME_DIR/annex.err")" "type=annexe outcome=rejected reasons=annex_sender_not_referent queue=BALP/Rejets ms=[0-9]+ file=1765000000.a.martin" \
+    "the same mail from a habilitated non-referent is annex_sender_not_referent"
+like "$("$B" -c "$CONF" annex pending)" "^ID .*
+1 +apeai-ouest-herault +referente@apeai34.fr" "annex pending lists it"
 rm -rf "$HOME_DIR"
 done_testing

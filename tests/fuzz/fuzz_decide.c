@@ -51,7 +51,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct annex_view annex = { &annex_entry, 1 };
+	struct annex_view annex = { &annex_entry, 1, NULL, 0 };
 	struct decide_ctx ctx;
 	struct msg_facts f, back;
 	struct decision d;

@@ -137,6 +137,7 @@ for bin in build/fuzz/fuzz_*; do
 	case $name in
 	fuzz_annex) seeds="tests/data/annex" ;;
 	fuzz_content) seeds="tests/data/content" ;;
+	fuzz_annex_wire) seeds="tests/data/annex_wire" ;;
 	fuzz_sheet)
 		seeds="build/fuzz-seeds/fuzz_sheet"
 		rm -rf "$seeds"

@@ -732,7 +732,7 @@ decide_listings(const struct habilitation *h, size_t n, struct decision *d)
 	    (const char *const *)conf.trusted_authserv_ids.v;
 	struct decide_ctx ctx = { &conf.rules, trusted,
 	    conf.trusted_authserv_ids.n, &conf.public_suffixes, today };
-	struct annex_view annex = { h, n };
+	struct annex_view annex = { h, n, NULL, 0 };
 	struct msg_facts f;
 
 	facts_init(&f);

@@ -2,7 +2,8 @@
 /*
  * test_pipeline - the pipeline over a real Maildir and a real store, with
  * the parser workers running a test parser that crashes, hangs or fails
- * once on a marker, then parses with mime_worker like the daemon.  Each
+ * once on a marker, then parses with mime_worker like the daemon; and the
+ * annex a referent mails, whose reader crashes or hangs on a marker.  Each
  * test has its own home: conf/balp.conf copied, rules/ linked, var/ fresh.
  */
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include <time.h>
 
 #include "balp/conf.h"
+#include "balp/date.h"
 #include "balp/maildir.h"
 #include "balp/mime.h"
 #include "balp/pipeline.h"
@@ -33,6 +35,8 @@
 #include "balp/source_registry.h"
 #include "balp/store.h"
 #include "balp/store_decision.h"
+#include "balp/store_partner.h"
+#include "balp/store_staged.h"
 
 struct fx {
 	char			 dir[64];
@@ -55,6 +59,14 @@ test_parse(const char *in, size_t len, uint64_t opt, struct buf *out,
 {
 	int *flaky_seen = arg;
 
+	/* The annex reader's job (mime_annex_worker) on its own markers. */
+	if ((opt & MIME_OPT_ANNEX) &&
+	    memmem(in, len, "X-Test: annex-crash", 19) != NULL)
+		abort();
+	if ((opt & MIME_OPT_ANNEX) &&
+	    memmem(in, len, "X-Test: annex-hang", 18) != NULL)
+		for (;;)
+			;
 	if (memmem(in, len, "X-Test: crash", 13) != NULL)
 		abort();
 	if (memmem(in, len, "X-Test: hang", 12) != NULL)
@@ -571,6 +583,67 @@ test_breaker_stays_closed_for_hostile_messages(void **state)
 	pipeline_close(p);
 }
 
+/* A referent's annex mail, with a marker header (or none). */
+static void
+deliver_annex(struct fx *fx, const char *name, const char *marker)
+{
+	char path[256], text[2048];
+
+	snprintf(text, sizeof(text),
+	    "Authentication-Results: mx.caf.test; dmarc=pass"
+	    " header.from=apeai34.fr\n"
+	    "From: Referente <referente@apeai34.fr>\n"
+	    "To: balp@caf.test\n"
+	    "Subject: Mise a jour de l'annexe BALP\n"
+	    "Message-ID: <%s@test>\n"
+	    "%s%s"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain\n\nLa liste.\n"
+	    "--b\nContent-Type: text/csv; name=annexe.csv\n"
+	    "Content-Disposition: attachment; filename=annexe.csv\n\n"
+	    "nom;prenom;email;fonction;date_habilitation;date_fin\n"
+	    "MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;\n"
+	    "--b--\n", name, marker ? marker : "", marker ? "\n" : "");
+	snprintf(path, sizeof(path), "%s/var/Maildir/new/%s", fx->dir, name);
+	write_file(path, text);
+}
+
+/*
+ * The annex file is hostile input: a reader that crashes or hangs on it
+ * quarantines the mail (malformed), nothing staged, and the pass goes
+ * on; the same mail whose reader answers is staged with its decision.
+ */
+static void
+test_annex_reader_crash_quarantined(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const refs[] = { "referente@apeai34.fr" };
+	struct store_partner_spec ps = { "apeai", "APEAI", NULL, DATE_NONE,
+	    DATE_NONE, STORE_NO_QUOTA };
+	struct store_staged_list l;
+	struct pipeline *p;
+
+	assert_int_equal(store_partner_add_referents(fx->store, &ps, refs, 1,
+	    "admin:test", time(NULL)), STORE_OK);
+	p = open_pipeline(fx);
+	deliver_annex(fx, "m00", "X-Test: annex-crash");
+	deliver_annex(fx, "m01", "X-Test: annex-hang");
+	deliver_annex(fx, "m02", NULL);
+	assert_int_equal(pass(fx, p, -1), 3);
+	assert_decided(fx, "m00", "quarantined malformed");
+	assert_decided(fx, "m01", "quarantined malformed");
+	assert_decided(fx, "m02", "accepted ");
+	assert_int_equal(count_files(fx, ".BALP.Quarantaine/new"), 2);
+	assert_int_equal(count_files(fx, ".BALP.Annexes/new"), 1);
+	assert_int_equal(store_staged_list(fx->store, 0, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].partner_id, "apeai");
+	assert_int_equal(l.v[0].added, 1);
+	store_staged_list_free(&l);
+	pipeline_close(p);
+}
+
 int
 main(void)
 {
@@ -601,6 +674,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_transient_fetch_error_leaves_the_message, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_annex_reader_crash_quarantined, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

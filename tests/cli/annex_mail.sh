@@ -1,0 +1,189 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The annex mailed by a partner's referent (issue 21, docs/annex-mail.md):
+# balpctl test explains it, balpd stages it with its decision (CSV, .xlsx,
+# .ods: each with the right diff), balpctl annex pending|show|approve|
+# reject; the same mail from a habilitated non-referent is
+# annex_sender_not_referent; a file with three bad lines is rejected and
+# its notice lists the three lines; approval after a conflicting import is
+# refused with its reason; a zip bomb and a malformed .xlsx named as the
+# annex are quarantined, nothing staged; nothing is applied without
+# approve.
+. "$SRCDIR/tests/tools/tap.sh"
+. "$SRCDIR/tests/tools/annex_mail.sh"
+B="$SRCDIR/build/balpctl"
+D="$SRCDIR/build/balpd"
+DATA="$SRCDIR/tests/data/annex"
+P=apeai-ouest-herault
+REF=referente@apeai34.fr
+XLSX=application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+ODS=application/vnd.oasis.opendocument.spreadsheet
+SUBJ="Mise à jour de l'annexe BALP"
+
+demo_home; ok $? "a home with two partners and their annexes"
+"$B" -c "$CONF" partner update "$P" --referent "$REF" >/dev/null
+ok $? "partner update --referent"
+out=$("$B" -c "$CONF" partner show "$P")
+like "$out" "referents +$REF" "partner show names the referent"
+MD="$HOME_DIR/var/Maildir"
+mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"
+db="$HOME_DIR/var/balp.db"
+sql() { sqlite3 "$db" "$1"; }
+n=0
+deliver() {	# deliver NAME < mail
+	n=$((n + 1))
+	cat >"$MD/tmp/$n.$1"
+	mv "$MD/tmp/$n.$1" "$MD/new/17700000$n.$1"
+}
+
+# ---- balpctl test -----------------------------------------------------------
+annex_mail "$REF" "$SUBJ" "$DATA/good_semicolon_fr.csv" annexe.csv text/csv \
+    >"$HOME_DIR/csv.eml"
+out=$("$B" -c "$CONF" test --json "$HOME_DIR/csv.eml")
+like "$out" '"outcome":"accepted","type":"annexe","queue":"BALP/Annexes","partner":"apeai-ouest-herault"' \
+    "test: a referent's CSV is accepted into BALP/Annexes"
+# demo annex: MARTIN (since 05/01/2025), ROUX (ended), BENALI; the file:
+# MARTIN (since 05/01/2026), DURAND, PETIT.
+like "$out" '"annex":\{"rows":3,"added":2,"ended":1,"changed":1,' \
+    "test: its diff's counts (DURAND, PETIT added; BENALI ended; MARTIN changed)"
+annex_mail a.martin@apeai34.fr "$SUBJ" "$DATA/good_semicolon_fr.csv" \
+    annexe.csv text/csv >"$HOME_DIR/notref.eml"
+out=$("$B" -c "$CONF" test --json "$HOME_DIR/notref.eml")
+like "$out" '"outcome":"rejected","type":"annexe".*"reasons":\["annex_sender_not_referent"\]' \
+    "test: the same mail from a habilitated non-referent: annex_sender_not_referent"
+unlike "$out" '"annex":' "test: and its file is not read"
+annex_mail "$REF" "$SUBJ" >"$HOME_DIR/nofile.eml"
+like "$("$B" -c "$CONF" test --json "$HOME_DIR/nofile.eml")" \
+    '"reasons":\["annex_file_missing"\]' "test: no file: annex_file_missing"
+annex_mail "$REF" "$SUBJ" "$DATA/good_semicolon_fr.csv" a.csv text/csv \
+    "$DATA/good_semicolon_fr.xlsx" b.xlsx "$XLSX" >"$HOME_DIR/two.eml"
+like "$("$B" -c "$CONF" test --json "$HOME_DIR/two.eml")" \
+    '"reasons":\["annex_file_several"\]' "test: two files: annex_file_several"
+out=$("$B" -c "$CONF" test "$HOME_DIR/csv.eml")
+like "$out" "accepted +annexe +BALP/Annexes" "test: the table names the type"
+is "$(sql "select count(*) from staged_annexes")" 0 "test stages nothing"
+
+# ---- balpd on the Maildir: staged, rejected, quarantined ---------------------
+deliver csv <"$HOME_DIR/csv.eml"
+annex_mail "$REF" "$SUBJ" "$DATA/good_semicolon_fr.xlsx" annexe.xlsx "$XLSX" |
+    deliver xlsx
+annex_mail "$REF" "$SUBJ" "$DATA/good_semicolon_fr.ods" annexe.ods "$ODS" |
+    deliver ods
+deliver notref <"$HOME_DIR/notref.eml"
+# Three bad lines: an address, a date, an end before its start.
+bad="$HOME_DIR/trois-erreurs.csv"
+printf '%s\n' 'nom;prenom;email;fonction;date_habilitation;date_fin' \
+    'MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;' \
+    'DURAND;Paul;pas-une-adresse;ES;15/03/2025;' \
+    'PETIT;Claire;c.petit@apeai34.fr;;31/02/2026;' \
+    'ROUX;Léa;l.roux@apeai34.fr;;01/06/2026;01/01/2026' >"$bad"
+annex_mail "$REF" "$SUBJ" "$bad" annexe.csv text/csv | deliver bad
+annex_mail "$REF" "$SUBJ" "$DATA/hostile_bomb.xlsx" annexe.xlsx "$XLSX" |
+    deliver bomb
+annex_mail "$REF" "$SUBJ" "$DATA/hostile_malformed.xlsx" annexe.xlsx "$XLSX" |
+    deliver malformed
+annex_mail "$REF" "$SUBJ" "$DATA/hostile_truncated.xlsx" annexe.xlsx "$XLSX" |
+    deliver truncated
+out=$("$D" -c "$CONF" --once 2>"$HOME_DIR/balpd.err"); ok $? "balpd --once"
+like "$out" "8 message\(s\): 3 accepted, 2 rejected, 3 quarantined" \
+    "three staged, two refused, three quarantined"
+for f in csv xlsx ods; do
+	ok "$(ls "$MD/.BALP.Annexes/new/" | grep -q "\.$f\$"; echo $?)" \
+	    "the $f mail is in BALP/Annexes"
+done
+for f in bomb malformed truncated; do
+	ok "$(ls "$MD/.BALP.Quarantaine/new/" | grep -q "\.$f\$"; echo $?)" \
+	    "the $f .xlsx named as the annex is quarantined"
+done
+id=$(sql "select id from decisions where source_ref like '%.bomb'")
+like "$("$B" -c "$CONF" message show "$id")" \
+    "part 2: annex file refused whole by its reader: .*zip bomb" \
+    "message show says why the bomb was quarantined"
+is "$(sql "select count(*) from staged_annexes")" 3 \
+    "three staged, the refused and the quarantined ones not"
+is "$(sql "select encoding from staged_annexes order by encoding" | paste -sd'|')" \
+    "Office Open XML spreadsheet (.xlsx)|OpenDocument spreadsheet (.ods)|UTF-8" \
+    "a CSV, an .xlsx and an .ods"
+is "$(sql "select added || '/' || ended || '/' || updated from staged_annexes order by id" | paste -sd' ')" \
+    "2/1/1 2/1/1 2/1/1" "each with the same diff against the annex in force"
+is "$(sql "select count(*) from staged_annex_rows")" 9 "their rows kept (3 x 3)"
+is "$(sql "select count(*) from persons where email = 'c.petit@apeai34.fr'")" 0 \
+    "nothing is applied by staging"
+body=$(sql "select body from outbox o join decisions d on d.id = o.decision_id where d.source_ref like '%.bad'")
+like "$body" "line 3: email 'pas-une-adresse'" "the notice lists line 3"
+like "$body" "line 4: date_habilitation '31/02/2026'" "the notice lists line 4"
+like "$body" "line 5: date_fin '01/01/2026' is before" "the notice lists line 5"
+is "$(printf '%s\n' "$body" | grep -c '^    line ')" 3 "and only those three"
+body=$(sql "select body from outbox o join decisions d on d.id = o.decision_id where d.source_ref like '%.notref'")
+like "$body" "Seul le référent BALP" "the non-referent is told who may send it"
+is "$(sql "select count(*) from outbox o join decisions d on d.id = o.decision_id where d.outcome = 'quarantined'")" 0 \
+    "no notice for the quarantined ones"
+unlike "$(cat "$HOME_DIR/balpd.err")" "185057800608491" "no NIR in the daemon's output"
+
+# ---- pending, show ----------------------------------------------------------
+out=$("$B" -c "$CONF" annex pending)
+like "$out" "ID +PARTNER +SENDER +RECEIVED +ADDED +ENDED +CHANGED +ERRORS" "pending: its table"
+is "$(printf '%s\n' "$out" | grep -Ec "$P +$REF")" 3 "pending: the three staged"
+out=$("$B" -c "$CONF" annex pending --json)
+like "$out" '^\[' "pending --json: an array"
+like "$out" '\{"id":1,"partner":"apeai-ouest-herault","sender":"referente@apeai34.fr","received_at":"[0-9T:-]+Z",.*"added":2,"ended":1,"changed":1,.*"errors":\[\]\}' \
+    "pending --json: id, partner, sender, received_at, added, ended, changed, errors"
+out=$("$B" -c "$CONF" annex show 2)
+like "$out" "staged annex 2: pending" "show: its status"
+like "$out" "\+ add c.petit@apeai34.fr \(PETIT Claire" "show: the diff row by row (added)"
+like "$out" "- end s.benali@apeai34.fr" "show: (ended)"
+like "$out" "~ update a.martin@apeai34.fr: date_habilitation" "show: (changed)"
+"$B" -c "$CONF" annex show 99 >/dev/null 2>&1; is $? 1 "show: no such id"
+"$B" -c "$CONF" annex show x >/dev/null 2>&1; is $? 2 "show: a bad id is a usage error"
+
+# ---- reject -----------------------------------------------------------------
+"$B" -c "$CONF" annex reject 3 >/dev/null 2>&1; is $? 2 "reject needs --reason"
+out=$("$B" -c "$CONF" annex reject 3 --reason "Fichier envoyé en double")
+ok $? "reject 3 --reason"
+is "$(sql "select status || '|' || reason from staged_annexes where id = 3")" \
+    "rejected|Fichier envoyé en double" "rejected, with its reason"
+body=$(sql "select body from outbox where recipient = '$REF' and subject like '%non appliquée%'")
+like "$body" "Fichier envoyé en double" "a notice to the referent gives the reason"
+"$B" -c "$CONF" annex approve 3 >/dev/null 2>&1; is $? 1 "a rejected one cannot be approved"
+
+# ---- approve after a conflicting import: refused ------------------------------
+cp "$DATA/good_semicolon_fr.csv" "$HOME_DIR/import.csv"
+echo 'NOIR;Eve;e.noir@apeai34.fr;AS;01/01/2026;' >>"$HOME_DIR/import.csv"
+"$B" -c "$CONF" annex import --partner "$P" --force "$HOME_DIR/import.csv" >/dev/null
+ok $? "an import of another list meanwhile"
+err=$("$B" -c "$CONF" annex approve 1 2>&1); is $? 1 "approve 1 is refused"
+like "$err" "no longer applies as staged: the annex of apeai-ouest-herault changed" \
+    "with its reason"
+like "$err" "now: end e.noir@apeai34.fr" "naming what differs"
+is "$(sql "select status from staged_annexes where id = 1")" pending "still pending"
+like "$("$B" -c "$CONF" annex pending)" "no longer applies" "pending says so too"
+
+# ---- approve ----------------------------------------------------------------
+demo_home
+"$B" -c "$CONF" partner update "$P" --referent "$REF" >/dev/null
+MD="$HOME_DIR/var/Maildir"; db="$HOME_DIR/var/balp.db"
+mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"
+annex_mail "$REF" "$SUBJ" "$DATA/good_semicolon_fr.xlsx" annexe.xlsx "$XLSX" |
+    deliver xlsx
+"$D" -c "$CONF" --once >/dev/null 2>&1
+before=$(sql "select count(*) from outbox")
+out=$("$B" -c "$CONF" annex approve 1); ok $? "approve 1"
+like "$out" "2 added, 1 updated, 1 ended" "it prints what it applied"
+out=$("$B" -c "$CONF" person list --partner "$P")
+like "$out" "c.petit@apeai34.fr" "PETIT is habilitated"
+like "$out" "s.benali@apeai34.fr .* $(date +%Y-%m-%d) " "BENALI ended today"
+is "$(sql "select status from staged_annexes where id = 1")" approved "approved"
+is "$(sql "select count(*) from outbox")" $((before + 1)) "one acknowledgment queued"
+body=$(sql "select body from outbox where recipient = '$REF' order by id desc limit 1")
+like "$body" "ajout : c.petit@apeai34.fr \(PETIT Claire\)" "it lists who was added"
+like "$body" "fin d'habilitation : s.benali@apeai34.fr" "and who was ended"
+like "$(sql "select detail from audit where action = 'annex.approve'")" \
+    "staged=1; decision=1; sender=$REF; file=[0-9a-f]{64}" \
+    "annex.approve names the mail's decision"
+like "$(sql "select actor from audit where action = 'annex.approve'")" "^admin:" \
+    "and the approving admin"
+is "$(sql "select count(*) from audit where action = 'annex.import'")" 3 \
+    "applied as an import is (annex.import)"
+"$B" -c "$CONF" annex approve 1 >/dev/null 2>&1; is $? 1 "not twice"
+out=$("$B" -c "$CONF" audit verify 2>&1); ok $? "the audit chain verifies"
+done_testing

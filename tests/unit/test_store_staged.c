@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_store_staged - annexes staged for an admin (store_staged.h): staged
+ * only inside a write transaction, with its rows and an audit row; listed
+ * pending; re-validated (a change of the annex since makes it refused,
+ * naming what differs, and nothing is written); approved once, in one
+ * transaction with the import's rows, annex.approve and the notice;
+ * rejected only with a reason; never twice.  Each test has its own
+ * database.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#define TEST_STORE_NAME "staged"
+#include "test_store_open.h"
+#include "tmpdir.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "balp/annex.h"
+#include "balp/date.h"
+#include "balp/store.h"
+#include "balp/store_decision.h"
+#include "balp/store_partner.h"
+#include "balp/store_staged.h"
+
+#define NOW	((time_t)1795000000)
+#define P	"apeai"
+#define REF	"referente@apeai34.fr"
+
+static const char v1[] =
+    "nom;prenom;email;fonction;date_habilitation;date_fin\n"
+    "MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;\n"
+    "ROUX;Julien;j.roux@apeai34.fr;ES;01/03/2025;\n";
+static const char v2[] =
+    "nom;prenom;email;fonction;date_habilitation;date_fin\n"
+    "MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;\n"
+    "ROUX;Julien;j.roux@apeai34.fr;Educateur;01/03/2025;\n"
+    "PETIT;Claire;c.petit@apeai34.fr;;01/09/2026;\n";
+
+static int32_t
+today(void)
+{
+	int32_t d;
+
+	assert_int_equal(date_parse_iso("2026-11-23", &d), 0);
+	return d;
+}
+
+static void
+rows_of(const char *csv, struct annex_rows *rows)
+{
+	struct buf err = BUF_INIT;
+
+	assert_int_equal(annex_file_parse(csv, strlen(csv), rows, &err), 0);
+	assert_int_equal(annex_digest(csv, strlen(csv), rows), 0);
+	buf_free(&err);
+}
+
+static int
+count(struct fx *fx, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int n;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A partner with v1 imported, and v2 staged from a decision: its id. */
+static int64_t
+stage_v2(struct fx *fx)
+{
+	struct store_partner_spec ps = { P, "APEAI", NULL, DATE_NONE,
+	    DATE_NONE, STORE_NO_QUOTA };
+	struct store_decision_spec ds;
+	struct store_staged_spec ss;
+	struct annex_rows r1, r2;
+	struct annex_plan plan;
+	int64_t did, id;
+
+	assert_int_equal(store_partner_add(fx->st, &ps, "admin:test", NOW),
+	    STORE_OK);
+	rows_of(v1, &r1);
+	assert_int_equal(annex_import(fx->st, P, &r1, today(), 0, 0,
+	    "admin:test", NOW, &plan), STORE_OK);
+	annex_plan_free(&plan);
+	rows_of(v2, &r2);
+	assert_int_equal(annex_import_locked(fx->st, P, &r2, today(), 1, 0,
+	    "balpd", NOW, &plan), STORE_OK);
+	assert_int_equal(plan.n_added, 1);
+	assert_int_equal(plan.n_updated, 1);
+	memset(&ds, 0, sizeof(ds));
+	ds.source = "maildir";
+	ds.source_ref = "1.annex";
+	ds.sender = REF;
+	ds.partner_id = P;
+	ds.type = "annexe";
+	ds.outcome = OUTCOME_ACCEPTED;
+	ds.queue = "BALP/Annexes";
+	memset(&ss, 0, sizeof(ss));
+	ss.partner_id = P;
+	ss.sender = REF;
+	ss.received_at = NOW;
+	ss.rows = &r2;
+	ss.plan = &plan;
+	/* Outside a transaction: refused, it is the decision's. */
+	assert_int_equal(store_staged_add(fx->st, &ss, "balpd", NOW, &id),
+	    STORE_ERROR);
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	assert_int_equal(store_batch_add(fx->st, &ds, NULL, "balpd", NOW,
+	    &did), STORE_OK);
+	ss.decision_id = did;
+	assert_int_equal(store_staged_add(fx->st, &ss, "balpd", NOW, &id),
+	    STORE_OK);
+	assert_int_equal(store_batch_commit(fx->st), STORE_OK);
+	annex_plan_free(&plan);
+	annex_rows_free(&r1);
+	annex_rows_free(&r2);
+	return id;
+}
+
+static void
+test_stage_and_list(void **state)
+{
+	struct fx *fx = *state;
+	struct store_staged_list l;
+	struct annex_rows rows;
+	int64_t id = stage_v2(fx);
+
+	assert_int_equal(store_staged_list(fx->st, 1, &l), STORE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].id, id);
+	assert_string_equal(l.v[0].sender, REF);
+	assert_string_equal(l.v[0].status, "pending");
+	assert_int_equal(l.v[0].added, 1);
+	assert_int_equal(l.v[0].updated, 1);
+	assert_non_null(strstr(l.v[0].diff, "+ add c.petit@apeai34.fr"));
+	assert_string_equal(l.v[0].plan_key, "update line 3 j.roux@apeai34.fr "
+	    "fields 0x4\nadd line 4 c.petit@apeai34.fr\n");
+	store_staged_list_free(&l);
+	assert_int_equal(store_staged_rows(fx->st, id, &rows), STORE_OK);
+	assert_int_equal(rows.n, 3);
+	assert_string_equal(rows.v[2].email, "c.petit@apeai34.fr");
+	assert_int_equal(rows.v[2].line, 4);
+	annex_rows_free(&rows);
+	assert_int_equal(count(fx, "SELECT count(*) FROM audit WHERE action "
+	    "= 'annex.stage'"), 1);
+	/* Staged is not applied. */
+	assert_int_equal(count(fx, "SELECT count(*) FROM persons WHERE email "
+	    "= 'c.petit@apeai34.fr'"), 0);
+}
+
+static void
+test_conflict(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_plan plan;
+	struct annex_rows r;
+	int64_t id = stage_v2(fx);
+
+	/* Another import adds PETIT meanwhile. */
+	rows_of(v2, &r);
+	assert_int_equal(annex_import(fx->st, P, &r, today(), 0, 0,
+	    "admin:other", NOW, &plan), STORE_OK);
+	annex_plan_free(&plan);
+	annex_rows_free(&r);
+	assert_int_equal(store_staged_check(fx->st, id, today(), &plan),
+	    STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "no longer applies as "
+	    "staged"));
+	assert_non_null(strstr(store_errmsg(fx->st),
+	    "staged: add line 4 c.petit@apeai34.fr"));
+	annex_plan_free(&plan);
+	assert_int_equal(store_staged_approve(fx->st, id, today(), 0, NULL,
+	    "admin:test", NOW, &plan), STORE_REFUSED);
+	assert_int_equal(plan.applied, 0);
+	annex_plan_free(&plan);
+	assert_int_equal(count(fx, "SELECT count(*) FROM staged_annexes WHERE "
+	    "status = 'pending'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM audit WHERE action "
+	    "= 'annex.approve'"), 0);
+}
+
+static void
+test_approve(void **state)
+{
+	struct fx *fx = *state;
+	struct store_notice n = { REF, "Annexe appliquée", "Bonjour" };
+	struct annex_plan plan;
+	int64_t id = stage_v2(fx);
+
+	assert_int_equal(store_staged_check(fx->st, id, today(), &plan),
+	    STORE_OK);
+	annex_plan_free(&plan);
+	assert_int_equal(store_staged_approve(fx->st, id, today() + 3, 0, &n,
+	    "admin:alice", NOW, &plan), STORE_OK);
+	assert_int_equal(plan.applied, 1);
+	annex_plan_free(&plan);
+	assert_int_equal(count(fx, "SELECT count(*) FROM persons WHERE email "
+	    "= 'c.petit@apeai34.fr'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM staged_annexes WHERE "
+	    "status = 'approved' AND decided_by = 'admin:alice'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM audit WHERE action "
+	    "= 'annex.approve' AND actor = 'admin:alice' AND detail LIKE "
+	    "'staged=1; decision=1; %'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM outbox WHERE "
+	    "recipient = '" REF "' AND decision_id = 1"), 1);
+	/* Never twice. */
+	assert_int_equal(store_staged_approve(fx->st, id, today(), 0, &n,
+	    "admin:alice", NOW, &plan), STORE_REFUSED);
+	annex_plan_free(&plan);
+	assert_int_equal(store_staged_reject(fx->st, id, "trop tard", &n,
+	    "admin:alice", NOW), STORE_REFUSED);
+	assert_int_equal(count(fx, "SELECT count(*) FROM outbox"), 1);
+}
+
+static void
+test_reject(void **state)
+{
+	struct fx *fx = *state;
+	struct store_notice n = { REF, "Annexe non appliquée", "Bonjour" };
+	struct annex_plan plan;
+	int64_t id = stage_v2(fx);
+
+	assert_int_equal(store_staged_reject(fx->st, id, " ", &n,
+	    "admin:bob", NOW), STORE_REFUSED);
+	assert_int_equal(store_staged_reject(fx->st, id, "doublon", &n,
+	    "admin:bob", NOW), STORE_OK);
+	assert_int_equal(count(fx, "SELECT count(*) FROM staged_annexes WHERE "
+	    "status = 'rejected' AND reason = 'doublon'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM audit WHERE action "
+	    "= 'annex.reject' AND actor = 'admin:bob'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(store_staged_approve(fx->st, id, today(), 0, &n,
+	    "admin:bob", NOW, &plan), STORE_REFUSED);
+	annex_plan_free(&plan);
+	assert_int_equal(count(fx, "SELECT count(*) FROM persons WHERE email "
+	    "= 'c.petit@apeai34.fr'"), 0);
+	assert_int_equal(store_staged_reject(fx->st, 99, "x", &n, "admin:bob",
+	    NOW), STORE_NOTFOUND);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_stage_and_list, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_conflict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_approve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("store_staged", tests, NULL, NULL);
+}
