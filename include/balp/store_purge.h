@@ -9,6 +9,10 @@
  *    releases; a kept decision that superseded a destroyed one forgets it;
  *  - persons whose latest habilitation ended before the habilitation
  *    cut-off, with their habilitation periods;
+ *  - annexes mailed by referents (store_staged.h) approved or rejected
+ *    before the traces' cut-off, with their rows (the partner's staff
+ *    list); a pending one is kept, and the decision of its mail with it
+ *    (counted in staged_pending when received before the cut-off);
  *  - the content of the audit rows about both (store_audit.h: their
  *    hashes stay, so `audit verify` stays green), after one audit row
  *    `audit.purge` saying what went: the cut-offs and the counts, never
@@ -46,6 +50,9 @@ struct store_purge_report {
 	int64_t		 releases;
 	int64_t		 persons;
 	int64_t		 periods;
+	int64_t		 staged;		/* staged annexes */
+	int64_t		 staged_rows;		/* their rows */
+	int64_t		 staged_pending;	/* kept: pending, older */
 	int64_t		 audit_rows;		/* emptied */
 	int64_t		 audit_kept;		/* from before the audit key */
 	/* The audit.purge row (0 for a dry run, or when nothing was to be

@@ -471,9 +471,10 @@ daily_purge(struct daemon *d)
 	}
 	if (r.checkpoint_id != 0)
 		log_info("purge: %" PRId64 " decisions before %s, %" PRId64
-		    " persons ended before %s, %" PRId64 " audit rows emptied "
-		    "(audit row %" PRId64 ")", r.decisions, r.traces_before,
-		    r.persons, r.habilitations_before, r.audit_rows,
+		    " persons ended before %s, %" PRId64 " staged annexes, %"
+		    PRId64 " audit rows emptied (audit row %" PRId64 ")",
+		    r.decisions, r.traces_before, r.persons,
+		    r.habilitations_before, r.staged, r.audit_rows,
 		    r.checkpoint_id);
 }
 

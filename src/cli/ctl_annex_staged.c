@@ -119,9 +119,27 @@ changes_fr(const struct annex_plan *pl, struct buf *b)
 		b->data[--b->len] = '\0';
 }
 
+/*
+ * Days since it was received, on today (a pending one is kept, whatever
+ * its age, until an admin decides it: docs/annex-mail.md, "Retention");
+ * -1 when received_at is not a date.
+ */
+static long
+age_days(const struct store_staged *g, int32_t today)
+{
+	char day[11];
+	int32_t d;
+
+	(void)snprintf(day, sizeof(day), "%s", g->received_at);
+	if (date_parse_iso(day, &d) == -1)
+		return -1;
+	return (long)today - (long)d;
+}
+
 /* One staged annex as a JSON object; errors: what re-validation says. */
 static void
-staged_json(struct buf *b, const struct store_staged *g, const char *errors)
+staged_json(struct buf *b, const struct store_staged *g, long age,
+    const char *errors)
 {
 	buf_printf(b, "{\"id\":%" PRId64 ",\"partner\":", g->id);
 	json_string(b, g->partner_id);
@@ -129,6 +147,7 @@ staged_json(struct buf *b, const struct store_staged *g, const char *errors)
 	json_string(b, g->sender);
 	buf_puts(b, ",\"received_at\":");
 	json_string(b, g->received_at);
+	buf_printf(b, ",\"age_days\":%ld", age);
 	buf_printf(b, ",\"decision\":%" PRId64 ",\"rows\":%zu,\"added\":%zu,"
 	    "\"ended\":%zu,\"changed\":%zu,\"new_periods\":%zu,"
 	    "\"unchanged\":%zu,\"force_needed\":%s,\"errors\":[",
@@ -147,14 +166,15 @@ pending_cmd(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const head[] = { "ID", "PARTNER", "SENDER",
-	    "RECEIVED", "ADDED", "ENDED", "CHANGED", "ERRORS" };
+	    "RECEIVED", "AGE", "ADDED", "ENDED", "CHANGED", "ERRORS" };
 	struct store_staged_list l;
 	struct annex_plan plan;
 	struct buf out = BUF_INIT, why = BUF_INIT;
 	struct table t;
-	const char *row[8];
-	char n0[24], n1[24], n2[24], n3[24];
+	const char *row[9];
+	char n0[24], n1[24], n2[24], n3[24], n4[32];
 	size_t i;
+	long age;
 	int ch, json = 0, r, rc = CTL_OK;
 
 	optind = 0;
@@ -170,7 +190,7 @@ pending_cmd(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (store_staged_list(c->store, 1, &l) != STORE_OK)
 		return ctl_store_fail(c);
-	if (!json && table_init(&t, 8, head) == -1) {
+	if (!json && table_init(&t, 9, head) == -1) {
 		store_staged_list_free(&l);
 		ctl_error("out of memory");
 		return CTL_FAILED;
@@ -188,12 +208,17 @@ pending_cmd(struct ctl *c, int argc, char **argv)
 			rc = ctl_store_fail(c);
 			break;
 		}
+		age = age_days(&l.v[i], c->today);
 		if (json) {
 			buf_puts(&out, i > 0 ? ",\n" : "\n");
-			staged_json(&out, &l.v[i], why.len > 0 ?
+			staged_json(&out, &l.v[i], age, why.len > 0 ?
 			    buf_str(&why) : NULL);
 			continue;
 		}
+		if (age == 1)
+			(void)snprintf(n4, sizeof(n4), "1 day");
+		else
+			(void)snprintf(n4, sizeof(n4), "%ld days", age);
 		(void)snprintf(n0, sizeof(n0), "%" PRId64, l.v[i].id);
 		(void)snprintf(n1, sizeof(n1), "%zu", l.v[i].added);
 		(void)snprintf(n2, sizeof(n2), "%zu", l.v[i].ended);
@@ -202,10 +227,11 @@ pending_cmd(struct ctl *c, int argc, char **argv)
 		row[1] = l.v[i].partner_id;
 		row[2] = l.v[i].sender;
 		row[3] = l.v[i].received_at;
-		row[4] = n1;
-		row[5] = n2;
-		row[6] = n3;
-		row[7] = why.len > 0 ? buf_str(&why) : NULL;
+		row[4] = n4;
+		row[5] = n1;
+		row[6] = n2;
+		row[7] = n3;
+		row[8] = why.len > 0 ? buf_str(&why) : NULL;
 		table_add(&t, row);
 	}
 	if (rc == CTL_OK && json) {

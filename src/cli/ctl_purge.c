@@ -79,10 +79,16 @@ ctl_purge(struct ctl *c, int argc, char **argv)
 	ctl_pad(stdout, spec.dry_run ? "à détruire" : "détruit", 12);
 	printf("%" PRId64 " décisions, %" PRId64 " avis, %" PRId64
 	    " re-tris, %" PRId64 " libérations, %" PRId64 " personnes "
-	    "habilitées (%" PRId64 " périodes), %" PRId64 " lignes d'audit "
-	    "vidées\n", r.decisions,
+	    "habilitées (%" PRId64 " périodes), %" PRId64 " annexes reçues "
+	    "par courriel et décidées (%" PRId64 " lignes), %" PRId64
+	    " lignes d'audit vidées\n", r.decisions,
 	    r.outbox, r.retriages, r.releases, r.persons, r.periods,
-	    r.audit_rows);
+	    r.staged, r.staged_rows, r.audit_rows);
+	if (r.staged_pending > 0)
+		printf("conservé    %" PRId64 " annexes reçues par courriel "
+		    "avant le %s, en attente d'approbation (avec la décision "
+		    "de leur courriel : `balpctl annex pending`)\n",
+		    r.staged_pending, r.traces_before);
 	if (r.audit_kept > 0)
 		printf("conservé    %" PRId64 " lignes d'audit antérieures à la "
 		    "clé d'audit (leur empreinte couvre leur contenu)\n",

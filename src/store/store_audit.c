@@ -698,11 +698,22 @@ store_audit_verify(struct store *st, int64_t *first_bad_id)
 /*
  * The rows a purge destroys (?1 traces_before, ?2 hab_before); `keyed`
  * is left to the statements, which want the keyed rows or the others.
+ * The rows about the decision of a staged annex kept (its mail's, and
+ * its notices': store_priv.h) stay with it; a staged annex destroyed
+ * takes its annex.stage, annex.approve and annex.reject rows (their
+ * detail starts with "staged=ID;").
  */
 #define AUDIT_PURGE_WHERE \
 	"purged = 0 AND action <> '" AUDIT_PURGE_ACTION "' AND (" \
 	"(at < ?1 AND (kind = 'decision' OR object LIKE 'decision/%' OR " \
-	"action LIKE 'trace.%')) OR " \
+	"action LIKE 'trace.%') AND object NOT IN (SELECT 'decision/' || " \
+	"k.decision_id FROM " STAGED_KEPT_DECISIONS " k) AND object NOT IN " \
+	"(SELECT 'outbox/' || o.id FROM outbox o WHERE o.decision_id IN " \
+	STAGED_KEPT_DECISIONS ")) OR " \
+	"(action IN ('annex.stage', 'annex.approve', 'annex.reject') AND " \
+	"EXISTS (SELECT 1 FROM " STAGED_OLD " g WHERE substr(audit.detail, " \
+	"1, length('staged=' || g.id || ';')) = 'staged=' || g.id || ';')) " \
+	"OR " \
 	"(kind = 'admin' AND action LIKE 'person.%' AND object IN (" \
 	"SELECT partner_id || '/' || email FROM persons " \
 	"WHERE hab_end IS NOT NULL AND hab_end < ?2)))"

@@ -357,4 +357,17 @@ int	 store_referent_insert(struct store *, const char *partner_id,
 int	 store_referent_delete(struct store *, const char *partner_id,
 	    const char *email, int *removed);
 
+/*
+ * Retention of the staged annexes (store_purge.c, store_audit.c; ?1 the
+ * traces' cut-off day, as the purge binds it): a staged annex and the
+ * decision of its mail are one record, kept while it is pending and
+ * destroyed with the traces once it has been approved or rejected before
+ * the cut-off (docs/annex-mail.md, "Retention").  The decision is kept
+ * because approving or rejecting queues a notice about it.
+ */
+#define STAGED_KEPT_DECISIONS "(SELECT decision_id FROM staged_annexes " \
+	"WHERE status = 'pending' OR decided_at >= ?1)"
+#define STAGED_OLD "(SELECT id FROM staged_annexes WHERE status <> " \
+	"'pending' AND decided_at < ?1)"
+
 #endif

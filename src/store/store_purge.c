@@ -16,18 +16,27 @@
 #include "balp/date.h"
 #include "store_priv.h"
 
-/* ?1: the traces' cut-off day, ?2: the habilitations'. */
-#define OLD_DECISIONS	"(SELECT id FROM decisions WHERE decided_at < ?1)"
+/*
+ * ?1: the traces' cut-off day, ?2: the habilitations'.  The decision of a
+ * staged annex is kept as long as the staged annex (store_priv.h).
+ */
+#define OLD_DECISIONS	"(SELECT id FROM decisions WHERE decided_at < ?1 " \
+			"AND id NOT IN " STAGED_KEPT_DECISIONS ")"
 #define OLD_PERSONS	"(SELECT id FROM persons WHERE hab_end IS NOT NULL " \
 			"AND hab_end < ?2)"
 
 static const char count_sql[] =
-    "SELECT (SELECT count(*) FROM decisions WHERE decided_at < ?1),"
+    "SELECT (SELECT count(*) FROM decisions WHERE id IN " OLD_DECISIONS "),"
     " (SELECT count(*) FROM outbox WHERE decision_id IN " OLD_DECISIONS "),"
     " (SELECT count(*) FROM retriages WHERE decision_id IN " OLD_DECISIONS
     "), (SELECT count(*) FROM releases WHERE decision_id IN " OLD_DECISIONS
     "), (SELECT count(*) FROM persons WHERE id IN " OLD_PERSONS "),"
-    " (SELECT count(*) FROM hab_periods WHERE person_id IN " OLD_PERSONS ")";
+    " (SELECT count(*) FROM hab_periods WHERE person_id IN " OLD_PERSONS "),"
+    " (SELECT count(*) FROM staged_annexes WHERE id IN " STAGED_OLD "),"
+    " (SELECT count(*) FROM staged_annex_rows WHERE staged_id IN "
+    STAGED_OLD "),"
+    " (SELECT count(*) FROM staged_annexes WHERE status = 'pending' AND "
+    "received_at < ?1)";
 
 /* In this order: what refers to a row goes before it. */
 static const char *const delete_sql[] = {
@@ -38,7 +47,9 @@ static const char *const delete_sql[] = {
 	"DELETE FROM releases WHERE decision_id IN " OLD_DECISIONS,
 	"DELETE FROM decision_findings WHERE decision_id IN " OLD_DECISIONS,
 	"DELETE FROM decision_envelopes WHERE decision_id IN " OLD_DECISIONS,
-	"DELETE FROM decisions WHERE decided_at < ?1",
+	"DELETE FROM decisions WHERE id IN " OLD_DECISIONS,
+	"DELETE FROM staged_annex_rows WHERE staged_id IN " STAGED_OLD,
+	"DELETE FROM staged_annexes WHERE id IN " STAGED_OLD,
 	"DELETE FROM hab_periods WHERE person_id IN " OLD_PERSONS,
 	/* a person's suspensions are habilitation data: they go with it */
 	"DELETE FROM suspensions WHERE person_id IN " OLD_PERSONS,
@@ -85,6 +96,9 @@ count(struct store *st, struct store_purge_report *r)
 	r->releases = sqlite3_column_int64(s, 3);
 	r->persons = sqlite3_column_int64(s, 4);
 	r->periods = sqlite3_column_int64(s, 5);
+	r->staged = sqlite3_column_int64(s, 6);
+	r->staged_rows = sqlite3_column_int64(s, 7);
+	r->staged_pending = sqlite3_column_int64(s, 8);
 	sqlite3_finalize(s);
 	return STORE_OK;
 }
@@ -111,9 +125,11 @@ store_purge(struct store *st, const struct store_purge_spec *spec,
 		goto out;
 	buf_printf(&detail, "traces_before=%s; habilitations_before=%s; "
 	    "decisions=%" PRId64 "; outbox=%" PRId64 "; retriages=%" PRId64
-	    "; releases=%" PRId64 "; persons=%" PRId64 "; periods=%" PRId64,
+	    "; releases=%" PRId64 "; persons=%" PRId64 "; periods=%" PRId64
+	    "; staged_annexes=%" PRId64 "; staged_rows=%" PRId64,
 	    r->traces_before, r->habilitations_before, r->decisions,
-	    r->outbox, r->retriages, r->releases, r->persons, r->periods);
+	    r->outbox, r->retriages, r->releases, r->persons, r->periods,
+	    r->staged, r->staged_rows);
 	if (detail.failed) {
 		rc = store_oom(st);
 		goto out;
@@ -127,7 +143,7 @@ store_purge(struct store *st, const struct store_purge_spec *spec,
 	    r->habilitations_before, buf_str(&detail), 1, actor, now,
 	    &r->audit_rows, &r->audit_kept)) != STORE_OK || spec->dry_run ||
 	    (r->decisions | r->outbox | r->retriages | r->releases | r->persons |
-	    r->periods | r->audit_rows) == 0)
+	    r->periods | r->staged | r->audit_rows) == 0)
 		goto out;
 	if ((rc = store_audit_purge(st, r->traces_before,
 	    r->habilitations_before, buf_str(&detail), 0, actor, now,

@@ -122,12 +122,14 @@ unlike "$(cat "$HOME_DIR/balpd.err")" "185057800608491" "no NIR in the daemon's 
 
 # ---- pending, show ----------------------------------------------------------
 out=$("$B" -c "$CONF" annex pending)
-like "$out" "ID +PARTNER +SENDER +RECEIVED +ADDED +ENDED +CHANGED +ERRORS" "pending: its table"
+like "$out" "ID +PARTNER +SENDER +RECEIVED +AGE +ADDED +ENDED +CHANGED +ERRORS" "pending: its table"
+like "$out" "Z +0 days +2 +1 +1" "pending: received today, 0 days old"
 is "$(printf '%s\n' "$out" | grep -Ec "$P +$REF")" 3 "pending: the three staged"
 out=$("$B" -c "$CONF" annex pending --json)
 like "$out" '^\[' "pending --json: an array"
 like "$out" '\{"id":1,"partner":"apeai-ouest-herault","sender":"referente@apeai34.fr","received_at":"[0-9T:-]+Z",.*"added":2,"ended":1,"changed":1,.*"errors":\[\]\}' \
     "pending --json: id, partner, sender, received_at, added, ended, changed, errors"
+like "$out" '"received_at":"[0-9T:-]+Z","age_days":0,' "pending --json: its age in days"
 out=$("$B" -c "$CONF" annex show 2)
 like "$out" "staged annex 2: pending" "show: its status"
 like "$out" "\+ add c.petit@apeai34.fr \(PETIT Claire" "show: the diff row by row (added)"
@@ -186,4 +188,87 @@ is "$(sql "select count(*) from audit where action = 'annex.import'")" 3 \
     "applied as an import is (annex.import)"
 "$B" -c "$CONF" annex approve 1 >/dev/null 2>&1; is $? 1 "not twice"
 out=$("$B" -c "$CONF" audit verify 2>&1); ok $? "the audit chain verifies"
+
+# ---- retention (docs/annex-mail.md, "Retention") ------------------------------
+# A staged annex (the partner's staff list) and its mail's decision go
+# with the traces, 6 months after the annex was approved or rejected; a
+# pending one is kept, with its decision, until an admin decides it.
+on() {	# on DAY CMD...: CMD with time() on DAY (tests/tools/fakenow.c)
+	day=$1
+	shift
+	LD_PRELOAD="$SRCDIR/build/tests/fakenow.so" BALP_TEST_TODAY=$day "$@"
+}
+demo_home
+"$B" -c "$CONF" partner update "$P" --referent "$REF" >/dev/null
+MD="$HOME_DIR/var/Maildir"; db="$HOME_DIR/var/balp.db"
+mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"
+# The rejected one names someone nobody else does: found nowhere after.
+zorglub="$HOME_DIR/zorglub.csv"
+cp "$DATA/good_semicolon_fr.csv" "$zorglub"
+echo 'ZORGLUB;Zoé;z.zorglub@apeai34.fr;AS;01/02/2026;' >>"$zorglub"
+annex_mail "$REF" "$SUBJ" "$DATA/good_semicolon_fr.csv" annexe.csv text/csv |
+    deliver approved
+annex_mail "$REF" "$SUBJ" "$zorglub" annexe.csv text/csv | deliver rejected
+annex_mail "$REF" "$SUBJ" "$DATA/good_semicolon_fr.ods" annexe.ods "$ODS" |
+    deliver pending
+"$D" -c "$CONF" --once >/dev/null 2>&1; ok $? "three annexes staged"
+staged() {	# staged NAME: the id of the annex staged from mail NAME
+	sql "select g.id from staged_annexes g join decisions d on d.id = g.decision_id where d.source_ref like '%.$1'"
+}
+a=$(staged approved); r=$(staged rejected); p=$(staged pending)
+"$B" -c "$CONF" annex approve "$a" >/dev/null; ok $? "one approved"
+"$B" -c "$CONF" annex reject "$r" --reason "Liste incomplète" >/dev/null
+ok $? "one rejected, one left pending"
+pend=$(sql "select decision_id from staged_annexes where id = $p")
+today=$(date -u +%Y-%m-%d)
+soon=$(date -u -d "$today + 5 months" +%Y-%m-%d)
+later=$(date -u -d "$today + 7 months" +%Y-%m-%d)
+age=$(( ($(date -u -d "$later" +%s) - $(date -u -d "$today" +%s)) / 86400 ))
+out=$("$B" -c "$CONF" purge --dry-run --now "$soon"); ok $? "purge --dry-run five months on"
+like "$out" "à détruire +0 décisions, .* 0 annexes reçues par courriel et décidées \\(0 lignes\\)" \
+    "before the horizon: nothing of them"
+unlike "$out" "conservé .*annexes" "and none kept past it"
+out=$("$B" -c "$CONF" purge --dry-run --now "$later"); ok $? "purge --dry-run seven months on"
+like "$out" "à détruire +2 décisions, 2 avis, .* 2 annexes reçues par courriel et décidées \\(7 lignes\\)" \
+    "counts the approved and the rejected annexes, their rows, decisions and notices"
+like "$out" "conservé +1 annexes reçues par courriel avant le $(date -u -d "$later - 6 months" +%Y-%m-%d), en attente d'approbation" \
+    "and says the pending one is kept"
+is "$(sql "select count(*) from staged_annexes")" 3 "a dry run destroys nothing"
+like "$(on "$later" "$B" -c "$CONF" annex pending)" "Z +$age days " \
+    "annex pending shows the pending one's age ($age days)"
+out=$(on "$later" "$B" -c "$CONF" purge); ok $? "purge seven months on"
+like "$out" "Attestation de destruction" "an attestation"
+like "$out" "détruit +2 décisions, 2 avis, .* 2 annexes reçues par courriel et décidées \\(7 lignes\\)" \
+    "naming the staged annexes destroyed"
+like "$out" "preuve +ligne d'audit [0-9]+ \\(audit.purge\\)" "and its proof"
+like "$(sql "select detail from audit where action = 'audit.purge'")" \
+    "decisions=2; .*staged_annexes=2; staged_rows=7; audit_rows=" \
+    "the audit.purge row counts them"
+is "$(sql "select group_concat(id) from staged_annexes")" "$p" "only the pending one is left"
+is "$(sql "select count(*) from staged_annex_rows")" 3 "with its rows"
+is "$(sql "select group_concat(id) from decisions")" "$pend" "and its mail's decision"
+is "$(sql "select count(*) from audit where action like 'annex.%' and action <> 'annex.import' and detail not like 'staged=$p;%'")" 0 \
+    "annex.stage, annex.approve and annex.reject of the others emptied"
+is "$(sql "select count(*) from audit where action = 'annex.stage' and detail like 'staged=$p;%'")" 1 \
+    "the pending one's annex.stage kept"
+is "$(sql "select count(*) from persons where email = 'c.petit@apeai34.fr'")" 1 \
+    "what the approval applied stays (habilitation data: 6 years)"
+"$B" -c "$CONF" annex show "$r" >/dev/null 2>&1; is $? 1 "annex show of a destroyed one: none"
+for f in "$db" "$db-wal"; do
+	[ -f "$f" ] || continue
+	is "$(grep -c ZORGLUB "$f")" 0 "$(basename "$f") holds nothing of the rejected list"
+done
+"$B" -c "$CONF" audit verify >/dev/null 2>&1; ok $? "the audit chain verifies"
+out=$(on "$later" "$B" -c "$CONF" annex reject "$p" --reason "Trop ancienne"); ok $? \
+    "the kept one can still be decided after the purge"
+is "$(sql "select count(*) from outbox where decision_id = $pend")" 1 \
+    "its notice queued about its kept decision"
+"$B" -c "$CONF" audit verify >/dev/null 2>&1; ok $? "the chain verifies"
+last=$(date -u -d "$later + 7 months" +%Y-%m-%d)
+out=$(on "$last" "$B" -c "$CONF" purge); ok $? "purge six months after its rejection"
+like "$out" "détruit +1 décisions, 1 avis, .* 1 annexes reçues par courriel et décidées \\(3 lignes\\)" \
+    "it goes then, with its decision"
+is "$(sql "select count(*) from staged_annexes") $(sql "select count(*) from decisions")" "0 0" \
+    "nothing left of the annexes by mail"
+"$B" -c "$CONF" audit verify >/dev/null 2>&1; ok $? "the chain verifies after two purges"
 done_testing
