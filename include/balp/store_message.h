@@ -19,6 +19,12 @@
  * the message cannot be moved; a release is recorded once its move is
  * done.
  *
+ * Neither acts on the mail of an annex staged and pending (store_staged.h):
+ * STORE_REFUSED until an admin approves or rejects it, so that no
+ * approvable annex is left behind a mail moved away or decided again.
+ * A release stages nothing: balpctl refuses one into the annexes' queue
+ * and says to retriage (docs/annex-mail.md).
+ *
  * Errors, ownership and dates: as store.h says.
  */
 #ifndef BALP_STORE_MESSAGE_H

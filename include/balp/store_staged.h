@@ -88,6 +88,14 @@ int	 store_staged_get(struct store *, int64_t id, struct store_staged *out);
 int	 store_staged_rows(struct store *, int64_t id, struct annex_rows *out);
 
 /*
+ * The pending staged annex of decision_id's mail: *id its id, 0 if none
+ * (a retriage or a release of that mail is refused while one is: see
+ * store_message.h).  STORE_OK or an error.
+ */
+int	 store_staged_pending_of(struct store *, int64_t decision_id,
+	    int64_t *id);
+
+/*
  * Re-validates a staged annex against the annex in force on `today`, in a
  * transaction rolled back (nothing written): STORE_OK with plan filled
  * when it applies as staged; STORE_REFUSED with store_errmsg() saying why

@@ -12,6 +12,7 @@
 #include "balp/ctl_message.h"
 #include "balp/conf.h"
 #include "balp/ctl_trace.h"
+#include "balp/store_staged.h"
 #include "balp/json.h"
 #include "balp/notice.h"
 #include "balp/source.h"
@@ -349,6 +350,44 @@ message_show(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+/*
+ * Whether queue is that of a type of the annex (rules' annex_update):
+ * only a triage files a mail there, staging its file.
+ */
+static int
+annex_queue(const struct rules *r, const char *queue)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_types; i++)
+		if (r->types[i].annex_update &&
+		    strcmp(r->types[i].queue, queue) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * -1, said, when the mail of decision id has its annex staged and
+ * pending: checked before any move (the store refuses it again in its
+ * transaction, store_message.h).
+ */
+static int
+staged_pending(struct ctl *c, int64_t id)
+{
+	int64_t staged;
+
+	if (store_staged_pending_of(c->store, id, &staged) != STORE_OK) {
+		ctl_store_fail(c);
+		return -1;
+	}
+	if (staged == 0)
+		return 0;
+	ctl_error("decision %" PRId64 ": its annex is staged for approval "
+	    "(staged annex %" PRId64 ", pending): approve or reject it first "
+	    "(balpctl annex approve|reject %" PRId64 ")", id, staged, staged);
+	return -1;
+}
+
 /* "ref.rID": the name a retriaged message takes back in the inbox. */
 static char *
 retriage_name(const char *ref, int64_t id)
@@ -391,6 +430,8 @@ message_retriage(struct ctl *c, int argc, char **argv)
 		return CTL_FAILED;
 	if (store_message_get(c->store, id, &m) != STORE_OK)
 		return ctl_store_fail(c);
+	if (staged_pending(c, id) != 0)
+		goto out;
 	/* Where the record says it is, a pending retriage aside. */
 	from = m.n_releases > 0 ? m.releases[m.n_releases - 1].to_queue :
 	    m.decision.queue;
@@ -514,6 +555,16 @@ message_release(struct ctl *c, int argc, char **argv)
 		ctl_error("release: %s is none of the rules' queues", to);
 		return CTL_FAILED;
 	}
+	if (annex_queue(&c->conf.rules, to)) {
+		ctl_error("release: %s holds the annexes staged for approval, "
+		    "and a release stages nothing: send the message back to "
+		    "triage (balpctl message retriage %s), which reads its file "
+		    "and stages it if the mail is accepted then (from a "
+		    "referent, authenticated, with one valid file); a file the "
+		    "gateway will not accept can be imported by hand (balpctl "
+		    "annex import)", to, argv[optind]);
+		return CTL_FAILED;
+	}
 	/* A notice says what to fix: only a rejection has one. */
 	if (notify && strcmp(to, c->conf.rules.queue_rejects) != 0) {
 		ctl_error("release: --notify goes with --to %s (a notice says"
@@ -530,6 +581,8 @@ message_release(struct ctl *c, int argc, char **argv)
 		    "its message is back in the inbox for a retriage");
 		goto out;
 	}
+	if (staged_pending(c, id) != 0)
+		goto out;
 	if (strcmp(from, to) == 0) {
 		ctl_error("decision %" PRId64 ": the message is in %s already",
 		    id, to);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "balp/array.h"
+#include "balp/store_staged.h"
 #include "store_priv.h"
 
 #define DECISION_OBJ	"decision/%" PRId64
@@ -207,22 +208,33 @@ store_message_find(struct store *st, const char *message_id, int64_t *id)
 
 /*
  * Inside a transaction: refuses to act on a decision that is superseded,
- * or that has a pending retriage other than new_ref (NULL: any).
+ * whose mail's annex is staged and pending, or that has a pending
+ * retriage other than new_ref (NULL: any).
  * STORE_EXISTS when new_ref itself is pending.
  */
 static int
 actionable(struct store *st, int64_t id, const char *new_ref,
     struct store_decision *d)
 {
-	int64_t by;
+	int64_t by, staged;
 	char *pending = NULL;
 	int rc;
 
 	if ((rc = store_decision_get(st, id, d)) != STORE_OK ||
 	    (rc = superseded_by(st, id, &by)) != STORE_OK ||
-	    (rc = retriage_get(st, id, &pending)) != STORE_OK)
+	    (rc = retriage_get(st, id, &pending)) != STORE_OK ||
+	    (rc = store_staged_pending_of(st, id, &staged)) != STORE_OK)
 		return rc;
-	if (by != 0)
+	if (staged != 0)
+		/*
+		 * Moved away or decided again, its mail would leave an
+		 * approvable annex behind it (or two of them).
+		 */
+		rc = store_seterr(st, STORE_REFUSED, "decision %" PRId64 ": "
+		    "its annex is staged for approval (staged annex %" PRId64
+		    ", pending): approve or reject it first (balpctl annex "
+		    "approve|reject %" PRId64 ")", id, staged, staged);
+	else if (by != 0)
 		rc = store_seterr(st, STORE_REFUSED, "decision %" PRId64 " is "
 		    "superseded by decision %" PRId64 ": act on that one", id,
 		    by);

@@ -324,6 +324,28 @@ store_staged_rows(struct store *st, int64_t id, struct annex_rows *out)
 	return rc;
 }
 
+int
+store_staged_pending_of(struct store *st, int64_t decision_id, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int rc, step;
+
+	*id = 0;
+	if ((rc = stmt_get(st, STMT_STAGED_PENDING_OF, "SELECT min(id) FROM "
+	    "staged_annexes WHERE decision_id = ? AND status = 'pending'",
+	    &s)) != STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, decision_id, &rc);
+	if (rc == STORE_OK) {
+		if ((step = sqlite3_step(s)) == SQLITE_ROW)
+			*id = sqlite3_column_int64(s, 0);
+		else
+			rc = store_sqlerr(st, "staged annex of a decision");
+	}
+	stmt_done(s);
+	return rc;
+}
+
 /* ---- approval ---------------------------------------------------------- */
 
 /*

@@ -189,6 +189,52 @@ is "$(sql "select count(*) from audit where action = 'annex.import'")" 3 \
 "$B" -c "$CONF" annex approve 1 >/dev/null 2>&1; is $? 1 "not twice"
 out=$("$B" -c "$CONF" audit verify 2>&1); ok $? "the audit chain verifies"
 
+# ---- release and retriage (docs/annex-mail.md, "Release and retriage") --------
+# A referent's mail authenticated by an MX the gateway does not trust yet:
+# auth_failed, quarantined.  Released into BALP/Annexes it would be staged
+# by nothing: refused, saying to retriage; retriaged once the MX is
+# trusted, it is staged as a mail triaged afresh.
+demo_home
+"$B" -c "$CONF" partner update "$P" --referent "$REF" >/dev/null
+MD="$HOME_DIR/var/Maildir"; db="$HOME_DIR/var/balp.db"
+mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"
+annex_mail "$REF" "$SUBJ" "$DATA/good_semicolon_fr.csv" annexe.csv text/csv |
+    sed 's/^Authentication-Results: mx.caf.test;/Authentication-Results: mx2.caf.test;/' |
+    deliver newmx
+"$D" -c "$CONF" --once >/dev/null 2>&1
+q=$(sql "select id from decisions where source_ref like '%.newmx'")
+is "$(sql "select outcome || ' ' || reasons from decisions where id = $q")" \
+    "quarantined auth_failed" "a referent's annex through an untrusted MX is quarantined"
+err=$("$B" -c "$CONF" message release "$q" --to BALP/Annexes --reason "référente appelée" 2>&1)
+is $? 1 "release --to BALP/Annexes is refused"
+like "$err" "release: BALP/Annexes holds the annexes staged for approval, and a release stages nothing: send the message back to triage \\(balpctl message retriage $q\\)" \
+    "saying to retriage instead"
+ok "$(ls "$MD/.BALP.Quarantaine/new/" | grep -q '\.newmx$'; echo $?)" "the mail stays in quarantine"
+is "$(sql "select count(*) from releases") $(sql "select count(*) from staged_annexes")" "0 0" \
+    "no release recorded, nothing staged"
+sed -i 's/trusted_authserv_ids = \[ "mx.caf.test" \];/trusted_authserv_ids = [ "mx.caf.test", "mx2.caf.test" ];/' "$CONF"
+"$B" -c "$CONF" message retriage "$q" --reason "MX ajouté" >/dev/null; ok $? "retriaged once the MX is trusted"
+"$D" -c "$CONF" --once >/dev/null 2>&1
+n2=$(sql "select id from decisions where supersedes = $q")
+is "$(sql "select outcome || ' ' || queue from decisions where id = $n2")" "accepted BALP/Annexes" \
+    "decided afresh: accepted into BALP/Annexes"
+is "$(sql "select decision_id || ' ' || status || ' ' || added from staged_annexes")" "$n2 pending 2" \
+    "and staged with its new decision, as a mail triaged afresh"
+ok "$(ls "$MD/.BALP.Annexes/new/" | grep -q '\.newmx\.r'"$q"'$'; echo $?)" "the mail is in BALP/Annexes"
+g=$(sql "select id from staged_annexes")
+err=$("$B" -c "$CONF" message release "$n2" --to BALP/Quarantaine --reason "doute" 2>&1)
+is $? 1 "a release of the mail of a pending staged annex is refused"
+like "$err" "decision $n2: its annex is staged for approval \\(staged annex $g, pending\\): approve or reject it first" \
+    "saying to approve or reject it first"
+err=$("$B" -c "$CONF" message retriage "$n2" 2>&1)
+is $? 1 "so is a retriage (it would stage it twice)"
+like "$err" "staged annex $g, pending" "for the same reason"
+ok "$(ls "$MD/.BALP.Annexes/new/" | grep -q '\.newmx\.r'"$q"'$'; echo $?)" "the mail has not moved"
+"$B" -c "$CONF" annex reject "$g" --reason "doute sur l'envoi" >/dev/null
+"$B" -c "$CONF" message release "$n2" --to BALP/Quarantaine --reason "doute" >/dev/null
+ok $? "once rejected, its mail can be released"
+"$B" -c "$CONF" audit verify >/dev/null 2>&1; ok $? "the chain verifies"
+
 # ---- retention (docs/annex-mail.md, "Retention") ------------------------------
 # A staged annex (the partner's staff list) and its mail's decision go
 # with the traces, 6 months after the annex was approved or rejected; a

@@ -5,7 +5,8 @@
  * pending; re-validated (a change of the annex since makes it refused,
  * naming what differs, and nothing is written); approved once, in one
  * transaction with the import's rows, annex.approve and the notice;
- * rejected only with a reason; never twice.  Each test has its own
+ * rejected only with a reason; never twice; its mail neither retriaged
+ * nor released while it is pending.  Each test has its own
  * database.
  */
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include "balp/date.h"
 #include "balp/store.h"
 #include "balp/store_decision.h"
+#include "balp/store_message.h"
 #include "balp/store_partner.h"
 #include "balp/store_staged.h"
 
@@ -252,6 +254,43 @@ test_reject(void **state)
 	    NOW), STORE_NOTFOUND);
 }
 
+/*
+ * The mail of a pending staged annex is neither retriaged nor released
+ * (store_message.h): refused in the store's own transaction, naming the
+ * staged annex; allowed once it is decided.
+ */
+static void
+test_message_guard(void **state)
+{
+	struct fx *fx = *state;
+	struct store_notice n = { REF, "Annexe non appliquée", "Bonjour" };
+	struct store_staged g;
+	int64_t id = stage_v2(fx), did, pending;
+
+	assert_int_equal(store_staged_get(fx->st, id, &g), STORE_OK);
+	did = g.decision_id;
+	store_staged_free(&g);
+	assert_int_equal(store_staged_pending_of(fx->st, did, &pending),
+	    STORE_OK);
+	assert_int_equal(pending, id);
+	assert_int_equal(store_message_retriage(fx->st, did, "1.annex.r1",
+	    "", "admin:bob", NOW), STORE_REFUSED);
+	assert_non_null(strstr(store_errmsg(fx->st), "its annex is staged "
+	    "for approval (staged annex 1, pending)"));
+	assert_int_equal(store_message_release(fx->st, did, "BALP/Annexes",
+	    "BALP/Quarantaine", "doute", NULL, "admin:bob", NOW),
+	    STORE_REFUSED);
+	assert_int_equal(count(fx, "SELECT count(*) FROM retriages"), 0);
+	assert_int_equal(count(fx, "SELECT count(*) FROM releases"), 0);
+	assert_int_equal(store_staged_reject(fx->st, id, "doublon", &n,
+	    "admin:bob", NOW), STORE_OK);
+	assert_int_equal(store_staged_pending_of(fx->st, did, &pending),
+	    STORE_OK);
+	assert_int_equal(pending, 0);
+	assert_int_equal(store_message_release(fx->st, did, "BALP/Annexes",
+	    "BALP/Quarantaine", "doute", NULL, "admin:bob", NOW), STORE_OK);
+}
+
 int
 main(void)
 {
@@ -261,6 +300,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conflict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_guard, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests_name("store_staged", tests, NULL, NULL);
