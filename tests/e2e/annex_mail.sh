@@ -9,6 +9,8 @@
 # submission and read back from the capture mailbox, lists the three
 # lines), quarantines a zip bomb and a malformed .xlsx; an approval after
 # a conflicting import is refused; approve and reject mail the referent.
+# Then Postfix routes the BALP's address to balpd's LMTP (tests/e2e/lmtp.sh)
+# and a referent's annex delivered there is staged as over the drain.
 . "$SRCDIR/tests/tools/tap.sh"
 . "$SRCDIR/tests/tools/annex_mail.sh"
 B="$SRCDIR/build/balpctl"
@@ -27,7 +29,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 STACK=$(mktemp -d /tmp/ms.XXXXXX)
+BPID=
 cleanup() {
+	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null && wait "$BPID" 2>/dev/null
 	sh "$MS" stop "$STACK" >/dev/null 2>&1
 	rm -rf "$STACK" "${HOME_DIR:-/nonexistent}"
 }
@@ -165,5 +169,32 @@ like "$notices" "ajout : c.petit@apeai34.fr \(PETIT Claire\)" \
 like "$notices" "Liste dépassée par un import" "the rejection gives the reason"
 is "$(q "select count(*) from staged_annexes where status = 'pending'")" 1 \
     "the CSV still pending: nothing applied without approve"
+out=$("$B" -c "$CONF" audit verify 2>&1); ok $? "the audit chain verifies"
+
+# ---- over LMTP: Postfix -> balpd, staged at delivery time ------------------
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+echo "lmtp = { listen = \"127.0.0.1:$PORT\"; recipients = [ \"$MS_BALP_USER\" ]; };" \
+    >>"$ICONF"
+"$D" -c "$ICONF" 2>>"$HOME_DIR/lmtp.err" &
+BPID=$!
+wait_for "$HOME_DIR/lmtp.err" "taking mail over LMTP" 10; ok $? "balpd listens on LMTP"
+sh "$MS" lmtp-route "$STACK" "$MS_BALP_USER" "lmtp:inet:127.0.0.1:$PORT"
+# The annex in force is the import's (with NOIR): the .ods ends NOIR.
+mail "$REF" "$DATA/good_semicolon_fr.ods" annexe.ods "$ODS"
+t=0
+while [ "$t" -lt 60 ] && [ "$(q "select count(*) from decisions where source = 'lmtp'")" -lt 1 ]; do
+	postqueue -c "$STACK/postfix" -f >/dev/null 2>&1
+	sleep 1
+	t=$((t + 1))
+done
+is "$(q "select outcome || ' ' || queue from decisions where source = 'lmtp'")" \
+    "accepted BALP/Annexes" "the referent's .ods over LMTP: accepted into BALP/Annexes"
+is "$(q "select g.added || '/' || g.ended || '/' || g.updated || ' ' || g.status from staged_annexes g join decisions d on d.id = g.decision_id where d.source = 'lmtp'")" \
+    "0/1/0 pending" "  and staged at delivery time, its diff against the annex in force"
+is "$(count BALP/Annexes)" 4 "  filed in BALP/Annexes by balpd itself"
+is "$(count INBOX)" 0 "  not through the inbox"
+kill "$BPID"; wait "$BPID" 2>/dev/null; BPID=
+unlike "$(cat "$HOME_DIR/lmtp.err")" "c.petit|PETIT|DURAND" \
+    "the daemon's log quotes no row of the file"
 out=$("$B" -c "$CONF" audit verify 2>&1); ok $? "the audit chain verifies"
 done_testing
