@@ -2,7 +2,8 @@
 /*
  * test_store_purge - retention: what a purge destroys and keeps, the
  * audit chain green after it, and each way of faking a purge by hand
- * caught by store_audit_check.  Each test has its own database.
+ * caught by store_audit_check; staged annexes gone 6 months after their
+ * decision, a pending one kept with its mail's decision.  Each test has its own database.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 #include "balp/store_message.h"
 #include "balp/store_partner.h"
 #include "balp/store_purge.h"
+#include "balp/store_staged.h"
 
 /* 2026-09-21T...Z: the "today" of these tests is its day. */
 #define NOW	((time_t)1790000000)
@@ -170,7 +172,8 @@ test_purge_destroys_what_is_due(void **state)
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit WHERE "
 	    "action = 'audit.purge' AND detail LIKE 'traces_before=2026-03-21; "
 	    "habilitations_before=2020-09-21; decisions=2; outbox=2; "
-	    "retriages=0; releases=1; persons=1; periods=1; audit_rows=7; "
+	    "retriages=0; releases=1; persons=1; periods=1; "
+	    "staged_annexes=0; staged_rows=0; audit_rows=7; "
 	    "audit_ids=%'"), 1);
 	assert_chain(fx);
 	assert_int_equal(store_audit_check(fx->st, NULL, &a), 0);
@@ -343,6 +346,104 @@ test_purge_suspensions(void **state)
 	assert_chain(fx);
 }
 
+/* An accepted annex mail at time t, its file staged: the staged id. */
+static int64_t
+stage(struct fx *fx, const char *ref, time_t t)
+{
+	static const char csv[] =
+	    "nom;prenom;email;fonction;date_habilitation;date_fin\n"
+	    "MARTIN;Anne;here@x.test;AS;01/01/2020;\n"
+	    "ZORGLUB;Zoe;z@x.test;AS;01/01/2026;\n";
+	struct store_decision_spec d;
+	struct store_staged_spec g;
+	struct annex_rows rows;
+	struct annex_plan plan;
+	struct buf err = BUF_INIT;
+	int64_t did, id;
+
+	assert_int_equal(annex_file_parse(csv, strlen(csv), &rows, &err), 0);
+	assert_int_equal(annex_digest(csv, strlen(csv), &rows), 0);
+	buf_free(&err);
+	assert_int_equal(annex_import_locked(fx->st, "apeai", &rows,
+	    day_of(t), 1, 0, "balpd", t, &plan), STORE_OK);
+	memset(&d, 0, sizeof(d));
+	d.source = "maildir";
+	d.source_ref = ref;
+	d.sender = "referente@x.test";
+	d.partner_id = "apeai";
+	d.type = "annexe";
+	d.outcome = OUTCOME_ACCEPTED;
+	d.queue = "BALP/Annexes";
+	memset(&g, 0, sizeof(g));
+	g.partner_id = "apeai";
+	g.sender = "referente@x.test";
+	g.received_at = t;
+	g.rows = &rows;
+	g.plan = &plan;
+	assert_int_equal(store_batch_begin(fx->st), STORE_OK);
+	assert_int_equal(store_batch_add(fx->st, &d, NULL, "balpd", t, &did),
+	    STORE_OK);
+	g.decision_id = did;
+	assert_int_equal(store_staged_add(fx->st, &g, "balpd", t, &id),
+	    STORE_OK);
+	assert_int_equal(store_batch_commit(fx->st), STORE_OK);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	return id;
+}
+
+/*
+ * Three annexes mailed 300 days ago: one rejected 250 days ago (gone,
+ * with its mail's decision and notice), one rejected 10 days ago and one
+ * pending (both kept, each with its mail's decision, notice and audit
+ * rows: the records still agree with the chain); the pending one can be
+ * decided after the purge (its notice needs its decision).
+ */
+static void
+test_purge_staged(void **state)
+{
+	struct fx *fx = *state;
+	struct store_purge_spec spec = spec_at(NOW, 0);
+	struct store_purge_report r;
+	struct store_notice n = { "referente@x.test", "Annexe", "Bonjour" };
+	int64_t gone, late, pending;
+
+	fill(fx);
+	gone = stage(fx, "annex-1", NOW - 300 * DAY);
+	late = stage(fx, "annex-2", NOW - 300 * DAY);
+	pending = stage(fx, "annex-3", NOW - 300 * DAY);
+	assert_int_equal(store_staged_reject(fx->st, gone, "doublon", &n,
+	    ACTOR, NOW - 250 * DAY), STORE_OK);
+	assert_int_equal(store_staged_reject(fx->st, late, "doublon", &n,
+	    ACTOR, NOW - 10 * DAY), STORE_OK);
+	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
+	/* fill's two old decisions and the first annex's */
+	assert_int_equal(r.decisions, 3);
+	assert_int_equal(r.outbox, 3);
+	assert_int_equal(r.staged, 1);
+	assert_int_equal(r.staged_rows, 2);
+	assert_int_equal(r.staged_pending, 1);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "staged_annexes"), 2);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "staged_annex_rows"), 4);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions "
+	    "WHERE source_ref IN ('annex-2', 'annex-3')"), 2);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions "
+	    "WHERE source_ref = 'annex-1'"), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE detail LIKE 'staged=1;%'"), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE detail LIKE 'staged=2;%'"), 2);
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM audit "
+	    "WHERE action = 'audit.purge' AND detail LIKE '%; staged_annexes=1;"
+	    " staged_rows=2; %'"), 1);
+	assert_chain(fx);
+	assert_int_equal(store_staged_reject(fx->st, pending, "trop tard", &n,
+	    ACTOR, NOW), STORE_OK);
+	assert_chain(fx);
+}
+
 int
 main(void)
 {
@@ -358,6 +459,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_purge_periods, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_purge_forgeries, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_purge_staged, setup,
 		    teardown),
 	};
 
