@@ -13,7 +13,7 @@
  *    before the traces' cut-off, with their rows (the partner's staff
  *    list); a pending one is kept, and the decision of its mail with it
  *    (counted in staged_pending when received before the cut-off);
- *  - the content of the audit rows about both (store_audit.h: their
+ *  - the content of the audit rows about them all (store_audit.h: their
  *    hashes stay, so `audit verify` stays green), after one audit row
  *    `audit.purge` saying what went: the cut-offs and the counts, never
  *    any content.
