@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * web_page_dashboard - the console's "Tableau de bord" (GET /): each
+ * queue with its count, its oldest message's age in working days and its
+ * SLA state (a colour and the same in words), the notices waiting or
+ * failed, the audit chain's state and the last decision balpd recorded.
+ *
+ * The figures are those of `balpctl queue status` (sla.h's sla_report),
+ * `balpctl notice list` (store_outbox_all) and `balpctl audit verify`
+ * (store_audit_verify, re-run at most every WEB_DASHBOARD_AUDIT_SECONDS:
+ * it walks the whole chain).  Nothing here names a sender, a partner or a
+ * beneficiary.
+ */
+#ifndef BALP_WEB_PAGE_DASHBOARD_H
+#define BALP_WEB_PAGE_DASHBOARD_H
+
+#include "balp/web_app.h"
+
+#define WEB_DASHBOARD_AUDIT_SECONDS	300
+
+void	 web_page_dashboard(struct web_ctx *);
+
+#endif

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * web_page_dashboard - the dashboard (see web_page_dashboard.h).
+ */
+#include "balp/web_page_dashboard.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "balp/pipeline.h"
+#include "balp/sla.h"
+#include "balp/store_audit.h"
+#include "balp/store_decision.h"
+#include "balp/store_outbox.h"
+#include "balp/web_html.h"
+#include "balp/web_layout.h"
+
+/* Working days before the SLA from which a queue shows "bientôt dû". */
+#define SLA_WARN_DAYS	2
+
+static void
+queues(struct web_ctx *ctx)
+{
+	struct buf *b = &ctx->res->body, err = BUF_INIT;
+	struct sla_report r;
+	const struct sla_queue *q;
+	const char *cls, *label;
+	size_t i;
+
+	buf_puts(b, "<h2>Files</h2>\n");
+	if (sla_report(ctx->app->st, ctx->app->conf, pipeline_today(ctx->now),
+	    &r, &err) == -1) {
+		web_layout_error(ctx, buf_str(&err));
+		buf_free(&err);
+		return;
+	}
+	buf_printf(b, "<p>%zu message(s) en attente, dont %zu en retard sur "
+	    "leur délai.</p>\n", r.waiting, r.overdue);
+	buf_puts(b, "<table>\n<caption>Messages en attente par file "
+	    "(âges en jours ouvrés)</caption>\n<thead><tr>"
+	    "<th scope=\"col\">File</th><th scope=\"col\">Messages</th>"
+	    "<th scope=\"col\">Plus ancien (jours ouvrés)</th>"
+	    "<th scope=\"col\">Délai (jours ouvrés)</th>"
+	    "<th scope=\"col\">En retard</th>"
+	    "<th scope=\"col\">État</th></tr></thead>\n<tbody>\n");
+	for (i = 0; i < r.n; i++) {
+		q = &r.v[i];
+		if (q->overdue > 0) {
+			cls = "sla-late";
+			label = "En retard";
+		} else if (q->q != NULL && q->sla > 0 &&
+		    q->oldest_wd + SLA_WARN_DAYS >= (int64_t)q->sla) {
+			cls = "sla-warn";
+			label = "Bientôt dû";
+		} else {
+			cls = "sla-ok";
+			label = "Dans les délais";
+		}
+		buf_printf(b, "<tr class=\"%s\"><th scope=\"row\">", cls);
+		web_html_text(b, q->name);
+		buf_printf(b, "</th><td class=\"num\">%zu</td>",
+		    q->q != NULL ? q->q->count : (size_t)0);
+		if (q->q != NULL)
+			buf_printf(b, "<td class=\"num\">%" PRId64 "</td>",
+			    q->oldest_wd);
+		else
+			buf_puts(b, "<td>—</td>");
+		if (q->sla > 0)
+			buf_printf(b, "<td class=\"num\">%u</td>", q->sla);
+		else
+			buf_puts(b, "<td>aucun</td>");
+		buf_printf(b, "<td class=\"num\">%zu</td><td>", q->overdue);
+		web_html_text(b, label);
+		buf_puts(b, "</td></tr>\n");
+	}
+	buf_puts(b, "</tbody>\n</table>\n");
+	sla_report_free(&r);
+}
+
+static void
+notices(struct web_ctx *ctx)
+{
+	struct buf *b = &ctx->res->body;
+	struct store_outbox_list l;
+	size_t i, pending = 0, failed = 0;
+
+	buf_puts(b, "<h2>Avis aux expéditeurs</h2>\n");
+	if (store_outbox_all(ctx->app->st, &l) != STORE_OK) {
+		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		return;
+	}
+	for (i = 0; i < l.n; i++) {
+		if (strcmp(l.v[i].status, "pending") == 0)
+			pending++;
+		else if (strcmp(l.v[i].status, "failed") == 0)
+			failed++;
+	}
+	store_outbox_list_free(&l);
+	buf_printf(b, "<ul>\n<li>En attente d'envoi : %zu</li>\n"
+	    "<li%s>En échec définitif : %zu</li>\n</ul>\n", pending,
+	    failed > 0 ? " class=\"error\"" : "", failed);
+}
+
+static void
+audit(struct web_ctx *ctx)
+{
+	struct web_app *app = ctx->app;
+	struct buf *b = &ctx->res->body;
+
+	buf_puts(b, "<h2>Journal d'audit</h2>\n");
+	if (app->audit_at == 0 || ctx->now < app->audit_at ||
+	    ctx->now - app->audit_at >= WEB_DASHBOARD_AUDIT_SECONDS) {
+		app->audit_state = store_audit_verify(app->st,
+		    &app->audit_bad);
+		app->audit_at = app->audit_state == -1 ? 0 : ctx->now;
+	}
+	if (app->audit_state == 0)
+		web_layout_notice(ctx, "La chaîne d'audit est intacte.");
+	else if (app->audit_state == 1) {
+		buf_printf(b, "<p class=\"error\" role=\"alert\">La chaîne "
+		    "d'audit est rompue à la ligne %" PRId64 " : lancez "
+		    "<code>balpctl audit verify</code>.</p>\n", app->audit_bad);
+	} else
+		web_layout_error(ctx, store_errmsg(app->st));
+}
+
+static void
+last_pass(struct web_ctx *ctx)
+{
+	struct buf *b = &ctx->res->body;
+	struct store_decision_filter f;
+	struct store_decision_list l;
+
+	buf_puts(b, "<h2>Dernier passage</h2>\n");
+	memset(&f, 0, sizeof(f));
+	f.limit = 1;
+	if (store_decision_list(ctx->app->st, &f, &l) != STORE_OK) {
+		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		return;
+	}
+	if (l.n == 0)
+		buf_puts(b, "<p>Aucun message décidé pour l'instant.</p>\n");
+	else {
+		buf_puts(b, "<p>Dernière décision enregistrée : <time>");
+		web_html_text(b, l.v[0].decided_at);
+		buf_puts(b, "</time> (UTC).</p>\n");
+	}
+	store_decision_list_free(&l);
+}
+
+void
+web_page_dashboard(struct web_ctx *ctx)
+{
+	web_layout_begin(ctx, "Tableau de bord");
+	queues(ctx);
+	notices(ctx);
+	audit(ctx);
+	last_pass(ctx);
+	web_layout_end(ctx);
+}
