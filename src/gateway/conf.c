@@ -1260,8 +1260,7 @@ load_web(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 		return;
 	}
 	s = member(g, "listen");
-	if (parse_listen(l, s != NULL ? s : g, w) == -1)
-		return;
+	parse_listen(l, s != NULL ? s : g, w);
 	if (member(g, "tls_cert_file") != NULL)
 		get_path(l, g, "tls_cert_file", c->dir, &w->tls_cert_file);
 	if (member(g, "tls_key_file") != NULL)
@@ -1274,7 +1273,7 @@ load_web(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 	    (member(g, "tls_key_file") == NULL))
 		lerr(l, g, "web: 'tls_cert_file' and 'tls_key_file' go "
 		    "together");
-	else if (member(g, "tls_cert_file") == NULL &&
+	else if (member(g, "tls_cert_file") == NULL && w->host != NULL &&
 	    !tls_host_is_loopback(w->host))
 		lerr(l, s, "web.listen: '%s' is not a loopback address: the "
 		    "console needs TLS there (tls_cert_file, tls_key_file)",

@@ -56,7 +56,9 @@ queues(struct web_ctx *ctx)
 			cls = "sla-ok";
 			label = "Dans les délais";
 		}
-		buf_printf(b, "<tr class=\"%s\"><th scope=\"row\">", cls);
+		buf_puts(b, "<tr class=\"");
+		web_html_text(b, cls);
+		buf_puts(b, "\"><th scope=\"row\">");
 		web_html_text(b, q->name);
 		buf_printf(b, "</th><td class=\"num\">%zu</td>",
 		    q->q != NULL ? q->q->count : (size_t)0);
@@ -96,9 +98,13 @@ notices(struct web_ctx *ctx)
 			failed++;
 	}
 	store_outbox_list_free(&l);
-	buf_printf(b, "<ul>\n<li>En attente d'envoi : %zu</li>\n"
-	    "<li%s>En échec définitif : %zu</li>\n</ul>\n", pending,
-	    failed > 0 ? " class=\"error\"" : "", failed);
+	buf_printf(b, "<ul>\n<li>En attente d'envoi : %zu</li>\n",
+	    pending);
+	if (failed > 0)
+		buf_puts(b, "<li class=\"error\">");
+	else
+		buf_puts(b, "<li>");
+	buf_printf(b, "En échec définitif : %zu</li>\n</ul>\n", failed);
 }
 
 static void

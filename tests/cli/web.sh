@@ -1,0 +1,286 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# balpweb (issue 20) over HTTP, the real program on a free loopback port,
+# curl as the client: the security headers on every response (200, 303,
+# 403, 404, 405, the style sheet); signed out, every page is a 303 to
+# /login; a POST without its csrf field, or with another session's, is
+# 403; the login with the forced change (303 targets); each route outside
+# each role is 403; five failed logins lock the account and the right
+# password is then refused, every failure and the lock audited; a session
+# left idle is ended; logout ends it; a name holding <script> is shown as
+# text; the NIR of the triaged demo mails is in no response; the
+# configuration's web group is refused at file:line when wrong.
+. "$SRCDIR/tests/tools/tap.sh"
+B="$SRCDIR/build/balpctl"
+D="$SRCDIR/build/balpd"
+W="$SRCDIR/build/balpweb"
+
+demo_home; ok $? "a home with two partners and their annexes"
+WEB_PID=
+trap '[ -n "$WEB_PID" ] && kill "$WEB_PID" 2>/dev/null; rm -rf "$HOME_DIR"' EXIT
+deliver_demo "$HOME_DIR/var/Maildir"
+"$D" -c "$CONF" --once >/dev/null 2>&1; ok $? "the demo mails are triaged"
+DB="$HOME_DIR/var/balp.db"
+q() { sqlite3 "$DB" "$1"; }
+
+# ---- configuration ---------------------------------------------------------
+cp "$CONF" "$HOME_DIR/conf/bad.conf"
+printf 'web = { listen = "0.0.0.0:8443"; };\n' >>"$HOME_DIR/conf/bad.conf"
+out=$("$W" -c "$HOME_DIR/conf/bad.conf" 2>&1); rc=$?
+is "$rc" 2 "a non-loopback listen without TLS: exit 2"
+like "$out" "bad.conf:[0-9]+: .*not a loopback address.*TLS" "refused at file:line"
+cp "$CONF" "$HOME_DIR/conf/bad.conf"
+printf 'web = { listen = "127.0.0.1"; session_idle_minutes = 0; };\n' \
+    >>"$HOME_DIR/conf/bad.conf"
+out=$("$B" -c "$HOME_DIR/conf/bad.conf" rules check 2>&1)
+like "$out" "bad.conf:[0-9]+: web.listen: '127.0.0.1' is not HOST:PORT" \
+    "a listen without its port, at file:line"
+like "$out" "bad.conf:[0-9]+: 'session_idle_minutes' must be between 1 and" \
+    "an idle limit of 0, at file:line"
+
+# ---- accounts and the server -------------------------------------------------
+PW='Correct-Horse-Battery-42'
+NEW='Another-Good-Pass-77'
+for u in adm:admin sup:supervisor dpo:dpo; do
+	printf '%s\n' "$PW" | "$B" -c "$CONF" user add "${u%%:*}" \
+	    --role "${u#*:}" >/dev/null
+done
+is "$(q "select count(*) from users")" 3 "three accounts, one per role"
+
+PORT=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'web = { listen = "127.0.0.1:%s"; };\n' "$PORT" >>"$CONF"
+"$W" -c "$CONF" >"$HOME_DIR/web.log" 2>&1 &
+WEB_PID=$!
+wait_for "$HOME_DIR/web.log" "listening" 10; ok $? "balpweb listens"
+U="http://127.0.0.1:$PORT"
+J="$HOME_DIR/jar"
+
+# req JAR ARGS...: headers into $HOME_DIR/h, body into $HOME_DIR/b;
+# code, location set.  Every response is kept in $HOME_DIR/all.
+req() {
+	jar=$1; shift
+	curl -s -b "$jar" -c "$jar" -D "$HOME_DIR/h" -o "$HOME_DIR/b" "$@"
+	code=$(sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p' "$HOME_DIR/h")
+	location=$(sed -n 's/^Location: \(.*\)\r$/\1/ip' "$HOME_DIR/h")
+	cat "$HOME_DIR/h" "$HOME_DIR/b" >>"$HOME_DIR/all"
+}
+# The four headers of the contract, checked on the last response.
+HDR_BAD=0
+headers_ok() {
+	grep -qi "^Content-Security-Policy: default-src 'none';.*frame-ancestors 'none'" "$HOME_DIR/h" &&
+	grep -qi '^X-Content-Type-Options: nosniff' "$HOME_DIR/h" &&
+	grep -qi '^Referrer-Policy: no-referrer' "$HOME_DIR/h" &&
+	grep -qi '^Cache-Control: no-store' "$HOME_DIR/h" && return 0
+	HDR_BAD=$((HDR_BAD + 1)); echo "# headers missing on: $*"; return 1
+}
+csrf_of() { sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$HOME_DIR/b" | head -n 1; }
+
+: >"$HOME_DIR/all"
+# ---- signed out --------------------------------------------------------------
+for p in / /users /partners /partners/x /messages /messages/1 /review \
+    /audit /password /nowhere; do
+	req "$HOME_DIR/anon" "$U$p"
+	[ "$code" = 303 ] && [ "$location" = /login ] || echo "# $p: $code $location"
+	headers_ok "GET $p signed out"
+done
+is "$HDR_BAD" 0 "signed out: every response carries the four headers"
+req "$HOME_DIR/anon" "$U/users"
+is "$code $location" "303 /login" "signed out, /users is a 303 to /login"
+req "$HOME_DIR/anon" "$U/static/balp.css"
+is "$code" 200 "the style sheet needs no session"; headers_ok css
+like "$(grep -i '^Content-Type' "$HOME_DIR/h")" "text/css" "served as text/css"
+req "$HOME_DIR/anon" -X DELETE "$U/"
+is "$code" 405 "DELETE: 405"; headers_ok "DELETE /"
+
+# ---- login, forced change ------------------------------------------------------
+# login JAR LOGIN PASSWORD: the form, then its POST.
+login() {
+	req "$1" "$U/login"
+	t=$(csrf_of)
+	req "$1" --data-urlencode "login=$2" --data-urlencode "password=$3" \
+	    --data-urlencode "csrf=$t" "$U/login"
+}
+req "$J.adm" "$U/login"
+is "$code" 200 "GET /login"; headers_ok "GET /login"
+like "$(grep -i '^Set-Cookie' "$HOME_DIR/h")" "HttpOnly; SameSite=Strict" \
+    "the login form's cookie is HttpOnly; SameSite=Strict"
+req "$J.adm" --data-urlencode "login=adm" --data-urlencode "password=$PW" \
+    "$U/login"
+is "$code" 403 "POST /login without csrf: 403"; headers_ok "POST /login no csrf"
+login "$J.adm" adm "$PW"
+is "$code $location" "303 /password" "first login: 303 to /password"
+headers_ok "POST /login"
+cookie=$(grep -i '^Set-Cookie: balp_session=' "$HOME_DIR/h")
+like "$cookie" "balp_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict" \
+    "the session cookie: 256 bits, HttpOnly, SameSite=Strict"
+sid=$(printf '%s' "$cookie" | sed 's/.*balp_session=\([0-9a-f]*\).*/\1/')
+is "$(q "select count(*) from sessions where id_hash = '$sid'")" 0 \
+    "the store holds the session's hash, not its id"
+is "$(q "select count(*) from sessions")" 1 "one session stored"
+req "$J.adm" "$U/"
+is "$code $location" "303 /password" "until it changes, every page is a 303 to /password"
+req "$J.adm" "$U/users"
+is "$code $location" "303 /password" "/users too"; headers_ok "303 /password"
+req "$J.adm" "$U/password"
+is "$code" 200 "GET /password"
+t=$(csrf_of)
+req "$J.adm" --data-urlencode "current=$PW" --data-urlencode "new=$NEW" \
+    --data-urlencode "confirm=$NEW" "$U/password"
+is "$code" 403 "POST /password without csrf: 403"; headers_ok "POST /password no csrf"
+req "$J.adm" --data-urlencode "current=wrong-password-1" \
+    --data-urlencode "new=$NEW" --data-urlencode "confirm=$NEW" \
+    --data-urlencode "csrf=$t" "$U/password"
+is "$code" 400 "a wrong current password: 400"
+req "$J.adm" --data-urlencode "current=$PW" --data-urlencode "new=short" \
+    --data-urlencode "confirm=short" --data-urlencode "csrf=$t" "$U/password"
+is "$code" 400 "a short new password: 400"
+like "$(cat "$HOME_DIR/b")" "shorter than 12" "the rule named"
+req "$J.adm" --data-urlencode "current=$PW" --data-urlencode "new=$NEW" \
+    --data-urlencode "confirm=$NEW" --data-urlencode "csrf=$t" "$U/password"
+is "$code $location" "303 /" "the change: 303 to /"
+is "$(q "select must_change from users where login = 'adm'")" 0 "must_change cleared"
+req "$J.adm" "$U/"
+is "$code" 200 "the dashboard"; headers_ok "GET /"
+like "$(cat "$HOME_DIR/b")" "<h1>Tableau de bord</h1>" "its heading"
+like "$(cat "$HOME_DIR/b")" "BALP/Quarantaine</th><td class=\"num\">[0-9]+" \
+    "each queue with its count"
+like "$(cat "$HOME_DIR/b")" "chaîne d&#39;audit est intacte" "the audit chain's state"
+for u in sup dpo; do
+	login "$J.$u" "$u" "$PW"; t=$(csrf_of)
+	req "$J.$u" "$U/password"; t=$(csrf_of)
+	req "$J.$u" --data-urlencode "current=$PW" --data-urlencode "new=$NEW" \
+	    --data-urlencode "confirm=$NEW" --data-urlencode "csrf=$t" \
+	    "$U/password"
+	is "$code $location" "303 /" "$u: the forced change done"
+done
+login "$J.adm" adm "$NEW"
+is "$code $location" "303 /" "a second login goes to /"
+
+# ---- roles -----------------------------------------------------------------------
+# get JAR PATH -> code; post JAR PATH (with its session's csrf) -> code
+tok() { req "$1" "$U/"; csrf_of; }
+check_role() {	# check_role USER EXPECTED METHOD PATH
+	if [ "$3" = GET ]; then
+		req "$J.$1" "$U$4"
+	else
+		req "$J.$1" --data-urlencode "csrf=$(tok "$J.$1")" \
+		    --data-urlencode "nir=185057800608491" "$U$4"
+	fi
+	headers_ok "$1 $3 $4"
+	[ "$code" = "$2" ] && return 0
+	echo "# $1 $3 $4: $code, expected $2"; return 1
+}
+bad=0
+for r in "sup GET /users" "sup GET /partners" "sup GET /partners/ccas-lespignan" \
+    "sup POST /partners/ccas-lespignan/annex" "sup GET /review" "sup GET /audit" \
+    "sup POST /messages/search" "sup POST /users" "sup POST /messages/1/release" \
+    "adm GET /review" "adm GET /audit" "adm POST /messages/search" \
+    "adm POST /audit/purge" \
+    "dpo GET /users" "dpo POST /users" "dpo GET /partners" \
+    "dpo GET /partners/ccas-lespignan" "dpo POST /partners/ccas-lespignan/annex/confirm" \
+    "dpo POST /messages/1/retriage"; do
+	set -- $r
+	check_role "$1" 403 "$2" "$3" || bad=$((bad + 1))
+done
+is "$bad" 0 "every route outside a role: 403 (19 cases)"
+bad=0
+for r in "sup GET /" "adm GET /" "dpo GET /" "adm GET /users"; do
+	set -- $r
+	check_role "$1" 200 "$2" "$3" || bad=$((bad + 1))
+done
+is "$bad" 0 "inside the role: 200"
+req "$J.adm" "$U/nowhere"
+is "$code" 404 "an unknown path: 404"; headers_ok "404"
+req "$J.adm" "$U/partners"
+is "$code" 404 "a page of the contract not built yet: 404, not a fake page"
+
+# ---- CSRF ------------------------------------------------------------------------
+for p in /users /logout /password /messages/search /partners/x/annex; do
+	req "$J.adm" --data-urlencode "login=zed" "$U$p"
+	[ "$code" = 403 ] || echo "# POST $p without csrf: $code"
+	headers_ok "POST $p no csrf"
+done
+is "$code" 403 "POST without csrf: 403 (the last of five)"
+n=$(grep -c '^HTTP/1.1 403' "$HOME_DIR/all")
+[ "$n" -ge 5 ]; ok $? "403 for each POST without csrf"
+other=$(tok "$J.sup")
+req "$J.adm" --data-urlencode "csrf=$other" --data-urlencode "login=zed" \
+    --data-urlencode "role=admin" --data-urlencode "password=$PW" "$U/users"
+is "$code" 403 "another session's token: 403"
+is "$(q "select count(*) from users where login = 'zed'")" 0 "and nothing added"
+
+# ---- accounts through the page, a name holding markup -------------------------------
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "login=eve" \
+    --data-urlencode "name=<script>alert(1)</script>" \
+    --data-urlencode "role=supervisor" --data-urlencode "password=$PW" "$U/users"
+is "$code" 200 "an account added through /users"
+is "$(q "select role, must_change from users where login = 'eve'")" "supervisor|1" \
+    "its row: the role, the password to change"
+is "$(q "select actor || ' ' || detail from audit where action = 'user.add' and object = 'eve'")" \
+    "web:adm role=supervisor" "its audit row, actor web:adm"
+req "$J.adm" "$U/users"
+like "$(cat "$HOME_DIR/b")" "&lt;script&gt;alert\(1\)&lt;/script&gt;" "the name shown escaped"
+unlike "$(cat "$HOME_DIR/b")" "<script" "no <script> element in the page"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/users/eve/disable"
+is "$code" 200 "an account disabled through /users"
+is "$(q "select disabled from users where login = 'eve'")" 1 "disabled"
+is "$(q "select actor from audit where action = 'user.disable' and object = 'eve'")" \
+    "web:adm" "its audit row"
+
+# ---- lockout ---------------------------------------------------------------------
+for i in 1 2 3 4 5; do
+	login "$J.lock" sup "wrong-password-$i"
+done
+is "$code" 200 "a fifth failure: the form again"
+like "$(cat "$HOME_DIR/b")" "incorrect" "with one sentence for any failure"
+is "$(q "select locked_until is not null from users where login = 'sup'")" 1 \
+    "five failures lock the account"
+login "$J.lock" sup "$NEW"
+is "$code" 200 "locked: the right password is refused"
+[ "$location" = "" ]; ok $? "and no redirect"
+is "$(q "select count(*) from audit where action = 'user.login_failed' and object = 'sup' and detail = 'password'")" \
+    5 "five failures audited"
+is "$(q "select count(*) from audit where action = 'user.lock' and object = 'sup'")" \
+    1 "the lock audited"
+is "$(q "select actor from audit where action = 'user.lock'")" "web:sup" "actor web:sup"
+is "$(q "select count(*) from audit where action = 'user.login_failed' and object = 'sup' and detail = 'locked'")" \
+    1 "the refused right password audited"
+req "$J.sup" "$U/"
+is "$code" 200 "a session opened before the lock goes on"
+
+# ---- idle expiry, logout --------------------------------------------------------------
+req "$J.dpo" "$U/"
+is "$code" 200 "the dpo is signed in"
+q "update sessions set seen_at = seen_at - 16 * 60 where user_id = (select id from users where login = 'dpo')"
+req "$J.dpo" "$U/"
+is "$code $location" "303 /login" "16 minutes idle: 303 to /login"
+headers_ok "expired"
+is "$(q "select count(*) from audit where action = 'user.logout' and object = 'dpo' and detail = 'expired'")" \
+    1 "the expiry audited"
+is "$(q "select count(*) from sessions where user_id = (select id from users where login = 'dpo')")" \
+    0 "and the session deleted"
+login "$J.dpo" dpo "$NEW"
+q "update sessions set created_at = created_at - 8 * 3600 where user_id = (select id from users where login = 'dpo')"
+req "$J.dpo" "$U/"
+is "$code $location" "303 /login" "8 hours after login: 303 to /login"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/logout"
+is "$code $location" "303 /login" "logout: 303 to /login"
+headers_ok logout
+req "$J.adm" "$U/"
+is "$code $location" "303 /login" "the session is over"
+is "$(q "select count(*) from audit where action = 'user.logout' and object = 'adm' and detail = 'logout'")" \
+    1 "the logout audited"
+
+# ---- nothing secret in any response ---------------------------------------------------
+is "$HDR_BAD" 0 "every response carried the four headers"
+nir_seen=0
+for n in 185057800608491 '1 85 05 78 006 084' 2870634172058; do
+	grep -q "$n" "$HOME_DIR/all" && nir_seen=$((nir_seen + 1))
+done
+is "$nir_seen" 0 "no NIR of the triaged mails in any response"
+grep -q -- "$PW\|$NEW" "$HOME_DIR/all" "$HOME_DIR/web.log"; is $? 1 \
+    "no password in a response or the log"
+"$B" -c "$CONF" audit verify >/dev/null 2>&1; ok $? "audit verify passes"
+kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null; WEB_PID=
+done_testing
