@@ -214,10 +214,11 @@ BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
 INSTALL		?= install
 
 MAN5	 = man/balp.conf.5 man/balp.rules.5
-MAN8	 = man/balpd.8 man/balpctl.8
+MAN8	 = man/balpd.8 man/balpctl.8 man/balpweb.8
 CONFS	 = conf/balp.conf conf/balp-imap.conf
 RULES	 = rules/balp.rules rules/notices.rules
 UNIT	 = $(wildcard conf/balpd.service)
+WEBUNIT	 = $(wildcard conf/balpweb.service)
 BASHCOMP = $(wildcard conf/balpctl.bash)
 CONF_SED = -e 's|"\.\./rules/|"rules/|' -e 's|"\.\./var/|"$(LOCALSTATEDIR)/|'
 
@@ -226,6 +227,7 @@ CONF_SED = -e 's|"\.\./rules/|"rules/|' -e 's|"\.\./var/|"$(LOCALSTATEDIR)/|'
 install: all
 	$(INSTALL) -D -m 0755 build/balpd $(DESTDIR)$(SBINDIR)/balpd
 	$(INSTALL) -D -m 0755 build/balpctl $(DESTDIR)$(SBINDIR)/balpctl
+	$(INSTALL) -D -m 0755 build/balpweb $(DESTDIR)$(SBINDIR)/balpweb
 	$(INSTALL) -D -m 0755 build/balp-parser \
 	    $(DESTDIR)$(LIBEXECDIR)/balp/balp-parser
 	for f in $(MAN5); do \
@@ -247,6 +249,8 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/balp/rules/$${f#rules/} || exit 1; done
 	$(if $(UNIT),$(INSTALL) -D -m 0644 $(UNIT) \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpd.service)
+	$(if $(WEBUNIT),$(INSTALL) -D -m 0644 $(WEBUNIT) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpweb.service)
 	$(if $(BASHCOMP),$(INSTALL) -D -m 0644 $(BASHCOMP) \
 	    $(DESTDIR)$(BASHCOMPDIR)/balpctl)
 	$(if $(BASHCOMP),ln -sf balpctl $(DESTDIR)$(BASHCOMPDIR)/balpd)
@@ -255,9 +259,11 @@ install: all
 # (remove $(SYSCONFDIR)/balp by hand); the state is never touched.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/balpd $(DESTDIR)$(SBINDIR)/balpctl \
+	    $(DESTDIR)$(SBINDIR)/balpweb \
 	    $(DESTDIR)$(LIBEXECDIR)/balp/balp-parser \
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
 	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpd.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpweb.service \
 	    $(DESTDIR)$(BASHCOMPDIR)/balpctl $(DESTDIR)$(BASHCOMPDIR)/balpd
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/balp (the configuration and the rules)"
