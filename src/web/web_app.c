@@ -20,6 +20,7 @@
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
 #include "balp/web_page_dashboard.h"
+#include "balp/web_page_messages.h"
 #include "balp/web_page_users.h"
 #include "balp/web_static.h"
 
@@ -42,9 +43,10 @@ static const struct route {
 	page_fn		*page;
 } routes[] = {
 	{ "GET",  "/",				R_ALL,   web_page_dashboard },
-	{ "GET",  "/messages",			R_ALL,   NULL },
-	{ "GET",  "/messages/*",		R_ALL,   NULL },
-	{ "POST", "/messages/search",		R_DPO,   NULL },
+	{ "GET",  "/messages",			R_ALL,   web_page_messages },
+	{ "POST", "/messages",			R_ALL,   web_page_messages_search },
+	{ "POST", "/messages/search",		R_DPO,   web_page_messages_nir },
+	{ "GET",  "/messages/*",		R_ALL,   web_page_message },
 	{ "POST", "/messages/*/release",	R_ADMIN, NULL },
 	{ "POST", "/messages/*/retriage",	R_ADMIN, NULL },
 	{ "GET",  "/partners",			R_ADMIN, NULL },

@@ -192,7 +192,8 @@ done
 is "$bad" 0 "inside the role: 200"
 req "$J.adm" "$U/nowhere"
 is "$code" 404 "an unknown path: 404"; headers_ok "404"
-req "$J.adm" "$U/partners"
+req "$J.adm" "$U/review"
+req "$J.dpo" "$U/review"
 is "$code" 404 "a page of the contract not built yet: 404, not a fake page"
 
 # ---- CSRF ------------------------------------------------------------------------
@@ -227,6 +228,49 @@ is "$code" 200 "an account disabled through /users"
 is "$(q "select disabled from users where login = 'eve'")" 1 "disabled"
 is "$(q "select actor from audit where action = 'user.disable' and object = 'eve'")" \
     "web:adm" "its audit row"
+
+# ---- messages ----------------------------------------------------------------------
+req "$J.sup" "$U/messages"
+is "$code" 200 "GET /messages (supervisor)"
+like "$(cat "$HOME_DIR/b")" '<label for="outcome">' "the search form, its fields labelled"
+unlike "$(cat "$HOME_DIR/b")" 'name="nir"' "no NIR search for a supervisor"
+req "$J.dpo" "$U/messages"
+like "$(cat "$HOME_DIR/b")" '<form[^>]*action="/messages/search"' "the dpo's NIR search form"
+before=$(q "select count(*) from audit where action = 'trace.query'")
+req "$J.sup" --data-urlencode "csrf=$(tok "$J.sup")" --data-urlencode "outcome=rejected" \
+    "$U/messages"
+is "$code" 200 "a search by outcome"
+n=$(q "select count(*) from decisions where outcome = 'rejected'")
+is "$(grep -o 'href="/messages/[0-9]*"' "$HOME_DIR/b" | wc -l | tr -d ' ')" "$n" \
+    "one link /messages/ID per rejected decision ($n)"
+is "$(q "select actor || ' ' || detail from audit where action = 'trace.query' order by id desc limit 1")" \
+    "web:sup outcome=rejected; rows=$n" "the search is a trace.query row, as balpctl log writes it"
+req "$J.sup" --data-urlencode "csrf=$(tok "$J.sup")" --data-urlencode "outcome=nope" \
+    "$U/messages"
+is "$code" 400 "an outcome that does not exist: 400"
+NIR='1 85 05 78 006 084 91'
+want=$(printf '%s\n' "$NIR" | "$B" -c "$CONF" log --nir - --json 2>/dev/null | grep -c '"id"')
+req "$J.dpo" --data-urlencode "csrf=$(tok "$J.dpo")" --data-urlencode "nir=$NIR" \
+    "$U/messages/search"
+is "$code" 200 "the dpo's NIR search"
+got=$(grep -o 'href="/messages/[0-9]*"' "$HOME_DIR/b" | wc -l | tr -d ' ')
+is "$got" "$want" "the decisions balpctl log --nir finds ($want), each a link"
+[ "$got" -gt 0 ]; ok $? "(some)"
+unlike "$(cat "$HOME_DIR/b")" "185057800608491|1 85 05 78|006 084 91" "the NIR is not echoed back"
+like "$(q "select actor || ' ' || detail from audit where action = 'trace.query' order by id desc limit 1")" \
+    "^web:dpo nir_pseudonym=[0-9a-f]{64}; rows=$want\$" "audited with its pseudonym, not the NIR"
+req "$J.dpo" --data-urlencode "csrf=$(tok "$J.dpo")" --data-urlencode "nir=123" \
+    "$U/messages/search"
+is "$code" 400 "a NIR that is none: 400"
+id=$(q "select id from decisions order by id limit 1")
+req "$J.sup" "$U/messages/$id"
+is "$code" 200 "GET /messages/$id"
+like "$(cat "$HOME_DIR/b")" "<caption>La décision</caption>" "the decision's facts"
+like "$(cat "$HOME_DIR/b")" "decision.record" "its audit rows"
+req "$J.sup" "$U/messages/999999"
+is "$code" 404 "an unknown decision: 404"
+req "$J.sup" "$U/messages/1%27"
+is "$code" 404 "a decision id that is no number: 404"
 
 # ---- lockout ---------------------------------------------------------------------
 for i in 1 2 3 4 5; do

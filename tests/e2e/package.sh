@@ -132,7 +132,8 @@ unlike "$(cat "$WORK/DEBIAN/postinst")" "deb-systemd-invoke (start|restart) " \
     "postinst does not start balpd on install"
 like "$(cat "$WORK/DEBIAN/prerm")" "deb-systemd-invoke stop balpd.service" \
     "prerm stops it on removal"
-like "$(cat "$WORK/DEBIAN/postinst")" "adduser --system --group .* balpweb" \
+like "$(tr '\n' ' ' <"$WORK/DEBIAN/postinst")" \
+    "adduser --system --group [^;]*--gecos \"balp web console\" balpweb" \
     "postinst makes the balpweb system user"
 unlike "$(cat "$WORK/DEBIAN/postinst")" "deb-systemd-invoke (start|restart) balpweb" \
     "postinst does not start balpweb on install"

@@ -248,9 +248,10 @@ call_len(const char *p)
 }
 
 /*
- * In every file that writes pages, buf_puts and buf_add take a string
- * literal, and no buf_printf has a %s or %c: a value can reach a page
- * only through web_html_text.
+ * In every file that writes pages, buf_puts and buf_add on the page's
+ * buffer (b or &ctx->res->body) take a string literal, and no buf_printf
+ * on it has a %s or %c: a value can reach a page only through
+ * web_html_text.
  */
 static void
 test_pages_escape_every_value(void **state)
@@ -258,7 +259,7 @@ test_pages_escape_every_value(void **state)
 	static const char *const files[] = { "src/web/web_layout.c",
 	    "src/web/web_auth.c", "src/web/web_app.c",
 	    "src/web/web_page_dashboard.c", "src/web/web_page_users.c",
-	    NULL };
+	    "src/web/web_page_messages.c", NULL };
 	char path[512], *text, *p, *args, *arg;
 	size_t i, n, len;
 
@@ -277,6 +278,12 @@ test_pages_escape_every_value(void **state)
 			len = call_len(args);
 			arg = strndup(args, len);
 			assert_non_null(arg);
+			/* The page's buffer only (an audit detail is not). */
+			if (strncmp(arg, "b,", 2) != 0 &&
+			    strncmp(arg, "&ctx->res->body,", 16) != 0) {
+				free(arg);
+				continue;
+			}
 			if (strncmp(p, "buf_printf(", 11) == 0) {
 				if (strstr(arg, "%s") != NULL ||
 				    strstr(arg, "%.*s") != NULL ||
