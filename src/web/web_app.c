@@ -21,6 +21,7 @@
 #include "balp/web_layout.h"
 #include "balp/web_page_dashboard.h"
 #include "balp/web_page_messages.h"
+#include "balp/web_page_partners.h"
 #include "balp/web_page_users.h"
 #include "balp/web_static.h"
 
@@ -49,8 +50,8 @@ static const struct route {
 	{ "GET",  "/messages/*",		R_ALL,   web_page_message },
 	{ "POST", "/messages/*/release",	R_ADMIN, NULL },
 	{ "POST", "/messages/*/retriage",	R_ADMIN, NULL },
-	{ "GET",  "/partners",			R_ADMIN, NULL },
-	{ "GET",  "/partners/*",		R_ADMIN, NULL },
+	{ "GET",  "/partners",			R_ADMIN, web_page_partners },
+	{ "GET",  "/partners/*",		R_ADMIN, web_page_partner },
 	{ "POST", "/partners/*/annex",		R_ADMIN, NULL },
 	{ "POST", "/partners/*/annex/confirm",	R_ADMIN, NULL },
 	{ "GET",  "/partners/*/annex",		R_ADMIN, NULL },

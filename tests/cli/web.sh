@@ -41,6 +41,9 @@ like "$out" "bad.conf:[0-9]+: 'session_idle_minutes' must be between 1 and" \
 # ---- accounts and the server -------------------------------------------------
 PW='Correct-Horse-Battery-42'
 NEW='Another-Good-Pass-77'
+"$B" -c "$CONF" partner add --id xss --name '<script>alert("p")</script>' \
+    --start 2025-01-01 >/dev/null
+ok $? "a partner whose name holds <script>"
 for u in adm:admin sup:supervisor dpo:dpo; do
 	printf '%s\n' "$PW" | "$B" -c "$CONF" user add "${u%%:*}" \
 	    --role "${u#*:}" >/dev/null
@@ -271,6 +274,26 @@ req "$J.sup" "$U/messages/999999"
 is "$code" 404 "an unknown decision: 404"
 req "$J.sup" "$U/messages/1%27"
 is "$code" 404 "a decision id that is no number: 404"
+
+# ---- partners ----------------------------------------------------------------------
+req "$J.adm" "$U/partners"
+is "$code" 200 "GET /partners (admin)"
+like "$(cat "$HOME_DIR/b")" '<a href="/partners/apeai-ouest-herault">APEAI Ouest Hérault</a>' \
+    "each partner a link to its page"
+like "$(cat "$HOME_DIR/b")" "&lt;script&gt;alert\(&quot;p&quot;\)&lt;/script&gt;" \
+    "the partner's name holding <script> shown as text"
+unlike "$(cat "$HOME_DIR/b")" "<script" "no <script> element in the page"
+n=$(q "select count(*) from persons where partner_id = 'apeai-ouest-herault' and (hab_end is null or hab_end >= date('now', 'localtime'))")
+like "$(cat "$HOME_DIR/b")" "<td class=\"num\">$n / 20</td>" "its quota used ($n / 20)"
+req "$J.adm" "$U/partners/apeai-ouest-herault"
+is "$code" 200 "GET /partners/ID"
+rows=$(q "select count(*) from persons where partner_id = 'apeai-ouest-herault'")
+is "$(grep -c '^<tr><th scope="row">' "$HOME_DIR/b")" "$((rows + 6))" \
+    "its record (6 rows) and its $rows persons"
+req "$J.adm" "$U/partners/xss"
+like "$(cat "$HOME_DIR/b")" "<h2>&lt;script&gt;" "the name escaped on its page too"
+req "$J.adm" "$U/partners/nope"
+is "$code" 404 "an unknown partner: 404"; headers_ok "404 partner"
 
 # ---- lockout ---------------------------------------------------------------------
 for i in 1 2 3 4 5; do
