@@ -9,7 +9,8 @@
 # password is then refused, every failure and the lock audited; a session
 # left idle is ended; logout ends it; a name holding <script> is shown as
 # text; the NIR of the triaged demo mails is in no response; the
-# configuration's web group is refused at file:line when wrong.
+# configuration's web group is refused at file:line when wrong; under TLS
+# the cookie is __Host- and Secure, TLS 1.2 is spoken and 1.1 refused.
 . "$SRCDIR/tests/tools/tap.sh"
 B="$SRCDIR/build/balpctl"
 D="$SRCDIR/build/balpd"
@@ -349,5 +350,36 @@ is "$nir_seen" 0 "no NIR of the triaged mails in any response"
 grep -q -- "$PW\|$NEW" "$HOME_DIR/all" "$HOME_DIR/web.log"; is $? 1 \
     "no password in a response or the log"
 "$B" -c "$CONF" audit verify >/dev/null 2>&1; ok $? "audit verify passes"
+kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null; WEB_PID=
+
+# ---- TLS -------------------------------------------------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$HOME_DIR/key.pem" -out "$HOME_DIR/cert.pem" -days 2 \
+    -subj /CN=localhost >/dev/null 2>&1
+grep -v '^web = ' "$CONF" >"$HOME_DIR/conf/tls.conf"
+printf 'web = { listen = "192.0.2.1:8443"; tls_cert_file = "../cert.pem"; tls_key_file = "../key.pem"; };\n' \
+    >>"$HOME_DIR/conf/tls.conf"
+"$B" -c "$HOME_DIR/conf/tls.conf" rules check >/dev/null 2>&1
+ok $? "a non-loopback listen with TLS is accepted"
+PORT2=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+grep -v '^web = ' "$CONF" >"$HOME_DIR/conf/tls.conf"
+printf 'web = { listen = "127.0.0.1:%s"; tls_cert_file = "../cert.pem"; tls_key_file = "../key.pem"; };\n' \
+    "$PORT2" >>"$HOME_DIR/conf/tls.conf"
+"$W" -c "$HOME_DIR/conf/tls.conf" >"$HOME_DIR/web2.log" 2>&1 &
+WEB_PID=$!
+wait_for "$HOME_DIR/web2.log" "listening.*https" 10; ok $? "balpweb listens with TLS"
+curl -sk -D "$HOME_DIR/h" -o /dev/null "https://127.0.0.1:$PORT2/login"
+like "$(grep -i '^Set-Cookie' "$HOME_DIR/h")" \
+    "__Host-balp_login=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict; Secure" \
+    "under TLS the cookie is __Host- and Secure"
+headers_ok "https /login"; is $? 0 "and the headers are there"
+out=$(echo | openssl s_client -connect "127.0.0.1:$PORT2" -tls1_2 2>&1)
+like "$out" "Protocol *: TLSv1.2" "TLS 1.2 is spoken"
+out=$(echo | openssl s_client -connect "127.0.0.1:$PORT2" -tls1_1 \
+    -cipher 'DEFAULT@SECLEVEL=0' 2>&1)
+like "$out" "Cipher is \(NONE\)" "TLS 1.1 is refused"
+out=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT2/login")
+unlike "$out" "^200" "no plain HTTP on the TLS port"
 kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null; WEB_PID=
 done_testing
