@@ -227,8 +227,16 @@ is "$(q "select actor || ' ' || detail from audit where action = 'user.add' and 
 req "$J.adm" "$U/users"
 like "$(cat "$HOME_DIR/b")" "&lt;script&gt;alert\(1\)&lt;/script&gt;" "the name shown escaped"
 unlike "$(cat "$HOME_DIR/b")" "<script" "no <script> element in the page"
+login "$J.eve" eve "$PW"
+is "$code $location" "303 /password" "eve signs in"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/users/eve/disable"
 is "$code" 200 "an account disabled through /users"
+is "$(q "select count(*) from sessions where user_id = (select id from users where login = 'eve')")" \
+    0 "its sessions ended"
+is "$(q "select detail from audit where action = 'user.logout' and object = 'eve'")" \
+    disabled "with their audit row"
+req "$J.eve" "$U/password"
+is "$code $location" "303 /login" "the disabled account's browser is signed out"
 is "$(q "select disabled from users where login = 'eve'")" 1 "disabled"
 is "$(q "select actor from audit where action = 'user.disable' and object = 'eve'")" \
     "web:adm" "its audit row"
@@ -296,6 +304,25 @@ like "$(cat "$HOME_DIR/b")" "<h2>&lt;script&gt;" "the name escaped on its page t
 req "$J.adm" "$U/partners/nope"
 is "$code" 404 "an unknown partner: 404"; headers_ok "404 partner"
 
+# ---- a password change ends the other sessions -------------------------------------
+NEW2='Yet-Another-Pass-2026'
+login "$J.dpo2" dpo "$NEW"
+is "$code $location" "303 /" "the dpo in a second browser"
+req "$J.dpo" "$U/password"; t=$(csrf_of)
+req "$J.dpo" --data-urlencode "current=$NEW" --data-urlencode "new=$NEW2" \
+    --data-urlencode "confirm=$NEW2" --data-urlencode "csrf=$t" "$U/password"
+is "$code $location" "303 /" "the dpo changes the password"
+req "$J.dpo2" "$U/"
+is "$code $location" "303 /login" "the other browser is signed out"
+req "$J.dpo" "$U/"
+is "$code" 200 "the one that changed it is not"
+is "$(q "select count(*) from audit where action = 'user.logout' and object = 'dpo' and detail = 'password'")" \
+    1 "the ended session audited"
+req "$J.dpo" "$U/password"; t=$(csrf_of)
+req "$J.dpo" --data-urlencode "current=$NEW2" --data-urlencode "new=$NEW" \
+    --data-urlencode "confirm=$NEW" --data-urlencode "csrf=$t" "$U/password"
+is "$code $location" "303 /" "(and back)"
+
 # ---- lockout ---------------------------------------------------------------------
 for i in 1 2 3 4 5; do
 	login "$J.lock" sup "wrong-password-$i"
@@ -332,6 +359,25 @@ login "$J.dpo" dpo "$NEW"
 q "update sessions set created_at = created_at - 8 * 3600 where user_id = (select id from users where login = 'dpo')"
 req "$J.dpo" "$U/"
 is "$code $location" "303 /login" "8 hours after login: 303 to /login"
+login "$J.old" adm "$NEW"
+# The store's name of a jar's session: BLAKE2b-256 of its id's text.
+sid_hash() {
+	python3 -c 'import hashlib, sys
+for line in open(sys.argv[1]):
+    f = line.rstrip("\n").split("\t")
+    if len(f) == 7 and f[5].endswith("balp_session"):
+        print(hashlib.blake2b(f[6].encode(), digest_size=32).hexdigest())' "$1"
+}
+old_hash=$(sid_hash "$J.old")
+is "$(q "select count(*) from sessions where id_hash = '$old_hash'")" 1 \
+    "the stored hash is BLAKE2b-256 of the cookie's id"
+q "update sessions set created_at = created_at - 9 * 3600 where id_hash = '$old_hash'"
+before=$(q "select count(*) from sessions")
+login "$J.new" dpo "$NEW"
+is "$(q "select count(*) from sessions")" "$before" \
+    "a login ends the sessions nobody came back to (one begun, one ended)"
+is "$(q "select count(*) from audit where action = 'user.logout' and object = 'adm' and detail = 'expired'")" \
+    1 "with its audit row"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/logout"
 is "$code $location" "303 /login" "logout: 303 to /login"
 headers_ok logout
