@@ -150,6 +150,9 @@ like "$(cat "$HOME_DIR/b")" "<h1>Tableau de bord</h1>" "its heading"
 like "$(cat "$HOME_DIR/b")" "BALP/Quarantaine</th><td class=\"num\">[0-9]+" \
     "each queue with its count"
 like "$(cat "$HOME_DIR/b")" "chaîne d&#39;audit est intacte" "the audit chain's state"
+pending=$(q "select count(*) from outbox where status = 'pending'")
+like "$(cat "$HOME_DIR/b")" "En attente d'envoi : $pending<" \
+    "the notices waiting ($pending, as the outbox holds)"
 for u in sup dpo; do
 	login "$J.$u" "$u" "$PW"; t=$(csrf_of)
 	req "$J.$u" "$U/password"; t=$(csrf_of)
@@ -279,6 +282,10 @@ req "$J.sup" "$U/messages/$id"
 is "$code" 200 "GET /messages/$id"
 like "$(cat "$HOME_DIR/b")" "<caption>La décision</caption>" "the decision's facts"
 like "$(cat "$HOME_DIR/b")" "decision.record" "its audit rows"
+id=$(q "select decision_id from outbox order by id limit 1")
+req "$J.sup" "$U/messages/$id"
+like "$(cat "$HOME_DIR/b")" "<caption>Avis à l'expéditeur</caption>" \
+    "a rejected decision's page lists its notice"
 req "$J.sup" "$U/messages/999999"
 is "$code" 404 "an unknown decision: 404"
 req "$J.sup" "$U/messages/1%27"
