@@ -30,7 +30,7 @@
 
 #include "balp/buf.h"
 
-#define WEB_HTTP_MAX_BODY	(1024 * 1024)
+#define WEB_HTTP_MAX_BODY	(4 * 1024 * 1024)
 #define WEB_HTTP_MAX_FIELDS	32
 
 struct web_http;
@@ -39,6 +39,7 @@ struct web_request;
 struct web_response {
 	int		 status;	/* 200 when the handler leaves 0 */
 	const char	*content_type;	/* default text/html; charset=utf-8 */
+	char		*disposition;	/* Content-Disposition, malloc'd */
 	struct buf	 body;
 	char		*location;	/* a 303's target, malloc'd */
 	char		*cookies[2];	/* Set-Cookie values, malloc'd */

@@ -19,6 +19,7 @@
 #include "balp/web_auth.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_page_annex.h"
 #include "balp/web_page_dashboard.h"
 #include "balp/web_page_messages.h"
 #include "balp/web_page_partners.h"
@@ -52,9 +53,9 @@ static const struct route {
 	{ "POST", "/messages/*/retriage",	R_ADMIN, NULL },
 	{ "GET",  "/partners",			R_ADMIN, web_page_partners },
 	{ "GET",  "/partners/*",		R_ADMIN, web_page_partner },
-	{ "POST", "/partners/*/annex",		R_ADMIN, NULL },
-	{ "POST", "/partners/*/annex/confirm",	R_ADMIN, NULL },
-	{ "GET",  "/partners/*/annex",		R_ADMIN, NULL },
+	{ "POST", "/partners/*/annex",		R_ADMIN, web_page_annex_upload },
+	{ "POST", "/partners/*/annex/confirm",	R_ADMIN, web_page_annex_confirm },
+	{ "GET",  "/partners/*/annex",		R_ADMIN, web_page_annex_export },
 	{ "POST", "/partners/*/suspend",	R_ADMIN, NULL },
 	{ "POST", "/partners/*/resume",		R_ADMIN, NULL },
 	{ "POST", "/persons/*/suspend",		R_ADMIN, NULL },

@@ -197,6 +197,9 @@ add_headers(struct MHD_Response *resp, const struct web_response *res)
 	    "text/html; charset=utf-8");
 	if (res->location != NULL)
 		MHD_add_response_header(resp, "Location", res->location);
+	if (res->disposition != NULL)
+		MHD_add_response_header(resp, "Content-Disposition",
+		    res->disposition);
 	for (i = 0; i < 2; i++)
 		if (res->cookies[i] != NULL)
 			MHD_add_response_header(resp, "Set-Cookie",
@@ -230,6 +233,7 @@ send_response(struct MHD_Connection *c, struct web_response *res)
 	}
 	buf_free(&res->body);
 	free(res->location);
+	free(res->disposition);
 	for (i = 0; i < 2; i++)
 		free(res->cookies[i]);
 	return rc;

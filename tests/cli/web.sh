@@ -216,9 +216,9 @@ n=$(grep -c '^HTTP/1.1 403' "$HOME_DIR/all")
 many=$(python3 -c 'print("&".join("f%d=x" % i for i in range(40)))')
 req "$J.adm" --data "$many" "$U/users"
 is "$code" 400 "a form of 40 fields: 400, not read half"; headers_ok "400"
-python3 -c 'print("csrf=" + "a" * (1100 * 1024))' >"$HOME_DIR/big"
+python3 -c 'print("csrf=" + "a" * (4200 * 1024))' >"$HOME_DIR/big"
 req "$J.adm" --data-binary "@$HOME_DIR/big" "$U/users"
-is "$code" 413 "a form over 1 MiB: 413"; headers_ok "413"
+is "$code" 413 "a form over 4 MiB: 413"; headers_ok "413"
 other=$(tok "$J.sup")
 req "$J.adm" --data-urlencode "csrf=$other" --data-urlencode "login=zed" \
     --data-urlencode "role=admin" --data-urlencode "password=$PW" "$U/users"
@@ -317,6 +317,53 @@ req "$J.adm" "$U/partners/xss"
 like "$(cat "$HOME_DIR/b")" "<h2>&lt;script&gt;" "the name escaped on its page too"
 req "$J.adm" "$U/partners/nope"
 is "$code" 404 "an unknown partner: 404"; headers_ok "404 partner"
+
+# ---- the annex: upload, preview, confirm, export -------------------------------------
+A=apeai-ouest-herault
+printf 'nom;prenom;email;fonction;date_habilitation;date_fin\nMARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;\nDUPONT;Jean;pas-une-adresse;AS;32/01/2025;\n' \
+    >"$HOME_DIR/bad.csv"
+{ cat "$SRCDIR/tests/data/demo/annexe-apeai.csv"
+  printf 'NOUVEAU;<script>x</script>;n.nouveau@apeai34.fr;Référente;01/12/2026;\n'; } \
+    >"$HOME_DIR/good.csv"
+persons=$(q "select count(*) from persons where partner_id = '$A'")
+req "$J.adm" -F "csrf=$(tok "$J.adm")" -F "annex=@$HOME_DIR/bad.csv" "$U/partners/$A/annex"
+is "$code" 400 "an annex with errors: 400"; headers_ok "annex 400"
+like "$(cat "$HOME_DIR/b")" "<li>line 3: " "each error with its line"
+is "$(q "select count(*) from persons where partner_id = '$A'")" "$persons" "nothing imported"
+req "$J.adm" -F "annex=@$HOME_DIR/good.csv" "$U/partners/$A/annex"
+is "$code" 403 "an upload without csrf: 403"
+req "$J.adm" -F "csrf=$(tok "$J.adm")" -F "annex=@$HOME_DIR/good.csv" "$U/partners/$A/annex"
+is "$code" 200 "a good annex: the preview"
+like "$(cat "$HOME_DIR/b")" "<li>Ajouts : 1</li>" "it counts one addition"
+like "$(cat "$HOME_DIR/b")" "&lt;script&gt;x&lt;/script&gt;" "the file's values escaped"
+unlike "$(cat "$HOME_DIR/b")" "<script" "no <script> element in the preview"
+is "$(q "select count(*) from persons where partner_id = '$A'")" "$persons" \
+    "nothing written before the confirm"
+token=$(sed -n 's/.*name="token" value="\([0-9a-f]*\)".*/\1/p' "$HOME_DIR/b")
+like "$token" "^[0-9a-f]{64}$" "the confirm form carries its token"
+req "$J.adm" --data-urlencode "token=$token" "$U/partners/$A/annex/confirm"
+is "$code" 403 "a confirm without csrf: 403"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "token=$token" \
+    "$U/partners/ccas-lespignan/annex/confirm"
+is "$code" 400 "the token of another partner's preview: 400"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "token=$token" \
+    "$U/partners/$A/annex/confirm"
+is "$code" 200 "the confirm imports it"
+like "$(cat "$HOME_DIR/b")" "Annexe importée" "and says so"
+is "$(q "select count(*) from persons where partner_id = '$A'")" "$((persons + 1))" \
+    "one person more"
+like "$(q "select actor || ' ' || detail from audit where action = 'annex.import' order by id desc limit 1")" \
+    "^web:adm " "audited as balpctl annex import is, actor web:adm"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "token=$token" \
+    "$U/partners/$A/annex/confirm"
+is "$code" 400 "a token serves once"
+req "$J.adm" "$U/partners/$A/annex"
+is "$code" 200 "the annex exported"; headers_ok "csv"
+like "$(grep -i '^Content-Type' "$HOME_DIR/h")" "text/csv" "as CSV"
+like "$(grep -i '^Content-Disposition' "$HOME_DIR/h")" "attachment; filename=\"annexe-$A.csv\"" \
+    "as a file to save"
+"$B" -c "$CONF" annex export --partner "$A" "$HOME_DIR/ctl.csv" >/dev/null
+cmp -s "$HOME_DIR/b" "$HOME_DIR/ctl.csv"; ok $? "the same bytes as balpctl annex export"
 
 # ---- a password change ends the other sessions -------------------------------------
 NEW2='Yet-Another-Pass-2026'
