@@ -121,6 +121,8 @@ enum stmt_id {
 	/* store_outbox.c: the console's counts and a decision's notices */
 	STMT_OUTBOX_COUNT,
 	STMT_OUTBOX_OF,
+	/* store_queue.c: the console's summary */
+	STMT_QUEUE_DAYS,
 	STMT_COUNT
 };
 
