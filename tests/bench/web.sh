@@ -11,8 +11,9 @@
 # then, each REQUESTS times: the dashboard (GET /), a search by partner
 # over one week (POST /messages), by sender over the six months, by
 # outcome and reason over one day, and the NIR search (POST
-# /messages/search: hashed, pseudonym index); the dashboard's audit check
-# is counted once, apart (its first load; it is cached five minutes).
+# /messages/search: hashed, pseudonym index).  The audit chain is checked
+# before balpweb listens (then by a thread of its own): that start is
+# timed apart.
 # Prints, per request kind, requests per second and the median and 95th
 # percentile latency in milliseconds.  A benchmark, not a test: the
 # machine is shared and noisy.
@@ -36,9 +37,11 @@ printf '%s\n' "$PW" | "$B" -c "$CONF" user add dpo --role dpo >/dev/null
 PORT=$(python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 printf 'web = { listen = "127.0.0.1:%s"; };\n' "$PORT" >>"$CONF"
+start=$(date +%s.%N)
 "$SRCDIR/build/balpweb" -c "$CONF" >"$HOME_DIR/web.log" 2>&1 &
 WEB_PID=$!
-wait_for "$HOME_DIR/web.log" "listening" 10
+wait_for "$HOME_DIR/web.log" "listening" 600
+echo "# balpweb listening after $(echo "($(date +%s.%N) - $start) * 1000 / 1" | bc) ms (the audit chain checked first)"
 
 python3 - "$PORT" "$PW" "$NEW" "$REQ" <<'PY'
 import http.client, re, sys, time, urllib.parse
@@ -70,7 +73,7 @@ s, _, _ = req("POST", "/password", {"current": pw, "new": new, "confirm": new, "
 assert s == 303, s
 s, page, first = req("GET", "/")
 assert s == 200, s
-print("# dashboard, first load (with the audit chain's check): %.0f ms" % (first * 1000))
+print("# dashboard, first load: %.0f ms" % (first * 1000))
 tok = csrf(page)
 day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
 week = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 37 * 86400))
