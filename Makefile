@@ -23,8 +23,11 @@ STD	 = -std=c17 -D_GNU_SOURCE
 WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wpointer-arith -Wvla
 # libetpan's .pc leaks a -specs= flag (docs/libetpan.md): link it by name.
-PKG_CFLAGS := $(shell pkg-config --cflags libetpan $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags libetpan $(PKGS) libmicrohttpd \
+	    2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lmagic
+# The console's HTTP (balpweb and the tests of src/web only need it).
+WEB_LIBS   := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 CFLAGS	?= -O2 -g
 CPPFLAGS ?=
 LDFLAGS	?=
@@ -55,7 +58,8 @@ SAN	 = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 
 TEST_DEFS = -DBALP_SRCDIR='"$(CURDIR)"'
 
-MAINS	 = src/cli/balpd.c src/cli/balpctl.c src/cli/balp_parser.c
+MAINS	 = src/cli/balpd.c src/cli/balpctl.c src/cli/balp_parser.c \
+	   src/cli/balpweb.c
 LIB_SRC	 = $(filter-out $(MAINS),$(wildcard src/*/*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=build/obj/%.o)
 SAN_OBJ	 = $(LIB_SRC:%.c=build/asan/obj/%.o)
@@ -67,7 +71,7 @@ FUZZERS	 = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 .PHONY: all run check deps deps-check tests san-tests fuzzers clean
 
-all: build/balpd build/balpctl build/balp-parser
+all: build/balpd build/balpctl build/balp-parser build/balpweb
 
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -87,8 +91,10 @@ build/asan/libbalp.a: $(SAN_OBJ)
 
 # One version, in VERSION, for the two mains' --version only.
 BALP_VERSION := $(shell cat VERSION)
-build/obj/src/cli/balpd.o build/obj/src/cli/balpctl.o: VERSION
-build/obj/src/cli/balpd.o build/obj/src/cli/balpctl.o: \
+build/obj/src/cli/balpd.o build/obj/src/cli/balpctl.o \
+    build/obj/src/cli/balpweb.o: VERSION
+build/obj/src/cli/balpd.o build/obj/src/cli/balpctl.o \
+    build/obj/src/cli/balpweb.o: \
     ALL_CFLAGS += -DBALP_VERSION='"$(BALP_VERSION)"'
 
 build/balpd: build/obj/src/cli/balpd.o build/libbalp.a
@@ -96,6 +102,10 @@ build/balpd: build/obj/src/cli/balpd.o build/libbalp.a
 
 build/balpctl: build/obj/src/cli/balpctl.o build/libbalp.a
 	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/balpweb: build/obj/src/cli/balpweb.o build/libbalp.a
+	$(CC) $(CFLAGS) $(HARDEN_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(WEB_LIBS) \
+	    $(PKG_LIBS)
 
 # The parser's zygote (docs/sandbox.md): only what parsing needs is linked
 # (--as-needed drops the rest), so that a worker has fewer mappings to
@@ -113,12 +123,13 @@ build/tests/test_oom build/asan/tests/test_oom: TEST_LDFLAGS = \
 build/tests/%: tests/unit/%.c build/libbalp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_DEFS) $(ALL_LDFLAGS) -o $@ $< build/libbalp.a \
-	    $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
+	    $(WEB_LIBS) $(PKG_LIBS) -lcmocka $(TEST_LDFLAGS)
 
 build/asan/tests/%: tests/unit/%.c build/asan/libbalp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -Iinclude $(PKG_CFLAGS) $(SAN) $(TEST_DEFS) -o $@ $< \
-	    build/asan/libbalp.a $(PKG_LIBS) -lcmocka -pie $(TEST_LDFLAGS)
+	    build/asan/libbalp.a $(WEB_LIBS) $(PKG_LIBS) -lcmocka -pie \
+	    $(TEST_LDFLAGS)
 
 # libFuzzer needs clang; the library is rebuilt with clang's coverage flags.
 FUZZ_OBJ  = $(LIB_SRC:%.c=build/fuzz/obj/%.o)
@@ -203,10 +214,11 @@ BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
 INSTALL		?= install
 
 MAN5	 = man/balp.conf.5 man/balp.rules.5
-MAN8	 = man/balpd.8 man/balpctl.8
+MAN8	 = man/balpd.8 man/balpctl.8 man/balpweb.8
 CONFS	 = conf/balp.conf conf/balp-imap.conf
 RULES	 = rules/balp.rules rules/notices.rules
 UNIT	 = $(wildcard conf/balpd.service)
+WEBUNIT	 = $(wildcard conf/balpweb.service)
 BASHCOMP = $(wildcard conf/balpctl.bash)
 CONF_SED = -e 's|"\.\./rules/|"rules/|' -e 's|"\.\./var/|"$(LOCALSTATEDIR)/|'
 
@@ -215,6 +227,7 @@ CONF_SED = -e 's|"\.\./rules/|"rules/|' -e 's|"\.\./var/|"$(LOCALSTATEDIR)/|'
 install: all
 	$(INSTALL) -D -m 0755 build/balpd $(DESTDIR)$(SBINDIR)/balpd
 	$(INSTALL) -D -m 0755 build/balpctl $(DESTDIR)$(SBINDIR)/balpctl
+	$(INSTALL) -D -m 0755 build/balpweb $(DESTDIR)$(SBINDIR)/balpweb
 	$(INSTALL) -D -m 0755 build/balp-parser \
 	    $(DESTDIR)$(LIBEXECDIR)/balp/balp-parser
 	for f in $(MAN5); do \
@@ -236,6 +249,8 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/balp/rules/$${f#rules/} || exit 1; done
 	$(if $(UNIT),$(INSTALL) -D -m 0644 $(UNIT) \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpd.service)
+	$(if $(WEBUNIT),$(INSTALL) -D -m 0644 $(WEBUNIT) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpweb.service)
 	$(if $(BASHCOMP),$(INSTALL) -D -m 0644 $(BASHCOMP) \
 	    $(DESTDIR)$(BASHCOMPDIR)/balpctl)
 	$(if $(BASHCOMP),ln -sf balpctl $(DESTDIR)$(BASHCOMPDIR)/balpd)
@@ -244,9 +259,11 @@ install: all
 # (remove $(SYSCONFDIR)/balp by hand); the state is never touched.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/balpd $(DESTDIR)$(SBINDIR)/balpctl \
+	    $(DESTDIR)$(SBINDIR)/balpweb \
 	    $(DESTDIR)$(LIBEXECDIR)/balp/balp-parser \
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
 	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpd.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/balpweb.service \
 	    $(DESTDIR)$(BASHCOMPDIR)/balpctl $(DESTDIR)$(BASHCOMPDIR)/balpd
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/balp (the configuration and the rules)"

@@ -40,6 +40,9 @@
 #define CONF_NOTICES_PER_HOUR	10
 #define CONF_SLA_WORKING_DAYS	10
 #define CONF_SLA_DIGEST_HOUR	7
+#define CONF_WEB_LISTEN		"127.0.0.1:8080"
+#define CONF_WEB_IDLE_MINUTES	15
+#define CONF_WEB_MAX_HOURS	8
 
 /* One queue's own SLA (sla.per_queue). */
 struct conf_sla_queue {
@@ -58,6 +61,23 @@ struct conf_sla {
 	 */
 	char			*digest_to;
 	unsigned		 digest_hour;
+};
+
+/*
+ * The console's group web { listen; tls_cert_file; tls_key_file;
+ * session_idle_minutes; session_max_hours; } (balpweb(8)).  listen is
+ * "HOST:PORT" ("[::1]:8080" for IPv6): a host that is not loopback needs
+ * TLS (both files, or neither).  The files are not read at load (balpweb
+ * reads them at start, as its own user).
+ */
+struct conf_web {
+	char		*listen;	/* as written */
+	char		*host;		/* address literal or "localhost" */
+	unsigned	 port;		/* 1..65535 */
+	char		*tls_cert_file;	/* absolute; NULL: no TLS */
+	char		*tls_key_file;	/* absolute; NULL: no TLS */
+	unsigned	 session_idle_minutes;	/* 1..1440 */
+	unsigned	 session_max_hours;	/* 1..24 */
 };
 
 struct balp_conf {
@@ -151,6 +171,8 @@ struct balp_conf {
 	 */
 	char			 *admin_group;
 	gid_t			  admin_gid;
+
+	struct conf_web		  web;
 
 	struct rules		  rules;
 };

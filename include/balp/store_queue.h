@@ -54,6 +54,26 @@ struct store_queue_list {
  */
 int	 store_queue_status(struct store *, struct store_queue_list *out);
 
+/*
+ * The same messages counted by queue and by the local day they wait
+ * since, without a row per message: what a summary needs (the console's
+ * dashboard), a second over a million messages where the list takes
+ * several.  Ordered by queue (bytewise), then day.
+ */
+struct store_queue_day {
+	char		*name;		/* "BALP/RIB" */
+	time_t		 first;		/* the earliest since of that day */
+	size_t		 count;
+};
+
+struct store_queue_days {
+	struct store_queue_day	*v;
+	size_t			 n;
+};
+
+int	 store_queue_days(struct store *, struct store_queue_days *out);
+void	 store_queue_days_free(struct store_queue_days *);
+
 /* The entry of that queue name in l, or NULL. */
 const struct store_queue *store_queue_find(const struct store_queue_list *,
 	    const char *name);

@@ -14,7 +14,11 @@
 #include "balp/reason.h"
 #include "balp/text.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <grp.h>
 #include <libconfig.h>
 #include <limits.h>
@@ -833,6 +837,10 @@ conf_free(struct balp_conf *c)
 	free(c->audit_key_file);
 	free(c->admin_group);
 	lmtp_conf_free(&c->lmtp);
+	free(c->web.listen);
+	free(c->web.host);
+	free(c->web.tls_cert_file);
+	free(c->web.tls_key_file);
 	source_conf_free(&c->source);
 	wordlist_free(&c->trusted_authserv_ids);
 	wordlist_free(&c->public_suffixes);
@@ -1315,13 +1323,115 @@ load_lmtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 	}
 }
 
+/*
+ * web.listen "HOST:PORT" or "[V6]:PORT" into w->host and w->port; the
+ * host an address literal or "localhost".  0, or -1 after an error.
+ */
+static int
+parse_listen(struct loader *l, const config_setting_t *s,
+    struct conf_web *w)
+{
+	const char *v = w->listen, *colon, *end;
+	unsigned char addr[sizeof(struct in6_addr)];
+	char *host, *p;
+	unsigned long port;
+
+	if (v[0] == '[') {
+		if ((end = strchr(v, ']')) == NULL || end[1] != ':')
+			goto bad;
+		host = buf_strndup(v + 1, (size_t)(end - v - 1));
+		colon = end + 1;
+	} else {
+		if ((colon = strrchr(v, ':')) == NULL || colon == v ||
+		    memchr(v, ':', (size_t)(colon - v)) != NULL)
+			goto bad;
+		host = buf_strndup(v, (size_t)(colon - v));
+	}
+	if (host == NULL) {
+		lerr(l, s, "out of memory");
+		return -1;
+	}
+	if (strcmp(host, "localhost") != 0 &&
+	    inet_pton(AF_INET, host, addr) != 1 &&
+	    inet_pton(AF_INET6, host, addr) != 1) {
+		lerr(l, s, "web.listen: '%s' is not an address (an IPv4 or "
+		    "IPv6 literal, or localhost)", host);
+		free(host);
+		return -1;
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &p, 10);
+	if (!isdigit((unsigned char)colon[1]) || *p != '\0' || errno != 0 ||
+	    port < 1 || port > 65535) {
+		free(host);
+		goto bad;
+	}
+	w->host = host;
+	w->port = (unsigned)port;
+	return 0;
+bad:
+	lerr(l, s, "web.listen: '%s' is not HOST:PORT (\"127.0.0.1:8080\", "
+	    "\"[::1]:8080\")", v);
+	return -1;
+}
+
+/*
+ * The group "web" { listen; tls_cert_file; tls_key_file;
+ * session_idle_minutes; session_max_hours; }, the console's (balpweb):
+ * defaults without it.  The console shows the most sensitive data balp
+ * has: off this host only with TLS.
+ */
+static void
+load_web(struct loader *l, const config_setting_t *g, struct balp_conf *c)
+{
+	static const char *const keys[] = { "listen", "tls_cert_file",
+	    "tls_key_file", "session_idle_minutes", "session_max_hours",
+	    NULL };
+	struct conf_web *w = &c->web;
+	const config_setting_t *s;
+
+	w->session_idle_minutes = CONF_WEB_IDLE_MINUTES;
+	w->session_max_hours = CONF_WEB_MAX_HOURS;
+	if (g != NULL && !config_setting_is_group(g)) {
+		lerr(l, g, "'web' must be a group { listen; tls_cert_file; "
+		    "tls_key_file; session_idle_minutes; session_max_hours; }");
+		g = NULL;
+	}
+	check_keys(l, g, keys, "web");
+	get_string(l, g, "listen", 0, &w->listen);
+	if (w->listen == NULL &&
+	    (w->listen = buf_strdup(CONF_WEB_LISTEN)) == NULL) {
+		lerr(l, g, "out of memory");
+		return;
+	}
+	s = member(g, "listen");
+	parse_listen(l, s != NULL ? s : g, w);
+	if (member(g, "tls_cert_file") != NULL)
+		get_path(l, g, "tls_cert_file", c->dir, &w->tls_cert_file);
+	if (member(g, "tls_key_file") != NULL)
+		get_path(l, g, "tls_key_file", c->dir, &w->tls_key_file);
+	get_unsigned(l, g, "session_idle_minutes", 1, 1440,
+	    &w->session_idle_minutes);
+	get_unsigned(l, g, "session_max_hours", 1, 24,
+	    &w->session_max_hours);
+	if ((member(g, "tls_cert_file") == NULL) !=
+	    (member(g, "tls_key_file") == NULL))
+		lerr(l, g, "web: 'tls_cert_file' and 'tls_key_file' go "
+		    "together");
+	else if (member(g, "tls_cert_file") == NULL && w->host != NULL &&
+	    !tls_host_is_loopback(w->host))
+		lerr(l, s, "web.listen: '%s' is not a loopback address: the "
+		    "console needs TLS there (tls_cert_file, tls_key_file)",
+		    w->host);
+}
+
 int
 conf_load(const char *path, struct balp_conf *c, struct buf *err)
 {
 	static const char *const top[] = { "rules", "store", "source",
 	    "trusted_authserv_ids", "public_suffixes", "limits", "parser",
 	    "batch", "notices", "daemon", "smtp", "retention", "sla", "access",
-	    "lmtp", NULL };
+	    "lmtp", "web", NULL };
 	static const char *const store_keys[] = { "path", "key_file",
 	    "audit_key_file", NULL };
 	static const char *const source_keys[] = { "kind", "path", NULL };
@@ -1462,6 +1572,7 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 	}
 	load_access(&l, member(root, "access"), c);
 	load_lmtp(&l, member(root, "lmtp"), c);
+	load_web(&l, member(root, "web"), c);
 	if ((g = member(root, "daemon")) != NULL) {
 		check_keys(&l, g, daemon_keys, "daemon");
 		v = c->rescan_seconds;

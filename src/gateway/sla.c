@@ -108,6 +108,93 @@ nomem:
 	return -1;
 }
 
+/*
+ * r->store from the days: one entry per queue, its count and oldest, no
+ * items.  0, or -1 on ENOMEM.
+ */
+static int
+summary_queues(struct sla_report *r, const struct store_queue_days *d)
+{
+	struct store_queue *q;
+	size_t i;
+
+	if (d->n > 0 && (r->store.v = calloc(d->n, sizeof(*r->store.v))) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < d->n; i++) {
+		if (r->store.n == 0 || strcmp(r->store.v[r->store.n - 1].name,
+		    d->v[i].name) != 0) {
+			q = &r->store.v[r->store.n];
+			if ((q->name = buf_strdup(d->v[i].name)) == NULL)
+				return -1;
+			q->oldest = d->v[i].first;
+			r->store.n++;
+		}
+		r->store.v[r->store.n - 1].count += d->v[i].count;
+	}
+	return 0;
+}
+
+/* measure() from the days: the same ages, the overdue counted by day. */
+static void
+measure_days(struct sla_queue *s, const struct store_queue_days *d,
+    int32_t today)
+{
+	size_t i;
+
+	if (s->q == NULL || s->q->count == 0)
+		return;
+	s->oldest_day = pipeline_today(s->q->oldest);
+	s->oldest_wd = age_wd(s->oldest_day, today);
+	s->oldest_days = today > s->oldest_day ?
+	    (int64_t)today - s->oldest_day : 0;
+	if (s->sla == 0)
+		return;
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->v[i].name, s->name) == 0 &&
+		    age_wd(pipeline_today(d->v[i].first), today) > s->sla)
+			s->overdue += d->v[i].count;
+}
+
+int
+sla_summary(struct store *st, const struct balp_conf *c, int32_t today,
+    struct sla_report *r, struct buf *err)
+{
+	const struct rules *ru = &c->rules;
+	struct store_queue_days d;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->today = today;
+	if (store_queue_days(st, &d) != STORE_OK) {
+		buf_puts(err, store_errmsg(st));
+		return -1;
+	}
+	if (summary_queues(r, &d) == -1 || (r->v = calloc(ru->n_types + 2 +
+	    r->store.n, sizeof(*r->v))) == NULL)
+		goto nomem;
+	for (i = 0; i < ru->n_types; i++)
+		add_name(r, ru->types[i].queue, 1);
+	add_name(r, ru->queue_rejects, 1);
+	add_name(r, ru->queue_quarantine, 1);
+	for (i = 0; i < r->store.n; i++)
+		add_name(r, r->store.v[i].name, 0);
+	for (i = 0; i < r->n; i++) {
+		r->v[i].q = store_queue_find(&r->store, r->v[i].name);
+		r->v[i].sla = conf_sla_days(c, r->v[i].name);
+		measure_days(&r->v[i], &d, today);
+		r->waiting += r->v[i].q != NULL ? r->v[i].q->count : 0;
+		r->overdue += r->v[i].overdue;
+	}
+	store_queue_days_free(&d);
+	return 0;
+nomem:
+	buf_puts(err, "out of memory");
+	store_queue_days_free(&d);
+	sla_report_free(r);
+	return -1;
+}
+
 void
 sla_report_free(struct sla_report *r)
 {

@@ -352,6 +352,23 @@ static const char *const migrations[] = {
 	"  end_day TEXT,"
 	"  PRIMARY KEY (staged_id, line)"
 	");",
+	/*
+	 * 12 (issue 20): the console's sessions (store_session.h), each kept
+	 * as the hash of its id, never the id; times in seconds since the
+	 * epoch, for the idle and absolute expiry.  failures_since opens the
+	 * lockout's fifteen minutes.  Deleting an account is not done (it is
+	 * disabled), so a session never outlives its user row.
+	 */
+	"CREATE TABLE sessions ("
+	"  id_hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  seen_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"ALTER TABLE users ADD COLUMN failures_since TEXT;"
+	/* A decision's page lists its notices (store_outbox_of). */
+	"CREATE INDEX outbox_decision ON outbox(decision_id);",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

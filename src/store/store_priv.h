@@ -120,6 +120,20 @@ enum stmt_id {
 	STMT_STAGED_ROWS,
 	STMT_STAGED_DECIDE,
 	STMT_STAGED_PENDING_OF,
+	/* store_session.c */
+	STMT_SESSION_INSERT,
+	STMT_SESSION_GET,
+	STMT_SESSION_TOUCH,
+	STMT_SESSION_DELETE,
+	STMT_SESSION_LOCKOUT,
+	STMT_SESSION_SET_LOCKOUT,
+	STMT_SESSION_EXPIRED,
+	STMT_SESSION_OF_USER,
+	/* store_outbox.c: the console's counts and a decision's notices */
+	STMT_OUTBOX_COUNT,
+	STMT_OUTBOX_OF,
+	/* store_queue.c: the console's summary */
+	STMT_QUEUE_DAYS,
 	STMT_COUNT
 };
 

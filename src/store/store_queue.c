@@ -126,3 +126,69 @@ store_queue_status(struct store *st, struct store_queue_list *out)
 		store_queue_list_free(out);
 	return rc;
 }
+
+void
+store_queue_days_free(struct store_queue_days *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int
+store_queue_days(struct store *st, struct store_queue_days *out)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	const char *name;
+	int rc, step = SQLITE_DONE;
+
+	memset(out, 0, sizeof(*out));
+	/*
+	 * The same current decisions as store_queue_status, grouped by
+	 * queue and by local day ('localtime': the C library's, as
+	 * pipeline_today's localtime_r).  A time that is no timestamp
+	 * makes a NULL day: reported.
+	 */
+	if ((rc = stmt_get(st, STMT_QUEUE_DAYS, "SELECT q, min(since), "
+	    "count(*), day FROM (SELECT coalesce(r.to_queue, d.queue) AS q, "
+	    "CAST(strftime('%s', coalesce(r.at, d.decided_at)) AS INTEGER) "
+	    "AS since, date(coalesce(r.at, d.decided_at), 'localtime') AS day "
+	    "FROM decisions d LEFT JOIN releases r ON r.id = "
+	    "(SELECT max(id) FROM releases WHERE decision_id = d.id) "
+	    "WHERE d.id NOT IN (SELECT supersedes FROM decisions "
+	    "WHERE supersedes IS NOT NULL) "
+	    "AND d.id NOT IN (SELECT decision_id FROM retriages)) "
+	    "GROUP BY q, day ORDER BY q, day", &s)) != STORE_OK)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((name = (const char *)sqlite3_column_text(s, 0)) == NULL) {
+			rc = store_oom(st);
+			break;
+		}
+		if (sqlite3_column_type(s, 1) == SQLITE_NULL ||
+		    sqlite3_column_type(s, 3) == SQLITE_NULL) {
+			rc = store_seterr(st, STORE_ERROR, "a decision in %s: "
+			    "its time (or its last release's) is not a "
+			    "timestamp", name);
+			break;
+		}
+		if (ARRAY_RESERVE(out->v, cap, out->n) ||
+		    (out->v[out->n].name = buf_strdup(name)) == NULL) {
+			rc = store_oom(st);
+			break;
+		}
+		out->v[out->n].first = (time_t)sqlite3_column_int64(s, 1);
+		out->v[out->n].count = (size_t)sqlite3_column_int64(s, 2);
+		out->n++;
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "queue days");
+	stmt_done(s);
+	if (rc != STORE_OK)
+		store_queue_days_free(out);
+	return rc;
+}

@@ -11,7 +11,7 @@
 . "$SRCDIR/tests/tools/tap.sh"
 cd "$SRCDIR" || exit 2
 B="$SRCDIR/build/balpctl"
-PAGES="man/balpd.8 man/balpctl.8 man/balp.conf.5 man/balp.rules.5"
+PAGES="man/balpd.8 man/balpctl.8 man/balpweb.8 man/balp.conf.5 man/balp.rules.5"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -135,7 +135,7 @@ for g in $top; do
 	printf '%s\n' "$conf5" | grep -Eq "^   $g\$" || missing="$missing $g"
 done
 is "$missing" "" "balp.conf.5 has a subsection for every top-level group of conf.c"
-names=$(settings "conf_load load_parser load_imap load_batch load_smtp load_sla load_access load_lmtp")
+names=$(settings "conf_load load_parser load_imap load_batch load_smtp load_sla load_access load_lmtp load_web")
 n=$(printf '%s\n' "$names" | grep -c .)
 ok "$(test "$n" -ge 40; echo $?)" "conf.c's settings read: $n"
 missing=
@@ -171,7 +171,9 @@ for f in 755:usr/sbin/balpd 755:usr/sbin/balpctl \
     644:usr/share/man/man5/balp.conf.5 644:usr/share/man/man5/balp.rules.5 \
     644:etc/balp/balp.conf 644:etc/balp/balp-imap.conf \
     644:etc/balp/rules/balp.rules 644:etc/balp/rules/notices.rules \
-    644:lib/systemd/system/balpd.service; do
+    644:lib/systemd/system/balpd.service \
+    755:usr/sbin/balpweb 644:usr/share/man/man8/balpweb.8 \
+    644:lib/systemd/system/balpweb.service; do
 	is "$(stat -c %a "$D/${f#*:}" 2>&1)" "${f%%:*}" "installed ${f#*:}, mode ${f%%:*}"
 done
 if [ -f conf/balpctl.bash ]; then
@@ -243,7 +245,9 @@ like "$out" "^$n message\\(s\\):" "which decided the $n demo mails"
 make -s --no-print-directory uninstall "$@" >"$TMP/log" 2>&1
 ok $? "make uninstall"
 ok "$(test ! -e "$R/usr/sbin/balpd" && test ! -e "$R/usr/share/man/man8/balpd.8" &&
-    test ! -e "$R/usr/lib/systemd/system/balpd.service"; echo $?)" \
+    test ! -e "$R/usr/lib/systemd/system/balpd.service" &&
+    test ! -e "$R/usr/sbin/balpweb" &&
+    test ! -e "$R/usr/lib/systemd/system/balpweb.service"; echo $?)" \
     "removes the programs, the pages and the unit"
 ok "$(test -f "$R/etc/balp/balp.conf" && test -f "$R/var/lib/balp/balp.db"; echo $?)" \
     "keeps the configuration and the state"

@@ -86,7 +86,7 @@ is "$bad" "" "lintian: no error, no warning"
 ROOT="$WORK/root"
 mkdir "$ROOT" && chmod 0755 "$ROOT"
 dpkg -x "$DEB" "$ROOT"; ok $? "dpkg -x into a throwaway root"
-for b in balpd balpctl; do
+for b in balpd balpctl balpweb; do
 	like "$(dpkg-deb -c "$DEB" | grep " \./usr/sbin/$b\$")" \
 	    "^-rwxr-xr-x root/root " "/usr/sbin/$b, 0755 root in the .deb"
 	is "$(stat -c '%a' "$ROOT/usr/sbin/$b" 2>&1)" 755 "and so unpacked"
@@ -132,6 +132,13 @@ unlike "$(cat "$WORK/DEBIAN/postinst")" "deb-systemd-invoke (start|restart) " \
     "postinst does not start balpd on install"
 like "$(cat "$WORK/DEBIAN/prerm")" "deb-systemd-invoke stop balpd.service" \
     "prerm stops it on removal"
+like "$(tr '\n' ' ' <"$WORK/DEBIAN/postinst")" \
+    "adduser --system --group [^;]*--gecos \"balp web console\" balpweb" \
+    "postinst makes the balpweb system user"
+unlike "$(cat "$WORK/DEBIAN/postinst")" "deb-systemd-invoke (start|restart) balpweb" \
+    "postinst does not start balpweb on install"
+unlike "$(cat "$WORK/DEBIAN/postinst")" "deb-systemd-helper enable balpweb" \
+    "nor enable it"
 
 # ---- run from the root, unprivileged ------------------------------------------
 # The package's paths pointed into the root; a uid no account has.
@@ -200,6 +207,20 @@ else
 	echo "# systemd-analyze security: exposure $score"
 	ok "$(awk -v s="$score" 'BEGIN { exit !(s != "" && s + 0 <= 2.0) }'; echo $?)" \
 	    "exposure $score <= 2.0"
+	# The console's unit (issue 20): its own user, the same sandbox,
+	# exposure <= 2.0 too.
+	WUNIT=$(dirname "$UNIT")/balpweb.service
+	ok "$(test -f "$WUNIT"; echo $?)" "the unit balpweb.service is installed"
+	sed "s#/usr/sbin/#$ROOT/usr/sbin/#g" "$WUNIT" >"$WORK/unit/balpweb.service"
+	out=$(systemd-analyze verify --man=no "$WORK/unit/balpweb.service" 2>&1)
+	ok $? "systemd-analyze verify accepts balpweb.service"
+	is "$out" "" "without a complaint"
+	score=$(systemd-analyze security --offline=true "$WUNIT" 2>&1 |
+	    sed -n 's/.*Overall exposure level for balpweb.service: \([0-9.]*\).*/\1/p')
+	echo "# systemd-analyze security balpweb.service: exposure $score"
+	ok "$(awk -v s="$score" 'BEGIN { exit !(s != "" && s + 0 <= 2.0) }'; echo $?)" \
+	    "balpweb.service: exposure $score <= 2.0"
+	like "$(cat "$WUNIT")" "^User=balpweb" "balpweb runs as its own user"
 	for d in "Type=notify" "User=balp" "ProtectSystem=strict" \
 	    "ReadWritePaths=/var/lib/balp" "SystemCallFilter=@system-service" \
 	    "CapabilityBoundingSet=$" "ExecReload=/bin/kill -HUP \\\$MAINPID" \

@@ -10,7 +10,7 @@
 # policy-rc.d forbids starting daemons, and the boot links are disabled.
 set -eu
 
-run_pkgs="gcc make pkg-config libetpan-dev libsodium-dev libsqlite3-dev libconfig-dev sqlite3 libmagic-dev libmagic-mgc zlib1g-dev libgnutls28-dev nettle-dev libsystemd-dev libexpat1-dev"
+run_pkgs="gcc make pkg-config libetpan-dev libsodium-dev libsqlite3-dev libconfig-dev sqlite3 libmagic-dev libmagic-mgc zlib1g-dev libgnutls28-dev nettle-dev libsystemd-dev libexpat1-dev libmicrohttpd-dev"
 mail_pkgs="dovecot-imapd dovecot-lmtpd postfix swaks libnet-ssleay-perl curl openssl libsasl2-modules"
 check_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind gdb mandoc dpkg-dev debhelper lintian fakeroot $mail_pkgs"
 bench_pkgs="$check_pkgs imapfilter time"

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_web - the console's pure parts: the one escaper (markup, quotes,
+ * controls, bytes that are not UTF-8), session ids and their hash, the
+ * CSRF token bound to its session (another session's token, a truncated
+ * or missing one refused), the idle and absolute expiry, the lockout
+ * rule (five failures in fifteen minutes lock fifteen minutes; a locked
+ * account counts no further; a window that ran out starts again), and a
+ * scan of the pages' sources: no value reaches a page but through
+ * web_html_text.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "balp/buf.h"
+#include "balp/lockout.h"
+#include "balp/web_html.h"
+#include "balp/web_session.h"
+
+static char *
+esc(const char *s, size_t len)
+{
+	struct buf b = BUF_INIT;
+
+	web_html_textn(&b, s, len);
+	assert_false(b.failed);
+	return buf_detach(&b);
+}
+
+static void
+test_escape_markup(void **state)
+{
+	static const char in[] = "<script>alert(\"x\")</script> & 'y'";
+	char *out;
+
+	(void)state;
+	out = esc(in, sizeof(in) - 1);
+	assert_string_equal(out, "&lt;script&gt;alert(&quot;x&quot;)&lt;"
+	    "/script&gt; &amp; &#39;y&#39;");
+	free(out);
+}
+
+static void
+test_escape_attribute_breakout(void **state)
+{
+	static const char in[] = "\" onfocus=\"x\" autofocus '";
+	char *out;
+
+	(void)state;
+	out = esc(in, sizeof(in) - 1);
+	assert_null(strchr(out, '"'));
+	assert_null(strchr(out, '\''));
+	assert_null(strchr(out, '<'));
+	free(out);
+}
+
+static void
+test_escape_controls_and_bad_utf8(void **state)
+{
+	/* NUL, ESC, DEL, C1 (U+0085), a lone continuation byte, an
+	 * overlong '<' (C0 BC), a surrogate (ED A0 80); é kept. */
+	static const char in[] = "a\0b\x1b" "c\x7f" "d\xc2\x85" "e\x80"
+	    "f\xc0\xbc" "g\xed\xa0\x80" "h\xc3\xa9\t\n";
+	char *out;
+
+	(void)state;
+	out = esc(in, sizeof(in) - 1);
+	assert_string_equal(out, "a b c d e\xef\xbf\xbd" "f\xef\xbf\xbd"
+	    "\xef\xbf\xbdg\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdh\xc3\xa9\t\n");
+	free(out);
+}
+
+static void
+test_escape_null_is_nothing(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	web_html_text(&b, NULL);
+	assert_int_equal(b.len, 0);
+	buf_free(&b);
+}
+
+static void
+test_session_ids(void **state)
+{
+	char a[WEB_SESSION_HEX + 1], b[WEB_SESSION_HEX + 1];
+	char ha[WEB_SESSION_HEX + 1], hb[WEB_SESSION_HEX + 1];
+
+	(void)state;
+	assert_int_equal(web_session_new_id(a), 0);
+	assert_int_equal(web_session_new_id(b), 0);
+	assert_int_equal(strlen(a), 64);
+	assert_true(web_session_id_valid(a));
+	assert_string_not_equal(a, b);
+	web_session_hash(a, ha);
+	web_session_hash(b, hb);
+	assert_true(web_session_id_valid(ha));
+	assert_string_not_equal(ha, a);	/* the store never sees the id */
+	assert_string_not_equal(ha, hb);
+	assert_false(web_session_id_valid(NULL));
+	assert_false(web_session_id_valid("abc"));
+	a[3] = 'G';
+	assert_false(web_session_id_valid(a));
+	a[3] = 'A';	/* upper case is not an id either */
+	assert_false(web_session_id_valid(a));
+}
+
+static void
+test_csrf_bound_to_session(void **state)
+{
+	char a[WEB_SESSION_HEX + 1], b[WEB_SESSION_HEX + 1];
+	char ta[WEB_SESSION_HEX + 1], tb[WEB_SESSION_HEX + 1];
+	char cut[WEB_SESSION_HEX + 1];
+
+	(void)state;
+	web_session_new_id(a);
+	web_session_new_id(b);
+	web_session_csrf(a, ta);
+	web_session_csrf(b, tb);
+	assert_true(web_session_csrf_ok(a, ta));
+	assert_false(web_session_csrf_ok(a, tb));	/* another session's */
+	assert_false(web_session_csrf_ok(b, ta));
+	assert_false(web_session_csrf_ok(a, NULL));	/* none */
+	assert_false(web_session_csrf_ok(a, ""));
+	memcpy(cut, ta, sizeof(cut));
+	cut[63] = '\0';
+	assert_false(web_session_csrf_ok(a, cut));	/* truncated */
+	assert_false(web_session_csrf_ok(a, a));	/* the id itself */
+	assert_false(web_session_csrf_ok(NULL, ta));
+	assert_false(web_session_csrf_ok("nope", ta));
+	assert_string_not_equal(ta, a);
+}
+
+static void
+test_session_expiry(void **state)
+{
+	const time_t t0 = 1790000000;
+	const long idle = 15 * 60, max = 8 * 3600;
+
+	(void)state;
+	assert_int_equal(web_session_expiry(t0, t0, t0, idle, max),
+	    WEB_SESSION_LIVE);
+	assert_int_equal(web_session_expiry(t0, t0, t0 + idle - 1, idle, max),
+	    WEB_SESSION_LIVE);
+	assert_int_equal(web_session_expiry(t0, t0, t0 + idle, idle, max),
+	    WEB_SESSION_IDLE);
+	/* Used every ten minutes: alive until the absolute limit. */
+	assert_int_equal(web_session_expiry(t0, t0 + max - 600, t0 + max - 1,
+	    idle, max), WEB_SESSION_LIVE);
+	assert_int_equal(web_session_expiry(t0, t0 + max - 600, t0 + max,
+	    idle, max), WEB_SESSION_OLD);
+	/* A clock gone backwards ends it. */
+	assert_int_equal(web_session_expiry(t0, t0, t0 - 1, idle, max),
+	    WEB_SESSION_OLD);
+}
+
+static void
+test_lockout_five_in_window(void **state)
+{
+	struct lockout lo = { 0, 0, 0 };
+	const time_t t0 = 1790000000;
+	int i;
+
+	(void)state;
+	for (i = 0; i < LOCKOUT_FAILURES - 1; i++) {
+		assert_int_equal(lockout_fail(&lo, t0 + i * 60), 0);
+		assert_false(lockout_locked(&lo, t0 + i * 60));
+	}
+	assert_int_equal(lockout_fail(&lo, t0 + 14 * 60), 1);
+	assert_true(lockout_locked(&lo, t0 + 14 * 60));
+	/* Locked: the right password fails too (the caller asks first),
+	 * and more failures neither count nor stretch the lock. */
+	assert_int_equal(lockout_fail(&lo, t0 + 20 * 60), 0);
+	assert_int_equal(lo.locked_until, t0 + 14 * 60 + LOCKOUT_SECONDS);
+	assert_true(lockout_locked(&lo, t0 + 14 * 60 + LOCKOUT_SECONDS - 1));
+	assert_false(lockout_locked(&lo, t0 + 14 * 60 + LOCKOUT_SECONDS));
+	/* After the lock, a failure starts a new count. */
+	assert_int_equal(lockout_fail(&lo, t0 + 30 * 60), 0);
+	assert_int_equal(lo.failures, 1);
+	assert_int_equal(lo.locked_until, 0);
+}
+
+static void
+test_lockout_window_runs_out(void **state)
+{
+	struct lockout lo = { 0, 0, 0 };
+	const time_t t0 = 1790000000;
+	int i;
+
+	(void)state;
+	for (i = 0; i < LOCKOUT_FAILURES - 1; i++)
+		assert_int_equal(lockout_fail(&lo, t0 + i), 0);
+	/* The fifth, 15 minutes after the first: a new window. */
+	assert_int_equal(lockout_fail(&lo, t0 + LOCKOUT_WINDOW), 0);
+	assert_int_equal(lo.failures, 1);
+	assert_false(lockout_locked(&lo, t0 + LOCKOUT_WINDOW));
+}
+
+/* The source file's text, or NULL. */
+static char *
+slurp(const char *path)
+{
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	return buf_detach(&b);
+}
+
+/*
+ * The call's arguments from p (just after "NAME("): to the matching
+ * parenthesis, string literals skipped.
+ */
+static size_t
+call_len(const char *p)
+{
+	const char *s = p;
+	int depth = 1, in_str = 0;
+
+	for (; *s != '\0' && depth > 0; s++) {
+		if (in_str) {
+			if (*s == '\\' && s[1] != '\0')
+				s++;
+			else if (*s == '"')
+				in_str = 0;
+		} else if (*s == '"')
+			in_str = 1;
+		else if (*s == '(')
+			depth++;
+		else if (*s == ')')
+			depth--;
+	}
+	return (size_t)(s - p);
+}
+
+/*
+ * In every file that writes pages, buf_puts and buf_add on the page's
+ * buffer (b or &ctx->res->body) take a string literal, and no buf_printf
+ * on it has a %s or %c: a value can reach a page only through
+ * web_html_text.
+ */
+static void
+test_pages_escape_every_value(void **state)
+{
+	static const char *const files[] = { "src/web/web_layout.c",
+	    "src/web/web_auth.c", "src/web/web_app.c",
+	    "src/web/web_page_dashboard.c", "src/web/web_page_users.c",
+	    "src/web/web_page_messages.c", "src/web/web_page_partners.c",
+	    "src/web/web_page_annex.c", "src/web/web_page_partner_act.c",
+	    "src/web/web_page_message_act.c", "src/web/web_page_review.c",
+	    "src/web/web_page_audit.c", NULL };
+	char path[512], *text, *p, *args, *arg;
+	size_t i, n, len;
+
+	(void)state;
+	for (i = 0; files[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", BALP_SRCDIR, files[i]);
+		text = slurp(path);
+		assert_non_null(text);
+		n = 0;
+		for (p = text; (p = strstr(p, "buf_")) != NULL; p++) {
+			if (strncmp(p, "buf_puts(", 9) != 0 &&
+			    strncmp(p, "buf_add(", 8) != 0 &&
+			    strncmp(p, "buf_printf(", 11) != 0)
+				continue;
+			args = strchr(p, '(') + 1;
+			len = call_len(args);
+			arg = strndup(args, len);
+			assert_non_null(arg);
+			/* The page's buffer only (an audit detail is not). */
+			if (strncmp(arg, "b,", 2) != 0 &&
+			    strncmp(arg, "&ctx->res->body,", 16) != 0) {
+				free(arg);
+				continue;
+			}
+			if (strncmp(p, "buf_printf(", 11) == 0) {
+				if (strstr(arg, "%s") != NULL ||
+				    strstr(arg, "%.*s") != NULL ||
+				    strstr(arg, "%c") != NULL)
+					fail_msg("%s: buf_printf with a string:"
+					    " %.60s", files[i], arg);
+			} else {
+				/* The second argument: after the comma. */
+				char *c = strchr(arg, ',');
+
+				assert_non_null(c);
+				c++;
+				while (*c == ' ' || *c == '\t' || *c == '\n')
+					c++;
+				if (*c != '"')
+					fail_msg("%s: a value given to %.8s: "
+					    "%.60s", files[i], p, arg);
+			}
+			free(arg);
+			n++;
+		}
+		assert_true(n > 0 || strstr(files[i], "web_app") != NULL);
+		free(text);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_markup),
+		cmocka_unit_test(test_escape_attribute_breakout),
+		cmocka_unit_test(test_escape_controls_and_bad_utf8),
+		cmocka_unit_test(test_escape_null_is_nothing),
+		cmocka_unit_test(test_session_ids),
+		cmocka_unit_test(test_csrf_bound_to_session),
+		cmocka_unit_test(test_session_expiry),
+		cmocka_unit_test(test_lockout_five_in_window),
+		cmocka_unit_test(test_lockout_window_runs_out),
+		cmocka_unit_test(test_pages_escape_every_value),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
