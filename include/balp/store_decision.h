@@ -192,6 +192,15 @@ int	 store_decision_list(struct store *,
 	    struct store_decision_list *out);
 void	 store_decision_free(struct store_decision *);
 void	 store_decision_list_free(struct store_decision_list *);
+/*
+ * The audit row of a trace query (kind "trace.query"), for balpctl log
+ * and the console alike: its filters, the days asked (since, until:
+ * DATE_NONE when open), the NIR as its pseudonym as the decisions hold
+ * it, and how many rows it gave.  STORE_OK, STORE_ERROR.
+ */
+int	 store_decision_traced(struct store *, const char *actor,
+	    const struct store_decision_filter *, int32_t since,
+	    int32_t until, size_t rows, time_t now);
 
 struct store_outbox_item {
 	int64_t		 id;

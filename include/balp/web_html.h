@@ -18,11 +18,15 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "balp/buf.h"
 
 /* s (NULL: nothing) escaped, appended to b. */
 void	 web_html_text(struct buf *b, const char *s);
 /* s[0..len) escaped, appended to b. */
 void	 web_html_textn(struct buf *b, const char *s, size_t len);
+/* A day (date.h) as JJ/MM/AAAA, or none (escaped) when it is DATE_NONE. */
+void	 web_html_day(struct buf *b, int32_t day, const char *none);
 
 #endif

@@ -439,42 +439,13 @@ log_bad_option(const char *arg)
  * never printed, stored nor sent to the store, whose filter takes the
  * pseudonym.
  */
-/*
- * The audit row of a trace query: its filters (the NIR as its pseudonym,
- * as the decisions hold it) and how many rows it gave.  -1 on failure.
- */
+/* The audit row of a trace query (store_decision_traced); -1 on failure. */
 static int
 log_traced(struct ctl *c, const struct store_decision_filter *f,
     int32_t since, int32_t until, size_t rows)
 {
-	struct buf d = BUF_INIT;
-	char day[11];
-	int rc;
-
-	if (since != DATE_NONE)
-		buf_printf(&d, "since=%s; ", ctl_day(since, day));
-	if (until != DATE_NONE)
-		buf_printf(&d, "until=%s; ", ctl_day(until, day));
-	if (f->partner_id != NULL)
-		buf_printf(&d, "partner=%s; ", f->partner_id);
-	if (f->sender != NULL)
-		buf_printf(&d, "sender=%s; ", f->sender);
-	if (f->outcome != NULL)
-		buf_printf(&d, "outcome=%s; ", f->outcome);
-	if (f->reason != NULL)
-		buf_printf(&d, "reason=%s; ", f->reason);
-	if (f->type != NULL)
-		buf_printf(&d, "type=%s; ", f->type);
-	if (f->queue != NULL)
-		buf_printf(&d, "queue=%s; ", f->queue);
-	if (f->nir_pseudonym != NULL)
-		buf_printf(&d, "nir_pseudonym=%s; ", f->nir_pseudonym);
-	buf_printf(&d, "rows=%zu", rows);
-	rc = d.failed ? -1 : store_audit_note(c->store, c->actor,
-	    "trace.query", "decisions", buf_str(&d), c->now) == STORE_OK ? 0 :
-	    -1;
-	buf_free(&d);
-	return rc;
+	return store_decision_traced(c->store, c->actor, f, since, until,
+	    rows, c->now) == STORE_OK ? 0 : -1;
 }
 
 int

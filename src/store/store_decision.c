@@ -20,7 +20,9 @@
 #include <string.h>
 
 #include "balp/array.h"
+#include "balp/date.h"
 #include "balp/json.h"
+#include "balp/store_audit.h"
 #include "balp/text.h"
 #include "store_priv.h"
 
@@ -74,6 +76,48 @@ store_decision_free(struct store_decision *d)
 	free(d->queue);
 	free(d->nir_pseudonym);
 	memset(d, 0, sizeof(*d));
+}
+
+int
+store_decision_traced(struct store *st, const char *actor,
+    const struct store_decision_filter *f, int32_t since, int32_t until,
+    size_t rows, time_t now)
+{
+	struct buf d = BUF_INIT;
+	char day[11];
+	int rc;
+
+	if (since != DATE_NONE) {
+		date_format_iso(since, day);
+		buf_printf(&d, "since=%s; ", day);
+	}
+	if (until != DATE_NONE) {
+		date_format_iso(until, day);
+		buf_printf(&d, "until=%s; ", day);
+	}
+	if (f->partner_id != NULL)
+		buf_printf(&d, "partner=%s; ", f->partner_id);
+	if (f->sender != NULL)
+		buf_printf(&d, "sender=%s; ", f->sender);
+	if (f->outcome != NULL)
+		buf_printf(&d, "outcome=%s; ", f->outcome);
+	if (f->reason != NULL)
+		buf_printf(&d, "reason=%s; ", f->reason);
+	if (f->type != NULL)
+		buf_printf(&d, "type=%s; ", f->type);
+	if (f->queue != NULL)
+		buf_printf(&d, "queue=%s; ", f->queue);
+	if (f->nir_pseudonym != NULL)
+		buf_printf(&d, "nir_pseudonym=%s; ", f->nir_pseudonym);
+	buf_printf(&d, "rows=%zu", rows);
+	if (d.failed) {
+		buf_free(&d);
+		return store_seterr(st, STORE_ERROR, "out of memory");
+	}
+	rc = store_audit_note(st, actor, "trace.query", "decisions",
+	    buf_str(&d), now);
+	buf_free(&d);
+	return rc;
 }
 
 void

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "balp/date.h"
+
 /*
  * The length of the UTF-8 sequence at s[0..len) (shortest form, no
  * surrogate, at most U+10FFFF), or 0 when it is not one.
@@ -101,4 +103,17 @@ web_html_text(struct buf *b, const char *s)
 {
 	if (s != NULL)
 		web_html_textn(b, s, strlen(s));
+}
+
+void
+web_html_day(struct buf *b, int32_t day, const char *none)
+{
+	char out[11];
+
+	if (day == DATE_NONE) {
+		web_html_text(b, none);
+		return;
+	}
+	date_format_fr(day, out);
+	web_html_text(b, out);
 }

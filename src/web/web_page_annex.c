@@ -130,20 +130,6 @@ stash_find(struct web_ctx *ctx, const char *token)
 	return NULL;
 }
 
-/* "JJ/MM/AAAA", or none when the day is DATE_NONE. */
-static void
-day(struct buf *b, int32_t d, const char *none)
-{
-	char out[11];
-
-	if (d == DATE_NONE) {
-		web_html_text(b, none);
-		return;
-	}
-	date_format_fr(d, out);
-	web_html_text(b, out);
-}
-
 /* The page's head: the partner named, its link back. */
 static int
 begin(struct web_ctx *ctx, const char *title, struct store_partner *pa)
@@ -289,9 +275,9 @@ preview(struct web_ctx *ctx, const struct annex_plan *plan,
 		buf_puts(b, "</td><td>");
 		web_html_text(b, c->first_name);
 		buf_puts(b, "</td><td>");
-		day(b, c->start, "—");
+		web_html_day(b, c->start, "—");
 		buf_puts(b, "</td><td>");
-		day(b, c->end, "—");
+		web_html_day(b, c->end, "—");
 		buf_puts(b, "</td><td>");
 		changed_cells(b, c->kind == ANNEX_UPDATE ? c->changed : 0);
 		buf_puts(b, "</td><td class=\"num\">");

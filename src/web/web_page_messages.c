@@ -232,44 +232,12 @@ query_read(struct web_ctx *ctx, struct query *q)
 	}
 }
 
-/*
- * The audit row of a search, as `balpctl log` writes it (ctl_trace.c's
- * log_traced): its filters, the NIR as its pseudonym, the rows found.
- */
+/* The audit row of a search, as `balpctl log` writes it. */
 static int
 traced(struct web_ctx *ctx, const struct query *q, size_t rows)
 {
-	const struct store_decision_filter *f = &q->f;
-	struct buf d = BUF_INIT;
-	char day[11];
-	int rc;
-
-	if (q->since != DATE_NONE) {
-		date_format_iso(q->since, day);
-		buf_printf(&d, "since=%s; ", day);
-	}
-	if (q->until != DATE_NONE) {
-		date_format_iso(q->until, day);
-		buf_printf(&d, "until=%s; ", day);
-	}
-	if (f->partner_id != NULL)
-		buf_printf(&d, "partner=%s; ", f->partner_id);
-	if (f->sender != NULL)
-		buf_printf(&d, "sender=%s; ", f->sender);
-	if (f->outcome != NULL)
-		buf_printf(&d, "outcome=%s; ", f->outcome);
-	if (f->reason != NULL)
-		buf_printf(&d, "reason=%s; ", f->reason);
-	if (f->type != NULL)
-		buf_printf(&d, "type=%s; ", f->type);
-	if (f->nir_pseudonym != NULL)
-		buf_printf(&d, "nir_pseudonym=%s; ", f->nir_pseudonym);
-	buf_printf(&d, "rows=%zu", rows);
-	rc = d.failed ? -1 : store_audit_note(ctx->app->st, ctx->actor,
-	    "trace.query", "decisions", buf_str(&d), ctx->now) == STORE_OK ?
-	    0 : -1;
-	buf_free(&d);
-	return rc;
+	return store_decision_traced(ctx->app->st, ctx->actor, &q->f,
+	    q->since, q->until, rows, ctx->now) == STORE_OK ? 0 : -1;
 }
 
 static void

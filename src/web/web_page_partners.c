@@ -15,20 +15,6 @@
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
 
-/* A day as DD/MM/YYYY, or text when there is none. */
-static void
-day_cell(struct buf *b, int32_t day, const char *none)
-{
-	char out[11];
-
-	if (day == DATE_NONE) {
-		web_html_text(b, none);
-		return;
-	}
-	date_format_fr(day, out);
-	web_html_text(b, out);
-}
-
 /* The convention's state on today, in words. */
 static const char *
 partner_state(const struct store_partner *pa, int32_t today)
@@ -98,9 +84,9 @@ web_page_partners(struct web_ctx *ctx)
 		buf_puts(b, "</th><td>");
 		web_html_text(b, l.v[i].id);
 		buf_puts(b, "</td><td>");
-		day_cell(b, l.v[i].start, "—");
+		web_html_day(b, l.v[i].start, "—");
 		buf_puts(b, "</td><td>");
-		day_cell(b, l.v[i].end, "ouverte");
+		web_html_day(b, l.v[i].end, "ouverte");
 		buf_puts(b, "</td><td>");
 		web_html_text(b, partner_state(&l.v[i], today));
 		buf_puts(b, "</td><td class=\"num\">");
@@ -133,9 +119,9 @@ partner_record(struct web_ctx *ctx, const struct store_partner *pa,
 	fact(b, "Identifiant", pa->id);
 	fact(b, "SIRET", pa->siret);
 	buf_puts(b, "<tr><th scope=\"row\">Début</th><td>");
-	day_cell(b, pa->start, "—");
+	web_html_day(b, pa->start, "—");
 	buf_puts(b, "</td></tr>\n<tr><th scope=\"row\">Fin</th><td>");
-	day_cell(b, pa->end, "ouverte");
+	web_html_day(b, pa->end, "ouverte");
 	buf_puts(b, "</td></tr>\n");
 	fact(b, "État", partner_state(pa, today));
 	if (pa->suspended)
@@ -220,9 +206,9 @@ partner_persons(struct web_ctx *ctx, const char *id, int32_t today)
 		web_html_text(b, p->job_title[0] != '\0' ? p->job_title :
 		    "—");
 		buf_puts(b, "</td><td>");
-		day_cell(b, p->start, "—");
+		web_html_day(b, p->start, "—");
 		buf_puts(b, "</td><td>");
-		day_cell(b, p->end, "—");
+		web_html_day(b, p->end, "—");
 		buf_puts(b, "</td><td>");
 		web_html_text(b, person_state(p, today));
 		if (p->suspended && p->suspend_reason != NULL) {

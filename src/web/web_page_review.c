@@ -46,19 +46,6 @@ flags_cell(struct buf *b, unsigned flags)
 }
 
 static void
-day(struct buf *b, int32_t d, const char *none)
-{
-	char out[11];
-
-	if (d == DATE_NONE) {
-		web_html_text(b, none);
-		return;
-	}
-	date_format_fr(d, out);
-	web_html_text(b, out);
-}
-
-static void
 partner_section(struct web_ctx *ctx, const struct store_review_partner *pa,
     const struct review_params *rp)
 {
@@ -69,9 +56,9 @@ partner_section(struct web_ctx *ctx, const struct store_review_partner *pa,
 	buf_puts(b, "<h2>");
 	web_html_text(b, pa->partner.name);
 	buf_puts(b, "</h2>\n<p>Convention : ");
-	day(b, pa->partner.start, "—");
+	web_html_day(b, pa->partner.start, "—");
 	buf_puts(b, " – ");
-	day(b, pa->partner.end, "ouverte");
+	web_html_day(b, pa->partner.end, "ouverte");
 	buf_printf(b, " ; %zu personne(s) comptée(s) pour le quota", pa->counted);
 	if (pa->partner.max_persons != STORE_NO_QUOTA)
 		buf_printf(b, " sur %d", pa->partner.max_persons);
@@ -100,11 +87,11 @@ partner_section(struct web_ctx *ctx, const struct store_review_partner *pa,
 		buf_puts(b, "</td><td>");
 		web_html_text(b, q->email);
 		buf_puts(b, "</td><td>");
-		day(b, q->start, "—");
+		web_html_day(b, q->start, "—");
 		buf_puts(b, "</td><td>");
-		day(b, q->end, "—");
+		web_html_day(b, q->end, "—");
 		buf_puts(b, "</td><td>");
-		day(b, q->last_message, "aucun");
+		web_html_day(b, q->last_message, "aucun");
 		buf_printf(b, "</td><td class=\"num\">%zu</td><td class=\"num\">"
 		    "%zu</td><td class=\"num\">%zu</td><td>", q->n_accepted,
 		    q->n_rejected, q->n_quarantined);
@@ -141,9 +128,9 @@ web_page_review(struct web_ctx *ctx)
 	}
 	web_layout_begin(ctx, "Revue annuelle des habilitations");
 	buf_puts(b, "<p>Revue au ");
-	day(b, rp.now, "—");
+	web_html_day(b, rp.now, "—");
 	buf_puts(b, ", année du ");
-	day(b, year_start, "—");
+	web_html_day(b, year_start, "—");
 	buf_printf(b, " ; inactive : aucun message depuis %d mois. "
 	    "<a href=\"/review.csv\">Exporter (CSV)</a></p>\n",
 	    rp.idle_months);
