@@ -320,6 +320,8 @@ conf_load(const char *path, struct balp_conf *c, struct buf *err)
 		    " memory, or the working directory is gone)");
 		goto out;
 	}
+	/* Without its folder, "@include" would read from the cwd. */
+	config_set_include_dir(&cfg, c->dir);
 	if (access(path, R_OK) == -1) {
 		conf_lerr(&l, NULL, "cannot read the configuration file");
 		goto out;

@@ -383,15 +383,23 @@ conf_get_words(struct conf_loader *l, const config_setting_t *g,
 /*
  * The file named by the @include on line `line` of file (caller frees),
  * or NULL: libconfig says it cannot open an include file, not which.
+ * file is as libconfig names it: an included file by the name in its
+ * @include, which is not relative to the working directory but to the
+ * folder libconfig was given, the top file's (put_file() finds it).
  */
 static char *
-include_named(const char *file, int line)
+include_named(const struct conf_loader *l, const char *file, int line)
 {
+	struct buf path = BUF_INIT;
 	char text[4096], *q, *end;
-	FILE *fp;
+	FILE *fp = NULL;
 	int n = 0;
 
-	if (line <= 0 || (fp = fopen(file, "r")) == NULL)
+	put_file(&path, l, file);
+	if (line > 0 && !path.failed)
+		fp = fopen(buf_str(&path), "r");
+	buf_free(&path);
+	if (fp == NULL)
 		return NULL;
 	while (fgets(text, sizeof(text), fp) != NULL && ++n < line)
 		;
@@ -403,7 +411,11 @@ include_named(const char *file, int line)
 	return buf_strndup(q + 1, (size_t)(end - q - 1));
 }
 
-/* libconfig's parse error, as "file:line: message". */
+/*
+ * libconfig's parse error, as "file:line: message"; an include it cannot
+ * open is named with the path it was looked for at: every @include is
+ * read from the top file's folder, however deep (libconfig's include_dir).
+ */
 void
 conf_read_error(struct conf_loader *l, const config_t *cfg, const char *path)
 {
@@ -413,12 +425,16 @@ conf_read_error(struct conf_loader *l, const config_t *cfg, const char *path)
 	char *inc = NULL;
 
 	if (text != NULL && strstr(text, "include") != NULL)
-		inc = include_named(file, config_error_line(cfg));
+		inc = include_named(l, file, config_error_line(cfg));
 	put_file(l->err, l, file);
-	buf_printf(l->err, ":%d: %s%s%s%s\n", config_error_line(cfg),
-	    text != NULL ? text : "parse error", inc != NULL ? " '" : "",
-	    inc != NULL ? inc : "", inc != NULL ? "' (relative to the"
-	    " including file's folder)" : "");
+	buf_printf(l->err, ":%d: %s", config_error_line(cfg),
+	    text != NULL ? text : "parse error");
+	if (inc != NULL) {
+		buf_printf(l->err, " '%s' (looked for as ", inc);
+		put_file(l->err, l, inc);
+		buf_puts(l->err, ")");
+	}
+	buf_putc(l->err, '\n');
 	free(inc);
 	l->errors++;
 }
