@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Configuration, rules and command errors that say what to fix: a request
-# type filed with the rejects, an @include that names a missing file, -c
+# type filed with the rejects, an @include that names a missing file (an
+# @include read from the including file's folder, not the working one), -c
 # given the rules file, a source.path that does not exist, an option the
 # command does not know, an export to a missing folder; and outputs that
 # do not mislead (the address as stored, the state of ended persons).
@@ -27,6 +28,35 @@ err=$("$B" -c "$CONF" rules check 2>&1); is $? 2 "a missing include is refused"
 like "$err" "balp.rules:[0-9]+: cannot open include file 'notices-old.rules'" \
     "naming the file"
 cp "$HOME_DIR/rules.orig" "$RULES"
+
+# An @include is read from the including file's folder whatever the
+# working directory (libconfig's own default is the working directory):
+# balpctl run from / with -c finds a file included beside the
+# configuration, and names it with its line when it is wrong.
+cp "$CONF" "$HOME_DIR/conf.orig"
+sed -i '/^daemon = {/,/^};/d' "$CONF"
+printf 'daemon = {\n\trescan_seconds = 30;\n};\n' >"$HOME_DIR/conf/daemon.conf"
+printf '@include "daemon.conf"\n' >>"$CONF"
+err=$(cd / && "$B" -c "$CONF" rules check 2>&1)
+is $? 0 "an @include beside the configuration is found from another folder"
+sed -i 's/rescan_seconds = 30;/rescan_seconds = 0;/' "$HOME_DIR/conf/daemon.conf"
+err=$(cd / && "$B" -c "$CONF" rules check 2>&1)
+is $? 2 "an included configuration file is checked like the rest"
+like "$err" "^$HOME_DIR/conf/daemon.conf:2: 'rescan_seconds' must be between 1 and" \
+    "with its own file and line"
+cp "$HOME_DIR/conf.orig" "$CONF"
+rm "$HOME_DIR/conf/daemon.conf"
+
+# A missing file included by an included file (notices.rules) is named,
+# with where it was looked for, whatever the working directory.
+NOTICES="$HOME_DIR/rules/notices.rules"
+cp "$NOTICES" "$HOME_DIR/notices.orig"
+printf '@include "notices-old.rules"\n' >>"$NOTICES"
+line=$(grep -c '' "$NOTICES")
+err=$(cd / && "$B" -c "$CONF" rules check 2>&1); is $? 2 "a missing nested include is refused"
+like "$err" "^$NOTICES:$line: cannot open include file 'notices-old.rules' \\(looked for as $HOME_DIR/rules/notices-old.rules\\)\$" \
+    "naming it, at its file and line, with the path tried"
+cp "$HOME_DIR/notices.orig" "$NOTICES"
 
 # A notices file without the text of a reason a notice can name (the
 # quarantine's ones too: release --notify sends them).

@@ -3,7 +3,7 @@
 # The man pages and `make install`: every page lint-clean (mandoc, and
 # groff through `man -l` where man-db is there), with the sections a
 # reader looks for; balpctl(8) naming every command and option of
-# `balpctl --help`, balp.conf(5) every setting conf.c accepts and
+# `balpctl --help`, balp.conf(5) every setting the loader accepts and
 # balp.rules(5) every rules setting, so that neither can fall behind the
 # code; then what `make install` puts where, with which modes, and that
 # the installed configuration loads (inside a DESTDIR) and runs (an
@@ -109,13 +109,15 @@ while read -r c; do
 done <"$TMP/json"
 is "$missing" "" "balpctl.8 lists --json in the item of every command that takes it"
 
-# Setting names as conf.c accepts them: the quoted names of every
-# "static const char *const NAME[] = { ... NULL };" of the functions given.
+# Setting names as the loader accepts them: the quoted names of every
+# "static const char *const NAME[] = { ... NULL };" of the files given.
+# Every array of that shape in the loader's files lists settings, so a
+# group moved to a file of its own, or a new one, is read as it comes:
+# the rules file's loader (conf_rules.c) for balp.rules(5), every other
+# src/gateway/conf*.c for balp.conf(5).
 settings() {
-	awk -v fns="$1" '
-		BEGIN { n = split(fns, f, " "); for (i = 1; i <= n; i++) want[f[i]] = 1 }
-		/^[a-z_]+\(/ { fn = $0; sub(/\(.*/, "", fn) }
-		/static const char \*const [a-z_]+\[\] = \{/ { on = want[fn] }
+	awk '
+		/static const char \*const [a-z_]+\[\] = \{/ { on = 1 }
 		on {
 			s = $0
 			while (match(s, /"[a-z_]+"/)) {
@@ -123,8 +125,10 @@ settings() {
 				s = substr(s, RSTART + RLENGTH)
 			}
 		}
-		on && /NULL \};/ { on = 0 }' src/gateway/conf.c | sort -u
+		on && /NULL \};/ { on = 0 }' "$@" | sort -u
 }
+CONF_FILES=$(ls src/gateway/conf*.c | grep -v '/conf_rules\.c$')
+RULES_FILES=src/gateway/conf_rules.c
 conf5=$(render man/balp.conf.5)
 top=$(awk '/^conf_load\(/ { f = 1 } f && /top\[\]/ { t = 1 } t { print }
     t && /NULL \};/ { exit }' src/gateway/conf.c | grep -Eo '"[a-z_]+"' | tr -d '"')
@@ -135,17 +139,17 @@ for g in $top; do
 	printf '%s\n' "$conf5" | grep -Eq "^   $g\$" || missing="$missing $g"
 done
 is "$missing" "" "balp.conf.5 has a subsection for every top-level group of conf.c"
-names=$(settings "conf_load load_parser load_imap load_batch load_smtp load_sla load_access load_lmtp load_web")
+names=$(settings $CONF_FILES)
 n=$(printf '%s\n' "$names" | grep -c .)
-ok "$(test "$n" -ge 40; echo $?)" "conf.c's settings read: $n"
+ok "$(test "$n" -ge 40; echo $?)" "the configuration's settings read: $n ($(echo $CONF_FILES | wc -w) files)"
 missing=
 for s in $names; do
 	printf '%s\n' "$conf5" | grep -Eq "(^|[^a-z_])$s([^a-z_]|\$)" ||
 	    missing="$missing $s"
 done
-is "$missing" "" "balp.conf.5 describes every setting conf.c accepts"
+is "$missing" "" "balp.conf.5 describes every setting the loader accepts"
 rules5=$(render man/balp.rules.5)
-names=$(settings "load_rules load_types load_notices")
+names=$(settings $RULES_FILES)
 n=$(printf '%s\n' "$names" | grep -c .)
 ok "$(test "$n" -ge 20; echo $?)" "the rules' settings read: $n"
 missing=
