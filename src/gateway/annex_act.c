@@ -197,14 +197,9 @@ annex_act_reject(struct store *st, const struct rules *rules, int64_t id,
 
 	if ((rc = act_begin(st, id, &g, out, err)) != STORE_OK)
 		return rc;
-	if (reason == NULL || *reason == '\0') {
-		buf_printf(err, "annex %" PRId64 " not rejected: a reason is "
-		    "required (the referent is told it)", id);
-		rc = STORE_REFUSED;
-		goto out;
-	}
-	if (notice_render_annex(rules, 0, g.partner_id, reason, today,
-	    &subject, &body) == -1) {
+	/* A blank reason is refused by the store: the referent is told it. */
+	if (notice_render_annex(rules, 0, g.partner_id, reason != NULL ?
+	    reason : "", today, &subject, &body) == -1) {
 		buf_puts(err, "cannot write the notice: the rules need "
 		    "notices.annex.rejected (or memory ran out)");
 		rc = STORE_ERROR;
