@@ -8,7 +8,8 @@
 # text); approve applies it (audited web:adm as balpctl's command audits
 # its admin, the acknowledgment queued to the referent); reject without a
 # reason is refused, with one it queues the notice; an approval after a
-# conflicting import is refused with the reason; a supervisor gets 403,
+# conflicting import is refused with the reason; a list that ends every
+# active person is approved only with force=1; a supervisor gets 403,
 # a POST without csrf 403; the security headers on every new page.
 . "$SRCDIR/tests/tools/tap.sh"
 . "$SRCDIR/tests/tools/annex_mail.sh"
@@ -268,6 +269,26 @@ req "$J.dpo" --data-urlencode "csrf=$(tok "$J.dpo")" \
 is "$code $location" "303 /annexes/$C1" "the dpo rejects it"
 is "$(q "select actor from audit where action = 'annex.reject' order by id desc limit 1")" \
     "web:dpo" "actor web:dpo"
+
+# ---- a list that ends every active person: approved only with force -------------------
+printf '%s\n' 'nom;prenom;email;fonction;date_habilitation;date_fin' \
+    'ZED;Zoé;z.zed@apeai34.fr;AS;01/02/2026;' >"$HOME_DIR/one.csv"
+annex_mail "$REF" "$SUBJ" "$HOME_DIR/one.csv" annexe.csv text/csv | deliver force
+"$D" -c "$CONF" --once >/dev/null 2>&1; ok $? "balpd --once stages a list of one"
+F1=$(staged force)
+is "$(q "select force_needed from staged_annexes where id = $F1")" 1 "it ends every active person"
+req "$J.adm" "$U/annexes/$F1"
+like "$(page)" '<input type="checkbox" id="force" name="force" value="1"> <label for="force">' \
+    "its page asks to confirm the ends"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/annexes/$F1/approve"
+is "$code" 400 "approve without force: 400"
+like "$(page)" "ends 4 of its 4 active persons \(all of them\): is it complete\?" "saying why"
+is "$(q "select status from staged_annexes where id = $F1")" pending "still pending"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "force=1" \
+    "$U/annexes/$F1/approve"
+is "$code $location" "303 /annexes/$F1" "with force=1: approved"
+like "$(q "select detail from audit where action = 'annex.approve' order by id desc limit 1")" \
+    "; forced\$" "annex.approve says it was forced"
 
 req "$J.adm" "$U/"
 like "$(page)" "En attente d'approbation : 0</p>" "none waiting now"
