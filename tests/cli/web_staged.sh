@@ -136,6 +136,11 @@ is "$(sed -n '/action="\/annexes\//,/<\/form>/p' "$HOME_DIR/b" | grep -c 'name="
     "both forms carry the csrf field"
 req "$J.dpo" "$U/annexes/$A1"
 is "$code" 200 "the dpo holds the admin's rights: 200"
+dec=$(q "select decision_id from staged_annexes where id = $A1")
+req "$J.adm" "$U/messages/$dec"
+like "$(page)" "Son annexe attend l'approbation : <a href=\"/annexes/$A1\">" \
+    "its mail's page links to it"
+unlike "$(page)" "action=\"/messages/$dec/re" "instead of release and retriage (refused while pending)"
 req "$J.adm" "$U/annexes/999"
 is "$code" 404 "an unknown staged annex: 404"; headers_ok "404"
 req "$J.adm" "$U/annexes/x1"
