@@ -20,7 +20,8 @@
 
 void	 web_page_message_release(struct web_ctx *);
 void	 web_page_message_retriage(struct web_ctx *);
-/* The two forms, on a decision's page (admin). */
+/* The two forms, on a decision's page (admin); for a mail whose annex
+ * is staged and pending, the link to it instead. */
 void	 web_page_message_act_forms(struct web_ctx *, int64_t id,
 	    const char *queue_now);
 

@@ -4,17 +4,14 @@
  * admin (see ctl_annex_staged.h, docs/annex-mail.md): pending, show,
  * approve, reject.
  *
- * approve plans the staged file against the annex in force today
- * (store_staged_check), writes the referent's acknowledgment from that
- * plan, then has store_staged_approve check it again, apply it and queue
- * the acknowledgment in one transaction: if the annex moved in between,
- * the keys differ and nothing is written.
+ * approve and reject are annex_act's (annex_act.h), which the console
+ * calls too: the same re-validation, transaction, audit rows and notice
+ * to the referent.
  */
 #include "balp/ctl_annex_staged.h"
 #include "balp/annex.h"
-#include "balp/date.h"
+#include "balp/annex_act.h"
 #include "balp/json.h"
-#include "balp/notice.h"
 #include "balp/store_staged.h"
 #include "balp/table.h"
 
@@ -49,91 +46,6 @@ parse_id(const char *s, int64_t *id)
 	}
 	*id = v;
 	return 0;
-}
-
-/* The day as the referent reads it. */
-static void
-day_fr(int32_t d, char out[11])
-{
-	if (d == DATE_NONE)
-		(void)snprintf(out, 11, "-");
-	else
-		date_format_fr(d, out);
-}
-
-/*
- * What an approved annex changed, in French, one person a line, for the
- * referent's acknowledgment ({changes}): their own staff list.
- */
-static void
-changes_fr(const struct annex_plan *pl, struct buf *b)
-{
-	const struct annex_change *c;
-	char d1[11], d2[11];
-	size_t i, n = 0;
-
-	for (i = 0; i < pl->n; i++) {
-		c = &pl->v[i];
-		day_fr(c->start, d1);
-		day_fr(c->end, d2);
-		switch (c->kind) {
-		case ANNEX_ADD:
-			buf_printf(b, "- ajout : %s (%s %s), habilitation du "
-			    "%s%s%s\n", c->email, c->last_name, c->first_name,
-			    d1, c->end != DATE_NONE ? " au " : "",
-			    c->end != DATE_NONE ? d2 : "");
-			break;
-		case ANNEX_NEW_PERIOD:
-			buf_printf(b, "- nouvelle habilitation : %s (%s %s), "
-			    "du %s%s%s\n", c->email, c->last_name,
-			    c->first_name, d1, c->end != DATE_NONE ? " au " :
-			    "", c->end != DATE_NONE ? d2 : "");
-			break;
-		case ANNEX_UPDATE:
-			buf_printf(b, "- modification : %s (%s %s) :%s%s%s%s%s"
-			    "\n", c->email, c->last_name, c->first_name,
-			    c->changed & ANNEX_F_NOM ? " nom" : "",
-			    c->changed & ANNEX_F_PRENOM ? " prénom" : "",
-			    c->changed & ANNEX_F_FONCTION ? " fonction" : "",
-			    c->changed & ANNEX_F_DATE_HABILITATION ?
-			    " date d'habilitation" : "",
-			    c->changed & ANNEX_F_DATE_FIN ? " date de fin" :
-			    "");
-			break;
-		case ANNEX_END:
-			buf_printf(b, "- fin d'habilitation : %s (%s %s), au "
-			    "%s\n", c->email, c->old_last_name != NULL ?
-			    c->old_last_name : "", c->old_first_name != NULL ?
-			    c->old_first_name : "", d2);
-			break;
-		case ANNEX_UNCHANGED:
-			continue;
-		}
-		n++;
-	}
-	if (n == 0)
-		buf_puts(b, "- aucune : la liste transmise est celle que la Caf "
-		    "connaissait déjà\n");
-	/* The template ends the line. */
-	if (b->len > 0 && b->data[b->len - 1] == '\n')
-		b->data[--b->len] = '\0';
-}
-
-/*
- * Days since it was received, on today (a pending one is kept, whatever
- * its age, until an admin decides it: docs/annex-mail.md, "Retention");
- * -1 when received_at is not a date.
- */
-static long
-age_days(const struct store_staged *g, int32_t today)
-{
-	char day[11];
-	int32_t d;
-
-	(void)snprintf(day, sizeof(day), "%s", g->received_at);
-	if (date_parse_iso(day, &d) == -1)
-		return -1;
-	return (long)today - (long)d;
 }
 
 /* One staged annex as a JSON object; errors: what re-validation says. */
@@ -208,7 +120,7 @@ pending_cmd(struct ctl *c, int argc, char **argv)
 			rc = ctl_store_fail(c);
 			break;
 		}
-		age = age_days(&l.v[i], c->today);
+		age = annex_act_age_days(&l.v[i], c->today);
 		if (json) {
 			buf_puts(&out, i > 0 ? ",\n" : "\n");
 			staged_json(&out, &l.v[i], age, why.len > 0 ?
@@ -313,13 +225,10 @@ approve_cmd(struct ctl *c, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct store_staged g;
-	struct store_notice notice;
-	struct annex_plan plan;
-	struct buf changes = BUF_INIT, text = BUF_INIT;
-	char *subject = NULL, *body = NULL;
+	struct annex_act done;
+	struct buf err = BUF_INIT;
 	int64_t id;
-	int ch, force = 0, rc = CTL_FAILED;
+	int ch, force = 0, rc;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -336,47 +245,21 @@ approve_cmd(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	memset(&plan, 0, sizeof(plan));
-	if (store_staged_get(c->store, id, &g) != STORE_OK)
-		return ctl_store_fail(c);
-	rc = CTL_FAILED;
-	if (store_staged_check(c->store, id, c->today, &plan) != STORE_OK) {
-		ctl_error("annex %" PRId64 " not approved, nothing changed: %s",
-		    id, store_errmsg(c->store));
-		goto out;
+	if (annex_act_approve(c->store, &c->conf.rules, id, c->today, force,
+	    c->actor, c->now, &done, &err) != STORE_OK) {
+		ctl_error("%s", buf_str(&err));
+		annex_act_free(&done);
+		buf_free(&err);
+		return CTL_FAILED;
 	}
-	changes_fr(&plan, &changes);
-	annex_plan_free(&plan);
-	if (changes.failed || notice_render_annex(&c->conf.rules, 1,
-	    g.partner_id, buf_str(&changes), c->today, &subject, &body) == -1) {
-		ctl_error("cannot write the acknowledgment: the rules need "
-		    "notices.annex.approved (or memory ran out)");
-		goto out;
-	}
-	notice.recipient = g.sender;
-	notice.subject = subject;
-	notice.body = body;
-	if (store_staged_approve(c->store, id, c->today, force, &notice,
-	    c->actor, c->now, &plan) != STORE_OK) {
-		ctl_error("annex %" PRId64 " not approved, nothing changed: %s",
-		    id, store_errmsg(c->store));
-		goto out;
-	}
-	annex_plan_render(&plan, &text);
-	ctl_put_escaped_lines(stdout, buf_str(&text));
+	ctl_put_escaped_lines(stdout, buf_str(&done.applied));
 	printf("annex %" PRId64 " of %s approved and applied; the "
-	    "acknowledgment to ", id, g.partner_id);
-	ctl_put_escaped(stdout, g.sender);
+	    "acknowledgment to ", id, done.partner_id);
+	ctl_put_escaped(stdout, done.sender);
 	printf(" is queued\n");
-	rc = CTL_OK;
-out:
-	annex_plan_free(&plan);
-	store_staged_free(&g);
-	buf_free(&changes);
-	buf_free(&text);
-	free(subject);
-	free(body);
-	return rc;
+	annex_act_free(&done);
+	buf_free(&err);
+	return CTL_OK;
 }
 
 static int
@@ -386,12 +269,11 @@ reject_cmd(struct ctl *c, int argc, char **argv)
 		{ "reason", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct store_staged g;
-	struct store_notice notice;
+	struct annex_act done;
+	struct buf err = BUF_INIT;
 	const char *reason = NULL;
-	char *subject = NULL, *body = NULL;
 	int64_t id;
-	int ch, rc = CTL_FAILED;
+	int ch, rc;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -408,34 +290,20 @@ reject_cmd(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	if (store_staged_get(c->store, id, &g) != STORE_OK)
-		return ctl_store_fail(c);
-	rc = CTL_FAILED;
-	if (notice_render_annex(&c->conf.rules, 0, g.partner_id, reason,
-	    c->today, &subject, &body) == -1) {
-		ctl_error("cannot write the notice: the rules need "
-		    "notices.annex.rejected (or memory ran out)");
-		goto out;
-	}
-	notice.recipient = g.sender;
-	notice.subject = subject;
-	notice.body = body;
-	if (store_staged_reject(c->store, id, reason, &notice, c->actor,
-	    c->now) != STORE_OK) {
-		ctl_error("annex %" PRId64 " not rejected: %s", id,
-		    store_errmsg(c->store));
-		goto out;
+	if (annex_act_reject(c->store, &c->conf.rules, id, reason, c->today,
+	    c->actor, c->now, &done, &err) != STORE_OK) {
+		ctl_error("%s", buf_str(&err));
+		annex_act_free(&done);
+		buf_free(&err);
+		return CTL_FAILED;
 	}
 	printf("annex %" PRId64 " of %s rejected, nothing changed; the notice "
-	    "to ", id, g.partner_id);
-	ctl_put_escaped(stdout, g.sender);
+	    "to ", id, done.partner_id);
+	ctl_put_escaped(stdout, done.sender);
 	printf(" is queued\n");
-	rc = CTL_OK;
-out:
-	store_staged_free(&g);
-	free(subject);
-	free(body);
-	return rc;
+	annex_act_free(&done);
+	buf_free(&err);
+	return CTL_OK;
 }
 
 int

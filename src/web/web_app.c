@@ -27,6 +27,7 @@
 #include "balp/web_page_partner_act.h"
 #include "balp/web_page_partners.h"
 #include "balp/web_page_review.h"
+#include "balp/web_page_staged.h"
 #include "balp/web_page_users.h"
 #include "balp/web_static.h"
 
@@ -73,6 +74,10 @@ static const struct route {
 	{ "POST", "/partners/*/persons/suspend", R_MANAGE, web_page_person_suspend },
 	{ "POST", "/partners/*/persons/resume",	R_MANAGE, web_page_person_resume },
 	{ "POST", "/partners/*/persons/end",	R_MANAGE, web_page_person_end },
+	{ "GET",  "/annexes",			R_MANAGE, web_page_staged_list },
+	{ "GET",  "/annexes/*",			R_MANAGE, web_page_staged },
+	{ "POST", "/annexes/*/approve",		R_MANAGE, web_page_staged_approve },
+	{ "POST", "/annexes/*/reject",		R_MANAGE, web_page_staged_reject },
 	{ "GET",  "/users",			R_MANAGE, web_page_users },
 	{ "POST", "/users",			R_MANAGE, web_page_users_add },
 	{ "POST", "/users/*/disable",		R_MANAGE, web_page_users_disable },

@@ -12,6 +12,7 @@
 #include "balp/store_audit.h"
 #include "balp/store_decision.h"
 #include "balp/store_outbox.h"
+#include "balp/store_staged.h"
 #include "balp/web_audit_watch.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
@@ -100,6 +101,28 @@ notices(struct web_ctx *ctx)
 	buf_printf(b, "En échec définitif : %zu</li>\n</ul>\n", failed);
 }
 
+/*
+ * The annexes referents mailed, waiting for an admin (docs/annex-mail.md):
+ * their count for every role, the link to them for those who decide.
+ */
+static void
+staged(struct web_ctx *ctx)
+{
+	struct buf *b = &ctx->res->body;
+	struct store_staged_list l;
+
+	buf_puts(b, "<h2>Annexes reçues par courriel</h2>\n");
+	if (store_staged_list(ctx->app->st, 1, &l) != STORE_OK) {
+		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		return;
+	}
+	buf_printf(b, "<p>En attente d'approbation : %zu", l.n);
+	if (l.n > 0 && !web_layout_role(ctx, "supervisor"))
+		buf_puts(b, " (<a href=\"/annexes\">les voir</a>)");
+	buf_puts(b, "</p>\n");
+	store_staged_list_free(&l);
+}
+
 static void
 audit(struct web_ctx *ctx)
 {
@@ -162,6 +185,7 @@ web_page_dashboard(struct web_ctx *ctx)
 	web_layout_begin(ctx, "Tableau de bord");
 	queues(ctx);
 	notices(ctx);
+	staged(ctx);
 	audit(ctx);
 	last_pass(ctx);
 	web_layout_end(ctx);

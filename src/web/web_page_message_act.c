@@ -12,6 +12,7 @@
 
 #include "balp/message_act.h"
 #include "balp/pipeline.h"
+#include "balp/store_staged.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
 
@@ -144,8 +145,22 @@ web_page_message_act_forms(struct web_ctx *ctx, int64_t id,
 {
 	const struct rules *r = &ctx->app->conf->rules;
 	struct buf *b = &ctx->res->body;
+	int64_t staged = 0;
 	size_t i;
 
+	/*
+	 * A mail whose annex is staged and pending is neither released nor
+	 * retriaged (store_message.h): the way is its annex's decision.
+	 */
+	if (store_staged_pending_of(ctx->app->st, id, &staged) == STORE_OK &&
+	    staged > 0) {
+		buf_printf(b, "<h2>Actions</h2>\n<p>Son annexe attend "
+		    "l'approbation : <a href=\"/annexes/%" PRId64 "\">annexe "
+		    "n° %" PRId64 "</a>, à approuver ou rejeter avant de "
+		    "déplacer ou de trier de nouveau ce message.</p>\n", staged,
+		    staged);
+		return;
+	}
 	buf_printf(b, "<h2>Actions</h2>\n<form class=\"stack\" method=\"post\" "
 	    "action=\"/messages/%" PRId64 "/release\">\n<fieldset>\n<legend>"
 	    "Déplacer le message</legend>\n<label for=\"to\">Vers la file"

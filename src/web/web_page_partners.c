@@ -14,6 +14,7 @@
 #include "balp/store_referent.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_page_staged.h"
 
 /* The convention's state on today, in words. */
 static const char *
@@ -348,6 +349,7 @@ web_page_partner(struct web_ctx *ctx)
 		action_forms(ctx, &pa, &persons);
 	store_person_list_free(&persons);
 	annex_forms(ctx, &pa);
+	web_page_staged_section(ctx, pa.id);
 	buf_puts(&ctx->res->body, "<p><a href=\"/partners\">Tous les "
 	    "partenaires</a></p>\n");
 	web_layout_end(ctx);

@@ -48,7 +48,9 @@ static const char css[] =
 "form.stack button{margin-top:1rem}\n"
 ".error{color:#ab0000;border-left:4px solid #ab0000;padding-left:.5rem}\n"
 ".ok{color:#18753c;border-left:4px solid #18753c;padding-left:.5rem}\n"
-".hint{color:#3a3a3a;font-size:.9rem}\n";
+".hint{color:#3a3a3a;font-size:.9rem}\n"
+"ul.diff{list-style:none;padding-left:0}\n"
+"ul.diff code{white-space:pre-wrap}\n";
 
 void
 web_static_serve(struct web_ctx *ctx)

@@ -6,8 +6,12 @@
  * naming what differs, and nothing is written); approved once, in one
  * transaction with the import's rows, annex.approve and the notice;
  * rejected only with a reason; never twice; its mail neither retriaged
- * nor released while it is pending.  Each test has its own
- * database.
+ * nor released while it is pending.  Then annex_act.h, what balpctl
+ * and the console both call: the acknowledgment written from the plan
+ * and queued to the referent, refusals with their line (twice, after a
+ * conflicting import, a blank reason, no such id), nothing written
+ * then.  Each test has its own database; the notices are the shipped
+ * rules'.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +28,8 @@
 #include <string.h>
 
 #include "balp/annex.h"
+#include "balp/annex_act.h"
+#include "balp/conf.h"
 #include "balp/date.h"
 #include "balp/store.h"
 #include "balp/store_decision.h"
@@ -44,6 +50,9 @@ static const char v2[] =
     "MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;\n"
     "ROUX;Julien;j.roux@apeai34.fr;Educateur;01/03/2025;\n"
     "PETIT;Claire;c.petit@apeai34.fr;;01/09/2026;\n";
+
+/* The shipped configuration and rules (their annex notices). */
+static struct balp_conf conf;
 
 static int32_t
 today(void)
@@ -291,6 +300,159 @@ test_message_guard(void **state)
 	    "BALP/Quarantaine", "doute", NULL, "admin:bob", NOW), STORE_OK);
 }
 
+static void
+test_act_approve(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_act done;
+	struct buf err = BUF_INIT;
+	int64_t id = stage_v2(fx);
+
+	assert_int_equal(annex_act_approve(fx->st, &conf.rules, id, today(), 0,
+	    "web:alice", NOW, &done, &err), STORE_OK);
+	assert_string_equal(done.partner_id, P);
+	assert_string_equal(done.sender, REF);
+	assert_non_null(strstr(buf_str(&done.applied),
+	    "+ add c.petit@apeai34.fr (PETIT Claire, from 2026-09-01)\n"));
+	assert_non_null(strstr(buf_str(&done.applied), "1 added, 1 updated, "
+	    "0 ended"));
+	annex_act_free(&done);
+	assert_int_equal(count(fx, "SELECT count(*) FROM persons WHERE email "
+	    "= 'c.petit@apeai34.fr'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM audit WHERE action "
+	    "= 'annex.approve' AND actor = 'web:alice'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM audit WHERE action "
+	    "= 'annex.import' AND actor = 'web:alice'"), 1);
+	/* The acknowledgment: about the mail, to the referent, what changed. */
+	assert_int_equal(count(fx, "SELECT count(*) FROM outbox WHERE "
+	    "recipient = '" REF "' AND decision_id = 1 AND subject LIKE "
+	    "'%appliquée' AND body LIKE '%- ajout : c.petit@apeai34.fr "
+	    "(PETIT Claire), habilitation du 01/09/2026%' AND body LIKE "
+	    "'%- modification : j.roux@apeai34.fr (ROUX Julien) : "
+	    "fonction%'"), 1);
+	/* Never twice, nothing written. */
+	assert_int_equal(annex_act_approve(fx->st, &conf.rules, id, today(), 0,
+	    "web:alice", NOW, &done, &err), STORE_REFUSED);
+	assert_string_equal(buf_str(&err), "annex 1 not approved, nothing "
+	    "changed: staged annex 1 is approved already (by web:alice)");
+	annex_act_free(&done);
+	buf_reset(&err);
+	assert_int_equal(annex_act_reject(fx->st, &conf.rules, id, "x", today(),
+	    "web:alice", NOW, &done, &err), STORE_REFUSED);
+	annex_act_free(&done);
+	assert_int_equal(count(fx, "SELECT count(*) FROM outbox"), 1);
+	buf_reset(&err);
+	assert_int_equal(annex_act_approve(fx->st, &conf.rules, 99, today(), 0,
+	    "web:alice", NOW, &done, &err), STORE_NOTFOUND);
+	assert_string_equal(buf_str(&err), "no staged annex 99");
+	annex_act_free(&done);
+	buf_free(&err);
+}
+
+static void
+test_act_conflict(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_act done;
+	struct annex_plan plan;
+	struct annex_rows r;
+	struct buf err = BUF_INIT;
+	int64_t id = stage_v2(fx);
+
+	rows_of(v2, &r);
+	assert_int_equal(annex_import(fx->st, P, &r, today(), 0, 0,
+	    "admin:other", NOW, &plan), STORE_OK);
+	annex_plan_free(&plan);
+	annex_rows_free(&r);
+	assert_int_equal(annex_act_approve(fx->st, &conf.rules, id, today(), 0,
+	    "web:alice", NOW, &done, &err), STORE_REFUSED);
+	assert_non_null(strstr(buf_str(&err), "annex 1 not approved, nothing "
+	    "changed: staged annex 1 no longer applies as staged: the annex "
+	    "of apeai changed since"));
+	assert_non_null(strstr(buf_str(&err), "staged: add line 4 "
+	    "c.petit@apeai34.fr"));
+	annex_act_free(&done);
+	buf_free(&err);
+	assert_int_equal(count(fx, "SELECT count(*) FROM staged_annexes WHERE "
+	    "status = 'pending'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM outbox"), 0);
+	assert_int_equal(count(fx, "SELECT count(*) FROM audit WHERE actor = "
+	    "'web:alice'"), 0);
+}
+
+static void
+test_act_reject(void **state)
+{
+	struct fx *fx = *state;
+	struct annex_act done;
+	struct buf err = BUF_INIT;
+	int64_t id = stage_v2(fx);
+
+	assert_int_equal(annex_act_reject(fx->st, &conf.rules, id, " \t",
+	    today(), "web:bob", NOW, &done, &err), STORE_REFUSED);
+	assert_non_null(strstr(buf_str(&err), "annex 1 not rejected: a "
+	    "rejection needs its reason"));
+	annex_act_free(&done);
+	buf_reset(&err);
+	assert_int_equal(annex_act_reject(fx->st, &conf.rules, id, NULL,
+	    today(), "web:bob", NOW, &done, &err), STORE_REFUSED);
+	annex_act_free(&done);
+	assert_int_equal(count(fx, "SELECT count(*) FROM outbox"), 0);
+	buf_reset(&err);
+	assert_int_equal(annex_act_reject(fx->st, &conf.rules, id, "Liste en "
+	    "double", today(), "web:bob", NOW, &done, &err), STORE_OK);
+	assert_string_equal(done.sender, REF);
+	annex_act_free(&done);
+	assert_int_equal(count(fx, "SELECT count(*) FROM staged_annexes WHERE "
+	    "status = 'rejected' AND decided_by = 'web:bob' AND reason = "
+	    "'Liste en double'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM audit WHERE action "
+	    "= 'annex.reject' AND actor = 'web:bob'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM outbox WHERE "
+	    "recipient = '" REF "' AND decision_id = 1 AND body LIKE "
+	    "'%Liste en double%'"), 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM persons WHERE email "
+	    "= 'c.petit@apeai34.fr'"), 0);
+	buf_free(&err);
+}
+
+static void
+test_act_age(void **state)
+{
+	struct store_staged g;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	g.received_at = "2026-11-20T23:59:59Z";
+	assert_int_equal(annex_act_age_days(&g, today()), 3);
+	g.received_at = "2026-11-23T00:00:00Z";
+	assert_int_equal(annex_act_age_days(&g, today()), 0);
+	g.received_at = "yesterday";
+	assert_int_equal(annex_act_age_days(&g, today()), -1);
+}
+
+static int
+conf_setup(void **state)
+{
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	if (conf_load(BALP_SRCDIR "/conf/balp.conf", &conf, &err) != 0) {
+		fprintf(stderr, "%s", buf_str(&err));
+		buf_free(&err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_teardown(void **state)
+{
+	(void)state;
+	conf_free(&conf);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -302,7 +464,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_guard, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_act_approve, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_act_conflict, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_act_reject, setup,
+		    teardown),
+		cmocka_unit_test(test_act_age),
 	};
 
-	return cmocka_run_group_tests_name("store_staged", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("store_staged", tests, conf_setup,
+	    conf_teardown);
 }
