@@ -60,26 +60,7 @@ wait_for "$HOME_DIR/web.log" "listening" 10; ok $? "balpweb listens"
 U="http://127.0.0.1:$PORT"
 J="$HOME_DIR/jar"
 
-# req JAR ARGS...: headers into $HOME_DIR/h, body into $HOME_DIR/b;
-# code, location set.  Every response is kept in $HOME_DIR/all.
-req() {
-	jar=$1; shift
-	curl -s -b "$jar" -c "$jar" -D "$HOME_DIR/h" -o "$HOME_DIR/b" "$@"
-	# the last status line: a 100 Continue may come first
-	code=$(sed -n 's/^HTTP[^ ]* \([0-9]*\).*/\1/p' "$HOME_DIR/h" | tail -n 1)
-	location=$(sed -n 's/^Location: \(.*\)\r$/\1/ip' "$HOME_DIR/h")
-	cat "$HOME_DIR/h" "$HOME_DIR/b" >>"$HOME_DIR/all"
-}
-# The four headers of the contract, checked on the last response.
-HDR_BAD=0
-headers_ok() {
-	grep -qi "^Content-Security-Policy: default-src 'none';.*frame-ancestors 'none'" "$HOME_DIR/h" &&
-	grep -qi '^X-Content-Type-Options: nosniff' "$HOME_DIR/h" &&
-	grep -qi '^Referrer-Policy: no-referrer' "$HOME_DIR/h" &&
-	grep -qi '^Cache-Control: no-store' "$HOME_DIR/h" && return 0
-	HDR_BAD=$((HDR_BAD + 1)); echo "# headers missing on: $*"; return 1
-}
-csrf_of() { sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$HOME_DIR/b" | head -n 1; }
+. "$SRCDIR/tests/tools/web_client.sh"
 
 : >"$HOME_DIR/all"
 # ---- signed out --------------------------------------------------------------
@@ -99,13 +80,6 @@ req "$HOME_DIR/anon" -X DELETE "$U/"
 is "$code" 405 "DELETE: 405"; headers_ok "DELETE /"
 
 # ---- login, forced change ------------------------------------------------------
-# login JAR LOGIN PASSWORD: the form, then its POST.
-login() {
-	req "$1" "$U/login"
-	t=$(csrf_of)
-	req "$1" --data-urlencode "login=$2" --data-urlencode "password=$3" \
-	    --data-urlencode "csrf=$t" "$U/login"
-}
 req "$J.adm" "$U/login"
 is "$code" 200 "GET /login"; headers_ok "GET /login"
 like "$(grep -i '^Set-Cookie' "$HOME_DIR/h")" "HttpOnly; SameSite=Strict" \
@@ -168,7 +142,6 @@ is "$code $location" "303 /" "a second login goes to /"
 
 # ---- roles -----------------------------------------------------------------------
 # get JAR PATH -> code; post JAR PATH (with its session's csrf) -> code
-tok() { req "$1" "$U/"; csrf_of; }
 check_role() {	# check_role USER EXPECTED METHOD PATH
 	if [ "$3" = GET ]; then
 		req "$J.$1" "$U$4"

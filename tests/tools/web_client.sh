@@ -4,7 +4,8 @@
 #
 #   req JAR CURL-ARGS...     one request, cookies in JAR: headers into
 #                            $HOME_DIR/h, body into $HOME_DIR/b; sets code
-#                            and location
+#                            and location; both appended to $HOME_DIR/all
+#                            when that file exists
 #   headers_ok WHAT          the four headers of the contract on the last
 #                            response (HDR_BAD counts the misses)
 #   csrf_of                  the csrf field of the last page
@@ -18,6 +19,9 @@ req() {
 	# the last status line: a 100 Continue may come first
 	code=$(sed -n 's/^HTTP[^ ]* \([0-9]*\).*/\1/p' "$HOME_DIR/h" | tail -n 1)
 	location=$(sed -n 's/^Location: \(.*\)\r$/\1/ip' "$HOME_DIR/h")
+	if [ -f "$HOME_DIR/all" ]; then
+		cat "$HOME_DIR/h" "$HOME_DIR/b" >>"$HOME_DIR/all"
+	fi
 }
 
 HDR_BAD=0
