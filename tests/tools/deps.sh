@@ -12,7 +12,10 @@ set -eu
 
 run_pkgs="gcc make pkg-config libetpan-dev libsodium-dev libsqlite3-dev libconfig-dev sqlite3 libmagic-dev libmagic-mgc zlib1g-dev libgnutls28-dev nettle-dev libsystemd-dev libmicrohttpd-dev"
 mail_pkgs="dovecot-imapd dovecot-lmtpd postfix swaks libnet-ssleay-perl curl openssl libsasl2-modules"
-check_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind gdb mandoc dpkg-dev debhelper lintian fakeroot $mail_pkgs"
+# The browser tests (tests/web): Debian's Chromium, its WebDriver and
+# Selenium for Debian's python3; npm installs axe-core (tests/tools/axe.sh).
+web_pkgs="chromium chromium-driver python3-selenium"
+check_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind gdb mandoc dpkg-dev debhelper lintian fakeroot $mail_pkgs $web_pkgs"
 bench_pkgs="$check_pkgs imapfilter time"
 
 case "${1:-run}" in
@@ -20,6 +23,12 @@ run) pkgs=$run_pkgs ;;
 check) pkgs=$check_pkgs ;;
 bench) pkgs=$bench_pkgs ;;
 *) echo "usage: deps.sh run|check|bench" >&2; exit 2 ;;
+esac
+
+# npm: whichever the machine has (Node.js's own packages bring it); Debian's
+# only when there is none.
+case "${1:-run}" in
+check|bench) command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm" ;;
 esac
 
 missing=""

@@ -1,0 +1,785 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""The console's scenarios in a real browser (issue 20), run by
+tests/web/browser.sh against a real balpweb and balpd home.
+
+One headless Chromium for the whole run, driven by Selenium through
+Debian's chromedriver.  Every page a scenario checks is:
+  - free of Content Security Policy violations (Chromium's console, read
+    through the driver's "browser" log),
+  - run through axe-core, injected into the page: no violation of impact
+    serious or critical (each printed with its rule and nodes),
+  - kept as a screenshot, SHOTS/NAME.png;
+and no URL the browser asked for, nor the address bar after any step,
+holds the NIR the dpo searches.
+
+Scenarios, by name (argv): login (the forced password change), markup (a
+partner name holding <script> shown as text), csrf (a POST without its
+token refused), nir (the dpo's NIR search and its links; the supervisor
+has no form and is refused), search (a supervisor's search by outcome),
+expiry (an idle session ends), lockout (five failures lock the account),
+and, waiting for their pages: annex (an upload with an error, its line
+shown; a good one, preview, confirm), suspend (a person suspended, her
+next mail rejected by balpd), release (a quarantined message released).
+
+It prints TAP lines numbered from TAP_START + 1 and writes "COUNT FAILED"
+to TAP_STATE, for browser.sh to go on counting.
+"""
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+from selenium import webdriver
+from selenium.common.exceptions import (NoAlertPresentException,
+                                        WebDriverException)
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+URL = os.environ["BALP_URL"]
+CONF = os.environ["BALP_CONF"]
+HOME = os.environ["BALP_HOME"]
+SRCDIR = os.environ["SRCDIR"]
+SHOTS = os.environ["SHOTS"]
+PW = os.environ["BALP_PASSWORD"]
+NEW_PW = "Browser-Pass-2026-ok"
+DB = os.path.join(HOME, "var", "balp.db")
+BALPCTL = os.path.join(SRCDIR, "build", "balpctl")
+BALPD = os.path.join(SRCDIR, "build", "balpd")
+AXE = os.path.join(SRCDIR, "build", "npm", "node_modules", "axe-core",
+                   "axe.min.js")
+# The NIR of demo mails 01 and 10 (and others), as a person types it.
+NIR = "1 85 05 78 006 084 91"
+# Any way it could show in a URL: digits together, spaced (raw or
+# encoded), the first part alone.
+NIR_FORMS = [re.sub(r"\D", "", NIR), NIR, NIR.replace(" ", "+"),
+             NIR.replace(" ", "%20"), "1850578"]
+
+
+# ---- TAP ------------------------------------------------------------------------
+class Tap:
+    def __init__(self, start):
+        self.n = start
+        self.failed = 0
+
+    def ok(self, cond, desc, diag=None):
+        self.n += 1
+        if cond:
+            print("ok %d - %s" % (self.n, desc))
+        else:
+            self.failed += 1
+            print("not ok %d - %s" % (self.n, desc))
+            for line in (diag or "").splitlines():
+                print("#   " + line)
+        sys.stdout.flush()
+        return cond
+
+    def note(self, text):
+        for line in text.splitlines():
+            print("# " + line)
+        sys.stdout.flush()
+
+
+tap = Tap(int(os.environ.get("TAP_START", "0")))
+
+
+def save_state():
+    with open(os.environ["TAP_STATE"], "w") as f:
+        f.write("%d %d\n" % (tap.n, tap.failed))
+
+
+# ---- the store and the programs, for what the page cannot show ------------------
+def q(sql, *args):
+    """One value (or None) from the store, read as balpctl would see it."""
+    con = sqlite3.connect(DB, timeout=10)
+    try:
+        row = con.execute(sql, args).fetchone()
+        return None if row is None else row[0]
+    finally:
+        con.close()
+
+
+def q_all(sql, *args):
+    con = sqlite3.connect(DB, timeout=10)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def q_write(sql, *args):
+    con = sqlite3.connect(DB, timeout=10)
+    try:
+        con.execute(sql, args)
+        con.commit()
+    finally:
+        con.close()
+
+
+def balpctl(*args, stdin=None):
+    return subprocess.run([BALPCTL, "-c", CONF] + list(args), input=stdin,
+                          capture_output=True, text=True)
+
+
+# ---- the browser -------------------------------------------------------------------
+class Browser:
+    def __init__(self):
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = "/usr/bin/chromium"
+        self.profile = tempfile.mkdtemp(prefix="balp-chromium.")
+        args = ["--headless=new", "--disable-gpu", "--window-size=1280,900",
+                "--lang=fr-FR", "--user-data-dir=" + self.profile,
+                # Nothing but the console: no call home, no updates, no
+                # first-run pages (the machine's network is closed, and
+                # their refused connections only make noise).
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--disable-extensions", "--disable-quic",
+                "--disable-default-apps"]
+        if os.geteuid() == 0:
+            # Chromium refuses to start as root with its sandbox on, and
+            # the tests run as root (make check, CI).  The browser only
+            # ever loads the console on loopback.
+            args.append("--no-sandbox")
+        for a in args:
+            opts.add_argument(a)
+        # The console log (CSP violations) and the network events (every
+        # URL asked for, every document's status, redirects included).
+        opts.set_capability("goog:loggingPrefs",
+                            {"browser": "ALL", "performance": "ALL"})
+        self.d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"),
+                                  options=opts)
+        self.d.set_script_timeout(120)
+        self.d.set_page_load_timeout(60)
+        self.urls = []          # every URL requested, in order
+        self.docs = []          # (url, status) of each main document
+        self.console = []       # console lines not yet judged
+        self.all_console = []
+        self.axe_src = open(AXE, encoding="utf-8").read()
+        self.shots = []
+
+    def quit(self):
+        try:
+            self.d.quit()
+        finally:
+            subprocess.run(["rm", "-rf", self.profile])
+
+    # -- logs --
+    def drain(self):
+        for e in self.d.get_log("browser"):
+            self.console.append(e["message"])
+            self.all_console.append(e["message"])
+        for e in self.d.get_log("performance"):
+            m = json.loads(e["message"])["message"]
+            p = m.get("params", {})
+            if m["method"] == "Network.requestWillBeSent":
+                self.urls.append(p["request"]["url"])
+                r = p.get("redirectResponse")
+                if r is not None and p.get("type") == "Document":
+                    self.docs.append((r["url"], r["status"]))
+            elif (m["method"] == "Network.responseReceived" and
+                  p.get("type") == "Document"):
+                self.docs.append((p["response"]["url"],
+                                  p["response"]["status"]))
+
+    def status(self):
+        """The status of the last main document (after any redirect)."""
+        self.drain()
+        return self.docs[-1][1] if self.docs else None
+
+    def statuses_since(self, mark):
+        self.drain()
+        return [s for (_, s) in self.docs[mark:]]
+
+    def mark(self):
+        self.drain()
+        return len(self.docs)
+
+    # -- navigation --
+    def path(self):
+        u = self.d.current_url
+        return u[len(URL):] if u.startswith(URL) else u
+
+    def get(self, path):
+        self.d.get(URL + path)
+
+    def find(self, css):
+        return self.d.find_element(By.CSS_SELECTOR, css)
+
+    def finds(self, css):
+        return self.d.find_elements(By.CSS_SELECTOR, css)
+
+    def text(self):
+        return self.find("body").text
+
+    def form(self, action):
+        return self.find('main form[action="%s"], form[action="%s"]'
+                         % (action, action))
+
+    def submit(self, form, fields=None, files=None, selects=None):
+        """Fills a form's fields by name and clicks its submit button,
+        then waits for the next page."""
+        for name, value in (fields or {}).items():
+            el = form.find_element(By.NAME, name)
+            el.clear()
+            el.send_keys(value)
+        for name, value in (selects or {}).items():
+            Select(form.find_element(By.NAME, name)).select_by_value(value)
+        for name, path in (files or {}).items():
+            form.find_element(By.NAME, name).send_keys(path)
+        self.before_navigation()
+        form.find_element(By.CSS_SELECTOR,
+                          'button[type="submit"], input[type="submit"]'
+                          ).click()
+        self.after_navigation()
+
+    def before_navigation(self):
+        """Marks the page, for after_navigation to see it replaced."""
+        self.d.execute_script("window.balpTestOldPage = true;")
+
+    def after_navigation(self):
+        """Waits for a new document (the mark gone), loaded."""
+        def loaded(d):
+            try:
+                return d.execute_script(
+                    "return window.balpTestOldPage === undefined &&"
+                    " document.readyState === 'complete';")
+            except WebDriverException:
+                return False    # between two documents
+        WebDriverWait(self.d, 60).until(loaded)
+
+    def no_alert(self):
+        try:
+            self.d.switch_to.alert
+            return False
+        except NoAlertPresentException:
+            return True
+
+    # -- what every page must pass --
+    def check_page(self, name):
+        """CSP, axe-core, the NIR in no URL, a screenshot: one TAP line
+        each for the page named name."""
+        self.drain()
+        where = self.path()
+        csp = [c for c in self.console if "Content Security Policy" in c]
+        self.console = []
+        tap.ok(not csp, "%s (%s): no CSP violation in the console"
+               % (name, where), "\n".join(csp))
+        self.check_urls(name)
+        self.axe(name, where)
+        self.screenshot(name)
+
+    def check_urls(self, name):
+        self.drain()
+        seen = [u for u in self.urls + [self.d.current_url]
+                if any(f in u for f in NIR_FORMS)]
+        tap.ok(not seen, "%s: the NIR in no URL asked for so far (%d URLs)"
+               % (name, len(self.urls)), "\n".join(seen))
+
+    def axe(self, name, where):
+        self.d.execute_script(self.axe_src)
+        res = self.d.execute_async_script(
+            "var done = arguments[arguments.length - 1];"
+            "axe.run(document, {resultTypes: ['violations']})"
+            ".then(function (r) { done(r.violations); },"
+            " function (e) { done('axe failed: ' + e); });")
+        if isinstance(res, str):
+            tap.ok(False, "%s (%s): axe-core ran" % (name, where), res)
+            return
+        bad, other = [], []
+        for v in res:
+            lines = ["%s (%s): %s" % (v["id"], v["impact"], v["help"])]
+            for n in v["nodes"]:
+                lines.append("  %s  %s" % (" ".join(map(str, n["target"])),
+                                           n["html"][:160]))
+            (bad if v["impact"] in ("serious", "critical")
+             else other).append("\n".join(lines))
+        if other:
+            tap.note("%s: axe-core, minor or moderate:\n%s"
+                     % (name, "\n".join(other)))
+        tap.ok(not bad, "%s (%s): axe-core, no serious or critical violation"
+               % (name, where), "\n".join(bad))
+        self.drain()
+
+    def screenshot(self, name):
+        # The whole page, not only the window.
+        h = self.d.execute_script(
+            "return Math.max(document.documentElement.scrollHeight,"
+            " document.body ? document.body.scrollHeight : 0);")
+        self.d.set_window_size(1280, max(900, min(int(h) + 120, 8000)))
+        path = os.path.join(SHOTS, name + ".png")
+        ok = self.d.save_screenshot(path)
+        self.d.set_window_size(1280, 900)
+        self.shots.append(name)
+        if not ok:
+            tap.ok(False, "%s: screenshot %s" % (name, path))
+
+    # -- sessions --
+    def login(self, login, password, expect):
+        """The login form filled and sent; expect the path it lands on."""
+        self.get("/login")
+        self.submit(self.form("/login"),
+                    {"login": login, "password": password})
+        return self.path() == expect
+
+    def logout(self):
+        forms = self.finds('form[action="/logout"]')
+        if forms:
+            self.submit(forms[0])
+        self.d.delete_all_cookies()
+
+
+# ---- scenarios ----------------------------------------------------------------------
+def first_login(b, login, shots=False):
+    """The first login of an account: /password, the change, then /."""
+    b.d.delete_all_cookies()
+    mark = b.mark()
+    landed = b.login(login, PW, "/password")
+    st = b.statuses_since(mark)
+    tap.ok(landed and 303 in st,
+           "%s: the first login is a 303 to /password" % login,
+           "at %s, statuses %s" % (b.path(), st))
+    if shots:
+        b.check_page("password")
+    b.submit(b.form("/password"),
+             {"current": PW, "new": NEW_PW, "confirm": NEW_PW})
+    tap.ok(b.path() == "/", "%s: the password changed, at /" % login,
+           "at %s: %s" % (b.path(), b.text()[:300]))
+    tap.ok(q("select must_change from users where login = ?", login) == 0,
+           "%s: must_change cleared in the store" % login)
+
+
+def sign_in(b, login):
+    b.d.delete_all_cookies()
+    tap.ok(b.login(login, NEW_PW, "/"), "%s: signed in, at /" % login,
+           "at %s" % b.path())
+
+
+def signed_in_as(b):
+    """The login the page's header names, after a fresh look at /."""
+    b.get("/")
+    if not b.finds('form[action="/logout"]'):
+        return None
+    m = re.search(r"Connecté : (\S+) \(", b.text())
+    return m.group(1) if m else None
+
+
+def as_user(b, login):
+    """Signed in as login, through the forms (the first login's change
+    included when the account still has to)."""
+    if signed_in_as(b) == login:
+        return
+    b.logout()
+    if q("select must_change from users where login = ?", login) == 1:
+        first_login(b, login)
+    else:
+        sign_in(b, login)
+
+
+def sc_login(b):
+    b.d.delete_all_cookies()
+    b.get("/users")
+    tap.ok(b.path() == "/login", "signed out, /users leads to /login",
+           "at %s" % b.path())
+    b.check_page("login")
+    b.submit(b.form("/login"), {"login": "adm", "password": "not-the-one-1"})
+    tap.ok(b.path() == "/login" and "incorrect" in b.text(),
+           "a wrong password: the form again, with the error")
+    b.check_page("login-refused")
+    first_login(b, "adm", shots=True)
+    h1 = b.find("h1").text
+    tap.ok(h1 == "Tableau de bord", "the dashboard's heading", h1)
+    b.check_page("dashboard")
+    # Back to the forced change: none now, a second login goes to /.
+    b.logout()
+    tap.ok(b.path() == "/login", "logout: at /login", b.path())
+    b.get("/")
+    tap.ok(b.path() == "/login", "signed out after logout")
+    sign_in(b, "adm")
+
+
+def sc_markup(b):
+    as_user(b, "adm")
+    name = '<script>alert("p")</script>'
+    b.get("/partners")
+    tap.ok(b.status() == 200 and b.path() == "/partners", "admin: /partners")
+    link = b.finds('a[href="/partners/xss"]')
+    tap.ok(len(link) == 1 and link[0].text == name,
+           "the partner's name holding <script> shown as text",
+           link[0].text if link else "no link")
+    nscripts = b.d.execute_script("return document.scripts.length")
+    tap.ok(nscripts == 0 and b.no_alert(), "no script element, no alert",
+           "%d script elements" % nscripts)
+    b.check_page("partners")
+    link[0].click()
+    WebDriverWait(b.d, 30).until(lambda d: b.path() == "/partners/xss")
+    tap.ok(name in b.text() and b.no_alert() and
+           b.d.execute_script("return document.scripts.length") == 0,
+           "its page shows the name as text too")
+    b.check_page("partner-xss")
+    b.get("/partners/apeai-ouest-herault")
+    tap.ok("a.martin@apeai34.fr" in b.text(), "a partner's page: its persons")
+    b.check_page("partner")
+
+
+def sc_csrf(b):
+    as_user(b, "adm")
+    b.get("/users")
+    tap.ok(b.path() == "/users" and b.status() == 200, "admin: /users")
+    b.check_page("users")
+    f = b.form("/users")
+    removed = b.d.execute_script(
+        "var f = arguments[0], t = f.querySelector('input[name=csrf]');"
+        "if (!t) return false; t.remove(); return true;", f)
+    tap.ok(removed, "the add-account form carries a csrf field (removed)")
+    b.submit(f, {"login": "zed", "password": PW},
+             selects={"role": "supervisor"})
+    tap.ok(b.status() == 403 and b.find("h1").text == "Accès refusé",
+           "a POST without its token: 403, Accès refusé",
+           "status %s, h1 %s" % (b.status(), b.find("h1").text))
+    tap.ok(q("select count(*) from users where login = 'zed'") == 0,
+           "and no account added")
+    b.check_page("forbidden")
+    # The same form with its token does add: the 403 was the token's.
+    b.get("/users")
+    b.submit(b.form("/users"), {"login": "zoe", "password": PW},
+             selects={"role": "supervisor"})
+    tap.ok(q("select count(*) from users where login = 'zoe'") == 1 and
+           q("select actor from audit where action = 'user.add' and"
+             " object = 'zoe'") == "web:adm",
+           "with its token the same form adds the account (audited web:adm)")
+    b.check_page("users-added")
+
+
+def nir_ids():
+    r = balpctl("log", "--nir", "-", "--json", stdin=NIR + "\n")
+    try:
+        return sorted(set(d["id"] for d in json.loads(r.stdout)))
+    except ValueError:
+        return []
+
+
+def sc_nir(b):
+    want = nir_ids()
+    tap.ok(len(want) > 0, "balpctl log --nir finds decisions (%d)" % len(want))
+    as_user(b, "dpo")
+    b.get("/messages")
+    b.check_page("messages-dpo")
+    before = q("select count(*) from audit where action = 'trace.query'")
+    b.submit(b.form("/messages/search"), {"nir": NIR})
+    tap.ok(b.status() == 200 and b.path() == "/messages/search",
+           "dpo: the NIR search, by POST", "%s %s" % (b.status(), b.path()))
+    links = [a.get_attribute("href") for a in
+             b.finds('a[href^="/messages/"]')]
+    got = sorted(set(int(m.group(1)) for m in
+                     (re.search(r"/messages/(\d+)$", h) for h in links) if m))
+    tap.ok(got == want, "the decisions balpctl log --nir finds, each a link"
+           " /messages/ID", "got %s, want %s" % (got, want))
+    src = b.d.page_source
+    tap.ok(not any(f in src for f in NIR_FORMS[:2]),
+           "the NIR is not echoed in the page")
+    tap.ok(re.match(r"^web:dpo nir_pseudonym=[0-9a-f]{64}; rows=%d$"
+                    % len(want),
+                    q("select actor || ' ' || detail from audit where"
+                      " action = 'trace.query' order by id desc limit 1")
+                    or "") is not None and
+           q("select count(*) from audit where action = 'trace.query'")
+           == before + 1,
+           "one trace.query audit row, with the pseudonym")
+    b.check_page("messages-nir")
+    if got:
+        b.find('a[href="/messages/%d"]' % got[0]).click()
+        WebDriverWait(b.d, 30).until(
+            lambda d: b.path() == "/messages/%d" % got[0])
+        tap.ok(b.status() == 200, "the link leads to /messages/%d" % got[0])
+        b.check_page("message")
+    # The supervisor: no form, and the POST refused.
+    as_user(b, "sup")
+    b.get("/messages")
+    tap.ok(not b.finds('input[name="nir"]') and
+           not b.finds('form[action="/messages/search"]'),
+           "supervisor: no NIR search on /messages")
+    b.check_page("messages-supervisor")
+    token = b.find('main input[name="csrf"], input[name="csrf"]'
+                   ).get_attribute("value")
+    before = q("select count(*) from audit where action = 'trace.query'")
+    # A form the page does not offer, made in the page (the session's
+    # own token): the server must refuse the role, not only hide a form.
+    b.before_navigation()
+    b.d.execute_script(
+        "var f = document.createElement('form');"
+        "f.method = 'post'; f.action = '/messages/search';"
+        "[['csrf', arguments[0]], ['nir', arguments[1]]].forEach("
+        "function (kv) { var i = document.createElement('input');"
+        " i.type = 'hidden'; i.name = kv[0]; i.value = kv[1];"
+        " f.appendChild(i); });"
+        "document.body.appendChild(f); f.submit();", token, NIR)
+    b.after_navigation()
+    tap.ok(b.status() == 403, "supervisor: POST /messages/search is a 403",
+           "status %s" % b.status())
+    tap.ok(q("select count(*) from audit where action = 'trace.query'")
+           == before, "and no search was made")
+    tap.ok(not any(f in b.d.page_source for f in NIR_FORMS[:2]),
+           "the refusal does not echo the NIR")
+    b.check_page("forbidden-supervisor")
+
+
+def sc_search(b):
+    as_user(b, "sup")
+    b.get("/messages")
+    b.submit(b.form("/messages"), selects={"outcome": "quarantined"})
+    n = q("select count(*) from decisions where outcome = 'quarantined'")
+    links = b.finds('a[href^="/messages/"]')
+    tap.ok(b.status() == 200 and len(links) == n,
+           "supervisor: the search by outcome lists the %d quarantined" % n,
+           "%d links" % len(links))
+    b.check_page("messages-results")
+
+
+def sc_expiry(b):
+    as_user(b, "sup")
+    uid_login = "sup"
+    uid = q("select id from users where login = ?", uid_login)
+    # The idle limit is 2 minutes (browser.sh).  One minute idle: the
+    # session goes on.  Three: it is over.  The session's clock is aged in
+    # the store rather than waited for.
+    q_write("update sessions set seen_at = seen_at - 60 where user_id = ?",
+            uid)
+    b.get("/")
+    tap.ok(b.path() == "/", "%s: one minute idle, the session goes on"
+           % uid_login, "at %s" % b.path())
+    q_write("update sessions set seen_at = seen_at - 180 where user_id = ?",
+            uid)
+    b.get("/messages")
+    tap.ok(b.path() == "/login", "three minutes idle: back at /login",
+           "at %s" % b.path())
+    tap.ok(q("select count(*) from audit where action = 'user.logout' and"
+             " object = ? and detail = 'expired'", uid_login) == 1,
+           "the expiry audited")
+    b.check_page("login-expired")
+
+
+def sc_lockout(b):
+    b.d.delete_all_cookies()
+    for i in range(5):
+        landed = b.login("loc", "wrong-password-%d" % i, "/login")
+        if not landed:
+            break
+    tap.ok(landed and "incorrect" in b.text(),
+           "five wrong passwords: the form each time, with the error")
+    tap.ok(q("select locked_until is not null from users where"
+             " login = 'loc'") == 1, "the account is locked")
+    landed = b.login("loc", PW, "/login")
+    tap.ok(landed and "incorrect" in b.text(),
+           "locked: the right password is refused too", "at %s" % b.path())
+    tap.ok(q("select count(*) from audit where action = 'user.login_failed'"
+             " and object = 'loc' and detail = 'password'") == 5 and
+           q("select count(*) from audit where action = 'user.lock' and"
+             " object = 'loc'") == 1 and
+           q("select count(*) from audit where action = 'user.login_failed'"
+             " and object = 'loc' and detail = 'locked'") == 1,
+           "five failures, the lock and the refused right password audited")
+    b.check_page("login-locked")
+
+
+# -- waiting for their pages --------------------------------------------------------
+def persons_of(partner):
+    return q_all("select email from persons where partner_id = ?"
+                 " order by email", partner)
+
+
+def sc_annex(b):
+    as_user(b, "adm")
+    partner = "ccas-lespignan"
+    base = open(os.path.join(SRCDIR, "tests", "data", "demo",
+                             "annexe-ccas-lespignan.csv"),
+                encoding="utf-8").read()
+    if not base.endswith("\n"):
+        base += "\n"
+    head = base.splitlines()[0]
+    bad = os.path.join(HOME, "annexe-erreur.csv")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write(head + "\nLEROY;Paul;pas-une-adresse;Agent;01/01/2025;\n")
+    good = os.path.join(HOME, "annexe-bonne.csv")
+    with open(good, "w", encoding="utf-8") as f:
+        f.write(base + "LEROY;Paul;p.leroy@mairie-lespignan.fr;Agent"
+                " d'accueil;01/01/2025;\n")
+    before = persons_of(partner)
+    b.get("/partners/" + partner)
+    b.submit(b.form("/partners/%s/annex" % partner), files={"annex": bad})
+    text = b.text()
+    tap.ok(re.search(r"(ligne|line)\s*2\b", text) is not None and
+           "pas-une-adresse" in text,
+           "an annex with an error: the error and its line shown",
+           text[:600])
+    tap.ok(persons_of(partner) == before, "and nothing changed")
+    b.check_page("annex-error")
+    b.get("/partners/" + partner)
+    b.submit(b.form("/partners/%s/annex" % partner), files={"annex": good})
+    text = b.text()
+    tap.ok("p.leroy@mairie-lespignan.fr" in text and
+           b.finds('form[action="/partners/%s/annex/confirm"]' % partner),
+           "a good annex: its preview names the person added, and a"
+           " confirm form", text[:600])
+    tap.ok(persons_of(partner) == before, "the preview changes nothing")
+    b.check_page("annex-preview")
+    b.submit(b.form("/partners/%s/annex/confirm" % partner))
+    tap.ok(("p.leroy@mairie-lespignan.fr",) in persons_of(partner),
+           "confirmed: the person is in the store")
+    tap.ok(q("select actor from audit where action like 'annex.%' and"
+             " object = ? order by id desc limit 1", partner) == "web:adm",
+           "the import audited, actor web:adm")
+    b.check_page("annex-confirmed")
+
+
+def deliver_again(name, prefix):
+    """Demo mail NAME delivered again, with its own Message-ID."""
+    src = os.path.join(SRCDIR, "tests", "data", "demo", "Maildir", "new",
+                       name)
+    text = open(src, encoding="utf-8", errors="surrogateescape").read()
+    recent = time.strftime("%d/%m/%Y", time.localtime(time.time()
+                                                      - 7 * 86400))
+    text = text.replace("{{RECENT}}", recent)
+    text = re.sub(r"(?mi)^(Message-ID:\s*<)", r"\g<1>" + prefix + ".", text,
+                  count=1)
+    md = os.path.join(HOME, "var", "Maildir")
+    fname = "%s.%s" % (prefix, name)
+    with open(os.path.join(md, "tmp", fname), "w", encoding="utf-8",
+              errors="surrogateescape") as f:
+        f.write(text)
+    os.rename(os.path.join(md, "tmp", fname), os.path.join(md, "new", fname))
+    return prefix
+
+
+def sc_suspend(b):
+    as_user(b, "adm")
+    email = "a.martin@apeai34.fr"
+    b.get("/partners/apeai-ouest-herault")
+    row = [r for r in b.finds("tr") if email in r.text]
+    forms = [f for r in row for f in r.find_elements(By.CSS_SELECTOR, "form")
+             if re.search(r"/persons/[^/]+/suspend$",
+                          f.get_attribute("action") or "")]
+    tap.ok(len(forms) == 1, "her row has a suspend form")
+    if not forms:
+        b.check_page("partner-suspend")
+        return
+    b.submit(forms[0], {"reason": "Départ de la structure"})
+    pid = q("select id from persons where email = ?", email)
+    tap.ok(q("select count(*) from suspensions where person_id = ? and"
+             " resumed_at is null", pid) == 1,
+           "the suspension is in the store")
+    tap.ok(q("select actor from audit where action = 'person.suspend'"
+             " order by id desc limit 1") == "web:adm",
+           "audited, actor web:adm")
+    b.check_page("person-suspended")
+    mid = deliver_again("1763370001.demo01.apeai-rib", "suspendue")
+    r = subprocess.run([BALPD, "-c", CONF, "--once"], capture_output=True,
+                       text=True)
+    tap.ok(r.returncode == 0, "a balpd pass", r.stderr)
+    row = q_all("select outcome, reasons from decisions where message_id"
+                " like ? order by id desc", mid + ".%")
+    tap.ok(len(row) == 1 and row[0][0] == "rejected" and
+           "sender_habilitation_ended" in row[0][1],
+           "her next mail is rejected: sender_habilitation_ended",
+           repr(row))
+
+
+def sc_release(b):
+    as_user(b, "adm")
+    did = q("select id from decisions where outcome = 'quarantined' and"
+            " reasons = 'attachment_forbidden' order by id limit 1")
+    b.get("/messages/%d" % did)
+    f = b.finds('form[action="/messages/%d/release"]' % did)
+    tap.ok(len(f) == 1, "a quarantined message's page: a release form")
+    if not f:
+        b.check_page("message-release")
+        return
+    b.check_page("message-quarantined")
+    selects = {}
+    to = f[0].find_elements(By.NAME, "to")
+    if to and to[0].tag_name == "select":
+        opts = [o.get_attribute("value") for o in
+                to[0].find_elements(By.TAG_NAME, "option")]
+        pick = [o for o in opts if o and "Quarantaine" not in o]
+        if pick:
+            selects["to"] = pick[0]
+    b.submit(f[0], {"reason": "Pièce jointe vérifiée avec le partenaire"},
+             selects=selects)
+    tap.ok(q("select count(*) from releases where decision_id = ?", did) == 1
+           and q("select actor from releases where decision_id = ?", did)
+           == "web:adm", "the release is in the store, actor web:adm")
+    r = balpctl("message", "show", str(did), "--json")
+    try:
+        shown = json.loads(r.stdout)
+    except ValueError:
+        shown = {}
+    tap.ok(shown.get("queue_now") not in (None, "BALP/Quarantaine") and
+           shown.get("in_mailbox") is True,
+           "the message is out of quarantine, in the mailbox (%s)"
+           % shown.get("queue_now"), r.stdout[:600] + r.stderr)
+    b.check_page("message-released")
+
+
+SCENARIOS = {
+    "login": sc_login, "markup": sc_markup, "csrf": sc_csrf, "nir": sc_nir,
+    "search": sc_search, "expiry": sc_expiry, "lockout": sc_lockout,
+    "annex": sc_annex, "suspend": sc_suspend, "release": sc_release,
+}
+
+
+def main():
+    names = sys.argv[1:] or ["login"]
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        tap.ok(False, "scenarios known", "unknown: %s" % " ".join(unknown))
+        save_state()
+        return 1
+    t0 = time.time()
+    try:
+        b = Browser()
+    except WebDriverException as e:
+        tap.ok(False, "headless Chromium starts through chromedriver", str(e))
+        save_state()
+        return 1
+    tap.ok(True, "headless Chromium started through chromedriver (%.1f s)"
+           % (time.time() - t0))
+    try:
+        for n in names:
+            t = time.time()
+            try:
+                SCENARIOS[n](b)
+            except Exception:
+                b.drain()
+                tap.ok(False, "scenario %s ran to its end" % n,
+                       "at %s\n%s" % (b.d.current_url,
+                                      traceback.format_exc()))
+                try:
+                    b.screenshot("failed-" + n)
+                except WebDriverException:
+                    pass
+            tap.note("scenario %s: %.1f s" % (n, time.time() - t))
+        b.drain()
+        csp = [c for c in b.all_console if "Content Security Policy" in c]
+        tap.ok(not csp, "no CSP violation in the console during the whole"
+               " run (%d console lines)" % len(b.all_console),
+               "\n".join(csp))
+        b.check_urls("the whole run")
+        tap.ok(len(b.shots) == len(set(b.shots)) and all(
+            os.path.getsize(os.path.join(SHOTS, s + ".png")) > 0
+            for s in b.shots),
+            "a screenshot of each page checked (%d)" % len(b.shots))
+    finally:
+        b.quit()
+    tap.note("browser run: %.1f s" % (time.time() - t0))
+    save_state()
+    return 0 if tap.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
