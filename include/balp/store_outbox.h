@@ -11,6 +11,7 @@
 #ifndef BALP_STORE_OUTBOX_H
 #define BALP_STORE_OUTBOX_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -38,6 +39,15 @@ int	 store_outbox_defer(struct store *, int64_t id, const char *why,
 
 /* Every notice, the most recent first (their subject and body too). */
 int	 store_outbox_all(struct store *, struct store_outbox_list *out);
+
+/*
+ * How many notices are pending and how many failed for good (the
+ * console's dashboard): counted by the outbox_due index, no row read.
+ */
+int	 store_outbox_count(struct store *, size_t *pending, size_t *failed);
+/* The notices of one decision, oldest first (the console's message page). */
+int	 store_outbox_of(struct store *, int64_t decision_id,
+	    struct store_outbox_list *out);
 
 /*
  * An admin's resend of a notice that is not pending (sent, or failed for

@@ -59,6 +59,24 @@ int	 store_session_touch(struct store *, const char *id_hash, time_t now);
  */
 int	 store_session_end(struct store *, const char *id_hash,
 	    const char *why, const char *actor, time_t now);
+/*
+ * Ends every session used last before seen_before or begun before
+ * created_before (the idle and absolute limits), each with its audit row
+ * user.logout "expired" (actor "web:LOGIN" of its owner), in one
+ * transaction: sessions nobody comes back to do not stay.  *ended (may
+ * be NULL) gets their number.
+ */
+int	 store_session_expire(struct store *, time_t seen_before,
+	    time_t created_before, time_t now, size_t *ended);
+/*
+ * Ends every session of login but keep_hash's (NULL: all), each with its
+ * audit row user.logout why ("password": its password changed;
+ * "disabled"), in one transaction.  *ended (may be NULL) gets their
+ * number.
+ */
+int	 store_session_end_user(struct store *, const char *login,
+	    const char *keep_hash, const char *why, const char *actor,
+	    time_t now, size_t *ended);
 void	 store_session_free(struct store_session *);
 
 /* login's lockout state; STORE_NOTFOUND. */

@@ -37,6 +37,8 @@ struct web_app {
 	struct store		*st;
 	const struct balp_conf	*conf;
 	int			 tls;
+	/* Annex files waiting for their confirm (web_page_annex.c). */
+	struct web_annex_stash	*annex_stash;
 	/* The audit chain's last check (the dashboard's), cached. */
 	time_t			 audit_at;	/* 0: never */
 	int			 audit_state;	/* store_audit_verify's */

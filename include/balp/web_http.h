@@ -15,9 +15,10 @@
  * One thread (libmicrohttpd's internal polling thread) calls the handler,
  * so the handler's store is used by one thread only (store.h).
  *
- * Limits: a form body of at most WEB_HTTP_MAX_BODY bytes and
- * WEB_HTTP_MAX_FIELDS fields (413 beyond); form values are wiped
- * (sodium_memzero) when the request ends: they carry passwords.
+ * Limits: a form body of at most WEB_HTTP_MAX_BODY bytes (413 beyond)
+ * and WEB_HTTP_MAX_FIELDS fields (400 beyond): never handed on half
+ * read.  Form values are wiped (sodium_memzero) when the request ends:
+ * they carry passwords.
  *
  * Ownership: a struct web_http owns the daemon; web_http_stop frees it.
  * Errors: web_http_start returns -1 with one line in err.
@@ -29,7 +30,7 @@
 
 #include "balp/buf.h"
 
-#define WEB_HTTP_MAX_BODY	(1024 * 1024)
+#define WEB_HTTP_MAX_BODY	(4 * 1024 * 1024)
 #define WEB_HTTP_MAX_FIELDS	32
 
 struct web_http;
@@ -38,6 +39,7 @@ struct web_request;
 struct web_response {
 	int		 status;	/* 200 when the handler leaves 0 */
 	const char	*content_type;	/* default text/html; charset=utf-8 */
+	char		*disposition;	/* Content-Disposition, malloc'd */
 	struct buf	 body;
 	char		*location;	/* a 303's target, malloc'd */
 	char		*cookies[2];	/* Set-Cookie values, malloc'd */
@@ -70,7 +72,7 @@ const char *web_http_cookie(const struct web_request *, const char *name);
 const char *web_http_arg(const struct web_request *, const char *name);
 const char *web_http_field(const struct web_request *, const char *name,
 	    size_t *len);
-/* 1 when the form was refused: too big, too many fields, not a form. */
+/* 1 when the body was no form (then it has no field). */
 int	 web_http_form_refused(const struct web_request *);
 
 /* A 303 to location (a path of the console). */

@@ -6,7 +6,7 @@
  * failed, the audit chain's state and the last decision balpd recorded.
  *
  * The figures are those of `balpctl queue status` (sla.h's sla_report),
- * `balpctl notice list` (store_outbox_all) and `balpctl audit verify`
+ * the outbox's counts (store_outbox_count) and `balpctl audit verify`
  * (store_audit_verify, re-run at most every WEB_DASHBOARD_AUDIT_SECONDS:
  * it walks the whole chain).  Nothing here names a sender, a partner or a
  * beneficiary.

@@ -33,6 +33,7 @@
 #include "balp/store_audit.h"
 #include "balp/web_app.h"
 #include "balp/web_http.h"
+#include "balp/web_page_annex.h"
 
 #ifndef BALP_VERSION
 #define BALP_VERSION	"unknown"
@@ -199,6 +200,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	web_http_stop(http);
+	web_page_annex_stash_free(&app);
 	pem_free(cert);
 	pem_free(key);
 	if (app.st != NULL)

@@ -311,7 +311,9 @@ static const char *const migrations[] = {
 	"  seen_at INTEGER NOT NULL"
 	");"
 	"CREATE INDEX sessions_user ON sessions(user_id);"
-	"ALTER TABLE users ADD COLUMN failures_since TEXT;",
+	"ALTER TABLE users ADD COLUMN failures_since TEXT;"
+	/* A decision's page lists its notices (store_outbox_of). */
+	"CREATE INDEX outbox_decision ON outbox(decision_id);",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -189,6 +189,48 @@ store_outbox_all(struct store *st, struct store_outbox_list *out)
 }
 
 int
+store_outbox_count(struct store *st, size_t *pending, size_t *failed)
+{
+	sqlite3_stmt *s;
+	int rc, step;
+
+	*pending = *failed = 0;
+	if ((rc = stmt_get(st, STMT_OUTBOX_COUNT, "SELECT (SELECT count(*) "
+	    "FROM outbox WHERE status = 'pending'), (SELECT count(*) FROM "
+	    "outbox WHERE status = 'failed')", &s)) != STORE_OK)
+		return rc;
+	if ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		*pending = (size_t)sqlite3_column_int64(s, 0);
+		*failed = (size_t)sqlite3_column_int64(s, 1);
+	} else
+		rc = store_sqlerr(st, "outbox count");
+	stmt_done(s);
+	return rc;
+}
+
+int
+store_outbox_of(struct store *st, int64_t decision_id,
+    struct store_outbox_list *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = stmt_get(st, STMT_OUTBOX_OF, "SELECT id, decision_id, "
+	    "created_at, recipient, subject, body, status, attempts, "
+	    "next_attempt_at, last_error FROM outbox WHERE decision_id = ? "
+	    "ORDER BY id", &s)) != STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, decision_id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
+		return rc;
+	}
+	return store_outbox_read(st, s, "outbox of a decision", out);
+}
+
+int
 store_outbox_resend(struct store *st, int64_t id, const char *actor,
     time_t now, int64_t *new_id)
 {

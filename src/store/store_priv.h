@@ -116,6 +116,11 @@ enum stmt_id {
 	STMT_SESSION_DELETE,
 	STMT_SESSION_LOCKOUT,
 	STMT_SESSION_SET_LOCKOUT,
+	STMT_SESSION_EXPIRED,
+	STMT_SESSION_OF_USER,
+	/* store_outbox.c: the console's counts and a decision's notices */
+	STMT_OUTBOX_COUNT,
+	STMT_OUTBOX_OF,
 	STMT_COUNT
 };
 

@@ -191,6 +191,157 @@ store_session_end(struct store *st, const char *id_hash, const char *why,
 	return rc;
 }
 
+/* The (hash, login) pairs a prepared statement selects, appended. */
+struct ended {
+	char	**hash;
+	char	**login;
+	size_t	  n;
+	size_t	  cap;
+};
+
+static void
+ended_free(struct ended *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++) {
+		free(e->hash[i]);
+		free(e->login[i]);
+	}
+	free(e->hash);
+	free(e->login);
+	memset(e, 0, sizeof(*e));
+}
+
+static int
+ended_read(struct store *st, sqlite3_stmt *s, const char *what,
+    struct ended *e)
+{
+	size_t cap;
+	int rc = STORE_OK, step, fail = 0;
+	char **h, **l;
+
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (e->n == e->cap) {
+			cap = e->cap == 0 ? 8 : e->cap * 2;
+			if ((h = realloc(e->hash, cap * sizeof(*h))) == NULL)
+				break;
+			e->hash = h;
+			if ((l = realloc(e->login, cap * sizeof(*l))) == NULL)
+				break;
+			e->login = l;
+			e->cap = cap;
+		}
+		e->hash[e->n] = col_str0(s, 0, &fail);
+		e->login[e->n] = col_str0(s, 1, &fail);
+		e->n++;
+		if (fail)
+			break;
+	}
+	if (step == SQLITE_ROW || fail)
+		rc = store_oom(st);
+	else if (step != SQLITE_DONE)
+		rc = store_sqlerr(st, what);
+	stmt_done(s);
+	return rc;
+}
+
+/* Deletes the sessions of e, one user.logout row each; in a transaction. */
+static int
+ended_apply(struct store *st, const struct ended *e, const char *why,
+    const char *actor, time_t now)
+{
+	sqlite3_stmt *s;
+	char owner[STORE_USER_LOGIN_MAX + 8];
+	size_t i;
+	int rc = STORE_OK;
+
+	for (i = 0; i < e->n && rc == STORE_OK; i++) {
+		if ((rc = stmt_get(st, STMT_SESSION_DELETE, "DELETE FROM "
+		    "sessions WHERE id_hash = ?", &s)) != STORE_OK)
+			break;
+		bind_text(st, s, 1, e->hash[i], &rc);
+		if (rc != STORE_OK) {
+			stmt_done(s);
+			break;
+		}
+		if ((rc = step_done(st, s, "session delete", NULL)) !=
+		    STORE_OK)
+			break;
+		snprintf(owner, sizeof(owner), "web:%s", e->login[i]);
+		rc = store_audit_append(st, "admin", actor != NULL ? actor :
+		    owner, "user.logout", e->login[i], why, now);
+	}
+	return rc;
+}
+
+int
+store_session_expire(struct store *st, time_t seen_before,
+    time_t created_before, time_t now, size_t *ended)
+{
+	struct ended e;
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	if (ended != NULL)
+		*ended = 0;
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = stmt_get(st, STMT_SESSION_EXPIRED, "SELECT s.id_hash, "
+	    "u.login FROM sessions s JOIN users u ON u.id = s.user_id WHERE "
+	    "s.seen_at < ? OR s.created_at < ? ORDER BY s.created_at", &s)) ==
+	    STORE_OK) {
+		bind_int64(st, s, 1, (int64_t)seen_before, &rc);
+		bind_int64(st, s, 2, (int64_t)created_before, &rc);
+		if (rc != STORE_OK)
+			stmt_done(s);
+		else
+			rc = ended_read(st, s, "sessions expired", &e);
+	}
+	if (rc == STORE_OK)
+		rc = ended_apply(st, &e, "expired", NULL, now);
+	rc = store_tx_end(st, rc);
+	if (rc == STORE_OK && ended != NULL)
+		*ended = e.n;
+	ended_free(&e);
+	return rc;
+}
+
+int
+store_session_end_user(struct store *st, const char *login,
+    const char *keep_hash, const char *why, const char *actor, time_t now,
+    size_t *ended)
+{
+	struct ended e;
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	if (ended != NULL)
+		*ended = 0;
+	if ((rc = store_tx_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = stmt_get(st, STMT_SESSION_OF_USER, "SELECT s.id_hash, "
+	    "u.login FROM sessions s JOIN users u ON u.id = s.user_id WHERE "
+	    "u.login = ? AND s.id_hash IS NOT ? ORDER BY s.created_at", &s)) ==
+	    STORE_OK) {
+		bind_text(st, s, 1, login, &rc);
+		bind_text(st, s, 2, keep_hash, &rc);
+		if (rc != STORE_OK)
+			stmt_done(s);
+		else
+			rc = ended_read(st, s, "sessions of a user", &e);
+	}
+	if (rc == STORE_OK)
+		rc = ended_apply(st, &e, why, actor_or_default(actor), now);
+	rc = store_tx_end(st, rc);
+	if (rc == STORE_OK && ended != NULL)
+		*ended = e.n;
+	ended_free(&e);
+	return rc;
+}
+
 /* login's row id and lockout state; STORE_NOTFOUND. */
 static int
 lockout_read(struct store *st, const char *login, int64_t *id,

@@ -19,6 +19,7 @@
 #include "balp/web_auth.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_page_annex.h"
 #include "balp/web_page_dashboard.h"
 #include "balp/web_page_messages.h"
 #include "balp/web_page_partners.h"
@@ -52,9 +53,9 @@ static const struct route {
 	{ "POST", "/messages/*/retriage",	R_ADMIN, NULL },
 	{ "GET",  "/partners",			R_ADMIN, web_page_partners },
 	{ "GET",  "/partners/*",		R_ADMIN, web_page_partner },
-	{ "POST", "/partners/*/annex",		R_ADMIN, NULL },
-	{ "POST", "/partners/*/annex/confirm",	R_ADMIN, NULL },
-	{ "GET",  "/partners/*/annex",		R_ADMIN, NULL },
+	{ "POST", "/partners/*/annex",		R_ADMIN, web_page_annex_upload },
+	{ "POST", "/partners/*/annex/confirm",	R_ADMIN, web_page_annex_confirm },
+	{ "GET",  "/partners/*/annex",		R_ADMIN, web_page_annex_export },
 	{ "POST", "/partners/*/suspend",	R_ADMIN, NULL },
 	{ "POST", "/partners/*/resume",		R_ADMIN, NULL },
 	{ "POST", "/persons/*/suspend",		R_ADMIN, NULL },
@@ -213,7 +214,8 @@ dispatch(struct web_ctx *ctx)
 
 /*
  * The request's session into ctx (ctx->user set) and 0; or -1 when there
- * is none that lives (an expired one ended here), the cookie cleared.
+ * is none that lives (an expired one ended here), the cookie cleared; or
+ * -2 when the store cannot say (busy, broken): the session is kept.
  */
 static int
 session_find(struct web_ctx *ctx, struct store_session *s)
@@ -222,12 +224,17 @@ session_find(struct web_ctx *ctx, struct store_session *s)
 	const char *id;
 	char hash[WEB_SESSION_HEX + 1];
 	enum web_session_state state;
+	int rc;
 
 	id = web_http_cookie(ctx->req, web_app_session_cookie(app));
 	if (!web_session_id_valid(id))
 		return -1;
 	web_session_hash(id, hash);
-	if (store_session_get(app->st, hash, s) != STORE_OK)
+	if ((rc = store_session_get(app->st, hash, s)) == STORE_ERROR) {
+		log_warn("reading a session: %s", store_errmsg(app->st));
+		return -2;
+	}
+	if (rc != STORE_OK)
 		goto gone;
 	state = web_session_expiry(s->created, s->seen, ctx->now,
 	    (long)app->conf->web.session_idle_minutes * 60,
@@ -277,7 +284,14 @@ web_app_handle(void *arg, const struct web_request *req,
 		web_auth_login(&ctx);
 		return;
 	}
-	if (session_find(&ctx, &s) == -1) {
+	switch (session_find(&ctx, &s)) {
+	case 0:
+		break;
+	case -2:
+		web_app_error(&ctx, 503, "La console ne peut pas lire le "
+		    "magasin pour l'instant ; réessayez dans un moment.");
+		return;
+	default:
 		web_http_redirect(res, "/login");
 		return;
 	}

@@ -108,6 +108,14 @@ web_auth_signin(struct web_app *app, const char *login, const char *pw,
 		rc = store_session_create(app->st, hash, u.login, actor, now);
 	}
 	store_user_free(&u);
+	/* Sessions nobody came back to end here, with their audit rows. */
+	if (rc == STORE_OK && app->conf != NULL &&
+	    store_session_expire(app->st, now -
+	    (time_t)app->conf->web.session_idle_minutes * 60, now -
+	    (time_t)app->conf->web.session_max_hours * 3600, now, NULL) !=
+	    STORE_OK)
+		log_warn("ending expired sessions: %s",
+		    store_errmsg(app->st));
 	if (rc != STORE_OK) {
 		log_warn("opening a session: %s", store_errmsg(app->st));
 		sodium_memzero(sid, WEB_SESSION_HEX + 1);
@@ -254,6 +262,7 @@ web_auth_password(struct web_ctx *ctx)
 {
 	struct web_app *app = ctx->app;
 	struct buf why = BUF_INIT;
+	char hash[WEB_SESSION_HEX + 1];
 	const char *cur, *nw, *confirm;
 	size_t cur_len, new_len, confirm_len;
 	int match = 0;
@@ -304,5 +313,11 @@ web_auth_password(struct web_ctx *ctx)
 		password_form(ctx, store_errmsg(app->st));
 		return;
 	}
+	/* Whoever held another session with the old password is out. */
+	web_session_hash(ctx->sid, hash);
+	if (store_session_end_user(app->st, ctx->user->login, hash,
+	    "password", ctx->actor, ctx->now, NULL) != STORE_OK)
+		log_warn("ending the other sessions: %s",
+		    store_errmsg(app->st));
 	web_http_redirect(ctx->res, "/");
 }

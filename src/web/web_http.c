@@ -51,7 +51,12 @@ struct web_request {
 	struct field		 f[WEB_HTTP_MAX_FIELDS];
 	size_t			 nf;
 	size_t			 body;		/* bytes received */
-	int			 refused;
+	/*
+	 * NOT_FORM: no form to read (no or another content type): no
+	 * field, so a POST is refused for its missing token.  TOO_BIG,
+	 * TOO_MANY: answered here (413, 400), never half read.
+	 */
+	enum { FORM_OK, FORM_NOT_FORM, FORM_TOO_BIG, FORM_TOO_MANY } refused;
 	int			 is_post;
 };
 
@@ -99,7 +104,7 @@ web_http_field(const struct web_request *r, const char *name, size_t *len)
 int
 web_http_form_refused(const struct web_request *r)
 {
-	return r->refused;
+	return r->refused != FORM_OK;
 }
 
 void
@@ -154,25 +159,25 @@ on_field(void *cls, enum MHD_ValueKind kind, const char *key,
 	(void)filename;
 	(void)content_type;
 	(void)transfer_encoding;
-	if (key == NULL || r->refused)
+	if (key == NULL || r->refused != FORM_OK)
 		return MHD_YES;
 	/* A value arrives in pieces, the first at offset 0. */
 	f = r->nf > 0 ? &r->f[r->nf - 1] : NULL;
 	if (off == 0 || f == NULL || strcmp(f->name, key) != 0) {
 		if (r->nf == WEB_HTTP_MAX_FIELDS) {
-			r->refused = 1;
+			r->refused = FORM_TOO_MANY;
 			return MHD_YES;
 		}
 		f = &r->f[r->nf];
 		buf_init(&f->value);
 		if ((f->name = buf_strdup(key)) == NULL) {
-			r->refused = 1;
+			r->refused = FORM_TOO_MANY;
 			return MHD_YES;
 		}
 		r->nf++;
 	}
 	if (size > 0 && buf_add(&f->value, data, size) == -1)
-		r->refused = 1;
+		r->refused = FORM_TOO_MANY;
 	return MHD_YES;
 }
 
@@ -192,6 +197,9 @@ add_headers(struct MHD_Response *resp, const struct web_response *res)
 	    "text/html; charset=utf-8");
 	if (res->location != NULL)
 		MHD_add_response_header(resp, "Location", res->location);
+	if (res->disposition != NULL)
+		MHD_add_response_header(resp, "Content-Disposition",
+		    res->disposition);
 	for (i = 0; i < 2; i++)
 		if (res->cookies[i] != NULL)
 			MHD_add_response_header(resp, "Set-Cookie",
@@ -225,6 +233,7 @@ send_response(struct MHD_Connection *c, struct web_response *res)
 	}
 	buf_free(&res->body);
 	free(res->location);
+	free(res->disposition);
 	for (i = 0; i < 2; i++)
 		free(res->cookies[i]);
 	return rc;
@@ -268,7 +277,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 			    on_field, r);
 			/* Not a form (no or another content type). */
 			if (r->pp == NULL)
-				r->refused = 1;
+				r->refused = FORM_NOT_FORM;
 		}
 		*state = r;
 		return MHD_YES;
@@ -276,15 +285,18 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	if (*upload_size > 0) {
 		r->body += *upload_size;
 		if (r->body > WEB_HTTP_MAX_BODY)
-			r->refused = 2;
-		else if (r->pp != NULL && !r->refused &&
+			r->refused = FORM_TOO_BIG;
+		else if (r->pp != NULL && r->refused == FORM_OK &&
 		    MHD_post_process(r->pp, upload, *upload_size) != MHD_YES)
-			r->refused = 1;
+			r->refused = FORM_TOO_MANY;
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->refused == 2)
+	if (r->refused == FORM_TOO_BIG)
 		return send_plain(c, 413, "Formulaire trop volumineux.\n");
+	if (r->refused == FORM_TOO_MANY)
+		return send_plain(c, 400, "Formulaire illisible ou de trop "
+		    "nombreux champs.\n");
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
 	    !r->is_post)
 		return send_plain(c, 405, "Méthode non permise.\n");
@@ -312,7 +324,8 @@ web_http_start(const struct web_http_conf *wc, struct web_http **out,
 	struct sockaddr_in a4;
 	struct sockaddr *sa;
 	struct web_http *h;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+	    MHD_USE_ERROR_LOG;
 	const char *host = wc->host;
 
 	*out = NULL;

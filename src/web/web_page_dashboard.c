@@ -83,21 +83,13 @@ static void
 notices(struct web_ctx *ctx)
 {
 	struct buf *b = &ctx->res->body;
-	struct store_outbox_list l;
-	size_t i, pending = 0, failed = 0;
+	size_t pending = 0, failed = 0;
 
 	buf_puts(b, "<h2>Avis aux expéditeurs</h2>\n");
-	if (store_outbox_all(ctx->app->st, &l) != STORE_OK) {
+	if (store_outbox_count(ctx->app->st, &pending, &failed) != STORE_OK) {
 		web_layout_error(ctx, store_errmsg(ctx->app->st));
 		return;
 	}
-	for (i = 0; i < l.n; i++) {
-		if (strcmp(l.v[i].status, "pending") == 0)
-			pending++;
-		else if (strcmp(l.v[i].status, "failed") == 0)
-			failed++;
-	}
-	store_outbox_list_free(&l);
 	buf_printf(b, "<ul>\n<li>En attente d'envoi : %zu</li>\n",
 	    pending);
 	if (failed > 0)

@@ -499,11 +499,9 @@ message_notices(struct web_ctx *ctx, int64_t id)
 	struct store_outbox_list l;
 	size_t i, n = 0;
 
-	if (store_outbox_all(ctx->app->st, &l) != STORE_OK)
+	if (store_outbox_of(ctx->app->st, id, &l) != STORE_OK)
 		return;
 	for (i = 0; i < l.n; i++) {
-		if (l.v[i].decision_id != id)
-			continue;
 		if (n++ == 0)
 			buf_puts(b, "<h2>Avis</h2>\n<table>\n<caption>Avis à "
 			    "l'expéditeur</caption>\n<thead><tr><th scope="

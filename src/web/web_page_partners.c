@@ -236,6 +236,30 @@ partner_persons(struct web_ctx *ctx, const char *id, int32_t today)
 	store_person_list_free(&l);
 }
 
+/* The annex's import form (multipart, field annex) and its export. */
+static void
+annex_forms(struct web_ctx *ctx, const struct store_partner *pa)
+{
+	struct buf *b = &ctx->res->body;
+
+	buf_puts(b, "<h2>Annexe</h2>\n<p><a href=\"/partners/");
+	web_html_text(b, pa->id);
+	buf_puts(b, "/annex\">Exporter l'annexe (CSV)</a></p>\n"
+	    "<form class=\"stack\" method=\"post\" enctype=\"multipart/"
+	    "form-data\" action=\"/partners/");
+	web_html_text(b, pa->id);
+	buf_puts(b, "/annex\">\n<label for=\"annex\">Nouvelle annexe "
+	    "(CSV : nom;prenom;email;fonction;date_habilitation;date_fin)"
+	    "</label>\n<input id=\"annex\" name=\"annex\" type=\"file\" "
+	    "required accept=\".csv,text/csv\" aria-describedby=\"annex-hint"
+	    "\">\n<p class=\"hint\" id=\"annex-hint\">La liste exhaustive"
+	    " des personnes habilitées : celles qui n'y sont plus prennent "
+	    "fin aujourd'hui. Un aperçu précède l'import.</p>\n");
+	web_layout_csrf(ctx);
+	buf_puts(b, "<button type=\"submit\">Voir l'aperçu</button>\n"
+	    "</form>\n");
+}
+
 void
 web_page_partner(struct web_ctx *ctx)
 {
@@ -260,6 +284,7 @@ web_page_partner(struct web_ctx *ctx)
 	partner_record(ctx, &pa, today);
 	partner_referents(ctx, pa.id);
 	partner_persons(ctx, pa.id, today);
+	annex_forms(ctx, &pa);
 	buf_puts(&ctx->res->body, "<p><a href=\"/partners\">Tous les "
 	    "partenaires</a></p>\n");
 	web_layout_end(ctx);

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "balp/log.h"
 #include "balp/password.h"
+#include "balp/store_session.h"
 #include "balp/store_user.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
@@ -166,8 +168,14 @@ web_page_users_disable(struct web_ctx *ctx)
 		return;
 	}
 	rc = store_user_disable(st, ctx->id, ctx->actor, ctx->now);
+	/* Its sessions end now (a request would end them anyway). */
+	if (rc == STORE_OK && store_session_end_user(st, ctx->id, NULL,
+	    "disabled", ctx->actor, ctx->now, NULL) != STORE_OK)
+		log_warn("ending the sessions of a disabled account: %s",
+		    store_errmsg(st));
 	if (rc == STORE_OK)
-		users_page(ctx, NULL, "Compte désactivé.");
+		users_page(ctx, NULL, "Compte désactivé ; ses sessions sont "
+		    "closes.");
 	else {
 		ctx->res->status = rc == STORE_NOTFOUND ? 404 :
 		    rc == STORE_ERROR ? 500 : 400;

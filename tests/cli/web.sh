@@ -9,7 +9,8 @@
 # password is then refused, every failure and the lock audited; a session
 # left idle is ended; logout ends it; a name holding <script> is shown as
 # text; the NIR of the triaged demo mails is in no response; the
-# configuration's web group is refused at file:line when wrong.
+# configuration's web group is refused at file:line when wrong; under TLS
+# the cookie is __Host- and Secure, TLS 1.2 is spoken and 1.1 refused.
 . "$SRCDIR/tests/tools/tap.sh"
 B="$SRCDIR/build/balpctl"
 D="$SRCDIR/build/balpd"
@@ -64,7 +65,8 @@ J="$HOME_DIR/jar"
 req() {
 	jar=$1; shift
 	curl -s -b "$jar" -c "$jar" -D "$HOME_DIR/h" -o "$HOME_DIR/b" "$@"
-	code=$(sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p' "$HOME_DIR/h")
+	# the last status line: a 100 Continue may come first
+	code=$(sed -n 's/^HTTP[^ ]* \([0-9]*\).*/\1/p' "$HOME_DIR/h" | tail -n 1)
 	location=$(sed -n 's/^Location: \(.*\)\r$/\1/ip' "$HOME_DIR/h")
 	cat "$HOME_DIR/h" "$HOME_DIR/b" >>"$HOME_DIR/all"
 }
@@ -149,6 +151,9 @@ like "$(cat "$HOME_DIR/b")" "<h1>Tableau de bord</h1>" "its heading"
 like "$(cat "$HOME_DIR/b")" "BALP/Quarantaine</th><td class=\"num\">[0-9]+" \
     "each queue with its count"
 like "$(cat "$HOME_DIR/b")" "chaîne d&#39;audit est intacte" "the audit chain's state"
+pending=$(q "select count(*) from outbox where status = 'pending'")
+like "$(cat "$HOME_DIR/b")" "En attente d'envoi : $pending<" \
+    "the notices waiting ($pending, as the outbox holds)"
 for u in sup dpo; do
 	login "$J.$u" "$u" "$PW"; t=$(csrf_of)
 	req "$J.$u" "$U/password"; t=$(csrf_of)
@@ -208,6 +213,12 @@ done
 is "$code" 403 "POST without csrf: 403 (the last of five)"
 n=$(grep -c '^HTTP/1.1 403' "$HOME_DIR/all")
 [ "$n" -ge 5 ]; ok $? "403 for each POST without csrf"
+many=$(python3 -c 'print("&".join("f%d=x" % i for i in range(40)))')
+req "$J.adm" --data "$many" "$U/users"
+is "$code" 400 "a form of 40 fields: 400, not read half"; headers_ok "400"
+python3 -c 'print("csrf=" + "a" * (4200 * 1024))' >"$HOME_DIR/big"
+req "$J.adm" --data-binary "@$HOME_DIR/big" "$U/users"
+is "$code" 413 "a form over 4 MiB: 413"; headers_ok "413"
 other=$(tok "$J.sup")
 req "$J.adm" --data-urlencode "csrf=$other" --data-urlencode "login=zed" \
     --data-urlencode "role=admin" --data-urlencode "password=$PW" "$U/users"
@@ -226,8 +237,16 @@ is "$(q "select actor || ' ' || detail from audit where action = 'user.add' and 
 req "$J.adm" "$U/users"
 like "$(cat "$HOME_DIR/b")" "&lt;script&gt;alert\(1\)&lt;/script&gt;" "the name shown escaped"
 unlike "$(cat "$HOME_DIR/b")" "<script" "no <script> element in the page"
+login "$J.eve" eve "$PW"
+is "$code $location" "303 /password" "eve signs in"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/users/eve/disable"
 is "$code" 200 "an account disabled through /users"
+is "$(q "select count(*) from sessions where user_id = (select id from users where login = 'eve')")" \
+    0 "its sessions ended"
+is "$(q "select detail from audit where action = 'user.logout' and object = 'eve'")" \
+    disabled "with their audit row"
+req "$J.eve" "$U/password"
+is "$code $location" "303 /login" "the disabled account's browser is signed out"
 is "$(q "select disabled from users where login = 'eve'")" 1 "disabled"
 is "$(q "select actor from audit where action = 'user.disable' and object = 'eve'")" \
     "web:adm" "its audit row"
@@ -270,6 +289,10 @@ req "$J.sup" "$U/messages/$id"
 is "$code" 200 "GET /messages/$id"
 like "$(cat "$HOME_DIR/b")" "<caption>La décision</caption>" "the decision's facts"
 like "$(cat "$HOME_DIR/b")" "decision.record" "its audit rows"
+id=$(q "select decision_id from outbox order by id limit 1")
+req "$J.sup" "$U/messages/$id"
+like "$(cat "$HOME_DIR/b")" "<caption>Avis à l'expéditeur</caption>" \
+    "a rejected decision's page lists its notice"
 req "$J.sup" "$U/messages/999999"
 is "$code" 404 "an unknown decision: 404"
 req "$J.sup" "$U/messages/1%27"
@@ -294,6 +317,72 @@ req "$J.adm" "$U/partners/xss"
 like "$(cat "$HOME_DIR/b")" "<h2>&lt;script&gt;" "the name escaped on its page too"
 req "$J.adm" "$U/partners/nope"
 is "$code" 404 "an unknown partner: 404"; headers_ok "404 partner"
+
+# ---- the annex: upload, preview, confirm, export -------------------------------------
+A=apeai-ouest-herault
+printf 'nom;prenom;email;fonction;date_habilitation;date_fin\nMARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;\nDUPONT;Jean;pas-une-adresse;AS;32/01/2025;\n' \
+    >"$HOME_DIR/bad.csv"
+{ cat "$SRCDIR/tests/data/demo/annexe-apeai.csv"
+  printf 'NOUVEAU;<script>x</script>;n.nouveau@apeai34.fr;Référente;01/12/2026;\n'; } \
+    >"$HOME_DIR/good.csv"
+persons=$(q "select count(*) from persons where partner_id = '$A'")
+req "$J.adm" -F "csrf=$(tok "$J.adm")" -F "annex=@$HOME_DIR/bad.csv" "$U/partners/$A/annex"
+is "$code" 400 "an annex with errors: 400"; headers_ok "annex 400"
+like "$(cat "$HOME_DIR/b")" "<li>line 3: " "each error with its line"
+is "$(q "select count(*) from persons where partner_id = '$A'")" "$persons" "nothing imported"
+req "$J.adm" -F "annex=@$HOME_DIR/good.csv" "$U/partners/$A/annex"
+is "$code" 403 "an upload without csrf: 403"
+req "$J.adm" -F "csrf=$(tok "$J.adm")" -F "annex=@$HOME_DIR/good.csv" "$U/partners/$A/annex"
+is "$code" 200 "a good annex: the preview"
+like "$(cat "$HOME_DIR/b")" "<li>Ajouts : 1</li>" "it counts one addition"
+like "$(cat "$HOME_DIR/b")" "&lt;script&gt;x&lt;/script&gt;" "the file's values escaped"
+unlike "$(cat "$HOME_DIR/b")" "<script" "no <script> element in the preview"
+is "$(q "select count(*) from persons where partner_id = '$A'")" "$persons" \
+    "nothing written before the confirm"
+token=$(sed -n 's/.*name="token" value="\([0-9a-f]*\)".*/\1/p' "$HOME_DIR/b")
+like "$token" "^[0-9a-f]{64}$" "the confirm form carries its token"
+req "$J.adm" --data-urlencode "token=$token" "$U/partners/$A/annex/confirm"
+is "$code" 403 "a confirm without csrf: 403"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "token=$token" \
+    "$U/partners/ccas-lespignan/annex/confirm"
+is "$code" 400 "the token of another partner's preview: 400"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "token=$token" \
+    "$U/partners/$A/annex/confirm"
+is "$code" 200 "the confirm imports it"
+like "$(cat "$HOME_DIR/b")" "Annexe importée" "and says so"
+is "$(q "select count(*) from persons where partner_id = '$A'")" "$((persons + 1))" \
+    "one person more"
+like "$(q "select actor || ' ' || detail from audit where action = 'annex.import' order by id desc limit 1")" \
+    "^web:adm " "audited as balpctl annex import is, actor web:adm"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "token=$token" \
+    "$U/partners/$A/annex/confirm"
+is "$code" 400 "a token serves once"
+req "$J.adm" "$U/partners/$A/annex"
+is "$code" 200 "the annex exported"; headers_ok "csv"
+like "$(grep -i '^Content-Type' "$HOME_DIR/h")" "text/csv" "as CSV"
+like "$(grep -i '^Content-Disposition' "$HOME_DIR/h")" "attachment; filename=\"annexe-$A.csv\"" \
+    "as a file to save"
+"$B" -c "$CONF" annex export --partner "$A" "$HOME_DIR/ctl.csv" >/dev/null
+cmp -s "$HOME_DIR/b" "$HOME_DIR/ctl.csv"; ok $? "the same bytes as balpctl annex export"
+
+# ---- a password change ends the other sessions -------------------------------------
+NEW2='Yet-Another-Pass-2026'
+login "$J.dpo2" dpo "$NEW"
+is "$code $location" "303 /" "the dpo in a second browser"
+req "$J.dpo" "$U/password"; t=$(csrf_of)
+req "$J.dpo" --data-urlencode "current=$NEW" --data-urlencode "new=$NEW2" \
+    --data-urlencode "confirm=$NEW2" --data-urlencode "csrf=$t" "$U/password"
+is "$code $location" "303 /" "the dpo changes the password"
+req "$J.dpo2" "$U/"
+is "$code $location" "303 /login" "the other browser is signed out"
+req "$J.dpo" "$U/"
+is "$code" 200 "the one that changed it is not"
+is "$(q "select count(*) from audit where action = 'user.logout' and object = 'dpo' and detail = 'password'")" \
+    1 "the ended session audited"
+req "$J.dpo" "$U/password"; t=$(csrf_of)
+req "$J.dpo" --data-urlencode "current=$NEW2" --data-urlencode "new=$NEW" \
+    --data-urlencode "confirm=$NEW" --data-urlencode "csrf=$t" "$U/password"
+is "$code $location" "303 /" "(and back)"
 
 # ---- lockout ---------------------------------------------------------------------
 for i in 1 2 3 4 5; do
@@ -331,6 +420,25 @@ login "$J.dpo" dpo "$NEW"
 q "update sessions set created_at = created_at - 8 * 3600 where user_id = (select id from users where login = 'dpo')"
 req "$J.dpo" "$U/"
 is "$code $location" "303 /login" "8 hours after login: 303 to /login"
+login "$J.old" adm "$NEW"
+# The store's name of a jar's session: BLAKE2b-256 of its id's text.
+sid_hash() {
+	python3 -c 'import hashlib, sys
+for line in open(sys.argv[1]):
+    f = line.rstrip("\n").split("\t")
+    if len(f) == 7 and f[5].endswith("balp_session"):
+        print(hashlib.blake2b(f[6].encode(), digest_size=32).hexdigest())' "$1"
+}
+old_hash=$(sid_hash "$J.old")
+is "$(q "select count(*) from sessions where id_hash = '$old_hash'")" 1 \
+    "the stored hash is BLAKE2b-256 of the cookie's id"
+q "update sessions set created_at = created_at - 9 * 3600 where id_hash = '$old_hash'"
+before=$(q "select count(*) from sessions")
+login "$J.new" dpo "$NEW"
+is "$(q "select count(*) from sessions")" "$before" \
+    "a login ends the sessions nobody came back to (one begun, one ended)"
+is "$(q "select count(*) from audit where action = 'user.logout' and object = 'adm' and detail = 'expired'")" \
+    1 "with its audit row"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/logout"
 is "$code $location" "303 /login" "logout: 303 to /login"
 headers_ok logout
@@ -349,5 +457,36 @@ is "$nir_seen" 0 "no NIR of the triaged mails in any response"
 grep -q -- "$PW\|$NEW" "$HOME_DIR/all" "$HOME_DIR/web.log"; is $? 1 \
     "no password in a response or the log"
 "$B" -c "$CONF" audit verify >/dev/null 2>&1; ok $? "audit verify passes"
+kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null; WEB_PID=
+
+# ---- TLS -------------------------------------------------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$HOME_DIR/key.pem" -out "$HOME_DIR/cert.pem" -days 2 \
+    -subj /CN=localhost >/dev/null 2>&1
+grep -v '^web = ' "$CONF" >"$HOME_DIR/conf/tls.conf"
+printf 'web = { listen = "192.0.2.1:8443"; tls_cert_file = "../cert.pem"; tls_key_file = "../key.pem"; };\n' \
+    >>"$HOME_DIR/conf/tls.conf"
+"$B" -c "$HOME_DIR/conf/tls.conf" rules check >/dev/null 2>&1
+ok $? "a non-loopback listen with TLS is accepted"
+PORT2=$(python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+grep -v '^web = ' "$CONF" >"$HOME_DIR/conf/tls.conf"
+printf 'web = { listen = "127.0.0.1:%s"; tls_cert_file = "../cert.pem"; tls_key_file = "../key.pem"; };\n' \
+    "$PORT2" >>"$HOME_DIR/conf/tls.conf"
+"$W" -c "$HOME_DIR/conf/tls.conf" >"$HOME_DIR/web2.log" 2>&1 &
+WEB_PID=$!
+wait_for "$HOME_DIR/web2.log" "listening.*https" 10; ok $? "balpweb listens with TLS"
+curl -sk -D "$HOME_DIR/h" -o /dev/null "https://127.0.0.1:$PORT2/login"
+like "$(grep -i '^Set-Cookie' "$HOME_DIR/h")" \
+    "__Host-balp_login=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict; Secure" \
+    "under TLS the cookie is __Host- and Secure"
+headers_ok "https /login"; is $? 0 "and the headers are there"
+out=$(echo | openssl s_client -connect "127.0.0.1:$PORT2" -tls1_2 2>&1)
+like "$out" "Protocol *: TLSv1.2" "TLS 1.2 is spoken"
+out=$(echo | openssl s_client -connect "127.0.0.1:$PORT2" -tls1_1 \
+    -cipher 'DEFAULT@SECLEVEL=0' 2>&1)
+like "$out" "Cipher is \(NONE\)" "TLS 1.1 is refused"
+out=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT2/login")
+unlike "$out" "^200" "no plain HTTP on the TLS port"
 kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null; WEB_PID=
 done_testing

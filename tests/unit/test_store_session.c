@@ -6,7 +6,9 @@
  * password, locks the account at the fifth failure within fifteen
  * minutes (a user.lock row), then refuses the RIGHT password while the
  * lock runs and accepts it after; an unknown login is audited without its
- * text; a disabled account is refused; no row holds a password or an id.
+ * text; a disabled account is refused; no row holds a password or an id;
+ * sessions past their limits are ended together, and a user's other
+ * sessions when the password changes, each with its audit row.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,6 +177,63 @@ test_unknown_and_disabled(void **state)
 	assert_int_equal(count(fx, "SELECT count(*) FROM sessions"), 0);
 }
 
+/* A session of login begun at t; its hash into hash. */
+static void
+begin(struct fx *fx, const char *login, time_t t,
+    char hash[WEB_SESSION_HEX + 1])
+{
+	char id[WEB_SESSION_HEX + 1], actor[80];
+
+	web_session_new_id(id);
+	web_session_hash(id, hash);
+	snprintf(actor, sizeof(actor), "web:%s", login);
+	assert_int_equal(store_session_create(fx->st, hash, login, actor, t),
+	    STORE_OK);
+}
+
+static void
+test_expire_and_end_user(void **state)
+{
+	struct fx *fx = *state;
+	struct store_session s;
+	char old[WEB_SESSION_HEX + 1], idle[WEB_SESSION_HEX + 1];
+	char live[WEB_SESSION_HEX + 1], other[WEB_SESSION_HEX + 1];
+	size_t n = 99;
+
+	add_alice(fx);
+	assert_int_equal(store_user_add(fx->st, "bob", NULL, "dpo", PW,
+	    strlen(PW), "admin:test", NOW), STORE_OK);
+	begin(fx, "alice", NOW - 9 * 3600, old);	/* past 8 hours */
+	assert_int_equal(store_session_touch(fx->st, old, NOW - 60),
+	    STORE_OK);
+	begin(fx, "bob", NOW - 3600, idle);		/* unused an hour */
+	begin(fx, "alice", NOW - 60, live);
+	begin(fx, "alice", NOW - 30, other);
+	assert_int_equal(store_session_expire(fx->st, NOW - 15 * 60,
+	    NOW - 8 * 3600, NOW, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_session_get(fx->st, old, &s), STORE_NOTFOUND);
+	assert_int_equal(store_session_get(fx->st, idle, &s), STORE_NOTFOUND);
+	assert_int_equal(count(fx, "SELECT count(*) FROM audit WHERE action "
+	    "= 'user.logout' AND detail = 'expired' AND ((object = 'alice' "
+	    "AND actor = 'web:alice') OR (object = 'bob' AND actor = "
+	    "'web:bob'))"), 2);
+	/* The password changed in `live`: `other` ends, `live` stays. */
+	assert_int_equal(store_session_end_user(fx->st, "ALICE", live,
+	    "password", "web:alice", NOW, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_session_get(fx->st, other, &s), STORE_NOTFOUND);
+	assert_int_equal(store_session_get(fx->st, live, &s), STORE_OK);
+	store_session_free(&s);
+	assert_int_equal(store_session_end_user(fx->st, "alice", NULL,
+	    "disabled", "web:admin", NOW, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM sessions"), 0);
+	assert_int_equal(count(fx, "SELECT count(*) FROM audit WHERE action "
+	    "= 'user.logout' AND detail IN ('password', 'disabled')"), 2);
+	assert_int_equal(store_audit_verify(fx->st, &(int64_t){ 0 }), 0);
+}
+
 int
 main(void)
 {
@@ -184,6 +243,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_lockout_refuses_right_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_disabled,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expire_and_end_user,
 		    setup, teardown),
 	};
 

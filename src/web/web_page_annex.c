@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * web_page_annex - a partner's annex: upload, preview, confirm, export
+ * (see web_page_annex.h).
+ *
+ * Ownership: a stashed file is a malloc'd copy of the upload, owned by
+ * the stash, wiped when it goes (used, expired, pushed out, at exit):
+ * an annex names staff.  Plans and rows are annex.h's, freed here.
+ */
+#include "balp/web_page_annex.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "balp/annex.h"
+#include "balp/date.h"
+#include "balp/pipeline.h"
+#include "balp/store_partner.h"
+#include "balp/web_html.h"
+#include "balp/web_layout.h"
+
+struct stashed {
+	char	 token[WEB_SESSION_HEX + 1];
+	char	 login[STORE_HASH_HEX_LEN + 16];
+	char	*partner_id;
+	char	*data;
+	size_t	 len;
+	time_t	 at;
+};
+
+struct web_annex_stash {
+	struct stashed	 v[WEB_ANNEX_STASH];
+};
+
+static void
+stashed_drop(struct stashed *s)
+{
+	if (s->data != NULL)
+		sodium_memzero(s->data, s->len);
+	free(s->data);
+	free(s->partner_id);
+	sodium_memzero(s, sizeof(*s));
+}
+
+void
+web_page_annex_stash_free(struct web_app *app)
+{
+	size_t i;
+
+	if (app->annex_stash == NULL)
+		return;
+	for (i = 0; i < WEB_ANNEX_STASH; i++)
+		stashed_drop(&app->annex_stash->v[i]);
+	free(app->annex_stash);
+	app->annex_stash = NULL;
+}
+
+/* Keeps a copy of data under a fresh token (into token); 0 or -1. */
+static int
+stash_put(struct web_ctx *ctx, const char *data, size_t len,
+    char token[WEB_SESSION_HEX + 1])
+{
+	struct web_app *app = ctx->app;
+	struct stashed *slot = NULL, *s;
+	size_t i;
+
+	if (app->annex_stash == NULL &&
+	    (app->annex_stash = calloc(1, sizeof(*app->annex_stash))) == NULL)
+		return -1;
+	for (i = 0; i < WEB_ANNEX_STASH; i++) {
+		s = &app->annex_stash->v[i];
+		if (s->data != NULL && ctx->now - s->at >= WEB_ANNEX_TTL)
+			stashed_drop(s);
+		if (s->data == NULL && slot == NULL)
+			slot = s;
+	}
+	/* Full: the oldest goes. */
+	for (i = 0; slot == NULL && i < WEB_ANNEX_STASH; i++) {
+		s = &app->annex_stash->v[i];
+		if (slot == NULL || s->at < slot->at)
+			slot = s;
+	}
+	if (slot == NULL)
+		slot = &app->annex_stash->v[0];
+	stashed_drop(slot);
+	if (web_session_new_id(slot->token) == -1 ||
+	    (slot->data = malloc(len > 0 ? len : 1)) == NULL ||
+	    (slot->partner_id = buf_strdup(ctx->id)) == NULL) {
+		stashed_drop(slot);
+		return -1;
+	}
+	memcpy(slot->data, data, len);
+	slot->len = len;
+	slot->at = ctx->now;
+	snprintf(slot->login, sizeof(slot->login), "%s", ctx->user->login);
+	memcpy(token, slot->token, WEB_SESSION_HEX + 1);
+	return 0;
+}
+
+/*
+ * The stashed file of token for this account and partner, still fresh,
+ * or NULL.  Compared in constant time.
+ */
+static struct stashed *
+stash_find(struct web_ctx *ctx, const char *token)
+{
+	struct web_app *app = ctx->app;
+	struct stashed *s;
+	size_t i;
+
+	if (app->annex_stash == NULL || !web_session_id_valid(token))
+		return NULL;
+	for (i = 0; i < WEB_ANNEX_STASH; i++) {
+		s = &app->annex_stash->v[i];
+		if (s->data == NULL || sodium_memcmp(s->token, token,
+		    WEB_SESSION_HEX) != 0)
+			continue;
+		if (ctx->now - s->at >= WEB_ANNEX_TTL || ctx->now < s->at) {
+			stashed_drop(s);
+			return NULL;
+		}
+		if (strcmp(s->login, ctx->user->login) != 0 ||
+		    strcmp(s->partner_id, ctx->id) != 0)
+			return NULL;
+		return s;
+	}
+	return NULL;
+}
+
+/* "JJ/MM/AAAA", or none when the day is DATE_NONE. */
+static void
+day(struct buf *b, int32_t d, const char *none)
+{
+	char out[11];
+
+	if (d == DATE_NONE) {
+		web_html_text(b, none);
+		return;
+	}
+	date_format_fr(d, out);
+	web_html_text(b, out);
+}
+
+/* The page's head: the partner named, its link back. */
+static int
+begin(struct web_ctx *ctx, const char *title, struct store_partner *pa)
+{
+	struct buf *b = &ctx->res->body;
+	int rc;
+
+	memset(pa, 0, sizeof(*pa));
+	if ((rc = store_partner_get(ctx->app->st, ctx->id, pa)) ==
+	    STORE_NOTFOUND) {
+		web_app_error(ctx, 404, "Ce partenaire n'existe pas.");
+		return -1;
+	}
+	if (rc != STORE_OK) {
+		web_app_error(ctx, 500, store_errmsg(ctx->app->st));
+		return -1;
+	}
+	web_layout_begin(ctx, title);
+	buf_puts(b, "<p>Partenaire : <a href=\"/partners/");
+	web_html_text(b, pa->id);
+	buf_puts(b, "\">");
+	web_html_text(b, pa->name);
+	buf_puts(b, "</a></p>\n");
+	return 0;
+}
+
+/* The file's errors, one item per line of the file at fault. */
+static void
+errors_list(struct web_ctx *ctx, const char *errors)
+{
+	struct buf *b = &ctx->res->body;
+	const char *p = errors, *nl;
+	size_t n = 0;
+
+	for (nl = errors; (nl = strchr(nl, '\n')) != NULL; nl++)
+		n++;
+	buf_printf(b, "<p class=\"error\" role=\"alert\">Annexe refusée, rien "
+	    "n'est importé : %zu erreur(s).</p>\n<ul class=\"errors\">\n", n);
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		buf_puts(b, "<li>");
+		web_html_textn(b, p, nl != NULL ? (size_t)(nl - p) : strlen(p));
+		buf_puts(b, "</li>\n");
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	buf_puts(b, "</ul>\n");
+}
+
+static const char *
+kind_label(enum annex_change_kind k)
+{
+	switch (k) {
+	case ANNEX_ADD:
+		return "ajout";
+	case ANNEX_UPDATE:
+		return "modification";
+	case ANNEX_END:
+		return "fin";
+	case ANNEX_NEW_PERIOD:
+		return "nouvelle période";
+	default:
+		return "inchangé";
+	}
+}
+
+/* What an update changes, in the CSV's column names. */
+static void
+changed_cells(struct buf *b, unsigned changed)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*name;
+	} cols[] = {
+		{ ANNEX_F_NOM, "nom" },
+		{ ANNEX_F_PRENOM, "prenom" },
+		{ ANNEX_F_FONCTION, "fonction" },
+		{ ANNEX_F_DATE_HABILITATION, "date_habilitation" },
+		{ ANNEX_F_DATE_FIN, "date_fin" },
+	};
+	size_t i;
+	int first = 1;
+
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		if (changed & cols[i].bit) {
+			if (!first)
+				buf_puts(b, ", ");
+			web_html_text(b, cols[i].name);
+			first = 0;
+		}
+}
+
+/* The plan's counts, its changes, and the quota as the file sets it. */
+static void
+preview(struct web_ctx *ctx, const struct annex_plan *plan,
+    const struct annex_rows *rows, const struct store_partner *pa)
+{
+	struct buf *b = &ctx->res->body;
+	const struct annex_change *c;
+	size_t i, counted = 0;
+
+	for (i = 0; i < rows->n; i++)
+		if (rows->v[i].end == DATE_NONE ||
+		    rows->v[i].end >= plan->today)
+			counted++;
+	buf_printf(b, "<ul class=\"counts\">\n<li>Ajouts : %zu</li>\n"
+	    "<li>Modifications : %zu</li>\n<li>Fins : %zu</li>\n"
+	    "<li>Inchangés : %zu</li>\n<li>Nouvelles périodes : %zu</li>\n",
+	    plan->n_added, plan->n_updated, plan->n_ended, plan->n_unchanged,
+	    plan->n_new_period);
+	if (pa->max_persons == STORE_NO_QUOTA)
+		buf_printf(b, "<li>Habilités par le fichier (aujourd'hui ou "
+		    "après) : %zu, sans quota</li>\n", counted);
+	else
+		buf_printf(b, "<li>Habilités par le fichier (aujourd'hui ou "
+		    "après) : %zu sur un quota de %d</li>\n", counted,
+		    pa->max_persons);
+	buf_puts(b, "</ul>\n<p>Encodage lu : ");
+	web_html_text(b, rows->encoding != NULL ? rows->encoding : "UTF-8");
+	buf_puts(b, "</p>\n");
+	if (plan->n_added + plan->n_updated + plan->n_ended +
+	    plan->n_new_period == 0) {
+		buf_puts(b, "<p>Le fichier ne change rien.</p>\n");
+		return;
+	}
+	buf_puts(b, "<table>\n<caption>Changements</caption>\n<thead><tr>"
+	    "<th scope=\"col\">Adresse</th><th scope=\"col\">Changement</th>"
+	    "<th scope=\"col\">Nom</th><th scope=\"col\">Prénom</th>"
+	    "<th scope=\"col\">Début</th><th scope=\"col\">Fin</th>"
+	    "<th scope=\"col\">Colonnes changées</th>"
+	    "<th scope=\"col\">Ligne</th></tr></thead>\n<tbody>\n");
+	for (i = 0; i < plan->n; i++) {
+		c = &plan->v[i];
+		if (c->kind == ANNEX_UNCHANGED)
+			continue;
+		buf_puts(b, "<tr><th scope=\"row\">");
+		web_html_text(b, c->email);
+		buf_puts(b, "</th><td>");
+		web_html_text(b, kind_label(c->kind));
+		buf_puts(b, "</td><td>");
+		web_html_text(b, c->last_name);
+		buf_puts(b, "</td><td>");
+		web_html_text(b, c->first_name);
+		buf_puts(b, "</td><td>");
+		day(b, c->start, "—");
+		buf_puts(b, "</td><td>");
+		day(b, c->end, "—");
+		buf_puts(b, "</td><td>");
+		changed_cells(b, c->kind == ANNEX_UPDATE ? c->changed : 0);
+		buf_puts(b, "</td><td class=\"num\">");
+		if (c->line > 0)
+			buf_printf(b, "%u", c->line);
+		buf_puts(b, "</td></tr>\n");
+	}
+	buf_puts(b, "</tbody>\n</table>\n");
+}
+
+void
+web_page_annex_upload(struct web_ctx *ctx)
+{
+	struct buf *b = &ctx->res->body, errors = BUF_INIT;
+	struct store_partner pa;
+	struct annex_rows rows;
+	struct annex_plan plan;
+	char token[WEB_SESSION_HEX + 1];
+	const char *data;
+	size_t len = 0;
+	int rc;
+
+	memset(&rows, 0, sizeof(rows));
+	memset(&plan, 0, sizeof(plan));
+	if (begin(ctx, "Import de l'annexe", &pa) == -1)
+		return;
+	data = web_http_field(ctx->req, "annex", &len);
+	if (data == NULL || len == 0) {
+		ctx->res->status = 400;
+		web_layout_error(ctx, "Aucun fichier : choisissez l'annexe "
+		    "(CSV) à importer.");
+		goto out;
+	}
+	if (annex_parse(data, len, &rows, &errors) == -1) {
+		ctx->res->status = 400;
+		errors_list(ctx, buf_str(&errors));
+		goto out;
+	}
+	rc = annex_import(ctx->app->st, pa.id, &rows,
+	    pipeline_today(ctx->now), 1, 0, ctx->actor, ctx->now, &plan);
+	if (rc != STORE_OK) {
+		ctx->res->status = rc == STORE_ERROR ? 500 : 400;
+		buf_puts(b, "<p class=\"error\" role=\"alert\">Annexe refusée, "
+		    "rien n'est importé : ");
+		web_html_text(b, store_errmsg(ctx->app->st));
+		buf_puts(b, "</p>\n");
+		goto out;
+	}
+	buf_puts(b, "<h2>Aperçu</h2>\n<p>Rien n'est encore écrit : "
+	    "vérifiez puis confirmez.</p>\n");
+	preview(ctx, &plan, &rows, &pa);
+	if (stash_put(ctx, data, len, token) == -1) {
+		ctx->res->status = 500;
+		web_layout_error(ctx, "Le fichier ne peut pas être gardé pour "
+		    "la confirmation (mémoire).");
+		goto out;
+	}
+	buf_puts(b, "<form class=\"stack\" method=\"post\" action="
+	    "\"/partners/");
+	web_html_text(b, pa.id);
+	buf_puts(b, "/annex/confirm\">\n<input type=\"hidden\" name=\"token\" "
+	    "value=\"");
+	web_html_text(b, token);
+	buf_puts(b, "\">\n");
+	if (plan.force_needed) {
+		buf_printf(b, "<p class=\"error\" role=\"alert\">Ce fichier "
+		    "met fin à %zu des %zu personnes habilitées : un fichier "
+		    "tronqué ressemble à cela.</p>\n<p><input type=\"checkbox\" "
+		    "id=\"force\" name=\"force\" value=\"1\"> <label for="
+		    "\"force\">Je confirme ces fins</label></p>\n",
+		    plan.n_ended, plan.n_active);
+	}
+	web_layout_csrf(ctx);
+	buf_puts(b, "<button type=\"submit\">Confirmer l'import</button>\n"
+	    "</form>\n");
+out:
+	web_layout_end(ctx);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	buf_free(&errors);
+	store_partner_free(&pa);
+}
+
+void
+web_page_annex_confirm(struct web_ctx *ctx)
+{
+	struct buf *b = &ctx->res->body, errors = BUF_INIT;
+	struct store_partner pa;
+	struct annex_rows rows;
+	struct annex_plan plan;
+	struct stashed *s;
+	const char *force;
+	int rc;
+
+	memset(&rows, 0, sizeof(rows));
+	memset(&plan, 0, sizeof(plan));
+	if (begin(ctx, "Import de l'annexe", &pa) == -1)
+		return;
+	if ((s = stash_find(ctx, web_http_field(ctx->req, "token", NULL))) ==
+	    NULL) {
+		ctx->res->status = 400;
+		web_layout_error(ctx, "Cet aperçu n'est plus valable (déjà "
+		    "confirmé, plus de 15 minutes, ou d'un autre compte) : "
+		    "envoyez le fichier de nouveau.");
+		goto out;
+	}
+	force = web_http_field(ctx->req, "force", NULL);
+	/* Checked again: the annex may have changed since the preview. */
+	if (annex_parse(s->data, s->len, &rows, &errors) == -1) {
+		ctx->res->status = 400;
+		errors_list(ctx, buf_str(&errors));
+		stashed_drop(s);
+		goto out;
+	}
+	rc = annex_import(ctx->app->st, pa.id, &rows,
+	    pipeline_today(ctx->now), 0, force != NULL &&
+	    strcmp(force, "1") == 0, ctx->actor, ctx->now, &plan);
+	if (rc != STORE_OK) {
+		ctx->res->status = rc == STORE_ERROR ? 500 : 400;
+		buf_puts(b, "<p class=\"error\" role=\"alert\">Annexe refusée, "
+		    "rien n'est importé : ");
+		web_html_text(b, store_errmsg(ctx->app->st));
+		buf_puts(b, "</p>\n");
+		/* A refusal for want of force keeps the file for a retry. */
+		if (!plan.force_needed)
+			stashed_drop(s);
+		goto out;
+	}
+	stashed_drop(s);
+	web_layout_notice(ctx, "Annexe importée.");
+	preview(ctx, &plan, &rows, &pa);
+out:
+	web_layout_end(ctx);
+	annex_plan_free(&plan);
+	annex_rows_free(&rows);
+	buf_free(&errors);
+	store_partner_free(&pa);
+}
+
+void
+web_page_annex_export(struct web_ctx *ctx)
+{
+	struct buf line = BUF_INIT;
+	const char *p;
+	int rc;
+
+	rc = annex_export(ctx->app->st, ctx->id, &ctx->res->body);
+	if (rc == STORE_NOTFOUND) {
+		web_app_error(ctx, 404, "Ce partenaire n'existe pas.");
+		return;
+	}
+	if (rc != STORE_OK) {
+		web_app_error(ctx, 500, store_errmsg(ctx->app->st));
+		return;
+	}
+	ctx->res->content_type = "text/csv; charset=utf-8";
+	/* A header: of the id, only what needs no quoting in a file name. */
+	buf_puts(&line, "attachment; filename=\"annexe-");
+	for (p = ctx->id; *p != '\0'; p++)
+		buf_putc(&line, isalnum((unsigned char)*p) || *p == '-' ||
+		    *p == '_' || *p == '.' ? *p : '_');
+	buf_puts(&line, ".csv\"");
+	ctx->res->disposition = buf_detach(&line);
+}
