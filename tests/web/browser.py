@@ -18,8 +18,8 @@ partner name holding <script> shown as text), csrf (a POST without its
 token refused), nir (the dpo's NIR search and its links; the supervisor
 has no form and is refused), search (a supervisor's search by outcome),
 expiry (an idle session ends), lockout (five failures lock the account),
-and, waiting for their pages: annex (an upload with an error, its line
-shown; a good one, preview, confirm), suspend (a person suspended, her
+annex (an upload with an error, its line shown; a good one, preview,
+confirm), and, waiting for their pages: suspend (a person suspended, her
 next mail rejected by balpd), release (a quarantined message released).
 
 It prints TAP lines numbered from TAP_START + 1 and writes "COUNT FAILED"
@@ -613,16 +613,20 @@ def sc_annex(b):
     base = open(os.path.join(SRCDIR, "tests", "data", "demo",
                              "annexe-ccas-lespignan.csv"),
                 encoding="utf-8").read()
-    if not base.endswith("\n"):
-        base += "\n"
-    head = base.splitlines()[0]
+    # The demo annex as it is, plus one person (its own separator and
+    # line ends); the same person with no address, alone on line 2.
+    lines = base.splitlines()
+    sep = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    eol = "\r\n" if "\r\n" in base else "\n"
+    leroy = sep.join(["LEROY", "Paul", "%s", "Agent d'accueil",
+                      "2025-01-01", ""])
     bad = os.path.join(HOME, "annexe-erreur.csv")
-    with open(bad, "w", encoding="utf-8") as f:
-        f.write(head + "\nLEROY;Paul;pas-une-adresse;Agent;01/01/2025;\n")
+    with open(bad, "w", encoding="utf-8", newline="") as f:
+        f.write(lines[0] + eol + leroy % "pas-une-adresse" + eol)
     good = os.path.join(HOME, "annexe-bonne.csv")
-    with open(good, "w", encoding="utf-8") as f:
-        f.write(base + "LEROY;Paul;p.leroy@mairie-lespignan.fr;Agent"
-                " d'accueil;01/01/2025;\n")
+    with open(good, "w", encoding="utf-8", newline="") as f:
+        f.write(eol.join(lines + [leroy % "p.leroy@mairie-lespignan.fr"])
+                + eol)
     before = persons_of(partner)
     b.get("/partners/" + partner)
     f = b.need_form("/partners/%s/annex" % partner,
@@ -644,8 +648,11 @@ def sc_annex(b):
     b.get("/partners/" + partner)
     b.submit(b.form("/partners/%s/annex" % partner), files={"annex": good})
     text = b.text()
-    tap.ok("p.leroy@mairie-lespignan.fr" in text,
-           "a good annex: its preview names the person added", text[:600])
+    rows = [r.text for r in b.finds("tr")
+            if "p.leroy@mairie-lespignan.fr" in r.text]
+    tap.ok(len(rows) == 1 and "ajout" in rows[0],
+           "a good annex: its preview shows the person added (ajout)",
+           text[:600])
     tap.ok(persons_of(partner) == before, "the preview changes nothing")
     b.check_page("annex-preview")
     f = b.need_form("/partners/%s/annex/confirm" % partner,
