@@ -17,7 +17,7 @@ Scenarios, by name (argv): login (the forced password change), markup (a
 partner name holding <script> shown as text), csrf (a POST without its
 token refused), nir (the dpo's NIR search and its links; the supervisor
 has no form and is refused), search (a supervisor's search by outcome),
-expiry (an idle session ends), lockout (five failures lock the account),
+roles (a supervisor's menu, the admin's pages refused, a 404), expiry (an idle session ends), lockout (five failures lock the account),
 annex (an upload with an error, its line shown; a good one, preview,
 confirm), and, waiting for their pages: suspend (a person suspended, her
 next mail rejected by balpd), release (a quarantined message released).
@@ -39,7 +39,9 @@ from selenium import webdriver
 from selenium.common.exceptions import (NoAlertPresentException,
                                         WebDriverException)
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 URL = os.environ["BALP_URL"]
@@ -282,8 +284,12 @@ class Browser:
         where = self.path()
         csp = [c for c in self.console if "Content Security Policy" in c]
         self.console = []
-        tap.ok(not csp, "%s (%s): no CSP violation in the console"
-               % (name, where), "\n".join(csp))
+        # No script at all: the pages work without JavaScript.
+        scripts = self.d.execute_script("return document.scripts.length")
+        tap.ok(not csp and scripts == 0,
+               "%s (%s): no CSP violation in the console, no script"
+               % (name, where),
+               "\n".join(csp + ["%d script elements" % scripts]))
         self.check_urls(name)
         self.axe(name, where)
         self.screenshot(name)
@@ -395,12 +401,59 @@ def as_user(b, login):
         sign_in(b, login)
 
 
+def focus_visible(b, name):
+    """The keyboard's way through the page: each element the Tab key
+    reaches, up to the end of the page, shows where the focus is (RGAA
+    10.7: an outline)."""
+    b.get(b.path())     # the Tab key starts from the top of the page
+    seen, ids, bad = [], [], []
+    for _ in range(80):
+        ActionChains(b.d).send_keys(Keys.TAB).perform()
+        el = b.d.execute_script(
+            "var e = document.activeElement, s = getComputedStyle(e);"
+            "return [e, e.tagName + ' ' + (e.textContent || e.name"
+            " || '').trim().slice(0, 40), s.outlineStyle, s.outlineWidth];")
+        if el[1].startswith("BODY") or (ids and el[0].id == ids[0]):
+            break       # past the last element: the browser's own UI
+        if ids and el[0].id == ids[-1]:
+            continue    # a date field's day, month, year: one element
+        ids.append(el[0].id)
+        seen.append(el[1])
+        if el[2] == "none" or el[3] in ("0px", ""):
+            bad.append("%s: outline %s %s" % tuple(el[1:]))
+    tap.ok(len(seen) >= 3 and not bad,
+           "%s: each of the %d stops of the Tab key shows its focus"
+           % (name, len(seen)),
+           "\n".join(bad + ["reached: %s" % seen]))
+
+
+def sc_roles(b):
+    """A supervisor: the menu offers only the pages of the role, and the
+    others, typed in the address bar, are refused."""
+    as_user(b, "sup")
+    menu = [a.get_attribute("href")[len(URL):]
+            for a in b.finds("nav a")]
+    tap.ok(not any(m.startswith(p) for m in menu
+                   for p in ("/partners", "/users", "/audit", "/review")),
+           "supervisor: no admin or dpo page in the menu", repr(menu))
+    for path in ("/partners", "/users", "/partners/ccas-lespignan"):
+        b.get(path)
+        tap.ok(b.status() == 403 and b.find("h1").text == "Accès refusé",
+               "supervisor: %s is a 403" % path,
+               "status %s at %s" % (b.status(), b.path()))
+    b.check_page("forbidden-role")
+    b.get("/nowhere")
+    tap.ok(b.status() == 404, "an unknown page: 404")
+    b.check_page("not-found")
+
+
 def sc_login(b):
     b.d.delete_all_cookies()
     b.get("/users")
     tap.ok(b.path() == "/login", "signed out, /users leads to /login",
            "at %s" % b.path())
     b.check_page("login")
+    focus_visible(b, "login")
     b.submit(b.form("/login"), {"login": "adm", "password": "not-the-one-1"})
     tap.ok(b.path() == "/login" and "incorrect" in b.text(),
            "a wrong password: the form again, with the error")
@@ -409,6 +462,7 @@ def sc_login(b):
     h1 = b.find("h1").text
     tap.ok(h1 == "Tableau de bord", "the dashboard's heading", h1)
     b.check_page("dashboard")
+    focus_visible(b, "dashboard")
     # Back to the forced change: none now, a second login goes to /.
     b.logout()
     tap.ok(b.path() == "/login", "logout: at /login", b.path())
@@ -484,6 +538,7 @@ def sc_nir(b):
     as_user(b, "dpo")
     b.get("/messages")
     b.check_page("messages-dpo")
+    focus_visible(b, "messages-dpo")
     before = q("select count(*) from audit where action = 'trace.query'")
     b.submit(b.form("/messages/search"), {"nir": NIR})
     tap.ok(b.status() == 200 and b.path() == "/messages/search",
@@ -760,7 +815,8 @@ def sc_release(b):
 
 SCENARIOS = {
     "login": sc_login, "markup": sc_markup, "csrf": sc_csrf, "nir": sc_nir,
-    "search": sc_search, "expiry": sc_expiry, "lockout": sc_lockout,
+    "search": sc_search, "roles": sc_roles, "expiry": sc_expiry,
+    "lockout": sc_lockout,
     "annex": sc_annex, "suspend": sc_suspend, "release": sc_release,
 }
 

@@ -24,7 +24,7 @@ OUT="$SRCDIR/build/web-screenshots"
 # The scenarios run by default (make check): those whose pages exist.
 # Written and waiting for their pages in src/web (run them by name with
 # BROWSER_SCENARIOS until they pass, then add them here): suspend, release.
-SCENARIOS=${BROWSER_SCENARIOS:-"login markup csrf annex nir search expiry lockout"}
+SCENARIOS=${BROWSER_SCENARIOS:-"login markup csrf annex nir search roles expiry lockout"}
 
 # ---- what the tests need: missing is a failure, with its reason --------------
 need=0
