@@ -7,13 +7,15 @@
  * recorded first, so that a running balpd that finds the message back in
  * the inbox already knows which decision the new one supersedes; if the
  * move then fails, the record is undone.  A release is recorded once its
- * move is done (balpd never reads the queue folders).
+ * move is done (balpd never reads the queue folders).  Both are
+ * message_act.h's, which the console calls too; this file parses the
+ * arguments and says what was done.
  */
 #include "balp/ctl_message.h"
 #include "balp/conf.h"
 #include "balp/ctl_trace.h"
 #include "balp/json.h"
-#include "balp/notice.h"
+#include "balp/message_act.h"
 #include "balp/source.h"
 #include "balp/store_decision.h"
 #include "balp/store_message.h"
@@ -55,34 +57,6 @@ resolve(struct ctl *c, const char *arg, int64_t *id)
 		return -1;
 	}
 	return 0;
-}
-
-/* Opens the configured source (no watch): 0, or -1 with the error said. */
-static int
-open_source(struct ctl *c, struct source *src)
-{
-	struct buf err = BUF_INIT;
-
-	if (source_open(&c->conf.source, 0, src, &err) == -1) {
-		ctl_error("%s", buf_str(&err));
-		buf_free(&err);
-		return -1;
-	}
-	buf_free(&err);
-	return 0;
-}
-
-/* 1 if q is one of the rules' queues. */
-static int
-known_queue(const struct rules *r, const char *q)
-{
-	size_t i;
-
-	for (i = 0; i < r->n_types; i++)
-		if (strcmp(r->types[i].queue, q) == 0)
-			return 1;
-	return strcmp(r->queue_rejects, q) == 0 ||
-	    strcmp(r->queue_quarantine, q) == 0;
 }
 
 /*
@@ -348,16 +322,6 @@ message_show(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
-/* "ref.rID": the name a retriaged message takes back in the inbox. */
-static char *
-retriage_name(const char *ref, int64_t id)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "%s.r%" PRId64, ref, id);
-	return buf_detach(&b);
-}
-
 static int
 message_retriage(struct ctl *c, int argc, char **argv)
 {
@@ -367,13 +331,10 @@ message_retriage(struct ctl *c, int argc, char **argv)
 	};
 	const char *u = "retriage ID|MESSAGE-ID [--reason TEXT]";
 	const char *reason = "";
-	struct store_message m;
-	struct source src = { NULL, NULL };
+	struct message_act done;
 	struct buf err = BUF_INIT;
-	const char *from;
-	char *name = NULL;
 	int64_t id;
-	int ch, r, rc = CTL_FAILED;
+	int ch, rc = CTL_FAILED;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -388,90 +349,18 @@ message_retriage(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (resolve(c, argv[optind], &id) == -1)
 		return CTL_FAILED;
-	if (store_message_get(c->store, id, &m) != STORE_OK)
-		return ctl_store_fail(c);
-	/* Where the record says it is, a pending retriage aside. */
-	from = m.n_releases > 0 ? m.releases[m.n_releases - 1].to_queue :
-	    m.decision.queue;
-	if ((name = retriage_name(m.decision.source_ref, id)) == NULL) {
-		ctl_error("out of memory");
-		goto out;
-	}
-	if (open_source(c, &src) == -1)
-		goto out;
-	r = store_message_retriage(c->store, id, name, reason, c->actor,
-	    c->now);
-	if (r != STORE_OK && r != STORE_EXISTS) {
-		ctl_store_fail(c);
-		goto out;
-	}
-	switch (src.ops->relocate(src.state, from, m.decision.source_ref,
-	    m.decision.message_id, NULL, name, &err)) {
-	case 0:
-		printf("decision %" PRId64 ": %s is back in the inbox as %s; "
-		    "the next pass decides it afresh\n", id,
-		    m.decision.source_ref, name);
-		rc = CTL_OK;
-		break;
-	case 1:
-		if (r == STORE_EXISTS) {
-			ctl_error("decision %" PRId64 ": retriage pending, and "
-			    "its message is no longer in %s (in the inbox as "
-			    "%s already?)", id, from, name);
-			break;
-		}
-		ctl_error("decision %" PRId64 ": %s is not in %s (moved or "
-		    "deleted in a mail client?): nothing done", id,
-		    m.decision.source_ref, from);
-		(void)store_message_retriage_undo(c->store, id, "message not "
-		    "found in its queue", c->actor, c->now);
-		break;
-	default:
+	if (message_act_retriage(c->store, &c->conf, id, reason, c->actor,
+	    c->now, &done, &err) == -1)
 		ctl_error("%s", buf_str(&err));
-		if (r == STORE_OK)
-			(void)store_message_retriage_undo(c->store, id,
-			    "the move failed", c->actor, c->now);
+	else {
+		printf("decision %" PRId64 ": %s is back in the inbox as %s; "
+		    "the next pass decides it afresh\n", id, done.source_ref,
+		    done.new_ref);
+		rc = CTL_OK;
 	}
-out:
-	if (src.ops != NULL)
-		src.ops->close(src.state);
-	store_message_free(&m);
+	message_act_free(&done);
 	buf_free(&err);
-	free(name);
 	return rc;
-}
-
-/*
- * The rejection notice of a stored decision, as decide() would have
- * written it: its reasons and type, rendered from the rules' templates
- * (the NIR is not kept, so its key is not echoed).  0, or -1 on ENOMEM.
- */
-static int
-stored_notice(struct ctl *c, const struct store_decision *d,
-    char **subject, char **body)
-{
-	const struct rules *r = &c->conf.rules;
-	struct decision dec;
-	char *codes, *code, *save = NULL;
-	size_t i;
-	int rv;
-
-	memset(&dec, 0, sizeof(dec));
-	if ((codes = buf_strdup(d->reasons)) == NULL)
-		return -1;
-	for (code = strtok_r(codes, ",", &save); code != NULL;
-	    code = strtok_r(NULL, ",", &save))
-		if ((rv = reason_from_code(code)) >= 0)
-			dec.reasons |= REASON_BIT(rv);
-	free(codes);
-	for (i = 0; d->type != NULL && i < r->n_types; i++)
-		if (strcmp(r->types[i].id, d->type) == 0)
-			dec.type = &r->types[i];
-	dec.outcome = OUTCOME_REJECTED;
-	dec.queue = r->queue_rejects;
-	dec.partner_id = d->partner_id;
-	dec.notify = 1;
-	return notice_render(r, &dec, c->today, subject, body);
 }
 
 static int
@@ -485,11 +374,8 @@ message_release(struct ctl *c, int argc, char **argv)
 	};
 	const char *u = "release ID|MESSAGE-ID --to QUEUE --reason TEXT"
 	    " [--notify]";
-	const char *to = NULL, *reason = NULL, *from;
-	struct store_notice notice = { NULL, NULL, NULL };
-	char *subject = NULL, *body = NULL;
-	struct store_message m;
-	struct source src = { NULL, NULL };
+	const char *to = NULL, *reason = NULL;
+	struct message_act done;
 	struct buf err = BUF_INIT;
 	int64_t id;
 	int ch, notify = 0, rc = CTL_FAILED;
@@ -509,7 +395,7 @@ message_release(struct ctl *c, int argc, char **argv)
 		return usage(u);
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	if (!known_queue(&c->conf.rules, to)) {
+	if (!message_act_known_queue(&c->conf.rules, to)) {
 		ctl_error("release: %s is none of the rules' queues", to);
 		return CTL_FAILED;
 	}
@@ -521,68 +407,17 @@ message_release(struct ctl *c, int argc, char **argv)
 	}
 	if (resolve(c, argv[optind], &id) == -1)
 		return CTL_FAILED;
-	if (store_message_get(c->store, id, &m) != STORE_OK)
-		return ctl_store_fail(c);
-	if ((from = store_message_queue(&m)) == NULL || m.superseded_by) {
-		ctl_error("decision %" PRId64 ": %s", id, m.superseded_by ?
-		    "superseded: release its current decision" :
-		    "its message is back in the inbox for a retriage");
-		goto out;
-	}
-	if (strcmp(from, to) == 0) {
-		ctl_error("decision %" PRId64 ": the message is in %s already",
-		    id, to);
-		goto out;
-	}
-	if (notify && m.decision.sender == NULL) {
-		ctl_error("decision %" PRId64 ": no sender to notify", id);
-		goto out;
-	}
-	if (notify) {
-		if (stored_notice(c, &m.decision, &subject, &body) == -1) {
-			ctl_error("out of memory");
-			goto out;
-		}
-		notice.recipient = m.decision.sender;
-		notice.subject = subject;
-		notice.body = body;
-	}
-	if (open_source(c, &src) == -1)
-		goto out;
-	switch (src.ops->relocate(src.state, from, m.decision.source_ref,
-	    m.decision.message_id, to, NULL, &err)) {
-	case 0:
-		break;
-	case 1:
-		ctl_error("decision %" PRId64 ": %s is not in %s (moved or "
-		    "deleted in a mail client?): nothing done", id,
-		    m.decision.source_ref, from);
-		goto out;
-	default:
+	if (message_act_release(c->store, &c->conf, id, to, reason, notify,
+	    c->today, c->actor, c->now, &done, &err) == -1)
 		ctl_error("%s", buf_str(&err));
-		goto out;
+	else {
+		printf("decision %" PRId64 ": %s moved from %s to %s%s\n", id,
+		    done.source_ref, done.from, done.to, notify ?
+		    ", notice queued" : "");
+		rc = CTL_OK;
 	}
-	if (store_message_release(c->store, id, from, to, reason,
-	    notify ? &notice : NULL, c->actor, c->now) != STORE_OK) {
-		ctl_store_fail(c);
-		/* Put it back: no move without its record. */
-		buf_reset(&err);
-		if (src.ops->relocate(src.state, to, m.decision.source_ref,
-		    m.decision.message_id, from, NULL, &err) != 0)
-			ctl_error("and it could not be put back in %s: %s",
-			    from, buf_str(&err));
-		goto out;
-	}
-	printf("decision %" PRId64 ": %s moved from %s to %s%s\n", id,
-	    m.decision.source_ref, from, to, notify ? ", notice queued" : "");
-	rc = CTL_OK;
-out:
-	if (src.ops != NULL)
-		src.ops->close(src.state);
-	store_message_free(&m);
+	message_act_free(&done);
 	buf_free(&err);
-	free(subject);
-	free(body);
 	return rc;
 }
 

@@ -22,6 +22,7 @@
 #include "balp/web_page_annex.h"
 #include "balp/web_page_dashboard.h"
 #include "balp/web_page_messages.h"
+#include "balp/web_page_partner_act.h"
 #include "balp/web_page_partners.h"
 #include "balp/web_page_users.h"
 #include "balp/web_static.h"
@@ -56,11 +57,12 @@ static const struct route {
 	{ "POST", "/partners/*/annex",		R_ADMIN, web_page_annex_upload },
 	{ "POST", "/partners/*/annex/confirm",	R_ADMIN, web_page_annex_confirm },
 	{ "GET",  "/partners/*/annex",		R_ADMIN, web_page_annex_export },
-	{ "POST", "/partners/*/suspend",	R_ADMIN, NULL },
-	{ "POST", "/partners/*/resume",		R_ADMIN, NULL },
-	{ "POST", "/persons/*/suspend",		R_ADMIN, NULL },
-	{ "POST", "/persons/*/resume",		R_ADMIN, NULL },
-	{ "POST", "/persons/*/end",		R_ADMIN, NULL },
+	{ "POST", "/partners/*/suspend",	R_ADMIN, web_page_partner_suspend },
+	{ "POST", "/partners/*/resume",		R_ADMIN, web_page_partner_resume },
+	{ "POST", "/partners/*/end",		R_ADMIN, web_page_partner_end },
+	{ "POST", "/partners/*/persons/suspend", R_ADMIN, web_page_person_suspend },
+	{ "POST", "/partners/*/persons/resume",	R_ADMIN, web_page_person_resume },
+	{ "POST", "/partners/*/persons/end",	R_ADMIN, web_page_person_end },
 	{ "GET",  "/users",			R_ADMIN, web_page_users },
 	{ "POST", "/users",			R_ADMIN, web_page_users_add },
 	{ "POST", "/users/*/disable",		R_ADMIN, web_page_users_disable },
@@ -127,9 +129,19 @@ web_app_error(struct web_ctx *ctx, int status, const char *text)
 	web_layout_end(ctx);
 }
 
+/* The bytes an id of a path may hold: partner ids, logins, numbers. */
+static int
+id_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+	    c == '@' || c == '+';
+}
+
 /*
- * 1 if path matches pattern ('*' one non-empty segment, copied to id
- * when it fits).
+ * 1 if path matches pattern ('*' one non-empty segment of id_char bytes,
+ * copied to id when it fits: it goes into links and a Location header,
+ * so nothing there needs escaping but HTML's).
  */
 static int
 path_match(const char *pattern, const char *path, char *id, size_t idsz)
@@ -141,7 +153,8 @@ path_match(const char *pattern, const char *path, char *id, size_t idsz)
 		if (*pattern == '*') {
 			seg = path;
 			while (*path != '\0' && *path != '/')
-				path++;
+				if (!id_char(*path++))
+					return 0;
 			n = (size_t)(path - seg);
 			if (n == 0 || n >= idsz)
 				return 0;

@@ -236,6 +236,76 @@ partner_persons(struct web_ctx *ctx, const char *id, int32_t today)
 	store_person_list_free(&l);
 }
 
+/* A submit button posting the form to /partners/ID/<action>. */
+static void
+action_button(struct buf *b, const struct store_partner *pa,
+    const char *action, const char *label)
+{
+	buf_puts(b, "<button type=\"submit\" formaction=\"/partners/");
+	web_html_text(b, pa->id);
+	buf_puts(b, "/");
+	web_html_text(b, action);
+	buf_puts(b, "\">");
+	web_html_text(b, label);
+	buf_puts(b, "</button>\n");
+}
+
+/*
+ * The admin's actions: on the convention, then on one person.  One form
+ * each, its buttons posting to their own path (formaction: no script).
+ */
+static void
+action_forms(struct web_ctx *ctx, const struct store_partner *pa,
+    const struct store_person_list *persons)
+{
+	struct buf *b = &ctx->res->body;
+	size_t i;
+
+	buf_puts(b, "<h2>Actions</h2>\n<form class=\"stack\" method=\"post\""
+	    " action=\"/partners/");
+	web_html_text(b, pa->id);
+	buf_puts(b, "/suspend\">\n<fieldset>\n<legend>La convention"
+	    "</legend>\n<label for=\"p-reason\">Motif (pour suspendre)"
+	    "</label>\n<input id=\"p-reason\" name=\"reason\" type=\"text\" "
+	    "maxlength=\"500\">\n<label for=\"p-date\">Dernier jour (pour "
+	    "terminer ; aujourd'hui si vide)</label>\n<input id=\"p-date\" "
+	    "name=\"date\" type=\"date\">\n");
+	web_layout_csrf(ctx);
+	action_button(b, pa, "suspend", "Suspendre le partenaire");
+	action_button(b, pa, "resume", "Reprendre le partenaire");
+	action_button(b, pa, "end", "Terminer la convention");
+	buf_puts(b, "</fieldset>\n</form>\n");
+	if (persons->n == 0)
+		return;
+	buf_puts(b, "<form class=\"stack\" method=\"post\" action=\""
+	    "/partners/");
+	web_html_text(b, pa->id);
+	buf_puts(b, "/persons/suspend\">\n<fieldset>\n<legend>Une personne"
+	    "</legend>\n<label for=\"email\">Personne</label>\n<select "
+	    "id=\"email\" name=\"email\" required>\n");
+	for (i = 0; i < persons->n; i++) {
+		buf_puts(b, "<option value=\"");
+		web_html_text(b, persons->v[i].email);
+		buf_puts(b, "\">");
+		web_html_text(b, persons->v[i].last_name);
+		buf_puts(b, " ");
+		web_html_text(b, persons->v[i].first_name);
+		buf_puts(b, " (");
+		web_html_text(b, persons->v[i].email);
+		buf_puts(b, ")</option>\n");
+	}
+	buf_puts(b, "</select>\n<label for=\"reason\">Motif (pour "
+	    "suspendre)</label>\n<input id=\"reason\" name=\"reason\" "
+	    "type=\"text\" maxlength=\"500\">\n<label for=\"date\">Dernier "
+	    "jour d'habilitation (pour terminer ; aujourd'hui si vide)"
+	    "</label>\n<input id=\"date\" name=\"date\" type=\"date\">\n");
+	web_layout_csrf(ctx);
+	action_button(b, pa, "persons/suspend", "Suspendre la personne");
+	action_button(b, pa, "persons/resume", "Reprendre la personne");
+	action_button(b, pa, "persons/end", "Terminer l'habilitation");
+	buf_puts(b, "</fieldset>\n</form>\n");
+}
+
 /* The annex's import form (multipart, field annex) and its export. */
 static void
 annex_forms(struct web_ctx *ctx, const struct store_partner *pa)
@@ -264,6 +334,7 @@ void
 web_page_partner(struct web_ctx *ctx)
 {
 	struct store_partner pa;
+	struct store_person_list persons;
 	int32_t today = pipeline_today(ctx->now);
 	int rc;
 
@@ -284,6 +355,11 @@ web_page_partner(struct web_ctx *ctx)
 	partner_record(ctx, &pa, today);
 	partner_referents(ctx, pa.id);
 	partner_persons(ctx, pa.id, today);
+	memset(&persons, 0, sizeof(persons));
+	if (store_person_list(ctx->app->st, pa.id, DATE_NONE, &persons) ==
+	    STORE_OK)
+		action_forms(ctx, &pa, &persons);
+	store_person_list_free(&persons);
 	annex_forms(ctx, &pa);
 	buf_puts(&ctx->res->body, "<p><a href=\"/partners\">Tous les "
 	    "partenaires</a></p>\n");

@@ -365,6 +365,45 @@ like "$(grep -i '^Content-Disposition' "$HOME_DIR/h")" "attachment; filename=\"a
 "$B" -c "$CONF" annex export --partner "$A" "$HOME_DIR/ctl.csv" >/dev/null
 cmp -s "$HOME_DIR/b" "$HOME_DIR/ctl.csv"; ok $? "the same bytes as balpctl annex export"
 
+# ---- partner and person actions ---------------------------------------------------------
+act() {	# act PATH FIELD=VALUE...: a POST with the admin's token
+	path=$1; shift
+	set -- --data-urlencode "csrf=$(tok "$J.adm")" $(for f in "$@"; do printf -- '--data-urlencode\n%s\n' "$f"; done)
+	req "$J.adm" "$@" "$U/partners/$A/$path"
+}
+req "$J.adm" "$U/partners/$A"
+like "$(cat "$HOME_DIR/b")" 'formaction="/partners/apeai-ouest-herault/persons/suspend"' \
+    "the partner's page has the person actions"
+act persons/suspend email=s.benali@apeai34.fr
+is "$code" 400 "a suspension without its reason: 400"; headers_ok "400 act"
+act persons/suspend email=s.benali@apeai34.fr reason=congé
+is "$code $location" "303 /partners/$A" "a person suspended: 303 back to the partner"
+is "$(q "select suspended from persons where email = 's.benali@apeai34.fr'")" 1 "suspended in the store"
+is "$(q "select actor from audit where action = 'person.suspend' order by id desc limit 1")" \
+    "web:adm" "audited as balpctl person suspend is, actor web:adm"
+act persons/suspend email=s.benali@apeai34.fr reason=encore
+is "$code" 400 "suspended twice: 400, the store's rule"
+act persons/resume email=s.benali@apeai34.fr
+is "$code $location" "303 /partners/$A" "resumed"
+is "$(q "select suspended from persons where email = 's.benali@apeai34.fr'")" 0 "in the store too"
+act persons/suspend email=nobody@apeai34.fr reason=x
+is "$code" 404 "an unknown person: 404"
+act persons/end email=n.nouveau@apeai34.fr
+is "$code $location" "303 /partners/$A" "a habilitation ended today"
+is "$(q "select hab_end from persons where email = 'n.nouveau@apeai34.fr'")" \
+    "$(date +%Y-%m-%d)" "its last day is today"
+act suspend reason=audit
+is "$code $location" "303 /partners/$A" "the partner suspended"
+req "$J.adm" "$U/partners"
+like "$(cat "$HOME_DIR/b")" "suspendue" "the list says so"
+act resume
+is "$code $location" "303 /partners/$A" "and resumed"
+req "$J.sup" --data-urlencode "csrf=$(tok "$J.sup")" --data-urlencode "email=a.martin@apeai34.fr" \
+    --data-urlencode "reason=x" "$U/partners/$A/persons/suspend"
+is "$code" 403 "a supervisor cannot suspend a person"
+req "$J.adm" "$U/partners/a%0d%0aX:y"
+is "$code" 404 "an id with a line break in the path: 404"
+
 # ---- a password change ends the other sessions -------------------------------------
 NEW2='Yet-Another-Pass-2026'
 login "$J.dpo2" dpo "$NEW"
