@@ -19,8 +19,8 @@ token refused), nir (the dpo's NIR search and its links; the supervisor
 has no form and is refused), search (a supervisor's search by outcome),
 roles (a supervisor's menu, the admin's pages refused, a 404), expiry (an idle session ends), lockout (five failures lock the account),
 annex (an upload with an error, its line shown; a good one, preview,
-confirm), and, waiting for their pages: suspend (a person suspended, her
-next mail rejected by balpd), release (a quarantined message released).
+confirm), suspend (a person suspended, her next mail rejected by balpd),
+and, waiting for its page: release (a quarantined message released).
 
 It prints TAP lines numbered from TAP_START + 1 and writes "COUNT FAILED"
 to TAP_STATE, for browser.sh to go on counting.
@@ -228,9 +228,11 @@ class Browser:
         return self.find('main form[action="%s"], form[action="%s"]'
                          % (action, action))
 
-    def submit(self, form, fields=None, files=None, selects=None):
-        """Fills a form's fields by name and clicks its submit button,
-        then waits for the next page."""
+    def submit(self, form, fields=None, files=None, selects=None,
+               button=None):
+        """Fills a form's fields by name and clicks its submit button
+        (the first, or the one with formaction button), then waits for
+        the next page."""
         for name, value in (fields or {}).items():
             el = form.find_element(By.NAME, name)
             el.clear()
@@ -241,6 +243,7 @@ class Browser:
             form.find_element(By.NAME, name).send_keys(path)
         self.before_navigation()
         form.find_element(By.CSS_SELECTOR,
+                          'button[formaction="%s"]' % button if button else
                           'button[type="submit"], input[type="submit"]'
                           ).click()
         self.after_navigation()
@@ -744,19 +747,38 @@ def deliver_again(name, prefix):
     return prefix
 
 
+def balpd_pass():
+    r = subprocess.run([BALPD, "-c", CONF, "--once"], capture_output=True,
+                       text=True)
+    tap.ok(r.returncode == 0, "a balpd pass", r.stderr)
+
+
 def sc_suspend(b):
     as_user(b, "adm")
     email = "a.martin@apeai34.fr"
-    b.get("/partners/apeai-ouest-herault")
-    row = [r for r in b.finds("tr") if email in r.text]
-    forms = [f for r in row for f in r.find_elements(By.CSS_SELECTOR, "form")
-             if re.search(r"/persons/[^/]+/suspend$",
-                          f.get_attribute("action") or "")]
-    tap.ok(len(forms) == 1, "her row has a suspend form")
-    if not forms:
+    partner = "apeai-ouest-herault"
+    # Before: the same mail of hers is accepted (what follows is the
+    # suspension's doing).
+    before = deliver_again("1763370001.demo01.apeai-rib", "avant")
+    balpd_pass()
+    row = q_all("select outcome from decisions where message_id like ?",
+                before + ".%")
+    tap.ok(row == [("accepted",)], "before: her mail is accepted", repr(row))
+    b.get("/partners/" + partner)
+    action = "/partners/%s/persons/suspend" % partner
+    f = b.need_form(action, "the partner's page: the persons' actions form")
+    if f is None:
         b.check_page("partner-suspend")
         return
-    b.submit(forms[0], {"reason": "Départ de la structure"})
+    tap.ok(f.find_elements(By.CSS_SELECTOR, 'button[formaction="%s"]'
+                           % action), "with its button to suspend")
+    b.submit(f, {"reason": "Départ de la structure"},
+             selects={"email": email}, button=action)
+    tap.ok(b.path() == "/partners/" + partner and b.status() == 200,
+           "back on the partner's page", "at %s" % b.path())
+    row = [r.text for r in b.finds("tr") if email in r.text]
+    tap.ok(row and "suspendu" in row[0],
+           "her row says she is suspended", repr(row))
     pid = q("select id from persons where email = ?", email)
     tap.ok(q("select count(*) from suspensions where person_id = ? and"
              " resumed_at is null", pid) == 1,
@@ -766,9 +788,7 @@ def sc_suspend(b):
            "audited, actor web:adm")
     b.check_page("person-suspended")
     mid = deliver_again("1763370001.demo01.apeai-rib", "suspendue")
-    r = subprocess.run([BALPD, "-c", CONF, "--once"], capture_output=True,
-                       text=True)
-    tap.ok(r.returncode == 0, "a balpd pass", r.stderr)
+    balpd_pass()
     row = q_all("select outcome, reasons from decisions where message_id"
                 " like ? order by id desc", mid + ".%")
     tap.ok(len(row) == 1 and row[0][0] == "rejected" and
