@@ -9,10 +9,10 @@
  * JSON document.  CSV and JSON are built in a buf and printed once.
  */
 #include "balp/ctl_review.h"
-#include "balp/csv.h"
 #include "balp/date.h"
 #include "balp/json.h"
 #include "balp/review.h"
+#include "balp/review_report.h"
 #include "balp/store_partner.h"
 #include "balp/store_review.h"
 
@@ -41,33 +41,6 @@ usage(void)
 {
 	fprintf(stderr, "usage: balpctl [-c CONF] %s\n", usage_text);
 	return CTL_USAGE;
-}
-
-static unsigned
-person_flags(const struct store_review_person *p,
-    const struct review_params *rp)
-{
-	struct review_person_facts f;
-
-	f.first_start = p->first_start;
-	f.end = p->end;
-	f.suspended = p->suspended;
-	f.used = p->used;
-	f.last_message = p->last_message;
-	return review_person(&f, rp);
-}
-
-static unsigned
-partner_flags(const struct store_review_partner *pa,
-    const struct review_params *rp)
-{
-	struct review_partner_facts f;
-
-	f.convention_end = pa->partner.end;
-	f.suspended = pa->partner.suspended;
-	f.max_persons = pa->partner.max_persons;
-	f.counted = pa->counted;
-	return review_partner(&f, rp);
 }
 
 static void
@@ -148,7 +121,7 @@ text_partner(const struct store_review_partner *pa,
 	struct tally t;
 	struct buf b = BUF_INIT;
 	char d1[11], d2[11];
-	unsigned pf = partner_flags(pa, rp), f;
+	unsigned pf = review_report_partner_flags(pa, rp), f;
 	size_t i;
 
 	memset(&t, 0, sizeof(t));
@@ -177,7 +150,7 @@ text_partner(const struct store_review_partner *pa,
 	for (i = 0; i < pa->n; i++) {
 		const struct store_review_person *q = &pa->v[i];
 
-		f = person_flags(q, rp);
+		f = review_report_person_flags(q, rp);
 		tally_add(&t, f);
 		ctl_cell(stdout, q->last_name, 20);
 		putchar(' ');
@@ -230,7 +203,7 @@ print_text(const struct store_review *r, const struct review_params *rp,
 	    "departure), suspended; partners: over_quota, convention_ended, "
 	    "suspended.\n");
 	for (i = 0; i < r->n; i++) {
-		tally_add(&partners, partner_flags(&r->v[i], rp));
+		tally_add(&partners, review_report_partner_flags(&r->v[i], rp));
 		text_partner(&r->v[i], rp, &persons);
 	}
 	tally_text(&b, &partners, REVIEW_PARTNER_FLAGS);
@@ -241,103 +214,6 @@ print_text(const struct store_review *r, const struct review_params *rp,
 	printf("%zu person%s (%s)\n", persons.n, persons.n == 1 ? "" : "s",
 	    buf_str(&b));
 	buf_free(&b);
-}
-
-/* ---- csv -------------------------------------------------------------- */
-
-/* A day, "" when none. */
-static void
-csv_day(struct buf *out, int32_t day)
-{
-	char d[11];
-
-	if (day != DATE_NONE) {
-		date_format_iso(day, d);
-		buf_puts(out, d);
-	}
-}
-
-static void
-csv_flags(struct buf *out, unsigned flags)
-{
-	struct buf f = BUF_INIT;
-
-	review_flags_join(&f, flags, ",", 0);
-	if (f.failed)
-		out->failed = 1;
-	csv_cell_text(out, buf_str(&f));
-	buf_free(&f);
-}
-
-static void
-csv_partner(struct buf *out, const struct store_review_partner *pa,
-    const struct review_params *rp, int32_t year_start)
-{
-	const struct store_partner *p = &pa->partner;
-
-	csv_day(out, rp->now);
-	buf_putc(out, ';');
-	csv_day(out, year_start);
-	buf_putc(out, ';');
-	csv_cell_text(out, p->id);
-	buf_putc(out, ';');
-	csv_cell_text(out, p->name);
-	buf_putc(out, ';');
-	csv_day(out, p->start);
-	buf_putc(out, ';');
-	csv_day(out, p->end);
-	buf_printf(out, ";%d;", p->suspended);
-	csv_cell_text(out, p->suspended ? p->suspend_reason : NULL);
-	buf_putc(out, ';');
-	if (p->max_persons != STORE_NO_QUOTA)
-		buf_printf(out, "%d", p->max_persons);
-	buf_printf(out, ";%zu;", pa->counted);
-	csv_flags(out, partner_flags(pa, rp));
-	buf_putc(out, ';');
-}
-
-static void
-print_csv(const struct store_review *r, const struct review_params *rp,
-    int32_t year_start, struct buf *out)
-{
-	const struct store_review_person *q;
-	size_t i, j;
-
-	buf_puts(out, "review_day;year_start;partner_id;partner_name;"
-	    "convention_start;convention_end;partner_suspended;"
-	    "partner_suspend_reason;max_persons;persons_counted;partner_flags;"
-	    "nom;prenom;email;fonction;date_habilitation;date_fin;suspended;"
-	    "suspend_reason;last_message;accepted;rejected;quarantined;flags"
-	    "\r\n");
-	for (i = 0; i < r->n; i++) {
-		if (r->v[i].n == 0) {
-			csv_partner(out, &r->v[i], rp, year_start);
-			buf_puts(out, ";;;;;;;;;;;;\r\n");
-		}
-		for (j = 0; j < r->v[i].n; j++) {
-			q = &r->v[i].v[j];
-			csv_partner(out, &r->v[i], rp, year_start);
-			csv_cell_text(out, q->last_name);
-			buf_putc(out, ';');
-			csv_cell_text(out, q->first_name);
-			buf_putc(out, ';');
-			csv_cell_text(out, q->email);
-			buf_putc(out, ';');
-			csv_cell_text(out, q->job_title);
-			buf_putc(out, ';');
-			csv_day(out, q->start);
-			buf_putc(out, ';');
-			csv_day(out, q->end);
-			buf_printf(out, ";%d;", q->suspended);
-			csv_cell_text(out, q->suspended ? q->suspend_reason : NULL);
-			buf_putc(out, ';');
-			csv_day(out, q->last_message);
-			buf_printf(out, ";%zu;%zu;%zu;", q->n_accepted,
-			    q->n_rejected, q->n_quarantined);
-			csv_flags(out, person_flags(q, rp));
-			buf_puts(out, "\r\n");
-		}
-	}
 }
 
 /* ---- json ------------------------------------------------------------- */
@@ -387,7 +263,7 @@ json_person(struct buf *out, const struct store_review_person *q,
 	buf_printf(out, ",\"accepted\":%zu,\"rejected\":%zu,"
 	    "\"quarantined\":%zu,\"flags\":", q->n_accepted, q->n_rejected,
 	    q->n_quarantined);
-	json_flags(out, person_flags(q, rp));
+	json_flags(out, review_report_person_flags(q, rp));
 	buf_putc(out, '}');
 }
 
@@ -412,7 +288,7 @@ print_json(const struct store_review *r, const struct review_params *rp,
 	buf_puts(out, ",\"partners\":[");
 	for (i = 0; i < r->n; i++) {
 		pa = &r->v[i];
-		pf = partner_flags(pa, rp);
+		pf = review_report_partner_flags(pa, rp);
 		tally_add(&partners, pf);
 		buf_puts(out, i > 0 ? ",{\"id\":" : "{\"id\":");
 		json_string(out, pa->partner.id);
@@ -437,7 +313,7 @@ print_json(const struct store_review *r, const struct review_params *rp,
 		buf_puts(out, ",\"persons\":[");
 		memset(&t, 0, sizeof(t));
 		for (j = 0; j < pa->n; j++) {
-			f = person_flags(&pa->v[j], rp);
+			f = review_report_person_flags(&pa->v[j], rp);
 			tally_add(&t, f);
 			if (j > 0)
 				buf_putc(out, ',');
@@ -547,7 +423,7 @@ ctl_review(struct ctl *c, int argc, char **argv)
 		print_text(&r, &rp, year_start);
 	else {
 		if (fmt == FORMAT_CSV)
-			print_csv(&r, &rp, year_start, &out);
+			review_report_csv(&r, &rp, year_start, &out);
 		else
 			print_json(&r, &rp, year_start, &out);
 		if (out.failed) {

@@ -21,6 +21,7 @@
 #include "balp/web_layout.h"
 #include "balp/web_page_annex.h"
 #include "balp/web_page_dashboard.h"
+#include "balp/web_page_message_act.h"
 #include "balp/web_page_messages.h"
 #include "balp/web_page_partner_act.h"
 #include "balp/web_page_partners.h"
@@ -50,8 +51,8 @@ static const struct route {
 	{ "POST", "/messages",			R_ALL,   web_page_messages_search },
 	{ "POST", "/messages/search",		R_DPO,   web_page_messages_nir },
 	{ "GET",  "/messages/*",		R_ALL,   web_page_message },
-	{ "POST", "/messages/*/release",	R_ADMIN, NULL },
-	{ "POST", "/messages/*/retriage",	R_ADMIN, NULL },
+	{ "POST", "/messages/*/release",	R_ADMIN, web_page_message_release },
+	{ "POST", "/messages/*/retriage",	R_ADMIN, web_page_message_retriage },
 	{ "GET",  "/partners",			R_ADMIN, web_page_partners },
 	{ "GET",  "/partners/*",		R_ADMIN, web_page_partner },
 	{ "POST", "/partners/*/annex",		R_ADMIN, web_page_annex_upload },

@@ -27,6 +27,7 @@
 #include "balp/store_partner.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_page_message_act.h"
 
 static const char *const outcomes[][2] = {
 	{ "accepted", "accepté" },
@@ -580,6 +581,11 @@ web_page_message(struct web_ctx *ctx)
 	message_releases(ctx, &m);
 	message_notices(ctx, m.decision.id);
 	message_audit(ctx, &m);
+	/* The current decision of a message in a queue: an admin may act. */
+	if (web_layout_role(ctx, "admin") && m.superseded_by == 0 &&
+	    store_message_queue(&m) != NULL)
+		web_page_message_act_forms(ctx, m.decision.id,
+		    store_message_queue(&m));
 	web_layout_end(ctx);
 	store_message_free(&m);
 }

@@ -365,6 +365,44 @@ like "$(grep -i '^Content-Disposition' "$HOME_DIR/h")" "attachment; filename=\"a
 "$B" -c "$CONF" annex export --partner "$A" "$HOME_DIR/ctl.csv" >/dev/null
 cmp -s "$HOME_DIR/b" "$HOME_DIR/ctl.csv"; ok $? "the same bytes as balpctl annex export"
 
+# ---- release and retriage -------------------------------------------------------------
+MD="$HOME_DIR/var/Maildir"
+in_folder() { ls "$MD/$1/new" "$MD/$1/cur" 2>/dev/null | grep -c -- "$2"; }
+qid=$(q "select id from decisions where outcome = 'quarantined' order by id limit 1")
+qref=$(q "select source_ref from decisions where id = $qid")
+req "$J.sup" "$U/messages/$qid"
+unlike "$(cat "$HOME_DIR/b")" "/release" "a supervisor sees no release form"
+req "$J.adm" "$U/messages/$qid"
+like "$(cat "$HOME_DIR/b")" "action=\"/messages/$qid/release\"" "an admin sees the release form"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "to=BALP/RIB" \
+    "$U/messages/$qid/release"
+is "$code" 400 "a release without its reason: 400"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "to=BALP/RIB" \
+    --data-urlencode "reason=x" --data-urlencode "notify=1" "$U/messages/$qid/release"
+is "$code" 400 "a notice with a release to a queue that is no rejection: 400"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "to=BALP/RIB" \
+    --data-urlencode "reason=pièce vérifiée" "$U/messages/$qid/release"
+is "$code $location" "303 /messages/$qid" "a quarantined message released: 303 to its page"
+is "$(in_folder .BALP.RIB "$qref")" 1 "the file is in BALP/RIB"
+is "$(in_folder .BALP.Quarantaine "$qref")" 0 "and no longer in the quarantine"
+is "$(q "select actor || ' ' || to_queue || ' ' || reason from releases where decision_id = $qid")" \
+    "web:adm BALP/RIB pièce vérifiée" "recorded as balpctl message release records it"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "to=BALP/RIB" \
+    --data-urlencode "reason=x" "$U/messages/$qid/release"
+is "$code" 400 "released where it is already: 400"
+rid=$(q "select id from decisions where outcome = 'rejected' and supersedes is null order by id desc limit 1")
+rref=$(q "select source_ref from decisions where id = $rid")
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/messages/$rid/retriage"
+is "$code" 400 "a retriage without its reason: 400"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "reason=annexe corrigée" \
+    "$U/messages/$rid/retriage"
+is "$code $location" "303 /messages/$rid" "a retriage: 303 to its page"
+is "$(ls "$MD/new" "$MD/cur" | grep -c -- "$rref.r$rid")" 1 "the file is back in the inbox as NAME.rID"
+is "$(q "select actor from audit where action = 'message.retriage' and object = 'decision/$rid'")" \
+    "web:adm" "audited, actor web:adm"
+req "$J.adm" "$U/messages/$rid"
+like "$(cat "$HOME_DIR/b")" "renvoyé dans la boîte de réception" "its page says where it is"
+
 # ---- partner and person actions ---------------------------------------------------------
 act() {	# act PATH FIELD=VALUE...: a POST with the admin's token
 	path=$1; shift
