@@ -20,7 +20,8 @@ has no form and is refused), search (a supervisor's search by outcome),
 roles (a supervisor's menu, the admin's pages refused, a 404), expiry (an idle session ends), lockout (five failures lock the account),
 annex (an upload with an error, its line shown; a good one, preview,
 confirm), suspend (a person suspended, her next mail rejected by balpd),
-and, waiting for its page: release (a quarantined message released).
+release (a quarantined message released, another retriaged and decided
+afresh by balpd).
 
 It prints TAP lines numbered from TAP_START + 1 and writes "COUNT FAILED"
 to TAP_STATE, for browser.sh to go on counting.
@@ -830,7 +831,34 @@ def sc_release(b):
            shown.get("in_mailbox") is True,
            "the message is out of quarantine, in the mailbox (%s)"
            % shown.get("queue_now"), r.stdout[:600] + r.stderr)
+    rows = dict((r.find_element(By.TAG_NAME, "th").text, r.text)
+                for r in b.finds("tr") if r.find_elements(By.TAG_NAME, "th")
+                and r.find_elements(By.TAG_NAME, "td"))
+    tap.ok(b.path() == "/messages/%d" % did and
+           selects.get("to", "?") in rows.get("Où est le message", ""),
+           "back on its page, which says where it is now",
+           "at %s: %r" % (b.path(), rows.get("Où est le message")))
+    tap.ok("Pièce jointe vérifiée avec le partenaire" in b.text(),
+           "the release and its reason shown")
     b.check_page("message-released")
+    # Retriage: back to the inbox, decided afresh by the next pass.
+    did = q("select id from decisions where outcome = 'quarantined' and"
+            " reasons = 'auth_failed' order by id limit 1")
+    b.get("/messages/%d" % did)
+    f = b.need_form("/messages/%d/retriage" % did,
+                    "a quarantined message's page: a retriage form")
+    if f is None:
+        return
+    b.submit(f, {"reason": "Expéditeur joint par téléphone"})
+    tap.ok(q("select count(*) from retriages where decision_id = ?", did)
+           == 1 and q("select actor from audit where action ="
+                      " 'message.retriage' order by id desc limit 1")
+           == "web:adm", "the retriage recorded and audited, web:adm")
+    b.check_page("message-retriaged")
+    balpd_pass()
+    tap.ok(q("select count(*) from decisions where supersedes = ?", did)
+           == 1, "the next balpd pass decides it afresh, naming the one"
+           " it supersedes")
 
 
 SCENARIOS = {
