@@ -171,6 +171,8 @@ deps-check:
 
 # axe-core for the browser tests (tests/web), from npm at the version
 # tests/web/package-lock.json pins, into build/npm/ when not there yet.
+# make check goes on without it (its other suites run), and the browser
+# test then fails saying why.
 web-tests-deps:
 	@sh tests/tools/axe.sh
 
@@ -179,7 +181,8 @@ run: deps
 	@sh tests/tools/demo.sh
 
 check: deps-check
-	@$(MAKE) --no-print-directory all tests san-tests fuzzers web-tests-deps
+	@$(MAKE) --no-print-directory all tests san-tests fuzzers
+	@sh tests/tools/axe.sh || echo "axe-core missing: tests/web/browser.sh will fail"
 	@sh tests/tools/check.sh
 
 clean:

@@ -15,13 +15,15 @@ holds the NIR the dpo searches.
 
 Scenarios, by name (argv): login (the forced password change), markup (a
 partner name holding <script> shown as text), csrf (a POST without its
-token refused), nir (the dpo's NIR search and its links; the supervisor
-has no form and is refused), search (a supervisor's search by outcome),
-roles (a supervisor's menu, the admin's pages refused, a 404), expiry (an idle session ends), lockout (five failures lock the account),
-annex (an upload with an error, its line shown; a good one, preview,
-confirm), suspend (a person suspended, her next mail rejected by balpd),
-release (a quarantined message released, another retriaged and decided
-afresh by balpd).
+token refused), annex (an upload with an error, its line shown; a good
+one, preview, confirm), suspend (a person suspended, her next mail
+rejected by balpd), release (a quarantined message released, another
+retriaged and decided afresh by balpd), nir (the dpo's NIR search and
+its links; the supervisor has no form and is refused), search (a
+supervisor's search by outcome), roles (a supervisor's menu, the admin's
+pages refused, a 404), expiry (an idle session ends), lockout (five
+failures lock the account); and, waiting for its pages, dpo (the yearly
+review and its CSV link, the audit page and its verification).
 
 It prints TAP lines numbered from TAP_START + 1 and writes "COUNT FAILED"
 to TAP_STATE, for browser.sh to go on counting.
@@ -165,6 +167,7 @@ class Browser:
         self.d.set_script_timeout(120)
         self.d.set_page_load_timeout(60)
         self.urls = []          # every URL requested, in order
+        self.visited = []       # the address bar after each step
         self.docs = []          # (url, status) of each main document
         self.console = []       # console lines not yet judged
         self.all_console = []
@@ -215,6 +218,7 @@ class Browser:
 
     def get(self, path):
         self.d.get(URL + path)
+        self.visited.append(self.d.current_url)
 
     def find(self, css):
         return self.d.find_element(By.CSS_SELECTOR, css)
@@ -263,6 +267,7 @@ class Browser:
             except WebDriverException:
                 return False    # between two documents
         WebDriverWait(self.d, 60).until(loaded)
+        self.visited.append(self.d.current_url)
 
     def need_form(self, action, desc):
         """The form posting to action, or None after a failed TAP line
@@ -300,10 +305,11 @@ class Browser:
 
     def check_urls(self, name):
         self.drain()
-        seen = [u for u in self.urls + [self.d.current_url]
+        seen = [u for u in self.urls + self.visited + [self.d.current_url]
                 if any(f in u for f in NIR_FORMS)]
-        tap.ok(not seen, "%s: the NIR in no URL asked for so far (%d URLs)"
-               % (name, len(self.urls)), "\n".join(seen))
+        tap.ok(not seen, "%s: the NIR in no URL asked for nor in the address"
+               " bar so far (%d URLs)" % (name, len(self.urls)),
+               "\n".join(seen))
 
     def axe(self, name, where):
         self.d.execute_script(self.axe_src)
@@ -861,10 +867,32 @@ def sc_release(b):
            " it supersedes")
 
 
+def sc_dpo(b):
+    """The dpo's own pages: the yearly review, the audit trail."""
+    as_user(b, "dpo")
+    b.get("/review")
+    tap.ok(b.status() == 200 and b.path() == "/review",
+           "dpo: /review", "status %s at %s" % (b.status(), b.path()))
+    tap.ok(len(b.finds('a[href="/review.csv"]')) == 1,
+           "the review's CSV export linked")
+    b.check_page("review")
+    b.get("/audit")
+    tap.ok(b.status() == 200 and b.path() == "/audit",
+           "dpo: /audit", "status %s at %s" % (b.status(), b.path()))
+    b.check_page("audit")
+    f = b.need_form("/audit/verify", "the audit page: a verify form")
+    if f is None:
+        return
+    b.submit(f)
+    tap.ok(b.status() == 200 and "intacte" in b.text(),
+           "the chain verified: intact", b.text()[:400])
+    b.check_page("audit-verified")
+
+
 SCENARIOS = {
     "login": sc_login, "markup": sc_markup, "csrf": sc_csrf, "nir": sc_nir,
     "search": sc_search, "roles": sc_roles, "expiry": sc_expiry,
-    "lockout": sc_lockout,
+    "lockout": sc_lockout, "dpo": sc_dpo,
     "annex": sc_annex, "suspend": sc_suspend, "release": sc_release,
 }
 
