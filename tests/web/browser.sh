@@ -13,6 +13,7 @@
 #   SRCDIR=$PWD sh tests/web/browser.sh
 #   BROWSER_SCENARIOS="annex release" SRCDIR=$PWD sh tests/web/browser.sh
 . "$SRCDIR/tests/tools/tap.sh"
+export SRCDIR
 B="$SRCDIR/build/balpctl"
 D="$SRCDIR/build/balpd"
 W="$SRCDIR/build/balpweb"
@@ -34,7 +35,7 @@ for f in /usr/bin/chromium /usr/bin/chromedriver "$PY" "$W" "$D" "$B"; do
 done
 "$PY" -c 'import selenium' 2>/dev/null ||
     { echo "# missing: python3-selenium for $PY"; need=1; }
-SRCDIR="$SRCDIR" sh "$SRCDIR/tests/tools/axe.sh" >/dev/null ||
+sh "$SRCDIR/tests/tools/axe.sh" >/dev/null ||
     { echo "# axe-core could not be installed (tests/tools/axe.sh)"; need=1; }
 [ -f "$SRCDIR/build/npm/node_modules/axe-core/axe.min.js" ] || need=1
 ok "$need" "chromium, chromedriver, python3-selenium and axe-core are there"
@@ -73,8 +74,9 @@ wait_for "$HOME_DIR/web.log" "listening" 10; ok $? "balpweb listens"
 # ---- the browser ---------------------------------------------------------------------
 rm -rf "$OUT"
 mkdir -p "$OUT"
+# shellcheck disable=SC2086 # one scenario a word
 BALP_URL="http://127.0.0.1:$PORT" BALP_CONF="$CONF" BALP_HOME="$HOME_DIR" \
-    BALP_PASSWORD="$PW" SRCDIR="$SRCDIR" SHOTS="$OUT" TAP_START=$tap_n \
+    BALP_PASSWORD="$PW" SHOTS="$OUT" TAP_START=$tap_n \
     TAP_STATE="$HOME_DIR/tap.state" \
     "$PY" "$SRCDIR/tests/web/browser.py" $SCENARIOS
 rc=$?
