@@ -15,8 +15,8 @@
  * plus its own: an admin does not search by NIR, a dpo does not manage
  * accounts.
  *
- * Paths of the contract that have no page yet answer 404 to the roles
- * that may use them, 403 to the others.
+ * A route without its page (none today) answers 404 to the roles that
+ * may use it, 403 to the others: never a fake page.
  *
  * Ownership: struct web_app borrows the store and the configuration;
  * struct web_ctx lives for one request.

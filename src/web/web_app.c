@@ -20,11 +20,13 @@
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
 #include "balp/web_page_annex.h"
+#include "balp/web_page_audit.h"
 #include "balp/web_page_dashboard.h"
 #include "balp/web_page_message_act.h"
 #include "balp/web_page_messages.h"
 #include "balp/web_page_partner_act.h"
 #include "balp/web_page_partners.h"
+#include "balp/web_page_review.h"
 #include "balp/web_page_users.h"
 #include "balp/web_static.h"
 
@@ -37,8 +39,8 @@ typedef void page_fn(struct web_ctx *);
 
 /*
  * The console's paths (DESIGN.md, "The console"): '*' is one segment (an
- * id), kept in ctx->id.  A NULL page is a path of the contract not built
- * yet: 404 to the roles it is for.
+ * id), kept in ctx->id.  A NULL page would be a path of the contract not
+ * built yet: 404 to the roles it is for.
  */
 static const struct route {
 	const char	*method;
@@ -67,12 +69,11 @@ static const struct route {
 	{ "GET",  "/users",			R_ADMIN, web_page_users },
 	{ "POST", "/users",			R_ADMIN, web_page_users_add },
 	{ "POST", "/users/*/disable",		R_ADMIN, web_page_users_disable },
-	{ "GET",  "/review",			R_DPO,   NULL },
-	{ "GET",  "/review.csv",		R_DPO,   NULL },
-	{ "GET",  "/audit",			R_DPO,   NULL },
-	{ "POST", "/audit/verify",		R_DPO,   NULL },
-	{ "POST", "/audit/anchor",		R_DPO,   NULL },
-	{ "POST", "/audit/purge",		R_DPO,   NULL },
+	{ "GET",  "/review",			R_DPO,   web_page_review },
+	{ "GET",  "/review.csv",		R_DPO,   web_page_review_csv },
+	{ "GET",  "/audit",			R_DPO,   web_page_audit },
+	{ "POST", "/audit/verify",		R_DPO,   web_page_audit_verify },
+	{ "POST", "/audit/purge",		R_DPO,   web_page_audit_purge },
 };
 
 #define N_ROUTES	(sizeof(routes) / sizeof(routes[0]))

@@ -79,13 +79,12 @@ stash_put(struct web_ctx *ctx, const char *data, size_t len,
 			slot = s;
 	}
 	/* Full: the oldest goes. */
-	for (i = 0; slot == NULL && i < WEB_ANNEX_STASH; i++) {
-		s = &app->annex_stash->v[i];
-		if (slot == NULL || s->at < slot->at)
-			slot = s;
-	}
-	if (slot == NULL)
+	if (slot == NULL) {
 		slot = &app->annex_stash->v[0];
+		for (i = 1; i < WEB_ANNEX_STASH; i++)
+			if (app->annex_stash->v[i].at < slot->at)
+				slot = &app->annex_stash->v[i];
+	}
 	stashed_drop(slot);
 	if (web_session_new_id(slot->token) == -1 ||
 	    (slot->data = malloc(len > 0 ? len : 1)) == NULL ||

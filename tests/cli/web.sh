@@ -200,9 +200,7 @@ done
 is "$bad" 0 "inside the role: 200"
 req "$J.adm" "$U/nowhere"
 is "$code" 404 "an unknown path: 404"; headers_ok "404"
-req "$J.adm" "$U/review"
-req "$J.dpo" "$U/review"
-is "$code" 404 "a page of the contract not built yet: 404, not a fake page"
+
 
 # ---- CSRF ------------------------------------------------------------------------
 for p in /users /logout /password /messages/search /partners/x/annex; do
@@ -402,6 +400,40 @@ is "$(q "select actor from audit where action = 'message.retriage' and object = 
     "web:adm" "audited, actor web:adm"
 req "$J.adm" "$U/messages/$rid"
 like "$(cat "$HOME_DIR/b")" "renvoyé dans la boîte de réception" "its page says where it is"
+
+# ---- review and audit (dpo) -----------------------------------------------------------
+req "$J.dpo" "$U/review"
+is "$code" 200 "GET /review (dpo)"
+like "$(cat "$HOME_DIR/b")" "<h2>APEAI Ouest Hérault</h2>" "a section per partner"
+like "$(cat "$HOME_DIR/b")" "&lt;script&gt;alert" "the partner's name escaped there too"
+req "$J.dpo" "$U/review.csv"
+is "$code" 200 "GET /review.csv"; headers_ok "review csv"
+"$B" -c "$CONF" review --format csv >"$HOME_DIR/review.csv"
+cmp -s "$HOME_DIR/b" "$HOME_DIR/review.csv"; ok $? "the same bytes as balpctl review --format csv"
+req "$J.dpo" "$U/audit"
+is "$code" 200 "GET /audit (dpo)"
+like "$(cat "$HOME_DIR/b")" "chaîne d'audit est intacte" "the chain intact"
+anchor=$("$B" -c "$CONF" audit anchor)
+like "$(cat "$HOME_DIR/b")" "$anchor" "its anchor, as balpctl audit anchor prints it"
+req "$J.dpo" --data-urlencode "csrf=$(tok "$J.dpo")" --data-urlencode "anchor=$anchor" \
+    "$U/audit/verify"
+like "$(cat "$HOME_DIR/b")" "l'ancre donnée y est" "verified against its anchor"
+req "$J.dpo" --data-urlencode "csrf=$(tok "$J.dpo")" \
+    --data-urlencode "anchor=$(printf '%064d' 0)" "$U/audit/verify"
+like "$(cat "$HOME_DIR/b")" "est rompue" "an anchor not in the chain: broken"
+like "$(cat "$HOME_DIR/web.log")" "security: audit chain of .* broken" "and a security line in the log"
+req "$J.dpo" --data-urlencode "csrf=$(tok "$J.dpo")" --data-urlencode "anchor=nope" \
+    "$U/audit/verify"
+is "$code" 400 "an anchor that is none: 400"
+rows=$(q "select count(*) from decisions")
+req "$J.dpo" --data-urlencode "csrf=$(tok "$J.dpo")" --data-urlencode "dry_run=0" \
+    "$U/audit/purge"
+like "$(cat "$HOME_DIR/b")" "Simulation de purge" "a purge without its confirmation is a simulation"
+req "$J.dpo" --data-urlencode "csrf=$(tok "$J.dpo")" --data-urlencode "dry_run=0" \
+    --data-urlencode "confirm=1" "$U/audit/purge"
+is "$code" 200 "a confirmed purge"
+like "$(cat "$HOME_DIR/b")" "Purge : rien à détruire" "nothing is due yet"
+is "$(q "select count(*) from decisions")" "$rows" "and nothing went"
 
 # ---- partner and person actions ---------------------------------------------------------
 act() {	# act PATH FIELD=VALUE...: a POST with the admin's token

@@ -261,7 +261,8 @@ test_pages_escape_every_value(void **state)
 	    "src/web/web_page_dashboard.c", "src/web/web_page_users.c",
 	    "src/web/web_page_messages.c", "src/web/web_page_partners.c",
 	    "src/web/web_page_annex.c", "src/web/web_page_partner_act.c",
-	    "src/web/web_page_message_act.c", NULL };
+	    "src/web/web_page_message_act.c", "src/web/web_page_review.c",
+	    "src/web/web_page_audit.c", NULL };
 	char path[512], *text, *p, *args, *arg;
 	size_t i, n, len;
 
