@@ -6,9 +6,9 @@
 # chromedriver (Selenium).  Every page visited is checked for CSP
 # violations (Chromium's console), run through axe-core (no serious or
 # critical violation), and kept as a screenshot in build/web-screenshots/.
-# The scenarios are browser.py's; this script makes the home, the accounts
-# and the server, and fails (never skips) when the browser, its driver,
-# Selenium or axe-core is missing.
+# The scenarios are browser.py's (its harness: webcheck.py); this script
+# makes the home, the accounts and the server, and fails (never skips)
+# when the browser, its driver, Selenium or axe-core is missing.
 #
 #   SRCDIR=$PWD sh tests/web/browser.sh
 #   BROWSER_SCENARIOS="annex release" SRCDIR=$PWD sh tests/web/browser.sh
@@ -76,7 +76,7 @@ mkdir -p "$OUT"
 # shellcheck disable=SC2086 # one scenario a word
 BALP_URL="http://127.0.0.1:$PORT" BALP_CONF="$CONF" BALP_HOME="$HOME_DIR" \
     BALP_PASSWORD="$PW" SHOTS="$OUT" TAP_START=$tap_n \
-    TAP_STATE="$HOME_DIR/tap.state" \
+    TAP_STATE="$HOME_DIR/tap.state" PYTHONDONTWRITEBYTECODE=1 \
     "$PY" "$SRCDIR/tests/web/browser.py" $SCENARIOS
 rc=$?
 if [ -f "$HOME_DIR/tap.state" ]; then
