@@ -3,7 +3,8 @@
 # Installs the Debian packages balp needs, or says the one line to run.
 #   deps.sh run     what `make run` needs (build and run)
 #   deps.sh check   what `make check` needs too (tests, sanitizers, fuzzer,
-#                   and the private Dovecot + Postfix of the end-to-end tests)
+#                   the private Dovecot + Postfix of the end-to-end tests,
+#                   and the headless Chromium of the browser tests)
 #   deps.sh bench   what `make check` needs, plus the benchmark's peers
 # The mail servers are installed without starting or enabling any system
 # instance: Postfix is preseeded with "No configuration", a temporary
