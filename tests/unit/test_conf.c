@@ -803,6 +803,82 @@ test_access_refused(void **state)
 	}
 }
 
+/* ---- web: the console's group (issue 20) -------------------------------- */
+
+static void
+test_web_group(void **state)
+{
+	struct fx *fx = *state;
+	struct balp_conf c;
+	char want[200];
+
+	write_conf(fx, "");
+	load(fx, 1, NULL, &c);
+	assert_string_equal(c.web.host, "127.0.0.1");
+	assert_int_equal(c.web.port, 8080);
+	assert_null(c.web.tls_cert_file);
+	assert_int_equal(c.web.session_idle_minutes, 15);
+	assert_int_equal(c.web.session_max_hours, 8);
+	conf_free(&c);
+	write_conf(fx, "web = { listen = \"[::1]:8443\"; "
+	    "session_idle_minutes = 5; session_max_hours = 2; };\n");
+	load(fx, 1, NULL, &c);
+	assert_string_equal(c.web.host, "::1");
+	assert_int_equal(c.web.port, 8443);
+	assert_int_equal(c.web.session_idle_minutes, 5);
+	assert_int_equal(c.web.session_max_hours, 2);
+	conf_free(&c);
+	/* Off the host with TLS; the files resolved beside the config. */
+	write_conf(fx, "web = { listen = \"192.0.2.1:8443\"; "
+	    "tls_cert_file = \"c.pem\"; tls_key_file = \"k.pem\"; };\n");
+	load(fx, 1, NULL, &c);
+	snprintf(want, sizeof(want), "%s/c.pem", fx->dir);
+	assert_string_equal(c.web.tls_cert_file, want);
+	conf_free(&c);
+}
+
+static void
+test_web_refused(void **state)
+{
+	static const struct {
+		const char	*extra;
+		const char	*want;
+	} cases[] = {
+		{ "web = { listen = \"0.0.0.0:8080\"; };\n",
+		  ":6: web.listen: '0.0.0.0' is not a loopback address: the "
+		  "console needs TLS" },
+		{ "web = { listen = \"localhost\"; };\n",
+		  ":6: web.listen: 'localhost' is not HOST:PORT" },
+		{ "web = { listen = \"127.0.0.1:0\"; };\n",
+		  "is not HOST:PORT" },
+		{ "web = { listen = \"127.0.0.1:65536\"; };\n",
+		  "is not HOST:PORT" },
+		{ "web = { listen = \"::1:8080\"; };\n",
+		  "is not HOST:PORT" },
+		{ "web = { listen = \"console.caf.test:8080\"; };\n",
+		  "'console.caf.test' is not an address" },
+		{ "web = { listen = \"127.0.0.1:8080\"; tls_cert_file = "
+		  "\"c.pem\"; };\n",
+		  ":6: web: 'tls_cert_file' and 'tls_key_file' go together" },
+		{ "web = { session_idle_minutes = 0; };\n",
+		  ":6: 'session_idle_minutes' must be between 1 and 1440" },
+		{ "web = { session_max_hours = 25; };\n",
+		  ":6: 'session_max_hours' must be between 1 and 24" },
+		{ "web = { port = 8080; };\n",
+		  ":6: unknown setting 'port' in web" },
+		{ "web = \"127.0.0.1:8080\";\n",
+		  ":6: 'web' must be a group" },
+	};
+	struct fx *fx = *state;
+	struct balp_conf c;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_conf(fx, cases[i].extra);
+		load(fx, 0, cases[i].want, &c);
+	}
+}
+
 /* ---- notices.rules: a text for every reason a notice can name ---------- */
 
 /* The whole of a file, NUL-terminated; the caller frees it. */
@@ -984,6 +1060,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_rules_errors_named_and_ordered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_web_group, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_web_refused, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_parser_and_batch, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ranges_refused, setup,
