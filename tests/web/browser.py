@@ -21,7 +21,8 @@ rejected by balpd), release (a quarantined message released, another
 retriaged and decided afresh by balpd), nir (the dpo's NIR search and
 its links; the supervisor has no form and is refused), search (a
 supervisor's search by outcome), roles (a supervisor's menu, the admin's
-pages refused, a 404), expiry (an idle session ends), lockout (five
+pages refused, a 404), expiry (an idle session ends, and one past its
+absolute limit; a sign-in with the keyboard alone), lockout (five
 failures lock the account), dpo (the yearly review and its CSV link;
 the audit page, a purge simulated, the chain checked against an anchor).
 
@@ -324,6 +325,43 @@ def sc_expiry(b):
              " object = ? and detail = 'expired'", uid_login) == 1,
            "the expiry audited")
     b.check_page("login-expired")
+    # The absolute limit, 1 hour (browser.sh), however busy the session:
+    # signed in again (with the keyboard alone), 59 minutes old it goes
+    # on, 61 it is over.
+    keyboard_login(b, uid_login, NEW_PW)
+    q_write("update sessions set created_at = created_at - 59 * 60 where"
+            " user_id = ?", uid)
+    b.get("/messages")
+    tap.ok(b.path() == "/messages", "signed in for 59 minutes: goes on",
+           "at %s" % b.path())
+    q_write("update sessions set created_at = created_at - 2 * 60 where"
+            " user_id = ?", uid)
+    b.get("/")
+    tap.ok(b.path() == "/login", "signed in for 61 minutes, busy all along:"
+           " back at /login", "at %s" % b.path())
+    tap.ok(q("select count(*) from audit where action = 'user.logout' and"
+             " object = ? and detail = 'expired'", uid_login) == 2,
+           "that expiry audited too")
+
+
+def keyboard_login(b, login, password):
+    """The login form with the keyboard alone: Tab to the login field,
+    type, Tab, type, Enter (RGAA 7.3: usable without a mouse)."""
+    b.d.delete_all_cookies()
+    b.get("/login")
+    name = None
+    for _ in range(10):
+        ActionChains(b.d).send_keys(Keys.TAB).perform()
+        name = b.d.execute_script("return document.activeElement.name")
+        if name == "login":
+            break
+    tap.ok(name == "login", "the Tab key reaches the login field")
+    b.before_navigation()
+    ActionChains(b.d).send_keys(login).send_keys(Keys.TAB).send_keys(
+        password).send_keys(Keys.ENTER).perform()
+    b.after_navigation()
+    tap.ok(b.path() == "/", "%s: signed in with the keyboard alone" % login,
+           "at %s" % b.path())
 
 
 def sc_lockout(b):

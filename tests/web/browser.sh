@@ -62,10 +62,10 @@ ok "$bad" "accounts adm (admin), sup (supervisor), dpo (dpo), loc (supervisor)"
 
 PORT=$("$PY" -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# A small idle limit: the expiry scenario ages its session past it in the
-# store (no waiting in a test), and one minute short of it must not.
-printf 'web = { listen = "127.0.0.1:%s"; session_idle_minutes = 2; };\n' \
-    "$PORT" >>"$CONF"
+# Small limits: the expiry scenario ages its session past each in the
+# store (no waiting in a test), and a minute short of each must not end it.
+printf 'web = { listen = "127.0.0.1:%s"; session_idle_minutes = 2;
+    session_max_hours = 1; };\n' "$PORT" >>"$CONF"
 "$W" -c "$CONF" >"$HOME_DIR/web.log" 2>&1 &
 WEB_PID=$!
 wait_for "$HOME_DIR/web.log" "listening" 10; ok $? "balpweb listens"
