@@ -30,6 +30,7 @@
 #include "balp/conf.h"
 #include "balp/store.h"
 #include "balp/store_session.h"
+#include "balp/web_audit_watch.h"
 #include "balp/web_http.h"
 #include "balp/web_session.h"
 
@@ -39,10 +40,9 @@ struct web_app {
 	int			 tls;
 	/* Annex files waiting for their confirm (web_page_annex.c). */
 	struct web_annex_stash	*annex_stash;
-	/* The audit chain's last check (the dashboard's), cached. */
-	time_t			 audit_at;	/* 0: never */
-	int			 audit_state;	/* store_audit_verify's */
-	int64_t			 audit_bad;
+	/* The audit chain's state, checked off the requests (may be NULL:
+	 * the dashboard then checks it itself). */
+	struct web_audit_watch	*audit_watch;
 };
 
 /* One request, as a page sees it. */

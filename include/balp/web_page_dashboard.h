@@ -7,16 +7,14 @@
  *
  * The figures are those of `balpctl queue status` (sla.h's sla_report),
  * the outbox's counts (store_outbox_count) and `balpctl audit verify`
- * (store_audit_verify, re-run at most every WEB_DASHBOARD_AUDIT_SECONDS:
- * it walks the whole chain).  Nothing here names a sender, a partner or a
- * beneficiary.
+ * (store_audit_verify, run off the requests by web_audit_watch.h: it
+ * walks the whole chain; the page says when it last did).  Nothing here
+ * names a sender, a partner or a beneficiary.
  */
 #ifndef BALP_WEB_PAGE_DASHBOARD_H
 #define BALP_WEB_PAGE_DASHBOARD_H
 
 #include "balp/web_app.h"
-
-#define WEB_DASHBOARD_AUDIT_SECONDS	300
 
 void	 web_page_dashboard(struct web_ctx *);
 

@@ -32,6 +32,7 @@
 #include "balp/store.h"
 #include "balp/store_audit.h"
 #include "balp/web_app.h"
+#include "balp/web_audit_watch.h"
 #include "balp/web_http.h"
 #include "balp/web_page_annex.h"
 
@@ -172,6 +173,13 @@ main(int argc, char **argv)
 	}
 	app.conf = &conf;
 	app.tls = cert != NULL;
+	/* The chain checked once now (before listening), then off the
+	 * requests: a million rows take seconds. */
+	if (web_audit_watch_start(&conf, WEB_AUDIT_WATCH_SECONDS,
+	    &app.audit_watch, &err) == -1) {
+		fprintf(stderr, "balpweb: %s\n", buf_str(&err));
+		goto out;
+	}
 	memset(&hc, 0, sizeof(hc));
 	hc.host = conf.web.host;
 	hc.port = conf.web.port;
@@ -200,6 +208,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	web_http_stop(http);
+	web_audit_watch_stop(app.audit_watch);
 	web_page_annex_stash_free(&app);
 	pem_free(cert);
 	pem_free(key);

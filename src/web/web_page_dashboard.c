@@ -12,6 +12,7 @@
 #include "balp/store_audit.h"
 #include "balp/store_decision.h"
 #include "balp/store_outbox.h"
+#include "balp/web_audit_watch.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
 
@@ -104,22 +105,31 @@ audit(struct web_ctx *ctx)
 {
 	struct web_app *app = ctx->app;
 	struct buf *b = &ctx->res->body;
+	struct web_audit_state s;
+	char at[21];
 
 	buf_puts(b, "<h2>Journal d'audit</h2>\n");
-	if (app->audit_at == 0 || ctx->now < app->audit_at ||
-	    ctx->now - app->audit_at >= WEB_DASHBOARD_AUDIT_SECONDS) {
-		app->audit_state = store_audit_verify(app->st,
-		    &app->audit_bad);
-		app->audit_at = app->audit_state == -1 ? 0 : ctx->now;
+	if (app->audit_watch != NULL)
+		web_audit_watch_get(app->audit_watch, &s);
+	else {
+		s.state = store_audit_verify(app->st, &s.bad);
+		s.at = ctx->now;
 	}
-	if (app->audit_state == 0)
-		web_layout_notice(ctx, "La chaîne d'audit est intacte.");
-	else if (app->audit_state == 1) {
+	store_timestamp(s.at, at);
+	if (s.state == 0)
+		buf_puts(b, "<p class=\"ok\" role=\"status\">La chaîne d'audit "
+		    "est intacte");
+	else if (s.state == 1)
 		buf_printf(b, "<p class=\"error\" role=\"alert\">La chaîne "
-		    "d'audit est rompue à la ligne %" PRId64 " : lancez "
-		    "<code>balpctl audit verify</code>.</p>\n", app->audit_bad);
-	} else
-		web_layout_error(ctx, store_errmsg(app->st));
+		    "d'audit est rompue à la ligne %" PRId64 " : voyez la page "
+		    "Audit ou <code>balpctl audit verify</code>", s.bad);
+	else
+		buf_puts(b, "<p class=\"error\" role=\"alert\">La chaîne "
+		    "d'audit n'a pas pu être vérifiée (voyez le journal de "
+		    "balpweb)");
+	buf_puts(b, " ; vérifiée le <time>");
+	web_html_text(b, at);
+	buf_puts(b, "</time> (UTC).</p>\n");
 }
 
 static void

@@ -150,7 +150,8 @@ is "$code" 200 "the dashboard"; headers_ok "GET /"
 like "$(cat "$HOME_DIR/b")" "<h1>Tableau de bord</h1>" "its heading"
 like "$(cat "$HOME_DIR/b")" "BALP/Quarantaine</th><td class=\"num\">[0-9]+" \
     "each queue with its count"
-like "$(cat "$HOME_DIR/b")" "chaîne d&#39;audit est intacte" "the audit chain's state"
+like "$(cat "$HOME_DIR/b")" "chaîne d'audit est intacte ; vérifiée le <time>" \
+    "the audit chain's state, and when it was checked"
 pending=$(q "select count(*) from outbox where status = 'pending'")
 like "$(cat "$HOME_DIR/b")" "En attente d'envoi : $pending<" \
     "the notices waiting ($pending, as the outbox holds)"
@@ -597,5 +598,17 @@ out=$(echo | openssl s_client -connect "127.0.0.1:$PORT2" -tls1_1 \
 like "$out" "Cipher is \(NONE\)" "TLS 1.1 is refused"
 out=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT2/login")
 unlike "$out" "^200" "no plain HTTP on the TLS port"
+kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null; WEB_PID=
+
+# ---- a chain broken behind the store's back ------------------------------------------
+q "update audit set detail = 'edited' where id = 3"
+"$W" -c "$CONF" >"$HOME_DIR/web3.log" 2>&1 &
+WEB_PID=$!
+wait_for "$HOME_DIR/web3.log" "listening" 10; ok $? "balpweb starts on a broken chain"
+like "$(cat "$HOME_DIR/web3.log")" "security: audit chain of .* broken at row 3" \
+    "the break found at start is a security line"
+login "$J.x" adm "$NEW"
+req "$J.x" "$U/"
+like "$(cat "$HOME_DIR/b")" "chaîne d'audit est rompue à la ligne 3" "the dashboard says where"
 kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null; WEB_PID=
 done_testing
