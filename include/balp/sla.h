@@ -52,6 +52,13 @@ struct sla_report {
 /* The queues as of today.  0, or -1 with err set (nothing to free). */
 int	 sla_report(struct store *, const struct balp_conf *, int32_t today,
 	    struct sla_report *out, struct buf *err);
+/*
+ * The same figures without the overdue ids (each overdue_ids NULL), from
+ * store_queue_summary: the console's dashboard, whose cost must not grow
+ * with six months of decisions.
+ */
+int	 sla_summary(struct store *, const struct balp_conf *, int32_t today,
+	    struct sla_report *out, struct buf *err);
 void	 sla_report_free(struct sla_report *);
 
 /*

@@ -38,6 +38,11 @@ struct store_queue {
 	size_t			 count;		/* of items */
 	time_t			 oldest;	/* items[0].since */
 	struct store_queue_item	*items;		/* oldest first, then by id */
+	/*
+	 * store_queue_summary only (items is NULL then): how many wait
+	 * since before the queue's cutoff.
+	 */
+	size_t			 before;
 };
 
 struct store_queue_list {
@@ -53,6 +58,21 @@ struct store_queue_list {
  * store_queue_list_free(), whatever the return.
  */
 int	 store_queue_status(struct store *, struct store_queue_list *out);
+
+/*
+ * The same queues, count and oldest, without the items (each items is
+ * NULL): what the console's dashboard shows, at a cost that does not grow
+ * with the decisions kept.  For each queue, before counts the messages
+ * waiting since strictly before cutoff(name, arg) (0: none asked, before
+ * is 0).  The index decisions_queue answers the counts and the oldest;
+ * the few decisions an admin released, retriaged or superseded are read
+ * one by one and moved where store_queue_status puts them: the two agree
+ * (test_store).  STORE_OK or STORE_ERROR; free out with
+ * store_queue_list_free(), whatever the return.
+ */
+int	 store_queue_summary(struct store *,
+	    time_t (*cutoff)(const char *name, void *arg), void *arg,
+	    struct store_queue_list *out);
 
 /* The entry of that queue name in l, or NULL. */
 const struct store_queue *store_queue_find(const struct store_queue_list *,

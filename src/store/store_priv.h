@@ -100,6 +100,10 @@ enum stmt_id {
 	STMT_AUDIT_LAST,
 	/* store_queue.c */
 	STMT_QUEUE_STATUS,
+	STMT_QUEUE_NAMES,
+	STMT_QUEUE_MOVED,
+	STMT_QUEUE_COUNT,
+	STMT_QUEUE_OLDEST,
 	/* store_partner.c: the yearly review */
 	STMT_REVIEW_PERSONS,
 	/* store_user.c */

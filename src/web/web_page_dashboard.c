@@ -29,7 +29,7 @@ queues(struct web_ctx *ctx)
 	size_t i;
 
 	buf_puts(b, "<h2>Files</h2>\n");
-	if (sla_report(ctx->app->st, ctx->app->conf, pipeline_today(ctx->now),
+	if (sla_summary(ctx->app->st, ctx->app->conf, pipeline_today(ctx->now),
 	    &r, &err) == -1) {
 		web_layout_error(ctx, buf_str(&err));
 		buf_free(&err);
