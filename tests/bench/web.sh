@@ -9,6 +9,7 @@
 #                                   (defaults 1000000, 5, 200)
 #   FRESH=1 sh tests/bench/web.sh   the store made again
 #   CLIENTS=4 sh tests/bench/web.sh ab's concurrency (default 1)
+#   PAGES='NIR|sender' sh tests/bench/web.sh   only those pages (a regex)
 #
 # The store: tests/bench/bench_web_fill (the store layer's functions:
 # partners, decisions in balpd's batches with their audit rows, notices
@@ -29,8 +30,14 @@
 #                     month three months ago, rejected (admin)
 #   partner+month     the same on the largest partner, last month,
 #                     accepted (many rows: the 200 newest shown)
+#   month+outcome     POST /messages: one month five months ago,
+#                     rejected, any partner (admin)
 #   week+quarantined  POST /messages: the last seven days, quarantined,
 #                     any partner (admin)
+#   oldest-week+reason
+#                     POST /messages: the first week of the six months,
+#                     quarantined as malformed (the worst case: no index
+#                     answers a period alone, the whole table is read)
 #   sender            POST /messages: one agent's address, six months
 #   NIR               POST /messages/search: the demo NIR (dpo)
 #
@@ -147,12 +154,18 @@ day() { date -u -d "$1" +%Y-%m-%d; }
 # The pages: name, role, path, body (empty for a GET).
 cat >"$tmp/pages" <<EOF
 dashboard|adm|/|
-partner+month+outcome|adm|/messages|partner=ccas-lespignan&since=$(day '100 days ago')&until=$(day '70 days ago')&outcome=rejected
+partner+month+outcome|adm|/messages|partner=apeai-ouest-herault&since=$(day '100 days ago')&until=$(day '70 days ago')&outcome=rejected
+month+outcome|adm|/messages|since=$(day '150 days ago')&until=$(day '120 days ago')&outcome=rejected
 partner+month|adm|/messages|partner=ccas-000&since=$(day '30 days ago')&until=$(day today)&outcome=accepted
 week+quarantined|adm|/messages|since=$(day '7 days ago')&until=$(day today)&outcome=quarantined
+oldest-week+reason|adm|/messages|since=$(day '181 days ago')&until=$(day '175 days ago')&outcome=quarantined&reason=malformed
 sender|adm|/messages|sender=agent3%40bailleur-002.test
 NIR|dpo|/messages/search|nir=1+85+05+78+006+084+91
 EOF
+if [ -n "${PAGES:-}" ]; then
+	grep -E "^($PAGES)\|" "$tmp/pages" >"$tmp/p" || true
+	mv "$tmp/p" "$tmp/pages"
+fi
 
 # Each page once with curl: 200, and how many decisions it lists.
 echo "pages (decisions listed):"
@@ -171,6 +184,7 @@ while IFS='|' read -r name who path body; do
 	    "$(grep -o 'href="/messages/[0-9]*"' "$tmp/page" | wc -l)"
 done <"$tmp/pages"
 
+load0=$(cut -d' ' -f1 /proc/loadavg)
 : >"$tmp/results"
 r=0
 while [ $r -lt "$RUNS" ]; do
@@ -204,7 +218,8 @@ wait "$WEB_PID" 2>/dev/null || true
 WEB_PID=
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-echo "balpweb over $N decisions, $REQ requests per page and run, $CLIENTS at a time, median of $RUNS runs, $(nproc) cores"
+echo "balpweb over $N decisions, $REQ requests per page and run, $CLIENTS at a time, median of $RUNS runs"
+echo "$(nproc) cores,$(sed -n 's/^model name[^:]*://p' /proc/cpuinfo | head -1), load average $load0 at the start, $(cut -d' ' -f1 /proc/loadavg) at the end"
 printf '  %-24s %9s %10s %8s\n' page req/s 'median ms' 'p95 ms'
 while IFS='|' read -r name who path body; do
 	printf '  %-24s %9.1f %10s %8s\n' "$name" \

@@ -5,7 +5,8 @@
 #   deps.sh check   what `make check` needs too (tests, sanitizers, fuzzer,
 #                   the private Dovecot + Postfix of the end-to-end tests,
 #                   and the headless Chromium of the browser tests)
-#   deps.sh bench   what `make check` needs, plus the benchmark's peers
+#   deps.sh bench   what `make check` needs, plus the benchmarks' peers
+#                   and clients (imapfilter, GNU time, ab)
 # The mail servers are installed without starting or enabling any system
 # instance: Postfix is preseeded with "No configuration", a temporary
 # policy-rc.d forbids starting daemons, and the boot links are disabled.
@@ -17,7 +18,8 @@ mail_pkgs="dovecot-imapd dovecot-lmtpd postfix swaks libnet-ssleay-perl curl ope
 # Selenium for Debian's python3; npm installs axe-core (tests/tools/axe.sh).
 web_pkgs="chromium chromium-driver python3-selenium"
 check_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind gdb mandoc dpkg-dev debhelper lintian fakeroot $mail_pkgs $web_pkgs"
-bench_pkgs="$check_pkgs imapfilter time"
+# ApacheBench (apache2-utils) for tests/bench/web.sh.
+bench_pkgs="$check_pkgs imapfilter time apache2-utils"
 
 case "${1:-run}" in
 run) pkgs=$run_pkgs ;;
