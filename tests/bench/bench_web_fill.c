@@ -13,7 +13,7 @@
  * - 300 partners (the two demo ones among them), of Zipf sizes: the
  *   largest (a city's CCAS, a social landlord) sends 5 % of the mail,
  *   the smallest 0.1 %; each with 1 to 40 agents.
- * - Dates: the 182 days before now, working days carrying 95 % of the
+ * - Dates: the 182 days up to today, working days carrying 98 % of the
  *   mail, between 07:30 and 18:30 UTC, in id order (as balpd writes).
  * - Senders: the partner's agents; 2 % from unknown addresses (no
  *   partner, sender_unknown).

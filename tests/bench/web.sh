@@ -16,8 +16,9 @@
 # queued and sent, releases; see its head comment) in a home under
 # /dev/shm, where an fdatasync costs nothing, then moved to
 # build/bench/web/ on disk and kept there for the next runs of the same
-# DECISIONS on the same day (1.2 GB for a million; FRESH=1 makes it
-# again).  `balpctl audit verify` checks its chain once made.
+# DECISIONS on the same day with the same src/store/store.c (1.2 GB for a
+# million; FRESH=1 makes it again).  `balpctl audit verify` checks its
+# chain once made.
 #
 # Then balpweb on loopback, an admin and a dpo signed in through the
 # login form (the forced change of password done), and per run, each
@@ -62,7 +63,9 @@ command -v ab >/dev/null || {
 make -C "$SRCDIR" all build/bench/bench_web_fill >/dev/null
 B="$SRCDIR/build/balpctl"
 out="$SRCDIR/build/bench/web"
-store="$out/home-$N-$(date -u +%Y%m%d)"
+# Kept for the same DECISIONS, day and schema (store.c's migrations).
+store="$out/home-$N-$(date -u +%Y%m%d)-$(cksum <"$SRCDIR/src/store/store.c" |
+    cut -d' ' -f1)"
 mkdir -p "$out"
 
 WEB_PID=
