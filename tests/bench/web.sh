@@ -148,10 +148,11 @@ sign_in() {
 	printf '%s %s\n' "$(awk '$6 == "balp_session" { print $6 "=" $7 }' \
 	    "$jar")" "$tok"
 }
-set -- $(sign_in adm)
-ADM_COOKIE=$1 ADM_CSRF=$2
-set -- $(sign_in dpo)
-DPO_COOKIE=$1 DPO_CSRF=$2
+s=$(sign_in adm)
+ADM_COOKIE=${s% *} ADM_CSRF=${s#* }
+s=$(sign_in dpo)
+DPO_COOKIE=${s% *} DPO_CSRF=${s#* }
+[ -n "$ADM_CSRF" ] && [ -n "$DPO_CSRF" ] || exit 1
 
 day() { date -u -d "$1" +%Y-%m-%d; }
 # The pages: name, role, path, body (empty for a GET).
