@@ -22,6 +22,7 @@
 #include "balp/pipeline.h"
 #include "balp/sla.h"
 #include "balp/store_decision.h"
+#include "balp/store_message.h"
 
 /* Tuesday 2026-09-22, noon UTC. */
 #define NOW	((time_t)1790078400)
@@ -213,6 +214,64 @@ test_summary_agrees(void **state)
 	buf_free(&err);
 }
 
+/*
+ * sla_summary gives sla_report's figures (counts, oldest, ages, overdue)
+ * for messages on the same day, on days either side of the SLA's edge
+ * (10 working days), a queue without SLA, a queue only the store knows,
+ * a message released to another queue.
+ */
+static void
+test_summary_agrees_queues(void **state)
+{
+	struct fx *fx = *state;
+	struct sla_report full, sum;
+	struct buf err = BUF_INIT;
+	char ref[16];
+	int64_t id;
+	int i;
+	size_t k;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(ref, sizeof(ref), "r%d", i);
+		record(fx, ref, i % 3 == 0 ? "BALP/RIB" : i % 3 == 1 ?
+		    "BALP/Rejets" : "BALP/Renamed", NOW - (time_t)i * DAY / 2);
+	}
+	id = record(fx, "q", "BALP/Quarantaine", NOW - 13 * DAY);
+	/* Released 2 days ago: it waits in RIB since then. */
+	assert_int_equal(store_message_release(fx->st, id, "BALP/Quarantaine",
+	    "BALP/RIB", "vérifié", NULL, "admin:test", NOW - 2 * DAY),
+	    STORE_OK);
+	record(fx, "q2", "BALP/Quarantaine", NOW - 13 * DAY);
+	assert_int_equal(sla_report(fx->st, &fx->conf, pipeline_today(NOW),
+	    &full, &err), 0);
+	assert_int_equal(sla_summary(fx->st, &fx->conf, pipeline_today(NOW),
+	    &sum, &err), 0);
+	assert_true(full.overdue > 0);
+	assert_int_equal(sum.waiting, full.waiting);
+	assert_int_equal(sum.overdue, full.overdue);
+	assert_int_equal(sum.n, full.n);
+	for (k = 0; k < full.n; k++) {
+		assert_string_equal(sum.v[k].name, full.v[k].name);
+		assert_int_equal(sum.v[k].in_rules, full.v[k].in_rules);
+		assert_int_equal(sum.v[k].sla, full.v[k].sla);
+		assert_int_equal(sum.v[k].q == NULL, full.v[k].q == NULL);
+		if (full.v[k].q != NULL) {
+			assert_int_equal(sum.v[k].q->count,
+			    full.v[k].q->count);
+			assert_int_equal(sum.v[k].q->oldest,
+			    full.v[k].q->oldest);
+		}
+		assert_int_equal(sum.v[k].oldest_day, full.v[k].oldest_day);
+		assert_int_equal(sum.v[k].oldest_wd, full.v[k].oldest_wd);
+		assert_int_equal(sum.v[k].oldest_days, full.v[k].oldest_days);
+		assert_int_equal(sum.v[k].overdue, full.v[k].overdue);
+		assert_null(sum.v[k].overdue_ids);
+	}
+	sla_report_free(&full);
+	sla_report_free(&sum);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -223,6 +282,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_summary_agrees, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_summary_agrees_queues,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
