@@ -69,7 +69,7 @@ SAN_TESTS = $(TEST_SRC:tests/unit/%.c=build/asan/tests/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS	 = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all run check deps deps-check tests san-tests fuzzers clean
+.PHONY: all run check deps deps-check web-tests-deps tests san-tests fuzzers clean
 
 all: build/balpd build/balpctl build/balp-parser build/balpweb
 
@@ -169,12 +169,20 @@ deps:
 deps-check:
 	@sh tests/tools/deps.sh check
 
+# axe-core for the browser tests (tests/web), from npm at the version
+# tests/web/package-lock.json pins, into build/npm/ when not there yet.
+# make check goes on without it (its other suites run), and the browser
+# test then fails saying why.
+web-tests-deps:
+	@sh tests/tools/axe.sh
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/tools/demo.sh
 
 check: deps-check
 	@$(MAKE) --no-print-directory all tests san-tests fuzzers
+	@sh tests/tools/axe.sh || echo "axe-core missing: tests/web/browser.sh will fail"
 	@sh tests/tools/check.sh
 
 clean:

@@ -53,11 +53,9 @@ struct sla_report {
 int	 sla_report(struct store *, const struct balp_conf *, int32_t today,
 	    struct sla_report *out, struct buf *err);
 /*
- * The same report from the store's counts by day (store_queue_days)
- * instead of a row per message: every figure but the overdue ids
- * (overdue_ids NULL; each queue's store entry has its count and oldest,
- * no items).  For the console's dashboard: a million waiting messages
- * take a second.
+ * The same figures without the overdue ids (each overdue_ids NULL), from
+ * store_queue_summary: the console's dashboard, whose cost must not grow
+ * with six months of decisions.
  */
 int	 sla_summary(struct store *, const struct balp_conf *, int32_t today,
 	    struct sla_report *out, struct buf *err);

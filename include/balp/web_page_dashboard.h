@@ -5,8 +5,8 @@
  * SLA state (a colour and the same in words), the notices waiting or
  * failed, the audit chain's state and the last decision balpd recorded.
  *
- * The figures are those of `balpctl queue status` (sla.h: sla_summary,
- * sla_report's figures counted by day in the store),
+ * The figures are those of `balpctl queue status` (sla.h's sla_summary:
+ * sla_report's counts from an index, without the overdue ids),
  * the outbox's counts (store_outbox_count) and `balpctl audit verify`
  * (store_audit_verify, run off the requests by web_audit_watch.h: it
  * walks the whole chain; the page says when it last did).  Nothing here

@@ -58,6 +58,11 @@ measure(struct sla_queue *s, int32_t today)
 	    (int64_t)today - s->oldest_day : 0;
 	if (s->sla == 0)
 		return 0;
+	/* A summary counted them (store_queue_summary): no ids. */
+	if (q->items == NULL) {
+		s->overdue = q->before;
+		return 0;
+	}
 	if ((s->overdue_ids = calloc(q->count, sizeof(*s->overdue_ids))) ==
 	    NULL)
 		return -1;
@@ -70,16 +75,57 @@ measure(struct sla_queue *s, int32_t today)
 	return 0;
 }
 
-int
-sla_report(struct store *st, const struct balp_conf *c, int32_t today,
-    struct sla_report *r, struct buf *err)
+struct cut_arg {
+	const struct balp_conf	*c;
+	int32_t			 today;
+};
+
+/*
+ * The first instant whose message is not overdue in queue name, for
+ * store_queue_summary: measure()'s rule turned into a time.  A message is
+ * overdue when the working days from its local day to today pass the
+ * SLA; that age only falls as the day gets later, so the overdue are
+ * those of the days up to some day D, and the cutoff is the local
+ * midnight that starts D + 1 (found by halving: local midnights move
+ * with the time zone and summer time).  0 (none) without an SLA.
+ */
+static time_t
+overdue_cutoff(const char *name, void *arg)
 {
+	const struct cut_arg *a = arg;
+	unsigned sla = conf_sla_days(a->c, name);
+	int32_t d = a->today;
+	time_t lo, hi, mid;
+	int n;
+
+	if (sla == 0)
+		return 0;
+	for (n = 0; age_wd(d, a->today) <= (int64_t)sla && n < 100000; n++)
+		d--;
+	lo = ((time_t)d + 1) * 86400 - 2 * 86400;
+	hi = ((time_t)d + 1) * 86400 + 2 * 86400;
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (pipeline_today(mid) > d)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+static int
+report(struct store *st, const struct balp_conf *c, int32_t today,
+    struct sla_report *r, struct buf *err, int summary)
+{
+	struct cut_arg a = { c, today };
 	const struct rules *ru = &c->rules;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	r->today = today;
-	if (store_queue_status(st, &r->store) != STORE_OK) {
+	if ((summary ? store_queue_summary(st, overdue_cutoff, &a,
+	    &r->store) : store_queue_status(st, &r->store)) != STORE_OK) {
 		buf_puts(err, store_errmsg(st));
 		sla_report_free(r);
 		return -1;
@@ -108,91 +154,18 @@ nomem:
 	return -1;
 }
 
-/*
- * r->store from the days: one entry per queue, its count and oldest, no
- * items.  0, or -1 on ENOMEM.
- */
-static int
-summary_queues(struct sla_report *r, const struct store_queue_days *d)
+int
+sla_report(struct store *st, const struct balp_conf *c, int32_t today,
+    struct sla_report *r, struct buf *err)
 {
-	struct store_queue *q;
-	size_t i;
-
-	if (d->n > 0 && (r->store.v = calloc(d->n, sizeof(*r->store.v))) ==
-	    NULL)
-		return -1;
-	for (i = 0; i < d->n; i++) {
-		if (r->store.n == 0 || strcmp(r->store.v[r->store.n - 1].name,
-		    d->v[i].name) != 0) {
-			q = &r->store.v[r->store.n];
-			if ((q->name = buf_strdup(d->v[i].name)) == NULL)
-				return -1;
-			q->oldest = d->v[i].first;
-			r->store.n++;
-		}
-		r->store.v[r->store.n - 1].count += d->v[i].count;
-	}
-	return 0;
-}
-
-/* measure() from the days: the same ages, the overdue counted by day. */
-static void
-measure_days(struct sla_queue *s, const struct store_queue_days *d,
-    int32_t today)
-{
-	size_t i;
-
-	if (s->q == NULL || s->q->count == 0)
-		return;
-	s->oldest_day = pipeline_today(s->q->oldest);
-	s->oldest_wd = age_wd(s->oldest_day, today);
-	s->oldest_days = today > s->oldest_day ?
-	    (int64_t)today - s->oldest_day : 0;
-	if (s->sla == 0)
-		return;
-	for (i = 0; i < d->n; i++)
-		if (strcmp(d->v[i].name, s->name) == 0 &&
-		    age_wd(pipeline_today(d->v[i].first), today) > s->sla)
-			s->overdue += d->v[i].count;
+	return report(st, c, today, r, err, 0);
 }
 
 int
 sla_summary(struct store *st, const struct balp_conf *c, int32_t today,
     struct sla_report *r, struct buf *err)
 {
-	const struct rules *ru = &c->rules;
-	struct store_queue_days d;
-	size_t i;
-
-	memset(r, 0, sizeof(*r));
-	r->today = today;
-	if (store_queue_days(st, &d) != STORE_OK) {
-		buf_puts(err, store_errmsg(st));
-		return -1;
-	}
-	if (summary_queues(r, &d) == -1 || (r->v = calloc(ru->n_types + 2 +
-	    r->store.n, sizeof(*r->v))) == NULL)
-		goto nomem;
-	for (i = 0; i < ru->n_types; i++)
-		add_name(r, ru->types[i].queue, 1);
-	add_name(r, ru->queue_rejects, 1);
-	add_name(r, ru->queue_quarantine, 1);
-	for (i = 0; i < r->store.n; i++)
-		add_name(r, r->store.v[i].name, 0);
-	for (i = 0; i < r->n; i++) {
-		r->v[i].q = store_queue_find(&r->store, r->v[i].name);
-		r->v[i].sla = conf_sla_days(c, r->v[i].name);
-		measure_days(&r->v[i], &d, today);
-		r->waiting += r->v[i].q != NULL ? r->v[i].q->count : 0;
-		r->overdue += r->v[i].overdue;
-	}
-	store_queue_days_free(&d);
-	return 0;
-nomem:
-	buf_puts(err, "out of memory");
-	store_queue_days_free(&d);
-	sla_report_free(r);
-	return -1;
+	return report(st, c, today, r, err, 1);
 }
 
 void

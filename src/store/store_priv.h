@@ -78,6 +78,7 @@ enum stmt_id {
 	STMT_DECISION_FIND_MANY,
 	STMT_DECISION_FIND_BY_KEY,
 	STMT_DECISION_LIST,
+	STMT_DECISION_LIST_PERIOD,
 	STMT_OUTBOX_INSERT,
 	STMT_OUTBOX_PENDING,
 	STMT_OUTBOX_GET_PENDING,
@@ -102,6 +103,11 @@ enum stmt_id {
 	STMT_AUDIT_LAST,
 	/* store_queue.c */
 	STMT_QUEUE_STATUS,
+	STMT_QUEUE_NAMES,
+	STMT_QUEUE_MOVED,
+	STMT_QUEUE_COUNT,
+	STMT_QUEUE_RECENT,
+	STMT_QUEUE_OLDEST,
 	/* store_partner.c: the yearly review */
 	STMT_REVIEW_PERSONS,
 	/* store_user.c */
@@ -132,8 +138,6 @@ enum stmt_id {
 	/* store_outbox.c: the console's counts and a decision's notices */
 	STMT_OUTBOX_COUNT,
 	STMT_OUTBOX_OF,
-	/* store_queue.c: the console's summary */
-	STMT_QUEUE_DAYS,
 	STMT_COUNT
 };
 

@@ -9,6 +9,8 @@
  * linear in the decisions kept, 6 months of them, where a NOT EXISTS per
  * row would scan decisions.supersedes, which has no index, for each); the
  * last release of a message is found by releases_decision's index.
+ * store_queue_summary gives the same counts without reading each
+ * decision: docs/store.md says how.
  *
  * Ownership: struct store_queue_list owns everything in it.  Failure: a
  * status, message in store_errmsg().
@@ -127,68 +129,263 @@ store_queue_status(struct store *st, struct store_queue_list *out)
 	return rc;
 }
 
-void
-store_queue_days_free(struct store_queue_days *l)
+/*
+ * A decision an admin acted on (released, retriaged, or superseded by a
+ * retriage's decision): where decisions_queue counts it, and where
+ * store_queue_status puts it.
+ */
+struct moved {
+	int64_t	 id;
+	char	*queue;		/* decided */
+	time_t	 decided;
+	char	*now;		/* NULL: in no queue */
+	time_t	 since;
+};
+
+struct moved_list {
+	struct moved	*v;	/* by id */
+	size_t		 n;
+};
+
+static void
+moved_free(struct moved_list *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].name);
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].queue);
+		free(l->v[i].now);
+	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
 
-int
-store_queue_days(struct store *st, struct store_queue_days *out)
+static int
+moved_has(const struct moved_list *l, int64_t id)
+{
+	size_t lo = 0, hi = l->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (l->v[mid].id == id)
+			return 1;
+		if (l->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* The decisions an admin acted on, with the same rules as the status. */
+static int
+moved_load(struct store *st, struct moved_list *out)
 {
 	sqlite3_stmt *s;
+	struct moved *m;
 	size_t cap = 0;
+	const char *q, *now;
+	int rc, step = SQLITE_DONE;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = stmt_get(st, STMT_QUEUE_MOVED, "SELECT d.id, d.queue, "
+	    "CAST(strftime('%s', d.decided_at) AS INTEGER), "
+	    "d.id IN (SELECT supersedes FROM decisions "
+	    "WHERE supersedes IS NOT NULL) "
+	    "OR d.id IN (SELECT decision_id FROM retriages), "
+	    "coalesce(r.to_queue, d.queue), "
+	    "CAST(strftime('%s', coalesce(r.at, d.decided_at)) AS INTEGER) "
+	    "FROM decisions d LEFT JOIN releases r ON r.id = "
+	    "(SELECT max(id) FROM releases WHERE decision_id = d.id) "
+	    "WHERE d.id IN (SELECT supersedes FROM decisions "
+	    "WHERE supersedes IS NOT NULL UNION SELECT decision_id "
+	    "FROM retriages UNION SELECT decision_id FROM releases) "
+	    "ORDER BY d.id", &s)) != STORE_OK)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		q = (const char *)sqlite3_column_text(s, 1);
+		now = (const char *)sqlite3_column_text(s, 4);
+		if (q == NULL || now == NULL) {
+			rc = store_oom(st);
+			break;
+		}
+		if (sqlite3_column_type(s, 2) == SQLITE_NULL ||
+		    sqlite3_column_type(s, 5) == SQLITE_NULL) {
+			rc = store_seterr(st, STORE_ERROR, "decision %" PRId64
+			    ": its time (or its last release's) is not a"
+			    " timestamp", (int64_t)sqlite3_column_int64(s, 0));
+			break;
+		}
+		if (ARRAY_RESERVE(out->v, cap, out->n)) {
+			rc = store_oom(st);
+			break;
+		}
+		m = &out->v[out->n];
+		memset(m, 0, sizeof(*m));
+		out->n++;
+		m->id = sqlite3_column_int64(s, 0);
+		m->decided = (time_t)sqlite3_column_int64(s, 2);
+		m->since = (time_t)sqlite3_column_int64(s, 5);
+		if ((m->queue = buf_strdup(q)) == NULL ||
+		    (!sqlite3_column_int(s, 3) &&
+		    (m->now = buf_strdup(now)) == NULL)) {
+			rc = store_oom(st);
+			break;
+		}
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "queue status");
+	stmt_done(s);
+	if (rc != STORE_OK)
+		moved_free(out);
+	return rc;
+}
+
+/*
+ * Queue name's figures: the index's count, minus what was moved out of
+ * it, plus what is now in it.  *q is filled (q->name owned by the caller).
+ */
+static int
+summary_one(struct store *st, const char *name, time_t cut,
+    const struct moved_list *mv, struct store_queue *q)
+{
+	sqlite3_stmt *s;
+	int64_t count = 0, before = 0, id;
+	const struct moved *m;
+	size_t i;
+	int rc, step, found = 0, k;
+
+	/*
+	 * A bare count(*) on the index decodes no column: the overdue are
+	 * the count less the recent, a short range at the index's end.
+	 */
+	for (k = 0; k < (cut != 0 ? 2 : 1); k++) {
+		if ((rc = k == 0 ? stmt_get(st, STMT_QUEUE_COUNT, "SELECT "
+		    "count(*) FROM decisions WHERE queue = ?1", &s) :
+		    stmt_get(st, STMT_QUEUE_RECENT, "SELECT count(*) FROM "
+		    "decisions WHERE queue = ?1 AND decided_at >= ?2", &s)) !=
+		    STORE_OK)
+			return rc;
+		bind_text(st, s, 1, name, &rc);
+		if (k == 1)
+			bind_ts(st, s, 2, cut, &rc);
+		if (rc == STORE_OK && sqlite3_step(s) == SQLITE_ROW) {
+			if (k == 0)
+				count = sqlite3_column_int64(s, 0);
+			else
+				before = count - sqlite3_column_int64(s, 0);
+		} else if (rc == STORE_OK)
+			rc = store_sqlerr(st, "queue count");
+		stmt_done(s);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	/* The oldest: the index's first that no admin moved. */
+	if ((rc = stmt_get(st, STMT_QUEUE_OLDEST, "SELECT id, "
+	    "CAST(strftime('%s', decided_at) AS INTEGER) FROM decisions "
+	    "WHERE queue = ?1 ORDER BY decided_at, id", &s)) != STORE_OK)
+		return rc;
+	bind_text(st, s, 1, name, &rc);
+	step = SQLITE_DONE;
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		if (moved_has(mv, id))
+			continue;
+		if (sqlite3_column_type(s, 1) == SQLITE_NULL)
+			rc = store_seterr(st, STORE_ERROR, "decision %" PRId64
+			    ": its time is not a timestamp", id);
+		else {
+			q->oldest = (time_t)sqlite3_column_int64(s, 1);
+			found = 1;
+		}
+		break;
+	}
+	if (rc == STORE_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "queue oldest");
+	stmt_done(s);
+	if (rc != STORE_OK)
+		return rc;
+	for (i = 0; i < mv->n; i++) {
+		m = &mv->v[i];
+		if (strcmp(m->queue, name) == 0) {
+			count--;
+			before -= cut != 0 && m->decided < cut;
+		}
+		if (m->now != NULL && strcmp(m->now, name) == 0) {
+			count++;
+			before += cut != 0 && m->since < cut;
+			if (!found || m->since < q->oldest)
+				q->oldest = m->since;
+			found = 1;
+		}
+	}
+	q->count = count > 0 ? (size_t)count : 0;
+	q->before = before > 0 ? (size_t)before : 0;
+	return STORE_OK;
+}
+
+int
+store_queue_summary(struct store *st,
+    time_t (*cutoff)(const char *name, void *arg), void *arg,
+    struct store_queue_list *out)
+{
+	sqlite3_stmt *s;
+	struct moved_list mv;
+	struct store_queue q;
+	size_t cap = 0, nnames = 0, ncap = 0, i;
+	char **names = NULL;
 	const char *name;
 	int rc, step = SQLITE_DONE;
 
 	memset(out, 0, sizeof(*out));
-	/*
-	 * The same current decisions as store_queue_status, grouped by
-	 * queue and by local day ('localtime': the C library's, as
-	 * pipeline_today's localtime_r).  A time that is no timestamp
-	 * makes a NULL day: reported.
-	 */
-	if ((rc = stmt_get(st, STMT_QUEUE_DAYS, "SELECT q, min(since), "
-	    "count(*), day FROM (SELECT coalesce(r.to_queue, d.queue) AS q, "
-	    "CAST(strftime('%s', coalesce(r.at, d.decided_at)) AS INTEGER) "
-	    "AS since, date(coalesce(r.at, d.decided_at), 'localtime') AS day "
-	    "FROM decisions d LEFT JOIN releases r ON r.id = "
-	    "(SELECT max(id) FROM releases WHERE decision_id = d.id) "
-	    "WHERE d.id NOT IN (SELECT supersedes FROM decisions "
-	    "WHERE supersedes IS NOT NULL) "
-	    "AND d.id NOT IN (SELECT decision_id FROM retriages)) "
-	    "GROUP BY q, day ORDER BY q, day", &s)) != STORE_OK)
+	if ((rc = moved_load(st, &mv)) != STORE_OK)
 		return rc;
+	/*
+	 * The queues named: each distinct decided queue by a walk of the
+	 * index (one seek per name, not a scan), and where releases went.
+	 */
+	if ((rc = stmt_get(st, STMT_QUEUE_NAMES, "WITH RECURSIVE n(q) AS ("
+	    "SELECT min(queue) FROM decisions UNION ALL "
+	    "SELECT (SELECT min(queue) FROM decisions WHERE queue > n.q) "
+	    "FROM n WHERE n.q IS NOT NULL) "
+	    "SELECT q FROM n WHERE q IS NOT NULL "
+	    "UNION SELECT to_queue FROM releases ORDER BY 1", &s)) !=
+	    STORE_OK) {
+		moved_free(&mv);
+		return rc;
+	}
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((name = (const char *)sqlite3_column_text(s, 0)) == NULL) {
+		if ((name = (const char *)sqlite3_column_text(s, 0)) == NULL ||
+		    ARRAY_RESERVE(names, ncap, nnames) ||
+		    (names[nnames] = buf_strdup(name)) == NULL) {
 			rc = store_oom(st);
 			break;
 		}
-		if (sqlite3_column_type(s, 1) == SQLITE_NULL ||
-		    sqlite3_column_type(s, 3) == SQLITE_NULL) {
-			rc = store_seterr(st, STORE_ERROR, "a decision in %s: "
-			    "its time (or its last release's) is not a "
-			    "timestamp", name);
-			break;
-		}
-		if (ARRAY_RESERVE(out->v, cap, out->n) ||
-		    (out->v[out->n].name = buf_strdup(name)) == NULL) {
-			rc = store_oom(st);
-			break;
-		}
-		out->v[out->n].first = (time_t)sqlite3_column_int64(s, 1);
-		out->v[out->n].count = (size_t)sqlite3_column_int64(s, 2);
-		out->n++;
+		nnames++;
 	}
 	if (rc == STORE_OK && step != SQLITE_DONE)
-		rc = store_sqlerr(st, "queue days");
+		rc = store_sqlerr(st, "queue names");
 	stmt_done(s);
+	for (i = 0; rc == STORE_OK && i < nnames; i++) {
+		memset(&q, 0, sizeof(q));
+		if ((rc = summary_one(st, names[i], cutoff != NULL ?
+		    cutoff(names[i], arg) : 0, &mv, &q)) != STORE_OK)
+			break;
+		if (q.count == 0)
+			continue;
+		if (ARRAY_RESERVE(out->v, cap, out->n)) {
+			rc = store_oom(st);
+			break;
+		}
+		q.name = names[i];
+		names[i] = NULL;
+		out->v[out->n++] = q;
+	}
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	moved_free(&mv);
 	if (rc != STORE_OK)
-		store_queue_days_free(out);
+		store_queue_list_free(out);
 	return rc;
 }

@@ -58,7 +58,7 @@ done
 for bin in build/asan/tests/test_*; do
 	[ -x "$bin" ] && run_cmocka "asan/$(basename "$bin")" "$bin"
 done
-for script in tests/cli/*.sh tests/e2e/*.sh; do
+for script in tests/cli/*.sh tests/e2e/*.sh tests/web/*.sh; do
 	[ -f "$script" ] || continue
 	run_tap "$(basename "$(dirname "$script")")/$(basename "$script" .sh)" "$script"
 done

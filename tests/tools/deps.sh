@@ -3,8 +3,10 @@
 # Installs the Debian packages balp needs, or says the one line to run.
 #   deps.sh run     what `make run` needs (build and run)
 #   deps.sh check   what `make check` needs too (tests, sanitizers, fuzzer,
-#                   and the private Dovecot + Postfix of the end-to-end tests)
-#   deps.sh bench   what `make check` needs, plus the benchmark's peers
+#                   the private Dovecot + Postfix of the end-to-end tests,
+#                   and the headless Chromium of the browser tests)
+#   deps.sh bench   what `make check` needs, plus the benchmarks' peers
+#                   and clients (imapfilter, GNU time, ab)
 # The mail servers are installed without starting or enabling any system
 # instance: Postfix is preseeded with "No configuration", a temporary
 # policy-rc.d forbids starting daemons, and the boot links are disabled.
@@ -12,14 +14,24 @@ set -eu
 
 run_pkgs="gcc make pkg-config libetpan-dev libsodium-dev libsqlite3-dev libconfig-dev sqlite3 libmagic-dev libmagic-mgc zlib1g-dev libgnutls28-dev nettle-dev libsystemd-dev libexpat1-dev libmicrohttpd-dev"
 mail_pkgs="dovecot-imapd dovecot-lmtpd postfix swaks libnet-ssleay-perl curl openssl libsasl2-modules"
-check_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind gdb mandoc dpkg-dev debhelper lintian fakeroot $mail_pkgs"
-bench_pkgs="$check_pkgs imapfilter time"
+# The browser tests (tests/web): Debian's Chromium, its WebDriver and
+# Selenium for Debian's python3; npm installs axe-core (tests/tools/axe.sh).
+web_pkgs="chromium chromium-driver python3-selenium"
+check_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev valgrind gdb mandoc dpkg-dev debhelper lintian fakeroot $mail_pkgs $web_pkgs"
+# ApacheBench (apache2-utils) for tests/bench/web.sh.
+bench_pkgs="$check_pkgs imapfilter time apache2-utils"
 
 case "${1:-run}" in
 run) pkgs=$run_pkgs ;;
 check) pkgs=$check_pkgs ;;
 bench) pkgs=$bench_pkgs ;;
 *) echo "usage: deps.sh run|check|bench" >&2; exit 2 ;;
+esac
+
+# npm: whichever the machine has (Node.js's own packages bring it); Debian's
+# only when there is none.
+case "${1:-run}" in
+check|bench) command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm" ;;
 esac
 
 missing=""

@@ -2,8 +2,8 @@
 /*
  * test_sla - queue ages against their SLA (sla.c), as `balpctl queue
  * status` and the supervisors' digest read them, and the digest's text:
- * counts, ages and decision ids, nothing that names a person; the
- * console's summary gives the same figures.
+ * counts, ages and decision ids, nothing that names a person; and the
+ * dashboard's summary, which must agree with the report.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -161,13 +161,67 @@ test_digest_caps_ids(void **state)
 }
 
 /*
- * sla_summary gives sla_report's figures (counts, oldest, ages, overdue)
- * from the store's counts by day: messages on the same day, on days
- * either side of the SLA's edge (10 working days), a queue without SLA,
- * a queue only the store knows, a message released to another queue.
+ * sla_summary (the dashboard's, counted by the index) says what
+ * sla_report says: a message every 50 minutes over six weeks in two
+ * queues, read on several days (a Monday, the day after a public
+ * holiday, a Sunday), in Paris time, where the local midnight that
+ * parts overdue from not yet overdue is not UTC's.
  */
 static void
 test_summary_agrees(void **state)
+{
+	static const time_t days[] = { NOW, NOW + 6 * DAY, NOW - 12 * DAY,
+	    NOW + 5 * DAY, NOW - 37 * DAY };
+	struct fx *fx = *state;
+	struct sla_report r, s;
+	struct buf err = BUF_INIT;
+	char ref[16];
+	size_t i, k;
+	int n = 0;
+
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	for (i = 0; i < 6 * 7 * 24 * 60 / 50; i++) {
+		snprintf(ref, sizeof(ref), "m%zu", i);
+		record(fx, ref, i % 3 == 0 ? "BALP/Suspension" : "BALP/RIB",
+		    NOW + 6 * DAY - (time_t)i * 3000);
+	}
+	for (k = 0; k < sizeof(days) / sizeof(days[0]); k++) {
+		assert_int_equal(sla_report(fx->st, &fx->conf,
+		    pipeline_today(days[k]), &r, &err), 0);
+		assert_int_equal(sla_summary(fx->st, &fx->conf,
+		    pipeline_today(days[k]), &s, &err), 0);
+		assert_int_equal(s.n, r.n);
+		assert_int_equal(s.waiting, r.waiting);
+		assert_int_equal(s.overdue, r.overdue);
+		for (i = 0; i < r.n; i++) {
+			assert_string_equal(s.v[i].name, r.v[i].name);
+			assert_int_equal(s.v[i].overdue, r.v[i].overdue);
+			assert_int_equal(s.v[i].oldest_wd, r.v[i].oldest_wd);
+			assert_int_equal(s.v[i].oldest_days,
+			    r.v[i].oldest_days);
+			assert_null(s.v[i].overdue_ids);
+			n += r.v[i].overdue > 0 && r.v[i].q != NULL &&
+			    r.v[i].overdue < r.v[i].q->count;
+		}
+		sla_report_free(&r);
+		sla_report_free(&s);
+	}
+	/* The cutoffs fell inside the queues, not past their ends. */
+	assert_true(n >= 5);
+	unsetenv("TZ");
+	tzset();
+	buf_free(&err);
+}
+
+/*
+ * sla_summary gives sla_report's figures (counts, oldest, ages, overdue)
+ * for messages on the same day, on days either side of the SLA's edge
+ * (10 working days), a queue without SLA, a queue only the store knows,
+ * a message released to another queue.
+ */
+static void
+test_summary_agrees_queues(void **state)
 {
 	struct fx *fx = *state;
 	struct sla_report full, sum;
@@ -228,6 +282,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_summary_agrees, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_summary_agrees_queues,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

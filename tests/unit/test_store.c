@@ -34,6 +34,7 @@
 #include "balp/store_audit.h"
 #include "balp/store_decision.h"
 #include "balp/store_partner.h"
+#include "balp/store_queue.h"
 /* Only for store_db(): some tests look behind the API at the connection. */
 #include "../../src/store/store_priv.h"
 
@@ -1570,6 +1571,13 @@ test_decision_list(void **state)
 /* Midnight UTC of NOW's day: the period tests' day. */
 #define M0	(NOW - NOW % 86400)
 
+static time_t
+trace_cut(const char *name, void *arg)
+{
+	(void)name;
+	return *(const time_t *)arg;
+}
+
 /* Two beneficiaries' pseudonyms under the tests' pseudonym key. */
 static const unsigned char trace_key[KEYFILE_KEY_LEN] = { 0x70, 0x73 };
 
@@ -1907,6 +1915,79 @@ test_trace_query_plan(void **state)
 	assert_non_null(strstr(buf_str(&plan), "INDEX decisions_sender"));
 	assert_null(strstr(buf_str(&plan), "TEMP B-TREE"));
 	buf_free(&sql);
+	buf_free(&plan);
+}
+
+/* The query plan of the cached statement id, one line per step. */
+static void
+plan_of(struct fx *fx, enum stmt_id id, struct buf *plan)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *s;
+
+	assert_non_null(fx->st->stmt_sql[id]);
+	buf_printf(&sql, "EXPLAIN QUERY PLAN %s", fx->st->stmt_sql[id]);
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st), buf_str(&sql),
+	    -1, &s, NULL), SQLITE_OK);
+	buf_reset(plan);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		buf_printf(plan, "%s\n", sqlite3_column_text(s, 3));
+	sqlite3_finalize(s);
+	buf_free(&sql);
+}
+
+/*
+ * The console's searches by a period alone read the period by its index,
+ * newest first, with no sort and no scan of the table; the dashboard's
+ * queue counts and oldest come from decisions_queue, never the table.
+ */
+static void
+test_console_query_plans(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_filter f;
+	struct store_decision_list l;
+	struct store_queue_list ql;
+	struct buf plan = BUF_INIT;
+	time_t cut = M0 + 86400;
+
+	trace_fixture(fx);
+	memset(&f, 0, sizeof(f));
+	f.from = M0 - 1;
+	f.before = M0 + 3 * 86400;
+	f.limit = 2;
+	/* The newest of the period first, as by the ids. */
+	expect_refs(fx, &f, "r5,r4");
+	f.outcome = "quarantined";
+	expect_refs(fx, &f, "r5,r3");
+	f.from = 0;
+	f.limit = 0;
+	expect_refs(fx, &f, "r5,r3");
+	assert_int_equal(store_decision_list(fx->st, &f, &l), STORE_OK);
+	store_decision_list_free(&l);
+	plan_of(fx, STMT_DECISION_LIST_PERIOD, &plan);
+	assert_non_null(strstr(buf_str(&plan), "INDEX decisions_decided"));
+	assert_null(strstr(buf_str(&plan), "TEMP B-TREE"));
+	assert_null(strstr(buf_str(&plan), "SCAN decisions"));
+
+	assert_int_equal(store_queue_summary(fx->st, NULL, NULL, &ql),
+	    STORE_OK);
+	store_queue_list_free(&ql);
+	/* With a cutoff: the statement of the recent ones too. */
+	assert_int_equal(store_queue_summary(fx->st, trace_cut, &cut, &ql),
+	    STORE_OK);
+	store_queue_list_free(&ql);
+	plan_of(fx, STMT_QUEUE_COUNT, &plan);
+	assert_non_null(strstr(buf_str(&plan),
+	    "COVERING INDEX decisions_queue"));
+	plan_of(fx, STMT_QUEUE_RECENT, &plan);
+	assert_non_null(strstr(buf_str(&plan),
+	    "COVERING INDEX decisions_queue (queue=? AND decided_at>?)"));
+	plan_of(fx, STMT_QUEUE_OLDEST, &plan);
+	assert_non_null(strstr(buf_str(&plan), "INDEX decisions_queue"));
+	assert_null(strstr(buf_str(&plan), "TEMP B-TREE"));
+	plan_of(fx, STMT_QUEUE_NAMES, &plan);
+	assert_null(strstr(buf_str(&plan), "SCAN decisions"));
 	buf_free(&plan);
 }
 
@@ -3171,6 +3252,7 @@ main(void)
 		T(test_trace_by_pseudonym),
 		T(test_trace_refusals),
 		T(test_trace_query_plan),
+		T(test_console_query_plans),
 		T(test_outbox),
 		T(test_outbox_failed_for_good),
 		T(test_decision_all_or_nothing),

@@ -5,7 +5,10 @@
  * its wait; a pending retriage takes it out of every queue until its new
  * decision, which alone counts; an undone retriage puts it back; a time
  * that is no timestamp is an error naming the decision.  Each test has its
- * own database.
+ * own database.  In every test, store_queue_summary (the dashboard's,
+ * indexed) agrees with store_queue_status: the same queues, counts and
+ * oldest, and before counting the messages waiting since before each of
+ * several cutoffs.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,11 +91,64 @@ record(struct fx *fx, enum outcome o, const char *queue, time_t at)
 	return record_ref(fx, NULL, o, queue, at);
 }
 
+static time_t
+cut_at(const char *name, void *arg)
+{
+	(void)name;
+	return *(const time_t *)arg;
+}
+
+/* The RIB queue's cutoff is arg, the others' none. */
+static time_t
+cut_rib(const char *name, void *arg)
+{
+	return strcmp(name, "BALP/RIB") == 0 ? *(const time_t *)arg : 0;
+}
+
+/* The summary agrees with the status l for these cutoffs. */
+static void
+summary_agrees(struct fx *fx, const struct store_queue_list *l)
+{
+	static const time_t cuts[] = { 0, NOW - 5 * DAY, NOW - DAY, NOW,
+	    NOW + 1, NOW + 10 * DAY };
+	struct store_queue_list sl;
+	const struct store_queue *q, *sq;
+	size_t i, k, j, before;
+	time_t cut;
+
+	for (k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+		for (j = 0; j < 2; j++) {
+			cut = cuts[k];
+			if (store_queue_summary(fx->st, j == 0 ? cut_at :
+			    cut_rib, &cut, &sl) != STORE_OK)
+				fail_msg("store_queue_summary: %s",
+				    store_errmsg(fx->st));
+			assert_int_equal(sl.n, l->n);
+			for (i = 0; i < l->n; i++) {
+				q = &l->v[i];
+				sq = &sl.v[i];
+				assert_string_equal(sq->name, q->name);
+				assert_null(sq->items);
+				assert_int_equal(sq->count, q->count);
+				assert_int_equal(sq->oldest, q->oldest);
+				for (before = 0; cut != 0 && (j == 0 ||
+				    strcmp(q->name, "BALP/RIB") == 0) &&
+				    before < q->count &&
+				    q->items[before].since < cut; before++)
+					;
+				assert_int_equal(sq->before, before);
+			}
+			store_queue_list_free(&sl);
+		}
+	}
+}
+
 static void
 status(struct fx *fx, struct store_queue_list *l)
 {
 	if (store_queue_status(fx->st, l) != STORE_OK)
 		fail_msg("store_queue_status: %s", store_errmsg(fx->st));
+	summary_agrees(fx, l);
 }
 
 /* The queue's entry, which must be there with n messages. */
