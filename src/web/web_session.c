@@ -55,7 +55,7 @@ web_session_csrf(const char *id, char out[WEB_SESSION_HEX + 1])
 {
 	unsigned char key[WEB_SESSION_HEX / 2], h[WEB_SESSION_HEX / 2];
 
-	memset(key, 0, sizeof(key));
+	sodium_memzero(key, sizeof(key));	/* hex2bin may stop short */
 	sodium_hex2bin(key, sizeof(key), id, WEB_SESSION_HEX, NULL, NULL,
 	    NULL);
 	crypto_generichash(h, sizeof(h), (const unsigned char *)CSRF_LABEL,
