@@ -62,6 +62,8 @@
 #define DEFAULT_CONF	"conf/balp.conf"
 /* The longest wait between two passes, whatever rescan_seconds says. */
 #define WATCH_MAX_SECONDS	(25 * 60)
+/* Set (tests only): balpd dies after filing an LMTP message, before its 250. */
+#define BALPD_TEST_DIE_FILED_ENV	"BALP_TEST_LMTP_DIE_FILED"
 /*
  * The decisions logged with log_security: a forged sender and a
  * dangerous attachment are attacks the Caf's security contact hears of
@@ -500,8 +502,15 @@ on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
 	else if (r == -1)
 		log_warn("lmtp: a message from <%s> deferred: %s", msg->sender,
 		    buf_str(err));
-	else
+	else {
+		/*
+		 * The tests' crash point (tests/e2e/lmtp.sh): decided,
+		 * recorded and filed, dead before the 250, deterministically.
+		 */
+		if (getenv(BALPD_TEST_DIE_FILED_ENV) != NULL)
+			_exit(99);
 		notifier_kick(d->notifier);
+	}
 	return r;
 }
 

@@ -1239,8 +1239,8 @@ load_lmtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 		}
 	}
 	get_unsigned(l, g, "max_sessions", 1, 1024, &lc->max_sessions);
-	get_unsigned(l, g, "idle_timeout_seconds", 5, 3600, &lc->idle_seconds);
-	get_unsigned(l, g, "command_timeout_seconds", 5, 3600,
+	get_unsigned(l, g, "idle_timeout_seconds", 1, 3600, &lc->idle_seconds);
+	get_unsigned(l, g, "command_timeout_seconds", 1, 3600,
 	    &lc->command_seconds);
 	get_string(l, g, "group", 0, &lc->group);
 	if (lc->group != NULL) {

@@ -10,7 +10,8 @@
  * message handed over again (balpd died before its 250) has the same
  * bytes, so the same header key: its stored decision is found, the
  * folder is asked whether it holds it (Maildir: the file's name; IMAP:
- * SEARCH HEADER Message-ID), and it is filed only if it does not.
+ * the header digest of the messages of its Message-ID, or of its size
+ * without one), and it is filed only if it does not.
  */
 #include "balp/keyfile.h"
 #include "balp/lmtp.h"
@@ -76,6 +77,7 @@ file_into(struct source *src, const struct lmtp_message *msg,
 /* Handed over again: filed by its stored decision if not there yet. */
 static int
 again(struct pipeline *p, struct source *src, const struct lmtp_message *msg,
+    const unsigned char digest[SOURCE_DIGEST_LEN],
     const struct store_decision *old, pipeline_report_fn *report, void *arg,
     struct buf *err)
 {
@@ -83,12 +85,9 @@ again(struct pipeline *p, struct source *src, const struct lmtp_message *msg,
 	struct buf why = BUF_INIT;
 	int r;
 
-	r = src->ops->locate(src->state, old->queue, old->source_ref,
-	    old->message_id, &why);
-	/* No Message-ID to ask an IMAP server by: filed again rather than
-	 * never (a copy is better than a loss). */
-	if (r == -1 && old->message_id == NULL)
-		r = 1;
+	/* This very message, not another of its Message-ID (or size). */
+	r = src->ops->holds(src->state, old->queue, old->source_ref,
+	    old->message_id, msg->size, digest, &why);
 	if (r == -1) {
 		buf_printf(err, "cannot tell whether %s holds it: %s",
 		    old->queue, buf_str(&why));
@@ -151,7 +150,7 @@ pipeline_deliver(struct pipeline *p, struct source *src,
 	if (r == STORE_OK && old.source != NULL &&
 	    strcmp(old.source, "lmtp") == 0) {
 		sodium_memzero(key, sizeof(key));
-		rc = again(p, src, msg, &old, report, arg, err);
+		rc = again(p, src, msg, digest, &old, report, arg, err);
 		store_decision_free(&old);
 		return rc;
 	}
