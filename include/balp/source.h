@@ -140,8 +140,8 @@ struct source_ops {
 	 * (LMTP: handed over again after a crash between the filing and the
 	 * answer).  A source that names messages itself (a Maildir) finds
 	 * it by ref; a server that names them (IMAP) among the messages of
-	 * its Message-ID (message_id, without <>; NULL: of exactly size
-	 * bytes), the one whose header section gives digest
+	 * its Message-ID (message_id, without <>), then of exactly size
+	 * bytes, the one whose header section gives digest
 	 * (source_header_digest() with size): two different messages may
 	 * share a Message-ID.  0 if it does; 1 if not; -1 if the mailbox
 	 * cannot tell.

@@ -709,18 +709,13 @@ holds_one_of(clist *res, uint64_t size,
 }
 
 /*
- * This very message in folder?  The candidates (same Message-ID, or
- * same size without one) are few: their header sections are fetched in
- * one UID FETCH and digested as the message's was.  Two different
- * messages may share a Message-ID (a sender that reuses them, a
- * forward): only the digest tells which one was filed.
+ * In the selected folder, the candidates of holds_key() and, among
+ * them, the message of that digest: 0 found, 1 not, -1 on error.
  */
-int
-imap_op_holds(void *arg, const char *folder, const char *ref,
-    const char *message_id, uint64_t size,
+static int
+holds_search(struct imap *im, const char *message_id, uint64_t size,
     const unsigned char digest[SOURCE_DIGEST_LEN], struct buf *err)
 {
-	struct imap *im = arg;
 	struct mailimap_search_key *key = NULL;
 	struct mailimap_fetch_type *ft = NULL;
 	struct mailimap_section *sec = NULL;
@@ -728,31 +723,18 @@ imap_op_holds(void *arg, const char *folder, const char *ref,
 	struct mailimap_set *set = NULL;
 	clist *uids = NULL, *res = NULL;
 	clistiter *c;
-	char *fname;
 	int r, rc = -1;
 
-	(void)ref;	/* the server names it */
-	if (imap_ready(im, err) == -1)
-		return -1;
-	if ((fname = imap_server_name(im, folder)) == NULL) {
-		buf_puts(err, "out of memory");
-		return -1;
-	}
-	if ((r = mailimap_examine(im->s, fname)) != MAILIMAP_NO_ERROR) {
-		/* The folder is gone: so is the message. */
-		rc = imap_fatal(r) ? imap_fail(im, err, "EXAMINE", r) : 1;
-		goto reselect;
-	}
 	if ((key = holds_key(message_id, size)) == NULL)
 		goto nomem;
 	r = mailimap_uid_search(im->s, NULL, key, &uids);
 	if (r != MAILIMAP_NO_ERROR) {
 		rc = imap_fail(im, err, "UID SEARCH", r);
-		goto reselect;
+		goto out;
 	}
 	if (uids == NULL || clist_begin(uids) == NULL) {
 		rc = 1;
-		goto reselect;
+		goto out;
 	}
 	if ((set = mailimap_set_new_empty()) == NULL)
 		goto nomem;
@@ -770,17 +752,14 @@ imap_op_holds(void *arg, const char *folder, const char *ref,
 	r = mailimap_uid_fetch(im->s, set, ft, &res);
 	if (r != MAILIMAP_NO_ERROR) {
 		rc = imap_fail(im, err, "UID FETCH", r);
-		goto reselect;
+		goto out;
 	}
 	rc = holds_one_of(res, size, digest) ? 0 : 1;
-	goto reselect;
+	goto out;
 nomem:
 	buf_puts(err, "out of memory");
 	rc = -1;
-reselect:
-	/* Back to the inbox, which the other operations expect. */
-	if (im->s != NULL && imap_select_inbox(im, err) == -1)
-		rc = -1;
+out:
 	if (res != NULL)
 		mailimap_fetch_list_free(res);
 	if (ft != NULL)
@@ -795,6 +774,47 @@ reselect:
 		mailimap_search_result_free(uids);
 	if (key != NULL)
 		mailimap_search_key_free(key);
+	return rc;
+}
+
+/*
+ * This very message in folder?  The candidates (same Message-ID, or
+ * same size without one) are few: their header sections are fetched in
+ * one UID FETCH and digested as the message's was.  Two different
+ * messages may share a Message-ID (a sender that reuses them, a
+ * forward): only the digest tells which one was filed.  Not found by
+ * its Message-ID (a server that matches the header's text otherwise than
+ * the parser read it), it is looked for by its size too: a copy is
+ * only filed when neither finds it.
+ */
+int
+imap_op_holds(void *arg, const char *folder, const char *ref,
+    const char *message_id, uint64_t size,
+    const unsigned char digest[SOURCE_DIGEST_LEN], struct buf *err)
+{
+	struct imap *im = arg;
+	char *fname;
+	int r, rc = -1;
+
+	(void)ref;	/* the server names it */
+	if (imap_ready(im, err) == -1)
+		return -1;
+	if ((fname = imap_server_name(im, folder)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	if ((r = mailimap_examine(im->s, fname)) != MAILIMAP_NO_ERROR) {
+		/* The folder is gone: so is the message. */
+		rc = imap_fatal(r) ? imap_fail(im, err, "EXAMINE", r) : 1;
+		goto reselect;
+	}
+	rc = holds_search(im, message_id, size, digest, err);
+	if (rc == 1 && message_id != NULL)
+		rc = holds_search(im, NULL, size, digest, err);
+reselect:
+	/* Back to the inbox, which the other operations expect. */
+	if (im->s != NULL && imap_select_inbox(im, err) == -1)
+		rc = -1;
 	free(fname);
 	return rc;
 }
