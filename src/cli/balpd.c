@@ -27,6 +27,7 @@
  */
 #include "balp/buf.h"
 #include "balp/conf.h"
+#include "balp/filer.h"
 #include "balp/keyfile.h"
 #include "balp/lmtp.h"
 #include "balp/log.h"
@@ -83,6 +84,7 @@ struct daemon {
 	int			 breaker_said;	/* its opening is logged */
 	struct notifier		*notifier;	/* NULL: no smtp, or --once */
 	struct lmtp_server	*lmtp;		/* NULL: no lmtp group, or --once */
+	struct filer		*filer;		/* NULL: LMTP files in the loop */
 	int			 sfd;		/* signalfd: TERM, INT, HUP */
 	/* --once: the table printed at the end, and the counts. */
 	int			 once;
@@ -412,6 +414,8 @@ reload(struct daemon *d)
 	d->pipe = npipe;
 	start_notifier(d);
 	/* Sessions in hand are told 421: Postfix hands their mail again. */
+	filer_close(d->filer);
+	d->filer = NULL;
 	lmtp_server_close(d->lmtp);
 	d->lmtp = NULL;
 	(void)start_lmtp(d);
@@ -484,6 +488,48 @@ daily_purge(struct daemon *d)
  * now, or 451 and Postfix retries.  While the parser's breaker is open
  * nothing is decided: Postfix keeps the mail.
  */
+/*
+ * The tests' crash point (tests/e2e/lmtp.sh): decided, recorded and
+ * filed, dead before the 250, deterministically.
+ */
+static void
+die_filed_hook(void)
+{
+	if (getenv(BALPD_TEST_DIE_FILED_ENV) != NULL)
+		_exit(99);
+}
+
+/*
+ * Decided and recorded here, filed by a free filer while the loop goes
+ * on: 1, the session held until on_filed().  A filer that cannot be
+ * told: filed here.  0 when nothing is left to do; -1.
+ */
+static int
+deliver_by_filer(struct daemon *d, const struct lmtp_message *msg,
+    struct buf *err)
+{
+	struct pipeline_filing todo;
+	struct buf why = BUF_INIT;
+	int r;
+
+	if (pipeline_deliver_prepare(d->pipe, &d->src, msg, on_report, d,
+	    &todo, err) == -1)
+		return -1;
+	if (todo.queue == NULL)
+		return 0;
+	if (filer_submit(d->filer, msg->ticket, todo.queue, todo.ref, msg->fd,
+	    msg->size, todo.keywords, msg->arrived, &why) == 0)
+		r = 1;
+	else {
+		log_warn("lmtp: %s: filed in the loop", buf_str(&why));
+		r = d->src.ops->append(d->src.state, todo.queue, todo.ref,
+		    msg->fd, msg->size, todo.keywords, msg->arrived, err);
+	}
+	buf_free(&why);
+	pipeline_filing_free(&todo);
+	return r;
+}
+
 static int
 on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
 {
@@ -496,22 +542,35 @@ on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
 		return -1;
 	}
 	pipeline_set_time(d->pipe, time(NULL), 0);
-	if ((r = pipeline_deliver(d->pipe, &d->src, msg, on_report, d, err)) ==
-	    -1 && pipeline_breaker_open(d->pipe))
+	if (d->filer != NULL && filer_idle(d->filer) > 0)
+		r = deliver_by_filer(d, msg, err);
+	else
+		r = pipeline_deliver(d->pipe, &d->src, msg, on_report, d, err);
+	if (r == -1 && pipeline_breaker_open(d->pipe))
 		breaker_opened(d, buf_str(err));
 	else if (r == -1)
 		log_warn("lmtp: a message from <%s> deferred: %s", msg->sender,
 		    buf_str(err));
 	else {
-		/*
-		 * The tests' crash point (tests/e2e/lmtp.sh): decided,
-		 * recorded and filed, dead before the 250, deterministically.
-		 */
-		if (getenv(BALPD_TEST_DIE_FILED_ENV) != NULL)
-			_exit(99);
+		if (r == 0)
+			die_filed_hook();
 		notifier_kick(d->notifier);
 	}
 	return r;
+}
+
+/* A filer's verdict: the held session answered. */
+static void
+on_filed(uint64_t ticket, int rc, const char *why, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (rc == -1)
+		log_warn("lmtp: a message deferred: cannot file it: %s", why);
+	else
+		die_filed_hook();
+	if (d->lmtp != NULL)
+		lmtp_server_verdict(d->lmtp, ticket, rc, why);
 }
 
 /* The LMTP server, when the configuration has one.  0 or -1 (logged). */
@@ -528,6 +587,12 @@ start_lmtp(struct daemon *d)
 		buf_free(&err);
 		return -1;
 	}
+	if (d->conf->lmtp.filers > 0 && filer_open(&d->conf->source,
+	    d->conf->lmtp.filers, &d->filer, &err) == -1) {
+		/* Slower, not wrong: each message filed in the loop. */
+		log_warn("lmtp: no filer processes: %s", buf_str(&err));
+		buf_free(&err);
+	}
 	log_info("taking mail over LMTP on %s for %zu recipient(s)",
 	    d->conf->lmtp.listen, d->conf->lmtp.n_recipients);
 	return 0;
@@ -537,7 +602,7 @@ static int
 watch(struct daemon *d)
 {
 	struct pollfd *pfd = NULL;
-	size_t nl = 0, cap = 0;
+	size_t nl = 0, nf = 0, cap = 0;
 	uint64_t usec;
 	int r, wfd, again = 1, timeout_ms;
 
@@ -549,7 +614,8 @@ watch(struct daemon *d)
 	 */
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		d->wd_usec = usec;
-	cap = 2 + (d->lmtp != NULL ? lmtp_server_nfds(d->lmtp) : 0);
+	cap = 2 + FILER_MAX + (d->lmtp != NULL ? lmtp_server_nfds(d->lmtp) :
+	    0);
 	if ((pfd = calloc(cap, sizeof(*pfd))) == NULL) {
 		log_warn("out of memory");
 		return 1;
@@ -590,8 +656,9 @@ watch(struct daemon *d)
 			if (lt >= 0 && lt < timeout_ms)
 				timeout_ms = lt;
 		}
+		nf = filer_pollfds(d->filer, pfd + 2 + nl);
 		watchdog_feed(d);
-		r = poll(pfd, 2 + nl, again ? 0 : timeout_ms);
+		r = poll(pfd, 2 + nl + nf, again ? 0 : timeout_ms);
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
 			free(pfd);
@@ -603,9 +670,9 @@ watch(struct daemon *d)
 				return 0;
 			}
 			/* A reload may have a server of another size. */
-			if (d->lmtp != NULL && lmtp_server_nfds(d->lmtp) + 2 >
-			    cap) {
-				cap = lmtp_server_nfds(d->lmtp) + 2;
+			if (d->lmtp != NULL && lmtp_server_nfds(d->lmtp) + 2 +
+			    FILER_MAX > cap) {
+				cap = lmtp_server_nfds(d->lmtp) + 2 + FILER_MAX;
 				free(pfd);
 				if ((pfd = calloc(cap, sizeof(*pfd))) == NULL) {
 					log_warn("out of memory");
@@ -615,6 +682,9 @@ watch(struct daemon *d)
 			again = 1;
 			continue;
 		}
+		if (nf > 0 && r > 0)
+			/* Filed: the held sessions answered. */
+			filer_reap(d->filer, pfd + 2 + nl, nf, on_filed, d);
 		if (nl > 0) {
 			/* What is ready, and the sessions' deadlines. */
 			lmtp_server_handle(d->lmtp, pfd + 2, nl);
@@ -848,6 +918,7 @@ main(int argc, char **argv)
 		ps = *pipeline_stats(d.pipe);
 out:
 	sodium_memzero(key, sizeof(key));
+	filer_close(d.filer);
 	lmtp_server_close(d.lmtp);
 	notifier_stop(d.notifier);
 	pipeline_close(d.pipe);

@@ -1180,7 +1180,7 @@ load_lmtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 {
 	static const char *const keys[] = { "listen", "recipients",
 	    "max_sessions", "group", "idle_timeout_seconds",
-	    "command_timeout_seconds", NULL };
+	    "command_timeout_seconds", "filers", NULL };
 	struct lmtp_conf *lc = &c->lmtp;
 	const config_setting_t *s, *e;
 	struct buf why = BUF_INIT;
@@ -1193,6 +1193,7 @@ load_lmtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 	lc->max_sessions = LMTP_MAX_SESSIONS_DEFAULT;
 	lc->idle_seconds = LMTP_IDLE_SECONDS_DEFAULT;
 	lc->command_seconds = LMTP_COMMAND_SECONDS_DEFAULT;
+	lc->filers = LMTP_FILERS_DEFAULT;
 	if (g == NULL)
 		return;
 	if (!config_setting_is_group(g)) {
@@ -1242,6 +1243,7 @@ load_lmtp(struct loader *l, const config_setting_t *g, struct balp_conf *c)
 	get_unsigned(l, g, "idle_timeout_seconds", 1, 3600, &lc->idle_seconds);
 	get_unsigned(l, g, "command_timeout_seconds", 1, 3600,
 	    &lc->command_seconds);
+	get_unsigned(l, g, "filers", 0, LMTP_FILERS_MAX, &lc->filers);
 	get_string(l, g, "group", 0, &lc->group);
 	if (lc->group != NULL) {
 		s = member(g, "group");
