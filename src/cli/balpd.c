@@ -44,6 +44,7 @@
 #include "balp/table.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <getopt.h>
 #include <poll.h>
@@ -73,6 +74,15 @@
 #define SECURITY_REASONS	(REASON_BIT(REASON_AUTH_FAILED) | \
 				 REASON_BIT(REASON_ATTACHMENT_FORBIDDEN))
 
+/* A decided LMTP message waiting for a free filer, its session held. */
+struct waiting {
+	uint64_t		 ticket;
+	struct pipeline_filing	 todo;
+	int			 fd;		/* our own copy */
+	uint64_t		 size;
+	time_t			 arrived;
+};
+
 struct daemon {
 	const char		*conf_path;
 	struct balp_conf	*conf;
@@ -85,6 +95,9 @@ struct daemon {
 	struct notifier		*notifier;	/* NULL: no smtp, or --once */
 	struct lmtp_server	*lmtp;		/* NULL: no lmtp group, or --once */
 	struct filer		*filer;		/* NULL: LMTP files in the loop */
+	/* Decided, waiting for a free filer: one per held session at most. */
+	struct waiting		*waiting;	/* lmtp.max_sessions of them */
+	size_t			 n_waiting;
 	int			 sfd;		/* signalfd: TERM, INT, HUP */
 	/* --once: the table printed at the end, and the counts. */
 	int			 once;
@@ -360,6 +373,7 @@ notify_once(struct daemon *d)
 }
 
 static int start_lmtp(struct daemon *);
+static void waiting_clear(struct daemon *);
 
 /* SIGHUP: the new configuration, or the old one kept. */
 static void
@@ -414,6 +428,7 @@ reload(struct daemon *d)
 	d->pipe = npipe;
 	start_notifier(d);
 	/* Sessions in hand are told 421: Postfix hands their mail again. */
+	waiting_clear(d);
 	filer_close(d->filer);
 	d->filer = NULL;
 	lmtp_server_close(d->lmtp);
@@ -499,9 +514,24 @@ die_filed_hook(void)
 		_exit(99);
 }
 
+static void
+waiting_clear(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_waiting; i++) {
+		pipeline_filing_free(&d->waiting[i].todo);
+		(void)close(d->waiting[i].fd);
+	}
+	d->n_waiting = 0;
+	free(d->waiting);
+	d->waiting = NULL;
+}
+
 /*
- * Decided and recorded here, filed by a free filer while the loop goes
- * on: 1, the session held until on_filed().  A filer that cannot be
+ * Decided and recorded here, filed by a filer while the loop goes on: 1,
+ * the session held until on_filed().  No filer free: the filing waits
+ * for one (submit_waiting()), the session held.  A filer that cannot be
  * told: filed here.  0 when nothing is left to do; -1.
  */
 static int
@@ -510,6 +540,7 @@ deliver_by_filer(struct daemon *d, const struct lmtp_message *msg,
 {
 	struct pipeline_filing todo;
 	struct buf why = BUF_INIT;
+	struct waiting *w;
 	int r;
 
 	if (pipeline_deliver_prepare(d->pipe, &d->src, msg, on_report, d,
@@ -517,6 +548,18 @@ deliver_by_filer(struct daemon *d, const struct lmtp_message *msg,
 		return -1;
 	if (todo.queue == NULL)
 		return 0;
+	if (filer_idle(d->filer) == 0 && d->waiting != NULL &&
+	    d->n_waiting < d->conf->lmtp.max_sessions) {
+		w = &d->waiting[d->n_waiting];
+		if ((w->fd = fcntl(msg->fd, F_DUPFD_CLOEXEC, 3)) != -1) {
+			w->ticket = msg->ticket;
+			w->todo = todo;
+			w->size = msg->size;
+			w->arrived = msg->arrived;
+			d->n_waiting++;
+			return 1;
+		}
+	}
 	if (filer_submit(d->filer, msg->ticket, todo.queue, todo.ref, msg->fd,
 	    msg->size, todo.keywords, msg->arrived, &why) == 0)
 		r = 1;
@@ -528,6 +571,39 @@ deliver_by_filer(struct daemon *d, const struct lmtp_message *msg,
 	buf_free(&why);
 	pipeline_filing_free(&todo);
 	return r;
+}
+
+static void on_filed(uint64_t, int, const char *, void *);
+
+/* The filings that waited, to the filers now free, oldest first. */
+static void
+submit_waiting(struct daemon *d)
+{
+	struct buf why = BUF_INIT;
+	struct waiting w;
+	int r;
+
+	while (d->n_waiting > 0 && d->filer != NULL &&
+	    filer_idle(d->filer) > 0) {
+		w = d->waiting[0];
+		memmove(&d->waiting[0], &d->waiting[1], --d->n_waiting *
+		    sizeof(w));
+		buf_reset(&why);
+		if ((r = filer_submit(d->filer, w.ticket, w.todo.queue,
+		    w.todo.ref, w.fd, w.size, w.todo.keywords, w.arrived,
+		    &why)) == -1) {
+			log_warn("lmtp: %s: filed in the loop", buf_str(&why));
+			buf_reset(&why);
+			r = d->src.ops->append(d->src.state, w.todo.queue,
+			    w.todo.ref, w.fd, w.size, w.todo.keywords,
+			    w.arrived, &why);
+		}
+		pipeline_filing_free(&w.todo);
+		(void)close(w.fd);
+		if (r != 1)
+			on_filed(w.ticket, r, buf_str(&why), d);
+	}
+	buf_free(&why);
 }
 
 static int
@@ -542,7 +618,7 @@ on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
 		return -1;
 	}
 	pipeline_set_time(d->pipe, time(NULL), 0);
-	if (d->filer != NULL && filer_idle(d->filer) > 0)
+	if (d->filer != NULL)
 		r = deliver_by_filer(d, msg, err);
 	else
 		r = pipeline_deliver(d->pipe, &d->src, msg, on_report, d, err);
@@ -593,6 +669,9 @@ start_lmtp(struct daemon *d)
 		log_warn("lmtp: no filer processes: %s", buf_str(&err));
 		buf_free(&err);
 	}
+	if (d->filer != NULL && (d->waiting = calloc(d->conf->lmtp.max_sessions,
+	    sizeof(*d->waiting))) == NULL)
+		log_warn("lmtp: out of memory: no filing waits for a filer");
 	log_info("taking mail over LMTP on %s for %zu recipient(s)",
 	    d->conf->lmtp.listen, d->conf->lmtp.n_recipients);
 	return 0;
@@ -684,7 +763,10 @@ watch(struct daemon *d)
 		}
 		if (nf > 0 && r > 0)
 			/* Filed: the held sessions answered. */
+		{
 			filer_reap(d->filer, pfd + 2 + nl, nf, on_filed, d);
+			submit_waiting(d);
+		}
 		if (nl > 0) {
 			/* What is ready, and the sessions' deadlines. */
 			lmtp_server_handle(d->lmtp, pfd + 2, nl);
@@ -918,6 +1000,7 @@ main(int argc, char **argv)
 		ps = *pipeline_stats(d.pipe);
 out:
 	sodium_memzero(key, sizeof(key));
+	waiting_clear(&d);
 	filer_close(d.filer);
 	lmtp_server_close(d.lmtp);
 	notifier_stop(d.notifier);

@@ -229,6 +229,15 @@ one() {
 	esac
 	b=$(burst "$way" "$folders")
 	stream "$way" "$folders"
+	# Mail not seen filed: say what balpd said, the figures are not
+	# comparable.
+	if [ "${b#* }" != 0 ] || [ "$(cut -d' ' -f2 "$W/$way.srate")" != 0 ]; then
+		echo "# $way, run $r: mail not filed in time ($b)" >&2
+		[ -z "$BALPD_PID" ] || grep -v ' decision ' "$W/balpd.err" |
+		    tail -n 5 | sed 's/^/#   /' >&2
+		grep -E 'status=(deferred|bounced)' "$MS_POSTFIX_LOG" |
+		    sed 's/^.*status=/#   postfix: /' | sort | uniq -c | tail -n 5 >&2
+	fi
 	echo "$b $(cat "$W/$way.srate") $(pct "$W/$way.ms" 50) $(pct "$W/$way.ms" 99)" \
 	    >>"$W/$way.runs"
 	[ -z "$BALPD_PID" ] || stop_balpd
