@@ -37,7 +37,7 @@
 #define LMTP_IDLE_SECONDS_DEFAULT	300
 #define LMTP_COMMAND_SECONDS_DEFAULT	60
 /* Filer processes (filer.h); 0: each message filed in the event loop. */
-#define LMTP_FILERS_DEFAULT		4
+#define LMTP_FILERS_DEFAULT		6
 #define LMTP_FILERS_MAX			16
 /* A command line, CRLF included (RFC 5321 4.5.3.1.4 says 512). */
 #define LMTP_COMMAND_MAX		1024

@@ -52,8 +52,16 @@ int	 lmtp_session_held(const struct lmtp_session *);
  * the replies appended to out, and the session takes input again. */
 void	 lmtp_session_verdict(struct lmtp_session *, int rc, const char *why,
 	    struct buf *out);
-/* What the session's messages carry as lmtp_message.ticket. */
+/*
+ * The session's name (1..LMTP_TICKET_SESSIONS-1): its messages carry
+ * LMTP_TICKET(name, their number) as lmtp_message.ticket.
+ */
 void	 lmtp_session_set_ticket(struct lmtp_session *, uint64_t ticket);
+#define LMTP_TICKET_SESSIONS	((uint64_t)1 << 40)
+#define LMTP_TICKET(session, n)	((session) | ((uint64_t)(n) << 40))
+#define LMTP_TICKET_SESSION(t)	((t) & (LMTP_TICKET_SESSIONS - 1))
+/* The held message's ticket, 0 when none is held. */
+uint64_t lmtp_session_held_ticket(const struct lmtp_session *);
 /* 1 while in the middle of a command line or of DATA (the command
  * timeout applies), 0 when waiting for a command (the idle one). */
 int	 lmtp_session_busy(const struct lmtp_session *);

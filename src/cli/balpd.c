@@ -589,9 +589,10 @@ submit_waiting(struct daemon *d)
 		memmove(&d->waiting[0], &d->waiting[1], --d->n_waiting *
 		    sizeof(w));
 		buf_reset(&why);
-		if ((r = filer_submit(d->filer, w.ticket, w.todo.queue,
-		    w.todo.ref, w.fd, w.size, w.todo.keywords, w.arrived,
-		    &why)) == -1) {
+		/* 1: a filer has it, its verdict comes through on_filed(). */
+		r = 1;
+		if (filer_submit(d->filer, w.ticket, w.todo.queue, w.todo.ref,
+		    w.fd, w.size, w.todo.keywords, w.arrived, &why) == -1) {
 			log_warn("lmtp: %s: filed in the loop", buf_str(&why));
 			buf_reset(&why);
 			r = d->src.ops->append(d->src.state, w.todo.queue,

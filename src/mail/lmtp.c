@@ -357,7 +357,10 @@ accept_all(struct lmtp_server *sv)
 		cn = &sv->conns[sv->n_conns];
 		memset(cn, 0, sizeof(*cn));
 		cn->fd = fd;
-		cn->id = ++sv->last_id;
+		/* Sessions' names: 2^40 of them before one comes again. */
+		if (++sv->last_id >= LMTP_TICKET_SESSIONS)
+			sv->last_id = 1;
+		cn->id = sv->last_id;
 		buf_init(&cn->in);
 		buf_init(&cn->out);
 		if ((cn->s = lmtp_session_new(&sv->conf, sv->name, sv->deliver,
@@ -425,9 +428,12 @@ lmtp_server_verdict(struct lmtp_server *sv, uint64_t ticket, int rc,
 	struct buf rest = BUF_INIT;
 	size_t i;
 
-	for (i = 0; i < sv->n_conns && sv->conns[i].id != ticket; i++)
+	for (i = 0; i < sv->n_conns && sv->conns[i].id !=
+	    LMTP_TICKET_SESSION(ticket); i++)
 		;
-	if (i == sv->n_conns || !lmtp_session_held(sv->conns[i].s))
+	/* Its session gone, or holding another message: nothing to say. */
+	if (i == sv->n_conns ||
+	    lmtp_session_held_ticket(sv->conns[i].s) != ticket)
 		return;
 	cn = &sv->conns[i];
 	lmtp_session_verdict(cn->s, rc, why, &cn->out);

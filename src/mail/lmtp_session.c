@@ -44,7 +44,9 @@ struct lmtp_session {
 	char			*name;
 	lmtp_deliver_fn		*deliver;
 	void			*arg;
-	uint64_t		 ticket;	/* lmtp_message.ticket */
+	uint64_t		 ticket;	/* its server's name for it */
+	uint64_t		 delivered;	/* messages handed over */
+	uint64_t		 held;		/* the held one's ticket */
 	enum state		 state;
 
 	struct buf		 line;		/* the command being read */
@@ -134,6 +136,12 @@ int
 lmtp_session_held(const struct lmtp_session *s)
 {
 	return s->state == ST_HELD;
+}
+
+uint64_t
+lmtp_session_held_ticket(const struct lmtp_session *s)
+{
+	return s->state == ST_HELD ? s->held : 0;
 }
 
 void
@@ -254,10 +262,12 @@ data_end(struct lmtp_session *s, struct buf *out)
 		m.fd = s->spool;
 		m.size = s->size;
 		m.arrived = time(NULL);
-		m.ticket = s->ticket;
+		/* This message's own: a late verdict finds no other. */
+		m.ticket = LMTP_TICKET(s->ticket, ++s->delivered);
 		if ((r = s->deliver(&m, s->arg, &why)) == 1) {
 			/* Filed elsewhere: lmtp_session_verdict() answers. */
 			s->state = ST_HELD;
+			s->held = m.ticket;
 			buf_free(&why);
 			return;
 		}

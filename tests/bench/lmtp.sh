@@ -41,6 +41,8 @@ RUNS=${3:-3}
 STREAM=${4:-300}
 RATE=${5:-10}
 CONCURRENCY=8
+# balpd's filer processes (lmtp.filers): FILERS=8 sh tests/bench/lmtp.sh
+FILERS=${FILERS:-6}
 MS="$SRCDIR/tests/tools/mailstack.sh"
 WATCH="$SRCDIR/tests/bench/filed_watch.py"
 command -v smtp-source >/dev/null || {
@@ -78,7 +80,7 @@ sed -e "s#\"imap.caf.test\"#\"localhost\"#" \
     -e "s#/etc/ssl/certs/caf-ca.pem#$MS_CA#" \
     "$SRCDIR/conf/balp-imap.conf" >"$HOME_DIR/conf/drain.conf"
 cp "$HOME_DIR/conf/drain.conf" "$HOME_DIR/conf/lmtp.conf"
-echo "lmtp = { listen = \"127.0.0.1:$PORT\"; recipients = [ \"$MS_BALP_USER\" ]; max_sessions = 32; };" \
+echo "lmtp = { listen = \"127.0.0.1:$PORT\"; recipients = [ \"$MS_BALP_USER\" ]; max_sessions = 32; filers = $FILERS; };" \
     >>"$HOME_DIR/conf/lmtp.conf"
 recent=$(date -d '7 days ago' +%d/%m/%Y)
 mkdir -p "$W/demo"
@@ -264,7 +266,7 @@ done
 med() { awk -v f="$2" '{ print $f }' "$W/$1.runs" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 echo "load average (1 min) at the start $load0, at the end $(cut -d' ' -f1 /proc/loadavg)"
 echo "$(nproc) cores, Dovecot $(dovecot --version | cut -d' ' -f1), Postfix $(postconf -d -h mail_version); medians of $RUNS runs"
-echo "full speed: $N mails queued by smtp-source ($SENDERS sessions), released at once, Postfix lmtp concurrency $CONCURRENCY"
+echo "full speed: $N mails queued by smtp-source ($SENDERS sessions), released at once, Postfix lmtp concurrency $CONCURRENCY, balpd lmtp.filers $FILERS"
 echo "stream: $STREAM mails at $RATE a second; latency from Postfix's 250 to the file in its folder"
 printf '  %-8s %12s %6s %12s %10s %10s %6s\n' way "full msg/s" lost "stream msg/s" "p50 ms" "p99 ms" lost
 for w in direct lmtp drain; do

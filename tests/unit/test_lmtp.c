@@ -249,7 +249,8 @@ test_held_until_verdict(void **state)
 	lmtp_session_set_ticket(s, 42);
 	/* The whole pipelined input: taken up to the first final dot. */
 	assert_int_equal(lmtp_session_feed(s, in, strlen(in), &out, &used), 0);
-	assert_int_equal(ticket, 42);
+	assert_int_equal(ticket, LMTP_TICKET(42, 1));
+	assert_int_equal(lmtp_session_held_ticket(s), ticket);
 	assert_true(lmtp_session_held(s));
 	assert_int_equal(used, strstr(in, ".\r\nMAIL") + 3 - in);
 	assert_null(strstr(buf_str(&out), "250 2.0.0 Delivered"));
@@ -267,6 +268,8 @@ test_held_until_verdict(void **state)
 	assert_int_equal(lmtp_session_feed(s, in + off, strlen(in) - off, &out,
 	    &used), 0);
 	assert_true(lmtp_session_held(s));
+	/* The second message's ticket: the first's verdict is not its. */
+	assert_int_equal(ticket, LMTP_TICKET(42, 2));
 	off += used;
 	buf_reset(&out);
 	lmtp_session_verdict(s, -1, "the mailbox\nis down", &out);
