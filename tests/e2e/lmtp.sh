@@ -397,7 +397,7 @@ MHOME=$HOME_DIR
 HOME_DIR=$IHOME
 MCONF="$MHOME/conf/balp.conf"
 MPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-echo "lmtp = { listen = \"127.0.0.1:$MPORT\"; recipients = [ \"$MS_BALP_USER\" ]; idle_timeout_seconds = 1; command_timeout_seconds = 2; };" \
+echo "lmtp = { listen = \"127.0.0.1:$MPORT\"; recipients = [ \"$MS_BALP_USER\" ]; idle_timeout_seconds = 1; command_timeout_seconds = 2; filers = 1; };" \
     >>"$MCONF"
 mkdir -p "$MHOME/var/Maildir/new" "$MHOME/var/Maildir/cur" "$MHOME/var/Maildir/tmp"
 start_md() {
@@ -436,8 +436,29 @@ start_md
 like "$(lmtp_send "$MPORT" "$HOME_DIR/noid.eml")" "^250 2.0.0" \
     "Maildir: handed over again, 250"
 is "$(md_copies 'no-id-redelivered')" 1 "  and filed once"
-is "$(sqlite3 "$MHOME/var/balp.db" "select count(*) from decisions where source = 'lmtp'")" 3 \
+is "$(sqlite3 "$MHOME/var/balp.db" "select count(*) from decisions where source = 'lmtp' and (message_id is null or message_id not like 'three%')")" 3 \
     "  one decision per mail"
+
+# One filer for three sessions at once: the decided mail waits for it,
+# each session held until its own message is filed.
+out=$(python3 - "$MPORT" "$MS_BALP_USER" "$HOME_DIR/mail/1763370001.demo01.apeai-rib" <<'EOF'
+import socket, sys
+port, rcpt, path = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
+body = open(path, "rb").read().replace(b"\r\n", b"\n").rstrip(b"\n").split(b"\n")
+conns = []
+for i in range(3):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    m = [l.replace(b"Message-ID: <", b"Message-ID: <three%d." % i) for l in body]
+    s.sendall(b"LHLO t\r\nMAIL FROM:<x@y.fr>\r\nRCPT TO:<" + rcpt + b">\r\nDATA\r\n"
+        + b"\r\n".join(b"." + l if l.startswith(b".") else l for l in m)
+        + b"\r\n.\r\nQUIT\r\n")
+    conns.append(s)
+for s in conns:
+    print(s.makefile("rb").read().decode().count("250 2.0.0 Delivered"))
+EOF
+)
+is "$(echo $out)" "1 1 1" "three sessions, one filer: each told 250 for its message"
+is "$(md_copies 'three[0-2]\.')" 3 "  the three filed, once each"
 
 # The timeouts (RFC 5321 4.5.3.2): a silent client is told 421 and closed.
 stall() {
