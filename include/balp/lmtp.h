@@ -36,6 +36,9 @@
 #define LMTP_MAX_SESSIONS_DEFAULT	8
 #define LMTP_IDLE_SECONDS_DEFAULT	300
 #define LMTP_COMMAND_SECONDS_DEFAULT	60
+/* Filer processes (filer.h); 0: each message filed in the event loop. */
+#define LMTP_FILERS_DEFAULT		6
+#define LMTP_FILERS_MAX			16
 /* A command line, CRLF included (RFC 5321 4.5.3.1.4 says 512). */
 #define LMTP_COMMAND_MAX		1024
 /* A text line of DATA, CRLF included (RFC 5322: 1000; Postfix's
@@ -57,6 +60,7 @@ struct lmtp_conf {
 	gid_t		 gid;		/* (gid_t)-1: balpd's own */
 	unsigned	 idle_seconds;	/* waiting for a command */
 	unsigned	 command_seconds; /* a command or DATA that stalls */
+	unsigned	 filers;	/* 0..LMTP_FILERS_MAX */
 	uint64_t	 max_size;	/* SIZE announced; 0: none */
 };
 
@@ -79,12 +83,15 @@ struct lmtp_message {
 	int			 fd;		/* sealed memory file, from 0 */
 	uint64_t		 size;		/* bytes, unstuffed, CRLF */
 	time_t			 arrived;	/* when the final dot came */
+	uint64_t		 ticket;	/* its session's, for a verdict */
 };
 
 /*
  * Delivers msg: 0 once it is filed, durable (250 to each recipient); -1
- * with why in err for a failure that Postfix should retry (451 4.3.0).
- * The descriptor stays the caller's.
+ * with why in err for a failure that Postfix should retry (451 4.3.0);
+ * 1 when it is being filed elsewhere (a filer, filer.h): the session
+ * waits, reading nothing more, until lmtp_server_verdict() with
+ * msg->ticket.  The descriptor stays the caller's (valid until then).
  */
 typedef int lmtp_deliver_fn(const struct lmtp_message *msg, void *arg,
     struct buf *err);
@@ -113,5 +120,12 @@ void	 lmtp_server_handle(struct lmtp_server *, const struct pollfd *pfd,
 	    size_t n);
 /* Sessions open now. */
 size_t	 lmtp_server_sessions(const struct lmtp_server *);
+/*
+ * The verdict of a delivery the callback held (it said 1): rc 0 is 250,
+ * -1 is 451 with why.  The session's pipelined input goes on.  A session
+ * gone meanwhile (its peer, a reload) is no error: its mail comes again.
+ */
+void	 lmtp_server_verdict(struct lmtp_server *, uint64_t ticket, int rc,
+	    const char *why);
 
 #endif

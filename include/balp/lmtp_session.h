@@ -19,6 +19,7 @@
 #define BALP_LMTP_SESSION_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "balp/buf.h"
 #include "balp/lmtp.h"
@@ -38,6 +39,29 @@ void	 lmtp_session_greet(struct lmtp_session *, struct buf *out);
  */
 int	 lmtp_session_input(struct lmtp_session *, const char *in, size_t len,
 	    struct buf *out);
+/*
+ * As lmtp_session_input(), but stops where a delivery is held (its
+ * callback said 1): *used bytes were consumed, the rest is to be fed
+ * again after lmtp_session_verdict().
+ */
+int	 lmtp_session_feed(struct lmtp_session *, const char *in, size_t len,
+	    struct buf *out, size_t *used);
+/* 1 while a delivery's verdict is awaited: no input is taken. */
+int	 lmtp_session_held(const struct lmtp_session *);
+/* The held delivery's verdict (as the callback's 0 or -1 and why):
+ * the replies appended to out, and the session takes input again. */
+void	 lmtp_session_verdict(struct lmtp_session *, int rc, const char *why,
+	    struct buf *out);
+/*
+ * The session's name (1..LMTP_TICKET_SESSIONS-1): its messages carry
+ * LMTP_TICKET(name, their number) as lmtp_message.ticket.
+ */
+void	 lmtp_session_set_ticket(struct lmtp_session *, uint64_t ticket);
+#define LMTP_TICKET_SESSIONS	((uint64_t)1 << 40)
+#define LMTP_TICKET(session, n)	((session) | ((uint64_t)(n) << 40))
+#define LMTP_TICKET_SESSION(t)	((t) & (LMTP_TICKET_SESSIONS - 1))
+/* The held message's ticket, 0 when none is held. */
+uint64_t lmtp_session_held_ticket(const struct lmtp_session *);
 /* 1 while in the middle of a command line or of DATA (the command
  * timeout applies), 0 when waiting for a command (the idle one). */
 int	 lmtp_session_busy(const struct lmtp_session *);

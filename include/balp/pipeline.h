@@ -198,6 +198,29 @@ int	 pipeline_deliver(struct pipeline *, struct source *src,
 	    const struct lmtp_message *msg, pipeline_report_fn *report,
 	    void *arg, struct buf *err);
 
+/*
+ * What is left of a delivery once it is decided and recorded: filing
+ * the message into queue, named ref, tagged with keywords.  Owns its
+ * strings (pipeline_filing_free()).
+ */
+struct pipeline_filing {
+	char	*queue;		/* NULL: nothing left, it is in its folder */
+	char	*ref;
+	char	*keywords;
+};
+
+/*
+ * pipeline_deliver() but the filing, for a caller that files the message
+ * elsewhere (a filer process, filer.h) and answers once it is filed: 0
+ * with *todo set (todo->queue NULL: the folder holds it already, answer
+ * now); -1 with err.  report is called once the decision is recorded (or
+ * found).
+ */
+int	 pipeline_deliver_prepare(struct pipeline *, struct source *src,
+	    const struct lmtp_message *msg, pipeline_report_fn *report,
+	    void *arg, struct pipeline_filing *todo, struct buf *err);
+void	 pipeline_filing_free(struct pipeline_filing *);
+
 const struct pipeline_stats *pipeline_stats(const struct pipeline *);
 
 /*

@@ -135,6 +135,21 @@ struct source_ops {
 	int	(*append)(void *, const char *folder, const char *ref, int fd,
 		    uint64_t size, const char *keywords, time_t arrived,
 		    struct buf *err);
+	/*
+	 * Whether folder holds this very message, filed by append() before
+	 * (LMTP: handed over again after a crash between the filing and the
+	 * answer).  A source that names messages itself (a Maildir) finds
+	 * it by ref; a server that names them (IMAP) among the messages of
+	 * its Message-ID (message_id, without <>), then of exactly size
+	 * bytes, the one whose header section gives digest
+	 * (source_header_digest() with size): two different messages may
+	 * share a Message-ID.  0 if it does; 1 if not; -1 if the mailbox
+	 * cannot tell.
+	 */
+	int	(*holds)(void *, const char *folder, const char *ref,
+		    const char *message_id, uint64_t size,
+		    const unsigned char digest[SOURCE_DIGEST_LEN],
+		    struct buf *err);
 	/* Creates folder if missing (at start, for every queue). */
 	int	(*ensure_folder)(void *, const char *folder, struct buf *err);
 	/*

@@ -27,6 +27,7 @@
  */
 #include "balp/buf.h"
 #include "balp/conf.h"
+#include "balp/filer.h"
 #include "balp/keyfile.h"
 #include "balp/lmtp.h"
 #include "balp/log.h"
@@ -43,6 +44,7 @@
 #include "balp/table.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <getopt.h>
 #include <poll.h>
@@ -62,6 +64,8 @@
 #define DEFAULT_CONF	"conf/balp.conf"
 /* The longest wait between two passes, whatever rescan_seconds says. */
 #define WATCH_MAX_SECONDS	(25 * 60)
+/* Set (tests only): balpd dies after filing an LMTP message, before its 250. */
+#define BALPD_TEST_DIE_FILED_ENV	"BALP_TEST_LMTP_DIE_FILED"
 /*
  * The decisions logged with log_security: a forged sender and a
  * dangerous attachment are attacks the Caf's security contact hears of
@@ -69,6 +73,15 @@
  */
 #define SECURITY_REASONS	(REASON_BIT(REASON_AUTH_FAILED) | \
 				 REASON_BIT(REASON_ATTACHMENT_FORBIDDEN))
+
+/* A decided LMTP message waiting for a free filer, its session held. */
+struct waiting {
+	uint64_t		 ticket;
+	struct pipeline_filing	 todo;
+	int			 fd;		/* our own copy */
+	uint64_t		 size;
+	time_t			 arrived;
+};
 
 struct daemon {
 	const char		*conf_path;
@@ -81,6 +94,10 @@ struct daemon {
 	int			 breaker_said;	/* its opening is logged */
 	struct notifier		*notifier;	/* NULL: no smtp, or --once */
 	struct lmtp_server	*lmtp;		/* NULL: no lmtp group, or --once */
+	struct filer		*filer;		/* NULL: LMTP files in the loop */
+	/* Decided, waiting for a free filer: one per held session at most. */
+	struct waiting		*waiting;	/* lmtp.max_sessions of them */
+	size_t			 n_waiting;
 	int			 sfd;		/* signalfd: TERM, INT, HUP */
 	/* --once: the table printed at the end, and the counts. */
 	int			 once;
@@ -356,6 +373,7 @@ notify_once(struct daemon *d)
 }
 
 static int start_lmtp(struct daemon *);
+static void waiting_clear(struct daemon *);
 
 /* SIGHUP: the new configuration, or the old one kept. */
 static void
@@ -410,6 +428,9 @@ reload(struct daemon *d)
 	d->pipe = npipe;
 	start_notifier(d);
 	/* Sessions in hand are told 421: Postfix hands their mail again. */
+	waiting_clear(d);
+	filer_close(d->filer);
+	d->filer = NULL;
 	lmtp_server_close(d->lmtp);
 	d->lmtp = NULL;
 	(void)start_lmtp(d);
@@ -483,6 +504,110 @@ daily_purge(struct daemon *d)
  * now, or 451 and Postfix retries.  While the parser's breaker is open
  * nothing is decided: Postfix keeps the mail.
  */
+/*
+ * The tests' crash point (tests/e2e/lmtp.sh): decided, recorded and
+ * filed, dead before the 250, deterministically.
+ */
+static void
+die_filed_hook(void)
+{
+	if (getenv(BALPD_TEST_DIE_FILED_ENV) != NULL)
+		_exit(99);
+}
+
+static void
+waiting_clear(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_waiting; i++) {
+		pipeline_filing_free(&d->waiting[i].todo);
+		(void)close(d->waiting[i].fd);
+	}
+	d->n_waiting = 0;
+	free(d->waiting);
+	d->waiting = NULL;
+}
+
+/*
+ * Decided and recorded here, filed by a filer while the loop goes on: 1,
+ * the session held until on_filed().  No filer free: the filing waits
+ * for one (submit_waiting()), the session held.  A filer that cannot be
+ * told: filed here.  0 when nothing is left to do; -1.
+ */
+static int
+deliver_by_filer(struct daemon *d, const struct lmtp_message *msg,
+    struct buf *err)
+{
+	struct pipeline_filing todo;
+	struct buf why = BUF_INIT;
+	struct waiting *w;
+	int r;
+
+	if (pipeline_deliver_prepare(d->pipe, &d->src, msg, on_report, d,
+	    &todo, err) == -1)
+		return -1;
+	if (todo.queue == NULL)
+		return 0;
+	if (filer_idle(d->filer) == 0 && d->waiting != NULL &&
+	    d->n_waiting < d->conf->lmtp.max_sessions) {
+		w = &d->waiting[d->n_waiting];
+		if ((w->fd = fcntl(msg->fd, F_DUPFD_CLOEXEC, 3)) != -1) {
+			w->ticket = msg->ticket;
+			w->todo = todo;
+			w->size = msg->size;
+			w->arrived = msg->arrived;
+			d->n_waiting++;
+			return 1;
+		}
+	}
+	if (filer_submit(d->filer, msg->ticket, todo.queue, todo.ref, msg->fd,
+	    msg->size, todo.keywords, msg->arrived, &why) == 0)
+		r = 1;
+	else {
+		log_warn("lmtp: %s: filed in the loop", buf_str(&why));
+		r = d->src.ops->append(d->src.state, todo.queue, todo.ref,
+		    msg->fd, msg->size, todo.keywords, msg->arrived, err);
+	}
+	buf_free(&why);
+	pipeline_filing_free(&todo);
+	return r;
+}
+
+static void on_filed(uint64_t, int, const char *, void *);
+
+/* The filings that waited, to the filers now free, oldest first. */
+static void
+submit_waiting(struct daemon *d)
+{
+	struct buf why = BUF_INIT;
+	struct waiting w;
+	int r;
+
+	while (d->n_waiting > 0 && d->filer != NULL &&
+	    filer_idle(d->filer) > 0) {
+		w = d->waiting[0];
+		memmove(&d->waiting[0], &d->waiting[1], --d->n_waiting *
+		    sizeof(w));
+		buf_reset(&why);
+		/* 1: a filer has it, its verdict comes through on_filed(). */
+		r = 1;
+		if (filer_submit(d->filer, w.ticket, w.todo.queue, w.todo.ref,
+		    w.fd, w.size, w.todo.keywords, w.arrived, &why) == -1) {
+			log_warn("lmtp: %s: filed in the loop", buf_str(&why));
+			buf_reset(&why);
+			r = d->src.ops->append(d->src.state, w.todo.queue,
+			    w.todo.ref, w.fd, w.size, w.todo.keywords,
+			    w.arrived, &why);
+		}
+		pipeline_filing_free(&w.todo);
+		(void)close(w.fd);
+		if (r != 1)
+			on_filed(w.ticket, r, buf_str(&why), d);
+	}
+	buf_free(&why);
+}
+
 static int
 on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
 {
@@ -495,15 +620,35 @@ on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
 		return -1;
 	}
 	pipeline_set_time(d->pipe, time(NULL), 0);
-	if ((r = pipeline_deliver(d->pipe, &d->src, msg, on_report, d, err)) ==
-	    -1 && pipeline_breaker_open(d->pipe))
+	if (d->filer != NULL)
+		r = deliver_by_filer(d, msg, err);
+	else
+		r = pipeline_deliver(d->pipe, &d->src, msg, on_report, d, err);
+	if (r == -1 && pipeline_breaker_open(d->pipe))
 		breaker_opened(d, buf_str(err));
 	else if (r == -1)
 		log_warn("lmtp: a message from <%s> deferred: %s", msg->sender,
 		    buf_str(err));
-	else
+	else {
+		if (r == 0)
+			die_filed_hook();
 		notifier_kick(d->notifier);
+	}
 	return r;
+}
+
+/* A filer's verdict: the held session answered. */
+static void
+on_filed(uint64_t ticket, int rc, const char *why, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (rc == -1)
+		log_warn("lmtp: a message deferred: cannot file it: %s", why);
+	else
+		die_filed_hook();
+	if (d->lmtp != NULL)
+		lmtp_server_verdict(d->lmtp, ticket, rc, why);
 }
 
 /* The LMTP server, when the configuration has one.  0 or -1 (logged). */
@@ -520,6 +665,15 @@ start_lmtp(struct daemon *d)
 		buf_free(&err);
 		return -1;
 	}
+	if (d->conf->lmtp.filers > 0 && filer_open(&d->conf->source,
+	    d->conf->lmtp.filers, &d->filer, &err) == -1) {
+		/* Slower, not wrong: each message filed in the loop. */
+		log_warn("lmtp: no filer processes: %s", buf_str(&err));
+		buf_free(&err);
+	}
+	if (d->filer != NULL && (d->waiting = calloc(d->conf->lmtp.max_sessions,
+	    sizeof(*d->waiting))) == NULL)
+		log_warn("lmtp: out of memory: no filing waits for a filer");
 	log_info("taking mail over LMTP on %s for %zu recipient(s)",
 	    d->conf->lmtp.listen, d->conf->lmtp.n_recipients);
 	return 0;
@@ -529,7 +683,7 @@ static int
 watch(struct daemon *d)
 {
 	struct pollfd *pfd = NULL;
-	size_t nl = 0, cap = 0;
+	size_t nl = 0, nf = 0, cap = 0;
 	uint64_t usec;
 	int r, wfd, again = 1, timeout_ms;
 
@@ -541,7 +695,8 @@ watch(struct daemon *d)
 	 */
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		d->wd_usec = usec;
-	cap = 2 + (d->lmtp != NULL ? lmtp_server_nfds(d->lmtp) : 0);
+	cap = 2 + FILER_MAX + (d->lmtp != NULL ? lmtp_server_nfds(d->lmtp) :
+	    0);
 	if ((pfd = calloc(cap, sizeof(*pfd))) == NULL) {
 		log_warn("out of memory");
 		return 1;
@@ -582,8 +737,9 @@ watch(struct daemon *d)
 			if (lt >= 0 && lt < timeout_ms)
 				timeout_ms = lt;
 		}
+		nf = filer_pollfds(d->filer, pfd + 2 + nl);
 		watchdog_feed(d);
-		r = poll(pfd, 2 + nl, again ? 0 : timeout_ms);
+		r = poll(pfd, 2 + nl + nf, again ? 0 : timeout_ms);
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
 			free(pfd);
@@ -595,9 +751,9 @@ watch(struct daemon *d)
 				return 0;
 			}
 			/* A reload may have a server of another size. */
-			if (d->lmtp != NULL && lmtp_server_nfds(d->lmtp) + 2 >
-			    cap) {
-				cap = lmtp_server_nfds(d->lmtp) + 2;
+			if (d->lmtp != NULL && lmtp_server_nfds(d->lmtp) + 2 +
+			    FILER_MAX > cap) {
+				cap = lmtp_server_nfds(d->lmtp) + 2 + FILER_MAX;
 				free(pfd);
 				if ((pfd = calloc(cap, sizeof(*pfd))) == NULL) {
 					log_warn("out of memory");
@@ -606,6 +762,12 @@ watch(struct daemon *d)
 			}
 			again = 1;
 			continue;
+		}
+		if (nf > 0 && r > 0)
+			/* Filed: the held sessions answered. */
+		{
+			filer_reap(d->filer, pfd + 2 + nl, nf, on_filed, d);
+			submit_waiting(d);
 		}
 		if (nl > 0) {
 			/* What is ready, and the sessions' deadlines. */
@@ -840,6 +1002,8 @@ main(int argc, char **argv)
 		ps = *pipeline_stats(d.pipe);
 out:
 	sodium_memzero(key, sizeof(key));
+	waiting_clear(&d);
+	filer_close(d.filer);
 	lmtp_server_close(d.lmtp);
 	notifier_stop(d.notifier);
 	pipeline_close(d.pipe);

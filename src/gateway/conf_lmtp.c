@@ -20,7 +20,7 @@ conf_load_lmtp(struct conf_loader *l, const config_setting_t *g,
 {
 	static const char *const keys[] = { "listen", "recipients",
 	    "max_sessions", "group", "idle_timeout_seconds",
-	    "command_timeout_seconds", NULL };
+	    "command_timeout_seconds", "filers", NULL };
 	struct lmtp_conf *lc = &c->lmtp;
 	const config_setting_t *s, *e;
 	struct buf why = BUF_INIT;
@@ -33,6 +33,7 @@ conf_load_lmtp(struct conf_loader *l, const config_setting_t *g,
 	lc->max_sessions = LMTP_MAX_SESSIONS_DEFAULT;
 	lc->idle_seconds = LMTP_IDLE_SECONDS_DEFAULT;
 	lc->command_seconds = LMTP_COMMAND_SECONDS_DEFAULT;
+	lc->filers = LMTP_FILERS_DEFAULT;
 	if (g == NULL)
 		return;
 	if (!config_setting_is_group(g)) {
@@ -82,10 +83,11 @@ conf_load_lmtp(struct conf_loader *l, const config_setting_t *g,
 		}
 	}
 	conf_get_unsigned(l, g, "max_sessions", 1, 1024, &lc->max_sessions);
-	conf_get_unsigned(l, g, "idle_timeout_seconds", 5, 3600,
+	conf_get_unsigned(l, g, "idle_timeout_seconds", 1, 3600,
 	    &lc->idle_seconds);
-	conf_get_unsigned(l, g, "command_timeout_seconds", 5, 3600,
+	conf_get_unsigned(l, g, "command_timeout_seconds", 1, 3600,
 	    &lc->command_seconds);
+	conf_get_unsigned(l, g, "filers", 0, LMTP_FILERS_MAX, &lc->filers);
 	conf_get_string(l, g, "group", 0, &lc->group);
 	if (lc->group != NULL) {
 		s = conf_member(g, "group");

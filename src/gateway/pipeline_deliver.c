@@ -10,7 +10,8 @@
  * message handed over again (balpd died before its 250) has the same
  * bytes, so the same header key: its stored decision is found, the
  * folder is asked whether it holds it (Maildir: the file's name; IMAP:
- * SEARCH HEADER Message-ID), and it is filed only if it does not.
+ * the header digest of the messages of its Message-ID, or of its size
+ * without one), and it is filed only if it does not.
  */
 #include "balp/keyfile.h"
 #include "balp/lmtp.h"
@@ -58,37 +59,49 @@ recipients_of(const struct lmtp_message *msg)
 	return buf_detach(&b);
 }
 
+/* What is left to do: file into queue under ref, with these keywords. */
 static int
-file_into(struct source *src, const struct lmtp_message *msg,
-    const char *queue, const char *ref, const char *type,
-    const char *reasons, struct buf *err)
+todo_set(struct pipeline_filing *todo, const char *queue, const char *ref,
+    const char *type, const char *reasons, struct buf *err)
 {
 	struct buf kw = BUF_INIT;
-	int r;
 
 	pipeline_keywords(type, reasons != NULL ? reasons : "", &kw);
-	r = src->ops->append(src->state, queue, ref, msg->fd, msg->size,
-	    buf_str(&kw), msg->arrived, err);
-	buf_free(&kw);
-	return r;
+	todo->queue = buf_strdup(queue);
+	todo->ref = buf_strdup(ref);
+	todo->keywords = buf_detach(&kw);
+	if (todo->queue == NULL || todo->ref == NULL ||
+	    todo->keywords == NULL) {
+		pipeline_filing_free(todo);
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
-/* Handed over again: filed by its stored decision if not there yet. */
+void
+pipeline_filing_free(struct pipeline_filing *todo)
+{
+	free(todo->queue);
+	free(todo->ref);
+	free(todo->keywords);
+	memset(todo, 0, sizeof(*todo));
+}
+
+/* Handed over again: to be filed by its stored decision if not there. */
 static int
-again(struct pipeline *p, struct source *src, const struct lmtp_message *msg,
+again(struct source *src, const struct lmtp_message *msg,
+    const unsigned char digest[SOURCE_DIGEST_LEN],
     const struct store_decision *old, pipeline_report_fn *report, void *arg,
-    struct buf *err)
+    struct pipeline_filing *todo, struct buf *err)
 {
 	struct pipeline_report rep;
 	struct buf why = BUF_INIT;
 	int r;
 
-	r = src->ops->locate(src->state, old->queue, old->source_ref,
-	    old->message_id, &why);
-	/* No Message-ID to ask an IMAP server by: filed again rather than
-	 * never (a copy is better than a loss). */
-	if (r == -1 && old->message_id == NULL)
-		r = 1;
+	/* This very message, not another of its Message-ID (or size). */
+	r = src->ops->holds(src->state, old->queue, old->source_ref,
+	    old->message_id, msg->size, digest, &why);
 	if (r == -1) {
 		buf_printf(err, "cannot tell whether %s holds it: %s",
 		    old->queue, buf_str(&why));
@@ -96,10 +109,9 @@ again(struct pipeline *p, struct source *src, const struct lmtp_message *msg,
 		return -1;
 	}
 	buf_free(&why);
-	if (r == 1 && file_into(src, msg, old->queue, old->source_ref,
-	    old->type, old->reasons, err) == -1)
+	if (r == 1 && todo_set(todo, old->queue, old->source_ref, old->type,
+	    old->reasons, err) == -1)
 		return -1;
-	(void)p;
 	if (report != NULL) {
 		memset(&rep, 0, sizeof(rep));
 		rep.label = old->source_ref;
@@ -120,6 +132,25 @@ pipeline_deliver(struct pipeline *p, struct source *src,
     const struct lmtp_message *msg, pipeline_report_fn *report, void *arg,
     struct buf *err)
 {
+	struct pipeline_filing todo;
+	int rc;
+
+	memset(&todo, 0, sizeof(todo));
+	if (pipeline_deliver_prepare(p, src, msg, report, arg, &todo, err) ==
+	    -1)
+		return -1;
+	/* Decided and recorded: filed now, or found by its key next time. */
+	rc = todo.queue == NULL ? 0 : src->ops->append(src->state, todo.queue,
+	    todo.ref, msg->fd, msg->size, todo.keywords, msg->arrived, err);
+	pipeline_filing_free(&todo);
+	return rc;
+}
+
+int
+pipeline_deliver_prepare(struct pipeline *p, struct source *src,
+    const struct lmtp_message *msg, pipeline_report_fn *report, void *arg,
+    struct pipeline_filing *todo, struct buf *err)
+{
 	unsigned char key[KEYFILE_KEY_LEN], digest[SOURCE_DIGEST_LEN];
 	char header_key[KEYFILE_PSEUDONYM_LEN + 1];
 	char pseudonym[KEYFILE_PSEUDONYM_LEN + 1];
@@ -133,6 +164,7 @@ pipeline_deliver(struct pipeline *p, struct source *src,
 	const char *type;
 	int r, rc = -1;
 
+	memset(todo, 0, sizeof(*todo));
 	memset(&old, 0, sizeof(old));
 	memset(&res, 0, sizeof(res));
 	facts_init(&res.facts);
@@ -151,7 +183,7 @@ pipeline_deliver(struct pipeline *p, struct source *src,
 	if (r == STORE_OK && old.source != NULL &&
 	    strcmp(old.source, "lmtp") == 0) {
 		sodium_memzero(key, sizeof(key));
-		rc = again(p, src, msg, &old, report, arg, err);
+		rc = again(src, msg, digest, &old, report, arg, todo, err);
 		store_decision_free(&old);
 		return rc;
 	}
@@ -207,8 +239,8 @@ pipeline_deliver(struct pipeline *p, struct source *src,
 	p->stats.batches++;
 	type = res.decision.type != NULL ? res.decision.type->id : NULL;
 	reason_join(&reasons, res.decision.reasons, ",");
-	/* Decided and recorded: filed now, or found by its key next time. */
-	if (file_into(src, msg, res.decision.queue, buf_str(&ref), type,
+	/* Decided and recorded: filed next, or found by its key next time. */
+	if (todo_set(todo, res.decision.queue, buf_str(&ref), type,
 	    buf_str(&reasons), err) == -1)
 		goto out;
 	p->stats.messages++;

@@ -5,7 +5,7 @@
  * folder (or COPY, \\Deleted and EXPUNGE of exactly those UIDs), an
  * admin's move and look-up by Message-ID, the folders' counts, and a
  * message from elsewhere (LMTP) appended with its keywords and arrival
- * time.
+ * time, and found again by its header digest.
  */
 #include "imap_priv.h"
 #include "balp/array.h"
@@ -619,6 +619,198 @@ imap_op_locate(void *arg, const char *folder, const char *ref,
 		goto reselect;
 	}
 	rc = find_by_message_id(im, message_id, &uid, err);
+reselect:
+	/* Back to the inbox, which the other operations expect. */
+	if (im->s != NULL && imap_select_inbox(im, err) == -1)
+		rc = -1;
+	free(fname);
+	return rc;
+}
+
+/*
+ * The search for holds(): HEADER Message-ID <id>, or, for a message
+ * without one, the messages of exactly its size (LARGER size-1 SMALLER
+ * size+1: the server counts lines ending in CRLF, as LMTP hands them).
+ */
+static struct mailimap_search_key *
+holds_key(const char *message_id, uint64_t size)
+{
+	struct mailimap_search_key *all, *k;
+	struct buf v = BUF_INIT;
+	char *name, *value;
+
+	if (message_id != NULL) {
+		buf_printf(&v, "<%s>", message_id);
+		name = buf_strdup("Message-ID");
+		value = buf_detach(&v);
+		if (name == NULL || value == NULL ||
+		    (k = mailimap_search_key_new_header(name, value)) == NULL) {
+			free(name);
+			free(value);
+			return NULL;
+		}
+		return k;
+	}
+	if (size == 0 || size >= UINT32_MAX ||
+	    (all = mailimap_search_key_new_multiple_empty()) == NULL)
+		return NULL;
+	if ((k = mailimap_search_key_new_larger((uint32_t)size - 1)) == NULL ||
+	    mailimap_search_key_multiple_add(all, k) != MAILIMAP_NO_ERROR) {
+		if (k != NULL)
+			mailimap_search_key_free(k);
+		mailimap_search_key_free(all);
+		return NULL;
+	}
+	if ((k = mailimap_search_key_new_smaller((uint32_t)size + 1)) == NULL ||
+	    mailimap_search_key_multiple_add(all, k) != MAILIMAP_NO_ERROR) {
+		if (k != NULL)
+			mailimap_search_key_free(k);
+		mailimap_search_key_free(all);
+		return NULL;
+	}
+	return all;
+}
+
+/*
+ * Whether one of the fetched headers (BODY.PEEK[HEADER] of the
+ * candidates) is the message's: its digest, as source_header_digest()
+ * makes it with size, is digest.
+ */
+static int
+holds_one_of(clist *res, uint64_t size,
+    const unsigned char digest[SOURCE_DIGEST_LEN])
+{
+	unsigned char d[SOURCE_DIGEST_LEN];
+	clistiter *c, *e;
+
+	for (c = res != NULL ? clist_begin(res) : NULL; c != NULL;
+	    c = clist_next(c)) {
+		struct mailimap_msg_att *ma = clist_content(c);
+
+		for (e = clist_begin(ma->att_list); e != NULL;
+		    e = clist_next(e)) {
+			struct mailimap_msg_att_item *item = clist_content(e);
+			struct mailimap_msg_att_body_section *bs;
+
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
+			    item->att_data.att_static->att_type !=
+			    MAILIMAP_MSG_ATT_BODY_SECTION)
+				continue;
+			bs = item->att_data.att_static->att_data.att_body_section;
+			if (bs->sec_body_part == NULL)
+				continue;
+			source_header_digest(bs->sec_body_part,
+			    bs->sec_length, size, d);
+			if (sodium_memcmp(d, digest, sizeof(d)) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * In the selected folder, the candidates of holds_key() and, among
+ * them, the message of that digest: 0 found, 1 not, -1 on error.
+ */
+static int
+holds_search(struct imap *im, const char *message_id, uint64_t size,
+    const unsigned char digest[SOURCE_DIGEST_LEN], struct buf *err)
+{
+	struct mailimap_search_key *key = NULL;
+	struct mailimap_fetch_type *ft = NULL;
+	struct mailimap_section *sec = NULL;
+	struct mailimap_fetch_att *fa = NULL;
+	struct mailimap_set *set = NULL;
+	clist *uids = NULL, *res = NULL;
+	clistiter *c;
+	int r, rc = -1;
+
+	if ((key = holds_key(message_id, size)) == NULL)
+		goto nomem;
+	r = mailimap_uid_search(im->s, NULL, key, &uids);
+	if (r != MAILIMAP_NO_ERROR) {
+		rc = imap_fail(im, err, "UID SEARCH", r);
+		goto out;
+	}
+	if (uids == NULL || clist_begin(uids) == NULL) {
+		rc = 1;
+		goto out;
+	}
+	if ((set = mailimap_set_new_empty()) == NULL)
+		goto nomem;
+	for (c = clist_begin(uids); c != NULL; c = clist_next(c))
+		if (mailimap_set_add_single(set,
+		    *(uint32_t *)clist_content(c)) != MAILIMAP_NO_ERROR)
+			goto nomem;
+	if ((sec = mailimap_section_new_header()) == NULL ||
+	    (fa = mailimap_fetch_att_new_body_peek_section(sec)) == NULL)
+		goto nomem;
+	sec = NULL;	/* fa's now */
+	if ((ft = mailimap_fetch_type_new_fetch_att(fa)) == NULL)
+		goto nomem;
+	fa = NULL;	/* ft's now */
+	r = mailimap_uid_fetch(im->s, set, ft, &res);
+	if (r != MAILIMAP_NO_ERROR) {
+		rc = imap_fail(im, err, "UID FETCH", r);
+		goto out;
+	}
+	rc = holds_one_of(res, size, digest) ? 0 : 1;
+	goto out;
+nomem:
+	buf_puts(err, "out of memory");
+	rc = -1;
+out:
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	if (ft != NULL)
+		mailimap_fetch_type_free(ft);
+	if (fa != NULL)
+		mailimap_fetch_att_free(fa);
+	if (sec != NULL)
+		mailimap_section_free(sec);
+	if (set != NULL)
+		mailimap_set_free(set);
+	if (uids != NULL)
+		mailimap_search_result_free(uids);
+	if (key != NULL)
+		mailimap_search_key_free(key);
+	return rc;
+}
+
+/*
+ * This very message in folder?  The candidates (same Message-ID, or
+ * same size without one) are few: their header sections are fetched in
+ * one UID FETCH and digested as the message's was.  Two different
+ * messages may share a Message-ID (a sender that reuses them, a
+ * forward): only the digest tells which one was filed.  Not found by
+ * its Message-ID (a server that matches the header's text otherwise than
+ * the parser read it), it is looked for by its size too: a copy is
+ * only filed when neither finds it.
+ */
+int
+imap_op_holds(void *arg, const char *folder, const char *ref,
+    const char *message_id, uint64_t size,
+    const unsigned char digest[SOURCE_DIGEST_LEN], struct buf *err)
+{
+	struct imap *im = arg;
+	char *fname;
+	int r, rc = -1;
+
+	(void)ref;	/* the server names it */
+	if (imap_ready(im, err) == -1)
+		return -1;
+	if ((fname = imap_server_name(im, folder)) == NULL) {
+		buf_puts(err, "out of memory");
+		return -1;
+	}
+	if ((r = mailimap_examine(im->s, fname)) != MAILIMAP_NO_ERROR) {
+		/* The folder is gone: so is the message. */
+		rc = imap_fatal(r) ? imap_fail(im, err, "EXAMINE", r) : 1;
+		goto reselect;
+	}
+	rc = holds_search(im, message_id, size, digest, err);
+	if (rc == 1 && message_id != NULL)
+		rc = holds_search(im, NULL, size, digest, err);
 reselect:
 	/* Back to the inbox, which the other operations expect. */
 	if (im->s != NULL && imap_select_inbox(im, err) == -1)

@@ -115,6 +115,9 @@ int	 imap_op_locate(void *, const char *folder, const char *ref,
 	    const char *message_id, struct buf *);
 int	 imap_op_append(void *, const char *folder, const char *ref, int fd,
 	    uint64_t size, const char *keywords, time_t arrived, struct buf *);
+int	 imap_op_holds(void *, const char *folder, const char *ref,
+	    const char *message_id, uint64_t size,
+	    const unsigned char digest[SOURCE_DIGEST_LEN], struct buf *);
 int	 imap_op_count(void *, const char *folder, size_t *n, struct buf *);
 
 #endif

@@ -8,8 +8,9 @@
  * whose replies the peer does not read stops being read (its output is
  * bounded), one that stalls past its timeout is told 421 and closed, and
  * a connection over max_sessions is told 421 4.3.2 and closed at once.
- * A delivery runs inside lmtp_server_handle(): the event loop waits for
- * it, as it waits for a pass over the inbox.
+ * A delivery is decided inside lmtp_server_handle(); it is filed there
+ * too, or by a filer process (filer.h) while the loop goes on: then the
+ * session is held, reading nothing, until lmtp_server_verdict().
  */
 #include "balp/lmtp.h"
 #include "balp/lmtp_session.h"
@@ -34,7 +35,9 @@
 
 struct conn {
 	int			 fd;
+	uint64_t		 id;		/* its messages' ticket */
 	struct lmtp_session	*s;
+	struct buf		 in;		/* read while held, to feed */
 	struct buf		 out;
 	size_t			 out_off;
 	time_t			 last;		/* last byte read */
@@ -50,6 +53,7 @@ struct lmtp_server {
 	void			*arg;
 	struct conn		*conns;		/* max_sessions of them */
 	size_t			 n_conns;
+	uint64_t		 last_id;
 	char			*rbuf;
 };
 
@@ -301,6 +305,7 @@ conn_close(struct lmtp_server *sv, size_t i)
 
 	close(cn->fd);
 	lmtp_session_free(cn->s);
+	buf_free(&cn->in);
 	buf_free(&cn->out);
 	sv->conns[i] = sv->conns[--sv->n_conns];
 	memset(&sv->conns[sv->n_conns], 0, sizeof(*cn));
@@ -352,12 +357,18 @@ accept_all(struct lmtp_server *sv)
 		cn = &sv->conns[sv->n_conns];
 		memset(cn, 0, sizeof(*cn));
 		cn->fd = fd;
+		/* Sessions' names: 2^40 of them before one comes again. */
+		if (++sv->last_id >= LMTP_TICKET_SESSIONS)
+			sv->last_id = 1;
+		cn->id = sv->last_id;
+		buf_init(&cn->in);
 		buf_init(&cn->out);
 		if ((cn->s = lmtp_session_new(&sv->conf, sv->name, sv->deliver,
 		    sv->arg)) == NULL) {
 			say_and_close(fd, "421 4.3.0 Out of memory\r\n");
 			continue;
 		}
+		lmtp_session_set_ticket(cn->s, cn->id);
 		cn->last = time(NULL);
 		lmtp_session_greet(cn->s, &cn->out);
 		sv->n_conns++;
@@ -367,14 +378,32 @@ accept_all(struct lmtp_server *sv)
 }
 
 /* Reads and answers what came; 0, or -1 to close. */
+/*
+ * Feeds the session len bytes; what a held delivery leaves unread is
+ * kept in cn->in (at most one read's worth) for after its verdict.
+ * 0, or -1 when out of memory.
+ */
+static int
+conn_feed(struct conn *cn, const char *in, size_t len)
+{
+	size_t used = 0;
+
+	if (lmtp_session_feed(cn->s, in, len, &cn->out, &used))
+		cn->closing = 1;
+	if (used < len && !cn->closing &&
+	    buf_add(&cn->in, in + used, len - used) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 conn_read(struct lmtp_server *sv, struct conn *cn)
 {
 	ssize_t r;
 	int n;
 
-	for (n = 0; n < 16 && cn->out.len < LMTP_OUT_MAX && !cn->closing;
-	    n++) {
+	for (n = 0; n < 16 && cn->out.len < LMTP_OUT_MAX && !cn->closing &&
+	    !lmtp_session_held(cn->s); n++) {
 		r = recv(cn->fd, sv->rbuf, LMTP_READ_CHUNK, MSG_DONTWAIT);
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -383,12 +412,43 @@ conn_read(struct lmtp_server *sv, struct conn *cn)
 		if (r <= 0)
 			return -1;	/* gone: a transaction in hand is lost */
 		cn->last = time(NULL);
-		if (lmtp_session_input(cn->s, sv->rbuf, (size_t)r, &cn->out))
-			cn->closing = 1;
+		if (conn_feed(cn, sv->rbuf, (size_t)r) == -1)
+			return -1;
 		if (conn_flush(cn) == -1)
 			return -1;
 	}
 	return 0;
+}
+
+void
+lmtp_server_verdict(struct lmtp_server *sv, uint64_t ticket, int rc,
+    const char *why)
+{
+	struct conn *cn;
+	struct buf rest = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sv->n_conns && sv->conns[i].id !=
+	    LMTP_TICKET_SESSION(ticket); i++)
+		;
+	/* Its session gone, or holding another message: nothing to say. */
+	if (i == sv->n_conns ||
+	    lmtp_session_held_ticket(sv->conns[i].s) != ticket)
+		return;
+	cn = &sv->conns[i];
+	lmtp_session_verdict(cn->s, rc, why, &cn->out);
+	cn->last = time(NULL);
+	/* The pipelined commands that came meanwhile: fed now. */
+	rest = cn->in;
+	buf_init(&cn->in);
+	if (rest.len > 0 && conn_feed(cn, rest.data, rest.len) == -1) {
+		buf_free(&rest);
+		conn_close(sv, i);
+		return;
+	}
+	buf_free(&rest);
+	if (conn_flush(cn) == -1 || (cn->closing && cn->out.len == 0))
+		conn_close(sv, i);
 }
 
 static unsigned
@@ -420,11 +480,19 @@ lmtp_server_pollfds(struct lmtp_server *sv, struct pollfd *pfd,
 
 		pfd[n].fd = cn->fd;
 		pfd[n].events = 0;
-		if (cn->out.len < LMTP_OUT_MAX && !cn->closing)
+		if (cn->out.len < LMTP_OUT_MAX && !cn->closing &&
+		    !lmtp_session_held(cn->s))
 			pfd[n].events |= POLLIN;
 		if (cn->out.len > cn->out_off)
 			pfd[n].events |= POLLOUT;
 		pfd[n++].revents = 0;
+		/* Held: the wait is balpd's, not the peer's (nor its hangup:
+		 * seen once the verdict is said). */
+		if (lmtp_session_held(cn->s)) {
+			if (pfd[n - 1].events == 0)
+				pfd[n - 1].fd = -1;
+			continue;
+		}
 		left = ((long)cn->last + (long)timeout_of(sv, cn) - (long)now)
 		    * 1000 + 100;
 		if (left < 0)
@@ -467,10 +535,12 @@ lmtp_server_handle(struct lmtp_server *sv, const struct pollfd *pfd,
 	for (i = 0; i < sv->n_conns; ) {
 		struct conn *cn = &sv->conns[i];
 
-		if (now - cn->last >= (time_t)timeout_of(sv, cn)) {
+		if (!lmtp_session_held(cn->s) &&
+		    now - cn->last >= (time_t)timeout_of(sv, cn)) {
 			say_and_close(cn->fd, "421 4.4.2 Timeout, closing\r\n");
 			cn->fd = -1;
 			lmtp_session_free(cn->s);
+			buf_free(&cn->in);
 			buf_free(&cn->out);
 			sv->conns[i] = sv->conns[--sv->n_conns];
 			continue;

@@ -27,6 +27,7 @@ enum state {
 	ST_READY,	/* LHLO said, no transaction */
 	ST_MAIL,	/* MAIL accepted */
 	ST_DATA,	/* after 354 */
+	ST_HELD,	/* DATA ended, the delivery's verdict to come */
 	ST_OVER,	/* QUIT answered, or a 421 */
 };
 
@@ -43,6 +44,9 @@ struct lmtp_session {
 	char			*name;
 	lmtp_deliver_fn		*deliver;
 	void			*arg;
+	uint64_t		 ticket;	/* its server's name for it */
+	uint64_t		 delivered;	/* messages handed over */
+	uint64_t		 held;		/* the held one's ticket */
 	enum state		 state;
 
 	struct buf		 line;		/* the command being read */
@@ -128,6 +132,24 @@ lmtp_session_busy(const struct lmtp_session *s)
 	return s->state == ST_DATA || s->line.len > 0 || s->line_long;
 }
 
+int
+lmtp_session_held(const struct lmtp_session *s)
+{
+	return s->state == ST_HELD;
+}
+
+uint64_t
+lmtp_session_held_ticket(const struct lmtp_session *s)
+{
+	return s->state == ST_HELD ? s->held : 0;
+}
+
+void
+lmtp_session_set_ticket(struct lmtp_session *s, uint64_t ticket)
+{
+	s->ticket = ticket;
+}
+
 /* ---- DATA ------------------------------------------------------------- */
 
 static void
@@ -184,11 +206,45 @@ per_recipient(struct lmtp_session *s, struct buf *out, const char *reply)
 		buf_printf(out, "%s <%s>\r\n", reply, s->rcpts[i]);
 }
 
+/* The delivery's verdict, one reply per recipient; the transaction ends. */
+static void
+verdict(struct lmtp_session *s, int rc, const char *why, struct buf *out)
+{
+	struct buf reply = BUF_INIT;
+	const char *p;
+	size_t n;
+
+	if (rc == 0)
+		per_recipient(s, out, "250 2.0.0 Delivered");
+	else {
+		/* One line: the reason goes to Postfix's log. */
+		buf_puts(&reply, "451 4.3.0 Not delivered (");
+		p = why != NULL && *why != '\0' ? why : "failure";
+		for (n = 0; p[n] != '\0' && n < 200; n++)
+			buf_add(&reply, (unsigned char)p[n] < 0x20 ? " " :
+			    p + n, 1);
+		buf_puts(&reply, "), try again later");
+		per_recipient(s, out, buf_str(&reply));
+		buf_free(&reply);
+	}
+	transaction_reset(s);
+	s->state = ST_READY;
+}
+
+void
+lmtp_session_verdict(struct lmtp_session *s, int rc, const char *why,
+    struct buf *out)
+{
+	if (s->state == ST_HELD)
+		verdict(s, rc, why, out);
+}
+
 static void
 data_end(struct lmtp_session *s, struct buf *out)
 {
 	struct lmtp_message m;
 	struct buf why = BUF_INIT;
+	int r;
 
 	spool_flush(s);
 	if (s->too_big)
@@ -206,22 +262,18 @@ data_end(struct lmtp_session *s, struct buf *out)
 		m.fd = s->spool;
 		m.size = s->size;
 		m.arrived = time(NULL);
-		if (s->deliver(&m, s->arg, &why) == 0)
-			per_recipient(s, out, "250 2.0.0 Delivered");
-		else {
-			/* One line: the reason goes to Postfix's log. */
-			struct buf reply = BUF_INIT;
-			char *p;
-
-			for (p = why.data; p != NULL && *p != '\0'; p++)
-				if ((unsigned char)*p < 0x20)
-					*p = ' ';
-			buf_printf(&reply, "451 4.3.0 Not delivered (%.200s), "
-			    "try again later", why.len > 0 ? buf_str(&why) :
-			    "failure");
-			per_recipient(s, out, buf_str(&reply));
-			buf_free(&reply);
+		/* This message's own: a late verdict finds no other. */
+		m.ticket = LMTP_TICKET(s->ticket, ++s->delivered);
+		if ((r = s->deliver(&m, s->arg, &why)) == 1) {
+			/* Filed elsewhere: lmtp_session_verdict() answers. */
+			s->state = ST_HELD;
+			s->held = m.ticket;
+			buf_free(&why);
+			return;
 		}
+		verdict(s, r, buf_str(&why), out);
+		buf_free(&why);
+		return;
 	}
 	buf_free(&why);
 	transaction_reset(s);
@@ -488,10 +540,20 @@ int
 lmtp_session_input(struct lmtp_session *s, const char *in, size_t len,
     struct buf *out)
 {
+	size_t used;
+
+	return lmtp_session_feed(s, in, len, out, &used);
+}
+
+int
+lmtp_session_feed(struct lmtp_session *s, const char *in, size_t len,
+    struct buf *out, size_t *usedp)
+{
 	size_t i = 0, used;
 	const char *nl;
 
-	while (i < len && s->state != ST_OVER) {
+	*usedp = 0;
+	while (i < len && s->state != ST_OVER && s->state != ST_HELD) {
 		if (s->state == ST_DATA) {
 			used = data_input(s, in + i, len - i, out);
 			i += used;
@@ -521,5 +583,6 @@ lmtp_session_input(struct lmtp_session *s, const char *in, size_t len,
 		buf_reset(&s->line);
 		s->line_long = 0;
 	}
+	*usedp = i;
 	return s->state == ST_OVER;
 }

@@ -509,6 +509,17 @@ md_locate(void *arg, const char *folder, const char *ref,
 	return r;
 }
 
+/* The file keeps the name append() gave it: ref is this very message. */
+static int
+md_holds(void *arg, const char *folder, const char *ref,
+    const char *message_id, uint64_t size,
+    const unsigned char digest[SOURCE_DIGEST_LEN], struct buf *err)
+{
+	(void)size;
+	(void)digest;
+	return md_locate(arg, folder, ref, message_id, err);
+}
+
 /*
  * A message from LMTP: written into the folder's tmp/ under ref, synced,
  * renamed into new/ (never over a file: a clash fails, the caller looks
@@ -680,7 +691,7 @@ md_count(void *arg, const char *folder, size_t *n, struct buf *err)
 
 static const struct source_ops maildir_ops = {
 	"maildir", md_list, md_fetch, md_move, md_sync, md_relocate, md_locate,
-	md_append, md_ensure_folder, md_count, md_watch_fd, md_watch_drain,
+	md_append, md_holds, md_ensure_folder, md_count, md_watch_fd, md_watch_drain,
 	md_close,
 };
 

@@ -221,6 +221,67 @@ test_failure_is_451(void **state)
 	free(r);
 }
 
+/* A delivery filed elsewhere (the callback says 1): held for its ticket. */
+static int
+deliver_later(const struct lmtp_message *m, void *arg, struct buf *err)
+{
+	uint64_t *ticket = arg;
+
+	(void)err;
+	*ticket = m->ticket;
+	return 1;
+}
+
+static void
+test_held_until_verdict(void **state)
+{
+	static const char in[] = HELLO ENV "DATA\r\nx\r\n.\r\n" ENV "DATA\r\n"
+	    "y\r\n.\r\nQUIT\r\n";
+	struct lmtp_conf c = conf();
+	struct lmtp_session *s;
+	struct buf out = BUF_INIT;
+	uint64_t ticket = 0;
+	size_t used, off;
+
+	(void)state;
+	s = lmtp_session_new(&c, "mx.test", deliver_later, &ticket);
+	assert_non_null(s);
+	lmtp_session_set_ticket(s, 42);
+	/* The whole pipelined input: taken up to the first final dot. */
+	assert_int_equal(lmtp_session_feed(s, in, strlen(in), &out, &used), 0);
+	assert_int_equal(ticket, LMTP_TICKET(42, 1));
+	assert_int_equal(lmtp_session_held_ticket(s), ticket);
+	assert_true(lmtp_session_held(s));
+	assert_int_equal(used, strstr(in, ".\r\nMAIL") + 3 - in);
+	assert_null(strstr(buf_str(&out), "250 2.0.0 Delivered"));
+	/* Nothing more is taken while held. */
+	assert_int_equal(lmtp_session_feed(s, in + used, strlen(in) - used,
+	    &out, &off), 0);
+	assert_int_equal(off, 0);
+	lmtp_session_verdict(s, 0, NULL, &out);
+	assert_false(lmtp_session_held(s));
+	assert_non_null(strstr(buf_str(&out), "250 2.0.0 Delivered "
+	    "<balp@caf.test>\r\n"));
+	/* The rest: the second message, held in turn, then a 451. */
+	ticket = 0;
+	off = used;
+	assert_int_equal(lmtp_session_feed(s, in + off, strlen(in) - off, &out,
+	    &used), 0);
+	assert_true(lmtp_session_held(s));
+	/* The second message's ticket: the first's verdict is not its. */
+	assert_int_equal(ticket, LMTP_TICKET(42, 2));
+	off += used;
+	buf_reset(&out);
+	lmtp_session_verdict(s, -1, "the mailbox\nis down", &out);
+	assert_string_equal(buf_str(&out), "451 4.3.0 Not delivered (the "
+	    "mailbox is down), try again later <balp@caf.test>\r\n");
+	assert_int_equal(lmtp_session_feed(s, in + off, strlen(in) - off, &out,
+	    &used), 1);
+	assert_non_null(strstr(buf_str(&out), "221 2.0.0"));
+	lmtp_session_free(s);
+	buf_free(&out);
+}
+
 static void
 test_listen(void **state)
 {
@@ -260,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_long_command),
 		cmocka_unit_test(test_failure_is_451),
+		cmocka_unit_test(test_held_until_verdict),
 		cmocka_unit_test(test_listen),
 	};
 
