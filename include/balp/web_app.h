@@ -75,5 +75,7 @@ void	 web_app_cookie(const struct web_app *, struct web_response *,
 
 /* An error page (403, 404...) with a French sentence, in the frame. */
 void	 web_app_error(struct web_ctx *, int status, const char *text);
+/* The path's id (ctx->id) as a positive number, or 0 when it is none. */
+int64_t	 web_app_id(const struct web_ctx *);
 
 #endif

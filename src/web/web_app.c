@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "balp/log.h"
@@ -112,6 +113,19 @@ web_app_cookie(const struct web_app *app, struct web_response *res,
 	    "SameSite=Strict%s%s", name, value, value[0] == '\0' ?
 	    "; Max-Age=0" : "", app->tls ? "; Secure" : "");
 	web_http_set_cookie(res, line);
+}
+
+int64_t
+web_app_id(const struct web_ctx *ctx)
+{
+	char *end;
+	long long v;
+
+	if (ctx->id[0] < '1' || ctx->id[0] > '9')
+		return 0;
+	errno = 0;
+	v = strtoll(ctx->id, &end, 10);
+	return *end == '\0' && v > 0 && errno == 0 ? (int64_t)v : 0;
 }
 
 void

@@ -16,19 +16,6 @@
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
 
-/* The decision id of the path, or 0. */
-static int64_t
-path_id(const struct web_ctx *ctx)
-{
-	char *end;
-	long long v;
-
-	if (ctx->id[0] < '1' || ctx->id[0] > '9')
-		return 0;
-	v = strtoll(ctx->id, &end, 10);
-	return *end == '\0' && v > 0 ? (int64_t)v : 0;
-}
-
 static void
 refused(struct web_ctx *ctx, int status, const char *why)
 {
@@ -76,7 +63,7 @@ web_page_message_release(struct web_ctx *ctx)
 	int64_t id;
 	int n;
 
-	if ((id = path_id(ctx)) == 0) {
+	if ((id = web_app_id(ctx)) == 0) {
 		web_app_error(ctx, 404, "Cette décision n'existe pas.");
 		return;
 	}
@@ -112,7 +99,7 @@ web_page_message_retriage(struct web_ctx *ctx)
 	const char *why;
 	int64_t id;
 
-	if ((id = path_id(ctx)) == 0) {
+	if ((id = web_app_id(ctx)) == 0) {
 		web_app_error(ctx, 404, "Cette décision n'existe pas.");
 		return;
 	}

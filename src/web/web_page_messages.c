@@ -522,17 +522,15 @@ void
 web_page_message(struct web_ctx *ctx)
 {
 	struct store_message m;
-	char *end;
-	long long v;
+	int64_t v;
 	int rc;
 
-	v = strtoll(ctx->id, &end, 10);
-	if (*ctx->id < '1' || *ctx->id > '9' || *end != '\0' || v <= 0) {
+	if ((v = web_app_id(ctx)) == 0) {
 		web_app_error(ctx, 404, "Cette décision n'existe pas.");
 		return;
 	}
 	memset(&m, 0, sizeof(m));
-	if ((rc = store_message_get(ctx->app->st, (int64_t)v, &m)) ==
+	if ((rc = store_message_get(ctx->app->st, v, &m)) ==
 	    STORE_NOTFOUND) {
 		web_app_error(ctx, 404, "Cette décision n'existe pas.");
 		return;

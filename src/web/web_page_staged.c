@@ -20,19 +20,6 @@
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
 
-/* The staged annex id of the path, or 0. */
-static int64_t
-path_id(const struct web_ctx *ctx)
-{
-	char *end;
-	long long v;
-
-	if (ctx->id[0] < '1' || ctx->id[0] > '9')
-		return 0;
-	v = strtoll(ctx->id, &end, 10);
-	return *end == '\0' && v > 0 ? (int64_t)v : 0;
-}
-
 /*
  * The pending ones of l (of partner_id only, unless NULL) as a table:
  * each its link, sender, reception, age, counts, and whether it still
@@ -265,7 +252,7 @@ web_page_staged(struct web_ctx *ctx)
 	int rc;
 
 	memset(&plan, 0, sizeof(plan));
-	if ((id = path_id(ctx)) == 0 ||
+	if ((id = web_app_id(ctx)) == 0 ||
 	    (rc = store_staged_get(ctx->app->st, id, &g)) == STORE_NOTFOUND) {
 		web_app_error(ctx, 404, "Cette annexe n'existe pas (ou plus).");
 		return;
@@ -342,7 +329,7 @@ web_page_staged_approve(struct web_ctx *ctx)
 	int64_t id;
 	int rc;
 
-	if ((id = path_id(ctx)) == 0) {
+	if ((id = web_app_id(ctx)) == 0) {
 		web_app_error(ctx, 404, "Cette annexe n'existe pas.");
 		return;
 	}
@@ -367,7 +354,7 @@ web_page_staged_reject(struct web_ctx *ctx)
 	int64_t id;
 	int rc;
 
-	if ((id = path_id(ctx)) == 0) {
+	if ((id = web_app_id(ctx)) == 0) {
 		web_app_error(ctx, 404, "Cette annexe n'existe pas.");
 		return;
 	}
