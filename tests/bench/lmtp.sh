@@ -65,7 +65,7 @@ sh "$MS" start "$STACK" 2>/dev/null
 . "$STACK/env"
 MD=$MS_MAILDIR_ROOT/balp/Maildir
 PF=$STACK/postfix
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 postconf -c "$PF" -e "lmtp_destination_recipient_limit = 1" \
     "lmtp_destination_concurrency_limit = $CONCURRENCY" \
     "lmtp_initial_destination_concurrency = $CONCURRENCY"

@@ -37,12 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-sh "$MS" start "$STACK" 2>"$STACK.start" || {
-	echo "Bail out! the mail stack did not start: $(tail -n 5 "$STACK.start")"
-	exit 1
-}
-rm -f "$STACK.start"
-. "$STACK/env"
+stack_start "$STACK"
 PASS=$(cat "$MS_BALP_PASS_FILE")
 CAP_PW=$(cat "$MS_CAPTURE_PASS_FILE")
 
@@ -172,7 +167,7 @@ is "$(q "select count(*) from staged_annexes where status = 'pending'")" 1 \
 out=$("$B" -c "$CONF" audit verify 2>&1); ok $? "the audit chain verifies"
 
 # ---- over LMTP: Postfix -> balpd, staged at delivery time ------------------
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 echo "lmtp = { listen = \"127.0.0.1:$PORT\"; recipients = [ \"$MS_BALP_USER\" ]; };" \
     >>"$ICONF"
 "$D" -c "$ICONF" 2>>"$HOME_DIR/lmtp.err" &

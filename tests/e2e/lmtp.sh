@@ -21,13 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-sh "$MS" start "$STACK" 2>"$STACK.start" || {
-	echo "Bail out! the mail stack did not start: $(tail -n 5 "$STACK.start")"
-	exit 1
-}
-rm -f "$STACK.start"
-. "$STACK/env"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+stack_start "$STACK"
+PORT=$(free_port)
 PF="$STACK/postfix"
 
 # count FOLDER: messages in it (on disk, as Dovecot keeps them).
@@ -396,7 +391,7 @@ demo_home; ok $? "a Maildir home"
 MHOME=$HOME_DIR
 HOME_DIR=$IHOME
 MCONF="$MHOME/conf/balp.conf"
-MPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+MPORT=$(free_port)
 echo "lmtp = { listen = \"127.0.0.1:$MPORT\"; recipients = [ \"$MS_BALP_USER\" ]; idle_timeout_seconds = 1; command_timeout_seconds = 2; filers = 1; };" \
     >>"$MCONF"
 mkdir -p "$MHOME/var/Maildir/new" "$MHOME/var/Maildir/cur" "$MHOME/var/Maildir/tmp"

@@ -12,7 +12,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 
 demo_home; ok $? "a home with two partners and their annexes"
 # Room for a 40 MB message: the rules' limit and the scan budget.

@@ -39,12 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-sh "$MS" start "$STACK" 2>"$STACK.start" || {
-	echo "Bail out! the mail stack did not start: $(tail -n 5 "$STACK.start")"
-	exit 1
-}
-rm -f "$STACK.start"
-. "$STACK/env"
+stack_start "$STACK"
 
 hex() { od -An -tx1 | tr -d ' \n'; }
 

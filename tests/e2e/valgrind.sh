@@ -17,7 +17,7 @@ if ! command -v valgrind >/dev/null; then
 fi
 demo_home; ok $? "a home with two partners and their annexes"
 MD="$HOME_DIR/var/Maildir"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 echo "lmtp = { listen = \"127.0.0.1:$PORT\"; recipients = [ \"balp@caf.test\" ]; filers = 2; };" \
     >>"$CONF"
 err="$HOME_DIR/valgrind.err"

@@ -91,6 +91,23 @@ done_testing() {
 
 # A fresh balp home in a temp folder: a copy of conf/ and rules/.
 # Sets HOME_DIR and CONF.
+# A free TCP port on loopback (the kernel's pick, released at once).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Starts the private mail stack (tests/tools/mailstack.sh) in DIR and reads
+# its env (ports, users, password files); a stack that does not start
+# bails the whole script out with its last lines.
+stack_start() {
+	sh "$SRCDIR/tests/tools/mailstack.sh" start "$1" 2>"$1.start" || {
+		echo "Bail out! the mail stack did not start: $(tail -n 5 "$1.start")"
+		exit 1
+	}
+	rm -f "$1.start"
+	. "$1/env"
+}
+
 new_home() {
 	HOME_DIR=$(mktemp -d "${TMPDIR:-/tmp}/balp-test.XXXXXX")
 	cp -R "$SRCDIR/conf" "$SRCDIR/rules" "$HOME_DIR/"
