@@ -7,8 +7,8 @@
  * event loop would wait.  Dovecot's own LMTP delivers the mail of
  * Postfix's parallel connections in parallel; so does balpd, through a
  * few filer processes forked at start, each with its own session to the
- * mailbox (the IMAP account, or the Maildir), each filing one message at
- * a time.  balpd hands a filer the sealed message's descriptor
+ * mailbox (the IMAP account, or the Maildir), each filing into one
+ * folder at a time.  balpd hands a filer the sealed message's descriptor
  * (SCM_RIGHTS) with where to file it, goes on with its loop, and answers
  * Postfix when the filer says it is filed.  A filer is one process
  * without threads: nothing of libetpan, GnuTLS or the store is shared.
@@ -29,39 +29,61 @@
 
 /* Filer processes, at most; what a filing's strings may take. */
 #define FILER_MAX		16
-#define FILER_FIELD_MAX		4096
+#define FILER_FIELD_MAX		1024
+/*
+ * What one filer files at once into one folder: what came for it while
+ * another filing into it was in hand, up to these (a message bigger
+ * than FILER_BATCH_BYTES goes alone).
+ */
+#define FILER_BATCH_MAX		16
+#define FILER_BATCH_BYTES	(16u << 20)
 
 struct filer;
 
 /*
  * Forks n filers (1..FILER_MAX); each opens its own source as sc says at
- * its first filing (and again after a failure).  0, or -1 with err.
+ * its first filing (and again after a failure).  At most queue_max
+ * filings wait for one (LMTP: one per session).  0, or -1 with err.
  */
 int	 filer_open(const struct source_conf *sc, unsigned n,
-	    struct filer **out, struct buf *err);
-/* Ends the filers (a filing in hand is lost: its mail is handed again). */
+	    size_t queue_max, struct filer **out, struct buf *err);
+/*
+ * Ends the filers (a filing in hand or waiting is lost: its mail is
+ * handed again).
+ */
 void	 filer_close(struct filer *);
-/* Filers free to take a filing now. */
-size_t	 filer_idle(const struct filer *);
+/* The filers alive. */
+size_t	 filer_alive(const struct filer *);
 /* At most this many pollfds are asked for. */
 size_t	 filer_nfds(const struct filer *);
 /*
- * Hands a filing to a free filer: as source_ops.append (folder, ref, the
- * size bytes of fd, keywords, arrived), and cookie, given back when it is
- * done.  0; -1 with err (no filer free, or it cannot be told).
+ * Queues a filing: as source_ops.append (folder, ref, the size bytes of
+ * fd, keywords, arrived), and cookie, given back to done when it is
+ * filed.  filer_dispatch() hands it to a filer: into one folder, one
+ * filer at a time (a server locks a folder for each APPEND: appends from
+ * several sessions into one folder wait on each other), with what else
+ * came for that folder meanwhile (one MULTIAPPEND).  fd is duplicated.
+ * 0; -1 with err (the queue full, no filer alive, a field too long):
+ * the caller files it itself.
  */
 int	 filer_submit(struct filer *, uint64_t cookie, const char *folder,
 	    const char *ref, int fd, uint64_t size, const char *keywords,
 	    time_t arrived, struct buf *err);
+typedef void filer_done_fn(uint64_t cookie, int rc, const char *why,
+    void *arg);
+/*
+ * Hands the queued filings to the free filers (before each poll).
+ * A filer that cannot be told ends, and its filings are done(-1).
+ */
+void	 filer_dispatch(struct filer *, filer_done_fn *done, void *arg);
 /* Fills pfd with the busy filers' sockets.  The count. */
 size_t	 filer_pollfds(struct filer *, struct pollfd *pfd);
 /*
  * The filings done (pfd as poll left them): done(cookie, 0 or -1, why,
- * arg) for each.  A filer that died is one filing failed, and one filer
- * fewer.
+ * arg) for each.  A filer that died fails its filings in hand, and is
+ * one filer fewer (until the next reload); with none left, the filings
+ * waiting fail too.
  */
-typedef void filer_done_fn(uint64_t cookie, int rc, const char *why,
-    void *arg);
 void	 filer_reap(struct filer *, const struct pollfd *pfd, size_t n,
 	    filer_done_fn *done, void *arg);
 

@@ -28,6 +28,16 @@
 
 #define SOURCE_DIGEST_LEN	32
 
+/* One message of source_append_many(): what append() takes, and its fate. */
+struct source_filing {
+	const char	*ref;
+	int		 fd;
+	uint64_t	 size;
+	const char	*keywords;
+	time_t		 arrived;
+	int		 rc;		/* out: 0 filed (durable), -1 not */
+};
+
 struct source_msg {
 	char		*ref;		/* stable name of the message */
 	char		*label;		/* what a human sees (file name) */
@@ -136,6 +146,15 @@ struct source_ops {
 		    uint64_t size, const char *keywords, time_t arrived,
 		    struct buf *err);
 	/*
+	 * n messages into one folder, as append() each, in one command
+	 * where the mailbox has one (IMAP MULTIAPPEND, RFC 3502: all or
+	 * none, one lock of the folder for all).  Sets each one's rc; 0 if
+	 * all are filed, -1 with err (the first failure).  NULL: append()
+	 * each (source_append_many()).
+	 */
+	int	(*append_many)(void *, const char *folder,
+		    struct source_filing *, size_t n, struct buf *err);
+	/*
 	 * Whether folder holds this very message, filed by append() before
 	 * (LMTP: handed over again after a crash between the filing and the
 	 * answer).  A source that names messages itself (a Maildir) finds
@@ -215,6 +234,9 @@ void	 source_blob_free(struct source_blob *);
  * share one (the MX and the delivery agent stamp each with its own
  * Received lines).  Unkeyed: the gateway keys it before storing.
  */
+/* ops->append_many, or append() each in turn: as append_many above. */
+int	 source_append_many(const struct source *, const char *folder,
+	    struct source_filing *, size_t n, struct buf *err);
 void	 source_header_digest(const char *msg, size_t len, uint64_t size,
 	    unsigned char out[SOURCE_DIGEST_LEN]);
 

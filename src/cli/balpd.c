@@ -74,15 +74,6 @@
 #define SECURITY_REASONS	(REASON_BIT(REASON_AUTH_FAILED) | \
 				 REASON_BIT(REASON_ATTACHMENT_FORBIDDEN))
 
-/* A decided LMTP message waiting for a free filer, its session held. */
-struct waiting {
-	uint64_t		 ticket;
-	struct pipeline_filing	 todo;
-	int			 fd;		/* our own copy */
-	uint64_t		 size;
-	time_t			 arrived;
-};
-
 struct daemon {
 	const char		*conf_path;
 	struct balp_conf	*conf;
@@ -95,9 +86,6 @@ struct daemon {
 	struct notifier		*notifier;	/* NULL: no smtp, or --once */
 	struct lmtp_server	*lmtp;		/* NULL: no lmtp group, or --once */
 	struct filer		*filer;		/* NULL: LMTP files in the loop */
-	/* Decided, waiting for a free filer: one per held session at most. */
-	struct waiting		*waiting;	/* lmtp.max_sessions of them */
-	size_t			 n_waiting;
 	int			 sfd;		/* signalfd: TERM, INT, HUP */
 	/* --once: the table printed at the end, and the counts. */
 	int			 once;
@@ -373,7 +361,6 @@ notify_once(struct daemon *d)
 }
 
 static int start_lmtp(struct daemon *);
-static void waiting_clear(struct daemon *);
 
 /* SIGHUP: the new configuration, or the old one kept. */
 static void
@@ -428,7 +415,6 @@ reload(struct daemon *d)
 	d->pipe = npipe;
 	start_notifier(d);
 	/* Sessions in hand are told 421: Postfix hands their mail again. */
-	waiting_clear(d);
 	filer_close(d->filer);
 	d->filer = NULL;
 	lmtp_server_close(d->lmtp);
@@ -515,25 +501,11 @@ die_filed_hook(void)
 		_exit(99);
 }
 
-static void
-waiting_clear(struct daemon *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n_waiting; i++) {
-		pipeline_filing_free(&d->waiting[i].todo);
-		(void)close(d->waiting[i].fd);
-	}
-	d->n_waiting = 0;
-	free(d->waiting);
-	d->waiting = NULL;
-}
-
 /*
  * Decided and recorded here, filed by a filer while the loop goes on: 1,
- * the session held until on_filed().  No filer free: the filing waits
- * for one (submit_waiting()), the session held.  A filer that cannot be
- * told: filed here.  0 when nothing is left to do; -1.
+ * the session held until on_filed().  The filers cannot take it (too
+ * many waiting, none left): filed here.  0 when nothing is left to do;
+ * -1.
  */
 static int
 deliver_by_filer(struct daemon *d, const struct lmtp_message *msg,
@@ -541,30 +513,15 @@ deliver_by_filer(struct daemon *d, const struct lmtp_message *msg,
 {
 	struct pipeline_filing todo;
 	struct buf why = BUF_INIT;
-	struct waiting *w;
-	int r;
+	int r = 1;
 
 	if (pipeline_deliver_prepare(d->pipe, &d->src, msg, on_report, d,
 	    &todo, err) == -1)
 		return -1;
 	if (todo.queue == NULL)
 		return 0;
-	if (filer_idle(d->filer) == 0 && d->waiting != NULL &&
-	    d->n_waiting < d->conf->lmtp.max_sessions) {
-		w = &d->waiting[d->n_waiting];
-		if ((w->fd = fcntl(msg->fd, F_DUPFD_CLOEXEC, 3)) != -1) {
-			w->ticket = msg->ticket;
-			w->todo = todo;
-			w->size = msg->size;
-			w->arrived = msg->arrived;
-			d->n_waiting++;
-			return 1;
-		}
-	}
 	if (filer_submit(d->filer, msg->ticket, todo.queue, todo.ref, msg->fd,
-	    msg->size, todo.keywords, msg->arrived, &why) == 0)
-		r = 1;
-	else {
+	    msg->size, todo.keywords, msg->arrived, &why) == -1) {
 		log_warn("lmtp: %s: filed in the loop", buf_str(&why));
 		r = d->src.ops->append(d->src.state, todo.queue, todo.ref,
 		    msg->fd, msg->size, todo.keywords, msg->arrived, err);
@@ -575,38 +532,6 @@ deliver_by_filer(struct daemon *d, const struct lmtp_message *msg,
 }
 
 static void on_filed(uint64_t, int, const char *, void *);
-
-/* The filings that waited, to the filers now free, oldest first. */
-static void
-submit_waiting(struct daemon *d)
-{
-	struct buf why = BUF_INIT;
-	struct waiting w;
-	int r;
-
-	while (d->n_waiting > 0 && d->filer != NULL &&
-	    filer_idle(d->filer) > 0) {
-		w = d->waiting[0];
-		memmove(&d->waiting[0], &d->waiting[1], --d->n_waiting *
-		    sizeof(w));
-		buf_reset(&why);
-		/* 1: a filer has it, its verdict comes through on_filed(). */
-		r = 1;
-		if (filer_submit(d->filer, w.ticket, w.todo.queue, w.todo.ref,
-		    w.fd, w.size, w.todo.keywords, w.arrived, &why) == -1) {
-			log_warn("lmtp: %s: filed in the loop", buf_str(&why));
-			buf_reset(&why);
-			r = d->src.ops->append(d->src.state, w.todo.queue,
-			    w.todo.ref, w.fd, w.size, w.todo.keywords,
-			    w.arrived, &why);
-		}
-		pipeline_filing_free(&w.todo);
-		(void)close(w.fd);
-		if (r != 1)
-			on_filed(w.ticket, r, buf_str(&why), d);
-	}
-	buf_free(&why);
-}
 
 static int
 on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
@@ -666,14 +591,12 @@ start_lmtp(struct daemon *d)
 		return -1;
 	}
 	if (d->conf->lmtp.filers > 0 && filer_open(&d->conf->source,
-	    d->conf->lmtp.filers, &d->filer, &err) == -1) {
+	    d->conf->lmtp.filers, d->conf->lmtp.max_sessions, &d->filer,
+	    &err) == -1) {
 		/* Slower, not wrong: each message filed in the loop. */
 		log_warn("lmtp: no filer processes: %s", buf_str(&err));
 		buf_free(&err);
 	}
-	if (d->filer != NULL && (d->waiting = calloc(d->conf->lmtp.max_sessions,
-	    sizeof(*d->waiting))) == NULL)
-		log_warn("lmtp: out of memory: no filing waits for a filer");
 	log_info("taking mail over LMTP on %s for %zu recipient(s)",
 	    d->conf->lmtp.listen, d->conf->lmtp.n_recipients);
 	return 0;
@@ -737,6 +660,8 @@ watch(struct daemon *d)
 			if (lt >= 0 && lt < timeout_ms)
 				timeout_ms = lt;
 		}
+		/* What was decided meanwhile, to the free filers. */
+		filer_dispatch(d->filer, on_filed, d);
 		nf = filer_pollfds(d->filer, pfd + 2 + nl);
 		watchdog_feed(d);
 		r = poll(pfd, 2 + nl + nf, again ? 0 : timeout_ms);
@@ -765,10 +690,7 @@ watch(struct daemon *d)
 		}
 		if (nf > 0 && r > 0)
 			/* Filed: the held sessions answered. */
-		{
 			filer_reap(d->filer, pfd + 2 + nl, nf, on_filed, d);
-			submit_waiting(d);
-		}
 		if (nl > 0) {
 			/* What is ready, and the sessions' deadlines. */
 			lmtp_server_handle(d->lmtp, pfd + 2, nl);
@@ -1002,7 +924,6 @@ main(int argc, char **argv)
 		ps = *pipeline_stats(d.pipe);
 out:
 	sodium_memzero(key, sizeof(key));
-	waiting_clear(&d);
 	filer_close(d.filer);
 	lmtp_server_close(d.lmtp);
 	notifier_stop(d.notifier);

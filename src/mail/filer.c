@@ -4,11 +4,16 @@
  * include/balp/filer.h).
  *
  * Each filer is a child of balpd on a SOCK_SEQPACKET pair:
- *   balpd -> filer:  struct job + folder, ref, keywords (NUL-ended), and
- *                    the message's descriptor (SCM_RIGHTS)
- *   filer -> balpd:  struct done + why (one line, NUL-ended)
- * One filing at a time per filer; a filer that dies takes only its
- * filing with it (balpd answers 451, Postfix hands the mail again).
+ *   balpd -> filer:  struct job + folder, then per message struct item +
+ *                    ref, keywords (NUL-ended); the messages' descriptors
+ *                    (SCM_RIGHTS, in order)
+ *   filer -> balpd:  struct done (each message's rc) + why (one line)
+ * One job at a time per filer, into one folder; a filer that dies takes
+ * only its job with it (balpd answers 451, Postfix hands the mail again).
+ *
+ * balpd's side keeps the filings that wait, in arrival order, and hands
+ * a free filer the oldest one whose folder no filer has in hand, with
+ * every later one for that folder (FILER_BATCH_MAX, FILER_BATCH_BYTES).
  *
  * The child keeps only its socket (as descriptor 3) and the standard
  * ones: not the LMTP sockets, the store, nor balpd's own IMAP session.
@@ -21,6 +26,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -28,75 +34,102 @@
 #include <unistd.h>
 
 #define FILER_SOCK_FD	3
-#define FILER_MSG_MAX	(sizeof(struct job) + 3 * FILER_FIELD_MAX)
 #define FILER_WHY_MAX	512
 
 struct job {
+	uint32_t	n;
+	uint32_t	folder_len;	/* with its NUL */
+};
+
+struct item {
 	uint64_t	size;
 	int64_t		arrived;
-	uint32_t	folder_len;	/* each with its NUL */
-	uint32_t	ref_len;
+	uint32_t	ref_len;	/* each with its NUL */
 	uint32_t	keywords_len;
 };
 
+#define FILER_MSG_MAX	(sizeof(struct job) + FILER_FIELD_MAX + \
+			 FILER_BATCH_MAX * (sizeof(struct item) + \
+			 2 * FILER_FIELD_MAX))
+
 struct done {
-	int32_t		rc;
+	int32_t		n;
+	int32_t		rc[FILER_BATCH_MAX];
+};
+
+/* A filing waiting for a filer (balpd's side); its strings and fd own. */
+struct filing {
+	uint64_t	 cookie;
+	char		*folder;
+	char		*ref;
+	char		*keywords;
+	int		 fd;
+	uint64_t	 size;
+	time_t		 arrived;
 };
 
 struct filer_proc {
 	pid_t		pid;		/* 0: gone */
 	int		sock;
-	int		busy;
-	uint64_t	cookie;
+	size_t		n;		/* filings in hand; 0: free */
+	uint64_t	cookies[FILER_BATCH_MAX];
+	char		*folder;	/* theirs (while n > 0) */
 };
 
 struct filer {
-	struct filer_proc	v[FILER_MAX];
-	size_t			n;
+	struct filer_proc	 v[FILER_MAX];
+	size_t			 n;
+	struct filing		*queue;		/* arrival order */
+	size_t			 n_queue, queue_max;
 };
 
 /* ---- the child --------------------------------------------------------- */
 
 static int
-recv_job(int sock, char *msg, size_t cap, int *fd)
+recv_job(int sock, char *msg, size_t cap, int *fds, size_t *nfd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[CMSG_SPACE(FILER_BATCH_MAX * sizeof(int))];
 	struct iovec iov = { msg, cap };
 	struct msghdr mh;
 	struct cmsghdr *c;
 	ssize_t n;
+	size_t k;
 
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf;
 	mh.msg_controllen = sizeof(cbuf);
-	*fd = -1;
+	*nfd = 0;
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
 	if (n <= 0)
 		return -1;
 	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_RIGHTS) {
+			k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			if (*nfd + k > FILER_BATCH_MAX)
+				k = FILER_BATCH_MAX - *nfd;
+			memcpy(fds + *nfd, CMSG_DATA(c), k * sizeof(int));
+			*nfd += k;
+		}
 	return (int)n;
 }
 
 static void
-send_done(int sock, int rc, const char *why)
+send_done(int sock, const struct done *d, const char *why)
 {
 	char msg[sizeof(struct done) + FILER_WHY_MAX];
-	struct done d;
 	size_t len = strlen(why);
 
 	if (len >= FILER_WHY_MAX)
 		len = FILER_WHY_MAX - 1;
-	d.rc = rc;
-	memcpy(msg, &d, sizeof(d));
-	memcpy(msg + sizeof(d), why, len);
-	msg[sizeof(d) + len] = '\0';
-	(void)send(sock, msg, sizeof(d) + len + 1, MSG_NOSIGNAL);
+	memcpy(msg, d, sizeof(*d));
+	memcpy(msg + sizeof(*d), why, len);
+	msg[sizeof(*d) + len] = '\0';
+	(void)send(sock, msg, sizeof(*d) + len + 1, MSG_NOSIGNAL);
 }
 
 /* A field of the job at *off, NUL-ended within len bytes; NULL if not. */
@@ -112,51 +145,81 @@ field(const char *msg, size_t n, size_t *off, uint32_t len)
 	return f;
 }
 
+/* The job's messages into v (fds in order).  The folder, or NULL. */
+static const char *
+parse_job(const char *msg, size_t n, const int *fds, size_t nfd,
+    struct source_filing *v, size_t *nv)
+{
+	const char *folder;
+	struct job j;
+	struct item it;
+	size_t off = sizeof(j), i;
+
+	if (n < sizeof(j))
+		return NULL;
+	memcpy(&j, msg, sizeof(j));
+	if (j.n == 0 || j.n > FILER_BATCH_MAX || j.n != nfd ||
+	    (folder = field(msg, n, &off, j.folder_len)) == NULL)
+		return NULL;
+	for (i = 0; i < j.n; i++) {
+		if (off + sizeof(it) > n)
+			return NULL;
+		memcpy(&it, msg + off, sizeof(it));
+		off += sizeof(it);
+		memset(&v[i], 0, sizeof(v[i]));
+		if ((v[i].ref = field(msg, n, &off, it.ref_len)) == NULL ||
+		    (v[i].keywords = field(msg, n, &off, it.keywords_len)) ==
+		    NULL)
+			return NULL;
+		v[i].fd = fds[i];
+		v[i].size = it.size;
+		v[i].arrived = (time_t)it.arrived;
+		v[i].rc = -1;
+	}
+	*nv = j.n;
+	return folder;
+}
+
 static void __attribute__((noreturn))
 child(const struct source_conf *sc)
 {
 	static char msg[FILER_MSG_MAX];
+	struct source_filing v[FILER_BATCH_MAX];
 	struct source src = { NULL, NULL };
 	struct buf why = BUF_INIT;
-	const char *folder, *ref, *kw;
-	struct job j;
-	size_t off;
-	int n, fd, rc;
+	struct done d;
+	const char *folder;
+	int fds[FILER_BATCH_MAX];
+	size_t nfd, nv, i;
+	int n;
 
+	/* What ps and an operator's pkill name it. */
+	(void)prctl(PR_SET_NAME, "balp-filer", 0, 0, 0);
 	for (;;) {
-		if ((n = recv_job(FILER_SOCK_FD, msg, sizeof(msg), &fd)) == -1)
+		if ((n = recv_job(FILER_SOCK_FD, msg, sizeof(msg), fds,
+		    &nfd)) == -1)
 			_exit(0);	/* balpd closed it: done */
 		buf_reset(&why);
-		off = sizeof(j);
-		if ((size_t)n < sizeof(j) || fd < 0) {
-			send_done(FILER_SOCK_FD, -1, "a filing without its message");
-			if (fd >= 0)
-				(void)close(fd);
-			continue;
-		}
-		memcpy(&j, msg, sizeof(j));
-		if ((folder = field(msg, (size_t)n, &off, j.folder_len)) ==
-		    NULL || (ref = field(msg, (size_t)n, &off, j.ref_len)) ==
-		    NULL || (kw = field(msg, (size_t)n, &off, j.keywords_len)) ==
-		    NULL) {
-			send_done(FILER_SOCK_FD, -1, "a malformed filing");
-			(void)close(fd);
-			continue;
-		}
-		rc = -1;
-		if (src.ops == NULL &&
+		memset(&d, 0, sizeof(d));
+		nv = 0;
+		if ((folder = parse_job(msg, (size_t)n, fds, nfd, v, &nv)) ==
+		    NULL)
+			buf_puts(&why, "a malformed filing");
+		else if (src.ops == NULL &&
 		    source_registry_open(sc, 0, &src, &why) == -1)
 			src.ops = NULL;
-		else if (src.ops->append(src.state, folder, ref, fd, j.size,
-		    kw, (time_t)j.arrived, &why) == 0)
-			rc = 0;
-		else {
+		else if (source_append_many(&src, folder, v, nv, &why) ==
+		    -1) {
 			/* A session that failed is opened afresh next time. */
 			src.ops->close(src.state);
 			src.ops = NULL;
 		}
-		(void)close(fd);
-		send_done(FILER_SOCK_FD, rc, buf_str(&why));
+		d.n = (int32_t)nv;
+		for (i = 0; i < nv; i++)
+			d.rc[i] = v[i].rc == 0 ? 0 : -1;
+		for (i = 0; i < nfd; i++)
+			(void)close(fds[i]);
+		send_done(FILER_SOCK_FD, &d, buf_str(&why));
 	}
 }
 
@@ -199,9 +262,21 @@ spawn(const struct source_conf *sc, int *sock, struct buf *err)
 
 /* ---- balpd's side ------------------------------------------------------ */
 
+static void
+filing_free(struct filing *q)
+{
+	free(q->folder);
+	free(q->ref);
+	free(q->keywords);
+	if (q->fd >= 0)
+		(void)close(q->fd);
+	memset(q, 0, sizeof(*q));
+	q->fd = -1;
+}
+
 int
-filer_open(const struct source_conf *sc, unsigned n, struct filer **out,
-    struct buf *err)
+filer_open(const struct source_conf *sc, unsigned n, size_t queue_max,
+    struct filer **out, struct buf *err)
 {
 	struct filer *f;
 	unsigned i;
@@ -211,10 +286,14 @@ filer_open(const struct source_conf *sc, unsigned n, struct filer **out,
 		buf_printf(err, "filers: 1..%d", FILER_MAX);
 		return -1;
 	}
-	if ((f = calloc(1, sizeof(*f))) == NULL) {
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->queue = calloc(queue_max > 0 ? queue_max : 1,
+	    sizeof(*f->queue))) == NULL) {
+		free(f);
 		buf_puts(err, "out of memory");
 		return -1;
 	}
+	f->queue_max = queue_max;
 	for (i = 0; i < n; i++) {
 		if ((f->v[i].pid = spawn(sc, &f->v[i].sock, err)) == -1) {
 			f->v[i].pid = 0;
@@ -227,6 +306,7 @@ filer_open(const struct source_conf *sc, unsigned n, struct filer **out,
 	return 0;
 }
 
+/* Ends a filer; its filings in hand are the caller's to fail. */
 static void
 proc_end(struct filer_proc *p)
 {
@@ -241,7 +321,20 @@ proc_end(struct filer_proc *p)
 	while (waitpid(p->pid, &status, 0) == -1 && errno == EINTR)
 		;
 	p->pid = 0;
-	p->busy = 0;
+}
+
+/* The filings p had in hand, failed with why; p free again. */
+static void
+proc_fail(struct filer_proc *p, const char *why, filer_done_fn *done,
+    void *arg)
+{
+	size_t i, n = p->n;
+
+	p->n = 0;
+	free(p->folder);
+	p->folder = NULL;
+	for (i = 0; i < n; i++)
+		done(p->cookies[i], -1, why, arg);
 }
 
 void
@@ -251,18 +344,23 @@ filer_close(struct filer *f)
 
 	if (f == NULL)
 		return;
-	for (i = 0; i < f->n; i++)
+	for (i = 0; i < f->n; i++) {
 		proc_end(&f->v[i]);
+		free(f->v[i].folder);
+	}
+	for (i = 0; i < f->n_queue; i++)
+		filing_free(&f->queue[i]);
+	free(f->queue);
 	free(f);
 }
 
 size_t
-filer_idle(const struct filer *f)
+filer_alive(const struct filer *f)
 {
 	size_t i, k = 0;
 
 	for (i = 0; f != NULL && i < f->n; i++)
-		if (f->v[i].pid > 0 && !f->v[i].busy)
+		if (f->v[i].pid > 0)
 			k++;
 	return k;
 }
@@ -278,47 +376,100 @@ filer_submit(struct filer *f, uint64_t cookie, const char *folder,
     const char *ref, int fd, uint64_t size, const char *keywords,
     time_t arrived, struct buf *err)
 {
+	struct filing *q;
+
+	if (keywords == NULL)
+		keywords = "";
+	if (strlen(folder) >= FILER_FIELD_MAX || strlen(ref) >=
+	    FILER_FIELD_MAX || strlen(keywords) >= FILER_FIELD_MAX) {
+		buf_puts(err, "a filing too long for a filer");
+		return -1;
+	}
+	if (f->n_queue >= f->queue_max || filer_alive(f) == 0) {
+		buf_puts(err, f->n_queue >= f->queue_max ?
+		    "too many filings waiting" : "no filer left");
+		return -1;
+	}
+	q = &f->queue[f->n_queue];
+	memset(q, 0, sizeof(*q));
+	q->cookie = cookie;
+	q->size = size;
+	q->arrived = arrived;
+	q->folder = strdup(folder);
+	q->ref = strdup(ref);
+	q->keywords = strdup(keywords);
+	q->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (q->folder == NULL || q->ref == NULL || q->keywords == NULL ||
+	    q->fd == -1) {
+		buf_printf(err, "cannot queue a filing: %s",
+		    q->fd == -1 ? strerror(errno) : "out of memory");
+		filing_free(q);
+		return -1;
+	}
+	f->n_queue++;
+	return 0;
+}
+
+static int
+folder_in_hand(const struct filer *f, const char *folder)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].pid > 0 && f->v[i].n > 0 &&
+		    f->v[i].folder != NULL &&
+		    strcmp(f->v[i].folder, folder) == 0)
+			return 1;
+	return 0;
+}
+
+/* Appends s with its NUL at *off. */
+static void
+put_field(char *msg, size_t *off, const char *s, size_t len)
+{
+	memcpy(msg + *off, s, len);
+	*off += len;
+}
+
+/*
+ * Tells p to file the filings at pick[0..n) of the queue (one folder).
+ * 0; -1 (p ended).
+ */
+static int
+send_job(struct filer *f, struct filer_proc *p, const size_t *pick,
+    size_t n)
+{
 	static char msg[FILER_MSG_MAX];
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct filer_proc *p = NULL;
+	char cbuf[CMSG_SPACE(FILER_BATCH_MAX * sizeof(int))];
+	int fds[FILER_BATCH_MAX];
+	const struct filing *q = &f->queue[pick[0]];
 	struct iovec iov;
 	struct msghdr mh;
 	struct cmsghdr *c;
 	struct job j;
-	size_t i, off, fl, rl, kl;
+	struct item it;
+	size_t i, off = 0;
 	ssize_t w;
 
-	if (keywords == NULL)
-		keywords = "";
-	fl = strlen(folder) + 1;
-	rl = strlen(ref) + 1;
-	kl = strlen(keywords) + 1;
-	if (fl > FILER_FIELD_MAX || rl > FILER_FIELD_MAX ||
-	    kl > FILER_FIELD_MAX) {
-		buf_puts(err, "a filing too long for a filer");
-		return -1;
-	}
-	for (i = 0; i < f->n && p == NULL; i++)
-		if (f->v[i].pid > 0 && !f->v[i].busy)
-			p = &f->v[i];
-	if (p == NULL) {
-		buf_puts(err, "no filer free");
-		return -1;
-	}
 	memset(&j, 0, sizeof(j));
-	j.size = size;
-	j.arrived = (int64_t)arrived;
-	j.folder_len = (uint32_t)fl;
-	j.ref_len = (uint32_t)rl;
-	j.keywords_len = (uint32_t)kl;
+	j.n = (uint32_t)n;
+	j.folder_len = (uint32_t)strlen(q->folder) + 1;
 	memcpy(msg, &j, sizeof(j));
 	off = sizeof(j);
-	memcpy(msg + off, folder, fl);
-	off += fl;
-	memcpy(msg + off, ref, rl);
-	off += rl;
-	memcpy(msg + off, keywords, kl);
-	off += kl;
+	put_field(msg, &off, q->folder, j.folder_len);
+	for (i = 0; i < n; i++) {
+		q = &f->queue[pick[i]];
+		memset(&it, 0, sizeof(it));
+		it.size = q->size;
+		it.arrived = (int64_t)q->arrived;
+		it.ref_len = (uint32_t)strlen(q->ref) + 1;
+		it.keywords_len = (uint32_t)strlen(q->keywords) + 1;
+		memcpy(msg + off, &it, sizeof(it));
+		off += sizeof(it);
+		put_field(msg, &off, q->ref, it.ref_len);
+		put_field(msg, &off, q->keywords, it.keywords_len);
+		fds[i] = q->fd;
+	}
 	iov.iov_base = msg;
 	iov.iov_len = off;
 	memset(&mh, 0, sizeof(mh));
@@ -326,24 +477,90 @@ filer_submit(struct filer *f, uint64_t cookie, const char *folder,
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
+	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
 	c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
 	do
 		w = sendmsg(p->sock, &mh, MSG_NOSIGNAL);
 	while (w == -1 && errno == EINTR);
 	if (w != (ssize_t)off) {
-		buf_printf(err, "a filer cannot be told: %s",
-		    w == -1 ? strerror(errno) : "short write");
 		proc_end(p);
 		return -1;
 	}
-	p->busy = 1;
-	p->cookie = cookie;
 	return 0;
+}
+
+/* The queue without the filings at pick[0..n) (ascending), in order. */
+static void
+queue_remove(struct filer *f, const size_t *pick, size_t n)
+{
+	size_t i, k = 0, w = 0;
+
+	for (i = 0; i < f->n_queue; i++) {
+		if (k < n && pick[k] == i) {
+			filing_free(&f->queue[i]);
+			k++;
+			continue;
+		}
+		f->queue[w++] = f->queue[i];
+	}
+	f->n_queue = w;
+}
+
+void
+filer_dispatch(struct filer *f, filer_done_fn *done, void *arg)
+{
+	size_t pick[FILER_BATCH_MAX], n, i, k, first;
+	struct filer_proc *p;
+	uint64_t bytes;
+
+	if (f == NULL)
+		return;
+	for (k = 0; k < f->n && f->n_queue > 0; k++) {
+		p = &f->v[k];
+		if (p->pid <= 0 || p->n > 0)
+			continue;
+		/* The oldest filing whose folder no filer has in hand. */
+		for (first = 0; first < f->n_queue &&
+		    folder_in_hand(f, f->queue[first].folder); first++)
+			;
+		if (first == f->n_queue)
+			return;
+		n = 0;
+		bytes = 0;
+		for (i = first; i < f->n_queue && n < FILER_BATCH_MAX; i++) {
+			if (strcmp(f->queue[i].folder,
+			    f->queue[first].folder) != 0)
+				continue;
+			if (n > 0 && bytes + f->queue[i].size >
+			    FILER_BATCH_BYTES)
+				break;
+			bytes += f->queue[i].size;
+			pick[n++] = i;
+		}
+		if (send_job(f, p, pick, n) == 0) {
+			/* NULL (no memory): the folder is not guarded. */
+			p->folder = strdup(f->queue[first].folder);
+			for (i = 0; i < n; i++)
+				p->cookies[i] = f->queue[pick[i]].cookie;
+			p->n = n;
+		} else {
+			for (i = 0; i < n; i++)
+				done(f->queue[pick[i]].cookie, -1,
+				    "a filer cannot be told", arg);
+		}
+		queue_remove(f, pick, n);
+	}
+	/* No filer left: nothing waiting will be filed. */
+	if (filer_alive(f) == 0)
+		while (f->n_queue > 0) {
+			done(f->queue[0].cookie, -1, "no filer left", arg);
+			i = 0;
+			queue_remove(f, &i, 1);
+		}
 }
 
 size_t
@@ -352,7 +569,7 @@ filer_pollfds(struct filer *f, struct pollfd *pfd)
 	size_t i, n = 0;
 
 	for (i = 0; f != NULL && i < f->n; i++) {
-		if (f->v[i].pid <= 0 || !f->v[i].busy)
+		if (f->v[i].pid <= 0 || f->v[i].n == 0)
 			continue;
 		pfd[n].fd = f->v[i].sock;
 		pfd[n].events = POLLIN;
@@ -366,16 +583,17 @@ filer_reap(struct filer *f, const struct pollfd *pfd, size_t n,
     filer_done_fn *done, void *arg)
 {
 	char msg[sizeof(struct done) + FILER_WHY_MAX];
+	uint64_t cookies[FILER_BATCH_MAX];
 	struct filer_proc *p;
 	struct done d;
-	size_t i, k;
+	size_t i, k, m;
 	ssize_t r;
 
 	for (k = 0; f != NULL && k < n; k++) {
 		if (pfd[k].revents == 0)
 			continue;
 		for (i = 0, p = NULL; i < f->n && p == NULL; i++)
-			if (f->v[i].pid > 0 && f->v[i].busy &&
+			if (f->v[i].pid > 0 && f->v[i].n > 0 &&
 			    f->v[i].sock == pfd[k].fd)
 				p = &f->v[i];
 		if (p == NULL)
@@ -385,16 +603,24 @@ filer_reap(struct filer *f, const struct pollfd *pfd, size_t n,
 		while (r == -1 && errno == EINTR);
 		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
-		p->busy = 0;
-		if (r < (ssize_t)sizeof(d)) {
-			uint64_t cookie = p->cookie;
-
+		memcpy(&d, msg, r >= (ssize_t)sizeof(d) ? sizeof(d) : 0);
+		if (r < (ssize_t)sizeof(d) || d.n < 0 ||
+		    (size_t)d.n != p->n) {
 			proc_end(p);
-			done(cookie, -1, "the filer process died", arg);
+			proc_fail(p, r < (ssize_t)sizeof(d) ?
+			    "the filer process died" :
+			    "the filer answered another filing", done, arg);
 			continue;
 		}
 		msg[r] = '\0';
-		memcpy(&d, msg, sizeof(d));
-		done(p->cookie, d.rc == 0 ? 0 : -1, msg + sizeof(d), arg);
+		/* p is free before done() runs: done may queue again. */
+		m = p->n;
+		memcpy(cookies, p->cookies, m * sizeof(cookies[0]));
+		p->n = 0;
+		free(p->folder);
+		p->folder = NULL;
+		for (i = 0; i < m; i++)
+			done(cookies[i], d.rc[i] == 0 ? 0 : -1,
+			    d.rc[i] == 0 ? "" : msg + sizeof(d), arg);
 	}
 }

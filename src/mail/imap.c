@@ -191,7 +191,8 @@ im_close(void *arg)
 
 static const struct source_ops imap_ops = {
 	"imap", imap_op_list, imap_op_fetch, imap_op_move, imap_op_sync,
-	imap_op_relocate, imap_op_locate, imap_op_append, imap_op_holds,
+	imap_op_relocate, imap_op_locate, imap_op_append, imap_op_append_many,
+	imap_op_holds,
 	imap_op_ensure_folder, imap_op_count, im_watch_fd, im_watch_drain, im_close,
 };
 

@@ -120,4 +120,9 @@ int	 imap_op_holds(void *, const char *folder, const char *ref,
 	    const unsigned char digest[SOURCE_DIGEST_LEN], struct buf *);
 int	 imap_op_count(void *, const char *folder, size_t *n, struct buf *);
 
+/* ---- imap_append.c ---- */
+
+int	 imap_op_append_many(void *, const char *folder,
+	    struct source_filing *, size_t n, struct buf *);
+
 #endif

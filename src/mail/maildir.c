@@ -691,7 +691,7 @@ md_count(void *arg, const char *folder, size_t *n, struct buf *err)
 
 static const struct source_ops maildir_ops = {
 	"maildir", md_list, md_fetch, md_move, md_sync, md_relocate, md_locate,
-	md_append, md_holds, md_ensure_folder, md_count, md_watch_fd, md_watch_drain,
+	md_append, NULL, md_holds, md_ensure_folder, md_count, md_watch_fd, md_watch_drain,
 	md_close,
 };
 

@@ -41,6 +41,28 @@ source_blob_free(struct source_blob *b)
 	b->held = 0;
 }
 
+int
+source_append_many(const struct source *src, const char *folder,
+    struct source_filing *v, size_t n, struct buf *err)
+{
+	struct buf later = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	if (src->ops->append_many != NULL)
+		return src->ops->append_many(src->state, folder, v, n, err);
+	for (i = 0; i < n; i++) {
+		/* The first failure is the one told; the others still try. */
+		v[i].rc = src->ops->append(src->state, folder, v[i].ref,
+		    v[i].fd, v[i].size, v[i].keywords, v[i].arrived,
+		    rc == 0 ? err : &later);
+		if (v[i].rc != 0)
+			rc = -1;
+	}
+	buf_free(&later);
+	return rc;
+}
+
 void
 source_header_digest(const char *msg, size_t len, uint64_t size,
     unsigned char out[SOURCE_DIGEST_LEN])
