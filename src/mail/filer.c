@@ -57,7 +57,13 @@ struct done {
 	int32_t		rc[FILER_BATCH_MAX];
 };
 
-/* A filing waiting for a filer (balpd's side); its strings and fd own. */
+/*
+ * A filing waiting for a filer (balpd's side); its strings and fd own.
+ * A follower is the same message (folder and ref: one decision) handed
+ * over again while it is still being filed (two sessions of Postfix, a
+ * mail to two of the BALP's addresses): it is not filed twice, it is
+ * answered with the filing it follows.
+ */
 struct filing {
 	uint64_t	 cookie;
 	char		*folder;
@@ -66,6 +72,7 @@ struct filing {
 	int		 fd;
 	uint64_t	 size;
 	time_t		 arrived;
+	int		 follows;
 };
 
 struct filer_proc {
@@ -73,6 +80,7 @@ struct filer_proc {
 	int		sock;
 	size_t		n;		/* filings in hand; 0: free */
 	uint64_t	cookies[FILER_BATCH_MAX];
+	char		*refs[FILER_BATCH_MAX];
 	char		*folder;	/* theirs (while n > 0) */
 };
 
@@ -323,18 +331,57 @@ proc_end(struct filer_proc *p)
 	p->pid = 0;
 }
 
-/* The filings p had in hand, failed with why; p free again. */
-static void
-proc_fail(struct filer_proc *p, const char *why, filer_done_fn *done,
-    void *arg)
-{
-	size_t i, n = p->n;
+static void queue_remove(struct filer *, const size_t *pick, size_t n);
 
+/* The followers of folder's ref answered as it was. */
+static void
+followers_done(struct filer *f, const char *folder, const char *ref, int rc,
+    const char *why, filer_done_fn *done, void *arg)
+{
+	uint64_t cookie;
+	size_t i = 0;
+
+	/* done() may queue more (at the end): indexes before stay. */
+	while (i < f->n_queue) {
+		if (!f->queue[i].follows || strcmp(f->queue[i].folder,
+		    folder) != 0 || strcmp(f->queue[i].ref, ref) != 0) {
+			i++;
+			continue;
+		}
+		cookie = f->queue[i].cookie;
+		queue_remove(f, &i, 1);
+		done(cookie, rc, why, arg);
+	}
+}
+
+/*
+ * p free again, and its filings in hand answered: rc[i] each (NULL: all
+ * failed), why for the failed ones; with their followers.
+ */
+static void
+proc_done(struct filer *f, struct filer_proc *p, const int32_t *rc,
+    const char *why, filer_done_fn *done, void *arg)
+{
+	uint64_t cookies[FILER_BATCH_MAX];
+	char *refs[FILER_BATCH_MAX];
+	char *folder = p->folder;
+	size_t i, n = p->n;
+	int ok;
+
+	/* p is free before done() runs: done may queue again. */
+	memcpy(cookies, p->cookies, n * sizeof(cookies[0]));
+	memcpy(refs, p->refs, n * sizeof(refs[0]));
 	p->n = 0;
-	free(p->folder);
 	p->folder = NULL;
-	for (i = 0; i < n; i++)
-		done(p->cookies[i], -1, why, arg);
+	for (i = 0; i < n; i++) {
+		ok = rc != NULL && rc[i] == 0;
+		done(cookies[i], ok ? 0 : -1, ok ? "" : why, arg);
+		if (folder != NULL && refs[i] != NULL)
+			followers_done(f, folder, refs[i], ok ? 0 : -1,
+			    ok ? "" : why, done, arg);
+		free(refs[i]);
+	}
+	free(folder);
 }
 
 void
@@ -346,6 +393,8 @@ filer_close(struct filer *f)
 		return;
 	for (i = 0; i < f->n; i++) {
 		proc_end(&f->v[i]);
+		while (f->v[i].n > 0)
+			free(f->v[i].refs[--f->v[i].n]);
 		free(f->v[i].folder);
 	}
 	for (i = 0; i < f->n_queue; i++)
@@ -369,6 +418,29 @@ size_t
 filer_nfds(const struct filer *f)
 {
 	return f != NULL ? f->n : 0;
+}
+
+/* Whether this message is queued or in hand already. */
+static int
+filing_known(const struct filer *f, const char *folder, const char *ref)
+{
+	const struct filer_proc *p;
+	size_t i, k;
+
+	for (i = 0; i < f->n_queue; i++)
+		if (!f->queue[i].follows && strcmp(f->queue[i].folder,
+		    folder) == 0 && strcmp(f->queue[i].ref, ref) == 0)
+			return 1;
+	for (k = 0; k < f->n; k++) {
+		p = &f->v[k];
+		if (p->pid <= 0 || p->n == 0 || p->folder == NULL ||
+		    strcmp(p->folder, folder) != 0)
+			continue;
+		for (i = 0; i < p->n; i++)
+			if (p->refs[i] != NULL && strcmp(p->refs[i], ref) == 0)
+				return 1;
+	}
+	return 0;
 }
 
 int
@@ -406,6 +478,7 @@ filer_submit(struct filer *f, uint64_t cookie, const char *folder,
 		filing_free(q);
 		return -1;
 	}
+	q->follows = filing_known(f, folder, ref);
 	f->n_queue++;
 	return 0;
 }
@@ -516,6 +589,7 @@ filer_dispatch(struct filer *f, filer_done_fn *done, void *arg)
 	size_t pick[FILER_BATCH_MAX], n, i, k, first;
 	struct filer_proc *p;
 	uint64_t bytes;
+	int told;
 
 	if (f == NULL)
 		return;
@@ -525,14 +599,15 @@ filer_dispatch(struct filer *f, filer_done_fn *done, void *arg)
 			continue;
 		/* The oldest filing whose folder no filer has in hand. */
 		for (first = 0; first < f->n_queue &&
-		    folder_in_hand(f, f->queue[first].folder); first++)
+		    (f->queue[first].follows ||
+		    folder_in_hand(f, f->queue[first].folder)); first++)
 			;
 		if (first == f->n_queue)
 			return;
 		n = 0;
 		bytes = 0;
 		for (i = first; i < f->n_queue && n < FILER_BATCH_MAX; i++) {
-			if (strcmp(f->queue[i].folder,
+			if (f->queue[i].follows || strcmp(f->queue[i].folder,
 			    f->queue[first].folder) != 0)
 				continue;
 			if (n > 0 && bytes + f->queue[i].size >
@@ -541,25 +616,29 @@ filer_dispatch(struct filer *f, filer_done_fn *done, void *arg)
 			bytes += f->queue[i].size;
 			pick[n++] = i;
 		}
-		if (send_job(f, p, pick, n) == 0) {
-			/* NULL (no memory): the folder is not guarded. */
-			p->folder = strdup(f->queue[first].folder);
-			for (i = 0; i < n; i++)
-				p->cookies[i] = f->queue[pick[i]].cookie;
-			p->n = n;
-		} else {
-			for (i = 0; i < n; i++)
-				done(f->queue[pick[i]].cookie, -1,
-				    "a filer cannot be told", arg);
+		told = send_job(f, p, pick, n) == 0;
+		/* The folder, the refs and the cookies move to p. */
+		p->folder = f->queue[first].folder;
+		f->queue[first].folder = NULL;
+		for (i = 0; i < n; i++) {
+			p->cookies[i] = f->queue[pick[i]].cookie;
+			p->refs[i] = f->queue[pick[i]].ref;
+			f->queue[pick[i]].ref = NULL;
 		}
+		p->n = n;
 		queue_remove(f, pick, n);
+		if (!told)
+			proc_done(f, p, NULL, "a filer cannot be told", done,
+			    arg);
 	}
 	/* No filer left: nothing waiting will be filed. */
 	if (filer_alive(f) == 0)
 		while (f->n_queue > 0) {
-			done(f->queue[0].cookie, -1, "no filer left", arg);
+			uint64_t cookie = f->queue[0].cookie;
+
 			i = 0;
 			queue_remove(f, &i, 1);
+			done(cookie, -1, "no filer left", arg);
 		}
 }
 
@@ -583,10 +662,9 @@ filer_reap(struct filer *f, const struct pollfd *pfd, size_t n,
     filer_done_fn *done, void *arg)
 {
 	char msg[sizeof(struct done) + FILER_WHY_MAX];
-	uint64_t cookies[FILER_BATCH_MAX];
 	struct filer_proc *p;
 	struct done d;
-	size_t i, k, m;
+	size_t i, k;
 	ssize_t r;
 
 	for (k = 0; f != NULL && k < n; k++) {
@@ -607,20 +685,12 @@ filer_reap(struct filer *f, const struct pollfd *pfd, size_t n,
 		if (r < (ssize_t)sizeof(d) || d.n < 0 ||
 		    (size_t)d.n != p->n) {
 			proc_end(p);
-			proc_fail(p, r < (ssize_t)sizeof(d) ?
+			proc_done(f, p, NULL, r < (ssize_t)sizeof(d) ?
 			    "the filer process died" :
 			    "the filer answered another filing", done, arg);
 			continue;
 		}
 		msg[r] = '\0';
-		/* p is free before done() runs: done may queue again. */
-		m = p->n;
-		memcpy(cookies, p->cookies, m * sizeof(cookies[0]));
-		p->n = 0;
-		free(p->folder);
-		p->folder = NULL;
-		for (i = 0; i < m; i++)
-			done(cookies[i], d.rc[i] == 0 ? 0 : -1,
-			    d.rc[i] == 0 ? "" : msg + sizeof(d), arg);
+		proc_done(f, p, d.rc, msg + sizeof(d), done, arg);
 	}
 }
