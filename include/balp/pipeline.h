@@ -147,6 +147,14 @@ int32_t	 pipeline_today(time_t t);
  */
 int	 pipeline_decide_blob(struct pipeline *, const struct source_blob *,
 	    struct pipeline_result *res, struct buf *err);
+/*
+ * pipeline_decide_blob() for n blobs at once, parsed side by side by the
+ * workers: res[i] (each freed with pipeline_result_free), rc[i] and
+ * errs[i] as its return and err.
+ */
+void	 pipeline_decide_blobs(struct pipeline *,
+	    const struct source_blob *blobs, size_t n,
+	    struct pipeline_result *res, int *rc, struct buf *errs);
 void	 pipeline_result_free(struct pipeline_result *);
 
 /*
@@ -220,6 +228,30 @@ int	 pipeline_deliver_prepare(struct pipeline *, struct source *src,
 	    const struct lmtp_message *msg, pipeline_report_fn *report,
 	    void *arg, struct pipeline_filing *todo, struct buf *err);
 void	 pipeline_filing_free(struct pipeline_filing *);
+
+/* One delivery of pipeline_deliver_batch(). */
+struct pipeline_delivery {
+	const struct lmtp_message *msg;	/* in */
+	/*
+	 * out: 0 decided and recorded (or found) with todo set, as
+	 * pipeline_deliver_prepare(); -1 with err; 1 the same message as an
+	 * earlier one of the batch: hand it in again after this batch.
+	 */
+	int			 rc;
+	struct pipeline_filing	 todo;
+	struct buf		 err;	/* the caller's, appended to */
+};
+
+/*
+ * pipeline_deliver_prepare() for the n deliveries that came together
+ * (several LMTP sessions): parsed side by side by the workers, decided,
+ * and recorded in ONE transaction (one sync to disk for all).  A failure
+ * of the store fails all that were to be recorded; a message's own
+ * failure (its parse) only its own.
+ */
+void	 pipeline_deliver_batch(struct pipeline *, struct source *src,
+	    struct pipeline_delivery *v, size_t n,
+	    pipeline_report_fn *report, void *arg);
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *);
 

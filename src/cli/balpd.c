@@ -74,6 +74,13 @@
 #define SECURITY_REASONS	(REASON_BIT(REASON_AUTH_FAILED) | \
 				 REASON_BIT(REASON_ATTACHMENT_FORBIDDEN))
 
+/* A delivery held until the loop decides what came with it. */
+struct pending {
+	struct lmtp_message	 msg;	/* fd a duplicate; all of it ours */
+	char			*sender;
+	char			**rcpts;
+};
+
 struct daemon {
 	const char		*conf_path;
 	struct balp_conf	*conf;
@@ -86,6 +93,9 @@ struct daemon {
 	struct notifier		*notifier;	/* NULL: no smtp, or --once */
 	struct lmtp_server	*lmtp;		/* NULL: no lmtp group, or --once */
 	struct filer		*filer;		/* NULL: LMTP files in the loop */
+	/* Came over LMTP, to be decided together: lmtp.max_sessions. */
+	struct pending		*pending;
+	size_t			 n_pending;
 	int			 sfd;		/* signalfd: TERM, INT, HUP */
 	/* --once: the table printed at the end, and the counts. */
 	int			 once;
@@ -361,6 +371,7 @@ notify_once(struct daemon *d)
 }
 
 static int start_lmtp(struct daemon *);
+static void pending_clear(struct daemon *);
 
 /* SIGHUP: the new configuration, or the old one kept. */
 static void
@@ -415,6 +426,7 @@ reload(struct daemon *d)
 	d->pipe = npipe;
 	start_notifier(d);
 	/* Sessions in hand are told 421: Postfix hands their mail again. */
+	pending_clear(d);
 	filer_close(d->filer);
 	d->filer = NULL;
 	lmtp_server_close(d->lmtp);
@@ -501,42 +513,171 @@ die_filed_hook(void)
 		_exit(99);
 }
 
-/*
- * Decided and recorded here, filed by a filer while the loop goes on: 1,
- * the session held until on_filed().  The filers cannot take it (too
- * many waiting, none left): filed here.  0 when nothing is left to do;
- * -1.
- */
-static int
-deliver_by_filer(struct daemon *d, const struct lmtp_message *msg,
-    struct buf *err)
+static void on_filed(uint64_t, int, const char *, void *);
+
+static void
+pending_free(struct pending *w)
 {
-	struct pipeline_filing todo;
+	size_t i;
+
+	for (i = 0; w->rcpts != NULL && i < w->msg.n_recipients; i++)
+		free(w->rcpts[i]);
+	free(w->rcpts);
+	free(w->sender);
+	if (w->msg.fd >= 0)
+		(void)close(w->msg.fd);
+	memset(w, 0, sizeof(*w));
+}
+
+static void
+pending_clear(struct daemon *d)
+{
+	while (d->n_pending > 0)
+		pending_free(&d->pending[--d->n_pending]);
+	free(d->pending);
+	d->pending = NULL;
+}
+
+/* msg held for the loop's next batch: 0, or -1 (no room, no memory). */
+static int
+pending_add(struct daemon *d, const struct lmtp_message *msg)
+{
+	struct pending *w;
+	size_t i;
+
+	if (d->pending == NULL && (d->pending = calloc(
+	    d->conf->lmtp.max_sessions, sizeof(*d->pending))) == NULL)
+		return -1;
+	if (d->n_pending >= d->conf->lmtp.max_sessions)
+		return -1;
+	w = &d->pending[d->n_pending];
+	memset(w, 0, sizeof(*w));
+	w->msg = *msg;
+	w->msg.fd = fcntl(msg->fd, F_DUPFD_CLOEXEC, 3);
+	w->sender = strdup(msg->sender);
+	w->rcpts = calloc(msg->n_recipients + 1, sizeof(*w->rcpts));
+	if (w->msg.fd == -1 || w->sender == NULL || w->rcpts == NULL) {
+		w->msg.n_recipients = 0;
+		pending_free(w);
+		return -1;
+	}
+	for (i = 0; i < msg->n_recipients; i++)
+		if ((w->rcpts[i] = strdup(msg->recipients[i])) == NULL) {
+			w->msg.n_recipients = i;
+			pending_free(w);
+			return -1;
+		}
+	w->msg.sender = w->sender;
+	w->msg.recipients = (const char *const *)w->rcpts;
+	d->n_pending++;
+	return 0;
+}
+
+/* A filing decided: to a filer, or filed here.  1 held, 0 filed, -1. */
+static int
+file_it(struct daemon *d, const struct lmtp_message *msg,
+    const struct pipeline_filing *todo, struct buf *err)
+{
 	struct buf why = BUF_INIT;
 	int r = 1;
 
-	if (pipeline_deliver_prepare(d->pipe, &d->src, msg, on_report, d,
-	    &todo, err) == -1)
-		return -1;
-	if (todo.queue == NULL)
-		return 0;
-	if (filer_submit(d->filer, msg->ticket, todo.queue, todo.ref, msg->fd,
-	    msg->size, todo.keywords, msg->arrived, &why) == -1) {
-		log_warn("lmtp: %s: filed in the loop", buf_str(&why));
-		r = d->src.ops->append(d->src.state, todo.queue, todo.ref,
-		    msg->fd, msg->size, todo.keywords, msg->arrived, err);
+	if (d->filer == NULL || filer_submit(d->filer, msg->ticket,
+	    todo->queue, todo->ref, msg->fd, msg->size, todo->keywords,
+	    msg->arrived, &why) == -1) {
+		if (d->filer != NULL)
+			log_warn("lmtp: %s: filed in the loop", buf_str(&why));
+		r = d->src.ops->append(d->src.state, todo->queue, todo->ref,
+		    msg->fd, msg->size, todo->keywords, msg->arrived, err);
 	}
 	buf_free(&why);
-	pipeline_filing_free(&todo);
 	return r;
 }
 
-static void on_filed(uint64_t, int, const char *, void *);
+/* A delivery's end here: logged, and its session answered. */
+static void
+delivered(struct daemon *d, const struct lmtp_message *msg, int r,
+    struct buf *err)
+{
+	if (r == -1 && pipeline_breaker_open(d->pipe))
+		breaker_opened(d, buf_str(err));
+	else if (r == -1)
+		log_warn("lmtp: a message from <%s> deferred: %s", msg->sender,
+		    buf_str(err));
+	else if (r == 0)
+		die_filed_hook();
+	if (r != 1 && d->lmtp != NULL)
+		lmtp_server_verdict(d->lmtp, msg->ticket, r, buf_str(err));
+}
+
+/*
+ * What came over LMTP since the last turn of the loop (several sessions
+ * at once under load): parsed side by side, recorded in one transaction,
+ * then each handed to the filers.  A message that came twice in one
+ * batch is decided in the next one (found then by its key).
+ */
+static void
+deliver_pending(struct daemon *d)
+{
+	struct pipeline_delivery *v = NULL;
+	struct pending *batch;
+	size_t i, n;
+	int round, r;
+
+	for (round = 0; round < 2 && d->n_pending > 0; round++) {
+		/* Taken out first: an answer may let a session hand over
+		 * the next message (pending_add) while these are done. */
+		n = d->n_pending;
+		batch = d->pending;
+		d->pending = NULL;
+		d->n_pending = 0;
+		watchdog_feed(d);
+		pipeline_set_time(d->pipe, time(NULL), 0);
+		if ((v = calloc(n, sizeof(*v))) != NULL) {
+			for (i = 0; i < n; i++)
+				v[i].msg = &batch[i].msg;
+			pipeline_deliver_batch(d->pipe, &d->src, v, n,
+			    on_report, d);
+		}
+		for (i = 0; i < n; i++) {
+			if (v == NULL) {
+				struct buf e = BUF_INIT;
+
+				buf_puts(&e, "out of memory");
+				delivered(d, &batch[i].msg, -1, &e);
+				buf_free(&e);
+			} else if (v[i].rc == 1 &&
+			    pending_add(d, &batch[i].msg) == 0) {
+				buf_free(&v[i].err);
+				continue;
+			} else if (v[i].rc != 0) {
+				if (v[i].err.len == 0)
+					buf_puts(&v[i].err, "no room to wait");
+				delivered(d, &batch[i].msg, -1, &v[i].err);
+			} else {
+				r = v[i].todo.queue == NULL ? 0 :
+				    file_it(d, &batch[i].msg, &v[i].todo,
+				    &v[i].err);
+				delivered(d, &batch[i].msg, r, &v[i].err);
+			}
+			if (v != NULL) {
+				pipeline_filing_free(&v[i].todo);
+				buf_free(&v[i].err);
+			}
+		}
+		for (i = 0; i < n; i++)
+			pending_free(&batch[i]);
+		free(batch);
+		free(v);
+		v = NULL;
+		notifier_kick(d->notifier);
+	}
+}
 
 static int
 on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
 {
 	struct daemon *d = arg;
+	struct pipeline_filing todo;
 	int r;
 
 	watchdog_feed(d);
@@ -544,11 +685,17 @@ on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
 		buf_puts(err, "the parser is failing");
 		return -1;
 	}
+	/* With filers, decided with what else came: deliver_pending(). */
+	if (d->filer != NULL && pending_add(d, msg) == 0)
+		return 1;
 	pipeline_set_time(d->pipe, time(NULL), 0);
-	if (d->filer != NULL)
-		r = deliver_by_filer(d, msg, err);
-	else
+	if (d->filer == NULL)
 		r = pipeline_deliver(d->pipe, &d->src, msg, on_report, d, err);
+	else if ((r = pipeline_deliver_prepare(d->pipe, &d->src, msg,
+	    on_report, d, &todo, err)) == 0) {
+		r = todo.queue == NULL ? 0 : file_it(d, msg, &todo, err);
+		pipeline_filing_free(&todo);
+	}
 	if (r == -1 && pipeline_breaker_open(d->pipe))
 		breaker_opened(d, buf_str(err));
 	else if (r == -1)
@@ -694,6 +841,7 @@ watch(struct daemon *d)
 		if (nl > 0) {
 			/* What is ready, and the sessions' deadlines. */
 			lmtp_server_handle(d->lmtp, pfd + 2, nl);
+			deliver_pending(d);
 			/* Mail that came over LMTP needs no pass. */
 			if (r > 0 && !(wfd >= 0 && (pfd[1].revents & POLLIN)))
 				continue;
@@ -924,6 +1072,7 @@ main(int argc, char **argv)
 		ps = *pipeline_stats(d.pipe);
 out:
 	sodium_memzero(key, sizeof(key));
+	pending_clear(&d);
 	filer_close(d.filer);
 	lmtp_server_close(d.lmtp);
 	notifier_stop(d.notifier);

@@ -273,49 +273,78 @@ decide_facts(struct pipeline *p, struct pipeline_result *res,
 	return 0;
 }
 
+void
+pipeline_decide_blobs(struct pipeline *p, const struct source_blob *blobs,
+    size_t n, struct pipeline_result *res, int *rc, struct buf *errs)
+{
+	enum sandbox_status st;
+	struct buf why = BUF_INIT;
+	uint64_t tag;
+	char *answer;
+	size_t alen, i, sent = 0, got;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		memset(&res[i], 0, sizeof(res[i]));
+		facts_init(&res[i].facts);
+		rc[i] = -2;
+	}
+	if (p->brk.open)
+		buf_printf(&why, "the parser is failing: %s", p->brk.cause);
+	else if (pipeline_sandbox_start(p, &why) == 0) {
+		/* All at once: the workers parse them side by side. */
+		for (; sent < n; sent++)
+			if (sandbox_submit(p->sandbox, sent, blobs[sent].fd,
+			    blobs[sent].data, blobs[sent].len,
+			    parse_option(&blobs[sent]), &why) == -1)
+				break;
+	}
+	/* Answers come in the order asked: the i-th is blob i's. */
+	for (got = 0; got < sent; got++) {
+		answer = NULL;
+		alen = 0;
+		if ((r = sandbox_collect(p->sandbox, -1, &tag, &st, &answer,
+		    &alen, &why)) != 1 || tag != got) {
+			if (r == 0)
+				buf_puts(&why, "the parser gave no answer");
+			free(answer);
+			sandbox_close(p->sandbox);
+			p->sandbox = NULL;
+			break;
+		}
+		i = got;
+		/*
+		 * A dry run has no inbox to leave the message in: a failed
+		 * parse is the message's (malformed) when the canary parses,
+		 * else the parser's, said as such.
+		 */
+		if (pipeline_parse_failed(st) && pipeline_probe(p,
+		    &errs[i]) == -1) {
+			free(answer);
+			continue;
+		}
+		take_answer(st, answer, alen, &blobs[i], &res[i].facts);
+		free(answer);
+		rc[i] = decide_facts(p, &res[i], &errs[i]) == -1 ||
+		    pipeline_annex_read(p, &blobs[i], &res[i], &errs[i]) == -1 ?
+		    -1 : 0;
+	}
+	/* Not asked, or not answered: the parser's failure. */
+	for (i = got; i < n; i++)
+		if (rc[i] == -2 && errs[i].len == 0)
+			buf_puts(&errs[i], why.len > 0 ? buf_str(&why) :
+			    "the parser could not be asked");
+	buf_free(&why);
+}
+
 int
 pipeline_decide_blob(struct pipeline *p, const struct source_blob *blob,
     struct pipeline_result *res, struct buf *err)
 {
-	enum sandbox_status st;
-	uint64_t tag;
-	char *answer = NULL;
-	size_t alen = 0;
-	int r;
+	int rc;
 
-	memset(res, 0, sizeof(*res));
-	facts_init(&res->facts);
-	if (p->brk.open) {
-		buf_printf(err, "the parser is failing: %s", p->brk.cause);
-		return -2;
-	}
-	if (pipeline_sandbox_start(p, err) == -1 ||
-	    sandbox_submit(p->sandbox, 0, blob->fd, blob->data, blob->len,
-	    parse_option(blob), err) == -1)
-		return -2;
-	if ((r = sandbox_collect(p->sandbox, -1, &tag, &st, &answer, &alen,
-	    err)) != 1) {
-		if (r == 0)
-			buf_puts(err, "the parser gave no answer");
-		sandbox_close(p->sandbox);
-		p->sandbox = NULL;
-		return -2;
-	}
-	/*
-	 * A dry run has no inbox to leave the message in: a failed parse is
-	 * the message's (malformed) when the canary parses, else the
-	 * parser's, said as such.
-	 */
-	if (pipeline_parse_failed(st) && pipeline_probe(p, err) == -1) {
-		free(answer);
-		return -2;
-	}
-	take_answer(st, answer, alen, blob, &res->facts);
-	free(answer);
-	if (decide_facts(p, res, err) == -1 ||
-	    pipeline_annex_read(p, blob, res, err) == -1)
-		return -1;
-	return 0;
+	pipeline_decide_blobs(p, blob, 1, res, &rc, err);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */

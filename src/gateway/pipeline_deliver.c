@@ -151,115 +151,257 @@ pipeline_deliver_prepare(struct pipeline *p, struct source *src,
     const struct lmtp_message *msg, pipeline_report_fn *report, void *arg,
     struct pipeline_filing *todo, struct buf *err)
 {
-	unsigned char key[KEYFILE_KEY_LEN], digest[SOURCE_DIGEST_LEN];
-	char header_key[KEYFILE_PSEUDONYM_LEN + 1];
-	char pseudonym[KEYFILE_PSEUDONYM_LEN + 1];
-	struct source_blob blob = SOURCE_BLOB_INIT;
+	struct pipeline_delivery d;
+
+	memset(&d, 0, sizeof(d));
+	d.msg = msg;
+	d.err = *err;
+	pipeline_deliver_batch(p, src, &d, 1, report, arg);
+	*todo = d.todo;
+	*err = d.err;
+	return d.rc == 0 ? 0 : -1;
+}
+
+/* A delivery of the batch between its steps. */
+struct step {
+	unsigned char	 digest[SOURCE_DIGEST_LEN];
+	char		 header_key[KEYFILE_PSEUDONYM_LEN + 1];
+	char		 pseudonym[KEYFILE_PSEUDONYM_LEN + 1];
+	int		 fresh;		/* to be decided */
+	size_t		 slot;		/* its place among the fresh ones */
+};
+
+/* The one line of every failure of the batch from here on. */
+static void
+fail_fresh(struct pipeline_delivery *v, const struct step *st, size_t n,
+    const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (st[i].fresh && v[i].rc == 0) {
+			v[i].rc = -1;
+			buf_printf(&v[i].err, "%s", why);
+		}
+}
+
+void
+pipeline_deliver_batch(struct pipeline *p, struct source *src,
+    struct pipeline_delivery *v, size_t n, pipeline_report_fn *report,
+    void *arg)
+{
+	unsigned char key[KEYFILE_KEY_LEN];
 	struct store_decision old;
 	struct store_decision_spec spec;
-	struct pipeline_result res;
 	struct pipeline_report rep;
-	struct buf ref = BUF_INIT, reasons = BUF_INIT;
-	char *rcpts = NULL;
+	struct source_blob *blobs = NULL;
+	struct pipeline_result *res = NULL;
+	struct buf *errs = NULL;
+	struct step *st = NULL;
+	struct buf why = BUF_INIT, ref = BUF_INIT, reasons = BUF_INIT;
+	size_t i, j, k, nf = 0;
+	int *rcs = NULL, r, recorded = 0;
+	char *rcpts;
 	const char *type;
-	int r, rc = -1;
 
-	memset(todo, 0, sizeof(*todo));
-	memset(&old, 0, sizeof(old));
-	memset(&res, 0, sizeof(res));
-	facts_init(&res.facts);
-	pseudonym[0] = '\0';
-	if (p->key_file == NULL) {
-		buf_puts(err, "no pseudonym key: LMTP needs one");
-		return -1;
+	for (i = 0; i < n; i++) {
+		memset(&v[i].todo, 0, sizeof(v[i].todo));
+		v[i].rc = 0;
 	}
-	if (digest_of(msg, digest, err) == -1 ||
-	    keyfile_load_shared(p->key_file, p->conf->admin_gid, key, err) ==
-	    -1)
-		return -1;
-	keyfile_header_key(key, digest, header_key);
-
-	r = store_decision_find_by_key(p->store, header_key, &old);
-	if (r == STORE_OK && old.source != NULL &&
-	    strcmp(old.source, "lmtp") == 0) {
-		sodium_memzero(key, sizeof(key));
-		rc = again(src, msg, digest, &old, report, arg, todo, err);
-		store_decision_free(&old);
-		return rc;
+	if ((st = calloc(n, sizeof(*st))) == NULL) {
+		for (i = 0; i < n; i++) {
+			v[i].rc = -1;
+			buf_puts(&v[i].err, "out of memory");
+		}
+		return;
 	}
-	store_decision_free(&old);
-	if (r != STORE_OK && r != STORE_NOTFOUND) {
-		sodium_memzero(key, sizeof(key));
-		buf_printf(err, "%s", store_errmsg(p->store));
-		return -1;
-	}
-
-	blob.fd = msg->fd;
-	blob.size = msg->size;
-	blob.len = msg->size < PIPELINE_READ_MAX ? (size_t)msg->size :
-	    PIPELINE_READ_MAX;
-	if (pipeline_decide_blob(p, &blob, &res, err) != 0) {
-		sodium_memzero(key, sizeof(key));
+	if (p->key_file == NULL ||
+	    keyfile_load_shared(p->key_file, p->conf->admin_gid, key,
+	    &why) == -1) {
+		for (i = 0; i < n; i++) {
+			v[i].rc = -1;
+			buf_puts(&v[i].err, p->key_file == NULL ?
+			    "no pseudonym key: LMTP needs one" : buf_str(&why));
+		}
 		goto out;
 	}
-	if (res.decision.nir[0] != '\0')
-		keyfile_pseudonym(key, res.decision.nir, pseudonym);
+	/* Keyed: the same bytes give the same key, no two mails do. */
+	for (i = 0; i < n; i++) {
+		if (digest_of(v[i].msg, st[i].digest, &v[i].err) == -1) {
+			v[i].rc = -1;
+			continue;
+		}
+		keyfile_header_key(key, st[i].digest, st[i].header_key);
+	}
+	/* Handed over before (a crash before its 250), or new. */
+	for (i = 0; i < n; i++) {
+		if (v[i].rc != 0)
+			continue;
+		/* The same message twice in the batch: the later one waits
+		 * for the first's decision (then found by its key). */
+		for (j = 0; j < i; j++)
+			if (st[j].fresh && strcmp(st[j].header_key,
+			    st[i].header_key) == 0)
+				break;
+		if (j < i) {
+			v[i].rc = 1;
+			continue;
+		}
+		memset(&old, 0, sizeof(old));
+		r = store_decision_find_by_key(p->store, st[i].header_key,
+		    &old);
+		if (r == STORE_OK && old.source != NULL &&
+		    strcmp(old.source, "lmtp") == 0) {
+			v[i].rc = again(src, v[i].msg, st[i].digest, &old,
+			    report, arg, &v[i].todo, &v[i].err);
+		} else if (r != STORE_OK && r != STORE_NOTFOUND) {
+			v[i].rc = -1;
+			buf_printf(&v[i].err, "%s", store_errmsg(p->store));
+		} else {
+			st[i].fresh = 1;
+			st[i].slot = nf++;
+		}
+		store_decision_free(&old);
+	}
+	if (nf == 0)
+		goto out;
+
+	/* Parsed side by side, each decided. */
+	if ((blobs = calloc(nf, sizeof(*blobs))) == NULL ||
+	    (res = calloc(nf, sizeof(*res))) == NULL ||
+	    (rcs = calloc(nf, sizeof(*rcs))) == NULL ||
+	    (errs = calloc(nf, sizeof(*errs))) == NULL) {
+		fail_fresh(v, st, n, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!st[i].fresh)
+			continue;
+		k = st[i].slot;
+		blobs[k] = (struct source_blob)SOURCE_BLOB_INIT;
+		blobs[k].fd = v[i].msg->fd;
+		blobs[k].size = v[i].msg->size;
+		blobs[k].len = v[i].msg->size < PIPELINE_READ_MAX ?
+		    (size_t)v[i].msg->size : PIPELINE_READ_MAX;
+	}
+	for (k = 0; k < nf; k++)
+		errs[k] = (struct buf)BUF_INIT;
+	pipeline_decide_blobs(p, blobs, nf, res, rcs, errs);
+	for (i = 0; i < n; i++) {
+		if (!st[i].fresh)
+			continue;
+		k = st[i].slot;
+		if (rcs[k] != 0) {
+			v[i].rc = -1;
+			buf_puts(&v[i].err, buf_str(&errs[k]));
+			st[i].fresh = 0;
+		} else if (res[k].decision.nir[0] != '\0')
+			keyfile_pseudonym(key, res[k].decision.nir,
+			    st[i].pseudonym);
+	}
 	sodium_memzero(key, sizeof(key));
 
-	/* A Maildir name: time, then what makes it this message's. */
-	buf_printf(&ref, "%" PRId64 ".L%.24s.balp", (int64_t)msg->arrived,
-	    header_key);
-	if ((rcpts = recipients_of(msg)) == NULL || ref.failed) {
-		buf_puts(err, "out of memory");
-		goto out;
-	}
-	memset(&spec, 0, sizeof(spec));
-	spec.source = "lmtp";
-	spec.source_ref = buf_str(&ref);
-	spec.nir_pseudonym = pseudonym[0] != '\0' ? pseudonym : NULL;
-	spec.header_key = header_key;
-	spec.envelope_sender = msg->sender;
-	spec.envelope_recipients = rcpts;
+	/* Recorded together: one transaction, one sync to disk. */
 	if (store_batch_begin(p->store) != STORE_OK) {
-		buf_printf(err, "%s", store_errmsg(p->store));
+		fail_fresh(v, st, n, store_errmsg(p->store));
 		goto out;
 	}
-	if ((r = pipeline_record(p, &spec, &res, err)) != 0) {
-		store_batch_abort(p->store);
-		if (r == 1)
-			buf_printf(err, "%s was already decided", buf_str(&ref));
-		goto out;
+	for (i = 0; i < n; i++) {
+		if (!st[i].fresh)
+			continue;
+		k = st[i].slot;
+		buf_reset(&ref);
+		/* A Maildir name: time, then what makes it this message's. */
+		buf_printf(&ref, "%" PRId64 ".L%.24s.balp",
+		    (int64_t)v[i].msg->arrived, st[i].header_key);
+		if ((rcpts = recipients_of(v[i].msg)) == NULL || ref.failed) {
+			free(rcpts);
+			store_batch_abort(p->store);
+			fail_fresh(v, st, n, "out of memory");
+			goto out;
+		}
+		memset(&spec, 0, sizeof(spec));
+		spec.source = "lmtp";
+		spec.source_ref = buf_str(&ref);
+		spec.nir_pseudonym = st[i].pseudonym[0] != '\0' ?
+		    st[i].pseudonym : NULL;
+		spec.header_key = st[i].header_key;
+		spec.envelope_sender = v[i].msg->sender;
+		spec.envelope_recipients = rcpts;
+		buf_reset(&why);
+		r = pipeline_record(p, &spec, &res[k], &why);
+		free(rcpts);
+		if (r == -1) {
+			store_batch_abort(p->store);
+			fail_fresh(v, st, n, buf_str(&why));
+			goto out;
+		}
+		if (r == 1) {
+			/* Decided meanwhile: its retry finds that one. */
+			v[i].rc = -1;
+			buf_printf(&v[i].err, "%s was already decided",
+			    buf_str(&ref));
+			st[i].fresh = 0;
+			continue;
+		}
+		/* Decided and recorded: filed next, or found by its key. */
+		type = res[k].decision.type != NULL ?
+		    res[k].decision.type->id : NULL;
+		buf_reset(&reasons);
+		reason_join(&reasons, res[k].decision.reasons, ",");
+		if (todo_set(&v[i].todo, res[k].decision.queue,
+		    buf_str(&ref), type, buf_str(&reasons), &v[i].err) == -1) {
+			store_batch_abort(p->store);
+			fail_fresh(v, st, n, "out of memory");
+			goto out;
+		}
+		recorded++;
 	}
-	if (store_batch_commit(p->store) != STORE_OK) {
-		buf_printf(err, "cannot commit the decision: %s",
+	if (recorded > 0 && store_batch_commit(p->store) != STORE_OK) {
+		buf_reset(&why);
+		buf_printf(&why, "cannot commit the decision: %s",
 		    store_errmsg(p->store));
 		store_batch_abort(p->store);
+		fail_fresh(v, st, n, buf_str(&why));
 		goto out;
 	}
-	p->stats.batches++;
-	type = res.decision.type != NULL ? res.decision.type->id : NULL;
-	reason_join(&reasons, res.decision.reasons, ",");
-	/* Decided and recorded: filed next, or found by its key next time. */
-	if (todo_set(todo, res.decision.queue, buf_str(&ref), type,
-	    buf_str(&reasons), err) == -1)
-		goto out;
-	p->stats.messages++;
-	p->stats.decided++;
-	if (report != NULL) {
+	if (recorded == 0)
+		store_batch_abort(p->store);
+	else
+		p->stats.batches++;
+	for (i = 0; i < n; i++) {
+		if (!st[i].fresh)
+			continue;
+		k = st[i].slot;
+		p->stats.messages++;
+		p->stats.decided++;
+		if (report == NULL)
+			continue;
 		memset(&rep, 0, sizeof(rep));
-		rep.label = buf_str(&ref);
-		rep.decision = &res.decision;
-		rep.sender = res.facts.from_addr;
-		rep.queue = res.decision.queue;
-		rep.message_id = res.facts.message_id;
-		rep.partner_id = res.decision.partner_id;
+		rep.label = v[i].todo.ref;
+		rep.decision = &res[k].decision;
+		rep.sender = res[k].facts.from_addr;
+		rep.queue = res[k].decision.queue;
+		rep.message_id = res[k].facts.message_id;
+		rep.partner_id = res[k].decision.partner_id;
 		report(&rep, arg);
 	}
-	rc = 0;
 out:
-	pipeline_result_free(&res);
-	free(rcpts);
+	sodium_memzero(key, sizeof(key));
+	/* A failure after the decision: nothing is left to file. */
+	for (i = 0; i < n; i++)
+		if (v[i].rc != 0)
+			pipeline_filing_free(&v[i].todo);
+	for (k = 0; res != NULL && k < nf; k++)
+		pipeline_result_free(&res[k]);
+	for (k = 0; errs != NULL && k < nf; k++)
+		buf_free(&errs[k]);
+	free(errs);
+	free(res);
+	free(blobs);
+	free(rcs);
+	free(st);
+	buf_free(&why);
 	buf_free(&ref);
 	buf_free(&reasons);
-	return rc;
 }
