@@ -27,9 +27,8 @@
  */
 #include "balp/buf.h"
 #include "balp/conf.h"
-#include "balp/filer.h"
+#include "balp/deliver.h"
 #include "balp/keyfile.h"
-#include "balp/lmtp.h"
 #include "balp/log.h"
 #include "balp/notifier.h"
 #include "balp/pidlock.h"
@@ -64,8 +63,6 @@
 #define DEFAULT_CONF	"conf/balp.conf"
 /* The longest wait between two passes, whatever rescan_seconds says. */
 #define WATCH_MAX_SECONDS	(25 * 60)
-/* Set (tests only): balpd dies after filing an LMTP message, before its 250. */
-#define BALPD_TEST_DIE_FILED_ENV	"BALP_TEST_LMTP_DIE_FILED"
 /*
  * The decisions logged with log_security: a forged sender and a
  * dangerous attachment are attacks the Caf's security contact hears of
@@ -73,13 +70,6 @@
  */
 #define SECURITY_REASONS	(REASON_BIT(REASON_AUTH_FAILED) | \
 				 REASON_BIT(REASON_ATTACHMENT_FORBIDDEN))
-
-/* A delivery held until the loop decides what came with it. */
-struct pending {
-	struct lmtp_message	 msg;	/* fd a duplicate; all of it ours */
-	char			*sender;
-	char			**rcpts;
-};
 
 struct daemon {
 	const char		*conf_path;
@@ -91,11 +81,7 @@ struct daemon {
 	struct sandbox_zygote	*zygote;
 	int			 breaker_said;	/* its opening is logged */
 	struct notifier		*notifier;	/* NULL: no smtp, or --once */
-	struct lmtp_server	*lmtp;		/* NULL: no lmtp group, or --once */
-	struct filer		*filer;		/* NULL: LMTP files in the loop */
-	/* Came over LMTP, to be decided together: lmtp.max_sessions. */
-	struct pending		*pending;
-	size_t			 n_pending;
+	struct deliver		*deliver;	/* NULL: no lmtp group, or --once */
 	int			 sfd;		/* signalfd: TERM, INT, HUP */
 	/* --once: the table printed at the end, and the counts. */
 	int			 once;
@@ -371,7 +357,6 @@ notify_once(struct daemon *d)
 }
 
 static int start_lmtp(struct daemon *);
-static void pending_clear(struct daemon *);
 
 /* SIGHUP: the new configuration, or the old one kept. */
 static void
@@ -426,11 +411,8 @@ reload(struct daemon *d)
 	d->pipe = npipe;
 	start_notifier(d);
 	/* Sessions in hand are told 421: Postfix hands their mail again. */
-	pending_clear(d);
-	filer_close(d->filer);
-	d->filer = NULL;
-	lmtp_server_close(d->lmtp);
-	d->lmtp = NULL;
+	deliver_close(d->deliver);
+	d->deliver = NULL;
 	(void)start_lmtp(d);
 	log_info("configuration reloaded: %zu request types",
 	    nc->rules.n_types);
@@ -497,252 +479,47 @@ daily_purge(struct daemon *d)
 		    r.checkpoint_id);
 }
 
-/*
- * A message Postfix hands over (lmtp.h): decided, recorded and filed
- * now, or 451 and Postfix retries.  While the parser's breaker is open
- * nothing is decided: Postfix keeps the mail.
- */
-/*
- * The tests' crash point (tests/e2e/lmtp.sh): decided, recorded and
- * filed, dead before the 250, deterministically.
- */
-static void
-die_filed_hook(void)
-{
-	if (getenv(BALPD_TEST_DIE_FILED_ENV) != NULL)
-		_exit(99);
-}
-
-static void on_filed(uint64_t, int, const char *, void *);
-
-static void
-pending_free(struct pending *w)
-{
-	size_t i;
-
-	for (i = 0; w->rcpts != NULL && i < w->msg.n_recipients; i++)
-		free(w->rcpts[i]);
-	free(w->rcpts);
-	free(w->sender);
-	if (w->msg.fd >= 0)
-		(void)close(w->msg.fd);
-	memset(w, 0, sizeof(*w));
-}
-
-static void
-pending_clear(struct daemon *d)
-{
-	while (d->n_pending > 0)
-		pending_free(&d->pending[--d->n_pending]);
-	free(d->pending);
-	d->pending = NULL;
-}
-
-/* msg held for the loop's next batch: 0, or -1 (no room, no memory). */
+/* deliver.h's hooks: the parser's state, and what was decided. */
 static int
-pending_add(struct daemon *d, const struct lmtp_message *msg)
-{
-	struct pending *w;
-	size_t i;
-
-	if (d->pending == NULL && (d->pending = calloc(
-	    d->conf->lmtp.max_sessions, sizeof(*d->pending))) == NULL)
-		return -1;
-	if (d->n_pending >= d->conf->lmtp.max_sessions)
-		return -1;
-	w = &d->pending[d->n_pending];
-	memset(w, 0, sizeof(*w));
-	w->msg = *msg;
-	w->msg.fd = fcntl(msg->fd, F_DUPFD_CLOEXEC, 3);
-	w->sender = strdup(msg->sender);
-	w->rcpts = calloc(msg->n_recipients + 1, sizeof(*w->rcpts));
-	if (w->msg.fd == -1 || w->sender == NULL || w->rcpts == NULL) {
-		w->msg.n_recipients = 0;
-		pending_free(w);
-		return -1;
-	}
-	for (i = 0; i < msg->n_recipients; i++)
-		if ((w->rcpts[i] = strdup(msg->recipients[i])) == NULL) {
-			w->msg.n_recipients = i;
-			pending_free(w);
-			return -1;
-		}
-	w->msg.sender = w->sender;
-	w->msg.recipients = (const char *const *)w->rcpts;
-	d->n_pending++;
-	return 0;
-}
-
-/* A filing decided: to a filer, or filed here.  1 held, 0 filed, -1. */
-static int
-file_it(struct daemon *d, const struct lmtp_message *msg,
-    const struct pipeline_filing *todo, struct buf *err)
-{
-	struct buf why = BUF_INIT;
-	int r = 1;
-
-	if (d->filer == NULL || filer_submit(d->filer, msg->ticket,
-	    todo->queue, todo->ref, msg->fd, msg->size, todo->keywords,
-	    msg->arrived, &why) == -1) {
-		if (d->filer != NULL)
-			log_warn("lmtp: %s: filed in the loop", buf_str(&why));
-		r = d->src.ops->append(d->src.state, todo->queue, todo->ref,
-		    msg->fd, msg->size, todo->keywords, msg->arrived, err);
-	}
-	buf_free(&why);
-	return r;
-}
-
-/* A delivery's end here: logged, and its session answered. */
-static void
-delivered(struct daemon *d, const struct lmtp_message *msg, int r,
-    struct buf *err)
-{
-	if (r == -1 && pipeline_breaker_open(d->pipe))
-		breaker_opened(d, buf_str(err));
-	else if (r == -1)
-		log_warn("lmtp: a message from <%s> deferred: %s", msg->sender,
-		    buf_str(err));
-	else if (r == 0)
-		die_filed_hook();
-	if (r != 1 && d->lmtp != NULL)
-		lmtp_server_verdict(d->lmtp, msg->ticket, r, buf_str(err));
-}
-
-/*
- * What came over LMTP since the last turn of the loop (several sessions
- * at once under load): parsed side by side, recorded in one transaction,
- * then each handed to the filers.  A message that came twice in one
- * batch is decided in the next one (found then by its key).
- */
-static void
-deliver_pending(struct daemon *d)
-{
-	struct pipeline_delivery *v = NULL;
-	struct pending *batch;
-	size_t i, n;
-	int round, r;
-
-	for (round = 0; round < 2 && d->n_pending > 0; round++) {
-		/* Taken out first: an answer may let a session hand over
-		 * the next message (pending_add) while these are done. */
-		n = d->n_pending;
-		batch = d->pending;
-		d->pending = NULL;
-		d->n_pending = 0;
-		watchdog_feed(d);
-		pipeline_set_time(d->pipe, time(NULL), 0);
-		if ((v = calloc(n, sizeof(*v))) != NULL) {
-			for (i = 0; i < n; i++)
-				v[i].msg = &batch[i].msg;
-			pipeline_deliver_batch(d->pipe, &d->src, v, n,
-			    on_report, d);
-		}
-		for (i = 0; i < n; i++) {
-			if (v == NULL) {
-				struct buf e = BUF_INIT;
-
-				buf_puts(&e, "out of memory");
-				delivered(d, &batch[i].msg, -1, &e);
-				buf_free(&e);
-			} else if (v[i].rc == 1 &&
-			    pending_add(d, &batch[i].msg) == 0) {
-				buf_free(&v[i].err);
-				continue;
-			} else if (v[i].rc != 0) {
-				if (v[i].err.len == 0)
-					buf_puts(&v[i].err, "no room to wait");
-				delivered(d, &batch[i].msg, -1, &v[i].err);
-			} else {
-				r = v[i].todo.queue == NULL ? 0 :
-				    file_it(d, &batch[i].msg, &v[i].todo,
-				    &v[i].err);
-				delivered(d, &batch[i].msg, r, &v[i].err);
-			}
-			if (v != NULL) {
-				pipeline_filing_free(&v[i].todo);
-				buf_free(&v[i].err);
-			}
-		}
-		for (i = 0; i < n; i++)
-			pending_free(&batch[i]);
-		free(batch);
-		free(v);
-		v = NULL;
-		notifier_kick(d->notifier);
-	}
-}
-
-static int
-on_deliver(const struct lmtp_message *msg, void *arg, struct buf *err)
+lmtp_parser_ready(void *arg)
 {
 	struct daemon *d = arg;
-	struct pipeline_filing todo;
-	int r;
 
 	watchdog_feed(d);
-	if (pipeline_breaker_open(d->pipe) && !breaker_retry(d)) {
-		buf_puts(err, "the parser is failing");
-		return -1;
-	}
-	/* With filers, decided with what else came: deliver_pending(). */
-	if (d->filer != NULL && pending_add(d, msg) == 0)
-		return 1;
-	pipeline_set_time(d->pipe, time(NULL), 0);
-	if (d->filer == NULL)
-		r = pipeline_deliver(d->pipe, &d->src, msg, on_report, d, err);
-	else if ((r = pipeline_deliver_prepare(d->pipe, &d->src, msg,
-	    on_report, d, &todo, err)) == 0) {
-		r = todo.queue == NULL ? 0 : file_it(d, msg, &todo, err);
-		pipeline_filing_free(&todo);
-	}
-	if (r == -1 && pipeline_breaker_open(d->pipe))
-		breaker_opened(d, buf_str(err));
-	else if (r == -1)
-		log_warn("lmtp: a message from <%s> deferred: %s", msg->sender,
-		    buf_str(err));
-	else {
-		if (r == 0)
-			die_filed_hook();
-		notifier_kick(d->notifier);
-	}
-	return r;
+	return !pipeline_breaker_open(d->pipe) || breaker_retry(d);
 }
 
-/* A filer's verdict: the held session answered. */
 static void
-on_filed(uint64_t ticket, int rc, const char *why, void *arg)
+lmtp_parser_failed(void *arg, const char *why)
+{
+	breaker_opened(arg, why);
+}
+
+static void
+lmtp_decided(void *arg)
 {
 	struct daemon *d = arg;
 
-	if (rc == -1)
-		log_warn("lmtp: a message deferred: cannot file it: %s", why);
-	else
-		die_filed_hook();
-	if (d->lmtp != NULL)
-		lmtp_server_verdict(d->lmtp, ticket, rc, why);
+	watchdog_feed(d);
+	notifier_kick(d->notifier);
 }
 
-/* The LMTP server, when the configuration has one.  0 or -1 (logged). */
+/* Mail at delivery time, when the configuration asks.  0 or -1 (logged). */
 static int
 start_lmtp(struct daemon *d)
 {
+	struct deliver_hooks h = { on_report, lmtp_parser_ready,
+	    lmtp_parser_failed, lmtp_decided, NULL };
 	struct buf err = BUF_INIT;
 
 	if (!d->conf->has_lmtp)
 		return 0;
-	if (lmtp_server_open(&d->conf->lmtp, on_deliver, d, &d->lmtp, &err) ==
+	h.arg = d;
+	if (deliver_open(d->conf, d->pipe, &d->src, &h, &d->deliver, &err) ==
 	    -1) {
 		log_warn("lmtp: %s", buf_str(&err));
 		buf_free(&err);
 		return -1;
-	}
-	if (d->conf->lmtp.filers > 0 && filer_open(&d->conf->source,
-	    d->conf->lmtp.filers, d->conf->lmtp.max_sessions, &d->filer,
-	    &err) == -1) {
-		/* Slower, not wrong: each message filed in the loop. */
-		log_warn("lmtp: no filer processes: %s", buf_str(&err));
-		buf_free(&err);
 	}
 	log_info("taking mail over LMTP on %s for %zu recipient(s)",
 	    d->conf->lmtp.listen, d->conf->lmtp.n_recipients);
@@ -753,7 +530,7 @@ static int
 watch(struct daemon *d)
 {
 	struct pollfd *pfd = NULL;
-	size_t nl = 0, nf = 0, cap = 0;
+	size_t nl = 0, cap = 0;
 	uint64_t usec;
 	int r, wfd, again = 1, timeout_ms;
 
@@ -765,8 +542,7 @@ watch(struct daemon *d)
 	 */
 	if (sd_watchdog_enabled(0, &usec) > 0)
 		d->wd_usec = usec;
-	cap = 2 + FILER_MAX + (d->lmtp != NULL ? lmtp_server_nfds(d->lmtp) :
-	    0);
+	cap = 2 + deliver_nfds(d->deliver);
 	if ((pfd = calloc(cap, sizeof(*pfd))) == NULL) {
 		log_warn("out of memory");
 		return 1;
@@ -800,18 +576,15 @@ watch(struct daemon *d)
 			    time(NULL)) * 1000 + 100;
 		}
 		nl = 0;
-		if (d->lmtp != NULL) {
+		if (d->deliver != NULL) {
 			int lt = -1;
 
-			nl = lmtp_server_pollfds(d->lmtp, pfd + 2, &lt);
+			nl = deliver_pollfds(d->deliver, pfd + 2, &lt);
 			if (lt >= 0 && lt < timeout_ms)
 				timeout_ms = lt;
 		}
-		/* What was decided meanwhile, to the free filers. */
-		filer_dispatch(d->filer, on_filed, d);
-		nf = filer_pollfds(d->filer, pfd + 2 + nl);
 		watchdog_feed(d);
-		r = poll(pfd, 2 + nl + nf, again ? 0 : timeout_ms);
+		r = poll(pfd, 2 + nl, again ? 0 : timeout_ms);
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll: %s", strerror(errno));
 			free(pfd);
@@ -823,9 +596,8 @@ watch(struct daemon *d)
 				return 0;
 			}
 			/* A reload may have a server of another size. */
-			if (d->lmtp != NULL && lmtp_server_nfds(d->lmtp) + 2 +
-			    FILER_MAX > cap) {
-				cap = lmtp_server_nfds(d->lmtp) + 2 + FILER_MAX;
+			if (2 + deliver_nfds(d->deliver) > cap) {
+				cap = 2 + deliver_nfds(d->deliver);
 				free(pfd);
 				if ((pfd = calloc(cap, sizeof(*pfd))) == NULL) {
 					log_warn("out of memory");
@@ -835,13 +607,9 @@ watch(struct daemon *d)
 			again = 1;
 			continue;
 		}
-		if (nf > 0 && r > 0)
-			/* Filed: the held sessions answered. */
-			filer_reap(d->filer, pfd + 2 + nl, nf, on_filed, d);
 		if (nl > 0) {
-			/* What is ready, and the sessions' deadlines. */
-			lmtp_server_handle(d->lmtp, pfd + 2, nl);
-			deliver_pending(d);
+			/* Filed, taken over LMTP, and the sessions' deadlines. */
+			deliver_handle(d->deliver, pfd + 2, nl);
 			/* Mail that came over LMTP needs no pass. */
 			if (r > 0 && !(wfd >= 0 && (pfd[1].revents & POLLIN)))
 				continue;
@@ -1072,9 +840,7 @@ main(int argc, char **argv)
 		ps = *pipeline_stats(d.pipe);
 out:
 	sodium_memzero(key, sizeof(key));
-	pending_clear(&d);
-	filer_close(d.filer);
-	lmtp_server_close(d.lmtp);
+	deliver_close(d.deliver);
 	notifier_stop(d.notifier);
 	pipeline_close(d.pipe);
 	sandbox_zygote_stop(d.zygote);
