@@ -110,7 +110,7 @@ multiappend(struct imap *im, const char *name, struct source_filing *v,
 	struct tm tm;
 	size_t i, fixed;
 	void *map;
-	const char *st;
+	const char *st, *kw;
 	int r = -1, lp = mailimap_has_extension(im->s, "LITERAL+");
 
 	*trycreate = 0;
@@ -132,10 +132,12 @@ multiappend(struct imap *im, const char *name, struct source_filing *v,
 			goto out;
 		}
 		fixed = mailstream_get_data_crlf_size(map, (size_t)v[i].size);
-		if (putf(im, " (%s) \"%2d-%s-%04d %02d:%02d:%02d +0000\" {%zu%s}"
-		    "\r\n", im->keywords_ok ? v[i].keywords : "", tm.tm_mday,
-		    mon[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, fixed, lp ? "+" : "") == -1 ||
+		kw = im->keywords_ok ? v[i].keywords : "";
+		if (put(im, " (", 2) == -1 || put(im, kw, strlen(kw)) == -1 ||
+		    putf(im, ") \"%2d-%s-%04d %02d:%02d:%02d +0000\" {%zu%s}"
+		    "\r\n", tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900,
+		    tm.tm_hour, tm.tm_min, tm.tm_sec, fixed, lp ? "+" : "") ==
+		    -1 ||
 		    (!lp && (mailstream_flush(im->s->imap_stream) == -1 ||
 		    (r = answer(im, tag, 1, line)) != 1)) ||
 		    mailstream_send_data_crlf(im->s->imap_stream, map,
@@ -169,6 +171,29 @@ out:
 	return r;
 }
 
+/*
+ * One APPEND each, as libetpan sends them.  A refused message does not
+ * stop the others; a lost session does (the rest are handed over again).
+ */
+static int
+append_each(struct imap *im, const char *folder, struct source_filing *v,
+    size_t n, struct buf *err)
+{
+	struct buf later = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && im->s != NULL; i++) {
+		v[i].rc = imap_op_append(im, folder, v[i].ref, v[i].fd,
+		    v[i].size, v[i].keywords, v[i].arrived,
+		    rc == 0 ? err : &later);
+		if (v[i].rc != 0)
+			rc = -1;
+	}
+	buf_free(&later);
+	return i < n ? -1 : rc;
+}
+
 int
 imap_op_append_many(void *arg, const char *folder, struct source_filing *v,
     size_t n, struct buf *err)
@@ -187,18 +212,8 @@ imap_op_append_many(void *arg, const char *folder, struct source_filing *v,
 	if (imap_ready(im, err) == -1)
 		return -1;
 	if (!simple || !mailimap_has_extension(im->s, "MULTIAPPEND") ||
-	    !plain(folder)) {
-		/* One APPEND each, as libetpan sends them; the first
-		 * failure ends it (the rest are handed over again). */
-		for (i = 0; i < n; i++) {
-			v[i].rc = imap_op_append(im, folder, v[i].ref,
-			    v[i].fd, v[i].size, v[i].keywords, v[i].arrived,
-			    err);
-			if (v[i].rc != 0)
-				return -1;
-		}
-		return 0;
-	}
+	    !plain(folder))
+		return append_each(im, folder, v, n, err);
 	if ((name = imap_server_name(im, folder)) == NULL) {
 		buf_puts(err, "out of memory");
 		return -1;
@@ -210,6 +225,11 @@ imap_op_append_many(void *arg, const char *folder, struct source_filing *v,
 			r = multiappend(im, name, v, n, &trycreate, err);
 	}
 	free(name);
+	if (r == 1 && !trycreate) {
+		/* One the server refuses (all or none): the others alone. */
+		buf_reset(err);
+		return append_each(im, folder, v, n, err);
+	}
 	if (r == -1) {
 		if (err->len == 0)
 			buf_printf(err, "%s:%u: APPEND: connection lost or "
