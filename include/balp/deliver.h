@@ -61,7 +61,8 @@ size_t	 deliver_nfds(const struct deliver *);
 /*
  * Hands what was decided to the free filers, then fills pfd with what the
  * server and the filers wait for; *timeout_ms is lowered to the
- * sessions' next deadline.  The count.
+ * sessions' next deadline (0 while deliveries wait for the next batch).
+ * The count.
  */
 size_t	 deliver_pollfds(struct deliver *, struct pollfd *pfd,
 	    int *timeout_ms);

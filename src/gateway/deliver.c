@@ -303,6 +303,9 @@ deliver_pollfds(struct deliver *dl, struct pollfd *pfd, int *timeout_ms)
 	filer_dispatch(dl->filer, on_filed, dl);
 	dl->nl = lmtp_server_pollfds(dl->lmtp, pfd, timeout_ms);
 	dl->nf = filer_pollfds(dl->filer, pfd + dl->nl);
+	/* Handed over while the last batch was answered: no waiting. */
+	if (dl->n_pending > 0)
+		*timeout_ms = 0;
 	return dl->nl + dl->nf;
 }
 
