@@ -532,7 +532,7 @@ watch(struct daemon *d)
 	struct pollfd *pfd = NULL;
 	size_t nl = 0, cap = 0;
 	uint64_t usec;
-	int r, wfd, again = 1, timeout_ms;
+	int r, wfd, again = 1, timeout_ms, lmtp_due;
 
 	log_info("watching %s, %zu request types, store %s",
 	    d->src.ops->name, d->conf->rules.n_types, d->conf->store_path);
@@ -576,12 +576,15 @@ watch(struct daemon *d)
 			    time(NULL)) * 1000 + 100;
 		}
 		nl = 0;
+		lmtp_due = 0;
 		if (d->deliver != NULL) {
 			int lt = -1;
 
 			nl = deliver_pollfds(d->deliver, pfd + 2, &lt);
 			if (lt >= 0 && lt < timeout_ms)
 				timeout_ms = lt;
+			/* LMTP's own work due now: no pass for it. */
+			lmtp_due = lt == 0;
 		}
 		watchdog_feed(d);
 		r = poll(pfd, 2 + nl, again ? 0 : timeout_ms);
@@ -611,7 +614,8 @@ watch(struct daemon *d)
 			/* Filed, taken over LMTP, and the sessions' deadlines. */
 			deliver_handle(d->deliver, pfd + 2, nl);
 			/* Mail that came over LMTP needs no pass. */
-			if (r > 0 && !(wfd >= 0 && (pfd[1].revents & POLLIN)))
+			if ((r > 0 || (r == 0 && lmtp_due)) &&
+			    !(wfd >= 0 && (pfd[1].revents & POLLIN)))
 				continue;
 		}
 		if (r > 0 && wfd >= 0 && (pfd[1].revents & POLLIN))
