@@ -336,7 +336,7 @@ int	 store_person_counts(int32_t end, int32_t today);
 /*
  * Person writes without transaction, audit nor quota: the caller checked
  * the values (clean names, canonical email, dates) and holds the
- * transaction.  NULL job_title = "".  store_partner.c.
+ * transaction.  NULL job_title = "".  store_partner_person.c.
  */
 int	 store_person_insert(struct store *, const struct store_person_spec *,
 	    time_t now, int64_t *id);
