@@ -242,6 +242,11 @@ char	*col_str0(sqlite3_stmt *, int, int *fail);
 
 /* NULL, "" or only spaces, tabs, CR, LF. */
 int	 is_blank(const char *);
+/*
+ * 64 lower-case hex digits and nothing after: a NIR pseudonym
+ * (store_decision.c).
+ */
+int	 store_is_hex64(const char *);
 /* The local day of t, as balpctl and balpd count days (store_suspension.c). */
 int32_t	 store_local_day(time_t t);
 /* text_clean of a C string (NULL is ""); caller frees; NULL on ENOMEM. */
