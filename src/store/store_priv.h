@@ -26,7 +26,7 @@
  * the binds and columns that depend on it (docs/store.md).
  */
 enum stmt_id {
-	/* store.c */
+	/* store.c, store_sql.c */
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
@@ -207,6 +207,8 @@ void	 store_audit_key_drop(struct store *);
 int	 stmt_get(struct store *, enum stmt_id id, const char *sql,
 	    sqlite3_stmt **out);
 void	 stmt_done(sqlite3_stmt *);
+/* Finalizes every cached statement (store_close). */
+void	 stmt_finalize_all(struct store *);
 /*
  * Steps a bound write statement to its end and hands it back; STORE_OK or
  * the sqlite error (what names the statement in the message).  *changes
