@@ -26,7 +26,7 @@
  * the binds and columns that depend on it (docs/store.md).
  */
 enum stmt_id {
-	/* store.c */
+	/* store.c, store_sql.c */
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
@@ -207,6 +207,8 @@ void	 store_audit_key_drop(struct store *);
 int	 stmt_get(struct store *, enum stmt_id id, const char *sql,
 	    sqlite3_stmt **out);
 void	 stmt_done(sqlite3_stmt *);
+/* Finalizes every cached statement (store_close). */
+void	 stmt_finalize_all(struct store *);
 /*
  * Steps a bound write statement to its end and hands it back; STORE_OK or
  * the sqlite error (what names the statement in the message).  *changes
@@ -242,6 +244,11 @@ char	*col_str0(sqlite3_stmt *, int, int *fail);
 
 /* NULL, "" or only spaces, tabs, CR, LF. */
 int	 is_blank(const char *);
+/*
+ * 64 lower-case hex digits and nothing after: a NIR pseudonym
+ * (store_decision.c).
+ */
+int	 store_is_hex64(const char *);
 /* The local day of t, as balpctl and balpd count days (store_suspension.c). */
 int32_t	 store_local_day(time_t t);
 /* text_clean of a C string (NULL is ""); caller frees; NULL on ENOMEM. */
@@ -336,7 +343,7 @@ int	 store_person_counts(int32_t end, int32_t today);
 /*
  * Person writes without transaction, audit nor quota: the caller checked
  * the values (clean names, canonical email, dates) and holds the
- * transaction.  NULL job_title = "".  store_partner.c.
+ * transaction.  NULL job_title = "".  store_partner_person.c.
  */
 int	 store_person_insert(struct store *, const struct store_person_spec *,
 	    time_t now, int64_t *id);

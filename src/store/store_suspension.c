@@ -6,7 +6,7 @@
  * A suspension runs from its first day to its last (NULL: open); they
  * never overlap; persons.suspended/suspend_reason stay as the open one's.
  * The lists and the decisions of a day read the one in force on it
- * (store_partner.c).
+ * (store_partner_person.c, store_partner_habilitation.c).
  */
 #include "balp/store_partner.h"
 
@@ -32,7 +32,10 @@ store_local_day(time_t t)
 	return d;
 }
 
-/* "partner/email": the audit object of a person, as store_partner.c's. */
+/*
+ * "partner/email": the audit object of a person, as
+ * store_partner_person.c's.
+ */
 static void
 person_object(struct buf *b, const char *partner_id, const char *email)
 {
