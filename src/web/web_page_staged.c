@@ -326,17 +326,61 @@ refused(struct web_ctx *ctx, int rc, const char *why)
 /*
  * annex_act's refusal in French; a failure's English detail (the
  * store's, or the notice templates missing) to the log.  A refusal's
- * English is not logged: it may name a person of the annex.
+ * English is not logged: it may name a person of the annex.  Which rule
+ * refused is asked of the store again, as the staged annex now stands:
+ * its status, then store_staged_check's plan (the one check of
+ * approve, dry run).
  */
 static void
 act_refused(struct web_ctx *ctx, int rc, enum web_msg_act act,
     const struct buf *err)
 {
+	struct store_staged g;
+	struct annex_plan plan;
+	struct buf why = BUF_INIT;
+	int64_t id = web_app_id(ctx);
+	int crc;
+
+	memset(&g, 0, sizeof(g));
+	memset(&plan, 0, sizeof(plan));
 	if (rc == STORE_ERROR) {
 		log_warn("staged annex %s: %s", ctx->id, buf_str(err));
 		refused(ctx, rc, WEB_MSG_STORE_DOWN);
-	} else
-		refused(ctx, rc, web_msg_store(ctx, rc, act));
+		return;
+	}
+	if (rc == STORE_REFUSED && store_staged_get(ctx->app->st, id, &g) ==
+	    STORE_OK && strcmp(g.status, "pending") != 0) {
+		buf_puts(&why, "Cette annexe est déjà ");
+		buf_puts(&why, strcmp(g.status, "approved") == 0 ?
+		    "approuvée" : "rejetée");
+		if (g.decided_by != NULL) {
+			buf_puts(&why, " (par ");
+			buf_puts(&why, g.decided_by);
+			buf_puts(&why, ")");
+		}
+		buf_puts(&why, " : rien n'est changé.");
+	} else if (rc == STORE_REFUSED && act == WEB_MSG_STAGED_APPROVE &&
+	    (crc = store_staged_check(ctx->app->st, id,
+	    pipeline_today(ctx->now), &plan)) == STORE_OK &&
+	    plan.force_needed)
+		buf_printf(&why, "Cette liste met fin à %zu des %zu personnes "
+		    "habilitées, ce qui ressemble à un fichier tronqué : rien "
+		    "n'est changé. Vérifiez-la, puis cochez « Je confirme ces "
+		    "fins » pour l'approuver quand même.", plan.n_ended,
+		    plan.n_active);
+	else if (rc == STORE_REFUSED && act == WEB_MSG_STAGED_APPROVE &&
+	    crc == STORE_REFUSED)
+		buf_puts(&why, "Cette annexe n'est pas approuvée, rien n'est "
+		    "changé : elle ne s'applique plus telle que reçue (l'annexe "
+		    "du partenaire a changé depuis, ou elle dépasserait son "
+		    "quota ; sa page montre les différences). Rejetez-la et "
+		    "demandez la liste de nouveau au référent.");
+	else
+		buf_puts(&why, web_msg_store(ctx, rc, act));
+	refused(ctx, rc, buf_str(&why));
+	annex_plan_free(&plan);
+	store_staged_free(&g);
+	buf_free(&why);
 }
 
 static void
