@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "balp/annex_file_error.h"
 #include "balp/buf.h"
 
 /* crypto_generichash-256 in hex, as the store's audit hashes. */
@@ -85,61 +86,12 @@ int	 annex_file_parse(const char *data, size_t len, struct annex_rows *out,
 	    struct buf *errors);
 
 /*
- * The same errors as codes with their parameters, for a caller that says
- * them in its own words (the console, in French): one check, two
- * renderings.  annex_file_error_text() gives balpctl's English line.
- */
-enum annex_file_code {
-	ANNEX_FILE_E_NOMEM,		/* out of memory */
-	ANNEX_FILE_E_QUOTE_OPEN,	/* a: the cell never closed */
-	ANNEX_FILE_E_QUOTE_TRAILING,	/* a: the cell */
-	ANNEX_FILE_E_COL_NONAME,	/* a: the header's cell */
-	ANNEX_FILE_E_COL_UNKNOWN,	/* value: its name (echoed) */
-	ANNEX_FILE_E_COL_TWICE,		/* column; a, b: the cells */
-	ANNEX_FILE_E_COL_MISSING,	/* column */
-	ANNEX_FILE_E_EMPTY,		/* column: required, empty */
-	ANNEX_FILE_E_DATE_UNFORMATTED,	/* column, value: a bare number */
-	ANNEX_FILE_E_DATE_SERIAL,	/* column, value: a day number */
-	ANNEX_FILE_E_DATE_BAD,		/* column, value */
-	ANNEX_FILE_E_CELLS,		/* a cells, b expected */
-	ANNEX_FILE_E_EMAIL_BAD,		/* value */
-	ANNEX_FILE_E_END_BEFORE_START,	/* value: date_fin, value2: start */
-	ANNEX_FILE_E_NUL,
-	ANNEX_FILE_E_ENCODING,		/* value: the encoding, NULL: UTF-8 */
-	ANNEX_FILE_E_EMAIL_TWICE,	/* value: email; a, b: the lines */
-	ANNEX_FILE_E_NO_HEADER,		/* a text file of blank lines */
-	ANNEX_FILE_E_SHEET_EMPTY,	/* a spreadsheet of no row */
-	ANNEX_FILE_E_XLS,		/* .xls, or a password: line 0 */
-	ANNEX_FILE_E_OTHER_ZIP,		/* a zip, not a spreadsheet: line 0 */
-	ANNEX_FILE_E_SHEET,		/* sheet.h refused the file: value,
-					   its English line (technical) */
-};
-
-struct annex_file_error {
-	unsigned		 line;	/* 0: the file as a whole */
-	enum annex_file_code	 code;
-	const char		*column; /* a column's name, static; or NULL */
-	size_t			 a, b;
-	char			*value;	/* from the file, bounded; or NULL */
-	char			*value2;
-};
-
-struct annex_file_errors {
-	struct annex_file_error	*v;	/* in line order */
-	size_t			 n;
-};
-
-/*
  * As annex_file_parse, the errors into errs (owned by the caller,
  * annex_file_errors_free; zeroed on success).  -1 with errs empty only
  * when memory ran out building them.
  */
 int	 annex_file_parse_coded(const char *data, size_t len,
 	    struct annex_rows *out, struct annex_file_errors *errs);
-/* Appends balpctl's English line for e (no newline). */
-void	 annex_file_error_text(const struct annex_file_error *e,
-	    struct buf *out);
-void	 annex_file_errors_free(struct annex_file_errors *);
 void	 annex_rows_free(struct annex_rows *);
 
 #endif
