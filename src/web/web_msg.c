@@ -11,6 +11,10 @@
 #include "balp/log.h"
 #include "balp/store.h"
 
+/* A limit's number in a sentence, from its one definition. */
+#define NUM_(x)	#x
+#define NUM(x)	NUM_(x)
+
 /* Column names as the header spells them: the partner's own words. */
 static void
 column(struct buf *out, const char *name)
@@ -214,15 +218,16 @@ web_msg_password(enum password_rule r)
 {
 	switch (r) {
 	case PASSWORD_TOO_LONG:
-		return "Le mot de passe est trop long (1 024 octets au plus) : "
-		    "choisissez-en un plus court.";
+		return "Le mot de passe est trop long (" NUM(PASSWORD_MAX)
+		    " octets au plus) : choisissez-en un plus court.";
 	case PASSWORD_NOT_UTF8:
 	case PASSWORD_CONTROL:
 		return "Le mot de passe contient un caractère de contrôle "
 		    "(tabulation, retour chariot…) : tapez-le plutôt que de "
 		    "le coller.";
 	case PASSWORD_TOO_SHORT:
-		return "Le mot de passe doit compter au moins 12 caractères.";
+		return "Le mot de passe doit compter au moins "
+		    NUM(PASSWORD_MIN) " caractères.";
 	case PASSWORD_IS_LOGIN:
 		return "Le mot de passe ne peut pas être l'identifiant.";
 	case PASSWORD_OK:

@@ -126,6 +126,10 @@ web_page_users(struct web_ctx *ctx)
 	users_page(ctx, NULL, NULL);
 }
 
+/* A limit's number in a sentence, from its one definition. */
+#define NUM_(x)	#x
+#define NUM(x)	NUM_(x)
+
 /*
  * Why store_user_add said no, in French: the rule is found by the very
  * predicates store_user_add applies (login, role, password), the name's
@@ -143,14 +147,15 @@ add_refusal(struct web_ctx *ctx, int rc, const char *login,
 	if (rc != STORE_REFUSED)
 		return web_msg_store_down(ctx, "user add");
 	if (!store_user_login_valid(login))
-		return "L'identifiant compte de 1 à 64 lettres, chiffres, "
-		    "« . », « - » ou « _ » : corrigez-le.";
+		return "L'identifiant compte de 1 à " NUM(STORE_USER_LOGIN_MAX)
+		    " lettres, chiffres, « . », « - » ou « _ » : corrigez-le.";
 	if (!store_user_role_valid(role))
 		return "Choisissez un rôle : administrateur, superviseur ou "
 		    "DPO.";
 	if ((r = password_rule(login, pw, len)) != PASSWORD_OK)
 		return web_msg_password(r);
-	return "Le nom est trop long (256 octets au plus) : raccourcissez-le.";
+	return "Le nom est trop long (" NUM(STORE_USER_NAME_MAX) " octets au "
+	    "plus) : raccourcissez-le.";
 }
 
 void
