@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "balp/annex_file_error.h"
 #include "balp/buf.h"
 
 /* crypto_generichash-256 in hex, as the store's audit hashes. */
@@ -83,6 +84,14 @@ struct annex_rows {
  */
 int	 annex_file_parse(const char *data, size_t len, struct annex_rows *out,
 	    struct buf *errors);
+
+/*
+ * As annex_file_parse, the errors into errs (owned by the caller,
+ * annex_file_errors_free; zeroed on success).  -1 with errs empty only
+ * when memory ran out building them.
+ */
+int	 annex_file_parse_coded(const char *data, size_t len,
+	    struct annex_rows *out, struct annex_file_errors *errs);
 void	 annex_rows_free(struct annex_rows *);
 
 #endif

@@ -32,12 +32,37 @@
 #include "balp/conf.h"
 #include "balp/store.h"
 
-/* What was done, for the caller's sentence. */
+/*
+ * Why an action was refused, for a caller that says it in its own words
+ * (the console, in French) rather than err's English line: one check,
+ * two renderings.  MESSAGE_ACT_FAILED is a failure of the store or of
+ * the mailbox (err says which, for a log), not a refusal.
+ */
+enum message_act_refusal {
+	MESSAGE_ACT_FAILED,
+	MESSAGE_ACT_NO_DECISION,	/* no such decision */
+	MESSAGE_ACT_ANNEX_PENDING,	/* its staged annex: staged */
+	MESSAGE_ACT_NOT_IN_QUEUE,	/* moved or deleted in a mail client */
+	MESSAGE_ACT_RETRIAGE_GONE,	/* retriage pending, message gone */
+	MESSAGE_ACT_UNKNOWN_QUEUE,	/* to: none of the rules' queues */
+	MESSAGE_ACT_ANNEX_QUEUE,	/* to: the queue of staged annexes */
+	MESSAGE_ACT_SUPERSEDED,		/* decided again since */
+	MESSAGE_ACT_IN_INBOX,		/* back in the inbox for a retriage */
+	MESSAGE_ACT_SAME_QUEUE,		/* in to already */
+	MESSAGE_ACT_NO_SENDER,		/* notify, and no sender */
+	MESSAGE_ACT_STATE,		/* the store refused it as the
+					   decision stands (changed since) */
+};
+
+/* What was done, for the caller's sentence; or why not. */
 struct message_act {
 	char	*source_ref;	/* the message's name in its folder */
 	char	*from;		/* the folder it was in */
 	char	*to;		/* where it went (release) */
 	char	*new_ref;	/* its name back in the inbox (retriage) */
+	/* After -1 (kept by message_act_free): */
+	enum message_act_refusal refusal;
+	int64_t	 staged;	/* MESSAGE_ACT_ANNEX_PENDING: its id */
 };
 
 /* 1 if q is one of the rules' queues. */
@@ -58,6 +83,7 @@ int	 message_act_release(struct store *, const struct balp_conf *,
 	    int64_t id, const char *to, const char *reason, int notify,
 	    int32_t today, const char *actor, time_t now,
 	    struct message_act *out, struct buf *err);
+/* Frees the strings; refusal and staged stay. */
 void	 message_act_free(struct message_act *);
 
 #endif

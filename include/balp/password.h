@@ -22,7 +22,22 @@
 #define PASSWORD_MIN	12	/* code points */
 #define PASSWORD_MAX	1024	/* bytes */
 
-/* 0 if pw[0..len) may be login's password, else -1 and why in err. */
+/* The rule pw breaks, first found; for a caller with its own words. */
+enum password_rule {
+	PASSWORD_OK,
+	PASSWORD_TOO_LONG,	/* > PASSWORD_MAX bytes */
+	PASSWORD_NOT_UTF8,
+	PASSWORD_CONTROL,	/* a control character */
+	PASSWORD_TOO_SHORT,	/* < PASSWORD_MIN characters */
+	PASSWORD_IS_LOGIN,
+};
+
+enum password_rule password_rule(const char *login, const char *pw,
+	    size_t len);
+/*
+ * 0 if pw[0..len) may be login's password, else -1 and why in err
+ * (English, balpctl's words for password_rule's verdict).
+ */
 int	 password_check(const char *login, const char *pw, size_t len,
 	    struct buf *err);
 

@@ -121,10 +121,14 @@ static const struct {
 
 /* ---- errors ------------------------------------------------------------ */
 
+/*
+ * Errors are kept as codes with their parameters (annex_file.h), so that
+ * balpctl (English, annex_file_error_text) and the console (French, its
+ * own sentences) say the same thing from the one check made here.
+ */
 struct err {
-	unsigned	 line;
-	size_t		 seq;	/* keeps errors of one line in found order */
-	char		*msg;
+	struct annex_file_error	 e;
+	size_t			 seq;	/* errors of one line in found order */
 };
 
 struct errlist {
@@ -133,29 +137,31 @@ struct errlist {
 	int		 oom;
 };
 
+/* Records an error; value and value2 (may be NULL) are copied. */
 static void
-err_add(struct errlist *el, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-err_add(struct errlist *el, unsigned line, const char *fmt, ...)
+err_add(struct errlist *el, unsigned line, enum annex_file_code code,
+    const char *column, size_t a, size_t b, const char *value,
+    const char *value2)
 {
-	struct buf b = BUF_INIT;
-	va_list ap;
+	struct annex_file_error *e;
 
 	if (ARRAY_RESERVE(el->v, el->cap, el->n) == -1) {
 		el->oom = 1;
 		return;
 	}
-	buf_printf(&b, "line %u: ", line);
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	if ((el->v[el->n].msg = buf_detach(&b)) == NULL) {
+	e = &el->v[el->n].e;
+	memset(e, 0, sizeof(*e));
+	e->line = line;
+	e->code = code;
+	e->column = column;
+	e->a = a;
+	e->b = b;
+	if ((value != NULL && (e->value = buf_strdup(value)) == NULL) ||
+	    (value2 != NULL && (e->value2 = buf_strdup(value2)) == NULL)) {
+		free(e->value);
 		el->oom = 1;
 		return;
 	}
-	el->v[el->n].line = line;
 	el->v[el->n].seq = el->n;
 	el->n++;
 }
@@ -165,8 +171,8 @@ err_cmp(const void *a, const void *b)
 {
 	const struct err *x = a, *y = b;
 
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
+	if (x->e.line != y->e.line)
+		return x->e.line < y->e.line ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -175,8 +181,10 @@ err_free(struct errlist *el)
 {
 	size_t i;
 
-	for (i = 0; i < el->n; i++)
-		free(el->v[i].msg);
+	for (i = 0; i < el->n; i++) {
+		free(el->v[i].e.value);
+		free(el->v[i].e.value2);
+	}
 	free(el->v);
 	memset(el, 0, sizeof(*el));
 }
@@ -268,8 +276,9 @@ next_record(const char *d, size_t len, size_t *pos, unsigned *line, char sep,
 		if (j < len && d[j] == '"') {
 			for (i = j + 1;; i++) {
 				if (i >= len) {
-					err_add(el, r->line, "a quoted cell "
-					    "(cell %zu) is never closed", r->n);
+					err_add(el, r->line,
+					    ANNEX_FILE_E_QUOTE_OPEN, NULL,
+					    r->n, 0, NULL, NULL);
 					r->bad = 1;
 					r->last_line = *line;
 					*pos = len;
@@ -294,8 +303,8 @@ next_record(const char *d, size_t len, size_t *pos, unsigned *line, char sep,
 			if (i < len && d[i] != sep && d[i] != '\n' &&
 			    !(d[i] == '\r' && (i + 1 == len ||
 			    d[i + 1] == '\n'))) {
-				err_add(el, *line, "text after the closing "
-				    "quote of cell %zu", r->n);
+				err_add(el, *line, ANNEX_FILE_E_QUOTE_TRAILING,
+				    NULL, r->n, 0, NULL, NULL);
 				r->bad = 1;
 				while (i < len && d[i] != '\n')
 					i++;
@@ -434,18 +443,18 @@ header_map(const struct record *h, long pos[NCOLS], struct errlist *el)
 		if (c == -1) {
 			echo(buf_str(&h->cells[i]), e);
 			if (strspn(e, " \t") == strlen(e))
-				err_add(el, h->line, "column %zu has no name",
-				    i + 1);
+				err_add(el, h->line, ANNEX_FILE_E_COL_NONAME,
+				    NULL, i + 1, 0, NULL, NULL);
 			else
-				err_add(el, h->line, "unknown column '%s' "
-				    "(expected nom, prenom, email, fonction, "
-				    "date_habilitation, date_fin)", e);
+				err_add(el, h->line, ANNEX_FILE_E_COL_UNKNOWN,
+				    NULL, 0, 0, e, NULL);
 			bad = 1;
 			continue;
 		}
 		if (pos[c] != -1) {
-			err_add(el, h->line, "column %s appears twice (cells "
-			    "%ld and %zu)", col_names[c], pos[c] + 1, i + 1);
+			err_add(el, h->line, ANNEX_FILE_E_COL_TWICE,
+			    col_names[c], (size_t)pos[c] + 1, i + 1, NULL,
+			    NULL);
 			bad = 1;
 			continue;
 		}
@@ -453,7 +462,8 @@ header_map(const struct record *h, long pos[NCOLS], struct errlist *el)
 	}
 	for (c = 0; c < NCOLS; c++) {
 		if (pos[c] == -1 && col_required[c]) {
-			err_add(el, h->line, "missing column %s", col_names[c]);
+			err_add(el, h->line, ANNEX_FILE_E_COL_MISSING,
+			    col_names[c], 0, 0, NULL, NULL);
 			bad = 1;
 		}
 	}
@@ -543,7 +553,8 @@ cell_text(const struct record *r, const long pos[NCOLS], enum col c,
 	    buf_str(cell)))) == NULL)
 		return -1;
 	if (*s == '\0' && col_required[c])
-		err_add(el, r->line, "%s is empty (required)", col_names[c]);
+		err_add(el, r->line, ANNEX_FILE_E_EMPTY, col_names[c], 0, 0,
+		    NULL, NULL);
 	*out = s;
 	return 0;
 }
@@ -601,15 +612,14 @@ cell_date(const struct record *r, const long pos[NCOLS], enum col c,
 	if (*s != '\0' && r->sheet != NULL && (size_t)pos[c] < r->sheet->n &&
 	    r->sheet->cells[pos[c]].kind == SHEET_NUMBER) {
 		echo(s, e);
-		err_add(el, r->line, "%s '%s' is a number with no date format, "
-		    "not a date: format the column as dates (DD/MM/YYYY) and "
-		    "save again", col_names[c], e);
+		err_add(el, r->line, ANNEX_FILE_E_DATE_UNFORMATTED,
+		    col_names[c], 0, 0, e, NULL);
 		return 1;
 	}
 	if (*s == '\0') {
 		if (col_required[c]) {
-			err_add(el, r->line, "%s is empty (required)",
-			    col_names[c]);
+			err_add(el, r->line, ANNEX_FILE_E_EMPTY,
+			    col_names[c], 0, 0, NULL, NULL);
 			return 1;
 		}
 		return 0;
@@ -618,12 +628,11 @@ cell_date(const struct record *r, const long pos[NCOLS], enum col c,
 		*out = DATE_NONE;
 		echo(s, e);
 		if (strspn(s, "0123456789") == strlen(s) && strlen(s) <= 6)
-			err_add(el, r->line, "%s '%s' is a spreadsheet's day "
-			    "number, not a date: format the column as dates "
-			    "(DD/MM/YYYY) and save again", col_names[c], e);
+			err_add(el, r->line, ANNEX_FILE_E_DATE_SERIAL,
+			    col_names[c], 0, 0, e, NULL);
 		else
-			err_add(el, r->line, "%s '%s' is not a date "
-			    "(DD/MM/YYYY or YYYY-MM-DD)", col_names[c], e);
+			err_add(el, r->line, ANNEX_FILE_E_DATE_BAD,
+			    col_names[c], 0, 0, e, NULL);
 		return 1;
 	}
 	return 0;
@@ -652,8 +661,8 @@ check_row(const struct record *r, const long pos[NCOLS], size_t ncols,
 	if (r->sheet != NULL || (r->n > ncols && cells_blank(r, ncols)))
 		;
 	else if (r->n != ncols) {
-		err_add(el, r->line, "%zu cells, expected %zu as in the header",
-		    r->n, ncols);
+		err_add(el, r->line, ANNEX_FILE_E_CELLS, NULL, r->n, ncols,
+		    NULL, NULL);
 		return 0;
 	}
 	if (cell_text(r, pos, COL_NOM, &row.last_name, el) == -1 ||
@@ -661,13 +670,14 @@ check_row(const struct record *r, const long pos[NCOLS], size_t ncols,
 	    (raw = trimmed(&r->cells[pos[COL_EMAIL]])) == NULL)
 		goto out;
 	if (*raw == '\0') {
-		err_add(el, r->line, "email is empty (required)");
+		err_add(el, r->line, ANNEX_FILE_E_EMPTY, "email", 0, 0, NULL,
+		    NULL);
 	} else if ((rc = text_email_canon(raw, &row.email)) == -1) {
 		goto out;
 	} else if (rc != 0) {
 		echo(raw, e);
-		err_add(el, r->line, "email '%s' is not an email address "
-		    "(local@domain.tld)", e);
+		err_add(el, r->line, ANNEX_FILE_E_EMAIL_BAD, NULL, 0, 0, e,
+		    NULL);
 	}
 	if (cell_text(r, pos, COL_FONCTION, &row.job_title, el) == -1 ||
 	    (rc = cell_date(r, pos, COL_DEBUT, &row.start, &ts, el)) == -1)
@@ -677,8 +687,8 @@ check_row(const struct record *r, const long pos[NCOLS], size_t ncols,
 		goto out;
 	bad |= rc;
 	if (!bad && row.end != DATE_NONE && row.end < row.start)
-		err_add(el, r->line, "date_fin '%s' is before "
-		    "date_habilitation '%s'", te, ts);
+		err_add(el, r->line, ANNEX_FILE_E_END_BEFORE_START, NULL, 0,
+		    0, te, ts);
 	if (ARRAY_RESERVE(out->v, *cap, out->n) == -1)
 		goto out;
 	out->v[out->n++] = row;
@@ -715,15 +725,15 @@ check_lines(const char *d, size_t len, const char *enc, unsigned char **badp,
 		if (i < len && d[i] != '\n')
 			continue;
 		if (memchr(d + start, '\0', i - start) != NULL) {
-			err_add(el, line, "contains a NUL byte");
+			err_add(el, line, ANNEX_FILE_E_NUL, NULL, 0, 0, NULL, NULL);
 			bad[line] = 1;
 		} else if (!text_utf8_valid(d + start, i - start)) {
 			if (textenc_is_utf8(enc))
-				err_add(el, line, "not valid UTF-8 (save the "
-				    "file as UTF-8)");
+				err_add(el, line, ANNEX_FILE_E_ENCODING, NULL,
+				    0, 0, NULL, NULL);
 			else
-				err_add(el, line, "not valid %s text (save "
-				    "the file as UTF-8)", enc);
+				err_add(el, line, ANNEX_FILE_E_ENCODING, NULL,
+				    0, 0, enc, NULL);
 			bad[line] = 1;
 		}
 		start = i + 1;
@@ -777,9 +787,9 @@ find_duplicates(const struct annex_rows *rows, struct errlist *el)
 	for (i = 0; i < n; i = k)
 		for (k = i + 1; k < n && strcmp(seen[k].email,
 		    seen[i].email) == 0; k++)
-			err_add(el, seen[k].line, "email '%s' appears twice "
-			    "(lines %u and %u)", seen[k].email, seen[i].line,
-			    seen[k].line);
+			err_add(el, seen[k].line, ANNEX_FILE_E_EMAIL_TWICE,
+			    NULL, seen[i].line, seen[k].line, seen[k].email,
+			    NULL);
 	free(seen);
 	return 0;
 }
@@ -819,9 +829,8 @@ parse_csv(const char *data, size_t len, struct annex_rows *out,
 		}
 	}
 	if (pos >= len) {
-		err_add(el, line, "no header row: the first line must name "
-		    "the columns nom;prenom;email;fonction;date_habilitation;"
-		    "date_fin");
+		err_add(el, line, ANNEX_FILE_E_NO_HEADER, NULL, 0, 0, NULL,
+		    NULL);
 		goto out;
 	}
 	sep = detect_sep(data, len, pos);
@@ -898,27 +907,56 @@ sheet_header(const struct sheet *sh, struct record *r)
 	return 0;
 }
 
-/* A spreadsheet (sheet.h) into out, its rows' errors into el. */
-static int
+/*
+ * sheet.h's one error ("line N: ..." or "file: ...", a newline) as an
+ * error of the list: its line, its text whole for balpctl.
+ */
+static void
+sheet_error(const char *text, struct errlist *el)
+{
+	struct buf t = BUF_INIT;
+	unsigned line = 0;
+	size_t n = strlen(text);
+
+	if (sscanf(text, "line %u:", &line) != 1)
+		line = 0;
+	while (n > 0 && text[n - 1] == '\n')
+		n--;
+	if (buf_add(&t, text, n) == -1)
+		el->oom = 1;
+	else
+		err_add(el, line, ANNEX_FILE_E_SHEET, NULL, 0, 0, buf_str(&t),
+		    NULL);
+	buf_free(&t);
+}
+
+/* A spreadsheet (sheet.h) into out, its errors into el. */
+static void
 parse_sheet(const char *data, size_t len, enum sheet_format f,
-    struct annex_rows *out, struct errlist *el, struct buf *errors)
+    struct annex_rows *out, struct errlist *el)
 {
 	static const char *const enc_name[] = {
 		[SHEET_XLSX] = "Office Open XML spreadsheet (.xlsx)",
 		[SHEET_ODS] = "OpenDocument spreadsheet (.ods)",
 	};
+	struct buf why = BUF_INIT;
 	struct sheet sh;
 	struct record r;
 	size_t i, cap = 0, ncols;
 	long colpos[NCOLS], h;
 
 	if (sheet_read((const unsigned char *)data, len, f, NULL, &sh,
-	    errors) == -1)
-		return -1;
+	    &why) == -1) {
+		sheet_error(buf_str(&why), el);
+		buf_free(&why);
+		return;
+	}
+	buf_free(&why);
 	out->encoding = enc_name[f];
 	memset(&r, 0, sizeof(r));
 	if (sh.n == 0) {
-		err_add(el, 1, "no header row: the first sheet is empty");
+		err_add(el, 1, ANNEX_FILE_E_SHEET_EMPTY, NULL, 0, 0, NULL,
+		    NULL);
 		goto out;
 	}
 	if ((h = sheet_header(&sh, &r)) == -1 ||
@@ -945,12 +983,11 @@ oom:
 out:
 	record_free(&r);
 	sheet_free(&sh);
-	return 0;
 }
 
 int
-annex_file_parse(const char *data, size_t len, struct annex_rows *out,
-    struct buf *errors)
+annex_file_parse_coded(const char *data, size_t len, struct annex_rows *out,
+    struct annex_file_errors *errs)
 {
 	struct errlist el;
 	enum sheet_format f;
@@ -958,37 +995,63 @@ annex_file_parse(const char *data, size_t len, struct annex_rows *out,
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
+	memset(errs, 0, sizeof(*errs));
 	memset(&el, 0, sizeof(el));
 	f = sheet_format((const unsigned char *)data, len);
-	if (f == SHEET_NONE) {
+	if (f == SHEET_NONE)
 		parse_csv(data, len, out, &el);
-	} else if (f == SHEET_OLE) {
-		buf_puts(errors, "file: an Excel 97-2003 workbook (.xls) or a "
-		    "spreadsheet saved with a password: save it as .xlsx or "
-		    ".ods without a password, or as .csv\n");
-		goto out;
-	} else if (f == SHEET_OTHER_ZIP) {
+	else if (f == SHEET_OLE)
+		err_add(&el, 0, ANNEX_FILE_E_XLS, NULL, 0, 0, NULL, NULL);
+	else if (f == SHEET_OTHER_ZIP)
 		/* A .docx, a .zip, an .xlsx cut short: no text to read. */
-		buf_puts(errors, "file: a zip archive that is not a readable "
-		    ".xlsx or .ods spreadsheet (cut short, or another kind "
-		    "of file): send the annex as .xlsx, .ods or .csv\n");
-		goto out;
-	} else if (parse_sheet(data, len, f, out, &el, errors) == -1)
-		goto out;
+		err_add(&el, 0, ANNEX_FILE_E_OTHER_ZIP, NULL, 0, 0, NULL,
+		    NULL);
+	else
+		parse_sheet(data, len, f, out, &el);
 	if (el.oom) {
-		buf_puts(errors, "out of memory\n");
+		/* One error, nothing else: the others may be cut. */
+		err_free(&el);
+		if ((errs->v = calloc(1, sizeof(*errs->v))) != NULL) {
+			errs->v[0].code = ANNEX_FILE_E_NOMEM;
+			errs->n = 1;
+		}
 	} else if (el.n == 0) {
 		ret = 0;
 	} else {
 		qsort(el.v, el.n, sizeof(*el.v), err_cmp);
-		for (i = 0; i < el.n; i++) {
-			buf_puts(errors, el.v[i].msg);
-			buf_putc(errors, '\n');
+		if ((errs->v = calloc(el.n, sizeof(*errs->v))) == NULL) {
+			err_free(&el);
+			return -1;
 		}
+		/* Moved: the strings now belong to errs. */
+		for (i = 0; i < el.n; i++)
+			errs->v[i] = el.v[i].e;
+		errs->n = el.n;
+		free(el.v);
+		memset(&el, 0, sizeof(el));
 	}
-out:
 	if (ret == -1)
 		annex_rows_free(out);
 	err_free(&el);
+	return ret;
+}
+
+int
+annex_file_parse(const char *data, size_t len, struct annex_rows *out,
+    struct buf *errors)
+{
+	struct annex_file_errors errs;
+	size_t i;
+	int ret;
+
+	if ((ret = annex_file_parse_coded(data, len, out, &errs)) == 0)
+		return 0;
+	if (errs.n == 0)
+		buf_puts(errors, "out of memory\n");
+	for (i = 0; i < errs.n; i++) {
+		annex_file_error_text(&errs.v[i], errors);
+		buf_putc(errors, '\n');
+	}
+	annex_file_errors_free(&errs);
 	return ret;
 }

@@ -26,7 +26,16 @@ message_act_free(struct message_act *a)
 	free(a->from);
 	free(a->to);
 	free(a->new_ref);
-	memset(a, 0, sizeof(*a));
+	a->source_ref = a->from = a->to = a->new_ref = NULL;
+}
+
+/* Why the store said no, as a refusal (a failure unless it refused). */
+static enum message_act_refusal
+store_refusal(int rc)
+{
+	return rc == STORE_NOTFOUND ? MESSAGE_ACT_NO_DECISION :
+	    rc == STORE_REFUSED || rc == STORE_EXISTS ? MESSAGE_ACT_STATE :
+	    MESSAGE_ACT_FAILED;
 }
 
 int
@@ -81,7 +90,8 @@ annex_queue(const struct rules *r, const char *queue)
  * store_message.h); 0 otherwise.
  */
 static int
-staged_pending(struct store *st, int64_t id, struct buf *err)
+staged_pending(struct store *st, int64_t id, struct message_act *out,
+    struct buf *err)
 {
 	int64_t staged;
 
@@ -89,6 +99,8 @@ staged_pending(struct store *st, int64_t id, struct buf *err)
 		return store_fail(st, err);
 	if (staged == 0)
 		return 0;
+	out->refusal = MESSAGE_ACT_ANNEX_PENDING;
+	out->staged = staged;
 	buf_printf(err, "decision %" PRId64 ": its annex is staged for "
 	    "approval (staged annex %" PRId64 ", pending): approve or reject "
 	    "it first (balpctl annex approve|reject %" PRId64 ")", id, staged,
@@ -108,9 +120,11 @@ message_act_retriage(struct store *st, const struct balp_conf *conf,
 	int r, rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (store_message_get(st, id, &m) != STORE_OK)
+	if ((r = store_message_get(st, id, &m)) != STORE_OK) {
+		out->refusal = store_refusal(r);
 		return store_fail(st, err);
-	if (staged_pending(st, id, err) != 0)
+	}
+	if (staged_pending(st, id, out, err) != 0)
 		goto out;
 	/* Where the record says it is, a pending retriage aside. */
 	from = m.n_releases > 0 ? m.releases[m.n_releases - 1].to_queue :
@@ -126,6 +140,7 @@ message_act_retriage(struct store *st, const struct balp_conf *conf,
 	r = store_message_retriage(st, id, out->new_ref, reason != NULL ?
 	    reason : "", actor, now);
 	if (r != STORE_OK && r != STORE_EXISTS) {
+		out->refusal = store_refusal(r);
 		store_fail(st, err);
 		goto out;
 	}
@@ -136,12 +151,14 @@ message_act_retriage(struct store *st, const struct balp_conf *conf,
 		break;
 	case 1:
 		if (r == STORE_EXISTS) {
+			out->refusal = MESSAGE_ACT_RETRIAGE_GONE;
 			buf_printf(err, "decision %" PRId64 ": retriage "
 			    "pending, and its message is no longer in %s (in "
 			    "the inbox as %s already?)", id, from,
 			    out->new_ref);
 			break;
 		}
+		out->refusal = MESSAGE_ACT_NOT_IN_QUEUE;
 		buf_printf(err, "decision %" PRId64 ": %s is not in %s (moved "
 		    "or deleted in a mail client?): nothing done", id,
 		    m.decision.source_ref, from);
@@ -213,10 +230,12 @@ message_act_release(struct store *st, const struct balp_conf *conf,
 	memset(out, 0, sizeof(*out));
 	memset(&m, 0, sizeof(m));
 	if (!message_act_known_queue(&conf->rules, to)) {
+		out->refusal = MESSAGE_ACT_UNKNOWN_QUEUE;
 		buf_printf(err, "release: %s is none of the rules' queues", to);
 		return -1;
 	}
 	if (annex_queue(&conf->rules, to)) {
+		out->refusal = MESSAGE_ACT_ANNEX_QUEUE;
 		buf_printf(err, "release: %s holds the annexes staged for "
 		    "approval, and a release stages nothing: send the message "
 		    "back to triage (balpctl message retriage %" PRId64 "), "
@@ -226,23 +245,30 @@ message_act_release(struct store *st, const struct balp_conf *conf,
 		    "by hand (balpctl annex import)", to, id);
 		return -1;
 	}
-	if (store_message_get(st, id, &m) != STORE_OK)
+	if ((rc = store_message_get(st, id, &m)) != STORE_OK) {
+		out->refusal = store_refusal(rc);
 		return store_fail(st, err);
+	}
+	rc = -1;
 	if ((from = store_message_queue(&m)) == NULL || m.superseded_by) {
+		out->refusal = m.superseded_by ? MESSAGE_ACT_SUPERSEDED :
+		    MESSAGE_ACT_IN_INBOX;
 		buf_printf(err, "decision %" PRId64 ": %s", id,
 		    m.superseded_by ? "superseded: release its current "
 		    "decision" : "its message is back in the inbox for a "
 		    "retriage");
 		goto out;
 	}
-	if (staged_pending(st, id, err) != 0)
+	if (staged_pending(st, id, out, err) != 0)
 		goto out;
 	if (strcmp(from, to) == 0) {
+		out->refusal = MESSAGE_ACT_SAME_QUEUE;
 		buf_printf(err, "decision %" PRId64 ": the message is in %s "
 		    "already", id, to);
 		goto out;
 	}
 	if (notify && m.decision.sender == NULL) {
+		out->refusal = MESSAGE_ACT_NO_SENDER;
 		buf_printf(err, "decision %" PRId64 ": no sender to notify",
 		    id);
 		goto out;
@@ -270,6 +296,7 @@ message_act_release(struct store *st, const struct balp_conf *conf,
 	case 0:
 		break;
 	case 1:
+		out->refusal = MESSAGE_ACT_NOT_IN_QUEUE;
 		buf_printf(err, "decision %" PRId64 ": %s is not in %s (moved "
 		    "or deleted in a mail client?): nothing done", id,
 		    m.decision.source_ref, from);
@@ -278,8 +305,10 @@ message_act_release(struct store *st, const struct balp_conf *conf,
 		buf_puts(err, buf_str(&why));
 		goto out;
 	}
-	if (store_message_release(st, id, from, to, reason,
-	    notify ? &notice : NULL, actor, now) != STORE_OK) {
+	if ((rc = store_message_release(st, id, from, to, reason,
+	    notify ? &notice : NULL, actor, now)) != STORE_OK) {
+		out->refusal = store_refusal(rc);
+		rc = -1;
 		buf_puts(err, store_errmsg(st));
 		/* Put it back: no move without its record. */
 		buf_reset(&why);

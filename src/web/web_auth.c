@@ -19,6 +19,7 @@
 #include "balp/store_user.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 
 /* The one sentence of every refused login: it tells nobody which. */
 #define REFUSED_TEXT	"Identifiant ou mot de passe incorrect, ou compte " \
@@ -261,7 +262,7 @@ void
 web_auth_password(struct web_ctx *ctx)
 {
 	struct web_app *app = ctx->app;
-	struct buf why = BUF_INIT;
+	enum password_rule rule;
 	char hash[WEB_SESSION_HEX + 1];
 	const char *cur, *nw, *confirm;
 	size_t cur_len, new_len, confirm_len;
@@ -293,14 +294,12 @@ web_auth_password(struct web_ctx *ctx)
 		password_form(ctx, "Le mot de passe actuel est incorrect.");
 		return;
 	}
-	if (password_check(ctx->user->login, nw, new_len, &why) == -1) {
+	if ((rule = password_rule(ctx->user->login, nw, new_len)) !=
+	    PASSWORD_OK) {
 		ctx->res->status = 400;
-		password_form(ctx, why.failed ? "Le nouveau mot de passe ne "
-		    "suit pas les règles." : buf_str(&why));
-		buf_free(&why);
+		password_form(ctx, web_msg_password(rule));
 		return;
 	}
-	buf_free(&why);
 	if (cur_len == new_len && sodium_memcmp(cur, nw, new_len) == 0) {
 		ctx->res->status = 400;
 		password_form(ctx, "Le nouveau mot de passe doit différer de "
@@ -310,7 +309,7 @@ web_auth_password(struct web_ctx *ctx)
 	if (store_user_passwd(app->st, ctx->user->login, nw, new_len, 0,
 	    ctx->actor, ctx->now) != STORE_OK) {
 		ctx->res->status = 500;
-		password_form(ctx, store_errmsg(app->st));
+		password_form(ctx, web_msg_store_down(ctx, "password change"));
 		return;
 	}
 	/* Whoever held another session with the old password is out. */

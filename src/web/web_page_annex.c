@@ -22,6 +22,7 @@
 #include "balp/store_partner.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 
 struct stashed {
 	char	 token[WEB_SESSION_HEX + 1];
@@ -144,7 +145,8 @@ begin(struct web_ctx *ctx, const char *title, struct store_partner *pa)
 		return -1;
 	}
 	if (rc != STORE_OK) {
-		web_app_error(ctx, 500, store_errmsg(ctx->app->st));
+		web_app_error(ctx, 500, web_msg_store_down(ctx,
+		    "annex page"));
 		return -1;
 	}
 	web_layout_begin(ctx, title);
@@ -156,28 +158,62 @@ begin(struct web_ctx *ctx, const char *title, struct store_partner *pa)
 	return 0;
 }
 
-/* The file's errors, one item per line of the file at fault. */
+/* The file's errors, every one, in French, with its line. */
 static void
-errors_list(struct web_ctx *ctx, const char *errors)
+errors_list(struct web_ctx *ctx, const struct annex_file_errors *errs)
+{
+	struct buf *b = &ctx->res->body, line = BUF_INIT;
+	size_t i;
+
+	buf_printf(b, "<p class=\"error\" role=\"alert\">Annexe refusée, rien "
+	    "n'est importé : %zu erreur", errs->n);
+	if (errs->n > 1)
+		buf_putc(b, 's');
+	buf_puts(b, ". Corrigez le fichier puis envoyez-le de nouveau.</p>\n"
+	    "<ul class=\"errors\">\n");
+	for (i = 0; i < errs->n; i++) {
+		buf_reset(&line);
+		web_msg_annex_error(&line, &errs->v[i]);
+		buf_puts(b, "<li>");
+		web_html_text(b, buf_str(&line));
+		buf_puts(b, "</li>\n");
+	}
+	if (errs->n == 0)
+		buf_puts(b, "<li>La mémoire a manqué pour lire le fichier ; "
+		    "réessayez.</li>\n");
+	buf_puts(b, "</ul>\n");
+	buf_free(&line);
+}
+
+/*
+ * Why annex_import said no to the upload of partner pa (rc is not
+ * STORE_OK): French, with what to do.
+ */
+static void
+import_refused(struct web_ctx *ctx, int rc, const struct annex_plan *plan,
+    const struct store_partner *pa)
 {
 	struct buf *b = &ctx->res->body;
-	const char *p = errors, *nl;
-	size_t n = 0;
 
-	for (nl = errors; (nl = strchr(nl, '\n')) != NULL; nl++)
-		n++;
-	buf_printf(b, "<p class=\"error\" role=\"alert\">Annexe refusée, rien "
-	    "n'est importé : %zu erreur(s).</p>\n<ul class=\"errors\">\n", n);
-	while (*p != '\0') {
-		nl = strchr(p, '\n');
-		buf_puts(b, "<li>");
-		web_html_textn(b, p, nl != NULL ? (size_t)(nl - p) : strlen(p));
-		buf_puts(b, "</li>\n");
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	buf_puts(b, "</ul>\n");
+	ctx->res->status = rc == STORE_ERROR ? 500 : 400;
+	buf_puts(b, "<p class=\"error\" role=\"alert\">Annexe refusée, "
+	    "rien n'est importé : ");
+	if (rc == STORE_NOTFOUND)
+		buf_puts(b, "ce partenaire n'existe plus.");
+	else if (rc == STORE_ERROR)
+		web_html_text(b, web_msg_store_down(ctx, "annex import"));
+	else if (plan->force_needed)
+		buf_printf(b, "le fichier met fin à %zu des %zu personnes "
+		    "habilitées, ce qui ressemble à un fichier tronqué. "
+		    "Vérifiez-le, puis cochez « Je confirme ces fins » sous "
+		    "l'aperçu pour l'importer quand même.", plan->n_ended, plan->n_active);
+	else
+		/* annex_import's other refusal: store_quota_check's. */
+		buf_printf(b, "le fichier habilite plus de personnes que le "
+		    "quota du partenaire (%d). Retirez des personnes du "
+		    "fichier, ou faites d'abord relever le quota.",
+		    pa->max_persons);
+	buf_puts(b, "</p>\n");
 }
 
 static const char *
@@ -291,7 +327,8 @@ preview(struct web_ctx *ctx, const struct annex_plan *plan,
 void
 web_page_annex_upload(struct web_ctx *ctx)
 {
-	struct buf *b = &ctx->res->body, errors = BUF_INIT;
+	struct buf *b = &ctx->res->body;
+	struct annex_file_errors errors = { NULL, 0 };
 	struct store_partner pa;
 	struct annex_rows rows;
 	struct annex_plan plan;
@@ -311,19 +348,15 @@ web_page_annex_upload(struct web_ctx *ctx)
 		    "(CSV, .xlsx ou .ods) à importer.");
 		goto out;
 	}
-	if (annex_file_parse(data, len, &rows, &errors) == -1) {
+	if (annex_file_parse_coded(data, len, &rows, &errors) == -1) {
 		ctx->res->status = 400;
-		errors_list(ctx, buf_str(&errors));
+		errors_list(ctx, &errors);
 		goto out;
 	}
 	rc = annex_import(ctx->app->st, pa.id, &rows,
 	    pipeline_today(ctx->now), 1, 0, ctx->actor, ctx->now, &plan);
 	if (rc != STORE_OK) {
-		ctx->res->status = rc == STORE_ERROR ? 500 : 400;
-		buf_puts(b, "<p class=\"error\" role=\"alert\">Annexe refusée, "
-		    "rien n'est importé : ");
-		web_html_text(b, store_errmsg(ctx->app->st));
-		buf_puts(b, "</p>\n");
+		import_refused(ctx, rc, &plan, &pa);
 		goto out;
 	}
 	buf_puts(b, "<h2>Aperçu</h2>\n<p>Rien n'est encore écrit : "
@@ -357,14 +390,14 @@ out:
 	web_layout_end(ctx);
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
-	buf_free(&errors);
+	annex_file_errors_free(&errors);
 	store_partner_free(&pa);
 }
 
 void
 web_page_annex_confirm(struct web_ctx *ctx)
 {
-	struct buf *b = &ctx->res->body, errors = BUF_INIT;
+	struct annex_file_errors errors = { NULL, 0 };
 	struct store_partner pa;
 	struct annex_rows rows;
 	struct annex_plan plan;
@@ -386,9 +419,9 @@ web_page_annex_confirm(struct web_ctx *ctx)
 	}
 	force = web_http_field(ctx->req, "force", NULL);
 	/* Checked again: the annex may have changed since the preview. */
-	if (annex_file_parse(s->data, s->len, &rows, &errors) == -1) {
+	if (annex_file_parse_coded(s->data, s->len, &rows, &errors) == -1) {
 		ctx->res->status = 400;
-		errors_list(ctx, buf_str(&errors));
+		errors_list(ctx, &errors);
 		stashed_drop(s);
 		goto out;
 	}
@@ -403,11 +436,7 @@ web_page_annex_confirm(struct web_ctx *ctx)
 	    pipeline_today(ctx->now), 0, force != NULL &&
 	    strcmp(force, "1") == 0, ctx->actor, ctx->now, &plan);
 	if (rc != STORE_OK) {
-		ctx->res->status = rc == STORE_ERROR ? 500 : 400;
-		buf_puts(b, "<p class=\"error\" role=\"alert\">Annexe refusée, "
-		    "rien n'est importé : ");
-		web_html_text(b, store_errmsg(ctx->app->st));
-		buf_puts(b, "</p>\n");
+		import_refused(ctx, rc, &plan, &pa);
 		/* A refusal for want of force keeps the file for a retry. */
 		if (!plan.force_needed)
 			stashed_drop(s);
@@ -420,7 +449,7 @@ out:
 	web_layout_end(ctx);
 	annex_plan_free(&plan);
 	annex_rows_free(&rows);
-	buf_free(&errors);
+	annex_file_errors_free(&errors);
 	store_partner_free(&pa);
 }
 
@@ -437,7 +466,8 @@ web_page_annex_export(struct web_ctx *ctx)
 		return;
 	}
 	if (rc != STORE_OK) {
-		web_app_error(ctx, 500, store_errmsg(ctx->app->st));
+		web_app_error(ctx, 500, web_msg_store_down(ctx,
+		    "annex export"));
 		return;
 	}
 	ctx->res->content_type = "text/csv; charset=utf-8";

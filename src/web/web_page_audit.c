@@ -13,6 +13,7 @@
 #include "balp/store_purge.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 
 /* 64 lower-case hex digits: what `audit anchor` prints. */
 static int
@@ -40,7 +41,8 @@ chain_state(struct web_ctx *ctx, const char *anchor)
 	memset(&rep, 0, sizeof(rep));
 	if ((r = store_audit_check(ctx->app->st, anchor, &rep)) == -1) {
 		ctx->res->status = 500;
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "audit check"));
 		return;
 	}
 	if (r == 1) {
@@ -167,7 +169,8 @@ web_page_audit_purge(struct web_ctx *ctx)
 	if (store_purge(ctx->app->st, &spec, ctx->actor, ctx->now, &r) !=
 	    STORE_OK) {
 		ctx->res->status = 500;
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "purge"));
 		web_layout_end(ctx);
 		return;
 	}

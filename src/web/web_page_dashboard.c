@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "balp/log.h"
 #include "balp/pipeline.h"
 #include "balp/sla.h"
 #include "balp/store_audit.h"
@@ -16,6 +17,7 @@
 #include "balp/web_audit_watch.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 
 /* Working days before the SLA from which a queue shows "bientôt dû". */
 #define SLA_WARN_DAYS	2
@@ -32,7 +34,8 @@ queues(struct web_ctx *ctx)
 	buf_puts(b, "<h2>Files</h2>\n");
 	if (sla_summary(ctx->app->st, ctx->app->conf, pipeline_today(ctx->now),
 	    &r, &err) == -1) {
-		web_layout_error(ctx, buf_str(&err));
+		log_warn("dashboard queues: %s", buf_str(&err));
+		web_layout_error(ctx, WEB_MSG_STORE_DOWN);
 		buf_free(&err);
 		return;
 	}
@@ -89,7 +92,8 @@ notices(struct web_ctx *ctx)
 
 	buf_puts(b, "<h2>Avis aux expéditeurs</h2>\n");
 	if (store_outbox_count(ctx->app->st, &pending, &failed) != STORE_OK) {
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "dashboard"));
 		return;
 	}
 	buf_printf(b, "<ul>\n<li>En attente d'envoi : %zu</li>\n",
@@ -113,7 +117,8 @@ staged(struct web_ctx *ctx)
 
 	buf_puts(b, "<h2>Annexes reçues par courriel</h2>\n");
 	if (store_staged_list(ctx->app->st, 1, &l) != STORE_OK) {
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "dashboard"));
 		return;
 	}
 	buf_printf(b, "<p>En attente d'approbation : %zu", l.n);
@@ -166,7 +171,8 @@ last_pass(struct web_ctx *ctx)
 	memset(&f, 0, sizeof(f));
 	f.limit = 1;
 	if (store_decision_list(ctx->app->st, &f, &l) != STORE_OK) {
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "dashboard"));
 		return;
 	}
 	if (l.n == 0)

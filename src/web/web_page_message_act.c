@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balp/log.h"
 #include "balp/message_act.h"
 #include "balp/pipeline.h"
 #include "balp/store_staged.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 
 static void
 refused(struct web_ctx *ctx, int status, const char *why)
@@ -28,6 +30,24 @@ refused(struct web_ctx *ctx, int status, const char *why)
 	web_html_text(b, ctx->id);
 	buf_puts(b, "\">Retour à la décision</a></p>\n");
 	web_layout_end(ctx);
+}
+
+/*
+ * message_act's refusal in French; a failure's English detail (the
+ * store's or the mailbox's, no NIR: the store keeps none) to the log.
+ */
+static void
+act_refused(struct web_ctx *ctx, const struct message_act *a,
+    const char *to, const struct buf *err)
+{
+	struct buf why = BUF_INIT;
+
+	if (a->refusal == MESSAGE_ACT_FAILED)
+		log_warn("decision %s: %s", ctx->id, buf_str(err));
+	web_msg_message_act(&why, a, to);
+	refused(ctx, a->refusal == MESSAGE_ACT_NO_DECISION ? 404 :
+	    a->refusal == MESSAGE_ACT_FAILED ? 500 : 400, buf_str(&why));
+	buf_free(&why);
 }
 
 static void
@@ -84,7 +104,7 @@ web_page_message_release(struct web_ctx *ctx)
 	if (message_act_release(ctx->app->st, ctx->app->conf, id, to, why, n,
 	    pipeline_today(ctx->now), ctx->actor, ctx->now, &done, &err) ==
 	    -1)
-		refused(ctx, 400, buf_str(&err));
+		act_refused(ctx, &done, to, &err);
 	else
 		back(ctx, id);
 	message_act_free(&done);
@@ -107,7 +127,7 @@ web_page_message_retriage(struct web_ctx *ctx)
 		return;
 	if (message_act_retriage(ctx->app->st, ctx->app->conf, id, why,
 	    ctx->actor, ctx->now, &done, &err) == -1)
-		refused(ctx, 400, buf_str(&err));
+		act_refused(ctx, &done, NULL, &err);
 	else
 		back(ctx, id);
 	message_act_free(&done);

@@ -27,6 +27,7 @@
 #include "balp/store_partner.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 #include "balp/web_page_message_act.h"
 
 static const char *const outcomes[][2] = {
@@ -304,7 +305,10 @@ search(struct web_ctx *ctx, struct query *q)
 	web_layout_begin(ctx, "Messages");
 	if (rc != STORE_OK) {
 		ctx->res->status = rc == STORE_REFUSED ? 400 : 500;
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		/* The store's refusals are the filters the form checks. */
+		web_layout_error(ctx, rc == STORE_REFUSED ? "Un critère de la "
+		    "recherche n'est pas valide : corrigez-le et cherchez de "
+		    "nouveau." : web_msg_store_down(ctx, "decision list"));
 		forms(ctx);
 	} else {
 		forms(ctx);
@@ -536,7 +540,8 @@ web_page_message(struct web_ctx *ctx)
 		return;
 	}
 	if (rc != STORE_OK) {
-		web_app_error(ctx, 500, store_errmsg(ctx->app->st));
+		web_app_error(ctx, 500, web_msg_store_down(ctx,
+		    "decision page"));
 		return;
 	}
 	web_layout_begin(ctx, "Décision");

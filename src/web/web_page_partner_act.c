@@ -12,6 +12,7 @@
 #include "balp/store_partner.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 
 /* A non-empty field, or NULL. */
 static const char *
@@ -39,7 +40,7 @@ refused(struct web_ctx *ctx, int status, const char *why)
 
 /* The outcome of a store call: 303 back to the partner, or why not. */
 static void
-done(struct web_ctx *ctx, int rc)
+done(struct web_ctx *ctx, int rc, enum web_msg_act act)
 {
 	struct buf to = BUF_INIT;
 
@@ -51,7 +52,7 @@ done(struct web_ctx *ctx, int rc)
 		return;
 	}
 	refused(ctx, rc == STORE_NOTFOUND ? 404 : rc == STORE_ERROR ? 500 :
-	    400, store_errmsg(ctx->app->st));
+	    400, web_msg_store(ctx, rc, act));
 }
 
 /* The day of field "date" (today when absent) into *day; -1 if no date. */
@@ -79,14 +80,16 @@ web_page_partner_suspend(struct web_ctx *ctx)
 		return;
 	}
 	done(ctx, store_partner_suspend(ctx->app->st, ctx->id, reason,
-	    ctx->actor, ctx->now));
+	    ctx->actor, ctx->now),
+	    WEB_MSG_PARTNER_SUSPEND);
 }
 
 void
 web_page_partner_resume(struct web_ctx *ctx)
 {
 	done(ctx, store_partner_resume(ctx->app->st, ctx->id, ctx->actor,
-	    ctx->now));
+	    ctx->now),
+	    WEB_MSG_PARTNER_RESUME);
 }
 
 void
@@ -97,7 +100,8 @@ web_page_partner_end(struct web_ctx *ctx)
 	if (date_field(ctx, &day) == -1)
 		return;
 	done(ctx, store_partner_end(ctx->app->st, ctx->id, day, ctx->actor,
-	    ctx->now));
+	    ctx->now),
+	    WEB_MSG_PARTNER_END);
 }
 
 /* The person's email, or NULL after the refusal page. */
@@ -123,7 +127,8 @@ web_page_person_suspend(struct web_ctx *ctx)
 		return;
 	}
 	done(ctx, store_person_suspend(ctx->app->st, ctx->id, email, reason,
-	    ctx->actor, ctx->now));
+	    ctx->actor, ctx->now),
+	    WEB_MSG_PERSON_SUSPEND);
 }
 
 void
@@ -134,7 +139,8 @@ web_page_person_resume(struct web_ctx *ctx)
 	if ((email = person(ctx)) == NULL)
 		return;
 	done(ctx, store_person_resume(ctx->app->st, ctx->id, email,
-	    pipeline_today(ctx->now), ctx->actor, ctx->now));
+	    pipeline_today(ctx->now), ctx->actor, ctx->now),
+	    WEB_MSG_PERSON_RESUME);
 }
 
 void
@@ -146,5 +152,6 @@ web_page_person_end(struct web_ctx *ctx)
 	if ((email = person(ctx)) == NULL || date_field(ctx, &day) == -1)
 		return;
 	done(ctx, store_person_end(ctx->app->st, ctx->id, email, day,
-	    pipeline_today(ctx->now), ctx->actor, ctx->now));
+	    pipeline_today(ctx->now), ctx->actor, ctx->now),
+	    WEB_MSG_PERSON_END);
 }

@@ -14,6 +14,7 @@
 #include "balp/store_referent.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 #include "balp/web_page_staged.h"
 
 /* The convention's state on today, in words. */
@@ -67,7 +68,8 @@ web_page_partners(struct web_ctx *ctx)
 
 	web_layout_begin(ctx, "Partenaires");
 	if (store_partner_list(ctx->app->st, &l) != STORE_OK) {
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "partner list"));
 		web_layout_end(ctx);
 		return;
 	}
@@ -141,7 +143,8 @@ partner_referents(struct web_ctx *ctx, const char *id)
 
 	buf_puts(b, "<h2>Référents BALP</h2>\n");
 	if (store_referent_list(ctx->app->st, id, &l) != STORE_OK) {
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "referent list"));
 		return;
 	}
 	if (l.n == 0)
@@ -181,7 +184,8 @@ partner_persons(struct web_ctx *ctx, const char *id, int32_t today)
 
 	buf_puts(b, "<h2>Personnes habilitées (annexe)</h2>\n");
 	if (store_person_list(ctx->app->st, id, DATE_NONE, &l) != STORE_OK) {
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "person list"));
 		return;
 	}
 	if (l.n == 0) {
@@ -333,7 +337,8 @@ web_page_partner(struct web_ctx *ctx)
 		return;
 	}
 	if (rc != STORE_OK) {
-		web_app_error(ctx, 500, store_errmsg(ctx->app->st));
+		web_app_error(ctx, 500, web_msg_store_down(ctx,
+		    "partner page"));
 		return;
 	}
 	web_layout_begin(ctx, "Partenaire");

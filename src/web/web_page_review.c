@@ -13,6 +13,7 @@
 #include "balp/store_review.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 
 static const struct {
 	unsigned	 flag;
@@ -123,7 +124,8 @@ web_page_review(struct web_ctx *ctx)
 
 	memset(&r, 0, sizeof(r));
 	if (review_today(ctx, &rp, &year_start, &r) != STORE_OK) {
-		web_app_error(ctx, 500, store_errmsg(ctx->app->st));
+		web_app_error(ctx, 500, web_msg_store_down(ctx,
+		    "review"));
 		return;
 	}
 	web_layout_begin(ctx, "Revue annuelle des habilitations");
@@ -152,7 +154,8 @@ web_page_review_csv(struct web_ctx *ctx)
 
 	memset(&r, 0, sizeof(r));
 	if (review_today(ctx, &rp, &year_start, &r) != STORE_OK) {
-		web_app_error(ctx, 500, store_errmsg(ctx->app->st));
+		web_app_error(ctx, 500, web_msg_store_down(ctx,
+		    "review CSV"));
 		return;
 	}
 	review_report_csv(&r, &rp, year_start, &ctx->res->body);

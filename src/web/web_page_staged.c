@@ -15,10 +15,12 @@
 
 #include "balp/annex.h"
 #include "balp/annex_act.h"
+#include "balp/log.h"
 #include "balp/pipeline.h"
 #include "balp/store_staged.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 
 /*
  * The pending ones of l (of partner_id only, unless NULL) as a table:
@@ -87,9 +89,9 @@ pending_table(struct web_ctx *ctx, const struct store_staged_list *l,
 		if (rc == STORE_OK)
 			buf_puts(b, "oui");
 		else if (rc == STORE_REFUSED) {
-			buf_puts(b, "<span class=\"error\">non : ");
-			web_html_text(b, store_errmsg(ctx->app->st));
-			buf_puts(b, "</span>");
+			/* Why, on its page (store_staged_check's words). */
+			buf_puts(b, "<span class=\"error\">non : ne "
+			    "s'applique plus telle que reçue</span>");
 		} else
 			buf_puts(b, "?");
 		annex_plan_free(&plan);
@@ -108,7 +110,8 @@ web_page_staged_section(struct web_ctx *ctx, const char *partner_id)
 	    "lues et vérifiées par balp ; rien n'est appliqué sans votre "
 	    "approbation.</p>\n");
 	if (store_staged_list(ctx->app->st, 1, &l) != STORE_OK) {
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "staged annexes list"));
 		return;
 	}
 	pending_table(ctx, &l, partner_id);
@@ -122,7 +125,8 @@ web_page_staged_list(struct web_ctx *ctx)
 
 	web_layout_begin(ctx, "Annexes reçues par courriel");
 	if (store_staged_list(ctx->app->st, 1, &l) != STORE_OK) {
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "staged annexes list"));
 		web_layout_end(ctx);
 		return;
 	}
@@ -258,7 +262,8 @@ web_page_staged(struct web_ctx *ctx)
 		return;
 	}
 	if (rc != STORE_OK) {
-		web_app_error(ctx, 500, store_errmsg(ctx->app->st));
+		web_app_error(ctx, 500, web_msg_store_down(ctx,
+		    "staged annex page"));
 		return;
 	}
 	web_layout_begin(ctx, "Annexe reçue par courriel");
@@ -276,14 +281,21 @@ web_page_staged(struct web_ctx *ctx)
 		diff_lines(b, "Ce qu'approuver ferait, contre l'annexe en "
 		    "vigueur aujourd'hui", buf_str(&text));
 	} else if (rc == STORE_REFUSED) {
+		/*
+		 * store_staged_check's refusals: decided already, the
+		 * annex changed since, the quota, the partner gone.
+		 */
 		buf_puts(b, "<p class=\"error\" role=\"alert\">Ne s'applique "
-		    "plus : ");
-		web_html_text(b, store_errmsg(ctx->app->st));
-		buf_puts(b, "</p>\n");
+		    "plus telle que reçue : elle est déjà décidée, ou l'annexe "
+		    "du partenaire a changé depuis (import, fin ou suspension "
+		    "d'une personne), ou elle dépasserait son quota. "
+		    "Rejetez-la et demandez la liste de nouveau au "
+		    "référent.</p>\n");
 		diff_lines(b, "Différences lors de la mise en attente",
 		    g.diff);
 	} else
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "staged annex check"));
 	forms(ctx, &g, rc == STORE_OK, plan.force_needed);
 out:
 	buf_puts(b, "<p><a href=\"/partners/");
@@ -309,6 +321,66 @@ refused(struct web_ctx *ctx, int rc, const char *why)
 	web_html_text(b, ctx->id);
 	buf_puts(b, "\">Retour à l'annexe</a></p>\n");
 	web_layout_end(ctx);
+}
+
+/*
+ * annex_act's refusal in French; a failure's English detail (the
+ * store's, or the notice templates missing) to the log.  A refusal's
+ * English is not logged: it may name a person of the annex.  Which rule
+ * refused is asked of the store again, as the staged annex now stands:
+ * its status, then store_staged_check's plan (the one check of
+ * approve, dry run).
+ */
+static void
+act_refused(struct web_ctx *ctx, int rc, enum web_msg_act act,
+    const struct buf *err)
+{
+	struct store_staged g;
+	struct annex_plan plan;
+	struct buf why = BUF_INIT;
+	int64_t id = web_app_id(ctx);
+	int crc;
+
+	memset(&g, 0, sizeof(g));
+	memset(&plan, 0, sizeof(plan));
+	if (rc == STORE_ERROR) {
+		log_warn("staged annex %s: %s", ctx->id, buf_str(err));
+		refused(ctx, rc, WEB_MSG_STORE_DOWN);
+		return;
+	}
+	if (rc == STORE_REFUSED && store_staged_get(ctx->app->st, id, &g) ==
+	    STORE_OK && strcmp(g.status, "pending") != 0) {
+		buf_puts(&why, "Cette annexe est déjà ");
+		buf_puts(&why, strcmp(g.status, "approved") == 0 ?
+		    "approuvée" : "rejetée");
+		if (g.decided_by != NULL) {
+			buf_puts(&why, " (par ");
+			buf_puts(&why, g.decided_by);
+			buf_puts(&why, ")");
+		}
+		buf_puts(&why, " : rien n'est changé.");
+	} else if (rc == STORE_REFUSED && act == WEB_MSG_STAGED_APPROVE &&
+	    (crc = store_staged_check(ctx->app->st, id,
+	    pipeline_today(ctx->now), &plan)) == STORE_OK &&
+	    plan.force_needed)
+		buf_printf(&why, "Cette liste met fin à %zu des %zu personnes "
+		    "habilitées, ce qui ressemble à un fichier tronqué : rien "
+		    "n'est changé. Vérifiez-la, puis cochez « Je confirme ces "
+		    "fins » pour l'approuver quand même.", plan.n_ended,
+		    plan.n_active);
+	else if (rc == STORE_REFUSED && act == WEB_MSG_STAGED_APPROVE &&
+	    crc == STORE_REFUSED)
+		buf_puts(&why, "Cette annexe n'est pas approuvée, rien n'est "
+		    "changé : elle ne s'applique plus telle que reçue (l'annexe "
+		    "du partenaire a changé depuis, ou elle dépasserait son "
+		    "quota ; sa page montre les différences). Rejetez-la et "
+		    "demandez la liste de nouveau au référent.");
+	else
+		buf_puts(&why, web_msg_store(ctx, rc, act));
+	refused(ctx, rc, buf_str(&why));
+	annex_plan_free(&plan);
+	store_staged_free(&g);
+	buf_free(&why);
 }
 
 static void
@@ -340,7 +412,7 @@ web_page_staged_approve(struct web_ctx *ctx)
 	if (rc == STORE_OK)
 		back(ctx, id);
 	else
-		refused(ctx, rc, buf_str(&err));
+		act_refused(ctx, rc, WEB_MSG_STAGED_APPROVE, &err);
 	annex_act_free(&done);
 	buf_free(&err);
 }
@@ -372,7 +444,7 @@ web_page_staged_reject(struct web_ctx *ctx)
 	if (rc == STORE_OK)
 		back(ctx, id);
 	else
-		refused(ctx, rc, buf_str(&err));
+		act_refused(ctx, rc, WEB_MSG_STAGED_REJECT, &err);
 	annex_act_free(&done);
 	buf_free(&err);
 }

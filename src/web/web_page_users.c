@@ -13,6 +13,7 @@
 #include "balp/store_user.h"
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
+#include "balp/web_msg.h"
 
 static const char *
 role_label(const char *role)
@@ -76,7 +77,8 @@ users_page(struct web_ctx *ctx, const char *error, const char *notice)
 	if (notice != NULL)
 		web_layout_notice(ctx, notice);
 	if (store_user_list(ctx->app->st, &l) != STORE_OK) {
-		web_layout_error(ctx, store_errmsg(ctx->app->st));
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "user list"));
 		web_layout_end(ctx);
 		return;
 	}
@@ -124,6 +126,38 @@ web_page_users(struct web_ctx *ctx)
 	users_page(ctx, NULL, NULL);
 }
 
+/* A limit's number in a sentence, from its one definition. */
+#define NUM_(x)	#x
+#define NUM(x)	NUM_(x)
+
+/*
+ * Why store_user_add said no, in French: the rule is found by the very
+ * predicates store_user_add applies (login, role, password), the name's
+ * length being the one left.
+ */
+static const char *
+add_refusal(struct web_ctx *ctx, int rc, const char *login,
+    const char *role, const char *pw, size_t len)
+{
+	enum password_rule r;
+
+	if (rc == STORE_EXISTS)
+		return "Cet identifiant est déjà pris (peut-être par un compte "
+		    "désactivé) : choisissez-en un autre.";
+	if (rc != STORE_REFUSED)
+		return web_msg_store_down(ctx, "user add");
+	if (!store_user_login_valid(login))
+		return "L'identifiant compte de 1 à " NUM(STORE_USER_LOGIN_MAX)
+		    " lettres, chiffres, « . », « - » ou « _ » : corrigez-le.";
+	if (!store_user_role_valid(role))
+		return "Choisissez un rôle : administrateur, superviseur ou "
+		    "DPO.";
+	if ((r = password_rule(login, pw, len)) != PASSWORD_OK)
+		return web_msg_password(r);
+	return "Le nom est trop long (" NUM(STORE_USER_NAME_MAX) " octets au "
+	    "plus) : raccourcissez-le.";
+}
+
 void
 web_page_users_add(struct web_ctx *ctx)
 {
@@ -151,7 +185,8 @@ web_page_users_add(struct web_ctx *ctx)
 		    "être changé à la première connexion.");
 	else {
 		ctx->res->status = rc == STORE_ERROR ? 500 : 400;
-		users_page(ctx, store_errmsg(st), NULL);
+		users_page(ctx, add_refusal(ctx, rc, login, role, pw, len),
+		    NULL);
 	}
 }
 
@@ -179,6 +214,10 @@ web_page_users_disable(struct web_ctx *ctx)
 	else {
 		ctx->res->status = rc == STORE_NOTFOUND ? 404 :
 		    rc == STORE_ERROR ? 500 : 400;
-		users_page(ctx, store_errmsg(st), NULL);
+		/* store_user_disable refuses only what is disabled. */
+		users_page(ctx, rc == STORE_NOTFOUND ? "Ce compte n'existe "
+		    "pas." : rc == STORE_REFUSED ? "Ce compte est déjà "
+		    "désactivé." : web_msg_store_down(ctx, "user disable"),
+		    NULL);
 	}
 }

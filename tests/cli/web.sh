@@ -114,7 +114,7 @@ is "$code" 400 "a wrong current password: 400"
 req "$J.adm" --data-urlencode "current=$PW" --data-urlencode "new=short" \
     --data-urlencode "confirm=short" --data-urlencode "csrf=$t" "$U/password"
 is "$code" 400 "a short new password: 400"
-like "$(cat "$HOME_DIR/b")" "shorter than 12" "the rule named"
+like "$(cat "$HOME_DIR/b")" "au moins 12 caractères" "the rule named, in French"
 req "$J.adm" --data-urlencode "current=$PW" --data-urlencode "new=$NEW" \
     --data-urlencode "confirm=$NEW" --data-urlencode "csrf=$t" "$U/password"
 is "$code $location" "303 /" "the change: 303 to /"
@@ -293,7 +293,7 @@ is "$code" 404 "an unknown partner: 404"; headers_ok "404 partner"
 
 # ---- the annex: upload, preview, confirm, export -------------------------------------
 A=apeai-ouest-herault
-printf 'nom;prenom;email;fonction;date_habilitation;date_fin\nMARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;\nDUPONT;Jean;pas-une-adresse;AS;32/01/2025;\n' \
+printf 'nom;prenom;email;fonction;date_habilitation;date_fin\nMARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;\nDUPONT;Jean;pas-une-adresse;AS;32/01/2025;\nDURAND;Luc;l.durand@apeai34.fr;AS;01/03/2025;01/02/2025\n' \
     >"$HOME_DIR/bad.csv"
 { cat "$SRCDIR/tests/data/demo/annexe-apeai.csv"
   printf 'NOUVEAU;<script>x</script>;n.nouveau@apeai34.fr;Référente;01/12/2026;\n'; } \
@@ -301,7 +301,25 @@ printf 'nom;prenom;email;fonction;date_habilitation;date_fin\nMARTIN;Anne;a.mart
 persons=$(q "select count(*) from persons where partner_id = '$A'")
 req "$J.adm" -F "csrf=$(tok "$J.adm")" -F "annex=@$HOME_DIR/bad.csv" "$U/partners/$A/annex"
 is "$code" 400 "an annex with errors: 400"; headers_ok "annex 400"
-like "$(cat "$HOME_DIR/b")" "<li>line 3: " "each error with its line"
+like "$(cat "$HOME_DIR/b")" "<li>ligne 3 : " "each error with its line, in French"
+like "$(cat "$HOME_DIR/b")" "3 erreurs" "all of them counted"
+like "$(cat "$HOME_DIR/b")" "<li>ligne 3 : « pas-une-adresse » n&#39;est pas une adresse électronique" \
+    "the bad address named, and what it should be"
+like "$(cat "$HOME_DIR/b")" "<li>ligne 3 : la colonne « date_habilitation » contient « 32/01/2025 », qui n&#39;est pas une date ; écrivez-la JJ/MM/AAAA" \
+    "the bad date, and how to write it"
+like "$(cat "$HOME_DIR/b")" "<li>ligne 4 : date de fin \\(01/02/2025\\) antérieure à la date de début \\(01/03/2025\\)" \
+    "an end before its start, on its line"
+cp "$HOME_DIR/b" "$HOME_DIR/err-annex.html"
+# balpctl says the same errors in its own words (English, its tests check them).
+"$B" -c "$CONF" annex import --partner "$A" --dry-run "$HOME_DIR/bad.csv" \
+    >"$HOME_DIR/ctl.out" 2>&1
+like "$(cat "$HOME_DIR/ctl.out")" "line 4: date_fin '01/02/2025' is before date_habilitation '01/03/2025'" \
+    "balpctl: the same check, in English"
+printf '\320\317\021\340\241\261\032\341%0512d' 0 >"$HOME_DIR/old.xls"
+req "$J.adm" -F "csrf=$(tok "$J.adm")" -F "annex=@$HOME_DIR/old.xls" "$U/partners/$A/annex"
+is "$code" 400 "an .xls: 400"
+like "$(cat "$HOME_DIR/b")" "<li>fichier : classeur Excel 97-2003 \\(.xls\\)" "the whole file refused, in French"
+cp "$HOME_DIR/b" "$HOME_DIR/err-xls.html"
 is "$(q "select count(*) from persons where partner_id = '$A'")" "$persons" "nothing imported"
 req "$J.adm" -F "annex=@$HOME_DIR/good.csv" "$U/partners/$A/annex"
 is "$code" 403 "an upload without csrf: 403"
@@ -363,6 +381,14 @@ is "$(q "select actor || ' ' || to_queue || ' ' || reason from releases where de
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "to=BALP/RIB" \
     --data-urlencode "reason=x" "$U/messages/$qid/release"
 is "$code" 400 "released where it is already: 400"
+like "$(cat "$HOME_DIR/b")" "Le message est déjà dans la file « BALP/RIB » : choisissez-en une autre." \
+    "the refusal said in French, with what to do"
+cp "$HOME_DIR/b" "$HOME_DIR/err-release.html"
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "to=BALP/Annexes" \
+    --data-urlencode "reason=x" "$U/messages/$qid/release"
+is "$code" 400 "released into the queue of staged annexes: 400"
+like "$(cat "$HOME_DIR/b")" "triez plutôt le message de nouveau" "the way given in French"
+cp "$HOME_DIR/b" "$HOME_DIR/err-release2.html"
 rid=$(q "select id from decisions where outcome = 'rejected' and supersedes is null order by id desc limit 1")
 rref=$(q "select source_ref from decisions where id = $rid")
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/messages/$rid/retriage"
@@ -428,11 +454,28 @@ is "$(q "select actor from audit where action = 'person.suspend' order by id des
     "web:adm" "audited as balpctl person suspend is, actor web:adm"
 act persons/suspend email=s.benali@apeai34.fr reason=encore
 is "$code" 400 "suspended twice: 400, the store's rule"
+like "$(cat "$HOME_DIR/b")" "Cette personne n&#39;est pas suspendue de nouveau : elle l&#39;est déjà" \
+    "the store's refusal said in French"
+cp "$HOME_DIR/b" "$HOME_DIR/err-suspend.html"
 act persons/resume email=s.benali@apeai34.fr
 is "$code $location" "303 /partners/$A" "resumed"
 is "$(q "select suspended from persons where email = 's.benali@apeai34.fr'")" 0 "in the store too"
 act persons/suspend email=nobody@apeai34.fr reason=x
 is "$code" 404 "an unknown person: 404"
+like "$(cat "$HOME_DIR/b")" "Cette personne n&#39;est pas dans l&#39;annexe de ce partenaire" \
+    "said in French, without the address"
+unlike "$(cat "$HOME_DIR/b")" "nobody@" "the address typed is not echoed"
+# A store that fails (a table gone): one French sentence, the detail logged.
+q "alter table suspensions rename to suspensions_gone"
+act persons/suspend email=s.benali@apeai34.fr reason=panne
+is "$code" 500 "the store failing: 500"
+like "$(cat "$HOME_DIR/b")" "Le registre est momentanément indisponible ; réessayez" \
+    "the user reads a French sentence"
+unlike "$(cat "$HOME_DIR/b")" "suspensions\\|SQL\\|sqlite" "and not the store's message"
+like "$(cat "$HOME_DIR/web.log")" "console action: .*suspensions" "which went to the log"
+unlike "$(cat "$HOME_DIR/web.log")" "s.benali\\|BENALI" "no name in the log"
+cp "$HOME_DIR/b" "$HOME_DIR/err-store.html"
+q "alter table suspensions_gone rename to suspensions"
 act persons/end email=n.nouveau@apeai34.fr
 is "$code $location" "303 /partners/$A" "a habilitation ended today"
 is "$(q "select hab_end from persons where email = 'n.nouveau@apeai34.fr'")" \
@@ -448,6 +491,16 @@ req "$J.sup" --data-urlencode "csrf=$(tok "$J.sup")" --data-urlencode "email=a.m
 is "$code" 403 "a supervisor cannot suspend a person"
 req "$J.adm" "$U/partners/a%0d%0aX:y"
 is "$code" 404 "an id with a line break in the path: 404"
+
+# ---- no English on the pages of refusals -------------------------------------------
+# Words of balpctl's messages that French does not use; checked on the
+# text of the pages (markup, attributes and the file's values aside).
+english=0
+for f in "$HOME_DIR"/err-*.html; do
+	words=$(sed -e 's/<[^>]*>//g' "$f" | grep -Eio "\b(cannot|refused|invalid|not|is|the|already|must|missing|required|error|line)\b" | sort -u | tr '\n' ' ')
+	[ -z "$words" ] || { english=$((english + 1)); echo "# $(basename "$f"): $words"; }
+done
+is "$english" 0 "no English word on the error pages ($(ls "$HOME_DIR"/err-*.html | wc -l) pages)"
 
 # ---- a password change ends the other sessions -------------------------------------
 NEW2='Yet-Another-Pass-2026'

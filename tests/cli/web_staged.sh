@@ -222,7 +222,8 @@ like "$(page)" "<th scope=\"row\">Par</th><td>web:adm</td>" "by web:adm"
 unlike "$(page)" 'action="/annexes/'"$A1"'/' "no form any more"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/annexes/$A1/approve"
 is "$code" 400 "approved twice: 400"
-like "$(page)" "staged annex $A1 is approved already \(by web:adm\)" "saying why"
+like "$(page)" "Cette annexe est déjà approuvée \(par web:adm\) : rien n&#39;est changé." \
+    "saying why, in French"
 
 # ---- reject -------------------------------------------------------------------------
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/annexes/$R1/reject"
@@ -255,17 +256,18 @@ echo 'NOIR;Eve;e.noir@apeai34.fr;AS;01/01/2026;' >>"$HOME_DIR/import.csv"
 "$B" -c "$CONF" annex import --partner "$P" --force "$HOME_DIR/import.csv" >/dev/null
 ok $? "an import of another list meanwhile"
 req "$J.adm" "$U/partners/$P"
-like "$(page)" "<td><span class=\"error\">non : staged annex $C1 no longer applies as staged" \
+like "$(page)" "<td><span class=\"error\">non : ne s'applique plus telle que reçue</span>" \
     "the partner's page says it no longer applies"
 req "$J.adm" "$U/annexes/$C1"
-like "$(page)" "Ne s'applique plus : staged annex $C1 no longer applies as staged: the annex of $P changed" \
-    "its page says why"
+like "$(page)" "Ne s'applique plus telle que reçue : elle est déjà décidée, ou l'annexe du partenaire a changé depuis" \
+    "its page says why, in French"
 unlike "$(page)" 'action="/annexes/'"$C1"'/approve"' "and offers no approval"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/annexes/$C1/approve"
 is "$code" 400 "approve after a conflicting import: 400"; headers_ok "400 approve"
-like "$(page)" "annex $C1 not approved, nothing changed: staged annex $C1 no longer applies as staged" \
-    "refused with the reason"
-like "$(page)" "now: end e.noir@apeai34.fr" "naming what differs"
+like "$(page)" "Cette annexe n&#39;est pas approuvée, rien n&#39;est changé : elle ne s&#39;applique plus telle que reçue" \
+    "refused with the reason, in French"
+"$B" -c "$CONF" annex approve "$C1" >"$HOME_DIR/ctl.out" 2>&1
+like "$(cat "$HOME_DIR/ctl.out")" "now: end e.noir@apeai34.fr" "balpctl names what differs (the same check)"
 is "$(q "select status from staged_annexes where id = $C1")" pending "still pending"
 is "$(q "select count(*) from persons where email = 'e.noir@apeai34.fr' and hab_end is null")" 1 \
     "nothing changed"
@@ -287,7 +289,7 @@ like "$(page)" '<input type="checkbox" id="force" name="force" value="1"> <label
     "its page asks to confirm the ends"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/annexes/$F1/approve"
 is "$code" 400 "approve without force: 400"
-like "$(page)" "ends 4 of its 4 active persons \(all of them\): is it complete\?" "saying why"
+like "$(page)" "Cette liste met fin à 4 des 4 personnes habilitées" "saying why, in French"
 is "$(q "select status from staged_annexes where id = $F1")" pending "still pending"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "force=1" \
     "$U/annexes/$F1/approve"

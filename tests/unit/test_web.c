@@ -7,7 +7,9 @@
  * rule (five failures in fifteen minutes lock fifteen minutes; a locked
  * account counts no further; a window that ran out starts again), and a
  * scan of the pages' sources: no value reaches a page but through
- * web_html_text.
+ * web_html_text; every refusal of the shared checks said in French (each
+ * annex error with its line, each release/retriage refusal, each
+ * password rule), no English word in any, balpctl's English unchanged.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 #include "balp/buf.h"
 #include "balp/lockout.h"
 #include "balp/web_html.h"
+#include "balp/web_msg.h"
 #include "balp/web_session.h"
 
 static char *
@@ -313,6 +317,141 @@ test_pages_escape_every_value(void **state)
 	}
 }
 
+/*
+ * French, ending as a sentence, with none of balpctl's English words
+ * ("file" is French too: a queue).
+ */
+static void
+assert_french(const char *what, const char *s)
+{
+	regex_t re;
+	regmatch_t m;
+	size_t n = strlen(s);
+
+	assert_int_equal(regcomp(&re, "(^|[^[:alpha:]])(cannot|refused|"
+	    "invalid|not|is|the|already|must|missing|required|error|line|"
+	    "empty|column|appears|twice|date format|decision|release|"
+	    "retriage|password)([^[:alpha:]]|$)", REG_EXTENDED | REG_ICASE),
+	    0);
+	if (regexec(&re, s, 1, &m, 0) == 0)
+		fail_msg("%s: English in \"%s\"", what, s);
+	regfree(&re);
+	if (n == 0 || s[n - 1] != '.')
+		fail_msg("%s: not a sentence: \"%s\"", what, s);
+}
+
+static void
+test_annex_errors_in_french(void **state)
+{
+	struct annex_file_error e;
+	struct buf fr = BUF_INIT, en = BUF_INIT;
+	char what[32];
+	int code;
+
+	(void)state;
+	for (code = ANNEX_FILE_E_NOMEM; code <= ANNEX_FILE_E_SHEET; code++) {
+		memset(&e, 0, sizeof(e));
+		e.line = code == ANNEX_FILE_E_XLS ||
+		    code == ANNEX_FILE_E_OTHER_ZIP ? 0 : 12;
+		e.code = (enum annex_file_code)code;
+		e.column = "date_fin";
+		e.a = 3;
+		e.b = 5;
+		e.value = code == ANNEX_FILE_E_ENCODING ? NULL :
+		    code == ANNEX_FILE_E_SHEET ? (char *)"line 12: more than "
+		    "16384 cells: not an annex" : (char *)"01/02/2025";
+		e.value2 = (char *)"01/03/2025";
+		buf_reset(&fr);
+		web_msg_annex_error(&fr, &e);
+		snprintf(what, sizeof(what), "annex code %d", code);
+		assert_french(what, buf_str(&fr));
+		/* Its line, or the file as a whole, first. */
+		if (e.line > 0)
+			assert_int_equal(strncmp(buf_str(&fr), "ligne 12 : ", 11),
+			    0);
+		else
+			assert_int_equal(strncmp(buf_str(&fr), "fichier : ", 10),
+			    0);
+	}
+	/* The example, and balpctl's line from the same error. */
+	memset(&e, 0, sizeof(e));
+	e.line = 12;
+	e.code = ANNEX_FILE_E_END_BEFORE_START;
+	e.value = (char *)"01/02/2025";
+	e.value2 = (char *)"01/03/2025";
+	buf_reset(&fr);
+	web_msg_annex_error(&fr, &e);
+	assert_string_equal(buf_str(&fr), "ligne 12 : date de fin (01/02/2025) "
+	    "antérieure à la date de début (01/03/2025) ; corrigez l'une des "
+	    "deux.");
+	annex_file_error_text(&e, &en);
+	assert_string_equal(buf_str(&en), "line 12: date_fin '01/02/2025' is "
+	    "before date_habilitation '01/03/2025'");
+	buf_free(&fr);
+	buf_free(&en);
+}
+
+static void
+test_annex_file_errors_coded_and_said_alike(void **state)
+{
+	static const char csv[] = "nom;prenom;email;date_habilitation\n"
+	    "A;B;pas-une-adresse;32/01/2025\nC;D;c@d.fr;01/01/2025\n"
+	    "E;F;c@d.fr;01/01/2025\n";
+	struct annex_file_errors errs;
+	struct annex_rows rows;
+	struct buf text = BUF_INIT, again = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(annex_file_parse_coded(csv, sizeof(csv) - 1, &rows,
+	    &errs), -1);
+	assert_int_equal(rows.n, 0);
+	assert_int_equal(errs.n, 3);
+	assert_int_equal(errs.v[0].line, 2);
+	assert_int_equal(errs.v[0].code, ANNEX_FILE_E_EMAIL_BAD);
+	assert_int_equal(errs.v[1].code, ANNEX_FILE_E_DATE_BAD);
+	assert_int_equal(errs.v[2].line, 4);
+	assert_int_equal(errs.v[2].code, ANNEX_FILE_E_EMAIL_TWICE);
+	/* annex_file_parse's text is the codes said in English. */
+	assert_int_equal(annex_file_parse(csv, sizeof(csv) - 1, &rows, &text),
+	    -1);
+	for (i = 0; i < errs.n; i++) {
+		annex_file_error_text(&errs.v[i], &again);
+		buf_putc(&again, '\n');
+	}
+	assert_string_equal(buf_str(&text), buf_str(&again));
+	annex_file_errors_free(&errs);
+	buf_free(&text);
+	buf_free(&again);
+}
+
+static void
+test_refusals_in_french(void **state)
+{
+	struct message_act a;
+	struct buf fr = BUF_INIT;
+	char what[32];
+	int code;
+
+	(void)state;
+	for (code = MESSAGE_ACT_FAILED; code <= MESSAGE_ACT_STATE; code++) {
+		memset(&a, 0, sizeof(a));
+		a.refusal = (enum message_act_refusal)code;
+		a.staged = 7;
+		buf_reset(&fr);
+		web_msg_message_act(&fr, &a, "BALP/RIB");
+		snprintf(what, sizeof(what), "message_act %d", code);
+		assert_french(what, buf_str(&fr));
+	}
+	for (code = PASSWORD_OK; code <= PASSWORD_IS_LOGIN; code++) {
+		snprintf(what, sizeof(what), "password rule %d", code);
+		assert_french(what, web_msg_password(
+		    (enum password_rule)code));
+	}
+	assert_french("store down", WEB_MSG_STORE_DOWN);
+	buf_free(&fr);
+}
+
 int
 main(void)
 {
@@ -327,6 +466,9 @@ main(void)
 		cmocka_unit_test(test_lockout_five_in_window),
 		cmocka_unit_test(test_lockout_window_runs_out),
 		cmocka_unit_test(test_pages_escape_every_value),
+		cmocka_unit_test(test_annex_errors_in_french),
+		cmocka_unit_test(test_annex_file_errors_coded_and_said_alike),
+		cmocka_unit_test(test_refusals_in_french),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
