@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * annex_file_error - the errors annex_file finds in an annex file, as
- * codes with their parameters, so that balpctl (English, here) and the
- * console (French, web_msg.h) say the same check each in its own words.
+ * codes with their parameters, so that balpctl (English) and the console
+ * and the partners' notices (French) say the same check each in its own
+ * words.
  *
  * Ownership: struct annex_file_errors owns its values
  * (annex_file_errors_free, which accepts a zeroed struct).
@@ -56,6 +57,12 @@ struct annex_file_errors {
 
 /* Appends balpctl's English line for e (no newline). */
 void	 annex_file_error_text(const struct annex_file_error *e,
+	    struct buf *out);
+/*
+ * The same in French, "ligne N : ... ; what to do." (no newline): what
+ * the console shows and the notice to the partner's referent lists.
+ */
+void	 annex_file_error_text_fr(const struct annex_file_error *e,
 	    struct buf *out);
 void	 annex_file_errors_free(struct annex_file_errors *);
 

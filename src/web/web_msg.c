@@ -15,135 +15,14 @@
 #define NUM_(x)	#x
 #define NUM(x)	NUM_(x)
 
-/* Column names as the header spells them: the partner's own words. */
-static void
-column(struct buf *out, const char *name)
-{
-	buf_printf(out, "la colonne « %s »", name != NULL ? name : "?");
-}
-
 void
 web_msg_annex_error(struct buf *out, const struct annex_file_error *e)
 {
-	const char *v = e->value != NULL ? e->value : "";
-	const char *v2 = e->value2 != NULL ? e->value2 : "";
-
-	if (e->line > 0)
-		buf_printf(out, "ligne %u : ", e->line);
-	else
-		buf_puts(out, "fichier : ");
-	switch (e->code) {
-	case ANNEX_FILE_E_QUOTE_OPEN:
-		buf_printf(out, "la cellule %zu ouvre des guillemets qui ne "
-		    "sont jamais fermés ; fermez-les ou retirez-les", e->a);
-		break;
-	case ANNEX_FILE_E_QUOTE_TRAILING:
-		buf_printf(out, "du texte suit les guillemets fermants de la "
-		    "cellule %zu ; mettez toute la valeur entre les "
-		    "guillemets", e->a);
-		break;
-	case ANNEX_FILE_E_COL_NONAME:
-		buf_printf(out, "la colonne %zu de l'en-tête n'a pas de nom ; "
-		    "nommez-la ou supprimez-la", e->a);
-		break;
-	case ANNEX_FILE_E_COL_UNKNOWN:
-		buf_printf(out, "colonne « %s » inconnue ; les colonnes "
-		    "attendues sont nom, prenom, email, fonction, "
-		    "date_habilitation et date_fin", v);
-		break;
-	case ANNEX_FILE_E_COL_TWICE:
-		column(out, e->column);
-		buf_printf(out, " apparaît deux fois (cellules %zu et %zu) ; "
-		    "gardez-en une seule", e->a, e->b);
-		break;
-	case ANNEX_FILE_E_COL_MISSING:
-		buf_puts(out, "il manque ");
-		column(out, e->column);
-		buf_puts(out, " ; ajoutez-la à la ligne d'en-tête");
-		break;
-	case ANNEX_FILE_E_EMPTY:
-		column(out, e->column);
-		buf_puts(out, " est vide alors qu'elle est obligatoire ; "
-		    "remplissez-la");
-		break;
-	case ANNEX_FILE_E_DATE_UNFORMATTED:
-		column(out, e->column);
-		buf_printf(out, " contient « %s », un nombre sans format de "
-		    "date ; mettez la colonne au format date (JJ/MM/AAAA) et "
-		    "enregistrez de nouveau", v);
-		break;
-	case ANNEX_FILE_E_DATE_SERIAL:
-		column(out, e->column);
-		buf_printf(out, " contient « %s », un numéro de jour de "
-		    "tableur et non une date ; mettez la colonne au format "
-		    "date (JJ/MM/AAAA) et enregistrez de nouveau", v);
-		break;
-	case ANNEX_FILE_E_DATE_BAD:
-		column(out, e->column);
-		buf_printf(out, " contient « %s », qui n'est pas une date ; "
-		    "écrivez-la JJ/MM/AAAA ou AAAA-MM-JJ", v);
-		break;
-	case ANNEX_FILE_E_CELLS:
-		buf_printf(out, "%zu cellules au lieu des %zu de l'en-tête ; "
-		    "vérifiez les séparateurs de cette ligne", e->a, e->b);
-		break;
-	case ANNEX_FILE_E_EMAIL_BAD:
-		buf_printf(out, "« %s » n'est pas une adresse électronique "
-		    "(nom@domaine.fr) ; corrigez-la", v);
-		break;
-	case ANNEX_FILE_E_END_BEFORE_START:
-		buf_printf(out, "date de fin (%s) antérieure à la date de "
-		    "début (%s) ; corrigez l'une des deux", v, v2);
-		break;
-	case ANNEX_FILE_E_NUL:
-		buf_puts(out, "contient un octet nul, ce n'est pas du texte ; "
-		    "enregistrez l'annexe en CSV UTF-8, en .xlsx ou en .ods");
-		break;
-	case ANNEX_FILE_E_ENCODING:
-		if (e->value == NULL)
-			buf_puts(out, "ce texte n'est pas de l'UTF-8 valide ; "
-			    "enregistrez le fichier en UTF-8");
-		else
-			buf_printf(out, "ce texte n'est pas du %s valide ; "
-			    "enregistrez le fichier en UTF-8", v);
-		break;
-	case ANNEX_FILE_E_EMAIL_TWICE:
-		buf_printf(out, "l'adresse « %s » figure deux fois (lignes %zu "
-		    "et %zu) ; gardez une seule ligne par personne", v, e->a,
-		    e->b);
-		break;
-	case ANNEX_FILE_E_NO_HEADER:
-		buf_puts(out, "pas de ligne d'en-tête ; la première ligne doit "
-		    "nommer les colonnes nom;prenom;email;fonction;"
-		    "date_habilitation;date_fin");
-		break;
-	case ANNEX_FILE_E_SHEET_EMPTY:
-		buf_puts(out, "pas de ligne d'en-tête ; la première feuille du "
-		    "classeur est vide");
-		break;
-	case ANNEX_FILE_E_XLS:
-		buf_puts(out, "classeur Excel 97-2003 (.xls) ou protégé par un "
-		    "mot de passe ; enregistrez-le en .xlsx ou .ods sans mot "
-		    "de passe, ou en .csv");
-		break;
-	case ANNEX_FILE_E_OTHER_ZIP:
-		buf_puts(out, "archive zip qui n'est pas un tableur .xlsx ou "
-		    ".ods lisible (tronquée, ou un autre type de fichier) ; "
-		    "envoyez l'annexe en .xlsx, .ods ou .csv");
-		break;
-	case ANNEX_FILE_E_SHEET:
-		/* Its detail is the structure's (sizes, parts), no cell. */
-		log_warn("annex upload refused: %s", v);
-		buf_puts(out, "le tableur ne peut pas être lu (abîmé, tronqué, "
-		    "chiffré ou trop gros) ; ouvrez-le, enregistrez-le de "
-		    "nouveau en .xlsx, .ods ou .csv et renvoyez-le");
-		break;
-	case ANNEX_FILE_E_NOMEM:
-	default:
-		buf_puts(out, "la mémoire a manqué pour le lire ; réessayez");
-		break;
-	}
-	buf_putc(out, '.');
+	/* Its detail is the structure's (sizes, parts), no cell. */
+	if (e->code == ANNEX_FILE_E_SHEET)
+		log_warn("annex upload refused: %s",
+		    e->value != NULL ? e->value : "");
+	annex_file_error_text_fr(e, out);
 }
 
 void

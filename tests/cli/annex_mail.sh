@@ -110,10 +110,10 @@ is "$(sql "select count(*) from staged_annex_rows")" 9 "their rows kept (3 x 3)"
 is "$(sql "select count(*) from persons where email = 'c.petit@apeai34.fr'")" 0 \
     "nothing is applied by staging"
 body=$(sql "select body from outbox o join decisions d on d.id = o.decision_id where d.source_ref like '%.bad'")
-like "$body" "line 3: email 'pas-une-adresse'" "the notice lists line 3"
-like "$body" "line 4: date_habilitation '31/02/2026'" "the notice lists line 4"
-like "$body" "line 5: date_fin '01/01/2026' is before" "the notice lists line 5"
-is "$(printf '%s\n' "$body" | grep -c '^    line ')" 3 "and only those three"
+like "$body" "ligne 3 : « pas-une-adresse » n'est pas une adresse" "the notice lists line 3"
+like "$body" "ligne 4 : la colonne « date_habilitation » contient « 31/02/2026 »" "the notice lists line 4"
+like "$body" "ligne 5 : date de fin \\(01/01/2026\\) antérieure" "the notice lists line 5"
+is "$(printf '%s\n' "$body" | grep -c '^    ligne ')" 3 "and only those three"
 body=$(sql "select body from outbox o join decisions d on d.id = o.decision_id where d.source_ref like '%.notref'")
 like "$body" "Seul le référent BALP" "the non-referent is told who may send it"
 is "$(sql "select count(*) from outbox o join decisions d on d.id = o.decision_id where d.outcome = 'quarantined'")" 0 \

@@ -136,9 +136,9 @@ sh "$MS" wait-count "$STACK" capture@caf.test INBOX 2 15
 ok $? "  in the capture mailbox"
 notices=$(read_capture 2)
 like "$notices" "Seul le référent BALP" "the non-referent is told who may send it"
-like "$notices" "line 3: email 'pas-une-adresse'" "the bad file's notice lists line 3"
-like "$notices" "line 4: date_habilitation '31/02/2026'" "  line 4"
-like "$notices" "line 5: date_fin '01/01/2026' is before" "  and line 5"
+like "$notices" "ligne 3 : « pas-une-adresse » n'est pas une adresse" "the bad file's notice lists line 3"
+like "$notices" "ligne 4 : la colonne « date_habilitation » contient « 31/02/2026 »" "  line 4"
+like "$notices" "ligne 5 : date de fin \\(01/01/2026\\) antérieure" "  and line 5"
 unlike "$(cat "$HOME_DIR/once.err")" "c.petit|PETIT|DURAND" \
     "the daemon's log quotes no row of a file"
 

@@ -159,7 +159,7 @@ test_worker(void **state)
 	assert_int_equal(annex_wire_get(out.data, out.len, &back, &errors, &unr,
 	    &file), 0);
 	assert_int_equal(back.n, 0);
-	assert_non_null(strstr(buf_str(&errors), "line 3: email"));
+	assert_non_null(strstr(buf_str(&errors), "ligne 3 : « pas-une-adresse » n'est pas une adresse"));
 	buf_free(&out);
 	buf_free(&errors);
 	buf_free(&file);
@@ -168,7 +168,7 @@ test_worker(void **state)
 	    MIME_OPT_ANNEX_JOB(7, 0), &out, (void *)&lim), 0);
 	assert_int_equal(annex_wire_get(out.data, out.len, &back, &errors, &unr,
 	    &file), 0);
-	assert_non_null(strstr(buf_str(&errors), "could not be read"));
+	assert_non_null(strstr(buf_str(&errors), "n'a pas pu être lue"));
 	buf_free(&out);
 	buf_free(&errors);
 	buf_free(&file);
