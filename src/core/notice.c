@@ -26,7 +26,7 @@ put_size(struct buf *b, uint64_t bytes)
 }
 
 /*
- * An annex's errors as the import prints them ("line N: ..."), one a line
+ * An annex's errors ("ligne N : ...", annex_file_error_text_fr), one a line
  * under the reason: every one of them, up to a bound that keeps a notice a
  * mail (a file wrong on every line says so in its first lines anyway).
  */
