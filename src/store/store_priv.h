@@ -108,6 +108,7 @@ enum stmt_id {
 	STMT_QUEUE_COUNT,
 	STMT_QUEUE_RECENT,
 	STMT_QUEUE_OLDEST,
+	STMT_QUEUE_OVERDUE,
 	/* store_partner.c: the yearly review */
 	STMT_REVIEW_PERSONS,
 	/* store_user.c */
