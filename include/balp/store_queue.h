@@ -61,7 +61,9 @@ struct store_queue_list {
  * messages, in one query.  A queue with none is not listed (the caller
  * knows the rules' queues).  STORE_OK or STORE_ERROR (a stored time that
  * is no timestamp names its decision).  Free out with
- * store_queue_list_free(), whatever the return.
+ * store_queue_list_free(), whatever the return.  It reads every current
+ * decision (seconds on a million): the definition the indexed calls
+ * below are checked against (sla_report_every), not what a command runs.
  */
 int	 store_queue_status(struct store *, struct store_queue_list *out);
 

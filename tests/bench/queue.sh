@@ -16,8 +16,8 @@
 # two benchmarks fill it once.  The table lists 20 overdue ids per queue
 # and balpd's daily digest 50, from the same report (sla.c's sla_report);
 # --json lists every overdue id (nearly all of a million decisions, the
-# store not knowing what an agent filed).  Prints each run's seconds and
-# the medians.  A benchmark, not a test: the machine is shared and noisy;
+# store not knowing what an agent filed).  Prints each run's seconds,
+# wall and CPU (user + system), and the medians.  A benchmark, not a test: the machine is shared and noisy;
 # compare figures of one run.
 set -eu
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
@@ -62,15 +62,21 @@ else
 fi
 CONF="$store/conf/balp.conf"
 
-# seconds BALPCTL ARGS...: the wall time of one queue status, in s.
+# seconds BALPCTL ARGS...: "WALL CPU" of one queue status, in s (CPU:
+# user + system, what the machine's other work does not stretch).
 seconds() {
-	b=$1
-	shift
-	s=$(date +%s.%N)
-	"$b" -c "$CONF" queue status "$@" >/dev/null 2>&1 || true
-	echo "$(date +%s.%N) - $s" | bc
+	python3 -c 'import resource, subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL,
+    stderr=subprocess.DEVNULL)
+w = time.monotonic() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.3f %.3f" % (w, r.ru_utime + r.ru_stime))' \
+	    "$1" -c "$CONF" queue status ${2:+"$2"}
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }'; }
+# median COLUMN <FILE
+median() { awk -v c="$1" '{ print $c }' | sort -n |
+    awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }'; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/balp-queue-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -82,25 +88,28 @@ for way in table json; do
 	: >"$tmp/$way.new"
 	: >"$tmp/$way.old"
 done
+# ratio OLD NEW: old / new, 1 decimal.
+ratio() { awk -v o="$1" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? o / n : 0) }'; }
 for r in $(seq 1 "$RUNS"); do
 	for way in table json; do
-		set --
-		[ "$way" = table ] || set -- --json
-		new=$(seconds "$B" "$@")
+		arg=
+		[ "$way" = table ] || arg=--json
+		new=$(seconds "$B" $arg)
 		echo "$new" >>"$tmp/$way.new"
-		line="run $r, $way: $new s"
+		line="run $r, $way: wall/cpu ${new% *}/${new#* } s"
 		if [ -n "$OLD" ]; then
-			old=$(seconds "$OLD" "$@")
+			old=$(seconds "$OLD" $arg)
 			echo "$old" >>"$tmp/$way.old"
-			line="$line, old $old s, old/new $(echo "$old / $new" |
-			    bc -l | cut -c1-6)"
+			line="$line, old ${old% *}/${old#* } s, old/new $(ratio \
+			    "${old% *}" "${new% *}")/$(ratio "${old#* }" \
+			    "${new#* }")"
 		fi
 		echo "$line"
 	done
 done
 for way in table json; do
-	line="median of $RUNS, $way: $(median <"$tmp/$way.new") s"
+	line="median of $RUNS, $way: wall $(median 1 <"$tmp/$way.new") s, cpu $(median 2 <"$tmp/$way.new") s"
 	[ -z "$OLD" ] ||
-	    line="$line, old $(median <"$tmp/$way.old") s"
+	    line="$line; old: wall $(median 1 <"$tmp/$way.old") s, cpu $(median 2 <"$tmp/$way.old") s"
 	echo "$line"
 done
