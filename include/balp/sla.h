@@ -34,7 +34,10 @@ struct sla_queue {
 	int64_t			 oldest_wd;	/* working days */
 	int64_t			 oldest_days;	/* calendar days */
 	size_t			 overdue;
-	int64_t			*overdue_ids;	/* the overdue, oldest first */
+	/* The first n_ids of the overdue, oldest first (then by id):
+	 * all of them, or the max_ids sla_report was asked. */
+	int64_t			*overdue_ids;
+	size_t			 n_ids;
 	/* What the mailbox holds there, -1 if not read (sla_report leaves
 	 * it to the caller: balpctl queue status asks the source). */
 	int64_t			 in_mailbox;
@@ -49,16 +52,31 @@ struct sla_report {
 	struct store_queue_list	 store;
 };
 
-/* The queues as of today.  0, or -1 with err set (nothing to free). */
-int	 sla_report(struct store *, const struct balp_conf *, int32_t today,
-	    struct sla_report *out, struct buf *err);
+/* Decision ids a digest lists per queue: the rest is counted. */
+#define SLA_DIGEST_IDS	50
+
 /*
- * The same figures without the overdue ids (each overdue_ids NULL), from
- * store_queue_summary: the console's dashboard, whose cost must not grow
- * with six months of decisions.
+ * The queues as of today, with the first max_ids overdue ids of each
+ * queue (SIZE_MAX: all; `balpctl queue status --json` lists them all, its
+ * table IDS_SHOWN, the digest SLA_DIGEST_IDS).  Counted on the store's
+ * index (store_queue_overdue): its cost grows with the ids asked, not
+ * with six months of decisions.  0, or -1 with err set (nothing to free).
+ */
+int	 sla_report(struct store *, const struct balp_conf *, int32_t today,
+	    size_t max_ids, struct sla_report *out, struct buf *err);
+/*
+ * The same figures without the overdue ids (each overdue_ids NULL): the
+ * console's dashboard.
  */
 int	 sla_summary(struct store *, const struct balp_conf *, int32_t today,
 	    struct sla_report *out, struct buf *err);
+/*
+ * The same with every overdue id, from each decision read
+ * (store_queue_status): the reference sla_report is checked against
+ * (test_sla), seconds on a million decisions.
+ */
+int	 sla_report_every(struct store *, const struct balp_conf *,
+	    int32_t today, struct sla_report *out, struct buf *err);
 void	 sla_report_free(struct sla_report *);
 
 /*

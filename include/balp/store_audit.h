@@ -100,6 +100,9 @@ struct store_audit_report {
 	int64_t			 purged_rows;	/* emptied by purges */
 	int64_t			 head_id;	/* the last row read */
 	char			 head_hash[STORE_HASH_HEX_LEN + 1];
+	/* store_audit_check_from: the row the walk went on from (0: it
+	 * walked the chain whole); rows counts those after it. */
+	int64_t			 from_id;
 	/*
 	 * STORE_AUDIT_RECORD: "decision 12 does not agree with audit row 40
 	 * that recorded it: outcome is 'accepted' in the table,
@@ -119,6 +122,39 @@ struct store_audit_report {
  * (store_errmsg).
  */
 int	 store_audit_check(struct store *, const char *anchor,
+	    struct store_audit_report *r);
+/* Decisions, outbox, retriages, releases: the tables audit rows record. */
+#define STORE_AUDIT_RECORD_TABLES	4
+
+/*
+ * Where a check found the chain intact, for the next to go on from
+ * (balpweb's watch, every 5 minutes, where the whole chain takes seconds
+ * of a core): the last row verified and its hash, and the last row of
+ * each recorded table compared with its audit row.  All zero: none yet.
+ */
+struct store_audit_mark {
+	int64_t		 id;
+	char		 hash[STORE_HASH_HEX_LEN + 1];
+	int64_t		 legacy_rows;	/* audit_keying's, as it was */
+	int		 seen_keyed;	/* a keyed row among those verified */
+	int64_t		 records[STORE_AUDIT_RECORD_TABLES];
+};
+
+/*
+ * store_audit_check (no anchor) of what came since mark: the rows after
+ * mark->id, the first linked to mark->hash, and the decisions, notices,
+ * retriages and releases after those compared.  The chain is walked
+ * whole instead (r->from_id 0) when mark is all zero, when the mark's
+ * row is no longer there with that hash, when the count of rows from
+ * before the key changed, and when a purge row comes after the mark (a
+ * purge empties rows before it: only the whole walk checks them against
+ * it).  An edit of a row before the mark, or of a recorded row already
+ * compared, is not seen here: the whole walk sees it (the caller runs it
+ * now and then by zeroing the mark: balpweb once a day).  Intact, *mark
+ * is moved to the last row verified; broken or failed, it stays.
+ * Returns as store_audit_check.
+ */
+int	 store_audit_check_from(struct store *, struct store_audit_mark *mark,
 	    struct store_audit_report *r);
 /* One line for a break, e.g. "row 12 was edited"; static. */
 const char *store_audit_break_str(enum store_audit_break);

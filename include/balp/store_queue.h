@@ -43,6 +43,12 @@ struct store_queue {
 	 * since before the queue's cutoff.
 	 */
 	size_t			 before;
+	/*
+	 * store_queue_overdue only: the first n_before_ids of those before
+	 * (at most the max_ids asked), in items' order; NULL if none.
+	 */
+	int64_t			*before_ids;
+	size_t			 n_before_ids;
 };
 
 struct store_queue_list {
@@ -55,7 +61,9 @@ struct store_queue_list {
  * messages, in one query.  A queue with none is not listed (the caller
  * knows the rules' queues).  STORE_OK or STORE_ERROR (a stored time that
  * is no timestamp names its decision).  Free out with
- * store_queue_list_free(), whatever the return.
+ * store_queue_list_free(), whatever the return.  It reads every current
+ * decision (seconds on a million): the definition the indexed calls
+ * below are checked against (sla_report_every), not what a command runs.
  */
 int	 store_queue_status(struct store *, struct store_queue_list *out);
 
@@ -74,6 +82,22 @@ int	 store_queue_status(struct store *, struct store_queue_list *out);
 int	 store_queue_summary(struct store *,
 	    time_t (*cutoff)(const char *name, void *arg), void *arg,
 	    struct store_queue_list *out);
+
+/*
+ * store_queue_summary, and for each queue the ids of the first max_ids
+ * messages (SIZE_MAX: all) among its before, oldest first then by id,
+ * as store_queue_status lists them (before_ids): `balpctl queue status`
+ * and the supervisors' digest, which name the overdue decisions.  The
+ * ids are read on the same index, from the queue's first entry on, only
+ * as many as asked (plus those an admin moved out of the queue, skipped):
+ * the same queues, counts and ids as store_queue_status gives
+ * (test_store_queue), without reading the other decisions.  STORE_OK or
+ * STORE_ERROR; free out with store_queue_list_free(), whatever the
+ * return.
+ */
+int	 store_queue_overdue(struct store *,
+	    time_t (*cutoff)(const char *name, void *arg), void *arg,
+	    size_t max_ids, struct store_queue_list *out);
 
 /* The entry of that queue name in l, or NULL. */
 const struct store_queue *store_queue_find(const struct store_queue_list *,

@@ -2,8 +2,10 @@
 /*
  * ctl_queue - balpctl queue status (see ctl_queue.h).
  *
- * The ages and the SLA are sla.c's (shared with balpd's daily digest);
- * here they are printed.
+ * The ages and the SLA are sla.c's (shared with balpd's daily digest and
+ * the console's dashboard: counted on the store's index); here they are
+ * printed.  Only the ids printed are read: IDS_SHOWN per queue for the
+ * table, every one for --json.
  */
 #include "balp/ctl_queue.h"
 #include "balp/buf.h"
@@ -16,6 +18,7 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,7 +72,7 @@ print_json(const struct sla_queue *rows, size_t n, int32_t today, size_t waiting
 		else
 			buf_puts(&b, "\"sla_working_days\":null,");
 		buf_printf(&b, "\"overdue\":%zu,\"overdue_ids\":[", r->overdue);
-		for (k = 0; k < r->overdue; k++)
+		for (k = 0; k < r->n_ids; k++)
 			buf_printf(&b, k > 0 ? ",%" PRId64 : "%" PRId64,
 			    r->overdue_ids[k]);
 		buf_puts(&b, "]}");
@@ -100,7 +103,7 @@ print_notes(const struct sla_queue *rows, size_t n, int32_t today, size_t waitin
 			continue;
 		printf("%s: %zu over %u working days: decision%s", r->name,
 		    r->overdue, r->sla, r->overdue > 1 ? "s" : "");
-		for (k = 0; k < r->overdue && k < IDS_SHOWN; k++)
+		for (k = 0; k < r->n_ids && k < IDS_SHOWN; k++)
 			printf("%s%" PRId64, k > 0 ? ", " : " ",
 			    r->overdue_ids[k]);
 		if (r->overdue > IDS_SHOWN)
@@ -223,7 +226,8 @@ ctl_queue(struct ctl *c, int argc, char **argv)
 		return usage();
 	if (ctl_open_store(c, 0) == -1)
 		return CTL_USAGE;
-	if (sla_report(c->store, &c->conf, today, &r, &err) == -1) {
+	if (sla_report(c->store, &c->conf, today, json ? SIZE_MAX : IDS_SHOWN,
+	    &r, &err) == -1) {
 		ctl_error("%s", buf_str(&err));
 		buf_free(&err);
 		return CTL_FAILED;

@@ -319,7 +319,7 @@ digest(struct round *r, struct buf *err)
 		return 0;
 	}
 	free(last);
-	if (sla_report(r->st, c, today, &rep, &why) == -1) {
+	if (sla_report(r->st, c, today, SLA_DIGEST_IDS, &rep, &why) == -1) {
 		buf_printf(err, "digest: %s", buf_str(&why));
 		buf_free(&why);
 		return -1;

@@ -13,9 +13,6 @@
 #include "balp/pipeline.h"
 #include "balp/workdays.h"
 
-/* Decision ids a digest lists per queue: the rest is counted. */
-#define SLA_DIGEST_IDS	50
-
 /* Adds name unless it is there already (two types may share a queue). */
 static void
 add_name(struct sla_report *r, const char *name, int in_rules)
@@ -58,9 +55,17 @@ measure(struct sla_queue *s, int32_t today)
 	    (int64_t)today - s->oldest_day : 0;
 	if (s->sla == 0)
 		return 0;
-	/* A summary counted them (store_queue_summary): no ids. */
+	/* Counted on the index (store_queue_overdue): the first ids given. */
 	if (q->items == NULL) {
 		s->overdue = q->before;
+		if (q->n_before_ids == 0)
+			return 0;
+		if ((s->overdue_ids = calloc(q->n_before_ids,
+		    sizeof(*s->overdue_ids))) == NULL)
+			return -1;
+		memcpy(s->overdue_ids, q->before_ids, q->n_before_ids *
+		    sizeof(*s->overdue_ids));
+		s->n_ids = q->n_before_ids;
 		return 0;
 	}
 	if ((s->overdue_ids = calloc(q->count, sizeof(*s->overdue_ids))) ==
@@ -72,6 +77,7 @@ measure(struct sla_queue *s, int32_t today)
 			break;
 		s->overdue_ids[s->overdue++] = q->items[i].decision_id;
 	}
+	s->n_ids = s->overdue;
 	return 0;
 }
 
@@ -114,9 +120,13 @@ overdue_cutoff(const char *name, void *arg)
 	return hi;
 }
 
+/*
+ * every: from store_queue_status (each item read), else from
+ * store_queue_overdue with max_ids ids per queue.
+ */
 static int
 report(struct store *st, const struct balp_conf *c, int32_t today,
-    struct sla_report *r, struct buf *err, int summary)
+    struct sla_report *r, struct buf *err, int every, size_t max_ids)
 {
 	struct cut_arg a = { c, today };
 	const struct rules *ru = &c->rules;
@@ -124,8 +134,9 @@ report(struct store *st, const struct balp_conf *c, int32_t today,
 
 	memset(r, 0, sizeof(*r));
 	r->today = today;
-	if ((summary ? store_queue_summary(st, overdue_cutoff, &a,
-	    &r->store) : store_queue_status(st, &r->store)) != STORE_OK) {
+	if ((every ? store_queue_status(st, &r->store) :
+	    store_queue_overdue(st, overdue_cutoff, &a, max_ids, &r->store)) !=
+	    STORE_OK) {
 		buf_puts(err, store_errmsg(st));
 		sla_report_free(r);
 		return -1;
@@ -156,16 +167,23 @@ nomem:
 
 int
 sla_report(struct store *st, const struct balp_conf *c, int32_t today,
-    struct sla_report *r, struct buf *err)
+    size_t max_ids, struct sla_report *r, struct buf *err)
 {
-	return report(st, c, today, r, err, 0);
+	return report(st, c, today, r, err, 0, max_ids);
 }
 
 int
 sla_summary(struct store *st, const struct balp_conf *c, int32_t today,
     struct sla_report *r, struct buf *err)
 {
-	return report(st, c, today, r, err, 1);
+	return report(st, c, today, r, err, 0, 0);
+}
+
+int
+sla_report_every(struct store *st, const struct balp_conf *c, int32_t today,
+    struct sla_report *r, struct buf *err)
+{
+	return report(st, c, today, r, err, 1, 0);
 }
 
 void
@@ -206,7 +224,7 @@ sla_digest(const struct sla_report *r, char **subject, char **body)
 		    "le plus ancien depuis le %s (%" PRId64 " jours ouvrés)\n"
 		    "  décisions :", q->name, q->overdue, q->sla, since,
 		    q->oldest_wd);
-		for (k = 0; k < q->overdue && k < SLA_DIGEST_IDS; k++)
+		for (k = 0; k < q->n_ids && k < SLA_DIGEST_IDS; k++)
 			buf_printf(&b, "%s%" PRId64, k > 0 ? ", " : " ",
 			    q->overdue_ids[k]);
 		if (q->overdue > SLA_DIGEST_IDS)

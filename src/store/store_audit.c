@@ -413,6 +413,7 @@ struct audit_walk {
 	struct store_audit_report	*r;
 	char				 expect[STORE_HASH_HEX_LEN + 1];
 	int				 seen_keyed;
+	int				 from_mark;	/* not whole */
 	struct purge_set		*sets;
 	size_t				 nsets, cap;
 };
@@ -499,6 +500,14 @@ check_purge_row(struct audit_walk *w, const struct audit_fields *a)
 	return STORE_AUDIT_INTACT;
 }
 
+/*
+ * check_row's answers besides a break: no key to check with, out of
+ * memory, a walk from a mark that must be done whole.
+ */
+#define WALK_NOKEY	(-1)
+#define WALK_NOMEM	(-2)
+#define WALK_WHOLE	(-3)
+
 /* A keyed row: its content (unless purged) and its link. */
 static int
 check_keyed(struct audit_walk *w, sqlite3_stmt *s,
@@ -514,7 +523,7 @@ check_keyed(struct audit_walk *w, sqlite3_stmt *s,
 	int i;
 
 	if (!w->st->has_audit_key)
-		return -1;
+		return WALK_NOKEY;
 	/* The first keyed row after old ones names them. */
 	if (!w->seen_keyed && r->legacy_rows > 0) {
 		snprintf(marker, sizeof(marker), AUDIT_KEYED_DETAIL "%" PRId64,
@@ -536,7 +545,7 @@ check_keyed(struct audit_walk *w, sqlite3_stmt *s,
 			if (i != 1 && a->n[i] != 0)
 				return STORE_AUDIT_EDITED;
 		if ((ps = purge_set_of(w, purged, a->id)) == NULL)
-			return -2;
+			return WALK_NOMEM;
 		ids_add(&ps->h, a->id);
 		ps->n++;
 	} else {
@@ -549,14 +558,11 @@ check_keyed(struct audit_walk *w, sqlite3_stmt *s,
 	    STORE_HASH_HEX_LEN || memcmp(stored, hash, STORE_HASH_HEX_LEN) != 0)
 		return STORE_AUDIT_EDITED;
 	if (purged == 0 && strcmp(a->f[3], AUDIT_PURGE_ACTION) == 0)
-		return check_purge_row(w, a);
+		return w->from_mark ? WALK_WHOLE : check_purge_row(w, a);
 	return STORE_AUDIT_INTACT;
 }
 
-/*
- * The break in row a (read from s), or STORE_AUDIT_INTACT; -1: no key,
- * -2: out of memory.
- */
+/* The break in row a (read from s), STORE_AUDIT_INTACT, or a WALK_*. */
 static int
 check_row(struct audit_walk *w, sqlite3_stmt *s, const struct audit_fields *a,
     char hash[STORE_HASH_HEX_LEN + 1])
@@ -583,15 +589,52 @@ check_row(struct audit_walk *w, sqlite3_stmt *s, const struct audit_fields *a,
 	return STORE_AUDIT_INTACT;
 }
 
-int
-store_audit_check(struct store *st, const char *anchor,
-    struct store_audit_report *r)
+/*
+ * Is the mark's row still there with its hash?  1 yes, 0 no, -1 error.
+ * (Its content is not checked: the whole walk does.)
+ */
+static int
+mark_holds(struct store *st, const struct store_audit_mark *m)
+{
+	sqlite3_stmt *s;
+	const char *h;
+	int rc, holds = 0;
+
+	if ((rc = stmt_get(st, STMT_AUDIT_MARK, "SELECT hash FROM audit "
+	    "WHERE id = ?1", &s)) != STORE_OK)
+		return -1;
+	bind_int64(st, s, 1, m->id, &rc);
+	switch (rc == STORE_OK ? sqlite3_step(s) : SQLITE_MISUSE) {
+	case SQLITE_ROW:
+		h = (const char *)sqlite3_column_text(s, 0);
+		holds = h != NULL && strcmp(h, m->hash) == 0;
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		if (rc == STORE_OK)
+			store_sqlerr(st, "audit mark");
+		holds = -1;
+	}
+	stmt_done(s);
+	return holds;
+}
+
+/*
+ * The walk of store_audit_check and store_audit_check_from: the rows
+ * after from (NULL: every row), then the recorded tables' rows after
+ * from's.  Intact, *to (unless NULL) is where it stopped.  0, 1, -1 as
+ * store_audit_check; 2: from cannot be gone on from, walk whole.
+ */
+static int
+walk(struct store *st, const char *anchor, const struct store_audit_mark *from,
+    struct store_audit_report *r, struct store_audit_mark *to)
 {
 	struct audit_walk w;
 	struct audit_fields a;
 	sqlite3_stmt *s;
 	char hash[STORE_HASH_HEX_LEN + 1];
-	int step, i, why = STORE_AUDIT_INTACT, anchored = 0;
+	int rc, step, i, why = STORE_AUDIT_INTACT, anchored = 0, holds;
 	size_t k;
 
 	memset(r, 0, sizeof(*r));
@@ -600,13 +643,33 @@ store_audit_check(struct store *st, const char *anchor,
 	w.r = r;
 	memcpy(r->head_hash, genesis_hash, sizeof(r->head_hash));
 	memcpy(w.expect, genesis_hash, sizeof(w.expect));
+	if (legacy_rows(st, &r->legacy_rows) != STORE_OK)
+		return -1;
+	if (from != NULL) {
+		if (from->legacy_rows != r->legacy_rows ||
+		    (holds = mark_holds(st, from)) == 0)
+			return 2;
+		if (holds == -1)
+			return -1;
+		w.from_mark = 1;
+		w.seen_keyed = from->seen_keyed;
+		r->from_id = r->head_id = from->id;
+		memcpy(r->head_hash, from->hash, sizeof(r->head_hash));
+		memcpy(w.expect, from->hash, sizeof(w.expect));
+	}
 	/* Without a key, keyed rows cannot be checked: said below. */
-	if (legacy_rows(st, &r->legacy_rows) != STORE_OK ||
-	    (st->has_audit_key && audit_key_take(st) != STORE_OK))
+	if (st->has_audit_key && audit_key_take(st) != STORE_OK)
 		return -1;
 	if (stmt_get(st, STMT_AUDIT_ALL, "SELECT id, at, kind, actor, action, "
 	    "object, detail, prev_hash, hash, keyed, content_hash, purged "
-	    "FROM audit ORDER BY id", &s) != STORE_OK) {
+	    "FROM audit WHERE id > ?1 ORDER BY id", &s) != STORE_OK) {
+		store_audit_key_drop(st);
+		return -1;
+	}
+	rc = STORE_OK;
+	bind_int64(st, s, 1, r->head_id, &rc);
+	if (rc != STORE_OK) {
+		stmt_done(s);
 		store_audit_key_drop(st);
 		return -1;
 	}
@@ -647,12 +710,14 @@ store_audit_check(struct store *st, const char *anchor,
 	for (k = 0; k < w.nsets; k++)
 		sodium_memzero(&w.sets[k].h, sizeof(w.sets[k].h));
 	free(w.sets);
-	if (why == -1) {
+	if (why == WALK_WHOLE)
+		return 2;
+	if (why == WALK_NOKEY) {
 		store_seterr(st, STORE_ERROR, "audit key not loaded: keyed "
 		    "rows cannot be verified");
 		return -1;
 	}
-	if (why == -2)
+	if (why == WALK_NOMEM)
 		return store_oom(st), -1;
 	if (why == STORE_AUDIT_INTACT && step != SQLITE_DONE) {
 		store_sqlerr(st, "audit verify");
@@ -662,8 +727,16 @@ store_audit_check(struct store *st, const char *anchor,
 		why = STORE_AUDIT_ANCHOR;
 	r->why = (enum store_audit_break)why;
 	if (why == STORE_AUDIT_INTACT) {
-		switch (store_audit_check_records(st, r)) {
+		switch (store_audit_check_records(st, r, from != NULL ?
+		    from->records : NULL, to != NULL ? to->records : NULL)) {
 		case 0:
+			if (to != NULL) {
+				to->id = r->head_id;
+				memcpy(to->hash, r->head_hash,
+				    sizeof(to->hash));
+				to->legacy_rows = r->legacy_rows;
+				to->seen_keyed = w.seen_keyed;
+			}
 			return 0;
 		case 1:
 			store_seterr(st, STORE_OK, "audit chain broken: %s",
@@ -680,6 +753,31 @@ store_audit_check(struct store *st, const char *anchor,
 		store_seterr(st, STORE_OK, "audit chain broken: %s",
 		    store_audit_break_str(r->why));
 	return 1;
+}
+
+int
+store_audit_check(struct store *st, const char *anchor,
+    struct store_audit_report *r)
+{
+	return walk(st, anchor, NULL, r, NULL);
+}
+
+int
+store_audit_check_from(struct store *st, struct store_audit_mark *mark,
+    struct store_audit_report *r)
+{
+	struct store_audit_mark next;
+	int rc;
+
+	memset(&next, 0, sizeof(next));
+	rc = walk(st, NULL, mark->id > 0 ? mark : NULL, r, &next);
+	if (rc == 2) {
+		memset(&next, 0, sizeof(next));
+		rc = walk(st, NULL, NULL, r, &next);
+	}
+	if (rc == 0)
+		*mark = next;
+	return rc;
 }
 
 int

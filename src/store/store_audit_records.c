@@ -15,6 +15,9 @@
  * emptied should be gone with it (the same cut-off): one still there, or
  * one without any audit row, breaks too.
  *
+ * Each table is read from a row on (the ids after those an earlier check
+ * compared: store_audit_check_from), whole for `audit verify`.
+ *
  * Ownership: nothing allocated outlives a call.  The statements run once
  * per verify: prepared on the spot, not cached.
  */
@@ -143,7 +146,7 @@ static const char decisions_sql[] =
     "d.reasons, d.type, d.partner_id, d.sender, d.queue, d.supersedes, "
     "a.id, a.at, a.detail, a.purged "
     "FROM decisions d LEFT JOIN audit a ON a.object = 'decision/' || d.id "
-    "AND a.action = 'decision.record' ORDER BY d.id";
+    "AND a.action = 'decision.record' WHERE d.id > ?1 ORDER BY d.id";
 
 static int
 check_decision(struct cmp *c, sqlite3_stmt *s)
@@ -219,7 +222,8 @@ decision_gone(struct store *st, int64_t id, int *gone)
 }
 
 static int
-check_decisions(struct store *st, struct store_audit_report *r)
+check_decisions(struct store *st, struct store_audit_report *r,
+    int64_t after, int64_t *last)
 {
 	struct cmp c;
 	sqlite3_stmt *s;
@@ -227,9 +231,11 @@ check_decisions(struct store *st, struct store_audit_report *r)
 
 	if (prepare(st, decisions_sql, &s) == -1)
 		return -1;
+	sqlite3_bind_int64(s, 1, after);
 	memset(&c, 0, sizeof(c));
 	c.r = r;
 	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		*last = sqlite3_column_int64(s, 0);
 		if ((rc = check_decision(&c, s)) != 2)
 			continue;
 		if (decision_gone(st, c.lost, &gone) == -1) {
@@ -265,7 +271,8 @@ static const char outbox_sql[] =
     "a.detail, a.purged, " RECORD_OF("o.decision_id") ", a.action "
     "FROM outbox o "
     "LEFT JOIN audit a ON a.object = 'outbox/' || o.id "
-    "AND a.action IN ('notice.queue', 'notice.resend') ORDER BY o.id";
+    "AND a.action IN ('notice.queue', 'notice.resend') WHERE o.id > ?1 "
+    "ORDER BY o.id";
 
 /* Retriages: the last message.retriage row of their decision. */
 static const char retriages_sql[] =
@@ -275,25 +282,33 @@ static const char retriages_sql[] =
     "JOIN decisions d ON d.id = r.decision_id "
     "LEFT JOIN audit a ON a.id = (SELECT max(x.id) FROM audit x WHERE "
     "x.object = 'decision/' || r.decision_id AND "
-    "x.action = 'message.retriage') ORDER BY r.id";
+    "x.action = 'message.retriage') WHERE r.id > ?1 ORDER BY r.id";
 
-/* Releases: the k-th of a decision, its k-th message.release row. */
+/*
+ * Releases: the k-th of a decision, its k-th message.release row.  Only
+ * the decisions released after ?1 are numbered, their releases and their
+ * audit rows (by releases_decision and audit_object), not every release
+ * and every release row of the audit.
+ */
 static const char releases_sql[] =
     "WITH rr AS (SELECT id, decision_id, from_queue, to_queue, reason, at, "
     "row_number() OVER (PARTITION BY decision_id ORDER BY id) AS k "
-    "FROM releases), "
+    "FROM releases WHERE decision_id IN (SELECT decision_id FROM releases "
+    "WHERE id > ?1)), "
     "aa AS (SELECT id, object, at, detail, purged, row_number() OVER "
     "(PARTITION BY object ORDER BY id) AS k FROM audit "
-    "WHERE action = 'message.release') "
+    "WHERE object IN (SELECT 'decision/' || decision_id FROM releases "
+    "WHERE id > ?1) AND action = 'message.release') "
     "SELECT rr.id, d.source, d.source_ref, rr.from_queue, rr.to_queue, "
     "rr.reason, rr.at, aa.id, aa.at, aa.detail, aa.purged, "
     RECORD_OF("d.id") " FROM rr "
     "JOIN decisions d ON d.id = rr.decision_id "
     "LEFT JOIN aa ON aa.object = 'decision/' || rr.decision_id "
-    "AND aa.k = rr.k ORDER BY rr.id";
+    "AND aa.k = rr.k WHERE rr.id > ?1 ORDER BY rr.id";
 
 static int
-check_others(struct store *st, struct store_audit_report *r)
+check_others(struct store *st, struct store_audit_report *r,
+    const int64_t *after, int64_t *last)
 {
 	static const struct {
 		const char	*sql;
@@ -315,10 +330,12 @@ check_others(struct store *st, struct store_audit_report *r)
 	for (i = 0; i < sizeof(q) / sizeof(q[0]) && rc == 0; i++) {
 		if (prepare(st, q[i].sql, &s) == -1)
 			return -1;
+		sqlite3_bind_int64(s, 1, after[i]);
 		a = q[i].audit;
 		c.table = q[i].table;
 		while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
 			c.id = sqlite3_column_int64(s, 0);
+			last[i] = c.id;
 			c.audit_id = sqlite3_column_int64(s, a);
 			c.p = col(s, a + 2);
 			if (sqlite3_column_type(s, a) == SQLITE_NULL &&
@@ -366,11 +383,20 @@ check_others(struct store *st, struct store_audit_report *r)
 }
 
 int
-store_audit_check_records(struct store *st, struct store_audit_report *r)
+store_audit_check_records(struct store *st, struct store_audit_report *r,
+    const int64_t after[STORE_AUDIT_RECORD_TABLES],
+    int64_t last[STORE_AUDIT_RECORD_TABLES])
 {
+	static const int64_t none[STORE_AUDIT_RECORD_TABLES];
+	int64_t ignored[STORE_AUDIT_RECORD_TABLES];
 	int rc;
 
-	if ((rc = check_decisions(st, r)) != 0)
+	if (after == NULL)
+		after = none;
+	if (last == NULL)
+		last = ignored;
+	memcpy(last, after, sizeof(ignored));
+	if ((rc = check_decisions(st, r, after[0], &last[0])) != 0)
 		return rc;
-	return check_others(st, r);
+	return check_others(st, r, after + 1, last + 1);
 }

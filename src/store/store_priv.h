@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "balp/store.h"
+#include "balp/store_audit.h"
 #include "balp/store_partner.h"
 
 /*
@@ -35,6 +36,7 @@ enum stmt_id {
 	STMT_AUDIT_HEAD,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
+	STMT_AUDIT_MARK,
 	STMT_AUDIT_LIST,
 	STMT_AUDIT_OF,
 	/* store_partner.c */
@@ -108,6 +110,7 @@ enum stmt_id {
 	STMT_QUEUE_COUNT,
 	STMT_QUEUE_RECENT,
 	STMT_QUEUE_OLDEST,
+	STMT_QUEUE_OVERDUE,
 	/* store_partner.c: the yearly review */
 	STMT_REVIEW_PERSONS,
 	/* store_user.c */
@@ -366,11 +369,16 @@ int	 store_person_new_period(struct store *, int64_t id,
 /*
  * The rows of the tables beside the chain against the audit rows that
  * recorded them (store_audit_records.c): 0 all agree, 1 the first that
- * does not in r (why, bad_id, record), -1 error (store_errmsg).
+ * does not in r (why, bad_id, record), -1 error (store_errmsg).  Only the
+ * rows after the ids in after (decisions, outbox, retriages, releases;
+ * NULL: every row); last (NULL: not wanted) gets the last id read in
+ * each, or after's when none.
  */
 struct store_audit_report;
 int	 store_audit_check_records(struct store *,
-	    struct store_audit_report *r);
+	    struct store_audit_report *r,
+	    const int64_t after[STORE_AUDIT_RECORD_TABLES],
+	    int64_t last[STORE_AUDIT_RECORD_TABLES]);
 
 /*
  * A partner's referent (email canonical), in the caller's transaction,

@@ -10,7 +10,8 @@
  * row would scan decisions.supersedes, which has no index, for each); the
  * last release of a message is found by releases_decision's index.
  * store_queue_summary gives the same counts without reading each
- * decision: docs/store.md says how.
+ * decision, and store_queue_overdue the overdue ids besides, on the same
+ * index: docs/store.md says how.
  *
  * Ownership: struct store_queue_list owns everything in it.  Failure: a
  * status, message in store_errmsg().
@@ -32,6 +33,7 @@ store_queue_list_free(struct store_queue_list *l)
 	for (i = 0; i < l->n; i++) {
 		free(l->v[i].name);
 		free(l->v[i].items);
+		free(l->v[i].before_ids);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));
@@ -241,12 +243,113 @@ moved_load(struct store *st, struct moved_list *out)
 	return rc;
 }
 
+/* By since, then id: store_queue_status's order within a queue. */
+static int
+item_cmp(const void *a, const void *b)
+{
+	const struct store_queue_item *x = a, *y = b;
+
+	if (x->since != y->since)
+		return x->since < y->since ? -1 : 1;
+	return (x->decision_id > y->decision_id) -
+	    (x->decision_id < y->decision_id);
+}
+
 /*
- * Queue name's figures: the index's count, minus what was moved out of
- * it, plus what is now in it.  *q is filled (q->name owned by the caller).
+ * The first want (at most q->before) decision ids of queue name waiting
+ * since before cut, in store_queue_status's order, into q->before_ids: the
+ * index's entries before cut in its order (decided_at's text, then the
+ * rowid: the same as by time then id, the times being one format), less
+ * those an admin moved, merged with the moved ones now waiting there
+ * since before cut.  Only the ids given are read: a digest's 50 read 50
+ * index entries, not the queue.
  */
 static int
-summary_one(struct store *st, const char *name, time_t cut,
+overdue_ids(struct store *st, const char *name, time_t cut, size_t want,
+    const struct moved_list *mv, struct store_queue *q)
+{
+	sqlite3_stmt *s;
+	struct store_queue_item *in = NULL, row;
+	size_t nin = 0, cap = 0, k = 0, i;
+	int rc = STORE_OK, step = SQLITE_ROW, have = 0;
+
+	if (want > q->before)
+		want = q->before;
+	if (want == 0)
+		return STORE_OK;
+	for (i = 0; i < mv->n; i++) {
+		if (mv->v[i].now == NULL || strcmp(mv->v[i].now, name) != 0 ||
+		    mv->v[i].since >= cut)
+			continue;
+		if (ARRAY_RESERVE(in, cap, nin)) {
+			free(in);
+			return store_oom(st);
+		}
+		in[nin].decision_id = mv->v[i].id;
+		in[nin++].since = mv->v[i].since;
+	}
+	if (nin > 1)
+		qsort(in, nin, sizeof(*in), item_cmp);
+	if ((q->before_ids = calloc(want, sizeof(*q->before_ids))) == NULL) {
+		free(in);
+		return store_oom(st);
+	}
+	/*
+	 * The time only to merge the moved ones in (a third of the cost of
+	 * every id of a million, for --json, when none is to be merged).
+	 */
+	if ((rc = stmt_get(st, STMT_QUEUE_OVERDUE, "SELECT id, CASE WHEN ?3 "
+	    "THEN CAST(strftime('%s', decided_at) AS INTEGER) ELSE 0 END "
+	    "FROM decisions WHERE queue = ?1 AND decided_at < ?2 "
+	    "ORDER BY decided_at, id", &s)) != STORE_OK) {
+		free(in);
+		return rc;
+	}
+	bind_text(st, s, 1, name, &rc);
+	bind_ts(st, s, 2, cut, &rc);
+	bind_int64(st, s, 3, nin > 0, &rc);
+	while (rc == STORE_OK && q->n_before_ids < want) {
+		/* row: the index's next entry no admin moved, if any. */
+		while (!have && step == SQLITE_ROW &&
+		    (step = sqlite3_step(s)) == SQLITE_ROW) {
+			row.decision_id = sqlite3_column_int64(s, 0);
+			if (moved_has(mv, row.decision_id))
+				continue;
+			if (sqlite3_column_type(s, 1) == SQLITE_NULL) {
+				rc = store_seterr(st, STORE_ERROR, "decision %"
+				    PRId64 ": its time is not a timestamp",
+				    row.decision_id);
+				break;
+			}
+			row.since = (time_t)sqlite3_column_int64(s, 1);
+			have = 1;
+		}
+		if (rc != STORE_OK)
+			break;
+		if (step != SQLITE_ROW && step != SQLITE_DONE) {
+			rc = store_sqlerr(st, "queue overdue");
+			break;
+		}
+		if (have && (k == nin || item_cmp(&row, &in[k]) < 0)) {
+			q->before_ids[q->n_before_ids++] = row.decision_id;
+			have = 0;
+		} else if (k < nin)
+			q->before_ids[q->n_before_ids++] = in[k++].decision_id;
+		else
+			break;	/* both ends reached: before counted no more */
+	}
+	stmt_done(s);
+	free(in);
+	return rc;
+}
+
+/*
+ * Queue name's figures: the index's count, minus what was moved out of
+ * it, plus what is now in it; with max_ids, the first overdue ids.  *q is
+ * filled (q->name owned by the caller).
+ */
+static int
+summary_one(struct store *st, const char *name, time_t cut, size_t max_ids,
     const struct moved_list *mv, struct store_queue *q)
 {
 	sqlite3_stmt *s;
@@ -321,13 +424,22 @@ summary_one(struct store *st, const char *name, time_t cut,
 	}
 	q->count = count > 0 ? (size_t)count : 0;
 	q->before = before > 0 ? (size_t)before : 0;
-	return STORE_OK;
+	return cut != 0 ? overdue_ids(st, name, cut, max_ids, mv, q) :
+	    STORE_OK;
 }
 
 int
 store_queue_summary(struct store *st,
     time_t (*cutoff)(const char *name, void *arg), void *arg,
     struct store_queue_list *out)
+{
+	return store_queue_overdue(st, cutoff, arg, 0, out);
+}
+
+int
+store_queue_overdue(struct store *st,
+    time_t (*cutoff)(const char *name, void *arg), void *arg,
+    size_t max_ids, struct store_queue_list *out)
 {
 	sqlite3_stmt *s;
 	struct moved_list mv;
@@ -369,11 +481,17 @@ store_queue_summary(struct store *st,
 	for (i = 0; rc == STORE_OK && i < nnames; i++) {
 		memset(&q, 0, sizeof(q));
 		if ((rc = summary_one(st, names[i], cutoff != NULL ?
-		    cutoff(names[i], arg) : 0, &mv, &q)) != STORE_OK)
+		    cutoff(names[i], arg) : 0, max_ids, &mv, &q)) !=
+		    STORE_OK) {
+			free(q.before_ids);
 			break;
-		if (q.count == 0)
+		}
+		if (q.count == 0) {
+			free(q.before_ids);
 			continue;
+		}
 		if (ARRAY_RESERVE(out->v, cap, out->n)) {
+			free(q.before_ids);
 			rc = store_oom(st);
 			break;
 		}

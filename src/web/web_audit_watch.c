@@ -3,8 +3,10 @@
  * web_audit_watch - the audit chain checked by a thread of its own (see
  * web_audit_watch.h).
  *
- * The thread owns its struct store; the published state is a small struct
- * behind a mutex; stop wakes the thread through its condition variable.
+ * The thread owns its struct store and the mark its checks go on from
+ * (the last row verified and its hash: store_audit_check_from); the
+ * published state is a small struct behind a mutex; stop wakes the
+ * thread through its condition variable.
  */
 #include "balp/web_audit_watch.h"
 
@@ -27,17 +29,27 @@ struct web_audit_watch {
 	int			 stop;
 	struct web_audit_state	 last;
 	int64_t			 reported;	/* the break logged, or 0 */
+	struct store_audit_mark	 mark;		/* the thread's */
+	time_t			 whole_at;	/* the last whole walk */
 };
 
-/* One check, published. */
+/* One check, published: whole when the last whole one is a day old. */
 static void
 check(struct web_audit_watch *w)
 {
 	struct web_audit_state s;
+	struct store_audit_report r;
+	time_t now = time(NULL);
 
-	s.bad = 0;
-	s.state = store_audit_verify(w->st, &s.bad);
+	if (w->whole_at == 0 || now - w->whole_at >= WEB_AUDIT_WATCH_WHOLE ||
+	    now < w->whole_at)
+		memset(&w->mark, 0, sizeof(w->mark));
+	s.state = store_audit_check_from(w->st, &w->mark, &r);
+	s.bad = s.state == 1 ? r.bad_id : 0;
 	s.at = time(NULL);
+	/* Walked whole (asked, or a purge came): the day starts again. */
+	if (s.state != -1 && r.from_id == 0)
+		w->whole_at = now;
 	if (s.state == -1)
 		log_warn("audit chain check: %s", store_errmsg(w->st));
 	else if (s.state == 1 && w->reported != s.bad) {

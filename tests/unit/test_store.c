@@ -1939,7 +1939,8 @@ plan_of(struct fx *fx, enum stmt_id id, struct buf *plan)
 /*
  * The console's searches by a period alone read the period by its index,
  * newest first, with no sort and no scan of the table; the dashboard's
- * queue counts and oldest come from decisions_queue, never the table.
+ * queue counts and oldest, and queue status's overdue ids, come from
+ * decisions_queue, never the table.
  */
 static void
 test_console_query_plans(void **state)
@@ -1987,6 +1988,15 @@ test_console_query_plans(void **state)
 	assert_non_null(strstr(buf_str(&plan), "INDEX decisions_queue"));
 	assert_null(strstr(buf_str(&plan), "TEMP B-TREE"));
 	plan_of(fx, STMT_QUEUE_NAMES, &plan);
+	assert_null(strstr(buf_str(&plan), "SCAN decisions"));
+	/* The overdue ids (queue status, the digest): the index's first. */
+	assert_int_equal(store_queue_overdue(fx->st, trace_cut, &cut, 5, &ql),
+	    STORE_OK);
+	store_queue_list_free(&ql);
+	plan_of(fx, STMT_QUEUE_OVERDUE, &plan);
+	assert_non_null(strstr(buf_str(&plan),
+	    "COVERING INDEX decisions_queue (queue=? AND decided_at<?)"));
+	assert_null(strstr(buf_str(&plan), "TEMP B-TREE"));
 	assert_null(strstr(buf_str(&plan), "SCAN decisions"));
 	buf_free(&plan);
 }

@@ -8,7 +8,8 @@
  * own database.  In every test, store_queue_summary (the dashboard's,
  * indexed) agrees with store_queue_status: the same queues, counts and
  * oldest, and before counting the messages waiting since before each of
- * several cutoffs.
+ * several cutoffs, and store_queue_overdue (`balpctl queue status`'s,
+ * the digest's) gives the first ids of those as the status lists them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,22 +106,30 @@ cut_rib(const char *name, void *arg)
 	return strcmp(name, "BALP/RIB") == 0 ? *(const time_t *)arg : 0;
 }
 
-/* The summary agrees with the status l for these cutoffs. */
+/*
+ * The summary agrees with the status l for these cutoffs; so does
+ * store_queue_overdue, whose ids are the first of the status's items
+ * before the cutoff, all of them or as many as asked.
+ */
 static void
 summary_agrees(struct fx *fx, const struct store_queue_list *l)
 {
 	static const time_t cuts[] = { 0, NOW - 5 * DAY, NOW - DAY, NOW,
 	    NOW + 1, NOW + 10 * DAY };
+	static const size_t maxes[] = { 0, SIZE_MAX, 1, 2 };
 	struct store_queue_list sl;
 	const struct store_queue *q, *sq;
-	size_t i, k, j, before;
+	size_t i, k, j, m, n, before, want;
 	time_t cut;
 
 	for (k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
-		for (j = 0; j < 2; j++) {
+		for (j = 0; j < 2 * 4; j++) {
 			cut = cuts[k];
-			if (store_queue_summary(fx->st, j == 0 ? cut_at :
-			    cut_rib, &cut, &sl) != STORE_OK)
+			m = maxes[j / 2];
+			if ((m == 0 ? store_queue_summary(fx->st, j % 2 == 0 ?
+			    cut_at : cut_rib, &cut, &sl) :
+			    store_queue_overdue(fx->st, j % 2 == 0 ? cut_at :
+			    cut_rib, &cut, m, &sl)) != STORE_OK)
 				fail_msg("store_queue_summary: %s",
 				    store_errmsg(fx->st));
 			assert_int_equal(sl.n, l->n);
@@ -131,12 +140,19 @@ summary_agrees(struct fx *fx, const struct store_queue_list *l)
 				assert_null(sq->items);
 				assert_int_equal(sq->count, q->count);
 				assert_int_equal(sq->oldest, q->oldest);
-				for (before = 0; cut != 0 && (j == 0 ||
+				for (before = 0; cut != 0 && (j % 2 == 0 ||
 				    strcmp(q->name, "BALP/RIB") == 0) &&
 				    before < q->count &&
 				    q->items[before].since < cut; before++)
 					;
 				assert_int_equal(sq->before, before);
+				want = before < m ? before : m;
+				assert_int_equal(sq->n_before_ids, want);
+				if (want == 0)
+					assert_null(sq->before_ids);
+				for (n = 0; n < want; n++)
+					assert_int_equal(sq->before_ids[n],
+					    q->items[n].decision_id);
 			}
 			store_queue_list_free(&sl);
 		}
