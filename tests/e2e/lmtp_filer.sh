@@ -1,0 +1,415 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# balpd's filer processes (docs/lmtp.md, src/mail/filer.c): LMTP mail
+# filed into one folder by one filer at a time, what came for it meanwhile
+# in one MULTIAPPEND (src/mail/imap_append.c), a message handed over again
+# while it is being filed answered with that filing, and a filer that dies
+# failing only its filings in hand.  Against the private Postfix and
+# Dovecot of tests/tools/mailstack.sh; what went over IMAP read from
+# Dovecot's raw logs of its sessions (MS_RAWLOG_DIR).  KEEP=1 leaves the
+# stack and the home in /tmp to look at (stop it with mailstack.sh stop).
+. "$SRCDIR/tests/tools/tap.sh"
+D="$SRCDIR/build/balpd"
+MS="$SRCDIR/tests/tools/mailstack.sh"
+
+STACK=$(mktemp -d /tmp/ms.XXXXXX)
+BPID=
+SENDER=
+cleanup() {
+	[ -n "$SENDER" ] && kill -9 "$SENDER" 2>/dev/null
+	[ -n "$BPID" ] && kill -9 "$BPID" 2>/dev/null
+	sh "$MS" stop "$STACK" >/dev/null 2>&1
+	rm -rf "$STACK" "${HOME_DIR:-/nonexistent}"
+}
+[ -n "${KEEP:-}" ] || trap cleanup EXIT
+trap 'exit 1' INT TERM
+stack_start "$STACK"
+PORT=$(free_port)
+PF="$STACK/postfix"
+PASS=$(cat "$MS_BALP_PASS_FILE")
+
+q() { sqlite3 "$HOME_DIR/var/balp.db" "$1"; }
+# queue_empty SECONDS: Postfix's queue flushed and empty in time.
+queue_empty() {
+	t=0
+	while [ "$t" -lt "$1" ]; do
+		postqueue -c "$PF" -p 2>/dev/null | grep -q "Mail queue is empty" &&
+		    return 0
+		postqueue -c "$PF" -f >/dev/null 2>&1
+		sleep 1
+		t=$((t + 1))
+	done
+	return 1
+}
+# start_balpd: balpd on $ICONF, listening (10 s at most).
+start_balpd() {
+	n=$(grep -c "taking mail over LMTP" "$HOME_DIR/balpd.err" 2>/dev/null)
+	"$D" -c "$ICONF" 2>>"$HOME_DIR/balpd.err" &
+	BPID=$!
+	t=0
+	while [ "$(grep -c "taking mail over LMTP" "$HOME_DIR/balpd.err")" -le "${n:-0}" ]; do
+		[ "$t" -lt 100 ] || return 1
+		sleep 0.1
+		t=$((t + 1))
+	done
+}
+stop_balpd() {
+	kill "$BPID"
+	wait "$BPID"
+	st=$?
+	BPID=
+	return "$st"
+}
+# use_imap HOST TLS PORT: balpd's mailbox is the BALP account there.
+use_imap() {
+	sed -i -e "s#^\(\thost = \).*#\1\"$1\";#" -e "s#^\(\ttls = \).*#\1\"$2\";#" \
+	    -e "s#^\(\tport = \)[0-9]*;#\1$3;#" "$ICONF"
+}
+# filers: the pids of balpd's filer processes (its children named so).
+filers() {
+	for p in $(ps -o pid= --ppid "$BPID"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = balp-filer ] &&
+		    [ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" != Z ] &&
+		    echo "$p"
+	done
+}
+# kill_busy_filer: waits (20 s at most) for a filer of balpd that is not
+# waiting for a job (its system call not recvmsg on its socket: it files)
+# and kills it (-9, by its pid).  Prints the pid; 1 if none was busy.
+kill_busy_filer() {
+	t=0
+	while [ "$t" -lt 4000 ]; do
+		for p in $(filers); do
+			read -r sc _ <"/proc/$p/syscall" 2>/dev/null || continue
+			[ "$sc" = 47 ] && continue	# recvmsg (x86_64): idle
+			kill -9 "$p" && { echo "$p"; return 0; }
+		done
+		t=$((t + 1))
+	done
+	return 1
+}
+
+# burst PREFIX N RCPT...: N partner mails (the demo mails in turn, each
+# Message-ID made <PREFIXi.…>) sent to Postfix's MX port over four SMTP
+# connections at once, each mail to every RCPT in one transaction.
+burst() {
+	python3 - "$MS_SMTP_PORT" "$SRCDIR/tests/data/demo/Maildir/new" \
+	    "$(date -d '7 days ago' +%d/%m/%Y)" "$@" <<'EOF'
+import os, re, smtplib, sys, threading
+port, d, recent, prefix, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+rcpts = sys.argv[6:]
+src = [open(os.path.join(d, f), "rb").read().replace(b"{{RECENT}}", recent.encode())
+       for f in sorted(os.listdir(d))]
+def mail(i):
+    m = re.sub(rb"(?mi)^(Message-ID:\s*<)", rb"\g<1>" + b"%s%d." % (prefix.encode(), i),
+               src[i % len(src)], count=1)
+    f = re.search(rb"(?mi)^From:.*<([^>]*)>", m)
+    return (f.group(1).decode() if f else ""), m
+def worker(k):
+    s = smtplib.SMTP("127.0.0.1", port, timeout=60)
+    for i in range(k, n, 4):
+        sender, m = mail(i)
+        s.sendmail(sender, rcpts, m)
+    s.quit()
+ts = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+for t in ts: t.start()
+for t in ts: t.join()
+EOF
+}
+# copies PREFIX N: the BALP's folders (on disk), by Message-ID: how many of
+# the N mails are not there exactly once (each one off listed as "# ").
+copies() {
+	python3 - "$MS_MAILDIR_ROOT/balp/Maildir" "$1" "$2" <<'EOF'
+import os, re, sys
+root, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+seen = {}
+for dp, dn, fn in os.walk(root):
+    if os.path.basename(dp) not in ("new", "cur"):
+        continue
+    for f in fn:
+        with open(os.path.join(dp, f), "rb") as fh:
+            for l in fh:
+                if l in (b"\n", b"\r\n"):
+                    break
+                m = re.match(rb"(?i)Message-ID:\s*<%s(\d+)\." % re.escape(prefix.encode()), l)
+                if m:
+                    seen[int(m.group(1))] = seen.get(int(m.group(1)), 0) + 1
+bad = [i for i in range(n) if seen.get(i, 0) != 1]
+for i in bad[:10]:
+    print("# %s%d. in %d folder(s)" % (prefix, i, seen.get(i, 0)), file=sys.stderr)
+print(len(bad))
+EOF
+}
+# decisions_off PREFIX N: how many of the N mails have not exactly one
+# decision.
+decisions_off() {
+	q "SELECT message_id FROM decisions WHERE message_id LIKE '$1%'" |
+	    python3 -c '
+import re, sys
+prefix, n = sys.argv[1], int(sys.argv[2])
+c = {}
+for l in sys.stdin:
+    m = re.match(re.escape(prefix) + r"(\d+)\.", l)
+    if m:
+        c[int(m.group(1))] = c.get(int(m.group(1)), 0) + 1
+print(sum(1 for i in range(n) if c.get(i, 0) != 1))' "$1" "$2"
+}
+# sent_twice PREFIX N RCPT1 RCPT2: how many of the N mails Postfix's log
+# does not show delivered (status=sent, to balpd's port) exactly once to
+# each of the two recipients.
+sent_twice() {
+	python3 - "$MS_POSTFIX_LOG" "$PORT" "$@" <<'EOF'
+import re, sys
+log, port, prefix, n, r1, r2 = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
+qid, sent = {}, {}
+for l in open(log, errors="replace"):
+    m = re.search(r"\]: ([0-9A-F]+): message-id=<" + re.escape(prefix) + r"(\d+)\.", l)
+    if m:
+        qid[m.group(1)] = int(m.group(2))
+        continue
+    m = re.search(r"\]: ([0-9A-F]+): to=<([^>]*)>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:" + port + r",.*status=sent", l)
+    if m and m.group(1) in qid:
+        k = (qid[m.group(1)], m.group(2))
+        sent[k] = sent.get(k, 0) + 1
+print(sum(1 for i in range(n) if sent.get((i, r1), 0) != 1 or sent.get((i, r2), 0) != 1))
+EOF
+}
+# appends DIR: the APPEND commands of the client in the raw logs of DIR
+# (Dovecot's *.in files, each line stamped with its time), one line each: the number of messages, the
+# literal forms ("{n+}" or "{n}"), and for each message its Message-ID,
+# flags and date, tab-separated.
+appends() {
+	python3 - "$1" <<'EOF'
+import glob, re, sys
+for p in sorted(glob.glob(sys.argv[1] + "/*.in")):
+    # Dovecot stamps each line with the time it came ("sec.usec "):
+    # without the stamps, the bytes as the client sent them.
+    b = re.sub(rb"(?m)^\d+\.\d+ ", b"", open(p, "rb").read())
+    pos = 0
+    while pos < len(b):
+        e = b.find(b"\r\n", pos)
+        if e < 0:
+            break
+        line = b[pos:e]
+        pos = e + 2
+        if not re.match(rb"\S+ APPEND ", line, re.I):
+            continue
+        msgs, forms = [], set()
+        while True:
+            m = re.search(rb'\((.*?)\) "([^"]*)" \{(\d+)(\+?)\}$', line)
+            if not m:
+                break
+            forms.add("{n+}" if m.group(4) else "{n}")
+            size = int(m.group(3))
+            lit = b[pos:pos + size]
+            pos += size
+            mid = re.search(rb"(?mi)^Message-ID:\s*<([^>]*)>", lit)
+            msgs.append("%s %s %s" % (mid.group(1).decode() if mid else "-",
+                "|".join(m.group(1).decode().split()) or "-",
+                m.group(2).decode().replace(" ", "_")))
+            e = b.find(b"\r\n", pos)
+            line = b[pos:e]
+            pos = e + 2
+        print("%d\t%s\t%s" % (len(msgs), ",".join(sorted(forms)), "\t".join(msgs)))
+EOF
+}
+# early DIR: in the raw logs of DIR, how many synchronizing literals the
+# client began to send before the server's "+ OK" for it came (by the times
+# Dovecot stamps each line with: the k-th literal of a session, its first
+# line, strictly after the k-th "+ OK" of that session), or without one.
+early() {
+	python3 - "$1" <<'EOF'
+import glob, re, sys
+bad = 0
+for p in sorted(glob.glob(sys.argv[1] + "/*.in")):
+    starts, b = [], bytearray()
+    for l in open(p, "rb").read().splitlines(keepends=True):
+        m = re.match(rb"(\d+\.\d+) ", l)
+        if m:
+            starts.append((len(b), float(m.group(1))))
+            l = l[m.end():]
+        b += l
+    def ts(o):
+        t = starts[0][1]
+        for so, st in starts:
+            if so > o:
+                break
+            t = st
+        return t
+    lits, pos = [], 0
+    for m in re.finditer(rb"\{(\d+)\}\r\n", bytes(b)):
+        if m.start() < pos:
+            continue
+        lits.append(ts(m.end()))
+        pos = m.end() + int(m.group(1))
+    plus = [float(m.group(1)) for m in re.finditer(rb"(?m)^(\d+\.\d+) \+ OK",
+            open(p[:-3] + ".out", "rb").read())]
+    for k, t in enumerate(lits):
+        if k >= len(plus) or not t > plus[k]:
+            bad += 1
+print(bad)
+EOF
+}
+# stored FOLDER_AND_IDS...: per Message-ID, its folder's FLAGS and
+# INTERNALDATE (epoch) as Dovecot returns them (plain IMAP on 127.0.0.1,
+# not the logged addresses): "id flags epoch" lines.
+stored() {
+	python3 - "$MS_IMAP_PORT" "$MS_BALP_USER" "$PASS" <<'EOF'
+import imaplib, re, sys, time, email.utils
+port, user, pw = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+c = imaplib.IMAP4("127.0.0.1", port)
+c.login(user, pw)
+for f in ["BALP/RIB", "BALP/Suspension", "BALP/Blocage", "BALP/Rejets", "BALP/Quarantaine"]:
+    if c.select('"%s"' % f, readonly=True)[0] != "OK":
+        continue
+    typ, data = c.fetch("1:*", "(FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+    for d in data:
+        if not isinstance(d, tuple):
+            continue
+        meta, hdr = d[0].decode(), d[1].decode(errors="replace")
+        mid = re.search(r"<([^>]*)>", hdr)
+        flags = re.search(r"FLAGS \(([^)]*)\)", meta).group(1)
+        t = time.mktime(imaplib.Internaldate2tuple(d[0]))
+        print("%s %s %d" % (mid.group(1) if mid else "-", "|".join(sorted(flags.split())) or "-", t))
+c.logout()
+EOF
+}
+
+demo_home; ok $? "a home with two partners and their annexes"
+cp "$MS_BALP_PASS_FILE" "$HOME_DIR/var/imap.pass"
+chmod 600 "$HOME_DIR/var/imap.pass"
+sed -e "s#\"imap.caf.test\"#\"localhost\"#" \
+    -e "s#port = 993#port = $MS_IMAPS_PORT#" \
+    -e "s#/etc/ssl/certs/caf-ca.pem#$MS_CA#" \
+    "$SRCDIR/conf/balp-imap.conf" >"$HOME_DIR/conf/imap.conf"
+ICONF="$HOME_DIR/conf/imap.conf"
+# Two of the BALP's addresses, eight sessions, six filers (the default).
+echo "lmtp = { listen = \"127.0.0.1:$PORT\"; recipients = [ \"$MS_BALP_USER\", \"$MS_AGENT_USER\" ]; max_sessions = 8; filers = 6; };" \
+    >>"$ICONF"
+sh "$MS" lmtp-route "$STACK" "$MS_BALP_USER" "lmtp:inet:127.0.0.1:$PORT" &&
+sh "$MS" lmtp-route "$STACK" "$MS_AGENT_USER" "lmtp:inet:127.0.0.1:$PORT" &&
+postconf -c "$PF" -e lmtp_destination_concurrency_limit=8 &&
+postfix -c "$PF" reload >/dev/null 2>&1
+ok $? "Postfix routes both addresses to balpd, eight sessions at most, one recipient each"
+
+# ---- 1. filers killed while they file ------------------------------------
+start_balpd; ok $? "balpd listens (IMAPS, six filers)"
+is "$(filers | wc -l)" 6 "six processes named balp-filer"
+N1=160
+burst fk "$N1" "$MS_BALP_USER" &
+SENDER=$!
+k1=$(kill_busy_filer); ok $? "a filer killed while it files ($k1)"
+wait_for "$HOME_DIR/balpd.err" "cannot file it: the filer process died" 20
+ok $? "  its filings in hand fail: the filer process died (451 to Postfix)"
+k2=$(kill_busy_filer); ok $? "a second one killed while it files ($k2)"
+kill -0 "$BPID"; ok $? "balpd goes on"
+is "$(filers | wc -l)" 4 "  with its four other filers"
+wait "$SENDER"; ok $? "the $N1 mails are sent to Postfix"
+SENDER=
+# The last ones, mail still coming: what comes next is filed in the loop.
+for p in $(filers); do kill -9 "$p"; done
+N1B=30
+burst fl "$N1B" "$MS_BALP_USER"
+queue_empty 120; ok $? "Postfix's queue empties: every mail delivered"
+like "$(cat "$MS_POSTFIX_LOG")" "relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PORT, .*status=deferred \(host 127\.0\.0\.1\[127\.0\.0\.1\] said: 451 4\.3\.0" \
+    "Postfix logs deferrals (451 4.3.0) of the filings the dead filers had in hand"
+like "$(cat "$HOME_DIR/balpd.err")" "no filer left: filed in the loop" \
+    "no filer left: balpd files in its loop"
+kill -0 "$BPID"; ok $? "balpd alive throughout"
+is "$(copies fk "$N1")" 0 "each of the $N1 mails is in exactly one folder"
+is "$(decisions_off fk "$N1")" 0 "  with exactly one decision"
+is "$(copies fl "$N1B")" 0 "each of the $N1B mails filed in the loop is in exactly one folder"
+is "$(decisions_off fl "$N1B")" 0 "  with exactly one decision"
+stop_balpd; ok $? "SIGTERM: balpd exits 0"
+
+# ---- 2. one mail to two of the BALP's addresses, in parallel --------------
+# Postfix delivers each recipient apart (lmtp_destination_recipient_limit
+# 1), in two sessions at once: the second delivery of a message finds its
+# decision, and, its filing queued or in hand, follows it.
+use_imap "$MS_ADDR_RAWLOG" none "$MS_IMAP_PORT"
+start_balpd; ok $? "balpd on the logged IMAP address (127.0.0.6)"
+N2=30
+burst tw "$N2" "$MS_BALP_USER" "$MS_AGENT_USER"
+queue_empty 60; ok $? "the $N2 mails to both addresses delivered"
+is "$(sent_twice tw "$N2" "$MS_BALP_USER" "$MS_AGENT_USER")" 0 \
+    "Postfix logs each delivered to balpd twice, once per address (status=sent)"
+is "$(copies tw "$N2")" 0 "each is filed exactly once"
+is "$(decisions_off tw "$N2")" 0 "  with one decision"
+is "$(find "$MS_MAILDIR_ROOT/agent" -type f -path '*/new/*' 2>/dev/null | wc -l)" 0 \
+    "  and nothing reaches the second address's own mailbox"
+stop_balpd
+
+# ---- 3. MULTIAPPEND: several messages in one APPEND ------------------------
+rm -f "$MS_RAWLOG_DIR/$MS_ADDR_RAWLOG"/*
+start_balpd
+N3=120
+burst ma "$N3" "$MS_BALP_USER"
+queue_empty 60; ok $? "a burst of $N3 mails delivered"
+stop_balpd
+is "$(copies ma "$N3")" 0 "each filed exactly once"
+appends "$MS_RAWLOG_DIR/$MS_ADDR_RAWLOG" | grep "	ma[0-9]" >"$HOME_DIR/ap3"
+multi=$(awk -F'\t' '$1 >= 2' "$HOME_DIR/ap3")
+[ -n "$multi" ]; ok $? "at least one APPEND carries two messages or more ($(awk -F'\t' '$1 >= 2 { n++; m += $1 } END { printf "%d commands, %d messages", n, m }' "$HOME_DIR/ap3"))"
+is "$(printf '%s\n' "$multi" | cut -f2 | sort -u | tr '\n' ' ')" "{n+} " \
+    "  LITERAL+ announced: non-synchronizing literals"
+is "$(cut -f3- "$HOME_DIR/ap3" | tr '\t' '\n' | cut -d' ' -f1 | sort | uniq -d | wc -l)" 0 \
+    "  no message appended twice"
+stored >"$HOME_DIR/st3"
+# Each message of a multi-message APPEND: in its folder, with the flags it
+# was appended with, its keywords among them, and its INTERNALDATE the
+# arrival time its decision's ref carries (as for a single APPEND).
+q "SELECT message_id, source_ref FROM decisions WHERE message_id LIKE 'ma%'" \
+    >"$HOME_DIR/refs3"
+# as_appended FILE: how many of the messages of FILE ("id flags date"
+# lines) are not in their folder once, with those flags, a $BALP_ keyword
+# and the arrival time of their decision's ref as INTERNALDATE.
+as_appended() {
+	python3 - "$1" "$HOME_DIR/st3" "$HOME_DIR/refs3" <<'EOF2'
+import sys
+sent = [l.split() for l in open(sys.argv[1]) if l.strip()]
+st = {}
+for l in open(sys.argv[2]):
+    mid, flags, t = l.split()
+    st.setdefault(mid, []).append((set(flags.split("|")), int(t)))
+refs = dict(l.strip().split("|", 1) for l in open(sys.argv[3]) if "|" in l)
+bad = 0
+for mid, flags, date in sent:
+    want = set(flags.split("|")) if flags != "-" else set()
+    got = st.get(mid, [])
+    arrived = int(refs.get(mid, "0").split(".")[0])
+    if (len(got) != 1 or not want <= got[0][0] or
+            not any(f.startswith("$BALP_") for f in got[0][0]) or got[0][1] != arrived):
+        bad += 1
+        print("# %s: appended %s; stored %s; arrived %d" % (mid, flags, got, arrived), file=sys.stderr)
+print(bad)
+EOF2
+}
+printf '%s\n' "$multi" | cut -f3- | tr '\t' '\n' >"$HOME_DIR/multi3"
+is "$(as_appended "$HOME_DIR/multi3")" 0 \
+    "  each of their messages in its folder with its \$BALP_ keywords, its arrival time as INTERNALDATE"
+# The single APPENDs (libetpan's) alike, for comparison.
+awk -F'\t' '$1 == 1' "$HOME_DIR/ap3" | cut -f3 >"$HOME_DIR/single3"
+is "$(as_appended "$HOME_DIR/single3")" 0 \
+    "  as the messages appended alone ($(wc -l <"$HOME_DIR/single3"))"
+
+# ---- 4. no LITERAL+: synchronizing literals --------------------------------
+use_imap "$MS_ADDR_NOLITPLUS" none "$MS_IMAP_PORT"
+start_balpd; ok $? "balpd on a server without LITERAL+ (127.0.0.7)"
+N4=120
+burst sy "$N4" "$MS_BALP_USER"
+queue_empty 60; ok $? "a burst of $N4 mails delivered"
+stop_balpd
+is "$(copies sy "$N4")" 0 "each filed exactly once"
+is "$(decisions_off sy "$N4")" 0 "  with one decision"
+stored >"$HOME_DIR/st4"
+is "$(grep -c '^sy[0-9].*\$BALP_' "$HOME_DIR/st4")" "$N4" "  each with its \$BALP_ keywords"
+appends "$MS_RAWLOG_DIR/$MS_ADDR_NOLITPLUS" | grep "	sy[0-9]" >"$HOME_DIR/ap4"
+multi=$(awk -F'\t' '$1 >= 2' "$HOME_DIR/ap4")
+[ -n "$multi" ]; ok $? "at least one APPEND carries two messages or more ($(awk -F'\t' '$1 >= 2 { n++; m += $1 } END { printf "%d commands, %d messages", n, m }' "$HOME_DIR/ap4"))"
+is "$(cut -f2 "$HOME_DIR/ap4" | sort -u | tr '\n' ' ')" "{n} " \
+    "  every literal synchronizing ({n}, none {n+})"
+is "$(early "$MS_RAWLOG_DIR/$MS_ADDR_NOLITPLUS")" 0 \
+    "  each literal sent only once the server's \"+ OK\" for it came"
+unlike "$(cat "$HOME_DIR/balpd.err")" "APPEND: .*(BAD|NO) " "no APPEND refused"
+
+done_testing
