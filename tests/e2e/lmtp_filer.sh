@@ -365,8 +365,21 @@ is "$(sent_twice tw "$N2" "$MS_BALP_USER" "$MS_AGENT_USER")" 0 \
     "Postfix logs each delivered to balpd twice, once per address (status=sent)"
 is "$(copies tw "$N2")" 0 "each is filed exactly once"
 is "$(decisions_off tw "$N2")" 0 "  with one decision"
+# Again, a filer killed meanwhile: what followed its filings in hand is
+# deferred with them, and both deliveries come again.
+N2K=40
+burst tk "$N2K" "$MS_BALP_USER" "$MS_AGENT_USER" &
+SENDER=$!
+kill_busy_filer >/dev/null; ok $? "a filer killed while mail to both addresses is filed"
+wait "$SENDER"
+SENDER=
+queue_empty 60; ok $? "the $N2K mails delivered"
+is "$(sent_twice tk "$N2K" "$MS_BALP_USER" "$MS_AGENT_USER")" 0 \
+    "  each delivered to balpd once per address"
+is "$(copies tk "$N2K")" 0 "  each filed exactly once"
+is "$(decisions_off tk "$N2K")" 0 "  with one decision"
 is "$(find "$MS_MAILDIR_ROOT/agent" -type f -path '*/new/*' 2>/dev/null | wc -l)" 0 \
-    "  and nothing reaches the second address's own mailbox"
+    "nothing reaches the second address's own mailbox"
 stop_balpd
 
 # ---- 3. MULTIAPPEND: several messages in one APPEND ------------------------
