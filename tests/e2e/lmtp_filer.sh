@@ -74,14 +74,19 @@ filers() {
 	done
 }
 # kill_busy_filer: waits (20 s at most) for a filer of balpd that is not
-# waiting for a job (its system call not recvmsg on its socket: it files)
-# and kills it (-9, by its pid).  Prints the pid; 1 if none was busy.
+# waiting for a job (its system call, /proc/PID/syscall, not recvmsg on its
+# socket: it files) and kills it (-9, by its pid).  Prints the pid; 1 if
+# none was busy.
+case $(uname -m) in
+aarch64 | riscv64) RECVMSG=212 ;;
+*) RECVMSG=47 ;;	# x86_64
+esac
 kill_busy_filer() {
 	end=$(($(date +%s) + 20))
 	while [ "$(date +%s)" -lt "$end" ]; do
 		for p in $(filers); do
 			read -r sc _ <"/proc/$p/syscall" 2>/dev/null || continue
-			[ "$sc" = 47 ] && continue	# recvmsg (x86_64): idle
+			[ "$sc" = "$RECVMSG" ] && continue	# idle
 			kill -9 "$p" || continue
 			# Dead (a zombie until balpd reaps it) before it counts.
 			while [ -e "/proc/$p" ] &&
@@ -481,6 +486,7 @@ stop_balpd
 is "$(copies sy "$N4")" 0 "each filed exactly once"
 is "$(decisions_off sy "$N4")" 0 "  with one decision"
 stored >"$HOME_DIR/st4"
+# shellcheck disable=SC2016
 is "$(grep -c '^sy[0-9].*\$BALP_' "$HOME_DIR/st4")" "$N4" "  each with its \$BALP_ keywords"
 appends "$MS_RAWLOG_DIR/$MS_ADDR_NOLITPLUS" >"$HOME_DIR/ap4"
 multi=$(awk -F'\t' '$1 >= 2 && $3 == "OK"' "$HOME_DIR/ap4")
