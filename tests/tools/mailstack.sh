@@ -42,6 +42,13 @@
 #   MS_ADDR_NOMOVE=127.0.0.4, MS_ADDR_UIDPLUS=127.0.0.5: the same IMAP
 #       ports (plain; their certificate is the good one, for localhost)
 #       announcing neither MOVE nor UIDPLUS, and UIDPLUS without MOVE
+#   MS_ADDR_RAWLOG=127.0.0.6, MS_ADDR_NOLITPLUS=127.0.0.7: the same IMAP
+#       ports (plain; the good certificate), every session's raw traffic
+#       written after login to MS_RAWLOG_DIR/<address>/ (<date>-<pid>.in
+#       is what the client sent, .out the server's answers, each line
+#       after the time it came, "sec.usec "); 127.0.0.7 announces no
+#       LITERAL+ (a client must wait for "+" before each literal), but
+#       MULTIAPPEND, UIDPLUS and MOVE
 #   MS_ADDR_SELFSIGNED=127.0.0.3: the same four ports present a self-signed
 #       certificate for localhost, 127.0.0.1 and 127.0.0.3 (not from MS_CA)
 #   (a client that connects to "localhost" but should reach a bad endpoint:
@@ -174,9 +181,9 @@ leaf() {
 
 write_dovecot() {
 	d=$dir/dovecot
-	mkdir -p "$d" "$dir/mail"
-	chown mail:mail "$dir/mail"
-	chmod 0750 "$dir/mail"
+	mkdir -p "$d" "$dir/mail" "$dir/rawlog/127.0.0.6" "$dir/rawlog/127.0.0.7"
+	chown mail:mail "$dir/mail" "$dir/rawlog/127.0.0.6" "$dir/rawlog/127.0.0.7"
+	chmod 0750 "$dir/mail" "$dir/rawlog/127.0.0.6" "$dir/rawlog/127.0.0.7"
 	: >"$d/users"
 	for u in $users; do
 		printf '%s@%s:{PLAIN}%s:%s:%s::%s/mail/%s::\n' "$u" "$domain" \
@@ -192,7 +199,7 @@ base_dir = $d/run
 state_dir = $d/state
 log_path = $d/dovecot.log
 protocols = imap lmtp
-listen = 127.0.0.1, 127.0.0.2, 127.0.0.3, 127.0.0.4, 127.0.0.5
+listen = 127.0.0.1, 127.0.0.2, 127.0.0.3, 127.0.0.4, 127.0.0.5, 127.0.0.6, 127.0.0.7
 shutdown_clients = yes
 first_valid_uid = $mail_uid
 first_valid_gid = $mail_gid
@@ -234,6 +241,20 @@ local 127.0.0.4 {
 local 127.0.0.5 {
   protocol imap {
     imap_capability = IMAP4rev1 LITERAL+ IDLE UIDPLUS
+  }
+}
+# The raw IMAP traffic of the sessions on 127.0.0.6 and 127.0.0.7, for the
+# tests of what a client sends (its APPEND commands); 127.0.0.7 without
+# LITERAL+ (synchronizing literals only).
+local 127.0.0.6 {
+  protocol imap {
+    rawlog_dir = $dir/rawlog/127.0.0.6
+  }
+}
+local 127.0.0.7 {
+  protocol imap {
+    imap_capability = IMAP4rev1 IDLE MULTIAPPEND UIDPLUS MOVE NAMESPACE
+    rawlog_dir = $dir/rawlog/127.0.0.7
   }
 }
 service imap-login {
@@ -386,6 +407,9 @@ write_env() {
 		echo "MS_ADDR_SELFSIGNED='127.0.0.3'"
 		echo "MS_ADDR_NOMOVE='127.0.0.4'"
 		echo "MS_ADDR_UIDPLUS='127.0.0.5'"
+		echo "MS_ADDR_RAWLOG='127.0.0.6'"
+		echo "MS_ADDR_NOLITPLUS='127.0.0.7'"
+		echo "MS_RAWLOG_DIR='$dir/rawlog'"
 		echo "MS_IMAP_PORT='$imap_port'"
 		echo "MS_IMAPS_PORT='$imaps_port'"
 		echo "MS_LMTP_PORT='$lmtp_port'"
