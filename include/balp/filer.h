@@ -76,7 +76,7 @@ typedef void filer_done_fn(uint64_t cookie, int rc, const char *why,
  * A filer that cannot be told ends, and its filings are done(-1).
  */
 void	 filer_dispatch(struct filer *, filer_done_fn *done, void *arg);
-/* Fills pfd with the busy filers' sockets.  The count. */
+/* Fills pfd with the filers' sockets.  The count. */
 size_t	 filer_pollfds(struct filer *, struct pollfd *pfd);
 /*
  * The filings done (pfd as poll left them): done(cookie, 0 or -1, why,

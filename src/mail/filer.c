@@ -647,8 +647,9 @@ filer_pollfds(struct filer *f, struct pollfd *pfd)
 {
 	size_t i, n = 0;
 
+	/* The free ones too: one that dies between jobs is seen gone. */
 	for (i = 0; f != NULL && i < f->n; i++) {
-		if (f->v[i].pid <= 0 || f->v[i].n == 0)
+		if (f->v[i].pid <= 0)
 			continue;
 		pfd[n].fd = f->v[i].sock;
 		pfd[n].events = POLLIN;
@@ -671,8 +672,7 @@ filer_reap(struct filer *f, const struct pollfd *pfd, size_t n,
 		if (pfd[k].revents == 0)
 			continue;
 		for (i = 0, p = NULL; i < f->n && p == NULL; i++)
-			if (f->v[i].pid > 0 && f->v[i].n > 0 &&
-			    f->v[i].sock == pfd[k].fd)
+			if (f->v[i].pid > 0 && f->v[i].sock == pfd[k].fd)
 				p = &f->v[i];
 		if (p == NULL)
 			continue;
@@ -681,6 +681,11 @@ filer_reap(struct filer *f, const struct pollfd *pfd, size_t n,
 		while (r == -1 && errno == EINTR);
 		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
+		if (p->n == 0) {
+			/* A free filer says nothing: it is gone. */
+			proc_end(p);
+			continue;
+		}
 		memcpy(&d, msg, r >= (ssize_t)sizeof(d) ? sizeof(d) : 0);
 		if (r < (ssize_t)sizeof(d) || d.n < 0 ||
 		    (size_t)d.n != p->n) {

@@ -300,6 +300,31 @@ test_a_filer_that_dies_fails_its_job(void **state)
 	assert_int_equal(fx->rc[2], 0);
 }
 
+/* A free filer that dies is seen gone: the next job goes to another. */
+static void
+test_a_free_filer_that_dies_is_seen(void **state)
+{
+	struct fx *fx = *state;
+	struct pollfd pfd[FILER_MAX];
+	pid_t pids[4];
+	size_t n;
+
+	assert_int_equal(open_filers(fx, 2), 0);
+	assert_int_equal(filer_pids(pids, 2), 2);
+	kill(pids[0], SIGKILL);
+	n = filer_pollfds(fx->f, pfd);
+	assert_int_equal(n, 2);
+	assert_true(poll(pfd, n, 10000) > 0);
+	filer_reap(fx->f, pfd, n, on_done, fx);
+	assert_int_equal(fx->n_done, 0);
+	assert_int_equal(filer_alive(fx->f), 1);
+	submit(fx, 1, "BALP/RIB", "1796000000.La.balp");
+	while (fx->n_done < 1)
+		assert_true(turn(fx) > 0);
+	assert_int_equal(fx->rc[0], 0);
+	assert_int_equal(files_in(fx, ".BALP.RIB"), 1);
+}
+
 /* Filers gone before they are told: their filings fail, none accepted. */
 static void
 test_no_filer_left(void **state)
@@ -343,6 +368,8 @@ main(void)
 		    test_a_message_handed_again_follows, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_filer_that_dies_fails_its_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_free_filer_that_dies_is_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_filer_left, setup,
 		    teardown),
 	};
