@@ -121,8 +121,11 @@ burst() {
 	done
 	while [ "$(queued)" -lt "$N" ]; do sleep 0.2; done
 	watch "$W/$bway.burst" "$N" 30 $bfolders
-	t0=$(date +%s.%N)
 	hold ""
+	# postfix reload returns before its new qmgr runs: a flush the old
+	# one took would defer every mail again (for minutes of backoff).
+	sleep 2
+	t0=$(date +%s.%N)
 	postqueue -c "$PF" -f
 	wait "$WATCH_PID"
 	awk -v t0="$t0" -v n="$N" '{ if ($1 > e) e = $1; c++ }
@@ -209,10 +212,14 @@ stop_balpd() {
 	wait "$BALPD_PID" || true
 	BALPD_PID=
 }
-empty_inbox() {
-	doveadm -c "$STACK/dovecot/dovecot.conf" expunge -u "$MS_BALP_USER" \
-	    mailbox INBOX all 2>/dev/null ||
-	    find "$MD/new" "$MD/cur" -type f -delete
+# Every way starts from empty folders: a Maildir folder costs more to
+# append to as it fills (Dovecot reads its new/ again at each APPEND).
+empty_mailbox() {
+	for box in INBOX BALP/RIB BALP/Suspension BALP/Blocage BALP/Rejets \
+	    BALP/Quarantaine; do
+		doveadm -c "$STACK/dovecot/dovecot.conf" expunge -u \
+		    "$MS_BALP_USER" mailbox "$box" all 2>/dev/null || true
+	done
 }
 # one WAY: a run of it (burst, then stream) into WAY.r<run>.
 one() {
@@ -248,7 +255,7 @@ one() {
 		postfix -c "$PF" reload >/dev/null 2>&1
 		sleep 1
 	fi
-	empty_inbox
+	empty_mailbox
 }
 
 load0=$(cut -d' ' -f1 /proc/loadavg)
