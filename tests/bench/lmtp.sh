@@ -121,12 +121,18 @@ burst() {
 	done
 	while [ "$(queued)" -lt "$N" ]; do sleep 0.2; done
 	watch "$W/$bway.burst" "$N" 30 $bfolders
-	hold ""
-	# postfix reload returns before its new qmgr runs: a flush the old
-	# one took would defer every mail again (for minutes of backoff).
-	sleep 2
 	t0=$(date +%s.%N)
+	hold ""
 	postqueue -c "$PF" -f
+	# postfix reload returns before its new qmgr runs: a flush the old
+	# one took defers every mail again (minutes of backoff).  Flushed
+	# again while nothing has left the queue.
+	k=0
+	while [ "$k" -lt 10 ] && [ "$(queued)" -ge "$N" ]; do
+		sleep 0.5
+		postqueue -c "$PF" -f
+		k=$((k + 1))
+	done
 	wait "$WATCH_PID"
 	awk -v t0="$t0" -v n="$N" '{ if ($1 > e) e = $1; c++ }
 	    END { printf "%.0f %d\n", c / (e - t0), n - c }' "$W/$bway.burst"
