@@ -38,18 +38,6 @@ send() {
 	    --data "$1" >/dev/null 2>&1
 }
 q() { sqlite3 "$HOME_DIR/var/balp.db" "$1"; }
-# queue_empty SECONDS: Postfix's queue flushed and empty in time.
-queue_empty() {
-	t=0
-	while [ "$t" -lt "$1" ]; do
-		postqueue -c "$PF" -p 2>/dev/null | grep -q "Mail queue is empty" &&
-		    return 0
-		postqueue -c "$PF" -f >/dev/null 2>&1
-		sleep 1
-		t=$((t + 1))
-	done
-	return 1
-}
 # listening LOG N: a balpd started after LOG said it listens N times says
 # so once more (10 s at most).
 listening() {

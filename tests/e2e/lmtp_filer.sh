@@ -29,18 +29,6 @@ PF="$STACK/postfix"
 PASS=$(cat "$MS_BALP_PASS_FILE")
 
 q() { sqlite3 "$HOME_DIR/var/balp.db" "$1"; }
-# queue_empty SECONDS: Postfix's queue flushed and empty in time.
-queue_empty() {
-	t=0
-	while [ "$t" -lt "$1" ]; do
-		postqueue -c "$PF" -p 2>/dev/null | grep -q "Mail queue is empty" &&
-		    return 0
-		postqueue -c "$PF" -f >/dev/null 2>&1
-		sleep 1
-		t=$((t + 1))
-	done
-	return 1
-}
 # start_balpd: balpd on $ICONF, listening (10 s at most).
 start_balpd() {
 	n=$(grep -c "taking mail over LMTP" "$HOME_DIR/balpd.err" 2>/dev/null)

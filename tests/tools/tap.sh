@@ -91,6 +91,19 @@ done_testing() {
 
 # A fresh balp home in a temp folder: a copy of conf/ and rules/.
 # Sets HOME_DIR and CONF.
+# queue_empty SECONDS: the Postfix of $PF (its config directory) flushed
+# until its queue is empty, in time (the LMTP scripts).
+queue_empty() {
+	t=0
+	while [ "$t" -lt "$1" ]; do
+		postqueue -c "$PF" -p 2>/dev/null | grep -q "Mail queue is empty" &&
+		    return 0
+		postqueue -c "$PF" -f >/dev/null 2>&1
+		sleep 1
+		t=$((t + 1))
+	done
+	return 1
+}
 # A free TCP port on loopback (the kernel's pick, released at once).
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
