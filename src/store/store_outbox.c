@@ -17,6 +17,10 @@
 #include "balp/date.h"
 #include "store_priv.h"
 
+/* What store_outbox_read() reads, in its order: every SELECT of a list. */
+#define OUTBOX_COLUMNS	"id, decision_id, created_at, recipient, subject, " \
+			"body, status, attempts, next_attempt_at, last_error"
+
 /* The audit actor of the notifier's reports (sent, failed). */
 #define NOTIFIER_ACTOR	"notifier"
 #define CAP_WINDOW	3600	/* the cap is per hour */
@@ -184,9 +188,8 @@ store_outbox_all(struct store *st, struct store_outbox_list *out)
 
 	out->v = NULL;
 	out->n = 0;
-	if ((rc = stmt_get(st, STMT_OUTBOX_ALL, "SELECT id, decision_id, "
-	    "created_at, recipient, subject, body, status, attempts, "
-	    "next_attempt_at, last_error FROM outbox ORDER BY id DESC", &s)) !=
+	if ((rc = stmt_get(st, STMT_OUTBOX_ALL, "SELECT " OUTBOX_COLUMNS
+	    " FROM outbox ORDER BY id DESC", &s)) !=
 	    STORE_OK)
 		return rc;
 	return store_outbox_read(st, s, "outbox list", out);
@@ -221,9 +224,8 @@ store_outbox_of(struct store *st, int64_t decision_id,
 
 	out->v = NULL;
 	out->n = 0;
-	if ((rc = stmt_get(st, STMT_OUTBOX_OF, "SELECT id, decision_id, "
-	    "created_at, recipient, subject, body, status, attempts, "
-	    "next_attempt_at, last_error FROM outbox WHERE decision_id = ? "
+	if ((rc = stmt_get(st, STMT_OUTBOX_OF, "SELECT " OUTBOX_COLUMNS
+	    " FROM outbox WHERE decision_id = ? "
 	    "ORDER BY id", &s)) != STORE_OK)
 		return rc;
 	bind_int64(st, s, 1, decision_id, &rc);
@@ -353,9 +355,8 @@ store_outbox_pending(struct store *st, time_t now, size_t limit,
 
 	out->v = NULL;
 	out->n = 0;
-	if ((rc = stmt_get(st, STMT_OUTBOX_PENDING, "SELECT id, decision_id, "
-	    "created_at, recipient, subject, body, status, attempts, "
-	    "next_attempt_at, last_error FROM outbox WHERE status = 'pending' "
+	if ((rc = stmt_get(st, STMT_OUTBOX_PENDING, "SELECT " OUTBOX_COLUMNS
+	    " FROM outbox WHERE status = 'pending' "
 	    "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
 	    &s)) != STORE_OK)
 		return rc;
