@@ -1491,6 +1491,72 @@ test_decision_header_key(void **state)
 	    " WHERE header_key IS NULL"), 2);
 }
 
+/*
+ * What every new message asks the store (is it decided already, by its
+ * name or its header key; its decision written) reads an index, never
+ * the table: a walk of the decisions costs each message more as they
+ * accumulate (find_by_key once read the table whole: the unique index
+ * holds first decisions only).
+ */
+/* A header key of its own for decision i: i in hex, then a's. */
+static void
+decision_key(char key[65], int i)
+{
+	snprintf(key, 65, "%04x%060d", (unsigned)i, 0);
+	memset(key + 4, 'a', 60);
+}
+
+static void
+test_decision_path_reads_no_table(void **state)
+{
+	struct fx *fx = *state;
+	struct store_decision_spec d;
+	struct store_decision got;
+	char ref[32], key[65];
+	sqlite3_stmt *s;
+	int i, checked = 0;
+
+	for (i = 0; i < 300; i++) {
+		snprintf(ref, sizeof(ref), "1700000000.%d", i);
+		decision_key(key, i);
+		d = decision_spec(ref);
+		d.source = "lmtp";
+		d.header_key = key;
+		assert_int_equal(store_decision_record(fx->st, &d, NULL,
+		    "balpd", NOW, NULL), STORE_OK);
+	}
+	for (i = 0; i < STMT_COUNT; i++)
+		if (fx->st->stmt[i] != NULL)
+			(void)sqlite3_stmt_status(fx->st->stmt[i],
+			    SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+	/* A message not seen yet, then one seen, then a new decision. */
+	memset(key, 'f', 64);
+	assert_int_equal(store_decision_find_by_key(fx->st, key, &got),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_decision_find(fx->st, "lmtp", "1800000000.1",
+	    &got), STORE_NOTFOUND);
+	decision_key(key, 150);
+	assert_int_equal(store_decision_find_by_key(fx->st, key, &got),
+	    STORE_OK);
+	assert_string_equal(got.source_ref, "1700000000.150");
+	store_decision_free(&got);
+	d = decision_spec("1800000000.1");
+	d.source = "lmtp";
+	memset(key, 'e', 64);
+	d.header_key = key;
+	assert_int_equal(store_decision_record(fx->st, &d, NULL, "balpd",
+	    NOW, NULL), STORE_OK);
+	for (i = 0; i < STMT_COUNT; i++) {
+		if ((s = fx->st->stmt[i]) == NULL)
+			continue;
+		checked++;
+		if (sqlite3_stmt_status(s, SQLITE_STMTSTATUS_FULLSCAN_STEP,
+		    0) > 10)
+			fail_msg("reads a table whole: %s", sqlite3_sql(s));
+	}
+	assert_true(checked >= 4);
+}
+
 static void
 test_decision_refuses_nir_in_pseudonym(void **state)
 {
@@ -3253,6 +3319,7 @@ main(void)
 		T(test_decision_nulls),
 		T(test_decision_unique_per_message),
 		T(test_decision_header_key),
+		T(test_decision_path_reads_no_table),
 		T(test_decision_refuses_nir_in_pseudonym),
 		T(test_decision_list),
 		T(test_trace_each_filter_alone),
