@@ -21,6 +21,7 @@
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
 #include "balp/web_msg.h"
+#include "balp/web_plan.h"
 
 /*
  * The pending ones of l (of partner_id only, unless NULL) as a table:
@@ -249,7 +250,7 @@ forms(struct web_ctx *ctx, const struct store_staged *g, int applies,
 void
 web_page_staged(struct web_ctx *ctx)
 {
-	struct buf *b = &ctx->res->body, text = BUF_INIT;
+	struct buf *b = &ctx->res->body;
 	struct store_staged g;
 	struct annex_plan plan;
 	int64_t id;
@@ -277,9 +278,11 @@ web_page_staged(struct web_ctx *ctx)
 	rc = store_staged_check(ctx->app->st, id, pipeline_today(ctx->now),
 	    &plan);
 	if (rc == STORE_OK) {
-		annex_plan_render(&plan, &text);
-		diff_lines(b, "Ce qu'approuver ferait, contre l'annexe en "
-		    "vigueur aujourd'hui", buf_str(&text));
+		buf_puts(b, "<h2>Ce qu'approuver ferait, contre l'annexe en "
+		    "vigueur aujourd'hui</h2>\n<ul class=\"counts\">\n");
+		web_plan_counts(b, &plan);
+		buf_puts(b, "</ul>\n");
+		web_plan_table(b, &plan, "Changements");
 	} else if (rc == STORE_REFUSED) {
 		/*
 		 * store_staged_check's refusals: decided already, the
@@ -303,7 +306,6 @@ out:
 	buf_puts(b, "\">Retour au partenaire</a></p>\n");
 	web_layout_end(ctx);
 	annex_plan_free(&plan);
-	buf_free(&text);
 	store_staged_free(&g);
 }
 
