@@ -298,6 +298,23 @@ req "$J.adm" "$U/annexes/$A1"
 like "$(page)" "<td>approuvée et appliquée</td>" "its page: approved"
 like "$(page)" "<th scope=\"row\">Par</th><td>web:adm</td>" "by web:adm"
 unlike "$(page)" 'action="/annexes/'"$A1"'/' "no form any more"
+like "$(page)" "<h2>Changements lors de la mise en attente</h2>" \
+    "its changes as staged (against the annex then)"
+row "still in French, value by value (kept with it: schema 15)" "MARTIN Anne" \
+    a.martin@apeai34.fr "modification : date d&#39;habilitation" \
+    "date d&#39;habilitation : 05/01/2025" "date d&#39;habilitation : 05/01/2026" 2
+is "$(changes | grep -c '<tr><th scope="row">')" 4 "its four changes"
+unlike "$(changes)" "$english" "no English word in them"
+unlike "$(page)" "<code>" "not balpctl's text"
+# The list of every kind no longer applies (the annex changed): its
+# changes as staged, in French.
+req "$J.adm" "$U/annexes/$K1"
+like "$(page)" "Ne s'applique plus telle que reçue" "another one no longer applies"
+row "its changes as staged, in French" "ROUX Julien" \
+    j.roux@apeai34.fr "nouvelle période d'habilitation" \
+    "habilitation du 01/03/2025 au 31/08/2026 (terminée)" \
+    "habilitation du 01/10/2026, sans date de fin" 3
+unlike "$(changes)" "$english" "no English word in them"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/annexes/$A1/approve"
 is "$code" 400 "approved twice: 400"
 like "$(page)" "Cette annexe est déjà approuvée \(par web:adm\) : rien n&#39;est changé." \
@@ -327,6 +344,8 @@ like "$(q "select actor || ' ' || detail from audit where action = 'annex.reject
 req "$J.adm" "$U/annexes/$R1"
 like "$(page)" "<td>Liste en double &lt;b&gt;ignorée&lt;/b&gt;</td>" "the reason shown as text"
 unlike "$(page)" "<b>" "no markup of it"
+row "a rejected one: its changes as staged, in French" "PETIT Claire" \
+    c.petit@apeai34.fr ajout — "habilitation du 01/09/2024, sans date de fin" 4
 
 # ---- approve after a conflicting import: refused with the reason ----------------------
 cp "$DATA/good_semicolon_fr.csv" "$HOME_DIR/import.csv"
