@@ -151,7 +151,8 @@ void	 annex_plan_free(struct annex_plan *);
  *	3 added, 1 updated, 2 ended, 10 unchanged, 1 new period
  * (the last count only when there is one), then, when force_needed:
  *	refused without --force: it ends 3 of the 4 active persons ...
- * 0, or -1 if out ran out of memory.
+ * 0, or -1 if out ran out of memory.  balpctl's English; the console
+ * says the same plan in French (web_plan.h).
  */
 int	 annex_plan_render(const struct annex_plan *, struct buf *out);
 

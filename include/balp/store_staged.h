@@ -5,8 +5,9 @@
  *
  * A staged annex is the file's rows, its digest and encoding, who sent it
  * and when, the decision of its mail, and its diff against the annex in
- * force when it was staged (the rendered plan, its counts, and its key:
- * the changes it makes, by kind, line and email).  It is written in the
+ * force when it was staged (the plan's changes value by value, rendered
+ * in English, counted, and keyed: the changes it makes, by kind, line and
+ * email).  It is written in the
  * decision's own transaction (store_batch_add), never applied by itself.
  * Approval re-plans it against the annex in force then: when the key is
  * no longer the staged one (an import, a person's change since), it is
@@ -51,6 +52,7 @@ struct store_staged {
 	size_t		 added, updated, ended, unchanged, new_periods;
 	int		 force_needed;
 	char		*diff;		/* annex_plan_render at staging */
+	int		 changes_kept;	/* store_staged_plan has them */
 	char		*plan_key;
 	char		*status;	/* "pending", "approved", "rejected" */
 	char		*decided_by;	/* NULL while pending */
@@ -86,6 +88,15 @@ int	 store_staged_list(struct store *, int pending_only,
 int	 store_staged_get(struct store *, int64_t id, struct store_staged *out);
 /* Its rows, in file order, as annex_file_parse gave them. */
 int	 store_staged_rows(struct store *, int64_t id, struct annex_rows *out);
+/*
+ * Its plan as staged (against the annex in force then), for a language
+ * other than diff's English: the changes in plan order (no unchanged
+ * person), the counts, partner_id and force_needed; today DATE_NONE and
+ * n_active 0 (not kept).  STORE_OK; STORE_NOTFOUND when there is no such
+ * staged annex or it was staged before its changes were kept
+ * (!changes_kept: its diff alone says them).
+ */
+int	 store_staged_plan(struct store *, int64_t id, struct annex_plan *plan);
 
 /*
  * The pending staged annex of decision_id's mail: *id its id, 0 if none

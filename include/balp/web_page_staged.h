@@ -6,10 +6,11 @@
  *
  *   GET  /annexes              every pending one (the dashboard's link)
  *   GET  /annexes/ID           one: who sent it, when, its mail's
- *                              decision, its file, and its diff row by
- *                              row as `balpctl annex show` prints it
- *                              (against the annex in force today while
- *                              pending, or why it no longer applies);
+ *                              decision, its file, and the changes
+ *                              `balpctl annex show` prints, in French
+ *                              (web_plan.h; against the annex in force
+ *                              today while pending, as staged once
+ *                              decided or no longer applying, with why);
  *                              the approve and reject forms
  *   POST /annexes/ID/approve   force=1 (an end of more than half)
  *   POST /annexes/ID/reject    reason (required: the referent is told)

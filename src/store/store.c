@@ -391,6 +391,37 @@ static const char *const migrations[] = {
 	 */
 	"CREATE INDEX decisions_header_key_all ON decisions(header_key, id)"
 	"  WHERE header_key IS NOT NULL;",
+	/*
+	 * 15: a staged annex's changes as staged, value by value (its
+	 * plan: kind, file line, email, the fields an update changes, the
+	 * values after and before), so that the console says them in
+	 * French (web_plan.h) and balpctl in English: `diff` holds only
+	 * balpctl's text.  changes_kept is 1 for an annex staged since; one
+	 * staged before has its diff alone.  The unchanged persons are not
+	 * kept (counted in `unchanged`).  Purged with their staged annex.
+	 */
+	"ALTER TABLE staged_annexes ADD COLUMN changes_kept INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"CREATE TABLE staged_annex_changes ("
+	"  staged_id INTEGER NOT NULL REFERENCES staged_annexes(id),"
+	"  seq INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL"
+	"    CHECK (kind IN ('add', 'update', 'end', 'new_period')),"
+	"  line INTEGER NOT NULL,"
+	"  email TEXT NOT NULL,"
+	"  changed INTEGER NOT NULL,"
+	"  last_name TEXT NOT NULL,"
+	"  first_name TEXT NOT NULL,"
+	"  job_title TEXT NOT NULL,"
+	"  start_day TEXT,"
+	"  end_day TEXT,"
+	"  old_last_name TEXT,"
+	"  old_first_name TEXT,"
+	"  old_job_title TEXT,"
+	"  old_start_day TEXT,"
+	"  old_end_day TEXT,"
+	"  PRIMARY KEY (staged_id, seq)"
+	");",
 };
 
 #define N_MIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -49,6 +49,8 @@ static const char *const delete_sql[] = {
 	"DELETE FROM decision_envelopes WHERE decision_id IN " OLD_DECISIONS,
 	"DELETE FROM decisions WHERE id IN " OLD_DECISIONS,
 	"DELETE FROM staged_annex_rows WHERE staged_id IN " STAGED_OLD,
+	/* its changes as staged: part of the staged annex, counted as it */
+	"DELETE FROM staged_annex_changes WHERE staged_id IN " STAGED_OLD,
 	"DELETE FROM staged_annexes WHERE id IN " STAGED_OLD,
 	"DELETE FROM hab_periods WHERE person_id IN " OLD_PERSONS,
 	/* a person's suspensions are habilitation data: they go with it */

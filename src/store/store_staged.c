@@ -78,6 +78,74 @@ insert_rows(struct store *st, int64_t id, const struct annex_rows *rows)
 	return rc;
 }
 
+static const char *
+kind_name(enum annex_change_kind k)
+{
+	switch (k) {
+	case ANNEX_ADD:
+		return "add";
+	case ANNEX_UPDATE:
+		return "update";
+	case ANNEX_END:
+		return "end";
+	case ANNEX_NEW_PERIOD:
+		return "new_period";
+	default:
+		return NULL;
+	}
+}
+
+/* The plan's changes (not the unchanged), value by value, in its order. */
+static int
+insert_changes(struct store *st, int64_t id, const struct annex_plan *pl)
+{
+	const struct annex_change *c;
+	sqlite3_stmt *s;
+	int64_t seq = 0;
+	size_t i;
+	int rc = STORE_OK, add;
+
+	for (i = 0; i < pl->n && rc == STORE_OK; i++) {
+		c = &pl->v[i];
+		if (kind_name(c->kind) == NULL)
+			continue;
+		/* An addition has no "before": its old_* are unset. */
+		add = c->kind == ANNEX_ADD;
+		if ((rc = stmt_get(st, STMT_STAGED_CHANGE_INSERT, "INSERT INTO "
+		    "staged_annex_changes (staged_id, seq, kind, line, email, "
+		    "changed, last_name, first_name, job_title, start_day, "
+		    "end_day, old_last_name, old_first_name, old_job_title, "
+		    "old_start_day, old_end_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+		    "?, ?, ?, ?, ?, ?, ?, ?)", &s)) != STORE_OK)
+			return rc;
+		bind_int64(st, s, 1, id, &rc);
+		bind_int64(st, s, 2, ++seq, &rc);
+		bind_text(st, s, 3, kind_name(c->kind), &rc);
+		bind_int64(st, s, 4, c->line, &rc);
+		bind_text(st, s, 5, c->email != NULL ? c->email : "", &rc);
+		bind_int64(st, s, 6, c->changed, &rc);
+		bind_text(st, s, 7, c->last_name != NULL ? c->last_name : "",
+		    &rc);
+		bind_text(st, s, 8, c->first_name != NULL ? c->first_name : "",
+		    &rc);
+		bind_text(st, s, 9, c->job_title != NULL ? c->job_title : "",
+		    &rc);
+		bind_date(st, s, 10, c->start, &rc);
+		bind_date(st, s, 11, c->end, &rc);
+		bind_text(st, s, 12, add ? NULL : c->old_last_name, &rc);
+		bind_text(st, s, 13, add ? NULL : c->old_first_name, &rc);
+		bind_text(st, s, 14, add ? NULL : c->old_job_title, &rc);
+		bind_date(st, s, 15, add ? DATE_NONE : c->old_start, &rc);
+		bind_date(st, s, 16, add ? DATE_NONE : c->old_end, &rc);
+		if (rc != STORE_OK) {
+			stmt_done(s);
+			return rc;
+		}
+		rc = step_done(st, s, "staged change insert", NULL);
+	}
+	return rc;
+}
+
 int
 store_staged_add(struct store *st, const struct store_staged_spec *sp,
     const char *actor, time_t now, int64_t *id)
@@ -104,8 +172,8 @@ store_staged_add(struct store *st, const struct store_staged_spec *sp,
 	if ((rc = stmt_get(st, STMT_STAGED_INSERT, "INSERT INTO staged_annexes "
 	    "(partner_id, sender, decision_id, received_at, file_digest, "
 	    "encoding, n_rows, added, updated, ended, unchanged, new_periods, "
-	    "force_needed, diff, plan_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?)", &s)) != STORE_OK)
+	    "force_needed, diff, plan_key, changes_kept) VALUES (?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", &s)) != STORE_OK)
 		goto out;
 	bind_text(st, s, 1, sp->partner_id, &rc);
 	bind_text(st, s, 2, sp->sender, &rc);
@@ -130,7 +198,8 @@ store_staged_add(struct store *st, const struct store_staged_spec *sp,
 	if ((rc = step_done(st, s, "staged annex insert", NULL)) != STORE_OK)
 		goto out;
 	*id = sqlite3_last_insert_rowid(st->db);
-	if ((rc = insert_rows(st, *id, sp->rows)) != STORE_OK)
+	if ((rc = insert_rows(st, *id, sp->rows)) != STORE_OK ||
+	    (rc = insert_changes(st, *id, pl)) != STORE_OK)
 		goto out;
 	buf_printf(&detail, "staged=%" PRId64 "; decision=%" PRId64 "; "
 	    "sender=%s; file=%s; rows=%zu; %zu added, %zu updated, %zu ended, "
@@ -151,7 +220,7 @@ out:
 #define STAGED_COLUMNS "id, partner_id, sender, decision_id, received_at, " \
 	"file_digest, encoding, n_rows, added, updated, ended, unchanged, " \
 	"new_periods, force_needed, diff, plan_key, status, decided_by, " \
-	"decided_at, reason"
+	"decided_at, reason, changes_kept"
 
 void
 store_staged_free(struct store_staged *g)
@@ -217,6 +286,7 @@ read_staged(sqlite3_stmt *s, struct store_staged *g)
 	g->decided_by = col_str(s, 17, &fail);
 	g->decided_at = col_str(s, 18, &fail);
 	g->reason = col_str(s, 19, &fail);
+	g->changes_kept = sqlite3_column_int(s, 20) != 0;
 	if (fail) {
 		store_staged_free(g);
 		return -1;
@@ -321,6 +391,107 @@ store_staged_rows(struct store *st, int64_t id, struct annex_rows *out)
 	stmt_done(s);
 	if (rc != STORE_OK)
 		annex_rows_free(out);
+	return rc;
+}
+
+static int
+kind_of(const char *name, enum annex_change_kind *k)
+{
+	static const enum annex_change_kind kinds[] = { ANNEX_ADD,
+	    ANNEX_UPDATE, ANNEX_END, ANNEX_NEW_PERIOD };
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(name, kind_name(kinds[i])) == 0) {
+			*k = kinds[i];
+			return 0;
+		}
+	return -1;
+}
+
+/* The changes of staged annex id into plan->v, in their order. */
+static int
+read_changes(struct store *st, int64_t id, struct annex_plan *plan)
+{
+	struct annex_change *c;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, step = SQLITE_DONE, fail = 0;
+
+	if ((rc = stmt_get(st, STMT_STAGED_CHANGES, "SELECT kind, line, "
+	    "email, changed, last_name, first_name, job_title, start_day, "
+	    "end_day, old_last_name, old_first_name, old_job_title, "
+	    "old_start_day, old_end_day FROM staged_annex_changes WHERE "
+	    "staged_id = ? ORDER BY seq", &s)) != STORE_OK)
+		return rc;
+	bind_int64(st, s, 1, id, &rc);
+	while (rc == STORE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ARRAY_RESERVE(plan->v, cap, plan->n)) {
+			rc = store_oom(st);
+			break;
+		}
+		c = &plan->v[plan->n++];
+		memset(c, 0, sizeof(*c));
+		if (kind_of((const char *)sqlite3_column_text(s, 0) != NULL ?
+		    (const char *)sqlite3_column_text(s, 0) : "", &c->kind)
+		    == -1) {
+			rc = store_seterr(st, STORE_ERROR, "staged annex %"
+			    PRId64 ": a change of no known kind", id);
+			break;
+		}
+		c->line = (unsigned)sqlite3_column_int64(s, 1);
+		c->email = col_str0(s, 2, &fail);
+		c->changed = (unsigned)sqlite3_column_int64(s, 3);
+		c->last_name = col_str0(s, 4, &fail);
+		c->first_name = col_str0(s, 5, &fail);
+		c->job_title = col_str0(s, 6, &fail);
+		c->start = col_date(s, 7);
+		c->end = col_date(s, 8);
+		c->old_last_name = col_str(s, 9, &fail);
+		c->old_first_name = col_str(s, 10, &fail);
+		c->old_job_title = col_str(s, 11, &fail);
+		c->old_start = col_date(s, 12);
+		c->old_end = col_date(s, 13);
+		if (fail) {
+			rc = store_oom(st);
+			break;
+		}
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(st, "staged annex changes");
+	stmt_done(s);
+	return rc;
+}
+
+int
+store_staged_plan(struct store *st, int64_t id, struct annex_plan *plan)
+{
+	struct store_staged g;
+	int rc;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->today = DATE_NONE;
+	if ((rc = store_staged_get(st, id, &g)) != STORE_OK)
+		return rc;
+	if (!g.changes_kept) {
+		store_staged_free(&g);
+		return store_seterr(st, STORE_NOTFOUND, "staged annex %" PRId64
+		    ": staged before its changes were kept (its diff says "
+		    "them)", id);
+	}
+	plan->partner_id = g.partner_id;
+	g.partner_id = NULL;
+	plan->n_added = g.added;
+	plan->n_updated = g.updated;
+	plan->n_ended = g.ended;
+	plan->n_unchanged = g.unchanged;
+	plan->n_new_period = g.new_periods;
+	plan->force_needed = g.force_needed;
+	store_staged_free(&g);
+	if ((rc = read_changes(st, id, plan)) != STORE_OK) {
+		annex_plan_free(plan);
+		plan->today = DATE_NONE;
+	}
 	return rc;
 }
 

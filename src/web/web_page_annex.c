@@ -23,6 +23,7 @@
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
 #include "balp/web_msg.h"
+#include "balp/web_plan.h"
 
 struct stashed {
 	char	 token[WEB_SESSION_HEX + 1];
@@ -216,67 +217,20 @@ import_refused(struct web_ctx *ctx, int rc, const struct annex_plan *plan,
 	buf_puts(b, "</p>\n");
 }
 
-static const char *
-kind_label(enum annex_change_kind k)
-{
-	switch (k) {
-	case ANNEX_ADD:
-		return "ajout";
-	case ANNEX_UPDATE:
-		return "modification";
-	case ANNEX_END:
-		return "fin";
-	case ANNEX_NEW_PERIOD:
-		return "nouvelle période";
-	default:
-		return "inchangé";
-	}
-}
-
-/* What an update changes, in the CSV's column names. */
-static void
-changed_cells(struct buf *b, unsigned changed)
-{
-	static const struct {
-		unsigned	 bit;
-		const char	*name;
-	} cols[] = {
-		{ ANNEX_F_NOM, "nom" },
-		{ ANNEX_F_PRENOM, "prenom" },
-		{ ANNEX_F_FONCTION, "fonction" },
-		{ ANNEX_F_DATE_HABILITATION, "date_habilitation" },
-		{ ANNEX_F_DATE_FIN, "date_fin" },
-	};
-	size_t i;
-	int first = 1;
-
-	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		if (changed & cols[i].bit) {
-			if (!first)
-				buf_puts(b, ", ");
-			web_html_text(b, cols[i].name);
-			first = 0;
-		}
-}
-
 /* The plan's counts, its changes, and the quota as the file sets it. */
 static void
 preview(struct web_ctx *ctx, const struct annex_plan *plan,
     const struct annex_rows *rows, const struct store_partner *pa)
 {
 	struct buf *b = &ctx->res->body;
-	const struct annex_change *c;
 	size_t i, counted = 0;
 
 	for (i = 0; i < rows->n; i++)
 		if (rows->v[i].end == DATE_NONE ||
 		    rows->v[i].end >= plan->today)
 			counted++;
-	buf_printf(b, "<ul class=\"counts\">\n<li>Ajouts : %zu</li>\n"
-	    "<li>Modifications : %zu</li>\n<li>Fins : %zu</li>\n"
-	    "<li>Inchangés : %zu</li>\n<li>Nouvelles périodes : %zu</li>\n",
-	    plan->n_added, plan->n_updated, plan->n_ended, plan->n_unchanged,
-	    plan->n_new_period);
+	buf_puts(b, "<ul class=\"counts\">\n");
+	web_plan_counts(b, plan);
 	if (pa->max_persons == STORE_NO_QUOTA)
 		buf_printf(b, "<li>Habilités par le fichier (aujourd'hui ou "
 		    "après) : %zu, sans quota</li>\n", counted);
@@ -287,41 +241,7 @@ preview(struct web_ctx *ctx, const struct annex_plan *plan,
 	buf_puts(b, "</ul>\n<p>Encodage lu : ");
 	web_html_text(b, rows->encoding != NULL ? rows->encoding : "UTF-8");
 	buf_puts(b, "</p>\n");
-	if (plan->n_added + plan->n_updated + plan->n_ended +
-	    plan->n_new_period == 0) {
-		buf_puts(b, "<p>Le fichier ne change rien.</p>\n");
-		return;
-	}
-	buf_puts(b, "<table>\n<caption>Changements</caption>\n<thead><tr>"
-	    "<th scope=\"col\">Adresse</th><th scope=\"col\">Changement</th>"
-	    "<th scope=\"col\">Nom</th><th scope=\"col\">Prénom</th>"
-	    "<th scope=\"col\">Début</th><th scope=\"col\">Fin</th>"
-	    "<th scope=\"col\">Colonnes changées</th>"
-	    "<th scope=\"col\">Ligne</th></tr></thead>\n<tbody>\n");
-	for (i = 0; i < plan->n; i++) {
-		c = &plan->v[i];
-		if (c->kind == ANNEX_UNCHANGED)
-			continue;
-		buf_puts(b, "<tr><th scope=\"row\">");
-		web_html_text(b, c->email);
-		buf_puts(b, "</th><td>");
-		web_html_text(b, kind_label(c->kind));
-		buf_puts(b, "</td><td>");
-		web_html_text(b, c->last_name);
-		buf_puts(b, "</td><td>");
-		web_html_text(b, c->first_name);
-		buf_puts(b, "</td><td>");
-		web_html_day(b, c->start, "—");
-		buf_puts(b, "</td><td>");
-		web_html_day(b, c->end, "—");
-		buf_puts(b, "</td><td>");
-		changed_cells(b, c->kind == ANNEX_UPDATE ? c->changed : 0);
-		buf_puts(b, "</td><td class=\"num\">");
-		if (c->line > 0)
-			buf_printf(b, "%u", c->line);
-		buf_puts(b, "</td></tr>\n");
-	}
-	buf_puts(b, "</tbody>\n</table>\n");
+	web_plan_table(b, plan, "Changements");
 }
 
 void

@@ -21,6 +21,7 @@
 #include "balp/web_html.h"
 #include "balp/web_layout.h"
 #include "balp/web_msg.h"
+#include "balp/web_plan.h"
 
 /*
  * The pending ones of l (of partner_id only, unless NULL) as a table:
@@ -190,25 +191,48 @@ record(struct web_ctx *ctx, const struct store_staged *g)
 	buf_puts(b, "</tbody>\n</table>\n");
 }
 
-/* text's lines (annex_plan_render's), one item each, escaped. */
+/*
+ * The changes g made against the annex in force when it was staged
+ * (store_staged_plan), under caption, in French; one staged before they
+ * were kept has only balpctl's English diff: its lines, marked English.
+ */
 static void
-diff_lines(struct buf *b, const char *caption, const char *text)
+staged_diff(struct web_ctx *ctx, const struct store_staged *g,
+    const char *caption)
 {
-	const char *p = text, *nl;
+	struct buf *b = &ctx->res->body;
+	struct annex_plan plan;
+	const char *p, *nl;
+	int rc;
 
 	buf_puts(b, "<h2>");
 	web_html_text(b, caption);
-	buf_puts(b, "</h2>\n<ul class=\"diff\">\n");
-	while (p != NULL && *p != '\0') {
-		nl = strchr(p, '\n');
-		buf_puts(b, "<li><code>");
-		web_html_textn(b, p, nl != NULL ? (size_t)(nl - p) : strlen(p));
-		buf_puts(b, "</code></li>\n");
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	buf_puts(b, "</ul>\n");
+	buf_puts(b, "</h2>\n");
+	rc = store_staged_plan(ctx->app->st, g->id, &plan);
+	if (rc == STORE_OK) {
+		buf_puts(b, "<ul class=\"counts\">\n");
+		web_plan_counts(b, &plan);
+		buf_puts(b, "</ul>\n");
+		web_plan_table(b, &plan, "Changements");
+	} else if (rc == STORE_NOTFOUND) {
+		buf_puts(b, "<p class=\"hint\">Mise en attente avant que la "
+		    "passerelle en garde les changements un à un : seul le "
+		    "texte de balpctl, en anglais, les donne.</p>\n"
+		    "<ul class=\"diff\" lang=\"en\">\n");
+		for (p = g->diff; p != NULL && *p != '\0'; p = nl + 1) {
+			nl = strchr(p, '\n');
+			buf_puts(b, "<li><code>");
+			web_html_textn(b, p, nl != NULL ? (size_t)(nl - p) :
+			    strlen(p));
+			buf_puts(b, "</code></li>\n");
+			if (nl == NULL)
+				break;
+		}
+		buf_puts(b, "</ul>\n");
+	} else
+		web_layout_error(ctx, web_msg_store_down(ctx,
+		    "staged annex changes"));
+	annex_plan_free(&plan);
 }
 
 /* The approve and reject forms of a pending one. */
@@ -249,7 +273,7 @@ forms(struct web_ctx *ctx, const struct store_staged *g, int applies,
 void
 web_page_staged(struct web_ctx *ctx)
 {
-	struct buf *b = &ctx->res->body, text = BUF_INIT;
+	struct buf *b = &ctx->res->body;
 	struct store_staged g;
 	struct annex_plan plan;
 	int64_t id;
@@ -269,17 +293,18 @@ web_page_staged(struct web_ctx *ctx)
 	web_layout_begin(ctx, "Annexe reçue par courriel");
 	record(ctx, &g);
 	if (strcmp(g.status, "pending") != 0) {
-		diff_lines(b, "Différences lors de la mise en attente",
-		    g.diff);
+		staged_diff(ctx, &g, "Changements lors de la mise en attente");
 		goto out;
 	}
 	/* What approving it today would do, row by row. */
 	rc = store_staged_check(ctx->app->st, id, pipeline_today(ctx->now),
 	    &plan);
 	if (rc == STORE_OK) {
-		annex_plan_render(&plan, &text);
-		diff_lines(b, "Ce qu'approuver ferait, contre l'annexe en "
-		    "vigueur aujourd'hui", buf_str(&text));
+		buf_puts(b, "<h2>Ce qu'approuver ferait, contre l'annexe en "
+		    "vigueur aujourd'hui</h2>\n<ul class=\"counts\">\n");
+		web_plan_counts(b, &plan);
+		buf_puts(b, "</ul>\n");
+		web_plan_table(b, &plan, "Changements");
 	} else if (rc == STORE_REFUSED) {
 		/*
 		 * store_staged_check's refusals: decided already, the
@@ -291,8 +316,7 @@ web_page_staged(struct web_ctx *ctx)
 		    "d'une personne), ou elle dépasserait son quota. "
 		    "Rejetez-la et demandez la liste de nouveau au "
 		    "référent.</p>\n");
-		diff_lines(b, "Différences lors de la mise en attente",
-		    g.diff);
+		staged_diff(ctx, &g, "Changements lors de la mise en attente");
 	} else
 		web_layout_error(ctx, web_msg_store_down(ctx,
 		    "staged annex check"));
@@ -303,7 +327,6 @@ out:
 	buf_puts(b, "\">Retour au partenaire</a></p>\n");
 	web_layout_end(ctx);
 	annex_plan_free(&plan);
-	buf_free(&text);
 	store_staged_free(&g);
 }
 

@@ -326,6 +326,9 @@ is "$code" 403 "an upload without csrf: 403"
 req "$J.adm" -F "csrf=$(tok "$J.adm")" -F "annex=@$HOME_DIR/good.csv" "$U/partners/$A/annex"
 is "$code" 200 "a good annex: the preview"
 like "$(cat "$HOME_DIR/b")" "<li>Ajouts : 1</li>" "it counts one addition"
+grep -qF '<tr><th scope="row">NOUVEAU &lt;script&gt;x&lt;/script&gt;</th><td>n.nouveau@apeai34.fr</td><td>ajout</td><td>—</td><td>habilitation du 01/12/2026, sans date de fin ; fonction : Référente</td><td class="num">5</td></tr>' \
+    "$HOME_DIR/b"
+ok $? "the addition a row, in French, as on a staged annex's page (web_plan)"
 like "$(cat "$HOME_DIR/b")" "&lt;script&gt;x&lt;/script&gt;" "the file's values escaped"
 unlike "$(cat "$HOME_DIR/b")" "<script" "no <script> element in the preview"
 is "$(q "select count(*) from persons where partner_id = '$A'")" "$persons" \

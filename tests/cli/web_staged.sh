@@ -3,9 +3,11 @@
 # The staged annexes in the console (issues 20 and 21, docs/annex-mail.md):
 # referents' annex mails staged by balpd --once, then over HTTP against
 # the real balpweb with curl: the dashboard counts them, the partner's
-# page lists them, /annexes/ID shows the diff row by row as balpctl annex
-# show prints it (a staff name holding <script>, from an .xlsx, shown as
-# text); approve applies it (audited web:adm as balpctl's command audits
+# page lists them, /annexes/ID shows the diff row by row, the changes
+# balpctl annex show prints in English said in French, one table row per
+# person (added, ended, dates changed, details changed, a new period), no
+# English word left (a staff name holding <script>, from an .xlsx, shown
+# as text); approve applies it (audited web:adm as balpctl's command audits
 # its admin, the acknowledgment queued to the referent); reject without a
 # reason is refused, with one it queues the notice; an approval after a
 # conflicting import is refused with the reason; a list that ends every
@@ -60,14 +62,26 @@ annex_mail "$REF" "$SUBJ" "$DATA/good_semicolon_fr.csv" annexe.csv text/csv |
     deliver reject
 annex_mail "$REF" "$SUBJ" "$DATA/good_semicolon_fr.ods" annexe.ods \
     application/vnd.oasis.opendocument.spreadsheet | deliver conflict
+# Against the demo annex: details changed (MARTIN's first name and job),
+# a new period (ROUX ended on 31/08/2026), a date_fin set (BENALI), an
+# addition.
+printf '%s\n' 'nom;prenom;email;fonction;date_habilitation;date_fin' \
+    'MARTIN;Anne-Marie;a.martin@apeai34.fr;Assistante sociale principale;05/01/2025;' \
+    'ROUX;Julien;j.roux@apeai34.fr;Éducateur spécialisé;01/10/2026;' \
+    'BENALI;Sarah;s.benali@apeai34.fr;Conseillère en économie sociale et familiale;01/09/2026;31/12/2027' \
+    'LEBLANC;Léa;l.leblanc@apeai34.fr;Assistante sociale;01/12/2026;' \
+    >"$HOME_DIR/kinds.csv"
+annex_mail "$REF" "$SUBJ" "$HOME_DIR/kinds.csv" annexe.csv text/csv |
+    deliver kinds
 out=$("$D" -c "$CONF" --once 2>&1); ok $? "balpd --once"
-like "$out" "3 message\(s\): 3 accepted" "three referent's mails accepted"
+like "$out" "4 message\(s\): 4 accepted" "four referent's mails accepted"
 staged() {	# staged NAME: the id of the annex staged from mail NAME
 	q "select g.id from staged_annexes g join decisions d on d.id = g.decision_id where d.source_ref like '%.$1'"
 }
 A1=$(staged approve); R1=$(staged reject); C1=$(staged conflict)
-is "$(q "select count(*) from staged_annexes where status = 'pending'")" 3 \
-    "three staged, pending"
+K1=$(staged kinds)
+is "$(q "select count(*) from staged_annexes where status = 'pending'")" 4 \
+    "four staged, pending"
 
 # ---- the console -----------------------------------------------------------------
 PW='Correct-Horse-Battery-42'
@@ -93,40 +107,80 @@ page() { cat "$HOME_DIR/b"; }
 # ---- the dashboard and the partner's page ---------------------------------------
 req "$J.adm" "$U/"
 like "$(page)" "<h2>Annexes reçues par courriel</h2>" "the dashboard's section"
-like "$(page)" "En attente d'approbation : 3 \(<a href=\"/annexes\">" \
-    "three waiting for approval, a link to them (admin)"
+like "$(page)" "En attente d'approbation : 4 \(<a href=\"/annexes\">" \
+    "four waiting for approval, a link to them (admin)"
 req "$J.sup" "$U/"
-like "$(page)" "En attente d'approbation : 3</p>" "a supervisor sees the count"
+like "$(page)" "En attente d'approbation : 4</p>" "a supervisor sees the count"
 unlike "$(page)" 'href="/annexes' "and no link"
 req "$J.adm" "$U/annexes"
 is "$code" 200 "GET /annexes"; headers_ok "GET /annexes"
-is "$(grep -o 'href="/annexes/[0-9]*"' "$HOME_DIR/b" | sort -u | wc -l | tr -d ' ')" 3 \
+is "$(grep -o 'href="/annexes/[0-9]*"' "$HOME_DIR/b" | sort -u | wc -l | tr -d ' ')" 4 \
     "each pending one a link"
 req "$J.adm" "$U/partners/$P"
 is "$code" 200 "GET /partners/$P"; headers_ok "GET /partners/ID"
-like "$(page)" "<caption>Annexes en attente d'approbation \(3\)</caption>" \
-    "its page lists the three pending annexes"
+like "$(page)" "<caption>Annexes en attente d'approbation \(4\)</caption>" \
+    "its page lists the four pending annexes"
 like "$(page)" "<a href=\"/annexes/$A1\">n° $A1 : voir les différences</a></th><td>$REF</td><td><time>[0-9-]+T[0-9:]+Z</time></td><td class=\"num\">0</td><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">1</td><td>oui</td>" \
     "each: its link to the diff, sender, received at, age, added/ended/changed, applies"
 req "$J.adm" "$U/partners/ccas-lespignan"
 like "$(page)" "Aucune annexe en attente d'approbation" "none on another partner's page"
 
-# ---- one staged annex: the diff as balpctl annex show prints it -------------------
+# ---- one staged annex: the changes balpctl annex show prints, in French ----------
+# row WHAT CELLS...: the page has the table row of these cells (the first
+# the row's header: the person), exactly.
+row() {
+	what=$1; shift
+	r="<tr><th scope=\"row\">$1</th>"; shift
+	for c in "$@"; do
+		case "$c" in
+		[0-9]*) r="$r<td class=\"num\">$c</td>" ;;
+		*) r="$r<td>$c</td>" ;;
+		esac
+	done
+	grep -qF "$r</tr>" "$HOME_DIR/b"
+	ok $? "$what"
+}
+# The changes' table alone.
+changes() { sed -n '/<caption>Changements<\/caption>/,/<\/table>/p' "$HOME_DIR/b"; }
+# None of annex_plan_render's words (add, update, end, new period,
+# from, to, at, (none), ->, the CSV's column names), nor an ISO day.
+english='(^|[^[:alpha:]_])(add|update|end|new|period|from|to|at|none|unchanged|added|updated|ended|last|one)([^[:alpha:]_]|$)|->|date_fin|date_habilitation|prenom|[0-9]{4}-[0-9]{2}-[0-9]{2}'
+TODAY=$(date +%d/%m/%Y)
 req "$J.adm" "$U/annexes/$A1"
 is "$code" 200 "GET /annexes/$A1"; headers_ok "GET /annexes/ID"
 "$B" -c "$CONF" annex show "$A1" | sed '1,/^diff against the annex in force today:$/d' \
     >"$HOME_DIR/show.txt"
 is "$(wc -l <"$HOME_DIR/show.txt" | tr -d ' ')" 5 "annex show: four changes and the counts"
-missing=0
-while IFS= read -r line; do
-	esc=$(printf '%s' "$line" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' \
-	    -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' -e "s/'/\&#39;/g")
-	grep -qF "<li><code>$esc</code></li>" "$HOME_DIR/b" ||
-	    { missing=$((missing + 1)); echo "# not on the page: $line"; }
-done <"$HOME_DIR/show.txt"
-is "$missing" 0 "every line of annex show is on the page, row by row"
-like "$(page)" "\+ add c.petit@apeai34.fr \(&lt;script&gt;alert\(1\)&lt;/script&gt; Claire" \
-    "the staff name holding <script> shown as text"
+like "$(sed -n 1p "$HOME_DIR/show.txt")" "^~ update a\.martin@apeai34\.fr: date_habilitation 2025-01-05 -> 2026-01-05$" \
+    "balpctl keeps its English"
+is "$(changes | grep -c '<tr><th scope="row">')" 4 "the page: the same four changes, a row each"
+like "$(changes)" '<th scope="col">Personne</th><th scope="col">Adresse</th><th scope="col">Changement</th><th scope="col">Avant</th><th scope="col">Après</th><th scope="col">Ligne</th>' \
+    "under French column headings"
+row "dates changed: the field, before and after, JJ/MM/AAAA" "MARTIN Anne" \
+    a.martin@apeai34.fr "modification : date d&#39;habilitation" \
+    "date d&#39;habilitation : 05/01/2025" "date d&#39;habilitation : 05/01/2026" 2
+row "added, with its dates and job title" "DURAND Paul" p.durand@apeai34.fr \
+    ajout — "habilitation du 15/03/2025 au 31/12/2026 ; fonction : Éducateur spécialisé" 3
+row "the staff name holding <script> shown as text" \
+    "&lt;script&gt;alert(1)&lt;/script&gt; Claire" c.petit@apeai34.fr \
+    ajout — "habilitation du 01/09/2024, sans date de fin" 4
+row "ended: missing from the list, its habilitation ends today" "BENALI Sarah" \
+    s.benali@apeai34.fr "fin d'habilitation (absente de la liste)" \
+    "habilitation du 01/09/2026, sans date de fin" \
+    "habilitation du 01/09/2026 au $TODAY" —
+counted() {	# counted WHAT "Ajouts : 2" ...: each count on the page
+	what=$1; shift
+	bad=0
+	for c in "$@"; do
+		grep -qF "<li>$c</li>" "$HOME_DIR/b" ||
+		    { bad=$((bad + 1)); echo "# not counted: $c"; }
+	done
+	is "$bad" 0 "$what"
+}
+counted "the counts, in French" "Ajouts : 2" "Modifications : 1" "Fins : 1" \
+    "Inchangés : 0" "Nouvelles périodes : 0"
+unlike "$(changes)" "$english" "no English word in the changes"
+unlike "$(page)" "<code>|~ update|\+ add|- end|added, |unchanged" "nor anywhere on the page"
 unlike "$(page)" "<script" "no <script> element in the page"
 like "$(page)" "<td>$REF</td>" "the sender"
 like "$(page)" 'action="/annexes/'"$A1"'/approve"' "the approve form"
@@ -145,6 +199,30 @@ req "$J.adm" "$U/annexes/999"
 is "$code" 404 "an unknown staged annex: 404"; headers_ok "404"
 req "$J.adm" "$U/annexes/x1"
 is "$code" 404 "an id that is no number: 404"
+
+# The other kinds: details changed, a new period, a date_fin set.
+req "$J.adm" "$U/annexes/$K1"
+is "$code" 200 "GET /annexes/$K1"
+is "$(changes | grep -c '<tr><th scope="row">')" 4 "its four changes, a row each"
+row "details changed: each field, before and after" "MARTIN Anne-Marie" \
+    a.martin@apeai34.fr "modification : prénom, fonction" \
+    "prénom : Anne ; fonction : Assistante sociale" \
+    "prénom : Anne-Marie ; fonction : Assistante sociale principale" 2
+row "a new period: the one that ended, the new one" "ROUX Julien" \
+    j.roux@apeai34.fr "nouvelle période d'habilitation" \
+    "habilitation du 01/03/2025 au 31/08/2026 (terminée)" \
+    "habilitation du 01/10/2026, sans date de fin" 3
+row "an end date set: none before" "BENALI Sarah" s.benali@apeai34.fr \
+    "modification : date de fin" "date de fin : aucune" \
+    "date de fin : 31/12/2027" 4
+row "added, open-ended" "LEBLANC Léa" l.leblanc@apeai34.fr ajout — \
+    "habilitation du 01/12/2026, sans date de fin ; fonction : Assistante sociale" 5
+counted "its counts" "Ajouts : 1" "Modifications : 2" "Fins : 0" \
+    "Inchangés : 0" "Nouvelles périodes : 1"
+unlike "$(changes)" "$english" "no English word in its changes"
+"$B" -c "$CONF" annex show "$K1" >"$HOME_DIR/show.txt"
+like "$(cat "$HOME_DIR/show.txt")" "\+ new period j\.roux@apeai34\.fr \(ROUX Julien, from 2026-10-01; the last one ended 2026-08-31\)" \
+    "balpctl says the same new period in English"
 
 # ---- roles and csrf ----------------------------------------------------------------
 bad=0
@@ -220,6 +298,23 @@ req "$J.adm" "$U/annexes/$A1"
 like "$(page)" "<td>approuvée et appliquée</td>" "its page: approved"
 like "$(page)" "<th scope=\"row\">Par</th><td>web:adm</td>" "by web:adm"
 unlike "$(page)" 'action="/annexes/'"$A1"'/' "no form any more"
+like "$(page)" "<h2>Changements lors de la mise en attente</h2>" \
+    "its changes as staged (against the annex then)"
+row "still in French, value by value (kept with it: schema 15)" "MARTIN Anne" \
+    a.martin@apeai34.fr "modification : date d&#39;habilitation" \
+    "date d&#39;habilitation : 05/01/2025" "date d&#39;habilitation : 05/01/2026" 2
+is "$(changes | grep -c '<tr><th scope="row">')" 4 "its four changes"
+unlike "$(changes)" "$english" "no English word in them"
+unlike "$(page)" "<code>" "not balpctl's text"
+# The list of every kind no longer applies (the annex changed): its
+# changes as staged, in French.
+req "$J.adm" "$U/annexes/$K1"
+like "$(page)" "Ne s'applique plus telle que reçue" "another one no longer applies"
+row "its changes as staged, in French" "ROUX Julien" \
+    j.roux@apeai34.fr "nouvelle période d'habilitation" \
+    "habilitation du 01/03/2025 au 31/08/2026 (terminée)" \
+    "habilitation du 01/10/2026, sans date de fin" 3
+unlike "$(changes)" "$english" "no English word in them"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/annexes/$A1/approve"
 is "$code" 400 "approved twice: 400"
 like "$(page)" "Cette annexe est déjà approuvée \(par web:adm\) : rien n&#39;est changé." \
@@ -249,6 +344,8 @@ like "$(q "select actor || ' ' || detail from audit where action = 'annex.reject
 req "$J.adm" "$U/annexes/$R1"
 like "$(page)" "<td>Liste en double &lt;b&gt;ignorée&lt;/b&gt;</td>" "the reason shown as text"
 unlike "$(page)" "<b>" "no markup of it"
+row "a rejected one: its changes as staged, in French" "PETIT Claire" \
+    c.petit@apeai34.fr ajout — "habilitation du 01/09/2024, sans date de fin" 4
 
 # ---- approve after a conflicting import: refused with the reason ----------------------
 cp "$DATA/good_semicolon_fr.csv" "$HOME_DIR/import.csv"
@@ -296,6 +393,10 @@ req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" --data-urlencode "force=1" 
 is "$code $location" "303 /annexes/$F1" "with force=1: approved"
 like "$(q "select detail from audit where action = 'annex.approve' order by id desc limit 1")" \
     "; forced\$" "annex.approve says it was forced"
+
+req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" \
+    --data-urlencode "reason=Remplacée" "$U/annexes/$K1/reject"
+is "$code $location" "303 /annexes/$K1" "the list of every kind rejected"
 
 req "$J.adm" "$U/"
 like "$(page)" "En attente d'approbation : 0</p>" "none waiting now"

@@ -416,6 +416,8 @@ test_purge_staged(void **state)
 	    ACTOR, NOW - 250 * DAY), STORE_OK);
 	assert_int_equal(store_staged_reject(fx->st, late, "doublon", &n,
 	    ACTOR, NOW - 10 * DAY), STORE_OK);
+	assert_int_equal(raw_count(fx->path, "SELECT count(DISTINCT staged_id) "
+	    "FROM staged_annex_changes"), 3);
 	assert_int_equal(store_purge(fx->st, &spec, ACTOR, NOW, &r), STORE_OK);
 	/* fill's two old decisions and the first annex's */
 	assert_int_equal(r.decisions, 3);
@@ -427,6 +429,12 @@ test_purge_staged(void **state)
 	    "staged_annexes"), 2);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
 	    "staged_annex_rows"), 4);
+	/* its changes as staged went with it */
+	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM "
+	    "staged_annex_changes WHERE staged_id NOT IN (SELECT id FROM "
+	    "staged_annexes)"), 0);
+	assert_int_equal(raw_count(fx->path, "SELECT count(DISTINCT staged_id) "
+	    "FROM staged_annex_changes"), 2);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions "
 	    "WHERE source_ref IN ('annex-2', 'annex-3')"), 2);
 	assert_int_equal(raw_count(fx->path, "SELECT count(*) FROM decisions "

@@ -2,7 +2,8 @@
 /*
  * test_store_staged - annexes staged for an admin (store_staged.h): staged
  * only inside a write transaction, with its rows and an audit row; listed
- * pending; re-validated (a change of the annex since makes it refused,
+ * pending; its plan kept value by value and read back as its diff says
+ * it; re-validated (a change of the annex since makes it refused,
  * naming what differs, and nothing is written); approved once, in one
  * transaction with the import's rows, annex.approve and the notice;
  * rejected only with a reason; never twice; its mail neither retriaged
@@ -89,9 +90,9 @@ count(struct fx *fx, const char *sql)
 	return n;
 }
 
-/* A partner with v1 imported, and v2 staged from a decision: its id. */
+/* A partner with before imported, and after staged from a decision. */
 static int64_t
-stage_v2(struct fx *fx)
+stage(struct fx *fx, const char *before, const char *after)
 {
 	struct store_partner_spec ps = { P, "APEAI", NULL, DATE_NONE,
 	    DATE_NONE, STORE_NO_QUOTA };
@@ -103,15 +104,13 @@ stage_v2(struct fx *fx)
 
 	assert_int_equal(store_partner_add(fx->st, &ps, "admin:test", NOW),
 	    STORE_OK);
-	rows_of(v1, &r1);
+	rows_of(before, &r1);
 	assert_int_equal(annex_import(fx->st, P, &r1, today(), 0, 0,
 	    "admin:test", NOW, &plan), STORE_OK);
 	annex_plan_free(&plan);
-	rows_of(v2, &r2);
+	rows_of(after, &r2);
 	assert_int_equal(annex_import_locked(fx->st, P, &r2, today(), 1, 0,
 	    "balpd", NOW, &plan), STORE_OK);
-	assert_int_equal(plan.n_added, 1);
-	assert_int_equal(plan.n_updated, 1);
 	memset(&ds, 0, sizeof(ds));
 	ds.source = "maildir";
 	ds.source_ref = "1.annex";
@@ -140,6 +139,13 @@ stage_v2(struct fx *fx)
 	annex_rows_free(&r1);
 	annex_rows_free(&r2);
 	return id;
+}
+
+/* v1 imported, v2 staged (one update, one addition): its id. */
+static int64_t
+stage_v2(struct fx *fx)
+{
+	return stage(fx, v1, v2);
 }
 
 static void
@@ -171,6 +177,85 @@ test_stage_and_list(void **state)
 	/* Staged is not applied. */
 	assert_int_equal(count(fx, "SELECT count(*) FROM persons WHERE email "
 	    "= 'c.petit@apeai34.fr'"), 0);
+}
+
+/*
+ * The plan as staged, value by value (schema 15): read back, it is the
+ * plan the diff renders, every kind of change with its values before and
+ * after; one staged before its changes were kept has its diff alone.
+ */
+static void
+test_staged_plan(void **state)
+{
+	static const char w1[] =
+	    "nom;prenom;email;fonction;date_habilitation;date_fin\n"
+	    "MARTIN;Anne;a.martin@apeai34.fr;AS;05/01/2025;\n"
+	    "ROUX;Julien;j.roux@apeai34.fr;ES;01/03/2025;31/08/2026\n"
+	    "BENALI;Sarah;s.benali@apeai34.fr;CESF;01/09/2026;\n"
+	    "DURAND;Paul;p.durand@apeai34.fr;ES;01/01/2025;\n";
+	static const char w2[] =
+	    "nom;prenom;email;fonction;date_habilitation;date_fin\n"
+	    "MARTIN;Anne-Marie;a.martin@apeai34.fr;AS;05/01/2025;31/12/2027\n"
+	    "ROUX;Julien;j.roux@apeai34.fr;ES;01/10/2026;\n"
+	    "DURAND;Paul;p.durand@apeai34.fr;ES;01/01/2025;\n"
+	    "LEBLANC;Léa;l.leblanc@apeai34.fr;AS;01/12/2026;\n";
+	struct fx *fx = *state;
+	struct store_staged g;
+	struct annex_plan plan;
+	struct buf text = BUF_INIT;
+	const struct annex_change *c;
+	char sql[128];
+	int32_t d;
+	int64_t id = stage(fx, w1, w2);
+
+	assert_int_equal(store_staged_get(fx->st, id, &g), STORE_OK);
+	assert_int_equal(g.changes_kept, 1);
+	assert_int_equal(store_staged_plan(fx->st, id, &plan), STORE_OK);
+	assert_string_equal(plan.partner_id, P);
+	assert_int_equal(plan.n, 4);
+	assert_int_equal(plan.n_unchanged, 1);
+	assert_int_equal(annex_plan_render(&plan, &text), 0);
+	assert_string_equal(buf_str(&text), g.diff);
+	c = &plan.v[0];
+	assert_int_equal(c->kind, ANNEX_UPDATE);
+	assert_int_equal(c->line, 2);
+	assert_int_equal(c->changed, ANNEX_F_PRENOM | ANNEX_F_DATE_FIN);
+	assert_string_equal(c->old_first_name, "Anne");
+	assert_string_equal(c->first_name, "Anne-Marie");
+	assert_int_equal(c->old_end, DATE_NONE);
+	assert_int_equal(date_parse_iso("2027-12-31", &d), 0);
+	assert_int_equal(c->end, d);
+	c = &plan.v[1];
+	assert_int_equal(c->kind, ANNEX_NEW_PERIOD);
+	assert_int_equal(date_parse_iso("2026-08-31", &d), 0);
+	assert_int_equal(c->old_end, d);
+	assert_int_equal(date_parse_iso("2026-10-01", &d), 0);
+	assert_int_equal(c->start, d);
+	assert_int_equal(c->end, DATE_NONE);
+	c = &plan.v[2];
+	assert_int_equal(c->kind, ANNEX_ADD);
+	assert_string_equal(c->email, "l.leblanc@apeai34.fr");
+	assert_string_equal(c->first_name, "Léa");
+	assert_null(c->old_last_name);
+	assert_int_equal(c->old_start, DATE_NONE);
+	c = &plan.v[3];
+	assert_int_equal(c->kind, ANNEX_END);
+	assert_int_equal(c->line, 0);
+	assert_string_equal(c->last_name, "BENALI");
+	assert_int_equal(c->end, today());
+	annex_plan_free(&plan);
+	store_staged_free(&g);
+	/* Staged before schema 15: no changes kept, the diff alone. */
+	snprintf(sql, sizeof(sql), "UPDATE staged_annexes SET changes_kept = 0 "
+	    "WHERE id = %lld", (long long)id);
+	raw_exec(fx->path, sql);
+	assert_int_equal(store_staged_plan(fx->st, id, &plan), STORE_NOTFOUND);
+	assert_int_equal(plan.n, 0);
+	annex_plan_free(&plan);
+	assert_int_equal(store_staged_plan(fx->st, id + 1, &plan),
+	    STORE_NOTFOUND);
+	annex_plan_free(&plan);
+	buf_free(&text);
 }
 
 static void
@@ -458,6 +543,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_stage_and_list, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_staged_plan, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_conflict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approve, setup, teardown),

@@ -22,10 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balp/annex.h"
 #include "balp/buf.h"
+#include "balp/date.h"
 #include "balp/lockout.h"
 #include "balp/web_html.h"
 #include "balp/web_msg.h"
+#include "balp/web_plan.h"
 #include "balp/web_session.h"
 
 static char *
@@ -266,7 +269,8 @@ test_pages_escape_every_value(void **state)
 	    "src/web/web_page_messages.c", "src/web/web_page_partners.c",
 	    "src/web/web_page_annex.c", "src/web/web_page_partner_act.c",
 	    "src/web/web_page_message_act.c", "src/web/web_page_review.c",
-	    "src/web/web_page_audit.c", "src/web/web_page_staged.c", NULL };
+	    "src/web/web_page_audit.c", "src/web/web_page_staged.c",
+	    "src/web/web_plan.c", NULL };
 	char path[512], *text, *p, *args, *arg;
 	size_t i, n, len;
 
@@ -452,6 +456,163 @@ test_refusals_in_french(void **state)
 	buf_free(&fr);
 }
 
+static int32_t
+day(int y, int m, int d)
+{
+	int32_t out;
+
+	assert_int_equal(date_from_ymd(y, m, d, &out), 0);
+	return out;
+}
+
+/* A change of plan p (its strings static: the test frees only p->v). */
+static struct annex_change *
+change(struct annex_plan *p, enum annex_change_kind kind, unsigned line,
+    const char *email, const char *last, const char *first, const char *job)
+{
+	struct annex_change *c = &p->v[p->n++];
+
+	c->kind = kind;
+	c->line = line;
+	c->email = (char *)email;
+	c->last_name = c->old_last_name = (char *)last;
+	c->first_name = c->old_first_name = (char *)first;
+	c->job_title = c->old_job_title = (char *)job;
+	c->start = c->old_start = c->end = c->old_end = DATE_NONE;
+	return c;
+}
+
+/*
+ * One plan of every kind of change, as the console shows it: a row per
+ * person changed, in French, days as JJ/MM/AAAA, values escaped; none of
+ * balpctl's English, which says the same plan unchanged.
+ */
+static void
+test_plan_in_french(void **state)
+{
+	static const char *const rows[] = {
+	    "<tr><th scope=\"row\">&lt;script&gt;MARTIN Anne</th><td>"
+	    "a.martin@apeai34.fr</td><td>ajout</td><td>—</td><td>"
+	    "habilitation du 05/01/2026, sans date de fin ; fonction : "
+	    "Assistante sociale</td><td class=\"num\">2</td></tr>",
+	    "<tr><th scope=\"row\">DURAND Paul</th><td>p.durand@apeai34.fr"
+	    "</td><td>modification : date d&#39;habilitation, date de fin"
+	    "</td><td>date d&#39;habilitation : 15/03/2025 ; date de fin : "
+	    "aucune</td><td>date d&#39;habilitation : 01/04/2025 ; date de "
+	    "fin : 31/12/2026</td><td class=\"num\">3</td></tr>",
+	    "<tr><th scope=\"row\">PETIT Claire-Marie</th><td>"
+	    "c.petit@apeai34.fr</td><td>modification : prénom, fonction</td>"
+	    "<td>prénom : Claire ; fonction : —</td><td>prénom : "
+	    "Claire-Marie ; fonction : CESF</td><td class=\"num\">4</td>"
+	    "</tr>",
+	    "<tr><th scope=\"row\">ROUX Julien</th><td>j.roux@apeai34.fr</td>"
+	    "<td>nouvelle période d'habilitation</td><td>habilitation "
+	    "du 01/03/2025 au 31/08/2026 (terminée)</td><td>habilitation du "
+	    "01/10/2026, sans date de fin</td><td class=\"num\">5</td></tr>",
+	    "<tr><th scope=\"row\">BENALI Sarah</th><td>s.benali@apeai34.fr"
+	    "</td><td>fin d'habilitation (absente de la liste)</td><td>"
+	    "habilitation du 01/09/2026, sans date de fin</td><td>"
+	    "habilitation du 01/09/2026 au 08/12/2026</td><td>—</td></tr>",
+	    NULL };
+	struct annex_plan p;
+	struct annex_change *c;
+	struct buf fr = BUF_INIT, en = BUF_INIT;
+	const char *q;
+	regex_t re;
+	size_t i, n;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.v = calloc(6, sizeof(*p.v));
+	assert_non_null(p.v);
+	p.today = day(2026, 12, 8);
+	c = change(&p, ANNEX_ADD, 2, "a.martin@apeai34.fr", "<script>MARTIN",
+	    "Anne", "Assistante sociale");
+	c->start = day(2026, 1, 5);
+	c = change(&p, ANNEX_UPDATE, 3, "p.durand@apeai34.fr", "DURAND",
+	    "Paul", "AS");
+	c->changed = ANNEX_F_DATE_HABILITATION | ANNEX_F_DATE_FIN;
+	c->old_start = day(2025, 3, 15);
+	c->start = day(2025, 4, 1);
+	c->end = day(2026, 12, 31);
+	c = change(&p, ANNEX_UPDATE, 4, "c.petit@apeai34.fr", "PETIT",
+	    "Claire-Marie", "CESF");
+	c->changed = ANNEX_F_PRENOM | ANNEX_F_FONCTION;
+	c->old_first_name = (char *)"Claire";
+	c->old_job_title = (char *)"";
+	c->start = c->old_start = day(2024, 9, 1);
+	c = change(&p, ANNEX_NEW_PERIOD, 5, "j.roux@apeai34.fr", "ROUX",
+	    "Julien", "ES");
+	c->changed = ANNEX_F_DATE_HABILITATION | ANNEX_F_DATE_FIN;
+	c->old_start = day(2025, 3, 1);
+	c->old_end = day(2026, 8, 31);
+	c->start = day(2026, 10, 1);
+	c = change(&p, ANNEX_UNCHANGED, 6, "z.zed@apeai34.fr", "ZED", "Zoé",
+	    "AS");
+	c->start = c->old_start = day(2025, 1, 1);
+	c = change(&p, ANNEX_END, 0, "s.benali@apeai34.fr", "BENALI", "Sarah",
+	    "CESF");
+	c->changed = ANNEX_F_DATE_FIN;
+	c->start = c->old_start = day(2026, 9, 1);
+	c->end = p.today;
+	p.n_added = p.n_ended = p.n_new_period = p.n_unchanged = 1;
+	p.n_updated = 2;
+
+	web_plan_table(&fr, &p, "Changements");
+	assert_false(fr.failed);
+	for (i = 0; rows[i] != NULL; i++)
+		if (strstr(buf_str(&fr), rows[i]) == NULL)
+			fail_msg("not in the table: %s\n%s", rows[i],
+			    buf_str(&fr));
+	assert_non_null(strstr(buf_str(&fr), "<caption>Changements</caption>"
+	    "\n<thead><tr><th scope=\"col\">Personne</th><th scope=\"col\">"
+	    "Adresse</th><th scope=\"col\">Changement</th><th scope=\"col\">"
+	    "Avant</th><th scope=\"col\">Après</th><th scope=\"col\">Ligne"
+	    "</th></tr></thead>"));
+	/* Five rows: the unchanged person is counted, not listed. */
+	n = 0;
+	for (q = buf_str(&fr); (q = strstr(q, "<tr><th scope=\"row\">")) !=
+	    NULL; q++)
+		n++;
+	assert_int_equal(n, 5);
+	assert_null(strstr(buf_str(&fr), "z.zed"));
+	assert_null(strstr(buf_str(&fr), "<script"));
+	/* None of annex_plan_render's words, nor an ISO day. */
+	assert_int_equal(regcomp(&re, "(^|[^[:alpha:]])(add|update|end|new|"
+	    "period|from|to|at|none|unchanged|last|ended|date_fin|"
+	    "date_habilitation|prenom)([^[:alpha:]_]|$)|->|[0-9]{4}-[0-9]{2}",
+	    REG_EXTENDED | REG_ICASE), 0);
+	if (regexec(&re, buf_str(&fr), 0, NULL, 0) == 0)
+		fail_msg("English in the table:\n%s", buf_str(&fr));
+	regfree(&re);
+	buf_reset(&fr);
+	web_plan_counts(&fr, &p);
+	assert_string_equal(buf_str(&fr), "<li>Ajouts : 1</li>\n"
+	    "<li>Modifications : 2</li>\n<li>Fins : 1</li>\n"
+	    "<li>Inchangés : 1</li>\n<li>Nouvelles périodes : 1</li>\n");
+	/* balpctl keeps its English, from the same plan. */
+	assert_int_equal(annex_plan_render(&p, &en), 0);
+	assert_string_equal(buf_str(&en),
+	    "+ add a.martin@apeai34.fr (<script>MARTIN Anne, from "
+	    "2026-01-05)\n"
+	    "~ update p.durand@apeai34.fr: date_habilitation 2025-03-15 -> "
+	    "2025-04-01, date_fin (none) -> 2026-12-31\n"
+	    "~ update c.petit@apeai34.fr: prenom 'Claire' -> 'Claire-Marie', "
+	    "fonction '' -> 'CESF'\n"
+	    "+ new period j.roux@apeai34.fr (ROUX Julien, from 2026-10-01; "
+	    "the last one ended 2026-08-31)\n"
+	    "- end s.benali@apeai34.fr (BENALI Sarah) at 2026-12-08\n"
+	    "1 added, 2 updated, 1 ended, 1 unchanged, 1 new period\n");
+	/* Nothing changed: said so, no table. */
+	p.n_added = p.n_updated = p.n_ended = p.n_new_period = 0;
+	buf_reset(&fr);
+	web_plan_table(&fr, &p, "Changements");
+	assert_string_equal(buf_str(&fr), "<p>Le fichier ne change rien.</p>\n");
+	free(p.v);
+	buf_free(&fr);
+	buf_free(&en);
+}
+
 int
 main(void)
 {
@@ -469,6 +630,7 @@ main(void)
 		cmocka_unit_test(test_annex_errors_in_french),
 		cmocka_unit_test(test_annex_file_errors_coded_and_said_alike),
 		cmocka_unit_test(test_refusals_in_french),
+		cmocka_unit_test(test_plan_in_french),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
