@@ -191,6 +191,16 @@ record(struct web_ctx *ctx, const struct store_staged *g)
 	buf_puts(b, "</tbody>\n</table>\n");
 }
 
+/* A plan: its counts, then a row per person changed. */
+static void
+plan_shown(struct buf *b, const struct annex_plan *plan)
+{
+	buf_puts(b, "<ul class=\"counts\">\n");
+	web_plan_counts(b, plan);
+	buf_puts(b, "</ul>\n");
+	web_plan_table(b, plan, "Changements");
+}
+
 /*
  * The changes g made against the annex in force when it was staged
  * (store_staged_plan), under caption, in French; one staged before they
@@ -210,10 +220,7 @@ staged_diff(struct web_ctx *ctx, const struct store_staged *g,
 	buf_puts(b, "</h2>\n");
 	rc = store_staged_plan(ctx->app->st, g->id, &plan);
 	if (rc == STORE_OK) {
-		buf_puts(b, "<ul class=\"counts\">\n");
-		web_plan_counts(b, &plan);
-		buf_puts(b, "</ul>\n");
-		web_plan_table(b, &plan, "Changements");
+		plan_shown(b, &plan);
 	} else if (rc == STORE_NOTFOUND) {
 		buf_puts(b, "<p class=\"hint\">Mise en attente avant que la "
 		    "passerelle en garde les changements un à un : seul le "
@@ -301,10 +308,8 @@ web_page_staged(struct web_ctx *ctx)
 	    &plan);
 	if (rc == STORE_OK) {
 		buf_puts(b, "<h2>Ce qu'approuver ferait, contre l'annexe en "
-		    "vigueur aujourd'hui</h2>\n<ul class=\"counts\">\n");
-		web_plan_counts(b, &plan);
-		buf_puts(b, "</ul>\n");
-		web_plan_table(b, &plan, "Changements");
+		    "vigueur aujourd'hui</h2>\n");
+		plan_shown(b, &plan);
 	} else if (rc == STORE_REFUSED) {
 		/*
 		 * store_staged_check's refusals: decided already, the
