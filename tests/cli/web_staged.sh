@@ -260,6 +260,7 @@ done
 q ".backup '$HOME2/var/balp.db'"
 last=$(q "select coalesce(max(id), 0) from audit")
 lastout=$(q "select coalesce(max(id), 0) from outbox")
+out_before=$(q "select count(*) from outbox where recipient = '$REF'")
 "$B" -c "$HOME2/conf/balp.conf" annex approve "$A1" >/dev/null
 ok $? "balpctl annex approve on a copy"
 req "$J.adm" --data-urlencode "csrf=$(tok "$J.adm")" "$U/annexes/$A1/approve"
