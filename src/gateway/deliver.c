@@ -28,6 +28,8 @@ struct deliver {
 	struct deliver_hooks	 hooks;
 	struct lmtp_server	*lmtp;
 	struct filer		*filer;		/* NULL: filed in the loop */
+	struct filer_hooks	 filed;		/* on_filed, src, us */
+	int			 filers_gone;	/* said so */
 	struct pending		*pending;	/* max of them */
 	size_t			 n_pending, max;
 	size_t			 nl, nf;	/* the last pollfds */
@@ -242,6 +244,17 @@ on_filed(uint64_t ticket, int rc, const char *why, void *arg)
 	lmtp_server_verdict(dl->lmtp, ticket, rc, why);
 }
 
+/* The last filer gone: said once (what comes is filed in the loop). */
+static void
+filers_check(struct deliver *dl)
+{
+	if (dl->filer == NULL || dl->filers_gone ||
+	    filer_alive(dl->filer) > 0)
+		return;
+	dl->filers_gone = 1;
+	log_warn("lmtp: no filer left: filed in the loop until balpd reloads");
+}
+
 int
 deliver_open(const struct balp_conf *c, struct pipeline *pipe,
     struct source *src, const struct deliver_hooks *hooks,
@@ -270,6 +283,10 @@ deliver_open(const struct balp_conf *c, struct pipeline *pipe,
 		log_warn("lmtp: no filer processes: %s", buf_str(&why));
 		dl->filer = NULL;
 	}
+	/* With no filer left, what waits is filed with balpd's own session. */
+	dl->filed.done = on_filed;
+	dl->filed.here = src;
+	dl->filed.arg = dl;
 	buf_free(&why);
 	*out = dl;
 	return 0;
@@ -299,8 +316,6 @@ deliver_pollfds(struct deliver *dl, struct pollfd *pfd, int *timeout_ms)
 {
 	if (dl == NULL)
 		return 0;
-	/* What was decided meanwhile, to the free filers. */
-	filer_dispatch(dl->filer, on_filed, dl);
 	dl->nl = lmtp_server_pollfds(dl->lmtp, pfd, timeout_ms);
 	dl->nf = filer_pollfds(dl->filer, pfd + dl->nl);
 	/* Handed over while the last batch was answered: no waiting. */
@@ -316,8 +331,16 @@ deliver_handle(struct deliver *dl, const struct pollfd *pfd, size_t n)
 		return;
 	/* Filed: the held sessions answered. */
 	if (dl->nf > 0)
-		filer_reap(dl->filer, pfd + dl->nl, dl->nf, on_filed, dl);
+		filer_reap(dl->filer, pfd + dl->nl, dl->nf, &dl->filed);
+	filers_check(dl);
 	/* What is ready, and the sessions' deadlines. */
 	lmtp_server_handle(dl->lmtp, pfd, dl->nl);
 	deliver_pending(dl);
+	/*
+	 * What was decided, to the free filers; with none left, filed
+	 * here, now rather than before the next poll: the source's watch
+	 * (its IDLE) is taken afresh after.
+	 */
+	filer_dispatch(dl->filer, &dl->filed);
+	filers_check(dl);
 }

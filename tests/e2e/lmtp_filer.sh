@@ -286,8 +286,8 @@ c.logout()
 EOF
 }
 
-# mails PREFIX RCPT SIZE...: one partner mail per SIZE, over one SMTP
-# connection: demo mail 08, from a sender no partner lists (rejected: all
+# mails PREFIX RCPTS SIZE...: one partner mail per SIZE to RCPTS (comma-
+# separated), over one SMTP connection: demo mail 08, from a sender no partner lists (rejected: all
 # into BALP/Rejets), its Message-ID made <PREFIXi.…>, its text grown by
 # lines to SIZE bytes at least (0: as it is).
 mails() {
@@ -306,7 +306,7 @@ for i, size in enumerate(int(a) for a in sys.argv[5:]):
         k += 1
     m = m.replace(b"association.\n", b"association.\n" + pad, 1)
     f = re.search(rb"(?mi)^From:.*<([^>]*)>", m)
-    s.sendmail(f.group(1).decode(), [rcpt], m)
+    s.sendmail(f.group(1).decode(), rcpt.split(","), m)
 s.quit()
 EOF
 }
@@ -624,6 +624,46 @@ refusal() {
 }
 refusal "$MS_ADDR_TOOBIG" qp "{n+}"
 refusal "$MS_ADDR_TOOBIG_NOLITPLUS" qs "{n}"
+
+# ---- 6. the last filer dies with filings waiting ----------------------------
+# One filer, stopped with mail A in hand and four others waiting for it,
+# each to both of the BALP's addresses (the second delivery of each
+# follows the first's filing).  Killed: A fails (451, the filer may have
+# filed it: Postfix hands it again), what waited is filed by balpd itself,
+# in its loop, as the filer would have: in one APPEND, each once, 250 at
+# once.  What comes next is filed in the loop too.
+rm -f "$MS_RAWLOG_DIR/$MS_ADDR_RAWLOG"/*
+use_imap "$MS_ADDR_RAWLOG" none "$MS_IMAP_PORT"
+start_balpd; ok $? "balpd on $MS_ADDR_RAWLOG (one filer)"
+f=$(filers)
+# shellcheck disable=SC2086
+kill -STOP $f
+mails la "$MS_BALP_USER" 0 && wait_decided la 1 20 && sleep 0.3 &&
+mails lb "$MS_BALP_USER,$MS_AGENT_USER" 0 0 0 0 && wait_decided lb 4 20 &&
+sleep 1
+ok $? "  its filer stopped: A in hand, four mails decided, waiting"
+said=$(grep -c "no filer left: filed in the loop" "$HOME_DIR/balpd.err")
+# shellcheck disable=SC2086
+kill -9 $f
+until_delivered lb 4 "sent,sent sent,sent sent,sent sent,sent" 30
+ok $? "  the filer killed: the four that waited delivered at once, to both addresses (no deferral)"
+is "$(grep -c "no filer left: filed in the loop" "$HOME_DIR/balpd.err")" $((said + 1)) \
+    "  balpd says once that it files in its loop"
+queue_empty 60; ok $? "  A delivered again"
+is "$(delivered la 1)" deferred,sent "  A: deferred (its filer died with it), then delivered"
+is "$(in_folders la 1) $(in_folders lb 4)" "1 1 1 1 1" "  each in the folders once"
+is "$(decisions_off la 1)$(decisions_off lb 4)" 00 "  with one decision each"
+mails lc "$MS_BALP_USER" 0 0
+queue_empty 60; ok $? "  later mail delivered"
+is "$(in_folders lc 2)" "1 1" "  and filed once"
+kill -0 "$BPID"; ok $? "  balpd goes on"
+stop_balpd
+appends "$MS_RAWLOG_DIR/$MS_ADDR_RAWLOG" >"$HOME_DIR/ap6"
+is "$(awk -F'\t' '$3 == "OK" && $1 == 4' "$HOME_DIR/ap6" | cut -f5- | tr '\t' '\n' |
+    cut -d. -f1 | tr '\n' ' ')" "lb0 lb1 lb2 lb3 " \
+    "  the four that waited in one APPEND, of balpd's own session"
+is "$(awk -F'\t' '$3 == "OK"' "$HOME_DIR/ap6" | cut -f5- | tr '\t' '\n' |
+    cut -d. -f1 | sort | uniq -d | wc -l)" 0 "  none appended twice"
 
 [ -z "${KEEP:-}" ] || echo "# kept: $STACK $HOME_DIR"
 done_testing
