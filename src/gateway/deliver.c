@@ -10,6 +10,8 @@
 #include "balp/log.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -102,17 +104,24 @@ file_it(struct deliver *dl, const struct lmtp_message *msg,
     const struct pipeline_filing *todo, struct buf *err)
 {
 	struct buf why = BUF_INIT;
-	int r = 1;
+	struct log_field f[2] = {
+		{ "queue", todo->queue },
+		{ "file", todo->ref },
+	};
+	int r = 1, s = -1;
 
-	if (dl->filer == NULL || filer_submit(dl->filer, msg->ticket,
+	if (dl->filer == NULL || (s = filer_submit(dl->filer, msg->ticket,
 	    todo->queue, todo->ref, msg->fd, msg->size, todo->keywords,
-	    msg->arrived, &why) == -1) {
+	    msg->arrived, &why)) == -1) {
 		if (dl->filer != NULL)
 			log_warn("lmtp: %s: filed in the loop", buf_str(&why));
 		r = dl->src->ops->append(dl->src->state, todo->queue,
 		    todo->ref, msg->fd, msg->size, todo->keywords,
 		    msg->arrived, err);
 	}
+	/* Handed over again while its filing waits or is in hand. */
+	if (s == 1)
+		log_fields(0, "follows", f, 2);
 	buf_free(&why);
 	return r;
 }
@@ -244,6 +253,34 @@ on_filed(uint64_t ticket, int rc, const char *why, void *arg)
 	lmtp_server_verdict(dl->lmtp, ticket, rc, why);
 }
 
+/*
+ * A job of two messages or more (one MULTIAPPEND, or one APPEND each
+ * where the server refused it or has none): one line, with fields as
+ * the decisions' (balpd(8), LOGGING).  One message alone is one APPEND,
+ * as without filers: no line.
+ */
+static void
+on_job(const struct filer_job *j, void *arg)
+{
+	char n[24], failed[24], ms[32];
+	struct log_field f[5] = {
+		{ "queue", j->folder },
+		{ "messages", n },
+		{ "failed", failed },
+		{ "ms", ms },
+		{ "by", j->here ? "loop" : "filer" },
+	};
+
+	(void)arg;
+	if (j->n < 2)
+		return;
+	snprintf(n, sizeof(n), "%zu", j->n);
+	snprintf(failed, sizeof(failed), "%zu", j->failed);
+	snprintf(ms, sizeof(ms), "%" PRIu64 ".%" PRIu64, j->usec / 1000,
+	    j->usec % 1000 / 100);
+	log_fields(0, "filing", f, 5);
+}
+
 /* The last filer gone: said once (what comes is filed in the loop). */
 static void
 filers_check(struct deliver *dl)
@@ -285,6 +322,7 @@ deliver_open(const struct balp_conf *c, struct pipeline *pipe,
 	}
 	/* With no filer left, what waits is filed with balpd's own session. */
 	dl->filed.done = on_filed;
+	dl->filed.job = on_job;
 	dl->filed.here = src;
 	dl->filed.arg = dl;
 	buf_free(&why);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -87,6 +88,8 @@ struct hand {
 	uint64_t	 cookies[FILER_BATCH_MAX];
 	char		*refs[FILER_BATCH_MAX];
 	char		*folder;
+	struct timespec	 since;		/* handed over */
+	int		 here;		/* filed by the caller */
 };
 
 struct filer_proc {
@@ -374,6 +377,8 @@ hand_take(struct filer *f, const size_t *pick, size_t n, struct hand *h)
 {
 	size_t i;
 
+	(void)clock_gettime(CLOCK_MONOTONIC, &h->since);
+	h->here = 0;
 	/* The folder, the refs and the cookies move to h. */
 	h->folder = f->queue[pick[0]].folder;
 	f->queue[pick[0]].folder = NULL;
@@ -417,17 +422,30 @@ hand_done(struct filer *f, struct hand *h, const int32_t *rc,
     const char *why, const struct filer_hooks *hk)
 {
 	struct hand job = *h;
+	struct filer_job rep;
+	struct timespec now;
 	size_t i;
 	int ok;
 
 	h->n = 0;
 	h->folder = NULL;
+	memset(&rep, 0, sizeof(rep));
 	for (i = 0; i < job.n; i++) {
 		ok = rc != NULL && rc[i] == 0;
+		rep.failed += !ok;
 		hk->done(job.cookies[i], ok ? 0 : -1, ok ? "" : why, hk->arg);
 		if (job.folder != NULL && job.refs[i] != NULL)
 			followers_done(f, job.folder, job.refs[i], ok ? 0 : -1,
 			    ok ? "" : why, hk);
+	}
+	if (hk->job != NULL && job.folder != NULL) {
+		(void)clock_gettime(CLOCK_MONOTONIC, &now);
+		rep.folder = job.folder;
+		rep.n = job.n;
+		rep.here = job.here;
+		rep.usec = (uint64_t)((now.tv_sec - job.since.tv_sec) *
+		    1000000 + (now.tv_nsec - job.since.tv_nsec) / 1000);
+		hk->job(&rep, hk->arg);
 	}
 	hand_free(&job);
 }
@@ -537,7 +555,7 @@ filer_submit(struct filer *f, uint64_t cookie, const char *folder,
 	}
 	q->follows = filing_known(f, folder, ref);
 	f->n_queue++;
-	return 0;
+	return q->follows ? 1 : 0;
 }
 
 /* Appends s with its NUL at *off. */
@@ -647,10 +665,12 @@ file_here(struct filer *f, const size_t *pick, size_t n,
 	struct source_filing v[FILER_BATCH_MAX];
 	int32_t rc[FILER_BATCH_MAX];
 	struct buf why = BUF_INIT;
+	struct timespec since;
 	struct hand job;
 	const struct filing *q;
 	size_t i;
 
+	(void)clock_gettime(CLOCK_MONOTONIC, &since);
 	for (i = 0; i < n; i++) {
 		q = &f->queue[pick[i]];
 		memset(&v[i], 0, sizeof(v[i]));
@@ -670,6 +690,8 @@ file_here(struct filer *f, const size_t *pick, size_t n,
 		rc[i] = v[i].rc == 0 ? 0 : -1;
 	memset(&job, 0, sizeof(job));
 	hand_take(f, pick, n, &job);
+	job.since = since;
+	job.here = 1;
 	hand_done(f, &job, rc, buf_str(&why), hk);
 	buf_free(&why);
 }

@@ -594,6 +594,7 @@ refusal() {
 	wait_decided "${p}b" 3 20 && sleep 0.3
 	ok $? "  its filer stopped: A in hand; B, C ($BIG bytes) and D decided, waiting"
 	too_big=$(grep -c "said: 451 4\.3\.0 Not delivered (.*Mail size is larger than the maximum size" "$MS_POSTFIX_LOG")
+	jobs=$(grep -Ec "filing queue=BALP/Rejets messages=3 failed=1 ms=[0-9]+\.[0-9] by=filer$" "$HOME_DIR/balpd.err")
 	# shellcheck disable=SC2086
 	kill -CONT $f
 	until_delivered "${p}b" 3 "sent deferred sent" 30
@@ -602,6 +603,8 @@ refusal() {
 	    $((too_big + 1)) "  C answered 451 4.3.0, with the server's reason"
 	is "$(in_folders "${p}a" 1) $(in_folders "${p}b" 3)" "1 1 0 1" \
 	    "  A, B and D in the folders once each, C in none"
+	is "$(grep -Ec "filing queue=BALP/Rejets messages=3 failed=1 ms=[0-9]+\.[0-9] by=filer$" "$HOME_DIR/balpd.err")" \
+	    $((jobs + 1)) "  balpd logs the job: its folder, three messages, one failed, its time"
 	is "$(postqueue -c "$PF" -p | grep -c '^[0-9A-F]')" 1 "  C waits in Postfix's queue"
 	appends "$MS_RAWLOG_DIR/$a" >"$HOME_DIR/ap-$p"
 	is "$(awk -F'\t' -v b="^${p}b0[.]" '$3 == "NO" && $5 ~ b { print $2 }' "$HOME_DIR/ap-$p")" "$3" \
@@ -635,6 +638,7 @@ refusal "$MS_ADDR_TOOBIG_NOLITPLUS" qs "{n}"
 rm -f "$MS_RAWLOG_DIR/$MS_ADDR_RAWLOG"/*
 use_imap "$MS_ADDR_RAWLOG" none "$MS_IMAP_PORT"
 start_balpd; ok $? "balpd on $MS_ADDR_RAWLOG (one filer)"
+follows=$(grep -Ec "follows queue=BALP/Rejets file=[0-9]+\.L[^ ]+\.balp$" "$HOME_DIR/balpd.err")
 f=$(filers)
 # shellcheck disable=SC2086
 kill -STOP $f
@@ -643,12 +647,17 @@ mails lb "$MS_BALP_USER,$MS_AGENT_USER" 0 0 0 0 && wait_decided lb 4 20 &&
 sleep 1
 ok $? "  its filer stopped: A in hand, four mails decided, waiting"
 said=$(grep -c "no filer left: filed in the loop" "$HOME_DIR/balpd.err")
+jobs=$(grep -Ec "filing queue=BALP/Rejets messages=4 failed=0 ms=[0-9.]+ by=loop$" "$HOME_DIR/balpd.err")
 # shellcheck disable=SC2086
 kill -9 $f
 until_delivered lb 4 "sent,sent sent,sent sent,sent sent,sent" 30
 ok $? "  the filer killed: the four that waited delivered at once, to both addresses (no deferral)"
 is "$(grep -c "no filer left: filed in the loop" "$HOME_DIR/balpd.err")" $((said + 1)) \
     "  balpd says once that it files in its loop"
+is "$(grep -Ec "filing queue=BALP/Rejets messages=4 failed=0 ms=[0-9.]+ by=loop$" "$HOME_DIR/balpd.err")" \
+    $((jobs + 1)) "  and logs that job: four messages, filed in the loop"
+is "$(grep -Ec "follows queue=BALP/Rejets file=[0-9]+\.L[^ ]+\.balp$" "$HOME_DIR/balpd.err")" \
+    $((follows + 4)) "  and each second delivery that followed a first one's filing"
 queue_empty 60; ok $? "  A delivered again"
 is "$(delivered la 1)" deferred,sent "  A: deferred (its filer died with it), then delivered"
 is "$(in_folders la 1) $(in_folders lb 4)" "1 1 1 1 1" "  each in the folders once"
