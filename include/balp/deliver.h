@@ -10,7 +10,8 @@
  * message goes to the filers (filer.h: one filer per folder at a time,
  * what came for a folder meanwhile in one MULTIAPPEND), and its session
  * is held until the filing is durable: 250, or 451 for Postfix to retry.
- * With lmtp.filers = 0, each message is decided and filed in the loop.
+ * With lmtp.filers = 0, each message is decided and filed in the loop;
+ * with no filer left (they died), in the loop too, by the filers' rules.
  *
  * Ownership: the pipeline and the source stay balpd's and must outlive
  * the deliver (balpd closes it before a reload replaces them).
@@ -59,14 +60,17 @@ void	 deliver_close(struct deliver *);
 /* At most this many pollfds are asked for. */
 size_t	 deliver_nfds(const struct deliver *);
 /*
- * Hands what was decided to the free filers, then fills pfd with what the
- * server and the filers wait for; *timeout_ms is lowered to the
- * sessions' next deadline (0 while deliveries wait for the next batch).
- * The count.
+ * Fills pfd with what the server and the filers wait for; *timeout_ms is
+ * lowered to the sessions' next deadline (0 while deliveries wait for the
+ * next batch).  The count.
  */
 size_t	 deliver_pollfds(struct deliver *, struct pollfd *pfd,
 	    int *timeout_ms);
-/* What poll found ready in pfd (as deliver_pollfds() filled it). */
+/*
+ * What poll found ready in pfd (as deliver_pollfds() filled it); then
+ * what was decided goes to the free filers (with none left, it is filed
+ * here, with the source).
+ */
 void	 deliver_handle(struct deliver *, const struct pollfd *pfd, size_t n);
 
 #endif

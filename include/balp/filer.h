@@ -62,29 +62,58 @@ size_t	 filer_nfds(const struct filer *);
  * filed.  filer_dispatch() hands it to a filer: into one folder, one
  * filer at a time (a server locks a folder for each APPEND: appends from
  * several sessions into one folder wait on each other), with what else
- * came for that folder meanwhile (one MULTIAPPEND).  fd is duplicated.
- * 0; -1 with err (the queue full, no filer alive, a field too long):
- * the caller files it itself.
+ * came for that folder meanwhile (one MULTIAPPEND); with no filer left,
+ * it files it in the caller's process.  fd is duplicated.  0; 1 when it
+ * follows the filing of the same message (the same folder and ref,
+ * waiting or in hand: a mail handed over again meanwhile), which its
+ * answer will be; -1 with err (the queue full, a field too long): the
+ * caller files it itself.
  */
 int	 filer_submit(struct filer *, uint64_t cookie, const char *folder,
 	    const char *ref, int fd, uint64_t size, const char *keywords,
 	    time_t arrived, struct buf *err);
 typedef void filer_done_fn(uint64_t cookie, int rc, const char *why,
     void *arg);
+/* A job answered (what one filer, or the caller, filed at once). */
+struct filer_job {
+	const char	*folder;
+	size_t		 n;		/* its messages, not their followers */
+	size_t		 failed;	/* of them not filed */
+	uint64_t	 usec;		/* from its hand-over to its answer */
+	int		 here;		/* filed in the caller's process */
+};
+typedef void filer_job_fn(const struct filer_job *, void *arg);
+/* What the caller is told, and what it lends. */
+struct filer_hooks {
+	/* Each filing answered: 0 filed (durable), -1 not (why). */
+	filer_done_fn		*done;
+	/* Each job answered, after its filings (NULL: not told). */
+	filer_job_fn		*job;
+	/*
+	 * With no filer left, what waits is filed with this source, in the
+	 * caller's process (balpd's own session, its loop waiting
+	 * meanwhile), as a filer would have: by folder, in one
+	 * source_append_many() each.  NULL: it fails ("no filer left").
+	 */
+	const struct source	*here;
+	void			*arg;
+};
 /*
- * Hands the queued filings to the free filers (before each poll).
- * A filer that cannot be told ends, and its filings are done(-1).
+ * Hands the queued filings to the free filers, or files them here when
+ * none is left (after each reap and each submit).  A filer that cannot
+ * be told ends, and its filings are done(-1).
  */
-void	 filer_dispatch(struct filer *, filer_done_fn *done, void *arg);
+void	 filer_dispatch(struct filer *, const struct filer_hooks *);
 /* Fills pfd with the filers' sockets.  The count. */
 size_t	 filer_pollfds(struct filer *, struct pollfd *pfd);
 /*
  * The filings done (pfd as poll left them): done(cookie, 0 or -1, why,
- * arg) for each.  A filer that died fails its filings in hand, and is
- * one filer fewer (until the next reload); with none left, the filings
- * waiting fail too.
+ * arg) for each.  A filer that died fails its filings in hand (the
+ * caller answers them 451: it may have filed some), and is one filer
+ * fewer (until the next reload); with none left, what waits is filed by
+ * the next filer_dispatch() with hooks->here.
  */
 void	 filer_reap(struct filer *, const struct pollfd *pfd, size_t n,
-	    filer_done_fn *done, void *arg);
+	    const struct filer_hooks *);
 
 #endif

@@ -10,6 +10,8 @@
 #include "balp/log.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +30,8 @@ struct deliver {
 	struct deliver_hooks	 hooks;
 	struct lmtp_server	*lmtp;
 	struct filer		*filer;		/* NULL: filed in the loop */
+	struct filer_hooks	 filed;		/* on_filed, src, us */
+	int			 filers_gone;	/* said so */
 	struct pending		*pending;	/* max of them */
 	size_t			 n_pending, max;
 	size_t			 nl, nf;	/* the last pollfds */
@@ -100,17 +104,24 @@ file_it(struct deliver *dl, const struct lmtp_message *msg,
     const struct pipeline_filing *todo, struct buf *err)
 {
 	struct buf why = BUF_INIT;
-	int r = 1;
+	struct log_field f[2] = {
+		{ "queue", todo->queue },
+		{ "file", todo->ref },
+	};
+	int r = 1, s = -1;
 
-	if (dl->filer == NULL || filer_submit(dl->filer, msg->ticket,
+	if (dl->filer == NULL || (s = filer_submit(dl->filer, msg->ticket,
 	    todo->queue, todo->ref, msg->fd, msg->size, todo->keywords,
-	    msg->arrived, &why) == -1) {
+	    msg->arrived, &why)) == -1) {
 		if (dl->filer != NULL)
 			log_warn("lmtp: %s: filed in the loop", buf_str(&why));
 		r = dl->src->ops->append(dl->src->state, todo->queue,
 		    todo->ref, msg->fd, msg->size, todo->keywords,
 		    msg->arrived, err);
 	}
+	/* Handed over again while its filing waits or is in hand. */
+	if (s == 1)
+		log_fields(0, "follows", f, 2);
 	buf_free(&why);
 	return r;
 }
@@ -242,6 +253,45 @@ on_filed(uint64_t ticket, int rc, const char *why, void *arg)
 	lmtp_server_verdict(dl->lmtp, ticket, rc, why);
 }
 
+/*
+ * A job of two messages or more (one MULTIAPPEND, or one APPEND each
+ * where the server refused it or has none): one line, with fields as
+ * the decisions' (balpd(8), LOGGING).  One message alone is one APPEND,
+ * as without filers: no line.
+ */
+static void
+on_job(const struct filer_job *j, void *arg)
+{
+	char n[24], failed[24], ms[32];
+	struct log_field f[5] = {
+		{ "queue", j->folder },
+		{ "messages", n },
+		{ "failed", failed },
+		{ "ms", ms },
+		{ "by", j->here ? "loop" : "filer" },
+	};
+
+	(void)arg;
+	if (j->n < 2)
+		return;
+	snprintf(n, sizeof(n), "%zu", j->n);
+	snprintf(failed, sizeof(failed), "%zu", j->failed);
+	snprintf(ms, sizeof(ms), "%" PRIu64 ".%" PRIu64, j->usec / 1000,
+	    j->usec % 1000 / 100);
+	log_fields(0, "filing", f, 5);
+}
+
+/* The last filer gone: said once (what comes is filed in the loop). */
+static void
+filers_check(struct deliver *dl)
+{
+	if (dl->filer == NULL || dl->filers_gone ||
+	    filer_alive(dl->filer) > 0)
+		return;
+	dl->filers_gone = 1;
+	log_warn("lmtp: no filer left: filed in the loop until balpd reloads");
+}
+
 int
 deliver_open(const struct balp_conf *c, struct pipeline *pipe,
     struct source *src, const struct deliver_hooks *hooks,
@@ -270,6 +320,11 @@ deliver_open(const struct balp_conf *c, struct pipeline *pipe,
 		log_warn("lmtp: no filer processes: %s", buf_str(&why));
 		dl->filer = NULL;
 	}
+	/* With no filer left, what waits is filed with balpd's own session. */
+	dl->filed.done = on_filed;
+	dl->filed.job = on_job;
+	dl->filed.here = src;
+	dl->filed.arg = dl;
 	buf_free(&why);
 	*out = dl;
 	return 0;
@@ -299,8 +354,6 @@ deliver_pollfds(struct deliver *dl, struct pollfd *pfd, int *timeout_ms)
 {
 	if (dl == NULL)
 		return 0;
-	/* What was decided meanwhile, to the free filers. */
-	filer_dispatch(dl->filer, on_filed, dl);
 	dl->nl = lmtp_server_pollfds(dl->lmtp, pfd, timeout_ms);
 	dl->nf = filer_pollfds(dl->filer, pfd + dl->nl);
 	/* Handed over while the last batch was answered: no waiting. */
@@ -316,8 +369,16 @@ deliver_handle(struct deliver *dl, const struct pollfd *pfd, size_t n)
 		return;
 	/* Filed: the held sessions answered. */
 	if (dl->nf > 0)
-		filer_reap(dl->filer, pfd + dl->nl, dl->nf, on_filed, dl);
+		filer_reap(dl->filer, pfd + dl->nl, dl->nf, &dl->filed);
+	filers_check(dl);
 	/* What is ready, and the sessions' deadlines. */
 	lmtp_server_handle(dl->lmtp, pfd, dl->nl);
 	deliver_pending(dl);
+	/*
+	 * What was decided, to the free filers; with none left, filed
+	 * here, now rather than before the next poll: the source's watch
+	 * (its IDLE) is taken afresh after.
+	 */
+	filer_dispatch(dl->filer, &dl->filed);
+	filers_check(dl);
 }

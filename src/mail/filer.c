@@ -14,6 +14,9 @@
  * balpd's side keeps the filings that wait, in arrival order, and hands
  * a free filer the oldest one whose folder no filer has in hand, with
  * every later one for that folder (FILER_BATCH_MAX, FILER_BATCH_BYTES).
+ * With no filer left, it files them so itself, with the source balpd
+ * lends (its own session): what waits is not failed, and what comes
+ * later still finds the filing it follows.
  *
  * The child keeps only its socket (as descriptor 3) and the standard
  * ones: not the LMTP sockets, the store, nor balpd's own IMAP session.
@@ -27,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -75,13 +79,23 @@ struct filing {
 	int		 follows;
 };
 
+/*
+ * A job handed over (to a filer, or filed here): whom its answer goes
+ * to.  Its folder and refs own.
+ */
+struct hand {
+	size_t		 n;		/* filings; 0: none */
+	uint64_t	 cookies[FILER_BATCH_MAX];
+	char		*refs[FILER_BATCH_MAX];
+	char		*folder;
+	struct timespec	 since;		/* handed over */
+	int		 here;		/* filed by the caller */
+};
+
 struct filer_proc {
 	pid_t		pid;		/* 0: gone */
 	int		sock;
-	size_t		n;		/* filings in hand; 0: free */
-	uint64_t	cookies[FILER_BATCH_MAX];
-	char		*refs[FILER_BATCH_MAX];
-	char		*folder;	/* theirs (while n > 0) */
+	struct hand	job;		/* n 0: free */
 };
 
 struct filer {
@@ -314,7 +328,7 @@ filer_open(const struct source_conf *sc, unsigned n, size_t queue_max,
 	return 0;
 }
 
-/* Ends a filer; its filings in hand are the caller's to fail. */
+/* Ends a filer; its job in hand is the caller's to fail. */
 static void
 proc_end(struct filer_proc *p)
 {
@@ -331,12 +345,56 @@ proc_end(struct filer_proc *p)
 	p->pid = 0;
 }
 
-static void queue_remove(struct filer *, const size_t *pick, size_t n);
+static void
+hand_free(struct hand *h)
+{
+	while (h->n > 0)
+		free(h->refs[--h->n]);
+	free(h->folder);
+	h->folder = NULL;
+}
+
+/* The queue without the filings at pick[0..n) (ascending), in order. */
+static void
+queue_remove(struct filer *f, const size_t *pick, size_t n)
+{
+	size_t i, k = 0, w = 0;
+
+	for (i = 0; i < f->n_queue; i++) {
+		if (k < n && pick[k] == i) {
+			filing_free(&f->queue[i]);
+			k++;
+			continue;
+		}
+		f->queue[w++] = f->queue[i];
+	}
+	f->n_queue = w;
+}
+
+/* The filings at pick[0..n) (one folder) out of the queue, into h. */
+static void
+hand_take(struct filer *f, const size_t *pick, size_t n, struct hand *h)
+{
+	size_t i;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &h->since);
+	h->here = 0;
+	/* The folder, the refs and the cookies move to h. */
+	h->folder = f->queue[pick[0]].folder;
+	f->queue[pick[0]].folder = NULL;
+	for (i = 0; i < n; i++) {
+		h->cookies[i] = f->queue[pick[i]].cookie;
+		h->refs[i] = f->queue[pick[i]].ref;
+		f->queue[pick[i]].ref = NULL;
+	}
+	h->n = n;
+	queue_remove(f, pick, n);
+}
 
 /* The followers of folder's ref answered as it was. */
 static void
 followers_done(struct filer *f, const char *folder, const char *ref, int rc,
-    const char *why, filer_done_fn *done, void *arg)
+    const char *why, const struct filer_hooks *hk)
 {
 	uint64_t cookie;
 	size_t i = 0;
@@ -350,38 +408,46 @@ followers_done(struct filer *f, const char *folder, const char *ref, int rc,
 		}
 		cookie = f->queue[i].cookie;
 		queue_remove(f, &i, 1);
-		done(cookie, rc, why, arg);
+		hk->done(cookie, rc, why, hk->arg);
 	}
 }
 
 /*
- * p free again, and its filings in hand answered: rc[i] each (NULL: all
- * failed), why for the failed ones; with their followers.
+ * The job in h answered, h emptied first (its filer is free before
+ * done() runs: done may queue again): rc[i] each (NULL: all failed), why
+ * for the failed ones; with their followers.
  */
 static void
-proc_done(struct filer *f, struct filer_proc *p, const int32_t *rc,
-    const char *why, filer_done_fn *done, void *arg)
+hand_done(struct filer *f, struct hand *h, const int32_t *rc,
+    const char *why, const struct filer_hooks *hk)
 {
-	uint64_t cookies[FILER_BATCH_MAX];
-	char *refs[FILER_BATCH_MAX];
-	char *folder = p->folder;
-	size_t i, n = p->n;
+	struct hand job = *h;
+	struct filer_job rep;
+	struct timespec now;
+	size_t i;
 	int ok;
 
-	/* p is free before done() runs: done may queue again. */
-	memcpy(cookies, p->cookies, n * sizeof(cookies[0]));
-	memcpy(refs, p->refs, n * sizeof(refs[0]));
-	p->n = 0;
-	p->folder = NULL;
-	for (i = 0; i < n; i++) {
+	h->n = 0;
+	h->folder = NULL;
+	memset(&rep, 0, sizeof(rep));
+	for (i = 0; i < job.n; i++) {
 		ok = rc != NULL && rc[i] == 0;
-		done(cookies[i], ok ? 0 : -1, ok ? "" : why, arg);
-		if (folder != NULL && refs[i] != NULL)
-			followers_done(f, folder, refs[i], ok ? 0 : -1,
-			    ok ? "" : why, done, arg);
-		free(refs[i]);
+		rep.failed += !ok;
+		hk->done(job.cookies[i], ok ? 0 : -1, ok ? "" : why, hk->arg);
+		if (job.folder != NULL && job.refs[i] != NULL)
+			followers_done(f, job.folder, job.refs[i], ok ? 0 : -1,
+			    ok ? "" : why, hk);
 	}
-	free(folder);
+	if (hk->job != NULL && job.folder != NULL) {
+		(void)clock_gettime(CLOCK_MONOTONIC, &now);
+		rep.folder = job.folder;
+		rep.n = job.n;
+		rep.here = job.here;
+		rep.usec = (uint64_t)((now.tv_sec - job.since.tv_sec) *
+		    1000000 + (now.tv_nsec - job.since.tv_nsec) / 1000);
+		hk->job(&rep, hk->arg);
+	}
+	hand_free(&job);
 }
 
 void
@@ -393,9 +459,7 @@ filer_close(struct filer *f)
 		return;
 	for (i = 0; i < f->n; i++) {
 		proc_end(&f->v[i]);
-		while (f->v[i].n > 0)
-			free(f->v[i].refs[--f->v[i].n]);
-		free(f->v[i].folder);
+		hand_free(&f->v[i].job);
 	}
 	for (i = 0; i < f->n_queue; i++)
 		filing_free(&f->queue[i]);
@@ -420,26 +484,36 @@ filer_nfds(const struct filer *f)
 	return f != NULL ? f->n : 0;
 }
 
+/* The filer that has folder in hand, or NULL. */
+static const struct hand *
+in_hand(const struct filer *f, const char *folder)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].pid > 0 && f->v[i].job.n > 0 &&
+		    f->v[i].job.folder != NULL &&
+		    strcmp(f->v[i].job.folder, folder) == 0)
+			return &f->v[i].job;
+	return NULL;
+}
+
 /* Whether this message is queued or in hand already. */
 static int
 filing_known(const struct filer *f, const char *folder, const char *ref)
 {
-	const struct filer_proc *p;
-	size_t i, k;
+	const struct hand *h;
+	size_t i;
 
 	for (i = 0; i < f->n_queue; i++)
 		if (!f->queue[i].follows && strcmp(f->queue[i].folder,
 		    folder) == 0 && strcmp(f->queue[i].ref, ref) == 0)
 			return 1;
-	for (k = 0; k < f->n; k++) {
-		p = &f->v[k];
-		if (p->pid <= 0 || p->n == 0 || p->folder == NULL ||
-		    strcmp(p->folder, folder) != 0)
-			continue;
-		for (i = 0; i < p->n; i++)
-			if (p->refs[i] != NULL && strcmp(p->refs[i], ref) == 0)
+	/* One filer at a time has a folder in hand. */
+	if ((h = in_hand(f, folder)) != NULL)
+		for (i = 0; i < h->n; i++)
+			if (h->refs[i] != NULL && strcmp(h->refs[i], ref) == 0)
 				return 1;
-	}
 	return 0;
 }
 
@@ -457,9 +531,10 @@ filer_submit(struct filer *f, uint64_t cookie, const char *folder,
 		buf_puts(err, "a filing too long for a filer");
 		return -1;
 	}
-	if (f->n_queue >= f->queue_max || filer_alive(f) == 0) {
-		buf_puts(err, f->n_queue >= f->queue_max ?
-		    "too many filings waiting" : "no filer left");
+	/* With no filer left, it waits all the same: filer_dispatch()
+	 * files it here, after what it may follow. */
+	if (f->n_queue >= f->queue_max) {
+		buf_puts(err, "too many filings waiting");
 		return -1;
 	}
 	q = &f->queue[f->n_queue];
@@ -480,20 +555,7 @@ filer_submit(struct filer *f, uint64_t cookie, const char *folder,
 	}
 	q->follows = filing_known(f, folder, ref);
 	f->n_queue++;
-	return 0;
-}
-
-static int
-folder_in_hand(const struct filer *f, const char *folder)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++)
-		if (f->v[i].pid > 0 && f->v[i].n > 0 &&
-		    f->v[i].folder != NULL &&
-		    strcmp(f->v[i].folder, folder) == 0)
-			return 1;
-	return 0;
+	return q->follows ? 1 : 0;
 }
 
 /* Appends s with its NUL at *off. */
@@ -566,80 +628,99 @@ send_job(struct filer *f, struct filer_proc *p, const size_t *pick,
 	return 0;
 }
 
-/* The queue without the filings at pick[0..n) (ascending), in order. */
-static void
-queue_remove(struct filer *f, const size_t *pick, size_t n)
+/*
+ * The next job into pick: the oldest filing whose folder no filer has in
+ * hand, with every later one for that folder (FILER_BATCH_MAX,
+ * FILER_BATCH_BYTES).  Its count; 0: none.
+ */
+static size_t
+next_job(const struct filer *f, size_t *pick)
 {
-	size_t i, k = 0, w = 0;
+	size_t first, i, n = 0;
+	uint64_t bytes = 0;
 
-	for (i = 0; i < f->n_queue; i++) {
-		if (k < n && pick[k] == i) {
-			filing_free(&f->queue[i]);
-			k++;
+	for (first = 0; first < f->n_queue && (f->queue[first].follows ||
+	    in_hand(f, f->queue[first].folder) != NULL); first++)
+		;
+	for (i = first; i < f->n_queue && n < FILER_BATCH_MAX; i++) {
+		if (f->queue[i].follows || strcmp(f->queue[i].folder,
+		    f->queue[first].folder) != 0)
 			continue;
-		}
-		f->queue[w++] = f->queue[i];
+		if (n > 0 && bytes + f->queue[i].size > FILER_BATCH_BYTES)
+			break;
+		bytes += f->queue[i].size;
+		pick[n++] = i;
 	}
-	f->n_queue = w;
+	return n;
+}
+
+/*
+ * No filer left: the job at pick[0..n) filed here, with hk->here, as a
+ * filer would (source_append_many), and answered.
+ */
+static void
+file_here(struct filer *f, const size_t *pick, size_t n,
+    const struct filer_hooks *hk)
+{
+	struct source_filing v[FILER_BATCH_MAX];
+	int32_t rc[FILER_BATCH_MAX];
+	struct buf why = BUF_INIT;
+	struct timespec since;
+	struct hand job;
+	const struct filing *q;
+	size_t i;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &since);
+	for (i = 0; i < n; i++) {
+		q = &f->queue[pick[i]];
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].ref = q->ref;
+		v[i].fd = q->fd;
+		v[i].size = q->size;
+		v[i].keywords = q->keywords;
+		v[i].arrived = q->arrived;
+		v[i].rc = -1;
+	}
+	if (hk->here == NULL)
+		buf_puts(&why, "no filer left");
+	else
+		(void)source_append_many(hk->here, f->queue[pick[0]].folder,
+		    v, n, &why);
+	for (i = 0; i < n; i++)
+		rc[i] = v[i].rc == 0 ? 0 : -1;
+	memset(&job, 0, sizeof(job));
+	hand_take(f, pick, n, &job);
+	job.since = since;
+	job.here = 1;
+	hand_done(f, &job, rc, buf_str(&why), hk);
+	buf_free(&why);
 }
 
 void
-filer_dispatch(struct filer *f, filer_done_fn *done, void *arg)
+filer_dispatch(struct filer *f, const struct filer_hooks *hk)
 {
-	size_t pick[FILER_BATCH_MAX], n, i, k, first;
+	size_t pick[FILER_BATCH_MAX], n, k;
 	struct filer_proc *p;
-	uint64_t bytes;
-	int told;
 
 	if (f == NULL)
 		return;
 	for (k = 0; k < f->n && f->n_queue > 0; k++) {
 		p = &f->v[k];
-		if (p->pid <= 0 || p->n > 0)
+		if (p->pid <= 0 || p->job.n > 0)
 			continue;
-		/* The oldest filing whose folder no filer has in hand. */
-		for (first = 0; first < f->n_queue &&
-		    (f->queue[first].follows ||
-		    folder_in_hand(f, f->queue[first].folder)); first++)
-			;
-		if (first == f->n_queue)
-			return;
-		n = 0;
-		bytes = 0;
-		for (i = first; i < f->n_queue && n < FILER_BATCH_MAX; i++) {
-			if (f->queue[i].follows || strcmp(f->queue[i].folder,
-			    f->queue[first].folder) != 0)
-				continue;
-			if (n > 0 && bytes + f->queue[i].size >
-			    FILER_BATCH_BYTES)
-				break;
-			bytes += f->queue[i].size;
-			pick[n++] = i;
-		}
-		told = send_job(f, p, pick, n) == 0;
-		/* The folder, the refs and the cookies move to p. */
-		p->folder = f->queue[first].folder;
-		f->queue[first].folder = NULL;
-		for (i = 0; i < n; i++) {
-			p->cookies[i] = f->queue[pick[i]].cookie;
-			p->refs[i] = f->queue[pick[i]].ref;
-			f->queue[pick[i]].ref = NULL;
-		}
-		p->n = n;
-		queue_remove(f, pick, n);
-		if (!told)
-			proc_done(f, p, NULL, "a filer cannot be told", done,
-			    arg);
+		if ((n = next_job(f, pick)) == 0)
+			break;
+		/* Not told (it died): the job waits for the next one. */
+		if (send_job(f, p, pick, n) == 0)
+			hand_take(f, pick, n, &p->job);
 	}
-	/* No filer left: nothing waiting will be filed. */
-	if (filer_alive(f) == 0)
-		while (f->n_queue > 0) {
-			uint64_t cookie = f->queue[0].cookie;
-
-			i = 0;
-			queue_remove(f, &i, 1);
-			done(cookie, -1, "no filer left", arg);
-		}
+	/*
+	 * No filer left: what waits is filed here, one job at a time (a
+	 * follower with what it follows; what followed a dead filer's
+	 * filings was answered with them).
+	 */
+	while (filer_alive(f) == 0 && (n = next_job(f, pick)) > 0)
+		file_here(f, pick, n, hk);
 }
 
 size_t
@@ -660,7 +741,7 @@ filer_pollfds(struct filer *f, struct pollfd *pfd)
 
 void
 filer_reap(struct filer *f, const struct pollfd *pfd, size_t n,
-    filer_done_fn *done, void *arg)
+    const struct filer_hooks *hk)
 {
 	char msg[sizeof(struct done) + FILER_WHY_MAX];
 	struct filer_proc *p;
@@ -681,21 +762,21 @@ filer_reap(struct filer *f, const struct pollfd *pfd, size_t n,
 		while (r == -1 && errno == EINTR);
 		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
-		if (p->n == 0) {
+		if (p->job.n == 0) {
 			/* A free filer says nothing: it is gone. */
 			proc_end(p);
 			continue;
 		}
 		memcpy(&d, msg, r >= (ssize_t)sizeof(d) ? sizeof(d) : 0);
 		if (r < (ssize_t)sizeof(d) || d.n < 0 ||
-		    (size_t)d.n != p->n) {
+		    (size_t)d.n != p->job.n) {
 			proc_end(p);
-			proc_done(f, p, NULL, r < (ssize_t)sizeof(d) ?
+			hand_done(f, &p->job, NULL, r < (ssize_t)sizeof(d) ?
 			    "the filer process died" :
-			    "the filer answered another filing", done, arg);
+			    "the filer answered another filing", hk);
 			continue;
 		}
 		msg[r] = '\0';
-		proc_done(f, p, d.rc, msg + sizeof(d), done, arg);
+		hand_done(f, &p->job, d.rc, msg + sizeof(d), hk);
 	}
 }

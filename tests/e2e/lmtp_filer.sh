@@ -286,6 +286,89 @@ c.logout()
 EOF
 }
 
+# mails PREFIX RCPTS SIZE...: one partner mail per SIZE to RCPTS (comma-
+# separated), over one SMTP connection: demo mail 08, from a sender no partner lists (rejected: all
+# into BALP/Rejets), its Message-ID made <PREFIXi.…>, its text grown by
+# lines to SIZE bytes at least (0: as it is).
+mails() {
+	python3 - "$MS_SMTP_PORT" \
+	    "$SRCDIR/tests/data/demo/Maildir/new/1763370008.demo08.inconnu" "$@" <<'EOF'
+import re, smtplib, sys
+port, path, prefix, rcpt = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+src = open(path, "rb").read()
+s = smtplib.SMTP("127.0.0.1", port, timeout=60)
+for i, size in enumerate(int(a) for a in sys.argv[5:]):
+    m = re.sub(rb"(?mi)^(Message-ID:\s*<)", rb"\g<1>" + b"%s%d." % (prefix.encode(), i),
+               src, count=1)
+    k, pad = 0, b""
+    while len(m) + len(pad) < size:
+        pad += b"ligne %06d pour grossir ce message\n" % k
+        k += 1
+    m = m.replace(b"association.\n", b"association.\n" + pad, 1)
+    f = re.search(rb"(?mi)^From:.*<([^>]*)>", m)
+    s.sendmail(f.group(1).decode(), rcpt.split(","), m)
+s.quit()
+EOF
+}
+# wait_decided PREFIX N SECONDS: until N decisions of PREFIX's mails are
+# committed (balpd hands each to its filers right after).
+wait_decided() {
+	t=0
+	while [ "$(q "SELECT count(*) FROM decisions WHERE message_id LIKE '$1%'")" -lt "$2" ]; do
+		[ "$t" -lt $(($3 * 10)) ] || return 1
+		sleep 0.1
+		t=$((t + 1))
+	done
+}
+# in_folders PREFIX N: how many times each of the N mails is in the BALP's
+# folders (on disk), space-separated.
+in_folders() {
+	python3 - "$MS_MAILDIR_ROOT/balp/Maildir" "$1" "$2" <<'EOF'
+import os, re, sys
+root, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+seen = {}
+for dp, dn, fn in os.walk(root):
+    if os.path.basename(dp) not in ("new", "cur"):
+        continue
+    for f in fn:
+        for l in open(os.path.join(dp, f), "rb"):
+            if l in (b"\n", b"\r\n"):
+                break
+            m = re.match(rb"(?i)Message-ID:\s*<%s(\d+)\." % re.escape(prefix.encode()), l)
+            if m:
+                seen[int(m.group(1))] = seen.get(int(m.group(1)), 0) + 1
+print(" ".join(str(seen.get(i, 0)) for i in range(n)))
+EOF
+}
+# delivered PREFIX N: per mail, what Postfix's log says of its deliveries to
+# balpd (sent, deferred), comma-joined in order, "-" for none;
+# space-separated.
+delivered() {
+	python3 - "$MS_POSTFIX_LOG" "$PORT" "$@" <<'EOF'
+import re, sys
+log, port, prefix, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+qid, st = {}, {}
+for l in open(log, errors="replace"):
+    m = re.search(r"\]: ([0-9A-F]+): message-id=<" + re.escape(prefix) + r"(\d+)\.", l)
+    if m:
+        qid[m.group(1)] = int(m.group(2))
+        continue
+    m = re.search(r"\]: ([0-9A-F]+): to=<[^>]*>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:" + port + r",.*status=(\w+)", l)
+    if m and m.group(1) in qid:
+        st.setdefault(qid[m.group(1)], []).append(m.group(2))
+print(" ".join(",".join(st.get(i, ["-"])) for i in range(n)))
+EOF
+}
+# until_delivered PREFIX N WANT SECONDS: until delivered() says WANT.
+until_delivered() {
+	t=0
+	while [ "$(delivered "$1" "$2")" != "$3" ]; do
+		[ "$t" -lt $(($4 * 10)) ] || return 1
+		sleep 0.1
+		t=$((t + 1))
+	done
+}
+
 demo_home; ok $? "a home with two partners and their annexes"
 cp "$MS_BALP_PASS_FILE" "$HOME_DIR/var/imap.pass"
 chmod 600 "$HOME_DIR/var/imap.pass"
@@ -484,6 +567,112 @@ is "$(cut -f2 "$HOME_DIR/ap4" | sort -u | tr '\n' ' ')" "{n} " \
 is "$(awk -F'\t' '{ n += $4 } END { print n + 0 }' "$HOME_DIR/ap4")" 0 \
     "  each literal sent only once the server's \"+ OK\" for it came"
 unlike "$(cat "$HOME_DIR/balpd.err")" "APPEND: .*(BAD|NO) " "no APPEND refused"
+
+# ---- 5. a message the server refuses, inside a MULTIAPPEND -----------------
+# On MS_ADDR_TOOBIG Dovecot refuses a message over MS_TOOBIG_MAX bytes with
+# a tagged NO [LIMIT], before its literal (its quota plugin's
+# quota_max_mail_size).  One filer, stopped while it has mail A in hand: B,
+# C and D wait for the same folder, C too big for the server.  Set going
+# again, it files A, then B, C and D in one MULTIAPPEND, which the server
+# refuses whole (all or none), then each alone: B and D filed once, C
+# answered 451 (it waits in Postfix's queue); handed over again, it is
+# refused again, and keeps its one decision.
+sed -i 's/filers = [0-9]*;/filers = 1;/' "$ICONF"
+BIG=$((MS_TOOBIG_MAX * 3 / 2))
+# refusal ADDR PREFIX LITERALS: the case above on ADDR, where the
+# MULTIAPPEND's literals are LITERALS ({n+} or {n}).
+refusal() {
+	a=$1 p=$2
+	rm -f "$MS_RAWLOG_DIR/$a"/*
+	use_imap "$a" none "$MS_IMAP_PORT"
+	start_balpd; ok $? "balpd on $a (one filer)"
+	f=$(filers)
+	# shellcheck disable=SC2086
+	kill -STOP $f
+	mails "${p}a" "$MS_BALP_USER" 0 && wait_decided "${p}a" 1 20 &&
+	sleep 0.3 && mails "${p}b" "$MS_BALP_USER" 0 "$BIG" 0 &&
+	wait_decided "${p}b" 3 20 && sleep 0.3
+	ok $? "  its filer stopped: A in hand; B, C ($BIG bytes) and D decided, waiting"
+	too_big=$(grep -c "said: 451 4\.3\.0 Not delivered (.*Mail size is larger than the maximum size" "$MS_POSTFIX_LOG")
+	jobs=$(grep -Ec "filing queue=BALP/Rejets messages=3 failed=1 ms=[0-9]+\.[0-9] by=filer$" "$HOME_DIR/balpd.err")
+	# shellcheck disable=SC2086
+	kill -CONT $f
+	until_delivered "${p}b" 3 "sent deferred sent" 30
+	ok $? "  Postfix: B and D delivered, C deferred"
+	is "$(grep -c "said: 451 4\.3\.0 Not delivered (.*Mail size is larger than the maximum size" "$MS_POSTFIX_LOG")" \
+	    $((too_big + 1)) "  C answered 451 4.3.0, with the server's reason"
+	is "$(in_folders "${p}a" 1) $(in_folders "${p}b" 3)" "1 1 0 1" \
+	    "  A, B and D in the folders once each, C in none"
+	is "$(grep -Ec "filing queue=BALP/Rejets messages=3 failed=1 ms=[0-9]+\.[0-9] by=filer$" "$HOME_DIR/balpd.err")" \
+	    $((jobs + 1)) "  balpd logs the job: its folder, three messages, one failed, its time"
+	is "$(postqueue -c "$PF" -p | grep -c '^[0-9A-F]')" 1 "  C waits in Postfix's queue"
+	appends "$MS_RAWLOG_DIR/$a" >"$HOME_DIR/ap-$p"
+	is "$(awk -F'\t' -v b="^${p}b0[.]" '$3 == "NO" && $5 ~ b { print $2 }' "$HOME_DIR/ap-$p")" "$3" \
+	    "  the MULTIAPPEND of B, C and D ($3) refused"
+	is "$(awk -F'\t' '$3 == "OK"' "$HOME_DIR/ap-$p" | cut -f5- | tr '\t' '\n' |
+	    cut -d. -f1 | sort | tr '\n' ' ')" "${p}a0 ${p}b0 ${p}b2 " \
+	    "  then one APPEND each: A, B and D stored, each once"
+	is "$(awk -F'\t' '$1 == 0 && $3 == "NO"' "$HOME_DIR/ap-$p" | wc -l)" 1 \
+	    "  C refused alone, before its literal"
+	# Handed over again: found by its key, not in its folder, refused again.
+	postqueue -c "$PF" -f >/dev/null 2>&1
+	until_delivered "${p}b" 3 "sent deferred,deferred sent" 30
+	ok $? "  C handed over again: deferred again"
+	is "$(in_folders "${p}b" 3)" "1 0 1" "  C still in no folder, B and D once"
+	is "$(decisions_off "${p}a" 1)$(decisions_off "${p}b" 3)" 00 "  one decision each"
+	kill -0 "$BPID"; ok $? "  balpd goes on"
+	stop_balpd
+	# C would wait there for days.
+	postsuper -c "$PF" -d ALL >/dev/null 2>&1
+}
+refusal "$MS_ADDR_TOOBIG" qp "{n+}"
+refusal "$MS_ADDR_TOOBIG_NOLITPLUS" qs "{n}"
+
+# ---- 6. the last filer dies with filings waiting ----------------------------
+# One filer, stopped with mail A in hand and four others waiting for it,
+# each to both of the BALP's addresses (the second delivery of each
+# follows the first's filing).  Killed: A fails (451, the filer may have
+# filed it: Postfix hands it again), what waited is filed by balpd itself,
+# in its loop, as the filer would have: in one APPEND, each once, 250 at
+# once.  What comes next is filed in the loop too.
+rm -f "$MS_RAWLOG_DIR/$MS_ADDR_RAWLOG"/*
+use_imap "$MS_ADDR_RAWLOG" none "$MS_IMAP_PORT"
+start_balpd; ok $? "balpd on $MS_ADDR_RAWLOG (one filer)"
+follows=$(grep -Ec "follows queue=BALP/Rejets file=[0-9]+\.L[^ ]+\.balp$" "$HOME_DIR/balpd.err")
+f=$(filers)
+# shellcheck disable=SC2086
+kill -STOP $f
+mails la "$MS_BALP_USER" 0 && wait_decided la 1 20 && sleep 0.3 &&
+mails lb "$MS_BALP_USER,$MS_AGENT_USER" 0 0 0 0 && wait_decided lb 4 20 &&
+sleep 1
+ok $? "  its filer stopped: A in hand, four mails decided, waiting"
+said=$(grep -c "no filer left: filed in the loop" "$HOME_DIR/balpd.err")
+jobs=$(grep -Ec "filing queue=BALP/Rejets messages=4 failed=0 ms=[0-9.]+ by=loop$" "$HOME_DIR/balpd.err")
+# shellcheck disable=SC2086
+kill -9 $f
+until_delivered lb 4 "sent,sent sent,sent sent,sent sent,sent" 30
+ok $? "  the filer killed: the four that waited delivered at once, to both addresses (no deferral)"
+is "$(grep -c "no filer left: filed in the loop" "$HOME_DIR/balpd.err")" $((said + 1)) \
+    "  balpd says once that it files in its loop"
+is "$(grep -Ec "filing queue=BALP/Rejets messages=4 failed=0 ms=[0-9.]+ by=loop$" "$HOME_DIR/balpd.err")" \
+    $((jobs + 1)) "  and logs that job: four messages, filed in the loop"
+is "$(grep -Ec "follows queue=BALP/Rejets file=[0-9]+\.L[^ ]+\.balp$" "$HOME_DIR/balpd.err")" \
+    $((follows + 4)) "  and each second delivery that followed a first one's filing"
+queue_empty 60; ok $? "  A delivered again"
+is "$(delivered la 1)" deferred,sent "  A: deferred (its filer died with it), then delivered"
+is "$(in_folders la 1) $(in_folders lb 4)" "1 1 1 1 1" "  each in the folders once"
+is "$(decisions_off la 1)$(decisions_off lb 4)" 00 "  with one decision each"
+mails lc "$MS_BALP_USER" 0 0
+queue_empty 60; ok $? "  later mail delivered"
+is "$(in_folders lc 2)" "1 1" "  and filed once"
+kill -0 "$BPID"; ok $? "  balpd goes on"
+stop_balpd
+appends "$MS_RAWLOG_DIR/$MS_ADDR_RAWLOG" >"$HOME_DIR/ap6"
+is "$(awk -F'\t' '$3 == "OK" && $1 == 4' "$HOME_DIR/ap6" | cut -f5- | tr '\t' '\n' |
+    cut -d. -f1 | tr '\n' ' ')" "lb0 lb1 lb2 lb3 " \
+    "  the four that waited in one APPEND, of balpd's own session"
+is "$(awk -F'\t' '$3 == "OK"' "$HOME_DIR/ap6" | cut -f5- | tr '\t' '\n' |
+    cut -d. -f1 | sort | uniq -d | wc -l)" 0 "  none appended twice"
 
 [ -z "${KEEP:-}" ] || echo "# kept: $STACK $HOME_DIR"
 done_testing

@@ -49,6 +49,13 @@
 #       after the time it came, "sec.usec "); 127.0.0.7 announces no
 #       LITERAL+ (a client must wait for "+" before each literal), but
 #       MULTIAPPEND, UIDPLUS and MOVE
+#   MS_ADDR_TOOBIG=127.0.0.8, MS_ADDR_TOOBIG_NOLITPLUS=127.0.0.9: the same
+#       IMAP ports (plain; the good certificate), raw traffic logged as on
+#       127.0.0.6, where Dovecot refuses with a tagged NO [LIMIT] every
+#       message over MS_TOOBIG_MAX bytes (its quota plugin's
+#       quota_max_mail_size, loaded for these two addresses only): inside
+#       a MULTIAPPEND, the whole command (RFC 3502: all or none); 127.0.0.9
+#       without LITERAL+, as 127.0.0.7
 #   MS_ADDR_SELFSIGNED=127.0.0.3: the same four ports present a self-signed
 #       certificate for localhost, 127.0.0.1 and 127.0.0.3 (not from MS_CA)
 #   (a client that connects to "localhost" but should reach a bad endpoint:
@@ -71,6 +78,8 @@ set -u
 
 users="balp agent capture notices"
 domain=caf.test
+# The largest message Dovecot stores on MS_ADDR_TOOBIG (bytes).
+toobig_max=65536
 
 die() {
 	echo "mailstack: $*" >&2
@@ -181,9 +190,14 @@ leaf() {
 
 write_dovecot() {
 	d=$dir/dovecot
-	mkdir -p "$d" "$dir/mail" "$dir/rawlog/127.0.0.6" "$dir/rawlog/127.0.0.7"
-	chown mail:mail "$dir/mail" "$dir/rawlog/127.0.0.6" "$dir/rawlog/127.0.0.7"
-	chmod 0750 "$dir/mail" "$dir/rawlog/127.0.0.6" "$dir/rawlog/127.0.0.7"
+	mkdir -p "$d" "$dir/mail"
+	chown mail:mail "$dir/mail"
+	chmod 0750 "$dir/mail"
+	for a in 127.0.0.6 127.0.0.7 127.0.0.8 127.0.0.9; do
+		mkdir -p "$dir/rawlog/$a"
+		chown mail:mail "$dir/rawlog/$a"
+		chmod 0750 "$dir/rawlog/$a"
+	done
 	: >"$d/users"
 	for u in $users; do
 		printf '%s@%s:{PLAIN}%s:%s:%s::%s/mail/%s::\n' "$u" "$domain" \
@@ -199,7 +213,7 @@ base_dir = $d/run
 state_dir = $d/state
 log_path = $d/dovecot.log
 protocols = imap lmtp
-listen = 127.0.0.1, 127.0.0.2, 127.0.0.3, 127.0.0.4, 127.0.0.5, 127.0.0.6, 127.0.0.7
+listen = 127.0.0.1, 127.0.0.2, 127.0.0.3, 127.0.0.4, 127.0.0.5, 127.0.0.6, 127.0.0.7, 127.0.0.8, 127.0.0.9
 shutdown_clients = yes
 first_valid_uid = $mail_uid
 first_valid_gid = $mail_gid
@@ -255,6 +269,29 @@ local 127.0.0.7 {
   protocol imap {
     imap_capability = IMAP4rev1 IDLE MULTIAPPEND UIDPLUS MOVE NAMESPACE
     rawlog_dir = $dir/rawlog/127.0.0.7
+  }
+}
+# A server that refuses a message, for the clients' handling of a NO
+# inside a MULTIAPPEND: the quota plugin's largest message, and no quota
+# root (nothing counted, nothing else refused).  Loaded on these two
+# addresses only: the other sessions and LMTP store as before.
+local 127.0.0.8 {
+  protocol imap {
+    mail_plugins = \$mail_plugins quota
+    rawlog_dir = $dir/rawlog/127.0.0.8
+    plugin {
+      quota_max_mail_size = $toobig_max
+    }
+  }
+}
+local 127.0.0.9 {
+  protocol imap {
+    imap_capability = IMAP4rev1 IDLE MULTIAPPEND UIDPLUS MOVE NAMESPACE
+    mail_plugins = \$mail_plugins quota
+    rawlog_dir = $dir/rawlog/127.0.0.9
+    plugin {
+      quota_max_mail_size = $toobig_max
+    }
   }
 }
 service imap-login {
@@ -409,6 +446,9 @@ write_env() {
 		echo "MS_ADDR_UIDPLUS='127.0.0.5'"
 		echo "MS_ADDR_RAWLOG='127.0.0.6'"
 		echo "MS_ADDR_NOLITPLUS='127.0.0.7'"
+		echo "MS_ADDR_TOOBIG='127.0.0.8'"
+		echo "MS_ADDR_TOOBIG_NOLITPLUS='127.0.0.9'"
+		echo "MS_TOOBIG_MAX='$toobig_max'"
 		echo "MS_RAWLOG_DIR='$dir/rawlog'"
 		echo "MS_IMAP_PORT='$imap_port'"
 		echo "MS_IMAPS_PORT='$imaps_port'"
