@@ -115,9 +115,9 @@ for t in ts: t.start()
 for t in ts: t.join()
 EOF
 }
-# copies PREFIX N: the BALP's folders (on disk), by Message-ID: how many of
-# the N mails are not there exactly once (each one off listed as "# ").
-copies() {
+# in_folders PREFIX N: how many times each of the N mails is in the BALP's
+# folders (on disk), space-separated.
+in_folders() {
 	python3 - "$MS_MAILDIR_ROOT/balp/Maildir" "$1" "$2" <<'EOF'
 import os, re, sys
 root, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -126,18 +126,21 @@ for dp, dn, fn in os.walk(root):
     if os.path.basename(dp) not in ("new", "cur"):
         continue
     for f in fn:
-        with open(os.path.join(dp, f), "rb") as fh:
-            for l in fh:
-                if l in (b"\n", b"\r\n"):
-                    break
-                m = re.match(rb"(?i)Message-ID:\s*<%s(\d+)\." % re.escape(prefix.encode()), l)
-                if m:
-                    seen[int(m.group(1))] = seen.get(int(m.group(1)), 0) + 1
-bad = [i for i in range(n) if seen.get(i, 0) != 1]
-for i in bad[:10]:
-    print("# %s%d. in %d folder(s)" % (prefix, i, seen.get(i, 0)), file=sys.stderr)
-print(len(bad))
+        for l in open(os.path.join(dp, f), "rb"):
+            if l in (b"\n", b"\r\n"):
+                break
+            m = re.match(rb"(?i)Message-ID:\s*<%s(\d+)\." % re.escape(prefix.encode()), l)
+            if m:
+                seen[int(m.group(1))] = seen.get(int(m.group(1)), 0) + 1
+print(" ".join(str(seen.get(i, 0)) for i in range(n)))
 EOF
+}
+# copies PREFIX N: how many of the N mails are not in the BALP's folders
+# exactly once (in_folders; each one off listed as "# ").
+copies() {
+	in_folders "$1" "$2" | tr ' ' '\n' | awk -v p="$1" '
+	    $1 != 1 { if (bad < 10) printf "# %s%d. in %d folder(s)\n", p, NR - 1, $1 >"/dev/stderr"; bad++ }
+	    END { print bad + 0 }'
 }
 # decisions_off PREFIX N: how many of the N mails have not exactly one
 # decision.
@@ -319,26 +322,6 @@ wait_decided() {
 		sleep 0.1
 		t=$((t + 1))
 	done
-}
-# in_folders PREFIX N: how many times each of the N mails is in the BALP's
-# folders (on disk), space-separated.
-in_folders() {
-	python3 - "$MS_MAILDIR_ROOT/balp/Maildir" "$1" "$2" <<'EOF'
-import os, re, sys
-root, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-seen = {}
-for dp, dn, fn in os.walk(root):
-    if os.path.basename(dp) not in ("new", "cur"):
-        continue
-    for f in fn:
-        for l in open(os.path.join(dp, f), "rb"):
-            if l in (b"\n", b"\r\n"):
-                break
-            m = re.match(rb"(?i)Message-ID:\s*<%s(\d+)\." % re.escape(prefix.encode()), l)
-            if m:
-                seen[int(m.group(1))] = seen.get(int(m.group(1)), 0) + 1
-print(" ".join(str(seen.get(i, 0)) for i in range(n)))
-EOF
 }
 # delivered PREFIX N: per mail, what Postfix's log says of its deliveries to
 # balpd (sent, deferred), comma-joined in order, "-" for none;
