@@ -114,6 +114,7 @@ enum stmt_id {
 	STMT_QUEUE_OVERDUE,
 	/* store_partner.c: the yearly review */
 	STMT_REVIEW_PERSONS,
+	STMT_REVIEW_PERSONS_PARTNER,
 	/* store_user.c */
 	STMT_USER_INSERT,
 	STMT_USER_GET,
