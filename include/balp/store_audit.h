@@ -167,11 +167,12 @@ int	 store_audit_note(struct store *, const char *actor,
 	    const char *action, const char *object, const char *detail,
 	    time_t now);
 /*
- * *detail (malloc'd, caller frees) = the detail of the last row whose
- * action is action, NULL if there is none.
+ * *detail (malloc'd, caller frees) = the detail of the last row about
+ * object whose action is action, NULL if there is none.  Read on the
+ * rows about object (index audit_object), newest first.
  */
-int	 store_audit_last_detail(struct store *, const char *action,
-	    char **detail);
+int	 store_audit_last_detail(struct store *, const char *object,
+	    const char *action, char **detail);
 /*
  * store_audit_check without an anchor: 0 if intact, 1 if broken with
  * *first_bad_id the first broken row, -1 on error.

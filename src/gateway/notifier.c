@@ -285,6 +285,10 @@ out:
 	return rc;
 }
 
+/* The digest's audit row: its action, and its object, which finds it. */
+#define DIGEST_ACTION	"digest.sent"
+#define DIGEST_OBJECT	"sla"
+
 /*
  * The supervisors' digest (sla.h), once a day from sla.digest_hour: the
  * day's check is an audit row digest.sent ("day=YYYY-MM-DD; ..."), so
@@ -309,7 +313,8 @@ digest(struct round *r, struct buf *err)
 	    (unsigned)tm.tm_hour < c->sla.digest_hour || r->down.len > 0)
 		return 0;
 	date_format_iso(today, day);
-	if (store_audit_last_detail(r->st, "digest.sent", &last) != STORE_OK) {
+	if (store_audit_last_detail(r->st, DIGEST_OBJECT, DIGEST_ACTION,
+	    &last) != STORE_OK) {
 		buf_printf(err, "digest: %s", store_errmsg(r->st));
 		return -1;
 	}
@@ -362,7 +367,8 @@ digest(struct round *r, struct buf *err)
 		    "sent=%s", day, c->sla.digest_to, rep.overdue, rep.waiting,
 		    sent);
 		if (d.failed || store_audit_note(r->st, "notifier",
-		    "digest.sent", "sla", buf_str(&d), r->now) != STORE_OK) {
+		    DIGEST_ACTION, DIGEST_OBJECT, buf_str(&d), r->now) !=
+		    STORE_OK) {
 			buf_printf(err, "digest: %s", d.failed ?
 			    "out of memory" : store_errmsg(r->st));
 			rc = -1;

@@ -73,9 +73,17 @@ decision_insert(struct store *st, const struct store_decision_spec *d,
 	    "header_key) "
 	    "VALUES (?, ?2, ?3, ?, ?, ?, ?, ?, ?, ?, ?, coalesce((SELECT "
 	    "decision_id FROM retriages WHERE source = ?2 AND new_ref = ?3), "
-	    /* A server names a retriaged message itself: its header key. */
-	    "(SELECT r.decision_id FROM retriages r JOIN decisions o ON "
-	    "o.id = r.decision_id WHERE ?12 IS NOT NULL AND o.header_key = ?12 "
+	    /*
+	     * A server names a retriaged message itself: its header key.
+	     * CROSS JOIN makes the decisions of that key (none for a new
+	     * message, by decisions_header_key_all) the outer loop.  The
+	     * other way round, sqlite read every retriage of the source,
+	     * done or pending, for every new message: 10 VM steps each,
+	     * 1,300 a message on a store of 200,000 decisions and 132
+	     * retriages instead of 170, growing with the retriages kept.
+	     */
+	    "(SELECT r.decision_id FROM decisions o CROSS JOIN retriages r ON "
+	    "r.decision_id = o.id WHERE ?12 IS NOT NULL AND o.header_key = ?12 "
 	    "AND r.source = ?2 AND NOT EXISTS (SELECT 1 FROM decisions x "
 	    "WHERE x.supersedes = r.decision_id))), ?12) "
 	    "RETURNING id, supersedes", &s)) != STORE_OK)

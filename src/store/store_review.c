@@ -106,6 +106,48 @@ review_person_from_row(sqlite3_stmt *s, struct store_review_person *p)
 	return 0;
 }
 
+/*
+ * The review's statement, of one partner (dwhere "partner_id = ?1", pwhere
+ * "p.partner_id = ?1": its decisions by decisions_partner, its persons by
+ * their partner's index) or of all (both "?1 IS NULL"): two statements,
+ * because one with "(?1 IS NULL OR partner_id = ?1)" read every decision
+ * and every person for one partner's review (`balpctl review --partner`):
+ * 0.42 s for the 8,400 decisions of the largest partner among 200,000,
+ * 0.03 s by its index.
+ */
+#define REVIEW_PERSONS(dwhere, pwhere) "WITH sup(id) AS " \
+	"MATERIALIZED (SELECT supersedes FROM decisions WHERE supersedes " \
+	"IS NOT NULL) SELECT p.partner_id, " \
+	"p.last_name, p.first_name, p.email, p.job_title, p.hab_start, " \
+	"p.hab_end, p.suspended, p.suspend_reason, " \
+	"(SELECT min(h.hab_start) FROM hab_periods h WHERE " \
+	"h.person_id = p.id), " \
+	"a.last_day, coalesce(a.n_acc, 0), coalesce(a.n_rej, 0), " \
+	"coalesce(a.n_qua, 0), " \
+	"a.sender IS NOT NULL AND EXISTS (SELECT 1 FROM decisions d " \
+	"JOIN hab_periods h ON h.person_id = p.id WHERE d.sender = p.email " \
+	"AND d.partner_id = p.partner_id AND d.supersedes IS NULL AND " \
+	"',' || d.reasons || ',' NOT LIKE '%,auth_failed,%' AND " \
+	"date(d.decided_at, 'localtime') BETWEEN h.hab_start AND " \
+	"min(coalesce(h.hab_end, ?2), ?2)) " \
+	"FROM persons p LEFT JOIN (SELECT sender, partner_id, " \
+	"max(CASE WHEN supersedes IS NULL AND " \
+	"',' || reasons || ',' NOT LIKE '%,auth_failed,%' THEN day END) " \
+	"AS last_day, " \
+	"sum(cur AND day >= ?3 AND outcome = 'accepted') AS n_acc, " \
+	"sum(cur AND day >= ?3 AND outcome = 'rejected') AS n_rej, " \
+	"sum(cur AND day >= ?3 AND outcome = 'quarantined') AS n_qua " \
+	"FROM (SELECT sender, partner_id, outcome, reasons, supersedes, " \
+	"date(decided_at, 'localtime') AS day, id NOT IN (SELECT id FROM " \
+	"sup) AS cur " \
+	"FROM decisions WHERE sender IS NOT NULL AND partner_id IS NOT " \
+	"NULL AND " dwhere ") WHERE day <= ?2 " \
+	"GROUP BY sender, partner_id) a ON a.sender = p.email AND " \
+	"a.partner_id = p.partner_id " \
+	"WHERE " pwhere " AND " \
+	"(p.hab_end IS NULL OR p.hab_end >= ?3) " \
+	"ORDER BY p.partner_id, p.last_name, p.first_name, p.email, p.id"
+
 int
 store_review(struct store *st, const char *partner_id, int32_t now,
     int32_t year_start, struct store_review *out)
@@ -137,39 +179,13 @@ store_review(struct store *st, const char *partner_id, int32_t now,
 	 * (the persons not ended on now) is made here too, in C, with the
 	 * store's rule.
 	 */
-	if ((rc = stmt_get(st, STMT_REVIEW_PERSONS, "WITH sup(id) AS "
-	    "MATERIALIZED (SELECT supersedes FROM decisions WHERE supersedes "
-	    "IS NOT NULL) SELECT p.partner_id, "
-	    "p.last_name, p.first_name, p.email, p.job_title, p.hab_start, "
-	    "p.hab_end, p.suspended, p.suspend_reason, "
-	    "(SELECT min(h.hab_start) FROM hab_periods h WHERE "
-	    "h.person_id = p.id), "
-	    "a.last_day, coalesce(a.n_acc, 0), coalesce(a.n_rej, 0), "
-	    "coalesce(a.n_qua, 0), "
-	    "a.sender IS NOT NULL AND EXISTS (SELECT 1 FROM decisions d "
-	    "JOIN hab_periods h ON h.person_id = p.id WHERE d.sender = p.email "
-	    "AND d.partner_id = p.partner_id AND d.supersedes IS NULL AND "
-	    "',' || d.reasons || ',' NOT LIKE '%,auth_failed,%' AND "
-	    "date(d.decided_at, 'localtime') BETWEEN h.hab_start AND "
-	    "min(coalesce(h.hab_end, ?2), ?2)) "
-	    "FROM persons p LEFT JOIN (SELECT sender, partner_id, "
-	    "max(CASE WHEN supersedes IS NULL AND "
-	    "',' || reasons || ',' NOT LIKE '%,auth_failed,%' THEN day END) "
-	    "AS last_day, "
-	    "sum(cur AND day >= ?3 AND outcome = 'accepted') AS n_acc, "
-	    "sum(cur AND day >= ?3 AND outcome = 'rejected') AS n_rej, "
-	    "sum(cur AND day >= ?3 AND outcome = 'quarantined') AS n_qua "
-	    "FROM (SELECT sender, partner_id, outcome, reasons, supersedes, "
-	    "date(decided_at, 'localtime') AS day, id NOT IN (SELECT id FROM "
-	    "sup) AS cur "
-	    "FROM decisions WHERE sender IS NOT NULL AND partner_id IS NOT "
-	    "NULL AND (?1 IS NULL OR partner_id = ?1)) WHERE day <= ?2 "
-	    "GROUP BY sender, partner_id) a ON a.sender = p.email AND "
-	    "a.partner_id = p.partner_id "
-	    "WHERE (?1 IS NULL OR p.partner_id = ?1) AND "
-	    "(p.hab_end IS NULL OR p.hab_end >= ?3) "
-	    "ORDER BY p.partner_id, p.last_name, p.first_name, p.email, p.id",
-	    &s)) != STORE_OK)
+	if (partner_id != NULL)
+		rc = stmt_get(st, STMT_REVIEW_PERSONS_PARTNER, REVIEW_PERSONS(
+		    "partner_id = ?1", "p.partner_id = ?1"), &s);
+	else
+		rc = stmt_get(st, STMT_REVIEW_PERSONS, REVIEW_PERSONS(
+		    "?1 IS NULL", "?1 IS NULL"), &s);
+	if (rc != STORE_OK)
 		goto out;
 	bind_text(st, s, 1, partner_id, &rc);
 	bind_date(st, s, 2, now, &rc);
