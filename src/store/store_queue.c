@@ -6,8 +6,8 @@
  * One statement reads every current decision with its queue and its time:
  * the superseded decisions and those with a pending retriage are left out
  * by two uncorrelated NOT IN (each list is built once, so the query stays
- * linear in the decisions kept, 6 months of them, where a NOT EXISTS per
- * row would scan decisions.supersedes, which has no index, for each); the
+ * linear in the decisions kept, 6 months of them, instead of a lookup per
+ * decision kept); the
  * last release of a message is found by releases_decision's index.
  * store_queue_summary gives the same counts without reading each
  * decision, and store_queue_overdue the overdue ids besides, on the same

@@ -174,7 +174,7 @@ store_review(struct store *st, const char *partner_id, int32_t now,
 	 * decisions_partner index), grouped by sender.  A decision's day is
 	 * local, as the day the pipeline judged it by.  Superseded decisions
 	 * (a retriage decided the message again) are left out of the counts
-	 * through the list `sup`, read once (supersedes has no index).  Every person whose latest
+	 * through the list `sup`, read once.  Every person whose latest
 	 * period ends on year_start or later comes back, so the quota count
 	 * (the persons not ended on now) is made here too, in C, with the
 	 * store's rule.
