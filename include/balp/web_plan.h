@@ -33,5 +33,11 @@ void	 web_plan_counts(struct buf *b, const struct annex_plan *plan);
  */
 void	 web_plan_table(struct buf *b, const struct annex_plan *plan,
 	    const char *caption);
+/*
+ * The file's format as the reader named it (annex_rows.encoding, kept
+ * with a staged annex), said in French and escaped: "tableur Excel
+ * (.xlsx)", "CSV (windows-1252)"; a name it does not know, as it is.
+ */
+void	 web_plan_format(struct buf *b, const char *encoding);
 
 #endif

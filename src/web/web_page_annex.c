@@ -238,8 +238,8 @@ preview(struct web_ctx *ctx, const struct annex_plan *plan,
 		buf_printf(b, "<li>Habilités par le fichier (aujourd'hui ou "
 		    "après) : %zu sur un quota de %d</li>\n", counted,
 		    pa->max_persons);
-	buf_puts(b, "</ul>\n<p>Encodage lu : ");
-	web_html_text(b, rows->encoding != NULL ? rows->encoding : "UTF-8");
+	buf_puts(b, "</ul>\n<p>Format lu : ");
+	web_plan_format(b, rows->encoding);
 	buf_puts(b, "</p>\n");
 	web_plan_table(b, plan, "Changements");
 }

@@ -178,7 +178,9 @@ record(struct web_ctx *ctx, const struct store_staged *g)
 	    "<a href=\"/messages/%" PRId64 "\">n° %" PRId64 "</a></td></tr>\n",
 	    g->decision_id, g->decision_id);
 	fact(b, "Fichier (BLAKE2b)", g->digest);
-	fact(b, "Format lu", g->encoding);
+	buf_puts(b, "<tr><th scope=\"row\">Format lu</th><td>");
+	web_plan_format(b, g->encoding);
+	buf_puts(b, "</td></tr>\n");
 	buf_printf(b, "<tr><th scope=\"row\">Lignes</th><td class=\"num\">%zu"
 	    "</td></tr>\n", g->n_rows);
 	fact(b, "État", status_fr(g->status));

@@ -11,6 +11,8 @@
 #include "balp/date.h"
 #include "balp/web_html.h"
 
+#include <string.h>
+
 /* The fields an update may change, in annex_change.changed's order. */
 static const struct {
 	unsigned	 bit;
@@ -184,4 +186,34 @@ web_plan_table(struct buf *b, const struct annex_plan *plan,
 		buf_puts(b, "</tr>\n");
 	}
 	buf_puts(b, "</tbody>\n</table>\n");
+}
+
+void
+web_plan_format(struct buf *b, const char *encoding)
+{
+	/* The spreadsheets' names (annex_file.c); every other is a CSV's. */
+	static const struct {
+		const char	*name, *fr;
+	} sheets[] = {
+		{ "Office Open XML spreadsheet (.xlsx)", "tableur Excel (.xlsx)" },
+		{ "OpenDocument spreadsheet (.ods)",
+		    "tableur OpenDocument (.ods)" },
+	};
+	const char *e = encoding != NULL ? encoding : "UTF-8";
+	size_t i;
+
+	for (i = 0; i < sizeof(sheets) / sizeof(sheets[0]); i++)
+		if (strcmp(e, sheets[i].name) == 0) {
+			web_html_text(b, sheets[i].fr);
+			return;
+		}
+	buf_puts(b, "CSV (");
+	if (strcmp(e, "UTF-8 with BOM") == 0)
+		buf_puts(b, "UTF-8 avec BOM");
+	else if (strstr(e, " (no BOM)") != NULL) {
+		web_html_textn(b, e, (size_t)(strstr(e, " (no BOM)") - e));
+		buf_puts(b, " sans BOM");
+	} else
+		web_html_text(b, e);
+	buf_puts(b, ")");
 }

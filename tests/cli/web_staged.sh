@@ -146,8 +146,16 @@ changes() { sed -n '/<caption>Changements<\/caption>/,/<\/table>/p' "$HOME_DIR/b
 # from, to, at, (none), ->, the CSV's column names), nor an ISO day.
 english='(^|[^[:alpha:]_])(add|update|end|new|period|from|to|at|none|unchanged|added|updated|ended|last|one)([^[:alpha:]_]|$)|->|date_fin|date_habilitation|prenom|[0-9]{4}-[0-9]{2}-[0-9]{2}'
 TODAY=$(date +%d/%m/%Y)
+# The file's format, as the console says it (web_plan_format).
+for f in "$R1:CSV (UTF-8)" "$C1:tableur OpenDocument (.ods)"; do
+	req "$J.adm" "$U/annexes/${f%%:*}"
+	grep -qF "<th scope=\"row\">Format lu</th><td>${f#*:}</td>" "$HOME_DIR/b"
+	ok $? "its format read, in French: ${f#*:}"
+done
 req "$J.adm" "$U/annexes/$A1"
 is "$code" 200 "GET /annexes/$A1"; headers_ok "GET /annexes/ID"
+grep -qF '<th scope="row">Format lu</th><td>tableur Excel (.xlsx)</td>' "$HOME_DIR/b"
+ok $? "its format read, in French: tableur Excel (.xlsx)"
 "$B" -c "$CONF" annex show "$A1" | sed '1,/^diff against the annex in force today:$/d' \
     >"$HOME_DIR/show.txt"
 is "$(wc -l <"$HOME_DIR/show.txt" | tr -d ' ')" 5 "annex show: four changes and the counts"

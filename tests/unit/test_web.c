@@ -482,6 +482,35 @@ change(struct annex_plan *p, enum annex_change_kind kind, unsigned line,
 	return c;
 }
 
+/* The file's format in French: the readers' names, and a CSV's encoding. */
+static void
+test_plan_format(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "Office Open XML spreadsheet (.xlsx)", "tableur Excel (.xlsx)" },
+		{ "OpenDocument spreadsheet (.ods)",
+		    "tableur OpenDocument (.ods)" },
+		{ "UTF-8", "CSV (UTF-8)" },
+		{ "UTF-8 with BOM", "CSV (UTF-8 avec BOM)" },
+		{ "UTF-16LE (no BOM)", "CSV (UTF-16LE sans BOM)" },
+		{ "windows-1252", "CSV (windows-1252)" },
+		{ "<b>", "CSV (&lt;b&gt;)" },
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&b);
+		web_plan_format(&b, cases[i][0]);
+		assert_string_equal(buf_str(&b), cases[i][1]);
+	}
+	buf_reset(&b);
+	web_plan_format(&b, NULL);
+	assert_string_equal(buf_str(&b), "CSV (UTF-8)");
+	buf_free(&b);
+}
+
 /*
  * One plan of every kind of change, as the console shows it: a row per
  * person changed, in French, days as JJ/MM/AAAA, values escaped; none of
@@ -631,6 +660,7 @@ main(void)
 		cmocka_unit_test(test_annex_file_errors_coded_and_said_alike),
 		cmocka_unit_test(test_refusals_in_french),
 		cmocka_unit_test(test_plan_in_french),
+		cmocka_unit_test(test_plan_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
