@@ -56,6 +56,13 @@ enum annex_change_kind {
 #define ANNEX_F_FONCTION		0x04
 #define ANNEX_F_DATE_HABILITATION	0x08
 #define ANNEX_F_DATE_FIN		0x10
+/* The last of them: the bits run from ANNEX_F_NOM, one after another. */
+#define ANNEX_F_LAST			ANNEX_F_DATE_FIN
+/*
+ * One ANNEX_F_* bit's field in French ("prénom", "date de fin"), as the
+ * referent's notice and the console say it; NULL for another value.
+ */
+const char	*annex_field_fr(unsigned bit);
 
 struct annex_change {
 	enum annex_change_kind	 kind;

@@ -63,6 +63,7 @@ changes_fr(const struct annex_plan *pl, struct buf *b)
 	const struct annex_change *c;
 	char d1[11], d2[11];
 	size_t i, n = 0;
+	unsigned bit;
 
 	for (i = 0; i < pl->n; i++) {
 		c = &pl->v[i];
@@ -82,15 +83,13 @@ changes_fr(const struct annex_plan *pl, struct buf *b)
 			    "", c->end != DATE_NONE ? d2 : "");
 			break;
 		case ANNEX_UPDATE:
-			buf_printf(b, "- modification : %s (%s %s) :%s%s%s%s%s"
-			    "\n", c->email, c->last_name, c->first_name,
-			    c->changed & ANNEX_F_NOM ? " nom" : "",
-			    c->changed & ANNEX_F_PRENOM ? " prénom" : "",
-			    c->changed & ANNEX_F_FONCTION ? " fonction" : "",
-			    c->changed & ANNEX_F_DATE_HABILITATION ?
-			    " date d'habilitation" : "",
-			    c->changed & ANNEX_F_DATE_FIN ? " date de fin" :
-			    "");
+			buf_printf(b, "- modification : %s (%s %s) :", c->email,
+			    c->last_name, c->first_name);
+			for (bit = ANNEX_F_NOM; bit <= ANNEX_F_LAST; bit <<= 1)
+				if (c->changed & bit)
+					buf_printf(b, " %s",
+					    annex_field_fr(bit));
+			buf_puts(b, "\n");
 			break;
 		case ANNEX_END:
 			buf_printf(b, "- fin d'habilitation : %s (%s %s), au "

@@ -446,6 +446,19 @@ annex_import(struct store *st, const char *partner_id,
 	return rc;
 }
 
+const char *
+annex_field_fr(unsigned bit)
+{
+	switch (bit) {
+	case ANNEX_F_NOM:		return "nom";
+	case ANNEX_F_PRENOM:		return "prénom";
+	case ANNEX_F_FONCTION:		return "fonction";
+	case ANNEX_F_DATE_HABILITATION:	return "date d'habilitation";
+	case ANNEX_F_DATE_FIN:		return "date de fin";
+	default:			return NULL;
+	}
+}
+
 int
 annex_plan_render(const struct annex_plan *plan, struct buf *out)
 {

@@ -13,18 +13,6 @@
 
 #include <string.h>
 
-/* The fields an update may change, in annex_change.changed's order. */
-static const struct {
-	unsigned	 bit;
-	const char	*label;
-} fields[] = {
-	{ ANNEX_F_NOM, "nom" },
-	{ ANNEX_F_PRENOM, "prénom" },
-	{ ANNEX_F_FONCTION, "fonction" },
-	{ ANNEX_F_DATE_HABILITATION, "date d'habilitation" },
-	{ ANNEX_F_DATE_FIN, "date de fin" },
-};
-#define N_FIELDS	(sizeof(fields) / sizeof(fields[0]))
 
 void
 web_plan_counts(struct buf *b, const struct annex_plan *plan)
@@ -84,17 +72,18 @@ field_value(struct buf *b, const struct annex_change *c, unsigned bit,
 static void
 fields_cell(struct buf *b, const struct annex_change *c, int old)
 {
-	size_t i;
+	unsigned bit;
 	int first = 1;
 
-	for (i = 0; i < N_FIELDS; i++) {
-		if (!(c->changed & fields[i].bit))
+	/* The fields in annex_change.changed's order, named as annex.h does. */
+	for (bit = ANNEX_F_NOM; bit <= ANNEX_F_LAST; bit <<= 1) {
+		if (!(c->changed & bit))
 			continue;
 		if (!first)
 			buf_puts(b, " ; ");
-		web_html_text(b, fields[i].label);
+		web_html_text(b, annex_field_fr(bit));
 		buf_puts(b, " : ");
-		field_value(b, c, fields[i].bit, old);
+		field_value(b, c, bit, old);
 		first = 0;
 	}
 }
@@ -103,7 +92,7 @@ fields_cell(struct buf *b, const struct annex_change *c, int old)
 static void
 change_cells(struct buf *b, const struct annex_change *c)
 {
-	size_t i;
+	unsigned bit;
 	int first = 1;
 
 	buf_puts(b, "<td>");
@@ -118,11 +107,11 @@ change_cells(struct buf *b, const struct annex_change *c)
 		break;
 	case ANNEX_UPDATE:
 		buf_puts(b, "modification : ");
-		for (i = 0; i < N_FIELDS; i++)
-			if (c->changed & fields[i].bit) {
+		for (bit = ANNEX_F_NOM; bit <= ANNEX_F_LAST; bit <<= 1)
+			if (c->changed & bit) {
 				if (!first)
 					buf_puts(b, ", ");
-				web_html_text(b, fields[i].label);
+				web_html_text(b, annex_field_fr(bit));
 				first = 0;
 			}
 		buf_puts(b, "</td><td>");
