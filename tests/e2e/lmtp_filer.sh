@@ -156,25 +156,31 @@ for l in sys.stdin:
         c[int(m.group(1))] = c.get(int(m.group(1)), 0) + 1
 print(sum(1 for i in range(n) if c.get(i, 0) != 1))' "$1" "$2"
 }
-# sent_twice PREFIX N RCPT1 RCPT2: how many of the N mails Postfix's log
-# does not show delivered (status=sent, to balpd's port) exactly once to
-# each of the two recipients.
-sent_twice() {
-	python3 - "$MS_POSTFIX_LOG" "$PORT" "$@" <<'EOF'
+# deliveries PREFIX: what Postfix's log says of the deliveries to balpd
+# (its port) of PREFIX's mails, one line each, in order: "i recipient
+# status" (sent, deferred...).
+deliveries() {
+	python3 - "$MS_POSTFIX_LOG" "$PORT" "$1" <<'EOF'
 import re, sys
-log, port, prefix, n, r1, r2 = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
-qid, sent = {}, {}
+log, port, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+qid = {}
 for l in open(log, errors="replace"):
     m = re.search(r"\]: ([0-9A-F]+): message-id=<" + re.escape(prefix) + r"(\d+)\.", l)
     if m:
         qid[m.group(1)] = int(m.group(2))
         continue
-    m = re.search(r"\]: ([0-9A-F]+): to=<([^>]*)>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:" + port + r",.*status=sent", l)
+    m = re.search(r"\]: ([0-9A-F]+): to=<([^>]*)>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:" + port + r",.*status=(\w+)", l)
     if m and m.group(1) in qid:
-        k = (qid[m.group(1)], m.group(2))
-        sent[k] = sent.get(k, 0) + 1
-print(sum(1 for i in range(n) if sent.get((i, r1), 0) != 1 or sent.get((i, r2), 0) != 1))
+        print(qid[m.group(1)], m.group(2), m.group(3))
 EOF
+}
+# sent_twice PREFIX N RCPT1 RCPT2: how many of the N mails Postfix's log
+# does not show delivered (status=sent, to balpd's port) exactly once to
+# each of the two recipients.
+sent_twice() {
+	deliveries "$1" | awk -v n="$2" -v r1="$3" -v r2="$4" '
+	    $3 == "sent" { c[$1 " " $2]++ }
+	    END { for (i = 0; i < n; i++) if (c[i " " r1] != 1 || c[i " " r2] != 1) bad++; print bad + 0 }'
 }
 # appends DIR: the client's APPEND commands in the raw logs of DIR
 # (Dovecot's *.in and *.out of each session, each line after the time it
@@ -327,20 +333,9 @@ wait_decided() {
 # balpd (sent, deferred), comma-joined in order, "-" for none;
 # space-separated.
 delivered() {
-	python3 - "$MS_POSTFIX_LOG" "$PORT" "$@" <<'EOF'
-import re, sys
-log, port, prefix, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-qid, st = {}, {}
-for l in open(log, errors="replace"):
-    m = re.search(r"\]: ([0-9A-F]+): message-id=<" + re.escape(prefix) + r"(\d+)\.", l)
-    if m:
-        qid[m.group(1)] = int(m.group(2))
-        continue
-    m = re.search(r"\]: ([0-9A-F]+): to=<[^>]*>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:" + port + r",.*status=(\w+)", l)
-    if m and m.group(1) in qid:
-        st.setdefault(qid[m.group(1)], []).append(m.group(2))
-print(" ".join(",".join(st.get(i, ["-"])) for i in range(n)))
-EOF
+	deliveries "$1" | awk -v n="$2" '
+	    { if ($1 in st) st[$1] = st[$1] "," $3; else st[$1] = $3 }
+	    END { for (i = 0; i < n; i++) printf "%s%s", i ? " " : "", (i in st) ? st[i] : "-"; print "" }'
 }
 # until_delivered PREFIX N WANT SECONDS: until delivered() says WANT.
 until_delivered() {
@@ -375,6 +370,13 @@ ok $? "Postfix routes both addresses to balpd, eight sessions at most, one recip
 
 # ---- 1. filers killed while they file ------------------------------------
 start_balpd; ok $? "balpd listens (IMAPS, six filers)"
+# Each filer names itself once forked (prctl, in the child): not always
+# by the time balpd says it listens.
+t=0
+while [ "$(filers | wc -l)" -lt 6 ] && [ "$t" -lt 50 ]; do
+	sleep 0.1
+	t=$((t + 1))
+done
 is "$(filers | wc -l)" 6 "six processes named balp-filer"
 N1=160
 burst fk "$N1" "$MS_BALP_USER" &
@@ -651,8 +653,10 @@ is "$(in_folders lc 2)" "1 1" "  and filed once"
 kill -0 "$BPID"; ok $? "  balpd goes on"
 stop_balpd
 appends "$MS_RAWLOG_DIR/$MS_ADDR_RAWLOG" >"$HOME_DIR/ap6"
+# (in the order they were decided: Postfix's sessions hand them over in
+# any order)
 is "$(awk -F'\t' '$3 == "OK" && $1 == 4' "$HOME_DIR/ap6" | cut -f5- | tr '\t' '\n' |
-    cut -d. -f1 | tr '\n' ' ')" "lb0 lb1 lb2 lb3 " \
+    cut -d. -f1 | sort | tr '\n' ' ')" "lb0 lb1 lb2 lb3 " \
     "  the four that waited in one APPEND, of balpd's own session"
 is "$(awk -F'\t' '$3 == "OK"' "$HOME_DIR/ap6" | cut -f5- | tr '\t' '\n' |
     cut -d. -f1 | sort | uniq -d | wc -l)" 0 "  none appended twice"
